@@ -1,0 +1,40 @@
+/* addr.h - IPv4/IPv6 addresses as values, and their canonical text. */
+#ifndef FSC_ADDR_H
+#define FSC_ADDR_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+/* An IPv4 address lives in the first four bytes of `b`; the rest are zero so
+ * that two addresses compare and hash as plain bytes. family 0 = no address. */
+struct fsc_addr {
+	uint8_t family; /* 0, 4 or 6 */
+	uint8_t b[16];
+};
+
+/* Longest canonical text: IPv6 per RFC 5952, including an embedded IPv4. */
+#define FSC_ADDR_STRLEN 46
+/* Address plus port: "[v6]:65535". */
+#define FSC_ENDPOINT_STRLEN (FSC_ADDR_STRLEN + 8)
+
+void fsc_addr_set4(struct fsc_addr *a, const uint8_t b[4]);
+void fsc_addr_set6(struct fsc_addr *a, const uint8_t b[16]);
+bool fsc_addr_eq(const struct fsc_addr *a, const struct fsc_addr *b);
+
+/* A hash that mixes every address bit (see issue 6: tcpdump's name cache
+ * degrades when addresses share their low bits). */
+uint64_t fsc_addr_hash(const struct fsc_addr *a, uint64_t seed);
+
+/* Writes the canonical text (RFC 5952 for IPv6, dotted quad for IPv4) into
+ * buf and returns buf; "-" for family 0. buf must hold FSC_ADDR_STRLEN. */
+char *fsc_addr_str(const struct fsc_addr *a, char *buf);
+
+/* "1.2.3.4:80" or "[2001:db8::1]:80"; buf holds FSC_ENDPOINT_STRLEN. */
+char *fsc_endpoint_str(const struct fsc_addr *a, uint16_t port, char *buf);
+
+/* Parses an IPv4 or IPv6 literal (no brackets, no port). Returns true and
+ * fills *a on success. */
+bool fsc_addr_parse(const char *s, struct fsc_addr *a);
+
+#endif

@@ -1,0 +1,47 @@
+/* tscap.h - the `tailscale debug capture` record header, LINKTYPE_USER0 (147)
+ * (protocols.md §6). The header is little-endian; the disco plaintext inside a
+ * path-254 record is big-endian. */
+#ifndef FSC_TSCAP_H
+#define FSC_TSCAP_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "fsc/addr.h"
+#include "fsc/status.h"
+
+#define FSC_LINKTYPE_TSCAP 147 /* LINKTYPE_USER0 */
+
+enum fsc_tscap_path {
+	FSC_TSCAP_FROM_LOCAL = 0,
+	FSC_TSCAP_FROM_PEER = 1,
+	FSC_TSCAP_SYNTH_TO_LOCAL = 2,
+	FSC_TSCAP_SYNTH_TO_PEER = 3,
+	FSC_TSCAP_DISCO = 254,
+};
+
+struct fsc_tscap {
+	uint16_t path;
+	struct fsc_addr snat;	/* pre-SNAT source, family 0 if absent */
+	struct fsc_addr dnat;	/* pre-DNAT destination, family 0 if absent */
+	/* paths 0-3: the inner IP packet */
+	const uint8_t *data;
+	size_t data_len;
+	/* path 254: the disco record */
+	bool via_derp;
+	const uint8_t *derp_key; /* 32 bytes, NULL unless via DERP */
+	struct fsc_addr disco_src;
+	uint16_t disco_sport;
+	const uint8_t *disco; /* decrypted disco plaintext */
+	size_t disco_len;
+};
+
+/* Decodes a record body. Unknown paths are FSC_MALFORMED with the path kept. */
+enum fsc_status fsc_tscap_decode(const uint8_t *p, size_t len,
+				 struct fsc_tscap *t, const char **why);
+
+/* "from-local", "from-peer", "synth-to-local", "synth-to-peer", "disco". */
+const char *fsc_tscap_path_name(uint16_t path);
+
+#endif

@@ -1,0 +1,20 @@
+/* vectors.h - helpers shared by the unit tests. */
+#ifndef FSC_TEST_VECTORS_H
+#define FSC_TEST_VECTORS_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+/* Decodes hex digits into out, skipping spaces, newlines and anything after a
+ * '#' up to the end of that line, so vectors can be annotated field by field.
+ * Aborts the test on an odd digit count or overflow. Returns the byte count. */
+size_t vec_hex(const char *hex, uint8_t *out, size_t max);
+
+/*
+ * Copies len bytes so that the last one sits just before a PROT_NONE page:
+ * any read past the end faults at once. vec_guard_free releases it.
+ */
+uint8_t *vec_guard(const uint8_t *p, size_t len);
+void vec_guard_free(uint8_t *g, size_t len);
+
+#endif
