@@ -2,10 +2,12 @@
 # (as root or with sudo), configure, build, and run.
 BUILD      ?= build
 BUILD_ASAN ?= build-asan
+BUILD_FUZZ ?= build-fuzz
+FUZZ_SECONDS ?= 60
 CMAKE_FLAGS ?=
 JOBS       ?= $(shell nproc 2>/dev/null || echo 2)
 
-.PHONY: all deps build demo test test-asan clean
+.PHONY: all deps build demo test test-asan fuzz clean
 
 all: build
 
@@ -31,5 +33,13 @@ test-asan: deps
 	cmake --build $(BUILD_ASAN) -j $(JOBS)
 	ctest --test-dir $(BUILD_ASAN) --output-on-failure -j $(JOBS)
 
+# Every libFuzzer target for FUZZ_SECONDS each (clang, ASan, UBSan); fails on
+# any finding, leaving the input under $(BUILD_FUZZ)/fuzz-crashes/.
+fuzz: deps
+	cmake -S . -B $(BUILD_FUZZ) -DCMAKE_C_COMPILER=clang -DCMAKE_BUILD_TYPE=Debug \
+		-DFSC_SANITIZE=ON -DFSC_FUZZ=ON -DCMAKE_C_FLAGS=-fsanitize=fuzzer-no-link
+	cmake --build $(BUILD_FUZZ) -j $(JOBS)
+	sh scripts/fuzz.sh $(BUILD_FUZZ) $(FUZZ_SECONDS)
+
 clean:
-	rm -rf $(BUILD) $(BUILD_ASAN)
+	rm -rf $(BUILD) $(BUILD_ASAN) $(BUILD_FUZZ)

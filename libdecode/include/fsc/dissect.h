@@ -79,8 +79,8 @@ struct fsc_packet {
 enum fsc_status fsc_dissect(int linktype, const uint8_t *p, size_t caplen,
 			    size_t wirelen, struct fsc_packet *pkt);
 
-/* Dissects a raw IPv4/IPv6 packet (version from the first nibble) into pkt's
- * network and transport fields. Used by fsc_dissect and by the USER0 path. */
+/* Dissects a raw IPv4/IPv6 packet (version from the first nibble), as
+ * fsc_dissect does for LINKTYPE_RAW with caplen == wirelen == len. */
 enum fsc_status fsc_dissect_ip(const uint8_t *p, size_t len,
 			       struct fsc_packet *pkt);
 

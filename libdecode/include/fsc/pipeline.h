@@ -1,0 +1,79 @@
+/* pipeline.h - frames in, funnel events out: dissect, classify tunnel UDP,
+ * track WireGuard sessions. The one path that fdecode and fwatch share. */
+#ifndef FSC_PIPELINE_H
+#define FSC_PIPELINE_H
+
+#include <stdint.h>
+
+#include "fsc/dissect.h"
+#include "fsc/disco.h"
+#include "fsc/source.h"
+#include "fsc/tunnel.h"
+#include "fsc/wgsess.h"
+
+enum fsc_event_type {
+	FSC_EV_WG,		/* WireGuard message: tun->u.wg, wg note */
+	FSC_EV_DISCO,		/* sealed disco on the wire: tun->u.disco */
+	FSC_EV_STUN,		/* tun->u.stun */
+	FSC_EV_TSDISCO,		/* tailscale debug capture disco record */
+	FSC_EV_UDP,		/* UDP that is none of the above */
+	FSC_EV_TCP,		/* a TCP segment (streams attach here later) */
+	FSC_EV_IP,		/* IP with another protocol, or a later fragment */
+	FSC_EV_FRAME,		/* not IP, or unreadable before the IP header */
+	FSC_EV_COUNT
+};
+
+/*
+ * An event. Every pointer is valid only during the callback. `status` and
+ * `why` carry the first problem found in the frame (dissection or the
+ * protocol decoder); FSC_OK when none.
+ */
+struct fsc_event {
+	enum fsc_event_type type;
+	int64_t ts_ns;
+	const struct fsc_frame *frame;
+	const struct fsc_packet *pkt;
+	const struct fsc_tunnel_msg *tun;	/* WG, DISCO, STUN */
+	struct fsc_wg_note wg;			/* WG */
+	const struct fsc_disco_plain *disco;	/* TSDISCO, NULL if unreadable */
+	enum fsc_status status;
+	const char *why;
+};
+
+typedef void (*fsc_event_fn)(const struct fsc_event *ev, void *ctx);
+
+/* Counters for the summary; a frame counts once in each applicable row. */
+struct fsc_pipeline_stats {
+	uint64_t frames, bytes;
+	uint64_t events[FSC_EV_COUNT];
+	uint64_t wg_msgs[6];	/* by fsc_wg_type; [5] keepalives */
+	uint64_t wg_under_load;
+	uint64_t stun_class[4];	/* by fsc_stun_class */
+	uint64_t tsdisco_types[16]; /* by disco type (0..15) */
+	uint64_t ipv4, ipv6, fragments, later_fragments;
+	uint64_t truncated, malformed, not_ip, unsupported_linktype;
+	uint64_t snaplen_cut;	/* payload shorter than on the wire */
+	int64_t first_ns, last_ns;
+};
+
+struct fsc_pipeline_limits {
+	struct fsc_wg_limits wg;
+};
+
+struct fsc_pipeline;
+
+struct fsc_pipeline *fsc_pipeline_new(const struct fsc_pipeline_limits *lim);
+void fsc_pipeline_free(struct fsc_pipeline *pl);
+
+/* Decodes one frame and calls fn once for each event in it (one for now;
+ * streams will add more). Never allocates. */
+void fsc_pipeline_frame(struct fsc_pipeline *pl, const struct fsc_frame *f,
+			fsc_event_fn fn, void *ctx);
+
+const struct fsc_pipeline_stats *fsc_pipeline_stats(const struct fsc_pipeline *pl);
+const struct fsc_wg_tracker *fsc_pipeline_wg(const struct fsc_pipeline *pl);
+
+/* "wg", "disco", "stun", "tsdisco", "udp", "tcp", "ip", "frame". */
+const char *fsc_event_type_name(enum fsc_event_type t);
+
+#endif

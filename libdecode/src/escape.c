@@ -1,0 +1,169 @@
+/* escape.c - untrusted bytes to terminal-safe text and JSON strings. */
+#include "fsc/escape.h"
+
+#include <stdbool.h>
+
+/* Length of a well-formed UTF-8 sequence at s (RFC 3629 §4), or 0. */
+static size_t utf8_len(const uint8_t *s, size_t len, uint32_t *cp)
+{
+	uint8_t b = s[0];
+	size_t n;
+	uint32_t c, min;
+
+	if (b < 0x80) {
+		*cp = b;
+		return 1;
+	} else if (b >= 0xc2 && b <= 0xdf) {
+		n = 2, c = b & 0x1f, min = 0x80;
+	} else if (b >= 0xe0 && b <= 0xef) {
+		n = 3, c = b & 0x0f, min = 0x800;
+	} else if (b >= 0xf0 && b <= 0xf4) {
+		n = 4, c = b & 0x07, min = 0x10000;
+	} else {
+		return 0;
+	}
+	if (len < n)
+		return 0;
+	for (size_t i = 1; i < n; i++) {
+		if ((s[i] & 0xc0) != 0x80)
+			return 0;
+		c = c << 6 | (s[i] & 0x3f);
+	}
+	if (c < min || c > 0x10ffff || (c >= 0xd800 && c <= 0xdfff))
+		return 0;
+	*cp = c;
+	return n;
+}
+
+struct out {
+	char *p;
+	size_t n, cap; /* cap excludes the NUL */
+	bool full;
+};
+
+static bool put(struct out *o, const char *s, size_t n)
+{
+	if (o->full || o->n + n > o->cap) {
+		o->full = true;
+		return false;
+	}
+	for (size_t i = 0; i < n; i++)
+		o->p[o->n++] = s[i];
+	return true;
+}
+
+static bool put_hex(struct out *o, const char *prefix, size_t plen, uint8_t b)
+{
+	static const char hex[] = "0123456789abcdef";
+	char buf[8];
+	size_t i;
+
+	for (i = 0; i < plen; i++)
+		buf[i] = prefix[i];
+	buf[i++] = hex[b >> 4];
+	buf[i++] = hex[b & 15];
+	return put(o, buf, i);
+}
+
+static size_t finish(struct out *o, char *out, size_t cap)
+{
+	if (cap == 0)
+		return 0;
+	if (o->full && cap >= 5) {
+		/* Room for "..." was reserved by making cap 3 smaller. */
+		o->cap += 3;
+		o->full = false;
+		put(o, "...", 3);
+	}
+	out[o->n] = '\0';
+	return o->n;
+}
+
+static void start(struct out *o, char *out, size_t cap)
+{
+	o->p = out;
+	o->n = 0;
+	o->full = false;
+	o->cap = cap > 4 ? cap - 4 : 0; /* NUL and a possible "..." */
+}
+
+size_t fsc_escape_text(const uint8_t *s, size_t len, char *out, size_t cap)
+{
+	struct out o;
+
+	start(&o, out, cap);
+	for (size_t i = 0; i < len && !o.full;) {
+		uint8_t b = s[i];
+		uint32_t cp;
+		size_t n;
+
+		if (b == '\\') {
+			put(&o, "\\\\", 2);
+		} else if (b == '"') {
+			put(&o, "\\\"", 2);
+		} else if (b == '\n') {
+			put(&o, "\\n", 2);
+		} else if (b == '\r') {
+			put(&o, "\\r", 2);
+		} else if (b == '\t') {
+			put(&o, "\\t", 2);
+		} else if (b >= 0x20 && b < 0x7f) {
+			put(&o, (const char *)&s[i], 1);
+		} else if (b >= 0x80 && (n = utf8_len(s + i, len - i, &cp)) > 0 &&
+			   !(cp >= 0x80 && cp < 0xa0) && cp != 0x2028 && cp != 0x2029 &&
+			   !(cp >= 0x202a && cp <= 0x202e) && !(cp >= 0x2066 && cp <= 0x2069)) {
+			/* C1 controls and bidi overrides are escaped below. */
+			put(&o, (const char *)&s[i], n);
+			i += n;
+			continue;
+		} else if (b >= 0x80 && (n = utf8_len(s + i, len - i, &cp)) > 0) {
+			for (size_t k = 0; k < n; k++)
+				put_hex(&o, "\\x", 2, s[i + k]);
+			i += n;
+			continue;
+		} else {
+			put_hex(&o, "\\x", 2, b);
+		}
+		if (!o.full)
+			i++;
+	}
+	return finish(&o, out, cap);
+}
+
+size_t fsc_escape_json(const uint8_t *s, size_t len, char *out, size_t cap)
+{
+	struct out o;
+
+	start(&o, out, cap);
+	for (size_t i = 0; i < len && !o.full;) {
+		uint8_t b = s[i];
+		uint32_t cp;
+		size_t n;
+
+		if (b == '"') {
+			put(&o, "\\\"", 2);
+		} else if (b == '\\') {
+			put(&o, "\\\\", 2);
+		} else if (b == '\n') {
+			put(&o, "\\n", 2);
+		} else if (b == '\r') {
+			put(&o, "\\r", 2);
+		} else if (b == '\t') {
+			put(&o, "\\t", 2);
+		} else if (b < 0x20 || b == 0x7f) {
+			put_hex(&o, "\\u00", 4, b);
+		} else if (b < 0x80) {
+			put(&o, (const char *)&s[i], 1);
+		} else if ((n = utf8_len(s + i, len - i, &cp)) > 0) {
+			put(&o, (const char *)&s[i], n);
+			i += n;
+			continue;
+		} else {
+			/* Not UTF-8: keep the byte's value, as a code point. */
+			put_hex(&o, "\\u00", 4, b);
+		}
+		if (!o.full)
+			i++;
+	}
+	return finish(&o, out, cap);
+}

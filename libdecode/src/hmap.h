@@ -1,0 +1,29 @@
+/* hmap.h - a fixed-capacity open-addressing map from 64-bit keys to 32-bit
+ * slot numbers. Internal to libdecode: the tables that own records (sessions,
+ * flows) keep the records in their own arrays and use this as the index. */
+#ifndef FSC_HMAP_H
+#define FSC_HMAP_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#define HMAP_NONE UINT32_MAX
+
+struct hmap {
+	uint64_t *keys;
+	uint32_t *vals; /* HMAP_NONE marks an empty bucket */
+	uint32_t mask;
+	uint32_t count;
+	uint32_t limit; /* at most this many entries: load stays <= 1/2 */
+};
+
+/* Room for at least `entries`; false when out of memory. */
+bool hmap_init(struct hmap *h, uint32_t entries);
+void hmap_free(struct hmap *h);
+uint32_t hmap_get(const struct hmap *h, uint64_t key);
+/* Inserts or replaces; false when full. */
+bool hmap_put(struct hmap *h, uint64_t key, uint32_t val);
+/* Removes key if it maps to val (a newer record may own the key now). */
+void hmap_del(struct hmap *h, uint64_t key, uint32_t val);
+
+#endif

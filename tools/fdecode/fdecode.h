@@ -1,0 +1,47 @@
+/* fdecode.h - what the fdecode files share. */
+#ifndef FDECODE_H
+#define FDECODE_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "fsc/pipeline.h"
+
+enum ts_mode {
+	TS_LOCAL = 0,	/* HH:MM:SS.uuuuuu, local time (tcpdump's default) */
+	TS_NONE,	/* -t */
+	TS_EPOCH,	/* -tt */
+	TS_DELTA,	/* -ttt: since the previous line */
+	TS_DATE,	/* -tttt: YYYY-MM-DD HH:MM:SS.uuuuuu */
+	TS_SINCE_FIRST, /* -ttttt */
+};
+
+struct options {
+	enum ts_mode ts;
+	bool json;
+	bool summary;
+	bool verbose;
+	bool no_names;
+	uint64_t count;		/* 0: no limit */
+	const char *filter;
+	struct fsc_pipeline_limits limits;
+};
+
+struct printer {
+	FILE *out;
+	const struct options *opt;
+	const char *file;	/* current input, named in JSON when several */
+	bool name_file;
+	int64_t prev_ns, first_ns;
+	bool have_prev;
+	/* Formatting the time of day once a second, not once a packet. */
+	int64_t cached_sec;
+	char cached_hms[32];
+};
+
+void print_event(const struct fsc_event *ev, void *ctx);
+void print_summary(FILE *out, const struct options *opt,
+		   const struct fsc_pipeline *pl, unsigned files);
+
+#endif

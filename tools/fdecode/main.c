@@ -1,0 +1,314 @@
+/* fdecode - decode captures into funnel events: text, JSON lines, summary. */
+#include <errno.h>
+#include <getopt.h>
+#include <inttypes.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "fdecode.h"
+
+#define EXIT_USAGE 1
+#define EXIT_INPUT 2
+#define PROGRESS_EVERY 65536 /* frames between looks at the clock */
+
+static volatile sig_atomic_t interrupted;
+
+static const char usage_text[] =
+"usage: fdecode [options] FILE...\n"
+"       fdecode [options] -r FILE [-r FILE]...\n"
+"\n"
+"Decode packet captures (pcap or pcapng; - for standard input) into funnel\n"
+"events: WireGuard handshakes, transport and keepalives with their sessions,\n"
+"Tailscale disco, STUN, and `tailscale debug capture` records. One line an\n"
+"event, as text (default) or JSON lines, or summary tables at the end.\n"
+"\n"
+"Input\n"
+"  -r FILE            read FILE (repeatable; files may also follow the options)\n"
+"  -f, --filter EXPR  only frames matching the BPF expression EXPR, compiled\n"
+"                     for each file's link type (pcap-filter(7))\n"
+"  -c COUNT           stop after COUNT frames in all\n"
+"\n"
+"Output\n"
+"  -j, --json         JSON lines: one object an event (see fdecode(1) for keys)\n"
+"  -s, --summary      print only the summary tables: capture, message counts,\n"
+"                     tunnel peers with health, sessions, anything unusual;\n"
+"                     with --json the same as objects of type summary,\n"
+"                     wg_peer and wg_session\n"
+"  -v, --verbose      also print packets that carry no funnel event (other\n"
+"                     UDP, TCP segments, other IP, non-IP frames)\n"
+"  -t                 no timestamp; -tt seconds since the epoch; -ttt time\n"
+"                     since the previous line; -tttt date and time; -ttttt\n"
+"                     time since the first line (as tcpdump). Default: local\n"
+"                     time of day, HH:MM:SS.uuuuuu (set TZ=UTC for UTC)\n"
+"  -n                 do not resolve addresses to names (fdecode does no name\n"
+"                     lookups yet; accepted for tcpdump habits)\n"
+"\n"
+"Limits (memory stays bounded; evictions are reported in the summary)\n"
+"  --max-sessions N   WireGuard sessions kept at once (default 65536)\n"
+"  --max-peers N      WireGuard endpoint pairs kept at once (default 16384)\n"
+"\n"
+"  -h, --help         this text\n"
+"  -V, --version      print the version\n"
+"\n"
+"Events shown without -v: wg (initiation, response, cookie, transport,\n"
+"keepalive), disco, stun, tailscale debug capture disco records, IP\n"
+"fragments, and any packet that is truncated or malformed (with the reason).\n"
+"Tunnel UDP is recognised by content on any port.\n"
+"\n"
+"Exit status: 0 success; 1 usage error; 2 an input could not be opened or\n"
+"was damaged (everything before the damage is still decoded and printed).\n";
+
+static void usage(FILE *out)
+{
+	fputs(usage_text, out);
+}
+
+static void on_signal(int sig)
+{
+	(void)sig;
+	interrupted = 1;
+}
+
+static bool parse_count(const char *s, uint64_t *out, uint64_t max)
+{
+	char *end;
+
+	errno = 0;
+	unsigned long long v = strtoull(s, &end, 10);
+	if (errno || end == s || *end || *s == '-' || v == 0 || v > max)
+		return false;
+	*out = v;
+	return true;
+}
+
+struct progress {
+	bool on;
+	const char *file;
+	int64_t size;
+	struct timespec last;
+	bool shown;
+};
+
+static void progress_tick(struct progress *pg, const struct fsc_source *src,
+			  uint64_t frames)
+{
+	struct timespec now;
+
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	if (now.tv_sec - pg->last.tv_sec < 1)
+		return;
+	pg->last = now;
+	int64_t off = fsc_source_offset(src);
+	if (pg->size > 0 && off >= 0)
+		fprintf(stderr, "\rfdecode: %s: %" PRIu64 " packets, %d%%   ", pg->file,
+			frames, (int)(off * 100 / pg->size));
+	else
+		fprintf(stderr, "\rfdecode: %s: %" PRIu64 " packets   ", pg->file, frames);
+	pg->shown = true;
+}
+
+static void progress_done(struct progress *pg)
+{
+	if (pg->shown)
+		fputs("\r\033[K", stderr);
+	pg->shown = false;
+}
+
+/* libpcap often starts its message with the path; say it once. */
+static const char *strip_path(const char *msg, const char *path)
+{
+	size_t n = strlen(path);
+
+	if (strncmp(msg, path, n) == 0 && msg[n] == ':' && msg[n + 1] == ' ')
+		return msg + n + 2;
+	return msg;
+}
+
+/* Decodes one file. Returns false when it could not be opened or was
+ * damaged; *budget counts down -c. */
+static bool decode_file(const char *path, const struct options *opt,
+			struct fsc_pipeline *pl, struct printer *pr, uint64_t *budget)
+{
+	char err[512];
+	struct fsc_frame f;
+	struct fsc_source *src = fsc_source_open_file(path, opt->filter, err, sizeof(err));
+	struct progress pg = { .file = path };
+	uint64_t frames = 0;
+	bool ok = true;
+
+	if (!src) {
+		const char *why = strip_path(err, path);
+		if (strstr(why, "unknown file format"))
+			fprintf(stderr, "fdecode: %s: not a pcap or pcapng file (%s)\n", path, why);
+		else
+			fprintf(stderr, "fdecode: %s: %s\n", path, why);
+		return false;
+	}
+	if (!fsc_linktype_supported(fsc_source_linktype(src, 0)))
+		fprintf(stderr, "fdecode: %s: warning: link type %d is not supported; "
+			"frames are counted, not decoded\n", path, fsc_source_linktype(src, 0));
+	struct stat sb;
+	pg.on = isatty(STDERR_FILENO) && strcmp(path, "-") != 0;
+	pg.size = stat(path, &sb) == 0 ? sb.st_size : -1;
+	clock_gettime(CLOCK_MONOTONIC, &pg.last);
+	pr->file = path;
+
+	while (!interrupted && (opt->count == 0 || *budget > 0)) {
+		enum fsc_src_result r = fsc_source_next(src, &f);
+		if (r == FSC_SRC_END)
+			break;
+		if (r == FSC_SRC_ERROR) {
+			int64_t off = fsc_source_offset(src);
+			fflush(pr->out);
+			progress_done(&pg);
+			if (off >= 0)
+				fprintf(stderr, "fdecode: %s: damaged at packet %" PRIu64 " (byte %"
+					PRId64 "): %s; decoded %" PRIu64 " packets\n", path,
+					frames + 1, off, strip_path(fsc_source_error(src), path), frames);
+			else
+				fprintf(stderr, "fdecode: %s: damaged at packet %" PRIu64
+					": %s; decoded %" PRIu64 " packets\n", path, frames + 1,
+					strip_path(fsc_source_error(src), path), frames);
+			ok = false;
+			break;
+		}
+		frames++;
+		if (opt->count)
+			(*budget)--;
+		fsc_pipeline_frame(pl, &f, print_event, pr);
+		if (pg.on && frames % PROGRESS_EVERY == 0)
+			progress_tick(&pg, src, frames);
+	}
+	progress_done(&pg);
+	fsc_source_close(src);
+	return ok;
+}
+
+enum {
+	OPT_MAX_SESSIONS = 256,
+	OPT_MAX_PEERS,
+};
+
+int main(int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		{ "filter", required_argument, NULL, 'f' },
+		{ "json", no_argument, NULL, 'j' },
+		{ "summary", no_argument, NULL, 's' },
+		{ "verbose", no_argument, NULL, 'v' },
+		{ "help", no_argument, NULL, 'h' },
+		{ "version", no_argument, NULL, 'V' },
+		{ "max-sessions", required_argument, NULL, OPT_MAX_SESSIONS },
+		{ "max-peers", required_argument, NULL, OPT_MAX_PEERS },
+		{ NULL, 0, NULL, 0 },
+	};
+	struct options opt = { 0 };
+	const char **files = calloc((size_t)argc + 1, sizeof(*files));
+	unsigned n_files = 0;
+	int c, t_count = 0;
+	uint64_t v;
+
+	if (!files) {
+		fputs("fdecode: out of memory\n", stderr);
+		return EXIT_INPUT;
+	}
+	while ((c = getopt_long(argc, argv, "r:f:c:jsvtnhV", longopts, NULL)) != -1) {
+		switch (c) {
+		case 'r':
+			files[n_files++] = optarg;
+			break;
+		case 'f':
+			opt.filter = optarg;
+			break;
+		case 'c':
+			if (!parse_count(optarg, &opt.count, UINT64_MAX)) {
+				fprintf(stderr, "fdecode: invalid packet count '%s'\n", optarg);
+				return EXIT_USAGE;
+			}
+			break;
+		case 'j':
+			opt.json = true;
+			break;
+		case 's':
+			opt.summary = true;
+			break;
+		case 'v':
+			opt.verbose = true;
+			break;
+		case 't':
+			t_count++;
+			break;
+		case 'n':
+			opt.no_names = true;
+			break;
+		case OPT_MAX_SESSIONS:
+		case OPT_MAX_PEERS:
+			if (!parse_count(optarg, &v, 1u << 26)) {
+				fprintf(stderr, "fdecode: invalid limit '%s' (1 to %u)\n", optarg,
+					1u << 26);
+				return EXIT_USAGE;
+			}
+			if (c == OPT_MAX_SESSIONS)
+				opt.limits.wg.max_sessions = (uint32_t)v;
+			else
+				opt.limits.wg.max_peers = (uint32_t)v;
+			break;
+		case 'h':
+			usage(stdout);
+			return 0;
+		case 'V':
+			printf("fdecode %s\n", FSC_VERSION);
+			return 0;
+		default:
+			fputs("Try 'fdecode --help' for more information.\n", stderr);
+			return EXIT_USAGE;
+		}
+	}
+	if (t_count > TS_SINCE_FIRST) {
+		fputs("fdecode: at most five -t\n", stderr);
+		return EXIT_USAGE;
+	}
+	opt.ts = (enum ts_mode)t_count;
+	for (int i = optind; i < argc; i++)
+		files[n_files++] = argv[i];
+	if (n_files == 0) {
+		fputs("fdecode: no capture file given\n", stderr);
+		fputs("Try 'fdecode --help' for more information.\n", stderr);
+		return EXIT_USAGE;
+	}
+
+	struct fsc_pipeline *pl = fsc_pipeline_new(&opt.limits);
+	if (!pl) {
+		fputs("fdecode: out of memory for the session tables; lower "
+		      "--max-sessions or --max-peers\n", stderr);
+		return EXIT_INPUT;
+	}
+	static char outbuf[1 << 16];
+	setvbuf(stdout, outbuf, _IOFBF, sizeof(outbuf));
+	struct sigaction sa = { .sa_handler = on_signal };
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+
+	struct printer pr = { .out = stdout, .opt = &opt, .name_file = n_files > 1 };
+	uint64_t budget = opt.count;
+	bool ok = true;
+	for (unsigned i = 0; i < n_files && !interrupted; i++) {
+		if (opt.count && budget == 0)
+			break;
+		ok &= decode_file(files[i], &opt, pl, &pr, &budget);
+	}
+	if (opt.summary)
+		print_summary(stdout, &opt, pl, n_files);
+	if (fflush(stdout) != 0 || ferror(stdout)) {
+		fprintf(stderr, "fdecode: writing output: %s\n", strerror(errno));
+		ok = false;
+	}
+	fsc_pipeline_free(pl);
+	free(files);
+	return ok ? 0 : EXIT_INPUT;
+}

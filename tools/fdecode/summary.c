@@ -1,0 +1,322 @@
+/* summary.c - the tables printed by --summary (text) or as JSON objects. */
+#include <inttypes.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "fdecode.h"
+
+#define TOP_ROWS 50
+
+static double ms(int64_t ns)
+{
+	return (double)ns / 1e6;
+}
+
+static void clock_str(int64_t ns, char *buf, size_t len)
+{
+	time_t t = (time_t)(ns / 1000000000);
+	struct tm tm;
+	char hms[24];
+
+	localtime_r(&t, &tm);
+	strftime(hms, sizeof(hms), "%H:%M:%S", &tm);
+	snprintf(buf, len, "%s.%03d", hms, (int)(ns % 1000000000 / 1000000));
+}
+
+static int by_session_id(const void *a, const void *b)
+{
+	const struct fsc_wg_session *x = *(const struct fsc_wg_session *const *)a;
+	const struct fsc_wg_session *y = *(const struct fsc_wg_session *const *)b;
+	return x->id < y->id ? -1 : x->id > y->id;
+}
+
+static int by_peer_id(const void *a, const void *b)
+{
+	const struct fsc_wg_peer *x = *(const struct fsc_wg_peer *const *)a;
+	const struct fsc_wg_peer *y = *(const struct fsc_wg_peer *const *)b;
+	return x->id < y->id ? -1 : x->id > y->id;
+}
+
+/* Keepalive cadence of one direction: "10.0s" or "-". */
+static void cadence(const struct fsc_wg_flow *f, char *buf, size_t len)
+{
+	if (f->ka_gaps == 0)
+		snprintf(buf, len, "-");
+	else
+		snprintf(buf, len, "%.1fs", (double)f->ka_gap_sum_ns / (double)f->ka_gaps / 1e9);
+}
+
+struct tables {
+	const struct fsc_wg_peer **peers;
+	const struct fsc_wg_session **sessions;
+	size_t n_peers, n_sessions;
+};
+
+static bool collect(const struct fsc_pipeline *pl, struct tables *t)
+{
+	const struct fsc_wg_tracker *wg = fsc_pipeline_wg(pl);
+	const struct fsc_wg_stats *ws = fsc_wg_tracker_stats(wg);
+	size_t np = ws->peers - ws->peers_evicted, ns = ws->sessions - ws->sessions_evicted;
+
+	t->peers = malloc((np ? np : 1) * sizeof(*t->peers));
+	t->sessions = malloc((ns ? ns : 1) * sizeof(*t->sessions));
+	if (!t->peers || !t->sessions) {
+		free(t->peers);
+		free(t->sessions);
+		return false;
+	}
+	t->n_peers = fsc_wg_peers(wg, t->peers, np);
+	t->n_sessions = fsc_wg_sessions(wg, t->sessions, ns);
+	qsort(t->peers, t->n_peers, sizeof(*t->peers), by_peer_id);
+	qsort(t->sessions, t->n_sessions, sizeof(*t->sessions), by_session_id);
+	return true;
+}
+
+static void text_capture(FILE *out, const struct fsc_pipeline_stats *st, unsigned files)
+{
+	char a[32], b[32];
+
+	fputs("Capture\n", out);
+	fprintf(out, "  files        %u\n", files);
+	fprintf(out, "  packets      %" PRIu64 " (%" PRIu64 " bytes on the wire)\n",
+		st->frames, st->bytes);
+	if (st->frames) {
+		clock_str(st->first_ns, a, sizeof(a));
+		clock_str(st->last_ns, b, sizeof(b));
+		fprintf(out, "  time         %s .. %s (%.3f s)\n", a, b,
+			(double)(st->last_ns - st->first_ns) / 1e9);
+	}
+	fprintf(out, "  ip           %" PRIu64 " IPv4, %" PRIu64 " IPv6, %" PRIu64
+		" not IP\n", st->ipv4, st->ipv6, st->events[FSC_EV_FRAME]);
+}
+
+static void text_messages(FILE *out, const struct fsc_pipeline_stats *st)
+{
+	static const char *const wg[] = { NULL, "initiation", "response", "cookie",
+					  "transport", "keepalive" };
+	static const char *const stun[] = { "request", "indication", "success", "error" };
+
+	fputs("\nMessages\n", out);
+	for (int i = 1; i <= 5; i++)
+		fprintf(out, "  wg %-16s %10" PRIu64 "\n", wg[i], st->wg_msgs[i]);
+	if (st->wg_under_load)
+		fprintf(out, "  wg with mac2 (under load) %" PRIu64 "\n", st->wg_under_load);
+	fprintf(out, "  disco (sealed)      %10" PRIu64 "\n", st->events[FSC_EV_DISCO]);
+	for (int i = 0; i < 16; i++)
+		if (st->tsdisco_types[i])
+			fprintf(out, "  disco %-13s %10" PRIu64 "\n",
+				fsc_disco_type_name((uint8_t)i), st->tsdisco_types[i]);
+	for (int i = 0; i < 4; i++)
+		fprintf(out, "  stun %-14s %10" PRIu64 "\n", stun[i], st->stun_class[i]);
+	fprintf(out, "  other udp           %10" PRIu64 "\n", st->events[FSC_EV_UDP]);
+	fprintf(out, "  tcp segments        %10" PRIu64 "\n", st->events[FSC_EV_TCP]);
+	fprintf(out, "  other ip            %10" PRIu64 "\n", st->events[FSC_EV_IP]);
+}
+
+static void text_peers(FILE *out, const struct tables *t, int64_t now)
+{
+	char a[FSC_ENDPOINT_STRLEN], b[FSC_ENDPOINT_STRLEN], why[160], rtt[24];
+
+	fputs("\nTunnel peers\n", out);
+	if (t->n_peers == 0) {
+		fputs("  (no WireGuard traffic)\n", out);
+		return;
+	}
+	fprintf(out, "  %-4s %-24s %-24s %5s %5s %9s %9s %9s %11s %9s  %s\n", "peer",
+		"endpoint A", "endpoint B", "sess", "hs", "rtt avg", "pkts A>B",
+		"pkts B>A", "bytes", "keepalive", "health");
+	for (size_t i = 0; i < t->n_peers && i < TOP_ROWS; i++) {
+		const struct fsc_wg_peer *p = t->peers[i];
+		enum fsc_wg_health h = fsc_wg_peer_health(p, now, why, sizeof(why));
+		if (p->rtts)
+			snprintf(rtt, sizeof(rtt), "%.3fms", ms(p->rtt_sum_ns / (int64_t)p->rtts));
+		else
+			snprintf(rtt, sizeof(rtt), "-");
+		fprintf(out, "  %-4" PRIu32 " %-24s %-24s %5" PRIu64 " %5" PRIu64 " %9s %9" PRIu64
+			" %9" PRIu64 " %11" PRIu64 " %4" PRIu64 "/%-4" PRIu64 "  %s\n",
+			p->id, fsc_endpoint_str(&p->ep[0].addr, p->ep[0].port, a),
+			fsc_endpoint_str(&p->ep[1].addr, p->ep[1].port, b), p->sessions,
+			p->responses, rtt, p->packets[0], p->packets[1],
+			p->bytes[0] + p->bytes[1], p->keepalives[0], p->keepalives[1],
+			fsc_wg_health_name(h));
+	}
+	if (t->n_peers > TOP_ROWS)
+		fprintf(out, "  ... and %zu more peers\n", t->n_peers - TOP_ROWS);
+}
+
+static void text_sessions(FILE *out, const struct tables *t)
+{
+	char a[FSC_ENDPOINT_STRLEN], b[FSC_ENDPOINT_STRLEN], ia[12], ib[12];
+	char first[24], last[24], rtt[24], c0[16], c1[16];
+
+	if (t->n_sessions == 0)
+		return;
+	fputs("\nSessions (initiator -> responder)\n", out);
+	fprintf(out, "  %-4s %-4s %-34s %-34s %-12s %-12s %9s %13s %13s %s\n", "id",
+		"peer", "initiator index", "responder index", "first", "last",
+		"hs rtt", "i>r pkts", "r>i pkts", "keepalive every");
+	for (size_t i = 0; i < t->n_sessions && i < TOP_ROWS; i++) {
+		const struct fsc_wg_session *s = t->sessions[i];
+		snprintf(ia, sizeof(ia), s->have_index[0] ? "0x%08" PRIx32 : "?", s->index[0]);
+		snprintf(ib, sizeof(ib), s->have_index[1] ? "0x%08" PRIx32 : "?", s->index[1]);
+		clock_str(s->first_ns, first, sizeof(first));
+		clock_str(s->last_ns, last, sizeof(last));
+		if (s->handshake)
+			snprintf(rtt, sizeof(rtt), "%.3fms", ms(s->response_ns - s->initiation_ns));
+		else
+			snprintf(rtt, sizeof(rtt), s->response_ns ? "(no init)" : "-");
+		cadence(&s->dir[0], c0, sizeof(c0));
+		cadence(&s->dir[1], c1, sizeof(c1));
+		fsc_endpoint_str(&s->ep[0].addr, s->ep[0].port, a);
+		fsc_endpoint_str(&s->ep[1].addr, s->ep[1].port, b);
+		strncat(a, " ", sizeof(a) - strlen(a) - 1);
+		strncat(a, ia, sizeof(a) - strlen(a) - 1);
+		strncat(b, " ", sizeof(b) - strlen(b) - 1);
+		strncat(b, ib, sizeof(b) - strlen(b) - 1);
+		fprintf(out, "  %-4" PRIu32 " %-4" PRIu32 " %-34s %-34s %-12s %-12s %9s %13" PRIu64
+			" %13" PRIu64 " %s / %s\n", s->id, s->peer, a, b, first, last, rtt,
+			s->dir[0].packets, s->dir[1].packets, c0, c1);
+	}
+	if (t->n_sessions > TOP_ROWS)
+		fprintf(out, "  ... and %zu more sessions\n", t->n_sessions - TOP_ROWS);
+}
+
+static void text_unusual(FILE *out, const struct fsc_pipeline *pl, const struct tables *t)
+{
+	const struct fsc_pipeline_stats *st = fsc_pipeline_stats(pl);
+	const struct fsc_wg_stats *ws = fsc_wg_tracker_stats(fsc_pipeline_wg(pl));
+	unsigned n = 0;
+	char why[160];
+
+	fputs("\nUnusual\n", out);
+	for (size_t i = 0; i < t->n_peers; i++) {
+		enum fsc_wg_health h = fsc_wg_peer_health(t->peers[i], st->last_ns, why, sizeof(why));
+		if (h != FSC_WG_OK) {
+			fprintf(out, "  peer %" PRIu32 " %s: %s\n", t->peers[i]->id,
+				fsc_wg_health_name(h), why);
+			n++;
+		}
+	}
+#define ROW(cond, ...)                              \
+	do {                                        \
+		if (cond) {                         \
+			fprintf(out, __VA_ARGS__);  \
+			n++;                        \
+		}                                   \
+	} while (0)
+	ROW(st->truncated, "  %" PRIu64 " packets truncated\n", st->truncated);
+	ROW(st->malformed, "  %" PRIu64 " packets malformed\n", st->malformed);
+	ROW(st->snaplen_cut, "  %" PRIu64 " payloads cut by the snapshot length\n",
+	    st->snaplen_cut);
+	ROW(st->fragments, "  %" PRIu64 " IP fragments (%" PRIu64 " not first: not decoded)\n",
+	    st->fragments, st->later_fragments);
+	ROW(st->unsupported_linktype, "  %" PRIu64 " frames of an unsupported link type\n",
+	    st->unsupported_linktype);
+	ROW(ws->orphan_responses, "  %" PRIu64 " wg responses to initiations not in the capture\n",
+	    ws->orphan_responses);
+	ROW(ws->orphan_transport, "  %" PRIu64 " wg transport packets to indices not announced"
+	    " in the capture\n", ws->orphan_transport);
+	ROW(ws->sessions_evicted, "  %" PRIu64 " wg sessions evicted (limit reached)\n",
+	    ws->sessions_evicted);
+	ROW(ws->peers_evicted, "  %" PRIu64 " wg peers evicted (limit reached)\n",
+	    ws->peers_evicted);
+#undef ROW
+	if (n == 0)
+		fputs("  nothing\n", out);
+}
+
+static void json_summary(FILE *out, const struct fsc_pipeline *pl, const struct tables *t,
+			 unsigned files)
+{
+	const struct fsc_pipeline_stats *st = fsc_pipeline_stats(pl);
+	const struct fsc_wg_stats *ws = fsc_wg_tracker_stats(fsc_pipeline_wg(pl));
+	char a[FSC_ENDPOINT_STRLEN], b[FSC_ENDPOINT_STRLEN], why[160];
+
+	fprintf(out, "{\"type\":\"summary\",\"files\":%u,\"packets\":%" PRIu64
+		",\"bytes\":%" PRIu64 ",\"first_ts\":%" PRId64 ".%06" PRId64
+		",\"last_ts\":%" PRId64 ".%06" PRId64 ",\"ipv4\":%" PRIu64 ",\"ipv6\":%" PRIu64
+		",\"truncated\":%" PRIu64 ",\"malformed\":%" PRIu64 ",\"fragments\":%" PRIu64
+		",\"wg\":{\"initiation\":%" PRIu64 ",\"response\":%" PRIu64 ",\"cookie\":%" PRIu64
+		",\"transport\":%" PRIu64 ",\"keepalive\":%" PRIu64 "},\"disco\":%" PRIu64
+		",\"stun\":%" PRIu64 ",\"udp\":%" PRIu64 ",\"tcp\":%" PRIu64
+		",\"wg_sessions_evicted\":%" PRIu64 ",\"wg_peers_evicted\":%" PRIu64 "}\n",
+		files, st->frames, st->bytes, st->first_ns / 1000000000,
+		st->first_ns % 1000000000 / 1000, st->last_ns / 1000000000,
+		st->last_ns % 1000000000 / 1000, st->ipv4, st->ipv6, st->truncated,
+		st->malformed, st->fragments, st->wg_msgs[1], st->wg_msgs[2], st->wg_msgs[3],
+		st->wg_msgs[4], st->wg_msgs[5],
+		st->events[FSC_EV_DISCO] + st->events[FSC_EV_TSDISCO],
+		st->events[FSC_EV_STUN], st->events[FSC_EV_UDP], st->events[FSC_EV_TCP],
+		ws->sessions_evicted, ws->peers_evicted);
+	for (size_t i = 0; i < t->n_peers; i++) {
+		const struct fsc_wg_peer *p = t->peers[i];
+		enum fsc_wg_health h = fsc_wg_peer_health(p, st->last_ns, why, sizeof(why));
+		fprintf(out, "{\"type\":\"wg_peer\",\"peer\":%" PRIu32 ",\"a\":\"%s\",\"b\":\"%s\""
+			",\"sessions\":%" PRIu64 ",\"initiations\":%" PRIu64 ",\"responses\":%" PRIu64
+			",\"cookies\":%" PRIu64 ",\"packets_ab\":%" PRIu64 ",\"packets_ba\":%" PRIu64
+			",\"bytes_ab\":%" PRIu64 ",\"bytes_ba\":%" PRIu64 ",\"keepalives_ab\":%" PRIu64
+			",\"keepalives_ba\":%" PRIu64, p->id,
+			fsc_endpoint_str(&p->ep[0].addr, p->ep[0].port, a),
+			fsc_endpoint_str(&p->ep[1].addr, p->ep[1].port, b), p->sessions,
+			p->initiations, p->responses, p->cookies, p->packets[0], p->packets[1],
+			p->bytes[0], p->bytes[1], p->keepalives[0], p->keepalives[1]);
+		if (p->rtts)
+			fprintf(out, ",\"rtt_ms_avg\":%.3f,\"rtt_ms_min\":%.3f,\"rtt_ms_max\":%.3f",
+				ms(p->rtt_sum_ns / (int64_t)p->rtts), ms(p->rtt_min_ns),
+				ms(p->rtt_max_ns));
+		fprintf(out, ",\"health\":\"%s\",\"health_reason\":\"%s\"}\n",
+			fsc_wg_health_name(h), why);
+	}
+	for (size_t i = 0; i < t->n_sessions; i++) {
+		const struct fsc_wg_session *s = t->sessions[i];
+		fprintf(out, "{\"type\":\"wg_session\",\"session\":%" PRIu32 ",\"peer\":%" PRIu32
+			",\"initiator\":\"%s\",\"responder\":\"%s\"",
+			s->id, s->peer, fsc_endpoint_str(&s->ep[0].addr, s->ep[0].port, a),
+			fsc_endpoint_str(&s->ep[1].addr, s->ep[1].port, b));
+		if (s->have_index[0])
+			fprintf(out, ",\"initiator_index\":%" PRIu32, s->index[0]);
+		if (s->have_index[1])
+			fprintf(out, ",\"responder_index\":%" PRIu32, s->index[1]);
+		fprintf(out, ",\"handshake\":%s", s->handshake ? "true" : "false");
+		if (s->handshake)
+			fprintf(out, ",\"rtt_ms\":%.3f", ms(s->response_ns - s->initiation_ns));
+		for (int d = 0; d < 2; d++) {
+			const struct fsc_wg_flow *f = &s->dir[d];
+			fprintf(out, ",\"%s\":{\"packets\":%" PRIu64 ",\"bytes\":%" PRIu64
+				",\"keepalives\":%" PRIu64, d ? "r2i" : "i2r", f->packets,
+				f->bytes, f->keepalives);
+			if (f->ka_gaps)
+				fprintf(out, ",\"keepalive_every_s\":%.3f",
+					(double)f->ka_gap_sum_ns / (double)f->ka_gaps / 1e9);
+			fputc('}', out);
+		}
+		fprintf(out, ",\"first_ts\":%" PRId64 ".%06" PRId64 ",\"last_ts\":%" PRId64
+			".%06" PRId64 "}\n", s->first_ns / 1000000000,
+			s->first_ns % 1000000000 / 1000, s->last_ns / 1000000000,
+			s->last_ns % 1000000000 / 1000);
+	}
+}
+
+void print_summary(FILE *out, const struct options *opt,
+		   const struct fsc_pipeline *pl, unsigned files)
+{
+	const struct fsc_pipeline_stats *st = fsc_pipeline_stats(pl);
+	struct tables t;
+
+	if (!collect(pl, &t)) {
+		fputs("fdecode: out of memory for the summary\n", stderr);
+		return;
+	}
+	if (opt->json) {
+		json_summary(out, pl, &t, files);
+	} else {
+		text_capture(out, st, files);
+		text_messages(out, st);
+		text_peers(out, &t, st->last_ns);
+		text_sessions(out, &t);
+		text_unusual(out, pl, &t);
+	}
+	free(t.peers);
+	free(t.sessions);
+}
