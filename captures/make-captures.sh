@@ -49,8 +49,7 @@ step_wg() {
 
 	# 1st handshake: A initiates as soon as its persistent keepalive is set.
 	nsl_wg_up "$k" 2
-	nsl_wait_for 5 sh -c "[ \"\$(wg show $NSL_WA latest-handshakes | cut -f2)\" != 0 ]" ||
-		nsl_die "wg: no handshake"
+	nsl_wait_for 5 nsl_wg_has_handshake "$NSL_WA" || nsl_die "wg: no handshake"
 	ip netns exec "$NSL_A" "$PY" "$GEN/tunnel_traffic.py" ping 100.64.0.2 3 ||
 		nsl_die "wg: ping through the tunnel failed"
 
@@ -211,7 +210,7 @@ step_tls() {
 need() {
 	local f
 	for f in "$@"; do
-		[ -s "$HERE/$f" ] || nsl_die "$1 missing: run the step that makes it first"
+		[ -s "$HERE/$f" ] || nsl_die "$f missing: run the step that makes it first"
 	done
 }
 

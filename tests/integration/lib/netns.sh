@@ -24,6 +24,7 @@
 
 NSL_PIDS=""
 NSL_NETNS=""
+NSL_WGIFS=""
 NSL_TMP=""
 NSL_PID=""		# PID of the last process an nsl_* function started
 
@@ -43,6 +44,7 @@ nsl_cleanup() {
 	local rc=$? pid ns i
 	trap - EXIT
 	# Newest first: capture processes stop before the daemons they watch.
+	# shellcheck disable=SC2086 # word lists
 	for pid in $(printf '%s\n' $NSL_PIDS | tac); do
 		kill -TERM "$pid" 2>/dev/null
 	done
@@ -222,8 +224,10 @@ nsl_wg_up() {
 		nsl_die "wg set $NSL_WA failed"
 }
 
-# nsl_wg_handshakes IF: number of completed handshakes is not exposed, but
-# the latest-handshake time is; prints it (0 = none yet).
-nsl_wg_latest() {
-	wg show "$1" latest-handshakes | awk '{ print $2 }'
+# nsl_wg_has_handshake IF: true once IF completed a handshake with its peer
+# (wg reports the latest handshake time, 0 before the first).
+nsl_wg_has_handshake() {
+	local t
+	t=$(wg show "$1" latest-handshakes 2>/dev/null | cut -f2)
+	[ -n "$t" ] && [ "$t" != 0 ]
 }
