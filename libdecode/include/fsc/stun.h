@@ -20,6 +20,7 @@ enum fsc_stun_class {
 	FSC_STUN_ERROR = 3,
 };
 
+/* Pointers point into the caller's buffer. */
 struct fsc_stun_msg {
 	uint16_t type;		/* raw message type */
 	uint16_t method;	/* 12-bit method, 1 = binding */
@@ -27,21 +28,36 @@ struct fsc_stun_msg {
 	uint16_t length;	/* attribute bytes announced by the header */
 	const uint8_t *txid;	/* 12 bytes */
 	bool has_mapped;	/* XOR-MAPPED-ADDRESS, else MAPPED-ADDRESS */
-	bool mapped_xor;
+	bool mapped_xor;	/* mapped came from 0x0020/0x8020, un-XORed */
 	struct fsc_addr mapped;
 	uint16_t mapped_port;
 	const uint8_t *software; /* SOFTWARE value, not NUL-terminated */
 	size_t software_len;
 	bool has_fingerprint;
+	bool fingerprint_ok;	/* its CRC-32 ^ 0x5354554e matches */
 	uint16_t error_code;	/* ERROR-CODE: class*100 + number, 0 if none */
+	const uint8_t *error_reason; /* ERROR-CODE reason phrase, UTF-8 */
+	size_t error_reason_len;
 	unsigned n_attrs;
 };
 
 /*
  * Claims the payload when the top two bits of byte 0 are zero and bytes 4-7
- * are the magic cookie. A header that announces more attribute bytes than are
- * present is FSC_TRUNCATED (the header fields are still filled); a length not a
- * multiple of 4 or an attribute overrunning the message is FSC_MALFORMED.
+ * are the magic cookie (classic RFC 3489 STUN, without it, is FSC_NOT_THIS).
+ * FSC_OK: 20 + length bytes exactly, every attribute well formed. When both
+ *   an XOR-MAPPED-ADDRESS (0x0020 or 0x8020) and a MAPPED-ADDRESS appear, the
+ *   XOR one is reported, in whatever order they come. A FINGERPRINT that
+ *   does not match is still FSC_OK, with fingerprint_ok false.
+ * FSC_TRUNCATED: fewer than 20 bytes (type, method, cls, length set; txid
+ *   NULL), or the header announces more attribute bytes than are present
+ *   (header fields set, attributes not read).
+ * FSC_MALFORMED: length not a multiple of 4; bytes after the message; an
+ *   attribute overrunning it; an address attribute with a family other than
+ *   1/2 or a length other than 8/20; FINGERPRINT not 4 bytes or not last;
+ *   ERROR-CODE shorter than 4 or out of range (class 3-6, number 0-99).
+ *   Fields read before the fault are kept.
+ * *m is always written; why may be NULL, else *why is NULL on FSC_OK and a
+ * static reason otherwise.
  */
 enum fsc_status fsc_stun_decode(const uint8_t *p, size_t len,
 				struct fsc_stun_msg *m, const char **why);

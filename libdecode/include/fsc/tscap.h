@@ -25,7 +25,7 @@ struct fsc_tscap {
 	uint16_t path;
 	struct fsc_addr snat;	/* pre-SNAT source, family 0 if absent */
 	struct fsc_addr dnat;	/* pre-DNAT destination, family 0 if absent */
-	/* paths 0-3: the inner IP packet */
+	/* paths 0-3: the inner IP packet (NULL for path 254) */
 	const uint8_t *data;
 	size_t data_len;
 	/* path 254: the disco record */
@@ -37,7 +37,23 @@ struct fsc_tscap {
 	size_t disco_len;
 };
 
-/* Decodes a record body. Unknown paths are FSC_MALFORMED with the path kept. */
+/*
+ * Decodes a record body (the pcap record's caplen bytes). Pointers point into
+ * the caller's buffer.
+ * FSC_OK: paths 0-3 with at least one byte of packet (data/data_len: the
+ *   rest of the record; the record carries no length of its own, so a record
+ *   cut by a snaplen still decodes and the IP dissector sees the cut); path
+ *   254 with a disco record whose payload length matches the bytes left
+ *   (disco/disco_len; decode them with fsc_disco_decode_plain).
+ * FSC_TRUNCATED: the record ends inside the path, a NAT address or the disco
+ *   record, or a path 0-3 record has no packet bytes.
+ * FSC_MALFORMED: unknown path (path kept); a NAT address length other than
+ *   0/4/16; a disco address length other than 4/16; bytes after the disco
+ *   payload. Fields read before the fault are kept.
+ * Never FSC_NOT_THIS: the linktype already says what this is.
+ * *t is always written; why may be NULL, else *why is NULL on FSC_OK and a
+ * static reason otherwise.
+ */
 enum fsc_status fsc_tscap_decode(const uint8_t *p, size_t len,
 				 struct fsc_tscap *t, const char **why);
 

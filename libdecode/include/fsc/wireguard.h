@@ -21,6 +21,9 @@ enum fsc_wg_type {
 #define FSC_WG_TRANSPORT_MIN 32 /* header 16 + Poly1305 tag 16 */
 #define FSC_WG_KEY_LEN 32
 #define FSC_WG_MAC_LEN 16
+/* Smallest tunnel MTU assumed when a transport plaintext is not a multiple
+ * of 16 (the padding stops at the MTU; IPv6 needs at least 1280). */
+#define FSC_WG_MTU_MIN 1280
 
 /*
  * One decoded message. Indices and the counter are little-endian on the wire
@@ -44,10 +47,15 @@ struct fsc_wg_msg {
 /*
  * Decodes a UDP payload as a WireGuard message. Claims it (FSC_OK) only when
  * the type is 1-4, the three reserved bytes are zero and the length is exact
- * (148/92/64) or, for transport, at least 32 with a ciphertext that is a
- * multiple of 16. Anything else is FSC_NOT_THIS: on the wire a WireGuard
- * message has no framing that could be "truncated" without also being some
- * other UDP payload, so this decoder never guesses.
+ * (148/92/64) or, for transport, 32 + a plaintext length that is a multiple
+ * of 16 -- or at least FSC_WG_MTU_MIN, because senders stop padding at the
+ * tunnel MTU (a full packet at MTU 1420 is 1452 bytes). Anything else is
+ * FSC_NOT_THIS: on the wire a WireGuard message has no framing that could be
+ * "truncated" without also being some other UDP payload, so this decoder
+ * never guesses and never returns FSC_TRUNCATED or FSC_MALFORMED.
+ *
+ * *m is always written (zeroed first). why may be NULL; otherwise *why is
+ * NULL on FSC_OK and a static reason string otherwise.
  */
 enum fsc_status fsc_wg_decode(const uint8_t *p, size_t len,
 			      struct fsc_wg_msg *m, const char **why);
