@@ -91,18 +91,20 @@ static void dissect_udp(struct fsc_cursor *c, size_t wire_left,
 	fsc_cur_skip(c, 2); /* checksum: offloaded on loopback, never checked */
 	avail -= 8;
 	wire_left -= 8;
-	size_t body = wire_left;
+	size_t body = wire_left, announced = wire_left;
 	if (ulen != 0) { /* 0 only in IPv6 jumbograms: the IP length rules */
 		if (ulen < 8) {
 			note(pkt, FSC_MALFORMED, "udp length below header size");
+		} else if ((size_t)ulen - 8 <= wire_left) {
+			body = announced = (size_t)ulen - 8;
+		} else if (pkt->more_fragments) {
+			/* A first fragment holds the start of a longer datagram. */
+			announced = (size_t)ulen - 8;
 		} else {
-			if ((size_t)ulen - 8 > wire_left)
-				note(pkt, FSC_MALFORMED, "udp length beyond ip payload");
-			else
-				body = (size_t)ulen - 8;
+			note(pkt, FSC_MALFORMED, "udp length beyond ip payload");
 		}
 	}
-	set_payload(pkt, c->p, avail < body ? avail : body, body);
+	set_payload(pkt, c->p, avail < body ? avail : body, announced);
 }
 
 static void dissect_tcp(struct fsc_cursor *c, size_t wire_left,
@@ -295,8 +297,10 @@ static void dissect_ipv6(struct fsc_cursor *c, size_t wire_left,
 			pkt->frag_id = fsc_cur_be32(&f);
 			pkt->frag_offset = off & 0xfff8;
 			pkt->more_fragments = (off & 1) != 0;
-			pkt->fragment = true;
-			pkt->first_fragment = pkt->frag_offset == 0;
+			/* Offset 0 without more is an atomic fragment (RFC 6946):
+			 * the whole datagram, not a piece of one. */
+			pkt->fragment = pkt->frag_offset != 0 || pkt->more_fragments;
+			pkt->first_fragment = pkt->fragment && pkt->frag_offset == 0;
 			hlen = 8;
 		} else if (nh == 51) {
 			hlen = ((size_t)fsc_cur_peek(c, 1) + 2) * 4;
@@ -348,10 +352,11 @@ static enum fsc_status by_ethertype(struct fsc_cursor *c, size_t wire_left,
 {
 	pkt->ethertype = type;
 	if (type == ETH_IPV4 || type == ETH_IPV6) {
-		dissect_ip(c, wire_left, pkt);
-		if (pkt->ipver && pkt->ipver != (type == ETH_IPV4 ? 4 : 6))
+		/* Say so, then decode what the version nibble says it is. */
+		if (fsc_cur_left(c) > 0 &&
+		    fsc_cur_peek(c, 0) >> 4 != (type == ETH_IPV4 ? 4 : 6))
 			note(pkt, FSC_MALFORMED, "ip version disagrees with link type");
-		return pkt->status;
+		return dissect_ip(c, wire_left, pkt);
 	}
 	return note(pkt, FSC_NOT_THIS, "not an ip packet");
 }

@@ -56,6 +56,9 @@ const struct fsc_wg_tracker *fsc_pipeline_wg(const struct fsc_pipeline *pl)
  * already found one. */
 static void adopt_status(struct fsc_event *ev, enum fsc_status st, const char *why)
 {
+	/* A first fragment ends early by design, not by damage. */
+	if (st == FSC_TRUNCATED && ev->pkt->first_fragment)
+		return;
 	if (ev->status == FSC_OK && st != FSC_OK && st != FSC_NOT_THIS) {
 		ev->status = st;
 		ev->why = why;
@@ -155,8 +158,7 @@ void fsc_pipeline_frame(struct fsc_pipeline *pl, const struct fsc_frame *f,
 		st->not_ip += pkt.status == FSC_NOT_THIS;
 		st->unsupported_linktype += !fsc_linktype_supported(f->linktype);
 	}
-	if (pkt.layer == FSC_LAYER_PAYLOAD && pkt.payload_len < pkt.payload_wire_len)
-		st->snaplen_cut++;
+	st->snaplen_cut += f->caplen < f->wirelen;
 	st->truncated += ev.status == FSC_TRUNCATED;
 	st->malformed += ev.status == FSC_MALFORMED;
 	st->events[ev.type]++;

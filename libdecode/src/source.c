@@ -26,6 +26,15 @@ struct fsc_source {
 	struct handle h[];
 };
 
+/* libpcap hands out DLT_ values; the decoders speak LINKTYPE_ values, which
+ * differ only for raw IP (DLT_RAW is 12 or 14 depending on the system). */
+static int to_linktype(int dlt)
+{
+	if (dlt == DLT_RAW || dlt == 12 || dlt == 14)
+		return 101;
+	return dlt;
+}
+
 static struct fsc_source *source_new(unsigned n)
 {
 	struct fsc_source *s = calloc(1, sizeof(*s) + n * sizeof(s->h[0]));
@@ -74,7 +83,7 @@ struct fsc_source *fsc_source_open_file(const char *path, const char *filter,
 	}
 	s->nano = pcap_get_tstamp_precision(p) == PCAP_TSTAMP_PRECISION_NANO;
 	s->h[0].pcap = p;
-	s->h[0].linktype = pcap_datalink(p);
+	s->h[0].linktype = to_linktype(pcap_datalink(p));
 	s->h[0].name = strdup(path);
 	if (!s->h[0].name || !set_filter(p, filter, err, errlen)) {
 		if (!s->h[0].name)
@@ -116,7 +125,7 @@ static bool activate(struct handle *h, const struct fsc_live_opts *o,
 			 rc == PCAP_WARNING ? pcap_geterr(p) : pcap_statustostr(rc));
 		*warned = true;
 	}
-	h->linktype = pcap_datalink(p);
+	h->linktype = to_linktype(pcap_datalink(p));
 	if (!set_filter(p, o ? o->filter : NULL, err, errlen))
 		return false;
 	if (pcap_setnonblock(p, 1, perr) != 0) {

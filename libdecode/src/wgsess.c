@@ -28,6 +28,7 @@ struct fsc_wg_tracker {
 	uint32_t max_sessions, max_peers;
 	uint32_t n_sessions, n_peers; /* slots ever used */
 	struct hmap by_index;	/* (index, owner endpoint) -> session slot */
+	struct hmap by_bare_index; /* index alone: finds a session that roamed */
 	struct hmap by_pair;	/* endpoint pair -> peer slot */
 	struct fsc_wg_stats stats;
 };
@@ -128,6 +129,7 @@ struct fsc_wg_tracker *fsc_wg_tracker_new(const struct fsc_wg_limits *lim)
 	    !lru_init(&t->slru, t->max_sessions) ||
 	    !lru_init(&t->plru, t->max_peers) ||
 	    !hmap_init(&t->by_index, t->max_sessions * 2) ||
+	    !hmap_init(&t->by_bare_index, t->max_sessions * 2) ||
 	    !hmap_init(&t->by_pair, t->max_peers)) {
 		fsc_wg_tracker_free(t);
 		return NULL;
@@ -145,6 +147,7 @@ void fsc_wg_tracker_free(struct fsc_wg_tracker *t)
 	lru_free(&t->slru);
 	lru_free(&t->plru);
 	hmap_free(&t->by_index);
+	hmap_free(&t->by_bare_index);
 	hmap_free(&t->by_pair);
 	free(t);
 }
@@ -153,9 +156,12 @@ static void forget_session(struct fsc_wg_tracker *t, uint32_t slot)
 {
 	struct fsc_wg_session *s = &t->sessions[slot];
 
-	for (int side = 0; side < 2; side++)
-		if (s->have_index[side])
-			hmap_del(&t->by_index, index_key(s->index[side], &s->ep[side]), slot);
+	for (int side = 0; side < 2; side++) {
+		if (!s->have_index[side])
+			continue;
+		hmap_del(&t->by_index, index_key(s->index[side], &s->ep[side]), slot);
+		hmap_del(&t->by_bare_index, s->index[side], slot);
+	}
 }
 
 static uint32_t new_session(struct fsc_wg_tracker *t, uint32_t peer_slot, int64_t ts)
@@ -187,6 +193,22 @@ static void own_index(struct fsc_wg_tracker *t, uint32_t slot, int side, uint32_
 	s->index[side] = index;
 	s->have_index[side] = true;
 	hmap_put(&t->by_index, index_key(index, &s->ep[side]), slot);
+	hmap_put(&t->by_bare_index, index, slot);
+}
+
+/* Moves one side of a session to a new endpoint, keeping its index. */
+static void move_side(struct fsc_wg_tracker *t, uint32_t slot, int side,
+		      const struct fsc_wg_endpoint *to)
+{
+	struct fsc_wg_session *s = &t->sessions[slot];
+
+	if (ep_eq(&s->ep[side], to))
+		return;
+	if (s->have_index[side])
+		hmap_del(&t->by_index, index_key(s->index[side], &s->ep[side]), slot);
+	s->ep[side] = *to;
+	if (s->have_index[side])
+		hmap_put(&t->by_index, index_key(s->index[side], to), slot);
 }
 
 static uint32_t find_peer(struct fsc_wg_tracker *t, const struct fsc_wg_endpoint *src,
@@ -241,6 +263,42 @@ static uint32_t find_session(struct fsc_wg_tracker *t, uint32_t index,
 	return NONE;
 }
 
+/*
+ * The session a message to `index` at `owner` from `sender` belongs to. An
+ * index known at another endpoint means the peer roamed (NAT rebinding, a
+ * new address family): WireGuard follows it, and so do we.
+ */
+static uint32_t find_session_roaming(struct fsc_wg_tracker *t, uint32_t index,
+				     const struct fsc_wg_endpoint *owner,
+				     const struct fsc_wg_endpoint *sender,
+				     struct fsc_wg_note *note)
+{
+	uint32_t slot = find_session(t, index, owner);
+	bool moved = slot == NONE;
+
+	if (slot == NONE) {
+		slot = hmap_get(&t->by_bare_index, index);
+		if (slot == HMAP_NONE)
+			return NONE;
+	}
+	struct fsc_wg_session *s = &t->sessions[slot];
+	int side = s->have_index[0] && s->index[0] == index ? 0 :
+		   s->have_index[1] && s->index[1] == index ? 1 : -1;
+	if (side < 0)
+		return NONE;
+	/* Either end may have moved: the receiver (index found elsewhere)
+	 * or the sender (arriving from a new endpoint). */
+	moved |= !ep_eq(&s->ep[!side], sender);
+	if (!moved)
+		return slot;
+	move_side(t, slot, side, owner);
+	move_side(t, slot, !side, sender);
+	s->roams++;
+	t->stats.roams++;
+	note->roamed = true;
+	return slot;
+}
+
 static uint32_t on_initiation(struct fsc_wg_tracker *t, const struct fsc_wg_msg *m,
 			  const struct fsc_wg_endpoint *src,
 			  const struct fsc_wg_endpoint *dst, int64_t ts,
@@ -280,7 +338,7 @@ static uint32_t on_response(struct fsc_wg_tracker *t, const struct fsc_wg_msg *m
 			uint32_t ps, struct fsc_wg_note *note)
 {
 	struct fsc_wg_peer *p = &t->peers[ps];
-	uint32_t slot = find_session(t, m->receiver, dst);
+	uint32_t slot = find_session_roaming(t, m->receiver, dst, src, note);
 
 	p->responses++;
 	p->unanswered = 0;
@@ -307,10 +365,11 @@ static uint32_t on_response(struct fsc_wg_tracker *t, const struct fsc_wg_msg *m
 }
 
 static uint32_t on_cookie(struct fsc_wg_tracker *t, const struct fsc_wg_msg *m,
+			  const struct fsc_wg_endpoint *src,
 			  const struct fsc_wg_endpoint *dst, uint32_t ps,
 			  struct fsc_wg_note *note)
 {
-	uint32_t slot = find_session(t, m->receiver, dst);
+	uint32_t slot = find_session_roaming(t, m->receiver, dst, src, note);
 
 	t->peers[ps].cookies++;
 	if (slot != NONE)
@@ -375,7 +434,7 @@ static uint32_t on_transport(struct fsc_wg_tracker *t, const struct fsc_wg_msg *
 			 uint32_t ps, struct fsc_wg_note *note)
 {
 	struct fsc_wg_peer *p = &t->peers[ps];
-	uint32_t slot = find_session(t, m->receiver, dst);
+	uint32_t slot = find_session_roaming(t, m->receiver, dst, src, note);
 
 	if (slot == NONE) {
 		note->unknown_index = true;
@@ -414,6 +473,7 @@ void fsc_wg_track(struct fsc_wg_tracker *t, const struct fsc_wg_msg *m,
 	note->dir = -1;
 	note->rtt_ns = -1;
 	note->unknown_index = false;
+	note->roamed = false;
 	uint32_t slot = NONE;
 
 	if (m->under_load)
@@ -426,7 +486,7 @@ void fsc_wg_track(struct fsc_wg_tracker *t, const struct fsc_wg_msg *m,
 		slot = on_response(t, m, src, dst, ts_ns, ps, note);
 		break;
 	case FSC_WG_COOKIE:
-		slot = on_cookie(t, m, dst, ps, note);
+		slot = on_cookie(t, m, src, dst, ps, note);
 		break;
 	case FSC_WG_TRANSPORT:
 		slot = on_transport(t, m, src, dst, ts_ns, ps, note);

@@ -282,6 +282,51 @@ static void ipv4_options_and_fragments(void **state)
 	assert_int_equal(pkt.payload_len, 8);
 }
 
+/* The first fragment of a 3000-byte UDP datagram: the UDP length announces
+ * more than this fragment holds, which is no fault. */
+static void udp_first_fragment(void **state)
+{
+	(void)state;
+	uint8_t ip[64];
+	size_t n;
+	struct fsc_packet pkt;
+
+	n = vec_hex("45 00 00 24  00 07 20 00  40 11 00 00  c6 12 00 01  c6 12 00 02"
+		    "d5 97 23 28 0b c0 00 00"	/* udp length 3008 */
+		    "01 02 03 04 05 06 07 08", ip, sizeof(ip));
+	assert_int_equal(fsc_dissect(101, ip, n, n, &pkt), FSC_OK);
+	assert_true(pkt.first_fragment);
+	assert_int_equal(pkt.payload_len, 8);
+	assert_int_equal(pkt.payload_wire_len, 3000);
+	/* Without MF the same length is a lie. */
+	ip[6] = 0;
+	assert_int_equal(fsc_dissect(101, ip, n, n, &pkt), FSC_MALFORMED);
+	assert_string_equal(pkt.why, "udp length beyond ip payload");
+}
+
+/* An IPv6 Fragment header with offset 0 and M clear is a whole datagram. */
+static void ipv6_atomic_fragment(void **state)
+{
+	(void)state;
+	uint8_t ip6[128];
+	size_t n;
+	struct fsc_packet pkt;
+
+	n = vec_hex("60 00 00 00 00 14 2c 40"
+		    "20 01 0d b8 00 00 00 00 00 00 00 00 00 00 00 01"
+		    "20 01 0d b8 00 00 00 00 00 00 00 00 00 00 00 02"
+		    "11 00 00 00 0f 5c 00 01"	/* fragment: next udp, offset 0, M 0 */
+		    "a2 a9 ca 6c 00 0c 00 00 de ad be ef", ip6, sizeof(ip6));
+	assert_int_equal(fsc_dissect(229, ip6, n, n, &pkt), FSC_OK);
+	assert_false(pkt.fragment);
+	assert_int_equal(pkt.frag_id, 0x0f5c0001);
+	assert_int_equal(pkt.dport, 51820);
+	/* With M set it is the first of several. */
+	ip6[80 - 40 + 3] = 0x01;
+	assert_int_equal(fsc_dissect(229, ip6, n, n, &pkt), FSC_OK);
+	assert_true(pkt.first_fragment);
+}
+
 struct bad {
 	const char *name;
 	int linktype;
@@ -389,6 +434,8 @@ int main(void)
 		cmocka_unit_test(ipv6_extension_chain),
 		cmocka_unit_test(ipv6_endless_chain),
 		cmocka_unit_test(ipv4_options_and_fragments),
+		cmocka_unit_test(udp_first_fragment),
+		cmocka_unit_test(ipv6_atomic_fragment),
 		cmocka_unit_test(malformed_frames),
 		cmocka_unit_test(lying_length_keeps_fields),
 		cmocka_unit_test(snaplen_cut_payload),

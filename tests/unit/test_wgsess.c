@@ -195,6 +195,34 @@ static void mid_stream(void **state)
 	fsc_wg_tracker_free(t);
 }
 
+/* An endpoint that moves keeps its session (NAT rebinding, v4 -> v6). */
+static void roaming(void **state)
+{
+	(void)state;
+	struct fsc_wg_tracker *t = fsc_wg_tracker_new(NULL);
+	struct fsc_wg_note n;
+	struct fsc_wg_msg m;
+	struct fsc_wg_endpoint a2 = A;
+
+	a2.port = 50000;
+	m = init_msg(7);
+	fsc_wg_track(t, &m, &A, &B, 0, &n);
+	m = resp_msg(8, 7);
+	fsc_wg_track(t, &m, &B, &A, 1, &n);
+	m = data_msg(8, 0, 64);
+	fsc_wg_track(t, &m, &a2, &B, 2, &n); /* A's NAT rebinds */
+	assert_int_equal(n.session, 1);
+	assert_true(n.roamed);
+	assert_false(n.unknown_index);
+	m = data_msg(7, 0, 64);
+	fsc_wg_track(t, &m, &B, &a2, 3, &n); /* B follows: no roam needed now */
+	assert_int_equal(n.session, 1);
+	assert_false(n.roamed);
+	assert_int_equal(fsc_wg_tracker_stats(t)->roams, 1);
+	assert_int_equal(fsc_wg_tracker_stats(t)->orphan_transport, 0);
+	fsc_wg_tracker_free(t);
+}
+
 /* Same index chosen by two hosts: the endpoint keeps them apart. */
 static void index_collision_across_peers(void **state)
 {
@@ -254,6 +282,7 @@ int main(void)
 		cmocka_unit_test(stale_keys),
 		cmocka_unit_test(one_way),
 		cmocka_unit_test(mid_stream),
+		cmocka_unit_test(roaming),
 		cmocka_unit_test(index_collision_across_peers),
 		cmocka_unit_test(eviction_is_bounded),
 	};

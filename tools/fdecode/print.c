@@ -103,6 +103,8 @@ static void text_wg(FILE *out, const struct fsc_event *ev)
 		fprintf(out, " session %" PRIu32, ev->wg.session);
 	if (ev->wg.unknown_index)
 		fputs(" (index not seen announced)", out);
+	if (ev->wg.roamed)
+		fputs(" (endpoint moved)", out);
 }
 
 static void text_stun(FILE *out, const struct fsc_stun_msg *m)
@@ -275,6 +277,8 @@ static void json_wg(FILE *out, const struct fsc_event *ev)
 		fprintf(out, ",\"rtt_ms\":%.3f", (double)ev->wg.rtt_ns / 1e6);
 	if (m->under_load)
 		fputs(",\"under_load\":true", out);
+	if (ev->wg.roamed)
+		fputs(",\"roamed\":true", out);
 }
 
 static void json_stun(FILE *out, const struct fsc_stun_msg *m)

@@ -217,6 +217,8 @@ static void text_unusual(FILE *out, const struct fsc_pipeline *pl, const struct 
 	    ws->orphan_responses);
 	ROW(ws->orphan_transport, "  %" PRIu64 " wg transport packets to indices not announced"
 	    " in the capture\n", ws->orphan_transport);
+	ROW(ws->roams, "  %" PRIu64 " times a wg session followed its peer to a new endpoint\n",
+	    ws->roams);
 	ROW(ws->sessions_evicted, "  %" PRIu64 " wg sessions evicted (limit reached)\n",
 	    ws->sessions_evicted);
 	ROW(ws->peers_evicted, "  %" PRIu64 " wg peers evicted (limit reached)\n",

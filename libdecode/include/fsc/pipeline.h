@@ -52,7 +52,7 @@ struct fsc_pipeline_stats {
 	uint64_t tsdisco_types[16]; /* by disco type (0..15) */
 	uint64_t ipv4, ipv6, fragments, later_fragments;
 	uint64_t truncated, malformed, not_ip, unsupported_linktype;
-	uint64_t snaplen_cut;	/* payload shorter than on the wire */
+	uint64_t snaplen_cut;	/* frames captured shorter than on the wire */
 	int64_t first_ns, last_ns;
 };
 

@@ -6,6 +6,9 @@
  * and which direction a packet belongs to. A peer is the pair of UDP
  * endpoints; its sessions follow one another as keys rotate (every 120 s).
  *
+ * An index seen at a new endpoint is followed there (roaming: NAT rebinding,
+ * a move from IPv4 to IPv6), as WireGuard itself does.
+ *
  * Transport seen before any handshake (a capture that starts mid-session)
  * opens a session with only the receiving side's index known; the reverse
  * direction on the same endpoints joins it.
@@ -54,6 +57,7 @@ struct fsc_wg_session {
 	bool have_index[2];
 	struct fsc_wg_endpoint ep[2]; /* ep[0] initiator, ep[1] responder */
 	bool handshake;		/* initiation and response both seen */
+	uint32_t roams;		/* times an endpoint moved under the same index */
 	int64_t first_ns, last_ns;
 	int64_t initiation_ns, response_ns;
 	struct fsc_wg_flow dir[2];
@@ -90,6 +94,7 @@ struct fsc_wg_note {
 	int dir;		/* 0, 1, or -1 unknown */
 	int64_t rtt_ns;		/* response: initiation -> response, else -1 */
 	bool unknown_index;	/* receiver index never announced */
+	bool roamed;		/* the index was known at another endpoint */
 };
 
 struct fsc_wg_limits {
@@ -102,6 +107,7 @@ struct fsc_wg_stats {
 	uint64_t sessions_evicted, peers_evicted;
 	uint64_t orphan_responses;	/* response to an initiation not seen */
 	uint64_t orphan_transport;	/* receiver index not seen announced */
+	uint64_t roams;			/* sessions that followed an endpoint move */
 };
 
 struct fsc_wg_tracker;

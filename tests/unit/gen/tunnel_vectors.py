@@ -697,10 +697,10 @@ def emit_header(path):
 
 def emit_corpus():
     targets = {
-        "fuzz_wireguard": lambda v: v.layer == "TV_UDP",
-        "fuzz_disco": lambda v: v.kind == "FSC_TUNNEL_DISCO" or v.layer == "TV_DISCO_PLAIN",
-        "fuzz_stun": lambda v: v.kind == "FSC_TUNNEL_STUN",
-        "fuzz_tscap": lambda v: v.layer == "TV_TSCAP",
+        "wireguard": lambda v: v.layer == "TV_UDP",
+        "disco": lambda v: v.kind == "FSC_TUNNEL_DISCO" or v.layer == "TV_DISCO_PLAIN",
+        "stun": lambda v: v.kind == "FSC_TUNNEL_STUN",
+        "tscap": lambda v: v.layer == "TV_TSCAP",
     }
     for t, want in targets.items():
         d = os.path.join(ROOT, "tests", "fuzz", "corpus", t)
