@@ -4,7 +4,8 @@
 set -eu
 
 PKGS="build-essential cmake pkg-config clang libpcap-dev libssl-dev libcmocka-dev
-tcpdump tshark wireguard-go wireguard-tools iproute2 python3 python3-nacl coturn"
+tcpdump tshark wireguard-go wireguard-tools iproute2 python3 python3-nacl coturn
+libc-ares-dev dnsmasq"
 
 missing=""
 for p in $PKGS; do

@@ -5,10 +5,15 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "fsc/rdns.h"
+#include "fsc/tsaddr.h"
+
 struct enrich {
 	struct enrich_opts o;
 	struct ts_status st;
 	bool have_st;
+	struct fsc_rdns *rdns;   /* NULL without --resolve, or with -n */
+	unsigned max_inflight;
 };
 
 void enrich_opts_init(struct enrich_opts *o)
@@ -25,7 +30,7 @@ bool enrich_opts_add_geoip(struct enrich_opts *o, const char *path)
 	return true;
 }
 
-struct enrich *enrich_new(const struct enrich_opts *o, char *err, size_t errlen)
+struct enrich *enrich_new(const struct enrich_opts *o, char *err, size_t errlen, bool *usage)
 {
 	struct enrich *e = calloc(1, sizeof(*e));
 	char why[256];
@@ -35,6 +40,7 @@ struct enrich *enrich_new(const struct enrich_opts *o, char *err, size_t errlen)
 		return NULL;
 	}
 	e->o = *o;
+	*usage = false;
 	if (o->status_path) {
 		if (!ts_status_load(o->status_path, &e->st, why, sizeof(why))) {
 			snprintf(err, errlen, "%s: %s", o->status_path, why);
@@ -42,6 +48,20 @@ struct enrich *enrich_new(const struct enrich_opts *o, char *err, size_t errlen)
 			return NULL;
 		}
 		e->have_st = true;
+	}
+	if (o->resolve && !o->numeric) {
+		struct fsc_rdns_config rc;
+		fsc_rdns_config_init(&rc);
+		rc.server = o->dns_server;
+		rc.timeout_ms = o->timeout_ms;
+		e->max_inflight = rc.max_inflight;
+		e->rdns = fsc_rdns_new(&rc, why, sizeof(why));
+		if (!e->rdns) {
+			snprintf(err, errlen, "%s", why);
+			*usage = strncmp(why, "DNS server", 10) == 0;
+			enrich_free(e);
+			return NULL;
+		}
 	}
 	return e;
 }
@@ -52,19 +72,38 @@ void enrich_free(struct enrich *e)
 		return;
 	if (e->have_st)
 		ts_status_free(&e->st);
+	fsc_rdns_free(e->rdns);
 	free(e);
+}
+
+/* A counterpart is worth its own PTR query only when it is Tailscale's
+ * (MagicDNS names 100.x addresses, maybe not their 4to6 form). */
+static bool tailscale_cp(const struct fsc_addr *cp)
+{
+	struct fsc_tsaddr_info i;
+
+	if (!cp)
+		return false;
+	fsc_tsaddr_classify(cp, &i);
+	return fsc_tsaddr_is_tailscale(i.cls);
 }
 
 void enrich_want(struct enrich *e, const struct fsc_addr *a, const struct fsc_addr *cp)
 {
-	(void)e;
-	(void)a;
-	(void)cp;
+	if (!e->rdns)
+		return;
+	fsc_rdns_lookup(e->rdns, a, NULL, 0, NULL);
+	if (tailscale_cp(cp))
+		fsc_rdns_lookup(e->rdns, cp, NULL, 0, NULL);
 }
 
 void enrich_drain(struct enrich *e)
 {
-	(void)e;
+	if (!e->rdns)
+		return;
+	/* Each wave of max_inflight lookups takes at most one timeout. */
+	size_t waves = 1 + fsc_rdns_pending(e->rdns) / e->max_inflight;
+	fsc_rdns_drain(e->rdns, (unsigned)(e->o.timeout_ms * waves + 100));
 }
 
 void enrich_get(struct enrich *e, const struct fsc_addr *a, const struct fsc_addr *cp,
@@ -76,6 +115,10 @@ void enrich_get(struct enrich *e, const struct fsc_addr *a, const struct fsc_add
 		if (!r->node && cp)
 			r->node = ts_status_find(&e->st, cp);
 	}
+	if (e->rdns &&
+	    fsc_rdns_peek(e->rdns, a, r->rdns, sizeof(r->rdns), NULL) != FSC_RDNS_FOUND &&
+	    tailscale_cp(cp))
+		fsc_rdns_peek(e->rdns, cp, r->rdns, sizeof(r->rdns), NULL);
 }
 
 bool enrich_any(const struct enrich_result *r)

@@ -39,8 +39,9 @@ void enrich_opts_init(struct enrich_opts *o);
 bool enrich_opts_add_geoip(struct enrich_opts *o, const char *path);
 
 /* Loads the status file, opens databases, sets up the resolver. NULL with a
- * message in err ("status.json: invalid JSON at byte 12: ..."). */
-struct enrich *enrich_new(const struct enrich_opts *o, char *err, size_t errlen);
+ * message in err ("status.json: invalid JSON at byte 12: ..."); *usage says
+ * whether an option value was at fault (a bad --dns) rather than a file. */
+struct enrich *enrich_new(const struct enrich_opts *o, char *err, size_t errlen, bool *usage);
 void enrich_free(struct enrich *e);
 
 /* Starts whatever lookups a and its counterpart (may be NULL) need. */

@@ -401,7 +401,8 @@ static void unmapped_reason(const struct ctx *c, const struct item *it, char *bu
 		break;
 	default:
 		snprintf(buf, len, "%s: no Tailscale counterpart (only 100.x, 4to6, "
-			 "4via6 and service addresses map)", d);
+			 "4via6 and service addresses map)%s", d,
+			 c->o.enr.resolve && !c->o.enr.numeric ? "; no PTR name" : "");
 		break;
 	}
 }
@@ -852,8 +853,11 @@ int main(int argc, char **argv)
 	if (!c.o.annotate && optind == argc)
 		usage_error("%s", "no ADDR, PREFIX or '-' given");
 
-	c.enr = enrich_new(&c.o.enr, err, sizeof(err));
+	bool usage = false;
+	c.enr = enrich_new(&c.o.enr, err, sizeof(err), &usage);
 	if (!c.enr) {
+		if (usage)
+			usage_error("%s", err);
 		fprintf(stderr, PROG ": %s\n", err);
 		return EXIT_UNMAPPED;
 	}
