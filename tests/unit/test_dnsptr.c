@@ -132,7 +132,7 @@ static void truncations(void **state)
 static void malformed(void **state)
 {
 	(void)state;
-	uint8_t b[300];
+	uint8_t b[400];
 	size_t n;
 	struct fsc_dns_ptr r;
 	const char *why;

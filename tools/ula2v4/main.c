@@ -487,6 +487,25 @@ static void print_item(struct ctx *c, struct item *it)
 
 /* ---------------------------------------------------------------- annotate */
 
+/* Appends a space-separated word to buf[0..len), keeping it terminated. */
+__attribute__((format(printf, 4, 5)))
+static void addf(char *buf, size_t len, size_t *n, const char *fmt, ...)
+{
+	va_list ap;
+	int w;
+
+	if (*n + 2 >= len)
+		return;
+	if (*n)
+		buf[(*n)++] = ' ';
+	va_start(ap, fmt);
+	w = vsnprintf(buf + *n, len - *n, fmt, ap);
+	va_end(ap);
+	if (w > 0)
+		*n = (size_t)w < len - *n ? *n + (size_t)w : len - 1;
+	buf[*n] = '\0';
+}
+
 /* The bracket text for one address, or "" when there is nothing to say. */
 static void annotation(struct ctx *c, const struct fsc_addr *a, char *buf, size_t len)
 {
@@ -499,28 +518,19 @@ static void annotation(struct ctx *c, const struct fsc_addr *a, char *buf, size_
 	fsc_tsaddr_classify(a, &i);
 	enrich_get(c->enr, &i.addr, i.peer.family ? &i.peer : NULL, &e);
 
-#define ADD(...)                                                                   \
-	do {                                                                       \
-		int w_ = snprintf(buf + n, len - n, "%s", n ? " " : "");            \
-		if (w_ > 0 && (size_t)w_ < len - n)                                \
-			n += (size_t)w_;                                           \
-		w_ = snprintf(buf + n, len - n, __VA_ARGS__);                      \
-		if (w_ > 0)                                                        \
-			n = (size_t)w_ < len - n ? n + (size_t)w_ : len - 1;       \
-	} while (0)
 
 	switch (i.cls) {
 	case FSC_TSADDR_4TO6:
-		ADD("%s", fsc_addr_str(&i.peer, s));
+		addf(buf, len, &n, "%s", fsc_addr_str(&i.peer, s));
 		break;
 	case FSC_TSADDR_4VIA6:
-		ADD("site %u %s", i.site, fsc_addr_str(&i.peer, s));
+		addf(buf, len, &n, "site %u %s", i.site, fsc_addr_str(&i.peer, s));
 		break;
 	case FSC_TSADDR_SERVICE:
-		ADD("MagicDNS");
+		addf(buf, len, &n, "MagicDNS");
 		break;
 	case FSC_TSADDR_DERP_MAGIC:
-		ADD("DERP magic");
+		addf(buf, len, &n, "DERP magic");
 		break;
 	default:
 		break;
@@ -529,19 +539,18 @@ static void annotation(struct ctx *c, const struct fsc_addr *a, char *buf, size_
 	if (e.node && i.cls != FSC_TSADDR_4TO6 && i.addr.family == 6) {
 		for (size_t k = 0; k < e.node->nips; k++)
 			if (e.node->ips[k].family == 4) {
-				ADD("%s", fsc_addr_str(&e.node->ips[k], s));
+				addf(buf, len, &n, "%s", fsc_addr_str(&e.node->ips[k], s));
 				break;
 			}
 	}
 	if (e.node && ts_node_name(e.node))
-		ADD("%s", ts_node_name(e.node));
+		addf(buf, len, &n, "%s", ts_node_name(e.node));
 	if (e.geo.country[0])
-		ADD("%s", e.geo.country);
+		addf(buf, len, &n, "%s", e.geo.country);
 	if (e.geo.asn)
-		ADD("AS%u", e.geo.asn);
+		addf(buf, len, &n, "AS%u", e.geo.asn);
 	if (e.rdns[0])
-		ADD("%s", e.rdns);
-#undef ADD
+		addf(buf, len, &n, "%s", e.rdns);
 }
 
 static void print_line(struct ctx *c, const struct line *ln)
