@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "fsc/geoip.h"
 #include "fsc/rdns.h"
 #include "fsc/tsaddr.h"
 
@@ -13,6 +14,7 @@ struct enrich {
 	struct ts_status st;
 	bool have_st;
 	struct fsc_rdns *rdns;   /* NULL without --resolve, or with -n */
+	struct fsc_geoip *geo;   /* NULL with --no-geoip */
 	unsigned max_inflight;
 };
 
@@ -63,6 +65,18 @@ struct enrich *enrich_new(const struct enrich_opts *o, char *err, size_t errlen,
 			return NULL;
 		}
 	}
+	if (!o->no_geoip) {
+		struct fsc_geoip_config gc;
+		fsc_geoip_config_init(&gc);
+		for (size_t i = 0; i < o->ngeoip; i++)
+			gc.files[gc.nfiles++] = o->geoip_files[i];
+		e->geo = fsc_geoip_open(&gc, why, sizeof(why));
+		if (!e->geo) {
+			snprintf(err, errlen, "%s", why);
+			enrich_free(e);
+			return NULL;
+		}
+	}
 	return e;
 }
 
@@ -73,6 +87,7 @@ void enrich_free(struct enrich *e)
 	if (e->have_st)
 		ts_status_free(&e->st);
 	fsc_rdns_free(e->rdns);
+	fsc_geoip_close(e->geo);
 	free(e);
 }
 
@@ -119,6 +134,13 @@ void enrich_get(struct enrich *e, const struct fsc_addr *a, const struct fsc_add
 	    fsc_rdns_peek(e->rdns, a, r->rdns, sizeof(r->rdns), NULL) != FSC_RDNS_FOUND &&
 	    tailscale_cp(cp))
 		fsc_rdns_peek(e->rdns, cp, r->rdns, sizeof(r->rdns), NULL);
+	struct fsc_geo g;
+	if (e->geo && fsc_geoip_lookup(e->geo, a, &g)) {
+		snprintf(r->geo.country, sizeof(r->geo.country), "%s", g.country);
+		snprintf(r->geo.city, sizeof(r->geo.city), "%s", g.city);
+		r->geo.asn = g.asn;
+		snprintf(r->geo.as_org, sizeof(r->geo.as_org), "%s", g.as_org);
+	}
 }
 
 bool enrich_any(const struct enrich_result *r)
