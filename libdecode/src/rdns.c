@@ -477,13 +477,16 @@ size_t fsc_rdns_pending(const struct fsc_rdns *r)
 int fsc_rdns_pollfds(struct fsc_rdns *r, struct pollfd *fds, int max)
 {
 	ares_socket_t socks[ARES_GETSOCK_MAXNUM];
-	int bits = ares_getsock(r->ch, socks, ARES_GETSOCK_MAXNUM), n = 0;
+	/* Bits 0-15 readable, 16-31 writable. Not the ARES_GETSOCK_* macros:
+	 * they shift a signed 1 into bit 31, which is undefined. */
+	unsigned bits = (unsigned)ares_getsock(r->ch, socks, ARES_GETSOCK_MAXNUM);
+	int n = 0;
 
 	for (int i = 0; i < ARES_GETSOCK_MAXNUM && n < max; i++) {
 		short ev = 0;
-		if (ARES_GETSOCK_READABLE(bits, i))
+		if (bits >> i & 1u)
 			ev |= POLLIN;
-		if (ARES_GETSOCK_WRITABLE(bits, i))
+		if (bits >> (i + ARES_GETSOCK_MAXNUM) & 1u)
 			ev |= POLLOUT;
 		if (!ev)
 			continue;

@@ -36,7 +36,7 @@ PORT=$(free_port)
 	--ptr-record=211.72.249.66.in-addr.arpa,crawl-66-249-72-211.googlebot.com \
 	--ptr-record=43.208.104.100.in-addr.arpa,laptop.example-tailnet.ts.net \
 	--ptr-record=b.2.0.d.8.6.2.6.6.9.d.c.3.4.8.4.2.1.b.a.0.e.1.a.c.5.1.1.a.7.d.f.ip6.arpa,laptop.example-tailnet.ts.net \
-	2>"$TMP/dnsmasq.err" &
+	</dev/null >/dev/null 2>"$TMP/dnsmasq.err" &
 DPID=$!
 # A server that takes queries and never answers.
 SPORT=$(free_port)
@@ -46,7 +46,7 @@ s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
 s.bind(("127.0.0.1", int(sys.argv[1])))
 while True:
     s.recvfrom(4096)
-' "$SPORT" &
+' "$SPORT" </dev/null >/dev/null 2>&1 &
 SPID=$!
 i=0
 until grep -q "started" "$TMP/dnsmasq.log" 2>/dev/null; do

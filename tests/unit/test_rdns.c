@@ -13,6 +13,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -95,9 +96,15 @@ static int start_servers(void **state)
 	snprintf(dns_server, sizeof(dns_server), "127.0.0.1:%d", dns_port);
 	dnsmasq_pid = fork();
 	if (dnsmasq_pid == 0) {
-		int null = open("/dev/null", O_WRONLY);
-		if (null >= 0)
-			dup2(null, 2); /* its start-up chatter */
+		/* Die with this test even if it crashes, and hold none of
+		 * ctest's pipes (ctest would wait for dnsmasq to close them). */
+		prctl(PR_SET_PDEATHSIG, SIGTERM);
+		int null = open("/dev/null", O_RDWR);
+		if (null >= 0) {
+			dup2(null, 0);
+			dup2(null, 1);
+			dup2(null, 2);
+		}
 		execl(bin, "dnsmasq", "--no-daemon", portarg, "--listen-address=127.0.0.1",
 		      "--bind-interfaces", "--no-resolv", "--no-hosts", "--log-facility=/dev/null",
 		      "--local-ttl=300", "--local=/in-addr.arpa/", "--local=/ip6.arpa/",
@@ -323,7 +330,9 @@ static void silent_server_times_out(void **state)
 	assert_true(fsc_rdns_timeout_ms(r, 10000) <= 500);
 	assert_int_equal(fsc_rdns_drain(r, 5000), 0);
 	uint64_t took = ms() - t0;
-	if (took < 400 || took > 800)
+	/* Not before the timeout; after it by no more than scheduling slack
+	 * on a busy two-core machine. */
+	if (took < 450 || took > 1200)
 		fail_msg("gave up after %llu ms, want about 500", (unsigned long long)took);
 	assert_int_equal(fsc_rdns_lookup(r, &a, NULL, 0, NULL), FSC_RDNS_FAILED);
 	fsc_rdns_get_stats(r, &st);
@@ -335,7 +344,7 @@ static void silent_server_times_out(void **state)
 	t0 = ms();
 	assert_int_equal(fsc_rdns_drain(r, 100), 1);
 	took = ms() - t0;
-	assert_true(took >= 90 && took < 300);
+	assert_true(took >= 90 && took < 600);
 	fsc_rdns_free(r); /* with a query in flight: no callback, no leak */
 }
 

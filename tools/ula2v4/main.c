@@ -672,7 +672,7 @@ struct reader {
 static const char *next_line(struct reader *r, size_t *n)
 {
 	for (;;) {
-		char *nl = memchr(r->buf + r->off, '\n', r->len - r->off);
+		char *nl = r->buf ? memchr(r->buf + r->off, '\n', r->len - r->off) : NULL;
 		if (nl || (r->eof && r->off < r->len) || r->len - r->off >= LINE_MAX_BYTES) {
 			size_t end = nl ? (size_t)(nl - r->buf) + 1 :
 				     r->len - r->off >= LINE_MAX_BYTES ? r->off + LINE_MAX_BYTES :
@@ -718,7 +718,7 @@ static bool line_ready(const struct reader *r)
 {
 	struct pollfd p = { .fd = r->fd, .events = POLLIN };
 
-	if (r->eof || memchr(r->buf + r->off, '\n', r->len - r->off))
+	if (r->eof || (r->buf && memchr(r->buf + r->off, '\n', r->len - r->off)))
 		return true;
 	return poll(&p, 1, 0) > 0;
 }
