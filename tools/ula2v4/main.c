@@ -1,0 +1,902 @@
+/* ula2v4 - Tailscale address arithmetic both ways, with names.
+ *
+ *   ula2v4 fd7a:115c:a1e0:ab12:4843:cd96:6268:d02b   -> 100.104.208.43
+ *   ula2v4 100.104.208.43                            -> the 4to6 ULA
+ *   ula2v4 --annotate < tailscaled.log               -> lines with [names]
+ *
+ * The text and JSON formats are documented in --help and doc/ula2v4.1.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <poll.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "fsc/addr.h"
+#include "fsc/tsaddr.h"
+#include "enrich.h"
+#include "out.h"
+#include "scan.h"
+#include "tsstatus.h"
+
+#define PROG "ula2v4"
+
+enum { EXIT_MAPPED = 0, EXIT_USAGE = 1, EXIT_UNMAPPED = 2 };
+
+/* How many inputs (or annotated lines) wait for names before they print. */
+#define BATCH_MAX 1024
+/* A longer stdin line is cut into pieces of this size. */
+#define LINE_MAX_BYTES (1u << 20)
+
+struct opts {
+	bool json, annotate, have_via;
+	uint32_t via;
+	struct enrich_opts enr;
+};
+
+enum item_kind { ITEM_ERR, ITEM_ADDR, ITEM_PREFIX };
+
+struct item {
+	char *input; /* as given */
+	enum item_kind kind;
+	const char *why;  /* ITEM_ERR: static reason */
+	char whybuf[160]; /* or a built one */
+	/* ITEM_ADDR */
+	struct fsc_tsaddr_info info;
+	/* ITEM_PREFIX */
+	struct fsc_prefix pfx, cpfx;
+	enum fsc_tsaddr_class pcls;
+	/* both */
+	struct fsc_addr cp; /* counterpart address (ITEM_ADDR) */
+	bool has_cp;
+	bool has_site;
+	uint32_t site;
+};
+
+struct line {
+	char *text;
+	size_t n;
+	struct scan_hit *hits;
+	size_t nhits;
+};
+
+struct unit {
+	bool is_line;
+	union {
+		struct item it;
+		struct line ln;
+	} u;
+};
+
+struct ctx {
+	struct opts o;
+	struct enrich *enr;
+	struct unit *batch;
+	size_t nbatch;
+	int rc;
+};
+
+/* ---------------------------------------------------------------- help */
+
+static const char usage_text[] =
+	"usage: " PROG " [OPTIONS] ADDR|PREFIX|- ...\n"
+	"       " PROG " --annotate [OPTIONS] < LOG\n";
+
+static const char help_text[] =
+	"\n"
+	"Tailscale address arithmetic both ways, and names for addresses.\n"
+	"\n"
+	"  IPv6 in the 4to6 range fd7a:115c:a1e0:ab12:4843:cd96:6200::/104 -> 100.x\n"
+	"  100.x (any of 100.0.0.0/8)                                  -> its 4to6 ULA\n"
+	"  IPv6 in the 4via6 range fd7a:115c:a1e0:b1a::/64             -> site id + IPv4\n"
+	"  IPv4 with --via SITE                                        -> its 4via6 ULA\n"
+	"  100.100.100.100 <-> fd7a:115c:a1e0::53 (MagicDNS service)\n"
+	"  ::ffff:a.b.c.d is unmapped to a.b.c.d first.\n"
+	"  PREFIX: v6 length = v4 length + 96 (4to6: v4 inside 100.0.0.0/8, so /8 or\n"
+	"  longer; 4via6: /96 or longer), e.g. 100.64.0.0/10 <->\n"
+	"  fd7a:115c:a1e0:ab12:4843:cd96:6240:0/106.\n"
+	"  '-' reads inputs from standard input: whitespace-separated words, '#'\n"
+	"  starts a comment. [ADDR] is taken as ADDR.\n"
+	"\n"
+	"Options:\n"
+	"  -j, --json          one JSON object a line instead of text (keys below)\n"
+	"  -a, --annotate      copy standard input to standard output, appending\n"
+	"                      \" [...]\" after each address that can be named\n"
+	"  -s, --status FILE   name Tailscale addresses from the output of\n"
+	"                      `tailscale status --json` (Self and Peer entries)\n"
+	"      --via SITE      map IPv4 inputs to 4via6 with this site id (0-65535)\n"
+	"  -r, --resolve       add reverse DNS names (PTR); only public addresses\n"
+	"                      are asked unless --dns names a server\n"
+	"      --dns SERVER[:PORT]\n"
+	"                      ask this server (IPv4, IPv6 or [IPv6]:PORT; port 53\n"
+	"                      by default) for every address, private ones too;\n"
+	"                      implies --resolve. E.g. MagicDNS: 100.100.100.100\n"
+	"  -n, --numeric       no reverse DNS (overrides -r and --dns)\n"
+	"      --timeout MS    give up on one PTR lookup after MS milliseconds\n"
+	"                      (default 2000)\n"
+	"      --geoip-db FILE MaxMind DB (City, Country or ASN); repeatable. Without\n"
+	"                      it: $FSC_GEOIP_DB (colon-separated), then GeoLite2-*\n"
+	"                      and GeoIP2-* .mmdb in /usr/share/GeoIP, /var/lib/GeoIP\n"
+	"      --no-geoip      use no GeoIP database at all\n"
+	"  -h, --help          this text\n"
+	"  -V, --version       the version\n"
+	"\n"
+	"Text output, one line an input, fields separated by two spaces:\n"
+	"  INPUT  COUNTERPART  CLASS[  key=value ...]\n"
+	"  INPUT is the canonical form (RFC 5952); COUNTERPART is the mapped address or\n"
+	"  prefix, or '-'; CLASS is one of: public cgnat chromeos 4to6 4via6 ephemeral\n"
+	"  service tailscale-ula derp-magic private loopback link-local documentation\n"
+	"  benchmark unspecified multicast ula reserved. Keys, in this order, where\n"
+	"  known: site, unmapped, node, rdns, country, city, asn, as_org. Values with\n"
+	"  spaces, quotes or control characters are quoted with C escapes.\n"
+	"  fd7a:115c:a1e0:ab12:4843:cd96:6268:d02b  100.104.208.43  4to6\n"
+	"\n"
+	"JSON output (--json), one object a line; always present: input (as given),\n"
+	"kind (address|prefix), addr (canonical), class, description, counterpart\n"
+	"(string or null); present when they apply: site, unmapped, node {name,\n"
+	"host_name, dns_name, ips}, rdns, country, city, asn, as_org.\n"
+	"\n"
+	"Annotations (--annotate): after ADDR, ADDR:PORT, [ADDR] or [ADDR]:PORT a\n"
+	"bracket with what is known: the 100.x of a 4to6 address, \"site N IPv4\" of a\n"
+	"4via6 one, the service or DERP magic label, then the node name, country,\n"
+	"ASn and PTR name. Addresses with nothing to say are left as they are;\n"
+	"the rest of the line is copied byte for byte.\n"
+	"\n"
+	"An input that does not parse, or has no counterpart and no name from\n"
+	"--status, --resolve or --geoip-db, gets one line on standard error:\n"
+	"  " PROG ": 'INPUT': reason\n"
+	"and the others still print.\n"
+	"\n"
+	"Exit status: 0 every input mapped or named; 1 usage error; 2 some input\n"
+	"could not be mapped or read (or --status FILE could not be loaded).\n";
+
+__attribute__((format(printf, 1, 2), noreturn))
+static void usage_error(const char *fmt, ...)
+{
+	va_list ap;
+
+	fprintf(stderr, PROG ": ");
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fprintf(stderr, "\n%sTry '" PROG " --help'.\n", usage_text);
+	exit(EXIT_USAGE);
+}
+
+/* ---------------------------------------------------------------- items */
+
+__attribute__((format(printf, 2, 3)))
+static void set_err(struct item *it, const char *fmt, ...)
+{
+	va_list ap;
+
+	it->kind = ITEM_ERR;
+	va_start(ap, fmt);
+	vsnprintf(it->whybuf, sizeof(it->whybuf), fmt, ap);
+	va_end(ap);
+	it->why = it->whybuf;
+}
+
+static void analyse_prefix(struct ctx *c, struct item *it)
+{
+	const char *why = NULL;
+	const struct fsc_prefix *p = &it->pfx;
+	static const uint8_t via_pfx[8] = { 0xfd, 0x7a, 0x11, 0x5c, 0xa1, 0xe0, 0x0b, 0x1a };
+	bool ok;
+
+	it->pcls = fsc_tsaddr_classify_prefix(p);
+	if (p->addr.family == 4 && c->o.have_via) {
+		ok = fsc_tsaddr_prefix_via(c->o.via, p, &it->cpfx, &why);
+		it->has_site = ok;
+		it->site = c->o.via;
+	} else if (p->addr.family == 4) {
+		ok = fsc_tsaddr_prefix_4to6(p, &it->cpfx, &why);
+	} else {
+		/* Inside (or over) the 4via6 /64: that range's rules. */
+		struct fsc_prefix via = { .len = 64 };
+		fsc_addr_set6(&via.addr, (const uint8_t[16]){ 0 });
+		memcpy(via.addr.b, via_pfx, 8);
+		if (p->len >= 64 && fsc_prefix_contains(&via, &p->addr)) {
+			ok = fsc_tsaddr_prefix_unvia(p, &it->site, &it->cpfx, &why);
+			it->has_site = ok;
+		} else {
+			ok = fsc_tsaddr_prefix_6to4(p, &it->cpfx, &why);
+		}
+	}
+	it->has_cp = ok;
+	if (!ok)
+		set_err(it, "%s", why);
+}
+
+static void analyse_addr(struct ctx *c, struct item *it, const struct fsc_addr *a)
+{
+	struct fsc_tsaddr_info *i = &it->info;
+
+	fsc_tsaddr_classify(a, i);
+	if (i->addr.family == 4 && c->o.have_via) {
+		it->has_cp = fsc_tsaddr_via(c->o.via, &i->addr, &it->cp);
+		it->has_site = true;
+		it->site = c->o.via;
+		return;
+	}
+	if (i->peer.family) {
+		it->cp = i->peer;
+		it->has_cp = true;
+	} else if (i->addr.family == 4 && fsc_tsaddr_4to6(&i->addr, &it->cp)) {
+		/* 100.x outside CGNAT (or ChromeOS): the arithmetic holds; the
+		 * class column tells Tailscale never hands it out. */
+		it->has_cp = true;
+	}
+	if (i->cls == FSC_TSADDR_4VIA6) {
+		it->has_site = true;
+		it->site = i->site;
+	}
+}
+
+/* Strips one pair of surrounding brackets: "[fd7a::1]" -> "fd7a::1". */
+static void unbracket(const char **s, size_t *n)
+{
+	if (*n >= 2 && (*s)[0] == '[' && (*s)[*n - 1] == ']') {
+		(*s)++;
+		*n -= 2;
+	}
+}
+
+static void analyse(struct ctx *c, struct item *it)
+{
+	const char *s = it->input;
+	size_t n = strlen(s);
+	struct fsc_addr a;
+	const char *why = NULL;
+	char buf[FSC_ADDR_STRLEN + 1];
+
+	unbracket(&s, &n);
+	enum fsc_status st = fsc_tsaddr_parse_prefix(s, n, &it->pfx, &why);
+	if (st == FSC_OK) {
+		it->kind = ITEM_PREFIX;
+		analyse_prefix(c, it);
+		return;
+	}
+	if (st == FSC_MALFORMED) {
+		char sug[FSC_PREFIX_STRLEN];
+		if (strcmp(why, "host bits set past the prefix length") == 0)
+			set_err(it, "%s (did you mean %s?)", why, fsc_prefix_str(&it->pfx, sug));
+		else
+			set_err(it, "%s", why);
+		return;
+	}
+	if (n == 0 || n >= sizeof(buf)) {
+		set_err(it, "%s", n ? "too long for an address" : "empty input");
+		return;
+	}
+	memcpy(buf, s, n);
+	buf[n] = '\0';
+	if (!fsc_addr_parse(buf, &a)) {
+		set_err(it, "%s", "not an IPv4 or IPv6 address or prefix");
+		return;
+	}
+	it->kind = ITEM_ADDR;
+	analyse_addr(c, it, &a);
+}
+
+/* ---------------------------------------------------------------- output */
+
+static void text_kv(const char *key, const char *val)
+{
+	printf("  %s=", key);
+	out_text_value(stdout, val);
+}
+
+static void print_enrichment_text(const struct enrich_result *e)
+{
+	char num[16];
+
+	if (e->node)
+		text_kv("node", ts_node_name(e->node) ? ts_node_name(e->node) : "?");
+	if (e->rdns[0])
+		text_kv("rdns", e->rdns);
+	if (e->geo.country[0])
+		text_kv("country", e->geo.country);
+	if (e->geo.city[0])
+		text_kv("city", e->geo.city);
+	if (e->geo.asn) {
+		snprintf(num, sizeof(num), "%u", e->geo.asn);
+		text_kv("asn", num);
+	}
+	if (e->geo.as_org[0])
+		text_kv("as_org", e->geo.as_org);
+}
+
+static void json_kv(const char *key, const char *val)
+{
+	printf(",\"%s\":", key);
+	out_json_str(stdout, val);
+}
+
+static void print_enrichment_json(const struct enrich_result *e)
+{
+	char s[FSC_ADDR_STRLEN];
+
+	if (e->node) {
+		const struct ts_node *nd = e->node;
+		printf(",\"node\":{\"name\":");
+		if (ts_node_name(nd))
+			out_json_str(stdout, ts_node_name(nd));
+		else
+			printf("null");
+		printf(",\"host_name\":");
+		if (nd->host)
+			out_json_str(stdout, nd->host);
+		else
+			printf("null");
+		printf(",\"dns_name\":");
+		if (nd->dns)
+			out_json_str(stdout, nd->dns);
+		else
+			printf("null");
+		printf(",\"ips\":[");
+		for (size_t i = 0; i < nd->nips; i++)
+			printf("%s\"%s\"", i ? "," : "", fsc_addr_str(&nd->ips[i], s));
+		printf("]}");
+	}
+	if (e->rdns[0])
+		json_kv("rdns", e->rdns);
+	if (e->geo.country[0])
+		json_kv("country", e->geo.country);
+	if (e->geo.city[0])
+		json_kv("city", e->geo.city);
+	if (e->geo.asn)
+		printf(",\"asn\":%u", e->geo.asn);
+	if (e->geo.as_org[0])
+		json_kv("as_org", e->geo.as_org);
+}
+
+static void prefix_description(const struct item *it, char *buf, size_t len)
+{
+	char s[FSC_PREFIX_STRLEN];
+	struct fsc_tsaddr_info tmp;
+
+	if (it->pfx.addr.family == 6 && it->has_site) {
+		snprintf(buf, len, "4via6 site %u of %s", it->site, fsc_prefix_str(&it->cpfx, s));
+	} else if (it->pfx.addr.family == 6 && it->has_cp) {
+		snprintf(buf, len, "4to6 of %s", fsc_prefix_str(&it->cpfx, s));
+	} else {
+		memset(&tmp, 0, sizeof(tmp));
+		tmp.cls = it->pcls;
+		fsc_tsaddr_describe(&tmp, buf, len);
+	}
+}
+
+static void report_error(struct ctx *c, const char *input, const char *why)
+{
+	fprintf(stderr, PROG ": '");
+	/* The input came from a user or a file: escape it like any other. */
+	for (const unsigned char *p = (const unsigned char *)input; *p; p++) {
+		if (*p < 0x20 || *p == 0x7f || *p == '\'' || *p == '\\')
+			fprintf(stderr, "\\x%02x", *p);
+		else
+			fputc(*p, stderr);
+	}
+	fprintf(stderr, "': %s\n", why);
+	c->rc = EXIT_UNMAPPED;
+}
+
+/* Why an address with no counterpart and no name cannot be mapped. */
+static void unmapped_reason(const struct ctx *c, const struct item *it, char *buf, size_t len)
+{
+	char d[96];
+
+	fsc_tsaddr_describe(&it->info, d, sizeof(d));
+	switch (it->info.cls) {
+	case FSC_TSADDR_TS_ULA:
+	case FSC_TSADDR_EPHEMERAL:
+		if (c->o.enr.status_path)
+			snprintf(buf, len, "%s: not in %s", d, c->o.enr.status_path);
+		else
+			snprintf(buf, len, "%s: only the 4to6 and 4via6 ranges map by "
+				 "arithmetic; --status FILE can name it", d);
+		break;
+	default:
+		snprintf(buf, len, "%s: no Tailscale counterpart (only 100.x, 4to6, "
+			 "4via6 and service addresses map)%s", d,
+			 c->o.enr.resolve && !c->o.enr.numeric ? "; no PTR name" : "");
+		break;
+	}
+}
+
+static void print_item(struct ctx *c, struct item *it)
+{
+	char a[FSC_PREFIX_STRLEN], b[FSC_PREFIX_STRLEN], d[128];
+	struct enrich_result e;
+	const char *cls;
+
+	if (it->kind == ITEM_ERR) {
+		report_error(c, it->input, it->why);
+		return;
+	}
+	if (it->kind == ITEM_PREFIX) {
+		memset(&e, 0, sizeof(e));
+		fsc_prefix_str(&it->pfx, a);
+		fsc_prefix_str(&it->cpfx, b);
+		cls = fsc_tsaddr_class_name(it->pcls);
+		prefix_description(it, d, sizeof(d));
+	} else {
+		enrich_get(c->enr, &it->info.addr, it->has_cp ? &it->cp : NULL, &e);
+		/* A Tailscale ULA that is not arithmetic: the IPv4 of the
+		 * node that --status says holds it. */
+		for (size_t k = 0; !it->has_cp && e.node && it->info.addr.family == 6 &&
+				   k < e.node->nips; k++) {
+			if (e.node->ips[k].family == 4) {
+				it->cp = e.node->ips[k];
+				it->has_cp = true;
+			}
+		}
+		if (!it->has_cp && !enrich_any(&e)) {
+			char why[256];
+			unmapped_reason(c, it, why, sizeof(why));
+			report_error(c, it->input, why);
+			return;
+		}
+		/* The input's own text: mapped inputs keep their ::ffff: form. */
+		struct fsc_addr orig = it->info.addr;
+		if (it->info.mapped) {
+			uint8_t m[16] = { [10] = 0xff, [11] = 0xff };
+			memcpy(m + 12, it->info.addr.b, 4);
+			fsc_addr_set6(&orig, m);
+		}
+		fsc_addr_str(&orig, a);
+		if (it->has_cp)
+			fsc_addr_str(&it->cp, b);
+		cls = fsc_tsaddr_class_name(it->info.cls);
+		fsc_tsaddr_describe(&it->info, d, sizeof(d));
+	}
+
+	if (c->o.json) {
+		printf("{\"input\":");
+		out_json_str(stdout, it->input);
+		printf(",\"kind\":\"%s\",\"addr\":\"%s\",\"class\":\"%s\",\"description\":",
+		       it->kind == ITEM_PREFIX ? "prefix" : "address", a, cls);
+		out_json_str(stdout, d);
+		if (it->has_cp)
+			printf(",\"counterpart\":\"%s\"", b);
+		else
+			printf(",\"counterpart\":null");
+		if (it->has_site)
+			printf(",\"site\":%u", it->site);
+		if (it->kind == ITEM_ADDR && it->info.mapped) {
+			char u[FSC_ADDR_STRLEN];
+			printf(",\"unmapped\":\"%s\"", fsc_addr_str(&it->info.addr, u));
+		}
+		print_enrichment_json(&e);
+		printf("}\n");
+		return;
+	}
+	printf("%s  %s  %s", a, it->has_cp ? b : "-", cls);
+	if (it->has_site)
+		printf("  site=%u", it->site);
+	if (it->kind == ITEM_ADDR && it->info.mapped) {
+		char u[FSC_ADDR_STRLEN];
+		printf("  unmapped=%s", fsc_addr_str(&it->info.addr, u));
+	}
+	print_enrichment_text(&e);
+	putchar('\n');
+}
+
+/* ---------------------------------------------------------------- annotate */
+
+/* Appends a space-separated word to buf[0..len), keeping it terminated. */
+__attribute__((format(printf, 4, 5)))
+static void addf(char *buf, size_t len, size_t *n, const char *fmt, ...)
+{
+	va_list ap;
+	int w;
+
+	if (*n + 2 >= len)
+		return;
+	if (*n)
+		buf[(*n)++] = ' ';
+	va_start(ap, fmt);
+	w = vsnprintf(buf + *n, len - *n, fmt, ap);
+	va_end(ap);
+	if (w > 0)
+		*n = (size_t)w < len - *n ? *n + (size_t)w : len - 1;
+	buf[*n] = '\0';
+}
+
+/* The bracket text for one address, or "" when there is nothing to say. */
+static void annotation(struct ctx *c, const struct fsc_addr *a, char *buf, size_t len)
+{
+	struct fsc_tsaddr_info i;
+	struct enrich_result e;
+	char s[FSC_ADDR_STRLEN];
+	size_t n = 0;
+
+	buf[0] = '\0';
+	fsc_tsaddr_classify(a, &i);
+	enrich_get(c->enr, &i.addr, i.peer.family ? &i.peer : NULL, &e);
+
+
+	switch (i.cls) {
+	case FSC_TSADDR_4TO6:
+		addf(buf, len, &n, "%s", fsc_addr_str(&i.peer, s));
+		break;
+	case FSC_TSADDR_4VIA6:
+		addf(buf, len, &n, "site %u %s", i.site, fsc_addr_str(&i.peer, s));
+		break;
+	case FSC_TSADDR_SERVICE:
+		addf(buf, len, &n, "MagicDNS");
+		break;
+	case FSC_TSADDR_DERP_MAGIC:
+		addf(buf, len, &n, "DERP magic");
+		break;
+	default:
+		break;
+	}
+	/* A node found through --status: its IPv4 where the input is not. */
+	if (e.node && i.cls != FSC_TSADDR_4TO6 && i.addr.family == 6) {
+		for (size_t k = 0; k < e.node->nips; k++)
+			if (e.node->ips[k].family == 4) {
+				addf(buf, len, &n, "%s", fsc_addr_str(&e.node->ips[k], s));
+				break;
+			}
+	}
+	if (e.node && ts_node_name(e.node))
+		addf(buf, len, &n, "%s", ts_node_name(e.node));
+	if (e.geo.country[0])
+		addf(buf, len, &n, "%s", e.geo.country);
+	if (e.geo.asn)
+		addf(buf, len, &n, "AS%u", e.geo.asn);
+	if (e.rdns[0])
+		addf(buf, len, &n, "%s", e.rdns);
+}
+
+static void print_line(struct ctx *c, const struct line *ln)
+{
+	size_t at = 0;
+	char ann[512];
+
+	for (size_t h = 0; h < ln->nhits; h++) {
+		const struct scan_hit *hit = &ln->hits[h];
+		annotation(c, &hit->addr, ann, sizeof(ann));
+		if (!ann[0])
+			continue;
+		/* The address is followed by its port or ']' where there is
+		 * one; the annotation goes after the whole endpoint. */
+		fwrite(ln->text + at, 1, hit->end - at, stdout);
+		at = hit->end;
+		fputs(" [", stdout);
+		/* Node and PTR names are untrusted: escape controls, keep
+		 * the rest readable. */
+		for (const unsigned char *p = (const unsigned char *)ann; *p; p++) {
+			if (*p < 0x20 || *p == 0x7f)
+				printf("\\x%02x", *p);
+			else
+				putchar(*p);
+		}
+		putchar(']');
+	}
+	fwrite(ln->text + at, 1, ln->n - at, stdout);
+}
+
+/* ---------------------------------------------------------------- batch */
+
+static void flush(struct ctx *c)
+{
+	enrich_drain(c->enr);
+	for (size_t i = 0; i < c->nbatch; i++) {
+		struct unit *u = &c->batch[i];
+		if (u->is_line) {
+			print_line(c, &u->u.ln);
+			free(u->u.ln.text);
+			free(u->u.ln.hits);
+		} else {
+			print_item(c, &u->u.it);
+			free(u->u.it.input);
+		}
+	}
+	c->nbatch = 0;
+	fflush(stdout);
+}
+
+static struct unit *new_unit(struct ctx *c)
+{
+	if (c->nbatch == BATCH_MAX)
+		flush(c);
+	struct unit *u = &c->batch[c->nbatch++];
+	memset(u, 0, sizeof(*u));
+	return u;
+}
+
+static void add_input(struct ctx *c, const char *s, size_t n)
+{
+	struct unit *u = new_unit(c);
+	struct item *it = &u->u.it;
+
+	it->input = strndup(s, n);
+	if (!it->input) {
+		fprintf(stderr, PROG ": out of memory\n");
+		exit(EXIT_UNMAPPED);
+	}
+	analyse(c, it);
+	if (it->kind == ITEM_ADDR)
+		enrich_want(c->enr, &it->info.addr, it->has_cp ? &it->cp : NULL);
+}
+
+static void add_line(struct ctx *c, const char *s, size_t n)
+{
+	struct unit *u = new_unit(c);
+	struct line *ln = &u->u.ln;
+	size_t pos = 0, cap = 0;
+	struct scan_hit hit;
+
+	u->is_line = true;
+	ln->text = malloc(n ? n : 1);
+	if (!ln->text) {
+		fprintf(stderr, PROG ": out of memory\n");
+		exit(EXIT_UNMAPPED);
+	}
+	memcpy(ln->text, s, n);
+	ln->n = n;
+	while (scan_next(ln->text, n, &pos, &hit)) {
+		if (ln->nhits == cap) {
+			cap = cap ? cap * 2 : 4;
+			struct scan_hit *nh = realloc(ln->hits, cap * sizeof(*nh));
+			if (!nh) {
+				fprintf(stderr, PROG ": out of memory\n");
+				exit(EXIT_UNMAPPED);
+			}
+			ln->hits = nh;
+		}
+		ln->hits[ln->nhits++] = hit;
+		struct fsc_tsaddr_info i;
+		fsc_tsaddr_classify(&hit.addr, &i);
+		enrich_want(c->enr, &i.addr, i.peer.family ? &i.peer : NULL);
+	}
+}
+
+/* ---------------------------------------------------------------- stdin */
+
+struct reader {
+	int fd;
+	char *buf;
+	size_t off, len, cap;
+	bool eof;
+	int err;
+};
+
+/* The next line, '\n' included when there is one; NULL at end of input.
+ * Valid until the next call. */
+static const char *next_line(struct reader *r, size_t *n)
+{
+	for (;;) {
+		char *nl = r->buf ? memchr(r->buf + r->off, '\n', r->len - r->off) : NULL;
+		if (nl || (r->eof && r->off < r->len) || r->len - r->off >= LINE_MAX_BYTES) {
+			size_t end = nl ? (size_t)(nl - r->buf) + 1 :
+				     r->len - r->off >= LINE_MAX_BYTES ? r->off + LINE_MAX_BYTES :
+									 r->len;
+			const char *s = r->buf + r->off;
+			*n = end - r->off;
+			r->off = end;
+			return s;
+		}
+		if (r->eof)
+			return NULL;
+		if (r->off > 0) {
+			memmove(r->buf, r->buf + r->off, r->len - r->off);
+			r->len -= r->off;
+			r->off = 0;
+		}
+		if (r->len == r->cap) {
+			size_t nc = r->cap ? r->cap * 2 : 65536;
+			char *nb = realloc(r->buf, nc);
+			if (!nb) {
+				fprintf(stderr, PROG ": out of memory\n");
+				exit(EXIT_UNMAPPED);
+			}
+			r->buf = nb;
+			r->cap = nc;
+		}
+		ssize_t got = read(r->fd, r->buf + r->len, r->cap - r->len);
+		if (got < 0 && errno == EINTR)
+			continue;
+		if (got < 0) {
+			r->err = errno;
+			r->eof = true;
+		} else if (got == 0) {
+			r->eof = true;
+		} else {
+			r->len += (size_t)got;
+		}
+	}
+}
+
+/* True when another line can be had without waiting. */
+static bool line_ready(const struct reader *r)
+{
+	struct pollfd p = { .fd = r->fd, .events = POLLIN };
+
+	if (r->eof || (r->buf && memchr(r->buf + r->off, '\n', r->len - r->off)))
+		return true;
+	return poll(&p, 1, 0) > 0;
+}
+
+static void words(struct ctx *c, const char *s, size_t n)
+{
+	size_t i = 0;
+
+	while (i < n) {
+		while (i < n && (s[i] == ' ' || s[i] == '\t' || s[i] == '\r' || s[i] == '\n'))
+			i++;
+		if (i >= n || s[i] == '#')
+			return;
+		size_t b = i;
+		while (i < n && s[i] != ' ' && s[i] != '\t' && s[i] != '\r' && s[i] != '\n')
+			i++;
+		add_input(c, s + b, i - b);
+	}
+}
+
+static void read_stdin(struct ctx *c, bool annotate)
+{
+	struct reader r = { .fd = 0 };
+	const char *s;
+	size_t n;
+
+	while ((s = next_line(&r, &n))) {
+		if (annotate)
+			add_line(c, s, n);
+		else
+			words(c, s, n);
+		/* Interactive use: answer what was typed before waiting. */
+		if (!line_ready(&r))
+			flush(c);
+	}
+	flush(c);
+	free(r.buf);
+	if (r.err) {
+		fprintf(stderr, PROG ": standard input: %s\n", strerror(r.err));
+		c->rc = EXIT_UNMAPPED;
+	}
+}
+
+/* ---------------------------------------------------------------- main */
+
+static unsigned long parse_num(const char *opt, const char *s, unsigned long max)
+{
+	char *end;
+	unsigned long v;
+
+	errno = 0;
+	if (s[0] < '0' || s[0] > '9')
+		usage_error("%s: not a decimal number", opt);
+	v = strtoul(s, &end, 10);
+	if (*end || errno || v > max)
+		usage_error("%s: not a number from 0 to %lu", opt, max);
+	return v;
+}
+
+enum { OPT_VIA = 256, OPT_DNS, OPT_TIMEOUT, OPT_GEOIP_DB, OPT_NO_GEOIP };
+
+int main(int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		{ "json", no_argument, NULL, 'j' },
+		{ "annotate", no_argument, NULL, 'a' },
+		{ "status", required_argument, NULL, 's' },
+		{ "via", required_argument, NULL, OPT_VIA },
+		{ "resolve", no_argument, NULL, 'r' },
+		{ "dns", required_argument, NULL, OPT_DNS },
+		{ "numeric", no_argument, NULL, 'n' },
+		{ "timeout", required_argument, NULL, OPT_TIMEOUT },
+		{ "geoip-db", required_argument, NULL, OPT_GEOIP_DB },
+		{ "no-geoip", no_argument, NULL, OPT_NO_GEOIP },
+		{ "help", no_argument, NULL, 'h' },
+		{ "version", no_argument, NULL, 'V' },
+		{ NULL, 0, NULL, 0 },
+	};
+	struct ctx c;
+	int ch;
+	char err[512];
+
+	/* getopt names argv[0] in its messages; name the program, not a path. */
+	argv[0] = (char *)PROG;
+	memset(&c, 0, sizeof(c));
+	enrich_opts_init(&c.o.enr);
+	while ((ch = getopt_long(argc, argv, "jas:rnhV", longopts, NULL)) != -1) {
+		switch (ch) {
+		case 'j':
+			c.o.json = true;
+			break;
+		case 'a':
+			c.o.annotate = true;
+			break;
+		case 's':
+			c.o.enr.status_path = optarg;
+			break;
+		case OPT_VIA:
+			c.o.via = (uint32_t)parse_num("--via", optarg, 65535);
+			c.o.have_via = true;
+			break;
+		case 'r':
+			c.o.enr.resolve = true;
+			break;
+		case OPT_DNS:
+			c.o.enr.dns_server = optarg;
+			c.o.enr.resolve = true;
+			break;
+		case 'n':
+			c.o.enr.numeric = true;
+			break;
+		case OPT_TIMEOUT:
+			c.o.enr.timeout_ms = (unsigned)parse_num("--timeout", optarg, 600000);
+			if (c.o.enr.timeout_ms == 0)
+				usage_error("%s: must be at least 1 ms", "--timeout");
+			break;
+		case OPT_GEOIP_DB:
+			if (!enrich_opts_add_geoip(&c.o.enr, optarg))
+				usage_error("%s: too many databases", "--geoip-db");
+			break;
+		case OPT_NO_GEOIP:
+			c.o.enr.no_geoip = true;
+			break;
+		case 'h':
+			fputs(usage_text, stdout);
+			fputs(help_text, stdout);
+			return EXIT_MAPPED;
+		case 'V':
+			printf(PROG " " FSC_VERSION "\n");
+			return EXIT_MAPPED;
+		default:
+			fputs(usage_text, stderr);
+			fprintf(stderr, "Try '" PROG " --help'.\n");
+			return EXIT_USAGE;
+		}
+	}
+	if (c.o.annotate && c.o.json)
+		usage_error("%s", "--annotate writes text; drop --json");
+	if (c.o.annotate && optind < argc)
+		usage_error("--annotate reads standard input only; unexpected '%s'", argv[optind]);
+	if (!c.o.annotate && optind == argc)
+		usage_error("%s", "no ADDR, PREFIX or '-' given");
+
+	bool usage = false;
+	c.enr = enrich_new(&c.o.enr, err, sizeof(err), &usage);
+	if (!c.enr) {
+		if (usage)
+			usage_error("%s", err);
+		fprintf(stderr, PROG ": %s\n", err);
+		return EXIT_UNMAPPED;
+	}
+	c.batch = calloc(BATCH_MAX, sizeof(*c.batch));
+	if (!c.batch) {
+		fprintf(stderr, PROG ": out of memory\n");
+		return EXIT_UNMAPPED;
+	}
+	if (c.o.annotate) {
+		read_stdin(&c, true);
+	} else {
+		bool stdin_done = false;
+		for (int i = optind; i < argc; i++) {
+			if (strcmp(argv[i], "-") == 0) {
+				if (stdin_done)
+					continue;
+				flush(&c);
+				read_stdin(&c, false);
+				stdin_done = true;
+			} else {
+				add_input(&c, argv[i], strlen(argv[i]));
+			}
+		}
+		flush(&c);
+	}
+	free(c.batch);
+	enrich_free(c.enr);
+	if (fflush(stdout) != 0 || ferror(stdout)) {
+		fprintf(stderr, PROG ": standard output: %s\n", strerror(errno));
+		return EXIT_UNMAPPED;
+	}
+	return c.rc;
+}

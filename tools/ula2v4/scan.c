@@ -1,0 +1,119 @@
+/* scan.c - address literals in free text. No <ctype.h>: log lines are
+ * untrusted bytes and the locale must not change what matches. */
+#include "scan.h"
+
+#include <string.h>
+
+static bool is_hex(char c)
+{
+	return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F');
+}
+
+static bool is_tok(char c)
+{
+	return is_hex(c) || c == ':' || c == '.';
+}
+
+static bool is_word(char c)
+{
+	return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+	       c == '_';
+}
+
+static bool is_digit(char c)
+{
+	return c >= '0' && c <= '9';
+}
+
+static bool parse(const char *s, size_t n, struct fsc_addr *a)
+{
+	char buf[FSC_ADDR_STRLEN + 1];
+
+	if (n == 0 || n > FSC_ADDR_STRLEN)
+		return false;
+	memcpy(buf, s, n);
+	buf[n] = '\0';
+	return fsc_addr_parse(buf, a);
+}
+
+/* Past ":digits" at line[i], if there (1 to 5 digits). */
+static size_t skip_port(const char *line, size_t n, size_t i)
+{
+	size_t k = i + 1;
+
+	if (i >= n || line[i] != ':')
+		return i;
+	while (k < n && k - i <= 5 && is_digit(line[k]))
+		k++;
+	if (k == i + 1 || k - i > 6 || (k < n && is_word(line[k])))
+		return i;
+	return k;
+}
+
+static bool candidate(const char *line, size_t n, size_t s, size_t e, struct scan_hit *hit)
+{
+	size_t a = s, b = e;
+
+	while (b > a && line[b - 1] == '.')
+		b--;
+	if (b - a >= 2 && line[a] == ':' && line[a + 1] != ':')
+		a++;
+	if (b - a >= 2 && line[b - 1] == ':' && line[b - 2] != ':')
+		b--;
+	if (b <= a)
+		return false;
+	if ((a > 0 && is_word(line[a - 1])) || (b < n && is_word(line[b])))
+		return false;
+
+	if (parse(line + a, b - a, &hit->addr)) {
+		hit->start = a;
+		hit->len = b - a;
+		hit->end = b;
+	} else {
+		/* "1.2.3.4:80", or a full eight-group IPv6 with ":80" that
+		 * cannot parse whole: split at the last ':' when one to five
+		 * digits follow and what precedes is an address. */
+		size_t k = b;
+		while (k > a && line[k - 1] != ':')
+			k--;
+		if (k <= a + 1 || k == b || b - k > 5)
+			return false;
+		for (size_t i = k; i < b; i++)
+			if (!is_digit(line[i]))
+				return false;
+		if (!parse(line + a, k - 1 - a, &hit->addr))
+			return false;
+		hit->start = a;
+		hit->len = k - 1 - a;
+		hit->end = b;
+		return true;
+	}
+	if (a > 0 && line[a - 1] == '[' && b < n && line[b] == ']')
+		hit->end = skip_port(line, n, b + 1);
+	return true;
+}
+
+bool scan_next(const char *line, size_t n, size_t *pos, struct scan_hit *hit)
+{
+	size_t i = *pos;
+
+	while (i < n) {
+		if (!is_tok(line[i])) {
+			i++;
+			continue;
+		}
+		size_t s = i;
+		while (i < n && is_tok(line[i]))
+			i++;
+		/* A run glued to a word on its left ("reg100.64.0.1") is part
+		 * of that word; skip it whole. */
+		if (s > 0 && is_word(line[s - 1]) && line[s] != ':')
+			continue;
+		if (candidate(line, n, s, i, hit)) {
+			*pos = hit->end > i ? hit->end : i;
+			return true;
+		}
+	}
+	*pos = n;
+	return false;
+}
