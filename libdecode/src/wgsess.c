@@ -493,6 +493,11 @@ void fsc_wg_track(struct fsc_wg_tracker *t, const struct fsc_wg_msg *m,
 		break;
 	}
 	if (slot != NONE) {
+		if (note->roamed) {
+			/* The session now runs between the new endpoints. */
+			t->sessions[slot].peer = t->peers[ps].id;
+			t->peers[ps].sessions++;
+		}
 		t->sessions[slot].last_ns = ts_ns;
 		note->session = t->sessions[slot].id;
 		lru_touch(&t->slru, slot);

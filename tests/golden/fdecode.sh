@@ -19,8 +19,7 @@ while IFS='|' read -r name capture flags; do
 		json) args="--json" ext=jsonl ;;
 		summary) args="--summary" ext=summary ;;
 		esac
-		# shellcheck disable=SC2086
-		(cd "$FSC_SRC" && "$FSC_BIN/fdecode" $args $flags "$capture") \
+		(cd "$FSC_SRC" && eval "\"\$FSC_BIN/fdecode\" $args $flags \"\$capture\"") \
 			>"$out/$name.$ext" 2>"$out/$name.$ext.err"
 		echo "exit $?" >>"$out/$name.$ext.err"
 		cat "$out/$name.$ext.err" >>"$out/$name.$ext"
@@ -33,5 +32,6 @@ while IFS='|' read -r name capture flags; do
 		fi
 	done
 done <"$dir/CASES"
+[ "$n" -gt 0 ] || { echo "no cases read from $dir/CASES"; exit 1; }
 echo "$((n - fail)) passed, $fail failed"
 [ "$fail" -eq 0 ]

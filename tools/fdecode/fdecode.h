@@ -40,8 +40,16 @@ struct printer {
 	char cached_hms[32];
 };
 
+/* What went wrong with the inputs, for the summary's "Unusual" table. */
+#define MAX_INPUT_PROBLEMS 16
+struct input_problems {
+	unsigned n, dropped;
+	char msg[MAX_INPUT_PROBLEMS][320];
+};
+
 void print_event(const struct fsc_event *ev, void *ctx);
 void print_summary(FILE *out, const struct options *opt,
-		   const struct fsc_pipeline *pl, unsigned files);
+		   const struct fsc_pipeline *pl, unsigned files,
+		   const struct input_problems *probs);
 
 #endif

@@ -3,6 +3,7 @@
 #include <getopt.h>
 #include <inttypes.h>
 #include <signal.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -119,6 +120,25 @@ static void progress_done(struct progress *pg)
 	pg->shown = false;
 }
 
+static struct input_problems problems;
+
+/* Prints "fdecode: MSG" and keeps MSG for the summary. */
+static void input_problem(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+static void input_problem(const char *fmt, ...)
+{
+	char msg[sizeof(problems.msg[0])];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	fprintf(stderr, "fdecode: %s\n", msg);
+	if (problems.n < MAX_INPUT_PROBLEMS)
+		memcpy(problems.msg[problems.n++], msg, sizeof(msg));
+	else
+		problems.dropped++;
+}
+
 /* libpcap often starts its message with the path; say it once. */
 static const char *strip_path(const char *msg, const char *path)
 {
@@ -143,10 +163,15 @@ static bool decode_file(const char *path, const struct options *opt,
 
 	if (!src) {
 		const char *why = strip_path(err, path);
+		struct stat st;
 		if (strstr(why, "unknown file format"))
-			fprintf(stderr, "fdecode: %s: not a pcap or pcapng file (%s)\n", path, why);
+			input_problem("%s: not a pcap or pcapng file (%s)", path, why);
+		else if (stat(path, &st) == 0 && S_ISREG(st.st_mode) && st.st_size == 0)
+			input_problem("%s: empty file, not a capture", path);
+		else if (strstr(why, "file header"))
+			input_problem("%s: too short to be a capture (%s)", path, why);
 		else
-			fprintf(stderr, "fdecode: %s: %s\n", path, why);
+			input_problem("%s: %s", path, why);
 		return false;
 	}
 	if (!fsc_linktype_supported(fsc_source_linktype(src, 0)))
@@ -166,14 +191,12 @@ static bool decode_file(const char *path, const struct options *opt,
 			int64_t off = fsc_source_offset(src);
 			fflush(pr->out);
 			progress_done(&pg);
+			char where[40] = "";
 			if (off >= 0)
-				fprintf(stderr, "fdecode: %s: damaged at packet %" PRIu64 " (byte %"
-					PRId64 "): %s; decoded %" PRIu64 " packets\n", path,
-					frames + 1, off, strip_path(fsc_source_error(src), path), frames);
-			else
-				fprintf(stderr, "fdecode: %s: damaged at packet %" PRIu64
-					": %s; decoded %" PRIu64 " packets\n", path, frames + 1,
-					strip_path(fsc_source_error(src), path), frames);
+				snprintf(where, sizeof(where), " (byte %" PRId64 ")", off);
+			input_problem("%s: damaged at packet %" PRIu64 "%s: %s; decoded %" PRIu64
+				      " packets", path, frames + 1, where,
+				      strip_path(fsc_source_error(src), path), frames);
 			ok = false;
 			break;
 		}
@@ -303,7 +326,7 @@ int main(int argc, char **argv)
 		ok &= decode_file(files[i], &opt, pl, &pr, &budget);
 	}
 	if (opt.summary)
-		print_summary(stdout, &opt, pl, n_files);
+		print_summary(stdout, &opt, pl, n_files, &problems);
 	if (fflush(stdout) != 0 || ferror(stdout)) {
 		fprintf(stderr, "fdecode: writing output: %s\n", strerror(errno));
 		ok = false;

@@ -71,8 +71,14 @@ static void text_endpoints(FILE *out, const struct fsc_packet *pkt)
 {
 	char a[FSC_ENDPOINT_STRLEN], b[FSC_ENDPOINT_STRLEN];
 
-	if (pkt->has_tscap)
-		fprintf(out, "[%s] ", fsc_tscap_path_name(pkt->tscap.path));
+	if (pkt->has_tscap) {
+		fprintf(out, "[%s", fsc_tscap_path_name(pkt->tscap.path));
+		if (pkt->tscap.snat.family)
+			fprintf(out, " snat %s", fsc_addr_str(&pkt->tscap.snat, a));
+		if (pkt->tscap.dnat.family)
+			fprintf(out, " dnat %s", fsc_addr_str(&pkt->tscap.dnat, a));
+		fputs("] ", out);
+	}
 	if (!pkt->ipver)
 		return;
 	if (has_ports(pkt))
@@ -164,6 +170,27 @@ static void text_tsdisco(FILE *out, const struct fsc_event *ev)
 		fprintf(out, " endpoints %zu", d->n_endpoints);
 }
 
+static const char *ip_proto_name(uint8_t proto)
+{
+	switch (proto) {
+	case 1:
+		return "icmp";
+	case 2:
+		return "igmp";
+	case 47:
+		return "gre";
+	case 50:
+		return "esp";
+	case 51:
+		return "ah";
+	case 58:
+		return "icmp6";
+	case 132:
+		return "sctp";
+	}
+	return NULL;
+}
+
 static const char tcp_flag_chars[] = "FSRPAUEW";
 
 static void tcp_flags(uint8_t flags, char *out)
@@ -218,6 +245,8 @@ static void print_text(struct printer *pr, const struct fsc_event *ev)
 			fprintf(out, "ip fragment id 0x%" PRIx32 " offset %u proto %u len %zu",
 				pkt->frag_id, pkt->frag_offset, pkt->proto,
 				pkt->payload_wire_len);
+		else if (ip_proto_name(pkt->proto))
+			fprintf(out, "%s len %zu", ip_proto_name(pkt->proto), pkt->payload_wire_len);
 		else
 			fprintf(out, "ip proto %u len %zu", pkt->proto, pkt->payload_wire_len);
 		break;

@@ -1,10 +1,12 @@
 /* summary.c - the tables printed by --summary (text) or as JSON objects. */
 #include <inttypes.h>
+#include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
 #include "fdecode.h"
+#include "fsc/escape.h"
 
 #define TOP_ROWS 50
 
@@ -182,7 +184,23 @@ static void text_sessions(FILE *out, const struct tables *t)
 		fprintf(out, "  ... and %zu more sessions\n", t->n_sessions - TOP_ROWS);
 }
 
-static void text_unusual(FILE *out, const struct fsc_pipeline *pl, const struct tables *t)
+/* One row of "Unusual", printed only when count is nonzero. */
+static void unusual(FILE *out, unsigned *n, uint64_t count, const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
+static void unusual(FILE *out, unsigned *n, uint64_t count, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (!count)
+		return;
+	va_start(ap, fmt);
+	vfprintf(out, fmt, ap);
+	va_end(ap);
+	(*n)++;
+}
+
+static void text_unusual(FILE *out, const struct fsc_pipeline *pl, const struct tables *t,
+			 const struct input_problems *probs)
 {
 	const struct fsc_pipeline_stats *st = fsc_pipeline_stats(pl);
 	const struct fsc_wg_stats *ws = fsc_wg_tracker_stats(fsc_pipeline_wg(pl));
@@ -190,6 +208,10 @@ static void text_unusual(FILE *out, const struct fsc_pipeline *pl, const struct 
 	char why[160];
 
 	fputs("\nUnusual\n", out);
+	for (unsigned i = 0; i < probs->n; i++, n++)
+		fprintf(out, "  input %s\n", probs->msg[i]);
+	if (probs->dropped)
+		fprintf(out, "  ... and %u more input problems\n", probs->dropped);
 	for (size_t i = 0; i < t->n_peers; i++) {
 		enum fsc_wg_health h = fsc_wg_peer_health(t->peers[i], st->last_ns, why, sizeof(why));
 		if (h != FSC_WG_OK) {
@@ -198,38 +220,30 @@ static void text_unusual(FILE *out, const struct fsc_pipeline *pl, const struct 
 			n++;
 		}
 	}
-#define ROW(cond, ...)                              \
-	do {                                        \
-		if (cond) {                         \
-			fprintf(out, __VA_ARGS__);  \
-			n++;                        \
-		}                                   \
-	} while (0)
-	ROW(st->truncated, "  %" PRIu64 " packets truncated\n", st->truncated);
-	ROW(st->malformed, "  %" PRIu64 " packets malformed\n", st->malformed);
-	ROW(st->snaplen_cut, "  %" PRIu64 " payloads cut by the snapshot length\n",
+	unusual(out, &n, st->truncated, "  %" PRIu64 " packets truncated\n", st->truncated);
+	unusual(out, &n, st->malformed, "  %" PRIu64 " packets malformed\n", st->malformed);
+	unusual(out, &n, st->snaplen_cut, "  %" PRIu64 " payloads cut by the snapshot length\n",
 	    st->snaplen_cut);
-	ROW(st->fragments, "  %" PRIu64 " IP fragments (%" PRIu64 " not first: not decoded)\n",
+	unusual(out, &n, st->fragments, "  %" PRIu64 " IP fragments (%" PRIu64 " not first: not decoded)\n",
 	    st->fragments, st->later_fragments);
-	ROW(st->unsupported_linktype, "  %" PRIu64 " frames of an unsupported link type\n",
+	unusual(out, &n, st->unsupported_linktype, "  %" PRIu64 " frames of an unsupported link type\n",
 	    st->unsupported_linktype);
-	ROW(ws->orphan_responses, "  %" PRIu64 " wg responses to initiations not in the capture\n",
+	unusual(out, &n, ws->orphan_responses, "  %" PRIu64 " wg responses to initiations not in the capture\n",
 	    ws->orphan_responses);
-	ROW(ws->orphan_transport, "  %" PRIu64 " wg transport packets to indices not announced"
+	unusual(out, &n, ws->orphan_transport, "  %" PRIu64 " wg transport packets to indices not announced"
 	    " in the capture\n", ws->orphan_transport);
-	ROW(ws->roams, "  %" PRIu64 " times a wg session followed its peer to a new endpoint\n",
+	unusual(out, &n, ws->roams, "  %" PRIu64 " times a wg session followed its peer to a new endpoint\n",
 	    ws->roams);
-	ROW(ws->sessions_evicted, "  %" PRIu64 " wg sessions evicted (limit reached)\n",
+	unusual(out, &n, ws->sessions_evicted, "  %" PRIu64 " wg sessions evicted (limit reached)\n",
 	    ws->sessions_evicted);
-	ROW(ws->peers_evicted, "  %" PRIu64 " wg peers evicted (limit reached)\n",
+	unusual(out, &n, ws->peers_evicted, "  %" PRIu64 " wg peers evicted (limit reached)\n",
 	    ws->peers_evicted);
-#undef ROW
 	if (n == 0)
 		fputs("  nothing\n", out);
 }
 
 static void json_summary(FILE *out, const struct fsc_pipeline *pl, const struct tables *t,
-			 unsigned files)
+			 unsigned files, const struct input_problems *probs)
 {
 	const struct fsc_pipeline_stats *st = fsc_pipeline_stats(pl);
 	const struct fsc_wg_stats *ws = fsc_wg_tracker_stats(fsc_pipeline_wg(pl));
@@ -251,6 +265,12 @@ static void json_summary(FILE *out, const struct fsc_pipeline *pl, const struct 
 		st->events[FSC_EV_DISCO] + st->events[FSC_EV_TSDISCO],
 		st->events[FSC_EV_STUN], st->events[FSC_EV_UDP], st->events[FSC_EV_TCP],
 		ws->sessions_evicted, ws->peers_evicted);
+	for (unsigned i = 0; i < probs->n; i++) {
+		char msg[sizeof(probs->msg[0]) * 2];
+		fsc_escape_json((const uint8_t *)probs->msg[i], strlen(probs->msg[i]), msg,
+				sizeof(msg));
+		fprintf(out, "{\"type\":\"input_problem\",\"message\":\"%s\"}\n", msg);
+	}
 	for (size_t i = 0; i < t->n_peers; i++) {
 		const struct fsc_wg_peer *p = t->peers[i];
 		enum fsc_wg_health h = fsc_wg_peer_health(p, st->last_ns, why, sizeof(why));
@@ -301,7 +321,8 @@ static void json_summary(FILE *out, const struct fsc_pipeline *pl, const struct 
 }
 
 void print_summary(FILE *out, const struct options *opt,
-		   const struct fsc_pipeline *pl, unsigned files)
+		   const struct fsc_pipeline *pl, unsigned files,
+		   const struct input_problems *probs)
 {
 	const struct fsc_pipeline_stats *st = fsc_pipeline_stats(pl);
 	struct tables t;
@@ -311,13 +332,13 @@ void print_summary(FILE *out, const struct options *opt,
 		return;
 	}
 	if (opt->json) {
-		json_summary(out, pl, &t, files);
+		json_summary(out, pl, &t, files, probs);
 	} else {
 		text_capture(out, st, files);
 		text_messages(out, st);
 		text_peers(out, &t, st->last_ns);
 		text_sessions(out, &t);
-		text_unusual(out, pl, &t);
+		text_unusual(out, pl, &t, probs);
 	}
 	free(t.peers);
 	free(t.sessions);
