@@ -217,7 +217,9 @@ static enum fsc_src_result read_one(struct fsc_source *s, unsigned i,
 		return FSC_SRC_AGAIN;
 	if (rc == PCAP_ERROR_BREAK)
 		return FSC_SRC_END;
-	snprintf(s->error, sizeof(s->error), "%s", pcap_geterr(h->pcap));
+	/* A live error names its interface; a file's caller names the file. */
+	snprintf(s->error, sizeof(s->error), "%s%s%s", s->live ? h->name : "",
+		 s->live ? ": " : "", pcap_geterr(h->pcap));
 	return FSC_SRC_ERROR;
 }
 
@@ -231,12 +233,6 @@ enum fsc_src_result fsc_source_next(struct fsc_source *s, struct fsc_frame *f)
 		if (r == FSC_SRC_AGAIN)
 			continue;
 		s->next = (i + 1) % s->n;
-		if (r == FSC_SRC_ERROR) {
-			char msg[sizeof(s->error)];
-			memcpy(msg, s->error, sizeof(msg));
-			snprintf(s->error, sizeof(s->error), "%s: %s",
-				 s->h[i].name, msg);
-		}
 		return r;
 	}
 	return FSC_SRC_AGAIN;

@@ -19,11 +19,11 @@ static void clock_str(int64_t ns, char *buf, size_t len)
 {
 	time_t t = (time_t)(ns / 1000000000);
 	struct tm tm;
-	char hms[24];
+	char hms[12];
 
 	localtime_r(&t, &tm);
 	strftime(hms, sizeof(hms), "%H:%M:%S", &tm);
-	snprintf(buf, len, "%s.%03d", hms, (int)(ns % 1000000000 / 1000000));
+	snprintf(buf, len, "%.8s.%03u", hms, (unsigned)((uint64_t)ns % 1000000000 / 1000000));
 }
 
 static int by_session_id(const void *a, const void *b)
