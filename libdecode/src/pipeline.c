@@ -52,6 +52,20 @@ const struct fsc_wg_tracker *fsc_pipeline_wg(const struct fsc_pipeline *pl)
 	return pl->wg;
 }
 
+/* Nanoseconds since the epoch. A pcapng file may claim any 64-bit time;
+ * past the year 2262 the value saturates instead of overflowing. */
+static int64_t frame_ns(const struct fsc_frame *f)
+{
+	const int64_t limit = INT64_MAX / 1000000000 - 1;
+	int64_t sec = f->sec;
+
+	if (sec > limit)
+		sec = limit;
+	else if (sec < -limit)
+		sec = -limit;
+	return sec * 1000000000 + f->nsec % 1000000000;
+}
+
 /* A problem found by a protocol decoder is reported unless dissection
  * already found one. */
 static void adopt_status(struct fsc_event *ev, enum fsc_status st, const char *why)
@@ -108,7 +122,7 @@ void fsc_pipeline_frame(struct fsc_pipeline *pl, const struct fsc_frame *f,
 	struct fsc_pipeline_stats *st = &pl->st;
 
 	memset(&ev, 0, sizeof(ev));
-	ev.ts_ns = f->sec * 1000000000ll + f->nsec;
+	ev.ts_ns = frame_ns(f);
 	ev.frame = f;
 	ev.pkt = &pkt;
 	if (st->frames == 0 || ev.ts_ns < st->first_ns)
