@@ -52,17 +52,17 @@ const struct fsc_wg_tracker *fsc_pipeline_wg(const struct fsc_pipeline *pl)
 	return pl->wg;
 }
 
-/* Nanoseconds since the epoch. A pcapng file may claim any 64-bit time;
- * past the year 2262 the value saturates instead of overflowing. */
+/* Nanoseconds since the epoch. A damaged file may claim any time; clamping
+ * to [1970, 2242] keeps every difference of two timestamps representable. */
 static int64_t frame_ns(const struct fsc_frame *f)
 {
-	const int64_t limit = INT64_MAX / 1000000000 - 1;
+	const int64_t limit = (int64_t)1 << 33;
 	int64_t sec = f->sec;
 
 	if (sec > limit)
 		sec = limit;
-	else if (sec < -limit)
-		sec = -limit;
+	else if (sec < 0)
+		sec = 0;
 	return sec * 1000000000 + f->nsec % 1000000000;
 }
 
