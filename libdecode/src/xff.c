@@ -389,10 +389,9 @@ static bool quoted(const char *s, size_t len, size_t *i, struct fsc_xff_fwd_valu
 				return false;
 			}
 			v->escaped = true;
-			k += 2;
-			continue;
+			c = (unsigned char)s[++k]; /* quoted-pair: HTAB / SP / VCHAR / obs-text */
 		}
-		if (c < 0x20 && c != '\t') {
+		if ((c < 0x20 && c != '\t') || c == 0x7f) {
 			*why = "control character in quoted-string";
 			return false;
 		}

@@ -256,6 +256,7 @@ static void forwarded_malformed(void **state)
 		{ "for=\"unterminated, for=1.2.3.4", 1, FSC_MALFORMED, "unterminated" },
 		{ "for=\"a\\", 1, FSC_MALFORMED, "unterminated" },
 		{ "for=\"a\x01\"", 1, FSC_MALFORMED, "control" },
+		{ "for=\"a\\\x01\"", 1, FSC_MALFORMED, "control" }, /* fuzz: quoted-pair of a CTL */
 		{ "for=\"x,y\";by=\"1.2.3.4\" z, for=1.2.3.4", 2, FSC_MALFORMED, "junk after value" },
 	};
 	struct fsc_xff_fwd_elem arr[8];
