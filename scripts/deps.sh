@@ -4,7 +4,7 @@
 set -eu
 
 PKGS="build-essential cmake pkg-config clang libpcap-dev libssl-dev libcmocka-dev
-tcpdump tshark wireguard-go wireguard-tools iproute2 python3 python3-nacl coturn"
+tcpdump tshark curl openssl wireguard-go wireguard-tools iproute2 python3 python3-nacl coturn"
 
 missing=""
 for p in $PKGS; do

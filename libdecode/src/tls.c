@@ -103,6 +103,10 @@ void fsc_tls_reasm_init(struct fsc_tls_reasm *r, uint8_t *buf, size_t cap)
 	r->buf = buf;
 	r->cap = cap;
 	r->state = ST_HDR;
+	if (cap < 4) { /* not even a handshake header fits */
+		r->state = ST_BAD;
+		r->why = "reassembly buffer under 4 bytes";
+	}
 }
 
 static enum fsc_status reasm_stop(struct fsc_tls_reasm *r, enum fsc_status st,

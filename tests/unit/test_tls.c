@@ -685,6 +685,10 @@ static void reasm_malformed_and_caps(void **state)
 	struct got got[8];
 	const char *why;
 
+	/* A buffer that cannot hold a handshake header refuses at once. */
+	assert_int_equal(run_reasm(b, n, NULL, 0, 3, got, &nout, &why), FSC_MALFORMED);
+	assert_non_null(strstr(why, "under 4"));
+
 	/* The hello does not fit a 64-byte buffer. */
 	assert_int_equal(run_reasm(b, n, NULL, 0, 64, got, &nout, &why), FSC_MALFORMED);
 	assert_string_equal(why, "hello too large");

@@ -46,6 +46,8 @@ struct fsc_http_head {
 	size_t head_len;	/* bytes consumed: leading empty lines + head */
 };
 
+/* Clears h and sets its inputs: arr[0..n) for the headers, max_head bytes
+ * for the head (0 = FSC_HTTP_HEAD_MAX). */
 void fsc_http_head_init(struct fsc_http_head *h, struct fsc_http_header *arr,
 			size_t n, size_t max_head);
 

@@ -100,8 +100,8 @@ struct fsc_tls_reasm {
 	uint8_t msg_type;
 };
 
-/* Prepares r over buf[0..cap). cap must be at least 4; FSC_TLS_HS_MAX is the
- * recommended size. */
+/* Prepares r over buf[0..cap). FSC_TLS_HS_MAX is the recommended size; a cap
+ * under 4 makes every feed FSC_MALFORMED. */
 void fsc_tls_reasm_init(struct fsc_tls_reasm *r, uint8_t *buf, size_t cap);
 
 /*
