@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
 """pcap_streams.py - test helper: writes the client-to-server TCP payload of
 every connection to a server port in a classic pcap file, in sequence order,
-as OUTDIR/<client port>.bin. Handles Ethernet, Linux SLL/SLL2, NULL and raw
+as OUTDIR/<client port>.bin, and the server-to-client payload as
+OUTDIR/<client port>.rev.bin. Handles Ethernet, Linux SLL/SLL2, NULL and raw
 IP link types, IPv4 and IPv6 (no extension headers), retransmissions and
 overlaps (first copy wins). Standard library only (struct).
 
@@ -91,7 +92,7 @@ def main():
         if not seg:
             continue
         src, sport, dst, dport, seq, flags, payload = seg
-        if dport not in ports:
+        if dport not in ports and sport not in ports:
             continue
         fl = flows.setdefault((src, sport, dst, dport), [None, {}])
         if flags & 0x02:  # SYN
@@ -106,10 +107,11 @@ def main():
         out = bytearray()
         for off, p in sorted(((s - base) & 0xFFFFFFFF, p) for s, p in segs.items()):
             if off > len(out):
-                print("pcap_streams: gap in stream from port %d" % sport, file=sys.stderr)
+                print("pcap_streams: gap in stream %d -> %d" % (sport, dport), file=sys.stderr)
                 break
             out += p[len(out) - off:]
-        with open(os.path.join(outdir, "%d.bin" % sport), "wb") as f:
+        name = "%d.bin" % sport if dport in ports else "%d.rev.bin" % dport
+        with open(os.path.join(outdir, name), "wb") as f:
             f.write(out)
 
 
