@@ -252,13 +252,19 @@ static enum step field_line(struct fsc_cursor *c, struct fsc_http_head *h, bool 
 	return S_OK;
 }
 
-/* Finds the blank line that ends a head, looking only at new bytes. */
+/* Finds the blank line that ends a head ("\n\n" or "\n\r\n"), looking only
+ * at the bytes from `from` on. */
 static bool head_end_in(const uint8_t *p, size_t len, size_t from)
 {
-	for (size_t i = from; i + 1 < len; i++) {
-		if (p[i] != '\n')
-			continue;
-		if (p[i + 1] == '\n' || (p[i + 1] == '\r' && i + 2 < len && p[i + 2] == '\n'))
+	struct fsc_cursor c = fsc_cur_make(p + from, len - from);
+
+	while (fsc_cur_left(&c) > 0) {
+		const uint8_t *nl = memchr(c.p, '\n', fsc_cur_left(&c));
+		if (!nl)
+			return false;
+		fsc_cur_skip(&c, (size_t)(nl - c.p) + 1);
+		int ch = peekc(&c);
+		if (ch == '\n' || (ch == '\r' && fsc_cur_left(&c) >= 2 && fsc_cur_peek(&c, 1) == '\n'))
 			return true;
 	}
 	return false;
