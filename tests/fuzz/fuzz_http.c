@@ -2,7 +2,7 @@
  *
  * Build: clang -fsanitize=fuzzer,address,undefined -D_DEFAULT_SOURCE
  *        -Ilibdecode/include tests/fuzz/fuzz_http.c libdecode/src/{http,span}.c
- * Corpus: tests/fuzz/corpus/fuzz_http/ (heads with bodies, chunked bodies).
+ * Corpus: tests/fuzz/corpus/http/ (heads with bodies, chunked bodies).
  *
  * Oracles: a head parsed by growing the buffer in input-derived steps (with
  * the last_len hint) ends as the one-shot parse does, and never says OK

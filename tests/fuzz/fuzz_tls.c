@@ -2,7 +2,7 @@
  *
  * Build: clang -fsanitize=fuzzer,address,undefined -D_DEFAULT_SOURCE
  *        -Ilibdecode/include tests/fuzz/fuzz_tls.c libdecode/src/{tls,ja}.c -lcrypto
- * Corpus: tests/fuzz/corpus/fuzz_tls/ (records and whole client streams).
+ * Corpus: tests/fuzz/corpus/tls/ (records and whole client streams).
  *
  * Oracles beyond "no crash": feeding the stream whole and in input-derived
  * chunks delivers the same messages and ends in the same status; a parsed

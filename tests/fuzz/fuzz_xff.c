@@ -2,7 +2,7 @@
  *
  * Build: clang -fsanitize=fuzzer,address,undefined -D_DEFAULT_SOURCE
  *        -Ilibdecode/include tests/fuzz/fuzz_xff.c libdecode/src/{xff,span,addr}.c
- * Corpus: tests/fuzz/corpus/fuzz_xff/ (header values).
+ * Corpus: tests/fuzz/corpus/xff/ (header values).
  *
  * Oracles: element and node text stays inside the input; splitting the input
  * into lines at input-derived commas gives the same list as the whole (for
