@@ -251,7 +251,11 @@ enum {
 #define MAX_DNS_TIMEOUT_MS 600000
 #define MAX_CLIENTS 4096 /* distinct STUN mapped addresses counted */
 
-int main(int argc, char **argv)
+#define CONTINUE (-1) /* parse_args: go on and decode */
+
+/* Fills *opt and files[]; returns CONTINUE or the exit status. */
+static int parse_args(int argc, char **argv, struct options *o, const char **files,
+		      unsigned *nfiles)
 {
 	static const struct option longopts[] = {
 		{ "filter", required_argument, NULL, 'f' },
@@ -269,17 +273,10 @@ int main(int argc, char **argv)
 		{ NULL, 0, NULL, 0 },
 	};
 	struct options opt = { 0 };
-	char err[512];
-	bool usage_err;
-	const char **files = calloc((size_t)argc + 1, sizeof(*files));
 	unsigned n_files = 0;
 	int c, t_count = 0;
 	uint64_t v;
 
-	if (!files) {
-		fputs("fdecode: out of memory\n", stderr);
-		return EXIT_INPUT;
-	}
 	enrich_opts_init(&opt.enrich);
 	while ((c = getopt_long(argc, argv, "r:f:c:jsvtnhV", longopts, NULL)) != -1) {
 		switch (c) {
@@ -365,7 +362,17 @@ int main(int argc, char **argv)
 		fputs("Try 'fdecode --help' for more information.\n", stderr);
 		return EXIT_USAGE;
 	}
+	*o = opt;
+	*nfiles = n_files;
+	return CONTINUE;
+}
 
+/* Decodes the files and prints; returns the exit status. */
+static int run(const struct options *o, const char **files, unsigned n_files)
+{
+	struct options opt = *o;
+	char err[512];
+	bool usage_err;
 	struct enrich *enr = enrich_new(&opt.enrich, err, sizeof(err), &usage_err);
 	if (!enr) {
 		fprintf(stderr, "fdecode: %s\n", err);
@@ -376,6 +383,10 @@ int main(int argc, char **argv)
 	if (!pl || !tally) {
 		fputs("fdecode: out of memory for the session tables; lower "
 		      "--max-sessions or --max-peers\n", stderr);
+		if (pl)
+			fsc_pipeline_free(pl);
+		client_tally_free(tally);
+		enrich_free(enr);
 		return EXIT_INPUT;
 	}
 	static char outbuf[1 << 16];
@@ -408,6 +419,22 @@ int main(int argc, char **argv)
 	fsc_pipeline_free(pl);
 	client_tally_free(tally);
 	enrich_free(enr);
-	free(files);
 	return ok ? 0 : EXIT_INPUT;
+}
+
+int main(int argc, char **argv)
+{
+	const char **files = calloc((size_t)argc + 1, sizeof(*files));
+	struct options opt;
+	unsigned n_files = 0;
+
+	if (!files) {
+		fputs("fdecode: out of memory\n", stderr);
+		return EXIT_INPUT;
+	}
+	int rc = parse_args(argc, argv, &opt, files, &n_files);
+	if (rc == CONTINUE)
+		rc = run(&opt, files, n_files);
+	free(files);
+	return rc;
 }
