@@ -6,6 +6,8 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include "clients.h"
+#include "enrich.h"
 #include "fsc/pipeline.h"
 
 enum ts_mode {
@@ -22,7 +24,7 @@ struct options {
 	bool json;
 	bool summary;
 	bool verbose;
-	bool no_names;
+	struct enrich_opts enrich;
 	uint64_t count;		/* 0: no limit */
 	const char *filter;
 	struct fsc_pipeline_limits limits;
@@ -31,6 +33,8 @@ struct options {
 struct printer {
 	FILE *out;
 	const struct options *opt;
+	struct enrich *enr;		/* names for every address printed */
+	struct client_tally *clients;	/* STUN mapped addresses, for --summary */
 	const char *file;	/* current input, named in JSON when several */
 	bool name_file;
 	int64_t prev_ns, first_ns;
@@ -50,6 +54,7 @@ struct input_problems {
 void print_event(const struct fsc_event *ev, void *ctx);
 void print_summary(FILE *out, const struct options *opt,
 		   const struct fsc_pipeline *pl, unsigned files,
-		   const struct input_problems *probs);
+		   const struct input_problems *probs, struct enrich *enr,
+		   const struct client_tally *tally);
 
 #endif

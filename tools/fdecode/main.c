@@ -37,17 +37,42 @@ static const char usage_text[] =
 "Output\n"
 "  -j, --json         JSON lines: one object an event (see fdecode(1) for keys)\n"
 "  -s, --summary      print only the summary tables: capture, message counts,\n"
-"                     tunnel peers with health, sessions, anything unusual;\n"
-"                     with --json the same as objects of type summary,\n"
-"                     wg_peer and wg_session\n"
+"                     tunnel peers with health, sessions, clients (remote\n"
+"                     tunnel endpoints, STUN mapped addresses) with their\n"
+"                     names, countries and networks, anything unusual; with\n"
+"                     --json the same as objects of type summary, wg_peer,\n"
+"                     wg_session, client and client_network\n"
 "  -v, --verbose      also print packets that carry no funnel event (other\n"
 "                     UDP, TCP segments, other IP, non-IP frames)\n"
 "  -t                 no timestamp; -tt seconds since the epoch; -ttt time\n"
 "                     since the previous line; -tttt date and time; -ttttt\n"
 "                     time since the first line (as tcpdump). Default: local\n"
 "                     time of day, HH:MM:SS.uuuuuu (set TZ=UTC for UTC)\n"
-"  -n                 do not resolve addresses to names (fdecode does no name\n"
-"                     lookups yet; accepted for tcpdump habits)\n"
+"\n"
+"Names (see fdecode(1), NAMES)\n"
+"  An address can carry a tag in text, 66.249.72.211 [US AS15169 crawl-...],\n"
+"  fd7a:...:d02b [4to6 100.104.208.43], 127.3.3.40 [DERP], and a sibling\n"
+"  object in JSON, \"src_info\":{\"class\":...,\"rdns\":...,\"country\":...}.\n"
+"  Tailscale ranges are named always (arithmetic). Reverse DNS is on by\n"
+"  default, for public addresses only, and never holds up decoding: a name\n"
+"  known when a line is written is on the line; names that arrive later are\n"
+"  listed after the events (\"rdns ADDR NAME\" lines; JSON objects of type\n"
+"  rdns), after waiting at most one DNS timeout. --summary waits the same,\n"
+"  once, so its tables carry names.\n"
+"  -n                 no DNS queries at all (GeoIP and Tailscale names stay)\n"
+"      --dns SERVER[:PORT]\n"
+"                     ask this DNS server (IPv4, IPv6 or [IPv6]:PORT; e.g.\n"
+"                     MagicDNS, 100.100.100.100, which alone knows tailnet\n"
+"                     names) instead of the system's, about every address but\n"
+"                     unspecified and multicast ones\n"
+"      --dns-timeout MS\n"
+"                     give up on a lookup after MS milliseconds (default 2000);\n"
+"                     also the longest fdecode waits for names at the end\n"
+"      --geoip-db FILE\n"
+"                     MaxMind DB (City, Country or ASN); repeatable. Without\n"
+"                     it: $FSC_GEOIP_DB (colon-separated), then GeoLite2-* and\n"
+"                     GeoIP2-* .mmdb files in /usr/share/GeoIP, /var/lib/GeoIP\n"
+"      --no-geoip     use no GeoIP database\n"
 "\n"
 "Limits (memory stays bounded; evictions are reported in the summary)\n"
 "  --max-sessions N   WireGuard sessions kept at once (default 65536)\n"
@@ -204,6 +229,8 @@ static bool decode_file(const char *path, const struct options *opt,
 		if (opt->count)
 			(*budget)--;
 		fsc_pipeline_frame(pl, &f, print_event, pr);
+		/* DNS answers that came meanwhile: never a wait. */
+		enrich_poll(pr->enr);
 		if (pg.on && frames % PROGRESS_EVERY == 0)
 			progress_tick(&pg, src, frames);
 	}
@@ -215,9 +242,20 @@ static bool decode_file(const char *path, const struct options *opt,
 enum {
 	OPT_MAX_SESSIONS = 256,
 	OPT_MAX_PEERS,
+	OPT_DNS,
+	OPT_DNS_TIMEOUT,
+	OPT_GEOIP_DB,
+	OPT_NO_GEOIP,
 };
 
-int main(int argc, char **argv)
+#define MAX_DNS_TIMEOUT_MS 600000
+#define MAX_CLIENTS 4096 /* distinct STUN mapped addresses counted */
+
+#define CONTINUE (-1) /* parse_args: go on and decode */
+
+/* Fills *opt and files[]; returns CONTINUE or the exit status. */
+static int parse_args(int argc, char **argv, struct options *o, const char **files,
+		      unsigned *nfiles)
 {
 	static const struct option longopts[] = {
 		{ "filter", required_argument, NULL, 'f' },
@@ -228,18 +266,18 @@ int main(int argc, char **argv)
 		{ "version", no_argument, NULL, 'V' },
 		{ "max-sessions", required_argument, NULL, OPT_MAX_SESSIONS },
 		{ "max-peers", required_argument, NULL, OPT_MAX_PEERS },
+		{ "dns", required_argument, NULL, OPT_DNS },
+		{ "dns-timeout", required_argument, NULL, OPT_DNS_TIMEOUT },
+		{ "geoip-db", required_argument, NULL, OPT_GEOIP_DB },
+		{ "no-geoip", no_argument, NULL, OPT_NO_GEOIP },
 		{ NULL, 0, NULL, 0 },
 	};
 	struct options opt = { 0 };
-	const char **files = calloc((size_t)argc + 1, sizeof(*files));
 	unsigned n_files = 0;
 	int c, t_count = 0;
 	uint64_t v;
 
-	if (!files) {
-		fputs("fdecode: out of memory\n", stderr);
-		return EXIT_INPUT;
-	}
+	enrich_opts_init(&opt.enrich);
 	while ((c = getopt_long(argc, argv, "r:f:c:jsvtnhV", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'r':
@@ -267,7 +305,27 @@ int main(int argc, char **argv)
 			t_count++;
 			break;
 		case 'n':
-			opt.no_names = true;
+			opt.enrich.no_dns = true;
+			break;
+		case OPT_DNS:
+			opt.enrich.dns_server = optarg;
+			break;
+		case OPT_DNS_TIMEOUT:
+			if (!parse_count(optarg, &v, MAX_DNS_TIMEOUT_MS)) {
+				fprintf(stderr, "fdecode: invalid --dns-timeout '%s' (1 to %u "
+					"milliseconds)\n", optarg, MAX_DNS_TIMEOUT_MS);
+				return EXIT_USAGE;
+			}
+			opt.enrich.dns_timeout_ms = (unsigned)v;
+			break;
+		case OPT_GEOIP_DB:
+			if (!enrich_opts_add_geoip(&opt.enrich, optarg)) {
+				fprintf(stderr, "fdecode: at most %d --geoip-db\n", FSC_GEOIP_MAX_DBS);
+				return EXIT_USAGE;
+			}
+			break;
+		case OPT_NO_GEOIP:
+			opt.enrich.no_geoip = true;
 			break;
 		case OPT_MAX_SESSIONS:
 		case OPT_MAX_PEERS:
@@ -304,11 +362,31 @@ int main(int argc, char **argv)
 		fputs("Try 'fdecode --help' for more information.\n", stderr);
 		return EXIT_USAGE;
 	}
+	*o = opt;
+	*nfiles = n_files;
+	return CONTINUE;
+}
 
+/* Decodes the files and prints; returns the exit status. */
+static int run(const struct options *o, const char **files, unsigned n_files)
+{
+	struct options opt = *o;
+	char err[512];
+	bool usage_err;
+	struct enrich *enr = enrich_new(&opt.enrich, err, sizeof(err), &usage_err);
+	if (!enr) {
+		fprintf(stderr, "fdecode: %s\n", err);
+		return usage_err ? EXIT_USAGE : EXIT_INPUT;
+	}
+	struct client_tally *tally = client_tally_new(MAX_CLIENTS);
 	struct fsc_pipeline *pl = fsc_pipeline_new(&opt.limits);
-	if (!pl) {
+	if (!pl || !tally) {
 		fputs("fdecode: out of memory for the session tables; lower "
 		      "--max-sessions or --max-peers\n", stderr);
+		if (pl)
+			fsc_pipeline_free(pl);
+		client_tally_free(tally);
+		enrich_free(enr);
 		return EXIT_INPUT;
 	}
 	static char outbuf[1 << 16];
@@ -317,7 +395,8 @@ int main(int argc, char **argv)
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);
 
-	struct printer pr = { .out = stdout, .opt = &opt, .name_file = n_files > 1 };
+	struct printer pr = { .out = stdout, .opt = &opt, .enr = enr, .clients = tally,
+			      .name_file = n_files > 1 };
 	uint64_t budget = opt.count;
 	bool ok = true;
 	for (unsigned i = 0; i < n_files && !interrupted; i++) {
@@ -325,13 +404,37 @@ int main(int argc, char **argv)
 			break;
 		ok &= decode_file(files[i], &opt, pl, &pr, &budget);
 	}
-	if (opt.summary)
-		print_summary(stdout, &opt, pl, n_files, &problems);
+	/* The events are out; what follows may wait (one DNS timeout). */
+	fflush(stdout);
+	if (opt.summary) {
+		print_summary(stdout, &opt, pl, n_files, &problems, enr, tally);
+	} else if (!interrupted && enrich_late_count(enr) > 0) {
+		enrich_drain(enr);
+		enrich_late_names(enr, stdout, opt.json);
+	}
 	if (fflush(stdout) != 0 || ferror(stdout)) {
 		fprintf(stderr, "fdecode: writing output: %s\n", strerror(errno));
 		ok = false;
 	}
 	fsc_pipeline_free(pl);
-	free(files);
+	client_tally_free(tally);
+	enrich_free(enr);
 	return ok ? 0 : EXIT_INPUT;
+}
+
+int main(int argc, char **argv)
+{
+	const char **files = calloc((size_t)argc + 1, sizeof(*files));
+	struct options opt;
+	unsigned n_files = 0;
+
+	if (!files) {
+		fputs("fdecode: out of memory\n", stderr);
+		return EXIT_INPUT;
+	}
+	int rc = parse_args(argc, argv, &opt, files, &n_files);
+	if (rc == CONTINUE)
+		rc = run(&opt, files, n_files);
+	free(files);
+	return rc;
 }

@@ -67,26 +67,38 @@ static bool has_ports(const struct fsc_packet *pkt)
 	return pkt->layer >= FSC_LAYER_PAYLOAD && (pkt->proto == 6 || pkt->proto == 17);
 }
 
-static void text_endpoints(FILE *out, const struct fsc_packet *pkt)
+/* "ADDR[:PORT] [tag]" */
+static void text_addr(struct printer *pr, const struct fsc_addr *a, int port)
 {
-	char a[FSC_ENDPOINT_STRLEN], b[FSC_ENDPOINT_STRLEN];
+	char s[FSC_ENDPOINT_STRLEN];
+
+	fputs(port >= 0 ? fsc_endpoint_str(a, (uint16_t)port, s) : fsc_addr_str(a, s), pr->out);
+	enrich_text(pr->enr, pr->out, a);
+}
+
+static void text_endpoints(struct printer *pr, const struct fsc_packet *pkt)
+{
+	FILE *out = pr->out;
+	bool ports = has_ports(pkt);
 
 	if (pkt->has_tscap) {
 		fprintf(out, "[%s", fsc_tscap_path_name(pkt->tscap.path));
-		if (pkt->tscap.snat.family)
-			fprintf(out, " snat %s", fsc_addr_str(&pkt->tscap.snat, a));
-		if (pkt->tscap.dnat.family)
-			fprintf(out, " dnat %s", fsc_addr_str(&pkt->tscap.dnat, a));
+		if (pkt->tscap.snat.family) {
+			fputs(" snat ", out);
+			text_addr(pr, &pkt->tscap.snat, -1);
+		}
+		if (pkt->tscap.dnat.family) {
+			fputs(" dnat ", out);
+			text_addr(pr, &pkt->tscap.dnat, -1);
+		}
 		fputs("] ", out);
 	}
 	if (!pkt->ipver)
 		return;
-	if (has_ports(pkt))
-		fprintf(out, "%s > %s: ", fsc_endpoint_str(&pkt->src, pkt->sport, a),
-			fsc_endpoint_str(&pkt->dst, pkt->dport, b));
-	else
-		fprintf(out, "%s > %s: ", fsc_addr_str(&pkt->src, a),
-			fsc_addr_str(&pkt->dst, b));
+	text_addr(pr, &pkt->src, ports ? pkt->sport : -1);
+	fputs(" > ", out);
+	text_addr(pr, &pkt->dst, ports ? pkt->dport : -1);
+	fputs(": ", out);
 }
 
 static void text_wg(FILE *out, const struct fsc_event *ev)
@@ -113,9 +125,10 @@ static void text_wg(FILE *out, const struct fsc_event *ev)
 		fputs(" (endpoint moved)", out);
 }
 
-static void text_stun(FILE *out, const struct fsc_stun_msg *m)
+static void text_stun(struct printer *pr, const struct fsc_stun_msg *m)
 {
-	char tx[2 * FSC_STUN_TXID_LEN + 1], ep[FSC_ENDPOINT_STRLEN], sw[TEXT_MAX];
+	FILE *out = pr->out;
+	char tx[2 * FSC_STUN_TXID_LEN + 1], sw[TEXT_MAX];
 	const char *method = fsc_stun_method_name(m->method);
 
 	hex(m->txid, FSC_STUN_TXID_LEN, tx);
@@ -124,9 +137,10 @@ static void text_stun(FILE *out, const struct fsc_stun_msg *m)
 	else
 		fprintf(out, "stun method 0x%03x %s txid %s", m->method,
 			fsc_stun_class_name(m->cls), tx);
-	if (m->has_mapped)
-		fprintf(out, " %s %s", m->mapped_xor ? "xor-mapped" : "mapped",
-			fsc_endpoint_str(&m->mapped, m->mapped_port, ep));
+	if (m->has_mapped) {
+		fprintf(out, " %s ", m->mapped_xor ? "xor-mapped" : "mapped");
+		text_addr(pr, &m->mapped, m->mapped_port);
+	}
 	if (m->error_code)
 		fprintf(out, " error %u", m->error_code);
 	if (m->software) {
@@ -137,13 +151,15 @@ static void text_stun(FILE *out, const struct fsc_stun_msg *m)
 		fputs(" fingerprint", out);
 }
 
-static void text_tsdisco(FILE *out, const struct fsc_event *ev)
+static void text_tsdisco(struct printer *pr, const struct fsc_event *ev)
 {
+	FILE *out = pr->out;
 	const struct fsc_tscap *t = &ev->pkt->tscap;
 	const struct fsc_disco_plain *d = ev->disco;
-	char ep[FSC_ENDPOINT_STRLEN], h[65];
+	char h[65];
 
-	fprintf(out, "[disco] %s", fsc_endpoint_str(&t->disco_src, t->disco_sport, ep));
+	fputs("[disco] ", out);
+	text_addr(pr, &t->disco_src, t->disco_sport);
 	if (t->via_derp && t->derp_key) {
 		hex(t->derp_key, 8, h);
 		fprintf(out, " via DERP %s", h);
@@ -164,8 +180,10 @@ static void text_tsdisco(FILE *out, const struct fsc_event *ev)
 	}
 	if (d->type == FSC_DISCO_PING && d->padding)
 		fprintf(out, " padding %zu", d->padding);
-	if (d->type == FSC_DISCO_PONG)
-		fprintf(out, " src %s", fsc_endpoint_str(&d->pong_addr, d->pong_port, ep));
+	if (d->type == FSC_DISCO_PONG) {
+		fputs(" src ", out);
+		text_addr(pr, &d->pong_addr, d->pong_port);
+	}
 	if (d->type == FSC_DISCO_CALL_ME_MAYBE)
 		fprintf(out, " endpoints %zu", d->n_endpoints);
 }
@@ -213,7 +231,7 @@ static void print_text(struct printer *pr, const struct fsc_event *ev)
 
 	print_time(pr, ev->ts_ns);
 	if (ev->type != FSC_EV_TSDISCO)
-		text_endpoints(out, pkt);
+		text_endpoints(pr, pkt);
 	switch (ev->type) {
 	case FSC_EV_WG:
 		text_wg(out, ev);
@@ -225,10 +243,10 @@ static void print_text(struct printer *pr, const struct fsc_event *ev)
 		break;
 	}
 	case FSC_EV_STUN:
-		text_stun(out, &ev->tun->u.stun);
+		text_stun(pr, &ev->tun->u.stun);
 		break;
 	case FSC_EV_TSDISCO:
-		text_tsdisco(out, ev);
+		text_tsdisco(pr, ev);
 		break;
 	case FSC_EV_UDP:
 		fprintf(out, "udp len %zu", pkt->payload_wire_len);
@@ -310,8 +328,9 @@ static void json_wg(FILE *out, const struct fsc_event *ev)
 		fputs(",\"roamed\":true", out);
 }
 
-static void json_stun(FILE *out, const struct fsc_stun_msg *m)
+static void json_stun(struct printer *pr, const struct fsc_stun_msg *m)
 {
+	FILE *out = pr->out;
 	char ep[FSC_ENDPOINT_STRLEN];
 	const char *method = fsc_stun_method_name(m->method);
 
@@ -321,23 +340,27 @@ static void json_stun(FILE *out, const struct fsc_stun_msg *m)
 		fprintf(out, ",\"method\":\"0x%03x\"", m->method);
 	fprintf(out, ",\"class\":\"%s\"", fsc_stun_class_name(m->cls));
 	json_hex(out, "txid", m->txid, FSC_STUN_TXID_LEN);
-	if (m->has_mapped)
+	if (m->has_mapped) {
 		fprintf(out, ",\"mapped\":\"%s\"",
 			fsc_endpoint_str(&m->mapped, m->mapped_port, ep));
+		enrich_json(pr->enr, out, "mapped", &m->mapped);
+	}
 	if (m->error_code)
 		fprintf(out, ",\"error_code\":%u", m->error_code);
 	if (m->software)
 		json_str(out, "software", m->software, m->software_len);
 }
 
-static void json_tsdisco(FILE *out, const struct fsc_event *ev)
+static void json_tsdisco(struct printer *pr, const struct fsc_event *ev)
 {
+	FILE *out = pr->out;
 	const struct fsc_tscap *t = &ev->pkt->tscap;
 	const struct fsc_disco_plain *d = ev->disco;
 	char a[FSC_ADDR_STRLEN], ep[FSC_ENDPOINT_STRLEN];
 
-	fprintf(out, ",\"src\":\"%s\",\"sport\":%u", fsc_addr_str(&t->disco_src, a),
-		t->disco_sport);
+	fprintf(out, ",\"src\":\"%s\"", fsc_addr_str(&t->disco_src, a));
+	enrich_json(pr->enr, out, "src", &t->disco_src);
+	fprintf(out, ",\"sport\":%u", t->disco_sport);
 	fprintf(out, ",\"via_derp\":%s", t->via_derp ? "true" : "false");
 	if (t->via_derp && t->derp_key)
 		json_hex(out, "derp_key", t->derp_key, 32);
@@ -348,9 +371,11 @@ static void json_tsdisco(FILE *out, const struct fsc_event *ev)
 		json_hex(out, "txid", d->txid, FSC_DISCO_TXID_LEN);
 	if (d->node_key)
 		json_hex(out, "node_key", d->node_key, 32);
-	if (d->type == FSC_DISCO_PONG)
+	if (d->type == FSC_DISCO_PONG) {
 		fprintf(out, ",\"pong_src\":\"%s\"",
 			fsc_endpoint_str(&d->pong_addr, d->pong_port, ep));
+		enrich_json(pr->enr, out, "pong_src", &d->pong_addr);
+	}
 	if (d->type == FSC_DISCO_CALL_ME_MAYBE)
 		fprintf(out, ",\"endpoints\":%zu", d->n_endpoints);
 	fprintf(out, ",\"len\":%zu", d->len);
@@ -370,14 +395,20 @@ static void print_json(struct printer *pr, const struct fsc_event *ev)
 		ev->type == FSC_EV_TSDISCO ? "disco" : fsc_event_type_name(ev->type));
 	if (pkt->has_tscap) {
 		fprintf(out, ",\"path\":\"%s\"", fsc_tscap_path_name(pkt->tscap.path));
-		if (pkt->tscap.snat.family)
+		if (pkt->tscap.snat.family) {
 			fprintf(out, ",\"snat\":\"%s\"", fsc_addr_str(&pkt->tscap.snat, a));
-		if (pkt->tscap.dnat.family)
+			enrich_json(pr->enr, out, "snat", &pkt->tscap.snat);
+		}
+		if (pkt->tscap.dnat.family) {
 			fprintf(out, ",\"dnat\":\"%s\"", fsc_addr_str(&pkt->tscap.dnat, a));
+			enrich_json(pr->enr, out, "dnat", &pkt->tscap.dnat);
+		}
 	}
 	if (pkt->ipver && ev->type != FSC_EV_TSDISCO) {
 		fprintf(out, ",\"src\":\"%s\"", fsc_addr_str(&pkt->src, a));
+		enrich_json(pr->enr, out, "src", &pkt->src);
 		fprintf(out, ",\"dst\":\"%s\"", fsc_addr_str(&pkt->dst, a));
+		enrich_json(pr->enr, out, "dst", &pkt->dst);
 		if (has_ports(pkt))
 			fprintf(out, ",\"sport\":%u,\"dport\":%u", pkt->sport, pkt->dport);
 	}
@@ -390,10 +421,10 @@ static void print_json(struct printer *pr, const struct fsc_event *ev)
 		fprintf(out, ",\"len\":%zu", ev->tun->u.disco.len);
 		break;
 	case FSC_EV_STUN:
-		json_stun(out, &ev->tun->u.stun);
+		json_stun(pr, &ev->tun->u.stun);
 		break;
 	case FSC_EV_TSDISCO:
-		json_tsdisco(out, ev);
+		json_tsdisco(pr, ev);
 		break;
 	case FSC_EV_UDP:
 		fprintf(out, ",\"len\":%zu", pkt->payload_wire_len);
@@ -446,6 +477,9 @@ void print_event(const struct fsc_event *ev, void *ctx)
 {
 	struct printer *pr = ctx;
 
+	if (ev->type == FSC_EV_STUN && ev->tun->u.stun.has_mapped && pr->clients)
+		client_tally_add(pr->clients, &ev->tun->u.stun.mapped, 1,
+				 ev->pkt->payload_wire_len);
 	if (pr->opt->summary || !wanted(pr, ev))
 		return;
 	if (pr->opt->json)

@@ -200,7 +200,7 @@ static void unusual(FILE *out, unsigned *n, uint64_t count, const char *fmt, ...
 }
 
 static void text_unusual(FILE *out, const struct fsc_pipeline *pl, const struct tables *t,
-			 const struct input_problems *probs)
+			 const struct input_problems *probs, uint64_t clients_dropped)
 {
 	const struct fsc_pipeline_stats *st = fsc_pipeline_stats(pl);
 	const struct fsc_wg_stats *ws = fsc_wg_tracker_stats(fsc_pipeline_wg(pl));
@@ -238,12 +238,14 @@ static void text_unusual(FILE *out, const struct fsc_pipeline *pl, const struct 
 	    ws->sessions_evicted);
 	unusual(out, &n, ws->peers_evicted, "  %" PRIu64 " wg peers evicted (limit reached)\n",
 	    ws->peers_evicted);
+	unusual(out, &n, clients_dropped, "  %" PRIu64 " STUN mapped addresses not counted "
+	    "(client table full)\n", clients_dropped);
 	if (n == 0)
 		fputs("  nothing\n", out);
 }
 
 static void json_summary(FILE *out, const struct fsc_pipeline *pl, const struct tables *t,
-			 unsigned files, const struct input_problems *probs)
+			 unsigned files, const struct input_problems *probs, struct enrich *enr)
 {
 	const struct fsc_pipeline_stats *st = fsc_pipeline_stats(pl);
 	const struct fsc_wg_stats *ws = fsc_wg_tracker_stats(fsc_pipeline_wg(pl));
@@ -274,13 +276,15 @@ static void json_summary(FILE *out, const struct fsc_pipeline *pl, const struct 
 	for (size_t i = 0; i < t->n_peers; i++) {
 		const struct fsc_wg_peer *p = t->peers[i];
 		enum fsc_wg_health h = fsc_wg_peer_health(p, st->last_ns, why, sizeof(why));
-		fprintf(out, "{\"type\":\"wg_peer\",\"peer\":%" PRIu32 ",\"a\":\"%s\",\"b\":\"%s\""
-			",\"sessions\":%" PRIu64 ",\"initiations\":%" PRIu64 ",\"responses\":%" PRIu64
+		fprintf(out, "{\"type\":\"wg_peer\",\"peer\":%" PRIu32 ",\"a\":\"%s\"", p->id,
+			fsc_endpoint_str(&p->ep[0].addr, p->ep[0].port, a));
+		enrich_json(enr, out, "a", &p->ep[0].addr);
+		fprintf(out, ",\"b\":\"%s\"", fsc_endpoint_str(&p->ep[1].addr, p->ep[1].port, b));
+		enrich_json(enr, out, "b", &p->ep[1].addr);
+		fprintf(out, ",\"sessions\":%" PRIu64 ",\"initiations\":%" PRIu64 ",\"responses\":%" PRIu64
 			",\"cookies\":%" PRIu64 ",\"packets_ab\":%" PRIu64 ",\"packets_ba\":%" PRIu64
 			",\"bytes_ab\":%" PRIu64 ",\"bytes_ba\":%" PRIu64 ",\"keepalives_ab\":%" PRIu64
-			",\"keepalives_ba\":%" PRIu64, p->id,
-			fsc_endpoint_str(&p->ep[0].addr, p->ep[0].port, a),
-			fsc_endpoint_str(&p->ep[1].addr, p->ep[1].port, b), p->sessions,
+			",\"keepalives_ba\":%" PRIu64, p->sessions,
 			p->initiations, p->responses, p->cookies, p->packets[0], p->packets[1],
 			p->bytes[0], p->bytes[1], p->keepalives[0], p->keepalives[1]);
 		if (p->rtts)
@@ -293,9 +297,12 @@ static void json_summary(FILE *out, const struct fsc_pipeline *pl, const struct 
 	for (size_t i = 0; i < t->n_sessions; i++) {
 		const struct fsc_wg_session *s = t->sessions[i];
 		fprintf(out, "{\"type\":\"wg_session\",\"session\":%" PRIu32 ",\"peer\":%" PRIu32
-			",\"initiator\":\"%s\",\"responder\":\"%s\"",
-			s->id, s->peer, fsc_endpoint_str(&s->ep[0].addr, s->ep[0].port, a),
+			",\"initiator\":\"%s\"", s->id, s->peer,
+			fsc_endpoint_str(&s->ep[0].addr, s->ep[0].port, a));
+		enrich_json(enr, out, "initiator", &s->ep[0].addr);
+		fprintf(out, ",\"responder\":\"%s\"",
 			fsc_endpoint_str(&s->ep[1].addr, s->ep[1].port, b));
+		enrich_json(enr, out, "responder", &s->ep[1].addr);
 		if (s->have_index[0])
 			fprintf(out, ",\"initiator_index\":%" PRIu32, s->index[0]);
 		if (s->have_index[1])
@@ -320,26 +327,71 @@ static void json_summary(FILE *out, const struct fsc_pipeline *pl, const struct 
 	}
 }
 
+#define CLIENTS_FROM "remote tunnel endpoints and STUN mapped addresses"
+
+/* The clients: both endpoints of every tunnel peer that are remote (a
+ * capture does not say which side is local) and the STUN mapped addresses.
+ * NULL (*n 0) when memory runs out. */
+static struct client *client_list(const struct tables *t, const struct client_tally *tally,
+				  size_t *n)
+{
+	size_t nt = 0;
+	const struct client *ti = tally ? client_tally_items(tally, &nt) : NULL;
+	struct client *list = malloc((2 * t->n_peers + nt + 1) * sizeof(*list));
+
+	*n = 0;
+	if (!list)
+		return NULL;
+	for (size_t i = 0; i < t->n_peers; i++) {
+		const struct fsc_wg_peer *p = t->peers[i];
+		for (int k = 0; k < 2; k++)
+			if (enrich_is_remote(&p->ep[k].addr))
+				list[(*n)++] = (struct client){
+					.addr = p->ep[k].addr,
+					.packets = p->packets[0] + p->packets[1],
+					.bytes = p->bytes[0] + p->bytes[1],
+				};
+	}
+	for (size_t i = 0; i < nt; i++)
+		list[(*n)++] = ti[i];
+	return list;
+}
+
 void print_summary(FILE *out, const struct options *opt,
 		   const struct fsc_pipeline *pl, unsigned files,
-		   const struct input_problems *probs)
+		   const struct input_problems *probs, struct enrich *enr,
+		   const struct client_tally *tally)
 {
 	const struct fsc_pipeline_stats *st = fsc_pipeline_stats(pl);
 	struct tables t;
+	size_t nc = 0;
 
 	if (!collect(pl, &t)) {
 		fputs("fdecode: out of memory for the summary\n", stderr);
 		return;
 	}
+	struct client *clients = client_list(&t, tally, &nc);
+	if (!clients)
+		fputs("fdecode: out of memory for the clients table\n", stderr);
+	/* Every name the tables will show is asked for now; one bounded wait
+	 * covers them all. */
+	clients_prepare(enr, clients, &nc);
+	for (size_t i = 0; i < t.n_peers; i++)
+		for (int k = 0; k < 2; k++)
+			enrich_want(enr, &t.peers[i]->ep[k].addr);
+	enrich_drain(enr);
 	if (opt->json) {
-		json_summary(out, pl, &t, files, probs);
+		json_summary(out, pl, &t, files, probs, enr);
+		clients_print(out, enr, clients, nc, CLIENTS_FROM, true);
 	} else {
 		text_capture(out, st, files);
 		text_messages(out, st);
 		text_peers(out, &t, st->last_ns);
 		text_sessions(out, &t);
-		text_unusual(out, pl, &t, probs);
+		clients_print(out, enr, clients, nc, CLIENTS_FROM, false);
+		text_unusual(out, pl, &t, probs, tally ? client_tally_dropped(tally) : 0);
 	}
+	free(clients);
 	free(t.peers);
 	free(t.sessions);
 }
