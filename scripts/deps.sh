@@ -4,12 +4,8 @@
 set -eu
 
 PKGS="build-essential cmake pkg-config clang libpcap-dev libssl-dev libcmocka-dev
-<<<<<<< HEAD
-tcpdump tshark wireguard-go wireguard-tools iproute2 python3 python3-nacl coturn openssl
+tcpdump tshark wireguard-go wireguard-tools iproute2 python3 python3-nacl coturn openssl curl
 libc-ares-dev dnsmasq libmaxminddb-dev libmaxmind-db-writer-perl time"
-=======
-tcpdump tshark curl openssl wireguard-go wireguard-tools iproute2 python3 python3-nacl coturn"
->>>>>>> streamparse
 
 missing=""
 for p in $PKGS; do
