@@ -126,7 +126,9 @@ static enum fsc_status record_start(struct fsc_tls_reasm *r)
 	uint16_t len = fsc_cur_be16(&c);
 	bool in_msg = r->have > 0 || r->skip_left > 0;
 
-	if (r->records == 0 && type != FSC_TLS_CT_HANDSHAKE)
+	/* A server may warn before its ServerHello (OpenSSL's s_server sends an
+	 * unrecognized_name alert), so an alert may come first too. */
+	if (r->records == 0 && type != FSC_TLS_CT_HANDSHAKE && type != FSC_TLS_CT_ALERT)
 		return reasm_stop(r, FSC_NOT_THIS, "record type is not handshake");
 	if (type < FSC_TLS_CT_CCS || type > FSC_TLS_CT_HEARTBEAT)
 		return reasm_stop(r, r->records ? FSC_MALFORMED : FSC_NOT_THIS,

@@ -129,11 +129,11 @@ grep -q '^00:00:00.034000 198.18.0.1:41641 \[node-a.example.net\] > ' "$TMP/p" &
 
 # 4. The summary waits once and names its clients.
 "$F" --summary --dns "$D" "$DISCO" >"$TMP/s" 2>&1
-grep -Eq '^  203\.0\.113\.7 +1 +32  nat-7\.example\.net$' "$TMP/s" &&
-	grep -Eq '^  198\.18\.0\.2 +[0-9]+ +[0-9]+  relay-b\.example\.net$' "$TMP/s" &&
+grep -Eq '^  203\.0\.113\.7 +0 +1 +32  nat-7\.example\.net$' "$TMP/s" &&
+	grep -Eq '^  198\.18\.0\.2 +0 +[0-9]+ +[0-9]+  relay-b\.example\.net$' "$TMP/s" &&
 	grep -q 'reverse DNS via 127.0.0.1:' "$TMP/s" && ok || bad "summary names: $(cat "$TMP/s")"
 "$F" --summary --json --dns "$D" "$DISCO" >"$TMP/sj" 2>&1
-grep -qF '{"type":"client","addr":"203.0.113.7","addr_info":{"class":"documentation","rdns":"nat-7.example.net"},"packets":1,"bytes":32}' "$TMP/sj" &&
+grep -qF '{"type":"client","addr":"203.0.113.7","addr_info":{"class":"documentation","rdns":"nat-7.example.net"},"requests":0,"packets":1,"bytes":32}' "$TMP/sj" &&
 	grep -qF '"a":"198.18.0.1:41641","a_info":{"class":"benchmark","rdns":"node-a.example.net"}' "$TMP/sj" &&
 	ok || bad "summary json names: $(cat "$TMP/sj")"
 
@@ -151,12 +151,13 @@ after=$(queries)
 [ "$before" = "$after" ] && ! grep -q example.net "$TMP/o" && grep -q 'reverse DNS off (-n)' "$TMP/o" &&
 	ok || bad "-n still asked ($before -> $after)"
 
-# 7. The default (no -n, no --dns): public addresses only, so these
-#    captures (benchmark, documentation, Tailscale addresses) send nothing to
-#    the system's resolver and nothing waits.
+# 7. The default (no -n, no --dns): public addresses only, so this capture
+#    (benchmark and documentation addresses) sends nothing to the system's
+#    resolver and nothing waits. (The Tailscale capture names a public
+#    client, 66.249.72.211, in its ingress handshake: that one is asked.)
 t0=$(now_ms)
-"$F" --summary "$DISCO" "$TSDBG" >"$TMP/o" 2>&1
-"$F" --json "$DISCO" "$TSDBG" >>"$TMP/o" 2>&1
+"$F" --summary "$DISCO" >"$TMP/o" 2>&1
+"$F" --json "$DISCO" >>"$TMP/o" 2>&1
 t1=$(now_ms)
 [ $((t1 - t0)) -lt 1000 ] && grep -q '0 asked' "$TMP/o" && ! grep -q '"rdns"' "$TMP/o" &&
 	ok || bad "default policy asked about non-public addresses ($((t1 - t0)) ms)"

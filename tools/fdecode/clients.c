@@ -45,8 +45,8 @@ void client_tally_free(struct client_tally *t)
 	free(t);
 }
 
-void client_tally_add(struct client_tally *t, const struct fsc_addr *a, uint64_t packets,
-		      uint64_t bytes)
+static void tally(struct client_tally *t, const struct fsc_addr *a, uint64_t requests,
+		  uint64_t packets, uint64_t bytes)
 {
 	if (!enrich_is_remote(a))
 		return;
@@ -56,6 +56,7 @@ void client_tally_add(struct client_tally *t, const struct fsc_addr *a, uint64_t
 		if (k == 0)
 			break;
 		if (fsc_addr_eq(&t->items[k - 1].addr, a)) {
+			t->items[k - 1].requests += requests;
 			t->items[k - 1].packets += packets;
 			t->items[k - 1].bytes += bytes;
 			return;
@@ -65,8 +66,20 @@ void client_tally_add(struct client_tally *t, const struct fsc_addr *a, uint64_t
 		t->dropped++;
 		return;
 	}
-	t->items[t->n] = (struct client){ .addr = *a, .packets = packets, .bytes = bytes };
+	t->items[t->n] = (struct client){ .addr = *a, .requests = requests, .packets = packets,
+					  .bytes = bytes };
 	t->slots[h] = (uint32_t)++t->n;
+}
+
+void client_tally_add(struct client_tally *t, const struct fsc_addr *a, uint64_t packets,
+		      uint64_t bytes)
+{
+	tally(t, a, 0, packets, bytes);
+}
+
+void client_tally_request(struct client_tally *t, const struct fsc_addr *a)
+{
+	tally(t, a, 1, 0, 0);
 }
 
 const struct client *client_tally_items(const struct client_tally *t, size_t *n)
@@ -98,6 +111,8 @@ static int by_packets(const void *a, const void *b)
 {
 	const struct client *x = a, *y = b;
 
+	if (x->requests != y->requests)
+		return x->requests > y->requests ? -1 : 1;
 	if (x->packets != y->packets)
 		return x->packets > y->packets ? -1 : 1;
 	return addr_cmp(&x->addr, &y->addr);
@@ -113,6 +128,7 @@ static size_t merge(struct client *list, size_t n)
 	qsort(list, n, sizeof(*list), by_addr);
 	for (size_t i = 0; i < n; i++) {
 		if (w && fsc_addr_eq(&list[w - 1].addr, &list[i].addr)) {
+			list[w - 1].requests += list[i].requests;
 			list[w - 1].packets += list[i].packets;
 			list[w - 1].bytes += list[i].bytes;
 		} else {
@@ -126,7 +142,7 @@ struct network {
 	char country[4];
 	uint32_t asn;
 	size_t first;      /* a member, for the organisation */
-	uint64_t addresses, packets, bytes;
+	uint64_t addresses, requests, packets, bytes;
 };
 
 static int by_key(const void *a, const void *b)
@@ -143,6 +159,8 @@ static int by_net_packets(const void *a, const void *b)
 {
 	const struct network *x = a, *y = b;
 
+	if (x->requests != y->requests)
+		return x->requests > y->requests ? -1 : 1;
 	if (x->packets != y->packets)
 		return x->packets > y->packets ? -1 : 1;
 	return by_key(a, b);
@@ -165,6 +183,7 @@ static size_t networks(struct enrich *e, const struct client *list, size_t n,
 		}
 		nets[i].first = i;
 		nets[i].addresses = 1;
+		nets[i].requests = list[i].requests;
 		nets[i].packets = list[i].packets;
 		nets[i].bytes = list[i].bytes;
 	}
@@ -172,6 +191,7 @@ static size_t networks(struct enrich *e, const struct client *list, size_t n,
 	for (size_t i = 0; i < n; i++) {
 		if (w && by_key(&nets[w - 1], &nets[i]) == 0) {
 			nets[w - 1].addresses++;
+			nets[w - 1].requests += nets[i].requests;
 			nets[w - 1].packets += nets[i].packets;
 			nets[w - 1].bytes += nets[i].bytes;
 		} else {
@@ -216,12 +236,13 @@ static void text_tables(FILE *out, struct enrich *e, const struct client *list, 
 		fputs("  (none)\n\nCountries and networks\n  (none)\n", out);
 		return;
 	}
-	fprintf(out, "  %-39s %9s %12s  %s\n", "address", "packets", "bytes", "names");
+	fprintf(out, "  %-39s %8s %9s %12s  %s\n", "address", "requests", "packets", "bytes",
+		"names");
 	for (size_t i = 0; i < n && i < TOP_ROWS; i++) {
 		enrich_tag(e, &list[i].addr, tag, sizeof(tag));
-		fprintf(out, "  %-39s %9" PRIu64 " %12" PRIu64 "%s%s\n",
-			fsc_addr_str(&list[i].addr, a), list[i].packets, list[i].bytes,
-			tag[0] ? "  " : "", tag);
+		fprintf(out, "  %-39s %8" PRIu64 " %9" PRIu64 " %12" PRIu64 "%s%s\n",
+			fsc_addr_str(&list[i].addr, a), list[i].requests, list[i].packets,
+			list[i].bytes, tag[0] ? "  " : "", tag);
 	}
 	if (n > TOP_ROWS)
 		fprintf(out, "  ... and %zu more addresses\n", n - TOP_ROWS);
@@ -231,8 +252,8 @@ static void text_tables(FILE *out, struct enrich *e, const struct client *list, 
 		fputs("  (no GeoIP database: --geoip-db FILE or FSC_GEOIP_DB names one)\n", out);
 		return;
 	}
-	fprintf(out, "  %-7s %-11s %-32s %9s %9s %12s\n", "country", "asn", "org", "addresses",
-		"packets", "bytes");
+	fprintf(out, "  %-7s %-11s %-32s %9s %8s %9s %12s\n", "country", "asn", "org",
+		"addresses", "requests", "packets", "bytes");
 	for (size_t i = 0; i < nn && i < TOP_ROWS; i++) {
 		const struct network *nw = &nets[i];
 		org_of(e, &list[nw->first], org, sizeof(org));
@@ -242,8 +263,8 @@ static void text_tables(FILE *out, struct enrich *e, const struct client *list, 
 			snprintf(asn, sizeof(asn), "AS%" PRIu32, nw->asn);
 		else
 			snprintf(asn, sizeof(asn), "-");
-		fprintf(out, "  %-7s %-11s %-32s %9" PRIu64 " %9" PRIu64 " %12" PRIu64 "\n",
-			cc, asn, org_e, nw->addresses, nw->packets, nw->bytes);
+		fprintf(out, "  %-7s %-11s %-32s %9" PRIu64 " %8" PRIu64 " %9" PRIu64 " %12" PRIu64
+			"\n", cc, asn, org_e, nw->addresses, nw->requests, nw->packets, nw->bytes);
 	}
 	if (nn > TOP_ROWS)
 		fprintf(out, "  ... and %zu more networks\n", nn - TOP_ROWS);
@@ -258,8 +279,9 @@ static void json_tables(FILE *out, struct enrich *e, const struct client *list, 
 		fprintf(out, "{\"type\":\"client\",\"addr\":\"%s\"",
 			fsc_addr_str(&list[i].addr, a));
 		enrich_json(e, out, "addr", &list[i].addr);
-		fprintf(out, ",\"packets\":%" PRIu64 ",\"bytes\":%" PRIu64 "}\n",
-			list[i].packets, list[i].bytes);
+		fprintf(out, ",\"requests\":%" PRIu64 ",\"packets\":%" PRIu64
+			",\"bytes\":%" PRIu64 "}\n", list[i].requests, list[i].packets,
+			list[i].bytes);
 	}
 	for (size_t i = 0; i < nn; i++) {
 		const struct network *nw = &nets[i];
@@ -275,8 +297,9 @@ static void json_tables(FILE *out, struct enrich *e, const struct client *list, 
 			esc_json(org, buf, sizeof(buf));
 			fprintf(out, ",\"as_org\":\"%s\"", buf);
 		}
-		fprintf(out, ",\"addresses\":%" PRIu64 ",\"packets\":%" PRIu64 ",\"bytes\":%" PRIu64
-			"}\n", nw->addresses, nw->packets, nw->bytes);
+		fprintf(out, ",\"addresses\":%" PRIu64 ",\"requests\":%" PRIu64
+			",\"packets\":%" PRIu64 ",\"bytes\":%" PRIu64 "}\n", nw->addresses,
+			nw->requests, nw->packets, nw->bytes);
 	}
 }
 

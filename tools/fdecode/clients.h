@@ -16,6 +16,7 @@
  * tables add such entries up. */
 struct client {
 	struct fsc_addr addr;
+	uint64_t requests;	/* HTTP requests it is the client of */
 	uint64_t packets, bytes;
 };
 
@@ -30,6 +31,8 @@ struct client_tally *client_tally_new(size_t max);
 void client_tally_free(struct client_tally *t);
 void client_tally_add(struct client_tally *t, const struct fsc_addr *a, uint64_t packets,
 		      uint64_t bytes);
+/* One HTTP request whose client (by the client rule) is a. */
+void client_tally_request(struct client_tally *t, const struct fsc_addr *a);
 /* The entries (valid until the next add) and their number. */
 const struct client *client_tally_items(const struct client_tally *t, size_t *n);
 uint64_t client_tally_dropped(const struct client_tally *t);

@@ -9,6 +9,7 @@
 #include "clients.h"
 #include "enrich.h"
 #include "fsc/pipeline.h"
+#include "web.h"
 
 enum ts_mode {
 	TS_LOCAL = 0,	/* HH:MM:SS.uuuuuu, local time (tcpdump's default) */
@@ -34,7 +35,8 @@ struct printer {
 	FILE *out;
 	const struct options *opt;
 	struct enrich *enr;		/* names for every address printed */
-	struct client_tally *clients;	/* STUN mapped addresses, for --summary */
+	struct client_tally *clients;	/* STUN mapped addresses, HTTP clients */
+	struct web *web;		/* hostnames and latency, for --summary */
 	const char *file;	/* current input, named in JSON when several */
 	bool name_file;
 	int64_t prev_ns, first_ns;
@@ -52,9 +54,15 @@ struct input_problems {
 };
 
 void print_event(const struct fsc_event *ev, void *ctx);
+void print_time(struct printer *pr, int64_t ts_ns);
+void text_addr(struct printer *pr, const struct fsc_addr *a, int port);
+void json_str(FILE *out, const char *key, const uint8_t *s, size_t n);
+/* print_stream.c: TLS, HTTP and ingress events (after the time / "type"). */
+void stream_text(struct printer *pr, const struct fsc_event *ev);
+void stream_json(struct printer *pr, const struct fsc_event *ev);
 void print_summary(FILE *out, const struct options *opt,
 		   const struct fsc_pipeline *pl, unsigned files,
 		   const struct input_problems *probs, struct enrich *enr,
-		   const struct client_tally *tally);
+		   const struct client_tally *tally, const struct web *web);
 
 #endif

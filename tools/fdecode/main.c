@@ -25,8 +25,11 @@ static const char usage_text[] =
 "\n"
 "Decode packet captures (pcap or pcapng; - for standard input) into funnel\n"
 "events: WireGuard handshakes, transport and keepalives with their sessions,\n"
-"Tailscale disco, STUN, and `tailscale debug capture` records. One line an\n"
-"event, as text (default) or JSON lines, or summary tables at the end.\n"
+"Tailscale disco, STUN, `tailscale debug capture` records, and from TCP\n"
+"streams TLS ClientHello/ServerHello (SNI, ALPN, JA3, JA4), HTTP/1.x requests\n"
+"with their real client (X-Forwarded-For, Forwarded, the Funnel ingress\n"
+"handshake) and responses with their latency. One line an event, as text\n"
+"(default) or JSON lines, or summary tables at the end.\n"
 "\n"
 "Input\n"
 "  -r FILE            read FILE (repeatable; files may also follow the options)\n"
@@ -37,11 +40,14 @@ static const char usage_text[] =
 "Output\n"
 "  -j, --json         JSON lines: one object an event (see fdecode(1) for keys)\n"
 "  -s, --summary      print only the summary tables: capture, message counts,\n"
-"                     tunnel peers with health, sessions, clients (remote\n"
-"                     tunnel endpoints, STUN mapped addresses) with their\n"
-"                     names, countries and networks, anything unusual; with\n"
-"                     --json the same as objects of type summary, wg_peer,\n"
-"                     wg_session, client and client_network\n"
+"                     tunnel peers with health, sessions, clients (HTTP\n"
+"                     clients, remote tunnel endpoints, STUN mapped\n"
+"                     addresses) with their names, countries and networks,\n"
+"                     hostnames (SNI, Host, ingress targets) with status\n"
+"                     codes, latency percentiles and mismatches, anything\n"
+"                     unusual; with --json the same as objects of type\n"
+"                     summary, wg_peer, wg_session, client, client_network,\n"
+"                     host and http_status\n"
 "  -v, --verbose      also print packets that carry no funnel event (other\n"
 "                     UDP, TCP segments, other IP, non-IP frames)\n"
 "  -t                 no timestamp; -tt seconds since the epoch; -ttt time\n"
@@ -74,17 +80,38 @@ static const char usage_text[] =
 "                     GeoIP2-* .mmdb files in /usr/share/GeoIP, /var/lib/GeoIP\n"
 "      --no-geoip     use no GeoIP database\n"
 "\n"
-"Limits (memory stays bounded; evictions are reported in the summary)\n"
+"Who is the client (see fdecode(1), CLIENT RULE)\n"
+"  Tailscale-Ingress-Src when seen; else a single X-Forwarded-For address;\n"
+"  else the rightmost address of the chain that is not a Tailscale relay, not\n"
+"  loopback and not one of N trusted proxies; else Forwarded's first for=;\n"
+"  else X-Real-IP; else the TCP peer. The leftmost address is shown as\n"
+"  `claimed`, never believed.\n"
+"      --trusted-hops N\n"
+"                     proxies of your own that append to X-Forwarded-For in\n"
+"                     front of the backend (default 0: a Funnel node's proxy\n"
+"                     sets the header itself)\n"
+"\n"
+"Limits (memory stays bounded; every limit hit is reported in the summary)\n"
 "  --max-sessions N   WireGuard sessions kept at once (default 65536)\n"
 "  --max-peers N      WireGuard endpoint pairs kept at once (default 16384)\n"
+"  --max-flows N      TCP connections tracked at once (default 65536)\n"
+"  --max-streams N    TCP connections parsed as TLS/HTTP at once (16384)\n"
+"  --flow-buffer BYTES\n"
+"                     bytes held per direction of a connection, out of order\n"
+"                     or not yet parsed (default 65536)\n"
+"  --flow-memory BYTES\n"
+"                     bytes held by all connections together (default 64 MiB)\n"
+"  --idle-timeout SECONDS\n"
+"                     forget a connection quiet this long (default 300)\n"
 "\n"
 "  -h, --help         this text\n"
 "  -V, --version      print the version\n"
 "\n"
 "Events shown without -v: wg (initiation, response, cookie, transport,\n"
-"keepalive), disco, stun, tailscale debug capture disco records, IP\n"
+"keepalive), disco, stun, tailscale debug capture disco records, tls client\n"
+"and server hellos, http requests and responses, ingress handshakes, IP\n"
 "fragments, and any packet that is truncated or malformed (with the reason).\n"
-"Tunnel UDP is recognised by content on any port.\n"
+"Tunnel UDP, TLS and HTTP are recognised by content on any port.\n"
 "\n"
 "Exit status: 0 success; 1 usage error; 2 an input could not be opened or\n"
 "was damaged (everything before the damage is still decoded and printed).\n";
@@ -246,10 +273,17 @@ enum {
 	OPT_DNS_TIMEOUT,
 	OPT_GEOIP_DB,
 	OPT_NO_GEOIP,
+	OPT_TRUSTED_HOPS,
+	OPT_MAX_FLOWS,
+	OPT_MAX_STREAMS,
+	OPT_FLOW_BUFFER,
+	OPT_FLOW_MEMORY,
+	OPT_IDLE_TIMEOUT,
 };
 
 #define MAX_DNS_TIMEOUT_MS 600000
 #define MAX_CLIENTS 4096 /* distinct STUN mapped addresses counted */
+#define MAX_HOSTS 4096 /* names in the summary's hostname table */
 
 #define CONTINUE (-1) /* parse_args: go on and decode */
 
@@ -270,6 +304,12 @@ static int parse_args(int argc, char **argv, struct options *o, const char **fil
 		{ "dns-timeout", required_argument, NULL, OPT_DNS_TIMEOUT },
 		{ "geoip-db", required_argument, NULL, OPT_GEOIP_DB },
 		{ "no-geoip", no_argument, NULL, OPT_NO_GEOIP },
+		{ "trusted-hops", required_argument, NULL, OPT_TRUSTED_HOPS },
+		{ "max-flows", required_argument, NULL, OPT_MAX_FLOWS },
+		{ "max-streams", required_argument, NULL, OPT_MAX_STREAMS },
+		{ "flow-buffer", required_argument, NULL, OPT_FLOW_BUFFER },
+		{ "flow-memory", required_argument, NULL, OPT_FLOW_MEMORY },
+		{ "idle-timeout", required_argument, NULL, OPT_IDLE_TIMEOUT },
 		{ NULL, 0, NULL, 0 },
 	};
 	struct options opt = { 0 };
@@ -327,6 +367,38 @@ static int parse_args(int argc, char **argv, struct options *o, const char **fil
 		case OPT_NO_GEOIP:
 			opt.enrich.no_geoip = true;
 			break;
+		case OPT_TRUSTED_HOPS:
+			if (!parse_count(optarg, &v, 32) && strcmp(optarg, "0") != 0) {
+				fprintf(stderr, "fdecode: invalid --trusted-hops '%s' (0 to 32)\n",
+					optarg);
+				return EXIT_USAGE;
+			}
+			opt.limits.streams.trusted_hops = strcmp(optarg, "0") ? (unsigned)v : 0;
+			break;
+		case OPT_MAX_FLOWS:
+		case OPT_MAX_STREAMS:
+		case OPT_FLOW_BUFFER:
+		case OPT_IDLE_TIMEOUT:
+			if (!parse_count(optarg, &v, c == OPT_FLOW_BUFFER ? 16u << 20 : 1u << 26)) {
+				fprintf(stderr, "fdecode: invalid value '%s'\n", optarg);
+				return EXIT_USAGE;
+			}
+			if (c == OPT_MAX_FLOWS)
+				opt.limits.streams.flow.max_flows = (uint32_t)v;
+			else if (c == OPT_MAX_STREAMS)
+				opt.limits.streams.max_streams = (uint32_t)v;
+			else if (c == OPT_FLOW_BUFFER)
+				opt.limits.streams.flow.dir_cap = (uint32_t)v;
+			else
+				opt.limits.streams.flow.idle_timeout_ns = (int64_t)v * 1000000000;
+			break;
+		case OPT_FLOW_MEMORY:
+			if (!parse_count(optarg, &v, (uint64_t)1 << 40)) {
+				fprintf(stderr, "fdecode: invalid --flow-memory '%s'\n", optarg);
+				return EXIT_USAGE;
+			}
+			opt.limits.streams.flow.mem_cap = v;
+			break;
 		case OPT_MAX_SESSIONS:
 		case OPT_MAX_PEERS:
 			if (!parse_count(optarg, &v, 1u << 26)) {
@@ -379,13 +451,15 @@ static int run(const struct options *o, const char **files, unsigned n_files)
 		return usage_err ? EXIT_USAGE : EXIT_INPUT;
 	}
 	struct client_tally *tally = client_tally_new(MAX_CLIENTS);
+	struct web *web = opt.summary ? web_new(MAX_HOSTS) : NULL;
 	struct fsc_pipeline *pl = fsc_pipeline_new(&opt.limits);
-	if (!pl || !tally) {
+	if (!pl || !tally || (opt.summary && !web)) {
 		fputs("fdecode: out of memory for the session tables; lower "
 		      "--max-sessions or --max-peers\n", stderr);
 		if (pl)
 			fsc_pipeline_free(pl);
 		client_tally_free(tally);
+		web_free(web);
 		enrich_free(enr);
 		return EXIT_INPUT;
 	}
@@ -396,7 +470,7 @@ static int run(const struct options *o, const char **files, unsigned n_files)
 	sigaction(SIGTERM, &sa, NULL);
 
 	struct printer pr = { .out = stdout, .opt = &opt, .enr = enr, .clients = tally,
-			      .name_file = n_files > 1 };
+			      .web = web, .name_file = n_files > 1 };
 	uint64_t budget = opt.count;
 	bool ok = true;
 	for (unsigned i = 0; i < n_files && !interrupted; i++) {
@@ -404,10 +478,12 @@ static int run(const struct options *o, const char **files, unsigned n_files)
 			break;
 		ok &= decode_file(files[i], &opt, pl, &pr, &budget);
 	}
+	/* Streams still open end with the input. */
+	fsc_pipeline_flush(pl, print_event, &pr);
 	/* The events are out; what follows may wait (one DNS timeout). */
 	fflush(stdout);
 	if (opt.summary) {
-		print_summary(stdout, &opt, pl, n_files, &problems, enr, tally);
+		print_summary(stdout, &opt, pl, n_files, &problems, enr, tally, web);
 	} else if (!interrupted && enrich_late_count(enr) > 0) {
 		enrich_drain(enr);
 		enrich_late_names(enr, stdout, opt.json);
@@ -418,6 +494,7 @@ static int run(const struct options *o, const char **files, unsigned n_files)
 	}
 	fsc_pipeline_free(pl);
 	client_tally_free(tally);
+	web_free(web);
 	enrich_free(enr);
 	return ok ? 0 : EXIT_INPUT;
 }

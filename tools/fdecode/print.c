@@ -20,7 +20,7 @@ static void hex(const uint8_t *p, size_t n, char *out)
 	out[2 * n] = '\0';
 }
 
-static void print_time(struct printer *pr, int64_t ts_ns)
+void print_time(struct printer *pr, int64_t ts_ns)
 {
 	FILE *out = pr->out;
 	int64_t sec = ts_ns / 1000000000, usec = ts_ns % 1000000000 / 1000;
@@ -68,7 +68,7 @@ static bool has_ports(const struct fsc_packet *pkt)
 }
 
 /* "ADDR[:PORT] [tag]" */
-static void text_addr(struct printer *pr, const struct fsc_addr *a, int port)
+void text_addr(struct printer *pr, const struct fsc_addr *a, int port)
 {
 	char s[FSC_ENDPOINT_STRLEN];
 
@@ -230,6 +230,11 @@ static void print_text(struct printer *pr, const struct fsc_event *ev)
 	char flags[12];
 
 	print_time(pr, ev->ts_ns);
+	if (ev->stream) {
+		stream_text(pr, ev);
+		fputc('\n', out);
+		return;
+	}
 	if (ev->type != FSC_EV_TSDISCO)
 		text_endpoints(pr, pkt);
 	switch (ev->type) {
@@ -279,7 +284,7 @@ static void print_text(struct printer *pr, const struct fsc_event *ev)
 		fprintf(out, " len %" PRIu32, ev->frame->wirelen);
 		break;
 	}
-	case FSC_EV_COUNT:
+	default:
 		break;
 	}
 	if (pkt->first_fragment)
@@ -290,9 +295,10 @@ static void print_text(struct printer *pr, const struct fsc_event *ev)
 }
 
 /* JSON: keys in a fixed order; strings from packets escaped. */
-static void json_str(FILE *out, const char *key, const uint8_t *s, size_t n)
+void json_str(FILE *out, const char *key, const uint8_t *s, size_t n)
 {
-	char buf[TEXT_MAX * 2];
+	/* Room for a whole head's worth of value: JSON never cuts a field. */
+	static char buf[FSC_ESCAPE_JSON_CAP(65536)];
 
 	fsc_escape_json(s, n, buf, sizeof(buf));
 	fprintf(out, ",\"%s\":\"%s\"", key, buf);
@@ -391,8 +397,15 @@ static void print_json(struct printer *pr, const struct fsc_event *ev)
 		ev->ts_ns % 1000000000 / 1000);
 	if (pr->name_file)
 		json_str(out, "file", (const uint8_t *)pr->file, strlen(pr->file));
-	fprintf(out, ",\"frame\":%" PRIu64 ",\"type\":\"%s\"", ev->frame->number,
+	if (ev->frame)
+		fprintf(out, ",\"frame\":%" PRIu64, ev->frame->number);
+	fprintf(out, ",\"type\":\"%s\"",
 		ev->type == FSC_EV_TSDISCO ? "disco" : fsc_event_type_name(ev->type));
+	if (ev->stream) {
+		stream_json(pr, ev);
+		fputs("}\n", out);
+		return;
+	}
 	if (pkt->has_tscap) {
 		fprintf(out, ",\"path\":\"%s\"", fsc_tscap_path_name(pkt->tscap.path));
 		if (pkt->tscap.snat.family) {
@@ -443,14 +456,14 @@ static void print_json(struct printer *pr, const struct fsc_event *ev)
 		fprintf(out, ",\"linktype\":%d,\"len\":%" PRIu32, ev->frame->linktype,
 			ev->frame->wirelen);
 		break;
-	case FSC_EV_COUNT:
+	default:
 		break;
 	}
 	if (pkt->fragment)
 		fprintf(out, ",\"fragment\":{\"id\":%" PRIu32 ",\"offset\":%u,\"more\":%s}",
 			pkt->frag_id, pkt->frag_offset, pkt->more_fragments ? "true" : "false");
 	if (ev->status != FSC_OK && !(ev->type == FSC_EV_FRAME && ev->status == FSC_NOT_THIS))
-		fprintf(out, ",\"status\":\"%s\",\"reason\":\"%s\"",
+		fprintf(out, ",\"decode_status\":\"%s\",\"decode_reason\":\"%s\"",
 			fsc_status_name(ev->status), ev->why);
 	fputs("}\n", out);
 }
@@ -464,6 +477,11 @@ static bool wanted(const struct printer *pr, const struct fsc_event *ev)
 	case FSC_EV_DISCO:
 	case FSC_EV_STUN:
 	case FSC_EV_TSDISCO:
+	case FSC_EV_TLS_CLIENT_HELLO:
+	case FSC_EV_TLS_SERVER_HELLO:
+	case FSC_EV_HTTP_REQUEST:
+	case FSC_EV_HTTP_RESPONSE:
+	case FSC_EV_INGRESS:
 		return true;
 	case FSC_EV_FRAME:
 		return pr->opt->verbose || ev->status == FSC_TRUNCATED ||
@@ -480,6 +498,10 @@ void print_event(const struct fsc_event *ev, void *ctx)
 	if (ev->type == FSC_EV_STUN && ev->tun->u.stun.has_mapped && pr->clients)
 		client_tally_add(pr->clients, &ev->tun->u.stun.mapped, 1,
 				 ev->pkt->payload_wire_len);
+	if (ev->type == FSC_EV_HTTP_REQUEST && ev->stream->u.req.client && pr->clients)
+		client_tally_request(pr->clients, &ev->stream->u.req.client->addr);
+	if (ev->stream)
+		web_event(pr->web, ev);
 	if (pr->opt->summary || !wanted(pr, ev))
 		return;
 	if (pr->opt->json)

@@ -113,6 +113,11 @@ static void text_messages(FILE *out, const struct fsc_pipeline_stats *st)
 		fprintf(out, "  stun %-14s %10" PRIu64 "\n", stun[i], st->stun_class[i]);
 	fprintf(out, "  other udp           %10" PRIu64 "\n", st->events[FSC_EV_UDP]);
 	fprintf(out, "  tcp segments        %10" PRIu64 "\n", st->events[FSC_EV_TCP]);
+	fprintf(out, "  tls client hello    %10" PRIu64 "\n", st->events[FSC_EV_TLS_CLIENT_HELLO]);
+	fprintf(out, "  tls server hello    %10" PRIu64 "\n", st->events[FSC_EV_TLS_SERVER_HELLO]);
+	fprintf(out, "  http request        %10" PRIu64 "\n", st->events[FSC_EV_HTTP_REQUEST]);
+	fprintf(out, "  http response       %10" PRIu64 "\n", st->events[FSC_EV_HTTP_RESPONSE]);
+	fprintf(out, "  ingress             %10" PRIu64 "\n", st->events[FSC_EV_INGRESS]);
 	fprintf(out, "  other ip            %10" PRIu64 "\n", st->events[FSC_EV_IP]);
 }
 
@@ -199,8 +204,49 @@ static void unusual(FILE *out, unsigned *n, uint64_t count, const char *fmt, ...
 	(*n)++;
 }
 
+/* What the TCP streams ran into: bounds hit, answers without questions. */
+static void stream_unusual(FILE *out, unsigned *n, const struct fsc_pipeline *pl,
+			   const struct web *web)
+{
+	const struct fsc_stream_stats *ss = fsc_streams_stats(fsc_pipeline_streams(pl));
+	const struct fsc_flow_stats *fs = fsc_streams_flow_stats(fsc_pipeline_streams(pl));
+	uint64_t gaps = 0;
+
+	for (int i = 1; i < FSC_GAP_COUNT; i++) /* a mid-stream start is no loss */
+		gaps += fs->gaps[i];
+	unusual(out, n, web_mismatches(web), "  %" PRIu64 " names that disagree (SNI vs ingress "
+		"target, Host vs X-Forwarded-Host): see MISMATCH above\n", web_mismatches(web));
+	unusual(out, n, ss->tls_malformed, "  %" PRIu64 " TLS hellos malformed\n",
+		ss->tls_malformed);
+	unusual(out, n, ss->http_malformed, "  %" PRIu64 " HTTP heads or bodies malformed\n",
+		ss->http_malformed);
+	unusual(out, n, ss->unmatched_responses, "  %" PRIu64 " HTTP responses to requests not "
+		"seen\n", ss->unmatched_responses);
+	unusual(out, n, ss->unanswered_requests, "  %" PRIu64 " HTTP requests without a "
+		"response\n", ss->unanswered_requests);
+	unusual(out, n, ss->resyncs, "  %" PRIu64 " times HTTP was found again after a gap\n",
+		ss->resyncs);
+	unusual(out, n, gaps, "  %" PRIu64 " TCP gaps (%" PRIu64 " bytes never captured)\n", gaps,
+		fs->gap_bytes);
+	unusual(out, n, fs->contradictions, "  %" PRIu64 " TCP retransmissions that contradict "
+		"the first copy (%" PRIu64 " bytes)\n", fs->contradictions, fs->contradiction_bytes);
+	unusual(out, n, fs->closed[FSC_CLOSE_EVICTED], "  %" PRIu64 " TCP flows evicted "
+		"(--max-flows reached)\n", fs->closed[FSC_CLOSE_EVICTED]);
+	unusual(out, n, fs->cap_hits, "  %" PRIu64 " TCP directions hit the per-flow buffer cap "
+		"(--flow-buffer)\n", fs->cap_hits);
+	unusual(out, n, fs->mem_hits, "  %" PRIu64 " TCP buffers refused by the memory cap "
+		"(--flow-memory)\n", fs->mem_hits);
+	unusual(out, n, ss->streams_exhausted, "  %" PRIu64 " connections not parsed: "
+		"--max-streams reached\n", ss->streams_exhausted);
+	unusual(out, n, ss->tls_buffers_exhausted, "  %" PRIu64 " TLS handshakes not read: all "
+		"reassembly buffers busy\n", ss->tls_buffers_exhausted);
+	unusual(out, n, web_hosts_dropped(web), "  %" PRIu64 " hostnames beyond the table's "
+		"limit\n", web_hosts_dropped(web));
+}
+
 static void text_unusual(FILE *out, const struct fsc_pipeline *pl, const struct tables *t,
-			 const struct input_problems *probs, uint64_t clients_dropped)
+			 const struct input_problems *probs, uint64_t clients_dropped,
+			 const struct web *web)
 {
 	const struct fsc_pipeline_stats *st = fsc_pipeline_stats(pl);
 	const struct fsc_wg_stats *ws = fsc_wg_tracker_stats(fsc_pipeline_wg(pl));
@@ -240,6 +286,7 @@ static void text_unusual(FILE *out, const struct fsc_pipeline *pl, const struct 
 	    ws->peers_evicted);
 	unusual(out, &n, clients_dropped, "  %" PRIu64 " STUN mapped addresses not counted "
 	    "(client table full)\n", clients_dropped);
+	stream_unusual(out, &n, pl, web);
 	if (n == 0)
 		fputs("  nothing\n", out);
 }
@@ -258,7 +305,7 @@ static void json_summary(FILE *out, const struct fsc_pipeline *pl, const struct 
 		",\"wg\":{\"initiation\":%" PRIu64 ",\"response\":%" PRIu64 ",\"cookie\":%" PRIu64
 		",\"transport\":%" PRIu64 ",\"keepalive\":%" PRIu64 "},\"disco\":%" PRIu64
 		",\"stun\":%" PRIu64 ",\"udp\":%" PRIu64 ",\"tcp\":%" PRIu64
-		",\"wg_sessions_evicted\":%" PRIu64 ",\"wg_peers_evicted\":%" PRIu64 "}\n",
+		",\"wg_sessions_evicted\":%" PRIu64 ",\"wg_peers_evicted\":%" PRIu64,
 		files, st->frames, st->bytes, st->first_ns / 1000000000,
 		st->first_ns % 1000000000 / 1000, st->last_ns / 1000000000,
 		st->last_ns % 1000000000 / 1000, st->ipv4, st->ipv6, st->truncated,
@@ -267,6 +314,18 @@ static void json_summary(FILE *out, const struct fsc_pipeline *pl, const struct 
 		st->events[FSC_EV_DISCO] + st->events[FSC_EV_TSDISCO],
 		st->events[FSC_EV_STUN], st->events[FSC_EV_UDP], st->events[FSC_EV_TCP],
 		ws->sessions_evicted, ws->peers_evicted);
+	const struct fsc_stream_stats *ss = fsc_streams_stats(fsc_pipeline_streams(pl));
+	const struct fsc_flow_stats *fs = fsc_streams_flow_stats(fsc_pipeline_streams(pl));
+	uint64_t gaps = 0;
+	for (int i = 1; i < FSC_GAP_COUNT; i++)
+		gaps += fs->gaps[i];
+	fprintf(out, ",\"tls_client_hello\":%" PRIu64 ",\"tls_server_hello\":%" PRIu64
+		",\"http_request\":%" PRIu64 ",\"http_response\":%" PRIu64 ",\"ingress\":%" PRIu64
+		",\"tcp_flows\":%" PRIu64 ",\"tcp_gaps\":%" PRIu64 ",\"tcp_flows_evicted\":%" PRIu64
+		",\"unmatched_responses\":%" PRIu64 ",\"unanswered_requests\":%" PRIu64 "}\n",
+		ss->client_hellos, ss->server_hellos, ss->requests, ss->responses, ss->ingress,
+		fs->flows, gaps, fs->closed[FSC_CLOSE_EVICTED], ss->unmatched_responses,
+		ss->unanswered_requests);
 	for (unsigned i = 0; i < probs->n; i++) {
 		char msg[sizeof(probs->msg[0]) * 2];
 		fsc_escape_json((const uint8_t *)probs->msg[i], strlen(probs->msg[i]), msg,
@@ -327,7 +386,8 @@ static void json_summary(FILE *out, const struct fsc_pipeline *pl, const struct 
 	}
 }
 
-#define CLIENTS_FROM "remote tunnel endpoints and STUN mapped addresses"
+#define CLIENTS_FROM "HTTP clients by the client rule, remote tunnel endpoints, STUN " \
+	"mapped addresses"
 
 /* The clients: both endpoints of every tunnel peer that are remote (a
  * capture does not say which side is local) and the STUN mapped addresses.
@@ -360,7 +420,7 @@ static struct client *client_list(const struct tables *t, const struct client_ta
 void print_summary(FILE *out, const struct options *opt,
 		   const struct fsc_pipeline *pl, unsigned files,
 		   const struct input_problems *probs, struct enrich *enr,
-		   const struct client_tally *tally)
+		   const struct client_tally *tally, const struct web *web)
 {
 	const struct fsc_pipeline_stats *st = fsc_pipeline_stats(pl);
 	struct tables t;
@@ -383,13 +443,15 @@ void print_summary(FILE *out, const struct options *opt,
 	if (opt->json) {
 		json_summary(out, pl, &t, files, probs, enr);
 		clients_print(out, enr, clients, nc, CLIENTS_FROM, true);
+		web_print(web, out, true);
 	} else {
 		text_capture(out, st, files);
 		text_messages(out, st);
 		text_peers(out, &t, st->last_ns);
 		text_sessions(out, &t);
 		clients_print(out, enr, clients, nc, CLIENTS_FROM, false);
-		text_unusual(out, pl, &t, probs, tally ? client_tally_dropped(tally) : 0);
+		web_print(web, out, false);
+		text_unusual(out, pl, &t, probs, tally ? client_tally_dropped(tally) : 0, web);
 	}
 	free(clients);
 	free(t.peers);

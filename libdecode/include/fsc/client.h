@@ -60,7 +60,7 @@ struct fsc_hop {
 	enum fsc_hop_skip skip;
 };
 
-#define FSC_CLIENT_MAX_HOPS 32
+#define FSC_CLIENT_MAX_HOPS 128
 
 struct fsc_client_input {
 	const struct fsc_xff_list *xff;		/* NULL or n == 0: none */

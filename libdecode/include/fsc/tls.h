@@ -125,7 +125,7 @@ enum fsc_status fsc_tls_reasm_feed(struct fsc_tls_reasm *r, const uint8_t *p,
  * (the fields stored are still right, the fingerprints refuse). */
 #define FSC_TLS_MAX_CIPHERS 256
 #define FSC_TLS_MAX_EXTS 64
-#define FSC_TLS_MAX_ALPN 16
+#define FSC_TLS_MAX_ALPN 128
 #define FSC_TLS_MAX_GROUPS 64
 #define FSC_TLS_MAX_POINT_FORMATS 16
 #define FSC_TLS_MAX_SIGALGS 64

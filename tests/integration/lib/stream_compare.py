@@ -664,6 +664,10 @@ def check_client(t, f):
     if rule not in RULES:
         d.append(("client_rule", "|".join(RULES), rule))
     xff_addrs = [x for x in t["xff"] or [] if parse_ip(x) is not None]
+    # A chain whose rightmost element is no address names no one: the rule
+    # (fsc/client.h) goes on to X-Real-IP and the TCP peer, and the leftmost
+    # address is still reported as claimed.
+    xff_blind = len(t["xff"] or []) > 1 and parse_ip((t["xff"] or [])[-1]) is None
     fwd_for = [e.get("for") for e in t["forwarded"] or []
                if parse_ip(e.get("for")) is not None]
     want = {"ingress-src": [t["_ingress_src"]],
@@ -672,14 +676,14 @@ def check_client(t, f):
             "xff-chain": xff_addrs if len(t["xff"] or []) > 1 else [],
             "forwarded": fwd_for[:1] if not xff_addrs else [],
             "x-real-ip": [t["x_real_ip"]]
-            if not xff_addrs and not fwd_for else [],
-            "tcp-peer": [t["src"]] if not xff_addrs and not fwd_for and
-            parse_ip(t["x_real_ip"]) is None and not t["_ingress_src"]
-            else []}.get(rule, [])
+            if (xff_blind or not xff_addrs) and not fwd_for else [],
+            "tcp-peer": [t["src"]] if (xff_blind or not xff_addrs) and
+            not fwd_for and parse_ip(t["x_real_ip"]) is None and
+            not t["_ingress_src"] else []}.get(rule, [])
     if not any(same_addr(client, w) for w in want):
         d.append(("client", "(rule %s) one of %s" % (rule, want), client))
     left = leftmost_claim(t) if rule not in ("ingress-src", "tcp-peer") \
-        else None
+        or xff_blind else None
     if left is not None and not same_addr(left, client):
         if not same_addr(claimed, left):
             d.append(("claimed", left, claimed))
