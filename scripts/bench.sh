@@ -291,6 +291,9 @@ report() {
 		       st["xff_forwarded_only"], st["xff_forwarded_and_xff"], st["xff_repeated_lines"],
 		       st["xff_unknown_hop"], st["xff_none"]
 		print ""
+		mixnote = "No pathological sharing of hashed bits."
+		if (st["tcpdump_v4_longest_chain"] > 32 || st["tcpdump_v6_longest_chain"] > 32)
+			mixnote = "**Warning: many addresses share the bits tcpdump hashes; its times are pessimistic.**"
 		printf "Address mix: %s distinct IPv4 addresses in IP headers over %s /8s, %s IPv6; " \
 		       "%s client addresses inside HTTP heads. tcpdump hashes an IPv4 address by " \
 		       "the in-memory word & 4095 (on little-endian, the first octet and a half): " \
@@ -300,10 +303,7 @@ report() {
 		       fmt_int(st["ip_addresses_v6"]), fmt_int(st["client_addresses_in_http_heads"]),
 		       st["tcpdump_v4_buckets_used"], st["tcpdump_v4_longest_chain"],
 		       st["tcpdump_v4_mean_chain"], st["tcpdump_v6_buckets_used"],
-		       st["tcpdump_v6_longest_chain"],
-		       st["tcpdump_v4_longest_chain"] + 0 <= 32 && st["tcpdump_v6_longest_chain"] + 0 <= 32 ?
-		       "No pathological sharing of hashed bits." :
-		       "**Warning: many addresses share tcpdump'"'"'s hashed bits; its times are pessimistic.**"
+		       st["tcpdump_v6_longest_chain"], mixnote
 		print ""
 		print "## Results"
 		print ""
