@@ -369,12 +369,17 @@ static void read_forwarding(struct fsc_streams *s, struct fsc_flow *f, int dir,
 	const char *why;
 	size_t n;
 
+	/* fsc_http_info counted the lines: look only for what is there. */
 	fsc_xff_list_init(&s->xff, s->xnodes, MAX_XFF);
-	n = fsc_http_values(h, "X-Forwarded-For", s->lines, MAX_LINES);
-	fsc_xff_parse_lines(s->lines, n < MAX_LINES ? n : MAX_LINES, &s->xff, &why);
+	if (s->info.n_xff) {
+		n = fsc_http_values(h, "X-Forwarded-For", s->lines, MAX_LINES);
+		fsc_xff_parse_lines(s->lines, n < MAX_LINES ? n : MAX_LINES, &s->xff, &why);
+	}
 	fsc_xff_fwd_list_init(&s->fwd, s->felems, MAX_FWD);
-	n = fsc_http_values(h, "Forwarded", s->lines, MAX_LINES);
-	fsc_xff_fwd_parse_lines(s->lines, n < MAX_LINES ? n : MAX_LINES, &s->fwd, &why);
+	if (s->info.n_forwarded) {
+		n = fsc_http_values(h, "Forwarded", s->lines, MAX_LINES);
+		fsc_xff_fwd_parse_lines(s->lines, n < MAX_LINES ? n : MAX_LINES, &s->fwd, &why);
+	}
 
 	struct fsc_client_input in = {
 		.xff = &s->xff,
