@@ -453,13 +453,13 @@ static void follow_body(struct fsc_flow *f, int dir, struct dir_state *d,
 	}
 }
 
-/* A head that cannot be read: report it, then look for the next one. */
-static size_t lost_sync(struct fsc_streams *s, struct dir_state *d, size_t len)
+/* A head or body that cannot be read: count it, then look for the next
+ * message boundary (find_boundary, on the next call). */
+static void lose_sync(struct fsc_streams *s, struct dir_state *d)
 {
 	s->st.http_malformed++;
 	d->resync = true;
 	d->last_len = 0;
-	return len > 0 ? 1 : 0; /* step past this start; find_boundary does the rest */
 }
 
 static size_t http_request(struct fsc_streams *s, struct fsc_flow *f, int dir,
@@ -488,7 +488,8 @@ static size_t http_request(struct fsc_streams *s, struct fsc_flow *f, int dir,
 		ev.u.req.info = &s->info;
 		ev.u.req.index = ++st->requests;
 		emit(s, &ev, rc, why);
-		return lost_sync(s, d, len);
+		lose_sync(s, d);
+		return 1; /* past this start; the boundary search does the rest */
 	}
 
 	enum fsc_status irc = fsc_http_info(&s->head, &s->info, &why);
@@ -525,8 +526,11 @@ static size_t http_request(struct fsc_streams *s, struct fsc_flow *f, int dir,
 	struct fsc_http_body b;
 	size_t head_len = s->head.head_len;
 	if (irc != FSC_OK ||
-	    fsc_http_body_framing(&s->head, &s->info, NULL, 0, &b, &why) != FSC_OK)
-		return head_len + lost_sync(s, d, len - head_len) - (len > head_len);
+	    fsc_http_body_framing(&s->head, &s->info, NULL, 0, &b, &why) != FSC_OK) {
+		/* The body's length is unknown: find the next head instead. */
+		lose_sync(s, d);
+		return head_len;
+	}
 	follow_body(f, dir, d, &b);
 	return head_len;
 }
@@ -567,7 +571,8 @@ static size_t http_response(struct fsc_streams *s, struct fsc_flow *f, int dir,
 	s->st.responses++;
 	if (rc == FSC_MALFORMED) {
 		emit(s, &ev, rc, why);
-		return lost_sync(s, d, len);
+		lose_sync(s, d);
+		return 1;
 	}
 	enum fsc_status irc = fsc_http_info(&s->head, &s->info, &why);
 	emit(s, &ev, irc, why);
@@ -599,9 +604,10 @@ static size_t http_response(struct fsc_streams *s, struct fsc_flow *f, int dir,
 		fsc_flow_stop(f, FSC_FLOW_BOTH);
 		return len;
 	}
-	if (irc != FSC_OK)
-		return s->head.head_len + lost_sync(s, d, len - s->head.head_len) -
-		       (len > s->head.head_len);
+	if (irc != FSC_OK) {
+		lose_sync(s, d);
+		return s->head.head_len;
+	}
 	follow_body(f, dir, d, &b);
 	return s->head.head_len;
 }
@@ -619,7 +625,8 @@ static size_t chunked_body(struct fsc_streams *s, struct dir_state *d, const uin
 		return used;
 	}
 	d->mode = d->after_chunked;
-	return lost_sync(s, d, len);
+	lose_sync(s, d);
+	return used;
 }
 
 /* ---- the flow handler ---- */
