@@ -8,21 +8,9 @@
 #include <string.h>
 
 #include "fsc/disco.h"
-#include "tunnel_vectors.h"
-#include "vectors.h"
+#include "tvkit.h"
 
-#define MAXV 2048
-
-static size_t load(const char *name, uint8_t *buf)
-{
-	const struct tun_vec *v = tv_find(name);
-	size_t n;
-
-	assert_non_null(v);
-	n = vec_hex(v->hex, buf, MAXV);
-	assert_int_equal(n, v->len);
-	return n;
-}
+#define MAXV TV_MAXV
 
 static void wrapper(void **state)
 {
@@ -43,7 +31,7 @@ static void wrapper(void **state)
 
 	for (size_t i = 0; i < 2; i++) {
 		uint8_t b[MAXV];
-		size_t n = load(cases[i].name, b);
+		size_t n = tv_load(cases[i].name, b);
 		uint8_t *g = vec_guard(b, n);
 		struct fsc_disco_wrapper w;
 		const char *why = "unset";
@@ -73,7 +61,7 @@ static void wrapper_prefixes(void **state)
 
 	for (size_t v = 0; v < 2; v++) {
 		uint8_t b[MAXV];
-		size_t n = load(names[v], b);
+		size_t n = tv_load(names[v], b);
 
 		for (size_t k = 0; k < n; k++) {
 			uint8_t *g = vec_guard(b, k);
@@ -104,7 +92,7 @@ static void wrapper_near_misses(void **state)
 {
 	(void)state;
 	uint8_t b[MAXV];
-	size_t n = load("disco_wrap_ping", b);
+	size_t n = tv_load("disco_wrap_ping", b);
 	struct fsc_disco_wrapper w;
 	const char *why;
 
@@ -121,16 +109,16 @@ static void wrapper_near_misses(void **state)
 	assert_int_equal(fsc_disco_decode_wrapper(NULL, 0, &w, &why), FSC_NOT_THIS);
 	assert_string_equal(why, "shorter than the disco magic");
 	/* magic alone, and magic + header without a tag */
-	n = load("disco_wrap_ping", b);
+	n = tv_load("disco_wrap_ping", b);
 	assert_int_equal(fsc_disco_decode_wrapper(b, 6, &w, &why), FSC_TRUNCATED);
 	assert_string_equal(why, "disco header cut short");
 	assert_int_equal(fsc_disco_decode_wrapper(b, 62, &w, &why), FSC_TRUNCATED);
 	assert_string_equal(why, "disco box shorter than its tag");
 	assert_ptr_equal(w.nonce, b + 38);
 	/* other tunnel payloads */
-	n = load("wg_initiation", b);
+	n = tv_load("wg_initiation", b);
 	assert_int_equal(fsc_disco_decode_wrapper(b, n, &w, NULL), FSC_NOT_THIS);
-	n = load("stun_ts_req", b);
+	n = tv_load("stun_ts_req", b);
 	assert_int_equal(fsc_disco_decode_wrapper(b, n, &w, NULL), FSC_NOT_THIS);
 }
 
@@ -153,7 +141,7 @@ static void ping(void **state)
 
 	for (size_t i = 0; i < 3; i++) {
 		uint8_t b[MAXV];
-		size_t n = load(cases[i].name, b);
+		size_t n = tv_load(cases[i].name, b);
 		uint8_t *g = vec_guard(b, n);
 		struct fsc_disco_plain m;
 		const char *why = "unset";
@@ -190,7 +178,7 @@ static void pong(void **state)
 
 	for (size_t i = 0; i < 2; i++) {
 		uint8_t b[MAXV];
-		size_t n = load(cases[i].name, b);
+		size_t n = tv_load(cases[i].name, b);
 		uint8_t *g = vec_guard(b, n);
 		struct fsc_disco_plain m;
 		char s[FSC_ENDPOINT_STRLEN];
@@ -227,7 +215,7 @@ static void endpoints(void **state)
 
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
 		uint8_t b[MAXV];
-		size_t n = load(cases[i].name, b);
+		size_t n = tv_load(cases[i].name, b);
 		uint8_t *g = vec_guard(b, n);
 		struct fsc_disco_plain m;
 		struct fsc_addr a;
@@ -252,7 +240,7 @@ static void relay(void **state)
 {
 	(void)state;
 	uint8_t b[MAXV];
-	size_t n = load("disco_bind", b);
+	size_t n = tv_load("disco_bind", b);
 	struct fsc_disco_plain m;
 
 	assert_int_equal(fsc_disco_decode_plain(b, n, &m, NULL), FSC_OK);
@@ -266,7 +254,7 @@ static void relay(void **state)
 	assert_int_equal(fsc_disco_decode_plain(b, n, &m, NULL), FSC_OK);
 	assert_int_equal(m.vni, 0xabcdef);
 
-	n = load("disco_alloc_req", b);
+	n = tv_load("disco_alloc_req", b);
 	assert_int_equal(fsc_disco_decode_plain(b, n, &m, NULL), FSC_OK);
 	assert_int_equal(m.type, FSC_DISCO_ALLOCATE_UDP_RELAY_ENDPOINT_REQUEST);
 	assert_int_equal(m.padding, 0);
@@ -301,7 +289,7 @@ static void plain_prefixes(void **state)
 
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
 		uint8_t b[MAXV];
-		size_t n = load(cases[i].name, b);
+		size_t n = tv_load(cases[i].name, b);
 
 		for (size_t k = 0; k < n; k++) {
 			uint8_t *g = vec_guard(b, k);
@@ -328,65 +316,46 @@ static void plain_prefixes(void **state)
 static void bad_plaintexts(void **state)
 {
 	(void)state;
-	static const struct {
-		const char *what;
-		const char *base;
-		long len;	/* -1: unchanged; longer adds zero bytes */
-		int off;	/* -1: no patch */
-		uint8_t val;
-		enum fsc_status want;
-		const char *why;
-	} cases[] = {
-		{ "type 0", "disco_ping", -1, 0, 0x00, FSC_MALFORMED, "unknown disco message type" },
-		{ "type 10", "disco_ping", -1, 0, 0x0a, FSC_MALFORMED, "unknown disco message type" },
-		{ "type 0xff", "disco_pong4", -1, 0, 0xff, FSC_MALFORMED, "unknown disco message type" },
-		{ "empty", "disco_ping", 0, -1, 0, FSC_TRUNCATED,
+	static const struct tv_variant cases[] = {
+		{ "type 0", "disco_ping", -1, 0, 0x00, -1, 0, FSC_MALFORMED, "unknown disco message type" },
+		{ "type 10", "disco_ping", -1, 0, 0x0a, -1, 0, FSC_MALFORMED, "unknown disco message type" },
+		{ "type 0xff", "disco_pong4", -1, 0, 0xff, -1, 0, FSC_MALFORMED, "unknown disco message type" },
+		{ "empty", "disco_ping", 0, -1, 0, -1, 0, FSC_TRUNCATED,
 		  "disco message without type and version" },
-		{ "ping with 11-byte txid", "disco_ping", 13, -1, 0, FSC_TRUNCATED,
+		{ "ping with 11-byte txid", "disco_ping", 13, -1, 0, -1, 0, FSC_TRUNCATED,
 		  "ping txid cut short" },
-		{ "ping with 20 bytes of key", "disco_ping", 34, -1, 0, FSC_TRUNCATED,
+		{ "ping with 20 bytes of key", "disco_ping", 34, -1, 0, -1, 0, FSC_TRUNCATED,
 		  "ping node key cut short" },
-		{ "pong of 29", "disco_pong4", 31, -1, 0, FSC_TRUNCATED, "pong shorter than 30 bytes" },
-		{ "pong of 31: trailing byte ignored", "disco_pong4", 33, -1, 0, FSC_OK, NULL },
-		{ "call-me-maybe without endpoints", "disco_cmm", 2, -1, 0, FSC_TRUNCATED,
+		{ "pong of 29", "disco_pong4", 31, -1, 0, -1, 0, FSC_TRUNCATED, "pong shorter than 30 bytes" },
+		{ "pong of 31: trailing byte ignored", "disco_pong4", 33, -1, 0, -1, 0, FSC_OK, NULL },
+		{ "call-me-maybe without endpoints", "disco_cmm", 2, -1, 0, -1, 0, FSC_TRUNCATED,
 		  "disco endpoint list empty" },
-		{ "call-me-maybe of 17", "disco_cmm", 19, -1, 0, FSC_TRUNCATED,
+		{ "call-me-maybe of 17", "disco_cmm", 19, -1, 0, -1, 0, FSC_TRUNCATED,
 		  "disco endpoint cut mid-entry" },
-		{ "call-me-maybe of 55", "disco_cmm", 57, -1, 0, FSC_TRUNCATED,
+		{ "call-me-maybe of 55", "disco_cmm", 57, -1, 0, -1, 0, FSC_TRUNCATED,
 		  "disco endpoint cut mid-entry" },
-		{ "call-me-maybe version 1 still decodes", "disco_cmm", -1, 1, 1, FSC_OK, NULL },
-		{ "bind of 71", "disco_bind", 73, -1, 0, FSC_TRUNCATED, "relay bind message cut short" },
-		{ "bind of 73: trailing byte ignored", "disco_bind", 75, -1, 0, FSC_OK, NULL },
-		{ "alloc request of 67", "disco_alloc_req", 69, -1, 0, FSC_TRUNCATED,
+		{ "call-me-maybe version 1 still decodes", "disco_cmm", -1, 1, 1, -1, 0, FSC_OK, NULL },
+		{ "bind of 71", "disco_bind", 73, -1, 0, -1, 0, FSC_TRUNCATED, "relay bind message cut short" },
+		{ "bind of 73: trailing byte ignored", "disco_bind", 75, -1, 0, -1, 0, FSC_OK, NULL },
+		{ "alloc request of 67", "disco_alloc_req", 69, -1, 0, -1, 0, FSC_TRUNCATED,
 		  "relay allocation request cut short" },
-		{ "via without addresses", "disco_cmm_via", 126, -1, 0, FSC_TRUNCATED,
+		{ "via without addresses", "disco_cmm_via", 126, -1, 0, -1, 0, FSC_TRUNCATED,
 		  "disco endpoint list empty" },
-		{ "via of 123", "disco_cmm_via", 125, -1, 0, FSC_TRUNCATED, "relay endpoint cut short" },
-		{ "alloc response of 3", "disco_alloc_resp", 5, -1, 0, FSC_TRUNCATED,
+		{ "via of 123", "disco_cmm_via", 125, -1, 0, -1, 0, FSC_TRUNCATED, "relay endpoint cut short" },
+		{ "alloc response of 3", "disco_alloc_resp", 5, -1, 0, -1, 0, FSC_TRUNCATED,
 		  "relay allocation response cut short" },
 	};
 
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
 		uint8_t b[MAXV];
-		size_t n = load(cases[i].base, b);
+		size_t n = tv_variant_bytes(&cases[i], b);
 		struct fsc_disco_plain m;
 		const char *why = NULL;
-		uint8_t *g;
+		uint8_t *g = vec_guard(b, n);
 
-		if (cases[i].len >= 0) {
-			if ((size_t)cases[i].len > n)
-				memset(b + n, 0, (size_t)cases[i].len - n);
-			n = (size_t)cases[i].len;
-		}
-		if (cases[i].off >= 0)
-			b[cases[i].off] = cases[i].val;
-		g = vec_guard(b, n);
 		print_message("%s\n", cases[i].what);
 		assert_int_equal(fsc_disco_decode_plain(g, n, &m, &why), cases[i].want);
-		if (cases[i].why)
-			assert_string_equal(why, cases[i].why);
-		else
-			assert_null(why);
+		tv_check_why(why, cases[i].why);
 		vec_guard_free(g, n);
 	}
 }
@@ -407,7 +376,7 @@ static void pong_trailing_is_padding(void **state)
 {
 	(void)state;
 	uint8_t b[MAXV] = { 0 };
-	size_t n = load("disco_pong6", b);
+	size_t n = tv_load("disco_pong6", b);
 	struct fsc_disco_plain m;
 
 	assert_int_equal(fsc_disco_decode_plain(b, n + 5, &m, NULL), FSC_OK);

@@ -8,21 +8,9 @@
 #include <string.h>
 
 #include "fsc/stun.h"
-#include "tunnel_vectors.h"
-#include "vectors.h"
+#include "tvkit.h"
 
-#define MAXV 2048
-
-static size_t load(const char *name, uint8_t *buf)
-{
-	const struct tun_vec *v = tv_find(name);
-	size_t n;
-
-	assert_non_null(v);
-	n = vec_hex(v->hex, buf, MAXV);
-	assert_int_equal(n, v->len);
-	return n;
-}
+#define MAXV TV_MAXV
 
 /*
  * What tshark 4.0.17 shows for each vector (stun.type, stun.type.class,
@@ -69,7 +57,7 @@ static void vectors_decode(void **state)
 	(void)state;
 	for (size_t i = 0; i < sizeof(known) / sizeof(known[0]); i++) {
 		uint8_t b[MAXV];
-		size_t n = load(known[i].name, b);
+		size_t n = tv_load(known[i].name, b);
 		uint8_t *g = vec_guard(b, n);
 		struct fsc_stun_msg m;
 		const char *why = "unset";
@@ -108,7 +96,7 @@ static void error_reason(void **state)
 {
 	(void)state;
 	uint8_t b[MAXV];
-	size_t n = load("stun_error", b);
+	size_t n = tv_load("stun_error", b);
 	struct fsc_stun_msg m;
 
 	assert_int_equal(fsc_stun_decode(b, n, &m, NULL), FSC_OK);
@@ -122,7 +110,7 @@ static void fingerprint_mismatch(void **state)
 {
 	(void)state;
 	uint8_t b[MAXV];
-	size_t n = load("stun_ts_req", b);
+	size_t n = tv_load("stun_ts_req", b);
 	struct fsc_stun_msg m;
 
 	/* a flipped bit in the CRC, then one in the covered bytes */
@@ -151,7 +139,7 @@ static void every_method_and_class(void **state)
 {
 	(void)state;
 	uint8_t b[MAXV];
-	size_t n = load("stun_coturn_req4", b);
+	size_t n = tv_load("stun_coturn_req4", b);
 	struct fsc_stun_msg m;
 
 	/* known answers from RFC 5389 / tshark */
@@ -185,7 +173,7 @@ static void every_prefix(void **state)
 	(void)state;
 	for (size_t i = 0; i < sizeof(known) / sizeof(known[0]); i++) {
 		uint8_t b[MAXV];
-		size_t n = load(known[i].name, b);
+		size_t n = tv_load(known[i].name, b);
 
 		for (size_t k = 0; k < n; k++) {
 			uint8_t *g = vec_guard(b, k);
@@ -217,17 +205,7 @@ static void every_prefix(void **state)
 static void bad_messages(void **state)
 {
 	(void)state;
-	static const struct {
-		const char *what;
-		const char *base;
-		long len;	/* -1: unchanged; longer adds zero bytes */
-		int off1;	/* -1: no patch */
-		uint8_t val1;
-		int off2;
-		uint8_t val2;
-		enum fsc_status want;
-		const char *why;
-	} cases[] = {
+	static const struct tv_variant cases[] = {
 		{ "classic RFC 3489 request", "stun_rfc3489", -1, -1, 0, -1, 0,
 		  FSC_NOT_THIS, "no stun magic cookie" },
 		{ "cookie off by one bit", "stun_ts_req", -1, 7, 0x43, -1, 0,
@@ -278,27 +256,14 @@ static void bad_messages(void **state)
 
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
 		uint8_t b[MAXV];
-		size_t n = load(cases[i].base, b);
+		size_t n = tv_variant_bytes(&cases[i], b);
 		struct fsc_stun_msg m;
 		const char *why = NULL;
-		uint8_t *g;
+		uint8_t *g = vec_guard(b, n);
 
-		if (cases[i].len >= 0) {
-			if ((size_t)cases[i].len > n)
-				memset(b + n, 0, (size_t)cases[i].len - n);
-			n = (size_t)cases[i].len;
-		}
-		if (cases[i].off1 >= 0)
-			b[cases[i].off1] = cases[i].val1;
-		if (cases[i].off2 >= 0)
-			b[cases[i].off2] = cases[i].val2;
-		g = vec_guard(b, n);
 		print_message("%s\n", cases[i].what);
 		assert_int_equal(fsc_stun_decode(g, n, &m, &why), cases[i].want);
-		if (cases[i].why)
-			assert_string_equal(why, cases[i].why);
-		else
-			assert_null(why);
+		tv_check_why(why, cases[i].why);
 		vec_guard_free(g, n);
 	}
 }
@@ -307,7 +272,7 @@ static void truncated_keeps_header(void **state)
 {
 	(void)state;
 	uint8_t b[MAXV];
-	size_t n = load("stun_coturn_resp6", b);
+	size_t n = tv_load("stun_coturn_resp6", b);
 	struct fsc_stun_msg m;
 
 	assert_int_equal(fsc_stun_decode(b, 60, &m, NULL), FSC_TRUNCATED);
@@ -323,7 +288,7 @@ static void xor_wins_in_either_order(void **state)
 {
 	(void)state;
 	uint8_t b[MAXV];
-	size_t n = load("stun_coturn_resp4", b);
+	size_t n = tv_load("stun_coturn_resp4", b);
 	struct fsc_stun_msg m;
 	char s[FSC_ENDPOINT_STRLEN];
 

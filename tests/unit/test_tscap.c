@@ -10,21 +10,9 @@
 
 #include "fsc/disco.h"
 #include "fsc/tscap.h"
-#include "tunnel_vectors.h"
-#include "vectors.h"
+#include "tvkit.h"
 
-#define MAXV 2048
-
-static size_t load(const char *name, uint8_t *buf)
-{
-	const struct tun_vec *v = tv_find(name);
-	size_t n;
-
-	assert_non_null(v);
-	n = vec_hex(v->hex, buf, MAXV);
-	assert_int_equal(n, v->len);
-	return n;
-}
+#define MAXV TV_MAXV
 
 /* Checked with tshark 4.0.17 and tailscale's ts-dissector.lua (path, NAT
  * addresses, inner IP source, disco source and port, disco type). */
@@ -48,7 +36,7 @@ static void ip_paths(void **state)
 
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
 		uint8_t b[MAXV];
-		size_t n = load(cases[i].name, b);
+		size_t n = tv_load(cases[i].name, b);
 		uint8_t *g = vec_guard(b, n);
 		struct fsc_tscap t;
 		const char *why = "unset";
@@ -86,7 +74,7 @@ static void disco_records(void **state)
 
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
 		uint8_t b[MAXV];
-		size_t n = load(cases[i].name, b);
+		size_t n = tv_load(cases[i].name, b);
 		uint8_t *g = vec_guard(b, n);
 		struct fsc_tscap t;
 		struct fsc_disco_plain m;
@@ -117,7 +105,7 @@ static void disco_payloads(void **state)
 {
 	(void)state;
 	uint8_t b[MAXV];
-	size_t n = load("tscap_disco_derp", b);
+	size_t n = tv_load("tscap_disco_derp", b);
 	struct fsc_tscap t;
 	struct fsc_disco_plain m;
 	char s[FSC_ENDPOINT_STRLEN];
@@ -127,7 +115,7 @@ static void disco_payloads(void **state)
 	/* the pong port is BE in the payload although the record is LE */
 	assert_string_equal(fsc_endpoint_str(&m.pong_addr, m.pong_port, s), "203.0.113.45:41641");
 
-	n = load("tscap_disco_udp", b);
+	n = tv_load("tscap_disco_udp", b);
 	assert_int_equal(fsc_tscap_decode(b, n, &t, NULL), FSC_OK);
 	assert_int_equal(fsc_disco_decode_plain(t.disco, t.disco_len, &m, NULL), FSC_OK);
 	assert_non_null(m.node_key);
@@ -152,7 +140,7 @@ static void every_prefix(void **state)
 
 		if (tv->layer != TV_TSCAP)
 			continue;
-		n = load(tv->name, b);
+		n = tv_load(tv->name, b);
 		assert_int_equal(fsc_tscap_decode(b, n, &full, NULL), FSC_OK);
 		hdr = full.data ? (size_t)(full.data - b) : n;
 		for (size_t k = 0; k < n; k++) {
@@ -178,17 +166,7 @@ static void every_prefix(void **state)
 static void bad_records(void **state)
 {
 	(void)state;
-	static const struct {
-		const char *what;
-		const char *base;
-		long len;	/* -1: unchanged; longer adds zero bytes */
-		int off1;	/* -1: no patch */
-		uint8_t val1;
-		int off2;
-		uint8_t val2;
-		enum fsc_status want;
-		const char *why;
-	} cases[] = {
+	static const struct tv_variant cases[] = {
 		{ "path 4", "tscap_from_peer", -1, 0, 4, -1, 0,
 		  FSC_MALFORMED, "unknown capture path" },
 		{ "path 253", "tscap_disco_udp", -1, 0, 253, -1, 0,
@@ -231,27 +209,14 @@ static void bad_records(void **state)
 
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
 		uint8_t b[MAXV];
-		size_t n = load(cases[i].base, b);
+		size_t n = tv_variant_bytes(&cases[i], b);
 		struct fsc_tscap t;
 		const char *why = NULL;
-		uint8_t *g;
+		uint8_t *g = vec_guard(b, n);
 
-		if (cases[i].len >= 0) {
-			if ((size_t)cases[i].len > n)
-				memset(b + n, 0, (size_t)cases[i].len - n);
-			n = (size_t)cases[i].len;
-		}
-		if (cases[i].off1 >= 0)
-			b[cases[i].off1] = cases[i].val1;
-		if (cases[i].off2 >= 0)
-			b[cases[i].off2] = cases[i].val2;
-		g = vec_guard(b, n);
 		print_message("%s\n", cases[i].what);
 		assert_int_equal(fsc_tscap_decode(g, n, &t, &why), cases[i].want);
-		if (cases[i].why)
-			assert_string_equal(why, cases[i].why);
-		else
-			assert_null(why);
+		tv_check_why(why, cases[i].why);
 		/* the path is kept whatever went wrong */
 		assert_int_equal(t.path, (uint16_t)(b[0] | b[1] << 8));
 		vec_guard_free(g, n);

@@ -8,27 +8,15 @@
 #include <string.h>
 
 #include "fsc/wireguard.h"
-#include "tunnel_vectors.h"
-#include "vectors.h"
+#include "tvkit.h"
 
-#define MAXV 2048
-
-static size_t load(const char *name, uint8_t *buf)
-{
-	const struct tun_vec *v = tv_find(name);
-	size_t n;
-
-	assert_non_null(v);
-	n = vec_hex(v->hex, buf, MAXV);
-	assert_int_equal(n, v->len);
-	return n;
-}
+#define MAXV TV_MAXV
 
 static void initiation(void **state)
 {
 	(void)state;
 	uint8_t b[MAXV];
-	size_t n = load("wg_initiation", b);
+	size_t n = tv_load("wg_initiation", b);
 	uint8_t *g = vec_guard(b, n);
 	struct fsc_wg_msg m;
 	const char *why = "unset";
@@ -52,7 +40,7 @@ static void response(void **state)
 {
 	(void)state;
 	uint8_t b[MAXV];
-	size_t n = load("wg_response", b);
+	size_t n = tv_load("wg_response", b);
 	uint8_t *g = vec_guard(b, n);
 	struct fsc_wg_msg m;
 
@@ -71,7 +59,7 @@ static void cookie(void **state)
 {
 	(void)state;
 	uint8_t b[MAXV];
-	size_t n = load("wg_cookie", b);
+	size_t n = tv_load("wg_cookie", b);
 	uint8_t *g = vec_guard(b, n);
 	struct fsc_wg_msg m;
 
@@ -104,7 +92,7 @@ static void transport(void **state)
 
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
 		uint8_t b[MAXV];
-		size_t n = load(cases[i].name, b);
+		size_t n = tv_load(cases[i].name, b);
 		uint8_t *g = vec_guard(b, n);
 		struct fsc_wg_msg m;
 
@@ -125,7 +113,7 @@ static void counter_is_64_bit_le(void **state)
 {
 	(void)state;
 	uint8_t b[MAXV];
-	size_t n = load("wg_keepalive", b);
+	size_t n = tv_load("wg_keepalive", b);
 	struct fsc_wg_msg m;
 
 	/* counter bytes 8-15 little-endian: 0x0807060504030201 */
@@ -142,7 +130,7 @@ static void under_load(void **state)
 
 	for (size_t i = 0; i < 2; i++) {
 		uint8_t b[MAXV];
-		size_t n = load(names[i], b);
+		size_t n = tv_load(names[i], b);
 		struct fsc_wg_msg m;
 
 		assert_int_equal(fsc_wg_decode(b, n, &m, NULL), FSC_OK);
@@ -182,7 +170,7 @@ static void every_prefix(void **state)
 
 		if (tv->kind != FSC_TUNNEL_WG)
 			continue;
-		n = load(tv->name, b);
+		n = tv_load(tv->name, b);
 		assert_int_equal(fsc_wg_decode(b, n, &full, NULL), FSC_OK);
 		for (size_t k = 0; k < n; k++) {
 			uint8_t *g = vec_guard(b, k);
@@ -286,7 +274,7 @@ static void near_misses(void **state)
 
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
 		uint8_t b[MAXV] = { 0 };
-		size_t n = load(cases[i].base, b);
+		size_t n = tv_load(cases[i].base, b);
 		struct fsc_wg_msg m;
 		const char *why = NULL;
 		uint8_t *g;
