@@ -7,7 +7,7 @@ FUZZ_SECONDS ?= 60
 CMAKE_FLAGS ?=
 JOBS       ?= $(shell nproc 2>/dev/null || echo 2)
 
-.PHONY: all deps build demo test test-asan fuzz clean
+.PHONY: all deps build demo test test-asan fuzz bench clean
 
 all: build
 
@@ -40,6 +40,12 @@ fuzz: deps
 		-DFSC_SANITIZE=ON -DFSC_FUZZ=ON -DCMAKE_C_FLAGS=-fsanitize=fuzzer-no-link
 	cmake --build $(BUILD_FUZZ) -j $(JOBS)
 	sh scripts/fuzz.sh $(BUILD_FUZZ) $(FUZZ_SECONDS)
+
+# fdecode against a bare read loop, tcpdump and tshark on a generated capture
+# (Release build in build-bench; BENCH_PACKETS, BENCH_RUNS; a few minutes).
+# Prints the table and rewrites doc/bench.md. Not part of `test`.
+bench: deps
+	sh scripts/bench.sh
 
 clean:
 	rm -rf $(BUILD) $(BUILD_ASAN) $(BUILD_FUZZ)

@@ -4,8 +4,8 @@
 set -eu
 
 PKGS="build-essential cmake pkg-config clang libpcap-dev libssl-dev libcmocka-dev
-tcpdump tshark wireguard-go wireguard-tools iproute2 python3 python3-nacl coturn openssl
-libc-ares-dev dnsmasq libmaxminddb-dev libmaxmind-db-writer-perl"
+tcpdump tshark wireguard-go wireguard-tools iproute2 python3 python3-nacl coturn openssl curl
+libc-ares-dev dnsmasq libmaxminddb-dev libmaxmind-db-writer-perl time"
 
 missing=""
 for p in $PKGS; do

@@ -87,7 +87,18 @@ static void start(struct out *o, char *out, size_t cap)
 	o->cap = cap > 4 ? cap - 4 : 0; /* NUL and a possible "..." */
 }
 
-size_t fsc_escape_text(const uint8_t *s, size_t len, char *out, size_t cap)
+/* Code points that pass through a terminal as text: not C1 controls, not
+ * line/paragraph separators, not bidi embeddings, overrides or isolates
+ * (which can make a line read differently from its bytes). */
+static bool text_safe(uint32_t cp)
+{
+	return !(cp >= 0x80 && cp < 0xa0) && cp != 0x2028 && cp != 0x2029 &&
+	       !(cp >= 0x202a && cp <= 0x202e) && !(cp >= 0x2066 && cp <= 0x2069);
+}
+
+/* The text escaper; `quote` is the quote character written as \" (double)
+ * or \x27 (single); the other one passes. */
+static size_t escape_text(const uint8_t *s, size_t len, char *out, size_t cap, char quote)
 {
 	struct out o;
 
@@ -99,7 +110,7 @@ size_t fsc_escape_text(const uint8_t *s, size_t len, char *out, size_t cap)
 
 		if (b == '\\') {
 			put(&o, "\\\\", 2);
-		} else if (b == '"') {
+		} else if (b == '"' && quote == '"') {
 			put(&o, "\\\"", 2);
 		} else if (b == '\n') {
 			put(&o, "\\n", 2);
@@ -107,18 +118,18 @@ size_t fsc_escape_text(const uint8_t *s, size_t len, char *out, size_t cap)
 			put(&o, "\\r", 2);
 		} else if (b == '\t') {
 			put(&o, "\\t", 2);
+		} else if (b == '\'' && quote == '\'') {
+			put_hex(&o, "\\x", 2, b);
 		} else if (b >= 0x20 && b < 0x7f) {
 			put(&o, (const char *)&s[i], 1);
-		} else if (b >= 0x80 && (n = utf8_len(s + i, len - i, &cp)) > 0 &&
-			   !(cp >= 0x80 && cp < 0xa0) && cp != 0x2028 && cp != 0x2029 &&
-			   !(cp >= 0x202a && cp <= 0x202e) && !(cp >= 0x2066 && cp <= 0x2069)) {
-			/* C1 controls and bidi overrides are escaped below. */
-			put(&o, (const char *)&s[i], n);
-			i += n;
-			continue;
 		} else if (b >= 0x80 && (n = utf8_len(s + i, len - i, &cp)) > 0) {
-			for (size_t k = 0; k < n; k++)
-				put_hex(&o, "\\x", 2, s[i + k]);
+			/* C1 controls and bidi overrides as the bytes' \xNN. */
+			if (text_safe(cp)) {
+				put(&o, (const char *)&s[i], n);
+			} else {
+				for (size_t k = 0; k < n; k++)
+					put_hex(&o, "\\x", 2, s[i + k]);
+			}
 			i += n;
 			continue;
 		} else {
@@ -128,6 +139,38 @@ size_t fsc_escape_text(const uint8_t *s, size_t len, char *out, size_t cap)
 			i++;
 	}
 	return finish(&o, out, cap);
+}
+
+size_t fsc_escape_text(const uint8_t *s, size_t len, char *out, size_t cap)
+{
+	return escape_text(s, len, out, cap, '"');
+}
+
+size_t fsc_escape_text_sq(const uint8_t *s, size_t len, char *out, size_t cap)
+{
+	return escape_text(s, len, out, cap, '\'');
+}
+
+bool fsc_escape_text_bare(const uint8_t *s, size_t len)
+{
+	uint32_t cp;
+
+	if (len == 0)
+		return false;
+	for (size_t i = 0; i < len;) {
+		uint8_t b = s[i];
+		size_t n;
+
+		if (b > 0x20 && b < 0x7f && b != '"' && b != '\\') {
+			i++;
+		} else if (b >= 0x80 && (n = utf8_len(s + i, len - i, &cp)) > 0 &&
+			   text_safe(cp)) {
+			i += n;
+		} else {
+			return false;
+		}
+	}
+	return true;
 }
 
 size_t fsc_escape_json(const uint8_t *s, size_t len, char *out, size_t cap)
@@ -155,7 +198,12 @@ size_t fsc_escape_json(const uint8_t *s, size_t len, char *out, size_t cap)
 		} else if (b < 0x80) {
 			put(&o, (const char *)&s[i], 1);
 		} else if ((n = utf8_len(s + i, len - i, &cp)) > 0) {
-			put(&o, (const char *)&s[i], n);
+			/* C1 controls as \u0080..\u009f: a UTF-8 terminal may act on
+			 * U+009B (CSI) when someone cats the JSON. */
+			if (cp < 0xa0)
+				put_hex(&o, "\\u00", 4, (uint8_t)cp);
+			else
+				put(&o, (const char *)&s[i], n);
 			i += n;
 			continue;
 		} else {

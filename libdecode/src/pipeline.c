@@ -6,13 +6,23 @@
 
 struct fsc_pipeline {
 	struct fsc_wg_tracker *wg;
+	struct fsc_streams *streams;
 	struct fsc_pipeline_stats st;
+	/* the frame in progress, for the events its stream completes */
+	struct fsc_event *cur;
+	fsc_event_fn fn;
+	void *ctx;
 };
 
 static const char *const event_names[FSC_EV_COUNT] = {
 	[FSC_EV_WG] = "wg",	  [FSC_EV_DISCO] = "disco", [FSC_EV_STUN] = "stun",
 	[FSC_EV_TSDISCO] = "tsdisco", [FSC_EV_UDP] = "udp", [FSC_EV_TCP] = "tcp",
 	[FSC_EV_IP] = "ip",	  [FSC_EV_FRAME] = "frame",
+	[FSC_EV_TLS_CLIENT_HELLO] = "tls_client_hello",
+	[FSC_EV_TLS_SERVER_HELLO] = "tls_server_hello",
+	[FSC_EV_HTTP_REQUEST] = "http_request",
+	[FSC_EV_HTTP_RESPONSE] = "http_response",
+	[FSC_EV_INGRESS] = "ingress",
 };
 
 const char *fsc_event_type_name(enum fsc_event_type t)
@@ -27,8 +37,9 @@ struct fsc_pipeline *fsc_pipeline_new(const struct fsc_pipeline_limits *lim)
 	if (!pl)
 		return NULL;
 	pl->wg = fsc_wg_tracker_new(lim ? &lim->wg : NULL);
-	if (!pl->wg) {
-		free(pl);
+	pl->streams = fsc_streams_new(lim ? &lim->streams : NULL);
+	if (!pl->wg || !pl->streams) {
+		fsc_pipeline_free(pl);
 		return NULL;
 	}
 	return pl;
@@ -39,7 +50,54 @@ void fsc_pipeline_free(struct fsc_pipeline *pl)
 	if (!pl)
 		return;
 	fsc_wg_tracker_free(pl->wg);
+	fsc_streams_free(pl->streams);
 	free(pl);
+}
+
+const struct fsc_streams *fsc_pipeline_streams(const struct fsc_pipeline *pl)
+{
+	return pl->streams;
+}
+
+static const enum fsc_event_type stream_types[] = {
+	[FSC_SEV_CLIENT_HELLO] = FSC_EV_TLS_CLIENT_HELLO,
+	[FSC_SEV_SERVER_HELLO] = FSC_EV_TLS_SERVER_HELLO,
+	[FSC_SEV_HTTP_REQUEST] = FSC_EV_HTTP_REQUEST,
+	[FSC_SEV_HTTP_RESPONSE] = FSC_EV_HTTP_RESPONSE,
+	[FSC_SEV_INGRESS] = FSC_EV_INGRESS,
+};
+
+/* A stream event, handed on with the frame that completed it. */
+static void on_stream_event(void *ctx, const struct fsc_stream_event *sev)
+{
+	struct fsc_pipeline *pl = ctx;
+	struct fsc_event ev = *pl->cur;
+
+	ev.type = stream_types[sev->type];
+	ev.stream = sev;
+	ev.tun = NULL;
+	ev.ts_ns = sev->ts_ns;
+	ev.status = sev->status;
+	ev.why = sev->why;
+	pl->st.events[ev.type]++;
+	pl->st.malformed += ev.status == FSC_MALFORMED;
+	pl->fn(&ev, pl->ctx);
+}
+
+void fsc_pipeline_flush(struct fsc_pipeline *pl, fsc_event_fn fn, void *ctx)
+{
+	struct fsc_packet none;
+	struct fsc_event ev;
+
+	memset(&none, 0, sizeof(none));
+	memset(&ev, 0, sizeof(ev));
+	ev.pkt = &none;
+	ev.ts_ns = pl->st.last_ns;
+	pl->cur = &ev;
+	pl->fn = fn;
+	pl->ctx = ctx;
+	fsc_streams_flush(pl->streams, on_stream_event, pl);
+	pl->cur = NULL;
 }
 
 const struct fsc_pipeline_stats *fsc_pipeline_stats(const struct fsc_pipeline *pl)
@@ -50,6 +108,20 @@ const struct fsc_pipeline_stats *fsc_pipeline_stats(const struct fsc_pipeline *p
 const struct fsc_wg_tracker *fsc_pipeline_wg(const struct fsc_pipeline *pl)
 {
 	return pl->wg;
+}
+
+/* Nanoseconds since the epoch. A damaged file may claim any time; clamping
+ * to [1970, 2242] keeps every difference of two timestamps representable. */
+static int64_t frame_ns(const struct fsc_frame *f)
+{
+	const int64_t limit = (int64_t)1 << 33;
+	int64_t sec = f->sec;
+
+	if (sec > limit)
+		sec = limit;
+	else if (sec < 0)
+		sec = 0;
+	return sec * 1000000000 + f->nsec % 1000000000;
 }
 
 /* A problem found by a protocol decoder is reported unless dissection
@@ -108,7 +180,7 @@ void fsc_pipeline_frame(struct fsc_pipeline *pl, const struct fsc_frame *f,
 	struct fsc_pipeline_stats *st = &pl->st;
 
 	memset(&ev, 0, sizeof(ev));
-	ev.ts_ns = f->sec * 1000000000ll + f->nsec;
+	ev.ts_ns = frame_ns(f);
 	ev.frame = f;
 	ev.pkt = &pkt;
 	if (st->frames == 0 || ev.ts_ns < st->first_ns)
@@ -163,4 +235,11 @@ void fsc_pipeline_frame(struct fsc_pipeline *pl, const struct fsc_frame *f,
 	st->malformed += ev.status == FSC_MALFORMED;
 	st->events[ev.type]++;
 	fn(&ev, ctx);
+	if (ev.type == FSC_EV_TCP && pkt.layer == FSC_LAYER_PAYLOAD) {
+		pl->cur = &ev;
+		pl->fn = fn;
+		pl->ctx = ctx;
+		fsc_streams_packet(pl->streams, &pkt, ev.ts_ns, on_stream_event, pl);
+		pl->cur = NULL;
+	}
 }

@@ -14,6 +14,10 @@ struct handle {
 	char *name;
 	int linktype;
 	uint64_t number;
+	/* Files are filtered here, not by libpcap, so that frames keep their
+	 * numbers in the file (as Wireshark shows them). */
+	struct bpf_program prog;
+	bool filtered;
 };
 
 struct fsc_source {
@@ -85,11 +89,18 @@ struct fsc_source *fsc_source_open_file(const char *path, const char *filter,
 	s->h[0].pcap = p;
 	s->h[0].linktype = to_linktype(pcap_datalink(p));
 	s->h[0].name = strdup(path);
-	if (!s->h[0].name || !set_filter(p, filter, err, errlen)) {
-		if (!s->h[0].name)
-			snprintf(err, errlen, "out of memory");
+	if (!s->h[0].name) {
+		snprintf(err, errlen, "out of memory");
 		fsc_source_close(s);
 		return NULL;
+	}
+	if (filter && *filter) {
+		if (pcap_compile(p, &s->h[0].prog, filter, 1, PCAP_NETMASK_UNKNOWN) != 0) {
+			snprintf(err, errlen, "bad filter '%s': %s", filter, pcap_geterr(p));
+			fsc_source_close(s);
+			return NULL;
+		}
+		s->h[0].filtered = true;
 	}
 	return s;
 }
@@ -182,7 +193,13 @@ static enum fsc_src_result read_one(struct fsc_source *s, unsigned i,
 		long off = fp ? ftell(fp) : -1;
 		s->record_offset = off < 0 ? -1 : off;
 	}
-	int rc = pcap_next_ex(h->pcap, &hdr, &data);
+	int rc;
+
+	do {
+		rc = pcap_next_ex(h->pcap, &hdr, &data);
+		if (rc == 1)
+			h->number++;
+	} while (rc == 1 && h->filtered && !pcap_offline_filter(&h->prog, hdr, data));
 
 	if (rc == 1) {
 		f->data = data;
@@ -193,14 +210,16 @@ static enum fsc_src_result read_one(struct fsc_source *s, unsigned i,
 					      : hdr->ts.tv_usec * 1000);
 		f->linktype = h->linktype;
 		f->iface = i;
-		f->number = ++h->number;
+		f->number = h->number;
 		return FSC_SRC_FRAME;
 	}
 	if (rc == 0)
 		return FSC_SRC_AGAIN;
 	if (rc == PCAP_ERROR_BREAK)
 		return FSC_SRC_END;
-	snprintf(s->error, sizeof(s->error), "%s", pcap_geterr(h->pcap));
+	/* A live error names its interface; a file's caller names the file. */
+	snprintf(s->error, sizeof(s->error), "%s%s%s", s->live ? h->name : "",
+		 s->live ? ": " : "", pcap_geterr(h->pcap));
 	return FSC_SRC_ERROR;
 }
 
@@ -214,12 +233,6 @@ enum fsc_src_result fsc_source_next(struct fsc_source *s, struct fsc_frame *f)
 		if (r == FSC_SRC_AGAIN)
 			continue;
 		s->next = (i + 1) % s->n;
-		if (r == FSC_SRC_ERROR) {
-			char msg[sizeof(s->error)];
-			memcpy(msg, s->error, sizeof(msg));
-			snprintf(s->error, sizeof(s->error), "%s: %s",
-				 s->h[i].name, msg);
-		}
 		return r;
 	}
 	return FSC_SRC_AGAIN;
@@ -284,6 +297,8 @@ void fsc_source_close(struct fsc_source *s)
 	for (unsigned i = 0; i < s->n; i++) {
 		if (s->h[i].pcap)
 			pcap_close(s->h[i].pcap);
+		if (s->h[i].filtered)
+			pcap_freecode(&s->h[i].prog);
 		free(s->h[i].name);
 	}
 	free(s);

@@ -322,13 +322,21 @@ static uint32_t on_initiation(struct fsc_wg_tracker *t, const struct fsc_wg_msg 
 	return slot;
 }
 
+/* Sums of durations saturate: a damaged capture's times may be far apart. */
+static void add_ns(int64_t *acc, int64_t v)
+{
+	*acc = v > INT64_MAX - *acc ? INT64_MAX : *acc + v;
+}
+
 static void record_rtt(struct fsc_wg_peer *p, int64_t rtt)
 {
+	if (rtt < 0) /* frames out of time order */
+		rtt = 0;
 	if (p->rtts == 0 || rtt < p->rtt_min_ns)
 		p->rtt_min_ns = rtt;
 	if (p->rtts == 0 || rtt > p->rtt_max_ns)
 		p->rtt_max_ns = rtt;
-	p->rtt_sum_ns += rtt;
+	add_ns(&p->rtt_sum_ns, rtt);
 	p->rtts++;
 }
 
@@ -353,7 +361,7 @@ static uint32_t on_response(struct fsc_wg_tracker *t, const struct fsc_wg_msg *m
 	} else {
 		struct fsc_wg_session *s = &t->sessions[slot];
 		s->handshake = true;
-		note->rtt_ns = ts - s->initiation_ns;
+		note->rtt_ns = ts > s->initiation_ns ? ts - s->initiation_ns : 0;
 		record_rtt(p, note->rtt_ns);
 	}
 	struct fsc_wg_session *s = &t->sessions[slot];
@@ -416,12 +424,12 @@ static void count_flow(struct fsc_wg_flow *f, const struct fsc_wg_msg *m, int64_
 	if (!m->keepalive)
 		return;
 	if (f->keepalives > 0) {
-		int64_t gap = ts - f->last_keepalive_ns;
+		int64_t gap = ts > f->last_keepalive_ns ? ts - f->last_keepalive_ns : 0;
 		if (f->ka_gaps == 0 || gap < f->ka_gap_min_ns)
 			f->ka_gap_min_ns = gap;
 		if (f->ka_gaps == 0 || gap > f->ka_gap_max_ns)
 			f->ka_gap_max_ns = gap;
-		f->ka_gap_sum_ns += gap;
+		add_ns(&f->ka_gap_sum_ns, gap);
 		f->ka_gaps++;
 	}
 	f->keepalives++;
@@ -493,6 +501,11 @@ void fsc_wg_track(struct fsc_wg_tracker *t, const struct fsc_wg_msg *m,
 		break;
 	}
 	if (slot != NONE) {
+		if (note->roamed) {
+			/* The session now runs between the new endpoints. */
+			t->sessions[slot].peer = t->peers[ps].id;
+			t->peers[ps].sessions++;
+		}
 		t->sessions[slot].last_ns = ts_ns;
 		note->session = t->sessions[slot].id;
 		lru_touch(&t->slru, slot);

@@ -2,12 +2,16 @@
 # Golden tests: every capture listed in tests/golden/fdecode/CASES decoded as
 # text, JSON lines and summary, compared with the expected files beside it.
 # FSC_UPDATE_GOLDEN=1 rewrites the expected files (review the diff!).
+# Always -n --no-geoip: expected output must not depend on the DNS or on
+# databases installed on the machine (fdecode_geoip.sh and fdecode_dns.sh
+# cover names).
 set -u
 : "${FSC_BIN:?}" "${FSC_SRC:?}"
 dir="$FSC_SRC/tests/golden/fdecode"
 out=$(mktemp -d)
 trap 'rm -rf "$out"' EXIT
 export TZ=UTC LC_ALL=C
+unset FSC_GEOIP_DB
 fail=0
 n=0
 # CASES: name|capture path relative to the source|extra fdecode flags
@@ -19,8 +23,7 @@ while IFS='|' read -r name capture flags; do
 		json) args="--json" ext=jsonl ;;
 		summary) args="--summary" ext=summary ;;
 		esac
-		# shellcheck disable=SC2086
-		(cd "$FSC_SRC" && "$FSC_BIN/fdecode" $args $flags "$capture") \
+		(cd "$FSC_SRC" && eval "\"\$FSC_BIN/fdecode\" -n --no-geoip $args $flags \"\$capture\"") \
 			>"$out/$name.$ext" 2>"$out/$name.$ext.err"
 		echo "exit $?" >>"$out/$name.$ext.err"
 		cat "$out/$name.$ext.err" >>"$out/$name.$ext"
@@ -33,5 +36,6 @@ while IFS='|' read -r name capture flags; do
 		fi
 	done
 done <"$dir/CASES"
+[ "$n" -gt 0 ] || { echo "no cases read from $dir/CASES"; exit 1; }
 echo "$((n - fail)) passed, $fail failed"
 [ "$fail" -eq 0 ]

@@ -64,6 +64,12 @@ write_db('GeoLite2-City', [
 		city => { names => { en => "M\x{fc}nchen\x{1b}[0m" } },
 	} ],
 	[ '2001:4860::/32', { country => $us } ],
+	# The underlay and documentation addresses inside captures/ (fdecode).
+	[ '198.18.0.0/24', { country => { iso_code => 'NL', names => { en => 'Netherlands' } },
+			     city => { names => { en => 'Amsterdam' } } } ],
+	[ '198.18.1.0/24', { country => $jp } ],
+	[ '203.0.113.0/24', { country => $us } ],
+	[ '2001:db8::/32', { country => { iso_code => 'SE', names => { en => 'Sweden' } } } ],
 ]);
 
 write_db('GeoLite2-Country', [
@@ -82,4 +88,12 @@ write_db('GeoLite2-ASN', [
 	[ '2001:4860::/32', { autonomous_system_number => 15169,
 			      autonomous_system_organization => 'GOOGLE' } ],
 	[ '81.2.69.0/24', { autonomous_system_number => 64501 } ],
+	[ '198.18.0.0/24', { autonomous_system_number => 64496,
+			     autonomous_system_organization => 'Example Relay Networks' } ],
+	# An organisation name is untrusted text too: quotes and an escape.
+	[ '198.18.1.0/24', { autonomous_system_number => 64497,
+			     autonomous_system_organization => "Evil \"Org\"\x{1b}[2J" } ],
+	[ '203.0.113.0/24', { autonomous_system_number => 64496,
+			      autonomous_system_organization => 'Example Relay Networks' } ],
+	[ '2001:db8::/32', { autonomous_system_number => 64498 } ],
 ]);

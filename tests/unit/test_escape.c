@@ -43,6 +43,64 @@ static void json(void **state)
 	assert_string_equal(o, "a\\\"b\\\\c\\n\\u001b\\u007f");
 	fsc_escape_json(T("\xff" "ok\xe2\x82\xac"), o, sizeof(o));
 	assert_string_equal(o, "\\u00ffok\xe2\x82\xac");
+	fsc_escape_json(T("\xc2\x9b" "2J\xc2\xa0"), o, sizeof(o)); /* C1 CSI; NBSP passes */
+	assert_string_equal(o, "\\u009b2J\xc2\xa0");
+	fsc_escape_json(T("\r\x00"), o, sizeof(o));
+	assert_string_equal(o, "\\r\\u0000");
+}
+
+static void single_quoted(void **state)
+{
+	(void)state;
+	char o[64];
+
+	fsc_escape_text_sq(T("1.2.3.4'x\"y\\\x1b"), o, sizeof(o));
+	assert_string_equal(o, "1.2.3.4\\x27x\"y\\\\\\x1b");
+	fsc_escape_text_sq(T("\xe2\x80\xae" "a\xff"), o, sizeof(o));
+	assert_string_equal(o, "\\xe2\\x80\\xaea\\xff");
+}
+
+static void bare(void **state)
+{
+	(void)state;
+
+	assert_true(fsc_escape_text_bare(T("crawl-66-249-72-211.googlebot.com")));
+	assert_true(fsc_escape_text_bare(T("B\xc3\xbcro-PC")));
+	assert_true(fsc_escape_text_bare(T("O'Reilly")));
+	assert_false(fsc_escape_text_bare(T("")));
+	assert_false(fsc_escape_text_bare(T("Mountain View")));
+	assert_false(fsc_escape_text_bare(T("a\"b")));
+	assert_false(fsc_escape_text_bare(T("a\\b")));
+	assert_false(fsc_escape_text_bare(T("red\x1b[0m")));
+	assert_false(fsc_escape_text_bare(T("x\x7f")));
+	assert_false(fsc_escape_text_bare(T("x\xff")));          /* invalid UTF-8 */
+	assert_false(fsc_escape_text_bare(T("x\xc3")));          /* cut sequence */
+	assert_false(fsc_escape_text_bare(T("\xc2\x85")));      /* C1 NEL */
+	assert_false(fsc_escape_text_bare(T("\xe2\x80\xae" "a"))); /* bidi override */
+	assert_false(fsc_escape_text_bare(T("a\tb")));
+}
+
+/* The _CAP sizes hold the worst case whole: no "..." ever. */
+static void caps_never_cut(void **state)
+{
+	(void)state;
+	uint8_t in[64];
+	char t[FSC_ESCAPE_TEXT_CAP(sizeof(in))], j[FSC_ESCAPE_JSON_CAP(sizeof(in))];
+
+	memset(in, 0xff, sizeof(in)); /* invalid: the widest escape of each */
+	assert_int_equal(fsc_escape_text(in, sizeof(in), t, sizeof(t)), 4 * sizeof(in));
+	assert_int_equal(fsc_escape_json(in, sizeof(in), j, sizeof(j)), 6 * sizeof(in));
+	for (size_t i = 0; i < sizeof(in); i += 2) { /* C1 controls, 2 bytes each */
+		in[i] = 0xc2;
+		in[i + 1] = 0x9b;
+	}
+	assert_int_equal(fsc_escape_json(in, sizeof(in), j, sizeof(j)), 3 * sizeof(in));
+	assert_int_equal(fsc_escape_text(in, sizeof(in), t, sizeof(t)), 4 * sizeof(in));
+	memset(in, 1, sizeof(in));
+	assert_int_equal(fsc_escape_text(in, sizeof(in), t, sizeof(t)), 4 * sizeof(in));
+	assert_int_equal(fsc_escape_json(in, sizeof(in), j, sizeof(j)), 6 * sizeof(in));
+	assert_null(strstr(t, "..."));
+	assert_null(strstr(j, "..."));
 }
 
 static void cut_at_boundary(void **state)
@@ -69,6 +127,9 @@ int main(void)
 		cmocka_unit_test(text),
 		cmocka_unit_test(json),
 		cmocka_unit_test(cut_at_boundary),
+		cmocka_unit_test(single_quoted),
+		cmocka_unit_test(bare),
+		cmocka_unit_test(caps_never_cut),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

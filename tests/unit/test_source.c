@@ -90,7 +90,7 @@ static void filter_compiled_for_file(void **state)
 
 	assert_non_null(s);
 	assert_int_equal(fsc_source_next(s, &f), FSC_SRC_FRAME);
-	assert_int_equal(f.number, 1); /* numbered as read after the filter */
+	assert_int_equal(f.number, 2); /* its number in the file */
 	fsc_dissect(f.linktype, f.data, f.caplen, f.wirelen, &pkt);
 	assert_int_equal(pkt.dport, 41641);
 	assert_int_equal(fsc_source_next(s, &f), FSC_SRC_END);

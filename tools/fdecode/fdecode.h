@@ -6,7 +6,10 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include "clients.h"
+#include "enrich.h"
 #include "fsc/pipeline.h"
+#include "web.h"
 
 enum ts_mode {
 	TS_LOCAL = 0,	/* HH:MM:SS.uuuuuu, local time (tcpdump's default) */
@@ -22,7 +25,7 @@ struct options {
 	bool json;
 	bool summary;
 	bool verbose;
-	bool no_names;
+	struct enrich_opts enrich;
 	uint64_t count;		/* 0: no limit */
 	const char *filter;
 	struct fsc_pipeline_limits limits;
@@ -31,6 +34,9 @@ struct options {
 struct printer {
 	FILE *out;
 	const struct options *opt;
+	struct enrich *enr;		/* names for every address printed */
+	struct client_tally *clients;	/* STUN mapped addresses, HTTP clients */
+	struct web *web;		/* hostnames and latency, for --summary */
 	const char *file;	/* current input, named in JSON when several */
 	bool name_file;
 	int64_t prev_ns, first_ns;
@@ -40,8 +46,23 @@ struct printer {
 	char cached_hms[32];
 };
 
+/* What went wrong with the inputs, for the summary's "Unusual" table. */
+#define MAX_INPUT_PROBLEMS 16
+struct input_problems {
+	unsigned n, dropped;
+	char msg[MAX_INPUT_PROBLEMS][320];
+};
+
 void print_event(const struct fsc_event *ev, void *ctx);
+void print_time(struct printer *pr, int64_t ts_ns);
+void text_addr(struct printer *pr, const struct fsc_addr *a, int port);
+void json_str(FILE *out, const char *key, const uint8_t *s, size_t n);
+/* print_stream.c: TLS, HTTP and ingress events (after the time / "type"). */
+void stream_text(struct printer *pr, const struct fsc_event *ev);
+void stream_json(struct printer *pr, const struct fsc_event *ev);
 void print_summary(FILE *out, const struct options *opt,
-		   const struct fsc_pipeline *pl, unsigned files);
+		   const struct fsc_pipeline *pl, unsigned files,
+		   const struct input_problems *probs, struct enrich *enr,
+		   const struct client_tally *tally, const struct web *web);
 
 #endif

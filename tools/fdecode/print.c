@@ -20,7 +20,7 @@ static void hex(const uint8_t *p, size_t n, char *out)
 	out[2 * n] = '\0';
 }
 
-static void print_time(struct printer *pr, int64_t ts_ns)
+void print_time(struct printer *pr, int64_t ts_ns)
 {
 	FILE *out = pr->out;
 	int64_t sec = ts_ns / 1000000000, usec = ts_ns % 1000000000 / 1000;
@@ -67,20 +67,38 @@ static bool has_ports(const struct fsc_packet *pkt)
 	return pkt->layer >= FSC_LAYER_PAYLOAD && (pkt->proto == 6 || pkt->proto == 17);
 }
 
-static void text_endpoints(FILE *out, const struct fsc_packet *pkt)
+/* "ADDR[:PORT] [tag]" */
+void text_addr(struct printer *pr, const struct fsc_addr *a, int port)
 {
-	char a[FSC_ENDPOINT_STRLEN], b[FSC_ENDPOINT_STRLEN];
+	char s[FSC_ENDPOINT_STRLEN];
 
-	if (pkt->has_tscap)
-		fprintf(out, "[%s] ", fsc_tscap_path_name(pkt->tscap.path));
+	fputs(port >= 0 ? fsc_endpoint_str(a, (uint16_t)port, s) : fsc_addr_str(a, s), pr->out);
+	enrich_text(pr->enr, pr->out, a);
+}
+
+static void text_endpoints(struct printer *pr, const struct fsc_packet *pkt)
+{
+	FILE *out = pr->out;
+	bool ports = has_ports(pkt);
+
+	if (pkt->has_tscap) {
+		fprintf(out, "[%s", fsc_tscap_path_name(pkt->tscap.path));
+		if (pkt->tscap.snat.family) {
+			fputs(" snat ", out);
+			text_addr(pr, &pkt->tscap.snat, -1);
+		}
+		if (pkt->tscap.dnat.family) {
+			fputs(" dnat ", out);
+			text_addr(pr, &pkt->tscap.dnat, -1);
+		}
+		fputs("] ", out);
+	}
 	if (!pkt->ipver)
 		return;
-	if (has_ports(pkt))
-		fprintf(out, "%s > %s: ", fsc_endpoint_str(&pkt->src, pkt->sport, a),
-			fsc_endpoint_str(&pkt->dst, pkt->dport, b));
-	else
-		fprintf(out, "%s > %s: ", fsc_addr_str(&pkt->src, a),
-			fsc_addr_str(&pkt->dst, b));
+	text_addr(pr, &pkt->src, ports ? pkt->sport : -1);
+	fputs(" > ", out);
+	text_addr(pr, &pkt->dst, ports ? pkt->dport : -1);
+	fputs(": ", out);
 }
 
 static void text_wg(FILE *out, const struct fsc_event *ev)
@@ -107,9 +125,10 @@ static void text_wg(FILE *out, const struct fsc_event *ev)
 		fputs(" (endpoint moved)", out);
 }
 
-static void text_stun(FILE *out, const struct fsc_stun_msg *m)
+static void text_stun(struct printer *pr, const struct fsc_stun_msg *m)
 {
-	char tx[2 * FSC_STUN_TXID_LEN + 1], ep[FSC_ENDPOINT_STRLEN], sw[TEXT_MAX];
+	FILE *out = pr->out;
+	char tx[2 * FSC_STUN_TXID_LEN + 1], sw[TEXT_MAX];
 	const char *method = fsc_stun_method_name(m->method);
 
 	hex(m->txid, FSC_STUN_TXID_LEN, tx);
@@ -118,9 +137,10 @@ static void text_stun(FILE *out, const struct fsc_stun_msg *m)
 	else
 		fprintf(out, "stun method 0x%03x %s txid %s", m->method,
 			fsc_stun_class_name(m->cls), tx);
-	if (m->has_mapped)
-		fprintf(out, " %s %s", m->mapped_xor ? "xor-mapped" : "mapped",
-			fsc_endpoint_str(&m->mapped, m->mapped_port, ep));
+	if (m->has_mapped) {
+		fprintf(out, " %s ", m->mapped_xor ? "xor-mapped" : "mapped");
+		text_addr(pr, &m->mapped, m->mapped_port);
+	}
 	if (m->error_code)
 		fprintf(out, " error %u", m->error_code);
 	if (m->software) {
@@ -131,13 +151,15 @@ static void text_stun(FILE *out, const struct fsc_stun_msg *m)
 		fputs(" fingerprint", out);
 }
 
-static void text_tsdisco(FILE *out, const struct fsc_event *ev)
+static void text_tsdisco(struct printer *pr, const struct fsc_event *ev)
 {
+	FILE *out = pr->out;
 	const struct fsc_tscap *t = &ev->pkt->tscap;
 	const struct fsc_disco_plain *d = ev->disco;
-	char ep[FSC_ENDPOINT_STRLEN], h[65];
+	char h[65];
 
-	fprintf(out, "[disco] %s", fsc_endpoint_str(&t->disco_src, t->disco_sport, ep));
+	fputs("[disco] ", out);
+	text_addr(pr, &t->disco_src, t->disco_sport);
 	if (t->via_derp && t->derp_key) {
 		hex(t->derp_key, 8, h);
 		fprintf(out, " via DERP %s", h);
@@ -158,10 +180,33 @@ static void text_tsdisco(FILE *out, const struct fsc_event *ev)
 	}
 	if (d->type == FSC_DISCO_PING && d->padding)
 		fprintf(out, " padding %zu", d->padding);
-	if (d->type == FSC_DISCO_PONG)
-		fprintf(out, " src %s", fsc_endpoint_str(&d->pong_addr, d->pong_port, ep));
+	if (d->type == FSC_DISCO_PONG) {
+		fputs(" src ", out);
+		text_addr(pr, &d->pong_addr, d->pong_port);
+	}
 	if (d->type == FSC_DISCO_CALL_ME_MAYBE)
 		fprintf(out, " endpoints %zu", d->n_endpoints);
+}
+
+static const char *ip_proto_name(uint8_t proto)
+{
+	switch (proto) {
+	case 1:
+		return "icmp";
+	case 2:
+		return "igmp";
+	case 47:
+		return "gre";
+	case 50:
+		return "esp";
+	case 51:
+		return "ah";
+	case 58:
+		return "icmp6";
+	case 132:
+		return "sctp";
+	}
+	return NULL;
 }
 
 static const char tcp_flag_chars[] = "FSRPAUEW";
@@ -185,8 +230,13 @@ static void print_text(struct printer *pr, const struct fsc_event *ev)
 	char flags[12];
 
 	print_time(pr, ev->ts_ns);
+	if (ev->stream) {
+		stream_text(pr, ev);
+		fputc('\n', out);
+		return;
+	}
 	if (ev->type != FSC_EV_TSDISCO)
-		text_endpoints(out, pkt);
+		text_endpoints(pr, pkt);
 	switch (ev->type) {
 	case FSC_EV_WG:
 		text_wg(out, ev);
@@ -198,10 +248,10 @@ static void print_text(struct printer *pr, const struct fsc_event *ev)
 		break;
 	}
 	case FSC_EV_STUN:
-		text_stun(out, &ev->tun->u.stun);
+		text_stun(pr, &ev->tun->u.stun);
 		break;
 	case FSC_EV_TSDISCO:
-		text_tsdisco(out, ev);
+		text_tsdisco(pr, ev);
 		break;
 	case FSC_EV_UDP:
 		fprintf(out, "udp len %zu", pkt->payload_wire_len);
@@ -218,6 +268,8 @@ static void print_text(struct printer *pr, const struct fsc_event *ev)
 			fprintf(out, "ip fragment id 0x%" PRIx32 " offset %u proto %u len %zu",
 				pkt->frag_id, pkt->frag_offset, pkt->proto,
 				pkt->payload_wire_len);
+		else if (ip_proto_name(pkt->proto))
+			fprintf(out, "%s len %zu", ip_proto_name(pkt->proto), pkt->payload_wire_len);
 		else
 			fprintf(out, "ip proto %u len %zu", pkt->proto, pkt->payload_wire_len);
 		break;
@@ -232,7 +284,7 @@ static void print_text(struct printer *pr, const struct fsc_event *ev)
 		fprintf(out, " len %" PRIu32, ev->frame->wirelen);
 		break;
 	}
-	case FSC_EV_COUNT:
+	default:
 		break;
 	}
 	if (pkt->first_fragment)
@@ -243,9 +295,10 @@ static void print_text(struct printer *pr, const struct fsc_event *ev)
 }
 
 /* JSON: keys in a fixed order; strings from packets escaped. */
-static void json_str(FILE *out, const char *key, const uint8_t *s, size_t n)
+void json_str(FILE *out, const char *key, const uint8_t *s, size_t n)
 {
-	char buf[TEXT_MAX * 2];
+	/* Room for a whole head's worth of value: JSON never cuts a field. */
+	static char buf[FSC_ESCAPE_JSON_CAP(65536)];
 
 	fsc_escape_json(s, n, buf, sizeof(buf));
 	fprintf(out, ",\"%s\":\"%s\"", key, buf);
@@ -281,8 +334,9 @@ static void json_wg(FILE *out, const struct fsc_event *ev)
 		fputs(",\"roamed\":true", out);
 }
 
-static void json_stun(FILE *out, const struct fsc_stun_msg *m)
+static void json_stun(struct printer *pr, const struct fsc_stun_msg *m)
 {
+	FILE *out = pr->out;
 	char ep[FSC_ENDPOINT_STRLEN];
 	const char *method = fsc_stun_method_name(m->method);
 
@@ -292,23 +346,27 @@ static void json_stun(FILE *out, const struct fsc_stun_msg *m)
 		fprintf(out, ",\"method\":\"0x%03x\"", m->method);
 	fprintf(out, ",\"class\":\"%s\"", fsc_stun_class_name(m->cls));
 	json_hex(out, "txid", m->txid, FSC_STUN_TXID_LEN);
-	if (m->has_mapped)
+	if (m->has_mapped) {
 		fprintf(out, ",\"mapped\":\"%s\"",
 			fsc_endpoint_str(&m->mapped, m->mapped_port, ep));
+		enrich_json(pr->enr, out, "mapped", &m->mapped);
+	}
 	if (m->error_code)
 		fprintf(out, ",\"error_code\":%u", m->error_code);
 	if (m->software)
 		json_str(out, "software", m->software, m->software_len);
 }
 
-static void json_tsdisco(FILE *out, const struct fsc_event *ev)
+static void json_tsdisco(struct printer *pr, const struct fsc_event *ev)
 {
+	FILE *out = pr->out;
 	const struct fsc_tscap *t = &ev->pkt->tscap;
 	const struct fsc_disco_plain *d = ev->disco;
 	char a[FSC_ADDR_STRLEN], ep[FSC_ENDPOINT_STRLEN];
 
-	fprintf(out, ",\"src\":\"%s\",\"sport\":%u", fsc_addr_str(&t->disco_src, a),
-		t->disco_sport);
+	fprintf(out, ",\"src\":\"%s\"", fsc_addr_str(&t->disco_src, a));
+	enrich_json(pr->enr, out, "src", &t->disco_src);
+	fprintf(out, ",\"sport\":%u", t->disco_sport);
 	fprintf(out, ",\"via_derp\":%s", t->via_derp ? "true" : "false");
 	if (t->via_derp && t->derp_key)
 		json_hex(out, "derp_key", t->derp_key, 32);
@@ -319,9 +377,11 @@ static void json_tsdisco(FILE *out, const struct fsc_event *ev)
 		json_hex(out, "txid", d->txid, FSC_DISCO_TXID_LEN);
 	if (d->node_key)
 		json_hex(out, "node_key", d->node_key, 32);
-	if (d->type == FSC_DISCO_PONG)
+	if (d->type == FSC_DISCO_PONG) {
 		fprintf(out, ",\"pong_src\":\"%s\"",
 			fsc_endpoint_str(&d->pong_addr, d->pong_port, ep));
+		enrich_json(pr->enr, out, "pong_src", &d->pong_addr);
+	}
 	if (d->type == FSC_DISCO_CALL_ME_MAYBE)
 		fprintf(out, ",\"endpoints\":%zu", d->n_endpoints);
 	fprintf(out, ",\"len\":%zu", d->len);
@@ -337,18 +397,31 @@ static void print_json(struct printer *pr, const struct fsc_event *ev)
 		ev->ts_ns % 1000000000 / 1000);
 	if (pr->name_file)
 		json_str(out, "file", (const uint8_t *)pr->file, strlen(pr->file));
-	fprintf(out, ",\"frame\":%" PRIu64 ",\"type\":\"%s\"", ev->frame->number,
+	if (ev->frame)
+		fprintf(out, ",\"frame\":%" PRIu64, ev->frame->number);
+	fprintf(out, ",\"type\":\"%s\"",
 		ev->type == FSC_EV_TSDISCO ? "disco" : fsc_event_type_name(ev->type));
+	if (ev->stream) {
+		stream_json(pr, ev);
+		fputs("}\n", out);
+		return;
+	}
 	if (pkt->has_tscap) {
 		fprintf(out, ",\"path\":\"%s\"", fsc_tscap_path_name(pkt->tscap.path));
-		if (pkt->tscap.snat.family)
+		if (pkt->tscap.snat.family) {
 			fprintf(out, ",\"snat\":\"%s\"", fsc_addr_str(&pkt->tscap.snat, a));
-		if (pkt->tscap.dnat.family)
+			enrich_json(pr->enr, out, "snat", &pkt->tscap.snat);
+		}
+		if (pkt->tscap.dnat.family) {
 			fprintf(out, ",\"dnat\":\"%s\"", fsc_addr_str(&pkt->tscap.dnat, a));
+			enrich_json(pr->enr, out, "dnat", &pkt->tscap.dnat);
+		}
 	}
 	if (pkt->ipver && ev->type != FSC_EV_TSDISCO) {
 		fprintf(out, ",\"src\":\"%s\"", fsc_addr_str(&pkt->src, a));
+		enrich_json(pr->enr, out, "src", &pkt->src);
 		fprintf(out, ",\"dst\":\"%s\"", fsc_addr_str(&pkt->dst, a));
+		enrich_json(pr->enr, out, "dst", &pkt->dst);
 		if (has_ports(pkt))
 			fprintf(out, ",\"sport\":%u,\"dport\":%u", pkt->sport, pkt->dport);
 	}
@@ -361,10 +434,10 @@ static void print_json(struct printer *pr, const struct fsc_event *ev)
 		fprintf(out, ",\"len\":%zu", ev->tun->u.disco.len);
 		break;
 	case FSC_EV_STUN:
-		json_stun(out, &ev->tun->u.stun);
+		json_stun(pr, &ev->tun->u.stun);
 		break;
 	case FSC_EV_TSDISCO:
-		json_tsdisco(out, ev);
+		json_tsdisco(pr, ev);
 		break;
 	case FSC_EV_UDP:
 		fprintf(out, ",\"len\":%zu", pkt->payload_wire_len);
@@ -383,14 +456,14 @@ static void print_json(struct printer *pr, const struct fsc_event *ev)
 		fprintf(out, ",\"linktype\":%d,\"len\":%" PRIu32, ev->frame->linktype,
 			ev->frame->wirelen);
 		break;
-	case FSC_EV_COUNT:
+	default:
 		break;
 	}
 	if (pkt->fragment)
 		fprintf(out, ",\"fragment\":{\"id\":%" PRIu32 ",\"offset\":%u,\"more\":%s}",
 			pkt->frag_id, pkt->frag_offset, pkt->more_fragments ? "true" : "false");
 	if (ev->status != FSC_OK && !(ev->type == FSC_EV_FRAME && ev->status == FSC_NOT_THIS))
-		fprintf(out, ",\"status\":\"%s\",\"reason\":\"%s\"",
+		fprintf(out, ",\"decode_status\":\"%s\",\"decode_reason\":\"%s\"",
 			fsc_status_name(ev->status), ev->why);
 	fputs("}\n", out);
 }
@@ -404,6 +477,11 @@ static bool wanted(const struct printer *pr, const struct fsc_event *ev)
 	case FSC_EV_DISCO:
 	case FSC_EV_STUN:
 	case FSC_EV_TSDISCO:
+	case FSC_EV_TLS_CLIENT_HELLO:
+	case FSC_EV_TLS_SERVER_HELLO:
+	case FSC_EV_HTTP_REQUEST:
+	case FSC_EV_HTTP_RESPONSE:
+	case FSC_EV_INGRESS:
 		return true;
 	case FSC_EV_FRAME:
 		return pr->opt->verbose || ev->status == FSC_TRUNCATED ||
@@ -417,6 +495,13 @@ void print_event(const struct fsc_event *ev, void *ctx)
 {
 	struct printer *pr = ctx;
 
+	if (ev->type == FSC_EV_STUN && ev->tun->u.stun.has_mapped && pr->clients)
+		client_tally_add(pr->clients, &ev->tun->u.stun.mapped, 1,
+				 ev->pkt->payload_wire_len);
+	if (ev->type == FSC_EV_HTTP_REQUEST && ev->stream->u.req.client && pr->clients)
+		client_tally_request(pr->clients, &ev->stream->u.req.client->addr);
+	if (ev->stream)
+		web_event(pr->web, ev);
 	if (pr->opt->summary || !wanted(pr, ev))
 		return;
 	if (pr->opt->json)

@@ -1,10 +1,12 @@
 /* summary.c - the tables printed by --summary (text) or as JSON objects. */
 #include <inttypes.h>
+#include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
 #include "fdecode.h"
+#include "fsc/escape.h"
 
 #define TOP_ROWS 50
 
@@ -17,11 +19,11 @@ static void clock_str(int64_t ns, char *buf, size_t len)
 {
 	time_t t = (time_t)(ns / 1000000000);
 	struct tm tm;
-	char hms[24];
+	char hms[12];
 
 	localtime_r(&t, &tm);
 	strftime(hms, sizeof(hms), "%H:%M:%S", &tm);
-	snprintf(buf, len, "%s.%03d", hms, (int)(ns % 1000000000 / 1000000));
+	snprintf(buf, len, "%.8s.%03u", hms, (unsigned)((uint64_t)ns % 1000000000 / 1000000));
 }
 
 static int by_session_id(const void *a, const void *b)
@@ -111,6 +113,11 @@ static void text_messages(FILE *out, const struct fsc_pipeline_stats *st)
 		fprintf(out, "  stun %-14s %10" PRIu64 "\n", stun[i], st->stun_class[i]);
 	fprintf(out, "  other udp           %10" PRIu64 "\n", st->events[FSC_EV_UDP]);
 	fprintf(out, "  tcp segments        %10" PRIu64 "\n", st->events[FSC_EV_TCP]);
+	fprintf(out, "  tls client hello    %10" PRIu64 "\n", st->events[FSC_EV_TLS_CLIENT_HELLO]);
+	fprintf(out, "  tls server hello    %10" PRIu64 "\n", st->events[FSC_EV_TLS_SERVER_HELLO]);
+	fprintf(out, "  http request        %10" PRIu64 "\n", st->events[FSC_EV_HTTP_REQUEST]);
+	fprintf(out, "  http response       %10" PRIu64 "\n", st->events[FSC_EV_HTTP_RESPONSE]);
+	fprintf(out, "  ingress             %10" PRIu64 "\n", st->events[FSC_EV_INGRESS]);
 	fprintf(out, "  other ip            %10" PRIu64 "\n", st->events[FSC_EV_IP]);
 }
 
@@ -182,7 +189,64 @@ static void text_sessions(FILE *out, const struct tables *t)
 		fprintf(out, "  ... and %zu more sessions\n", t->n_sessions - TOP_ROWS);
 }
 
-static void text_unusual(FILE *out, const struct fsc_pipeline *pl, const struct tables *t)
+/* One row of "Unusual", printed only when count is nonzero. */
+static void unusual(FILE *out, unsigned *n, uint64_t count, const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
+static void unusual(FILE *out, unsigned *n, uint64_t count, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (!count)
+		return;
+	va_start(ap, fmt);
+	vfprintf(out, fmt, ap);
+	va_end(ap);
+	(*n)++;
+}
+
+/* What the TCP streams ran into: bounds hit, answers without questions. */
+static void stream_unusual(FILE *out, unsigned *n, const struct fsc_pipeline *pl,
+			   const struct web *web)
+{
+	const struct fsc_stream_stats *ss = fsc_streams_stats(fsc_pipeline_streams(pl));
+	const struct fsc_flow_stats *fs = fsc_streams_flow_stats(fsc_pipeline_streams(pl));
+	uint64_t gaps = 0;
+
+	for (int i = 1; i < FSC_GAP_COUNT; i++) /* a mid-stream start is no loss */
+		gaps += fs->gaps[i];
+	unusual(out, n, web_mismatches(web), "  %" PRIu64 " names that disagree (SNI vs ingress "
+		"target, Host vs X-Forwarded-Host): see MISMATCH above\n", web_mismatches(web));
+	unusual(out, n, ss->tls_malformed, "  %" PRIu64 " TLS hellos malformed\n",
+		ss->tls_malformed);
+	unusual(out, n, ss->http_malformed, "  %" PRIu64 " HTTP heads or bodies malformed\n",
+		ss->http_malformed);
+	unusual(out, n, ss->unmatched_responses, "  %" PRIu64 " HTTP responses to requests not "
+		"seen\n", ss->unmatched_responses);
+	unusual(out, n, ss->unanswered_requests, "  %" PRIu64 " HTTP requests without a "
+		"response\n", ss->unanswered_requests);
+	unusual(out, n, ss->resyncs, "  %" PRIu64 " times HTTP was found again after a gap\n",
+		ss->resyncs);
+	unusual(out, n, gaps, "  %" PRIu64 " TCP gaps (%" PRIu64 " bytes never captured)\n", gaps,
+		fs->gap_bytes);
+	unusual(out, n, fs->contradictions, "  %" PRIu64 " TCP retransmissions that contradict "
+		"the first copy (%" PRIu64 " bytes)\n", fs->contradictions, fs->contradiction_bytes);
+	unusual(out, n, fs->closed[FSC_CLOSE_EVICTED], "  %" PRIu64 " TCP flows evicted "
+		"(--max-flows reached)\n", fs->closed[FSC_CLOSE_EVICTED]);
+	unusual(out, n, fs->cap_hits, "  %" PRIu64 " TCP directions hit the per-flow buffer cap "
+		"(--flow-buffer)\n", fs->cap_hits);
+	unusual(out, n, fs->mem_hits, "  %" PRIu64 " TCP buffers refused by the memory cap "
+		"(--flow-memory)\n", fs->mem_hits);
+	unusual(out, n, ss->streams_exhausted, "  %" PRIu64 " connections not parsed: "
+		"--max-streams reached\n", ss->streams_exhausted);
+	unusual(out, n, ss->tls_buffers_exhausted, "  %" PRIu64 " TLS handshakes not read: all "
+		"reassembly buffers busy\n", ss->tls_buffers_exhausted);
+	unusual(out, n, web_hosts_dropped(web), "  %" PRIu64 " hostnames beyond the table's "
+		"limit\n", web_hosts_dropped(web));
+}
+
+static void text_unusual(FILE *out, const struct fsc_pipeline *pl, const struct tables *t,
+			 const struct input_problems *probs, uint64_t clients_dropped,
+			 const struct web *web)
 {
 	const struct fsc_pipeline_stats *st = fsc_pipeline_stats(pl);
 	const struct fsc_wg_stats *ws = fsc_wg_tracker_stats(fsc_pipeline_wg(pl));
@@ -190,6 +254,10 @@ static void text_unusual(FILE *out, const struct fsc_pipeline *pl, const struct 
 	char why[160];
 
 	fputs("\nUnusual\n", out);
+	for (unsigned i = 0; i < probs->n; i++, n++)
+		fprintf(out, "  input %s\n", probs->msg[i]);
+	if (probs->dropped)
+		fprintf(out, "  ... and %u more input problems\n", probs->dropped);
 	for (size_t i = 0; i < t->n_peers; i++) {
 		enum fsc_wg_health h = fsc_wg_peer_health(t->peers[i], st->last_ns, why, sizeof(why));
 		if (h != FSC_WG_OK) {
@@ -198,38 +266,33 @@ static void text_unusual(FILE *out, const struct fsc_pipeline *pl, const struct 
 			n++;
 		}
 	}
-#define ROW(cond, ...)                              \
-	do {                                        \
-		if (cond) {                         \
-			fprintf(out, __VA_ARGS__);  \
-			n++;                        \
-		}                                   \
-	} while (0)
-	ROW(st->truncated, "  %" PRIu64 " packets truncated\n", st->truncated);
-	ROW(st->malformed, "  %" PRIu64 " packets malformed\n", st->malformed);
-	ROW(st->snaplen_cut, "  %" PRIu64 " payloads cut by the snapshot length\n",
+	unusual(out, &n, st->truncated, "  %" PRIu64 " packets truncated\n", st->truncated);
+	unusual(out, &n, st->malformed, "  %" PRIu64 " packets malformed\n", st->malformed);
+	unusual(out, &n, st->snaplen_cut, "  %" PRIu64 " payloads cut by the snapshot length\n",
 	    st->snaplen_cut);
-	ROW(st->fragments, "  %" PRIu64 " IP fragments (%" PRIu64 " not first: not decoded)\n",
+	unusual(out, &n, st->fragments, "  %" PRIu64 " IP fragments (%" PRIu64 " not first: not decoded)\n",
 	    st->fragments, st->later_fragments);
-	ROW(st->unsupported_linktype, "  %" PRIu64 " frames of an unsupported link type\n",
+	unusual(out, &n, st->unsupported_linktype, "  %" PRIu64 " frames of an unsupported link type\n",
 	    st->unsupported_linktype);
-	ROW(ws->orphan_responses, "  %" PRIu64 " wg responses to initiations not in the capture\n",
+	unusual(out, &n, ws->orphan_responses, "  %" PRIu64 " wg responses to initiations not in the capture\n",
 	    ws->orphan_responses);
-	ROW(ws->orphan_transport, "  %" PRIu64 " wg transport packets to indices not announced"
+	unusual(out, &n, ws->orphan_transport, "  %" PRIu64 " wg transport packets to indices not announced"
 	    " in the capture\n", ws->orphan_transport);
-	ROW(ws->roams, "  %" PRIu64 " times a wg session followed its peer to a new endpoint\n",
+	unusual(out, &n, ws->roams, "  %" PRIu64 " times a wg session followed its peer to a new endpoint\n",
 	    ws->roams);
-	ROW(ws->sessions_evicted, "  %" PRIu64 " wg sessions evicted (limit reached)\n",
+	unusual(out, &n, ws->sessions_evicted, "  %" PRIu64 " wg sessions evicted (limit reached)\n",
 	    ws->sessions_evicted);
-	ROW(ws->peers_evicted, "  %" PRIu64 " wg peers evicted (limit reached)\n",
+	unusual(out, &n, ws->peers_evicted, "  %" PRIu64 " wg peers evicted (limit reached)\n",
 	    ws->peers_evicted);
-#undef ROW
+	unusual(out, &n, clients_dropped, "  %" PRIu64 " STUN mapped addresses not counted "
+	    "(client table full)\n", clients_dropped);
+	stream_unusual(out, &n, pl, web);
 	if (n == 0)
 		fputs("  nothing\n", out);
 }
 
 static void json_summary(FILE *out, const struct fsc_pipeline *pl, const struct tables *t,
-			 unsigned files)
+			 unsigned files, const struct input_problems *probs, struct enrich *enr)
 {
 	const struct fsc_pipeline_stats *st = fsc_pipeline_stats(pl);
 	const struct fsc_wg_stats *ws = fsc_wg_tracker_stats(fsc_pipeline_wg(pl));
@@ -242,7 +305,7 @@ static void json_summary(FILE *out, const struct fsc_pipeline *pl, const struct 
 		",\"wg\":{\"initiation\":%" PRIu64 ",\"response\":%" PRIu64 ",\"cookie\":%" PRIu64
 		",\"transport\":%" PRIu64 ",\"keepalive\":%" PRIu64 "},\"disco\":%" PRIu64
 		",\"stun\":%" PRIu64 ",\"udp\":%" PRIu64 ",\"tcp\":%" PRIu64
-		",\"wg_sessions_evicted\":%" PRIu64 ",\"wg_peers_evicted\":%" PRIu64 "}\n",
+		",\"wg_sessions_evicted\":%" PRIu64 ",\"wg_peers_evicted\":%" PRIu64,
 		files, st->frames, st->bytes, st->first_ns / 1000000000,
 		st->first_ns % 1000000000 / 1000, st->last_ns / 1000000000,
 		st->last_ns % 1000000000 / 1000, st->ipv4, st->ipv6, st->truncated,
@@ -251,16 +314,36 @@ static void json_summary(FILE *out, const struct fsc_pipeline *pl, const struct 
 		st->events[FSC_EV_DISCO] + st->events[FSC_EV_TSDISCO],
 		st->events[FSC_EV_STUN], st->events[FSC_EV_UDP], st->events[FSC_EV_TCP],
 		ws->sessions_evicted, ws->peers_evicted);
+	const struct fsc_stream_stats *ss = fsc_streams_stats(fsc_pipeline_streams(pl));
+	const struct fsc_flow_stats *fs = fsc_streams_flow_stats(fsc_pipeline_streams(pl));
+	uint64_t gaps = 0;
+	for (int i = 1; i < FSC_GAP_COUNT; i++)
+		gaps += fs->gaps[i];
+	fprintf(out, ",\"tls_client_hello\":%" PRIu64 ",\"tls_server_hello\":%" PRIu64
+		",\"http_request\":%" PRIu64 ",\"http_response\":%" PRIu64 ",\"ingress\":%" PRIu64
+		",\"tcp_flows\":%" PRIu64 ",\"tcp_gaps\":%" PRIu64 ",\"tcp_flows_evicted\":%" PRIu64
+		",\"unmatched_responses\":%" PRIu64 ",\"unanswered_requests\":%" PRIu64 "}\n",
+		ss->client_hellos, ss->server_hellos, ss->requests, ss->responses, ss->ingress,
+		fs->flows, gaps, fs->closed[FSC_CLOSE_EVICTED], ss->unmatched_responses,
+		ss->unanswered_requests);
+	for (unsigned i = 0; i < probs->n; i++) {
+		char msg[sizeof(probs->msg[0]) * 2];
+		fsc_escape_json((const uint8_t *)probs->msg[i], strlen(probs->msg[i]), msg,
+				sizeof(msg));
+		fprintf(out, "{\"type\":\"input_problem\",\"message\":\"%s\"}\n", msg);
+	}
 	for (size_t i = 0; i < t->n_peers; i++) {
 		const struct fsc_wg_peer *p = t->peers[i];
 		enum fsc_wg_health h = fsc_wg_peer_health(p, st->last_ns, why, sizeof(why));
-		fprintf(out, "{\"type\":\"wg_peer\",\"peer\":%" PRIu32 ",\"a\":\"%s\",\"b\":\"%s\""
-			",\"sessions\":%" PRIu64 ",\"initiations\":%" PRIu64 ",\"responses\":%" PRIu64
+		fprintf(out, "{\"type\":\"wg_peer\",\"peer\":%" PRIu32 ",\"a\":\"%s\"", p->id,
+			fsc_endpoint_str(&p->ep[0].addr, p->ep[0].port, a));
+		enrich_json(enr, out, "a", &p->ep[0].addr);
+		fprintf(out, ",\"b\":\"%s\"", fsc_endpoint_str(&p->ep[1].addr, p->ep[1].port, b));
+		enrich_json(enr, out, "b", &p->ep[1].addr);
+		fprintf(out, ",\"sessions\":%" PRIu64 ",\"initiations\":%" PRIu64 ",\"responses\":%" PRIu64
 			",\"cookies\":%" PRIu64 ",\"packets_ab\":%" PRIu64 ",\"packets_ba\":%" PRIu64
 			",\"bytes_ab\":%" PRIu64 ",\"bytes_ba\":%" PRIu64 ",\"keepalives_ab\":%" PRIu64
-			",\"keepalives_ba\":%" PRIu64, p->id,
-			fsc_endpoint_str(&p->ep[0].addr, p->ep[0].port, a),
-			fsc_endpoint_str(&p->ep[1].addr, p->ep[1].port, b), p->sessions,
+			",\"keepalives_ba\":%" PRIu64, p->sessions,
 			p->initiations, p->responses, p->cookies, p->packets[0], p->packets[1],
 			p->bytes[0], p->bytes[1], p->keepalives[0], p->keepalives[1]);
 		if (p->rtts)
@@ -273,9 +356,12 @@ static void json_summary(FILE *out, const struct fsc_pipeline *pl, const struct 
 	for (size_t i = 0; i < t->n_sessions; i++) {
 		const struct fsc_wg_session *s = t->sessions[i];
 		fprintf(out, "{\"type\":\"wg_session\",\"session\":%" PRIu32 ",\"peer\":%" PRIu32
-			",\"initiator\":\"%s\",\"responder\":\"%s\"",
-			s->id, s->peer, fsc_endpoint_str(&s->ep[0].addr, s->ep[0].port, a),
+			",\"initiator\":\"%s\"", s->id, s->peer,
+			fsc_endpoint_str(&s->ep[0].addr, s->ep[0].port, a));
+		enrich_json(enr, out, "initiator", &s->ep[0].addr);
+		fprintf(out, ",\"responder\":\"%s\"",
 			fsc_endpoint_str(&s->ep[1].addr, s->ep[1].port, b));
+		enrich_json(enr, out, "responder", &s->ep[1].addr);
 		if (s->have_index[0])
 			fprintf(out, ",\"initiator_index\":%" PRIu32, s->index[0]);
 		if (s->have_index[1])
@@ -300,25 +386,74 @@ static void json_summary(FILE *out, const struct fsc_pipeline *pl, const struct 
 	}
 }
 
+#define CLIENTS_FROM "HTTP clients by the client rule, remote tunnel endpoints, STUN " \
+	"mapped addresses"
+
+/* The clients: both endpoints of every tunnel peer that are remote (a
+ * capture does not say which side is local) and the STUN mapped addresses.
+ * NULL (*n 0) when memory runs out. */
+static struct client *client_list(const struct tables *t, const struct client_tally *tally,
+				  size_t *n)
+{
+	size_t nt = 0;
+	const struct client *ti = tally ? client_tally_items(tally, &nt) : NULL;
+	struct client *list = malloc((2 * t->n_peers + nt + 1) * sizeof(*list));
+
+	*n = 0;
+	if (!list)
+		return NULL;
+	for (size_t i = 0; i < t->n_peers; i++) {
+		const struct fsc_wg_peer *p = t->peers[i];
+		for (int k = 0; k < 2; k++)
+			if (enrich_is_remote(&p->ep[k].addr))
+				list[(*n)++] = (struct client){
+					.addr = p->ep[k].addr,
+					.packets = p->packets[0] + p->packets[1],
+					.bytes = p->bytes[0] + p->bytes[1],
+				};
+	}
+	for (size_t i = 0; i < nt; i++)
+		list[(*n)++] = ti[i];
+	return list;
+}
+
 void print_summary(FILE *out, const struct options *opt,
-		   const struct fsc_pipeline *pl, unsigned files)
+		   const struct fsc_pipeline *pl, unsigned files,
+		   const struct input_problems *probs, struct enrich *enr,
+		   const struct client_tally *tally, const struct web *web)
 {
 	const struct fsc_pipeline_stats *st = fsc_pipeline_stats(pl);
 	struct tables t;
+	size_t nc = 0;
 
 	if (!collect(pl, &t)) {
 		fputs("fdecode: out of memory for the summary\n", stderr);
 		return;
 	}
+	struct client *clients = client_list(&t, tally, &nc);
+	if (!clients)
+		fputs("fdecode: out of memory for the clients table\n", stderr);
+	/* Every name the tables will show is asked for now; one bounded wait
+	 * covers them all. */
+	clients_prepare(enr, clients, &nc);
+	for (size_t i = 0; i < t.n_peers; i++)
+		for (int k = 0; k < 2; k++)
+			enrich_want(enr, &t.peers[i]->ep[k].addr);
+	enrich_drain(enr);
 	if (opt->json) {
-		json_summary(out, pl, &t, files);
+		json_summary(out, pl, &t, files, probs, enr);
+		clients_print(out, enr, clients, nc, CLIENTS_FROM, true);
+		web_print(web, out, true);
 	} else {
 		text_capture(out, st, files);
 		text_messages(out, st);
 		text_peers(out, &t, st->last_ns);
 		text_sessions(out, &t);
-		text_unusual(out, pl, &t);
+		clients_print(out, enr, clients, nc, CLIENTS_FROM, false);
+		web_print(web, out, false);
+		text_unusual(out, pl, &t, probs, tally ? client_tally_dropped(tally) : 0, web);
 	}
+	free(clients);
 	free(t.peers);
 	free(t.sessions);
 }

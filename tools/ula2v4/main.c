@@ -374,12 +374,7 @@ static void report_error(struct ctx *c, const char *input, const char *why)
 {
 	fprintf(stderr, PROG ": '");
 	/* The input came from a user or a file: escape it like any other. */
-	for (const unsigned char *p = (const unsigned char *)input; *p; p++) {
-		if (*p < 0x20 || *p == 0x7f || *p == '\'' || *p == '\\')
-			fprintf(stderr, "\\x%02x", *p);
-		else
-			fputc(*p, stderr);
-	}
+	out_text_sq(stderr, input);
 	fprintf(stderr, "': %s\n", why);
 	c->rc = EXIT_UNMAPPED;
 }
@@ -568,14 +563,8 @@ static void print_line(struct ctx *c, const struct line *ln)
 		fwrite(ln->text + at, 1, hit->end - at, stdout);
 		at = hit->end;
 		fputs(" [", stdout);
-		/* Node and PTR names are untrusted: escape controls, keep
-		 * the rest readable. */
-		for (const unsigned char *p = (const unsigned char *)ann; *p; p++) {
-			if (*p < 0x20 || *p == 0x7f)
-				printf("\\x%02x", *p);
-			else
-				putchar(*p);
-		}
+		/* Node and PTR names are untrusted. */
+		out_text(stdout, ann);
 		putchar(']');
 	}
 	fwrite(ln->text + at, 1, ln->n - at, stdout);

@@ -1,17 +1,22 @@
-/* out.h - the one place where untrusted text (status names, PTR names,
- * GeoIP names) is escaped before it reaches a terminal or JSON. */
+/* out.h - ula2v4's output forms for untrusted text (status names, PTR
+ * names, GeoIP names, inputs); the escaping itself is libdecode's
+ * (fsc/escape.h), so every tool escapes alike. */
 #ifndef ULA2V4_OUT_H
 #define ULA2V4_OUT_H
 
 #include <stdio.h>
 
-/* Text mode: printed bare when every character is printable and not a
- * space, quote or backslash; otherwise inside "..." with \" \\ \n \t \xNN
- * escapes (C0/C1 controls, DEL and invalid UTF-8 bytes as \xNN). */
+/* Text mode: bare when fsc_escape_text_bare() allows, else "..." around
+ * fsc_escape_text(). */
 void out_text_value(FILE *f, const char *s);
 
-/* A JSON string, quotes included: valid UTF-8 out whatever comes in
- * (invalid bytes become U+FFFD, controls \u00XX). */
+/* Text without quotes of its own, e.g. inside [...] (fsc_escape_text). */
+void out_text(FILE *f, const char *s);
+
+/* Text inside single quotes (fsc_escape_text_sq: ' becomes \x27). */
+void out_text_sq(FILE *f, const char *s);
+
+/* A JSON string, quotes included (fsc_escape_json). */
 void out_json_str(FILE *f, const char *s);
 
 #endif

@@ -8,6 +8,7 @@
 #include "fsc/dissect.h"
 #include "fsc/disco.h"
 #include "fsc/source.h"
+#include "fsc/streams.h"
 #include "fsc/tunnel.h"
 #include "fsc/wgsess.h"
 
@@ -17,22 +18,31 @@ enum fsc_event_type {
 	FSC_EV_STUN,		/* tun->u.stun */
 	FSC_EV_TSDISCO,		/* tailscale debug capture disco record */
 	FSC_EV_UDP,		/* UDP that is none of the above */
-	FSC_EV_TCP,		/* a TCP segment (streams attach here later) */
+	FSC_EV_TCP,		/* a TCP segment; its stream's events follow */
 	FSC_EV_IP,		/* IP with another protocol, or a later fragment */
 	FSC_EV_FRAME,		/* not IP, or unreadable before the IP header */
+	FSC_EV_TLS_CLIENT_HELLO, /* stream->u.hello */
+	FSC_EV_TLS_SERVER_HELLO, /* stream->u.server */
+	FSC_EV_HTTP_REQUEST,	/* stream->u.req */
+	FSC_EV_HTTP_RESPONSE,	/* stream->u.resp */
+	FSC_EV_INGRESS,		/* stream->u.ingress */
 	FSC_EV_COUNT
 };
 
 /*
  * An event. Every pointer is valid only during the callback. `status` and
  * `why` carry the first problem found in the frame (dissection or the
- * protocol decoder); FSC_OK when none.
+ * protocol decoder); FSC_OK when none. Stream events (TLS, HTTP, ingress)
+ * come after the TCP segment that completed them, with that segment's frame
+ * and packet; those raised when the input ends (fsc_pipeline_flush) have
+ * frame NULL and a packet with no layers. Their addresses are in `stream`.
  */
 struct fsc_event {
 	enum fsc_event_type type;
 	int64_t ts_ns;
 	const struct fsc_frame *frame;
 	const struct fsc_packet *pkt;
+	const struct fsc_stream_event *stream;	/* stream events */
 	const struct fsc_tunnel_msg *tun;	/* WG, DISCO, STUN */
 	struct fsc_wg_note wg;			/* WG */
 	const struct fsc_disco_plain *disco;	/* TSDISCO, NULL if unreadable */
@@ -58,6 +68,7 @@ struct fsc_pipeline_stats {
 
 struct fsc_pipeline_limits {
 	struct fsc_wg_limits wg;
+	struct fsc_stream_limits streams;
 };
 
 struct fsc_pipeline;
@@ -65,15 +76,22 @@ struct fsc_pipeline;
 struct fsc_pipeline *fsc_pipeline_new(const struct fsc_pipeline_limits *lim);
 void fsc_pipeline_free(struct fsc_pipeline *pl);
 
-/* Decodes one frame and calls fn once for each event in it (one for now;
- * streams will add more). Never allocates. */
+/* Decodes one frame and calls fn for each event in it: one for the frame,
+ * then any its TCP stream completed. Never allocates. */
 void fsc_pipeline_frame(struct fsc_pipeline *pl, const struct fsc_frame *f,
 			fsc_event_fn fn, void *ctx);
 
+/* End of input: closes every TCP stream; events that only the end can
+ * complete (an ingress handshake never followed by TLS) go to fn. */
+void fsc_pipeline_flush(struct fsc_pipeline *pl, fsc_event_fn fn, void *ctx);
+
 const struct fsc_pipeline_stats *fsc_pipeline_stats(const struct fsc_pipeline *pl);
 const struct fsc_wg_tracker *fsc_pipeline_wg(const struct fsc_pipeline *pl);
+const struct fsc_streams *fsc_pipeline_streams(const struct fsc_pipeline *pl);
 
-/* "wg", "disco", "stun", "tsdisco", "udp", "tcp", "ip", "frame". */
+/* "wg", "disco", "stun", "tsdisco", "udp", "tcp", "ip", "frame",
+ * "tls_client_hello", "tls_server_hello", "http_request", "http_response",
+ * "ingress". */
 const char *fsc_event_type_name(enum fsc_event_type t);
 
 #endif

@@ -16,7 +16,9 @@ struct fsc_frame {
 	uint32_t nsec;
 	int linktype;
 	unsigned iface;		/* index of the live interface; 0 for a file */
-	uint64_t number;	/* 1-based, per file or per interface */
+	uint64_t number;	/* 1-based, per file or per interface; in a
+				 * filtered file, the frame's number in the
+				 * file, as Wireshark numbers it */
 };
 
 enum fsc_src_result {

@@ -1,0 +1,122 @@
+/* streams.h - what TCP streams say: TLS hellos, HTTP requests and responses
+ * paired per connection, and the Funnel ingress handshake (issue 3). Built on
+ * the flow table (flow.h) and the stream parsers (tls.h, http.h, xff.h). */
+#ifndef FSC_STREAMS_H
+#define FSC_STREAMS_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "fsc/client.h"
+#include "fsc/flow.h"
+#include "fsc/http.h"
+#include "fsc/ja.h"
+#include "fsc/tls.h"
+#include "fsc/xff.h"
+
+enum fsc_stream_event_type {
+	FSC_SEV_CLIENT_HELLO,
+	FSC_SEV_SERVER_HELLO,
+	FSC_SEV_HTTP_REQUEST,
+	FSC_SEV_HTTP_RESPONSE,
+	FSC_SEV_INGRESS,
+};
+
+/* Bytes of a request's target and Host kept to name it in its response. */
+#define FSC_STREAM_URI_KEEP 64
+#define FSC_STREAM_HOST_KEEP 64
+
+/*
+ * One event. Pointers are valid only during the callback. src/dst are the
+ * sender and receiver of the message (for requests and ClientHellos, the
+ * connection's client side is src). `status` is FSC_OK, or FSC_MALFORMED
+ * with `why` when the message could be recognised but not read whole.
+ */
+struct fsc_stream_event {
+	enum fsc_stream_event_type type;
+	const struct fsc_flow *flow;
+	int dir;			/* direction of the message in the flow */
+	struct fsc_addr src, dst;
+	uint16_t sport, dport;
+	int64_t ts_ns;
+	enum fsc_status status;
+	const char *why;
+	union {
+		struct {
+			const struct fsc_tls_client_hello *h;
+			unsigned index;		/* 1, 2 (after a HelloRetryRequest) */
+			bool have_fp;		/* fingerprints computed */
+			const char *ja3_string;
+			const char *ja3;
+			const char *ja4;
+		} hello;
+		struct {
+			const struct fsc_tls_server_hello *h;
+		} server;
+		struct {
+			const struct fsc_http_head *head;
+			const struct fsc_http_info *info;
+			const struct fsc_xff_list *xff;
+			const struct fsc_xff_fwd_list *fwd;
+			const struct fsc_client *client;
+			unsigned index;		/* 1-based on the connection */
+		} req;
+		struct {
+			const struct fsc_http_head *head;
+			bool matched;		/* its request was seen */
+			unsigned index;		/* the request's index */
+			int64_t latency_ns;	/* request head -> response head */
+			const char *method;	/* of the request, NUL-terminated */
+			const char *uri;	/* of the request, cut to URI_KEEP */
+			const char *host;	/* its Host, cut to HOST_KEEP; "" if none */
+		} resp;
+		struct {
+			const char *src;	/* Tailscale-Ingress-Src as sent */
+			const char *target;	/* Tailscale-Ingress-Target */
+			struct fsc_addr client;	/* family 0 if src is no address */
+			uint16_t client_port;
+			int status;		/* the node's answer; 0: none seen */
+			bool has_sni;
+			const uint8_t *sni;	/* of the ClientHello that followed */
+			size_t sni_len;
+		} ingress;
+	} u;
+};
+
+typedef void (*fsc_stream_fn)(void *ctx, const struct fsc_stream_event *ev);
+
+struct fsc_stream_limits {
+	struct fsc_flow_limits flow;
+	uint32_t max_streams;	/* connections parsed at once; 16384 */
+	uint32_t tls_buffers;	/* handshakes reassembled at once; 1024 */
+	uint32_t max_headers;	/* per head; 64 */
+	uint32_t max_head;	/* bytes per head; 16384 */
+	unsigned trusted_hops;	/* see client.h; 0 */
+};
+
+struct fsc_stream_stats {
+	uint64_t client_hellos, server_hellos, requests, responses, ingress;
+	uint64_t tls_malformed, http_malformed;
+	uint64_t unmatched_responses;	/* answers to requests not seen */
+	uint64_t unanswered_requests;	/* open when their connection closed */
+	uint64_t resyncs;		/* HTTP found again after a gap */
+	uint64_t streams_exhausted;	/* max_streams reached: not parsed */
+	uint64_t tls_buffers_exhausted;	/* tls_buffers reached */
+	uint64_t other_protocol;	/* connections neither TLS nor HTTP */
+};
+
+struct fsc_streams;
+
+struct fsc_streams *fsc_streams_new(const struct fsc_stream_limits *lim);
+void fsc_streams_free(struct fsc_streams *s);
+
+/* One TCP segment (pkt->proto 6). Events go to fn during the call. */
+void fsc_streams_packet(struct fsc_streams *s, const struct fsc_packet *pkt,
+			int64_t ts_ns, fsc_stream_fn fn, void *ctx);
+/* End of input: close every connection (late events go to fn). */
+void fsc_streams_flush(struct fsc_streams *s, fsc_stream_fn fn, void *ctx);
+
+const struct fsc_stream_stats *fsc_streams_stats(const struct fsc_streams *s);
+const struct fsc_flow_stats *fsc_streams_flow_stats(const struct fsc_streams *s);
+
+#endif

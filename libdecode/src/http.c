@@ -1,0 +1,769 @@
+/* http.c - HTTP/1.x heads, header extraction, body framing, chunked skipper.
+ *
+ * Follows RFC 9112 (§2.2 message parsing, §3 request line, §4 status line,
+ * §5 field lines, §6 body framing, §7.1 chunked) and RFC 9110 §5.6 (tokens,
+ * lists), §8.6 (Content-Length).
+ *
+ *   request-line  = method SP request-target SP "HTTP/1." DIGIT CRLF
+ *   status-line   = "HTTP/1." DIGIT SP 3DIGIT [ SP reason-phrase ] CRLF
+ *   field-line    = field-name ":" OWS field-value OWS CRLF   (repeated)
+ *                   CRLF                                      (end of head)
+ *   chunked-body  = *( chunk-size [ chunk-ext ] CRLF chunk-data CRLF )
+ *                   "0" [ chunk-ext ] CRLF *( field-line CRLF ) CRLF
+ */
+#include "fsc/http.h"
+
+#include <string.h>
+
+#include "fsc/cursor.h"
+
+void fsc_http_head_init(struct fsc_http_head *h, struct fsc_http_header *arr,
+			size_t n, size_t max_head)
+{
+	memset(h, 0, sizeof(*h));
+	h->headers = arr;
+	h->max_headers = n;
+	h->max_head = max_head ? max_head : FSC_HTTP_HEAD_MAX;
+}
+
+/* Internal outcome of one grammar step. */
+enum step { S_OK, S_NEED, S_NOT, S_BAD };
+
+/* The next byte, or -1 at the end; never moves. */
+static int peekc(struct fsc_cursor *c)
+{
+	return fsc_cur_left(c) ? fsc_cur_peek(c, 0) : -1;
+}
+
+static bool is_vchar_or_obs(int ch)
+{
+	return (ch >= 0x21 && ch <= 0x7e) || ch >= 0x80;
+}
+
+/* Reads an end of line: CRLF or a bare LF. */
+static enum step eol(struct fsc_cursor *c, const char **why)
+{
+	int ch = peekc(c);
+
+	if (ch == '\r') {
+		if (fsc_cur_left(c) < 2)
+			return S_NEED;
+		if (fsc_cur_peek(c, 1) != '\n') {
+			*why = "CR not followed by LF";
+			return S_BAD;
+		}
+		fsc_cur_skip(c, 2);
+		return S_OK;
+	}
+	if (ch == '\n') {
+		fsc_cur_skip(c, 1);
+		return S_OK;
+	}
+	return ch < 0 ? S_NEED : S_BAD;
+}
+
+/* Skips empty lines before a start line (RFC 9112 §2.2). */
+static enum step leading_empty_lines(struct fsc_cursor *c)
+{
+	for (;;) {
+		int ch = peekc(c);
+		if (ch == '\n') {
+			fsc_cur_skip(c, 1);
+		} else if (ch == '\r') {
+			if (fsc_cur_left(c) < 2)
+				return S_NEED;
+			if (fsc_cur_peek(c, 1) != '\n')
+				return S_NOT;
+			fsc_cur_skip(c, 2);
+		} else {
+			return ch < 0 ? S_NEED : S_OK;
+		}
+	}
+}
+
+static enum step spaces(struct fsc_cursor *c)
+{
+	if (peekc(c) < 0)
+		return S_NEED;
+	if (peekc(c) != ' ')
+		return S_NOT;
+	while (peekc(c) == ' ')
+		fsc_cur_skip(c, 1);
+	return peekc(c) < 0 ? S_NEED : S_OK;
+}
+
+/* Matches "HTTP/1." DIGIT, as far as the bytes go. */
+static enum step version(struct fsc_cursor *c, int *minor)
+{
+	static const char pfx[] = "HTTP/1.";
+
+	for (size_t i = 0; i < sizeof(pfx) - 1; i++) {
+		int ch = peekc(c);
+		if (ch < 0)
+			return S_NEED;
+		if (ch != pfx[i])
+			return S_NOT;
+		fsc_cur_skip(c, 1);
+	}
+	int ch = peekc(c);
+	if (ch < 0)
+		return S_NEED;
+	if (ch < '0' || ch > '9')
+		return S_NOT;
+	*minor = ch - '0';
+	fsc_cur_skip(c, 1);
+	return S_OK;
+}
+
+static enum step request_line(struct fsc_cursor *c, struct fsc_http_head *h,
+			      const char **why)
+{
+	enum step s;
+
+	h->method = (const char *)c->p;
+	while (peekc(c) >= 0 && fsc_is_tchar((unsigned char)peekc(c)))
+		fsc_cur_skip(c, 1);
+	h->method_len = (size_t)((const char *)c->p - h->method);
+	if (peekc(c) < 0)
+		return S_NEED;
+	*why = "request line: method";
+	if (h->method_len == 0)
+		return S_NOT;
+	if ((s = spaces(c)) != S_OK)
+		return s;
+	*why = "request line: target";
+	h->target = (const char *)c->p;
+	while (is_vchar_or_obs(peekc(c)))
+		fsc_cur_skip(c, 1);
+	h->target_len = (size_t)((const char *)c->p - h->target);
+	if (peekc(c) < 0)
+		return S_NEED;
+	if (h->target_len == 0)
+		return S_NOT;
+	if ((s = spaces(c)) != S_OK)
+		return s;
+	*why = "request line: version is not HTTP/1.x";
+	if ((s = version(c, &h->minor_version)) != S_OK)
+		return s;
+	*why = "request line: junk after version";
+	return eol(c, why);
+}
+
+static enum step status_line(struct fsc_cursor *c, struct fsc_http_head *h,
+			     const char **why)
+{
+	enum step s;
+
+	*why = "status line: version is not HTTP/1.x";
+	if ((s = version(c, &h->minor_version)) != S_OK)
+		return s;
+	*why = "status line: no SP after version";
+	if ((s = spaces(c)) != S_OK)
+		return s == S_NOT ? S_BAD : s;
+	*why = "status line: status is not 3 digits";
+	h->status = 0;
+	for (int i = 0; i < 3; i++) {
+		int ch = peekc(c);
+		if (ch < 0)
+			return S_NEED;
+		if (ch < '0' || ch > '9')
+			return S_BAD;
+		h->status = h->status * 10 + (ch - '0');
+		fsc_cur_skip(c, 1);
+	}
+	if (h->status < 100)
+		return S_BAD;
+	h->reason = (const char *)c->p;
+	h->reason_len = 0;
+	int ch = peekc(c);
+	if (ch < 0)
+		return S_NEED;
+	if (ch == ' ') {
+		while (peekc(c) == ' ')
+			fsc_cur_skip(c, 1);
+		h->reason = (const char *)c->p;
+		for (ch = peekc(c); ch == '\t' || ch == ' ' || is_vchar_or_obs(ch); ch = peekc(c))
+			fsc_cur_skip(c, 1);
+		h->reason_len = (size_t)((const char *)c->p - h->reason);
+	}
+	*why = "status line: control character";
+	return eol(c, why);
+}
+
+/* One field line, or the empty line that ends the head (*done). */
+static enum step field_line(struct fsc_cursor *c, struct fsc_http_head *h, bool *done,
+			    const char **why)
+{
+	int ch = peekc(c);
+	enum step s;
+
+	if (ch < 0)
+		return S_NEED;
+	if (ch == '\r' || ch == '\n') {
+		*why = "CR not followed by LF";
+		s = eol(c, why);
+		*done = s == S_OK;
+		return s;
+	}
+	if (ch == ' ' || ch == '\t') {
+		*why = "obsolete line folding";
+		return S_BAD;
+	}
+	const char *name = (const char *)c->p;
+	while (peekc(c) >= 0 && fsc_is_tchar((unsigned char)peekc(c)))
+		fsc_cur_skip(c, 1);
+	size_t name_len = (size_t)((const char *)c->p - name);
+	ch = peekc(c);
+	if (ch < 0)
+		return S_NEED;
+	if (ch != ':') {
+		*why = ch == ' ' || ch == '\t' ? "whitespace between header name and colon"
+					       : "header name: not a token";
+		return S_BAD;
+	}
+	if (name_len == 0) {
+		*why = "header name: empty";
+		return S_BAD;
+	}
+	fsc_cur_skip(c, 1);
+	while (peekc(c) == ' ' || peekc(c) == '\t')
+		fsc_cur_skip(c, 1);
+	const char *value = (const char *)c->p;
+	const char *vend = value;
+	for (ch = peekc(c); ch == ' ' || ch == '\t' || is_vchar_or_obs(ch); ch = peekc(c)) {
+		fsc_cur_skip(c, 1);
+		if (ch != ' ' && ch != '\t')
+			vend = (const char *)c->p;
+	}
+	if (ch < 0)
+		return S_NEED;
+	*why = "header value: control character";
+	if ((s = eol(c, why)) != S_OK)
+		return s;
+	if (h->n_headers >= h->max_headers) {
+		*why = "too many headers";
+		return S_BAD;
+	}
+	struct fsc_http_header *f = &h->headers[h->n_headers++];
+	f->name = name;
+	f->name_len = name_len;
+	f->value = value;
+	f->value_len = (size_t)(vend - value);
+	return S_OK;
+}
+
+/* Finds the blank line that ends a head ("\n\n" or "\n\r\n"), looking only
+ * at the bytes from `from` on. */
+static bool head_end_in(const uint8_t *p, size_t len, size_t from)
+{
+	struct fsc_cursor c = fsc_cur_make(p + from, len - from);
+
+	while (fsc_cur_left(&c) > 0) {
+		const uint8_t *nl = memchr(c.p, '\n', fsc_cur_left(&c));
+		if (!nl)
+			return false;
+		fsc_cur_skip(&c, (size_t)(nl - c.p) + 1);
+		int ch = peekc(&c);
+		if (ch == '\n' || (ch == '\r' && fsc_cur_left(&c) >= 2 && fsc_cur_peek(&c, 1) == '\n'))
+			return true;
+	}
+	return false;
+}
+
+static enum fsc_status parse_head(const uint8_t *p, size_t len, size_t last_len,
+				  struct fsc_http_head *h, bool response, const char **why)
+{
+	size_t lim = len < h->max_head ? len : h->max_head;
+	struct fsc_cursor c = fsc_cur_make(p, lim);
+	enum step s;
+	bool done = false;
+
+	h->response = response;
+	h->n_headers = 0;
+	h->head_len = 0;
+	if (last_len > 0 && last_len < len &&
+	    !head_end_in(p, lim, last_len > 3 ? last_len - 3 : 0)) {
+		s = S_NEED;
+		*why = "need more bytes";
+		goto need;
+	}
+	s = leading_empty_lines(&c);
+	*why = "start line: bare CR";
+	if (s == S_OK)
+		s = response ? status_line(&c, h, why) : request_line(&c, h, why);
+	while (s == S_OK && !done)
+		s = field_line(&c, h, &done, why);
+	switch (s) {
+	case S_OK:
+		h->head_len = (size_t)(c.p - p);
+		*why = NULL;
+		return FSC_OK;
+	case S_NOT:
+		return FSC_NOT_THIS;
+	case S_BAD:
+		return FSC_MALFORMED;
+	case S_NEED:
+		break;
+	}
+	*why = "need more bytes";
+need:
+	if (len >= h->max_head) {
+		*why = "head too large";
+		return FSC_MALFORMED;
+	}
+	return FSC_TRUNCATED;
+}
+
+enum fsc_status fsc_http_parse_request(const uint8_t *p, size_t len, size_t last_len,
+				       struct fsc_http_head *h, const char **why)
+{
+	return parse_head(p, len, last_len, h, false, why);
+}
+
+enum fsc_status fsc_http_parse_response(const uint8_t *p, size_t len, size_t last_len,
+					struct fsc_http_head *h, const char **why)
+{
+	return parse_head(p, len, last_len, h, true, why);
+}
+
+/* ---- header access ------------------------------------------------------- */
+
+const struct fsc_http_header *fsc_http_find(const struct fsc_http_head *h, const char *name,
+					    const struct fsc_http_header *after)
+{
+	size_t i = after ? (size_t)(after - h->headers) + 1 : 0;
+
+	for (; i < h->n_headers; i++)
+		if (fsc_span_ieq(h->headers[i].name, h->headers[i].name_len, name))
+			return &h->headers[i];
+	return NULL;
+}
+
+size_t fsc_http_values(const struct fsc_http_head *h, const char *name,
+		       struct fsc_span *out, size_t max)
+{
+	size_t n = 0;
+
+	for (const struct fsc_http_header *f = fsc_http_find(h, name, NULL); f;
+	     f = fsc_http_find(h, name, f)) {
+		if (n < max) {
+			out[n].p = f->value;
+			out[n].len = f->value_len;
+		}
+		n++;
+	}
+	return n;
+}
+
+size_t fsc_http_join(const struct fsc_http_head *h, const char *name, char *buf, size_t cap)
+{
+	size_t n = 0;
+	bool first = true;
+
+	if (cap)
+		buf[0] = '\0';
+	for (const struct fsc_http_header *f = fsc_http_find(h, name, NULL); f;
+	     f = fsc_http_find(h, name, f)) {
+		const char *parts[2] = { ", ", f->value };
+		size_t lens[2] = { 2, f->value_len };
+		for (int k = first ? 1 : 0; k < 2; k++) {
+			for (size_t i = 0; i < lens[k]; i++, n++)
+				if (n + 1 < cap) {
+					buf[n] = parts[k][i];
+					buf[n + 1] = '\0';
+				}
+		}
+		first = false;
+	}
+	return n;
+}
+
+/* Calls fn on each element of a comma list (RFC 9110 §5.6.1), OWS trimmed,
+ * empty elements skipped. */
+typedef bool (*elem_fn)(void *ctx, const char *p, size_t len);
+
+static bool each_elem(const char *p, size_t len, elem_fn fn, void *ctx)
+{
+	size_t i = 0;
+
+	while (i <= len) {
+		size_t j = i;
+		while (j < len && p[j] != ',')
+			j++;
+		size_t a = i, b = j;
+		while (a < b && (p[a] == ' ' || p[a] == '\t'))
+			a++;
+		while (b > a && (p[b - 1] == ' ' || p[b - 1] == '\t'))
+			b--;
+		if (b > a && !fn(ctx, p + a, b - a))
+			return false;
+		i = j + 1;
+	}
+	return true;
+}
+
+struct cl_ctx {
+	struct fsc_http_info *in;
+	const char *why;
+};
+
+static bool cl_elem(void *ctx, const char *p, size_t len)
+{
+	struct cl_ctx *x = ctx;
+	uint64_t v = 0;
+
+	for (size_t i = 0; i < len; i++) {
+		if (p[i] < '0' || p[i] > '9') {
+			x->why = "Content-Length: not digits";
+			return false;
+		}
+		if (v > (UINT64_MAX - 9) / 10) {
+			x->why = "Content-Length: too large";
+			return false;
+		}
+		v = v * 10 + (uint64_t)(p[i] - '0');
+	}
+	if (x->in->has_content_length && x->in->content_length != v) {
+		x->why = "Content-Length: conflicting values";
+		return false;
+	}
+	x->in->has_content_length = true;
+	x->in->content_length = v;
+	return true;
+}
+
+static bool te_elem(void *ctx, const char *p, size_t len)
+{
+	struct cl_ctx *x = ctx;
+	size_t n = 0;
+
+	/* A coding may carry parameters: "gzip;q=1" - compare the name. */
+	while (n < len && p[n] != ';' && p[n] != ' ' && p[n] != '\t')
+		n++;
+	if (n == 0) {
+		x->why = "Transfer-Encoding: empty coding";
+		return false;
+	}
+	x->in->chunked = fsc_span_ieq(p, n, "chunked"); /* the last one counts */
+	return true;
+}
+
+static bool conn_elem(void *ctx, const char *p, size_t len)
+{
+	struct fsc_http_info *in = ((struct cl_ctx *)ctx)->in;
+
+	if (fsc_span_ieq(p, len, "close"))
+		in->connection |= FSC_HTTP_CONN_CLOSE;
+	else if (fsc_span_ieq(p, len, "keep-alive"))
+		in->connection |= FSC_HTTP_CONN_KEEP_ALIVE;
+	else if (fsc_span_ieq(p, len, "upgrade"))
+		in->connection |= FSC_HTTP_CONN_UPGRADE;
+	return true;
+}
+
+static bool expect_elem(void *ctx, const char *p, size_t len)
+{
+	if (fsc_span_ieq(p, len, "100-continue"))
+		((struct cl_ctx *)ctx)->in->expect_continue = true;
+	return true;
+}
+
+/* Single-valued headers that keep their first line. */
+static const struct {
+	const char *name;
+	size_t off;
+} first_of[] = {
+	{ "Host", offsetof(struct fsc_http_info, host) },
+	{ "User-Agent", offsetof(struct fsc_http_info, user_agent) },
+	{ "Upgrade", offsetof(struct fsc_http_info, upgrade) },
+	{ "X-Real-IP", offsetof(struct fsc_http_info, x_real_ip) },
+	{ "X-Forwarded-Host", offsetof(struct fsc_http_info, x_forwarded_host) },
+	{ "X-Forwarded-Proto", offsetof(struct fsc_http_info, x_forwarded_proto) },
+	{ "Tailscale-Ingress-Src", offsetof(struct fsc_http_info, ingress_src) },
+	{ "Tailscale-Ingress-Target", offsetof(struct fsc_http_info, ingress_target) },
+};
+
+/* List-valued headers walked element by element. */
+static const struct {
+	const char *name;
+	elem_fn fn;
+} lists[] = {
+	{ "Content-Length", cl_elem },
+	{ "Transfer-Encoding", te_elem },
+	{ "Connection", conn_elem },
+	{ "Expect", expect_elem },
+};
+
+enum fsc_status fsc_http_info(const struct fsc_http_head *h, struct fsc_http_info *in,
+			      const char **why)
+{
+	struct cl_ctx x = { in, NULL };
+
+	memset(in, 0, sizeof(*in));
+	for (size_t i = 0; i < h->n_headers; i++) {
+		const struct fsc_http_header *f = &h->headers[i];
+		for (size_t k = 0; k < sizeof(first_of) / sizeof(first_of[0]); k++) {
+			if (!fsc_span_ieq(f->name, f->name_len, first_of[k].name))
+				continue;
+			const struct fsc_http_header **slot =
+				(const struct fsc_http_header **)((char *)in + first_of[k].off);
+			if (!*slot)
+				*slot = f;
+		}
+		if (fsc_span_ieq(f->name, f->name_len, "Host"))
+			in->n_host++;
+		if (fsc_span_ieq(f->name, f->name_len, "X-Forwarded-For"))
+			in->n_xff++;
+		if (fsc_span_ieq(f->name, f->name_len, "Forwarded"))
+			in->n_forwarded++;
+		if (fsc_span_ieq(f->name, f->name_len, "Tailscale-Funnel-Request")) {
+			in->has_funnel = true;
+			/* RFC 8941 boolean: ?1 is true */
+			in->funnel = f->value_len == 2 && f->value[0] == '?' && f->value[1] == '1';
+		}
+		if (fsc_span_ieq(f->name, f->name_len, "Content-Length") && f->value_len == 0) {
+			*why = "Content-Length: empty";
+			return FSC_MALFORMED;
+		}
+		if (fsc_span_ieq(f->name, f->name_len, "Transfer-Encoding"))
+			in->has_transfer_encoding = true;
+		for (size_t k = 0; k < sizeof(lists) / sizeof(lists[0]); k++) {
+			if (!fsc_span_ieq(f->name, f->name_len, lists[k].name))
+				continue;
+			if (!each_elem(f->value, f->value_len, lists[k].fn, &x)) {
+				*why = x.why;
+				return FSC_MALFORMED;
+			}
+		}
+	}
+	in->cl_and_te = in->has_content_length && in->has_transfer_encoding;
+	*why = NULL;
+	return FSC_OK;
+}
+
+enum fsc_status fsc_http_body_framing(const struct fsc_http_head *h,
+				      const struct fsc_http_info *in,
+				      const char *req_method, size_t req_method_len,
+				      struct fsc_http_body *b, const char **why)
+{
+	b->kind = FSC_HTTP_BODY_NONE;
+	b->length = 0;
+	*why = NULL;
+	if (!h->response) {
+		if (in->has_transfer_encoding) {
+			if (!in->chunked) {
+				*why = "request Transfer-Encoding does not end in chunked";
+				return FSC_MALFORMED;
+			}
+			b->kind = FSC_HTTP_BODY_CHUNKED;
+		} else if (in->has_content_length) {
+			b->kind = FSC_HTTP_BODY_LENGTH;
+			b->length = in->content_length;
+		}
+		return FSC_OK;
+	}
+	bool head = req_method && fsc_span_ieq(req_method, req_method_len, "HEAD");
+	bool connect = req_method && fsc_span_ieq(req_method, req_method_len, "CONNECT");
+
+	if (h->status == 101 || (connect && h->status >= 200 && h->status < 300))
+		b->kind = FSC_HTTP_BODY_SWITCH;
+	else if (head || h->status < 200 || h->status == 204 || h->status == 304)
+		b->kind = FSC_HTTP_BODY_NONE;
+	else if (in->has_transfer_encoding)
+		b->kind = in->chunked ? FSC_HTTP_BODY_CHUNKED : FSC_HTTP_BODY_CLOSE;
+	else if (in->has_content_length) {
+		b->kind = FSC_HTTP_BODY_LENGTH;
+		b->length = in->content_length;
+	} else {
+		b->kind = FSC_HTTP_BODY_CLOSE;
+	}
+	return FSC_OK;
+}
+
+/* ---- chunked ------------------------------------------------------------- */
+
+enum {
+	C_SIZE0,	/* first hex digit of a chunk size */
+	C_SIZE,		/* more hex digits */
+	C_EXT,		/* extensions, up to the end of line */
+	C_SIZE_LF,	/* LF after CR of the size line */
+	C_DATA,
+	C_DATA_CR,	/* CRLF after data */
+	C_DATA_LF,
+	C_TRAILER0,	/* start of a trailer line, or the final empty line */
+	C_TRAILER,
+	C_TRAILER_LF,
+	C_END_LF,
+	C_DONE,
+	C_BAD,
+};
+
+void fsc_http_chunked_init(struct fsc_http_chunked *c)
+{
+	memset(c, 0, sizeof(*c));
+	c->state = C_SIZE0;
+}
+
+static int hexval(int ch)
+{
+	if (ch >= '0' && ch <= '9')
+		return ch - '0';
+	if (ch >= 'a' && ch <= 'f')
+		return ch - 'a' + 10;
+	if (ch >= 'A' && ch <= 'F')
+		return ch - 'A' + 10;
+	return -1;
+}
+
+static bool line_char_ok(int ch)
+{
+	return ch == '\t' || (ch >= 0x20 && ch != 0x7f);
+}
+
+/* The size line ended: data next, or the trailer after the last chunk. */
+static void size_done(struct fsc_http_chunked *c)
+{
+	c->chunks++;
+	c->line = 0;
+	c->state = c->left ? C_DATA : C_TRAILER0;
+}
+
+static enum fsc_status chunk_bad(struct fsc_http_chunked *c, const char *why)
+{
+	c->state = C_BAD;
+	c->why = why;
+	return FSC_MALFORMED;
+}
+
+enum fsc_status fsc_http_chunked_skip(struct fsc_http_chunked *c, const uint8_t *p,
+				      size_t len, size_t *used, const char **why)
+{
+	struct fsc_cursor cur = fsc_cur_make(p, len);
+
+	*used = 0;
+	if (c->state == C_DONE) {
+		*why = NULL;
+		return FSC_OK;
+	}
+	while (c->state != C_BAD && fsc_cur_left(&cur) > 0) {
+		if (c->state == C_DATA) {
+			size_t n = fsc_cur_left(&cur);
+			if (n > c->left)
+				n = (size_t)c->left;
+			fsc_cur_skip(&cur, n);
+			c->left -= n;
+			c->body += n;
+			if (c->left == 0)
+				c->state = C_DATA_CR;
+			continue;
+		}
+		int ch = fsc_cur_u8(&cur);
+		if (c->state <= C_SIZE_LF && ++c->line > FSC_HTTP_CHUNK_LINE_MAX) {
+			chunk_bad(c, "chunk size line too long");
+			break;
+		}
+		if ((c->state >= C_TRAILER0 && c->state <= C_END_LF) &&
+		    ++c->trailer > FSC_HTTP_TRAILER_MAX) {
+			chunk_bad(c, "trailer section too long");
+			break;
+		}
+		switch (c->state) {
+		case C_SIZE0:
+		case C_SIZE: {
+			int v = hexval(ch);
+			if (v >= 0) {
+				if (c->left > (UINT64_MAX >> 4)) {
+					chunk_bad(c, "chunk size overflows");
+					break;
+				}
+				c->left = c->left << 4 | (uint64_t)v;
+				c->state = C_SIZE;
+			} else if (c->state == C_SIZE0) {
+				chunk_bad(c, "chunk size is not hex");
+			} else if (ch == ';' || ch == ' ' || ch == '\t') {
+				c->state = C_EXT;
+			} else if (ch == '\r') {
+				c->state = C_SIZE_LF;
+			} else if (ch == '\n') {
+				size_done(c);
+			} else {
+				chunk_bad(c, "chunk size is not hex");
+			}
+			break;
+		}
+		case C_EXT:
+			if (ch == '\r')
+				c->state = C_SIZE_LF;
+			else if (ch == '\n')
+				size_done(c);
+			else if (!line_char_ok(ch))
+				chunk_bad(c, "control character in chunk extension");
+			break;
+		case C_SIZE_LF:
+			if (ch != '\n')
+				chunk_bad(c, "CR not followed by LF");
+			else
+				size_done(c);
+			break;
+		case C_DATA_CR:
+			if (ch == '\r')
+				c->state = C_DATA_LF;
+			else if (ch == '\n')
+				c->state = C_SIZE0;
+			else
+				chunk_bad(c, "chunk data not followed by CRLF");
+			c->line = 0;
+			break;
+		case C_DATA_LF:
+			if (ch != '\n')
+				chunk_bad(c, "chunk data not followed by CRLF");
+			else
+				c->state = C_SIZE0;
+			break;
+		case C_TRAILER0:
+			if (ch == '\r')
+				c->state = C_END_LF;
+			else if (ch == '\n')
+				c->state = C_DONE;
+			else if (ch == ' ' || ch == '\t')
+				chunk_bad(c, "obsolete line folding in trailer");
+			else if (!fsc_is_tchar((unsigned char)ch))
+				chunk_bad(c, "trailer field name: not a token");
+			else
+				c->state = C_TRAILER;
+			break;
+		case C_TRAILER:
+			if (ch == '\r')
+				c->state = C_TRAILER_LF;
+			else if (ch == '\n')
+				c->state = C_TRAILER0;
+			else if (!line_char_ok(ch))
+				chunk_bad(c, "control character in trailer");
+			break;
+		case C_TRAILER_LF:
+			if (ch != '\n')
+				chunk_bad(c, "CR not followed by LF");
+			else
+				c->state = C_TRAILER0;
+			break;
+		case C_END_LF:
+			if (ch != '\n')
+				chunk_bad(c, "CR not followed by LF");
+			else
+				c->state = C_DONE;
+			break;
+		}
+		if (c->state == C_DONE) {
+			*used = (size_t)(cur.p - p);
+			*why = NULL;
+			return FSC_OK;
+		}
+	}
+	*used = (size_t)(cur.p - p);
+	if (c->state == C_BAD) {
+		*why = c->why;
+		return FSC_MALFORMED;
+	}
+	*why = "need more bytes";
+	return FSC_TRUNCATED;
+}

@@ -1,0 +1,26 @@
+#!/bin/sh
+# Memory stays bounded however many flows a capture holds: fdecode's peak RSS
+# on a million WireGuard sessions (4 million packets, read from a pipe) must
+# stay under the cap documented in fdecode(1), and the summary must report
+# the evictions that kept it there.
+set -u
+: "${FSC_BIN:?}" "${FSC_SRC:?}"
+CAP_KB=$((64 * 1024))
+N=${FSC_MEMORY_FLOWS:-1000000}
+[ -x /usr/bin/time ] || { echo "skip: /usr/bin/time not installed"; exit 77; }
+[ "${FSC_SANITIZED:-0}" = 1 ] && { echo "skip: memory caps are not measured under sanitizers"; exit 77; }
+out=$(mktemp)
+trap 'rm -f "$out" "$out.time"' EXIT
+
+python3 "$FSC_SRC/tests/gen/many_flows.py" wg-sessions "$N" |
+	/usr/bin/time -o "$out.time" -f "%M" "$FSC_BIN/fdecode" --summary --json - >"$out"
+rss=$(tail -n 1 "$out.time")
+echo "wg-sessions: $N sessions, peak RSS ${rss} KB (cap ${CAP_KB} KB)"
+fail=0
+[ "$rss" -lt "$CAP_KB" ] || { echo "FAIL: peak RSS ${rss} KB over the cap"; fail=1; }
+grep -q "\"wg\":{\"initiation\":$N,\"response\":$N," "$out" ||
+	{ echo "FAIL: not every handshake was counted"; head -c 600 "$out"; fail=1; }
+grep -q '"wg_sessions_evicted":[1-9]' "$out" ||
+	{ echo "FAIL: no session evictions reported"; fail=1; }
+[ "$fail" -eq 0 ] && echo "1 passed, 0 failed"
+exit "$fail"

@@ -1,0 +1,326 @@
+/* test_streams.c - TLS hellos, HTTP pairing, bodies, the ingress handshake
+ * and resynchronisation, through the flow table with hand-built segments. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "fsc/streams.h"
+#include "vectors.h"
+
+#define MS 1000000ll
+
+/* What the events said, copied out (their pointers die with the call). */
+struct seen {
+	enum fsc_stream_event_type type;
+	enum fsc_status status;
+	char a[128], b[128];	/* type-specific: see record() */
+	int num;
+	unsigned index;
+	int64_t latency_ns;
+	bool matched;
+	char rule[24];
+};
+
+static struct seen ev[64];
+static unsigned n_ev;
+
+static void copy(char *dst, const void *p, size_t len)
+{
+	size_t n = len < 127 ? len : 127;
+	memcpy(dst, p, n);
+	dst[n] = '\0';
+}
+
+static void record(void *ctx, const struct fsc_stream_event *e)
+{
+	(void)ctx;
+	assert_true(n_ev < 64);
+	struct seen *s = &ev[n_ev++];
+	memset(s, 0, sizeof(*s));
+	s->type = e->type;
+	s->status = e->status;
+	switch (e->type) {
+	case FSC_SEV_CLIENT_HELLO:
+		if (e->u.hello.h->has_sni)
+			copy(s->a, e->u.hello.h->sni.p, e->u.hello.h->sni.len);
+		if (e->u.hello.have_fp)
+			copy(s->b, e->u.hello.ja4, strlen(e->u.hello.ja4));
+		s->index = e->u.hello.index;
+		break;
+	case FSC_SEV_SERVER_HELLO:
+		s->num = e->u.server.h->version;
+		break;
+	case FSC_SEV_HTTP_REQUEST:
+		copy(s->a, e->u.req.head->target, e->u.req.head->target_len);
+		s->index = e->u.req.index;
+		if (e->u.req.client) {
+			fsc_addr_str(&e->u.req.client->addr, s->b);
+			copy(s->rule, fsc_client_rule_name(e->u.req.client->rule),
+			     strlen(fsc_client_rule_name(e->u.req.client->rule)));
+		}
+		break;
+	case FSC_SEV_HTTP_RESPONSE:
+		s->num = e->u.resp.head->status;
+		s->matched = e->u.resp.matched;
+		s->index = e->u.resp.index;
+		s->latency_ns = e->u.resp.latency_ns;
+		if (e->u.resp.matched)
+			copy(s->a, e->u.resp.uri, strlen(e->u.resp.uri));
+		break;
+	case FSC_SEV_INGRESS:
+		copy(s->a, e->u.ingress.src, strlen(e->u.ingress.src));
+		if (e->u.ingress.has_sni)
+			copy(s->b, e->u.ingress.sni, e->u.ingress.sni_len);
+		s->num = e->u.ingress.status;
+		break;
+	}
+}
+
+/* A connection client:40000 -> server:2367 and the segments on it. */
+struct conn {
+	struct fsc_streams *s;
+	uint32_t seq[2];
+	int64_t t;
+};
+
+static void segment(struct conn *c, int dir, uint8_t flags, const void *data, size_t len)
+{
+	struct fsc_packet pkt;
+
+	memset(&pkt, 0, sizeof(pkt));
+	fsc_addr_parse(dir ? "127.0.0.1" : "127.0.0.2", &pkt.src);
+	fsc_addr_parse(dir ? "127.0.0.2" : "127.0.0.1", &pkt.dst);
+	pkt.sport = dir ? 2367 : 40000;
+	pkt.dport = dir ? 40000 : 2367;
+	pkt.ipver = 4;
+	pkt.proto = 6;
+	pkt.tcp_flags = flags;
+	pkt.seq = c->seq[dir];
+	pkt.ack = c->seq[!dir];
+	pkt.layer = FSC_LAYER_PAYLOAD;
+	pkt.payload = data;
+	pkt.payload_len = pkt.payload_wire_len = len;
+	c->t += MS;
+	fsc_streams_packet(c->s, &pkt, c->t, record, NULL);
+	c->seq[dir] += (uint32_t)len + ((flags & (FSC_TCP_SYN | FSC_TCP_FIN)) ? 1 : 0);
+}
+
+static void send_str(struct conn *c, int dir, const char *text)
+{
+	segment(c, dir, FSC_TCP_ACK | FSC_TCP_PSH, text, strlen(text));
+}
+
+static void open_conn(struct conn *c)
+{
+	memset(c, 0, sizeof(*c));
+	c->s = fsc_streams_new(NULL);
+	assert_non_null(c->s);
+	c->seq[0] = 1000;
+	c->seq[1] = 5000;
+	n_ev = 0;
+	segment(c, 0, FSC_TCP_SYN, NULL, 0);
+	segment(c, 1, FSC_TCP_SYN | FSC_TCP_ACK, NULL, 0);
+	segment(c, 0, FSC_TCP_ACK, NULL, 0);
+}
+
+static void close_conn(struct conn *c)
+{
+	fsc_streams_flush(c->s, record, NULL);
+	fsc_streams_free(c->s);
+}
+
+static void keep_alive_pipelining(void **state)
+{
+	(void)state;
+	struct conn c;
+
+	open_conn(&c);
+	send_str(&c, 0, "GET /a HTTP/1.1\r\nHost: node.example.ts.net\r\n"
+			"X-Forwarded-For: 66.249.72.211, fd7a:115c:a1e0:ab12:4843:cd96:6268:d02b\r\n\r\n");
+	send_str(&c, 1, "HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\nhello");
+	/* two requests in one segment, the second with a body */
+	send_str(&c, 0, "GET /b HTTP/1.1\r\nHost: h\r\n\r\n"
+			"POST /c HTTP/1.1\r\nHost: h\r\nContent-Length: 4\r\n\r\nGET ");
+	/* a chunked answer split across segments, then the next one */
+	send_str(&c, 1, "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nab");
+	send_str(&c, 1, "cde\r\n0\r\n\r\nHTTP/1.1 404 Not Found\r\nContent-Length: 0\r\n\r\n");
+	close_conn(&c);
+
+	assert_int_equal(n_ev, 6);
+	assert_int_equal(ev[0].type, FSC_SEV_HTTP_REQUEST);
+	assert_string_equal(ev[0].a, "/a");
+	assert_string_equal(ev[0].b, "66.249.72.211");
+	assert_string_equal(ev[0].rule, "xff-chain");
+	assert_int_equal(ev[1].type, FSC_SEV_HTTP_RESPONSE);
+	assert_int_equal(ev[1].num, 200);
+	assert_true(ev[1].matched);
+	assert_string_equal(ev[1].a, "/a");
+	assert_true(ev[1].latency_ns == MS);
+	assert_string_equal(ev[2].a, "/b");
+	assert_string_equal(ev[3].a, "/c");
+	assert_int_equal(ev[3].index, 3);
+	assert_string_equal(ev[3].b, "127.0.0.2"); /* no headers: the TCP peer */
+	assert_string_equal(ev[3].rule, "tcp-peer");
+	assert_int_equal(ev[4].num, 200);
+	assert_string_equal(ev[4].a, "/b");
+	assert_int_equal(ev[5].num, 404);
+	assert_string_equal(ev[5].a, "/c");
+	assert_int_equal(ev[5].index, 3);
+}
+
+/* A head in five segments is one request. */
+static void head_across_segments(void **state)
+{
+	(void)state;
+	static const char req[] = "GET /split HTTP/1.1\r\nHost: example\r\n"
+				  "User-Agent: curl/7.88.1\r\nX-Forwarded-For: 203.0.113.9\r\n\r\n";
+	struct conn c;
+	size_t n = strlen(req), step = n / 5 + 1;
+
+	open_conn(&c);
+	for (size_t off = 0; off < n; off += step)
+		segment(&c, 0, FSC_TCP_ACK, req + off, off + step < n ? step : n - off);
+	close_conn(&c);
+	assert_int_equal(n_ev, 1);
+	assert_string_equal(ev[0].a, "/split");
+	assert_string_equal(ev[0].b, "203.0.113.9");
+	assert_string_equal(ev[0].rule, "xff-single");
+}
+
+/* protocols.md §9.4: a 144-byte ClientHello record with SNI example.ts.net. */
+static const char hello_hex[] =
+	"160301008b010000870303000000000000000000000000000000000000000000"
+	"00000000000000000000000000080a0a13011302c02f010000561a1a00000000"
+	"0013001100000e6578616d706c652e74732e6e65740010000e000c0268320868"
+	"7474702f312e31002b0007062a2a03040303000a000800063a3a001d0017000b"
+	"00020100000d00080006040308040401";
+
+static void ingress_then_tls(void **state)
+{
+	(void)state;
+	uint8_t hello[256];
+	size_t n = vec_hex(hello_hex, hello, sizeof(hello));
+	struct conn c;
+
+	open_conn(&c);
+	send_str(&c, 0, "POST /v0/ingress HTTP/1.1\r\nHost: 100.64.0.2:46187\r\n"
+			"Tailscale-Ingress-Src: 66.249.72.211:51234\r\n"
+			"Tailscale-Ingress-Target: example.ts.net:443\r\n\r\n");
+	send_str(&c, 1, "HTTP/1.1 101 Switching Protocols\r\n\r\n");
+	/* the hello in three segments */
+	segment(&c, 0, FSC_TCP_ACK, hello, 10);
+	segment(&c, 0, FSC_TCP_ACK, hello + 10, 60);
+	segment(&c, 0, FSC_TCP_ACK, hello + 70, n - 70);
+	close_conn(&c);
+
+	assert_int_equal(n_ev, 4);
+	assert_int_equal(ev[0].type, FSC_SEV_HTTP_REQUEST);
+	assert_string_equal(ev[0].rule, "ingress-src");
+	assert_string_equal(ev[0].b, "66.249.72.211");
+	assert_int_equal(ev[1].num, 101);
+	assert_int_equal(ev[2].type, FSC_SEV_CLIENT_HELLO);
+	assert_string_equal(ev[2].a, "example.ts.net");
+	assert_string_equal(ev[2].b, "t13d0306h2_40b44b994229_0d385148b956");
+	assert_int_equal(ev[3].type, FSC_SEV_INGRESS);
+	assert_string_equal(ev[3].a, "66.249.72.211:51234");
+	assert_string_equal(ev[3].b, "example.ts.net");
+	assert_int_equal(ev[3].num, 101);
+}
+
+static void ingress_refused(void **state)
+{
+	(void)state;
+	struct conn c;
+
+	open_conn(&c);
+	send_str(&c, 0, "POST /v0/ingress HTTP/1.1\r\nHost: x\r\n"
+			"Tailscale-Ingress-Src: [2001:db8::7]:443\r\n"
+			"Tailscale-Ingress-Target: other.ts.net:443\r\nContent-Length: 0\r\n\r\n");
+	send_str(&c, 1, "HTTP/1.1 403 Forbidden\r\nContent-Length: 9\r\n\r\nforbidden");
+	close_conn(&c);
+	assert_int_equal(n_ev, 3);
+	assert_int_equal(ev[2].type, FSC_SEV_INGRESS);
+	assert_int_equal(ev[2].num, 403);
+	assert_string_equal(ev[2].b, "");
+}
+
+/* A hello fragmented over two records, and a second one after a retry. */
+static void tls_fragmented_records(void **state)
+{
+	(void)state;
+	uint8_t hello[256], two[300];
+	size_t n = vec_hex(hello_hex, hello, sizeof(hello)), body = n - 5, half = body / 2;
+	struct conn c;
+
+	/* record 1: first half of the handshake bytes; record 2: the rest */
+	memcpy(two, hello, 5);
+	two[3] = (uint8_t)(half >> 8);
+	two[4] = (uint8_t)half;
+	memcpy(two + 5, hello + 5, half);
+	memcpy(two + 5 + half, hello, 5);
+	two[5 + half + 3] = (uint8_t)((body - half) >> 8);
+	two[5 + half + 4] = (uint8_t)(body - half);
+	memcpy(two + 10 + half, hello + 5 + half, body - half);
+	open_conn(&c);
+	segment(&c, 0, FSC_TCP_ACK, two, 7);
+	segment(&c, 0, FSC_TCP_ACK, two + 7, n + 5 - 7);
+	close_conn(&c);
+	assert_int_equal(n_ev, 1);
+	assert_int_equal(ev[0].type, FSC_SEV_CLIENT_HELLO);
+	assert_int_equal(ev[0].status, FSC_OK);
+	assert_string_equal(ev[0].a, "example.ts.net");
+	assert_int_equal(ev[0].index, 1);
+}
+
+/* A capture that starts mid-body finds the next request. */
+static void midstream_resync(void **state)
+{
+	(void)state;
+	struct conn c;
+
+	memset(&c, 0, sizeof(c));
+	c.s = fsc_streams_new(NULL);
+	c.seq[0] = 7777;
+	c.seq[1] = 9999;
+	n_ev = 0;
+	send_str(&c, 0, "tail of some body\r\nmore\r\nGET /after HTTP/1.1\r\nHost: h\r\n\r\n");
+	send_str(&c, 1, "HTTP/1.1 204 No Content\r\n\r\n");
+	close_conn(&c);
+	assert_int_equal(n_ev, 2);
+	assert_string_equal(ev[0].a, "/after");
+	assert_int_equal(ev[1].num, 204);
+	assert_true(ev[1].matched);
+}
+
+/* Neither TLS nor HTTP: no events, counted. */
+static void other_protocol(void **state)
+{
+	(void)state;
+	struct conn c;
+
+	open_conn(&c);
+	send_str(&c, 1, "SSH-2.0-OpenSSH_9.2p1 Debian-2\r\n");
+	send_str(&c, 0, "SSH-2.0-OpenSSH_9.2p1\r\n");
+	const struct fsc_stream_stats *st = fsc_streams_stats(c.s);
+	assert_int_equal(st->other_protocol, 1);
+	close_conn(&c);
+	assert_int_equal(n_ev, 0);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(keep_alive_pipelining),
+		cmocka_unit_test(head_across_segments),
+		cmocka_unit_test(ingress_then_tls),
+		cmocka_unit_test(ingress_refused),
+		cmocka_unit_test(tls_fragmented_records),
+		cmocka_unit_test(midstream_resync),
+		cmocka_unit_test(other_protocol),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

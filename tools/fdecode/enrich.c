@@ -1,0 +1,427 @@
+/* enrich.c - Tailscale class and role, reverse DNS and GeoIP for the
+ * addresses fdecode prints, without ever holding up the packet path. */
+#include "enrich.h"
+
+#include <inttypes.h>
+#include <poll.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "fsc/escape.h"
+
+/* Addresses printed while their name was pending, remembered for the list
+ * at the end; more are counted, not kept. */
+#define LATE_MAX 4096
+#define LATE_SLOTS (2 * LATE_MAX) /* open addressing, power of two */
+#define POLL_EVERY_NS 1000000     /* 1 ms between looks at the resolver */
+#define MAX_POLLFDS 16
+
+struct enrich {
+	struct enrich_opts o;
+	struct fsc_rdns *rdns; /* NULL: no DNS (-n, or the resolver failed) */
+	struct fsc_geoip *geo; /* NULL: --no-geoip */
+	const char *dns_off;   /* why rdns is NULL */
+	int64_t last_poll_ns;
+	/* the late list: addresses in print order and a set over them */
+	struct fsc_addr *late;
+	uint32_t *late_set;    /* index + 1; 0 is empty */
+	size_t nlate;
+	uint64_t late_dropped;
+};
+
+void enrich_opts_init(struct enrich_opts *o)
+{
+	memset(o, 0, sizeof(*o));
+	o->dns_timeout_ms = ENRICH_DNS_TIMEOUT_MS;
+}
+
+bool enrich_opts_add_geoip(struct enrich_opts *o, const char *path)
+{
+	if (o->ngeoip == FSC_GEOIP_MAX_DBS)
+		return false;
+	o->geoip_files[o->ngeoip++] = path;
+	return true;
+}
+
+struct enrich *enrich_new(const struct enrich_opts *o, char *err, size_t errlen, bool *usage)
+{
+	struct enrich *e = calloc(1, sizeof(*e));
+	char why[256];
+
+	*usage = false;
+	if (!e) {
+		snprintf(err, errlen, "out of memory");
+		return NULL;
+	}
+	e->o = *o;
+	if (o->no_dns) {
+		e->dns_off = "off (-n)";
+	} else {
+		struct fsc_rdns_config rc;
+		fsc_rdns_config_init(&rc);
+		rc.server = o->dns_server;
+		rc.timeout_ms = o->dns_timeout_ms;
+		e->rdns = fsc_rdns_new(&rc, why, sizeof(why));
+		if (!e->rdns && o->dns_server) {
+			snprintf(err, errlen, "%s", why);
+			*usage = strncmp(why, "DNS server", 10) == 0;
+			enrich_free(e);
+			return NULL;
+		}
+		if (!e->rdns) {
+			/* Names are a nicety here: decode without them. */
+			fprintf(stderr, "fdecode: warning: reverse DNS off: %s\n", why);
+			e->dns_off = "off (the resolver did not start)";
+		}
+		e->late = calloc(LATE_MAX, sizeof(*e->late));
+		e->late_set = calloc(LATE_SLOTS, sizeof(*e->late_set));
+		if (!e->late || !e->late_set) {
+			snprintf(err, errlen, "out of memory");
+			enrich_free(e);
+			return NULL;
+		}
+	}
+	if (!o->no_geoip) {
+		struct fsc_geoip_config gc;
+		fsc_geoip_config_init(&gc);
+		for (size_t i = 0; i < o->ngeoip; i++)
+			gc.files[gc.nfiles++] = o->geoip_files[i];
+		e->geo = fsc_geoip_open(&gc, why, sizeof(why));
+		if (!e->geo) {
+			snprintf(err, errlen, "%s", why);
+			enrich_free(e);
+			return NULL;
+		}
+	}
+	return e;
+}
+
+void enrich_free(struct enrich *e)
+{
+	if (!e)
+		return;
+	fsc_rdns_free(e->rdns);
+	fsc_geoip_close(e->geo);
+	free(e->late);
+	free(e->late_set);
+	free(e);
+}
+
+enum enrich_role enrich_role_of(const struct fsc_tsaddr_info *ts)
+{
+	switch (ts->cls) {
+	case FSC_TSADDR_DERP_MAGIC:
+	case FSC_TSADDR_4TO6:
+		return ENRICH_ROLE_RELAY;
+	case FSC_TSADDR_CGNAT:
+	case FSC_TSADDR_EPHEMERAL:
+	case FSC_TSADDR_TS_ULA:
+		return ENRICH_ROLE_TAILNET;
+	case FSC_TSADDR_4VIA6:
+		return ENRICH_ROLE_SUBNET;
+	case FSC_TSADDR_SERVICE:
+		return ENRICH_ROLE_SERVICE;
+	default:
+		return ENRICH_ROLE_NONE;
+	}
+}
+
+const char *enrich_role_name(enum enrich_role r)
+{
+	static const char *const names[] = {
+		[ENRICH_ROLE_NONE] = "",
+		[ENRICH_ROLE_RELAY] = "relay",
+		[ENRICH_ROLE_TAILNET] = "tailnet",
+		[ENRICH_ROLE_SUBNET] = "subnet",
+		[ENRICH_ROLE_SERVICE] = "service",
+	};
+	return (unsigned)r < sizeof(names) / sizeof(names[0]) ? names[r] : "";
+}
+
+bool enrich_never_client(const struct fsc_addr *a)
+{
+	struct fsc_tsaddr_info ts;
+
+	fsc_tsaddr_classify(a, &ts);
+	return enrich_role_of(&ts) != ENRICH_ROLE_NONE;
+}
+
+bool enrich_is_remote(const struct fsc_addr *a)
+{
+	struct fsc_tsaddr_info ts;
+
+	fsc_tsaddr_classify(a, &ts);
+	return ts.cls == FSC_TSADDR_PUBLIC || ts.cls == FSC_TSADDR_DOCUMENTATION ||
+	       ts.cls == FSC_TSADDR_BENCHMARK;
+}
+
+/* ---------------------------------------------------------------- lookups */
+
+void enrich_get(struct enrich *e, const struct fsc_addr *a, struct enrich_info *out)
+{
+	fsc_tsaddr_classify(a, &out->ts);
+	out->role = enrich_role_of(&out->ts);
+	out->rdns[0] = '\0';
+	out->rdns_st = FSC_RDNS_SKIPPED;
+	if (e->rdns)
+		out->rdns_st = fsc_rdns_lookup(e->rdns, a, out->rdns, sizeof(out->rdns), NULL);
+	out->have_geo = e->geo && fsc_geoip_lookup(e->geo, a, &out->geo);
+}
+
+bool enrich_info_any(const struct enrich_info *i)
+{
+	return i->role != ENRICH_ROLE_NONE || i->rdns_st == FSC_RDNS_FOUND || i->have_geo;
+}
+
+void enrich_want(struct enrich *e, const struct fsc_addr *a)
+{
+	if (e->rdns)
+		fsc_rdns_lookup(e->rdns, a, NULL, 0, NULL);
+}
+
+/* Remembers an address that went out without the name it is waiting for. */
+static void note_late(struct enrich *e, const struct enrich_info *i)
+{
+	if (i->rdns_st != FSC_RDNS_PENDING || !e->late)
+		return;
+	size_t h = (size_t)fsc_addr_hash(&i->ts.addr, 0x9e3779b97f4a7c15ull) & (LATE_SLOTS - 1);
+	for (;; h = (h + 1) & (LATE_SLOTS - 1)) {
+		uint32_t k = e->late_set[h];
+		if (k == 0)
+			break;
+		if (fsc_addr_eq(&e->late[k - 1], &i->ts.addr))
+			return;
+	}
+	if (e->nlate == LATE_MAX) {
+		e->late_dropped++;
+		return;
+	}
+	e->late[e->nlate] = i->ts.addr;
+	e->late_set[h] = (uint32_t)++e->nlate;
+}
+
+size_t enrich_late_count(const struct enrich *e)
+{
+	return e->nlate;
+}
+
+/* ---------------------------------------------------------------- output */
+
+/* Appends " word" (or "word" at the start) to buf. */
+static void add(char *buf, size_t len, size_t *n, const char *word)
+{
+	int w;
+
+	if (*n + 1 >= len)
+		return;
+	w = snprintf(buf + *n, len - *n, "%s%s", *n ? " " : "", word);
+	if (w > 0)
+		*n = (size_t)w < len - *n ? *n + (size_t)w : len - 1;
+}
+
+static void add_escaped(char *buf, size_t len, size_t *n, const char *s)
+{
+	char tmp[FSC_ESCAPE_TEXT_CAP(FSC_DNS_NAME_MAX)];
+
+	fsc_escape_text((const uint8_t *)s, strlen(s), tmp, sizeof(tmp));
+	add(buf, len, n, tmp);
+}
+
+static void tag_of(const struct enrich_info *i, char *buf, size_t len)
+{
+	char s[FSC_ADDR_STRLEN], w[96];
+	size_t n = 0;
+
+	buf[0] = '\0';
+	switch (i->ts.cls) {
+	case FSC_TSADDR_4TO6:
+		snprintf(w, sizeof(w), "4to6 %s", fsc_addr_str(&i->ts.peer, s));
+		add(buf, len, &n, w);
+		break;
+	case FSC_TSADDR_4VIA6:
+		snprintf(w, sizeof(w), "4via6 site %" PRIu32 " %s", i->ts.site,
+			 fsc_addr_str(&i->ts.peer, s));
+		add(buf, len, &n, w);
+		break;
+	case FSC_TSADDR_CGNAT:
+	case FSC_TSADDR_TS_ULA:
+		add(buf, len, &n, "tailnet");
+		break;
+	case FSC_TSADDR_EPHEMERAL:
+		add(buf, len, &n, "tailnet ephemeral");
+		break;
+	case FSC_TSADDR_SERVICE:
+		add(buf, len, &n, "MagicDNS");
+		break;
+	case FSC_TSADDR_DERP_MAGIC:
+		add(buf, len, &n, "DERP");
+		break;
+	default:
+		break;
+	}
+	if (i->have_geo && i->geo.country[0])
+		add_escaped(buf, len, &n, i->geo.country);
+	if (i->have_geo && i->geo.asn) {
+		snprintf(w, sizeof(w), "AS%" PRIu32, i->geo.asn);
+		add(buf, len, &n, w);
+	}
+	if (i->rdns_st == FSC_RDNS_FOUND)
+		add_escaped(buf, len, &n, i->rdns);
+}
+
+char *enrich_tag(struct enrich *e, const struct fsc_addr *a, char *buf, size_t len)
+{
+	struct enrich_info i;
+
+	enrich_get(e, a, &i);
+	note_late(e, &i);
+	tag_of(&i, buf, len);
+	return buf;
+}
+
+void enrich_text(struct enrich *e, FILE *out, const struct fsc_addr *a)
+{
+	char tag[ENRICH_TAG_MAX];
+
+	if (enrich_tag(e, a, tag, sizeof(tag))[0])
+		fprintf(out, " [%s]", tag);
+}
+
+static void json_member(FILE *out, const char *key, const char *s)
+{
+	char buf[FSC_ESCAPE_JSON_CAP(FSC_DNS_NAME_MAX)];
+
+	fsc_escape_json((const uint8_t *)s, strlen(s), buf, sizeof(buf));
+	fprintf(out, ",\"%s\":\"%s\"", key, buf);
+}
+
+static void json_object(FILE *out, const struct enrich_info *i)
+{
+	char d[128];
+
+	fprintf(out, "{\"class\":\"%s\"", fsc_tsaddr_class_name(i->ts.cls));
+	if (fsc_tsaddr_is_tailscale(i->ts.cls))
+		fprintf(out, ",\"tailscale\":\"%s\"", fsc_tsaddr_describe(&i->ts, d, sizeof(d)));
+	if (i->role != ENRICH_ROLE_NONE)
+		fprintf(out, ",\"role\":\"%s\"", enrich_role_name(i->role));
+	if (i->rdns_st == FSC_RDNS_FOUND)
+		json_member(out, "rdns", i->rdns);
+	if (i->have_geo) {
+		if (i->geo.country[0])
+			json_member(out, "country", i->geo.country);
+		if (i->geo.city[0])
+			json_member(out, "city", i->geo.city);
+		if (i->geo.asn)
+			fprintf(out, ",\"asn\":%" PRIu32, i->geo.asn);
+		if (i->geo.as_org[0])
+			json_member(out, "as_org", i->geo.as_org);
+	}
+	fputc('}', out);
+}
+
+void enrich_json(struct enrich *e, FILE *out, const char *key, const struct fsc_addr *a)
+{
+	struct enrich_info i;
+
+	enrich_get(e, a, &i);
+	note_late(e, &i);
+	if (!enrich_info_any(&i))
+		return;
+	fprintf(out, ",\"%s_info\":", key);
+	json_object(out, &i);
+}
+
+void enrich_json_object(struct enrich *e, FILE *out, const struct fsc_addr *a)
+{
+	struct enrich_info i;
+
+	enrich_get(e, a, &i);
+	note_late(e, &i);
+	json_object(out, &i);
+}
+
+/* ---------------------------------------------------------------- waiting */
+
+static int64_t now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
+}
+
+void enrich_poll(struct enrich *e)
+{
+	struct pollfd fds[MAX_POLLFDS];
+
+	if (!e->rdns || fsc_rdns_pending(e->rdns) == 0)
+		return;
+	int64_t now = now_ns();
+	if (now - e->last_poll_ns < POLL_EVERY_NS)
+		return;
+	e->last_poll_ns = now;
+	int n = fsc_rdns_pollfds(e->rdns, fds, MAX_POLLFDS);
+	if (n > 0 && poll(fds, (nfds_t)n, 0) < 0)
+		n = 0;
+	/* Also with nothing readable: step fires timeouts and sends what
+	 * waited for a free slot. */
+	fsc_rdns_step(e->rdns, fds, n);
+}
+
+size_t enrich_drain(struct enrich *e)
+{
+	if (!e->rdns || fsc_rdns_pending(e->rdns) == 0)
+		return 0;
+	return fsc_rdns_drain(e->rdns, e->o.dns_timeout_ms);
+}
+
+void enrich_late_names(struct enrich *e, FILE *out, bool json)
+{
+	char a[FSC_ADDR_STRLEN], name[FSC_DNS_NAME_MAX];
+	char esc[FSC_ESCAPE_TEXT_CAP(FSC_DNS_NAME_MAX)];
+
+	if (!e->rdns)
+		return;
+	for (size_t k = 0; k < e->nlate; k++) {
+		const struct fsc_addr *ad = &e->late[k];
+		if (fsc_rdns_peek(e->rdns, ad, name, sizeof(name), NULL) != FSC_RDNS_FOUND)
+			continue;
+		if (json) {
+			fprintf(out, "{\"type\":\"rdns\",\"addr\":\"%s\",\"addr_info\":",
+				fsc_addr_str(ad, a));
+			enrich_json_object(e, out, ad);
+			fputs("}\n", out);
+		} else {
+			fsc_escape_text((const uint8_t *)name, strlen(name), esc, sizeof(esc));
+			fprintf(out, "rdns %s %s\n", fsc_addr_str(ad, a), esc);
+		}
+	}
+}
+
+size_t enrich_geoip_count(const struct enrich *e)
+{
+	return e->geo ? fsc_geoip_count(e->geo) : 0;
+}
+
+void enrich_describe(const struct enrich *e, char *buf, size_t len)
+{
+	struct fsc_rdns_stats rs;
+	size_t ndb = enrich_geoip_count(e);
+	char dns[160];
+
+	if (!e->rdns) {
+		snprintf(dns, sizeof(dns), "reverse DNS %s", e->dns_off);
+	} else {
+		fsc_rdns_get_stats(e->rdns, &rs);
+		snprintf(dns, sizeof(dns), "reverse DNS via %s: %" PRIu64 " asked, %" PRIu64
+			 " named, %" PRIu64 " without a name, %" PRIu64 " failed",
+			 e->o.dns_server ? e->o.dns_server : "the system's resolver",
+			 rs.queries, rs.found, rs.none, rs.failed);
+	}
+	if (ndb == 0)
+		snprintf(buf, len, "%s; no GeoIP database", dns);
+	else
+		snprintf(buf, len, "%s; %zu GeoIP database%s", dns, ndb, ndb == 1 ? "" : "s");
+}
