@@ -37,12 +37,11 @@ static uint64_t mix64(uint64_t x)
 
 uint64_t fsc_addr_hash(const struct fsc_addr *a, uint64_t seed)
 {
-	uint64_t lo = 0, hi = 0;
+	uint64_t lo, hi;
 
-	for (int i = 0; i < 8; i++) {
-		lo = lo << 8 | a->b[i];
-		hi = hi << 8 | a->b[8 + i];
-	}
+	/* Host-order loads: a hash need not agree across machines. */
+	memcpy(&lo, a->b, 8);
+	memcpy(&hi, a->b + 8, 8);
 	return mix64(mix64(seed ^ lo ^ a->family) ^ hi);
 }
 

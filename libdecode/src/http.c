@@ -35,10 +35,14 @@ static int peekc(struct fsc_cursor *c)
 	return fsc_cur_left(c) ? fsc_cur_peek(c, 0) : -1;
 }
 
-static bool is_vchar_or_obs(int ch)
-{
-	return (ch >= 0x21 && ch <= 0x7e) || ch >= 0x80;
-}
+/* VCHAR and obs-text (RFC 9110 §5.5): 0x21-0x7e and 0x80-0xff. */
+static const struct fsc_byteset vchar_set = { {
+	0xfffffffe00000000ull, 0x7fffffffffffffffull, ~0ull, ~0ull,
+} };
+/* A field value's bytes: VCHAR, obs-text, SP and HTAB. */
+static const struct fsc_byteset value_set = { {
+	0xffffffff00000200ull, 0x7fffffffffffffffull, ~0ull, ~0ull,
+} };
 
 /* Reads an end of line: CRLF or a bare LF. */
 static enum step eol(struct fsc_cursor *c, const char **why)
@@ -121,8 +125,7 @@ static enum step request_line(struct fsc_cursor *c, struct fsc_http_head *h,
 	enum step s;
 
 	h->method = (const char *)c->p;
-	while (peekc(c) >= 0 && fsc_is_tchar((unsigned char)peekc(c)))
-		fsc_cur_skip(c, 1);
+	fsc_cur_skip(c, fsc_cur_spn(c, &fsc_tchar_set));
 	h->method_len = (size_t)((const char *)c->p - h->method);
 	if (peekc(c) < 0)
 		return S_NEED;
@@ -133,8 +136,7 @@ static enum step request_line(struct fsc_cursor *c, struct fsc_http_head *h,
 		return s;
 	*why = "request line: target";
 	h->target = (const char *)c->p;
-	while (is_vchar_or_obs(peekc(c)))
-		fsc_cur_skip(c, 1);
+	fsc_cur_skip(c, fsc_cur_spn(c, &vchar_set));
 	h->target_len = (size_t)((const char *)c->p - h->target);
 	if (peekc(c) < 0)
 		return S_NEED;
@@ -182,8 +184,7 @@ static enum step status_line(struct fsc_cursor *c, struct fsc_http_head *h,
 		while (peekc(c) == ' ')
 			fsc_cur_skip(c, 1);
 		h->reason = (const char *)c->p;
-		for (ch = peekc(c); ch == '\t' || ch == ' ' || is_vchar_or_obs(ch); ch = peekc(c))
-			fsc_cur_skip(c, 1);
+		fsc_cur_skip(c, fsc_cur_spn(c, &value_set));
 		h->reason_len = (size_t)((const char *)c->p - h->reason);
 	}
 	*why = "status line: control character";
@@ -210,8 +211,7 @@ static enum step field_line(struct fsc_cursor *c, struct fsc_http_head *h, bool 
 		return S_BAD;
 	}
 	const char *name = (const char *)c->p;
-	while (peekc(c) >= 0 && fsc_is_tchar((unsigned char)peekc(c)))
-		fsc_cur_skip(c, 1);
+	fsc_cur_skip(c, fsc_cur_spn(c, &fsc_tchar_set));
 	size_t name_len = (size_t)((const char *)c->p - name);
 	ch = peekc(c);
 	if (ch < 0)
@@ -229,13 +229,12 @@ static enum step field_line(struct fsc_cursor *c, struct fsc_http_head *h, bool 
 	while (peekc(c) == ' ' || peekc(c) == '\t')
 		fsc_cur_skip(c, 1);
 	const char *value = (const char *)c->p;
-	const char *vend = value;
-	for (ch = peekc(c); ch == ' ' || ch == '\t' || is_vchar_or_obs(ch); ch = peekc(c)) {
-		fsc_cur_skip(c, 1);
-		if (ch != ' ' && ch != '\t')
-			vend = (const char *)c->p;
-	}
-	if (ch < 0)
+	size_t run = fsc_cur_spn(c, &value_set);
+	const char *vend = value + run;
+	fsc_cur_skip(c, run);
+	while (vend > value && (vend[-1] == ' ' || vend[-1] == '\t'))
+		vend--; /* trailing whitespace is not part of the value */
+	if (peekc(c) < 0)
 		return S_NEED;
 	*why = "header value: control character";
 	if ((s = eol(c, why)) != S_OK)
@@ -331,10 +330,11 @@ enum fsc_status fsc_http_parse_response(const uint8_t *p, size_t len, size_t las
 const struct fsc_http_header *fsc_http_find(const struct fsc_http_head *h, const char *name,
 					    const struct fsc_http_header *after)
 {
-	size_t i = after ? (size_t)(after - h->headers) + 1 : 0;
+	size_t i = after ? (size_t)(after - h->headers) + 1 : 0, len = strlen(name);
 
 	for (; i < h->n_headers; i++)
-		if (fsc_span_ieq(h->headers[i].name, h->headers[i].name_len, name))
+		if (h->headers[i].name_len == len &&
+		    fsc_span_ieq(h->headers[i].name, h->headers[i].name_len, name))
 			return &h->headers[i];
 	return NULL;
 }
@@ -468,31 +468,52 @@ static bool expect_elem(void *ctx, const char *p, size_t len)
 	return true;
 }
 
-/* Single-valued headers that keep their first line. */
-static const struct {
-	const char *name;
-	size_t off;
-} first_of[] = {
-	{ "Host", offsetof(struct fsc_http_info, host) },
-	{ "User-Agent", offsetof(struct fsc_http_info, user_agent) },
-	{ "Upgrade", offsetof(struct fsc_http_info, upgrade) },
-	{ "X-Real-IP", offsetof(struct fsc_http_info, x_real_ip) },
-	{ "X-Forwarded-Host", offsetof(struct fsc_http_info, x_forwarded_host) },
-	{ "X-Forwarded-Proto", offsetof(struct fsc_http_info, x_forwarded_proto) },
-	{ "Tailscale-Ingress-Src", offsetof(struct fsc_http_info, ingress_src) },
-	{ "Tailscale-Ingress-Target", offsetof(struct fsc_http_info, ingress_target) },
+/* The headers fsc_http_info reads, found by length first: one integer
+ * compare rejects almost every other header. */
+enum header_id {
+	H_HOST, H_USER_AGENT, H_UPGRADE, H_X_REAL_IP, H_X_FORWARDED_HOST,
+	H_X_FORWARDED_PROTO, H_INGRESS_SRC, H_INGRESS_TARGET, H_X_FORWARDED_FOR,
+	H_FORWARDED, H_FUNNEL, H_CONTENT_LENGTH, H_TRANSFER_ENCODING, H_CONNECTION,
+	H_EXPECT, H_COUNT
 };
 
-/* List-valued headers walked element by element. */
 static const struct {
 	const char *name;
-	elem_fn fn;
-} lists[] = {
-	{ "Content-Length", cl_elem },
-	{ "Transfer-Encoding", te_elem },
-	{ "Connection", conn_elem },
-	{ "Expect", expect_elem },
+	size_t len;
+} known[H_COUNT] = {
+#define K(id, text) [id] = { text, sizeof(text) - 1 }
+	K(H_HOST, "Host"),
+	K(H_USER_AGENT, "User-Agent"),
+	K(H_UPGRADE, "Upgrade"),
+	K(H_X_REAL_IP, "X-Real-IP"),
+	K(H_X_FORWARDED_HOST, "X-Forwarded-Host"),
+	K(H_X_FORWARDED_PROTO, "X-Forwarded-Proto"),
+	K(H_INGRESS_SRC, "Tailscale-Ingress-Src"),
+	K(H_INGRESS_TARGET, "Tailscale-Ingress-Target"),
+	K(H_X_FORWARDED_FOR, "X-Forwarded-For"),
+	K(H_FORWARDED, "Forwarded"),
+	K(H_FUNNEL, "Tailscale-Funnel-Request"),
+	K(H_CONTENT_LENGTH, "Content-Length"),
+	K(H_TRANSFER_ENCODING, "Transfer-Encoding"),
+	K(H_CONNECTION, "Connection"),
+	K(H_EXPECT, "Expect"),
+#undef K
 };
+
+static int header_id(const struct fsc_http_header *f)
+{
+	for (int k = 0; k < H_COUNT; k++)
+		if (f->name_len == known[k].len && fsc_span_ieq(f->name, f->name_len, known[k].name))
+			return k;
+	return -1;
+}
+
+/* Single-valued headers keep their first line. */
+static void keep_first(const struct fsc_http_header **slot, const struct fsc_http_header *f)
+{
+	if (!*slot)
+		*slot = f;
+}
 
 enum fsc_status fsc_http_info(const struct fsc_http_head *h, struct fsc_http_info *in,
 			      const char **why)
@@ -502,38 +523,68 @@ enum fsc_status fsc_http_info(const struct fsc_http_head *h, struct fsc_http_inf
 	memset(in, 0, sizeof(*in));
 	for (size_t i = 0; i < h->n_headers; i++) {
 		const struct fsc_http_header *f = &h->headers[i];
-		for (size_t k = 0; k < sizeof(first_of) / sizeof(first_of[0]); k++) {
-			if (!fsc_span_ieq(f->name, f->name_len, first_of[k].name))
-				continue;
-			const struct fsc_http_header **slot =
-				(const struct fsc_http_header **)((char *)in + first_of[k].off);
-			if (!*slot)
-				*slot = f;
-		}
-		if (fsc_span_ieq(f->name, f->name_len, "Host"))
+		elem_fn list = NULL;
+
+		switch (header_id(f)) {
+		case H_HOST:
+			keep_first(&in->host, f);
 			in->n_host++;
-		if (fsc_span_ieq(f->name, f->name_len, "X-Forwarded-For"))
+			break;
+		case H_USER_AGENT:
+			keep_first(&in->user_agent, f);
+			break;
+		case H_UPGRADE:
+			keep_first(&in->upgrade, f);
+			break;
+		case H_X_REAL_IP:
+			keep_first(&in->x_real_ip, f);
+			break;
+		case H_X_FORWARDED_HOST:
+			keep_first(&in->x_forwarded_host, f);
+			break;
+		case H_X_FORWARDED_PROTO:
+			keep_first(&in->x_forwarded_proto, f);
+			break;
+		case H_INGRESS_SRC:
+			keep_first(&in->ingress_src, f);
+			break;
+		case H_INGRESS_TARGET:
+			keep_first(&in->ingress_target, f);
+			break;
+		case H_X_FORWARDED_FOR:
 			in->n_xff++;
-		if (fsc_span_ieq(f->name, f->name_len, "Forwarded"))
+			break;
+		case H_FORWARDED:
 			in->n_forwarded++;
-		if (fsc_span_ieq(f->name, f->name_len, "Tailscale-Funnel-Request")) {
+			break;
+		case H_FUNNEL:
 			in->has_funnel = true;
 			/* RFC 8941 boolean: ?1 is true */
 			in->funnel = f->value_len == 2 && f->value[0] == '?' && f->value[1] == '1';
-		}
-		if (fsc_span_ieq(f->name, f->name_len, "Content-Length") && f->value_len == 0) {
-			*why = "Content-Length: empty";
-			return FSC_MALFORMED;
-		}
-		if (fsc_span_ieq(f->name, f->name_len, "Transfer-Encoding"))
-			in->has_transfer_encoding = true;
-		for (size_t k = 0; k < sizeof(lists) / sizeof(lists[0]); k++) {
-			if (!fsc_span_ieq(f->name, f->name_len, lists[k].name))
-				continue;
-			if (!each_elem(f->value, f->value_len, lists[k].fn, &x)) {
-				*why = x.why;
+			break;
+		case H_CONTENT_LENGTH:
+			if (f->value_len == 0) {
+				*why = "Content-Length: empty";
 				return FSC_MALFORMED;
 			}
+			list = cl_elem;
+			break;
+		case H_TRANSFER_ENCODING:
+			in->has_transfer_encoding = true;
+			list = te_elem;
+			break;
+		case H_CONNECTION:
+			list = conn_elem;
+			break;
+		case H_EXPECT:
+			list = expect_elem;
+			break;
+		default:
+			break;
+		}
+		if (list && !each_elem(f->value, f->value_len, list, &x)) {
+			*why = x.why;
+			return FSC_MALFORMED;
 		}
 	}
 	in->cl_and_te = in->has_content_length && in->has_transfer_encoding;

@@ -26,6 +26,7 @@ struct fsc_source {
 	unsigned n;
 	unsigned next; /* live: the interface to try first */
 	int64_t record_offset; /* file: where the last record read starts */
+	int64_t next_offset;	/* classic pcap: where the next one starts; -1 */
 	char error[PCAP_ERRBUF_SIZE + 256];
 	struct handle h[];
 };
@@ -86,6 +87,9 @@ struct fsc_source *fsc_source_open_file(const char *path, const char *filter,
 		return NULL;
 	}
 	s->nano = pcap_get_tstamp_precision(p) == PCAP_TSTAMP_PRECISION_NANO;
+	/* pcapng blocks are not 16 + caplen; only classic files get offsets. */
+	s->next_offset = pcap_major_version(p) == 2 ? 24 : -1;
+	s->record_offset = -1;
 	s->h[0].pcap = p;
 	s->h[0].linktype = to_linktype(pcap_datalink(p));
 	s->h[0].name = strdup(path);
@@ -188,18 +192,22 @@ static enum fsc_src_result read_one(struct fsc_source *s, unsigned i,
 	const u_char *data;
 	struct handle *h = &s->h[i];
 
-	if (!s->live) {
-		FILE *fp = pcap_file(h->pcap);
-		long off = fp ? ftell(fp) : -1;
-		s->record_offset = off < 0 ? -1 : off;
-	}
 	int rc;
 
 	do {
 		rc = pcap_next_ex(h->pcap, &hdr, &data);
-		if (rc == 1)
+		if (rc == 1) {
 			h->number++;
+			/* Classic pcap: a 16-byte header, then caplen bytes. The
+			 * offset is kept by arithmetic; asking stdio per record
+			 * costs more than decoding some packets. */
+			s->record_offset = s->next_offset;
+			if (s->next_offset >= 0)
+				s->next_offset += 16 + hdr->caplen;
+		}
 	} while (rc == 1 && h->filtered && !pcap_offline_filter(&h->prog, hdr, data));
+	if (rc < 0 && !s->live)
+		s->record_offset = s->next_offset; /* where the damage starts */
 
 	if (rc == 1) {
 		f->data = data;

@@ -369,12 +369,17 @@ static void read_forwarding(struct fsc_streams *s, struct fsc_flow *f, int dir,
 	const char *why;
 	size_t n;
 
+	/* fsc_http_info counted the lines: look only for what is there. */
 	fsc_xff_list_init(&s->xff, s->xnodes, MAX_XFF);
-	n = fsc_http_values(h, "X-Forwarded-For", s->lines, MAX_LINES);
-	fsc_xff_parse_lines(s->lines, n < MAX_LINES ? n : MAX_LINES, &s->xff, &why);
+	if (s->info.n_xff) {
+		n = fsc_http_values(h, "X-Forwarded-For", s->lines, MAX_LINES);
+		fsc_xff_parse_lines(s->lines, n < MAX_LINES ? n : MAX_LINES, &s->xff, &why);
+	}
 	fsc_xff_fwd_list_init(&s->fwd, s->felems, MAX_FWD);
-	n = fsc_http_values(h, "Forwarded", s->lines, MAX_LINES);
-	fsc_xff_fwd_parse_lines(s->lines, n < MAX_LINES ? n : MAX_LINES, &s->fwd, &why);
+	if (s->info.n_forwarded) {
+		n = fsc_http_values(h, "Forwarded", s->lines, MAX_LINES);
+		fsc_xff_fwd_parse_lines(s->lines, n < MAX_LINES ? n : MAX_LINES, &s->fwd, &why);
+	}
 
 	struct fsc_client_input in = {
 		.xff = &s->xff,
@@ -448,13 +453,13 @@ static void follow_body(struct fsc_flow *f, int dir, struct dir_state *d,
 	}
 }
 
-/* A head that cannot be read: report it, then look for the next one. */
-static size_t lost_sync(struct fsc_streams *s, struct dir_state *d, size_t len)
+/* A head or body that cannot be read: count it, then look for the next
+ * message boundary (find_boundary, on the next call). */
+static void lose_sync(struct fsc_streams *s, struct dir_state *d)
 {
 	s->st.http_malformed++;
 	d->resync = true;
 	d->last_len = 0;
-	return len > 0 ? 1 : 0; /* step past this start; find_boundary does the rest */
 }
 
 static size_t http_request(struct fsc_streams *s, struct fsc_flow *f, int dir,
@@ -483,7 +488,8 @@ static size_t http_request(struct fsc_streams *s, struct fsc_flow *f, int dir,
 		ev.u.req.info = &s->info;
 		ev.u.req.index = ++st->requests;
 		emit(s, &ev, rc, why);
-		return lost_sync(s, d, len);
+		lose_sync(s, d);
+		return 1; /* past this start; the boundary search does the rest */
 	}
 
 	enum fsc_status irc = fsc_http_info(&s->head, &s->info, &why);
@@ -520,8 +526,11 @@ static size_t http_request(struct fsc_streams *s, struct fsc_flow *f, int dir,
 	struct fsc_http_body b;
 	size_t head_len = s->head.head_len;
 	if (irc != FSC_OK ||
-	    fsc_http_body_framing(&s->head, &s->info, NULL, 0, &b, &why) != FSC_OK)
-		return head_len + lost_sync(s, d, len - head_len) - (len > head_len);
+	    fsc_http_body_framing(&s->head, &s->info, NULL, 0, &b, &why) != FSC_OK) {
+		/* The body's length is unknown: find the next head instead. */
+		lose_sync(s, d);
+		return head_len;
+	}
 	follow_body(f, dir, d, &b);
 	return head_len;
 }
@@ -562,7 +571,8 @@ static size_t http_response(struct fsc_streams *s, struct fsc_flow *f, int dir,
 	s->st.responses++;
 	if (rc == FSC_MALFORMED) {
 		emit(s, &ev, rc, why);
-		return lost_sync(s, d, len);
+		lose_sync(s, d);
+		return 1;
 	}
 	enum fsc_status irc = fsc_http_info(&s->head, &s->info, &why);
 	emit(s, &ev, irc, why);
@@ -594,9 +604,10 @@ static size_t http_response(struct fsc_streams *s, struct fsc_flow *f, int dir,
 		fsc_flow_stop(f, FSC_FLOW_BOTH);
 		return len;
 	}
-	if (irc != FSC_OK)
-		return s->head.head_len + lost_sync(s, d, len - s->head.head_len) -
-		       (len > s->head.head_len);
+	if (irc != FSC_OK) {
+		lose_sync(s, d);
+		return s->head.head_len;
+	}
 	follow_body(f, dir, d, &b);
 	return s->head.head_len;
 }
@@ -614,7 +625,8 @@ static size_t chunked_body(struct fsc_streams *s, struct dir_state *d, const uin
 		return used;
 	}
 	d->mode = d->after_chunked;
-	return lost_sync(s, d, len);
+	lose_sync(s, d);
+	return used;
 }
 
 /* ---- the flow handler ---- */

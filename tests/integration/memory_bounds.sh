@@ -22,5 +22,17 @@ grep -q "\"wg\":{\"initiation\":$N,\"response\":$N," "$out" ||
 	{ echo "FAIL: not every handshake was counted"; head -c 600 "$out"; fail=1; }
 grep -q '"wg_sessions_evicted":[1-9]' "$out" ||
 	{ echo "FAIL: no session evictions reported"; fail=1; }
-[ "$fail" -eq 0 ] && echo "1 passed, 0 failed"
+
+# A million half-open TCP flows (SYNs from distinct endpoints): the flow
+# table evicts, it does not grow.
+python3 "$FSC_SRC/tests/gen/many_flows.py" tcp-syns "$N" |
+	/usr/bin/time -o "$out.time" -f "%M" "$FSC_BIN/fdecode" --summary --json - >"$out"
+rss=$(tail -n 1 "$out.time")
+echo "tcp-syns: $N half-open flows, peak RSS ${rss} KB (cap ${CAP_KB} KB)"
+[ "$rss" -lt "$CAP_KB" ] || { echo "FAIL: peak RSS ${rss} KB over the cap"; fail=1; }
+grep -q "\"tcp_flows\":$N," "$out" ||
+	{ echo "FAIL: not every flow was tracked"; head -c 900 "$out"; fail=1; }
+grep -q '"tcp_flows_evicted":[1-9]' "$out" ||
+	{ echo "FAIL: no flow evictions reported"; fail=1; }
+[ "$fail" -eq 0 ] && echo "2 passed, 0 failed"
 exit "$fail"

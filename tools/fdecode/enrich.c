@@ -212,13 +212,18 @@ size_t enrich_late_count(const struct enrich *e)
 /* Appends " word" (or "word" at the start) to buf. */
 static void add(char *buf, size_t len, size_t *n, const char *word)
 {
-	int w;
+	size_t wl = strlen(word), sep = *n ? 1 : 0;
 
+	/* Cut at the buffer's end, NUL kept; no format engine needed. */
 	if (*n + 1 >= len)
 		return;
-	w = snprintf(buf + *n, len - *n, "%s%s", *n ? " " : "", word);
-	if (w > 0)
-		*n = (size_t)w < len - *n ? *n + (size_t)w : len - 1;
+	if (sep)
+		buf[(*n)++] = ' ';
+	if (wl > len - 1 - *n)
+		wl = len - 1 - *n;
+	memcpy(buf + *n, word, wl);
+	*n += wl;
+	buf[*n] = '\0';
 }
 
 static void add_escaped(char *buf, size_t len, size_t *n, const char *s)

@@ -78,6 +78,30 @@ static inline uint8_t fsc_cur_peek(struct fsc_cursor *c, size_t off)
 	return c->p[off];
 }
 
+/* A set of byte values as a 256-bit map, for scanning runs of a class
+ * (header names, values) without a call per byte. */
+struct fsc_byteset {
+	uint64_t w[4];
+};
+
+static inline bool fsc_byteset_has(const struct fsc_byteset *s, uint8_t b)
+{
+	return (s->w[b >> 6] >> (b & 63)) & 1;
+}
+
+/* Length of the run of bytes in s at the cursor, not moving (strspn within
+ * the cursor's bounds); 0 on a bad cursor. */
+static inline size_t fsc_cur_spn(const struct fsc_cursor *c, const struct fsc_byteset *s)
+{
+	const uint8_t *q = c->p;
+
+	if (c->bad)
+		return 0;
+	while (q < c->end && fsc_byteset_has(s, *q))
+		q++;
+	return (size_t)(q - c->p);
+}
+
 static inline uint8_t fsc_cur_u8(struct fsc_cursor *c)
 {
 	const uint8_t *q = fsc_cur_take(c, 1);

@@ -6,6 +6,8 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "fsc/cursor.h"
+
 /* Not NUL-terminated; p may be NULL when len is 0. */
 struct fsc_span {
 	const char *p;
@@ -18,7 +20,8 @@ char fsc_ascii_lower(char c);
 /* p[0..len) equals the NUL-terminated lit, ASCII case-insensitively. */
 bool fsc_span_ieq(const char *p, size_t len, const char *lit);
 
-/* RFC 9110 §5.6.2 tchar. */
+/* RFC 9110 §5.6.2 tchar, as a test and as a set for fsc_cur_spn. */
 bool fsc_is_tchar(unsigned char c);
+extern const struct fsc_byteset fsc_tchar_set;
 
 #endif
