@@ -199,6 +199,11 @@ const struct fsc_flow_stats *fsc_flows_stats(const struct fsc_flows *t)
 	return &t->st;
 }
 
+const struct fsc_flow_limits *fsc_flows_limits(const struct fsc_flows *t)
+{
+	return &t->lim;
+}
+
 static int ep_cmp(const struct fsc_addr *a, uint16_t pa, const struct fsc_addr *b,
 		  uint16_t pb)
 {
@@ -382,7 +387,7 @@ static bool is_new_connection(const struct rec *r, int d, uint32_t seq)
 
 	if (!s->started)
 		return false;
-	if (fd->syn ? fd->isn == seq : s->start == seq + 1)
+	if (fd->syn ? fd->isn == seq : fd->start == seq + 1)
 		return false;
 	return true;
 }
@@ -407,7 +412,7 @@ static void segment(struct fsc_flows *t, struct rec *r, int d,
 		return;
 	}
 	if (fl & FSC_TCP_SYN) {
-		if (!fd->syn && (!r->d[d].started || r->d[d].start == seq + 1)) {
+		if (!fd->syn && (!r->d[d].started || fd->start == seq + 1)) {
 			fd->syn = true;
 			fd->isn = seq;
 		}
@@ -423,8 +428,9 @@ static void segment(struct fsc_flows *t, struct rec *r, int d,
 	reasm_timeouts(t, r);
 	if ((fl & FSC_TCP_ACK) && r->d[!d].started)
 		reasm_ack(t, r, !d, pkt->ack);
-	if (wire)
-		reasm_segment(t, r, d, seq, pkt->payload, pkt->payload_len, wire);
+	if (wire) /* no payload pointer: nothing captured, a gap of `wire` */
+		reasm_segment(t, r, d, seq, pkt->payload,
+			      pkt->payload ? pkt->payload_len : 0, wire);
 	if ((fl & FSC_TCP_FIN) && !fd->fin)
 		reasm_fin(t, r, d, seq + (uint32_t)(wire < (1u << 30) ? wire : (1u << 30)));
 	bool done0 = reasm_check_done(t, r, 0);

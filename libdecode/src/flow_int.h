@@ -39,18 +39,18 @@ static inline bool elapsed(int64_t now, int64_t since, int64_t span)
  * are sorted, disjoint, never touching, and all start after pending.
  */
 struct rdir {
-	uint32_t start;		/* first sequence number of data */
 	uint32_t nxt;		/* next byte expected in order */
 	uint32_t base;		/* buf[0] */
 	uint32_t fin_seq;	/* sequence number of the FIN */
 	uint32_t jump_from, jump_to; /* the last range skipped unseen */
-	uint64_t skip;		/* bytes after the consumed ones to drop */
-	int64_t hole_since;	/* when the oldest hole opened */
 	uint32_t buf;		/* bpool unit, or FL_NONE */
 	uint8_t order;		/* of buf */
 	uint8_t nisl;
 	bool started, resync, done;
 	bool hole_timing;	/* a hole is open since hole_since */
+	uint64_t skip;		/* bytes after the consumed ones to drop */
+	uint64_t off;		/* stream offset of base */
+	int64_t hole_since;	/* when the oldest hole opened */
 	struct {
 		uint32_t s, e;
 	} isl[FSC_FLOW_MAX_HOLES];
@@ -87,6 +87,8 @@ struct fsc_flows {
 	int64_t now;		/* latest timestamp seen */
 	int64_t ts;		/* timestamp handed to callbacks */
 	unsigned busy;		/* inside fsc_flows_* (buffers may be in use) */
+	const struct rdir *offering; /* inside on_data: p[0] is its base + */
+	uint32_t offered;	/* this many bytes */
 	struct fsc_flow_stats st;
 };
 

@@ -91,6 +91,7 @@ static void drop_all(struct fsc_flows *t, struct rec *r, int d)
 {
 	struct rdir *s = &r->d[d];
 
+	s->off += pending(s);
 	s->base = s->nxt;
 	s->nisl = 0;
 	s->hole_timing = false;
@@ -159,6 +160,7 @@ static void shift(struct fsc_flows *t, struct rdir *s, uint32_t n)
 	}
 	s->nisl = (uint8_t)k;
 	s->base += n;
+	s->off += n;
 	if (n >= pend)
 		s->nxt = s->base;
 	absorb(s);
@@ -308,7 +310,10 @@ static size_t offer(struct fsc_flows *t, struct rec *r, int d, const uint8_t *p,
 		if (w >= t->lim.dir_cap)
 			fl |= FSC_DATA_FULL;
 		s->resync = false;
+		t->offering = s;
+		t->offered = (uint32_t)done;
 		n = t->h.on_data(t->h.ctx, &r->pub, d, p + done, w, fl, t->ts);
+		t->offering = NULL;
 		if (n > w)
 			n = w;
 		done += n;
@@ -518,6 +523,7 @@ static void fast_path(struct fsc_flows *t, struct rec *r, int d, struct seg *g)
 	}
 	s->base += (uint32_t)n;
 	s->nxt += (uint32_t)n;
+	s->off += n;
 	advance(g, n);
 	if (n == w || g->len > cap)
 		return; /* all taken, or the next window slides over the rest */
@@ -612,7 +618,8 @@ void reasm_start(struct fsc_flows *t, struct rec *r, int d, uint32_t seq, bool m
 	struct rdir *s = &r->d[d];
 
 	s->started = true;
-	s->start = s->nxt = s->base = seq;
+	s->nxt = s->base = seq;
+	r->pub.dir[d].start = seq;
 	s->jump_from = s->jump_to = seq;
 	if (!midstream)
 		return;
@@ -763,6 +770,16 @@ void fsc_flow_skip(struct fsc_flow *f, int dir, uint64_t k)
 		return;
 	uint64_t *sk = &r->d[dir].skip;
 	*sk = UINT64_MAX - *sk < k ? UINT64_MAX : *sk + k;
+}
+
+uint64_t fsc_flow_offset(const struct fsc_flow *f, int dir)
+{
+	const struct rec *r = (const struct rec *)f;
+
+	if (dir != 0 && dir != 1)
+		return 0;
+	const struct rdir *s = &r->d[dir];
+	return s->off + (f->table->offering == s ? f->table->offered : 0);
 }
 
 uint64_t fsc_flow_skipping(const struct fsc_flow *f, int dir)

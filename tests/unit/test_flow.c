@@ -225,6 +225,9 @@ static void limits_and_names(void **state)
 	/* absurd limits are clamped to something that works */
 	struct fsc_flows *t = fsc_flows_new(&tiny, NULL);
 	assert_non_null(t);
+	assert_int_equal(fsc_flows_limits(t)->dir_cap, 512);
+	assert_true(fsc_flows_limits(t)->mem_cap == 512);
+	assert_int_equal(fsc_flows_limits(t)->max_flows, FSC_FLOW_DEFAULT_MAX_FLOWS);
 	fsc_flows_free(t);
 	for (int r = 0; r < FSC_GAP_COUNT; r++) {
 		assert_string_not_equal(fsc_gap_reason_name((enum fsc_gap_reason)r), "unknown");

@@ -458,6 +458,7 @@ static size_t skip_huge(struct kit *k, struct fsc_flow *f, int dir, const uint8_
 	}
 	for (size_t i = 0; i < len; i++)
 		assert_int_equal(p[i], 'c');
+	assert_true(fsc_flow_offset(f, dir) == 2 + 5ull * (1u << 30) + 50);
 	return len;
 }
 
@@ -659,6 +660,8 @@ static size_t prop_policy(struct kit *k, struct fsc_flow *f, int dir, const uint
 	size_t n;
 
 	assert_false(flags & FSC_DATA_RESYNC);
+	/* the table knows where the bytes sit, skips included */
+	assert_true(fsc_flow_offset(f, dir) == pr->pos);
 	for (size_t i = 0; i < len && pr->pos + i < pr->total; i++)
 		if (p[i] != pr->orig[pr->pos + i])
 			fail_msg("byte %zu differs", pr->pos + i);

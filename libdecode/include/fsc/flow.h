@@ -56,7 +56,7 @@
  *     user_size rounded up to 16;
  *   - one arena of mem_cap bytes (+1.8% bookkeeping) from which stream
  *     buffers are carved in power-of-two blocks of 512 bytes up to dir_cap.
- * At the defaults the whole table is bounded by 90 MiB
+ * At the defaults the whole table is bounded by 90.2 MiB
  * (fsc_flows_mem_bound). Pages are touched only as flows and buffers use
  * them: a million half-open flows (SYNs) through the default table grow
  * RSS by about 24 MiB and never more, since flows are evicted rather than
@@ -127,6 +127,8 @@ struct fsc_flow_dir {
 	uint64_t packets;	/* segments sent this way */
 	uint64_t bytes;		/* payload bytes on the wire */
 	uint32_t isn;		/* initial sequence number (syn) */
+	uint32_t start;		/* sequence number of stream offset 0: the
+				 * byte after the SYN, or the first seen */
 	bool syn, fin, rst;	/* seen from this side */
 	bool midstream;		/* started without its SYN (or SYN/ACK's ACK) */
 	bool stopped;		/* no more delivery (fsc_flow_stop or on_open) */
@@ -267,6 +269,12 @@ void fsc_flows_flush(struct fsc_flows *t);
  * they arrive, in any segment, never stored. Adds to a skip pending.
  */
 void fsc_flow_skip(struct fsc_flow *f, int dir, uint64_t k);
+/*
+ * The stream offset (bytes since `start`, lost and skipped ones included)
+ * of p[0] during on_data for dir; elsewhere, of the first byte of dir not
+ * consumed yet. Its sequence number is dir[dir].start + (uint32_t)offset.
+ */
+uint64_t fsc_flow_offset(const struct fsc_flow *f, int dir);
 /* Bytes of dir still to be skipped. */
 uint64_t fsc_flow_skipping(const struct fsc_flow *f, int dir);
 /* No more on_data for dir (0, 1 or FSC_FLOW_BOTH); its buffers are freed.
@@ -274,6 +282,8 @@ uint64_t fsc_flow_skipping(const struct fsc_flow *f, int dir);
 void fsc_flow_stop(struct fsc_flow *f, int dir);
 
 const struct fsc_flow_stats *fsc_flows_stats(const struct fsc_flows *t);
+/* The limits in force: defaults filled in, clamped values as clamped. */
+const struct fsc_flow_limits *fsc_flows_limits(const struct fsc_flows *t);
 
 /* Bytes one flow record costs (record, index share, user area). */
 size_t fsc_flows_bytes_per_flow(const struct fsc_flow_limits *lim);
