@@ -20,6 +20,7 @@
 #define DEFAULT_TLS_BUFFERS 1024
 #define DEFAULT_MAX_HEADERS 64
 #define DEFAULT_MAX_HEAD 16384
+#define DEFAULT_FLOW_MEMORY (16ull << 20)
 #define TLS_BUF_SIZE FSC_TLS_HS_MAX
 #define MAX_PENDING 8		/* pipelined requests awaiting answers */
 #define MAX_XFF 128		/* X-Forwarded-For elements kept */
@@ -791,6 +792,10 @@ struct fsc_streams *fsc_streams_new(const struct fsc_stream_limits *lim)
 	if (!s->lim.max_head)
 		s->lim.max_head = DEFAULT_MAX_HEAD;
 	s->lim.flow.user_size = sizeof(uint32_t);
+	/* Heads and hellos are small: a smaller arena than the flow table's
+	 * general default keeps the whole decoder's worst case modest. */
+	if (!s->lim.flow.mem_cap)
+		s->lim.flow.mem_cap = DEFAULT_FLOW_MEMORY;
 
 	s->pool = malloc((size_t)s->lim.max_streams * sizeof(*s->pool));
 	s->free_streams = malloc((size_t)s->lim.max_streams * sizeof(uint32_t));

@@ -100,7 +100,7 @@ static const char usage_text[] =
 "                     bytes held per direction of a connection, out of order\n"
 "                     or not yet parsed (default 65536)\n"
 "  --flow-memory BYTES\n"
-"                     bytes held by all connections together (default 64 MiB)\n"
+"                     bytes held by all connections together (default 16 MiB)\n"
 "  --idle-timeout SECONDS\n"
 "                     forget a connection quiet this long (default 300)\n"
 "\n"

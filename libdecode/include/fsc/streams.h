@@ -86,7 +86,7 @@ struct fsc_stream_event {
 typedef void (*fsc_stream_fn)(void *ctx, const struct fsc_stream_event *ev);
 
 struct fsc_stream_limits {
-	struct fsc_flow_limits flow;
+	struct fsc_flow_limits flow;	/* mem_cap 0: 16 MiB here */
 	uint32_t max_streams;	/* connections parsed at once; 16384 */
 	uint32_t tls_buffers;	/* handshakes reassembled at once; 1024 */
 	uint32_t max_headers;	/* per head; 64 */
