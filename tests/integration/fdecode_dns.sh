@@ -16,15 +16,11 @@ set -u
 : "${FSC_SRC:=$(cd "$(dirname "$0")/../.." && pwd)}"
 : "${FSC_BIN:=$FSC_SRC/build/bin}"
 F="$FSC_BIN/fdecode"
-DNSMASQ=/usr/sbin/dnsmasq
-[ -x "$DNSMASQ" ] || { echo "skip: no dnsmasq"; exit 77; }
-command -v python3 >/dev/null || { echo "skip: no python3"; exit 77; }
+. "$FSC_SRC/tests/integration/lib/dns.sh"
+dns_usable || { echo "skip: needs dnsmasq and python3"; exit 77; }
 TMP=$(mktemp -d)
-DPID=""
-SPID=""
 cleanup() {
-	[ -n "$DPID" ] && kill "$DPID" 2>/dev/null && wait "$DPID" 2>/dev/null
-	[ -n "$SPID" ] && kill "$SPID" 2>/dev/null && wait "$SPID" 2>/dev/null
+	dns_stop
 	rm -rf "$TMP"
 }
 trap cleanup EXIT
@@ -34,45 +30,20 @@ pass=0
 fail=0
 ok() { pass=$((pass + 1)); }
 bad() { echo "FAIL: $*" >&2; fail=$((fail + 1)); }
-now_ms() { python3 -c 'import time; print(int(time.monotonic() * 1000))'; }
-free_port() {
-	python3 -c 'import socket; s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
-}
 DISCO="$FSC_SRC/captures/disco.pcap"
 TSDBG="$FSC_SRC/captures/tailscale-debug.pcap"
 
-PORT=$(free_port)
-"$DNSMASQ" --no-daemon --port="$PORT" --listen-address=127.0.0.1 --bind-interfaces \
-	--no-resolv --no-hosts --log-queries --log-facility="$TMP/dnsmasq.log" \
-	--local-ttl=300 --local=/in-addr.arpa/ --local=/ip6.arpa/ \
-	--ptr-record=7.113.0.203.in-addr.arpa,nat-7.example.net \
-	--ptr-record=1.0.18.198.in-addr.arpa,node-a.example.net \
-	--ptr-record=2.0.18.198.in-addr.arpa,relay-b.example.net \
-	--ptr-record=1.1.18.198.in-addr.arpa,stun.example.net \
-	--ptr-record=43.208.104.100.in-addr.arpa,ingress-1.example-tailnet.ts.net \
-	--ptr-record=b.2.0.d.8.6.2.6.6.9.d.c.3.4.8.4.2.1.b.a.0.e.1.a.c.5.1.1.a.7.d.f.ip6.arpa,ingress-1.example-tailnet.ts.net \
-	--ptr-record=2.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.e.1.a.c.5.1.1.a.7.d.f.ip6.arpa,node.example-tailnet.ts.net \
-	</dev/null >/dev/null 2>"$TMP/dnsmasq.err" &
-DPID=$!
-# A server that takes queries and never answers.
-SPORT=$(free_port)
-python3 -c '
-import socket, sys
-s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-s.bind(("127.0.0.1", int(sys.argv[1])))
-while True:
-    s.recvfrom(4096)
-' "$SPORT" </dev/null >/dev/null 2>&1 &
-SPID=$!
-i=0
-until grep -q "started" "$TMP/dnsmasq.log" 2>/dev/null; do
-	i=$((i + 1))
-	[ $i -gt 100 ] && { cat "$TMP/dnsmasq.err"; echo "dnsmasq did not start" >&2; exit 1; }
-	sleep 0.05
-done
-D="127.0.0.1:$PORT"
-S="127.0.0.1:$SPORT"
-queries() { grep -c 'query\[PTR\]' "$TMP/dnsmasq.log"; }
+dns_start \
+	7.113.0.203.in-addr.arpa,nat-7.example.net \
+	1.0.18.198.in-addr.arpa,node-a.example.net \
+	2.0.18.198.in-addr.arpa,relay-b.example.net \
+	1.1.18.198.in-addr.arpa,stun.example.net \
+	43.208.104.100.in-addr.arpa,ingress-1.example-tailnet.ts.net \
+	b.2.0.d.8.6.2.6.6.9.d.c.3.4.8.4.2.1.b.a.0.e.1.a.c.5.1.1.a.7.d.f.ip6.arpa,ingress-1.example-tailnet.ts.net \
+	2.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.e.1.a.c.5.1.1.a.7.d.f.ip6.arpa,node.example-tailnet.ts.net || exit 1
+silent_start
+D=$DNS_ADDR
+S=$SILENT_ADDR
 
 # 1. JSON: every name arrives, at the latest in the objects of type rdns
 #    after the events; the events themselves are the -n run's, plus names.
@@ -145,9 +116,9 @@ grep -qF '{"type":"rdns","addr":"fd7a:115c:a1e0:ab12:4843:cd96:6268:d02b","addr_
 	ok || bad "tailscale names: $(grep rdns "$TMP/ts")"
 
 # 6. -n wins over --dns: no query at all, no name.
-before=$(queries)
+before=$(dns_queries)
 "$F" -n --dns "$D" --summary "$DISCO" >"$TMP/o" 2>&1
-after=$(queries)
+after=$(dns_queries)
 [ "$before" = "$after" ] && ! grep -q example.net "$TMP/o" && grep -q 'reverse DNS off (-n)' "$TMP/o" &&
 	ok || bad "-n still asked ($before -> $after)"
 

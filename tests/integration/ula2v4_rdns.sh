@@ -7,15 +7,11 @@ set -u
 : "${FSC_SRC:=$(cd "$(dirname "$0")/../.." && pwd)}"
 : "${FSC_BIN:=$FSC_SRC/build/bin}"
 U="$FSC_BIN/ula2v4"
-DNSMASQ=/usr/sbin/dnsmasq
-[ -x "$DNSMASQ" ] || { echo "skip: no dnsmasq"; exit 77; }
-command -v python3 >/dev/null || { echo "skip: no python3"; exit 77; }
+. "$FSC_SRC/tests/integration/lib/dns.sh"
+dns_usable || { echo "skip: needs dnsmasq and python3"; exit 77; }
 TMP=$(mktemp -d)
-DPID=""
-SPID=""
 cleanup() {
-	[ -n "$DPID" ] && kill "$DPID" 2>/dev/null && wait "$DPID" 2>/dev/null
-	[ -n "$SPID" ] && kill "$SPID" 2>/dev/null && wait "$SPID" 2>/dev/null
+	dns_stop
 	rm -rf "$TMP"
 }
 trap cleanup EXIT
@@ -23,38 +19,14 @@ pass=0
 fail=0
 ok() { pass=$((pass + 1)); }
 bad() { echo "FAIL: $*" >&2; fail=$((fail + 1)); }
-now_ms() { python3 -c 'import time; print(int(time.monotonic() * 1000))'; }
 
-free_port() {
-	python3 -c 'import socket; s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
-}
 
-PORT=$(free_port)
-"$DNSMASQ" --no-daemon --port="$PORT" --listen-address=127.0.0.1 --bind-interfaces \
-	--no-resolv --no-hosts --log-queries --log-facility="$TMP/dnsmasq.log" \
-	--local-ttl=300 --local=/in-addr.arpa/ --local=/ip6.arpa/ \
-	--ptr-record=211.72.249.66.in-addr.arpa,crawl-66-249-72-211.googlebot.com \
-	--ptr-record=43.208.104.100.in-addr.arpa,laptop.example-tailnet.ts.net \
-	--ptr-record=b.2.0.d.8.6.2.6.6.9.d.c.3.4.8.4.2.1.b.a.0.e.1.a.c.5.1.1.a.7.d.f.ip6.arpa,laptop.example-tailnet.ts.net \
-	</dev/null >/dev/null 2>"$TMP/dnsmasq.err" &
-DPID=$!
-# A server that takes queries and never answers.
-SPORT=$(free_port)
-python3 -c '
-import socket, sys, time
-s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-s.bind(("127.0.0.1", int(sys.argv[1])))
-while True:
-    s.recvfrom(4096)
-' "$SPORT" </dev/null >/dev/null 2>&1 &
-SPID=$!
-i=0
-until grep -q "started" "$TMP/dnsmasq.log" 2>/dev/null; do
-	i=$((i + 1))
-	[ $i -gt 100 ] && { cat "$TMP/dnsmasq.err"; echo "dnsmasq did not start" >&2; exit 1; }
-	sleep 0.05
-done
-D="127.0.0.1:$PORT"
+dns_start \
+	211.72.249.66.in-addr.arpa,crawl-66-249-72-211.googlebot.com \
+	43.208.104.100.in-addr.arpa,laptop.example-tailnet.ts.net \
+	b.2.0.d.8.6.2.6.6.9.d.c.3.4.8.4.2.1.b.a.0.e.1.a.c.5.1.1.a.7.d.f.ip6.arpa,laptop.example-tailnet.ts.net || exit 1
+silent_start
+D=$DNS_ADDR
 
 # 1. Names: public, 100.x and its 4to6 address.
 "$U" --dns "$D" 66.249.72.211 100.104.208.43 fd7a:115c:a1e0:ab12:4843:cd96:6268:d02b \
@@ -75,9 +47,9 @@ grep -q '"rdns":"crawl-66-249-72-211.googlebot.com"' "$TMP/o" && [ $rc -eq 2 ] &
 	ok || bad "json / nxdomain (rc $rc)"
 
 # 3. -n wins over --dns: no query at all.
-before=$(grep -c 'query\[PTR\]' "$TMP/dnsmasq.log")
+before=$(dns_queries)
 "$U" -n --dns "$D" 100.104.208.43 >"$TMP/o" 2>&1
-after=$(grep -c 'query\[PTR\]' "$TMP/dnsmasq.log")
+after=$(dns_queries)
 [ "$before" = "$after" ] && ! grep -q rdns= "$TMP/o" && ok || bad "-n still asked ($before -> $after)"
 
 # 4. Each distinct address is asked once per run (the cache), and the 4to6
@@ -107,7 +79,7 @@ IN="66.249.72.211 66.249.72.212 100.104.208.43 fd7a:115c:a1e0:ab12:4843:cd96:626
 t0=$(now_ms)
 "$U" -n $IN >/dev/null 2>&1
 t1=$(now_ms)
-"$U" --timeout 700 --dns "127.0.0.1:$SPORT" $IN >"$TMP/o" 2>"$TMP/e"
+"$U" --timeout 700 --dns "$SILENT_ADDR" $IN >"$TMP/o" 2>"$TMP/e"
 rc=$?
 t2=$(now_ms)
 base=$((t1 - t0))
@@ -118,7 +90,7 @@ echo "silent server: -n run ${base} ms, --dns run ${slow} ms (timeout 700)"
 
 # 8. Annotate against the silent server also ends within the timeout.
 t0=$(now_ms)
-printf 'a 66.249.72.211 b\nc 66.249.72.99 d\n' | "$U" --annotate --timeout 500 --dns "127.0.0.1:$SPORT" >"$TMP/o"
+printf 'a 66.249.72.211 b\nc 66.249.72.99 d\n' | "$U" --annotate --timeout 500 --dns "$SILENT_ADDR" >"$TMP/o"
 t1=$(now_ms)
 printf 'a 66.249.72.211 b\nc 66.249.72.99 d\n' | cmp -s - "$TMP/o" && [ $((t1 - t0)) -lt 1400 ] &&
 	ok || bad "annotate with a silent server: $((t1 - t0)) ms"
