@@ -49,7 +49,7 @@ void tui_detail_lines(struct tui_model *m, const struct tui_request *r, tui_line
 	line(fn, ctx, "Time", TUI_MARK_NONE, "%s", t1);
 	if (r->status) {
 		tui_fmt_time(r->resp_ns, true, t2, sizeof(t2));
-		tui_fmt_ms(r->latency_ns, a, sizeof(a));
+		snprintf(a, sizeof(a), "%.3fms", (double)r->latency_ns / 1e6);
 		line(fn, ctx, "Response", tui_status_mark(r->status), "%d after %s, at %s", r->status,
 		     a, t2);
 	} else {

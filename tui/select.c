@@ -198,7 +198,8 @@ static long field_text(struct tui_model *m, enum tui_table t, const void *item, 
 	}
 }
 
-static bool word_match(struct tui_model *m, enum tui_table t, const void *item, int field,
+/* 1: the word matches, 0: it does not, -1: the table has no such field. */
+static int word_match(struct tui_model *m, enum tui_table t, const void *item, int field,
 		       const char *w)
 {
 	char buf[CELL_MAX];
@@ -224,11 +225,11 @@ static bool word_match(struct tui_model *m, enum tui_table t, const void *item, 
 			if (contains(buf, (size_t)n, w))
 				return true;
 		}
-		return !any_field;
+		return any_field ? 0 : -1;
 	}
 	n = field_text(m, t, item, field, buf, sizeof(buf));
 	if (n < 0)
-		return true;
+		return -1;
 	if (field == F_STATUS)
 		return strlen(w) <= (size_t)n && memcmp(buf, w, strlen(w)) == 0;
 	if (field == F_ASN)
@@ -240,8 +241,8 @@ static bool passes(struct tui_model *m, enum tui_table t, const void *item,
 		   const struct tui_filter *f)
 {
 	for (size_t i = 0; f && i < f->n; i++) {
-		bool hit = word_match(m, t, item, f->w[i].field, f->w[i].s);
-		if (hit == f->w[i].negate)
+		int hit = word_match(m, t, item, f->w[i].field, f->w[i].s);
+		if (hit >= 0 && (hit == 1) == f->w[i].negate)
 			return false;
 	}
 	return true;

@@ -164,6 +164,12 @@ const struct tui_col *tui_table_cols(enum tui_table t, size_t *n)
 
 /* ---------------------------------------------------------------- cells */
 
+/* The dump's latency: milliseconds to the microsecond. */
+static size_t ms3(int64_t ns, char *buf, size_t cap)
+{
+	return tui_put(buf, cap, "%.3fms", (double)ns / 1e6);
+}
+
 static size_t num(uint64_t v, bool dump, char *buf, size_t cap)
 {
 	return dump ? tui_put(buf, cap, "%" PRIu64, v) : tui_fmt_count(v, buf, cap);
@@ -197,7 +203,9 @@ static size_t request_cell(struct tui_model *m, const struct tui_request *r, siz
 	case RQ_STATUS:
 		return r->status ? tui_put(buf, cap, "%d", r->status) : tui_dash(buf, cap);
 	case RQ_LATENCY:
-		return r->status ? tui_fmt_ms(r->latency_ns, buf, cap) : tui_dash(buf, cap);
+		if (!r->status)
+			return tui_dash(buf, cap);
+		return dump ? ms3(r->latency_ns, buf, cap) : tui_fmt_ms(r->latency_ns, buf, cap);
 	case RQ_BYTES:
 		if (r->resp_chunked)
 			return tui_put(buf, cap, "chunked");
@@ -388,7 +396,7 @@ static size_t endpoint_cell(struct tui_model *m, const struct tui_endpoint *e, s
 		return tui_endpoint_text(&e->addr[0], e->port[0], buf, cap);
 	case EP_B:
 		return e->addr[1].family ? tui_endpoint_text(&e->addr[1], e->port[1], buf, cap)
-					 : tui_put(buf, cap, "(this node)");
+					 : tui_put(buf, cap, "local");
 	case EP_NAME: {
 		size_t n = tui_tag_text(m, &e->addr[0], buf, cap);
 		if (strcmp(buf, "-") == 0 && e->addr[1].family)
@@ -431,11 +439,12 @@ static size_t host_cell(struct tui_model *m, const struct tui_host *h, size_t co
 	case HO_5XX:
 		return num(h->status[2 + col - HO_2XX], dump, buf, cap);
 	case HO_P50:
-		return h->lat_n ? tui_fmt_ms(tui_host_percentile(h, 0.5), buf, cap)
-				: tui_dash(buf, cap);
-	case HO_P90:
-		return h->lat_n ? tui_fmt_ms(tui_host_percentile(h, 0.9), buf, cap)
-				: tui_dash(buf, cap);
+	case HO_P90: {
+		int64_t p = tui_host_percentile(h, col == HO_P50 ? 0.5 : 0.9);
+		if (!h->lat_n)
+			return tui_dash(buf, cap);
+		return dump ? ms3(p, buf, cap) : tui_fmt_ms(p, buf, cap);
+	}
 	case HO_MISM:
 		return num(h->mismatches, dump, buf, cap);
 	case HO_LAST:

@@ -71,8 +71,8 @@ enum tui_mark {
  * DNS). Matching ignores ASCII case and looks for TEXT inside the field,
  * except status (a prefix: status:4 is every 4xx; 4xx works too) and asn
  * (the number, with or without "AS"). A word starting with '!' must not
- * match. Tables without a field (a host has no status) treat a word about it
- * as matching.
+ * match. A table without the field a word names (a host has no status)
+ * ignores that word.
  */
 #define TUI_FILTER_WORDS 8
 #define TUI_FILTER_MAX 128

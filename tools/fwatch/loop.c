@@ -304,7 +304,12 @@ static bool open_source(struct fw *w)
 	if (o->file) {
 		w->src = fsc_source_open_file(o->file, o->bpf, err, sizeof(err));
 		if (!w->src) {
-			fprintf(stderr, "fwatch: %s: %s\n", o->file, err);
+			/* libpcap often starts its message with the path: once. */
+			size_t n = strlen(o->file);
+			const char *why = err;
+			if (strncmp(err, o->file, n) == 0 && err[n] == ':' && err[n + 1] == ' ')
+				why = err + n + 2;
+			fprintf(stderr, "fwatch: %s: %s\n", o->file, why);
 			return false;
 		}
 		tui_model_set_source(w->model, 0, o->file, false);
