@@ -164,6 +164,9 @@ size_t tui_sources_text(struct tui_model *m, char *buf, size_t cap)
 		struct fsc_src_stats st;
 		char name[160];
 		const char *s = tui_model_source_name(m, i);
+		/* A replayed file by its name: the header is short. */
+		if (!tui_model_live(m) && strrchr(s, '/') && strrchr(s, '/')[1])
+			s = strrchr(s, '/') + 1;
 		tui_escape(s, strlen(s), name, sizeof(name));
 		n += tui_put(buf + n, cap - n, "%s%s", i ? "," : "", name);
 		if (tui_model_drops(m, i, &st)) {

@@ -48,9 +48,9 @@ static const struct tui_col requests_cols[] = {
 	[RQ_CC] = { "CC", 2, 2, 2, 2, false },
 	[RQ_AS] = { "AS", 7, 8, 8, 4, false },
 	[RQ_NAME] = { "NAME", 10, 30, 30, 5, false },
-	[RQ_METHOD] = { "METHOD", 4, 6, 6, 1, false },
-	[RQ_HOST] = { "HOST", 10, 24, 24, 2, false },
-	[RQ_PATH] = { "PATH", 14, 250, 28, 0, false },
+	[RQ_METHOD] = { "METHOD", 6, 7, 7, 1, false },
+	[RQ_HOST] = { "HOST", 12, 24, 24, 3, false },
+	[RQ_PATH] = { "PATH", 16, 250, 28, 0, false },
 	[RQ_STATUS] = { "ST", 3, 3, 3, 0, true },
 	[RQ_LATENCY] = { "LATENCY", 7, 8, 8, 0, true },
 	[RQ_BYTES] = { "BYTES", 5, 6, 7, 1, true },
@@ -70,7 +70,7 @@ static const struct tui_col clients_cols[] = {
 	[CL_2XX] = { "2XX", 3, 4, 4, 2, true },
 	[CL_3XX] = { "3XX", 3, 4, 4, 3, true },
 	[CL_4XX] = { "4XX", 3, 4, 4, 2, true },
-	[CL_5XX] = { "5XX", 3, 4, 4, 2, true },
+	[CL_5XX] = { "5XX", 3, 4, 4, 1, true },
 	[CL_LAST] = { "LAST", 5, 5, 5, 0, true },
 	[CL_RULE] = { "RULE", 9, 11, 11, 4, false },
 	[CL_ORG] = { "ORG", 8, 24, 24, 3, false },
@@ -82,15 +82,15 @@ enum {
 };
 static const struct tui_col peers_cols[] = {
 	[PE_ID] = { "PEER", 4, 4, 4, 0, true },
-	[PE_A] = { "ENDPOINT-A", 21, 28, 28, 0, false },
-	[PE_B] = { "ENDPOINT-B", 21, 28, 28, 0, false },
+	[PE_A] = { "ENDPOINT-A", 19, 28, 28, 0, false },
+	[PE_B] = { "ENDPOINT-B", 19, 28, 28, 0, false },
 	[PE_NAME] = { "NAME", 8, 30, 30, 3, false },
-	[PE_HS] = { "HS", 3, 4, 4, 1, true },
+	[PE_HS] = { "HS", 3, 4, 4, 3, true },
 	[PE_LASTHS] = { "LAST-HS", 7, 7, 7, 0, true },
-	[PE_AB] = { "A>B/s", 7, 7, 7, 1, true },
-	[PE_BA] = { "B>A/s", 7, 7, 7, 1, true },
-	[PE_KA] = { "KEEPALIVE", 9, 9, 9, 2, false },
-	[PE_HEALTH] = { "HEALTH", 9, 60, 20, 0, false },
+	[PE_AB] = { "A>B/s", 7, 7, 7, 2, true },
+	[PE_BA] = { "B>A/s", 7, 7, 7, 2, true },
+	[PE_KA] = { "KEEPALIVE", 9, 9, 9, 3, false },
+	[PE_HEALTH] = { "HEALTH", 11, 60, 20, 0, false },
 };
 
 enum {
@@ -136,7 +136,7 @@ static const struct tui_col hosts_cols[] = {
 	[HO_2XX] = { "2XX", 3, 4, 4, 2, true },
 	[HO_3XX] = { "3XX", 3, 4, 4, 3, true },
 	[HO_4XX] = { "4XX", 3, 4, 4, 2, true },
-	[HO_5XX] = { "5XX", 3, 4, 4, 2, true },
+	[HO_5XX] = { "5XX", 3, 4, 4, 1, true },
 	[HO_P50] = { "P50", 7, 8, 8, 0, true },
 	[HO_P90] = { "P90", 7, 8, 8, 1, true },
 	[HO_MISM] = { "MISM", 4, 4, 4, 0, true },
@@ -208,7 +208,7 @@ static size_t request_cell(struct tui_model *m, const struct tui_request *r, siz
 		return dump ? ms3(r->latency_ns, buf, cap) : tui_fmt_ms(r->latency_ns, buf, cap);
 	case RQ_BYTES:
 		if (r->resp_chunked)
-			return tui_put(buf, cap, "chunked");
+			return tui_put(buf, cap, dump ? "chunked" : "chunk");
 		return r->resp_body >= 0 ? (dump ? tui_put(buf, cap, "%" PRId64, r->resp_body)
 						 : tui_fmt_bytes((uint64_t)r->resp_body, buf, cap))
 					 : tui_dash(buf, cap);

@@ -174,9 +174,9 @@ static const char *state_text(struct fw *w, char *buf, size_t len)
 	if (w->live)
 		snprintf(buf, len, "live");
 	else if (w->ended && w->failed)
-		snprintf(buf, len, "capture damaged: see below");
+		snprintf(buf, len, "damaged: %.40s", w->err);
 	else if (w->ended)
-		snprintf(buf, len, "end of capture");
+		snprintf(buf, len, "ended");
 	else if (w->o->speed > 0)
 		snprintf(buf, len, "replay x%g", w->o->speed);
 	else
