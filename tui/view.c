@@ -89,19 +89,19 @@ static const int fatal_sigs[] = { SIGSEGV, SIGBUS, SIGFPE, SIGILL, SIGABRT };
 /* The terminal's own strings to leave the screen (rmcup), show the cursor
  * (cnorm) and reset attributes (sgr0), copied while curses starts so the
  * fatal-signal handler needs nothing but write(). */
-static char reset_seq[256];
-static size_t reset_len;
+static char reset_seq[256], cnorm_seq[64];
+static size_t reset_len, cnorm_len;
 
-static void add_cap(const char *name)
+static void add_cap(const char *name, char *buf, size_t cap, size_t *len)
 {
 	char *v = tigetstr(name);
 
 	if (!v || v == (char *)-1)
 		return;
 	size_t n = strlen(v);
-	if (reset_len + n < sizeof(reset_seq)) {
-		memcpy(reset_seq + reset_len, v, n);
-		reset_len += n;
+	if (*len + n < cap) {
+		memcpy(buf + *len, v, n);
+		*len += n;
 	}
 }
 
@@ -128,6 +128,8 @@ void tui_screen_restore(void)
 	curses_on = 0;
 	curs_set(1);
 	endwin();
+	fflush(stdout);
+	(void)!write(STDOUT_FILENO, cnorm_seq, cnorm_len);
 	if (have_tio)
 		tcsetattr(STDIN_FILENO, TCSANOW, &saved_tio);
 }
@@ -183,10 +185,13 @@ struct tui_screen *tui_screen_open(struct tui_model *m, const struct tui_screen_
 		free(s);
 		return NULL;
 	}
-	reset_len = 0;
-	add_cap("sgr0");
-	add_cap("rmcup");
-	add_cap("cnorm");
+	/* cnorm after rmcup: some terminals (tmux) give the alternate screen
+	 * its own cursor mode and bring the old one back with rmcup. */
+	reset_len = cnorm_len = 0;
+	add_cap("sgr0", reset_seq, sizeof(reset_seq), &reset_len);
+	add_cap("rmcup", reset_seq, sizeof(reset_seq), &reset_len);
+	add_cap("cnorm", reset_seq, sizeof(reset_seq), &reset_len);
+	add_cap("cnorm", cnorm_seq, sizeof(cnorm_seq), &cnorm_len);
 	curses_on = 1;
 	if (!atexit_done) {
 		atexit(tui_screen_restore);

@@ -4,8 +4,8 @@
 # comes back with capture-pane. Checks: the Requests list, a filter, Detail
 # and back, sorting, Clients, Hosts, Tunnel with real WireGuard peers,
 # pause, help, a resize, and that the terminal is restored (alternate
-# screen off, tty modes back) after q, after SIGTERM and after a SIGSEGV.
-# Skips (77) without tmux.
+# screen left, cursor shown again) after q, after SIGTERM and after a
+# SIGSEGV. Skips (77) without tmux or python3.
 set -u
 : "${FSC_BIN:?}" "${FSC_SRC:?}"
 command -v tmux >/dev/null 2>&1 || { echo "skip: no tmux"; exit 77; }
@@ -15,8 +15,11 @@ S="fwatch$$"
 fail=0
 n=0
 
+command -v python3 >/dev/null 2>&1 || { echo "skip: no python3"; exit 77; }
+TMP=$(mktemp -d)
+runs=0
 T() { tmux -L "$SOCK" -f /dev/null "$@"; }
-cleanup() { T kill-server 2>/dev/null; }
+cleanup() { T kill-server 2>/dev/null; rm -rf "$TMP"; }
 trap cleanup EXIT
 
 screen() { T capture-pane -p -t "$S"; }
@@ -67,6 +70,10 @@ start() {
 	T new-session -d -s "$S" -x 80 -y 24 \
 		"cd '$FSC_SRC' && exec env TZ=UTC '$F' -n --no-geoip -r '$cap' $*" || exit 1
 	T set-option -t "$S" remain-on-exit on >/dev/null
+	# Every byte fwatch writes, to see how it left the terminal.
+	runs=$((runs + 1))
+	LOG=$TMP/pty.$runs
+	T pipe-pane -t "$S" -o "cat >'$LOG'"
 }
 
 # restored NAME: fwatch has exited and left the terminal as it found it.
@@ -77,9 +84,25 @@ restored() {
 		sleep 0.1
 		i=$((i + 1))
 	done
-	dead=$(T display -p -t "$S" '#{pane_dead} #{alternate_on} #{cursor_flag}')
-	if [ "$dead" != "1 0 1" ]; then
-		echo "FAIL: $1: pane dead/alternate screen/cursor = '$dead' (want '1 0 1')"
+	sleep 0.3 # the last bytes written may still be on their way to tmux
+	dead=$(T display -p -t "$S" '#{pane_dead} #{alternate_on}')
+	if [ "$dead" != "1 0" ]; then
+		echo "FAIL: $1: pane dead/alternate screen = '$dead' (want '1 0')"
+		fail=$((fail + 1))
+	fi
+	# The cursor shown again after the last time it was hidden, and the
+	# alternate screen left (tmux's own cursor flag is not reliable once
+	# a pane is dead).
+	n=$((n + 1))
+	if ! python3 - "$LOG" <<'PY'
+import sys
+b = open(sys.argv[1], "rb").read()
+shown, hidden, left = b.rfind(b"\x1b[?25h"), b.rfind(b"\x1b[?25l"), b.rfind(b"\x1b[?1049l")
+sys.exit(0 if left >= 0 and shown > hidden and shown > 0 else 1)
+PY
+	then
+		echo "FAIL: $1: the cursor or the screen was not restored; the last bytes:"
+		tail -c 80 "$LOG" | od -c | sed 's/^/  | /'
 		fail=$((fail + 1))
 	fi
 }

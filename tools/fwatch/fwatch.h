@@ -27,6 +27,7 @@ struct options {
 	enum tui_view view;		/* --view */
 	bool color;
 	bool promisc;
+	bool immediate;			/* --immediate: no block timeout */
 	int snaplen, buffer_size;
 	uint64_t count;			/* -c: stop after COUNT frames */
 	struct enrich_opts enrich;

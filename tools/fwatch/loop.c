@@ -23,6 +23,7 @@
 #define BATCH_FRAMES 4096		/* frames between looks at the rest */
 #define BATCH_NS (20 * 1000000ll)	/* ... or this much time */
 #define MAX_DNS_FDS 16
+#define CAPTURE_TIMEOUT_MS 50		/* kernel block timeout, live */
 
 static volatile sig_atomic_t stop_signal;
 
@@ -315,8 +316,11 @@ static bool open_source(struct fw *w)
 		tui_model_set_source(w->model, 0, o->file, false);
 		return true;
 	}
+	/* Blocks of at most CAPTURE_TIMEOUT_MS: fast enough for a screen,
+	 * and a wake-up a block instead of a packet under load. */
 	struct fsc_live_opts lo = { .filter = o->bpf, .snaplen = o->snaplen,
-				    .buffer_size = o->buffer_size, .promisc = o->promisc };
+				    .buffer_size = o->buffer_size, .promisc = o->promisc,
+				    .timeout_ms = o->immediate ? 0 : CAPTURE_TIMEOUT_MS };
 	w->src = fsc_source_open_live(o->ifaces, o->n_ifaces, &lo, err, sizeof(err));
 	if (!w->src) {
 		fprintf(stderr, "fwatch: %s\n", err);
