@@ -83,6 +83,12 @@ struct tui_model {
 	struct source_info src[TUI_MAX_IFACES];
 	unsigned n_src;
 	bool live;
+
+	/* Each peer's newest session, found once per change of the model:
+	 * an open-addressing table over the tracker's sessions. */
+	uint64_t gen, ps_gen;
+	const struct fsc_wg_session **ps_all, **ps_tab;
+	size_t ps_cap, ps_tab_size;
 };
 
 /* ---------------------------------------------------------------- setup */
@@ -143,6 +149,8 @@ void tui_model_free(struct tui_model *m)
 	tui_lru_free(m->ingress);
 	tui_lru_free(m->peers);
 	free(m->peerbuf);
+	free(m->ps_all);
+	free(m->ps_tab);
 	free(m);
 }
 
@@ -331,6 +339,7 @@ static void advance(struct tui_model *m, int64_t ts_ns)
 
 void tui_model_tick(struct tui_model *m, int64_t now_ns)
 {
+	m->gen++;
 	advance(m, now_ns);
 	bucket_at(m, m->now);
 	measure_peers(m);
@@ -959,6 +968,7 @@ void tui_model_event(const struct fsc_event *ev, void *ctx)
 {
 	struct tui_model *m = ctx;
 
+	m->gen++;
 	advance(m, ev->ts_ns);
 	if (ev->type < FSC_EV_TLS_CLIENT_HELLO && ev->frame) {
 		uint32_t len = ev->frame->wirelen;
@@ -1065,4 +1075,61 @@ const struct tui_host *tui_model_host(const struct tui_model *m, const char *nam
 	memset(key, 0, sizeof(key));
 	tui_host_normalise(name, strlen(name), key);
 	return tui_lru_get(m->hosts, key, false);
+}
+
+/* ---------------------------------------------------------------- sessions */
+
+static bool build_peer_sessions(struct tui_model *m)
+{
+	const struct fsc_wg_stats *ws = fsc_wg_tracker_stats(m->wg);
+	size_t live = (size_t)(ws->sessions - ws->sessions_evicted), size = 16;
+
+	if (live > m->ps_cap) {
+		const struct fsc_wg_session **nb = realloc(m->ps_all, (live + 64) * sizeof(*nb));
+		if (!nb)
+			return false;
+		m->ps_all = nb;
+		m->ps_cap = live + 64;
+	}
+	size_t n = fsc_wg_sessions(m->wg, m->ps_all, m->ps_cap);
+	while (size < 2 * n)
+		size <<= 1;
+	if (size > m->ps_tab_size) {
+		const struct fsc_wg_session **nt = realloc(m->ps_tab, size * sizeof(*nt));
+		if (!nt)
+			return false;
+		m->ps_tab = nt;
+		m->ps_tab_size = size;
+	}
+	memset(m->ps_tab, 0, m->ps_tab_size * sizeof(*m->ps_tab));
+	for (size_t i = 0; i < n; i++) {
+		const struct fsc_wg_session *se = m->ps_all[i];
+		size_t mask = m->ps_tab_size - 1;
+		for (size_t k = (se->peer * 0x9e3779b1u) & mask;; k = (k + 1) & mask) {
+			if (!m->ps_tab[k]) {
+				m->ps_tab[k] = se;
+				break;
+			}
+			if (m->ps_tab[k]->peer == se->peer) {
+				if (se->id > m->ps_tab[k]->id)
+					m->ps_tab[k] = se;
+				break;
+			}
+		}
+	}
+	m->ps_gen = m->gen;
+	return true;
+}
+
+const struct fsc_wg_session *tui_model_peer_session(struct tui_model *m, uint32_t peer)
+{
+	if (!m->wg)
+		return NULL;
+	if ((m->ps_gen != m->gen || !m->ps_tab) && !build_peer_sessions(m))
+		return NULL;
+	size_t mask = m->ps_tab_size - 1;
+	for (size_t k = (peer * 0x9e3779b1u) & mask; m->ps_tab[k]; k = (k + 1) & mask)
+		if (m->ps_tab[k]->peer == peer)
+			return m->ps_tab[k];
+	return NULL;
 }

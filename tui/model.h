@@ -256,6 +256,10 @@ const struct tui_ingress *tui_model_ingress(const struct tui_model *m,
 					    const struct fsc_addr *client);
 bool tui_model_client_is_new(const struct tui_model *m, const struct tui_client *c);
 
+/* The newest session of a tunnel peer, or NULL; valid until the model
+ * next changes. O(1) after one pass over the sessions per change. */
+const struct fsc_wg_session *tui_model_peer_session(struct tui_model *m, uint32_t peer);
+
 /* Rate of a tunnel peer (valid false before two measurements). */
 struct tui_peer_rate tui_model_peer_rate(const struct tui_model *m, uint32_t peer_id);
 

@@ -72,7 +72,7 @@ static const struct tui_col clients_cols[] = {
 	[CL_4XX] = { "4XX", 3, 4, 4, 2, true },
 	[CL_5XX] = { "5XX", 3, 4, 4, 1, true },
 	[CL_LAST] = { "LAST", 5, 5, 5, 0, true },
-	[CL_RULE] = { "RULE", 9, 11, 11, 4, false },
+	[CL_RULE] = { "RULE", 11, 11, 11, 4, false },
 	[CL_ORG] = { "ORG", 8, 24, 24, 3, false },
 	[CL_NAME] = { "NAME", 10, 250, 40, 2, false },
 };
@@ -251,29 +251,6 @@ static size_t client_cell(struct tui_model *m, const struct tui_client *c, size_
 	}
 }
 
-/* The newest session of a peer (by id). */
-static const struct fsc_wg_session *newest_session(struct tui_model *m, uint32_t peer)
-{
-	const struct fsc_wg_tracker *wg = tui_model_wg(m);
-	const struct fsc_wg_stats *ws;
-	const struct fsc_wg_session *best = NULL;
-
-	if (!wg)
-		return NULL;
-	ws = fsc_wg_tracker_stats(wg);
-	size_t live = (size_t)(ws->sessions - ws->sessions_evicted);
-	const struct fsc_wg_session **buf = malloc((live ? live : 1) * sizeof(*buf));
-	if (!buf)
-		return NULL;
-	size_t n = fsc_wg_sessions(wg, buf, live);
-	for (size_t i = 0; i < n; i++)
-		if (buf[i]->peer == peer && (!best || buf[i]->id > best->id))
-			best = buf[i];
-	free(buf);
-	return best;
-}
-
-
 static size_t ka_text(const struct fsc_wg_flow *f, char *buf, size_t cap)
 {
 	if (!f->ka_gaps)
@@ -328,7 +305,7 @@ static size_t peer_cell(struct tui_model *m, const struct fsc_wg_peer *p, size_t
 		rt = tui_model_peer_rate(m, p->id);
 		return rate_text(rt.bytes_s[col - PE_AB], rt.valid, buf, cap);
 	case PE_KA: {
-		const struct fsc_wg_session *s = newest_session(m, p->id);
+		const struct fsc_wg_session *s = tui_model_peer_session(m, p->id);
 		if (!s)
 			return tui_dash(buf, cap);
 		/* Session direction 0 is initiator -> responder; show A>B first. */

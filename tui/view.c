@@ -644,8 +644,11 @@ static void doc_line(void *ctx, const char *label, const char *text, enum tui_ma
 	} while (at < len);
 }
 
-/* A table laid out for the screen, as document rows. */
-static void doc_table(struct tui_screen *s, enum tui_table t, unsigned sort)
+/* A table laid out for the screen, as document rows: at most max of them
+ * (the last max when tail: the newest sessions), so a redraw stays cheap
+ * whatever the tracker holds; the dump has them all. */
+static void doc_table(struct tui_screen *s, enum tui_table t, unsigned sort, size_t max,
+		      bool tail)
 {
 	size_t ncols;
 	const struct tui_col *cols = tui_table_cols(t, &ncols);
@@ -666,9 +669,17 @@ static void doc_table(struct tui_screen *s, enum tui_table t, unsigned sort)
 		return;
 	}
 	layout(cols, ncols, COLS, w);
-	for (size_t r = 0; r <= s->rows.n; r++) {
+	size_t first = 0, shown = s->rows.n;
+	if (shown > max) {
+		first = tail ? shown - max : 0;
+		shown = max;
+		snprintf(row, sizeof(row), "  (the %s %zu of %zu; fwatch --dump lists all)",
+			 tail ? "newest" : "first", max, s->rows.n);
+		doc_add(&s->doc, NULL, row, TUI_MARK_PENDING, true);
+	}
+	for (size_t r = 0; r <= shown; r++) {
 		size_t n = 0;
-		const void *item = r ? s->rows.items[r - 1] : NULL;
+		const void *item = r ? s->rows.items[first + r - 1] : NULL;
 		for (size_t c = 0; c < ncols; c++) {
 			if (!w[c])
 				continue;
@@ -704,9 +715,9 @@ static void doc_table(struct tui_screen *s, enum tui_table t, unsigned sort)
 
 static void build_tunnel(struct tui_screen *s)
 {
-	doc_table(s, TUI_T_PEERS, s->pane[TUI_T_PEERS].sort);
-	doc_table(s, TUI_T_ENDPOINTS, 0);
-	doc_table(s, TUI_T_SESSIONS, 0);
+	doc_table(s, TUI_T_PEERS, s->pane[TUI_T_PEERS].sort, 1000, false);
+	doc_table(s, TUI_T_ENDPOINTS, 0, 200, false);
+	doc_table(s, TUI_T_SESSIONS, 0, 200, true);
 }
 
 static void build_detail(struct tui_screen *s)
