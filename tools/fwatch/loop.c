@@ -237,9 +237,7 @@ static void run_loop(struct fw *w)
 			fds[nf++] = (struct pollfd){ .fd = cap_fds[i], .events = POLLIN };
 		if (w->live && !w->ended)
 			timeout = min_timeout(timeout, 250); /* stats, ticks */
-		int tty = -1;
 		if (w->screen) {
-			tty = nf;
 			fds[nf++] = (struct pollfd){ .fd = tui_screen_fd(w->screen),
 						     .events = POLLIN };
 			if (tui_screen_dirty(w->screen) || w->model_changed) {
@@ -256,9 +254,6 @@ static void run_loop(struct fw *w)
 			int64_t left = (w->dump_at_mono - now) / 1000000 + 1;
 			timeout = min_timeout(timeout, (int)left);
 		}
-		if (w->ended && !w->screen && !w->o->dump)
-			return;
-
 		int r = poll(fds, (nfds_t)nf, timeout);
 		if (r < 0 && errno != EINTR) {
 			snprintf(w->err, sizeof(w->err), "poll: %s", strerror(errno));
@@ -267,15 +262,17 @@ static void run_loop(struct fw *w)
 		}
 		if (r < 0)
 			r = 0; /* a signal: SIGWINCH is read as a key below */
-		if (w->names)
+		if (w->names) {
+			/* Answers change names on screen: redraw for them. */
+			size_t before = enrich_pending(w->names);
 			enrich_step(w->names, fds + dns0, nf - dns0);
-		if (w->screen) {
-			/* Keys (and a resize) are read whether or not the fd said
-			 * so: a SIGWINCH only interrupts the poll. */
-			(void)tty;
-			if (tui_screen_input(w->screen) == TUI_ACT_QUIT)
-				return;
+			if (enrich_pending(w->names) < before)
+				w->model_changed = true;
 		}
+		/* Keys (and a resize) are read whether or not the terminal's fd
+		 * said so: a SIGWINCH only interrupts the poll. */
+		if (w->screen && tui_screen_input(w->screen) == TUI_ACT_QUIT)
+			return;
 		want = w->ended ? -1 : read_batch(w);
 		if (w->ended && w->screen)
 			want = -1;
