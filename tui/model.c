@@ -8,6 +8,7 @@
 #include "enrich.h"
 #include "fsc/http.h"
 #include "fsc/span.h"
+#include "detail.h"
 #include "lru.h"
 
 #define DEF_REQUESTS 10000
@@ -18,14 +19,6 @@
 #define DEF_NEW_NS (60 * 1000000000ll)
 #define NS 1000000000ll
 
-/* Detail blobs: one request's head and hops, serialised. */
-#define BLOB_MAX 16384
-#define NAME_KEEP 256
-#define VALUE_KEEP 2048
-#define HOP_TEXT_KEEP 256
-#define BLOB_HEADERS_CUT 1
-#define BLOB_HOPS_CUT 2
-#define BLOB_FORWARDED 4
 
 struct flow_key {
 	uint64_t flow;
@@ -66,9 +59,7 @@ struct tui_model {
 	uint64_t first_seq, last_seq;
 	struct tui_lru *flows;		/* (flow, index) -> seq */
 
-	uint8_t *detail;		/* ring of lim.detail_bytes */
-	uint64_t detail_w;		/* absolute write position */
-	uint8_t blob[BLOB_MAX];		/* scratch: write and read */
+	struct tui_dring dring;		/* heads and hops for Detail */
 
 	struct tui_lru *clients, *hosts, *endpoints, *ingress, *peers;
 
@@ -117,7 +108,6 @@ struct tui_model *tui_model_new(const struct tui_model_limits *lim, struct enric
 	/* The seed only spreads the tables; nothing printed depends on it. */
 	uint64_t seed = (uint64_t)(uintptr_t)m ^ 0x5851f42d4c957f2dull;
 	m->ring = calloc(m->lim.max_requests, sizeof(*m->ring));
-	m->detail = malloc(m->lim.detail_bytes);
 	m->flows = tui_lru_new(m->lim.max_requests, sizeof(struct flow_key), sizeof(uint64_t),
 			       seed + 1);
 	m->clients = tui_lru_new(m->lim.max_clients, sizeof(struct fsc_addr),
@@ -128,7 +118,8 @@ struct tui_model *tui_model_new(const struct tui_model_limits *lim, struct enric
 	m->ingress = tui_lru_new(m->lim.max_clients, sizeof(struct fsc_addr),
 				 sizeof(struct tui_ingress), seed + 5);
 	m->peers = tui_lru_new(4096, sizeof(uint32_t), sizeof(struct peer_snap), seed + 6);
-	if (!m->ring || !m->detail || !m->flows || !m->clients || !m->hosts || !m->endpoints ||
+	bool dring = tui_dring_init(&m->dring, m->lim.detail_bytes);
+	if (!m->ring || !dring || !m->flows || !m->clients || !m->hosts || !m->endpoints ||
 	    !m->ingress || !m->peers) {
 		tui_model_free(m);
 		return NULL;
@@ -141,7 +132,7 @@ void tui_model_free(struct tui_model *m)
 	if (!m)
 		return;
 	free(m->ring);
-	free(m->detail);
+	tui_dring_free(&m->dring);
 	tui_lru_free(m->flows);
 	tui_lru_free(m->clients);
 	tui_lru_free(m->hosts);
@@ -490,159 +481,18 @@ static unsigned status_class(int status)
 
 /* ---------------------------------------------------------------- detail */
 
-static size_t put_bytes(uint8_t *b, size_t n, const void *p, size_t len)
-{
-	if (n + len > BLOB_MAX)
-		return SIZE_MAX;
-	memcpy(b + n, p, len);
-	return n + len;
-}
-
-static size_t put_u16(uint8_t *b, size_t n, uint16_t v)
-{
-	return put_bytes(b, n, &v, sizeof(v));
-}
-
-/* Serialises headers and hops into m->blob; returns its length. */
-static size_t detail_blob(struct tui_model *m, const struct fsc_stream_event *se)
-{
-	const struct fsc_http_head *h = se->u.req.head;
-	const struct fsc_client *c = se->u.req.client;
-	uint8_t *b = m->blob;
-	uint16_t nh = 0, nhop = 0;
-	uint8_t flags = 0;
-	size_t n = 5, next;
-
-	for (size_t i = 0; h && i < h->n_headers; i++) {
-		const struct fsc_http_header *hd = &h->headers[i];
-		uint16_t nl = (uint16_t)(hd->name_len < NAME_KEEP ? hd->name_len : NAME_KEEP);
-		uint16_t vl = (uint16_t)(hd->value_len < VALUE_KEEP ? hd->value_len : VALUE_KEEP);
-		if (nl < hd->name_len || vl < hd->value_len)
-			flags |= BLOB_HEADERS_CUT;
-		next = put_u16(b, n, nl);
-		next = next == SIZE_MAX ? next : put_u16(b, next, vl);
-		next = next == SIZE_MAX ? next : put_bytes(b, next, hd->name, nl);
-		next = next == SIZE_MAX ? next : put_bytes(b, next, hd->value, vl);
-		if (next == SIZE_MAX || nh == TUI_DETAIL_HEADERS) {
-			flags |= BLOB_HEADERS_CUT;
-			break;
-		}
-		n = next;
-		nh++;
-	}
-	if (c && se->u.req.xff && se->u.req.xff->n == 0 && c->n_hops)
-		flags |= BLOB_FORWARDED;
-	for (size_t i = 0; c && i < c->n_hops; i++) {
-		const struct fsc_hop *hp = &c->hops[i];
-		uint8_t fixed[4] = { (uint8_t)hp->node->kind, (uint8_t)hp->info.cls,
-				     (uint8_t)hp->skip, 0 };
-		struct fsc_addr v4 = { 0 };
-		uint16_t tl = (uint16_t)(hp->node->len < HOP_TEXT_KEEP ? hp->node->len
-								    : HOP_TEXT_KEEP);
-		if (hp->info.cls == FSC_TSADDR_4TO6)
-			v4 = hp->info.peer;
-		next = put_bytes(b, n, fixed, sizeof(fixed));
-		next = next == SIZE_MAX ? next : put_bytes(b, next, &hp->info.addr, sizeof(v4));
-		next = next == SIZE_MAX ? next : put_bytes(b, next, &v4, sizeof(v4));
-		next = next == SIZE_MAX ? next : put_u16(b, next, tl);
-		next = next == SIZE_MAX ? next : put_bytes(b, next, hp->node->text, tl);
-		if (next == SIZE_MAX || nhop == TUI_DETAIL_HOPS) {
-			flags |= BLOB_HOPS_CUT;
-			break;
-		}
-		n = next;
-		nhop++;
-	}
-	if (c && c->hops_dropped)
-		flags |= BLOB_HOPS_CUT;
-	memcpy(b, &nh, 2);
-	memcpy(b + 2, &nhop, 2);
-	b[4] = flags;
-	return n;
-}
-
-static void ring_write(struct tui_model *m, const uint8_t *p, size_t len)
-{
-	size_t cap = m->lim.detail_bytes, at = (size_t)(m->detail_w % cap);
-	size_t first = len < cap - at ? len : cap - at;
-
-	memcpy(m->detail + at, p, first);
-	memcpy(m->detail, p + first, len - first);
-	m->detail_w += len;
-}
-
-static bool ring_read(const struct tui_model *m, uint64_t pos, size_t len, uint8_t *out)
-{
-	size_t cap = m->lim.detail_bytes;
-
-	if (m->detail_w - pos > cap)
-		return false;
-	size_t at = (size_t)(pos % cap);
-	size_t first = len < cap - at ? len : cap - at;
-	memcpy(out, m->detail + at, first);
-	memcpy(out + first, m->detail, len - first);
-	return true;
-}
-
 static void store_detail(struct tui_model *m, struct tui_request *r,
 			 const struct fsc_stream_event *se)
 {
-	size_t len = detail_blob(m, se);
-
-	if (len > m->lim.detail_bytes)
-		return;
-	r->detail_pos = m->detail_w;
-	r->detail_len = (uint32_t)len;
-	ring_write(m, m->blob, len);
-}
-
-static uint16_t get_u16(const uint8_t *p)
-{
-	uint16_t v;
-
-	memcpy(&v, p, 2);
-	return v;
+	if (!tui_dring_store(&m->dring, se, &r->detail_pos, &r->detail_len))
+		r->detail_len = 0;
 }
 
 void tui_model_detail(struct tui_model *m, const struct tui_request *r, struct tui_detail *d)
 {
-	const uint8_t *b = m->blob;
-	size_t n = 5;
-
 	memset(d, 0, sizeof(*d));
-	if (!r->detail_len || !ring_read(m, r->detail_pos, r->detail_len, m->blob)) {
-		if (r->detail_len)
-			m->tot.details_lost++;
-		return;
-	}
-	d->kept = true;
-	uint16_t nh = get_u16(b), nhop = get_u16(b + 2);
-	d->headers_cut = b[4] & BLOB_HEADERS_CUT;
-	d->hops_cut = b[4] & BLOB_HOPS_CUT;
-	d->hops_from_forwarded = b[4] & BLOB_FORWARDED;
-	for (uint16_t i = 0; i < nh; i++) {
-		struct tui_header *h = &d->headers[d->n_headers++];
-		h->name_len = get_u16(b + n);
-		h->value_len = get_u16(b + n + 2);
-		h->name = (const char *)b + n + 4;
-		h->value = h->name + h->name_len;
-		n += 4 + h->name_len + h->value_len;
-	}
-	for (uint16_t i = 0; i < nhop; i++) {
-		struct tui_hop *h = &d->hops[d->n_hops++];
-		struct fsc_xff_node node = { .kind = (enum fsc_xff_kind)b[n] };
-		struct fsc_hop hop = { .node = &node, .skip = (enum fsc_hop_skip)b[n + 2] };
-		hop.info.cls = (enum fsc_tsaddr_class)b[n + 1];
-		memcpy(&h->addr, b + n + 4, sizeof(h->addr));
-		memcpy(&h->v4, b + n + 4 + sizeof(h->addr), sizeof(h->v4));
-		hop.info.addr = h->addr;
-		n += 4 + 2 * sizeof(h->addr);
-		h->text_len = get_u16(b + n);
-		h->text = (const char *)b + n + 2;
-		n += 2 + h->text_len;
-		h->cls = fsc_hop_class_name(&hop);
-		h->skip = fsc_hop_skip_name(hop.skip);
-	}
+	if (r->detail_len && !tui_dring_load(&m->dring, r->detail_pos, r->detail_len, d))
+		m->tot.details_lost++;
 }
 
 /* ---------------------------------------------------------------- requests */

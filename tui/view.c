@@ -2,7 +2,7 @@
  * sparkline, tabs, the current view and a footer; keys in the habits of
  * htop and termshark. Everything drawn comes escaped from table.h; this
  * file only clips it to the screen. */
-#include "view.h"
+#include "view_int.h"
 
 #include <curses.h>
 #include <term.h>
@@ -16,67 +16,6 @@
 #include <termios.h>
 #include <unistd.h>
 #include <wchar.h>
-
-#define CELL 1024
-#define SPARK_W 20
-#define KEY_ESC 27
-#define KEY_CTRL(c) ((c) & 0x1f)
-
-enum pair {
-	P_OK = 1,
-	P_INFO,
-	P_WARN,
-	P_BAD,
-	P_PENDING,
-	P_NEW,
-	P_TITLE,
-	P_BAR,
-};
-
-/* State of one table view: the selection follows its row. */
-struct pane {
-	size_t sel, top;
-	bool follow;		/* stay on the first row as rows arrive */
-	unsigned sort;
-	uint64_t sel_seq;	/* Requests */
-	struct fsc_addr sel_addr; /* Clients */
-	char sel_host[TUI_HOST_MAX]; /* Hosts */
-};
-
-/* One screen row of a document view (Tunnel, Detail, help). */
-struct dline {
-	char *label;		/* owned; NULL on continuation rows */
-	char *text;		/* owned */
-	enum tui_mark mark;
-	bool table_row;		/* pre-laid-out: drawn as is, not wrapped */
-};
-
-struct doc {
-	struct dline *l;
-	size_t n, cap;
-	size_t top;
-};
-
-struct tui_screen {
-	struct tui_model *m;
-	SCREEN *scr;
-	bool color, utf8;
-	enum tui_view view, prev_view;
-	struct pane pane[TUI_T_COUNT];
-	struct tui_rows rows;
-	struct tui_filter filter;
-	bool editing;		/* the / prompt is open */
-	char edit[TUI_FILTER_MAX];
-	size_t edit_len;
-	char msg[160];		/* one-shot footer message */
-	bool help;
-	bool paused;
-	uint64_t paused_seq;
-	uint64_t detail_seq;
-	struct doc doc;
-	size_t tunnel_top, detail_top, help_top;
-	bool dirty;
-};
 
 /* ---------------------------------------------------------------- terminal */
 
@@ -214,15 +153,6 @@ struct tui_screen *tui_screen_open(struct tui_model *m, const struct tui_screen_
 	return s;
 }
 
-static void doc_clear(struct doc *d)
-{
-	for (size_t i = 0; i < d->n; i++) {
-		free(d->l[i].label);
-		free(d->l[i].text);
-	}
-	d->n = 0;
-}
-
 void tui_screen_close(struct tui_screen *s)
 {
 	if (!s)
@@ -232,7 +162,7 @@ void tui_screen_close(struct tui_screen *s)
 		sigaction(fatal_sigs[i], &old_fatal[fatal_sigs[i]], NULL);
 	if (s->scr)
 		delscreen(s->scr);
-	doc_clear(&s->doc);
+	tui_doc_clear(&s->doc);
 	free(s->doc.l);
 	tui_rows_free(&s->rows);
 	free(s);
@@ -260,7 +190,7 @@ void tui_screen_touch(struct tui_screen *s)
 /* Display columns of the first `len` bytes of s, and how many bytes fit
  * in `cols` columns (*fit). Text here is escaped: printable ASCII and
  * well-formed UTF-8 only. */
-static int text_cols(const struct tui_screen *sc, const char *s, size_t len, int cols,
+int tui_text_cols(const struct tui_screen *sc, const char *s, size_t len, int cols,
 		     size_t *fit)
 {
 	mbstate_t st;
@@ -296,7 +226,7 @@ static int text_cols(const struct tui_screen *sc, const char *s, size_t len, int
 /* Draws s clipped to cols columns at the cursor; pads with spaces to cols
  * when pad. A cut is marked with '~'. Non-ASCII bytes become '?' when the
  * terminal is not UTF-8. Returns the columns used. */
-static int put_clipped(const struct tui_screen *sc, const char *s, int cols, bool pad,
+int tui_put_clipped(const struct tui_screen *sc, const char *s, int cols, bool pad,
 		       bool right)
 {
 	size_t len = strlen(s), fit;
@@ -312,10 +242,10 @@ static int put_clipped(const struct tui_screen *sc, const char *s, int cols, boo
 		s = ascii;
 		len = n;
 	}
-	int w = text_cols(sc, s, len, cols, &fit);
+	int w = tui_text_cols(sc, s, len, cols, &fit);
 	bool cut = fit < len;
 	if (cut) {
-		w = text_cols(sc, s, len, cols - 1, &fit);
+		w = tui_text_cols(sc, s, len, cols - 1, &fit);
 		addnstr(s, (int)fit);
 		addch('~');
 		w++;
@@ -333,7 +263,7 @@ static int put_clipped(const struct tui_screen *sc, const char *s, int cols, boo
 	return w;
 }
 
-static attr_t mark_attr(const struct tui_screen *s, enum tui_mark mk)
+attr_t tui_mark_attr(const struct tui_screen *s, enum tui_mark mk)
 {
 	static const short pairs[] = {
 		[TUI_MARK_OK] = P_OK,	    [TUI_MARK_INFO] = P_INFO, [TUI_MARK_WARN] = P_WARN,
@@ -373,7 +303,7 @@ static attr_t mark_attr(const struct tui_screen *s, enum tui_mark mk)
  * in order of importance, and what is left goes to the free-text column.
  * 0: hidden.
  */
-static void layout(const struct tui_col *cols, size_t n, int width, int *w)
+void tui_layout(const struct tui_col *cols, size_t n, int width, int *w)
 {
 	int need = -1, maxprio = 0;
 	size_t big = n;
@@ -439,7 +369,7 @@ static void draw_row(struct tui_screen *s, int y, enum tui_table t, const void *
 			snprintf(buf, sizeof(buf), "%s", cols[c].title);
 		else
 			tui_cell(s->m, t, item, c, false, buf, sizeof(buf));
-		put_clipped(s, buf, cw, true, cols[c].right);
+		tui_put_clipped(s, buf, cw, true, cols[c].right);
 		x += cw;
 	}
 	/* The selection bar spans the whole row. */
@@ -450,7 +380,7 @@ static void draw_row(struct tui_screen *s, int y, enum tui_table t, const void *
 
 /* ---------------------------------------------------------------- list views */
 
-static enum tui_table view_table(enum tui_view v)
+enum tui_table tui_view_table(enum tui_view v)
 {
 	switch (v) {
 	case TUI_V_CLIENTS:
@@ -464,12 +394,12 @@ static enum tui_table view_table(enum tui_view v)
 	}
 }
 
-static bool is_list(enum tui_view v)
+bool tui_is_list(enum tui_view v)
 {
 	return v == TUI_V_REQUESTS || v == TUI_V_CLIENTS || v == TUI_V_HOSTS;
 }
 
-static int body_rows(void)
+int tui_body_rows(void)
 {
 	int n = LINES - 4; /* header, tabs, titles, footer */
 	return n > 0 ? n : 0;
@@ -511,7 +441,7 @@ static void remember(struct pane *p, enum tui_table t, const void *item)
  * item (or on the first row while following). */
 static void rebuild(struct tui_screen *s)
 {
-	enum tui_table t = view_table(s->view);
+	enum tui_table t = tui_view_table(s->view);
 	struct pane *p = &s->pane[t];
 
 	if (!tui_rows_build(&s->rows, t, s->m, &s->filter, p->sort,
@@ -541,14 +471,14 @@ static void rebuild(struct tui_screen *s)
 
 static void draw_list(struct tui_screen *s)
 {
-	enum tui_table t = view_table(s->view);
+	enum tui_table t = tui_view_table(s->view);
 	struct pane *p = &s->pane[t];
 	size_t ncols;
 	const struct tui_col *cols = tui_table_cols(t, &ncols);
-	int w[32], rows = body_rows();
+	int w[32], rows = tui_body_rows();
 
 	rebuild(s);
-	layout(cols, ncols, COLS, w);
+	tui_layout(cols, ncols, COLS, w);
 	draw_row(s, 2, t, NULL, w, ncols, A_BOLD | A_UNDERLINE, true);
 	if (rows <= 0)
 		return;
@@ -561,7 +491,7 @@ static void draw_list(struct tui_screen *s)
 	for (int r = 0; r < rows && p->top + (size_t)r < s->rows.n; r++) {
 		size_t i = p->top + (size_t)r;
 		const void *item = s->rows.items[i];
-		attr_t a = mark_attr(s, tui_row_mark(s->m, t, item));
+		attr_t a = tui_mark_attr(s, tui_row_mark(s->m, t, item));
 		if (i == p->sel)
 			a = A_REVERSE | (s->color ? a & ~A_COLOR : a);
 		draw_row(s, 3 + r, t, item, w, ncols, a, false);
@@ -576,247 +506,6 @@ static void draw_list(struct tui_screen *s)
 			addstr("No HTTP request seen yet.");
 		else
 			addstr("Nothing seen yet.");
-		attrset(A_NORMAL);
-	}
-}
-
-/* ---------------------------------------------------------------- documents */
-
-static void doc_add(struct doc *d, const char *label, const char *text, enum tui_mark mk,
-		    bool table_row)
-{
-	if (d->n == d->cap) {
-		size_t cap = d->cap ? 2 * d->cap : 64;
-		struct dline *nl = realloc(d->l, cap * sizeof(*nl));
-		if (!nl)
-			return;
-		d->l = nl;
-		d->cap = cap;
-	}
-	struct dline *l = &d->l[d->n];
-	l->label = label ? strdup(label) : NULL;
-	l->text = strdup(text);
-	l->mark = mk;
-	l->table_row = table_row;
-	if (!l->text) {
-		free(l->label);
-		return;
-	}
-	d->n++;
-}
-
-struct wrap_ctx {
-	struct tui_screen *s;
-};
-
-/* A labelled line, wrapped to the screen: label in 13 columns, text after
- * it; continuation rows indented the same. */
-static void doc_line(void *ctx, const char *label, const char *text, enum tui_mark mk)
-{
-	struct wrap_ctx *w = ctx;
-	struct tui_screen *s = w->s;
-	int width = COLS - 15;
-	size_t len = strlen(text), at = 0;
-	bool first = true;
-
-	if (width < 10)
-		width = 10;
-	do {
-		size_t fit;
-		text_cols(s, text + at, len - at, width, &fit);
-		if (fit == 0 && at < len)
-			fit = 1;
-		/* Break after a space where there is one in the second half. */
-		if (at + fit < len && text[at + fit] != ' ') {
-			size_t sp = fit;
-			while (sp > fit / 2 && text[at + sp - 1] != ' ')
-				sp--;
-			if (sp > fit / 2)
-				fit = sp;
-		}
-		char *piece = strndup(text + at, fit);
-		if (!piece)
-			return;
-		doc_add(&s->doc, first ? label : "", piece, mk, false);
-		free(piece);
-		at += fit;
-		first = false;
-	} while (at < len);
-}
-
-/* A table laid out for the screen, as document rows: at most max of them
- * (the last max when tail: the newest sessions), so a redraw stays cheap
- * whatever the tracker holds; the dump has them all. */
-static void doc_table(struct tui_screen *s, enum tui_table t, unsigned sort, size_t max,
-		      bool tail)
-{
-	size_t ncols;
-	const struct tui_col *cols = tui_table_cols(t, &ncols);
-	int w[32];
-	char row[4 * CELL], buf[CELL];
-
-	if (!tui_rows_build(&s->rows, t, s->m, &s->filter, sort, 0))
-		return;
-	if (s->filter.n)
-		snprintf(row, sizeof(row), "%s (%zu of %zu)", tui_table_title(t), s->rows.n,
-			 s->rows.total);
-	else
-		snprintf(row, sizeof(row), "%s (%zu)", tui_table_title(t), s->rows.n);
-	doc_add(&s->doc, NULL, row, TUI_MARK_TITLE, true);
-	if (!s->rows.n) {
-		doc_add(&s->doc, NULL, "  (none)", TUI_MARK_PENDING, true);
-		doc_add(&s->doc, NULL, "", TUI_MARK_NONE, true);
-		return;
-	}
-	layout(cols, ncols, COLS, w);
-	size_t first = 0, shown = s->rows.n;
-	if (shown > max) {
-		first = tail ? shown - max : 0;
-		shown = max;
-		snprintf(row, sizeof(row), "  (the %s %zu of %zu; fwatch --dump lists all)",
-			 tail ? "newest" : "first", max, s->rows.n);
-		doc_add(&s->doc, NULL, row, TUI_MARK_PENDING, true);
-	}
-	for (size_t r = 0; r <= shown; r++) {
-		size_t n = 0;
-		const void *item = r ? s->rows.items[first + r - 1] : NULL;
-		for (size_t c = 0; c < ncols; c++) {
-			if (!w[c])
-				continue;
-			if (r)
-				tui_cell(s->m, t, item, c, false, buf, sizeof(buf));
-			else
-				snprintf(buf, sizeof(buf), "%s", cols[c].title);
-			/* Pad by display columns, not bytes. */
-			size_t fit, bl = strlen(buf);
-			int cw = text_cols(s, buf, bl, w[c], &fit);
-			if (n && n + 1 < sizeof(row))
-				row[n++] = ' ';
-			if (cols[c].right)
-				for (int k = cw; k < w[c] && n + 1 < sizeof(row); k++)
-					row[n++] = ' ';
-			if (fit < bl && fit)
-				fit = fit - 1; /* room for the cut mark */
-			if (n + fit + 2 < sizeof(row)) {
-				memcpy(row + n, buf, fit);
-				n += fit;
-				if (fit < bl)
-					row[n++] = '~', cw = w[c];
-			}
-			if (!cols[c].right)
-				for (int k = cw; k < w[c] && n + 1 < sizeof(row); k++)
-					row[n++] = ' ';
-		}
-		row[n] = '\0';
-		doc_add(&s->doc, NULL, row, r ? tui_row_mark(s->m, t, item) : TUI_MARK_TITLE, true);
-	}
-	doc_add(&s->doc, NULL, "", TUI_MARK_NONE, true);
-}
-
-static void build_tunnel(struct tui_screen *s)
-{
-	doc_table(s, TUI_T_PEERS, s->pane[TUI_T_PEERS].sort, 1000, false);
-	doc_table(s, TUI_T_ENDPOINTS, 0, 200, false);
-	doc_table(s, TUI_T_SESSIONS, 0, 200, true);
-}
-
-static void build_detail(struct tui_screen *s)
-{
-	struct wrap_ctx w = { s };
-	const struct tui_request *r = s->detail_seq ? tui_model_request(s->m, s->detail_seq)
-						    : NULL;
-
-	if (!s->detail_seq) {
-		doc_line(&w, "", "No request chosen: select one in Requests (1) and press "
-			 "Enter.", TUI_MARK_PENDING);
-		return;
-	}
-	if (!r) {
-		char t[96];
-		snprintf(t, sizeof(t), "Request #%" PRIu64 " is no longer kept (only the newest "
-			 "%" PRIu32 " are).", s->detail_seq, tui_model_limits(s->m)->max_requests);
-		doc_line(&w, "", t, TUI_MARK_WARN);
-		return;
-	}
-	tui_detail_lines(s->m, r, doc_line, &w);
-}
-
-static const char *const help_lines[][2] = {
-	{ "", "fwatch: funnel traffic as it happens" },
-	{ "", "" },
-	{ "1 .. 5", "Requests, Clients, Tunnel, Hosts, Detail" },
-	{ "Tab S-Tab", "next / previous view" },
-	{ "Up Down j k", "move (Tunnel, Detail: scroll)" },
-	{ "PgUp PgDn", "a page; Home End (g G): first, last" },
-	{ "Enter", "Requests: Detail of the request; Clients, Hosts: their requests" },
-	{ "Esc Bksp", "back from Detail" },
-	{ "/", "filter: words that must all match, e.g. status:5 host:api !path:/health" },
-	{ "", "client: host: path: method: rule: name: status:4xx asn:15169 country:US;" },
-	{ "", "plain words match client, host, path, status, AS, country, method" },
-	{ "s", "next sort order of the view" },
-	{ "p", "pause the display (the capture goes on); p again resumes" },
-	{ "Ctrl-L", "redraw the screen" },
-	{ "q", "quit" },
-	{ "", "" },
-	{ "Header", "sources, state, packets/s, bytes/s, requests/s with their last" },
-	{ "", "seconds as a sparkline, kernel drops (never hidden), capture time" },
-	{ "Colours", "2xx green, 3xx and 1xx cyan, 4xx yellow, 5xx red, no answer blue;" },
-	{ "", "clients seen in the last minute magenta (and N *)" },
-	{ "", "" },
-	{ "", "Any key closes this help." },
-};
-
-static void build_help(struct tui_screen *s)
-{
-	struct wrap_ctx w = { s };
-
-	for (size_t i = 0; i < sizeof(help_lines) / sizeof(help_lines[0]); i++)
-		doc_line(&w, help_lines[i][0], help_lines[i][1],
-			 i == 0 ? TUI_MARK_TITLE : TUI_MARK_NONE);
-	doc_add(&s->doc, NULL, "", TUI_MARK_NONE, true);
-	doc_add(&s->doc, NULL, "Capture", TUI_MARK_TITLE, true);
-	tui_capture_lines(s->m, doc_line, &w);
-}
-
-static size_t *doc_top(struct tui_screen *s)
-{
-	if (s->help)
-		return &s->help_top;
-	return s->view == TUI_V_TUNNEL ? &s->tunnel_top : &s->detail_top;
-}
-
-static void build_doc(struct tui_screen *s)
-{
-	doc_clear(&s->doc);
-	if (s->help)
-		build_help(s);
-	else if (s->view == TUI_V_TUNNEL)
-		build_tunnel(s);
-	else
-		build_detail(s);
-}
-
-static void draw_doc(struct tui_screen *s)
-{
-	int rows = body_rows() + 1; /* no column titles */
-	size_t *top = doc_top(s);
-
-	build_doc(s);
-	if (*top + (size_t)rows > s->doc.n)
-		*top = s->doc.n > (size_t)rows ? s->doc.n - (size_t)rows : 0;
-	for (int r = 0; r < rows && *top + (size_t)r < s->doc.n; r++) {
-		const struct dline *l = &s->doc.l[*top + (size_t)r];
-		move(2 + r, 0);
-		if (l->table_row) {
-			attrset(mark_attr(s, l->mark));
-			put_clipped(s, l->text, COLS, false, false);
-		} else {
-			attrset(A_BOLD);
-			put_clipped(s, l->label ? l->label : "", 13, true, false);
-			addch(' ');
-			attrset(mark_attr(s, l->mark));
-			put_clipped(s, l->text, COLS - 14, false, false);
-		}
 		attrset(A_NORMAL);
 	}
 }
@@ -866,28 +555,28 @@ static void draw_header(struct tui_screen *s, const struct tui_status *st)
 
 	move(0, 0);
 	attrset(bar | A_BOLD);
-	int x = put_clipped(s, " fwatch ", COLS, false, false);
+	int x = tui_put_clipped(s, " fwatch ", COLS, false, false);
 	attrset(bar);
-	x += put_clipped(s, src, COLS - x, false, false);
+	x += tui_put_clipped(s, src, COLS - x, false, false);
 	char state[80];
 	snprintf(state, sizeof(state), "  %s%s  ", st->state, s->paused ? ", PAUSED" : "");
 	if (s->paused || st->ended)
 		attrset(bar | A_BOLD);
-	x += put_clipped(s, state, COLS - x, false, false);
+	x += tui_put_clipped(s, state, COLS - x, false, false);
 	attrset(bar);
-	x += put_clipped(s, rates, COLS - x, false, false);
+	x += tui_put_clipped(s, rates, COLS - x, false, false);
 	/* The sparkline takes what the clock leaves, up to SPARK_W. */
 	int room = COLS - x - (int)strlen(clock) - 3;
 	if (room >= 5) {
 		sparkline(s, spark, sizeof(spark), room < SPARK_W ? room : SPARK_W);
-		x += put_clipped(s, " ", COLS - x, false, false);
-		x += put_clipped(s, spark, COLS - x, false, false);
+		x += tui_put_clipped(s, " ", COLS - x, false, false);
+		x += tui_put_clipped(s, spark, COLS - x, false, false);
 	}
 	int right = COLS - (int)strlen(clock) - 1;
 	for (; x < right; x++)
 		addch(' ');
 	if (x < COLS)
-		x += put_clipped(s, clock, COLS - x, false, false);
+		x += tui_put_clipped(s, clock, COLS - x, false, false);
 	for (; x < COLS; x++)
 		addch(' ');
 	attrset(A_NORMAL);
@@ -902,11 +591,11 @@ static void draw_tabs(struct tui_screen *s)
 	for (int v = 0; v < TUI_V_COUNT && x < COLS; v++) {
 		snprintf(t, sizeof(t), " %d %s ", v + 1, tui_view_name((enum tui_view)v));
 		attrset(v == (int)s->view && !s->help ? A_REVERSE | A_BOLD : A_NORMAL);
-		x += put_clipped(s, t, COLS - x, false, false);
+		x += tui_put_clipped(s, t, COLS - x, false, false);
 		attrset(A_NORMAL);
 	}
 	char right[TUI_FILTER_MAX + 64];
-	enum tui_table tb = view_table(s->view);
+	enum tui_table tb = tui_view_table(s->view);
 	if (s->view == TUI_V_DETAIL)
 		snprintf(right, sizeof(right), "%s%s", s->filter.n ? "/" : "", s->filter.text);
 	else
@@ -916,10 +605,10 @@ static void draw_tabs(struct tui_screen *s)
 	int room = COLS - x - 2;
 	if (room > 8) {
 		size_t fit;
-		int w = text_cols(s, right, strlen(right), room, &fit);
+		int w = tui_text_cols(s, right, strlen(right), room, &fit);
 		move(1, COLS - w - 1);
 		attrset(s->filter.n ? A_BOLD : A_DIM);
-		put_clipped(s, right, w, false, false);
+		tui_put_clipped(s, right, w, false, false);
 		attrset(A_NORMAL);
 	}
 }
@@ -934,7 +623,7 @@ static void draw_footer(struct tui_screen *s)
 		attrset(A_BOLD);
 		addstr("/");
 		attrset(A_NORMAL);
-		put_clipped(s, s->edit, COLS - 2, false, false);
+		tui_put_clipped(s, s->edit, COLS - 2, false, false);
 		curs_set(1);
 		clrtoeol();
 		return;
@@ -942,12 +631,12 @@ static void draw_footer(struct tui_screen *s)
 	curs_set(0);
 	if (s->msg[0]) {
 		attrset(A_BOLD);
-		put_clipped(s, s->msg, COLS, true, false);
+		tui_put_clipped(s, s->msg, COLS, true, false);
 		attrset(A_NORMAL);
 		return;
 	}
-	if (is_list(s->view) && !s->help) {
-		struct pane *p = &s->pane[view_table(s->view)];
+	if (tui_is_list(s->view) && !s->help) {
+		struct pane *p = &s->pane[tui_view_table(s->view)];
 		snprintf(left, sizeof(left), " %zu/%zu", s->rows.n ? p->sel + 1 : 0, s->rows.n);
 		if (s->filter.n)
 			snprintf(left + strlen(left), sizeof(left) - strlen(left), " of %zu",
@@ -957,8 +646,8 @@ static void draw_footer(struct tui_screen *s)
 	}
 	const char *keys = "  q quit  1-5/Tab view  / filter  s sort  p pause  ? help";
 	attrset(A_DIM);
-	int x = put_clipped(s, left, COLS, false, false);
-	put_clipped(s, keys, COLS - x, false, false);
+	int x = tui_put_clipped(s, left, COLS, false, false);
+	tui_put_clipped(s, keys, COLS - x, false, false);
 	attrset(A_NORMAL);
 }
 
@@ -967,13 +656,13 @@ void tui_screen_draw(struct tui_screen *s, const struct tui_status *st)
 	erase();
 	draw_header(s, st);
 	draw_tabs(s);
-	if (s->help || !is_list(s->view))
-		draw_doc(s);
+	if (s->help || !tui_is_list(s->view))
+		tui_draw_doc(s);
 	else
 		draw_list(s);
 	draw_footer(s);
 	if (s->editing)
-		move(LINES - 1, 1 + (int)text_cols(s, s->edit, s->edit_len, COLS, NULL));
+		move(LINES - 1, 1 + (int)tui_text_cols(s, s->edit, s->edit_len, COLS, NULL));
 	wnoutrefresh(stdscr);
 	doupdate();
 	s->dirty = false;
@@ -1044,8 +733,8 @@ static void edit_key(struct tui_screen *s, int c)
 
 static void move_sel(struct tui_screen *s, long delta, bool to_end)
 {
-	if (s->help || !is_list(s->view)) {
-		size_t *top = doc_top(s);
+	if (s->help || !tui_is_list(s->view)) {
+		size_t *top = tui_doc_top(s);
 		if (to_end)
 			*top = delta < 0 ? 0 : SIZE_MAX / 2; /* clamped when drawn */
 		else if (delta < 0)
@@ -1054,7 +743,7 @@ static void move_sel(struct tui_screen *s, long delta, bool to_end)
 			*top += (size_t)delta;
 		return;
 	}
-	enum tui_table t = view_table(s->view);
+	enum tui_table t = tui_view_table(s->view);
 	struct pane *p = &s->pane[t];
 	rebuild(s);
 	if (s->rows.n == 0)
@@ -1073,10 +762,10 @@ static void enter(struct tui_screen *s)
 {
 	char f[TUI_FILTER_MAX], a[FSC_ADDR_STRLEN];
 
-	if (!is_list(s->view))
+	if (!tui_is_list(s->view))
 		return;
 	rebuild(s);
-	enum tui_table t = view_table(s->view);
+	enum tui_table t = tui_view_table(s->view);
 	if (s->rows.n == 0)
 		return;
 	const void *item = s->rows.items[s->pane[t].sel];
@@ -1105,7 +794,7 @@ static void enter(struct tui_screen *s)
 
 static enum tui_action key(struct tui_screen *s, int c)
 {
-	int page = body_rows() > 1 ? body_rows() - 1 : 1;
+	int page = tui_body_rows() > 1 ? tui_body_rows() - 1 : 1;
 
 	if (s->editing) {
 		edit_key(s, c);
@@ -1179,7 +868,7 @@ static enum tui_action key(struct tui_screen *s, int c)
 		s->edit_len = strlen(s->edit);
 		break;
 	case 's': {
-		enum tui_table t = view_table(s->view);
+		enum tui_table t = tui_view_table(s->view);
 		if (s->view == TUI_V_DETAIL)
 			break;
 		s->pane[t].sort = (s->pane[t].sort + 1) % (unsigned)tui_table_sorts(t);

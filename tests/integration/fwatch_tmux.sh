@@ -11,7 +11,7 @@ set -u
 command -v tmux >/dev/null 2>&1 || { echo "skip: no tmux"; exit 77; }
 F="$FSC_BIN/fwatch"
 SOCK="fwatch-test-$$"
-S="fwatch$$"
+S=""
 fail=0
 n=0
 
@@ -68,14 +68,16 @@ keys() {
 # start CAPTURE ARGS...: a fresh session running fwatch (exec'd, so the
 # pane's pid is fwatch's and the pane stays after it exits).
 start() {
-	T kill-session -t "$S" 2>/dev/null
+	# A new session each time, the old ones left alone (killing the last
+	# session ends the server, and a new session could race its exit).
+	runs=$((runs + 1))
+	S="fwatch$$-$runs"
 	cap=$1
 	shift
 	T new-session -d -s "$S" -x 80 -y 24 \
 		"cd '$FSC_SRC' && exec env TZ=UTC '$F' -n --no-geoip -r '$cap' $*" || exit 1
 	T set-option -t "$S" remain-on-exit on >/dev/null
 	# Every byte fwatch writes, to see how it left the terminal.
-	runs=$((runs + 1))
 	LOG=$TMP/pty.$runs
 	T pipe-pane -t "$S" -o "cat >'$LOG'"
 }
