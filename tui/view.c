@@ -126,6 +126,17 @@ struct tui_screen *tui_screen_open(struct tui_model *m, const struct tui_screen_
 	}
 	/* cnorm after rmcup: some terminals (tmux) give the alternate screen
 	 * its own cursor mode and bring the old one back with rmcup. */
+	/* A terminal that cannot move the cursor cannot show a screen. */
+	char *cup = tigetstr("cup");
+	if (!cup || cup == (char *)-1) {
+		endwin();
+		delscreen(s->scr);
+		snprintf(err, errlen, "the terminal (TERM=%s) cannot move its cursor; use --dump "
+			 "for text", getenv("TERM") ? getenv("TERM") : "unset");
+		tui_rows_free(&s->rows);
+		free(s);
+		return NULL;
+	}
 	reset_len = cnorm_len = 0;
 	add_cap("sgr0", reset_seq, sizeof(reset_seq), &reset_len);
 	add_cap("rmcup", reset_seq, sizeof(reset_seq), &reset_len);

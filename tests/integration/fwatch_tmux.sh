@@ -199,5 +199,15 @@ pid=$(T display -p -t "$S" '#{pane_pid}')
 kill -SEGV "$pid"
 restored "SIGSEGV"
 
+# Terminals that cannot hold a screen: a clear message and exit 2.
+for term in dumb nosuchterm; do
+	runs=$((runs + 1))
+	S="fwatch$$-$runs"
+	T new-session -d -s "$S" -x 80 -y 24 "cd '$FSC_SRC' && env TERM=$term '$F' -n \
+		-r captures/wg-tunnel.pcap; echo EXIT=\$?; sleep 30" || exit 1
+	check "TERM=$term refused" "use --dump for text"
+	check "TERM=$term exit status" "EXIT=2"
+done
+
 echo "$((n - fail)) passed, $fail failed"
 [ "$fail" -eq 0 ]
