@@ -172,10 +172,12 @@ static int min_timeout(int a, int b)
 
 static const char *state_text(struct fw *w, char *buf, size_t len)
 {
-	if (w->live)
+	if (w->ended && w->failed)
+		snprintf(buf, len, "%s: %.40s", w->live ? "capture failed" : "damaged", w->err);
+	else if (w->live && w->ended)
+		snprintf(buf, len, "stopped after %" PRIu64 " packets", w->frames);
+	else if (w->live)
 		snprintf(buf, len, "live");
-	else if (w->ended && w->failed)
-		snprintf(buf, len, "damaged: %.40s", w->err);
 	else if (w->ended)
 		snprintf(buf, len, "ended");
 	else if (w->o->speed > 0)
