@@ -12,6 +12,10 @@
 #   BENCH_BUILD    build directory (default build-bench, CMAKE_BUILD_TYPE=Release)
 #   BENCH_OUT      where captures and logs go (default tests/bench/out)
 #   BENCH_DOC      markdown output (default doc/bench.md; empty: none)
+#   BENCH_LIVE_RATES  fwatch's live loopback load, packets/s offered (default
+#                  "100000 200000 400000"; empty: none). Needs root (a
+#                  throw-away network namespace); skipped otherwise
+#   BENCH_LIVE_SECONDS  seconds of each load (default 3)
 set -eu
 
 SRC=$(cd "$(dirname "$0")/.." && pwd)
@@ -48,7 +52,8 @@ LOAD=$(cut -d' ' -f1-3 /proc/loadavg)
 say "building (Release) in $BUILD"
 cmake -S "$SRC" -B "$BUILD" -DCMAKE_BUILD_TYPE=Release >"$OUT/cmake.log" 2>&1 ||
 	{ cat "$OUT/cmake.log" >&2; die "cmake failed"; }
-cmake --build "$BUILD" -j 2 --target fdecode readloop gen_capture runstat >>"$OUT/cmake.log" 2>&1 ||
+cmake --build "$BUILD" -j 2 --target fdecode fwatch readloop gen_capture runstat udpflood \
+	>>"$OUT/cmake.log" 2>&1 ||
 	{ tail -40 "$OUT/cmake.log" >&2; die "build failed"; }
 BIN=$BUILD/bin
 
@@ -113,7 +118,7 @@ TSHARK_FIELDS="-e wg.type -e wg.sender -e wg.receiver -e wg.counter
 set -- $TSHARK_FIELDS
 TSHARK_ARGS="$*"
 
-FAST="readloop fdecode_text fdecode_json fdecode_summary tcpdump"
+FAST="readloop fdecode_text fdecode_json fdecode_summary fwatch_replay tcpdump"
 for p in $FAST tshark; do : >"$OUT/m.$p"; done
 say "timing on $F ($PK packets, $RUNS rounds)"
 r=0
@@ -122,6 +127,7 @@ while [ "$r" -lt "$RUNS" ]; do
 	run_once fdecode_text /dev/null "$BIN/fdecode" -n "$F"
 	run_once fdecode_json /dev/null "$BIN/fdecode" -n --json "$F"
 	run_once fdecode_summary /dev/null "$BIN/fdecode" -n --summary "$F"
+	run_once fwatch_replay /dev/null "$BIN/fwatch" -n --no-geoip -r "$F" --dump
 	run_once tcpdump /dev/null tcpdump -n -r "$F"
 	r=$((r + 1))
 done
@@ -222,12 +228,14 @@ report() {
 		label["fdecode_text"] = "fdecode (text)"
 		label["fdecode_json"] = "fdecode --json"
 		label["fdecode_summary"] = "fdecode --summary"
+		label["fwatch_replay"] = "fwatch -r --dump (replay --max)"
 		label["tcpdump"] = "tcpdump -n"
 		label["tshark"] = "tshark -T fields"
 		cmd["readloop"] = "tests/bench/readloop FILE"
 		cmd["fdecode_text"] = "fdecode -n FILE >/dev/null"
 		cmd["fdecode_json"] = "fdecode -n --json FILE >/dev/null"
 		cmd["fdecode_summary"] = "fdecode -n --summary FILE >/dev/null"
+		cmd["fwatch_replay"] = "fwatch -n --no-geoip -r FILE --dump >/dev/null"
 		cmd["tcpdump"] = "tcpdump -n -r FILE >/dev/null"
 		cmd["tshark"] = "tshark -n -r FILE -d tcp.port==2367,http -T fields " tfields " >out.tsv"
 
@@ -429,7 +437,57 @@ report() {
 	}' "$STATS" "$OUT/fdecode-types.txt" "$OUT/tshark-counts.txt" "$SC" "$RES"
 }
 
+# --- fwatch live on lo: a paced flood of WireGuard transport (udpflood)
+# inside a throw-away namespace, fwatch --dump capturing it; packets it
+# handled and the kernel's drops, per offered rate ---
+LIVE=$OUT/live.txt	# offered sent handled dropped seconds
+: >"$LIVE"
+LIVE_RATES=${BENCH_LIVE_RATES-100000 200000 400000}
+LIVE_S=${BENCH_LIVE_SECONDS:-3}
+if [ -n "$LIVE_RATES" ] && [ "$(id -u)" = 0 ] && command -v ip >/dev/null 2>&1; then
+	ns=fscbench$$
+	ip netns add "$ns" && ip -n "$ns" link set lo up ||
+		die "cannot make the namespace $ns"
+	for rate in $LIVE_RATES; do
+		say "fwatch live on lo: $rate packets/s for $LIVE_S s"
+		ip netns exec "$ns" "$BIN/fwatch" -n --no-geoip --dump $((LIVE_S + 2)) -i lo \
+			-f "udp port 41641" >"$OUT/live-$rate.txt" 2>&1 &
+		fpid=$!
+		sleep 1
+		sent=$(ip netns exec "$ns" "$BIN/udpflood" 127.0.0.1 41641 "$rate" "$LIVE_S" |
+			sed -n 's/^sent=\([0-9]*\).*/\1/p')
+		wait "$fpid" || { ip netns del "$ns"; die "fwatch live failed: $(tail -3 "$OUT/live-$rate.txt")"; }
+		# "source  lo: N packets, R received by the filter, D dropped by
+		# the kernel": on lo the kernel counts each packet twice (out and
+		# in), libpcap keeps one; halve its figures.
+		sed -n 's/^  source       lo: \([0-9]*\) packets, [0-9]* received by the filter, \([0-9]*\) dropped.*/\1 \2/p' \
+			"$OUT/live-$rate.txt" | awk -v o="$rate" -v s="$sent" -v t="$LIVE_S" \
+			'{ print o, s, $1, int(($2 + 1) / 2), t }' >>"$LIVE"
+	done
+	ip netns del "$ns"
+else
+	say "fwatch live load skipped (needs root and ip; BENCH_LIVE_RATES)"
+fi
+
+# The fwatch section: replay speed from the results, the live loads.
+fwatch_report() {
+	echo "## fwatch"
+	echo ""
+	awk '$1 == "fwatch_replay" { printf "Replay as fast as possible (`fwatch -n --no-geoip -r FILE --dump`, the model and every table, the dump at the end): %.0f packets/s wall, %.0f packets per CPU-second, peak RSS %.1f MiB (default limits: 10000 requests, 4096 clients, 4 MiB of heads).\n\n", $2 / $4, $2 / $9, $5 / 1024 }' "$RES"
+	if [ -s "$LIVE" ]; then
+		echo "Live on lo (a namespace of its own): udpflood sends 128-byte WireGuard transport datagrams from 16 source ports, paced, for $LIVE_S s; \`fwatch --dump -i lo -f 'udp port 41641'\` captures them (kernel block timeout 50 ms, 4 MiB buffer)."
+		echo ""
+		echo "| offered packets/s | sent | handled by fwatch | kernel drops | handled packets/s |"
+		echo "|---:|---:|---:|---:|---:|"
+		awk '{ printf "| %d | %d | %d | %d | %.0f |\n", $1, $2, $3, $4, $3 / $5 }' "$LIVE"
+	else
+		echo "Live loopback load: not run (needs root)."
+	fi
+	echo ""
+}
+
 report >"$OUT/bench.md"
+fwatch_report >>"$OUT/bench.md"
 cat "$OUT/bench.md"
 if [ -n "$DOC" ]; then
 	cp "$OUT/bench.md" "$DOC"

@@ -122,7 +122,13 @@ static bool activate(struct handle *h, const struct fsc_live_opts *o,
 	h->pcap = p;
 	pcap_set_snaplen(p, o && o->snaplen > 0 ? o->snaplen : DEFAULT_SNAPLEN);
 	pcap_set_promisc(p, o && o->promisc);
-	pcap_set_immediate_mode(p, 1);
+	/* Immediate mode wakes the reader for every packet; under load a
+	 * block timeout lets the kernel fill blocks first (fewer wake-ups,
+	 * and the ring holds far more than a millisecond of traffic). */
+	if (o && o->timeout_ms > 0)
+		pcap_set_timeout(p, o->timeout_ms);
+	else
+		pcap_set_immediate_mode(p, 1);
 	pcap_set_buffer_size(p, o && o->buffer_size > 0 ? o->buffer_size
 							 : DEFAULT_BUFFER);
 	pcap_set_tstamp_precision(p, PCAP_TSTAMP_PRECISION_NANO);

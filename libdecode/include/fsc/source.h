@@ -34,6 +34,9 @@ struct fsc_live_opts {
 	int snaplen;		/* 0: 65535 */
 	int buffer_size;	/* kernel buffer in bytes; 0: 4 MiB */
 	bool promisc;
+	int timeout_ms;		/* 0: immediate mode, each packet readable at
+				 * once; > 0: packets readable in blocks at
+				 * least this often (cheaper under load) */
 };
 
 struct fsc_src_stats {
@@ -54,8 +57,9 @@ struct fsc_source *fsc_source_open_file(const char *path, const char *filter,
 
 /*
  * Opens n live interfaces (several at once: each its own libpcap handle,
- * non-blocking, immediate mode). Warnings from activation (e.g. promiscuous
- * mode not supported) go to err with a non-NULL result; failures return NULL.
+ * non-blocking, immediate mode unless opts->timeout_ms is set). Warnings
+ * from activation (e.g. promiscuous mode not supported) go to err with a
+ * non-NULL result; failures return NULL.
  */
 struct fsc_source *fsc_source_open_live(const char *const *ifaces, unsigned n,
 					const struct fsc_live_opts *opts,

@@ -1,5 +1,6 @@
 /* enrich.c - Tailscale class and role, reverse DNS and GeoIP for the
- * addresses fdecode prints, without ever holding up the packet path. */
+ * addresses fdecode and fwatch show, without ever holding up the packet
+ * path. */
 #include "enrich.h"
 
 #include <inttypes.h>
@@ -34,6 +35,7 @@ struct enrich {
 void enrich_opts_init(struct enrich_opts *o)
 {
 	memset(o, 0, sizeof(*o));
+	o->prog = "fdecode";
 	o->dns_timeout_ms = ENRICH_DNS_TIMEOUT_MS;
 }
 
@@ -72,7 +74,7 @@ struct enrich *enrich_new(const struct enrich_opts *o, char *err, size_t errlen,
 		}
 		if (!e->rdns) {
 			/* Names are a nicety here: decode without them. */
-			fprintf(stderr, "fdecode: warning: reverse DNS off: %s\n", why);
+			fprintf(stderr, "%s: warning: reverse DNS off: %s\n", o->prog, why);
 			e->dns_off = "off (the resolver did not start)";
 		}
 		e->late = calloc(LATE_MAX, sizeof(*e->late));
@@ -373,6 +375,27 @@ void enrich_poll(struct enrich *e)
 	/* Also with nothing readable: step fires timeouts and sends what
 	 * waited for a free slot. */
 	fsc_rdns_step(e->rdns, fds, n);
+}
+
+int enrich_pollfds(struct enrich *e, struct pollfd *fds, int max)
+{
+	return e->rdns ? fsc_rdns_pollfds(e->rdns, fds, max) : 0;
+}
+
+int enrich_timeout_ms(struct enrich *e, int max_ms)
+{
+	return e->rdns ? fsc_rdns_timeout_ms(e->rdns, max_ms) : max_ms;
+}
+
+void enrich_step(struct enrich *e, const struct pollfd *fds, int n)
+{
+	if (e->rdns)
+		fsc_rdns_step(e->rdns, fds, n);
+}
+
+size_t enrich_pending(const struct enrich *e)
+{
+	return e->rdns ? fsc_rdns_pending(e->rdns) : 0;
 }
 
 size_t enrich_drain(struct enrich *e)

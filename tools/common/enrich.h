@@ -1,5 +1,6 @@
-/* enrich.h - what fdecode adds to an address it prints: its Tailscale class
- * and role, its reverse DNS name when already known, its country and AS.
+/* enrich.h - what fdecode and fwatch add to an address they show: its
+ * Tailscale class and role, its reverse DNS name when already known, its
+ * country and AS. Shared code (tools/common, the fsc_common library).
  *
  * Every printer that writes an address calls one of two entry points right
  * after it:
@@ -15,9 +16,10 @@
  * listed at the end (enrich_late_names). Untrusted text (PTR names, GeoIP
  * names) leaves only through fsc/escape.h.
  */
-#ifndef FDECODE_ENRICH_H
-#define FDECODE_ENRICH_H
+#ifndef FSC_COMMON_ENRICH_H
+#define FSC_COMMON_ENRICH_H
 
+#include <poll.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdio.h>
@@ -31,6 +33,7 @@
 #define ENRICH_DNS_TIMEOUT_MS 2000
 
 struct enrich_opts {
+	const char *prog;        /* names the program in warnings; "fdecode" */
 	bool no_dns;             /* -n: no DNS query at all */
 	const char *dns_server;  /* --dns SERVER[:PORT]; NULL: the system's */
 	unsigned dns_timeout_ms; /* --dns-timeout; ENRICH_DNS_TIMEOUT_MS */
@@ -128,6 +131,18 @@ void enrich_want(struct enrich *e, const struct fsc_addr *a);
 /* Between frames: reads DNS answers that have arrived, never waiting
  * (poll with timeout 0, at most once a millisecond). */
 void enrich_poll(struct enrich *e);
+
+/*
+ * For an event loop that polls the resolver with its own fds (fwatch):
+ * enrich_pollfds writes the resolver's sockets (at most max; 0 with no DNS),
+ * enrich_timeout_ms bounds the wait (max_ms when nothing is pending), and
+ * enrich_step reads answers and fires timeouts after the poll.
+ */
+int enrich_pollfds(struct enrich *e, struct pollfd *fds, int max);
+int enrich_timeout_ms(struct enrich *e, int max_ms);
+void enrich_step(struct enrich *e, const struct pollfd *fds, int n);
+/* Lookups not yet answered. */
+size_t enrich_pending(const struct enrich *e);
 
 /* Waits for pending lookups, at most one DNS timeout in all. Returns how
  * many are still pending. */

@@ -1,0 +1,64 @@
+#!/bin/sh
+# Golden tests for fwatch's machine mode: `fwatch -r CAPTURE --dump` on the
+# captures listed in tests/golden/fwatch/CASES, compared with the expected
+# files beside it (stdout, stderr and the exit status). Then usage errors,
+# each with its exit status and message. FSC_UPDATE_GOLDEN=1 rewrites the
+# expected files (review the diff!). Always -n --no-geoip: the output must
+# not depend on the DNS or on databases installed here (fwatch_geoip.sh
+# covers countries and networks).
+set -u
+: "${FSC_BIN:?}" "${FSC_SRC:?}"
+dir="$FSC_SRC/tests/golden/fwatch"
+F="$FSC_BIN/fwatch"
+out=$(mktemp -d)
+trap 'rm -rf "$out"' EXIT
+export TZ=UTC LC_ALL=C
+unset FSC_GEOIP_DB NO_COLOR
+fail=0
+n=0
+while IFS='|' read -r name capture flags; do
+	case "$name" in '' | \#*) continue ;; esac
+	(cd "$FSC_SRC" && eval "\"\$F\" -n --no-geoip -r \"\$capture\" $flags") \
+		>"$out/$name.dump" 2>"$out/$name.err"
+	echo "exit $?" >>"$out/$name.err"
+	cat "$out/$name.err" >>"$out/$name.dump"
+	n=$((n + 1))
+	if [ "${FSC_UPDATE_GOLDEN:-0}" = 1 ]; then
+		cp "$out/$name.dump" "$dir/$name.dump"
+	elif ! diff -u "$dir/$name.dump" "$out/$name.dump"; then
+		echo "FAIL: $name (fwatch -r $capture $flags)"
+		fail=$((fail + 1))
+	fi
+done <"$dir/CASES"
+[ "$n" -gt 0 ] || { echo "no cases read from $dir/CASES"; exit 1; }
+
+# usage WANT_RC WANT_TEXT ARGS...: a usage error, its exit status and a
+# phrase of its message.
+usage() {
+	want=$1 text=$2
+	shift 2
+	n=$((n + 1))
+	"$F" "$@" >"$out/u.out" 2>"$out/u.err" </dev/null
+	rc=$?
+	if [ "$rc" -ne "$want" ] || ! grep -q -- "$text" "$out/u.err" "$out/u.out"; then
+		echo "FAIL: fwatch $* -> exit $rc (want $want, '$text'):"
+		cat "$out/u.err"
+		fail=$((fail + 1))
+	fi
+}
+usage 1 "needs a terminal" -r "$FSC_SRC/captures/wg-tunnel.pcap"
+usage 1 "are for replays" --speed 2 --dump 1 -i lo
+usage 1 "invalid --speed" -r x --speed fast --dump
+usage 1 "exclude each other" -r x -i lo --dump
+usage 1 "unknown field" --match colour:red --dump -r x
+usage 1 "goes with --dump" --details -r x
+usage 1 "invalid --dump seconds" --dump 0 -r x
+usage 1 "unexpected argument" --dump -r x extra
+usage 1 "Try 'fwatch --help'" --no-such-option
+usage 1 "invalid --view" --view 9 --dump -r x
+usage 1 "invalid --dns-timeout" --dns-timeout 0 --dump -r x
+usage 0 "usage: fwatch" --help
+usage 0 "fwatch " --version
+
+echo "$((n - fail)) passed, $fail failed"
+[ "$fail" -eq 0 ]

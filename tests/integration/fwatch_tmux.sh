@@ -1,0 +1,213 @@
+#!/bin/sh
+# fwatch's screen in a real terminal: tmux (its own server, 80x24) runs
+# fwatch on a replayed capture; keys go in with send-keys and the screen
+# comes back with capture-pane. Checks: the Requests list, a filter, Detail
+# and back, sorting, Clients, Hosts, Tunnel with real WireGuard peers,
+# pause, help, a resize, and that the terminal is restored (alternate
+# screen left, cursor shown again) after q, after SIGTERM and after a
+# SIGSEGV. Skips (77) without tmux or python3.
+set -u
+: "${FSC_BIN:?}" "${FSC_SRC:?}"
+command -v tmux >/dev/null 2>&1 || { echo "skip: no tmux"; exit 77; }
+F="$FSC_BIN/fwatch"
+SOCK="fwatch-test-$$"
+S=""
+fail=0
+n=0
+
+command -v python3 >/dev/null 2>&1 || { echo "skip: no python3"; exit 77; }
+TMP=$(mktemp -d)
+runs=0
+T() { tmux -L "$SOCK" -f /dev/null "$@"; }
+cleanup() { T kill-server 2>/dev/null; rm -rf "$TMP"; }
+trap cleanup EXIT
+
+screen() { T capture-pane -p -t "$S"; }
+
+# wait_for TEXT: up to 10 s for TEXT on the screen.
+wait_for() {
+	i=0
+	while [ $i -lt 100 ]; do
+		screen | grep -qF -- "$1" && return 0
+		sleep 0.1
+		i=$((i + 1))
+	done
+	return 1
+}
+
+# check NAME TEXT: TEXT must appear on the screen (waiting for it a little).
+check() {
+	n=$((n + 1))
+	if ! wait_for "$2"; then
+		echo "FAIL: $1: '$2' not on the screen:"
+		screen | sed 's/^/  | /'
+		fail=$((fail + 1))
+	fi
+}
+
+# check_not NAME TEXT: TEXT must leave the screen (within 10 s).
+check_not() {
+	n=$((n + 1))
+	i=0
+	while [ $i -lt 100 ] && screen | grep -qF -- "$2"; do
+		sleep 0.1
+		i=$((i + 1))
+	done
+	if screen | grep -qF -- "$2"; then
+		echo "FAIL: $1: '$2' is on the screen:"
+		screen | sed 's/^/  | /'
+		fail=$((fail + 1))
+	fi
+}
+
+keys() {
+	T send-keys -t "$S" "$@"
+	sleep 0.2
+}
+
+# start CAPTURE ARGS...: a fresh session running fwatch (exec'd, so the
+# pane's pid is fwatch's and the pane stays after it exits).
+start() {
+	# A new session each time, the old ones left alone (killing the last
+	# session ends the server, and a new session could race its exit).
+	runs=$((runs + 1))
+	S="fwatch$$-$runs"
+	cap=$1
+	shift
+	T new-session -d -s "$S" -x 80 -y 24 \
+		"cd '$FSC_SRC' && exec env TZ=UTC '$F' -n --no-geoip -r '$cap' $*" || exit 1
+	T set-option -t "$S" remain-on-exit on >/dev/null
+	# Every byte fwatch writes, to see how it left the terminal.
+	LOG=$TMP/pty.$runs
+	T pipe-pane -t "$S" -o "cat >'$LOG'"
+}
+
+# restored NAME: fwatch has exited and left the terminal as it found it.
+restored() {
+	n=$((n + 1))
+	i=0
+	while [ $i -lt 50 ] && [ "$(T display -p -t "$S" '#{pane_dead}')" != 1 ]; do
+		sleep 0.1
+		i=$((i + 1))
+	done
+	sleep 0.3 # the last bytes written may still be on their way to tmux
+	dead=$(T display -p -t "$S" '#{pane_dead} #{alternate_on}')
+	if [ "$dead" != "1 0" ]; then
+		echo "FAIL: $1: pane dead/alternate screen = '$dead' (want '1 0')"
+		fail=$((fail + 1))
+	fi
+	# The cursor shown again after the last time it was hidden, and the
+	# alternate screen left (tmux's own cursor flag is not reliable once
+	# a pane is dead).
+	n=$((n + 1))
+	if ! python3 - "$LOG" <<'PY'
+import sys
+b = open(sys.argv[1], "rb").read()
+shown, hidden, left = b.rfind(b"\x1b[?25h"), b.rfind(b"\x1b[?25l"), b.rfind(b"\x1b[?1049l")
+sys.exit(0 if left >= 0 and shown > hidden and shown > 0 else 1)
+PY
+	then
+		echo "FAIL: $1: the cursor or the screen was not restored; the last bytes:"
+		tail -c 80 "$LOG" | od -c | sed 's/^/  | /'
+		fail=$((fail + 1))
+	fi
+}
+
+start captures/streams/http-xff.pcap --max
+check "replay ends" "ended"
+check "requests: newest first" "/http10"
+check "requests: all 30" " 1/30 "
+check "tabs" "1 Requests  2 Clients  3 Tunnel  4 Hosts  5 Detail"
+
+keys / 'status:5' Enter
+check "filter 5xx" "/plain?status=503"
+check "filter 5xx" "/xff/malformed?"
+check "filter count" " 1/2 of 30"
+check_not "filter hides 200s" "/http10"
+
+keys Enter
+check "detail of the first row" "#21 GET /plain?status=503 HTTP/1.1"
+check "detail client" "127.0.0.1 by tcp-peer"
+check "detail headers" "User-Agent: curl-fsc-test/1 (conn C)"
+keys Escape
+check "back to the list" " 1/2 of 30"
+
+keys / C-u 'client:66.249 path:/xff/chain' Enter
+check "client filter" "/xff/chain4to6"
+keys Enter
+check "detail: hops" "66.249.72.211  public  <- client"
+check "detail: 4to6 relay hop" "4to6 of 100.104.208.43"
+check "detail: relay skipped" "skipped: relay"
+check "detail: funnel" "Tailscale-Funnel-Request: ?1"
+keys 1 / C-u Enter
+check "filter cleared" " 1/30 "
+
+keys s
+check "sort latency" "sort: latency"
+check "slowest first" "/fwd/basic"
+keys j j
+check "selection moves" " 3/30 "
+keys s s s s
+check "sort cycles back" "sort: newest"
+
+keys 2
+check "clients view" "CLIENT"
+check "clients: top client" "66.249.72.211"
+check "clients: count" " 1/12 "
+keys Enter
+check "client's requests" " 1/12 of 30"
+keys / C-u Enter 4
+check "hosts view" "node.example.ts.net"
+check "hosts: 127.0.0.1 with 23 requests" "127.0.0.1 "
+keys 3
+check "tunnel view" "WireGuard peers (0)"
+keys 1 p
+check "pause" "PAUSED"
+keys p
+check_not "resume" "PAUSED"
+keys '?'
+check "help" "funnel traffic as it happens"
+keys x
+check_not "help closes" "funnel traffic as it happens"
+
+T resize-window -t "$S" -x 100 -y 30
+check "resized" "BYTES"
+# At 100 columns the HOST column comes back.
+check "resized: wider columns" "HOST"
+n=$((n + 1))
+rows=$(screen | wc -l)
+[ "$rows" -eq 30 ] || { echo "FAIL: resize: $rows rows"; fail=$((fail + 1)); }
+T resize-window -t "$S" -x 60 -y 15
+check "narrow still draws" "1 Requests"
+keys q
+restored "quit with q"
+
+# Tunnel view over real WireGuard, then SIGTERM.
+start captures/wg-tunnel.pcap --max --view tunnel
+check "tunnel peers" "WireGuard peers (2)"
+check "tunnel endpoint" "198.18.0.1:41641"
+check "tunnel health" " ok"
+check "tunnel sessions" "WireGuard sessions (3)"
+pid=$(T display -p -t "$S" '#{pane_pid}')
+kill -TERM "$pid"
+restored "SIGTERM"
+
+# A crash still hands the terminal back (fatal-signal handler).
+start captures/wg-tunnel.pcap --speed 0.01
+check "slow replay runs" "replay x0.01"
+pid=$(T display -p -t "$S" '#{pane_pid}')
+kill -SEGV "$pid"
+restored "SIGSEGV"
+
+# Terminals that cannot hold a screen: a clear message and exit 2.
+for term in dumb nosuchterm; do
+	runs=$((runs + 1))
+	S="fwatch$$-$runs"
+	T new-session -d -s "$S" -x 80 -y 24 "cd '$FSC_SRC' && env TERM=$term '$F' -n \
+		-r captures/wg-tunnel.pcap; echo EXIT=\$?; sleep 30" || exit 1
+	check "TERM=$term refused" "use --dump for text"
+	check "TERM=$term exit status" "EXIT=2"
+done
+
+echo "$((n - fail)) passed, $fail failed"
+[ "$fail" -eq 0 ]

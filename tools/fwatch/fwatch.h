@@ -1,0 +1,42 @@
+/* fwatch.h - what fwatch's files share: the options and the loop. */
+#ifndef FWATCH_H
+#define FWATCH_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "enrich.h"
+#include "fsc/pipeline.h"
+#include "model.h"
+#include "table.h"
+
+#define EXIT_USAGE 1
+#define EXIT_RUNTIME 2
+#define MAX_IFACES TUI_MAX_IFACES
+
+struct options {
+	const char *ifaces[MAX_IFACES];
+	unsigned n_ifaces;
+	const char *file;		/* -r */
+	const char *bpf;		/* -f */
+	double speed;			/* replay pace; 0: as fast as possible */
+	bool dump;			/* --dump */
+	int64_t dump_ns;		/* --dump SECONDS; 0: end of the replay */
+	bool all_details;		/* --details */
+	struct tui_filter filter;	/* --match */
+	enum tui_view view;		/* --view */
+	bool color;
+	bool promisc;
+	bool immediate;			/* --immediate: no block timeout */
+	int snaplen, buffer_size;
+	uint64_t count;			/* -c: stop after COUNT frames */
+	struct enrich_opts enrich;
+	struct fsc_pipeline_limits limits;
+	struct tui_model_limits model;
+};
+
+/* Runs the capture (live or replay) with the screen or the dump; returns
+ * the exit status. */
+int fwatch_run(const struct options *o);
+
+#endif

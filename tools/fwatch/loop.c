@@ -1,0 +1,413 @@
+/* loop.c - fwatch's one thread: a poll() over the capture's fds, the
+ * terminal and the resolver's sockets. Each turn reads what the capture
+ * has (a bounded batch, so keys and drawing are never starved), reads
+ * DNS answers, reads keys, and draws at most every DRAW_EVERY_NS. Nothing
+ * here blocks but poll itself. */
+#include <errno.h>
+#include <inttypes.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "dump.h"
+#include "fwatch.h"
+#include "view.h"
+
+#define NS 1000000000ll
+#define DRAW_EVERY_NS (100 * 1000000ll)	/* at most 10 redraws a second */
+#define STATS_EVERY_NS NS		/* kernel drop counters */
+#define BATCH_FRAMES 4096		/* frames between looks at the rest */
+#define BATCH_NS (20 * 1000000ll)	/* ... or this much time */
+#define MAX_DNS_FDS 16
+#define CAPTURE_TIMEOUT_MS 50		/* kernel block timeout, live */
+
+static volatile sig_atomic_t stop_signal;
+
+static void on_signal(int sig)
+{
+	stop_signal = sig;
+}
+
+static int64_t mono_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * NS + ts.tv_nsec;
+}
+
+static int64_t wall_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (int64_t)ts.tv_sec * NS + ts.tv_nsec;
+}
+
+struct fw {
+	const struct options *o;
+	struct fsc_source *src;
+	struct fsc_pipeline *pl;
+	struct tui_model *model;
+	struct enrich *names;
+	struct tui_screen *screen;
+	bool live, ended, failed;
+	uint64_t frames;
+	/* replay pacing: frame time -> wall time */
+	bool paced_started;
+	int64_t pace_mono0, pace_cap0;
+	bool have_pending;
+	struct fsc_frame pending;
+	/* the dump's deadline: wall (live) or capture time (replay) */
+	int64_t dump_at_mono;
+	int64_t first_cap_ns;
+	int64_t last_draw, last_stats;
+	bool model_changed;
+	char err[512];
+};
+
+static int64_t frame_ns(const struct fsc_frame *f)
+{
+	return f->sec * NS + f->nsec;
+}
+
+static void update_stats(struct fw *w)
+{
+	for (unsigned i = 0; w->live && i < fsc_source_count(w->src); i++) {
+		struct fsc_src_stats st;
+		if (fsc_source_stats(w->src, i, &st))
+			tui_model_set_drops(w->model, i, &st);
+	}
+}
+
+/* The capture reached its end, or an error: streams still open close. */
+static void end_capture(struct fw *w)
+{
+	if (w->ended)
+		return;
+	w->ended = true;
+	fsc_pipeline_flush(w->pl, tui_model_event, w->model);
+	w->model_changed = true;
+}
+
+static void feed(struct fw *w, const struct fsc_frame *f)
+{
+	fsc_pipeline_frame(w->pl, f, tui_model_event, w->model);
+	w->frames++;
+	w->model_changed = true;
+	if (w->o->count && w->frames >= w->o->count)
+		end_capture(w);
+}
+
+/*
+ * Reads a batch. Returns the poll timeout it wants in ms: 0 to come back
+ * at once, -1 when it waits on the capture fds (live) or has nothing to
+ * read (replay ended), else the ms until the next replayed frame is due.
+ */
+static int read_batch(struct fw *w)
+{
+	int64_t t0 = mono_ns();
+	unsigned n = 0;
+
+	while (!w->ended) {
+		if (!w->have_pending) {
+			enum fsc_src_result r = fsc_source_next(w->src, &w->pending);
+			if (r == FSC_SRC_AGAIN)
+				return -1;
+			if (r == FSC_SRC_END) {
+				end_capture(w);
+				return -1;
+			}
+			if (r == FSC_SRC_ERROR) {
+				snprintf(w->err, sizeof(w->err), "%s", fsc_source_error(w->src));
+				w->failed = true;
+				end_capture(w);
+				return -1;
+			}
+			w->have_pending = true;
+		}
+		if (!w->live && w->o->speed > 0) {
+			int64_t cap = frame_ns(&w->pending);
+			if (!w->paced_started) {
+				w->paced_started = true;
+				w->pace_mono0 = mono_ns();
+				w->pace_cap0 = cap;
+			}
+			int64_t due = w->pace_mono0 +
+				      (int64_t)((double)(cap - w->pace_cap0) / w->o->speed);
+			int64_t now = mono_ns();
+			if (due > now) {
+				int64_t ms = (due - now + 999999) / 1000000;
+				return ms > 1000 ? 1000 : (int)ms;
+			}
+		}
+		if (!w->first_cap_ns)
+			w->first_cap_ns = frame_ns(&w->pending);
+		/* A replay's dump after SECONDS of capture time. */
+		if (!w->live && w->o->dump && w->o->dump_ns &&
+		    frame_ns(&w->pending) - w->first_cap_ns >= w->o->dump_ns) {
+			end_capture(w);
+			return -1;
+		}
+		w->have_pending = false;
+		feed(w, &w->pending);
+		if (++n >= BATCH_FRAMES || (n % 64 == 0 && mono_ns() - t0 > BATCH_NS))
+			return 0;
+	}
+	return -1;
+}
+
+static int min_timeout(int a, int b)
+{
+	if (a < 0)
+		return b;
+	if (b < 0)
+		return a;
+	return a < b ? a : b;
+}
+
+static const char *state_text(struct fw *w, char *buf, size_t len)
+{
+	if (w->ended && w->failed)
+		snprintf(buf, len, "%s: %.40s", w->live ? "capture failed" : "damaged", w->err);
+	else if (w->live && w->ended)
+		snprintf(buf, len, "stopped after %" PRIu64 " packets", w->frames);
+	else if (w->live)
+		snprintf(buf, len, "live");
+	else if (w->ended)
+		snprintf(buf, len, "ended");
+	else if (w->o->speed > 0)
+		snprintf(buf, len, "replay x%g", w->o->speed);
+	else
+		snprintf(buf, len, "replay max");
+	return buf;
+}
+
+static void draw(struct fw *w, int64_t now)
+{
+	char state[64];
+	struct tui_status st = { .state = state_text(w, state, sizeof(state)),
+				 .ended = w->ended };
+
+	if (!w->screen)
+		return;
+	if (w->model_changed) {
+		tui_screen_touch(w->screen);
+		w->model_changed = false;
+	}
+	if (!tui_screen_dirty(w->screen))
+		return;
+	tui_screen_draw(w->screen, &st);
+	w->last_draw = now;
+}
+
+/* The loop; returns when the user quits, the dump is due, or a signal. */
+static void run_loop(struct fw *w)
+{
+	struct pollfd fds[MAX_IFACES + MAX_DNS_FDS + 1];
+	int cap_fds[MAX_IFACES];
+	unsigned n_cap = w->live ? fsc_source_fds(w->src, cap_fds, MAX_IFACES) : 0;
+	int want = 0;
+
+	for (;;) {
+		int64_t now = mono_ns();
+		if (stop_signal)
+			return;
+		if (w->live)
+			tui_model_tick(w->model, wall_ns());
+		if (w->o->dump) {
+			if (w->live && now >= w->dump_at_mono)
+				return;
+			if (!w->live && w->ended)
+				return;
+		}
+		if (now - w->last_stats >= STATS_EVERY_NS) {
+			update_stats(w);
+			w->last_stats = now;
+			w->model_changed = true;
+		}
+		if (w->screen && now - w->last_draw >= DRAW_EVERY_NS)
+			draw(w, now);
+
+		/* What to wait for, and how long. */
+		int nf = 0, timeout = want;
+		for (unsigned i = 0; i < n_cap && !w->ended; i++)
+			fds[nf++] = (struct pollfd){ .fd = cap_fds[i], .events = POLLIN };
+		if (w->live && !w->ended)
+			timeout = min_timeout(timeout, 250); /* stats, ticks */
+		if (w->screen) {
+			fds[nf++] = (struct pollfd){ .fd = tui_screen_fd(w->screen),
+						     .events = POLLIN };
+			if (tui_screen_dirty(w->screen) || w->model_changed) {
+				int64_t left = DRAW_EVERY_NS - (now - w->last_draw);
+				timeout = min_timeout(timeout, left > 0 ? (int)(left / 1000000) + 1 : 0);
+			}
+		}
+		int dns0 = nf;
+		if (w->names) {
+			nf += enrich_pollfds(w->names, fds + nf, MAX_DNS_FDS);
+			timeout = enrich_timeout_ms(w->names, timeout);
+		}
+		if (w->o->dump && w->live) {
+			int64_t left = (w->dump_at_mono - now) / 1000000 + 1;
+			timeout = min_timeout(timeout, (int)left);
+		}
+		int r = poll(fds, (nfds_t)nf, timeout);
+		if (r < 0 && errno != EINTR) {
+			snprintf(w->err, sizeof(w->err), "poll: %s", strerror(errno));
+			w->failed = true;
+			return;
+		}
+		if (r < 0)
+			r = 0; /* a signal: SIGWINCH is read as a key below */
+		if (w->names) {
+			/* Answers change names on screen: redraw for them. */
+			size_t before = enrich_pending(w->names);
+			enrich_step(w->names, fds + dns0, nf - dns0);
+			if (enrich_pending(w->names) < before)
+				w->model_changed = true;
+		}
+		/* Keys (and a resize) are read whether or not the terminal's fd
+		 * said so: a SIGWINCH only interrupts the poll. */
+		if (w->screen && tui_screen_input(w->screen) == TUI_ACT_QUIT)
+			return;
+		want = w->ended ? -1 : read_batch(w);
+		if (w->ended && w->screen)
+			want = -1;
+	}
+}
+
+static void install_signals(void)
+{
+	struct sigaction sa;
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_signal;
+	sigemptyset(&sa.sa_mask);
+	/* No SA_RESTART: the signal must end the poll. */
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGHUP, &sa, NULL);
+	sa.sa_handler = SIG_IGN;
+	sigaction(SIGPIPE, &sa, NULL);
+}
+
+static bool open_source(struct fw *w)
+{
+	const struct options *o = w->o;
+	char err[512] = "";
+
+	if (o->file) {
+		w->src = fsc_source_open_file(o->file, o->bpf, err, sizeof(err));
+		if (!w->src) {
+			/* libpcap often starts its message with the path: once. */
+			size_t n = strlen(o->file);
+			const char *why = err;
+			if (strncmp(err, o->file, n) == 0 && err[n] == ':' && err[n + 1] == ' ')
+				why = err + n + 2;
+			fprintf(stderr, "fwatch: %s: %s\n", o->file, why);
+			return false;
+		}
+		tui_model_set_source(w->model, 0, o->file, false);
+		return true;
+	}
+	/* Blocks of at most CAPTURE_TIMEOUT_MS: fast enough for a screen,
+	 * and a wake-up a block instead of a packet under load. */
+	struct fsc_live_opts lo = { .filter = o->bpf, .snaplen = o->snaplen,
+				    .buffer_size = o->buffer_size, .promisc = o->promisc,
+				    .timeout_ms = o->immediate ? 0 : CAPTURE_TIMEOUT_MS };
+	w->src = fsc_source_open_live(o->ifaces, o->n_ifaces, &lo, err, sizeof(err));
+	if (!w->src) {
+		fprintf(stderr, "fwatch: %s\n", err);
+		if (geteuid() != 0)
+			fputs("fwatch: capturing needs root or CAP_NET_RAW (or use -r FILE)\n",
+			      stderr);
+		return false;
+	}
+	if (err[0])
+		fprintf(stderr, "fwatch: warning: %s\n", err);
+	w->live = true;
+	for (unsigned i = 0; i < fsc_source_count(w->src); i++)
+		tui_model_set_source(w->model, i, fsc_source_name(w->src, i), true);
+	return true;
+}
+
+int fwatch_run(const struct options *o)
+{
+	struct fw w = { .o = o };
+	char err[512];
+	bool usage = false;
+	int rc = 0;
+
+	w.names = enrich_new(&o->enrich, err, sizeof(err), &usage);
+	if (!w.names) {
+		fprintf(stderr, "fwatch: %s\n", err);
+		return usage ? EXIT_USAGE : EXIT_RUNTIME;
+	}
+	w.pl = fsc_pipeline_new(&o->limits);
+	w.model = w.pl ? tui_model_new(&o->model, w.names) : NULL;
+	if (!w.pl || !w.model) {
+		fputs("fwatch: out of memory for the tables; lower the limits\n", stderr);
+		rc = EXIT_RUNTIME;
+		goto out;
+	}
+	tui_model_set_wg(w.model, fsc_pipeline_wg(w.pl));
+	if (!open_source(&w)) {
+		rc = EXIT_RUNTIME;
+		goto out;
+	}
+	install_signals();
+	if (!o->dump) {
+		struct tui_screen_opts so = { .color = o->color, .view = o->view,
+					      .filter = &o->filter, .prog = "fwatch" };
+		w.screen = tui_screen_open(w.model, &so, err, sizeof(err));
+		if (!w.screen) {
+			fprintf(stderr, "fwatch: %s\n", err);
+			rc = EXIT_RUNTIME;
+			goto out;
+		}
+	}
+	w.dump_at_mono = mono_ns() + o->dump_ns;
+	run_loop(&w);
+	if (w.screen) {
+		tui_screen_close(w.screen);
+		w.screen = NULL;
+	}
+	if (o->dump) {
+		if (!w.ended)
+			end_capture(&w);
+		update_stats(&w);
+		if (w.live)
+			tui_model_tick(w.model, wall_ns());
+		/* Names asked during the capture: wait for them, once, bounded
+		 * by one DNS timeout (as fdecode's summary). */
+		if (!stop_signal)
+			enrich_drain(w.names);
+		struct tui_dump_opts d = { .filter = &o->filter, .all_details = o->all_details };
+		tui_dump(stdout, w.model, &d);
+		if (fflush(stdout) != 0 || ferror(stdout)) {
+			fprintf(stderr, "fwatch: writing the dump: %s\n", strerror(errno));
+			rc = EXIT_RUNTIME;
+		}
+	}
+	if (w.failed) {
+		if (o->file)
+			fprintf(stderr, "fwatch: %s: %s; shown: the %" PRIu64
+				" packets before the damage\n", o->file, w.err, w.frames);
+		else
+			fprintf(stderr, "fwatch: %s\n", w.err);
+		rc = EXIT_RUNTIME;
+	}
+out:
+	if (w.src)
+		fsc_source_close(w.src);
+	tui_model_free(w.model);
+	if (w.pl)
+		fsc_pipeline_free(w.pl);
+	enrich_free(w.names);
+	return rc;
+}

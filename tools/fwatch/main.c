@@ -1,0 +1,424 @@
+/* fwatch - the live view of funnel traffic: requests, clients, tunnel
+ * peers and hostnames, from live interfaces or a replayed capture. */
+#include <errno.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "fwatch.h"
+
+static const char usage_text[] =
+"usage: fwatch [options] [-i IFACE]... [-f FILTER]\n"
+"       fwatch [options] -r FILE [--speed X | --max]\n"
+"       fwatch --dump [SECONDS] ...\n"
+"\n"
+"Watch funnel traffic as it happens: who is connecting, from where, asking\n"
+"what, answered how and how fast, and whether the WireGuard tunnel to the\n"
+"relay is healthy. Decodes WireGuard, disco and STUN on the tunnel's UDP,\n"
+"TLS ClientHellos, HTTP/1.x requests with their real client (X-Forwarded-For,\n"
+"Forwarded, the Funnel ingress handshake) and their responses, on any port.\n"
+"One thread: capture, reverse DNS and the screen never wait on each other.\n"
+"\n"
+"Capture\n"
+"  -i, --interface IFACE\n"
+"                     capture on IFACE; repeatable, all at once (typically the\n"
+"                     physical interface for the tunnel and lo for the\n"
+"                     backend's HTTP). Default: any\n"
+"  -f, --filter EXPR  only packets matching the BPF expression (pcap-filter(7)),\n"
+"                     e.g. 'udp port 41641 or tcp port 2367'\n"
+"  -r, --read FILE    replay a pcap or pcapng file (- for standard input)\n"
+"      --speed X      replay at X times the original pace (default 1; 0 is --max)\n"
+"      --max          replay as fast as possible\n"
+"  -c COUNT           stop reading after COUNT packets\n"
+"      --promisc      put the interfaces in promiscuous mode (default: off)\n"
+"      --immediate    hand every packet over at once; the default lets the\n"
+"                     kernel gather them for up to 50 ms (far fewer wake-ups\n"
+"                     and drops under load)\n"
+"      --snaplen N    bytes captured of each packet (default 65535)\n"
+"      --buffer-size BYTES\n"
+"                     kernel capture buffer per interface (default 4 MiB)\n"
+"  Packets the kernel dropped (buffer full) are shown in the header and the\n"
+"  dump, never hidden.\n"
+"\n"
+"Screen (see fwatch(1), KEYS)\n"
+"  Views: 1 Requests, 2 Clients, 3 Tunnel, 4 Hosts, 5 Detail. Keys: q quit,\n"
+"  Tab/Shift-Tab and 1-5 switch views, arrows j k PgUp PgDn Home End move,\n"
+"  Enter opens the Detail of a request (or filters Requests by the client\n"
+"  or host under the cursor), / filters, s cycles the sort, p pauses the\n"
+"  display (capture continues), ? help.\n"
+"  -m, --match FILTER start with this filter (the same words as /, below)\n"
+"      --view VIEW    start on VIEW (requests, clients, tunnel, hosts or 1-4)\n"
+"      --no-color, --no-colour\n"
+"                     monochrome (also when NO_COLOR is set or the terminal\n"
+"                     has no colours)\n"
+"\n"
+"Filter words (all must match; !WORD must not)\n"
+"  TEXT               anywhere: client, host, path, status, AS, country, method\n"
+"  client:TEXT host:TEXT path:TEXT method:TEXT rule:TEXT name:TEXT\n"
+"  status:4 status:4xx status:404   status code prefix\n"
+"  asn:15169 asn:AS15169  country:US\n"
+"\n"
+"Machine mode\n"
+"  -d, --dump [SECONDS]\n"
+"                     no screen: print every view once as plain text and exit.\n"
+"                     Live: after SECONDS (default 10) or Ctrl-C. Replay: at\n"
+"                     its end, read as fast as possible unless --speed is\n"
+"                     given (or after SECONDS of capture time). The format is\n"
+"                     stable (fwatch(1), DUMP); times are local (TZ=UTC).\n"
+"      --details      with --dump: the Detail of every request kept, not only\n"
+"                     the newest\n"
+"\n"
+"Names (as fdecode)\n"
+"  -n                 no DNS queries (GeoIP and Tailscale names stay)\n"
+"      --dns SERVER[:PORT]\n"
+"                     ask this server (e.g. MagicDNS, 100.100.100.100) about\n"
+"                     every address but unspecified and multicast ones\n"
+"      --dns-timeout MS\n"
+"                     give up on a lookup after MS milliseconds (default 2000)\n"
+"      --geoip-db FILE\n"
+"                     MaxMind DB (City, Country or ASN); repeatable. Without it:\n"
+"                     $FSC_GEOIP_DB, then GeoLite2-*/GeoIP2-* in /usr/share/GeoIP\n"
+"                     and /var/lib/GeoIP\n"
+"      --no-geoip     use no GeoIP database\n"
+"      --trusted-hops N\n"
+"                     proxies of your own appending to X-Forwarded-For in front\n"
+"                     of the backend (default 0); see fdecode(1), CLIENT RULE\n"
+"\n"
+"Limits (memory stays bounded; the oldest entries make room)\n"
+"  --max-requests N   requests kept for the list and Detail (default 10000)\n"
+"  --max-clients N    client addresses (default 4096)\n"
+"  --max-hosts N      hostnames (default 1024)\n"
+"  --detail-memory BYTES\n"
+"                     heads and hops kept for Detail (default 4 MiB)\n"
+"  --max-sessions N --max-peers N --max-flows N --max-streams N\n"
+"  --flow-memory BYTES --idle-timeout SECONDS\n"
+"                     as fdecode: WireGuard and TCP tables\n"
+"\n"
+"  -h, --help         this text\n"
+"  -V, --version      print the version\n"
+"\n"
+"Exit status: 0 success; 1 usage error; 2 a capture could not be opened or\n"
+"read, or the terminal could not be used.\n";
+
+enum {
+	OPT_SPEED = 256,
+	OPT_MAX,
+	OPT_PROMISC,
+	OPT_IMMEDIATE,
+	OPT_SNAPLEN,
+	OPT_BUFFER,
+	OPT_VIEW,
+	OPT_NO_COLOR,
+	OPT_DETAILS,
+	OPT_DNS,
+	OPT_DNS_TIMEOUT,
+	OPT_GEOIP_DB,
+	OPT_NO_GEOIP,
+	OPT_TRUSTED_HOPS,
+	OPT_MAX_REQUESTS,
+	OPT_MAX_CLIENTS,
+	OPT_MAX_HOSTS,
+	OPT_DETAIL_MEMORY,
+	OPT_MAX_SESSIONS,
+	OPT_MAX_PEERS,
+	OPT_MAX_FLOWS,
+	OPT_MAX_STREAMS,
+	OPT_FLOW_MEMORY,
+	OPT_IDLE_TIMEOUT,
+};
+
+#define CONTINUE (-1)
+
+static bool parse_u64(const char *s, uint64_t min, uint64_t max, uint64_t *out)
+{
+	char *end;
+
+	if (!s || !*s || *s == '-' || *s == '+')
+		return false;
+	errno = 0;
+	unsigned long long v = strtoull(s, &end, 10);
+	if (errno || *end || v < min || v > max)
+		return false;
+	*out = v;
+	return true;
+}
+
+static bool is_number(const char *s)
+{
+	if (!s || !*s)
+		return false;
+	for (; *s; s++)
+		if (*s < '0' || *s > '9')
+			return false;
+	return true;
+}
+
+static int bad_value(const char *what, const char *v, const char *range)
+{
+	fprintf(stderr, "fwatch: invalid %s '%s' (%s)\n", what, v, range);
+	return EXIT_USAGE;
+}
+
+static int parse_view(const char *s, enum tui_view *v)
+{
+	static const char *const names[] = { "requests", "clients", "tunnel", "hosts" };
+
+	for (int i = 0; i < 4; i++) {
+		char digit[2] = { (char)('1' + i), '\0' };
+		if (strcmp(s, names[i]) == 0 || strcmp(s, digit) == 0) {
+			*v = (enum tui_view)i;
+			return CONTINUE;
+		}
+	}
+	return bad_value("--view", s, "requests, clients, tunnel, hosts or 1-4");
+}
+
+static int parse_args(int argc, char **argv, struct options *o)
+{
+	static const struct option longopts[] = {
+		{ "interface", required_argument, NULL, 'i' },
+		{ "filter", required_argument, NULL, 'f' },
+		{ "read", required_argument, NULL, 'r' },
+		{ "dump", optional_argument, NULL, 'd' },
+		{ "match", required_argument, NULL, 'm' },
+		{ "help", no_argument, NULL, 'h' },
+		{ "version", no_argument, NULL, 'V' },
+		{ "speed", required_argument, NULL, OPT_SPEED },
+		{ "max", no_argument, NULL, OPT_MAX },
+		{ "promisc", no_argument, NULL, OPT_PROMISC },
+		{ "immediate", no_argument, NULL, OPT_IMMEDIATE },
+		{ "snaplen", required_argument, NULL, OPT_SNAPLEN },
+		{ "buffer-size", required_argument, NULL, OPT_BUFFER },
+		{ "view", required_argument, NULL, OPT_VIEW },
+		{ "no-color", no_argument, NULL, OPT_NO_COLOR },
+		{ "no-colour", no_argument, NULL, OPT_NO_COLOR },
+		{ "details", no_argument, NULL, OPT_DETAILS },
+		{ "dns", required_argument, NULL, OPT_DNS },
+		{ "dns-timeout", required_argument, NULL, OPT_DNS_TIMEOUT },
+		{ "geoip-db", required_argument, NULL, OPT_GEOIP_DB },
+		{ "no-geoip", no_argument, NULL, OPT_NO_GEOIP },
+		{ "trusted-hops", required_argument, NULL, OPT_TRUSTED_HOPS },
+		{ "max-requests", required_argument, NULL, OPT_MAX_REQUESTS },
+		{ "max-clients", required_argument, NULL, OPT_MAX_CLIENTS },
+		{ "max-hosts", required_argument, NULL, OPT_MAX_HOSTS },
+		{ "detail-memory", required_argument, NULL, OPT_DETAIL_MEMORY },
+		{ "max-sessions", required_argument, NULL, OPT_MAX_SESSIONS },
+		{ "max-peers", required_argument, NULL, OPT_MAX_PEERS },
+		{ "max-flows", required_argument, NULL, OPT_MAX_FLOWS },
+		{ "max-streams", required_argument, NULL, OPT_MAX_STREAMS },
+		{ "flow-memory", required_argument, NULL, OPT_FLOW_MEMORY },
+		{ "idle-timeout", required_argument, NULL, OPT_IDLE_TIMEOUT },
+		{ NULL, 0, NULL, 0 },
+	};
+	bool speed_set = false;
+	const char *why;
+	uint64_t v;
+	int c;
+
+	memset(o, 0, sizeof(*o));
+	o->speed = 1;
+	o->color = getenv("NO_COLOR") == NULL || getenv("NO_COLOR")[0] == '\0';
+	enrich_opts_init(&o->enrich);
+	o->enrich.prog = "fwatch";
+	while ((c = getopt_long(argc, argv, "i:f:r:d::m:c:nhV", longopts, NULL)) != -1) {
+		switch (c) {
+		case 'i':
+			if (o->n_ifaces == MAX_IFACES) {
+				fprintf(stderr, "fwatch: at most %d interfaces\n", MAX_IFACES);
+				return EXIT_USAGE;
+			}
+			o->ifaces[o->n_ifaces++] = optarg;
+			break;
+		case 'f':
+			o->bpf = optarg;
+			break;
+		case 'r':
+			o->file = optarg;
+			break;
+		case 'd':
+			o->dump = true;
+			/* --dump SECONDS as well as --dump=SECONDS and -dSECONDS. */
+			if (!optarg && optind < argc && is_number(argv[optind]))
+				optarg = argv[optind++];
+			if (optarg) {
+				if (!parse_u64(optarg, 1, 86400 * 365, &v))
+					return bad_value("--dump seconds", optarg, "1 or more");
+				o->dump_ns = (int64_t)v * 1000000000;
+			}
+			break;
+		case 'm':
+			if (!tui_filter_set(&o->filter, optarg, &why)) {
+				fprintf(stderr, "fwatch: --match '%s': %s\n", optarg, why);
+				return EXIT_USAGE;
+			}
+			break;
+		case 'c':
+			if (!parse_u64(optarg, 1, UINT64_MAX, &o->count))
+				return bad_value("packet count", optarg, "1 or more");
+			break;
+		case 'n':
+			o->enrich.no_dns = true;
+			break;
+		case OPT_SPEED: {
+			char *end;
+			errno = 0;
+			double s = strtod(optarg, &end);
+			if (errno || *end || end == optarg || !(s >= 0) || s > 1e6)
+				return bad_value("--speed", optarg, "0 to 1000000; 0 is --max");
+			o->speed = s;
+			speed_set = true;
+			break;
+		}
+		case OPT_MAX:
+			o->speed = 0;
+			speed_set = true;
+			break;
+		case OPT_PROMISC:
+			o->promisc = true;
+			break;
+		case OPT_IMMEDIATE:
+			o->immediate = true;
+			break;
+		case OPT_SNAPLEN:
+			if (!parse_u64(optarg, 64, 262144, &v))
+				return bad_value("--snaplen", optarg, "64 to 262144");
+			o->snaplen = (int)v;
+			break;
+		case OPT_BUFFER:
+			if (!parse_u64(optarg, 65536, 1u << 30, &v))
+				return bad_value("--buffer-size", optarg, "65536 to 1 GiB");
+			o->buffer_size = (int)v;
+			break;
+		case OPT_VIEW:
+			if (parse_view(optarg, &o->view) != CONTINUE)
+				return EXIT_USAGE;
+			break;
+		case OPT_NO_COLOR:
+			o->color = false;
+			break;
+		case OPT_DETAILS:
+			o->all_details = true;
+			break;
+		case OPT_DNS:
+			o->enrich.dns_server = optarg;
+			break;
+		case OPT_DNS_TIMEOUT:
+			if (!parse_u64(optarg, 1, 600000, &v))
+				return bad_value("--dns-timeout", optarg, "1 to 600000 milliseconds");
+			o->enrich.dns_timeout_ms = (unsigned)v;
+			break;
+		case OPT_GEOIP_DB:
+			if (!enrich_opts_add_geoip(&o->enrich, optarg)) {
+				fprintf(stderr, "fwatch: at most %d --geoip-db\n", FSC_GEOIP_MAX_DBS);
+				return EXIT_USAGE;
+			}
+			break;
+		case OPT_NO_GEOIP:
+			o->enrich.no_geoip = true;
+			break;
+		case OPT_TRUSTED_HOPS:
+			if (!parse_u64(optarg, 0, 32, &v))
+				return bad_value("--trusted-hops", optarg, "0 to 32");
+			o->limits.streams.trusted_hops = (unsigned)v;
+			break;
+		case OPT_MAX_REQUESTS:
+		case OPT_MAX_CLIENTS:
+		case OPT_MAX_HOSTS:
+			if (!parse_u64(optarg, 1, 1u << 24, &v))
+				return bad_value("limit", optarg, "1 to 16777216");
+			if (c == OPT_MAX_REQUESTS)
+				o->model.max_requests = (uint32_t)v;
+			else if (c == OPT_MAX_CLIENTS)
+				o->model.max_clients = (uint32_t)v;
+			else
+				o->model.max_hosts = (uint32_t)v;
+			break;
+		case OPT_DETAIL_MEMORY:
+			if (!parse_u64(optarg, 65536, (uint64_t)1 << 32, &v))
+				return bad_value("--detail-memory", optarg, "65536 to 4 GiB");
+			o->model.detail_bytes = (size_t)v;
+			break;
+		case OPT_MAX_SESSIONS:
+		case OPT_MAX_PEERS:
+		case OPT_MAX_FLOWS:
+		case OPT_MAX_STREAMS:
+		case OPT_IDLE_TIMEOUT:
+			if (!parse_u64(optarg, 1, 1u << 26, &v))
+				return bad_value("limit", optarg, "1 to 67108864");
+			if (c == OPT_MAX_SESSIONS)
+				o->limits.wg.max_sessions = (uint32_t)v;
+			else if (c == OPT_MAX_PEERS)
+				o->limits.wg.max_peers = (uint32_t)v;
+			else if (c == OPT_MAX_FLOWS)
+				o->limits.streams.flow.max_flows = (uint32_t)v;
+			else if (c == OPT_MAX_STREAMS)
+				o->limits.streams.max_streams = (uint32_t)v;
+			else
+				o->limits.streams.flow.idle_timeout_ns = (int64_t)v * 1000000000;
+			break;
+		case OPT_FLOW_MEMORY:
+			if (!parse_u64(optarg, 1, (uint64_t)1 << 40, &v))
+				return bad_value("--flow-memory", optarg, "1 to 2^40");
+			o->limits.streams.flow.mem_cap = v;
+			break;
+		case 'h':
+			fputs(usage_text, stdout);
+			return 0;
+		case 'V':
+			printf("fwatch %s\n", FSC_VERSION);
+			return 0;
+		default:
+			fputs("Try 'fwatch --help' for more information.\n", stderr);
+			return EXIT_USAGE;
+		}
+	}
+	if (optind < argc) {
+		fprintf(stderr, "fwatch: unexpected argument '%s'%s\n", argv[optind],
+			o->dump ? "" : " (a capture file goes after -r)");
+		fputs("Try 'fwatch --help' for more information.\n", stderr);
+		return EXIT_USAGE;
+	}
+	if (o->file && o->n_ifaces) {
+		fputs("fwatch: -r and -i exclude each other\n", stderr);
+		return EXIT_USAGE;
+	}
+	if (speed_set && !o->file) {
+		fputs("fwatch: --speed and --max are for replays (-r FILE)\n", stderr);
+		return EXIT_USAGE;
+	}
+	if (o->all_details && !o->dump) {
+		fputs("fwatch: --details goes with --dump\n", stderr);
+		return EXIT_USAGE;
+	}
+	if (o->dump && !o->file && !o->dump_ns)
+		o->dump_ns = 10 * 1000000000ll;
+	/* A replay's dump wants the end, not the original pace. */
+	if (o->dump && o->file && !speed_set)
+		o->speed = 0;
+	if (!o->file && !o->n_ifaces)
+		o->ifaces[o->n_ifaces++] = "any";
+	if (!o->dump && (!isatty(STDIN_FILENO) || !isatty(STDOUT_FILENO))) {
+		fputs("fwatch: the screen needs a terminal on standard input and output; "
+		      "use --dump for text\n", stderr);
+		return EXIT_USAGE;
+	}
+	return CONTINUE;
+}
+
+int main(int argc, char **argv)
+{
+	struct options *o = malloc(sizeof(*o));
+	int rc;
+
+	if (!o) {
+		fputs("fwatch: out of memory\n", stderr);
+		return EXIT_RUNTIME;
+	}
+	rc = parse_args(argc, argv, o);
+	if (rc == CONTINUE)
+		rc = fwatch_run(o);
+	free(o);
+	return rc;
+}

@@ -1,0 +1,233 @@
+/* lines.c - Detail of a request and the capture summary as lines of
+ * escaped text (table.h). */
+#include <inttypes.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "table.h"
+#include "tui_int.h"
+
+static void line(tui_line_fn fn, void *ctx, const char *label, enum tui_mark mk,
+		 const char *fmt, ...) __attribute__((format(printf, 5, 6)));
+static void line(tui_line_fn fn, void *ctx, const char *label, enum tui_mark mk,
+		 const char *fmt, ...)
+{
+	char buf[4 * CELL_MAX];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(buf, sizeof(buf), fmt, ap);
+	va_end(ap);
+	fn(ctx, label, buf, mk);
+}
+
+void tui_detail_lines(struct tui_model *m, const struct tui_request *r, tui_line_fn fn,
+		      void *ctx)
+{
+	char a[CELL_MAX], b[CELL_MAX], c[CELL_MAX], t1[32], t2[32];
+	char e1[FSC_ENDPOINT_STRLEN], e2[FSC_ENDPOINT_STRLEN];
+	struct tui_detail *d = malloc(sizeof(*d));
+
+	if (!d) {
+		fn(ctx, "", "(out of memory)", TUI_MARK_BAD);
+		return;
+	}
+	tui_model_detail(m, r, d);
+
+	tui_escaped(r->method, r->method_len, a, sizeof(a));
+	tui_escaped(r->path, r->path_len, b, sizeof(b));
+	line(fn, ctx, "Request", TUI_MARK_TITLE, "#%" PRIu64 " %s %s%s HTTP/1.%u", r->seq, a, b,
+	     r->path_cut ? "..." : "", r->minor);
+	tui_escaped(r->host, r->host_len, a, sizeof(a));
+	line(fn, ctx, "Host", TUI_MARK_NONE, "%s", a);
+	line(fn, ctx, "Connection", TUI_MARK_NONE, "%s > %s (connection %" PRIu64 ", request %u)",
+	     fsc_endpoint_str(&r->src, r->sport, e1), fsc_endpoint_str(&r->dst, r->dport, e2),
+	     r->flow_id, r->index);
+	tui_fmt_time(r->ts_ns, true, t1, sizeof(t1));
+	line(fn, ctx, "Time", TUI_MARK_NONE, "%s", t1);
+	if (r->status) {
+		tui_fmt_time(r->resp_ns, true, t2, sizeof(t2));
+		snprintf(a, sizeof(a), "%.3fms", (double)r->latency_ns / 1e6);
+		line(fn, ctx, "Response", tui_status_mark(r->status), "%d after %s, at %s", r->status,
+		     a, t2);
+	} else {
+		line(fn, ctx, "Response", TUI_MARK_PENDING, "none seen yet");
+	}
+	if (r->req_body >= 0)
+		snprintf(a, sizeof(a), "%" PRId64 " bytes", r->req_body);
+	else
+		snprintf(a, sizeof(a), "none");
+	if (r->resp_chunked)
+		snprintf(b, sizeof(b), "chunked");
+	else if (r->resp_body >= 0)
+		snprintf(b, sizeof(b), "%" PRId64 " bytes", r->resp_body);
+	else
+		snprintf(b, sizeof(b), "-");
+	line(fn, ctx, "Bodies", TUI_MARK_NONE, "request %s, response %s", a, b);
+	if (r->malformed)
+		line(fn, ctx, "Problem", TUI_MARK_BAD, "the head could not be read whole");
+
+	/* The client and how the rule chose it. */
+	if (r->client.family) {
+		tui_tag_text(m, &r->client, c, sizeof(c));
+		line(fn, ctx, "Client", TUI_MARK_TITLE, "%s by %s%s%s%s", fsc_addr_str(&r->client, a),
+		     fsc_client_rule_name(r->rule), strcmp(c, "-") ? " [" : "",
+		     strcmp(c, "-") ? c : "", strcmp(c, "-") ? "]" : "");
+	} else {
+		line(fn, ctx, "Client", TUI_MARK_TITLE, "none (%s)", fsc_client_rule_name(r->rule));
+	}
+	if (r->has_claimed)
+		line(fn, ctx, "Claimed", TUI_MARK_WARN, "%s (leftmost in the headers, not believed)",
+		     fsc_addr_str(&r->claimed, a));
+	if (r->funnel)
+		line(fn, ctx, "Funnel", TUI_MARK_NONE, "yes (Tailscale-Funnel-Request: ?1)");
+
+	if (!d->kept) {
+		line(fn, ctx, "Headers", TUI_MARK_WARN, "no longer kept (the detail memory, %zu "
+		     "bytes, holds the newest heads)", tui_model_limits(m)->detail_bytes);
+		free(d);
+		return;
+	}
+	if (d->n_hops) {
+		line(fn, ctx, "Hops", TUI_MARK_TITLE, "%s, left to right%s",
+		     d->hops_from_forwarded ? "Forwarded for=" : "X-Forwarded-For",
+		     d->hops_cut ? " (more than shown)" : "");
+		/* The client is the rightmost hop kept with its address. */
+		size_t client_hop = SIZE_MAX;
+		for (size_t i = d->n_hops; i-- > 0;)
+			if (!d->hops[i].skip && d->hops[i].addr.family &&
+			    fsc_addr_eq(&d->hops[i].addr, &r->client)) {
+				client_hop = i;
+				break;
+			}
+		for (size_t i = 0; i < d->n_hops; i++) {
+			const struct tui_hop *h = &d->hops[i];
+			char label[16];
+			tui_escape(h->text, h->text_len, a, sizeof(a));
+			b[0] = '\0';
+			if (h->v4.family)
+				snprintf(b, sizeof(b), " of %s", fsc_addr_str(&h->v4, e1));
+			snprintf(label, sizeof(label), "%zu", i + 1);
+			line(fn, ctx, label, i == client_hop ? TUI_MARK_OK : TUI_MARK_NONE,
+			     "%s  %s%s%s%s%s", a, h->cls, b, h->skip ? "  skipped: " : "",
+			     h->skip ? h->skip : "", i == client_hop ? "  <- client" : "");
+		}
+	}
+	const struct tui_ingress *in = r->client.family ? tui_model_ingress(m, &r->client) : NULL;
+	if (in) {
+		tui_escape(in->src, in->src_len, a, sizeof(a));
+		tui_escape(in->target, in->target_len, b, sizeof(b));
+		c[0] = '\0';
+		if (in->has_sni) {
+			memcpy(c, " sni ", 5);
+			tui_escape(in->sni, in->sni_len, c + 5, sizeof(c) - 5);
+		}
+		tui_fmt_time(in->ts_ns, true, t1, sizeof(t1));
+		if (in->status)
+			snprintf(t2, sizeof(t2), "answer %d", in->status);
+		else
+			snprintf(t2, sizeof(t2), "no answer seen");
+		line(fn, ctx, "Ingress", TUI_MARK_NONE, "src %s target %s %s%s at %s", a, b, t2, c,
+		     t1);
+	}
+	line(fn, ctx, "Headers", TUI_MARK_TITLE, "%zu%s", d->n_headers,
+	     d->headers_cut ? " (cut: more or longer than kept)" : "");
+	for (size_t i = 0; i < d->n_headers; i++) {
+		const struct tui_header *h = &d->headers[i];
+		tui_escape(h->name, h->name_len, a, sizeof(a));
+		tui_escape(h->value, h->value_len, b, sizeof(b));
+		line(fn, ctx, "", TUI_MARK_NONE, "%s: %s", a, b);
+	}
+	free(d);
+}
+
+size_t tui_rates_text(struct tui_model *m, char *buf, size_t cap)
+{
+	char p[16], b[16], q[16];
+
+	tui_fmt_count(tui_model_rate(m, TUI_S_PACKETS), p, sizeof(p));
+	tui_fmt_bytes(tui_model_rate(m, TUI_S_BYTES), b, sizeof(b));
+	tui_fmt_count(tui_model_rate(m, TUI_S_REQUESTS), q, sizeof(q));
+	return tui_put(buf, cap, "%s pkt/s  %sB/s  %s req/s", p, b, q);
+}
+
+size_t tui_sources_text(struct tui_model *m, char *buf, size_t cap)
+{
+	size_t n = 0;
+	uint64_t drops = 0;
+	bool have = false;
+
+	buf[0] = '\0';
+	for (unsigned i = 0; i < tui_model_sources(m) && n + 1 < cap; i++) {
+		struct fsc_src_stats st;
+		char name[160];
+		const char *s = tui_model_source_name(m, i);
+		/* A replayed file by its name: the header is short. */
+		if (!tui_model_live(m) && strrchr(s, '/') && strrchr(s, '/')[1])
+			s = strrchr(s, '/') + 1;
+		tui_escape(s, strlen(s), name, sizeof(name));
+		n += tui_put(buf + n, cap - n, "%s%s", i ? "," : "", name);
+		if (tui_model_drops(m, i, &st)) {
+			drops += st.dropped + st.if_dropped;
+			have = true;
+		}
+	}
+	if (have && n + 1 < cap)
+		n += tui_put(buf + n, cap - n, "  drops %" PRIu64, drops);
+	return n;
+}
+
+void tui_capture_lines(struct tui_model *m, tui_line_fn fn, void *ctx)
+{
+	const struct tui_totals *t = tui_model_totals(m);
+	const struct tui_model_limits *lim = tui_model_limits(m);
+	char a[64], b[64], buf[CELL_MAX];
+
+	for (unsigned i = 0; i < tui_model_sources(m); i++) {
+		struct fsc_src_stats st;
+		const char *s = tui_model_source_name(m, i);
+		tui_escape(s, strlen(s), buf, sizeof(buf));
+		if (tui_model_drops(m, i, &st))
+			line(fn, ctx, "source", TUI_MARK_NONE, "%s: %" PRIu64 " packets, %" PRIu64
+			     " received by the filter, %" PRIu64 " dropped by the kernel, %" PRIu64
+			     " by the interface", buf, i < TUI_MAX_IFACES ? t->iface_frames[i] : 0,
+			     st.received, st.dropped, st.if_dropped);
+		else
+			line(fn, ctx, "source", TUI_MARK_NONE, "%s%s", buf,
+			     tui_model_live(m) ? "" : " (file)");
+	}
+	line(fn, ctx, "packets", TUI_MARK_NONE, "%" PRIu64 " (%" PRIu64 " bytes on the wire)",
+	     t->frames, t->bytes);
+	if (t->frames) {
+		tui_fmt_time(t->first_ns, true, a, sizeof(a));
+		tui_fmt_time(t->last_ns, true, b, sizeof(b));
+		line(fn, ctx, "time", TUI_MARK_NONE, "%s .. %s (%.3f s)", a, b,
+		     (double)(t->last_ns - t->first_ns) / 1e9);
+	}
+	tui_rates_text(m, buf, sizeof(buf));
+	line(fn, ctx, "last second", TUI_MARK_NONE, "%s", buf);
+	uint64_t hist[10];
+	tui_model_history(m, TUI_S_REQUESTS, hist, 10);
+	line(fn, ctx, "requests/s", TUI_MARK_NONE, "%" PRIu64 " %" PRIu64 " %" PRIu64 " %" PRIu64
+	     " %" PRIu64 " %" PRIu64 " %" PRIu64 " %" PRIu64 " %" PRIu64 " %" PRIu64
+	     " (the last 10 s, oldest first)", hist[0], hist[1], hist[2], hist[3], hist[4],
+	     hist[5], hist[6], hist[7], hist[8], hist[9]);
+	uint64_t kept = tui_model_last_seq(m) ? tui_model_last_seq(m) - tui_model_first_seq(m) + 1
+					      : 0;
+	line(fn, ctx, "requests", TUI_MARK_NONE, "%" PRIu64 " (%" PRIu64 " kept, at most %" PRIu32
+	     "); %" PRIu64 " responses, %" PRIu64 " to requests not seen", t->requests, kept,
+	     lim->max_requests, t->responses, t->unmatched_responses);
+	line(fn, ctx, "tunnel", TUI_MARK_NONE, "%" PRIu64 " wg, %" PRIu64 " disco, %" PRIu64
+	     " stun, %" PRIu64 " tailscale debug disco; %" PRIu64 " tls hellos, %" PRIu64
+	     " ingress", t->wg, t->disco, t->stun, t->tsdisco, t->tls_hellos, t->ingress);
+	if (t->malformed || t->truncated)
+		line(fn, ctx, "problems", TUI_MARK_WARN, "%" PRIu64 " malformed, %" PRIu64
+		     " truncated frames", t->malformed, t->truncated);
+	if (t->requests_evicted || t->clients_evicted || t->hosts_evicted || t->endpoints_evicted)
+		line(fn, ctx, "evicted", TUI_MARK_WARN, "%" PRIu64 " requests, %" PRIu64
+		     " clients, %" PRIu64 " hosts, %" PRIu64 " endpoints (oldest first; limits: "
+		     "--max-requests, --max-clients, --max-hosts)", t->requests_evicted,
+		     t->clients_evicted, t->hosts_evicted, t->endpoints_evicted);
+}

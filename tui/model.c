@@ -1,0 +1,985 @@
+/* model.c - funnel events into fwatch's bounded tables (see model.h). */
+#include "model.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "enrich.h"
+#include "fsc/http.h"
+#include "fsc/span.h"
+#include "detail.h"
+#include "lru.h"
+
+#define DEF_REQUESTS 10000
+#define DEF_CLIENTS 4096
+#define DEF_HOSTS 1024
+#define DEF_ENDPOINTS 1024
+#define DEF_DETAIL (4u << 20)
+#define DEF_NEW_NS (60 * 1000000000ll)
+#define NS 1000000000ll
+
+
+struct flow_key {
+	uint64_t flow;
+	uint32_t index;
+	uint32_t zero;
+};
+
+struct endpoint_key {
+	struct fsc_addr addr[2];
+	uint16_t port[2];
+};
+
+struct peer_snap {
+	int64_t ns;
+	uint64_t bytes[2], packets[2];
+	struct tui_peer_rate rate;
+};
+
+struct bucket {
+	int64_t sec;
+	uint64_t v[TUI_S_COUNT];
+};
+
+struct source_info {
+	char name[64];
+	bool have_stats;
+	struct fsc_src_stats st;
+};
+
+struct tui_model {
+	struct tui_model_limits lim;
+	struct enrich *names;
+	const struct fsc_wg_tracker *wg;
+	struct tui_totals tot;
+	int64_t now;
+
+	struct tui_request *ring;
+	uint64_t first_seq, last_seq;
+	struct tui_lru *flows;		/* (flow, index) -> seq */
+
+	struct tui_dring dring;		/* heads and hops for Detail */
+
+	struct tui_lru *clients, *hosts, *endpoints, *ingress, *peers;
+
+	struct bucket hist[TUI_HIST];
+	bool hist_started;
+	int64_t hist_sec;		/* newest second with a bucket */
+
+	int64_t peers_measured_ns;
+	const struct fsc_wg_peer **peerbuf;
+	size_t peercap;
+
+	struct source_info src[TUI_MAX_IFACES];
+	unsigned n_src;
+	bool live;
+
+	/* Each peer's newest session, found once per change of the model:
+	 * an open-addressing table over the tracker's sessions. */
+	uint64_t gen, ps_gen;
+	const struct fsc_wg_session **ps_all, **ps_tab;
+	size_t ps_cap, ps_tab_size;
+};
+
+/* ---------------------------------------------------------------- setup */
+
+struct tui_model *tui_model_new(const struct tui_model_limits *lim, struct enrich *names)
+{
+	struct tui_model *m = calloc(1, sizeof(*m));
+
+	if (!m)
+		return NULL;
+	if (lim)
+		m->lim = *lim;
+	if (!m->lim.max_requests)
+		m->lim.max_requests = DEF_REQUESTS;
+	if (!m->lim.max_clients)
+		m->lim.max_clients = DEF_CLIENTS;
+	if (!m->lim.max_hosts)
+		m->lim.max_hosts = DEF_HOSTS;
+	if (!m->lim.max_endpoints)
+		m->lim.max_endpoints = DEF_ENDPOINTS;
+	if (!m->lim.detail_bytes)
+		m->lim.detail_bytes = DEF_DETAIL;
+	if (!m->lim.new_client_ns)
+		m->lim.new_client_ns = DEF_NEW_NS;
+	m->names = names;
+	/* The seed only spreads the tables; nothing printed depends on it. */
+	uint64_t seed = (uint64_t)(uintptr_t)m ^ 0x5851f42d4c957f2dull;
+	m->ring = calloc(m->lim.max_requests, sizeof(*m->ring));
+	m->flows = tui_lru_new(m->lim.max_requests, sizeof(struct flow_key), sizeof(uint64_t),
+			       seed + 1);
+	m->clients = tui_lru_new(m->lim.max_clients, sizeof(struct fsc_addr),
+				 sizeof(struct tui_client), seed + 2);
+	m->hosts = tui_lru_new(m->lim.max_hosts, TUI_HOST_MAX, sizeof(struct tui_host), seed + 3);
+	m->endpoints = tui_lru_new(m->lim.max_endpoints, sizeof(struct endpoint_key),
+				   sizeof(struct tui_endpoint), seed + 4);
+	m->ingress = tui_lru_new(m->lim.max_clients, sizeof(struct fsc_addr),
+				 sizeof(struct tui_ingress), seed + 5);
+	m->peers = tui_lru_new(4096, sizeof(uint32_t), sizeof(struct peer_snap), seed + 6);
+	bool dring = tui_dring_init(&m->dring, m->lim.detail_bytes);
+	if (!m->ring || !dring || !m->flows || !m->clients || !m->hosts || !m->endpoints ||
+	    !m->ingress || !m->peers) {
+		tui_model_free(m);
+		return NULL;
+	}
+	return m;
+}
+
+void tui_model_free(struct tui_model *m)
+{
+	if (!m)
+		return;
+	free(m->ring);
+	tui_dring_free(&m->dring);
+	tui_lru_free(m->flows);
+	tui_lru_free(m->clients);
+	tui_lru_free(m->hosts);
+	tui_lru_free(m->endpoints);
+	tui_lru_free(m->ingress);
+	tui_lru_free(m->peers);
+	free(m->peerbuf);
+	free(m->ps_all);
+	free(m->ps_tab);
+	free(m);
+}
+
+void tui_model_set_wg(struct tui_model *m, const struct fsc_wg_tracker *wg)
+{
+	m->wg = wg;
+}
+
+const struct fsc_wg_tracker *tui_model_wg(const struct tui_model *m)
+{
+	return m->wg;
+}
+
+struct enrich *tui_model_names(const struct tui_model *m)
+{
+	return m->names;
+}
+
+void tui_model_set_source(struct tui_model *m, unsigned i, const char *name, bool live)
+{
+	if (i >= TUI_MAX_IFACES)
+		return;
+	snprintf(m->src[i].name, sizeof(m->src[i].name), "%s", name);
+	if (i + 1 > m->n_src)
+		m->n_src = i + 1;
+	m->live = live;
+}
+
+void tui_model_set_drops(struct tui_model *m, unsigned i, const struct fsc_src_stats *st)
+{
+	if (i >= TUI_MAX_IFACES)
+		return;
+	m->src[i].st = *st;
+	m->src[i].have_stats = true;
+}
+
+unsigned tui_model_sources(const struct tui_model *m)
+{
+	return m->n_src;
+}
+
+const char *tui_model_source_name(const struct tui_model *m, unsigned i)
+{
+	return i < m->n_src ? m->src[i].name : "";
+}
+
+bool tui_model_live(const struct tui_model *m)
+{
+	return m->live;
+}
+
+bool tui_model_drops(const struct tui_model *m, unsigned i, struct fsc_src_stats *st)
+{
+	if (i >= m->n_src || !m->src[i].have_stats)
+		return false;
+	*st = m->src[i].st;
+	return true;
+}
+
+int64_t tui_model_now(const struct tui_model *m)
+{
+	return m->now;
+}
+
+const struct tui_totals *tui_model_totals(const struct tui_model *m)
+{
+	return &m->tot;
+}
+
+const struct tui_model_limits *tui_model_limits(const struct tui_model *m)
+{
+	return &m->lim;
+}
+
+/* ---------------------------------------------------------------- rates */
+
+static size_t hidx(int64_t sec)
+{
+	int64_t r = sec % TUI_HIST;
+	return (size_t)(r < 0 ? r + TUI_HIST : r);
+}
+
+static int64_t sec_of(int64_t ns)
+{
+	return ns >= 0 ? ns / NS : -((-ns + NS - 1) / NS);
+}
+
+/* The bucket of ts_ns, the history rolled forward to it; NULL when it is
+ * older than the history. */
+static struct bucket *bucket_at(struct tui_model *m, int64_t ts_ns)
+{
+	int64_t sec = sec_of(ts_ns);
+
+	if (!m->hist_started || sec - m->hist_sec >= TUI_HIST) {
+		memset(m->hist, 0, sizeof(m->hist));
+		for (int64_t s = sec - TUI_HIST + 1; s <= sec; s++)
+			m->hist[hidx(s)].sec = s;
+		m->hist_sec = sec;
+		m->hist_started = true;
+	}
+	while (m->hist_sec < sec) {
+		struct bucket *b = &m->hist[hidx(++m->hist_sec)];
+		memset(b, 0, sizeof(*b));
+		b->sec = m->hist_sec;
+	}
+	struct bucket *b = &m->hist[hidx(sec)];
+	return b->sec == sec ? b : NULL;
+}
+
+static void count(struct tui_model *m, int64_t ts_ns, enum tui_series s, uint64_t v)
+{
+	struct bucket *b = bucket_at(m, ts_ns);
+
+	if (b)
+		b->v[s] += v;
+}
+
+size_t tui_model_history(const struct tui_model *m, enum tui_series s, uint64_t *out, size_t n)
+{
+	int64_t now_sec = sec_of(m->now);
+
+	for (size_t i = 0; i < n; i++) {
+		int64_t sec = now_sec - (int64_t)(n - i);
+		const struct bucket *b = &m->hist[hidx(sec)];
+		out[i] = m->hist_started && b->sec == sec && sec <= m->hist_sec ? b->v[s] : 0;
+	}
+	return n;
+}
+
+uint64_t tui_model_rate(const struct tui_model *m, enum tui_series s)
+{
+	uint64_t v;
+
+	tui_model_history(m, s, &v, 1);
+	return v;
+}
+
+/* Tunnel peers: rates between measurements at least a second apart. */
+static void measure_peers(struct tui_model *m)
+{
+	if (!m->wg || m->now - m->peers_measured_ns < NS)
+		return;
+	m->peers_measured_ns = m->now;
+	const struct fsc_wg_stats *ws = fsc_wg_tracker_stats(m->wg);
+	size_t live = (size_t)(ws->peers - ws->peers_evicted);
+	if (live > m->peercap) {
+		size_t cap = live + 64;
+		const struct fsc_wg_peer **nb = realloc(m->peerbuf, cap * sizeof(*nb));
+		if (!nb)
+			return;
+		m->peerbuf = nb;
+		m->peercap = cap;
+	}
+	size_t n = fsc_wg_peers(m->wg, m->peerbuf, m->peercap);
+	for (size_t i = 0; i < n; i++) {
+		const struct fsc_wg_peer *p = m->peerbuf[i];
+		bool created;
+		struct peer_snap *s = tui_lru_put(m->peers, &p->id, &created, NULL, NULL, NULL);
+		if (!created && m->now > s->ns) {
+			double dt = (double)(m->now - s->ns) / 1e9;
+			for (int d = 0; d < 2; d++) {
+				s->rate.bytes_s[d] = (double)(p->bytes[d] - s->bytes[d]) / dt;
+				s->rate.packets_s[d] = (double)(p->packets[d] - s->packets[d]) / dt;
+			}
+			s->rate.valid = true;
+		}
+		s->ns = m->now;
+		memcpy(s->bytes, p->bytes, sizeof(s->bytes));
+		memcpy(s->packets, p->packets, sizeof(s->packets));
+	}
+}
+
+struct tui_peer_rate tui_model_peer_rate(const struct tui_model *m, uint32_t peer_id)
+{
+	struct tui_peer_rate none = { .valid = false };
+	const struct peer_snap *s = tui_lru_get(m->peers, &peer_id, false);
+
+	return s ? s->rate : none;
+}
+
+static void advance(struct tui_model *m, int64_t ts_ns)
+{
+	if (ts_ns > m->now)
+		m->now = ts_ns;
+}
+
+void tui_model_tick(struct tui_model *m, int64_t now_ns)
+{
+	m->gen++;
+	advance(m, now_ns);
+	bucket_at(m, m->now);
+	measure_peers(m);
+}
+
+/* ---------------------------------------------------------------- names */
+
+size_t tui_host_normalise(const char *p, size_t len, char *out)
+{
+	size_t n = 0, end = len;
+
+	if (len && p[0] != '[') {
+		const char *colon = memchr(p, ':', len);
+		/* One colon: a port; more: a bare IPv6 address, kept. */
+		if (colon && !memchr(colon + 1, ':', len - (size_t)(colon + 1 - p)))
+			end = (size_t)(colon - p);
+	} else if (len) {
+		const char *close = memchr(p, ']', len);
+		if (close)
+			end = (size_t)(close - p) + 1;
+	}
+	for (size_t i = 0; i < end && n < TUI_HOST_MAX - 1; i++)
+		out[n++] = fsc_ascii_lower(p[i]);
+	while (n && out[n - 1] == '.')
+		n--;
+	out[n] = '\0';
+	return n;
+}
+
+static struct tui_host *host_at(struct tui_model *m, const char *p, size_t len)
+{
+	char key[TUI_HOST_MAX];
+	bool created, evicted;
+
+	memset(key, 0, sizeof(key));
+	if (tui_host_normalise(p, len, key) == 0)
+		return NULL;
+	struct tui_host *h = tui_lru_put(m->hosts, key, &created, &evicted, NULL, NULL);
+	if (evicted)
+		m->tot.hosts_evicted++;
+	if (created) {
+		memcpy(h->name, key, sizeof(h->name));
+		h->first_ns = m->now;
+	}
+	h->last_ns = m->now;
+	return h;
+}
+
+static bool same_host(const char *a, size_t alen, const char *b, size_t blen)
+{
+	char x[TUI_HOST_MAX], y[TUI_HOST_MAX];
+
+	tui_host_normalise(a, alen, x);
+	tui_host_normalise(b, blen, y);
+	return strcmp(x, y) == 0;
+}
+
+static unsigned lat_bucket(int64_t ns)
+{
+	/* Quarter powers of two of microseconds: bucket b's upper edge is
+	 * 2^(b/4) us; 0 holds everything under a microsecond. */
+	unsigned b = 0;
+	double us = (double)ns / 1e3, edge = 1.0;
+	static const double q = 1.189207115002721; /* 2^(1/4) */
+
+	while (us >= edge && b < TUI_LAT_BUCKETS - 1) {
+		edge *= q;
+		b++;
+	}
+	return b;
+}
+
+int64_t tui_host_percentile(const struct tui_host *h, double p)
+{
+	static const double q = 1.189207115002721;
+	uint64_t want, sum = 0;
+	double edge = 1.0;
+
+	if (!h->lat_n)
+		return 0;
+	want = (uint64_t)(p * (double)h->lat_n + 0.999999);
+	if (want == 0)
+		want = 1;
+	for (unsigned b = 0; b < TUI_LAT_BUCKETS; b++, edge *= q) {
+		sum += h->lat[b];
+		if (sum >= want) {
+			int64_t e = (int64_t)(edge * 1e3);
+			/* Never above the slowest answer actually seen. */
+			return e < h->lat_max_ns ? e : h->lat_max_ns;
+		}
+	}
+	return h->lat_max_ns;
+}
+
+/* ---------------------------------------------------------------- clients */
+
+static struct tui_client *client_at(struct tui_model *m, const struct fsc_addr *a)
+{
+	struct fsc_addr key;
+	bool created, evicted;
+
+	memset(&key, 0, sizeof(key));
+	key.family = a->family;
+	memcpy(key.b, a->b, sizeof(key.b));
+	struct tui_client *c = tui_lru_put(m->clients, &key, &created, &evicted, NULL, NULL);
+	if (evicted)
+		m->tot.clients_evicted++;
+	if (created) {
+		c->addr = key;
+		c->first_ns = m->now;
+		if (m->names) {
+			/* GeoIP now (an mmap lookup); reverse DNS starts here and
+			 * is read when shown. */
+			struct enrich_info info;
+			enrich_get(m->names, &key, &info);
+			if (info.have_geo) {
+				memcpy(c->country, info.geo.country, sizeof(c->country));
+				c->country[sizeof(c->country) - 1] = '\0';
+				c->asn = info.geo.asn;
+				memcpy(c->as_org, info.geo.as_org, sizeof(c->as_org));
+				c->as_org[sizeof(c->as_org) - 1] = '\0';
+			}
+		}
+	}
+	c->last_ns = m->now;
+	return c;
+}
+
+const struct tui_client *tui_model_client(const struct tui_model *m, const struct fsc_addr *a)
+{
+	struct fsc_addr key;
+
+	memset(&key, 0, sizeof(key));
+	key.family = a->family;
+	memcpy(key.b, a->b, sizeof(key.b));
+	return tui_lru_get(m->clients, &key, false);
+}
+
+bool tui_model_client_is_new(const struct tui_model *m, const struct tui_client *c)
+{
+	return m->now - c->first_ns < m->lim.new_client_ns;
+}
+
+static unsigned status_class(int status)
+{
+	return status >= 100 && status < 600 ? (unsigned)status / 100 : 0;
+}
+
+/* ---------------------------------------------------------------- detail */
+
+static void store_detail(struct tui_model *m, struct tui_request *r,
+			 const struct fsc_stream_event *se)
+{
+	if (!tui_dring_store(&m->dring, se, &r->detail_pos, &r->detail_len))
+		r->detail_len = 0;
+}
+
+void tui_model_detail(struct tui_model *m, const struct tui_request *r, struct tui_detail *d)
+{
+	memset(d, 0, sizeof(*d));
+	if (r->detail_len && !tui_dring_load(&m->dring, r->detail_pos, r->detail_len, d))
+		m->tot.details_lost++;
+}
+
+/* ---------------------------------------------------------------- requests */
+
+static size_t cut_copy(char *dst, size_t cap, const char *src, size_t len, bool *cut)
+{
+	size_t n = len < cap ? len : cap;
+
+	if (n)
+		memcpy(dst, src, n);
+	if (cut)
+		*cut = n < len;
+	return n;
+}
+
+static struct tui_request *slot_of(const struct tui_model *m, uint64_t seq)
+{
+	return &m->ring[(seq - 1) % m->lim.max_requests];
+}
+
+static struct tui_request *req_at(const struct tui_model *m, uint64_t seq)
+{
+	if (seq == 0 || seq < m->first_seq || seq > m->last_seq)
+		return NULL;
+	struct tui_request *r = slot_of(m, seq);
+	return r->seq == seq ? r : NULL;
+}
+
+const struct tui_request *tui_model_request(const struct tui_model *m, uint64_t seq)
+{
+	return req_at(m, seq);
+}
+
+uint64_t tui_model_first_seq(const struct tui_model *m)
+{
+	return m->first_seq;
+}
+
+uint64_t tui_model_last_seq(const struct tui_model *m)
+{
+	return m->last_seq;
+}
+
+static struct flow_key fkey(uint64_t flow, unsigned index)
+{
+	struct flow_key k = { .flow = flow, .index = index, .zero = 0 };
+	return k;
+}
+
+static void on_request(struct tui_model *m, const struct fsc_event *ev)
+{
+	const struct fsc_stream_event *se = ev->stream;
+	const struct fsc_http_head *h = se->u.req.head;
+	const struct fsc_http_info *in = se->u.req.info;
+	const struct fsc_client *c = se->u.req.client;
+	uint64_t seq = ++m->last_seq;
+	struct tui_request *r = slot_of(m, seq);
+
+	if (r->seq) {
+		struct flow_key k = fkey(r->flow_id, r->index);
+		uint64_t *v = tui_lru_get(m->flows, &k, false);
+		if (v && *v == r->seq)
+			tui_lru_del(m->flows, &k);
+		m->tot.requests_evicted++;
+	}
+	if (m->first_seq == 0)
+		m->first_seq = seq;
+	else if (seq - m->first_seq >= m->lim.max_requests)
+		m->first_seq = seq - m->lim.max_requests + 1;
+	memset(r, 0, sizeof(*r));
+	r->seq = seq;
+	r->ts_ns = se->ts_ns;
+	r->flow_id = se->flow ? se->flow->id : 0;
+	r->index = se->u.req.index;
+	r->src = se->src;
+	r->dst = se->dst;
+	r->sport = se->sport;
+	r->dport = se->dport;
+	r->req_body = -1;
+	r->resp_body = -1;
+	r->malformed = se->status != FSC_OK;
+	if (h) {
+		r->method_len = (uint16_t)cut_copy(r->method, sizeof(r->method), h->method,
+						   h->method_len, NULL);
+		r->path_len = (uint16_t)cut_copy(r->path, sizeof(r->path), h->target,
+						 h->target_len, &r->path_cut);
+		r->minor = (uint8_t)h->minor_version;
+	}
+	if (in) {
+		if (in->host)
+			r->host_len = (uint16_t)cut_copy(r->host, sizeof(r->host), in->host->value,
+							 in->host->value_len, &r->host_cut);
+		if (in->has_content_length)
+			r->req_body = (int64_t)in->content_length;
+		r->funnel = in->funnel;
+	}
+	if (c && c->rule != FSC_CLIENT_NONE) {
+		r->client = c->addr;
+		r->rule = c->rule;
+		r->has_claimed = c->has_claimed;
+		r->claimed = c->claimed;
+		struct tui_client *cl = client_at(m, &c->addr);
+		cl->requests++;
+		cl->rule = c->rule;
+		cl->last_seq = seq;
+		memcpy(r->country, cl->country, sizeof(r->country));
+		r->asn = cl->asn;
+	}
+	if (in && in->host) {
+		struct tui_host *ho = host_at(m, in->host->value, in->host->value_len);
+		if (ho) {
+			ho->host_hdr++;
+			ho->requests++;
+			if (in->x_forwarded_host &&
+			    !same_host(in->host->value, in->host->value_len,
+				       in->x_forwarded_host->value,
+				       in->x_forwarded_host->value_len))
+				ho->mismatches++;
+		}
+	}
+	struct flow_key k = fkey(r->flow_id, r->index);
+	uint64_t *v = tui_lru_put(m->flows, &k, NULL, NULL, NULL, NULL);
+	*v = seq;
+	store_detail(m, r, se);
+	m->tot.requests++;
+	count(m, se->ts_ns, TUI_S_REQUESTS, 1);
+}
+
+static bool final_status(int status)
+{
+	return status >= 200 || status == 101;
+}
+
+static void on_response(struct tui_model *m, const struct fsc_event *ev)
+{
+	const struct fsc_stream_event *se = ev->stream;
+	const struct fsc_http_head *h = se->u.resp.head;
+	int status = h->status;
+	bool final = final_status(status);
+
+	m->tot.responses++;
+	if (!se->u.resp.matched) {
+		m->tot.unmatched_responses++;
+		return;
+	}
+	if (final && se->u.resp.host[0]) {
+		struct tui_host *ho = host_at(m, se->u.resp.host, strlen(se->u.resp.host));
+		if (ho) {
+			ho->responses++;
+			ho->status[status_class(status)]++;
+			ho->lat[lat_bucket(se->u.resp.latency_ns)]++;
+			ho->lat_n++;
+			if (se->u.resp.latency_ns > ho->lat_max_ns)
+				ho->lat_max_ns = se->u.resp.latency_ns;
+		}
+	}
+	struct flow_key k = fkey(se->flow ? se->flow->id : 0, se->u.resp.index);
+	uint64_t *v = tui_lru_get(m->flows, &k, false);
+	struct tui_request *r = v ? req_at(m, *v) : NULL;
+	if (!r)
+		return;
+	if (r->status && final_status(r->status))
+		return; /* answered already */
+	r->status = status;
+	r->resp_ns = se->ts_ns;
+	r->latency_ns = se->u.resp.latency_ns;
+	struct fsc_http_info info;
+	struct fsc_http_body body;
+	const char *why;
+	if (fsc_http_info(h, &info, &why) == FSC_OK &&
+	    fsc_http_body_framing(h, &info, se->u.resp.method, strlen(se->u.resp.method), &body,
+				  &why) == FSC_OK) {
+		if (body.kind == FSC_HTTP_BODY_LENGTH)
+			r->resp_body = (int64_t)body.length;
+		else if (body.kind == FSC_HTTP_BODY_NONE || body.kind == FSC_HTTP_BODY_SWITCH)
+			r->resp_body = 0;
+		r->resp_chunked = body.kind == FSC_HTTP_BODY_CHUNKED;
+	}
+	if (!final)
+		return;
+	tui_lru_del(m->flows, &k);
+	if (r->client.family) {
+		struct tui_client *c = tui_lru_get(m->clients, &r->client, false);
+		if (c) {
+			c->status[status_class(status)]++;
+			if (r->resp_body > 0)
+				c->bytes += (uint64_t)r->resp_body;
+		}
+	}
+}
+
+static void on_ingress(struct tui_model *m, const struct fsc_event *ev)
+{
+	const struct fsc_stream_event *se = ev->stream;
+	const char *t = se->u.ingress.target;
+
+	m->tot.ingress++;
+	struct tui_host *ho = host_at(m, t, strlen(t));
+	if (ho) {
+		ho->ingress++;
+		if (se->u.ingress.has_sni &&
+		    !same_host(t, strlen(t), (const char *)se->u.ingress.sni,
+			       se->u.ingress.sni_len))
+			ho->mismatches++;
+	}
+	if (!se->u.ingress.client.family)
+		return;
+	struct fsc_addr key;
+	memset(&key, 0, sizeof(key));
+	key.family = se->u.ingress.client.family;
+	memcpy(key.b, se->u.ingress.client.b, sizeof(key.b));
+	struct tui_ingress *in = tui_lru_put(m->ingress, &key, NULL, NULL, NULL, NULL);
+	memset(in, 0, sizeof(*in));
+	in->client = key;
+	in->client_port = se->u.ingress.client_port;
+	in->ts_ns = se->ts_ns;
+	in->status = se->u.ingress.status;
+	in->src_len = (uint16_t)cut_copy(in->src, sizeof(in->src), se->u.ingress.src,
+					 strlen(se->u.ingress.src), NULL);
+	in->target_len = (uint16_t)cut_copy(in->target, sizeof(in->target), t, strlen(t), NULL);
+	in->has_sni = se->u.ingress.has_sni;
+	if (in->has_sni)
+		in->sni_len = (uint16_t)cut_copy(in->sni, sizeof(in->sni),
+						 (const char *)se->u.ingress.sni,
+						 se->u.ingress.sni_len, NULL);
+}
+
+const struct tui_ingress *tui_model_ingress(const struct tui_model *m,
+					    const struct fsc_addr *client)
+{
+	struct fsc_addr key;
+
+	memset(&key, 0, sizeof(key));
+	key.family = client->family;
+	memcpy(key.b, client->b, sizeof(key.b));
+	return tui_lru_get(m->ingress, &key, false);
+}
+
+/* ---------------------------------------------------------------- tunnel UDP */
+
+static int ep_cmp(const struct fsc_addr *a, uint16_t ap, const struct fsc_addr *b, uint16_t bp)
+{
+	int c = memcmp(a, b, sizeof(*a));
+	return c ? c : (ap > bp) - (ap < bp);
+}
+
+static struct tui_endpoint *endpoint_at(struct tui_model *m, const struct fsc_addr *src,
+					uint16_t sport, const struct fsc_addr *dst,
+					uint16_t dport)
+{
+	struct endpoint_key k;
+	bool created, evicted;
+	bool swap = ep_cmp(src, sport, dst, dport) > 0;
+
+	memset(&k, 0, sizeof(k));
+	k.addr[0] = swap ? *dst : *src;
+	k.port[0] = swap ? dport : sport;
+	k.addr[1] = swap ? *src : *dst;
+	k.port[1] = swap ? sport : dport;
+	struct tui_endpoint *e = tui_lru_put(m->endpoints, &k, &created, &evicted, NULL, NULL);
+	if (evicted)
+		m->tot.endpoints_evicted++;
+	if (created) {
+		e->addr[0] = *src;
+		e->port[0] = sport;
+		e->addr[1] = *dst;
+		e->port[1] = dport;
+		e->first_ns = m->now;
+	}
+	e->last_ns = m->now;
+	return e;
+}
+
+static void on_tunnel_udp(struct tui_model *m, const struct fsc_event *ev)
+{
+	const struct fsc_packet *p = ev->pkt;
+	struct tui_endpoint *e;
+
+	switch (ev->type) {
+	case FSC_EV_WG:
+		m->tot.wg++;
+		count(m, ev->ts_ns, TUI_S_WG, 1);
+		break;
+	case FSC_EV_DISCO:
+		m->tot.disco++;
+		e = endpoint_at(m, &p->src, p->sport, &p->dst, p->dport);
+		e->disco++;
+		break;
+	case FSC_EV_TSDISCO: {
+		struct fsc_addr none = { 0 };
+		m->tot.tsdisco++;
+		e = endpoint_at(m, &p->tscap.disco_src, p->tscap.disco_sport, &none, 0);
+		e->tsdisco++;
+		if (ev->disco)
+			e->disco_types[ev->disco->type & 15]++;
+		break;
+	}
+	case FSC_EV_STUN: {
+		const struct fsc_stun_msg *s = &ev->tun->u.stun;
+		m->tot.stun++;
+		e = endpoint_at(m, &p->src, p->sport, &p->dst, p->dport);
+		if (s->cls == FSC_STUN_REQUEST)
+			e->stun_req++;
+		else if (s->cls == FSC_STUN_SUCCESS || s->cls == FSC_STUN_ERROR)
+			e->stun_resp++;
+		else
+			e->stun_other++;
+		if (s->has_mapped) {
+			e->has_mapped = true;
+			e->mapped = s->mapped;
+			e->mapped_port = s->mapped_port;
+		}
+		break;
+	}
+	default:
+		break;
+	}
+}
+
+/* ---------------------------------------------------------------- events */
+
+void tui_model_event(const struct fsc_event *ev, void *ctx)
+{
+	struct tui_model *m = ctx;
+
+	m->gen++;
+	advance(m, ev->ts_ns);
+	if (ev->type < FSC_EV_TLS_CLIENT_HELLO && ev->frame) {
+		uint32_t len = ev->frame->wirelen;
+		m->tot.frames++;
+		m->tot.bytes += len;
+		if (ev->frame->iface < TUI_MAX_IFACES)
+			m->tot.iface_frames[ev->frame->iface]++;
+		if (!m->tot.first_ns)
+			m->tot.first_ns = ev->ts_ns;
+		m->tot.last_ns = ev->ts_ns;
+		count(m, ev->ts_ns, TUI_S_PACKETS, 1);
+		count(m, ev->ts_ns, TUI_S_BYTES, len);
+		if (ev->status == FSC_TRUNCATED)
+			m->tot.truncated++;
+		else if (ev->status == FSC_MALFORMED)
+			m->tot.malformed++;
+	}
+	switch (ev->type) {
+	case FSC_EV_WG:
+	case FSC_EV_DISCO:
+	case FSC_EV_TSDISCO:
+	case FSC_EV_STUN:
+		if (ev->pkt && (ev->type != FSC_EV_STUN || ev->tun))
+			on_tunnel_udp(m, ev);
+		break;
+	case FSC_EV_TLS_CLIENT_HELLO: {
+		const struct fsc_tls_client_hello *h = ev->stream->u.hello.h;
+		m->tot.tls_hellos++;
+		struct tui_host *ho;
+		if (h->has_sni && h->sni.len &&
+		    (ho = host_at(m, (const char *)h->sni.p, h->sni.len)))
+			ho->sni++;
+		break;
+	}
+	case FSC_EV_HTTP_REQUEST:
+		on_request(m, ev);
+		break;
+	case FSC_EV_HTTP_RESPONSE:
+		on_response(m, ev);
+		break;
+	case FSC_EV_INGRESS:
+		on_ingress(m, ev);
+		break;
+	default:
+		break;
+	}
+	measure_peers(m);
+}
+
+/* ---------------------------------------------------------------- tables */
+
+/* Entries from the most recently seen to the least. */
+#define LIST(l, out, max, type)                                                     \
+	do {                                                                        \
+		for (uint32_t s_ = tui_lru_newest(l); s_ != TUI_LRU_NONE && n < (max); \
+		     s_ = tui_lru_older(l, s_))                                     \
+			(out)[n++] = (const type *)tui_lru_slot(l, s_, NULL);       \
+	} while (0)
+
+size_t tui_model_clients(const struct tui_model *m, const struct tui_client **out, size_t max)
+{
+	size_t n = 0;
+
+	LIST(m->clients, out, max, struct tui_client);
+	return n;
+}
+
+size_t tui_model_hosts(const struct tui_model *m, const struct tui_host **out, size_t max)
+{
+	size_t n = 0;
+
+	LIST(m->hosts, out, max, struct tui_host);
+	return n;
+}
+
+size_t tui_model_endpoints(const struct tui_model *m, const struct tui_endpoint **out,
+			   size_t max)
+{
+	size_t n = 0;
+
+	LIST(m->endpoints, out, max, struct tui_endpoint);
+	return n;
+}
+
+size_t tui_model_client_count(const struct tui_model *m)
+{
+	return tui_lru_count(m->clients);
+}
+
+size_t tui_model_host_count(const struct tui_model *m)
+{
+	return tui_lru_count(m->hosts);
+}
+
+size_t tui_model_endpoint_count(const struct tui_model *m)
+{
+	return tui_lru_count(m->endpoints);
+}
+
+const struct tui_host *tui_model_host(const struct tui_model *m, const char *name)
+{
+	char key[TUI_HOST_MAX];
+
+	memset(key, 0, sizeof(key));
+	tui_host_normalise(name, strlen(name), key);
+	return tui_lru_get(m->hosts, key, false);
+}
+
+/* ---------------------------------------------------------------- sessions */
+
+static bool build_peer_sessions(struct tui_model *m)
+{
+	const struct fsc_wg_stats *ws = fsc_wg_tracker_stats(m->wg);
+	size_t live = (size_t)(ws->sessions - ws->sessions_evicted), size = 16;
+
+	if (live > m->ps_cap) {
+		const struct fsc_wg_session **nb = realloc(m->ps_all, (live + 64) * sizeof(*nb));
+		if (!nb)
+			return false;
+		m->ps_all = nb;
+		m->ps_cap = live + 64;
+	}
+	size_t n = fsc_wg_sessions(m->wg, m->ps_all, m->ps_cap);
+	while (size < 2 * n)
+		size <<= 1;
+	if (size > m->ps_tab_size) {
+		const struct fsc_wg_session **nt = realloc(m->ps_tab, size * sizeof(*nt));
+		if (!nt)
+			return false;
+		m->ps_tab = nt;
+		m->ps_tab_size = size;
+	}
+	memset(m->ps_tab, 0, m->ps_tab_size * sizeof(*m->ps_tab));
+	for (size_t i = 0; i < n; i++) {
+		const struct fsc_wg_session *se = m->ps_all[i];
+		size_t mask = m->ps_tab_size - 1;
+		for (size_t k = (se->peer * 0x9e3779b1u) & mask;; k = (k + 1) & mask) {
+			if (!m->ps_tab[k]) {
+				m->ps_tab[k] = se;
+				break;
+			}
+			if (m->ps_tab[k]->peer == se->peer) {
+				if (se->id > m->ps_tab[k]->id)
+					m->ps_tab[k] = se;
+				break;
+			}
+		}
+	}
+	m->ps_gen = m->gen;
+	return true;
+}
+
+const struct fsc_wg_session *tui_model_peer_session(struct tui_model *m, uint32_t peer)
+{
+	if (!m->wg)
+		return NULL;
+	if ((m->ps_gen != m->gen || !m->ps_tab) && !build_peer_sessions(m))
+		return NULL;
+	size_t mask = m->ps_tab_size - 1;
+	for (size_t k = (peer * 0x9e3779b1u) & mask; m->ps_tab[k]; k = (k + 1) & mask)
+		if (m->ps_tab[k]->peer == peer)
+			return m->ps_tab[k];
+	return NULL;
+}
