@@ -281,6 +281,40 @@ static void malformed_heads(void **state)
 	}
 }
 
+/* A head that grows past the cap, fed as a stream feeds it (with the
+ * last_len hint), is refused once with its start line and headers read, so
+ * the report can say which request it was. */
+static void too_large_incremental(void **state)
+{
+	(void)state;
+	static const char start[] = "POST /upload HTTP/1.1\r\nHost: h\r\nX-Big: ";
+	static char big[600];
+	struct fsc_http_head h;
+	const char *why;
+	size_t last = 0, n = 0;
+	enum fsc_status st = FSC_TRUNCATED;
+
+	memset(big, 'a', sizeof(big));
+	memcpy(big, start, sizeof(start) - 1);
+	while (st == FSC_TRUNCATED && n < sizeof(big)) {
+		n = n + 50 > sizeof(big) ? sizeof(big) : n + 50;
+		uint8_t *g = vec_guard((const uint8_t *)big, n);
+		fsc_http_head_init(&h, hdrs, 64, 256);
+		st = fsc_http_parse_request(g, n, last, &h, &why);
+		if (st == FSC_MALFORMED) {
+			assert_non_null(strstr(why, "too large"));
+			assert_true(h.method_len == 4 && memcmp(h.method, "POST", 4) == 0);
+			assert_true(h.target_len == 7 && memcmp(h.target, "/upload", 7) == 0);
+			assert_int_equal(h.n_headers, 1);
+			assert_int_equal(h.head_len, 0);
+		}
+		vec_guard_free(g, n);
+		last = n;
+	}
+	assert_int_equal(st, FSC_MALFORMED);
+	assert_int_equal(n, 300); /* refused at the first feed past the cap */
+}
+
 static void framing_table(void **state)
 {
 	(void)state;
@@ -481,6 +515,7 @@ int main(void)
 		cmocka_unit_test(ingress_and_responses),
 		cmocka_unit_test(prefixes_and_incremental),
 		cmocka_unit_test(malformed_heads),
+		cmocka_unit_test(too_large_incremental),
 		cmocka_unit_test(framing_table),
 		cmocka_unit_test(chunked_skipper),
 		cmocka_unit_test(chunked_malformed),
