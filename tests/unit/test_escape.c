@@ -47,6 +47,9 @@ static void json(void **state)
 	assert_string_equal(o, "\\u009b2J\xc2\xa0");
 	fsc_escape_json(T("\r\x00"), o, sizeof(o));
 	assert_string_equal(o, "\\r\\u0000");
+	/* bidi override, isolate, line separator; an e-acute passes */
+	fsc_escape_json(T("\xe2\x80\xae" "a\xe2\x81\xa6" "b\xe2\x80\xa8\xc3\xa9"), o, sizeof(o));
+	assert_string_equal(o, "\\u202ea\\u2066b\\u2028\xc3\xa9");
 }
 
 static void single_quoted(void **state)
