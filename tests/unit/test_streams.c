@@ -115,34 +115,21 @@ static void segment_cut(struct conn *c, int dir, uint8_t flags, const void *data
 	pkt.seq = c->seq[dir];
 	pkt.ack = c->seq[!dir];
 	pkt.layer = FSC_LAYER_PAYLOAD;
-	pkt.payload = data;
+	/* the payload just before an unreadable page: an over-read faults */
+	uint8_t *g = len ? vec_guard(data, len) : NULL;
+	pkt.payload = g;
 	pkt.payload_len = len;
 	pkt.payload_wire_len = wire;
 	c->t += MS;
 	fsc_streams_packet(c->s, &pkt, c->t, record, NULL);
+	if (g)
+		vec_guard_free(g, len);
 	c->seq[dir] += (uint32_t)wire + ((flags & (FSC_TCP_SYN | FSC_TCP_FIN)) ? 1 : 0);
 }
 
 static void segment(struct conn *c, int dir, uint8_t flags, const void *data, size_t len)
 {
-	struct fsc_packet pkt;
-
-	memset(&pkt, 0, sizeof(pkt));
-	fsc_addr_parse(dir ? "127.0.0.1" : "127.0.0.2", &pkt.src);
-	fsc_addr_parse(dir ? "127.0.0.2" : "127.0.0.1", &pkt.dst);
-	pkt.sport = dir ? 2367 : 40000;
-	pkt.dport = dir ? 40000 : 2367;
-	pkt.ipver = 4;
-	pkt.proto = 6;
-	pkt.tcp_flags = flags;
-	pkt.seq = c->seq[dir];
-	pkt.ack = c->seq[!dir];
-	pkt.layer = FSC_LAYER_PAYLOAD;
-	pkt.payload = data;
-	pkt.payload_len = pkt.payload_wire_len = len;
-	c->t += MS;
-	fsc_streams_packet(c->s, &pkt, c->t, record, NULL);
-	c->seq[dir] += (uint32_t)len + ((flags & (FSC_TCP_SYN | FSC_TCP_FIN)) ? 1 : 0);
+	segment_cut(c, dir, flags, data, len, len);
 }
 
 static void send_str(struct conn *c, int dir, const char *text)
