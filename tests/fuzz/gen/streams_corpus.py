@@ -204,6 +204,30 @@ def unit_cases():
     c.send(0, ACK, two[7:])
     yield c.done()
 
+    # Messages a stream ends or breaks inside (reported as truncated or
+    # malformed): a head cut by the end, a hello whose handshake length
+    # says more than is sent, a hello whose first record is followed by an
+    # alert, a hello the capture cut (snaplen).
+    c = Conn()
+    c.text(0, "GET /ok HTTP/1.1\r\nHost: h\r\n\r\n")
+    c.text(1, "HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n")
+    c.text(0, "GET /cut HTTP/1.1\r\nHost: h\r\nUser-Ag")
+    yield bytes(c.w.out)
+    lie = bytearray(HELLO)
+    lie[7] += 2
+    c = Conn()
+    c.send(0, ACK, bytes(lie))
+    yield c.done()
+    c = Conn()
+    c.send(0, ACK, HELLO[:3] + struct.pack(">H", 60) + HELLO[5:65])
+    c.send(0, ACK, bytes.fromhex("15030300020228"))
+    yield c.done()
+    c = Conn()
+    c.w.seg(0, 0, ACK, c.seq[0], HELLO[:40], 4, cut=True)
+    c.seq[0] += 40 + 100
+    c.text(1, "\x17\x03\x03\x00\x01x")
+    yield c.done()
+
     c = Conn(handshake=False, isn=(7777, 9999))
     c.text(0, "tail of some body\r\nmore\r\nGET /after HTTP/1.1\r\nHost: h\r\n\r\n")
     c.text(1, "HTTP/1.1 204 No Content\r\n\r\n")
