@@ -52,6 +52,20 @@ static bool put(struct out *o, const char *s, size_t n)
 	return true;
 }
 
+static char hexdigit(uint32_t v)
+{
+	return "0123456789abcdef"[v & 15];
+}
+
+/* \uXXXX for a code point of the Basic Multilingual Plane. */
+static bool put_u4(struct out *o, uint32_t cp)
+{
+	const char buf[6] = { '\\', 'u', hexdigit(cp >> 12), hexdigit(cp >> 8),
+			      hexdigit(cp >> 4), hexdigit(cp) };
+
+	return put(o, buf, 6);
+}
+
 static bool put_hex(struct out *o, const char *prefix, size_t plen, uint8_t b)
 {
 	static const char hex[] = "0123456789abcdef";
@@ -199,9 +213,13 @@ size_t fsc_escape_json(const uint8_t *s, size_t len, char *out, size_t cap)
 			put(&o, (const char *)&s[i], 1);
 		} else if ((n = utf8_len(s + i, len - i, &cp)) > 0) {
 			/* C1 controls as \u0080..\u009f: a UTF-8 terminal may act on
-			 * U+009B (CSI) when someone cats the JSON. */
+			 * U+009B (CSI) when someone cats the JSON. Bidi overrides
+			 * and line separators as \uXXXX too: the same string to a
+			 * parser, but not a line that reads backwards on a screen. */
 			if (cp < 0xa0)
 				put_hex(&o, "\\u00", 4, (uint8_t)cp);
+			else if (!text_safe(cp))
+				put_u4(&o, cp);
 			else
 				put(&o, (const char *)&s[i], n);
 			i += n;

@@ -280,7 +280,9 @@ static enum fsc_status parse_head(const uint8_t *p, size_t len, size_t last_len,
 	h->response = response;
 	h->n_headers = 0;
 	h->head_len = 0;
-	if (last_len > 0 && last_len < len &&
+	/* No end in the new bytes: still incomplete, unless over the cap,
+	 * where the head is parsed once so the error shows its start line. */
+	if (last_len > 0 && last_len < len && len < h->max_head &&
 	    !head_end_in(p, lim, last_len > 3 ? last_len - 3 : 0)) {
 		s = S_NEED;
 		*why = "need more bytes";

@@ -81,6 +81,7 @@ static void on_stream_event(void *ctx, const struct fsc_stream_event *sev)
 	ev.why = sev->why;
 	pl->st.events[ev.type]++;
 	pl->st.malformed += ev.status == FSC_MALFORMED;
+	pl->st.truncated += ev.status == FSC_TRUNCATED;
 	pl->fn(&ev, pl->ctx);
 }
 
@@ -124,6 +125,8 @@ static int64_t frame_ns(const struct fsc_frame *f)
 	return sec * 1000000000 + f->nsec % 1000000000;
 }
 
+#define PAYLOAD_CUT "payload cut by the snapshot length"
+
 /* A problem found by a protocol decoder is reported unless dissection
  * already found one. */
 static void adopt_status(struct fsc_event *ev, enum fsc_status st, const char *why)
@@ -165,6 +168,11 @@ static void tunnel_event(struct fsc_pipeline *pl, struct fsc_event *ev,
 		break;
 	case FSC_TUNNEL_NONE:
 		ev->type = FSC_EV_UDP;
+		/* Unclaimed and cut: it may well be a message whose missing
+		 * half would have named it (a WireGuard handshake has no
+		 * magic). Say so rather than pass it off as plain UDP. */
+		if (pkt->payload_len < pkt->payload_wire_len)
+			adopt_status(ev, FSC_TRUNCATED, PAYLOAD_CUT);
 		return;
 	}
 	adopt_status(ev, tun->status, tun->why);
@@ -216,6 +224,9 @@ void fsc_pipeline_frame(struct fsc_pipeline *pl, const struct fsc_frame *f,
 		tunnel_event(pl, &ev, &tun);
 	} else if (pkt.layer == FSC_LAYER_PAYLOAD && pkt.proto == 6) {
 		ev.type = FSC_EV_TCP;
+		/* Its stream gets a gap; the segment itself says why. */
+		if (pkt.payload_len < pkt.payload_wire_len)
+			adopt_status(&ev, FSC_TRUNCATED, PAYLOAD_CUT);
 	} else if (pkt.ipver && pkt.layer >= FSC_LAYER_NET) {
 		/* A header cut short, a later fragment, or another protocol. */
 		bool later = pkt.fragment && !pkt.first_fragment;

@@ -53,6 +53,8 @@ struct dir_state {
 	uint8_t mode;
 	uint8_t after_chunked;	/* mode to return to after a chunked body */
 	bool resync;		/* look for a message boundary first */
+	bool hunting;		/* a boundary was found after a loss: count the
+				 * resync when a head really starts there */
 	uint32_t last_len;	/* head parser hint */
 	uint32_t tls_buf;	/* NONE or a pool index */
 	unsigned hellos;
@@ -178,8 +180,8 @@ static void event_init(struct fsc_stream_event *ev, enum fsc_stream_event_type t
 static void emit(struct fsc_streams *s, struct fsc_stream_event *ev, enum fsc_status st,
 		 const char *why)
 {
-	ev->status = st == FSC_OK ? FSC_OK : FSC_MALFORMED;
-	ev->why = st == FSC_OK ? NULL : why;
+	ev->status = st == FSC_OK || st == FSC_TRUNCATED ? st : FSC_MALFORMED;
+	ev->why = st == FSC_OK ? NULL : why ? why : "unreadable";
 	if (s->fn)
 		s->fn(s->ctx, ev);
 }
@@ -324,6 +326,38 @@ static void on_server_hello(struct fsc_streams *s, struct fsc_flow *f, int dir,
 	emit(s, &ev, rc, why);
 }
 
+/*
+ * A hello the direction ended or broke inside (end of input, FIN, a gap, a
+ * record that lies): reported, with nothing but the cause, rather than lost.
+ * rc is FSC_TRUNCATED or FSC_MALFORMED.
+ */
+static void cut_hello(struct fsc_streams *s, struct fsc_flow *f, int dir, struct stream *st,
+		      enum fsc_status rc, const char *why, int64_t ts)
+{
+	struct dir_state *d = &st->d[dir];
+	struct fsc_stream_event ev;
+	uint8_t type = d->tls_buf != NONE ? fsc_tls_reasm_partial(&d->tls) : 0;
+
+	if (type == FSC_TLS_HS_CLIENT_HELLO) {
+		memset(&s->ch, 0, sizeof(s->ch));
+		event_init(&ev, FSC_SEV_CLIENT_HELLO, f, dir, ts);
+		ev.u.hello.h = &s->ch;
+		ev.u.hello.index = ++d->hellos;
+		s->st.client_hellos++;
+		if (st->req_dir < 0)
+			st->req_dir = dir;
+	} else if (type == FSC_TLS_HS_SERVER_HELLO) {
+		memset(&s->sh, 0, sizeof(s->sh));
+		event_init(&ev, FSC_SEV_SERVER_HELLO, f, dir, ts);
+		ev.u.server.h = &s->sh;
+		s->st.server_hellos++;
+	} else {
+		return;
+	}
+	s->st.tls_truncated += rc == FSC_TRUNCATED;
+	emit(s, &ev, rc, why);
+}
+
 static size_t tls_data(struct fsc_streams *s, struct fsc_flow *f, int dir,
 		       struct stream *st, const uint8_t *p, size_t len, int64_t ts)
 {
@@ -345,9 +379,11 @@ static size_t tls_data(struct fsc_streams *s, struct fsc_flow *f, int dir,
 		return used;
 	}
 	if (rc == FSC_TRUNCATED)
-		return used;
+		return used; /* a hello still open at the close is reported there */
 	/* Encrypted from here on, or not TLS after all. */
 	s->st.tls_malformed += rc == FSC_MALFORMED;
+	if (rc == FSC_MALFORMED)
+		cut_hello(s, f, dir, st, rc, why, ts);
 	tls_release(s, d);
 	d->mode = M_OFF;
 	fsc_flow_stop(f, dir);
@@ -463,6 +499,82 @@ static void lose_sync(struct fsc_streams *s, struct dir_state *d)
 	d->last_len = 0;
 }
 
+/* Whether p could start a head of this mode once past the CR and LF that
+ * may trail a message: leftovers of a resync, or blank lines, are none. */
+static bool starts_head(const uint8_t *p, size_t len, bool response)
+{
+	size_t i = 0;
+
+	while (i < len && (p[i] == '\r' || p[i] == '\n'))
+		i++;
+	if (i == len)
+		return false;
+	return response ? looks_like_status_line(p + i, len - i)
+			: looks_like_request_line(p + i, len - i);
+}
+
+/*
+ * A head that the direction ended inside (FSC_DATA_END), or that outgrew
+ * the flow buffer before it did (FSC_DATA_FULL): reported as truncated with
+ * what was read of it, then the bytes are let go. Returns the bytes used.
+ */
+static size_t cut_head(struct fsc_streams *s, struct fsc_flow *f, int dir, struct stream *st,
+		       const uint8_t *p, size_t len, unsigned flags, int64_t ts)
+{
+	struct dir_state *d = &st->d[dir];
+	bool response = d->mode == M_HTTP_RESP;
+	struct fsc_stream_event ev;
+	const char *why;
+
+	d->last_len = 0;
+	if (!starts_head(p, len, response))
+		return len;
+	if ((flags & FSC_DATA_END) && f->last_ns < ts)
+		ts = f->last_ns; /* when its last bytes came, not when the input ended */
+	/* Parse again from the start, so the head shows what it got to. */
+	fsc_http_head_init(&s->head, s->headers, s->lim.max_headers, s->lim.max_head);
+	if (response)
+		fsc_http_parse_response(p, len, 0, &s->head, &why);
+	else
+		fsc_http_parse_request(p, len, 0, &s->head, &why);
+	s->head.head_len = 0;
+	memset(&s->info, 0, sizeof(s->info));
+	why = flags & FSC_DATA_END ? "the stream ended inside the head"
+				   : "head larger than the flow buffer";
+	if (response) {
+		struct pending *q = st->q_n ? &st->q[st->q_first] : NULL;
+		event_init(&ev, FSC_SEV_HTTP_RESPONSE, f, dir, ts);
+		ev.u.resp.head = &s->head;
+		if (q) {
+			ev.u.resp.matched = true;
+			ev.u.resp.index = q->index;
+			ev.u.resp.latency_ns = ts >= q->ts_ns ? ts - q->ts_ns : 0;
+			ev.u.resp.method = q->method;
+			ev.u.resp.uri = q->uri;
+			ev.u.resp.host = q->host;
+		} else {
+			s->st.unmatched_responses++;
+		}
+		s->st.responses++;
+		s->st.http_truncated++;
+		emit(s, &ev, FSC_TRUNCATED, why);
+		if (q) {
+			st->q_first = (st->q_first + 1) % MAX_PENDING;
+			st->q_n--;
+		}
+	} else {
+		event_init(&ev, FSC_SEV_HTTP_REQUEST, f, dir, ts);
+		ev.u.req.head = &s->head;
+		ev.u.req.info = &s->info;
+		ev.u.req.index = ++st->requests;
+		s->st.http_truncated++;
+		emit(s, &ev, FSC_TRUNCATED, why);
+	}
+	if (flags & FSC_DATA_FULL)
+		d->resync = true; /* the rest of this head is no start */
+	return len;
+}
+
 static size_t http_request(struct fsc_streams *s, struct fsc_flow *f, int dir,
 			   struct stream *st, const uint8_t *p, size_t len, unsigned flags,
 			   int64_t ts)
@@ -474,13 +586,19 @@ static size_t http_request(struct fsc_streams *s, struct fsc_flow *f, int dir,
 	fsc_http_head_init(&s->head, s->headers, s->lim.max_headers, s->lim.max_head);
 	enum fsc_status rc = fsc_http_parse_request(p, len, d->last_len, &s->head, &why);
 	if (rc == FSC_TRUNCATED) {
+		if (flags & (FSC_DATA_FULL | FSC_DATA_END))
+			return cut_head(s, f, dir, st, p, len, flags, ts);
 		d->last_len = (uint32_t)len;
-		return flags & (FSC_DATA_FULL | FSC_DATA_END) ? len : 0;
+		return 0;
 	}
 	d->last_len = 0;
 	if (rc == FSC_NOT_THIS) {
 		d->resync = true;
 		return 1;
+	}
+	if (d->hunting) {
+		s->st.resyncs++;
+		d->hunting = false;
 	}
 	if (rc == FSC_MALFORMED) {
 		event_init(&ev, FSC_SEV_HTTP_REQUEST, f, dir, ts);
@@ -547,13 +665,19 @@ static size_t http_response(struct fsc_streams *s, struct fsc_flow *f, int dir,
 	fsc_http_head_init(&s->head, s->headers, s->lim.max_headers, s->lim.max_head);
 	enum fsc_status rc = fsc_http_parse_response(p, len, d->last_len, &s->head, &why);
 	if (rc == FSC_TRUNCATED) {
+		if (flags & (FSC_DATA_FULL | FSC_DATA_END))
+			return cut_head(s, f, dir, st, p, len, flags, ts);
 		d->last_len = (uint32_t)len;
-		return flags & (FSC_DATA_FULL | FSC_DATA_END) ? len : 0;
+		return 0;
 	}
 	d->last_len = 0;
 	if (rc == FSC_NOT_THIS) {
 		d->resync = true;
 		return 1;
+	}
+	if (d->hunting) {
+		s->st.resyncs++;
+		d->hunting = false;
 	}
 
 	struct pending *q = st->q_n ? &st->q[st->q_first] : NULL;
@@ -705,7 +829,7 @@ static size_t h_data(void *ctx, struct fsc_flow *f, int dir, const uint8_t *p, s
 		if (len < 16 && !(flags & (FSC_DATA_END | FSC_DATA_FULL)))
 			return 0;
 		d->resync = false;
-		s->st.resyncs++;
+		d->hunting = true;
 	}
 	switch (d->mode) {
 	case M_TLS:
@@ -738,6 +862,8 @@ static void h_gap(void *ctx, struct fsc_flow *f, int dir, uint64_t missing,
 	switch (d->mode) {
 	case M_TLS:
 		/* A handshake with a hole cannot be read further. */
+		cut_hello(s, f, dir, st, FSC_TRUNCATED, "hello cut by a gap in the capture",
+			  f->last_ns);
 		tls_release(s, d);
 		d->mode = M_OFF;
 		fsc_flow_stop(f, dir);
@@ -767,6 +893,10 @@ static void h_close(void *ctx, struct fsc_flow *f, enum fsc_close_reason why)
 	(void)why;
 	if (!st)
 		return;
+	for (int dir = 0; dir < 2; dir++)
+		if (st->d[dir].mode == M_TLS)
+			cut_hello(s, f, dir, st, FSC_TRUNCATED, "the stream ended inside the hello",
+				  f->last_ns);
 	if (st->ingress_seen && !st->ingress_reported && st->ingress_status)
 		emit_ingress(s, f, st, f->last_ns, NULL);
 	s->st.unanswered_requests += st->q_n;

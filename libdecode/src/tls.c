@@ -268,6 +268,15 @@ enum fsc_status fsc_tls_reasm_feed(struct fsc_tls_reasm *r, const uint8_t *p,
 	return FSC_TRUNCATED;
 }
 
+uint8_t fsc_tls_reasm_partial(const struct fsc_tls_reasm *r)
+{
+	if (r->deliver_reset || r->have == 0 || r->skip_left > 0 || !r->buf)
+		return 0;
+	if (r->buf[0] == FSC_TLS_HS_CLIENT_HELLO || r->buf[0] == FSC_TLS_HS_SERVER_HELLO)
+		return r->buf[0];
+	return 0;
+}
+
 /* ---- hellos ----------------------------------------------------------- */
 
 /* Reads the handshake header of a message of type want and bounds body. */

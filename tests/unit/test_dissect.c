@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "fsc/dissect.h"
+#include "tunnel_vectors.h"
 #include "vectors.h"
 
 /* IPv4 + UDP, 198.18.0.1:41641 -> 198.18.0.2:51820, 4 payload bytes. */
@@ -59,25 +60,41 @@ static void check_ipv4_udp(const struct fsc_packet *pkt)
 	assert_false(pkt->fragment);
 }
 
-/* Every prefix of a frame: never OK with the full layer set, never a read
- * past the end (the guard page faults). */
-static void every_prefix(int linktype, const uint8_t *f, size_t len)
+/*
+ * Every prefix of a frame, as a capture with that snapshot length holds it
+ * (caplen n, wirelen the whole): a cut header is truncated, a cut payload
+ * is still OK at the whole frame's layer, and a frame that is bad as a
+ * whole may say so (its own status) once the bad bytes are in. Never OK
+ * for a bad frame, never a read past the end (the guard page faults).
+ */
+static void every_prefix_of(int linktype, const uint8_t *f, size_t len, bool bad)
 {
-	struct fsc_packet pkt;
+	struct fsc_packet full, pkt;
+	enum fsc_status fst = fsc_dissect(linktype, f, len, len, &full);
 
+	assert_true(bad ? fst != FSC_OK : fst == FSC_OK);
 	for (size_t n = 0; n < len; n++) {
 		uint8_t *g = vec_guard(f, n);
 		enum fsc_status st = fsc_dissect(linktype, g, n, len, &pkt);
-		/* A cut payload is still OK; a cut header is truncated. */
 		if (st == FSC_OK) {
-			assert_int_equal(pkt.layer, FSC_LAYER_PAYLOAD);
-			assert_true(pkt.payload_len < pkt.payload_wire_len);
+			if (bad || pkt.layer != full.layer ||
+			    pkt.payload_len >= pkt.payload_wire_len)
+				fail_msg("linktype %d prefix %zu of %zu: OK at layer %d, payload "
+					 "%zu of %zu", linktype, n, len, (int)pkt.layer,
+					 pkt.payload_len, pkt.payload_wire_len);
+		} else if (st != FSC_TRUNCATED && !(bad && st == fst)) {
+			fail_msg("linktype %d prefix %zu of %zu: %s (%s)", linktype, n, len,
+				 fsc_status_name(st), pkt.why);
 		} else {
-			assert_int_equal(st, FSC_TRUNCATED);
 			assert_non_null(pkt.why);
 		}
 		vec_guard_free(g, n);
 	}
+}
+
+static void every_prefix(int linktype, const uint8_t *f, size_t len)
+{
+	every_prefix_of(linktype, f, len, false);
 }
 
 static void raw_and_ipv4_linktypes(void **state)
@@ -127,6 +144,7 @@ static void ethernet_vlan_qinq(void **state)
 	check_ipv4_udp(&pkt);
 	assert_int_equal(pkt.n_vlan, 1);
 	assert_int_equal(pkt.vlan[0], 100);
+	every_prefix(1, f, fl);
 
 	hl = vec_hex("02 00 00 00 00 02  02 00 00 00 00 01"
 		     "88 a8 00 0a"	/* service tag VID 10 */
@@ -200,14 +218,17 @@ static void null_and_loop(void **state)
 	fl = wrap(h, vec_hex("00 00 00 02", h, sizeof(h)), ip, n, f);
 	fsc_dissect(0, f, fl, fl, &pkt);
 	check_ipv4_udp(&pkt);
+	every_prefix(0, f, fl);
 	/* AF_INET6 of Darwin (30), little-endian. */
 	fl = wrap(h, vec_hex("1e 00 00 00", h, sizeof(h)), ip6, n6, f);
 	assert_int_equal(fsc_dissect(0, f, fl, fl, &pkt), FSC_OK);
 	assert_int_equal(pkt.ipver, 6);
+	every_prefix(0, f, fl);
 	/* LOOP is always network order: AF_INET6 of FreeBSD (28). */
 	fl = wrap(h, vec_hex("00 00 00 1c", h, sizeof(h)), ip6, n6, f);
 	assert_int_equal(fsc_dissect(108, f, fl, fl, &pkt), FSC_OK);
 	assert_int_equal(pkt.ipver, 6);
+	every_prefix(108, f, fl);
 	/* An unknown family is not IP. */
 	fl = wrap(h, vec_hex("07 00 00 00", h, sizeof(h)), ip, n, f);
 	assert_int_equal(fsc_dissect(0, f, fl, fl, &pkt), FSC_NOT_THIS);
@@ -249,6 +270,7 @@ static void ipv6_endless_chain(void **state)
 		ip6[40 + 8 * i] = 60; /* each says: destination options follows */
 	assert_int_equal(fsc_dissect(229, ip6, sizeof(ip6), sizeof(ip6), &pkt), FSC_MALFORMED);
 	assert_string_equal(pkt.why, "ipv6 extension header chain too long");
+	every_prefix_of(229, ip6, sizeof(ip6), true);
 }
 
 static void ipv4_options_and_fragments(void **state)
@@ -280,6 +302,7 @@ static void ipv4_options_and_fragments(void **state)
 	assert_int_equal(pkt.layer, FSC_LAYER_NET);
 	assert_int_equal(pkt.sport, 0);
 	assert_int_equal(pkt.payload_len, 8);
+	every_prefix(101, ip, n);
 }
 
 /* The first fragment of a 3000-byte UDP datagram: the UDP length announces
@@ -298,10 +321,12 @@ static void udp_first_fragment(void **state)
 	assert_true(pkt.first_fragment);
 	assert_int_equal(pkt.payload_len, 8);
 	assert_int_equal(pkt.payload_wire_len, 3000);
+	every_prefix(101, ip, n);
 	/* Without MF the same length is a lie. */
 	ip[6] = 0;
 	assert_int_equal(fsc_dissect(101, ip, n, n, &pkt), FSC_MALFORMED);
 	assert_string_equal(pkt.why, "udp length beyond ip payload");
+	every_prefix_of(101, ip, n, true);
 }
 
 /* An IPv6 Fragment header with offset 0 and M clear is a whole datagram. */
@@ -321,10 +346,12 @@ static void ipv6_atomic_fragment(void **state)
 	assert_false(pkt.fragment);
 	assert_int_equal(pkt.frag_id, 0x0f5c0001);
 	assert_int_equal(pkt.dport, 51820);
+	every_prefix(229, ip6, n);
 	/* With M set it is the first of several. */
 	ip6[80 - 40 + 3] = 0x01;
 	assert_int_equal(fsc_dissect(229, ip6, n, n, &pkt), FSC_OK);
 	assert_true(pkt.first_fragment);
+	every_prefix(229, ip6, n);
 }
 
 struct bad {
@@ -378,6 +405,7 @@ static void malformed_frames(void **state)
 			fail_msg("%s: got %s (%s), want %s (%s)", b->name,
 				 fsc_status_name(st), pkt.why, fsc_status_name(b->st), b->why);
 		vec_guard_free(g, n);
+		every_prefix_of(b->linktype, f, n, true);
 	}
 }
 
@@ -414,6 +442,29 @@ static void snaplen_cut_payload(void **state)
 	assert_int_equal(pkt.layer, FSC_LAYER_TRANSPORT);
 }
 
+/* LINKTYPE_USER0: a `tailscale debug capture` record, then IP, at every
+ * snapshot length. */
+static void tscap_records(void **state)
+{
+	(void)state;
+	static const char *const names[] = { "tscap_from_peer", "tscap_synth_to_local",
+					     "tscap_from_local_nat" };
+	struct fsc_packet pkt;
+
+	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+		const struct tun_vec *v = tv_find(names[i]);
+		uint8_t f[256];
+		size_t n;
+
+		assert_non_null(v);
+		n = vec_hex(v->hex, f, sizeof(f));
+		assert_int_equal(fsc_dissect(147, f, n, n, &pkt), FSC_OK);
+		assert_true(pkt.has_tscap);
+		assert_int_equal(pkt.layer, FSC_LAYER_PAYLOAD);
+		every_prefix(147, f, n);
+	}
+}
+
 static void linktype_names(void **state)
 {
 	(void)state;
@@ -439,6 +490,7 @@ int main(void)
 		cmocka_unit_test(malformed_frames),
 		cmocka_unit_test(lying_length_keeps_fields),
 		cmocka_unit_test(snaplen_cut_payload),
+		cmocka_unit_test(tscap_records),
 		cmocka_unit_test(linktype_names),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

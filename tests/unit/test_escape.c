@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "fsc/escape.h"
+#include "vectors.h"
 
 #define T(s) (const uint8_t *)(s), sizeof(s) - 1
 
@@ -47,6 +48,9 @@ static void json(void **state)
 	assert_string_equal(o, "\\u009b2J\xc2\xa0");
 	fsc_escape_json(T("\r\x00"), o, sizeof(o));
 	assert_string_equal(o, "\\r\\u0000");
+	/* bidi override, isolate, line separator; an e-acute passes */
+	fsc_escape_json(T("\xe2\x80\xae" "a\xe2\x81\xa6" "b\xe2\x80\xa8\xc3\xa9"), o, sizeof(o));
+	assert_string_equal(o, "\\u202ea\\u2066b\\u2028\xc3\xa9");
 }
 
 static void single_quoted(void **state)
@@ -121,6 +125,73 @@ static void cut_at_boundary(void **state)
 	assert_string_equal(o, "");
 }
 
+/* Well-formed UTF-8 with no C0/C1 control, DEL, bidi control or line
+ * separator: what may reach a terminal. */
+static bool terminal_safe(const char *s)
+{
+	const uint8_t *p = (const uint8_t *)s;
+
+	while (*p) {
+		uint32_t cp;
+		size_t n;
+
+		if (*p < 0x80) {
+			if (*p < 0x20 || *p == 0x7f)
+				return false;
+			p++;
+			continue;
+		}
+		if (*p >= 0xc2 && *p <= 0xdf)
+			n = 2, cp = *p & 0x1f;
+		else if (*p >= 0xe0 && *p <= 0xef)
+			n = 3, cp = *p & 0x0f;
+		else if (*p >= 0xf0 && *p <= 0xf4)
+			n = 4, cp = *p & 0x07;
+		else
+			return false;
+		for (size_t i = 1; i < n; i++) {
+			if ((p[i] & 0xc0) != 0x80)
+				return false;
+			cp = cp << 6 | (p[i] & 0x3f);
+		}
+		if ((n == 3 && cp < 0x800) || (n == 4 && (cp < 0x10000 || cp > 0x10ffff)) ||
+		    (cp >= 0xd800 && cp <= 0xdfff) || (cp >= 0x80 && cp < 0xa0) ||
+		    cp == 0x2028 || cp == 0x2029 || (cp >= 0x202a && cp <= 0x202e) ||
+		    (cp >= 0x2066 && cp <= 0x2069))
+			return false;
+		p += n;
+	}
+	return true;
+}
+
+/* Hostile bytes at every length through the guard page, into every escaper
+ * with a cap that holds all and one that cuts: no read past the end, and
+ * what comes out is terminal-safe (the cut included). */
+static void every_prefix_safe(void **state)
+{
+	(void)state;
+	static const uint8_t in[] =
+		"ok \x1b[2J\x1b]52;c;ZXZpbA==\x07 \xc2\x9b\xc2\x85 \xe2\x80\xae\xe2\x81\xa6 "
+		"\xf0\x9f\x98\x80 \xc3\xa9 \x80\xc0\x80\xed\xa0\x80\xf4\x90\x80\x80 "
+		"\x00\x7f\r\n\t\"'\\ \xe2\x82";
+	char t[FSC_ESCAPE_TEXT_CAP(sizeof(in))], j[FSC_ESCAPE_JSON_CAP(sizeof(in))];
+
+	for (size_t k = 0; k < sizeof(in); k++) {
+		for (size_t cap = 7; cap <= sizeof(j); cap += sizeof(j) - 7) {
+			uint8_t *g = vec_guard(in, k);
+			size_t tc = cap < sizeof(t) ? cap : sizeof(t);
+			fsc_escape_text(g, k, t, tc);
+			assert_true(terminal_safe(t));
+			fsc_escape_text_sq(g, k, t, tc);
+			assert_true(terminal_safe(t));
+			fsc_escape_json(g, k, j, cap);
+			assert_true(terminal_safe(j));
+			(void)fsc_escape_text_bare(g, k);
+			vec_guard_free(g, k);
+		}
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -130,6 +201,7 @@ int main(void)
 		cmocka_unit_test(single_quoted),
 		cmocka_unit_test(bare),
 		cmocka_unit_test(caps_never_cut),
+		cmocka_unit_test(every_prefix_safe),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

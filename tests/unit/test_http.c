@@ -230,6 +230,32 @@ static void prefixes_and_incremental(void **state)
 	}
 }
 
+/*
+ * A head at every length through the guard page, with these limits: the
+ * whole gives `want`; a prefix is truncated, or already what the whole is
+ * when that is not OK (the fault came before the cut).
+ */
+static void head_every_prefix(const char *s, size_t n, bool response, size_t max_headers,
+			      size_t max_head, enum fsc_status want)
+{
+	struct fsc_http_head h;
+	const char *why;
+
+	for (size_t k = 0; k <= n; k++) {
+		uint8_t *g = vec_guard((const uint8_t *)s, k);
+		fsc_http_head_init(&h, hdrs, max_headers, max_head);
+		enum fsc_status st = response ? fsc_http_parse_response(g, k, 0, &h, &why)
+					       : fsc_http_parse_request(g, k, 0, &h, &why);
+		if (k == n ? st != want
+			   : st != FSC_TRUNCATED && (want == FSC_OK || st != want))
+			fail_msg("'%.*s': %s (%s)", (int)k, s, fsc_status_name(st),
+				 why ? why : "");
+		if (st != FSC_OK)
+			assert_non_null(why);
+		vec_guard_free(g, k);
+	}
+}
+
 static void malformed_heads(void **state)
 {
 	(void)state;
@@ -278,7 +304,43 @@ static void malformed_heads(void **state)
 			fail_msg("variant %zu: got %s '%s', want %s '%s'", i, fsc_status_name(st),
 				 why ? why : "(null)", fsc_status_name(t[i].st), t[i].why);
 		vec_guard_free(g, n);
+		head_every_prefix(t[i].s, n, t[i].response, t[i].max_headers,
+				  t[i].max_head ? t[i].max_head : FSC_HTTP_HEAD_MAX, t[i].st);
 	}
+}
+
+/* A head that grows past the cap, fed as a stream feeds it (with the
+ * last_len hint), is refused once with its start line and headers read, so
+ * the report can say which request it was. */
+static void too_large_incremental(void **state)
+{
+	(void)state;
+	static const char start[] = "POST /upload HTTP/1.1\r\nHost: h\r\nX-Big: ";
+	static char big[600];
+	struct fsc_http_head h;
+	const char *why;
+	size_t last = 0, n = 0;
+	enum fsc_status st = FSC_TRUNCATED;
+
+	memset(big, 'a', sizeof(big));
+	memcpy(big, start, sizeof(start) - 1);
+	while (st == FSC_TRUNCATED && n < sizeof(big)) {
+		n = n + 50 > sizeof(big) ? sizeof(big) : n + 50;
+		uint8_t *g = vec_guard((const uint8_t *)big, n);
+		fsc_http_head_init(&h, hdrs, 64, 256);
+		st = fsc_http_parse_request(g, n, last, &h, &why);
+		if (st == FSC_MALFORMED) {
+			assert_non_null(strstr(why, "too large"));
+			assert_true(h.method_len == 4 && memcmp(h.method, "POST", 4) == 0);
+			assert_true(h.target_len == 7 && memcmp(h.target, "/upload", 7) == 0);
+			assert_int_equal(h.n_headers, 1);
+			assert_int_equal(h.head_len, 0);
+		}
+		vec_guard_free(g, n);
+		last = n;
+	}
+	assert_int_equal(st, FSC_MALFORMED);
+	assert_int_equal(n, 300); /* refused at the first feed past the cap */
 }
 
 static void framing_table(void **state)
@@ -329,6 +391,7 @@ static void framing_table(void **state)
 	for (size_t i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
 		size_t n = strlen(t[i].head);
 		bool resp = t[i].head[0] == 'H' && t[i].head[1] == 'T';
+		head_every_prefix(t[i].head, n, resp, 64, 0, FSC_OK);
 		fsc_http_head_init(&h, hdrs, 64, 0);
 		enum fsc_status st = resp ? fsc_http_parse_response((const uint8_t *)t[i].head, n, 0, &h, &why)
 					  : fsc_http_parse_request((const uint8_t *)t[i].head, n, 0, &h, &why);
@@ -481,6 +544,7 @@ int main(void)
 		cmocka_unit_test(ingress_and_responses),
 		cmocka_unit_test(prefixes_and_incremental),
 		cmocka_unit_test(malformed_heads),
+		cmocka_unit_test(too_large_incremental),
 		cmocka_unit_test(framing_table),
 		cmocka_unit_test(chunked_skipper),
 		cmocka_unit_test(chunked_malformed),

@@ -23,6 +23,9 @@ struct seen {
 	int64_t latency_ns;
 	bool matched;
 	char rule[24];
+	char why[64];
+	char method[16];
+	int64_t ts;
 };
 
 static struct seen ev[64];
@@ -43,6 +46,11 @@ static void record(void *ctx, const struct fsc_stream_event *e)
 	memset(s, 0, sizeof(*s));
 	s->type = e->type;
 	s->status = e->status;
+	s->ts = e->ts_ns;
+	if (e->why)
+		copy(s->why, e->why, strlen(e->why) < 63 ? strlen(e->why) : 63);
+	else
+		assert_int_equal(e->status, FSC_OK);
 	switch (e->type) {
 	case FSC_SEV_CLIENT_HELLO:
 		if (e->u.hello.h->has_sni)
@@ -56,6 +64,8 @@ static void record(void *ctx, const struct fsc_stream_event *e)
 		break;
 	case FSC_SEV_HTTP_REQUEST:
 		copy(s->a, e->u.req.head->target, e->u.req.head->target_len);
+		copy(s->method, e->u.req.head->method,
+		     e->u.req.head->method_len < 15 ? e->u.req.head->method_len : 15);
 		s->index = e->u.req.index;
 		if (e->u.req.client) {
 			fsc_addr_str(&e->u.req.client->addr, s->b);
@@ -87,7 +97,10 @@ struct conn {
 	int64_t t;
 };
 
-static void segment(struct conn *c, int dir, uint8_t flags, const void *data, size_t len)
+/* A segment of which the capture holds only the first `len` of `wire`
+ * bytes (snaplen). */
+static void segment_cut(struct conn *c, int dir, uint8_t flags, const void *data, size_t len,
+			size_t wire)
 {
 	struct fsc_packet pkt;
 
@@ -102,11 +115,21 @@ static void segment(struct conn *c, int dir, uint8_t flags, const void *data, si
 	pkt.seq = c->seq[dir];
 	pkt.ack = c->seq[!dir];
 	pkt.layer = FSC_LAYER_PAYLOAD;
-	pkt.payload = data;
-	pkt.payload_len = pkt.payload_wire_len = len;
+	/* the payload just before an unreadable page: an over-read faults */
+	uint8_t *g = len ? vec_guard(data, len) : NULL;
+	pkt.payload = g;
+	pkt.payload_len = len;
+	pkt.payload_wire_len = wire;
 	c->t += MS;
 	fsc_streams_packet(c->s, &pkt, c->t, record, NULL);
-	c->seq[dir] += (uint32_t)len + ((flags & (FSC_TCP_SYN | FSC_TCP_FIN)) ? 1 : 0);
+	if (g)
+		vec_guard_free(g, len);
+	c->seq[dir] += (uint32_t)wire + ((flags & (FSC_TCP_SYN | FSC_TCP_FIN)) ? 1 : 0);
+}
+
+static void segment(struct conn *c, int dir, uint8_t flags, const void *data, size_t len)
+{
+	segment_cut(c, dir, flags, data, len, len);
 }
 
 static void send_str(struct conn *c, int dir, const char *text)
@@ -311,6 +334,145 @@ static void other_protocol(void **state)
 	assert_int_equal(n_ev, 0);
 }
 
+/* The input ends inside a request head: the head is reported as truncated
+ * with what it got to, after the requests before it. */
+static void head_cut_by_end(void **state)
+{
+	(void)state;
+	struct conn c;
+
+	open_conn(&c);
+	send_str(&c, 0, "GET /ok HTTP/1.1\r\nHost: h\r\n\r\n");
+	send_str(&c, 1, "HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n");
+	send_str(&c, 0, "GET /cut HTTP/1.1\r\nHost: h\r\nUser-Ag");
+	int64_t last = c.t;
+	/* the input goes on a while, on another connection */
+	struct fsc_packet other;
+	memset(&other, 0, sizeof(other));
+	fsc_addr_parse("127.0.0.9", &other.src);
+	fsc_addr_parse("127.0.0.1", &other.dst);
+	other.sport = 1234;
+	other.dport = 2367;
+	other.ipver = 4;
+	other.proto = 6;
+	other.tcp_flags = FSC_TCP_SYN;
+	other.layer = FSC_LAYER_PAYLOAD;
+	fsc_streams_packet(c.s, &other, last + 900 * MS, record, NULL);
+	close_conn(&c);
+	assert_int_equal(n_ev, 3);
+	assert_int_equal(ev[2].type, FSC_SEV_HTTP_REQUEST);
+	assert_int_equal(ev[2].status, FSC_TRUNCATED);
+	assert_string_equal(ev[2].why, "the stream ended inside the head");
+	assert_string_equal(ev[2].a, "/cut");
+	assert_string_equal(ev[2].method, "GET");
+	assert_int_equal(ev[2].index, 2);
+	assert_true(ev[2].ts == last); /* when its bytes came, not the end */
+}
+
+/* A response head cut by the end answers its request; only CR LF left over
+ * is no message. */
+static void response_cut_and_blank_tail(void **state)
+{
+	(void)state;
+	struct conn c;
+
+	open_conn(&c);
+	send_str(&c, 0, "POST /p HTTP/1.1\r\nHost: h\r\nContent-Length: 2\r\n\r\nab\r\n");
+	send_str(&c, 1, "HTTP/1.1 503 Service Unav");
+	close_conn(&c);
+	assert_int_equal(n_ev, 2);
+	assert_int_equal(ev[1].type, FSC_SEV_HTTP_RESPONSE);
+	assert_int_equal(ev[1].status, FSC_TRUNCATED);
+	assert_int_equal(ev[1].num, 503);
+	assert_true(ev[1].matched);
+	assert_string_equal(ev[1].a, "/p");
+}
+
+/* ClientHellos the stream ends or breaks inside: a handshake length beyond
+ * the bytes sent (reported at the close), a record of another type inside a
+ * fragmented hello (malformed, with the reassembler's reason), a hello whose
+ * segment the capture cut (a gap). Each is an event, never silence. */
+static void hellos_cut(void **state)
+{
+	(void)state;
+	uint8_t hello[256], lie[256];
+	size_t n = vec_hex(hello_hex, hello, sizeof(hello));
+	struct conn c;
+
+	/* the handshake header claims 0x200 more bytes than the record holds */
+	memcpy(lie, hello, n);
+	lie[7] = (uint8_t)(lie[7] + 2);
+	open_conn(&c);
+	segment(&c, 0, FSC_TCP_ACK, lie, n);
+	segment(&c, 0, FSC_TCP_ACK | FSC_TCP_FIN, NULL, 0);
+	segment(&c, 1, FSC_TCP_ACK | FSC_TCP_FIN, NULL, 0);
+	assert_int_equal(n_ev, 1);
+	assert_int_equal(ev[0].type, FSC_SEV_CLIENT_HELLO);
+	assert_int_equal(ev[0].status, FSC_TRUNCATED);
+	assert_string_equal(ev[0].why, "the stream ended inside the hello");
+	assert_int_equal(fsc_streams_stats(c.s)->tls_truncated, 1);
+	close_conn(&c);
+	assert_int_equal(n_ev, 1); /* once */
+
+	/* first record holds half the hello; an alert record comes next */
+	static const uint8_t alert[] = { 0x15, 0x03, 0x03, 0x00, 0x02, 0x02, 0x28 };
+	memcpy(lie, hello, n);
+	lie[3] = 0;
+	lie[4] = 60;
+	open_conn(&c);
+	segment(&c, 0, FSC_TCP_ACK, lie, 65);
+	segment(&c, 0, FSC_TCP_ACK, alert, sizeof(alert));
+	assert_int_equal(n_ev, 1);
+	assert_int_equal(ev[0].type, FSC_SEV_CLIENT_HELLO);
+	assert_int_equal(ev[0].status, FSC_MALFORMED);
+	assert_true(strlen(ev[0].why) > 0);
+	close_conn(&c);
+	assert_int_equal(n_ev, 1);
+
+	/* the capture kept 40 of the hello's bytes, then the connection goes on */
+	open_conn(&c);
+	segment_cut(&c, 0, FSC_TCP_ACK, hello, 40, n);
+	send_str(&c, 1, "\x17\x03\x03\x00\x01x");
+	assert_int_equal(n_ev, 1);
+	assert_int_equal(ev[0].type, FSC_SEV_CLIENT_HELLO);
+	assert_int_equal(ev[0].status, FSC_TRUNCATED);
+	assert_string_equal(ev[0].why, "hello cut by a gap in the capture");
+	close_conn(&c);
+	assert_int_equal(n_ev, 1);
+}
+
+/* After an unreadable head, lines that start no request are not counted as
+ * HTTP found again; the next real request is, once. */
+static void resync_counted_once(void **state)
+{
+	(void)state;
+	struct conn c;
+	static char junk[6 * 4000];
+
+	open_conn(&c);
+	send_str(&c, 0, "GET /bad HTTP/1.1\r\nBad Header: x\r\n\r\n");
+	for (size_t i = 0; i + 6 <= sizeof(junk); i += 6)
+		memcpy(junk + i, "a: b\r\n", 6);
+	/* segments that end inside lines */
+	for (size_t off = 0; off < sizeof(junk); off += 1001)
+		segment(&c, 0, FSC_TCP_ACK, junk + off,
+			off + 1001 < sizeof(junk) ? 1001 : sizeof(junk) - off);
+	assert_int_equal(fsc_streams_stats(c.s)->resyncs, 0);
+	send_str(&c, 0, "\r\nGET /good HTTP/1.1\r\nHost: h\r\n\r\n");
+	assert_int_equal(fsc_streams_stats(c.s)->resyncs, 1);
+	/* another bad head, and junk up to the end of the input */
+	send_str(&c, 0, "GET /bad2 HTTP/1.1\r\nBad Header: x\r\n\r\n");
+	segment(&c, 0, FSC_TCP_ACK, junk, 1003);
+	fsc_streams_flush(c.s, record, NULL);
+	assert_int_equal(fsc_streams_stats(c.s)->resyncs, 1);
+	fsc_streams_free(c.s);
+	assert_int_equal(n_ev, 3);
+	assert_int_equal(ev[0].status, FSC_MALFORMED);
+	assert_string_equal(ev[1].a, "/good");
+	assert_int_equal(ev[1].status, FSC_OK);
+	assert_int_equal(ev[2].status, FSC_MALFORMED);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -321,6 +483,10 @@ int main(void)
 		cmocka_unit_test(tls_fragmented_records),
 		cmocka_unit_test(midstream_resync),
 		cmocka_unit_test(other_protocol),
+		cmocka_unit_test(head_cut_by_end),
+		cmocka_unit_test(response_cut_and_blank_tail),
+		cmocka_unit_test(hellos_cut),
+		cmocka_unit_test(resync_counted_once),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -258,6 +258,28 @@ static void ja4_alpn_rules(void **state)
 	}
 }
 
+/*
+ * A hello message parsed whole through the guard page (its status
+ * returned), then at every shorter length: truncated, since the u24 length
+ * says more. For vectors beyond the KAT.
+ */
+static enum fsc_status hello_every_prefix(const uint8_t *b, size_t n, bool server)
+{
+	static struct fsc_tls_server_hello sh;
+	const char *why;
+	enum fsc_status st;
+
+	for (size_t k = 0; k <= n; k++) {
+		uint8_t *g = vec_guard(b, k);
+		st = server ? fsc_tls_server_hello_parse(g, k, &sh, &why)
+			    : fsc_tls_client_hello_parse(g, k, &ch, &why);
+		if (k < n && st != FSC_TRUNCATED)
+			fail_msg("prefix %zu of %zu: %s (%s)", k, n, fsc_status_name(st), why);
+		vec_guard_free(g, k);
+	}
+	return st;
+}
+
 /* Every prefix of the message: truncated (the u24 length says more). */
 static void client_hello_prefixes(void **state)
 {
@@ -297,8 +319,10 @@ static void sniff_prefixes(void **state)
 	};
 	for (size_t i = 0; i < sizeof(not_tls) / sizeof(not_tls[0]); i++) {
 		size_t m = vec_hex(not_tls[i], b, sizeof(b));
-		assert_int_equal(fsc_tls_sniff(b, m, &why), FSC_NOT_THIS);
+		uint8_t *g = vec_guard(b, m);
+		assert_int_equal(fsc_tls_sniff(g, m, &why), FSC_NOT_THIS);
 		assert_non_null(why);
+		vec_guard_free(g, m);
 	}
 }
 
@@ -367,6 +391,7 @@ static void client_hello_edge_cases(void **state)
 		"0000000000000000000000000000000000000000000000000000000000000000\n"
 		"00 0004 002f 00ff 01 00 # no session, 2 ciphers, null compression\n",
 		b, sizeof(b));
+	assert_int_equal(hello_every_prefix(b, n, false), FSC_OK);
 	assert_int_equal(fsc_tls_client_hello_parse(b, n, &ch, &why), FSC_OK);
 	assert_false(ch.has_extensions);
 	assert_int_equal(fsc_ja3_string(&ch, j3, sizeof(j3), &why), FSC_OK);
@@ -384,6 +409,7 @@ static void client_hello_edge_cases(void **state)
 		"0017 0000 # extended_master_secret\n"
 		"0017 0000 # ... twice\n",
 		b, sizeof(b));
+	assert_int_equal(hello_every_prefix(b, n, false), FSC_OK);
 	assert_int_equal(fsc_tls_client_hello_parse(b, n, &ch, &why), FSC_OK);
 	assert_int_equal(ch.n_server_names, 3);
 	assert_int_equal(ch.sni.len, 1);
@@ -418,6 +444,7 @@ static void many_ciphers_overflow(void **state)
 	b[i++] = 1;
 	b[i++] = 0;
 	assert_int_equal(i, 4 + body);
+	assert_int_equal(hello_every_prefix(b, i, false), FSC_OK);
 	assert_int_equal(fsc_tls_client_hello_parse(b, i, &ch, &why), FSC_OK);
 	assert_true(ch.overflow);
 	assert_int_equal(ch.n_ciphers, FSC_TLS_MAX_CIPHERS);
@@ -485,6 +512,7 @@ static void server_hello_tls12_alpn(void **state)
 		"ff01 0001 00 # renegotiation_info\n"
 		"0010 0006 0004 03 683262 # ALPN: 'h2b'\n",
 		b, sizeof(b));
+	assert_int_equal(hello_every_prefix(b, n, true), FSC_OK);
 	assert_int_equal(fsc_tls_server_hello_parse(b, n, &s, &why), FSC_OK);
 	assert_int_equal(s.version, 0x0303);
 	assert_false(s.has_selected_version);
@@ -498,10 +526,12 @@ static void server_hello_tls12_alpn(void **state)
 		    "0010 0008 0006 02 6832 02 6833 # two names: not a selection\n", b, sizeof(b));
 	/* fix the u24 length for this vector */
 	b[3] = (uint8_t)(n - 4);
+	assert_int_equal(hello_every_prefix(b, n, true), FSC_MALFORMED);
 	assert_int_equal(fsc_tls_server_hello_parse(b, n, &s, &why), FSC_MALFORMED);
 	n = vec_hex("02 00002f 0303\n"
 		    "3333333333333333333333333333333333333333333333333333333333333333\n"
 		    "00 1301 00 0007 002b 0003 030400 # version is not one u16\n", b, sizeof(b));
+	assert_int_equal(hello_every_prefix(b, n, true), FSC_MALFORMED);
 	assert_int_equal(fsc_tls_server_hello_parse(b, n, &s, &why), FSC_MALFORMED);
 	assert_non_null(strstr(why, "selected version"));
 }

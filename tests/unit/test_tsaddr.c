@@ -339,6 +339,35 @@ static void arithmetic(void **state)
 	assert_true(fsc_addr_eq(&v4, &out));
 }
 
+/*
+ * s[0..len) at every length through the guard page: no read past the end,
+ * and whatever is OK prints back as the very bytes it was parsed from.
+ * The whole is `want`.
+ */
+static void prefix_every_length(const char *s, enum fsc_status want)
+{
+	size_t len = strlen(s);
+	char buf[FSC_PREFIX_STRLEN];
+
+	for (size_t n = 0; n <= len; n++) {
+		uint8_t *g = vec_guard((const uint8_t *)s, n);
+		struct fsc_prefix p;
+		const char *why = NULL;
+		enum fsc_status st = fsc_tsaddr_parse_prefix((const char *)g, n, &p, &why);
+
+		if (n == len && st != want)
+			fail_msg("'%s': %s (%s)", s, fsc_status_name(st), why ? why : "");
+		if (st == FSC_OK) {
+			fsc_prefix_str(&p, buf);
+			if (strlen(buf) != n || memcmp(buf, s, n) != 0)
+				fail_msg("'%.*s' parsed as %s", (int)n, s, buf);
+		} else if ((st != FSC_NOT_THIS && st != FSC_MALFORMED) || !why) {
+			fail_msg("'%.*s': %s without a reason", (int)n, s, fsc_status_name(st));
+		}
+		vec_guard_free(g, n);
+	}
+}
+
 static void prefix_good(void **state)
 {
 	(void)state;
@@ -373,6 +402,7 @@ static void prefix_good(void **state)
 		assert_int_equal(p.len, g[i].len);
 		assert_string_equal(fsc_prefix_str(&p, buf), g[i].in);
 		assert_int_equal(fsc_tsaddr_classify_prefix(&p), g[i].cls);
+		prefix_every_length(g[i].in, FSC_OK);
 	}
 	/* Length comes from n, not from a NUL: "10.0.0.0/8" inside more text. */
 	struct fsc_prefix p;
@@ -435,6 +465,7 @@ static void prefix_bad(void **state)
 			fail_msg("'%s': got %s '%s', want %s '%s'", b[i].in,
 				 fsc_status_name(st), why ? why : "(null)",
 				 fsc_status_name(b[i].st), b[i].why);
+		prefix_every_length(b[i].in, b[i].st);
 	}
 	/* Host bits: the masked prefix comes back for a suggestion. */
 	struct fsc_prefix p;

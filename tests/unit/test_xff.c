@@ -11,6 +11,64 @@
 
 #define U8(s) ((const uint8_t *)(s))
 
+/* [p, p + len) inside [g, g + k), or empty. */
+static void inside(const char *p, size_t len, const uint8_t *g, size_t k)
+{
+	if (len && ((const uint8_t *)p < g || (const uint8_t *)p + len > g + k))
+		fail_msg("a span of %zu bytes outside its %zu-byte input", len, k);
+}
+
+static void node_inside(const struct fsc_xff_node *n, const uint8_t *g, size_t k)
+{
+	inside(n->text, n->len, g, k);
+	inside(n->zone, n->zone_len, g, k);
+	inside(n->obfport, n->obfport_len, g, k);
+	if ((n->kind == FSC_XFF_MALFORMED) != (n->why != NULL))
+		fail_msg("a node's kind and reason disagree");
+}
+
+/*
+ * s at every length through the guard page, as an element, an
+ * X-Forwarded-For list and a Forwarded list: no read past the end, every
+ * pointer of every element inside the bytes given.
+ */
+static void every_prefix_inside(const char *s)
+{
+	struct fsc_xff_node xa[8], n;
+	struct fsc_xff_fwd_elem fa[8];
+	struct fsc_xff_list xl;
+	struct fsc_xff_fwd_list fl;
+	const char *why;
+
+	for (size_t k = 0; k <= strlen(s); k++) {
+		uint8_t *g = vec_guard(U8(s), k);
+		fsc_xff_elem_parse(g, k, &n);
+		node_inside(&n, g, k);
+		fsc_xff_list_init(&xl, xa, 8);
+		fsc_xff_parse(g, k, &xl, &why);
+		for (size_t i = 0; i < xl.n; i++)
+			node_inside(&xa[i], g, k);
+		fsc_xff_fwd_list_init(&fl, fa, 8);
+		fsc_xff_fwd_parse(g, k, &fl, &why);
+		for (size_t i = 0; i < fl.n; i++) {
+			const struct fsc_xff_fwd_elem *e = &fa[i];
+			inside(e->text, e->len, g, k);
+			inside(e->for_.p, e->for_.len, g, k);
+			inside(e->by.p, e->by.len, g, k);
+			inside(e->proto.p, e->proto.len, g, k);
+			inside(e->host.p, e->host.len, g, k);
+			if (e->for_.present)
+				node_inside(&e->for_node, g, k);
+			if (e->by.present)
+				node_inside(&e->by_node, g, k);
+			if ((e->status == FSC_OK) == (e->why != NULL))
+				fail_msg("'%.*s': element %zu status and reason disagree", (int)k,
+					 s, i);
+		}
+		vec_guard_free(g, k);
+	}
+}
+
 static void xff_elements(void **state)
 {
 	(void)state;
@@ -83,6 +141,7 @@ static void xff_elements(void **state)
 			assert_non_null(strstr(n.why, t[i].why));
 		}
 		vec_guard_free(g, len);
+		every_prefix_inside(t[i].in);
 	}
 }
 
@@ -103,6 +162,7 @@ static void xff_lists(void **state)
 	assert_int_equal(arr[0].len, 13);
 	assert_ptr_equal(arr[1].text, chain + 15);
 	assert_string_equal(fsc_addr_str(&arr[1].addr, buf), "fd7a:115c:a1e0:ab12:4843:cd96:6268:d02b");
+	every_prefix_inside(chain);
 
 	/* Garbage, empty elements, OWS: the rest still parse. */
 	const char *messy = " junk!, 1.2.3.4,, ,[::1]:80 ,";
@@ -115,6 +175,7 @@ static void xff_lists(void **state)
 	assert_int_equal(arr[1].kind, FSC_XFF_V4);
 	assert_int_equal(arr[2].kind, FSC_XFF_V6);
 	assert_int_equal(arr[2].port, 80);
+	every_prefix_inside(messy);
 
 	/* Two header lines = one list, in order, no copy. */
 	const struct fsc_span lines[] = {
@@ -187,6 +248,10 @@ static void forwarded_rfc7239_examples(void **state)
 	assert_int_equal(l.n, 2);
 	assert_int_equal(arr[0].len, 14);
 	assert_string_equal(fsc_addr_str(&arr[1].for_node.addr, buf), "198.51.100.17");
+	every_prefix_inside(a);
+	every_prefix_inside(b);
+	every_prefix_inside(c);
+	every_prefix_inside(d);
 
 	/* Quoted IPv4 with port, obfuscated port, unknown, host, escapes. */
 	const char *e = "for=\"192.0.2.7:8080\";host=\"example.com:8443\", "
@@ -212,6 +277,7 @@ static void forwarded_rfc7239_examples(void **state)
 	assert_string_equal(un, "[2001:db8::1]:80");
 	assert_int_equal(fsc_xff_fwd_unquote(&arr[2].for_, un, 5), 16);
 	assert_string_equal(un, "[200");
+	every_prefix_inside(e);
 
 	/* OWS around ';' and ',', several lines, empty elements. */
 	const struct fsc_span lines[] = {
@@ -276,39 +342,17 @@ static void forwarded_malformed(void **state)
 		if (t[i].n == 2) /* the element after a bad one still parses */
 			assert_int_equal(arr[1].status, FSC_OK);
 		vec_guard_free(g, len);
+		every_prefix_inside(t[i].in);
 	}
 }
 
-/* Every prefix at a guard page: no over-read, every text pointer inside. */
+/* Lists mixing every form, at every length. */
 static void prefixes_stay_inside(void **state)
 {
 	(void)state;
-	const char *xff = " 66.249.72.211:80, [2001:db8::1]:443 ,fe80::1%eth0, unknown";
-	const char *fwd = "for=\"[2001:db8::1]:80\";proto=https;by=_x, for=\"a\\\"b\";host=h";
-	struct fsc_xff_node xa[8];
-	struct fsc_xff_fwd_elem fa[8];
-	struct fsc_xff_list xl;
-	struct fsc_xff_fwd_list fl;
-	const char *why;
-
-	for (size_t k = 0; k <= strlen(xff); k++) {
-		uint8_t *g = vec_guard(U8(xff), k);
-		fsc_xff_list_init(&xl, xa, 8);
-		fsc_xff_parse(g, k, &xl, &why);
-		for (size_t i = 0; i < xl.n; i++)
-			assert_true((const uint8_t *)xa[i].text >= g &&
-				    (const uint8_t *)xa[i].text + xa[i].len <= g + k);
-		vec_guard_free(g, k);
-	}
-	for (size_t k = 0; k <= strlen(fwd); k++) {
-		uint8_t *g = vec_guard(U8(fwd), k);
-		fsc_xff_fwd_list_init(&fl, fa, 8);
-		fsc_xff_fwd_parse(g, k, &fl, &why);
-		for (size_t i = 0; i < fl.n; i++)
-			assert_true((const uint8_t *)fa[i].text >= g &&
-				    (const uint8_t *)fa[i].text + fa[i].len <= g + k);
-		vec_guard_free(g, k);
-	}
+	every_prefix_inside(" 66.249.72.211:80, [2001:db8::1]:443 ,fe80::1%eth0, unknown");
+	every_prefix_inside("for=\"[2001:db8::1]:80\";proto=https;by=_x, for=\"a\\\"b\";host=h");
+	every_prefix_inside("for=\"_hidden:_port1\";by=\"[fe80::1]:_p\", for=unknown;secret=\"x\\\\\"");
 }
 
 int main(void)

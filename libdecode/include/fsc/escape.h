@@ -24,7 +24,8 @@
  * controls escaped per RFC 8259; invalid UTF-8 bytes become \u00NN so the
  * output is always valid UTF-8; ESC is \u001b and the C1 controls
  * U+0080..U+009F are \u0080..\u009f (a terminal showing the JSON must not
- * act on them).
+ * act on them), and so are the code points fsc_escape_text escapes (bidi
+ * embeddings, overrides and isolates, U+2028/9) as \uXXXX.
  */
 size_t fsc_escape_text(const uint8_t *s, size_t len, char *out, size_t cap);
 size_t fsc_escape_text_sq(const uint8_t *s, size_t len, char *out, size_t cap);

@@ -32,7 +32,9 @@ enum fsc_event_type {
 /*
  * An event. Every pointer is valid only during the callback. `status` and
  * `why` carry the first problem found in the frame (dissection or the
- * protocol decoder); FSC_OK when none. Stream events (TLS, HTTP, ingress)
+ * protocol decoder); FSC_OK when none. A UDP payload no decoder claimed and
+ * a TCP payload are FSC_TRUNCATED ("payload cut by the snapshot length")
+ * when the capture holds fewer bytes than the headers announce. Stream events (TLS, HTTP, ingress)
  * come after the TCP segment that completed them, with that segment's frame
  * and packet; those raised when the input ends (fsc_pipeline_flush) have
  * frame NULL and a packet with no layers. Their addresses are in `stream`.
@@ -61,7 +63,8 @@ struct fsc_pipeline_stats {
 	uint64_t stun_class[4];	/* by fsc_stun_class */
 	uint64_t tsdisco_types[16]; /* by disco type (0..15) */
 	uint64_t ipv4, ipv6, fragments, later_fragments;
-	uint64_t truncated, malformed, not_ip, unsupported_linktype;
+	uint64_t truncated, malformed; /* events with that status */
+	uint64_t not_ip, unsupported_linktype;
 	uint64_t snaplen_cut;	/* frames captured shorter than on the wire */
 	int64_t first_ns, last_ns;
 };

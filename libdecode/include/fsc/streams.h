@@ -29,8 +29,16 @@ enum fsc_stream_event_type {
 /*
  * One event. Pointers are valid only during the callback. src/dst are the
  * sender and receiver of the message (for requests and ClientHellos, the
- * connection's client side is src). `status` is FSC_OK, or FSC_MALFORMED
- * with `why` when the message could be recognised but not read whole.
+ * connection's client side is src). `status` is FSC_OK (`why` NULL), or,
+ * with `why` saying what happened:
+ *   FSC_MALFORMED  the message was recognised but breaks its grammar, or a
+ *                  length in it (or in its TLS records) lies;
+ *   FSC_TRUNCATED  the direction ended inside the message (end of input,
+ *                  FIN, RST, close), a gap in the capture cut it, or an
+ *                  HTTP head outgrew the flow buffer (dir_cap).
+ * Either way the fields hold what could be read: a truncated HTTP head has
+ * its start line and headers as far as they came (head_len 0, info zeroed,
+ * no xff/fwd/client); a truncated or unreadable hello is zeroed.
  */
 struct fsc_stream_event {
 	enum fsc_stream_event_type type;
@@ -97,9 +105,11 @@ struct fsc_stream_limits {
 struct fsc_stream_stats {
 	uint64_t client_hellos, server_hellos, requests, responses, ingress;
 	uint64_t tls_malformed, http_malformed;
+	uint64_t tls_truncated, http_truncated; /* messages cut (FSC_TRUNCATED) */
 	uint64_t unmatched_responses;	/* answers to requests not seen */
 	uint64_t unanswered_requests;	/* open when their connection closed */
-	uint64_t resyncs;		/* HTTP found again after a gap */
+	uint64_t resyncs;		/* HTTP heads found again after a gap or
+					 * an unreadable head */
 	uint64_t streams_exhausted;	/* max_streams reached: not parsed */
 	uint64_t tls_buffers_exhausted;	/* tls_buffers reached */
 	uint64_t other_protocol;	/* connections neither TLS nor HTTP */

@@ -121,6 +121,12 @@ void fsc_tls_reasm_init(struct fsc_tls_reasm *r, uint8_t *buf, size_t cap);
 enum fsc_status fsc_tls_reasm_feed(struct fsc_tls_reasm *r, const uint8_t *p,
 				   size_t len, size_t *used, const char **why);
 
+/* The handshake type of a hello begun but not delivered (its first bytes
+ * are in r->buf: r->have of them), or 0. After a feed that returned
+ * FSC_TRUNCATED or FSC_MALFORMED it tells whether the stream ended or broke
+ * inside a ClientHello (1) or ServerHello (2). */
+uint8_t fsc_tls_reasm_partial(const struct fsc_tls_reasm *r);
+
 /* Fixed storage in the hello structs; lists longer than this set overflow
  * (the fields stored are still right, the fingerprints refuse). */
 #define FSC_TLS_MAX_CIPHERS 256
