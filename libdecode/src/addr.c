@@ -2,7 +2,6 @@
 #include "fsc/addr.h"
 
 #include <arpa/inet.h>
-#include <stdio.h>
 #include <string.h>
 #include <sys/socket.h>
 
@@ -45,26 +44,131 @@ uint64_t fsc_addr_hash(const struct fsc_addr *a, uint64_t seed)
 	return mix64(mix64(seed ^ lo ^ a->family) ^ hi);
 }
 
+/* "a.b.c.d": each octet without leading zeros. Returns the length. */
+static size_t dotted_quad(const uint8_t b[4], char *out)
+{
+	size_t n = 0;
+
+	for (int i = 0; i < 4; i++) {
+		unsigned v = b[i];
+		if (i)
+			out[n++] = '.';
+		if (v >= 100) {
+			out[n++] = (char)('0' + v / 100);
+			v %= 100;
+			out[n++] = (char)('0' + v / 10);
+		} else if (v >= 10) {
+			out[n++] = (char)('0' + v / 10);
+		}
+		out[n++] = (char)('0' + v % 10);
+	}
+	out[n] = '\0';
+	return n;
+}
+
+/* One 16-bit field in lower-case hex, without leading zeros. */
+static size_t hex_field(unsigned v, char *out)
+{
+	static const char digits[] = "0123456789abcdef";
+	size_t n = 0;
+
+	for (int shift = 12; shift >= 0; shift -= 4)
+		if (v >> shift || shift == 0)
+			out[n++] = digits[(v >> shift) & 15];
+	return n;
+}
+
+/*
+ * The text glibc's inet_ntop gives (RFC 5952 §4): lower case, no leading
+ * zeros, the longest run of two or more zero fields as "::" (the leftmost
+ * of equally long runs), and the last 32 bits as a dotted quad after
+ * ::ffff:0:0/96 and after the deprecated IPv4-compatible ::/96 (when the
+ * run is exactly the first six fields: "::1.2.3.4", but "::1", "::102").
+ */
+static size_t ipv6_text(const uint8_t b[16], char *out)
+{
+	unsigned w[8];
+	int best = -1, best_len = 0;
+	size_t n = 0;
+
+	for (int i = 0; i < 8; i++)
+		w[i] = (unsigned)b[2 * i] << 8 | b[2 * i + 1];
+	for (int i = 0; i < 8;) {
+		if (w[i]) {
+			i++;
+			continue;
+		}
+		int j = i;
+		while (j < 8 && w[j] == 0)
+			j++;
+		if (j - i > best_len) {
+			best = i;
+			best_len = j - i;
+		}
+		i = j;
+	}
+	if (best_len < 2)
+		best = -1;
+	for (int i = 0; i < 8; i++) {
+		if (i == best) {
+			out[n++] = ':';
+			i += best_len - 1;
+			if (i == 7)
+				out[n++] = ':';
+			continue;
+		}
+		if (i)
+			out[n++] = ':';
+		if (i == 6 && best == 0 && (best_len == 6 || (best_len == 5 && w[5] == 0xffff)))
+			return n + dotted_quad(b + 12, out + n);
+		n += hex_field(w[i], out + n);
+	}
+	out[n] = '\0';
+	return n;
+}
+
+size_t fsc_addr_write(const struct fsc_addr *a, char *buf)
+{
+	if (a->family == 4)
+		return dotted_quad(a->b, buf);
+	if (a->family == 6)
+		return ipv6_text(a->b, buf);
+	buf[0] = '-';
+	buf[1] = '\0';
+	return 1;
+}
+
 char *fsc_addr_str(const struct fsc_addr *a, char *buf)
 {
-	/* glibc's inet_ntop follows RFC 5952: lowercase, longest zero run
-	 * compressed, no single-field "::", embedded IPv4 for ::ffff:0:0/96. */
-	if (a->family == 4)
-		inet_ntop(AF_INET, a->b, buf, FSC_ADDR_STRLEN);
-	else if (a->family == 6)
-		inet_ntop(AF_INET6, a->b, buf, FSC_ADDR_STRLEN);
-	else
-		strcpy(buf, "-");
+	fsc_addr_write(a, buf);
 	return buf;
+}
+
+size_t fsc_endpoint_write(const struct fsc_addr *a, uint16_t port, char *buf)
+{
+	size_t n = 0;
+	char digits[5];
+	size_t nd = 0;
+
+	if (a->family == 6)
+		buf[n++] = '[';
+	n += fsc_addr_write(a, buf + n);
+	if (a->family == 6)
+		buf[n++] = ']';
+	buf[n++] = ':';
+	do {
+		digits[nd++] = (char)('0' + port % 10);
+		port /= 10;
+	} while (port);
+	while (nd)
+		buf[n++] = digits[--nd];
+	buf[n] = '\0';
+	return n;
 }
 
 char *fsc_endpoint_str(const struct fsc_addr *a, uint16_t port, char *buf)
 {
-	char s[FSC_ADDR_STRLEN];
-
-	fsc_addr_str(a, s);
-	snprintf(buf, FSC_ENDPOINT_STRLEN, a->family == 6 ? "[%s]:%u" : "%s:%u",
-		 s, port);
+	fsc_endpoint_write(a, port, buf);
 	return buf;
 }
 

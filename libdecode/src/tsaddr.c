@@ -94,13 +94,15 @@ static const uint8_t pfx_4via6[8] = { TS48, 0x0b, 0x1a };
 static const uint8_t v6_service[16] = { TS48, [15] = 0x53 };
 static const uint8_t v4_service[4] = { 100, 100, 100, 100 };
 
-/* Do the first len bits of x and y agree? */
+/* Do the first len bits of x and y agree? (A byte loop: at most 16 bytes,
+ * and usually the first one differs.) */
 static bool bits_eq(const uint8_t *x, const uint8_t *y, unsigned len)
 {
 	unsigned whole = len / 8, rest = len % 8;
 
-	if (memcmp(x, y, whole) != 0)
-		return false;
+	for (unsigned i = 0; i < whole; i++)
+		if (x[i] != y[i])
+			return false;
 	if (rest == 0)
 		return true;
 	uint8_t mask = (uint8_t)(0xff << (8 - rest));
@@ -120,7 +122,12 @@ static const struct range *lookup(uint8_t family, const uint8_t *b, unsigned len
 
 	for (size_t i = 0; i < NRANGES; i++) {
 		const struct range *r = &ranges[i];
-		if (r->family != family || r->len > len || !bits_eq(r->b, b, r->len))
+		if (r->family != family || r->len > len)
+			continue;
+		/* The first byte rules out most ranges at once. */
+		if (r->len >= 8 && r->b[0] != b[0])
+			continue;
+		if (!bits_eq(r->b, b, r->len))
 			continue;
 		if (!best || r->len > best->len)
 			best = r;

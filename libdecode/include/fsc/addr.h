@@ -26,12 +26,21 @@ bool fsc_addr_eq(const struct fsc_addr *a, const struct fsc_addr *b);
  * degrades when addresses share their low bits). */
 uint64_t fsc_addr_hash(const struct fsc_addr *a, uint64_t seed);
 
-/* Writes the canonical text (RFC 5952 for IPv6, dotted quad for IPv4) into
- * buf and returns buf; "-" for family 0. buf must hold FSC_ADDR_STRLEN. */
+/* Writes the canonical text into buf and returns buf; "-" for family 0.
+ * buf must hold FSC_ADDR_STRLEN. IPv4 is a dotted quad; IPv6 is RFC 5952
+ * text exactly as glibc's inet_ntop writes it: lower case, no leading
+ * zeros, the longest run of two or more zero fields (the leftmost of equal
+ * runs) as "::", and a dotted quad for the last 32 bits after
+ * ::ffff:0:0/96 and after ::/96 when only the first six fields are zero
+ * ("::1.2.3.4", but "::1"). */
 char *fsc_addr_str(const struct fsc_addr *a, char *buf);
+/* The same text; returns its length (the NUL not counted). */
+size_t fsc_addr_write(const struct fsc_addr *a, char *buf);
 
 /* "1.2.3.4:80" or "[2001:db8::1]:80"; buf holds FSC_ENDPOINT_STRLEN. */
 char *fsc_endpoint_str(const struct fsc_addr *a, uint16_t port, char *buf);
+/* The same text; returns its length. */
+size_t fsc_endpoint_write(const struct fsc_addr *a, uint16_t port, char *buf);
 
 /* Parses an IPv4 or IPv6 literal (no brackets, no port). Returns true and
  * fills *a on success. */
