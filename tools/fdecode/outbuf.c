@@ -61,13 +61,29 @@ void outbuf_mem_slow(struct outbuf *ob, const void *p, size_t n)
 	ob->len = n;
 }
 
-/* Decimal digits of v, written backwards from end; returns the start. */
+/* Decimal digits of v, written backwards from end, two at a time; returns
+ * the start. */
 static char *digits_before(char *end, uint64_t v)
 {
-	do {
-		*--end = (char)('0' + v % 10);
-		v /= 10;
-	} while (v);
+	static const char pairs[] =
+		"00010203040506070809101112131415161718192021222324252627282930313233343536373839"
+		"40414243444546474849505152535455565758596061626364656667686970717273747576777879"
+		"8081828384858687888990919293949596979899";
+
+	while (v >= 100) {
+		unsigned r = (unsigned)(v % 100);
+		v /= 100;
+		end -= 2;
+		end[0] = pairs[2 * r];
+		end[1] = pairs[2 * r + 1];
+	}
+	if (v >= 10) {
+		end -= 2;
+		end[0] = pairs[2 * v];
+		end[1] = pairs[2 * v + 1];
+	} else {
+		*--end = (char)('0' + v);
+	}
 	return end;
 }
 
