@@ -361,8 +361,7 @@ const struct fsc_http_header *fsc_http_find(const struct fsc_http_head *h, const
 	size_t i = after ? (size_t)(after - h->headers) + 1 : 0, len = strlen(name);
 
 	for (; i < h->n_headers; i++)
-		if (h->headers[i].name_len == len &&
-		    fsc_span_ieq(h->headers[i].name, h->headers[i].name_len, name))
+		if (h->headers[i].name_len == len && fsc_span_ieq_n(h->headers[i].name, name, len))
 			return &h->headers[i];
 	return NULL;
 }
@@ -531,7 +530,7 @@ static const struct {
 static int header_id(const struct fsc_http_header *f)
 {
 	for (int k = 0; k < H_COUNT; k++)
-		if (f->name_len == known[k].len && fsc_span_ieq(f->name, f->name_len, known[k].name))
+		if (f->name_len == known[k].len && fsc_span_ieq_n(f->name, known[k].name, f->name_len))
 			return k;
 	return -1;
 }

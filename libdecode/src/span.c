@@ -35,15 +35,10 @@ static bool words_ieq(uint64_t a, uint64_t b)
 	return ((d << 2) & ~letter) == 0; /* bit 0x20 -> 0x80, same byte */
 }
 
-bool fsc_span_ieq(const char *p, size_t len, const char *lit)
+bool fsc_span_ieq_n(const char *p, const char *lit, size_t len)
 {
-	/* Most comparisons fail on the first byte: decide that before
-	 * measuring the literal (this runs for every header of every head). */
-	if (len == 0 || lower((unsigned char)p[0]) != lower((unsigned char)lit[0]))
-		return len == 0 && lit[0] == '\0';
-	if (strlen(lit) != len)
-		return false;
 	size_t i = 0;
+
 	for (; i + 8 <= len; i += 8) {
 		uint64_t a, b;
 		memcpy(&a, p + i, 8);
@@ -55,6 +50,15 @@ bool fsc_span_ieq(const char *p, size_t len, const char *lit)
 		if (lower((unsigned char)p[i]) != lower((unsigned char)lit[i]))
 			return false;
 	return true;
+}
+
+bool fsc_span_ieq(const char *p, size_t len, const char *lit)
+{
+	/* Most comparisons fail on the first byte: decide that before
+	 * measuring the literal (this runs for every header of every head). */
+	if (len == 0 || lower((unsigned char)p[0]) != lower((unsigned char)lit[0]))
+		return len == 0 && lit[0] == '\0';
+	return strlen(lit) == len && fsc_span_ieq_n(p, lit, len);
 }
 
 /* RFC 9110 tchar: ! # $ % & ' * + - . 0-9 A-Z ^ _ ` a-z | ~ */

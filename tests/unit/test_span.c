@@ -48,13 +48,11 @@ static void ieq(void **state)
 	}
 }
 
-/* fsc_span_ieq compares eight bytes at a time: against a byte-by-byte
+/* fsc_span_ieq(_n) compares eight bytes at a time: against a byte-by-byte
  * reference, every pair of byte values at positions in the word part and
  * the tail, and random strings with case flips and changed bytes. */
-static bool ieq_by_definition(const char *p, size_t len, const char *lit)
+static bool ieq_n_by_definition(const char *p, const char *lit, size_t len)
 {
-	if (strlen(lit) != len)
-		return false;
 	for (size_t i = 0; i < len; i++) {
 		unsigned a = (unsigned char)p[i], b = (unsigned char)lit[i];
 		if (a >= 'A' && a <= 'Z')
@@ -65,6 +63,11 @@ static bool ieq_by_definition(const char *p, size_t len, const char *lit)
 			return false;
 	}
 	return true;
+}
+
+static bool ieq_by_definition(const char *p, size_t len, const char *lit)
+{
+	return strlen(lit) == len && ieq_n_by_definition(p, lit, len);
 }
 
 static void ieq_words(void **state)
@@ -83,6 +86,8 @@ static void ieq_words(void **state)
 				lit[positions[k]] = (char)y;
 				assert_int_equal(fsc_span_ieq(p, 18, lit),
 						 ieq_by_definition(p, 18, lit));
+				assert_int_equal(fsc_span_ieq_n(p, lit, 18),
+						 ieq_n_by_definition(p, lit, 18));
 			}
 		}
 	}
@@ -100,6 +105,7 @@ static void ieq_words(void **state)
 		if (r & 1 << 21 && len)
 			p[(r >> 32) % len] = (char)(r >> 40);
 		assert_int_equal(fsc_span_ieq(p, len, lit), ieq_by_definition(p, len, lit));
+		assert_int_equal(fsc_span_ieq_n(p, lit, len), ieq_n_by_definition(p, lit, len));
 		/* a literal one longer or one shorter */
 		assert_false(fsc_span_ieq(p, len + 1, lit));
 		if (len)
