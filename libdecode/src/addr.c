@@ -5,28 +5,35 @@
 #include <string.h>
 #include <sys/socket.h>
 
-void fsc_addr_set4(struct fsc_addr *a, const uint8_t b[4])
+/* Eight bytes as a big-endian number: comparing two such numbers orders
+ * the bytes as memcmp does. */
+static uint64_t be64(const uint8_t *p)
 {
-	memset(a, 0, sizeof(*a));
-	a->family = 4;
-	memcpy(a->b, b, 4);
+	uint64_t v;
+
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+	memcpy(&v, p, 8);
+	v = __builtin_bswap64(v);
+#elif defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__
+	memcpy(&v, p, 8);
+#else
+	v = 0;
+	for (int i = 0; i < 8; i++)
+		v = v << 8 | p[i];
+#endif
+	return v;
 }
 
-void fsc_addr_set6(struct fsc_addr *a, const uint8_t b[16])
+int fsc_addr_cmp(const struct fsc_addr *a, const struct fsc_addr *b)
 {
-	a->family = 6;
-	memcpy(a->b, b, 16);
-}
-
-bool fsc_addr_eq(const struct fsc_addr *a, const struct fsc_addr *b)
-{
-	uint64_t x[2], y[2];
-
-	/* Two word compares instead of a memcmp call: session and flow
-	 * lookups do this several times a packet. */
-	memcpy(x, a->b, 16);
-	memcpy(y, b->b, 16);
-	return a->family == b->family && ((x[0] ^ y[0]) | (x[1] ^ y[1])) == 0;
+	if (a->family != b->family)
+		return a->family < b->family ? -1 : 1;
+	uint64_t x = be64(a->b), y = be64(b->b);
+	if (x == y) {
+		x = be64(a->b + 8);
+		y = be64(b->b + 8);
+	}
+	return x < y ? -1 : x > y;
 }
 
 static uint64_t mix64(uint64_t x)
@@ -176,6 +183,34 @@ char *fsc_endpoint_str(const struct fsc_addr *a, uint16_t port, char *buf)
 {
 	fsc_endpoint_write(a, port, buf);
 	return buf;
+}
+
+bool fsc_addr_parse4(const char *s, size_t n, struct fsc_addr *a)
+{
+	uint8_t b[4];
+	unsigned part = 0, digits = 0, v = 0;
+
+	for (size_t i = 0; i < n; i++) {
+		char ch = s[i];
+		if (ch >= '0' && ch <= '9') {
+			if (digits > 0 && v == 0)
+				return false; /* a leading zero */
+			v = v * 10 + (unsigned)(ch - '0');
+			if (v > 255)
+				return false;
+			digits++;
+		} else if (ch == '.' && digits > 0 && part < 3) {
+			b[part++] = (uint8_t)v;
+			digits = v = 0;
+		} else {
+			return false;
+		}
+	}
+	if (part != 3 || digits == 0)
+		return false;
+	b[3] = (uint8_t)v;
+	fsc_addr_set4(a, b);
+	return true;
 }
 
 bool fsc_addr_parse(const char *s, struct fsc_addr *a)

@@ -207,11 +207,8 @@ const struct fsc_flow_limits *fsc_flows_limits(const struct fsc_flows *t)
 static int ep_cmp(const struct fsc_addr *a, uint16_t pa, const struct fsc_addr *b,
 		  uint16_t pb)
 {
-	int c;
+	int c = fsc_addr_cmp(a, b);
 
-	if (a->family != b->family)
-		return a->family < b->family ? -1 : 1;
-	c = memcmp(a->b, b->b, sizeof(a->b));
 	return c ? c : (int)pa - (int)pb;
 }
 

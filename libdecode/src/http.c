@@ -527,10 +527,15 @@ static const struct {
 #undef K
 };
 
+/* Length first, then the first letter (every known name starts with one,
+ * and setting bit 0x20 folds a letter's case and nothing else onto it),
+ * then the whole name. */
 static int header_id(const struct fsc_http_header *f)
 {
 	for (int k = 0; k < H_COUNT; k++)
-		if (f->name_len == known[k].len && fsc_span_ieq_n(f->name, known[k].name, f->name_len))
+		if (f->name_len == known[k].len &&
+		    (f->name[0] | 0x20) == (known[k].name[0] | 0x20) &&
+		    fsc_span_ieq_n(f->name, known[k].name, f->name_len))
 			return k;
 	return -1;
 }

@@ -35,18 +35,28 @@ static bool words_ieq(uint64_t a, uint64_t b)
 	return ((d << 2) & ~letter) == 0; /* bit 0x20 -> 0x80, same byte */
 }
 
+static uint64_t load(const char *p, size_t n)
+{
+	uint64_t v = 0;
+
+	memcpy(&v, p, n);
+	return v;
+}
+
 bool fsc_span_ieq_n(const char *p, const char *lit, size_t len)
 {
-	size_t i = 0;
-
-	for (; i + 8 <= len; i += 8) {
-		uint64_t a, b;
-		memcpy(&a, p + i, 8);
-		memcpy(&b, lit + i, 8);
-		if (!words_ieq(a, b))
-			return false;
+	/* Whole words, the last one overlapping the one before when len is
+	 * not a multiple: a byte compared twice is still compared right. */
+	if (len >= 8) {
+		for (size_t i = 0; i + 8 < len; i += 8)
+			if (!words_ieq(load(p + i, 8), load(lit + i, 8)))
+				return false;
+		return words_ieq(load(p + len - 8, 8), load(lit + len - 8, 8));
 	}
-	for (; i < len; i++)
+	if (len >= 4)
+		return words_ieq(load(p, 4), load(lit, 4)) &&
+		       words_ieq(load(p + len - 4, 4), load(lit + len - 4, 4));
+	for (size_t i = 0; i < len; i++)
 		if (lower((unsigned char)p[i]) != lower((unsigned char)lit[i]))
 			return false;
 	return true;

@@ -92,7 +92,7 @@ static bool ep_eq(const struct fsc_wg_endpoint *a, const struct fsc_wg_endpoint 
 
 static int ep_cmp(const struct fsc_wg_endpoint *a, const struct fsc_wg_endpoint *b)
 {
-	int c = memcmp(&a->addr, &b->addr, sizeof(a->addr));
+	int c = fsc_addr_cmp(&a->addr, &b->addr);
 	return c ? c : (int)a->port - (int)b->port;
 }
 

@@ -64,7 +64,8 @@ static bool is_hex(char c)
 	return is_digit(c) || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F');
 }
 
-/* Parses an address literal of family af (4 or 6) from s[0..n) through
+/* Parses an address literal of family af (4 or 6) from s[0..n): IPv4 by
+ * fsc_addr_parse4 (inet_pton's rules, without the copy), IPv6 through
  * inet_pton on a bounded, NUL-terminated copy. Only the characters a literal
  * may hold are let through, so an embedded NUL cannot cut the copy short. */
 static bool addr_from(const char *s, size_t n, int af, struct fsc_addr *a)
@@ -74,17 +75,18 @@ static bool addr_from(const char *s, size_t n, int af, struct fsc_addr *a)
 	memset(a, 0, sizeof(*a));
 	if (n == 0 || n >= sizeof(tmp))
 		return false;
+	if (af == 4)
+		return fsc_addr_parse4(s, n, a);
 	for (size_t i = 0; i < n; i++)
-		if (!(af == 4 ? is_digit(s[i]) || s[i] == '.'
-			      : is_hex(s[i]) || s[i] == ':' || s[i] == '.'))
+		if (!(is_hex(s[i]) || s[i] == ':' || s[i] == '.'))
 			return false;
 	memcpy(tmp, s, n);
 	tmp[n] = '\0';
-	if (inet_pton(af == 4 ? AF_INET : AF_INET6, tmp, a->b) != 1) {
+	if (inet_pton(AF_INET6, tmp, a->b) != 1) {
 		memset(a, 0, sizeof(*a));
 		return false;
 	}
-	a->family = (uint8_t)af;
+	a->family = 6;
 	return true;
 }
 

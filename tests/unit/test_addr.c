@@ -220,6 +220,96 @@ static void round_trip(void **state)
 	}
 }
 
+static int sign(int v)
+{
+	return (v > 0) - (v < 0);
+}
+
+/* fsc_addr_cmp orders as memcmp over (family, bytes). */
+static void compare(void **state)
+{
+	struct fsc_addr a, b;
+
+	(void)state;
+	for (int k = 0; k < 200000; k++) {
+		uint64_t r = rnd(), x = rnd(), y = rnd();
+		memset(&a, 0, sizeof(a));
+		memset(&b, 0, sizeof(b));
+		a.family = r & 1 ? 4 : 6;
+		b.family = r & 2 ? a.family : (r & 4 ? 4 : 6);
+		memcpy(a.b, &x, 8);
+		memcpy(a.b + 8, &y, 8);
+		b = r & 8 ? a : b;
+		b.family = r & 2 ? a.family : b.family;
+		if (r & 16)
+			b.b[(r >> 8) % 16] = (uint8_t)(r >> 16); /* differ in one byte */
+		else if (!(r & 8))
+			memcpy(b.b, &y, 8);
+		int want = a.family != b.family ? (a.family < b.family ? -1 : 1)
+						: sign(memcmp(a.b, b.b, 16));
+		assert_int_equal(sign(fsc_addr_cmp(&a, &b)), want);
+		assert_int_equal(sign(fsc_addr_cmp(&b, &a)), -want);
+		assert_int_equal(fsc_addr_eq(&a, &b), want == 0);
+	}
+}
+
+/* fsc_addr_parse4 against inet_pton: every string up to 8 characters over
+ * digits that hit the edges (0, 1, 2, 5, 9) and '.', then random ones. */
+static void check_parse4(const char *s, size_t n)
+{
+	char z[32];
+	uint8_t want[4];
+	struct fsc_addr a;
+
+	memcpy(z, s, n);
+	z[n] = '\0';
+	memset(&a, 0x55, sizeof(a));
+	bool ok = inet_pton(AF_INET, z, want) == 1;
+	if (fsc_addr_parse4(s, n, &a) != ok) {
+		print_error("'%s': inet_pton says %d\n", z, ok);
+		fail();
+	}
+	if (ok) {
+		assert_int_equal(a.family, 4);
+		assert_memory_equal(a.b, want, 4);
+	}
+}
+
+static void parse4(void **state)
+{
+	static const char alpha[] = "01259.";
+	char s[16];
+
+	(void)state;
+	for (size_t n = 0; n <= 8; n++) {
+		size_t total = 1;
+		for (size_t i = 0; i < n; i++)
+			total *= 6;
+		for (size_t k = 0; k < total; k++) {
+			size_t x = k;
+			for (size_t i = 0; i < n; i++, x /= 6)
+				s[i] = alpha[x % 6];
+			check_parse4(s, n);
+		}
+	}
+	for (int k = 0; k < 300000; k++) {
+		uint64_t r = rnd();
+		size_t n = r % 16;
+		for (size_t i = 0; i < n; i++) {
+			r = rnd();
+			s[i] = r % 4 == 0 ? '.' : (char)('0' + r % 10);
+		}
+		check_parse4(s, n);
+		/* real addresses, sometimes with a stray byte */
+		int len = snprintf(s, sizeof(s), "%u.%u.%u.%u", (unsigned)(r >> 8) & 255,
+				   (unsigned)(r >> 16) & 255, (unsigned)(r >> 24) % 300,
+				   (unsigned)(r >> 32) & 255);
+		if (r >> 50 & 1)
+			s[(r >> 40) % (size_t)len] = (char)((r >> 56) | 1); /* not a NUL */
+		check_parse4(s, (size_t)len);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -230,6 +320,8 @@ int main(void)
 		cmocka_unit_test(ipv4),
 		cmocka_unit_test(no_family),
 		cmocka_unit_test(round_trip),
+		cmocka_unit_test(compare),
+		cmocka_unit_test(parse4),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

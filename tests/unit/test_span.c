@@ -72,22 +72,29 @@ static bool ieq_by_definition(const char *p, size_t len, const char *lit)
 
 static void ieq_words(void **state)
 {
-	static const size_t positions[] = { 0, 3, 7, 8, 12, 16, 18 };
+	static const size_t lengths[] = { 3, 4, 6, 8, 13, 18 };
+	static const size_t positions[] = { 0, 2, 3, 5, 7, 8, 12, 16, 18 };
 	char p[20], lit[20];
 	uint64_t r = 0x9e3779b97f4a7c15ull;
 
 	(void)state;
-	for (size_t k = 0; k < sizeof(positions) / sizeof(positions[0]); k++) {
-		for (unsigned x = 1; x < 256; x++) {
-			for (unsigned y = 1; y < 256; y++) {
-				memcpy(p, "x-forwarded-for-ab", 19);
-				memcpy(lit, "X-Forwarded-For-AB", 19);
-				p[positions[k]] = (char)x;
-				lit[positions[k]] = (char)y;
-				assert_int_equal(fsc_span_ieq(p, 18, lit),
-						 ieq_by_definition(p, 18, lit));
-				assert_int_equal(fsc_span_ieq_n(p, lit, 18),
-						 ieq_n_by_definition(p, lit, 18));
+	for (size_t l = 0; l < sizeof(lengths) / sizeof(lengths[0]); l++) {
+		size_t len = lengths[l];
+		for (size_t k = 0; k < sizeof(positions) / sizeof(positions[0]); k++) {
+			if (positions[k] > len)
+				continue;
+			for (unsigned x = 1; x < 256; x++) {
+				for (unsigned y = 1; y < 256; y++) {
+					memcpy(p, "x-forwarded-for-ab", 19);
+					memcpy(lit, "X-Forwarded-For-AB", 19);
+					lit[len] = '\0';
+					p[positions[k]] = (char)x;
+					lit[positions[k]] = (char)y;
+					assert_int_equal(fsc_span_ieq(p, len, lit),
+							 ieq_by_definition(p, len, lit));
+					assert_int_equal(fsc_span_ieq_n(p, lit, len),
+							 ieq_n_by_definition(p, lit, len));
+				}
 			}
 		}
 	}
