@@ -428,6 +428,8 @@ static int parse_args(int argc, char **argv, struct options *o, const char **fil
 		return EXIT_USAGE;
 	}
 	opt.ts = (enum ts_mode)t_count;
+	/* The summary's tables name no fingerprint: save computing them. */
+	opt.limits.streams.no_fingerprints = opt.summary;
 	for (int i = optind; i < argc; i++)
 		files[n_files++] = argv[i];
 	if (n_files == 0) {
