@@ -185,7 +185,8 @@ char *fsc_endpoint_str(const struct fsc_addr *a, uint16_t port, char *buf)
 	return buf;
 }
 
-bool fsc_addr_parse4(const char *s, size_t n, struct fsc_addr *a)
+/* A dotted quad into out[4]; out untouched unless it parses. */
+static bool quad_parse(const char *s, size_t n, uint8_t out[4])
 {
 	uint8_t b[4];
 	unsigned part = 0, digits = 0, v = 0;
@@ -209,7 +210,91 @@ bool fsc_addr_parse4(const char *s, size_t n, struct fsc_addr *a)
 	if (part != 3 || digits == 0)
 		return false;
 	b[3] = (uint8_t)v;
+	memcpy(out, b, 4);
+	return true;
+}
+
+bool fsc_addr_parse4(const char *s, size_t n, struct fsc_addr *a)
+{
+	uint8_t b[4];
+
+	if (!quad_parse(s, n, b))
+		return false;
 	fsc_addr_set4(a, b);
+	return true;
+}
+
+static int hex_value(char ch)
+{
+	if (ch >= '0' && ch <= '9')
+		return ch - '0';
+	if (ch >= 'a' && ch <= 'f')
+		return ch - 'a' + 10;
+	if (ch >= 'A' && ch <= 'F')
+		return ch - 'A' + 10;
+	return -1;
+}
+
+bool fsc_addr_parse6(const char *s, size_t n, struct fsc_addr *a)
+{
+	uint8_t b[16];
+	size_t i = 0, filled = 0, gap = SIZE_MAX, token = 0;
+	unsigned v = 0, digits = 0;
+
+	if (n == 0)
+		return false;
+	if (s[0] == ':') { /* only as the start of a leading "::" */
+		if (n < 2 || s[1] != ':')
+			return false;
+		i = 1;
+	}
+	while (i < n) {
+		char ch = s[i++];
+		int d = hex_value(ch);
+		if (d >= 0) {
+			if (digits == 4)
+				return false;
+			v = v << 4 | (unsigned)d;
+			digits++;
+		} else if (ch == ':') {
+			token = i;
+			if (digits == 0) { /* "::" */
+				if (gap != SIZE_MAX)
+					return false;
+				gap = filled;
+				continue;
+			}
+			if (i == n || filled + 2 > 16)
+				return false; /* a trailing ':', or a ninth field */
+			b[filled++] = (uint8_t)(v >> 8);
+			b[filled++] = (uint8_t)v;
+			v = digits = 0;
+		} else if (ch == '.' && filled + 4 <= 16 && quad_parse(s + token, n - token, b + filled)) {
+			/* The last 32 bits as a dotted quad, to the end. */
+			filled += 4;
+			digits = 0;
+			break;
+		} else {
+			return false;
+		}
+	}
+	if (digits > 0) {
+		if (filled + 2 > 16)
+			return false;
+		b[filled++] = (uint8_t)(v >> 8);
+		b[filled++] = (uint8_t)v;
+	}
+	if (gap != SIZE_MAX) {
+		if (filled == 16)
+			return false; /* "::" must stand for at least one field */
+		size_t tail = filled - gap;
+		memmove(b + 16 - tail, b + gap, tail);
+		memset(b + gap, 0, 16 - tail - gap);
+		filled = 16;
+	}
+	if (filled != 16)
+		return false;
+	fsc_addr_set6(a, b);
 	return true;
 }
 

@@ -310,6 +310,113 @@ static void parse4(void **state)
 	}
 }
 
+/* fsc_addr_parse6 against inet_pton: every string up to 8 characters over
+ * "01aF:.", then random ones built of fields, "::" and dotted quads. */
+static void check_parse6(const char *s, size_t n)
+{
+	char z[80];
+	uint8_t want[16];
+	struct fsc_addr a;
+
+	memcpy(z, s, n);
+	z[n] = '\0';
+	memset(&a, 0x55, sizeof(a));
+	bool ok = inet_pton(AF_INET6, z, want) == 1;
+	if (fsc_addr_parse6(s, n, &a) != ok) {
+		print_error("'%s': inet_pton says %d\n", z, ok);
+		fail();
+	}
+	if (ok) {
+		assert_int_equal(a.family, 6);
+		assert_memory_equal(a.b, want, 16);
+	} else {
+		assert_int_equal(a.family, 0x55); /* untouched */
+	}
+}
+
+static void parse6(void **state)
+{
+	static const char alpha[] = "01aF:.";
+	static const char *const pieces[] = {
+		"0", "1", "ff", "FFFF", "abcd", "12345", "0000", "::", ":", ":::", ".",
+		"1.2.3.4", "255.255.255.255", "256.1.1.1", "01.2.3.4", "1.2.3", "g", "",
+	};
+	char s[80];
+
+	(void)state;
+	for (size_t n = 0; n <= 8; n++) {
+		size_t total = 1;
+		for (size_t i = 0; i < n; i++)
+			total *= 6;
+		for (size_t k = 0; k < total; k++) {
+			size_t x = k;
+			for (size_t i = 0; i < n; i++, x /= 6)
+				s[i] = alpha[x % 6];
+			check_parse6(s, n);
+		}
+	}
+	for (int k = 0; k < 300000; k++) {
+		size_t n = 0;
+		int parts = (int)(rnd() % 12);
+		for (int p = 0; p < parts; p++) {
+			uint64_t r = rnd();
+			const char *piece = pieces[r % (sizeof(pieces) / sizeof(pieces[0]))];
+			size_t len = strlen(piece);
+			if (n + len + 1 >= sizeof(s))
+				break;
+			memcpy(s + n, piece, len);
+			n += len;
+			if (r >> 8 & 1)
+				s[n++] = ':';
+		}
+		check_parse6(s, n);
+	}
+	/* k fields, "::" at any place or none, sometimes a dotted quad last:
+	 * every count of fields around the limits of eight */
+	for (int k = 0; k < 200000; k++) {
+		uint64_t r = rnd();
+		int fields = (int)(r % 11), at = (int)((r >> 8) % 12) - 1;
+		bool quad = r >> 16 & 1;
+		size_t n = 0;
+		for (int f = 0; f < fields; f++) {
+			if (f == at) {
+				s[n++] = ':';
+				s[n++] = ':';
+			} else if (f) {
+				s[n++] = ':';
+			}
+			n += (size_t)snprintf(s + n, sizeof(s) - n, "%x",
+					      (unsigned)(rnd() % (r >> 20 & 1 ? 0x10000 : 16)));
+		}
+		if (at >= fields && at >= 0) {
+			s[n++] = ':';
+			s[n++] = ':';
+		}
+		if (quad) {
+			if (n && s[n - 1] != ':')
+				s[n++] = ':';
+			n += (size_t)snprintf(s + n, sizeof(s) - n, "%u.%u.%u.%u",
+					      (unsigned)(r >> 24) & 255, (unsigned)(r >> 32) & 255,
+					      (unsigned)(r >> 40) & 255, (unsigned)(r >> 48) & 255);
+		}
+		check_parse6(s, n);
+	}
+	/* every address fsc_addr_str writes parses back */
+	for (int k = 0; k < 100000; k++) {
+		struct fsc_addr a;
+		uint8_t b[16];
+		uint64_t x = rnd(), y = rnd(), z = rnd();
+		memcpy(b, &x, 8);
+		memcpy(b + 8, &y, 8);
+		for (int i = 0; i < 16; i++)
+			if ((z >> (i * 4)) % 3 == 0)
+				b[i] = 0;
+		fsc_addr_set6(&a, b);
+		fsc_addr_str(&a, s);
+		check_parse6(s, strlen(s));
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -322,6 +429,7 @@ int main(void)
 		cmocka_unit_test(round_trip),
 		cmocka_unit_test(compare),
 		cmocka_unit_test(parse4),
+		cmocka_unit_test(parse6),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

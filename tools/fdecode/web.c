@@ -189,8 +189,12 @@ static double percentile(const struct host *h, double p)
  * NUL, should one be inside), compared in place. */
 static bool same_name(const char *a, size_t alen, const char *b, size_t blen)
 {
-	size_t x = name_extent(a, alen), y = name_extent(b, blen);
 	const char *nul;
+
+	/* Equal bytes normalise alike: the usual case, at the cost of a compare. */
+	if (alen == blen && memcmp(a, b, alen) == 0)
+		return true;
+	size_t x = name_extent(a, alen), y = name_extent(b, blen);
 
 	if ((nul = memchr(a, '\0', x)))
 		x = (size_t)(nul - a);

@@ -76,5 +76,10 @@ bool fsc_addr_parse(const char *s, struct fsc_addr *a);
  * nothing else. True and *a set (family 4) on success; *a untouched
  * otherwise. */
 bool fsc_addr_parse4(const char *s, size_t n, struct fsc_addr *a);
+/* Parses s[0..n) as IPv6 text, accepting exactly what inet_pton (AF_INET6)
+ * accepts: up to eight fields of one to four hex digits, one "::" for one or
+ * more zero fields, the last 32 bits as a dotted quad; no zone, no brackets.
+ * True and *a set (family 6) on success; *a untouched otherwise. */
+bool fsc_addr_parse6(const char *s, size_t n, struct fsc_addr *a);
 
 #endif
