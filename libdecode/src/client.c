@@ -1,6 +1,7 @@
 /* client.c - choosing the client of a proxied request (see client.h). */
 #include "fsc/client.h"
 
+#include <stddef.h>
 #include <string.h>
 
 static const char *const rule_names[] = {
@@ -123,14 +124,13 @@ static bool from_xff(const struct fsc_client_input *in, struct fsc_client *c)
 static void first_claim(struct fsc_client *c)
 {
 	for (size_t i = 0; i < c->n_hops; i++) {
-		const struct fsc_xff_node *n = c->hops[i].node;
-		if (!has_addr(n))
+		if (!has_addr(c->hops[i].node))
 			continue;
-		struct fsc_tsaddr_info info;
-		fsc_tsaddr_classify(&n->addr, &info);
-		if (!fsc_addr_eq(&info.addr, &c->addr)) {
+		/* add_hop classified it: info.addr is the address unmapped. */
+		const struct fsc_addr *a = &c->hops[i].info.addr;
+		if (!fsc_addr_eq(a, &c->addr)) {
 			c->has_claimed = true;
-			c->claimed = info.addr;
+			c->claimed = *a;
 		}
 		return;
 	}
@@ -140,7 +140,11 @@ void fsc_client_choose(const struct fsc_client_input *in, struct fsc_client *c)
 {
 	bool have_xff = in->xff && in->xff->n > 0;
 
-	memset(c, 0, sizeof(*c));
+	/* Everything but the hops array, which is large and read only up to
+	 * n_hops. */
+	memset(c, 0, offsetof(struct fsc_client, hops));
+	c->n_hops = 0;
+	c->hops_dropped = 0;
 	if (have_xff) {
 		for (size_t i = 0; i < in->xff->n; i++)
 			add_hop(c, &in->xff->elems[i]);

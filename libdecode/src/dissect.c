@@ -85,10 +85,14 @@ static void dissect_udp(struct fsc_cursor *c, size_t wire_left,
 		short_header(pkt, wire_left >= 8, "udp header cut short");
 		return;
 	}
-	pkt->sport = fsc_cur_be16(c);
-	pkt->dport = fsc_cur_be16(c);
+	/* Fields into locals first, then into pkt: a byte store to pkt could
+	 * alias the cursor, and the compiler would reload it after each. */
+	uint16_t sport = fsc_cur_be16(c);
+	uint16_t dport = fsc_cur_be16(c);
 	uint16_t ulen = fsc_cur_be16(c);
 	fsc_cur_skip(c, 2); /* checksum: offloaded on loopback, never checked */
+	pkt->sport = sport;
+	pkt->dport = dport;
 	avail -= 8;
 	wire_left -= 8;
 	size_t body = wire_left, announced = wire_left;
@@ -117,14 +121,20 @@ static void dissect_tcp(struct fsc_cursor *c, size_t wire_left,
 		short_header(pkt, wire_left >= 20, "tcp header cut short");
 		return;
 	}
-	pkt->sport = fsc_cur_be16(c);
-	pkt->dport = fsc_cur_be16(c);
-	pkt->seq = fsc_cur_be32(c);
-	pkt->ack = fsc_cur_be32(c);
+	uint16_t sport = fsc_cur_be16(c);
+	uint16_t dport = fsc_cur_be16(c);
+	uint32_t seq = fsc_cur_be32(c);
+	uint32_t ack = fsc_cur_be32(c);
 	size_t doff = (size_t)(fsc_cur_u8(c) >> 4) * 4;
-	pkt->tcp_flags = fsc_cur_u8(c);
-	pkt->window = fsc_cur_be16(c);
+	uint8_t flags = fsc_cur_u8(c);
+	uint16_t window = fsc_cur_be16(c);
 	fsc_cur_skip(c, 4); /* checksum, urgent pointer */
+	pkt->sport = sport;
+	pkt->dport = dport;
+	pkt->seq = seq;
+	pkt->ack = ack;
+	pkt->tcp_flags = flags;
+	pkt->window = window;
 	if (doff < 20) {
 		note(pkt, FSC_MALFORMED, "tcp data offset below 5");
 		return;
@@ -190,13 +200,18 @@ static void dissect_ipv4(struct fsc_cursor *c, size_t wire_left,
 	size_t ihl = (size_t)(fsc_cur_u8(c) & 0x0f) * 4;
 	fsc_cur_skip(c, 1);
 	size_t total = fsc_cur_be16(c);
-	pkt->frag_id = fsc_cur_be16(c);
+	uint16_t id = fsc_cur_be16(c);
 	uint16_t frag = fsc_cur_be16(c);
-	pkt->ttl = fsc_cur_u8(c);
-	pkt->proto = fsc_cur_u8(c);
+	uint8_t ttl = fsc_cur_u8(c);
+	uint8_t proto = fsc_cur_u8(c);
 	fsc_cur_skip(c, 2);
-	fsc_addr_set4(&pkt->src, fsc_cur_take(c, 4));
-	fsc_addr_set4(&pkt->dst, fsc_cur_take(c, 4));
+	const uint8_t *src = fsc_cur_take(c, 4);
+	const uint8_t *dst = fsc_cur_take(c, 4);
+	pkt->frag_id = id;
+	pkt->ttl = ttl;
+	pkt->proto = proto;
+	fsc_addr_set4(&pkt->src, src);
+	fsc_addr_set4(&pkt->dst, dst);
 	pkt->more_fragments = (frag & 0x2000) != 0;
 	pkt->frag_offset = (uint16_t)((frag & 0x1fff) * 8);
 	pkt->fragment = pkt->more_fragments || pkt->frag_offset != 0;
@@ -265,9 +280,12 @@ static void dissect_ipv6(struct fsc_cursor *c, size_t wire_left,
 	fsc_cur_skip(c, 4);
 	size_t plen = fsc_cur_be16(c);
 	uint8_t nh = fsc_cur_u8(c);
-	pkt->ttl = fsc_cur_u8(c);
-	fsc_addr_set6(&pkt->src, fsc_cur_take(c, 16));
-	fsc_addr_set6(&pkt->dst, fsc_cur_take(c, 16));
+	uint8_t hops = fsc_cur_u8(c);
+	const uint8_t *src = fsc_cur_take(c, 16);
+	const uint8_t *dst = fsc_cur_take(c, 16);
+	pkt->ttl = hops;
+	fsc_addr_set6(&pkt->src, src);
+	fsc_addr_set6(&pkt->dst, dst);
 	wire_left -= 40;
 	if (plen == 0) /* jumbogram or TSO: believe the frame */
 		plen = wire_left;

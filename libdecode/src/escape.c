@@ -66,6 +66,30 @@ static bool put_u4(struct out *o, uint32_t cp)
 	return put(o, buf, 6);
 }
 
+/* Printable ASCII that passes as itself (all of it but the backslash and
+ * the quote that is escaped): the common case, copied as a run. */
+static bool plain(uint8_t b, char quote)
+{
+	return b >= 0x20 && b < 0x7f && b != '\\' && b != (uint8_t)quote;
+}
+
+/* Copies the run of plain bytes at s; where the cap falls inside it, stops
+ * there and marks the output full, as byte-at-a-time puts would. */
+static size_t put_plain_run(struct out *o, const uint8_t *s, size_t len, char quote)
+{
+	size_t n = 0, room = o->cap - o->n;
+
+	while (n < len && plain(s[n], quote))
+		n++;
+	if (n > room) {
+		n = room;
+		o->full = true;
+	}
+	for (size_t i = 0; i < n; i++)
+		o->p[o->n++] = (char)s[i];
+	return n;
+}
+
 static bool put_hex(struct out *o, const char *prefix, size_t plen, uint8_t b)
 {
 	static const char hex[] = "0123456789abcdef";
@@ -122,6 +146,10 @@ static size_t escape_text(const uint8_t *s, size_t len, char *out, size_t cap, c
 		uint32_t cp;
 		size_t n;
 
+		if (plain(b, quote)) {
+			i += put_plain_run(&o, s + i, len - i, quote);
+			continue;
+		}
 		if (b == '\\') {
 			put(&o, "\\\\", 2);
 		} else if (b == '"' && quote == '"') {
@@ -197,6 +225,10 @@ size_t fsc_escape_json(const uint8_t *s, size_t len, char *out, size_t cap)
 		uint32_t cp;
 		size_t n;
 
+		if (plain(b, '"')) {
+			i += put_plain_run(&o, s + i, len - i, '"');
+			continue;
+		}
 		if (b == '"') {
 			put(&o, "\\\"", 2);
 		} else if (b == '\\') {

@@ -136,7 +136,7 @@ size_t fsc_flows_bytes_per_flow(const struct fsc_flow_limits *lim)
 	size_t idx;
 
 	normalize(&l, lim);
-	idx = index_buckets(l.max_flows) * (sizeof(uint64_t) + sizeof(uint32_t));
+	idx = index_buckets(l.max_flows) * sizeof(struct hmap_bucket);
 	return sizeof(struct rec) + user_stride(&l) + (idx + l.max_flows - 1) / l.max_flows;
 }
 
@@ -147,7 +147,7 @@ size_t fsc_flows_mem_bound(const struct fsc_flow_limits *lim)
 	normalize(&l, lim);
 	return sizeof(struct fsc_flows) +
 	       (size_t)l.max_flows * (sizeof(struct rec) + user_stride(&l)) +
-	       index_buckets(l.max_flows) * (sizeof(uint64_t) + sizeof(uint32_t)) +
+	       index_buckets(l.max_flows) * sizeof(struct hmap_bucket) +
 	       bpool_footprint(l.mem_cap, bpool_order_for(l.dir_cap));
 }
 
@@ -207,11 +207,8 @@ const struct fsc_flow_limits *fsc_flows_limits(const struct fsc_flows *t)
 static int ep_cmp(const struct fsc_addr *a, uint16_t pa, const struct fsc_addr *b,
 		  uint16_t pb)
 {
-	int c;
+	int c = fsc_addr_cmp(a, b);
 
-	if (a->family != b->family)
-		return a->family < b->family ? -1 : 1;
-	c = memcmp(a->b, b->b, sizeof(a->b));
 	return c ? c : (int)pa - (int)pb;
 }
 

@@ -13,20 +13,28 @@ static uint32_t bucket(const struct hmap *h, uint64_t key)
 	return (uint32_t)(x >> 32) & h->mask;
 }
 
+static uint64_t key_of(const struct hmap_bucket *b)
+{
+	return (uint64_t)b->key_hi << 32 | b->key_lo;
+}
+
+static void set_key(struct hmap_bucket *b, uint64_t key)
+{
+	b->key_lo = (uint32_t)key;
+	b->key_hi = (uint32_t)(key >> 32);
+}
+
 bool hmap_init(struct hmap *h, uint32_t entries)
 {
 	uint32_t size = 16;
 
 	while (size / 2 < entries && size < (1u << 31))
 		size <<= 1;
-	h->keys = malloc((size_t)size * sizeof(*h->keys));
-	h->vals = malloc((size_t)size * sizeof(*h->vals));
-	if (!h->keys || !h->vals) {
-		hmap_free(h);
+	h->b = malloc((size_t)size * sizeof(*h->b));
+	if (!h->b)
 		return false;
-	}
 	for (uint32_t i = 0; i < size; i++)
-		h->vals[i] = HMAP_NONE;
+		h->b[i].val = HMAP_NONE;
 	h->mask = size - 1;
 	h->count = 0;
 	h->limit = size / 2;
@@ -35,20 +43,18 @@ bool hmap_init(struct hmap *h, uint32_t entries)
 
 void hmap_free(struct hmap *h)
 {
-	free(h->keys);
-	free(h->vals);
-	h->keys = NULL;
-	h->vals = NULL;
+	free(h->b);
+	h->b = NULL;
 	h->count = 0;
 }
 
 uint32_t hmap_get(const struct hmap *h, uint64_t key)
 {
 	for (uint32_t i = bucket(h, key);; i = (i + 1) & h->mask) {
-		if (h->vals[i] == HMAP_NONE)
+		if (h->b[i].val == HMAP_NONE)
 			return HMAP_NONE;
-		if (h->keys[i] == key)
-			return h->vals[i];
+		if (key_of(&h->b[i]) == key)
+			return h->b[i].val;
 	}
 }
 
@@ -56,16 +62,16 @@ bool hmap_put(struct hmap *h, uint64_t key, uint32_t val)
 {
 	uint32_t i;
 
-	for (i = bucket(h, key); h->vals[i] != HMAP_NONE; i = (i + 1) & h->mask) {
-		if (h->keys[i] == key) {
-			h->vals[i] = val;
+	for (i = bucket(h, key); h->b[i].val != HMAP_NONE; i = (i + 1) & h->mask) {
+		if (key_of(&h->b[i]) == key) {
+			h->b[i].val = val;
 			return true;
 		}
 	}
 	if (h->count >= h->limit)
 		return false;
-	h->keys[i] = key;
-	h->vals[i] = val;
+	set_key(&h->b[i], key);
+	h->b[i].val = val;
 	h->count++;
 	return true;
 }
@@ -75,29 +81,28 @@ void hmap_del(struct hmap *h, uint64_t key, uint32_t val)
 	uint32_t i;
 
 	for (i = bucket(h, key);; i = (i + 1) & h->mask) {
-		if (h->vals[i] == HMAP_NONE)
+		if (h->b[i].val == HMAP_NONE)
 			return;
-		if (h->keys[i] == key)
+		if (key_of(&h->b[i]) == key)
 			break;
 	}
-	if (h->vals[i] != val)
+	if (h->b[i].val != val)
 		return;
 	/* Shift later members of the probe run back into the hole. */
 	for (uint32_t j = i;;) {
-		h->vals[i] = HMAP_NONE;
+		h->b[i].val = HMAP_NONE;
 		for (;;) {
 			j = (j + 1) & h->mask;
-			if (h->vals[j] == HMAP_NONE) {
+			if (h->b[j].val == HMAP_NONE) {
 				h->count--;
 				return;
 			}
-			uint32_t home = bucket(h, h->keys[j]);
+			uint32_t home = bucket(h, key_of(&h->b[j]));
 			/* j may move to i only if its home is not in (i, j]. */
 			if (i <= j ? (home <= i || home > j) : (home <= i && home > j))
 				break;
 		}
-		h->keys[i] = h->keys[j];
-		h->vals[i] = h->vals[j];
+		h->b[i] = h->b[j];
 		i = j;
 	}
 }

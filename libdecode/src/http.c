@@ -44,6 +44,82 @@ static const struct fsc_byteset value_set = { {
 	0xffffffff00000200ull, 0x7fffffffffffffffull, ~0ull, ~0ull,
 } };
 
+/*
+ * Runs of a byte class eight bytes at a time. A word test flags, in bit 7 of
+ * each byte, the bytes that may end the run; a word with no flag is taken
+ * whole. In a flagged word the bytes before the first flag are in the run:
+ * the flag forms used (x - n) & ~x for "below n", x & 0x80, and the exact
+ * per-byte range tests, can only raise false flags above a true one, in
+ * later bytes of a little-endian word. From the first flag on, the exact
+ * set decides byte by byte. (On a big-endian machine a flagged word goes
+ * byte by byte from its start.)
+ */
+#define ONES 0x0101010101010101ull
+#define HIGH (0x80 * ONES)
+
+/* Bytes of the word that are in the run before its first flag. */
+static size_t before_first_flag(uint64_t flags)
+{
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+	return (size_t)__builtin_ctzll(flags) / 8;
+#else
+	(void)flags;
+	return 0;
+#endif
+}
+
+/* Flags bytes below `from` and DEL: value_set and vchar_set hold every other
+ * byte (and value_set HTAB too, which the exact test lets through). */
+static uint64_t flags_below_or_del(uint64_t w, uint8_t from)
+{
+	uint64_t del = w ^ (0x7f * ONES);
+
+	return (((w - from * ONES) & ~w) | ((del - ONES) & ~del)) & HIGH;
+}
+
+/* Flags bytes that are not letters, digits or '-' (the tchars that names
+ * are made of; the others are rare and the exact test takes them). Bytes
+ * below 0x20 or above 0x7f are flagged first: in the rest, setting bit
+ * 0x20 folds case and maps nothing else onto a letter, digit or '-'. */
+static uint64_t flags_not_name(uint64_t w)
+{
+	uint64_t odd = ((w - 0x20 * ONES) & ~w) | w;
+	uint64_t t = (w | 0x20 * ONES) & (0x7f * ONES);
+	uint64_t letter = (t + (0x80 - 'a') * ONES) & ~(t + (0x80 - 'z' - 1) * ONES);
+	uint64_t digit = (t + (0x80 - '0') * ONES) & ~(t + (0x80 - '9' - 1) * ONES);
+	uint64_t d = t ^ ('-' * ONES);
+	uint64_t dash = ~(((d & 0x7f * ONES) + 0x7f * ONES) | d);
+
+	return (odd | ~(letter | digit | dash)) & HIGH;
+}
+
+enum run_kind { RUN_NAME, RUN_TARGET, RUN_VALUE };
+
+/* fsc_cur_spn over the set of the kind: tchar, vchar_set or value_set. */
+static size_t spn_words(const struct fsc_cursor *c, enum run_kind kind)
+{
+	const struct fsc_byteset *set = kind == RUN_NAME ? &fsc_tchar_set :
+					kind == RUN_TARGET ? &vchar_set : &value_set;
+	const uint8_t *q = c->p;
+
+	if (c->bad)
+		return 0;
+	while (c->end - q >= 8) {
+		uint64_t w, flags;
+		memcpy(&w, q, 8);
+		flags = kind == RUN_NAME ? flags_not_name(w) :
+					   flags_below_or_del(w, kind == RUN_TARGET ? 0x21 : 0x20);
+		if (flags) {
+			q += before_first_flag(flags);
+			break;
+		}
+		q += 8;
+	}
+	while (q < c->end && fsc_byteset_has(set, *q))
+		q++;
+	return (size_t)(q - c->p);
+}
+
 /* Reads an end of line: CRLF or a bare LF. */
 static enum step eol(struct fsc_cursor *c, const char **why)
 {
@@ -125,7 +201,7 @@ static enum step request_line(struct fsc_cursor *c, struct fsc_http_head *h,
 	enum step s;
 
 	h->method = (const char *)c->p;
-	fsc_cur_skip(c, fsc_cur_spn(c, &fsc_tchar_set));
+	fsc_cur_skip(c, spn_words(c, RUN_NAME));
 	h->method_len = (size_t)((const char *)c->p - h->method);
 	if (peekc(c) < 0)
 		return S_NEED;
@@ -136,7 +212,7 @@ static enum step request_line(struct fsc_cursor *c, struct fsc_http_head *h,
 		return s;
 	*why = "request line: target";
 	h->target = (const char *)c->p;
-	fsc_cur_skip(c, fsc_cur_spn(c, &vchar_set));
+	fsc_cur_skip(c, spn_words(c, RUN_TARGET));
 	h->target_len = (size_t)((const char *)c->p - h->target);
 	if (peekc(c) < 0)
 		return S_NEED;
@@ -184,7 +260,7 @@ static enum step status_line(struct fsc_cursor *c, struct fsc_http_head *h,
 		while (peekc(c) == ' ')
 			fsc_cur_skip(c, 1);
 		h->reason = (const char *)c->p;
-		fsc_cur_skip(c, fsc_cur_spn(c, &value_set));
+		fsc_cur_skip(c, spn_words(c, RUN_VALUE));
 		h->reason_len = (size_t)((const char *)c->p - h->reason);
 	}
 	*why = "status line: control character";
@@ -211,7 +287,7 @@ static enum step field_line(struct fsc_cursor *c, struct fsc_http_head *h, bool 
 		return S_BAD;
 	}
 	const char *name = (const char *)c->p;
-	fsc_cur_skip(c, fsc_cur_spn(c, &fsc_tchar_set));
+	fsc_cur_skip(c, spn_words(c, RUN_NAME));
 	size_t name_len = (size_t)((const char *)c->p - name);
 	ch = peekc(c);
 	if (ch < 0)
@@ -229,7 +305,7 @@ static enum step field_line(struct fsc_cursor *c, struct fsc_http_head *h, bool 
 	while (peekc(c) == ' ' || peekc(c) == '\t')
 		fsc_cur_skip(c, 1);
 	const char *value = (const char *)c->p;
-	size_t run = fsc_cur_spn(c, &value_set);
+	size_t run = spn_words(c, RUN_VALUE);
 	const char *vend = value + run;
 	fsc_cur_skip(c, run);
 	while (vend > value && (vend[-1] == ' ' || vend[-1] == '\t'))
@@ -335,8 +411,7 @@ const struct fsc_http_header *fsc_http_find(const struct fsc_http_head *h, const
 	size_t i = after ? (size_t)(after - h->headers) + 1 : 0, len = strlen(name);
 
 	for (; i < h->n_headers; i++)
-		if (h->headers[i].name_len == len &&
-		    fsc_span_ieq(h->headers[i].name, h->headers[i].name_len, name))
+		if (h->headers[i].name_len == len && fsc_span_ieq_n(h->headers[i].name, name, len))
 			return &h->headers[i];
 	return NULL;
 }
@@ -502,10 +577,15 @@ static const struct {
 #undef K
 };
 
+/* Length first, then the first letter (every known name starts with one,
+ * and setting bit 0x20 folds a letter's case and nothing else onto it),
+ * then the whole name. */
 static int header_id(const struct fsc_http_header *f)
 {
 	for (int k = 0; k < H_COUNT; k++)
-		if (f->name_len == known[k].len && fsc_span_ieq(f->name, f->name_len, known[k].name))
+		if (f->name_len == known[k].len &&
+		    (f->name[0] | 0x20) == (known[k].name[0] | 0x20) &&
+		    fsc_span_ieq_n(f->name, known[k].name, f->name_len))
 			return k;
 	return -1;
 }

@@ -12,6 +12,7 @@
 #include "fsc/ja.h"
 
 #include <openssl/evp.h>
+#include <pthread.h>
 #include <stdbool.h>
 #include <string.h>
 
@@ -119,6 +120,31 @@ enum fsc_status fsc_ja3_string(const struct fsc_tls_client_hello *h, char *buf,
 	return FSC_OK;
 }
 
+/* The two algorithms, fetched once a process: EVP_md5() and EVP_sha256()
+ * make EVP_Digest fetch them again on every call, which costs several
+ * times the hash itself. NULL when a fetch fails (a provider without the
+ * algorithm): then the implicit fetch runs and fails or not as before. */
+static EVP_MD *fetched_md5, *fetched_sha256;
+static pthread_once_t fetch_once = PTHREAD_ONCE_INIT;
+
+static void fetch_digests(void)
+{
+	fetched_md5 = EVP_MD_fetch(NULL, "MD5", NULL);
+	fetched_sha256 = EVP_MD_fetch(NULL, "SHA256", NULL);
+}
+
+static const EVP_MD *md5_md(void)
+{
+	pthread_once(&fetch_once, fetch_digests);
+	return fetched_md5 ? fetched_md5 : EVP_md5();
+}
+
+static const EVP_MD *sha256_md(void)
+{
+	pthread_once(&fetch_once, fetch_digests);
+	return fetched_sha256 ? fetched_sha256 : EVP_sha256();
+}
+
 static bool digest(const EVP_MD *md, const char *s, uint8_t *out, unsigned *n)
 {
 	return EVP_Digest(s, strlen(s), out, n, md, NULL) == 1;
@@ -136,7 +162,7 @@ enum fsc_status fsc_ja3(const struct fsc_tls_client_hello *h,
 	out[0] = '\0';
 	if (st != FSC_OK)
 		return st;
-	if (!digest(EVP_md5(), str, md, &n) || n != 16) {
+	if (!digest(md5_md(), str, md, &n) || n != 16) {
 		*why = "MD5 digest failed";
 		return FSC_MALFORMED;
 	}
@@ -289,7 +315,7 @@ static bool hash12(const char *s, struct sb *out)
 			sb_putc(out, '0');
 		return true;
 	}
-	if (!digest(EVP_sha256(), s, md, &n) || n != 32)
+	if (!digest(sha256_md(), s, md, &n) || n != 32)
 		return false;
 	sb_hexbytes(out, md, 6);
 	return true;

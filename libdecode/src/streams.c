@@ -292,7 +292,7 @@ static void on_client_hello(struct fsc_streams *s, struct fsc_flow *f, int dir,
 	event_init(&ev, FSC_SEV_CLIENT_HELLO, f, dir, ts);
 	ev.u.hello.h = &s->ch;
 	ev.u.hello.index = ++st->d[dir].hellos;
-	if (rc == FSC_OK) {
+	if (rc == FSC_OK && !s->lim.no_fingerprints) {
 		const char *fwhy;
 		ev.u.hello.have_fp =
 			fsc_ja3_string(&s->ch, s->ja3_string, sizeof(s->ja3_string), &fwhy) == FSC_OK &&
@@ -301,7 +301,7 @@ static void on_client_hello(struct fsc_streams *s, struct fsc_flow *f, int dir,
 		ev.u.hello.ja3_string = s->ja3_string;
 		ev.u.hello.ja3 = s->ja3;
 		ev.u.hello.ja4 = s->ja4;
-	} else {
+	} else if (rc != FSC_OK) {
 		s->st.tls_malformed++;
 	}
 	s->st.client_hellos++;

@@ -18,7 +18,6 @@
 #include <string.h>
 
 struct range {
-	uint8_t family;
 	uint8_t len;
 	uint8_t b[16];
 	enum fsc_tsaddr_class cls;
@@ -26,43 +25,50 @@ struct range {
 
 #define TS48 0xfd, 0x7a, 0x11, 0x5c, 0xa1, 0xe0
 
-static const struct range ranges[] = {
-	/* IPv4: 0/0 is the default. */
-	{ 4, 0, { 0 }, FSC_TSADDR_PUBLIC },
-	{ 4, 8, { 0 }, FSC_TSADDR_RESERVED },
-	{ 4, 32, { 0 }, FSC_TSADDR_UNSPECIFIED },
-	{ 4, 8, { 10 }, FSC_TSADDR_PRIVATE },
-	{ 4, 10, { 100, 64 }, FSC_TSADDR_CGNAT },
-	{ 4, 23, { 100, 115, 92 }, FSC_TSADDR_CHROMEOS },
-	{ 4, 32, { 100, 100, 100, 100 }, FSC_TSADDR_SERVICE },
-	{ 4, 8, { 127 }, FSC_TSADDR_LOOPBACK },
-	{ 4, 32, { 127, 3, 3, 40 }, FSC_TSADDR_DERP_MAGIC },
-	{ 4, 16, { 169, 254 }, FSC_TSADDR_LINK_LOCAL },
-	{ 4, 12, { 172, 16 }, FSC_TSADDR_PRIVATE },
-	{ 4, 24, { 192, 0, 2 }, FSC_TSADDR_DOCUMENTATION },
-	{ 4, 16, { 192, 168 }, FSC_TSADDR_PRIVATE },
-	{ 4, 15, { 198, 18 }, FSC_TSADDR_BENCHMARK },
-	{ 4, 24, { 198, 51, 100 }, FSC_TSADDR_DOCUMENTATION },
-	{ 4, 24, { 203, 0, 113 }, FSC_TSADDR_DOCUMENTATION },
-	{ 4, 4, { 224 }, FSC_TSADDR_MULTICAST },
-	{ 4, 4, { 240 }, FSC_TSADDR_RESERVED }, /* includes 255.255.255.255 */
-	/* IPv6: only 2000::/3 is global unicast. */
-	{ 6, 0, { 0 }, FSC_TSADDR_RESERVED },
-	{ 6, 3, { 0x20 }, FSC_TSADDR_PUBLIC },
-	{ 6, 128, { 0 }, FSC_TSADDR_UNSPECIFIED },
-	{ 6, 128, { [15] = 1 }, FSC_TSADDR_LOOPBACK },
-	{ 6, 32, { 0x20, 0x01, 0x0d, 0xb8 }, FSC_TSADDR_DOCUMENTATION },
-	{ 6, 7, { 0xfc }, FSC_TSADDR_ULA },
-	{ 6, 48, { TS48 }, FSC_TSADDR_TS_ULA },
-	{ 6, 104, { TS48, 0xab, 0x12, 0x48, 0x43, 0xcd, 0x96, 0x62 }, FSC_TSADDR_4TO6 },
-	{ 6, 64, { TS48, 0x0b, 0x1a }, FSC_TSADDR_4VIA6 },
-	{ 6, 64, { TS48, 0xef, 0xe3 }, FSC_TSADDR_EPHEMERAL },
-	{ 6, 128, { TS48, [15] = 0x53 }, FSC_TSADDR_SERVICE },
-	{ 6, 10, { 0xfe, 0x80 }, FSC_TSADDR_LINK_LOCAL },
-	{ 6, 8, { 0xff }, FSC_TSADDR_MULTICAST },
+/* One table a family, each in order of the first byte: a range can hold an
+ * address only if its first byte is not above the address's, so a lookup
+ * stops at the first range past it. */
+static const struct range ranges4[] = {
+	/* 0/0 is the default. */
+	{ 0, { 0 }, FSC_TSADDR_PUBLIC },
+	{ 8, { 0 }, FSC_TSADDR_RESERVED },
+	{ 32, { 0 }, FSC_TSADDR_UNSPECIFIED },
+	{ 8, { 10 }, FSC_TSADDR_PRIVATE },
+	{ 10, { 100, 64 }, FSC_TSADDR_CGNAT },
+	{ 23, { 100, 115, 92 }, FSC_TSADDR_CHROMEOS },
+	{ 32, { 100, 100, 100, 100 }, FSC_TSADDR_SERVICE },
+	{ 8, { 127 }, FSC_TSADDR_LOOPBACK },
+	{ 32, { 127, 3, 3, 40 }, FSC_TSADDR_DERP_MAGIC },
+	{ 16, { 169, 254 }, FSC_TSADDR_LINK_LOCAL },
+	{ 12, { 172, 16 }, FSC_TSADDR_PRIVATE },
+	{ 24, { 192, 0, 2 }, FSC_TSADDR_DOCUMENTATION },
+	{ 16, { 192, 168 }, FSC_TSADDR_PRIVATE },
+	{ 15, { 198, 18 }, FSC_TSADDR_BENCHMARK },
+	{ 24, { 198, 51, 100 }, FSC_TSADDR_DOCUMENTATION },
+	{ 24, { 203, 0, 113 }, FSC_TSADDR_DOCUMENTATION },
+	{ 4, { 224 }, FSC_TSADDR_MULTICAST },
+	{ 4, { 240 }, FSC_TSADDR_RESERVED }, /* includes 255.255.255.255 */
 };
 
-#define NRANGES (sizeof(ranges) / sizeof(ranges[0]))
+static const struct range ranges6[] = {
+	/* Only 2000::/3 is global unicast. */
+	{ 0, { 0 }, FSC_TSADDR_RESERVED },
+	{ 128, { 0 }, FSC_TSADDR_UNSPECIFIED },
+	{ 128, { [15] = 1 }, FSC_TSADDR_LOOPBACK },
+	{ 3, { 0x20 }, FSC_TSADDR_PUBLIC },
+	{ 32, { 0x20, 0x01, 0x0d, 0xb8 }, FSC_TSADDR_DOCUMENTATION },
+	{ 7, { 0xfc }, FSC_TSADDR_ULA },
+	{ 48, { TS48 }, FSC_TSADDR_TS_ULA },
+	{ 104, { TS48, 0xab, 0x12, 0x48, 0x43, 0xcd, 0x96, 0x62 }, FSC_TSADDR_4TO6 },
+	{ 64, { TS48, 0x0b, 0x1a }, FSC_TSADDR_4VIA6 },
+	{ 64, { TS48, 0xef, 0xe3 }, FSC_TSADDR_EPHEMERAL },
+	{ 128, { TS48, [15] = 0x53 }, FSC_TSADDR_SERVICE },
+	{ 10, { 0xfe, 0x80 }, FSC_TSADDR_LINK_LOCAL },
+	{ 8, { 0xff }, FSC_TSADDR_MULTICAST },
+};
+
+#define N_RANGES4 (sizeof(ranges4) / sizeof(ranges4[0]))
+#define N_RANGES6 (sizeof(ranges6) / sizeof(ranges6[0]))
 
 static const struct {
 	const char *token;
@@ -94,13 +100,15 @@ static const uint8_t pfx_4via6[8] = { TS48, 0x0b, 0x1a };
 static const uint8_t v6_service[16] = { TS48, [15] = 0x53 };
 static const uint8_t v4_service[4] = { 100, 100, 100, 100 };
 
-/* Do the first len bits of x and y agree? */
+/* Do the first len bits of x and y agree? (A byte loop: at most 16 bytes,
+ * and usually the first one differs.) */
 static bool bits_eq(const uint8_t *x, const uint8_t *y, unsigned len)
 {
 	unsigned whole = len / 8, rest = len % 8;
 
-	if (memcmp(x, y, whole) != 0)
-		return false;
+	for (unsigned i = 0; i < whole; i++)
+		if (x[i] != y[i])
+			return false;
 	if (rest == 0)
 		return true;
 	uint8_t mask = (uint8_t)(0xff << (8 - rest));
@@ -116,11 +124,12 @@ static unsigned family_bits(uint8_t family)
  * what the caller knows: 32/128 for an address, the prefix length else). */
 static const struct range *lookup(uint8_t family, const uint8_t *b, unsigned len)
 {
+	const struct range *r = family == 4 ? ranges4 : ranges6;
+	const struct range *end = r + (family == 4 ? N_RANGES4 : N_RANGES6);
 	const struct range *best = NULL;
 
-	for (size_t i = 0; i < NRANGES; i++) {
-		const struct range *r = &ranges[i];
-		if (r->family != family || r->len > len || !bits_eq(r->b, b, r->len))
+	for (; r < end && r->b[0] <= b[0]; r++) {
+		if (r->len > len || !bits_eq(r->b, b, r->len))
 			continue;
 		if (!best || r->len > best->len)
 			best = r;

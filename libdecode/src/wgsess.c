@@ -92,24 +92,33 @@ static bool ep_eq(const struct fsc_wg_endpoint *a, const struct fsc_wg_endpoint 
 
 static int ep_cmp(const struct fsc_wg_endpoint *a, const struct fsc_wg_endpoint *b)
 {
-	int c = memcmp(&a->addr, &b->addr, sizeof(a->addr));
+	int c = fsc_addr_cmp(&a->addr, &b->addr);
 	return c ? c : (int)a->port - (int)b->port;
 }
 
-/* An index is only unique at the endpoint that chose it. */
+/* An index is only unique at the endpoint that chose it. The message path
+ * hashes its two endpoints once and passes the hashes on (_h variants). */
+static uint64_t index_key_h(uint32_t index, uint64_t owner_hash)
+{
+	return (uint64_t)index << 32 | (uint32_t)owner_hash;
+}
+
 static uint64_t index_key(uint32_t index, const struct fsc_wg_endpoint *owner)
 {
-	return (uint64_t)index << 32 | (uint32_t)ep_hash(owner);
+	return index_key_h(index, ep_hash(owner));
+}
+
+static uint64_t pair_key_h(const struct fsc_wg_endpoint *a, const struct fsc_wg_endpoint *b,
+			   uint64_t a_hash, uint64_t b_hash)
+{
+	if (ep_cmp(a, b) > 0)
+		return b_hash * 31 + a_hash;
+	return a_hash * 31 + b_hash;
 }
 
 static uint64_t pair_key(const struct fsc_wg_endpoint *a, const struct fsc_wg_endpoint *b)
 {
-	if (ep_cmp(a, b) > 0) {
-		const struct fsc_wg_endpoint *t = a;
-		a = b;
-		b = t;
-	}
-	return ep_hash(a) * 31 + ep_hash(b);
+	return pair_key_h(a, b, ep_hash(a), ep_hash(b));
 }
 
 struct fsc_wg_tracker *fsc_wg_tracker_new(const struct fsc_wg_limits *lim)
@@ -212,9 +221,10 @@ static void move_side(struct fsc_wg_tracker *t, uint32_t slot, int side,
 }
 
 static uint32_t find_peer(struct fsc_wg_tracker *t, const struct fsc_wg_endpoint *src,
-			  const struct fsc_wg_endpoint *dst, int64_t ts)
+			  const struct fsc_wg_endpoint *dst, uint64_t src_hash,
+			  uint64_t dst_hash, int64_t ts)
 {
-	uint64_t key = pair_key(src, dst);
+	uint64_t key = pair_key_h(src, dst, src_hash, dst_hash);
 	uint32_t slot = hmap_get(&t->by_pair, key);
 
 	if (slot != HMAP_NONE) {
@@ -249,9 +259,9 @@ static uint32_t find_peer(struct fsc_wg_tracker *t, const struct fsc_wg_endpoint
 
 /* The session whose index `index` is owned by `owner`, or NONE. */
 static uint32_t find_session(struct fsc_wg_tracker *t, uint32_t index,
-			     const struct fsc_wg_endpoint *owner)
+			     const struct fsc_wg_endpoint *owner, uint64_t owner_hash)
 {
-	uint32_t slot = hmap_get(&t->by_index, index_key(index, owner));
+	uint32_t slot = hmap_get(&t->by_index, index_key_h(index, owner_hash));
 
 	if (slot == HMAP_NONE)
 		return NONE;
@@ -269,11 +279,11 @@ static uint32_t find_session(struct fsc_wg_tracker *t, uint32_t index,
  * new address family): WireGuard follows it, and so do we.
  */
 static uint32_t find_session_roaming(struct fsc_wg_tracker *t, uint32_t index,
-				     const struct fsc_wg_endpoint *owner,
+				     const struct fsc_wg_endpoint *owner, uint64_t owner_hash,
 				     const struct fsc_wg_endpoint *sender,
 				     struct fsc_wg_note *note)
 {
-	uint32_t slot = find_session(t, index, owner);
+	uint32_t slot = find_session(t, index, owner, owner_hash);
 	bool moved = slot == NONE;
 
 	if (slot == NONE) {
@@ -301,11 +311,11 @@ static uint32_t find_session_roaming(struct fsc_wg_tracker *t, uint32_t index,
 
 static uint32_t on_initiation(struct fsc_wg_tracker *t, const struct fsc_wg_msg *m,
 			  const struct fsc_wg_endpoint *src,
-			  const struct fsc_wg_endpoint *dst, int64_t ts,
+			  const struct fsc_wg_endpoint *dst, uint64_t src_hash, int64_t ts,
 			  uint32_t ps, struct fsc_wg_note *note)
 {
 	struct fsc_wg_peer *p = &t->peers[ps];
-	uint32_t slot = find_session(t, m->sender, src);
+	uint32_t slot = find_session(t, m->sender, src, src_hash);
 
 	p->initiations++;
 	p->unanswered++;
@@ -342,11 +352,11 @@ static void record_rtt(struct fsc_wg_peer *p, int64_t rtt)
 
 static uint32_t on_response(struct fsc_wg_tracker *t, const struct fsc_wg_msg *m,
 			const struct fsc_wg_endpoint *src,
-			const struct fsc_wg_endpoint *dst, int64_t ts,
+			const struct fsc_wg_endpoint *dst, uint64_t dst_hash, int64_t ts,
 			uint32_t ps, struct fsc_wg_note *note)
 {
 	struct fsc_wg_peer *p = &t->peers[ps];
-	uint32_t slot = find_session_roaming(t, m->receiver, dst, src, note);
+	uint32_t slot = find_session_roaming(t, m->receiver, dst, dst_hash, src, note);
 
 	p->responses++;
 	p->unanswered = 0;
@@ -374,10 +384,10 @@ static uint32_t on_response(struct fsc_wg_tracker *t, const struct fsc_wg_msg *m
 
 static uint32_t on_cookie(struct fsc_wg_tracker *t, const struct fsc_wg_msg *m,
 			  const struct fsc_wg_endpoint *src,
-			  const struct fsc_wg_endpoint *dst, uint32_t ps,
+			  const struct fsc_wg_endpoint *dst, uint64_t dst_hash, uint32_t ps,
 			  struct fsc_wg_note *note)
 {
-	uint32_t slot = find_session_roaming(t, m->receiver, dst, src, note);
+	uint32_t slot = find_session_roaming(t, m->receiver, dst, dst_hash, src, note);
 
 	t->peers[ps].cookies++;
 	if (slot != NONE)
@@ -438,11 +448,11 @@ static void count_flow(struct fsc_wg_flow *f, const struct fsc_wg_msg *m, int64_
 
 static uint32_t on_transport(struct fsc_wg_tracker *t, const struct fsc_wg_msg *m,
 			 const struct fsc_wg_endpoint *src,
-			 const struct fsc_wg_endpoint *dst, int64_t ts,
+			 const struct fsc_wg_endpoint *dst, uint64_t dst_hash, int64_t ts,
 			 uint32_t ps, struct fsc_wg_note *note)
 {
 	struct fsc_wg_peer *p = &t->peers[ps];
-	uint32_t slot = find_session_roaming(t, m->receiver, dst, src, note);
+	uint32_t slot = find_session_roaming(t, m->receiver, dst, dst_hash, src, note);
 
 	if (slot == NONE) {
 		note->unknown_index = true;
@@ -473,7 +483,8 @@ void fsc_wg_track(struct fsc_wg_tracker *t, const struct fsc_wg_msg *m,
 		  struct fsc_wg_note *note)
 {
 	struct fsc_wg_note scratch;
-	uint32_t ps = find_peer(t, src, dst, ts_ns);
+	uint64_t src_hash = ep_hash(src), dst_hash = ep_hash(dst);
+	uint32_t ps = find_peer(t, src, dst, src_hash, dst_hash, ts_ns);
 
 	if (!note)
 		note = &scratch;
@@ -488,16 +499,16 @@ void fsc_wg_track(struct fsc_wg_tracker *t, const struct fsc_wg_msg *m,
 		t->peers[ps].under_load++;
 	switch (m->type) {
 	case FSC_WG_INITIATION:
-		slot = on_initiation(t, m, src, dst, ts_ns, ps, note);
+		slot = on_initiation(t, m, src, dst, src_hash, ts_ns, ps, note);
 		break;
 	case FSC_WG_RESPONSE:
-		slot = on_response(t, m, src, dst, ts_ns, ps, note);
+		slot = on_response(t, m, src, dst, dst_hash, ts_ns, ps, note);
 		break;
 	case FSC_WG_COOKIE:
-		slot = on_cookie(t, m, src, dst, ps, note);
+		slot = on_cookie(t, m, src, dst, dst_hash, ps, note);
 		break;
 	case FSC_WG_TRANSPORT:
-		slot = on_transport(t, m, src, dst, ts_ns, ps, note);
+		slot = on_transport(t, m, src, dst, dst_hash, ts_ns, ps, note);
 		break;
 	}
 	if (slot != NONE) {

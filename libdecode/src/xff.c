@@ -17,9 +17,7 @@
  */
 #include "fsc/xff.h"
 
-#include <arpa/inet.h>
 #include <string.h>
-#include <sys/socket.h>
 
 static const char *const kind_names[] = {
 	[FSC_XFF_V4] = "v4",
@@ -59,33 +57,14 @@ static bool is_alpha(char c)
 	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
 }
 
-static bool is_hex(char c)
-{
-	return is_digit(c) || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F');
-}
-
-/* Parses an address literal of family af (4 or 6) from s[0..n) through
- * inet_pton on a bounded, NUL-terminated copy. Only the characters a literal
- * may hold are let through, so an embedded NUL cannot cut the copy short. */
+/* Parses an address literal of family af (4 or 6) from s[0..n), by inet_pton's
+ * rules (fsc_addr_parse4/6); *a is zero when it is none. */
 static bool addr_from(const char *s, size_t n, int af, struct fsc_addr *a)
 {
-	char tmp[64];
-
 	memset(a, 0, sizeof(*a));
-	if (n == 0 || n >= sizeof(tmp))
+	if (n == 0 || n >= 64)
 		return false;
-	for (size_t i = 0; i < n; i++)
-		if (!(af == 4 ? is_digit(s[i]) || s[i] == '.'
-			      : is_hex(s[i]) || s[i] == ':' || s[i] == '.'))
-			return false;
-	memcpy(tmp, s, n);
-	tmp[n] = '\0';
-	if (inet_pton(af == 4 ? AF_INET : AF_INET6, tmp, a->b) != 1) {
-		memset(a, 0, sizeof(*a));
-		return false;
-	}
-	a->family = (uint8_t)af;
-	return true;
+	return af == 4 ? fsc_addr_parse4(s, n, a) : fsc_addr_parse6(s, n, a);
 }
 
 static bool port_from(const char *s, size_t n, uint16_t *port)

@@ -48,11 +48,84 @@ static void ieq(void **state)
 	}
 }
 
+/* fsc_span_ieq(_n) compares eight bytes at a time: against a byte-by-byte
+ * reference, every pair of byte values at positions in the word part and
+ * the tail, and random strings with case flips and changed bytes. */
+static bool ieq_n_by_definition(const char *p, const char *lit, size_t len)
+{
+	for (size_t i = 0; i < len; i++) {
+		unsigned a = (unsigned char)p[i], b = (unsigned char)lit[i];
+		if (a >= 'A' && a <= 'Z')
+			a += 32;
+		if (b >= 'A' && b <= 'Z')
+			b += 32;
+		if (a != b)
+			return false;
+	}
+	return true;
+}
+
+static bool ieq_by_definition(const char *p, size_t len, const char *lit)
+{
+	return strlen(lit) == len && ieq_n_by_definition(p, lit, len);
+}
+
+static void ieq_words(void **state)
+{
+	static const size_t lengths[] = { 3, 4, 6, 8, 13, 18 };
+	static const size_t positions[] = { 0, 2, 3, 5, 7, 8, 12, 16, 18 };
+	char p[20], lit[20];
+	uint64_t r = 0x9e3779b97f4a7c15ull;
+
+	(void)state;
+	for (size_t l = 0; l < sizeof(lengths) / sizeof(lengths[0]); l++) {
+		size_t len = lengths[l];
+		for (size_t k = 0; k < sizeof(positions) / sizeof(positions[0]); k++) {
+			if (positions[k] > len)
+				continue;
+			for (unsigned x = 1; x < 256; x++) {
+				for (unsigned y = 1; y < 256; y++) {
+					memcpy(p, "x-forwarded-for-ab", 19);
+					memcpy(lit, "X-Forwarded-For-AB", 19);
+					lit[len] = '\0';
+					p[positions[k]] = (char)x;
+					lit[positions[k]] = (char)y;
+					assert_int_equal(fsc_span_ieq(p, len, lit),
+							 ieq_by_definition(p, len, lit));
+					assert_int_equal(fsc_span_ieq_n(p, lit, len),
+							 ieq_n_by_definition(p, lit, len));
+				}
+			}
+		}
+	}
+	for (int n = 0; n < 200000; n++) {
+		r ^= r << 13;
+		r ^= r >> 7;
+		r ^= r << 17;
+		size_t len = r % 20;
+		for (size_t i = 0; i < len; i++)
+			lit[i] = (char)(' ' + (r >> (i % 8 * 8)) % 95);
+		lit[len] = '\0';
+		memcpy(p, lit, len);
+		if (r & 1 << 20 && len)
+			p[(r >> 24) % len] ^= 0x20;
+		if (r & 1 << 21 && len)
+			p[(r >> 32) % len] = (char)(r >> 40);
+		assert_int_equal(fsc_span_ieq(p, len, lit), ieq_by_definition(p, len, lit));
+		assert_int_equal(fsc_span_ieq_n(p, lit, len), ieq_n_by_definition(p, lit, len));
+		/* a literal one longer or one shorter */
+		assert_false(fsc_span_ieq(p, len + 1, lit));
+		if (len)
+			assert_false(fsc_span_ieq(p, len - 1, lit));
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(tchar_every_byte),
 		cmocka_unit_test(ieq),
+		cmocka_unit_test(ieq_words),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -137,10 +137,10 @@ static void send_str(struct conn *c, int dir, const char *text)
 	segment(c, dir, FSC_TCP_ACK | FSC_TCP_PSH, text, strlen(text));
 }
 
-static void open_conn(struct conn *c)
+static void open_conn_with(struct conn *c, const struct fsc_stream_limits *lim)
 {
 	memset(c, 0, sizeof(*c));
-	c->s = fsc_streams_new(NULL);
+	c->s = fsc_streams_new(lim);
 	assert_non_null(c->s);
 	c->seq[0] = 1000;
 	c->seq[1] = 5000;
@@ -148,6 +148,11 @@ static void open_conn(struct conn *c)
 	segment(c, 0, FSC_TCP_SYN, NULL, 0);
 	segment(c, 1, FSC_TCP_SYN | FSC_TCP_ACK, NULL, 0);
 	segment(c, 0, FSC_TCP_ACK, NULL, 0);
+}
+
+static void open_conn(struct conn *c)
+{
+	open_conn_with(c, NULL);
 }
 
 static void close_conn(struct conn *c)
@@ -297,6 +302,33 @@ static void tls_fragmented_records(void **state)
 	assert_int_equal(ev[0].status, FSC_OK);
 	assert_string_equal(ev[0].a, "example.ts.net");
 	assert_int_equal(ev[0].index, 1);
+}
+
+/* no_fingerprints: the same hello, the same counts, no JA3/JA4. */
+static void hello_without_fingerprints(void **state)
+{
+	(void)state;
+	uint8_t hello[256];
+	size_t n = vec_hex(hello_hex, hello, sizeof(hello));
+	struct fsc_stream_limits lim = { .no_fingerprints = true };
+	struct conn c;
+
+	/* Once with fingerprints off, once with the default, to compare. */
+	for (int fp = 0; fp < 2; fp++) {
+		open_conn_with(&c, fp ? NULL : &lim);
+		segment(&c, 0, FSC_TCP_ACK, hello, n);
+		assert_int_equal(fsc_streams_stats(c.s)->client_hellos, 1);
+		assert_int_equal(fsc_streams_stats(c.s)->tls_malformed, 0);
+		close_conn(&c);
+		assert_int_equal(n_ev, 1);
+		assert_int_equal(ev[0].type, FSC_SEV_CLIENT_HELLO);
+		assert_int_equal(ev[0].status, FSC_OK);
+		assert_string_equal(ev[0].a, "example.ts.net");
+		if (!fp)
+			assert_string_equal(ev[0].b, ""); /* have_fp false */
+		else
+			assert_true(strlen(ev[0].b) > 0); /* a JA4 */
+	}
 }
 
 /* A capture that starts mid-body finds the next request. */
@@ -481,6 +513,7 @@ int main(void)
 		cmocka_unit_test(ingress_then_tls),
 		cmocka_unit_test(ingress_refused),
 		cmocka_unit_test(tls_fragmented_records),
+		cmocka_unit_test(hello_without_fingerprints),
 		cmocka_unit_test(midstream_resync),
 		cmocka_unit_test(other_protocol),
 		cmocka_unit_test(head_cut_by_end),

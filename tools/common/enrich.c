@@ -296,57 +296,93 @@ void enrich_text(struct enrich *e, FILE *out, const struct fsc_addr *a)
 		fprintf(out, " [%s]", tag);
 }
 
-static void json_member(FILE *out, const char *key, const char *s)
+/* The JSON object is built in a caller's buffer of ENRICH_JSON_MAX bytes:
+ * every piece is bounded (tokens, a 128-byte phrase, escaped names under
+ * a fixed cap), so nothing is ever cut. */
+static size_t put(char *buf, size_t n, const char *s)
 {
-	char buf[FSC_ESCAPE_JSON_CAP(FSC_DNS_NAME_MAX)];
+	size_t len = strlen(s);
 
-	fsc_escape_json((const uint8_t *)s, strlen(s), buf, sizeof(buf));
-	fprintf(out, ",\"%s\":\"%s\"", key, buf);
+	memcpy(buf + n, s, len);
+	return n + len;
 }
 
-static void json_object(FILE *out, const struct enrich_info *i)
+static size_t put_member(char *buf, size_t n, const char *key, const char *s)
+{
+	n = put(buf, n, ",\"");
+	n = put(buf, n, key);
+	n = put(buf, n, "\":\"");
+	n += fsc_escape_json((const uint8_t *)s, strlen(s), buf + n,
+			     FSC_ESCAPE_JSON_CAP(FSC_DNS_NAME_MAX));
+	return put(buf, n, "\"");
+}
+
+static size_t json_object(char *buf, const struct enrich_info *i)
 {
 	char d[128];
+	size_t n = put(buf, 0, "{\"class\":\"");
 
-	fprintf(out, "{\"class\":\"%s\"", fsc_tsaddr_class_name(i->ts.cls));
-	if (fsc_tsaddr_is_tailscale(i->ts.cls))
-		fprintf(out, ",\"tailscale\":\"%s\"", fsc_tsaddr_describe(&i->ts, d, sizeof(d)));
-	if (i->role != ENRICH_ROLE_NONE)
-		fprintf(out, ",\"role\":\"%s\"", enrich_role_name(i->role));
+	n = put(buf, n, fsc_tsaddr_class_name(i->ts.cls));
+	n = put(buf, n, "\"");
+	if (fsc_tsaddr_is_tailscale(i->ts.cls)) {
+		n = put(buf, n, ",\"tailscale\":\"");
+		n = put(buf, n, fsc_tsaddr_describe(&i->ts, d, sizeof(d)));
+		n = put(buf, n, "\"");
+	}
+	if (i->role != ENRICH_ROLE_NONE) {
+		n = put(buf, n, ",\"role\":\"");
+		n = put(buf, n, enrich_role_name(i->role));
+		n = put(buf, n, "\"");
+	}
 	if (i->rdns_st == FSC_RDNS_FOUND)
-		json_member(out, "rdns", i->rdns);
+		n = put_member(buf, n, "rdns", i->rdns);
 	if (i->have_geo) {
 		if (i->geo.country[0])
-			json_member(out, "country", i->geo.country);
+			n = put_member(buf, n, "country", i->geo.country);
 		if (i->geo.city[0])
-			json_member(out, "city", i->geo.city);
-		if (i->geo.asn)
-			fprintf(out, ",\"asn\":%" PRIu32, i->geo.asn);
+			n = put_member(buf, n, "city", i->geo.city);
+		if (i->geo.asn) {
+			snprintf(d, sizeof(d), ",\"asn\":%" PRIu32, i->geo.asn);
+			n = put(buf, n, d);
+		}
 		if (i->geo.as_org[0])
-			json_member(out, "as_org", i->geo.as_org);
+			n = put_member(buf, n, "as_org", i->geo.as_org);
 	}
-	fputc('}', out);
+	n = put(buf, n, "}");
+	buf[n] = '\0';
+	return n;
 }
 
-void enrich_json(struct enrich *e, FILE *out, const char *key, const struct fsc_addr *a)
+size_t enrich_json_member(struct enrich *e, const char *key, const struct fsc_addr *a,
+			  char *buf)
 {
 	struct enrich_info i;
 
 	enrich_get(e, a, &i);
 	note_late(e, &i);
 	if (!enrich_info_any(&i))
-		return;
-	fprintf(out, ",\"%s_info\":", key);
-	json_object(out, &i);
+		return 0;
+	size_t n = put(buf, 0, ",\"");
+	n = put(buf, n, key);
+	n = put(buf, n, "_info\":");
+	return n + json_object(buf + n, &i);
+}
+
+void enrich_json(struct enrich *e, FILE *out, const char *key, const struct fsc_addr *a)
+{
+	char buf[ENRICH_JSON_KEY_MAX + ENRICH_JSON_MAX];
+
+	fwrite(buf, 1, enrich_json_member(e, key, a, buf), out);
 }
 
 void enrich_json_object(struct enrich *e, FILE *out, const struct fsc_addr *a)
 {
 	struct enrich_info i;
+	char buf[ENRICH_JSON_MAX];
 
 	enrich_get(e, a, &i);
 	note_late(e, &i);
-	json_object(out, &i);
+	fwrite(buf, 1, json_object(buf, &i), out);
 }
 
 /* ---------------------------------------------------------------- waiting */

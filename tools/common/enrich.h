@@ -26,6 +26,7 @@
 
 #include "fsc/addr.h"
 #include "fsc/dnsptr.h"
+#include "fsc/escape.h"
 #include "fsc/geoip.h"
 #include "fsc/rdns.h"
 #include "fsc/tsaddr.h"
@@ -108,6 +109,15 @@ void enrich_text(struct enrich *e, FILE *out, const struct fsc_addr *a);
  * phrase: "4to6 of 100.104.208.43"), role, rdns, country, city, asn,
  * as_org. */
 void enrich_json(struct enrich *e, FILE *out, const char *key, const struct fsc_addr *a);
+
+/* The same member written into buf, which holds ENRICH_JSON_KEY_MAX +
+ * ENRICH_JSON_MAX bytes (key at most ENRICH_JSON_KEY_MAX - 16 characters);
+ * returns its length, 0 for nothing. For printers with their own buffer. */
+size_t enrich_json_member(struct enrich *e, const char *key, const struct fsc_addr *a,
+			  char *buf);
+/* Bounds: the object's fixed members and phrase, four escaped names. */
+#define ENRICH_JSON_MAX (256 + 4 * (16 + FSC_ESCAPE_JSON_CAP(FSC_DNS_NAME_MAX)))
+#define ENRICH_JSON_KEY_MAX 64
 
 /* Just the {...} object (always printed, members as above). */
 void enrich_json_object(struct enrich *e, FILE *out, const struct fsc_addr *a);

@@ -7,8 +7,10 @@
 #include <stdio.h>
 
 #include "clients.h"
+#include "fsc/escape.h"
 #include "enrich.h"
 #include "fsc/pipeline.h"
+#include "outbuf.h"
 #include "web.h"
 
 enum ts_mode {
@@ -32,7 +34,7 @@ struct options {
 };
 
 struct printer {
-	FILE *out;
+	struct outbuf *ob;		/* events go here (standard output) */
 	const struct options *opt;
 	struct enrich *enr;		/* names for every address printed */
 	struct client_tally *clients;	/* STUN mapped addresses, HTTP clients */
@@ -44,6 +46,7 @@ struct printer {
 	/* Formatting the time of day once a second, not once a packet. */
 	int64_t cached_sec;
 	char cached_hms[32];
+	size_t cached_hms_len;
 };
 
 /* What went wrong with the inputs, for the summary's "Unusual" table. */
@@ -56,7 +59,46 @@ struct input_problems {
 void print_event(const struct fsc_event *ev, void *ctx);
 void print_time(struct printer *pr, int64_t ts_ns);
 void text_addr(struct printer *pr, const struct fsc_addr *a, int port);
-void json_str(FILE *out, const char *key, const uint8_t *s, size_t n);
+
+/* JSON members, each after a comma: ,"key": then the value. Inline so that
+ * a constant key's length is known at compile time (see outbuf.h). */
+static inline void json_key(struct outbuf *ob, const char *key)
+{
+	outbuf_lit(ob, ",\"");
+	outbuf_str(ob, key);
+	outbuf_lit(ob, "\":");
+}
+
+/* Room for a whole head's worth of value: JSON never cuts a field. */
+#define JSON_VALUE_CAP FSC_ESCAPE_JSON_CAP(65536)
+
+/* ,"key":"s", s from a packet (escaped). */
+static inline void json_str(struct outbuf *ob, const char *key, const void *s, size_t n)
+{
+	json_key(ob, key);
+	outbuf_char(ob, '"');
+	outbuf_json_escaped(ob, s, n, JSON_VALUE_CAP);
+	outbuf_char(ob, '"');
+}
+
+/* ,"key":"s", s our own text (a name from a table). */
+static inline void json_token(struct outbuf *ob, const char *key, const char *s)
+{
+	json_key(ob, key);
+	outbuf_char(ob, '"');
+	outbuf_str(ob, s);
+	outbuf_char(ob, '"');
+}
+
+static inline void json_u64(struct outbuf *ob, const char *key, uint64_t v)
+{
+	json_key(ob, key);
+	outbuf_u64(ob, v);
+}
+
+/* ,"key":"ADDR" and ,"key_info":{...} when enrichment has something. */
+void json_addr(struct printer *pr, const char *key, const struct fsc_addr *a);
+void json_enrich(struct printer *pr, const char *key, const struct fsc_addr *a);
 /* print_stream.c: TLS, HTTP and ingress events (after the time / "type"). */
 void stream_text(struct printer *pr, const struct fsc_event *ev);
 void stream_json(struct printer *pr, const struct fsc_event *ev);

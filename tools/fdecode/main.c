@@ -241,7 +241,8 @@ static bool decode_file(const char *path, const struct options *opt,
 			break;
 		if (r == FSC_SRC_ERROR) {
 			int64_t off = fsc_source_offset(src);
-			fflush(pr->out);
+			outbuf_flush(pr->ob);
+			fflush(stdout);
 			progress_done(&pg);
 			char where[40] = "";
 			if (off >= 0)
@@ -427,6 +428,8 @@ static int parse_args(int argc, char **argv, struct options *o, const char **fil
 		return EXIT_USAGE;
 	}
 	opt.ts = (enum ts_mode)t_count;
+	/* The summary's tables name no fingerprint: save computing them. */
+	opt.limits.streams.no_fingerprints = opt.summary;
 	for (int i = optind; i < argc; i++)
 		files[n_files++] = argv[i];
 	if (n_files == 0) {
@@ -463,13 +466,22 @@ static int run(const struct options *o, const char **files, unsigned n_files)
 		enrich_free(enr);
 		return EXIT_INPUT;
 	}
-	static char outbuf[1 << 16];
-	setvbuf(stdout, outbuf, _IOFBF, sizeof(outbuf));
+	static char stdout_buf[1 << 16];
+	setvbuf(stdout, stdout_buf, _IOFBF, sizeof(stdout_buf));
 	struct sigaction sa = { .sa_handler = on_signal };
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);
 
-	struct printer pr = { .out = stdout, .opt = &opt, .enr = enr, .clients = tally,
+	struct outbuf ob;
+	if (!outbuf_init(&ob, stdout)) {
+		fputs("fdecode: out of memory\n", stderr);
+		fsc_pipeline_free(pl);
+		client_tally_free(tally);
+		web_free(web);
+		enrich_free(enr);
+		return EXIT_INPUT;
+	}
+	struct printer pr = { .ob = &ob, .opt = &opt, .enr = enr, .clients = tally,
 			      .web = web, .name_file = n_files > 1 };
 	uint64_t budget = opt.count;
 	bool ok = true;
@@ -481,6 +493,8 @@ static int run(const struct options *o, const char **files, unsigned n_files)
 	/* Streams still open end with the input. */
 	fsc_pipeline_flush(pl, print_event, &pr);
 	/* The events are out; what follows may wait (one DNS timeout). */
+	outbuf_flush(&ob);
+	outbuf_free(&ob);
 	fflush(stdout);
 	if (opt.summary) {
 		print_summary(stdout, &opt, pl, n_files, &problems, enr, tally, web);

@@ -7,22 +7,12 @@
 #include "fdecode.h"
 #include "fsc/escape.h"
 
-#define TEXT_MAX 512
-
-static void hex(const uint8_t *p, size_t n, char *out)
-{
-	static const char digits[] = "0123456789abcdef";
-
-	for (size_t i = 0; i < n; i++) {
-		out[2 * i] = digits[p[i] >> 4];
-		out[2 * i + 1] = digits[p[i] & 15];
-	}
-	out[2 * n] = '\0';
-}
+#define TEXT_MAX 512	/* cap of a packet string in a text line */
+_Static_assert(JSON_VALUE_CAP <= OUTBUF_ROOM_MAX, "a JSON value fits the output buffer");
 
 void print_time(struct printer *pr, int64_t ts_ns)
 {
-	FILE *out = pr->out;
+	struct outbuf *ob = pr->ob;
 	int64_t sec = ts_ns / 1000000000, usec = ts_ns % 1000000000 / 1000;
 
 	if (!pr->have_prev) {
@@ -33,17 +23,26 @@ void print_time(struct printer *pr, int64_t ts_ns)
 	case TS_NONE:
 		break;
 	case TS_EPOCH:
-		fprintf(out, "%" PRId64 ".%06" PRId64 " ", sec, usec);
+		outbuf_i64(ob, sec);
+		outbuf_char(ob, '.');
+		outbuf_i64_zpad(ob, usec, 6);
+		outbuf_char(ob, ' ');
 		break;
 	case TS_DELTA:
 	case TS_SINCE_FIRST: {
 		int64_t d = ts_ns - (pr->opt->ts == TS_DELTA ? pr->prev_ns : pr->first_ns);
-		const char *sign = d < 0 ? "-" : "";
-		if (d < 0)
+		if (d < 0) {
+			outbuf_char(ob, '-');
 			d = -d;
-		fprintf(out, "%s%02" PRId64 ":%02" PRId64 ":%02" PRId64 ".%06" PRId64 " ",
-			sign, d / 3600000000000, d / 60000000000 % 60,
-			d / 1000000000 % 60, d % 1000000000 / 1000);
+		}
+		outbuf_i64_zpad(ob, d / 3600000000000, 2);
+		outbuf_char(ob, ':');
+		outbuf_i64_zpad(ob, d / 60000000000 % 60, 2);
+		outbuf_char(ob, ':');
+		outbuf_i64_zpad(ob, d / 1000000000 % 60, 2);
+		outbuf_char(ob, '.');
+		outbuf_i64_zpad(ob, d % 1000000000 / 1000, 6);
+		outbuf_char(ob, ' ');
 		break;
 	}
 	case TS_LOCAL:
@@ -52,11 +51,15 @@ void print_time(struct printer *pr, int64_t ts_ns)
 			time_t t = (time_t)sec;
 			struct tm tm;
 			localtime_r(&t, &tm);
-			strftime(pr->cached_hms, sizeof(pr->cached_hms),
-				 pr->opt->ts == TS_DATE ? "%Y-%m-%d %H:%M:%S" : "%H:%M:%S", &tm);
+			pr->cached_hms_len = strftime(pr->cached_hms, sizeof(pr->cached_hms),
+						      pr->opt->ts == TS_DATE ? "%Y-%m-%d %H:%M:%S"
+									     : "%H:%M:%S", &tm);
 			pr->cached_sec = sec;
 		}
-		fprintf(out, "%s.%06" PRId64 " ", pr->cached_hms, usec);
+		outbuf_mem(ob, pr->cached_hms, pr->cached_hms_len);
+		outbuf_char(ob, '.');
+		outbuf_i64_zpad(ob, usec, 6);
+		outbuf_char(ob, ' ');
 		break;
 	}
 	pr->prev_ns = ts_ns;
@@ -70,122 +73,154 @@ static bool has_ports(const struct fsc_packet *pkt)
 /* "ADDR[:PORT] [tag]" */
 void text_addr(struct printer *pr, const struct fsc_addr *a, int port)
 {
-	char s[FSC_ENDPOINT_STRLEN];
+	char tag[ENRICH_TAG_MAX];
 
-	fputs(port >= 0 ? fsc_endpoint_str(a, (uint16_t)port, s) : fsc_addr_str(a, s), pr->out);
-	enrich_text(pr->enr, pr->out, a);
+	if (port >= 0)
+		outbuf_endpoint(pr->ob, a, (uint16_t)port);
+	else
+		outbuf_addr(pr->ob, a);
+	if (enrich_tag(pr->enr, a, tag, sizeof(tag))[0]) {
+		outbuf_lit(pr->ob, " [");
+		outbuf_str(pr->ob, tag);
+		outbuf_char(pr->ob, ']');
+	}
 }
 
 static void text_endpoints(struct printer *pr, const struct fsc_packet *pkt)
 {
-	FILE *out = pr->out;
+	struct outbuf *ob = pr->ob;
 	bool ports = has_ports(pkt);
 
 	if (pkt->has_tscap) {
-		fprintf(out, "[%s", fsc_tscap_path_name(pkt->tscap.path));
+		outbuf_char(ob, '[');
+		outbuf_str(ob, fsc_tscap_path_name(pkt->tscap.path));
 		if (pkt->tscap.snat.family) {
-			fputs(" snat ", out);
+			outbuf_lit(ob, " snat ");
 			text_addr(pr, &pkt->tscap.snat, -1);
 		}
 		if (pkt->tscap.dnat.family) {
-			fputs(" dnat ", out);
+			outbuf_lit(ob, " dnat ");
 			text_addr(pr, &pkt->tscap.dnat, -1);
 		}
-		fputs("] ", out);
+		outbuf_lit(ob, "] ");
 	}
 	if (!pkt->ipver)
 		return;
 	text_addr(pr, &pkt->src, ports ? pkt->sport : -1);
-	fputs(" > ", out);
+	outbuf_lit(ob, " > ");
 	text_addr(pr, &pkt->dst, ports ? pkt->dport : -1);
-	fputs(": ", out);
+	outbuf_lit(ob, ": ");
 }
 
-static void text_wg(FILE *out, const struct fsc_event *ev)
+static void text_wg(struct outbuf *ob, const struct fsc_event *ev)
 {
 	const struct fsc_wg_msg *m = &ev->tun->u.wg;
 
-	fprintf(out, "wg %s", fsc_wg_msg_name(m));
-	if (m->type == FSC_WG_INITIATION || m->type == FSC_WG_RESPONSE)
-		fprintf(out, " sender 0x%08" PRIx32, m->sender);
-	if (m->type != FSC_WG_INITIATION)
-		fprintf(out, " receiver 0x%08" PRIx32, m->receiver);
-	if (m->type == FSC_WG_TRANSPORT)
-		fprintf(out, " counter %" PRIu64, m->counter);
-	fprintf(out, " len %zu", m->len);
-	if (ev->wg.rtt_ns >= 0)
-		fprintf(out, " rtt %.3fms", (double)ev->wg.rtt_ns / 1e6);
+	outbuf_lit(ob, "wg ");
+	outbuf_str(ob, fsc_wg_msg_name(m));
+	if (m->type == FSC_WG_INITIATION || m->type == FSC_WG_RESPONSE) {
+		outbuf_lit(ob, " sender 0x");
+		outbuf_hex(ob, m->sender, 8);
+	}
+	if (m->type != FSC_WG_INITIATION) {
+		outbuf_lit(ob, " receiver 0x");
+		outbuf_hex(ob, m->receiver, 8);
+	}
+	if (m->type == FSC_WG_TRANSPORT) {
+		outbuf_lit(ob, " counter ");
+		outbuf_u64(ob, m->counter);
+	}
+	outbuf_lit(ob, " len ");
+	outbuf_u64(ob, m->len);
+	if (ev->wg.rtt_ns >= 0) {
+		outbuf_lit(ob, " rtt ");
+		outbuf_ms(ob, ev->wg.rtt_ns);
+		outbuf_lit(ob, "ms");
+	}
 	if (m->under_load)
-		fputs(" mac2 (under load)", out);
-	if (ev->wg.session)
-		fprintf(out, " session %" PRIu32, ev->wg.session);
+		outbuf_lit(ob, " mac2 (under load)");
+	if (ev->wg.session) {
+		outbuf_lit(ob, " session ");
+		outbuf_u64(ob, ev->wg.session);
+	}
 	if (ev->wg.unknown_index)
-		fputs(" (index not seen announced)", out);
+		outbuf_lit(ob, " (index not seen announced)");
 	if (ev->wg.roamed)
-		fputs(" (endpoint moved)", out);
+		outbuf_lit(ob, " (endpoint moved)");
 }
 
 static void text_stun(struct printer *pr, const struct fsc_stun_msg *m)
 {
-	FILE *out = pr->out;
-	char tx[2 * FSC_STUN_TXID_LEN + 1], sw[TEXT_MAX];
+	struct outbuf *ob = pr->ob;
 	const char *method = fsc_stun_method_name(m->method);
 
-	hex(m->txid, FSC_STUN_TXID_LEN, tx);
-	if (method)
-		fprintf(out, "stun %s %s txid %s", method, fsc_stun_class_name(m->cls), tx);
-	else
-		fprintf(out, "stun method 0x%03x %s txid %s", m->method,
-			fsc_stun_class_name(m->cls), tx);
+	outbuf_lit(ob, "stun ");
+	if (method) {
+		outbuf_str(ob, method);
+	} else {
+		outbuf_lit(ob, "method 0x");
+		outbuf_hex(ob, m->method, 3);
+	}
+	outbuf_char(ob, ' ');
+	outbuf_str(ob, fsc_stun_class_name(m->cls));
+	outbuf_lit(ob, " txid ");
+	outbuf_hex_bytes(ob, m->txid, FSC_STUN_TXID_LEN);
 	if (m->has_mapped) {
-		fprintf(out, " %s ", m->mapped_xor ? "xor-mapped" : "mapped");
+		outbuf_str(ob, m->mapped_xor ? " xor-mapped " : " mapped ");
 		text_addr(pr, &m->mapped, m->mapped_port);
 	}
-	if (m->error_code)
-		fprintf(out, " error %u", m->error_code);
+	if (m->error_code) {
+		outbuf_lit(ob, " error ");
+		outbuf_u64(ob, m->error_code);
+	}
 	if (m->software) {
-		fsc_escape_text(m->software, m->software_len, sw, sizeof(sw));
-		fprintf(out, " software \"%s\"", sw);
+		outbuf_lit(ob, " software \"");
+		outbuf_text_escaped(ob, m->software, m->software_len, TEXT_MAX);
+		outbuf_char(ob, '"');
 	}
 	if (m->has_fingerprint)
-		fputs(" fingerprint", out);
+		outbuf_lit(ob, " fingerprint");
 }
 
 static void text_tsdisco(struct printer *pr, const struct fsc_event *ev)
 {
-	FILE *out = pr->out;
+	struct outbuf *ob = pr->ob;
 	const struct fsc_tscap *t = &ev->pkt->tscap;
 	const struct fsc_disco_plain *d = ev->disco;
-	char h[65];
 
-	fputs("[disco] ", out);
+	outbuf_lit(ob, "[disco] ");
 	text_addr(pr, &t->disco_src, t->disco_sport);
 	if (t->via_derp && t->derp_key) {
-		hex(t->derp_key, 8, h);
-		fprintf(out, " via DERP %s", h);
+		outbuf_lit(ob, " via DERP ");
+		outbuf_hex_bytes(ob, t->derp_key, 8);
 	}
-	fputs(": disco ", out);
+	outbuf_lit(ob, ": disco ");
 	if (!d) {
-		fputs("(unreadable)", out);
+		outbuf_lit(ob, "(unreadable)");
 		return;
 	}
-	fputs(fsc_disco_type_name(d->type), out);
+	outbuf_str(ob, fsc_disco_type_name(d->type));
 	if (d->txid) {
-		hex(d->txid, FSC_DISCO_TXID_LEN, h);
-		fprintf(out, " txid %s", h);
+		outbuf_lit(ob, " txid ");
+		outbuf_hex_bytes(ob, d->txid, FSC_DISCO_TXID_LEN);
 	}
 	if (d->node_key) {
-		hex(d->node_key, 8, h);
-		fprintf(out, " nodekey %s...", h);
+		outbuf_lit(ob, " nodekey ");
+		outbuf_hex_bytes(ob, d->node_key, 8);
+		outbuf_lit(ob, "...");
 	}
-	if (d->type == FSC_DISCO_PING && d->padding)
-		fprintf(out, " padding %zu", d->padding);
+	if (d->type == FSC_DISCO_PING && d->padding) {
+		outbuf_lit(ob, " padding ");
+		outbuf_u64(ob, d->padding);
+	}
 	if (d->type == FSC_DISCO_PONG) {
-		fputs(" src ", out);
+		outbuf_lit(ob, " src ");
 		text_addr(pr, &d->pong_addr, d->pong_port);
 	}
-	if (d->type == FSC_DISCO_CALL_ME_MAYBE)
-		fprintf(out, " endpoints %zu", d->n_endpoints);
+	if (d->type == FSC_DISCO_CALL_ME_MAYBE) {
+		outbuf_lit(ob, " endpoints ");
+		outbuf_u64(ob, d->n_endpoints);
+	}
 }
 
 static const char *ip_proto_name(uint8_t proto)
@@ -211,7 +246,8 @@ static const char *ip_proto_name(uint8_t proto)
 
 static const char tcp_flag_chars[] = "FSRPAUEW";
 
-static void tcp_flags(uint8_t flags, char *out)
+/* The flags as tcpdump-like letters, "." for ACK; returns the length. */
+static size_t tcp_flags(uint8_t flags, char *out)
 {
 	size_t n = 0;
 
@@ -221,32 +257,53 @@ static void tcp_flags(uint8_t flags, char *out)
 	if (n == 0)
 		out[n++] = '-';
 	out[n] = '\0';
+	return n;
+}
+
+/* " (truncated: why)" after a line, or ",\"decode_status\":..." in JSON. */
+static void status_text(struct outbuf *ob, const struct fsc_event *ev)
+{
+	outbuf_lit(ob, " (");
+	outbuf_str(ob, fsc_status_name(ev->status));
+	outbuf_lit(ob, ": ");
+	outbuf_str(ob, ev->why);
+	outbuf_char(ob, ')');
+}
+
+static void status_json(struct outbuf *ob, const struct fsc_event *ev)
+{
+	outbuf_lit(ob, ",\"decode_status\":\"");
+	outbuf_str(ob, fsc_status_name(ev->status));
+	outbuf_lit(ob, "\",\"decode_reason\":\"");
+	outbuf_str(ob, ev->why);
+	outbuf_char(ob, '"');
 }
 
 static void print_text(struct printer *pr, const struct fsc_event *ev)
 {
-	FILE *out = pr->out;
+	struct outbuf *ob = pr->ob;
 	const struct fsc_packet *pkt = ev->pkt;
 	char flags[12];
 
 	print_time(pr, ev->ts_ns);
 	if (ev->stream) {
 		stream_text(pr, ev);
-		fputc('\n', out);
+		outbuf_end_line(ob);
 		return;
 	}
 	if (ev->type != FSC_EV_TSDISCO)
 		text_endpoints(pr, pkt);
 	switch (ev->type) {
 	case FSC_EV_WG:
-		text_wg(out, ev);
+		text_wg(ob, ev);
 		break;
-	case FSC_EV_DISCO: {
-		char k[65];
-		hex(ev->tun->u.disco.sender_key, FSC_DISCO_KEY_LEN, k);
-		fprintf(out, "disco from d:%.16s len %zu", k, ev->tun->u.disco.len);
+	case FSC_EV_DISCO:
+		/* The first 16 hex digits of the key. */
+		outbuf_lit(ob, "disco from d:");
+		outbuf_hex_bytes(ob, ev->tun->u.disco.sender_key, 8);
+		outbuf_lit(ob, " len ");
+		outbuf_u64(ob, ev->tun->u.disco.len);
 		break;
-	}
 	case FSC_EV_STUN:
 		text_stun(pr, &ev->tun->u.stun);
 		break;
@@ -254,184 +311,223 @@ static void print_text(struct printer *pr, const struct fsc_event *ev)
 		text_tsdisco(pr, ev);
 		break;
 	case FSC_EV_UDP:
-		fprintf(out, "udp len %zu", pkt->payload_wire_len);
+		outbuf_lit(ob, "udp len ");
+		outbuf_u64(ob, pkt->payload_wire_len);
 		break;
 	case FSC_EV_TCP:
-		tcp_flags(pkt->tcp_flags, flags);
-		fprintf(out, "tcp [%s] seq %" PRIu32, flags, pkt->seq);
-		if (pkt->tcp_flags & FSC_TCP_ACK)
-			fprintf(out, " ack %" PRIu32, pkt->ack);
-		fprintf(out, " win %u len %zu", pkt->window, pkt->payload_wire_len);
+		outbuf_lit(ob, "tcp [");
+		outbuf_mem(ob, flags, tcp_flags(pkt->tcp_flags, flags));
+		outbuf_lit(ob, "] seq ");
+		outbuf_u64(ob, pkt->seq);
+		if (pkt->tcp_flags & FSC_TCP_ACK) {
+			outbuf_lit(ob, " ack ");
+			outbuf_u64(ob, pkt->ack);
+		}
+		outbuf_lit(ob, " win ");
+		outbuf_u64(ob, pkt->window);
+		outbuf_lit(ob, " len ");
+		outbuf_u64(ob, pkt->payload_wire_len);
 		break;
 	case FSC_EV_IP:
-		if (pkt->fragment && !pkt->first_fragment)
-			fprintf(out, "ip fragment id 0x%" PRIx32 " offset %u proto %u len %zu",
-				pkt->frag_id, pkt->frag_offset, pkt->proto,
-				pkt->payload_wire_len);
-		else if (ip_proto_name(pkt->proto))
-			fprintf(out, "%s len %zu", ip_proto_name(pkt->proto), pkt->payload_wire_len);
-		else
-			fprintf(out, "ip proto %u len %zu", pkt->proto, pkt->payload_wire_len);
+		if (pkt->fragment && !pkt->first_fragment) {
+			outbuf_lit(ob, "ip fragment id 0x");
+			outbuf_hex(ob, pkt->frag_id, 1);
+			outbuf_lit(ob, " offset ");
+			outbuf_u64(ob, pkt->frag_offset);
+			outbuf_lit(ob, " proto ");
+			outbuf_u64(ob, pkt->proto);
+		} else if (ip_proto_name(pkt->proto)) {
+			outbuf_str(ob, ip_proto_name(pkt->proto));
+		} else {
+			outbuf_lit(ob, "ip proto ");
+			outbuf_u64(ob, pkt->proto);
+		}
+		outbuf_lit(ob, " len ");
+		outbuf_u64(ob, pkt->payload_wire_len);
 		break;
 	case FSC_EV_FRAME: {
 		const char *lt = fsc_linktype_name(ev->frame->linktype);
-		if (lt)
-			fprintf(out, "frame %s", lt);
-		else
-			fprintf(out, "frame linktype %d", ev->frame->linktype);
-		if (pkt->ethertype)
-			fprintf(out, " ethertype 0x%04x", pkt->ethertype);
-		fprintf(out, " len %" PRIu32, ev->frame->wirelen);
+		outbuf_lit(ob, "frame ");
+		if (lt) {
+			outbuf_str(ob, lt);
+		} else {
+			outbuf_lit(ob, "linktype ");
+			outbuf_i64(ob, ev->frame->linktype);
+		}
+		if (pkt->ethertype) {
+			outbuf_lit(ob, " ethertype 0x");
+			outbuf_hex(ob, pkt->ethertype, 4);
+		}
+		outbuf_lit(ob, " len ");
+		outbuf_u64(ob, ev->frame->wirelen);
 		break;
 	}
 	default:
 		break;
 	}
-	if (pkt->first_fragment)
-		fprintf(out, " (first fragment id 0x%" PRIx32 ")", pkt->frag_id);
+	if (pkt->first_fragment) {
+		outbuf_lit(ob, " (first fragment id 0x");
+		outbuf_hex(ob, pkt->frag_id, 1);
+		outbuf_char(ob, ')');
+	}
 	if (ev->status != FSC_OK && !(ev->type == FSC_EV_FRAME && ev->status == FSC_NOT_THIS))
-		fprintf(out, " (%s: %s)", fsc_status_name(ev->status), ev->why);
-	fputc('\n', out);
+		status_text(ob, ev);
+	outbuf_end_line(ob);
 }
 
 /* JSON: keys in a fixed order; strings from packets escaped. */
-void json_str(FILE *out, const char *key, const uint8_t *s, size_t n)
-{
-	/* Room for a whole head's worth of value: JSON never cuts a field. */
-	static char buf[FSC_ESCAPE_JSON_CAP(65536)];
 
-	fsc_escape_json(s, n, buf, sizeof(buf));
-	fprintf(out, ",\"%s\":\"%s\"", key, buf);
+static void json_hex(struct outbuf *ob, const char *key, const uint8_t *p, size_t n)
+{
+	json_key(ob, key);
+	outbuf_char(ob, '"');
+	outbuf_hex_bytes(ob, p, n);
+	outbuf_char(ob, '"');
 }
 
-static void json_hex(FILE *out, const char *key, const uint8_t *p, size_t n)
+/* ,"KEY_info":{...} after an address, when enrichment has something. */
+void json_enrich(struct printer *pr, const char *key, const struct fsc_addr *a)
 {
-	char buf[2 * 64 + 1];
+	char *p = outbuf_room(pr->ob, ENRICH_JSON_KEY_MAX + ENRICH_JSON_MAX);
 
-	hex(p, n, buf);
-	fprintf(out, ",\"%s\":\"%s\"", key, buf);
+	outbuf_commit(pr->ob, enrich_json_member(pr->enr, key, a, p));
 }
 
-static void json_wg(FILE *out, const struct fsc_event *ev)
+/* ,"key":"ADDR" and its enrichment. */
+void json_addr(struct printer *pr, const char *key, const struct fsc_addr *a)
+{
+	json_key(pr->ob, key);
+	outbuf_char(pr->ob, '"');
+	outbuf_addr(pr->ob, a);
+	outbuf_char(pr->ob, '"');
+	json_enrich(pr, key, a);
+}
+
+/* ,"key":"ADDR:PORT" and the address's enrichment. */
+static void json_endpoint(struct printer *pr, const char *key, const struct fsc_addr *a,
+			  uint16_t port)
+{
+	json_key(pr->ob, key);
+	outbuf_char(pr->ob, '"');
+	outbuf_endpoint(pr->ob, a, port);
+	outbuf_char(pr->ob, '"');
+	json_enrich(pr, key, a);
+}
+
+static void json_wg(struct outbuf *ob, const struct fsc_event *ev)
 {
 	const struct fsc_wg_msg *m = &ev->tun->u.wg;
 
-	fprintf(out, ",\"msg\":\"%s\"", fsc_wg_msg_name(m));
+	json_token(ob, "msg", fsc_wg_msg_name(m));
 	if (m->type == FSC_WG_INITIATION || m->type == FSC_WG_RESPONSE)
-		fprintf(out, ",\"sender\":%" PRIu32, m->sender);
+		json_u64(ob, "sender", m->sender);
 	if (m->type != FSC_WG_INITIATION)
-		fprintf(out, ",\"receiver\":%" PRIu32, m->receiver);
+		json_u64(ob, "receiver", m->receiver);
 	if (m->type == FSC_WG_TRANSPORT)
-		fprintf(out, ",\"counter\":%" PRIu64, m->counter);
-	fprintf(out, ",\"len\":%zu", m->len);
+		json_u64(ob, "counter", m->counter);
+	json_u64(ob, "len", m->len);
 	if (ev->wg.session)
-		fprintf(out, ",\"session\":%" PRIu32, ev->wg.session);
-	if (ev->wg.rtt_ns >= 0)
-		fprintf(out, ",\"rtt_ms\":%.3f", (double)ev->wg.rtt_ns / 1e6);
+		json_u64(ob, "session", ev->wg.session);
+	if (ev->wg.rtt_ns >= 0) {
+		json_key(ob, "rtt_ms");
+		outbuf_ms(ob, ev->wg.rtt_ns);
+	}
 	if (m->under_load)
-		fputs(",\"under_load\":true", out);
+		outbuf_lit(ob, ",\"under_load\":true");
 	if (ev->wg.roamed)
-		fputs(",\"roamed\":true", out);
+		outbuf_lit(ob, ",\"roamed\":true");
 }
 
 static void json_stun(struct printer *pr, const struct fsc_stun_msg *m)
 {
-	FILE *out = pr->out;
-	char ep[FSC_ENDPOINT_STRLEN];
+	struct outbuf *ob = pr->ob;
 	const char *method = fsc_stun_method_name(m->method);
 
-	if (method)
-		fprintf(out, ",\"method\":\"%s\"", method);
-	else
-		fprintf(out, ",\"method\":\"0x%03x\"", m->method);
-	fprintf(out, ",\"class\":\"%s\"", fsc_stun_class_name(m->cls));
-	json_hex(out, "txid", m->txid, FSC_STUN_TXID_LEN);
-	if (m->has_mapped) {
-		fprintf(out, ",\"mapped\":\"%s\"",
-			fsc_endpoint_str(&m->mapped, m->mapped_port, ep));
-		enrich_json(pr->enr, out, "mapped", &m->mapped);
+	if (method) {
+		json_token(ob, "method", method);
+	} else {
+		outbuf_lit(ob, ",\"method\":\"0x");
+		outbuf_hex(ob, m->method, 3);
+		outbuf_char(ob, '"');
 	}
+	json_token(ob, "class", fsc_stun_class_name(m->cls));
+	json_hex(ob, "txid", m->txid, FSC_STUN_TXID_LEN);
+	if (m->has_mapped)
+		json_endpoint(pr, "mapped", &m->mapped, m->mapped_port);
 	if (m->error_code)
-		fprintf(out, ",\"error_code\":%u", m->error_code);
+		json_u64(ob, "error_code", m->error_code);
 	if (m->software)
-		json_str(out, "software", m->software, m->software_len);
+		json_str(ob, "software", m->software, m->software_len);
 }
 
 static void json_tsdisco(struct printer *pr, const struct fsc_event *ev)
 {
-	FILE *out = pr->out;
+	struct outbuf *ob = pr->ob;
 	const struct fsc_tscap *t = &ev->pkt->tscap;
 	const struct fsc_disco_plain *d = ev->disco;
-	char a[FSC_ADDR_STRLEN], ep[FSC_ENDPOINT_STRLEN];
 
-	fprintf(out, ",\"src\":\"%s\"", fsc_addr_str(&t->disco_src, a));
-	enrich_json(pr->enr, out, "src", &t->disco_src);
-	fprintf(out, ",\"sport\":%u", t->disco_sport);
-	fprintf(out, ",\"via_derp\":%s", t->via_derp ? "true" : "false");
+	json_addr(pr, "src", &t->disco_src);
+	json_u64(ob, "sport", t->disco_sport);
+	json_key(ob, "via_derp");
+	outbuf_str(ob, t->via_derp ? "true" : "false");
 	if (t->via_derp && t->derp_key)
-		json_hex(out, "derp_key", t->derp_key, 32);
+		json_hex(ob, "derp_key", t->derp_key, 32);
 	if (!d)
 		return;
-	fprintf(out, ",\"disco_type\":\"%s\"", fsc_disco_type_name(d->type));
+	json_token(ob, "disco_type", fsc_disco_type_name(d->type));
 	if (d->txid)
-		json_hex(out, "txid", d->txid, FSC_DISCO_TXID_LEN);
+		json_hex(ob, "txid", d->txid, FSC_DISCO_TXID_LEN);
 	if (d->node_key)
-		json_hex(out, "node_key", d->node_key, 32);
-	if (d->type == FSC_DISCO_PONG) {
-		fprintf(out, ",\"pong_src\":\"%s\"",
-			fsc_endpoint_str(&d->pong_addr, d->pong_port, ep));
-		enrich_json(pr->enr, out, "pong_src", &d->pong_addr);
-	}
+		json_hex(ob, "node_key", d->node_key, 32);
+	if (d->type == FSC_DISCO_PONG)
+		json_endpoint(pr, "pong_src", &d->pong_addr, d->pong_port);
 	if (d->type == FSC_DISCO_CALL_ME_MAYBE)
-		fprintf(out, ",\"endpoints\":%zu", d->n_endpoints);
-	fprintf(out, ",\"len\":%zu", d->len);
+		json_u64(ob, "endpoints", d->n_endpoints);
+	json_u64(ob, "len", d->len);
 }
 
 static void print_json(struct printer *pr, const struct fsc_event *ev)
 {
-	FILE *out = pr->out;
+	struct outbuf *ob = pr->ob;
 	const struct fsc_packet *pkt = ev->pkt;
-	char a[FSC_ADDR_STRLEN];
 
-	fprintf(out, "{\"ts\":%" PRId64 ".%06" PRId64, ev->ts_ns / 1000000000,
-		ev->ts_ns % 1000000000 / 1000);
+	outbuf_lit(ob, "{\"ts\":");
+	outbuf_i64(ob, ev->ts_ns / 1000000000);
+	outbuf_char(ob, '.');
+	outbuf_i64_zpad(ob, ev->ts_ns % 1000000000 / 1000, 6);
 	if (pr->name_file)
-		json_str(out, "file", (const uint8_t *)pr->file, strlen(pr->file));
+		json_str(ob, "file", pr->file, strlen(pr->file));
 	if (ev->frame)
-		fprintf(out, ",\"frame\":%" PRIu64, ev->frame->number);
-	fprintf(out, ",\"type\":\"%s\"",
-		ev->type == FSC_EV_TSDISCO ? "disco" : fsc_event_type_name(ev->type));
+		json_u64(ob, "frame", ev->frame->number);
+	json_token(ob, "type", ev->type == FSC_EV_TSDISCO ? "disco" : fsc_event_type_name(ev->type));
 	if (ev->stream) {
 		stream_json(pr, ev);
-		fputs("}\n", out);
+		outbuf_char(ob, '}');
+		outbuf_end_line(ob);
 		return;
 	}
 	if (pkt->has_tscap) {
-		fprintf(out, ",\"path\":\"%s\"", fsc_tscap_path_name(pkt->tscap.path));
-		if (pkt->tscap.snat.family) {
-			fprintf(out, ",\"snat\":\"%s\"", fsc_addr_str(&pkt->tscap.snat, a));
-			enrich_json(pr->enr, out, "snat", &pkt->tscap.snat);
-		}
-		if (pkt->tscap.dnat.family) {
-			fprintf(out, ",\"dnat\":\"%s\"", fsc_addr_str(&pkt->tscap.dnat, a));
-			enrich_json(pr->enr, out, "dnat", &pkt->tscap.dnat);
-		}
+		json_token(ob, "path", fsc_tscap_path_name(pkt->tscap.path));
+		if (pkt->tscap.snat.family)
+			json_addr(pr, "snat", &pkt->tscap.snat);
+		if (pkt->tscap.dnat.family)
+			json_addr(pr, "dnat", &pkt->tscap.dnat);
 	}
 	if (pkt->ipver && ev->type != FSC_EV_TSDISCO) {
-		fprintf(out, ",\"src\":\"%s\"", fsc_addr_str(&pkt->src, a));
-		enrich_json(pr->enr, out, "src", &pkt->src);
-		fprintf(out, ",\"dst\":\"%s\"", fsc_addr_str(&pkt->dst, a));
-		enrich_json(pr->enr, out, "dst", &pkt->dst);
-		if (has_ports(pkt))
-			fprintf(out, ",\"sport\":%u,\"dport\":%u", pkt->sport, pkt->dport);
+		json_addr(pr, "src", &pkt->src);
+		json_addr(pr, "dst", &pkt->dst);
+		if (has_ports(pkt)) {
+			json_u64(ob, "sport", pkt->sport);
+			json_u64(ob, "dport", pkt->dport);
+		}
 	}
 	switch (ev->type) {
 	case FSC_EV_WG:
-		json_wg(out, ev);
+		json_wg(ob, ev);
 		break;
 	case FSC_EV_DISCO:
-		json_hex(out, "sender_key", ev->tun->u.disco.sender_key, FSC_DISCO_KEY_LEN);
-		fprintf(out, ",\"len\":%zu", ev->tun->u.disco.len);
+		json_hex(ob, "sender_key", ev->tun->u.disco.sender_key, FSC_DISCO_KEY_LEN);
+		json_u64(ob, "len", ev->tun->u.disco.len);
 		break;
 	case FSC_EV_STUN:
 		json_stun(pr, &ev->tun->u.stun);
@@ -440,32 +536,43 @@ static void print_json(struct printer *pr, const struct fsc_event *ev)
 		json_tsdisco(pr, ev);
 		break;
 	case FSC_EV_UDP:
-		fprintf(out, ",\"len\":%zu", pkt->payload_wire_len);
+		json_u64(ob, "len", pkt->payload_wire_len);
 		break;
 	case FSC_EV_TCP: {
 		char flags[12];
-		tcp_flags(pkt->tcp_flags, flags);
-		fprintf(out, ",\"flags\":\"%s\",\"seq\":%" PRIu32 ",\"ack\":%" PRIu32
-			",\"len\":%zu", flags, pkt->seq, pkt->ack, pkt->payload_wire_len);
+		json_key(ob, "flags");
+		outbuf_char(ob, '"');
+		outbuf_mem(ob, flags, tcp_flags(pkt->tcp_flags, flags));
+		outbuf_char(ob, '"');
+		json_u64(ob, "seq", pkt->seq);
+		json_u64(ob, "ack", pkt->ack);
+		json_u64(ob, "len", pkt->payload_wire_len);
 		break;
 	}
 	case FSC_EV_IP:
-		fprintf(out, ",\"proto\":%u,\"len\":%zu", pkt->proto, pkt->payload_wire_len);
+		json_u64(ob, "proto", pkt->proto);
+		json_u64(ob, "len", pkt->payload_wire_len);
 		break;
 	case FSC_EV_FRAME:
-		fprintf(out, ",\"linktype\":%d,\"len\":%" PRIu32, ev->frame->linktype,
-			ev->frame->wirelen);
+		json_key(ob, "linktype");
+		outbuf_i64(ob, ev->frame->linktype);
+		json_u64(ob, "len", ev->frame->wirelen);
 		break;
 	default:
 		break;
 	}
-	if (pkt->fragment)
-		fprintf(out, ",\"fragment\":{\"id\":%" PRIu32 ",\"offset\":%u,\"more\":%s}",
-			pkt->frag_id, pkt->frag_offset, pkt->more_fragments ? "true" : "false");
+	if (pkt->fragment) {
+		outbuf_lit(ob, ",\"fragment\":{\"id\":");
+		outbuf_u64(ob, pkt->frag_id);
+		outbuf_lit(ob, ",\"offset\":");
+		outbuf_u64(ob, pkt->frag_offset);
+		outbuf_lit(ob, ",\"more\":");
+		outbuf_str(ob, pkt->more_fragments ? "true}" : "false}");
+	}
 	if (ev->status != FSC_OK && !(ev->type == FSC_EV_FRAME && ev->status == FSC_NOT_THIS))
-		fprintf(out, ",\"decode_status\":\"%s\",\"decode_reason\":\"%s\"",
-			fsc_status_name(ev->status), ev->why);
-	fputs("}\n", out);
+		status_json(ob, ev);
+	outbuf_char(ob, '}');
+	outbuf_end_line(ob);
 }
 
 /* Events that carry funnel meaning always print; the rest only with -v,

@@ -8,90 +8,103 @@
 #include "fsc/escape.h"
 
 #define TEXT_FIELD 256 /* bytes of a packet string shown in a text line */
+#define JSON_ELEM_CAP FSC_ESCAPE_JSON_CAP(16384)
+_Static_assert(JSON_ELEM_CAP <= OUTBUF_ROOM_MAX, "an array element fits the output buffer");
 
-static const char *text_of(const void *p, size_t len, char *buf, size_t cap)
+/* Up to TEXT_FIELD bytes escaped, then "..." when there was more. */
+static void text_span(struct outbuf *ob, const void *p, size_t len)
 {
-	fsc_escape_text(p, len, buf, cap);
-	return buf;
-}
-
-static void text_span(FILE *out, const char *p, size_t len)
-{
-	char buf[FSC_ESCAPE_TEXT_CAP(TEXT_FIELD)];
-
-	fputs(text_of(p, len < TEXT_FIELD ? len : TEXT_FIELD, buf, sizeof(buf)), out);
+	outbuf_text_escaped(ob, p, len < TEXT_FIELD ? len : TEXT_FIELD,
+			    FSC_ESCAPE_TEXT_CAP(TEXT_FIELD));
 	if (len > TEXT_FIELD)
-		fputs("...", out);
+		outbuf_lit(ob, "...");
 }
 
 static void text_endpoints(struct printer *pr, const struct fsc_stream_event *se)
 {
 	text_addr(pr, &se->src, se->sport);
-	fputs(" > ", pr->out);
+	outbuf_lit(pr->ob, " > ");
 	text_addr(pr, &se->dst, se->dport);
-	fputs(": ", pr->out);
+	outbuf_lit(pr->ob, ": ");
 }
 
-static void version_list(FILE *out, const struct fsc_tls_client_hello *h, bool json)
+/* Versions offered, GREASE left out: "1.3,1.2" or JSON ,"versions":[...]. */
+static void version_list(struct outbuf *ob, const struct fsc_tls_client_hello *h, bool json)
 {
 	bool first = true;
 
-	fputs(json ? ",\"versions\":[" : "", out);
+	if (json)
+		outbuf_lit(ob, ",\"versions\":[");
 	if (h->has_versions) {
 		for (size_t i = 0; i < h->n_versions; i++) {
 			const char *v = fsc_tls_version_name(h->versions[i]);
 			if (fsc_tls_is_grease(h->versions[i]))
 				continue;
+			if (!first)
+				outbuf_char(ob, ',');
 			if (json)
-				fprintf(out, first ? "\"%s\"" : ",\"%s\"", v ? v : "unknown");
-			else
-				fprintf(out, first ? "%s" : ",%s", v ? v : "unknown");
+				outbuf_char(ob, '"');
+			outbuf_str(ob, v ? v : "unknown");
+			if (json)
+				outbuf_char(ob, '"');
 			first = false;
 		}
 	} else {
 		const char *v = fsc_tls_version_name(h->legacy_version);
-		fprintf(out, json ? "\"%s\"" : "%s", v ? v : "unknown");
+		if (json)
+			outbuf_char(ob, '"');
+		outbuf_str(ob, v ? v : "unknown");
+		if (json)
+			outbuf_char(ob, '"');
 	}
-	fputs(json ? "]" : "", out);
+	if (json)
+		outbuf_char(ob, ']');
 }
 
 static void text_hello(struct printer *pr, const struct fsc_stream_event *se)
 {
 	const struct fsc_tls_client_hello *h = se->u.hello.h;
-	FILE *out = pr->out;
+	struct outbuf *ob = pr->ob;
 
-	fputs("tls client hello sni ", out);
+	outbuf_lit(ob, "tls client hello sni ");
 	if (h->has_sni && h->sni.len)
-		text_span(out, (const char *)h->sni.p, h->sni.len);
+		text_span(ob, h->sni.p, h->sni.len);
 	else
-		fputs("(none)", out);
+		outbuf_lit(ob, "(none)");
 	if (h->has_alpn) {
-		fputs(" alpn ", out);
+		outbuf_lit(ob, " alpn ");
 		for (size_t i = 0; i < h->n_alpn; i++) {
 			if (i)
-				fputc(',', out);
-			text_span(out, (const char *)h->alpn[i].p, h->alpn[i].len);
+				outbuf_char(ob, ',');
+			text_span(ob, h->alpn[i].p, h->alpn[i].len);
 		}
 	}
-	fputc(' ', out);
-	version_list(out, h, false);
-	if (se->u.hello.have_fp)
-		fprintf(out, " ja4 %s", se->u.hello.ja4);
-	if (se->u.hello.index > 1)
-		fprintf(out, " (hello %u)", se->u.hello.index);
+	outbuf_char(ob, ' ');
+	version_list(ob, h, false);
+	if (se->u.hello.have_fp) {
+		outbuf_lit(ob, " ja4 ");
+		outbuf_str(ob, se->u.hello.ja4);
+	}
+	if (se->u.hello.index > 1) {
+		outbuf_lit(ob, " (hello ");
+		outbuf_u64(ob, se->u.hello.index);
+		outbuf_char(ob, ')');
+	}
 }
 
 static void text_server_hello(struct printer *pr, const struct fsc_stream_event *se)
 {
 	const struct fsc_tls_server_hello *h = se->u.server.h;
 	const char *v = fsc_tls_version_name(h->version);
-	FILE *out = pr->out;
+	struct outbuf *ob = pr->ob;
 
-	fprintf(out, "tls server %s %s cipher 0x%04x", h->hrr ? "hello-retry-request" : "hello",
-		v ? v : "unknown", h->cipher);
+	outbuf_str(ob, h->hrr ? "tls server hello-retry-request " : "tls server hello ");
+	outbuf_str(ob, v ? v : "unknown");
+	outbuf_lit(ob, " cipher 0x");
+	outbuf_hex(ob, h->cipher, 4);
 	if (h->alpn.len) {
-		fputs(" alpn ", out);
-		text_span(out, (const char *)h->alpn.p, h->alpn.len);
+		outbuf_lit(ob, " alpn ");
+		text_span(ob, h->alpn.p, h->alpn.len);
 	}
 }
 
@@ -100,69 +113,82 @@ static void text_request(struct printer *pr, const struct fsc_stream_event *se)
 	const struct fsc_http_head *h = se->u.req.head;
 	const struct fsc_http_info *in = se->u.req.info;
 	const struct fsc_client *c = se->u.req.client;
-	FILE *out = pr->out;
+	struct outbuf *ob = pr->ob;
 
-	fputs("http ", out);
-	text_span(out, h->method, h->method_len);
-	fputc(' ', out);
+	outbuf_lit(ob, "http ");
+	text_span(ob, h->method, h->method_len);
+	outbuf_char(ob, ' ');
 	if (in && in->host) {
-		text_span(out, in->host->value, in->host->value_len);
-		fputc(' ', out);
+		text_span(ob, in->host->value, in->host->value_len);
+		outbuf_char(ob, ' ');
 	}
-	text_span(out, h->target, h->target_len);
+	text_span(ob, h->target, h->target_len);
 	if (c && c->rule != FSC_CLIENT_NONE) {
-		fputs(" client ", out);
+		outbuf_lit(ob, " client ");
 		text_addr(pr, &c->addr, -1);
-		fprintf(out, " (%s", fsc_client_rule_name(c->rule));
+		outbuf_lit(ob, " (");
+		outbuf_str(ob, fsc_client_rule_name(c->rule));
 		if (c->has_claimed) {
-			char a[FSC_ADDR_STRLEN];
-			fprintf(out, "; claims %s", fsc_addr_str(&c->claimed, a));
+			outbuf_lit(ob, "; claims ");
+			outbuf_addr(ob, &c->claimed);
 		}
-		fputc(')', out);
+		outbuf_char(ob, ')');
 	}
 	if (in && in->funnel)
-		fputs(" funnel", out);
-	if (se->u.req.index > 1)
-		fprintf(out, " (request %u)", se->u.req.index);
+		outbuf_lit(ob, " funnel");
+	if (se->u.req.index > 1) {
+		outbuf_lit(ob, " (request ");
+		outbuf_u64(ob, se->u.req.index);
+		outbuf_char(ob, ')');
+	}
 }
 
 static void text_response(struct printer *pr, const struct fsc_stream_event *se)
 {
 	const struct fsc_http_head *h = se->u.resp.head;
-	FILE *out = pr->out;
+	struct outbuf *ob = pr->ob;
 
-	fprintf(out, "http %d ", h->status);
-	text_span(out, h->reason, h->reason_len);
+	outbuf_lit(ob, "http ");
+	outbuf_i64(ob, h->status);
+	outbuf_char(ob, ' ');
+	text_span(ob, h->reason, h->reason_len);
 	if (se->u.resp.matched) {
-		fprintf(out, " %.3fms for ", (double)se->u.resp.latency_ns / 1e6);
-		text_span(out, se->u.resp.method, strlen(se->u.resp.method));
-		fputc(' ', out);
-		text_span(out, se->u.resp.uri, strlen(se->u.resp.uri));
-		if (se->u.resp.index > 1)
-			fprintf(out, " (request %u)", se->u.resp.index);
+		outbuf_char(ob, ' ');
+		outbuf_ms(ob, se->u.resp.latency_ns);
+		outbuf_lit(ob, "ms for ");
+		text_span(ob, se->u.resp.method, strlen(se->u.resp.method));
+		outbuf_char(ob, ' ');
+		text_span(ob, se->u.resp.uri, strlen(se->u.resp.uri));
+		if (se->u.resp.index > 1) {
+			outbuf_lit(ob, " (request ");
+			outbuf_u64(ob, se->u.resp.index);
+			outbuf_char(ob, ')');
+		}
 	} else {
-		fputs(" (request not seen)", out);
+		outbuf_lit(ob, " (request not seen)");
 	}
 }
 
 static void text_ingress(struct printer *pr, const struct fsc_stream_event *se)
 {
-	FILE *out = pr->out;
+	struct outbuf *ob = pr->ob;
 
-	fputs("ingress src ", out);
+	outbuf_lit(ob, "ingress src ");
 	if (se->u.ingress.client.family)
 		text_addr(pr, &se->u.ingress.client, se->u.ingress.client_port);
 	else
-		text_span(out, se->u.ingress.src, strlen(se->u.ingress.src));
-	fputs(" target ", out);
-	text_span(out, se->u.ingress.target, strlen(se->u.ingress.target));
-	if (se->u.ingress.status)
-		fprintf(out, " answer %d", se->u.ingress.status);
-	else
-		fputs(" (no answer seen)", out);
+		text_span(ob, se->u.ingress.src, strlen(se->u.ingress.src));
+	outbuf_lit(ob, " target ");
+	text_span(ob, se->u.ingress.target, strlen(se->u.ingress.target));
+	if (se->u.ingress.status) {
+		outbuf_lit(ob, " answer ");
+		outbuf_i64(ob, se->u.ingress.status);
+	} else {
+		outbuf_lit(ob, " (no answer seen)");
+	}
 	if (se->u.ingress.has_sni) {
-		fputs(" sni ", out);
-		text_span(out, (const char *)se->u.ingress.sni, se->u.ingress.sni_len);
+		outbuf_lit(ob, " sni ");
+		text_span(ob, se->u.ingress.sni, se->u.ingress.sni_len);
 	}
 }
 
@@ -190,111 +216,117 @@ void stream_text(struct printer *pr, const struct fsc_event *ev)
 	default:
 		break;
 	}
-	if (ev->status != FSC_OK)
-		fprintf(pr->out, " (%s: %s)", fsc_status_name(ev->status), ev->why);
+	if (ev->status != FSC_OK) {
+		outbuf_lit(pr->ob, " (");
+		outbuf_str(pr->ob, fsc_status_name(ev->status));
+		outbuf_lit(pr->ob, ": ");
+		outbuf_str(pr->ob, ev->why);
+		outbuf_char(pr->ob, ')');
+	}
 }
 
 /* ---- JSON ---- */
 
-static void json_span(FILE *out, const char *key, const void *p, size_t len)
+/* A string element of an array: "v", after a comma unless first. */
+static void json_elem(struct outbuf *ob, bool first, const void *p, size_t len)
 {
-	json_str(out, key, p, len);
+	if (!first)
+		outbuf_char(ob, ',');
+	outbuf_char(ob, '"');
+	outbuf_json_escaped(ob, p, len, JSON_ELEM_CAP);
+	outbuf_char(ob, '"');
 }
 
-static void json_addr(struct printer *pr, const char *key, const struct fsc_addr *a)
-{
-	char s[FSC_ADDR_STRLEN];
-
-	fprintf(pr->out, ",\"%s\":\"%s\"", key, fsc_addr_str(a, s));
-	enrich_json(pr->enr, pr->out, key, a);
-}
-
-/* A string element of an array: json_str writes ,"key":"v"; here "v". */
-static void json_elem(FILE *out, bool first, const void *p, size_t len)
-{
-	static char buf[FSC_ESCAPE_JSON_CAP(16384)];
-
-	fsc_escape_json(p, len, buf, sizeof(buf));
-	fprintf(out, first ? "\"%s\"" : ",\"%s\"", buf);
-}
-
-static void json_hello(FILE *out, const struct fsc_stream_event *se)
+static void json_hello(struct outbuf *ob, const struct fsc_stream_event *se)
 {
 	const struct fsc_tls_client_hello *h = se->u.hello.h;
 	const char *legacy = fsc_tls_version_name(h->legacy_version);
 
 	if (h->has_sni && h->sni.len)
-		json_span(out, "sni", h->sni.p, h->sni.len);
+		json_str(ob, "sni", h->sni.p, h->sni.len);
 	else
-		fputs(",\"sni\":null", out);
-	fputs(",\"alpn\":[", out);
+		outbuf_lit(ob, ",\"sni\":null");
+	outbuf_lit(ob, ",\"alpn\":[");
 	for (size_t i = 0; i < h->n_alpn; i++)
-		json_elem(out, i == 0, h->alpn[i].p, h->alpn[i].len);
-	fputc(']', out);
-	version_list(out, h, true);
-	fprintf(out, ",\"legacy_version\":\"%s\"", legacy ? legacy : "unknown");
+		json_elem(ob, i == 0, h->alpn[i].p, h->alpn[i].len);
+	outbuf_char(ob, ']');
+	version_list(ob, h, true);
+	json_token(ob, "legacy_version", legacy ? legacy : "unknown");
 	if (se->u.hello.have_fp) {
-		fprintf(out, ",\"ja3\":\"%s\"", se->u.hello.ja3);
-		fprintf(out, ",\"ja3_string\":\"%s\"", se->u.hello.ja3_string);
-		fprintf(out, ",\"ja4\":\"%s\"", se->u.hello.ja4);
+		json_token(ob, "ja3", se->u.hello.ja3);
+		json_token(ob, "ja3_string", se->u.hello.ja3_string);
+		json_token(ob, "ja4", se->u.hello.ja4);
 	}
-	fprintf(out, ",\"hello\":%u", se->u.hello.index);
+	json_u64(ob, "hello", se->u.hello.index);
 }
 
-static void json_server_hello(FILE *out, const struct fsc_stream_event *se)
+static void json_server_hello(struct outbuf *ob, const struct fsc_stream_event *se)
 {
 	const struct fsc_tls_server_hello *h = se->u.server.h;
 	const char *v = fsc_tls_version_name(h->version);
 
-	fprintf(out, ",\"version\":\"%s\",\"cipher\":\"0x%04x\"", v ? v : "unknown", h->cipher);
+	json_token(ob, "version", v ? v : "unknown");
+	outbuf_lit(ob, ",\"cipher\":\"0x");
+	outbuf_hex(ob, h->cipher, 4);
+	outbuf_char(ob, '"');
 	if (h->alpn.len)
-		json_span(out, "alpn", h->alpn.p, h->alpn.len);
+		json_str(ob, "alpn", h->alpn.p, h->alpn.len);
 	if (h->hrr)
-		fputs(",\"hrr\":true", out);
+		outbuf_lit(ob, ",\"hrr\":true");
 }
 
-static void json_header(FILE *out, const char *key, const struct fsc_http_header *hd)
+static void json_header(struct outbuf *ob, const char *key, const struct fsc_http_header *hd)
 {
 	if (hd)
-		json_span(out, key, hd->value, hd->value_len);
+		json_str(ob, key, hd->value, hd->value_len);
 }
 
-static void json_fwd_value(FILE *out, const char *key, const struct fsc_xff_fwd_value *v,
-			   bool *first)
+static void json_fwd_value(struct outbuf *ob, const char *key,
+			   const struct fsc_xff_fwd_value *v, bool *first)
 {
 	char buf[1024];
 
 	if (!v->present)
 		return;
 	size_t n = fsc_xff_fwd_unquote(v, buf, sizeof(buf));
-	fprintf(out, *first ? "\"%s\":" : ",\"%s\":", key);
+	if (!*first)
+		outbuf_char(ob, ',');
+	outbuf_char(ob, '"');
+	outbuf_str(ob, key);
+	outbuf_lit(ob, "\":");
 	*first = false;
-	json_elem(out, true, buf, n < sizeof(buf) ? n : sizeof(buf) - 1);
+	json_elem(ob, true, buf, n < sizeof(buf) ? n : sizeof(buf) - 1);
 }
 
 static void json_hops(struct printer *pr, const struct fsc_client *c)
 {
-	FILE *out = pr->out;
-	char a[FSC_ADDR_STRLEN];
+	struct outbuf *ob = pr->ob;
 
-	fputs(",\"hops\":[", out);
+	outbuf_lit(ob, ",\"hops\":[");
 	for (size_t i = 0; i < c->n_hops; i++) {
 		const struct fsc_hop *h = &c->hops[i];
-		fputs(i ? ",{" : "{", out);
+		if (i)
+			outbuf_char(ob, ',');
+		outbuf_char(ob, '{');
 		if (h->info.addr.family) {
-			fprintf(out, "\"addr\":\"%s\"", fsc_addr_str(&h->info.addr, a));
+			outbuf_lit(ob, "\"addr\":\"");
+			outbuf_addr(ob, &h->info.addr);
+			outbuf_char(ob, '"');
 		} else {
-			fputs("\"text\":", out);
-			json_elem(out, true, h->node->text, h->node->len);
+			outbuf_lit(ob, "\"text\":");
+			json_elem(ob, true, h->node->text, h->node->len);
 		}
-		fprintf(out, ",\"class\":\"%s\"", fsc_hop_class_name(h));
-		if (h->info.peer.family && h->info.cls == FSC_TSADDR_4TO6)
-			fprintf(out, ",\"v4\":\"%s\"", fsc_addr_str(&h->info.peer, a));
+		json_token(ob, "class", fsc_hop_class_name(h));
+		if (h->info.peer.family && h->info.cls == FSC_TSADDR_4TO6) {
+			outbuf_lit(ob, ",\"v4\":\"");
+			outbuf_addr(ob, &h->info.peer);
+			outbuf_char(ob, '"');
+		}
 		if (fsc_hop_skip_name(h->skip))
-			fprintf(out, ",\"skipped\":\"%s\"", fsc_hop_skip_name(h->skip));
-		fputc('}', out);
+			json_token(ob, "skipped", fsc_hop_skip_name(h->skip));
+		outbuf_char(ob, '}');
 	}
-	fputc(']', out);
+	outbuf_char(ob, ']');
 }
 
 static void json_request(struct printer *pr, const struct fsc_stream_event *se)
@@ -302,77 +334,89 @@ static void json_request(struct printer *pr, const struct fsc_stream_event *se)
 	const struct fsc_http_head *h = se->u.req.head;
 	const struct fsc_http_info *in = se->u.req.info;
 	const struct fsc_client *c = se->u.req.client;
-	FILE *out = pr->out;
+	struct outbuf *ob = pr->ob;
 
-	json_span(out, "method", h->method, h->method_len);
-	json_span(out, "uri", h->target, h->target_len);
-	fprintf(out, ",\"version\":\"HTTP/1.%d\"", h->minor_version);
-	json_header(out, "host", in->host);
+	json_str(ob, "method", h->method, h->method_len);
+	json_str(ob, "uri", h->target, h->target_len);
+	outbuf_lit(ob, ",\"version\":\"HTTP/1.");
+	outbuf_i64(ob, h->minor_version);
+	outbuf_char(ob, '"');
+	json_header(ob, "host", in->host);
 	if (se->u.req.xff && in->n_xff) {
-		fputs(",\"xff\":[", out);
+		outbuf_lit(ob, ",\"xff\":[");
 		for (size_t i = 0; i < se->u.req.xff->n; i++)
-			json_elem(out, i == 0, se->u.req.xff->elems[i].text,
+			json_elem(ob, i == 0, se->u.req.xff->elems[i].text,
 				  se->u.req.xff->elems[i].len);
-		fputc(']', out);
+		outbuf_char(ob, ']');
 	}
 	if (se->u.req.fwd && in->n_forwarded) {
-		fputs(",\"forwarded\":[", out);
+		outbuf_lit(ob, ",\"forwarded\":[");
 		for (size_t i = 0; i < se->u.req.fwd->n; i++) {
 			const struct fsc_xff_fwd_elem *e = &se->u.req.fwd->elems[i];
 			bool first = true;
-			fputs(i ? ",{" : "{", out);
-			json_fwd_value(out, "for", &e->for_, &first);
-			json_fwd_value(out, "by", &e->by, &first);
-			json_fwd_value(out, "proto", &e->proto, &first);
-			json_fwd_value(out, "host", &e->host, &first);
-			fputc('}', out);
+			if (i)
+				outbuf_char(ob, ',');
+			outbuf_char(ob, '{');
+			json_fwd_value(ob, "for", &e->for_, &first);
+			json_fwd_value(ob, "by", &e->by, &first);
+			json_fwd_value(ob, "proto", &e->proto, &first);
+			json_fwd_value(ob, "host", &e->host, &first);
+			outbuf_char(ob, '}');
 		}
-		fputc(']', out);
+		outbuf_char(ob, ']');
 	}
-	json_header(out, "x_real_ip", in->x_real_ip);
-	json_header(out, "x_forwarded_host", in->x_forwarded_host);
-	json_header(out, "x_forwarded_proto", in->x_forwarded_proto);
-	json_header(out, "user_agent", in->user_agent);
-	if (in->has_funnel)
-		fprintf(out, ",\"funnel\":%s", in->funnel ? "true" : "false");
+	json_header(ob, "x_real_ip", in->x_real_ip);
+	json_header(ob, "x_forwarded_host", in->x_forwarded_host);
+	json_header(ob, "x_forwarded_proto", in->x_forwarded_proto);
+	json_header(ob, "user_agent", in->user_agent);
+	if (in->has_funnel) {
+		json_key(ob, "funnel");
+		outbuf_str(ob, in->funnel ? "true" : "false");
+	}
 	if (c && c->rule != FSC_CLIENT_NONE) {
 		json_addr(pr, "client", &c->addr);
-		fprintf(out, ",\"client_rule\":\"%s\"", fsc_client_rule_name(c->rule));
+		json_token(ob, "client_rule", fsc_client_rule_name(c->rule));
 		if (c->has_claimed)
 			json_addr(pr, "claimed", &c->claimed);
 		if (c->n_hops)
 			json_hops(pr, c);
 	}
-	fprintf(out, ",\"request\":%u", se->u.req.index);
+	json_u64(ob, "request", se->u.req.index);
 }
 
-static void json_response(FILE *out, const struct fsc_stream_event *se)
+static void json_response(struct outbuf *ob, const struct fsc_stream_event *se)
 {
 	const struct fsc_http_head *h = se->u.resp.head;
 
-	fprintf(out, ",\"status\":%d", h->status);
-	json_span(out, "reason", h->reason, h->reason_len);
-	fprintf(out, ",\"version\":\"HTTP/1.%d\"", h->minor_version);
+	json_key(ob, "status");
+	outbuf_i64(ob, h->status);
+	json_str(ob, "reason", h->reason, h->reason_len);
+	outbuf_lit(ob, ",\"version\":\"HTTP/1.");
+	outbuf_i64(ob, h->minor_version);
+	outbuf_char(ob, '"');
 	if (!se->u.resp.matched)
 		return;
-	fprintf(out, ",\"latency_ms\":%.3f", (double)se->u.resp.latency_ns / 1e6);
-	json_span(out, "method", se->u.resp.method, strlen(se->u.resp.method));
-	json_span(out, "uri", se->u.resp.uri, strlen(se->u.resp.uri));
-	fprintf(out, ",\"request\":%u", se->u.resp.index);
+	json_key(ob, "latency_ms");
+	outbuf_ms(ob, se->u.resp.latency_ns);
+	json_str(ob, "method", se->u.resp.method, strlen(se->u.resp.method));
+	json_str(ob, "uri", se->u.resp.uri, strlen(se->u.resp.uri));
+	json_u64(ob, "request", se->u.resp.index);
 }
 
 static void json_ingress(struct printer *pr, const struct fsc_stream_event *se)
 {
-	FILE *out = pr->out;
+	struct outbuf *ob = pr->ob;
 
-	json_span(out, "ingress_src", se->u.ingress.src, strlen(se->u.ingress.src));
-	json_span(out, "ingress_target", se->u.ingress.target, strlen(se->u.ingress.target));
-	if (se->u.ingress.status)
-		fprintf(out, ",\"status\":%d", se->u.ingress.status);
+	json_str(ob, "ingress_src", se->u.ingress.src, strlen(se->u.ingress.src));
+	json_str(ob, "ingress_target", se->u.ingress.target, strlen(se->u.ingress.target));
+	if (se->u.ingress.status) {
+		json_key(ob, "status");
+		outbuf_i64(ob, se->u.ingress.status);
+	}
 	if (se->u.ingress.has_sni)
-		json_span(out, "sni", se->u.ingress.sni, se->u.ingress.sni_len);
+		json_str(ob, "sni", se->u.ingress.sni, se->u.ingress.sni_len);
 	else
-		fputs(",\"sni\":null", out);
+		outbuf_lit(ob, ",\"sni\":null");
 	if (se->u.ingress.client.family)
 		json_addr(pr, "client", &se->u.ingress.client);
 }
@@ -380,23 +424,24 @@ static void json_ingress(struct printer *pr, const struct fsc_stream_event *se)
 void stream_json(struct printer *pr, const struct fsc_event *ev)
 {
 	const struct fsc_stream_event *se = ev->stream;
-	FILE *out = pr->out;
+	struct outbuf *ob = pr->ob;
 
 	json_addr(pr, "src", &se->src);
 	json_addr(pr, "dst", &se->dst);
-	fprintf(out, ",\"sport\":%u,\"dport\":%u", se->sport, se->dport);
+	json_u64(ob, "sport", se->sport);
+	json_u64(ob, "dport", se->dport);
 	switch (ev->type) {
 	case FSC_EV_TLS_CLIENT_HELLO:
-		json_hello(out, se);
+		json_hello(ob, se);
 		break;
 	case FSC_EV_TLS_SERVER_HELLO:
-		json_server_hello(out, se);
+		json_server_hello(ob, se);
 		break;
 	case FSC_EV_HTTP_REQUEST:
 		json_request(pr, se);
 		break;
 	case FSC_EV_HTTP_RESPONSE:
-		json_response(out, se);
+		json_response(ob, se);
 		break;
 	case FSC_EV_INGRESS:
 		json_ingress(pr, se);
@@ -404,7 +449,11 @@ void stream_json(struct printer *pr, const struct fsc_event *ev)
 	default:
 		break;
 	}
-	if (ev->status != FSC_OK)
-		fprintf(out, ",\"decode_status\":\"%s\",\"decode_reason\":\"%s\"",
-			fsc_status_name(ev->status), ev->why);
+	if (ev->status != FSC_OK) {
+		outbuf_lit(ob, ",\"decode_status\":\"");
+		outbuf_str(ob, fsc_status_name(ev->status));
+		outbuf_lit(ob, "\",\"decode_reason\":\"");
+		outbuf_str(ob, ev->why);
+		outbuf_char(ob, '"');
+	}
 }

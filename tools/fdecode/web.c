@@ -7,7 +7,6 @@
 #include <string.h>
 
 #include "fsc/escape.h"
-#include "fsc/span.h"
 
 #define NAME_MAX_LEN 128
 #define LAT_BUCKETS 128 /* four a power of two of microseconds */
@@ -23,12 +22,26 @@ struct host {
 	uint32_t lat[LAT_BUCKETS];
 };
 
+/* Raw names seen lately and the host each normalised to: most requests and
+ * responses name a host seen just before, and one compare of the raw bytes
+ * is cheaper than normalising and hashing again. Hosts never move or go,
+ * so an entry stays right. */
+#define RECENT_SLOTS 64
+#define RECENT_RAW_MAX 96
+
+struct recent {
+	size_t len;
+	char raw[RECENT_RAW_MAX];
+	struct host *h;
+};
+
 struct web {
 	struct host *hosts;
 	uint32_t *slots;	/* open addressing: index + 1 */
 	unsigned n, max, mask;
 	uint64_t dropped, mismatches;
 	uint64_t codes[600];	/* responses by status code */
+	struct recent recent[RECENT_SLOTS];
 };
 
 struct web *web_new(unsigned max_hosts)
@@ -60,10 +73,17 @@ void web_free(struct web *w)
 	free(w);
 }
 
-/* "Node.Example.ts.net:443" -> "node.example.ts.net"; "[::1]:80" -> "[::1]". */
-static size_t normalise(const char *p, size_t len, char *out)
+static char lower(char c)
 {
-	size_t n = 0, end = len;
+	return (unsigned char)(c - 'A') < 26 ? (char)(c | 0x20) : c;
+}
+
+/* How much of p names the host: no port, at most NAME_MAX_LEN bytes, no
+ * trailing dots (an absolute name is the same host). "Node.ts.net:443"
+ * -> "Node.ts.net"; "[::1]:80" -> "[::1]". */
+static size_t name_extent(const char *p, size_t len)
+{
+	size_t end = len;
 
 	if (len && p[0] != '[') {
 		const char *colon = memchr(p, ':', len);
@@ -74,15 +94,25 @@ static size_t normalise(const char *p, size_t len, char *out)
 		if (close)
 			end = (size_t)(close - p) + 1;
 	}
-	for (size_t i = 0; i < end && n < NAME_MAX_LEN; i++)
-		out[n++] = fsc_ascii_lower(p[i]);
-	while (n && out[n - 1] == '.')
-		n--; /* an absolute name is the same host */
+	if (end > NAME_MAX_LEN)
+		end = NAME_MAX_LEN;
+	while (end && p[end - 1] == '.')
+		end--;
+	return end;
+}
+
+/* The host's name as kept: the extent in lower case, NUL-terminated. */
+static size_t normalise(const char *p, size_t len, char *out)
+{
+	size_t n = name_extent(p, len);
+
+	for (size_t i = 0; i < n; i++)
+		out[i] = lower(p[i]);
 	out[n] = '\0';
 	return n;
 }
 
-static struct host *lookup(struct web *w, const char *p, size_t len)
+static struct host *lookup_name(struct web *w, const char *p, size_t len)
 {
 	char name[NAME_MAX_LEN + 1];
 	size_t n = normalise(p, len, name);
@@ -107,6 +137,25 @@ static struct host *lookup(struct web *w, const char *p, size_t len)
 		if (strcmp(w->hosts[k - 1].name, name) == 0)
 			return &w->hosts[k - 1];
 	}
+}
+
+static struct host *lookup(struct web *w, const char *p, size_t len)
+{
+	if (len == 0 || len > RECENT_RAW_MAX)
+		return lookup_name(w, p, len);
+	/* Slot by length and the first and last bytes. */
+	unsigned slot = ((unsigned)len * 31 + (uint8_t)p[0] * 7 + (uint8_t)p[len - 1] +
+			 (uint8_t)p[len / 2] * 13) % RECENT_SLOTS;
+	struct recent *r = &w->recent[slot];
+	if (r->h && r->len == len && memcmp(r->raw, p, len) == 0)
+		return r->h;
+	struct host *h = lookup_name(w, p, len);
+	if (h) { /* a host not kept (table full) is counted each time */
+		r->len = len;
+		memcpy(r->raw, p, len);
+		r->h = h;
+	}
+	return h;
 }
 
 static unsigned lat_bucket(int64_t ns)
@@ -136,12 +185,27 @@ static double percentile(const struct host *h, double p)
 	return 0;
 }
 
+/* The two names normalise to the same string (as strcmp sees it: up to a
+ * NUL, should one be inside), compared in place. */
 static bool same_name(const char *a, size_t alen, const char *b, size_t blen)
 {
-	char x[NAME_MAX_LEN + 1], y[NAME_MAX_LEN + 1];
-	normalise(a, alen, x);
-	normalise(b, blen, y);
-	return strcmp(x, y) == 0;
+	const char *nul;
+
+	/* Equal bytes normalise alike: the usual case, at the cost of a compare. */
+	if (alen == blen && memcmp(a, b, alen) == 0)
+		return true;
+	size_t x = name_extent(a, alen), y = name_extent(b, blen);
+
+	if ((nul = memchr(a, '\0', x)))
+		x = (size_t)(nul - a);
+	if ((nul = memchr(b, '\0', y)))
+		y = (size_t)(nul - b);
+	if (x != y)
+		return false;
+	for (size_t i = 0; i < x; i++)
+		if (lower(a[i]) != lower(b[i]))
+			return false;
+	return true;
 }
 
 void web_event(struct web *w, const struct fsc_event *ev)

@@ -25,7 +25,8 @@
  *   FSC_MALFORMED  the hello overflowed its fixed storage (h->overflow: the
  *                  fingerprint would be wrong, so none is given), the buffer
  *                  is too small, or OpenSSL could not digest (*why says).
- * They allocate only inside OpenSSL's EVP_Digest.
+ * They allocate only inside OpenSSL: EVP_Digest, and the first call's
+ * fetch of MD5 and SHA-256, kept for the process (thread-safe).
  */
 
 /* JA3 string: Version,Ciphers,Extensions,Groups,PointFormats in decimal,

@@ -100,6 +100,8 @@ struct fsc_stream_limits {
 	uint32_t max_headers;	/* per head; 64 */
 	uint32_t max_head;	/* bytes per head; 16384 */
 	unsigned trusted_hops;	/* see client.h; 0 */
+	bool no_fingerprints;	/* skip JA3/JA4 (have_fp false): for a caller
+				 * that shows none, they are most of a hello */
 };
 
 struct fsc_stream_stats {

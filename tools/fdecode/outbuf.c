@@ -1,0 +1,214 @@
+/* outbuf.c - appending text to one buffer, one fwrite a flush. */
+#include "outbuf.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "fsc/escape.h"
+
+bool outbuf_init(struct outbuf *ob, FILE *file)
+{
+	ob->file = file;
+	ob->len = 0;
+	ob->cap = OUTBUF_FLUSH_AT + OUTBUF_ROOM_MAX;
+	ob->buf = malloc(ob->cap);
+	return ob->buf != NULL;
+}
+
+void outbuf_free(struct outbuf *ob)
+{
+	free(ob->buf);
+	ob->buf = NULL;
+	ob->len = ob->cap = 0;
+}
+
+void outbuf_flush(struct outbuf *ob)
+{
+	if (ob->len)
+		fwrite(ob->buf, 1, ob->len, ob->file);
+	ob->len = 0;
+}
+
+void outbuf_end_line(struct outbuf *ob)
+{
+	outbuf_char(ob, '\n');
+	if (ob->len > OUTBUF_FLUSH_AT)
+		outbuf_flush(ob);
+}
+
+char *outbuf_room(struct outbuf *ob, size_t n)
+{
+	if (ob->cap - ob->len < n)
+		outbuf_flush(ob);
+	return ob->buf + ob->len;
+}
+
+void outbuf_commit(struct outbuf *ob, size_t used)
+{
+	ob->len += used;
+}
+
+void outbuf_mem_slow(struct outbuf *ob, const void *p, size_t n)
+{
+	outbuf_flush(ob);
+	/* Longer than the buffer only for a caller's own huge text: let it
+	 * through directly. */
+	if (n > ob->cap) {
+		fwrite(p, 1, n, ob->file);
+		return;
+	}
+	memcpy(ob->buf, p, n);
+	ob->len = n;
+}
+
+/* Decimal digits of v, written backwards from end, two at a time; returns
+ * the start. */
+static char *digits_before(char *end, uint64_t v)
+{
+	static const char pairs[] =
+		"00010203040506070809101112131415161718192021222324252627282930313233343536373839"
+		"40414243444546474849505152535455565758596061626364656667686970717273747576777879"
+		"8081828384858687888990919293949596979899";
+
+	while (v >= 100) {
+		unsigned r = (unsigned)(v % 100);
+		v /= 100;
+		end -= 2;
+		end[0] = pairs[2 * r];
+		end[1] = pairs[2 * r + 1];
+	}
+	if (v >= 10) {
+		end -= 2;
+		end[0] = pairs[2 * v];
+		end[1] = pairs[2 * v + 1];
+	} else {
+		*--end = (char)('0' + v);
+	}
+	return end;
+}
+
+void outbuf_u64(struct outbuf *ob, uint64_t v)
+{
+	char tmp[20];
+	char *p = digits_before(tmp + sizeof(tmp), v);
+
+	outbuf_mem(ob, p, (size_t)(tmp + sizeof(tmp) - p));
+}
+
+/* The magnitude of v, also for INT64_MIN. */
+static uint64_t magnitude(int64_t v)
+{
+	return v < 0 ? (uint64_t)0 - (uint64_t)v : (uint64_t)v;
+}
+
+void outbuf_i64(struct outbuf *ob, int64_t v)
+{
+	if (v < 0)
+		outbuf_char(ob, '-');
+	outbuf_u64(ob, magnitude(v));
+}
+
+void outbuf_i64_zpad(struct outbuf *ob, int64_t v, unsigned width)
+{
+	char tmp[24];
+	char *end = tmp + sizeof(tmp);
+	char *p = digits_before(end, magnitude(v));
+	unsigned min_digits = v < 0 ? (width > 1 ? width - 1 : 0) : width;
+
+	if (min_digits > 20)
+		min_digits = 20;
+	while ((size_t)(end - p) < min_digits)
+		*--p = '0';
+	if (v < 0)
+		*--p = '-';
+	outbuf_mem(ob, p, (size_t)(end - p));
+}
+
+static const char hex_digits[] = "0123456789abcdef";
+
+void outbuf_hex(struct outbuf *ob, uint64_t v, unsigned digits)
+{
+	char tmp[16];
+	char *end = tmp + sizeof(tmp), *p = end;
+
+	if (digits > 16)
+		digits = 16;
+	do {
+		*--p = hex_digits[v & 15];
+		v >>= 4;
+	} while (v);
+	while ((unsigned)(end - p) < digits)
+		*--p = '0';
+	outbuf_mem(ob, p, (size_t)(end - p));
+}
+
+void outbuf_hex_bytes(struct outbuf *ob, const uint8_t *p, size_t n)
+{
+	char *o = outbuf_room(ob, 2 * n);
+
+	for (size_t i = 0; i < n; i++) {
+		o[2 * i] = hex_digits[p[i] >> 4];
+		o[2 * i + 1] = hex_digits[p[i] & 15];
+	}
+	ob->len += 2 * n;
+}
+
+void outbuf_ms(struct outbuf *ob, int64_t ns)
+{
+	/* Integer rounding gives printf's digits when the double is exact
+	 * enough and the value is not a tie in decimal (then the double's
+	 * own error decides): below 2^50 ns the double is within 2^-3 ns of
+	 * ns/1e6 scaled, far from a rounding edge unless ns % 1000 == 500.
+	 * The rest goes through snprintf itself. */
+	if (ns >= 0 && ns < ((int64_t)1 << 50) && ns % 1000 != 500) {
+		uint64_t us = ((uint64_t)ns + 500) / 1000;
+		outbuf_u64(ob, us / 1000);
+		char frac[4] = { '.', (char)('0' + us / 100 % 10), (char)('0' + us / 10 % 10),
+				 (char)('0' + us % 10) };
+		outbuf_mem(ob, frac, sizeof(frac));
+		return;
+	}
+	char tmp[64];
+	int n = snprintf(tmp, sizeof(tmp), "%.3f", (double)ns / 1e6);
+	if (n > 0)
+		outbuf_mem(ob, tmp, (size_t)n < sizeof(tmp) ? (size_t)n : sizeof(tmp) - 1);
+}
+
+void outbuf_addr(struct outbuf *ob, const struct fsc_addr *a)
+{
+	char *p = outbuf_room(ob, FSC_ADDR_STRLEN);
+
+	ob->len += fsc_addr_write(a, p);
+}
+
+void outbuf_endpoint(struct outbuf *ob, const struct fsc_addr *a, uint16_t port)
+{
+	char *p = outbuf_room(ob, FSC_ENDPOINT_STRLEN);
+
+	ob->len += fsc_endpoint_write(a, port, p);
+}
+
+/* The room an escaper needs for n bytes under cap: its never-cutting
+ * bound when that is smaller (the output is then the same), else cap. */
+static size_t escape_room(size_t n, size_t grow, size_t cap)
+{
+	if (n < (cap - 5) / grow)
+		return grow * n + 5;
+	return cap;
+}
+
+void outbuf_json_escaped(struct outbuf *ob, const void *s, size_t n, size_t cap)
+{
+	size_t room = escape_room(n, 6, cap);
+	char *p = outbuf_room(ob, room);
+
+	ob->len += fsc_escape_json(s, n, p, room);
+}
+
+void outbuf_text_escaped(struct outbuf *ob, const void *s, size_t n, size_t cap)
+{
+	size_t room = escape_room(n, 4, cap);
+	char *p = outbuf_room(ob, room);
+
+	ob->len += fsc_escape_text(s, n, p, room);
+}
