@@ -104,7 +104,7 @@ void tui_detail_lines(struct tui_model *m, const struct tui_request *r, tui_line
 			}
 		for (size_t i = 0; i < d->n_hops; i++) {
 			const struct tui_hop *h = &d->hops[i];
-			char label[16];
+			char label[24]; /* room for any size_t */
 			tui_escape(h->text, h->text_len, a, sizeof(a));
 			b[0] = '\0';
 			if (h->v4.family)
