@@ -575,6 +575,43 @@ static size_t cut_head(struct fsc_streams *s, struct fsc_flow *f, int dir, struc
 	return len;
 }
 
+/*
+ * Reads a request or response head at p into s->head. Returns true with *rc
+ * FSC_OK or FSC_MALFORMED when there is a head to report; false when there
+ * is none yet (more bytes needed, or not HTTP here), with *used the value
+ * on_data returns.
+ */
+static bool read_head(struct fsc_streams *s, struct fsc_flow *f, int dir, struct stream *st,
+		      const uint8_t *p, size_t len, unsigned flags, int64_t ts, bool response,
+		      enum fsc_status *rc, const char **why, size_t *used)
+{
+	struct dir_state *d = &st->d[dir];
+
+	fsc_http_head_init(&s->head, s->headers, s->lim.max_headers, s->lim.max_head);
+	*rc = response ? fsc_http_parse_response(p, len, d->last_len, &s->head, why)
+		       : fsc_http_parse_request(p, len, d->last_len, &s->head, why);
+	if (*rc == FSC_TRUNCATED) {
+		if (flags & (FSC_DATA_FULL | FSC_DATA_END)) {
+			*used = cut_head(s, f, dir, st, p, len, flags, ts);
+		} else {
+			d->last_len = (uint32_t)len;
+			*used = 0;
+		}
+		return false;
+	}
+	d->last_len = 0;
+	if (*rc == FSC_NOT_THIS) {
+		d->resync = true;
+		*used = 1;
+		return false;
+	}
+	if (d->hunting) {
+		s->st.resyncs++;
+		d->hunting = false;
+	}
+	return true;
+}
+
 static size_t http_request(struct fsc_streams *s, struct fsc_flow *f, int dir,
 			   struct stream *st, const uint8_t *p, size_t len, unsigned flags,
 			   int64_t ts)
@@ -582,24 +619,11 @@ static size_t http_request(struct fsc_streams *s, struct fsc_flow *f, int dir,
 	struct dir_state *d = &st->d[dir];
 	struct fsc_stream_event ev;
 	const char *why = NULL;
+	enum fsc_status rc;
+	size_t used;
 
-	fsc_http_head_init(&s->head, s->headers, s->lim.max_headers, s->lim.max_head);
-	enum fsc_status rc = fsc_http_parse_request(p, len, d->last_len, &s->head, &why);
-	if (rc == FSC_TRUNCATED) {
-		if (flags & (FSC_DATA_FULL | FSC_DATA_END))
-			return cut_head(s, f, dir, st, p, len, flags, ts);
-		d->last_len = (uint32_t)len;
-		return 0;
-	}
-	d->last_len = 0;
-	if (rc == FSC_NOT_THIS) {
-		d->resync = true;
-		return 1;
-	}
-	if (d->hunting) {
-		s->st.resyncs++;
-		d->hunting = false;
-	}
+	if (!read_head(s, f, dir, st, p, len, flags, ts, false, &rc, &why, &used))
+		return used;
 	if (rc == FSC_MALFORMED) {
 		event_init(&ev, FSC_SEV_HTTP_REQUEST, f, dir, ts);
 		ev.u.req.head = &s->head;
@@ -661,24 +685,11 @@ static size_t http_response(struct fsc_streams *s, struct fsc_flow *f, int dir,
 	struct dir_state *d = &st->d[dir];
 	struct fsc_stream_event ev;
 	const char *why = NULL;
+	enum fsc_status rc;
+	size_t used;
 
-	fsc_http_head_init(&s->head, s->headers, s->lim.max_headers, s->lim.max_head);
-	enum fsc_status rc = fsc_http_parse_response(p, len, d->last_len, &s->head, &why);
-	if (rc == FSC_TRUNCATED) {
-		if (flags & (FSC_DATA_FULL | FSC_DATA_END))
-			return cut_head(s, f, dir, st, p, len, flags, ts);
-		d->last_len = (uint32_t)len;
-		return 0;
-	}
-	d->last_len = 0;
-	if (rc == FSC_NOT_THIS) {
-		d->resync = true;
-		return 1;
-	}
-	if (d->hunting) {
-		s->st.resyncs++;
-		d->hunting = false;
-	}
+	if (!read_head(s, f, dir, st, p, len, flags, ts, true, &rc, &why, &used))
+		return used;
 
 	struct pending *q = st->q_n ? &st->q[st->q_first] : NULL;
 	event_init(&ev, FSC_SEV_HTTP_RESPONSE, f, dir, ts);
