@@ -68,6 +68,7 @@ struct stream {
 	unsigned q_first, q_n;
 	unsigned requests;
 	int req_dir;		/* direction requests travel; -1 unknown */
+	bool hrr_seen;		/* the server asked for a second ClientHello */
 	/* the ingress handshake on this connection */
 	bool ingress_seen, ingress_switched, ingress_reported;
 	int ingress_status;
@@ -313,11 +314,14 @@ static void on_client_hello(struct fsc_streams *s, struct fsc_flow *f, int dir,
 }
 
 static void on_server_hello(struct fsc_streams *s, struct fsc_flow *f, int dir,
-			    const uint8_t *msg, size_t len, int64_t ts)
+			    struct stream *st, const uint8_t *msg, size_t len, int64_t ts)
 {
 	struct fsc_stream_event ev;
 	const char *why = NULL;
 	enum fsc_status rc = fsc_tls_server_hello_parse(msg, len, &s->sh, &why);
+
+	if (rc == FSC_OK && s->sh.hrr)
+		st->hrr_seen = true;
 
 	event_init(&ev, FSC_SEV_SERVER_HELLO, f, dir, ts);
 	ev.u.server.h = &s->sh;
@@ -331,12 +335,33 @@ static void on_server_hello(struct fsc_streams *s, struct fsc_flow *f, int dir,
  * record that lies): reported, with nothing but the cause, rather than lost.
  * rc is FSC_TRUNCATED or FSC_MALFORMED.
  */
+/*
+ * Can a hello of this type be in plaintext here? A client sends no
+ * ServerHello and a server no ClientHello; after a change_cipher_spec a hello
+ * follows only a HelloRetryRequest (TLS 1.3). Anything else is an encrypted
+ * record (TLS 1.2's Finished) whose first byte happens to look like a hello
+ * type: the handshake is over, not malformed.
+ */
+static bool hello_plausible(const struct stream *st, int dir, uint8_t type)
+{
+	const struct dir_state *d = &st->d[dir];
+
+	if (type != FSC_TLS_HS_CLIENT_HELLO && type != FSC_TLS_HS_SERVER_HELLO)
+		return false;
+	if (st->req_dir >= 0 && (type == FSC_TLS_HS_CLIENT_HELLO) != (dir == st->req_dir))
+		return false;
+	return !d->tls.after_ccs || st->hrr_seen;
+}
+
 static void cut_hello(struct fsc_streams *s, struct fsc_flow *f, int dir, struct stream *st,
 		      enum fsc_status rc, const char *why, int64_t ts)
 {
 	struct dir_state *d = &st->d[dir];
 	struct fsc_stream_event ev;
 	uint8_t type = d->tls_buf != NONE ? fsc_tls_reasm_partial(&d->tls) : 0;
+
+	if (!hello_plausible(st, dir, type))
+		return;
 
 	if (type == FSC_TLS_HS_CLIENT_HELLO) {
 		memset(&s->ch, 0, sizeof(s->ch));
@@ -371,11 +396,15 @@ static size_t tls_data(struct fsc_streams *s, struct fsc_flow *f, int dir,
 		return len;
 	}
 	enum fsc_status rc = fsc_tls_reasm_feed(&d->tls, p, len, &used, &why);
+	if (rc == FSC_OK && (d->tls.msg_type == FSC_TLS_HS_CLIENT_HELLO ||
+			     d->tls.msg_type == FSC_TLS_HS_SERVER_HELLO) &&
+	    !hello_plausible(st, dir, d->tls.msg_type))
+		rc = FSC_NOT_THIS; /* encrypted from here on */
 	if (rc == FSC_OK) {
 		if (d->tls.msg_type == FSC_TLS_HS_CLIENT_HELLO)
 			on_client_hello(s, f, dir, st, d->tls.msg, d->tls.msg_len, ts);
 		else if (d->tls.msg_type == FSC_TLS_HS_SERVER_HELLO)
-			on_server_hello(s, f, dir, d->tls.msg, d->tls.msg_len, ts);
+			on_server_hello(s, f, dir, st, d->tls.msg, d->tls.msg_len, ts);
 		return used;
 	}
 	if (rc == FSC_TRUNCATED)
