@@ -72,12 +72,17 @@ static void add_hop(struct fsc_client *c, const struct fsc_xff_node *n)
 static void set_client(struct fsc_client *c, enum fsc_client_rule rule,
 		       const struct fsc_addr *a)
 {
-	struct fsc_tsaddr_info info;
+	static const uint8_t v4mapped[12] = { [10] = 0xff, [11] = 0xff };
 
 	c->rule = rule;
-	/* ::ffff:a.b.c.d is the IPv4 client a.b.c.d. */
-	fsc_tsaddr_classify(a, &info);
-	c->addr = info.addr;
+	/* ::ffff:a.b.c.d is the IPv4 client a.b.c.d (the address
+	 * fsc_tsaddr_classify would give, without the rest of its work). */
+	if (a->family == 6 && memcmp(a->b, v4mapped, 12) == 0)
+		fsc_addr_set4(&c->addr, a->b + 12);
+	else if (a->family == 4 || a->family == 6)
+		c->addr = *a;
+	else
+		memset(&c->addr, 0, sizeof(c->addr));
 }
 
 /* X-Forwarded-For: rule 2 or 3. True when it named a client. */

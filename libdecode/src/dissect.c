@@ -85,12 +85,13 @@ static void dissect_udp(struct fsc_cursor *c, size_t wire_left,
 		short_header(pkt, wire_left >= 8, "udp header cut short");
 		return;
 	}
-	/* Fields into locals first, then into pkt: a byte store to pkt could
-	 * alias the cursor, and the compiler would reload it after each. */
-	uint16_t sport = fsc_cur_be16(c);
-	uint16_t dport = fsc_cur_be16(c);
-	uint16_t ulen = fsc_cur_be16(c);
-	fsc_cur_skip(c, 2); /* checksum: offloaded on loopback, never checked */
+	/* The fixed header through a cursor of its own, in registers: stores
+	 * to pkt (bytes, which may alias anything) do not reload it. */
+	struct fsc_cursor hc = fsc_cur_sub(c, 8);
+	uint16_t sport = fsc_cur_be16(&hc);
+	uint16_t dport = fsc_cur_be16(&hc);
+	uint16_t ulen = fsc_cur_be16(&hc);
+	/* then the checksum: offloaded on loopback, never checked */
 	pkt->sport = sport;
 	pkt->dport = dport;
 	avail -= 8;
@@ -121,14 +122,15 @@ static void dissect_tcp(struct fsc_cursor *c, size_t wire_left,
 		short_header(pkt, wire_left >= 20, "tcp header cut short");
 		return;
 	}
-	uint16_t sport = fsc_cur_be16(c);
-	uint16_t dport = fsc_cur_be16(c);
-	uint32_t seq = fsc_cur_be32(c);
-	uint32_t ack = fsc_cur_be32(c);
-	size_t doff = (size_t)(fsc_cur_u8(c) >> 4) * 4;
-	uint8_t flags = fsc_cur_u8(c);
-	uint16_t window = fsc_cur_be16(c);
-	fsc_cur_skip(c, 4); /* checksum, urgent pointer */
+	struct fsc_cursor hc = fsc_cur_sub(c, 20); /* as for UDP */
+	uint16_t sport = fsc_cur_be16(&hc);
+	uint16_t dport = fsc_cur_be16(&hc);
+	uint32_t seq = fsc_cur_be32(&hc);
+	uint32_t ack = fsc_cur_be32(&hc);
+	size_t doff = (size_t)(fsc_cur_u8(&hc) >> 4) * 4;
+	uint8_t flags = fsc_cur_u8(&hc);
+	uint16_t window = fsc_cur_be16(&hc);
+	/* then the checksum and the urgent pointer */
 	pkt->sport = sport;
 	pkt->dport = dport;
 	pkt->seq = seq;
@@ -197,16 +199,17 @@ static void dissect_ipv4(struct fsc_cursor *c, size_t wire_left,
 		short_header(pkt, wire_left >= 20, "ipv4 header cut short");
 		return;
 	}
-	size_t ihl = (size_t)(fsc_cur_u8(c) & 0x0f) * 4;
-	fsc_cur_skip(c, 1);
-	size_t total = fsc_cur_be16(c);
-	uint16_t id = fsc_cur_be16(c);
-	uint16_t frag = fsc_cur_be16(c);
-	uint8_t ttl = fsc_cur_u8(c);
-	uint8_t proto = fsc_cur_u8(c);
-	fsc_cur_skip(c, 2);
-	const uint8_t *src = fsc_cur_take(c, 4);
-	const uint8_t *dst = fsc_cur_take(c, 4);
+	struct fsc_cursor hc = fsc_cur_sub(c, 20); /* as for UDP */
+	size_t ihl = (size_t)(fsc_cur_u8(&hc) & 0x0f) * 4;
+	fsc_cur_skip(&hc, 1);
+	size_t total = fsc_cur_be16(&hc);
+	uint16_t id = fsc_cur_be16(&hc);
+	uint16_t frag = fsc_cur_be16(&hc);
+	uint8_t ttl = fsc_cur_u8(&hc);
+	uint8_t proto = fsc_cur_u8(&hc);
+	fsc_cur_skip(&hc, 2);
+	const uint8_t *src = fsc_cur_take(&hc, 4);
+	const uint8_t *dst = fsc_cur_take(&hc, 4);
 	pkt->frag_id = id;
 	pkt->ttl = ttl;
 	pkt->proto = proto;
@@ -277,12 +280,13 @@ static void dissect_ipv6(struct fsc_cursor *c, size_t wire_left,
 		short_header(pkt, wire_left >= 40, "ipv6 header cut short");
 		return;
 	}
-	fsc_cur_skip(c, 4);
-	size_t plen = fsc_cur_be16(c);
-	uint8_t nh = fsc_cur_u8(c);
-	uint8_t hops = fsc_cur_u8(c);
-	const uint8_t *src = fsc_cur_take(c, 16);
-	const uint8_t *dst = fsc_cur_take(c, 16);
+	struct fsc_cursor hc = fsc_cur_sub(c, 40); /* as for UDP */
+	fsc_cur_skip(&hc, 4);
+	size_t plen = fsc_cur_be16(&hc);
+	uint8_t nh = fsc_cur_u8(&hc);
+	uint8_t hops = fsc_cur_u8(&hc);
+	const uint8_t *src = fsc_cur_take(&hc, 16);
+	const uint8_t *dst = fsc_cur_take(&hc, 16);
 	pkt->ttl = hops;
 	fsc_addr_set6(&pkt->src, src);
 	fsc_addr_set6(&pkt->dst, dst);

@@ -95,11 +95,13 @@ static uint64_t flags_not_name(uint64_t w)
 
 enum run_kind { RUN_NAME, RUN_TARGET, RUN_VALUE };
 
-/* fsc_cur_spn over the set of the kind: tchar, vchar_set or value_set. */
-static size_t spn_words(const struct fsc_cursor *c, enum run_kind kind)
+/* fsc_cur_spn over the set of the kind: tchar, vchar_set or value_set. The
+ * cursor comes by value, so that the parser's own never leaves registers. */
+static size_t spn_words(struct fsc_cursor cur, enum run_kind kind)
 {
 	const struct fsc_byteset *set = kind == RUN_NAME ? &fsc_tchar_set :
 					kind == RUN_TARGET ? &vchar_set : &value_set;
+	const struct fsc_cursor *c = &cur;
 	const uint8_t *q = c->p;
 
 	if (c->bad)
@@ -201,7 +203,7 @@ static enum step request_line(struct fsc_cursor *c, struct fsc_http_head *h,
 	enum step s;
 
 	h->method = (const char *)c->p;
-	fsc_cur_skip(c, spn_words(c, RUN_NAME));
+	fsc_cur_skip(c, spn_words(*c, RUN_NAME));
 	h->method_len = (size_t)((const char *)c->p - h->method);
 	if (peekc(c) < 0)
 		return S_NEED;
@@ -212,7 +214,7 @@ static enum step request_line(struct fsc_cursor *c, struct fsc_http_head *h,
 		return s;
 	*why = "request line: target";
 	h->target = (const char *)c->p;
-	fsc_cur_skip(c, spn_words(c, RUN_TARGET));
+	fsc_cur_skip(c, spn_words(*c, RUN_TARGET));
 	h->target_len = (size_t)((const char *)c->p - h->target);
 	if (peekc(c) < 0)
 		return S_NEED;
@@ -260,7 +262,7 @@ static enum step status_line(struct fsc_cursor *c, struct fsc_http_head *h,
 		while (peekc(c) == ' ')
 			fsc_cur_skip(c, 1);
 		h->reason = (const char *)c->p;
-		fsc_cur_skip(c, spn_words(c, RUN_VALUE));
+		fsc_cur_skip(c, spn_words(*c, RUN_VALUE));
 		h->reason_len = (size_t)((const char *)c->p - h->reason);
 	}
 	*why = "status line: control character";
@@ -287,7 +289,7 @@ static enum step field_line(struct fsc_cursor *c, struct fsc_http_head *h, bool 
 		return S_BAD;
 	}
 	const char *name = (const char *)c->p;
-	fsc_cur_skip(c, spn_words(c, RUN_NAME));
+	fsc_cur_skip(c, spn_words(*c, RUN_NAME));
 	size_t name_len = (size_t)((const char *)c->p - name);
 	ch = peekc(c);
 	if (ch < 0)
@@ -305,7 +307,7 @@ static enum step field_line(struct fsc_cursor *c, struct fsc_http_head *h, bool 
 	while (peekc(c) == ' ' || peekc(c) == '\t')
 		fsc_cur_skip(c, 1);
 	const char *value = (const char *)c->p;
-	size_t run = spn_words(c, RUN_VALUE);
+	size_t run = spn_words(*c, RUN_VALUE);
 	const char *vend = value + run;
 	fsc_cur_skip(c, run);
 	while (vend > value && (vend[-1] == ' ' || vend[-1] == '\t'))

@@ -14,9 +14,14 @@
 #define NONE UINT32_MAX
 
 /* A pool of fixed-size records with a least-recently-seen list, so that the
- * oldest can be evicted when the pool is full. */
+ * oldest can be evicted when the pool is full. A node's two links sit side
+ * by side: a touch reads and writes both. */
+struct lru_link {
+	uint32_t prev, next;
+};
+
 struct lru {
-	uint32_t *prev, *next;
+	struct lru_link *link;
 	uint32_t head, tail; /* head: most recent */
 };
 
@@ -35,24 +40,24 @@ struct fsc_wg_tracker {
 
 static void lru_unlink(struct lru *l, uint32_t i)
 {
-	uint32_t p = l->prev[i], n = l->next[i];
+	uint32_t p = l->link[i].prev, n = l->link[i].next;
 
 	if (p != NONE)
-		l->next[p] = n;
+		l->link[p].next = n;
 	else
 		l->head = n;
 	if (n != NONE)
-		l->prev[n] = p;
+		l->link[n].prev = p;
 	else
 		l->tail = p;
 }
 
 static void lru_push(struct lru *l, uint32_t i)
 {
-	l->prev[i] = NONE;
-	l->next[i] = l->head;
+	l->link[i].prev = NONE;
+	l->link[i].next = l->head;
 	if (l->head != NONE)
-		l->prev[l->head] = i;
+		l->link[l->head].prev = i;
 	l->head = i;
 	if (l->tail == NONE)
 		l->tail = i;
@@ -68,16 +73,14 @@ static void lru_touch(struct lru *l, uint32_t i)
 
 static bool lru_init(struct lru *l, uint32_t n)
 {
-	l->prev = malloc((size_t)n * sizeof(*l->prev));
-	l->next = malloc((size_t)n * sizeof(*l->next));
+	l->link = malloc((size_t)n * sizeof(*l->link));
 	l->head = l->tail = NONE;
-	return l->prev && l->next;
+	return l->link != NULL;
 }
 
 static void lru_free(struct lru *l)
 {
-	free(l->prev);
-	free(l->next);
+	free(l->link);
 }
 
 static uint64_t ep_hash(const struct fsc_wg_endpoint *e)
@@ -528,7 +531,7 @@ size_t fsc_wg_sessions(const struct fsc_wg_tracker *t,
 {
 	size_t n = 0;
 
-	for (uint32_t i = t->slru.tail; i != NONE && n < max; i = t->slru.prev[i])
+	for (uint32_t i = t->slru.tail; i != NONE && n < max; i = t->slru.link[i].prev)
 		out[n++] = &t->sessions[i];
 	return n;
 }
@@ -538,7 +541,7 @@ size_t fsc_wg_peers(const struct fsc_wg_tracker *t,
 {
 	size_t n = 0;
 
-	for (uint32_t i = t->plru.tail; i != NONE && n < max; i = t->plru.prev[i])
+	for (uint32_t i = t->plru.tail; i != NONE && n < max; i = t->plru.link[i].prev)
 		out[n++] = &t->peers[i];
 	return n;
 }

@@ -85,6 +85,7 @@ static void ieq_words(void **state)
 				continue;
 			for (unsigned x = 1; x < 256; x++) {
 				for (unsigned y = 1; y < 256; y++) {
+					memset(lit, 0, sizeof(lit)); /* NUL after a changed lit[18] */
 					memcpy(p, "x-forwarded-for-ab", 19);
 					memcpy(lit, "X-Forwarded-For-AB", 19);
 					lit[len] = '\0';

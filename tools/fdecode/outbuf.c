@@ -155,11 +155,12 @@ void outbuf_hex_bytes(struct outbuf *ob, const uint8_t *p, size_t n)
 
 void outbuf_ms(struct outbuf *ob, int64_t ns)
 {
-	/* Integer rounding gives printf's digits when the double is exact
-	 * enough and the value is not a tie in decimal (then the double's
-	 * own error decides): below 2^50 ns the double is within 2^-3 ns of
-	 * ns/1e6 scaled, far from a rounding edge unless ns % 1000 == 500.
-	 * The rest goes through snprintf itself. */
+	/* Integer rounding gives printf's digits wherever the double cannot
+	 * lie across a rounding edge: below 2^50 ns, (double)ns / 1e6 is
+	 * within 2^-3 ns of the exact value, and the nearest edge is 1 ns
+	 * away or more unless ns % 1000 == 500 (a decimal tie, which the
+	 * double's own error decides). Ties, negative and huge values go
+	 * through snprintf itself. */
 	if (ns >= 0 && ns < ((int64_t)1 << 50) && ns % 1000 != 500) {
 		uint64_t us = ((uint64_t)ns + 500) / 1000;
 		outbuf_u64(ob, us / 1000);

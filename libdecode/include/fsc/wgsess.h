@@ -36,31 +36,35 @@ struct fsc_wg_endpoint {
 	uint16_t port;
 };
 
-/* Counters of one direction of a session. */
+/* Counters of one direction of a session. (The ones every transport
+ * message updates come first: a message touches few cache lines.) */
 struct fsc_wg_flow {
 	uint64_t packets;	/* transport, keepalives included */
 	uint64_t bytes;		/* UDP payload bytes */
-	uint64_t keepalives;
-	uint64_t ka_gaps;	/* intervals measured between keepalives */
-	int64_t ka_gap_sum_ns, ka_gap_min_ns, ka_gap_max_ns;
-	int64_t last_keepalive_ns;
 	uint64_t last_counter;
 	uint64_t counter_regressions; /* counter lower than the last seen */
+	uint64_t keepalives;
+	int64_t last_keepalive_ns;
+	uint64_t ka_gaps;	/* intervals measured between keepalives */
+	int64_t ka_gap_sum_ns, ka_gap_min_ns, ka_gap_max_ns;
 };
 
 /* Direction 0 is initiator -> responder, 1 the reverse. Where the handshake
  * was not seen, "initiator" is simply the first endpoint seen sending. */
 struct fsc_wg_session {
+	/* What every transport message reads or updates, first. */
 	uint32_t id;		/* 1, 2, ... in order of creation */
 	uint32_t peer;		/* fsc_wg_peer.id */
 	uint32_t index[2];	/* index[0]: initiator's, index[1]: responder's */
 	bool have_index[2];
 	struct fsc_wg_endpoint ep[2]; /* ep[0] initiator, ep[1] responder */
+	int64_t last_ns;
+	struct fsc_wg_flow dir[2];
+	/* The rest. */
 	bool handshake;		/* initiation and response both seen */
 	uint32_t roams;		/* times an endpoint moved under the same index */
-	int64_t first_ns, last_ns;
+	int64_t first_ns;
 	int64_t initiation_ns, response_ns;
-	struct fsc_wg_flow dir[2];
 };
 
 enum fsc_wg_health {
@@ -73,17 +77,21 @@ enum fsc_wg_health {
 };
 
 struct fsc_wg_peer {
+	/* What every transport message reads or updates, first. */
 	uint32_t id;
 	struct fsc_wg_endpoint ep[2]; /* ep[0]: the first endpoint seen sending */
-	uint64_t initiations, responses, cookies;
 	uint64_t packets[2], bytes[2], keepalives[2]; /* transport, by sender */
+	int64_t last_ns;
+	int64_t first_data_ns, last_data_ns;
+	int64_t last_handshake_ns; /* 0: never */
+	int64_t max_key_age_ns;	/* oldest handshake age seen with data */
+	/* The rest. */
+	uint64_t initiations, responses, cookies;
 	uint64_t sessions;
 	uint64_t unanswered;	/* initiations since the last response */
 	uint64_t under_load;	/* handshake messages with a nonzero mac2 */
-	int64_t first_ns, last_ns;
-	int64_t last_initiation_ns, last_handshake_ns; /* 0: never */
-	int64_t first_data_ns, last_data_ns;
-	int64_t max_key_age_ns;	/* oldest handshake age seen with data */
+	int64_t first_ns;
+	int64_t last_initiation_ns; /* 0: never */
 	uint64_t rtts;		/* completed handshakes with a measured RTT */
 	int64_t rtt_sum_ns, rtt_min_ns, rtt_max_ns;
 };
