@@ -203,7 +203,7 @@ restored "SIGSEGV"
 for term in dumb nosuchterm; do
 	runs=$((runs + 1))
 	S="fwatch$$-$runs"
-	T new-session -d -s "$S" -x 80 -y 24 "cd '$FSC_SRC' && env TERM=$term '$F' -n \
+	T new-session -d -s "$S" -x 80 -y 24 "cd '$FSC_SRC' && env TERM=$term LSAN_OPTIONS='${LSAN_OPTIONS:-}' '$F' -n \
 		-r captures/wg-tunnel.pcap; echo EXIT=\$?; sleep 30" || exit 1
 	check "TERM=$term refused" "use --dump for text"
 	check "TERM=$term exit status" "EXIT=2"
