@@ -97,7 +97,7 @@ enum run_kind { RUN_NAME, RUN_TARGET, RUN_VALUE };
 
 /* fsc_cur_spn over the set of the kind: tchar, vchar_set or value_set. The
  * cursor comes by value, so that the parser's own never leaves registers. */
-static size_t spn_words(struct fsc_cursor cur, enum run_kind kind)
+static inline size_t spn_words(struct fsc_cursor cur, enum run_kind kind)
 {
 	const struct fsc_byteset *set = kind == RUN_NAME ? &fsc_tchar_set :
 					kind == RUN_TARGET ? &vchar_set : &value_set;

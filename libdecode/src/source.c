@@ -3,6 +3,7 @@
 
 #include <pcap/pcap.h>
 #include <stdio.h>
+#include <stdio_ext.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -84,6 +85,8 @@ static pcap_t *open_offline(const char *path, char *perr)
 		return pcap_open_offline_with_tstamp_precision(path, PCAP_TSTAMP_PRECISION_NANO,
 							       perr);
 	setvbuf(f, NULL, _IOFBF, FILE_READ_BUFFER);
+	/* Only this source's thread reads it: stdio need not lock per call. */
+	__fsetlocking(f, FSETLOCKING_BYCALLER);
 	pcap_t *p = pcap_fopen_offline_with_tstamp_precision(f, PCAP_TSTAMP_PRECISION_NANO, perr);
 	if (!p)
 		fclose(f);

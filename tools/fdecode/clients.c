@@ -9,9 +9,17 @@
 
 #define TOP_ROWS 50
 
+/* A slot holds the item's index + 1 (0: empty) and 32 more bits of its
+ * hash: a probe past other addresses compares those, not the items, which
+ * are far apart in memory. */
+struct slot {
+	uint32_t item;
+	uint32_t tag;
+};
+
 struct client_tally {
 	struct client *items;
-	uint32_t *slots; /* index + 1; 0 is empty */
+	struct slot *slots;
 	size_t n, max, mask;
 	uint64_t dropped;
 };
@@ -50,12 +58,14 @@ static void tally(struct client_tally *t, const struct fsc_addr *a, uint64_t req
 {
 	if (!enrich_is_remote(a))
 		return;
-	size_t h = (size_t)fsc_addr_hash(a, 0x243f6a8885a308d3ull) & t->mask;
+	uint64_t hash = fsc_addr_hash(a, 0x243f6a8885a308d3ull);
+	uint32_t tag = (uint32_t)(hash >> 32);
+	size_t h = (size_t)hash & t->mask;
 	for (;; h = (h + 1) & t->mask) {
-		uint32_t k = t->slots[h];
+		uint32_t k = t->slots[h].item;
 		if (k == 0)
 			break;
-		if (fsc_addr_eq(&t->items[k - 1].addr, a)) {
+		if (t->slots[h].tag == tag && fsc_addr_eq(&t->items[k - 1].addr, a)) {
 			t->items[k - 1].requests += requests;
 			t->items[k - 1].packets += packets;
 			t->items[k - 1].bytes += bytes;
@@ -68,7 +78,8 @@ static void tally(struct client_tally *t, const struct fsc_addr *a, uint64_t req
 	}
 	t->items[t->n] = (struct client){ .addr = *a, .requests = requests, .packets = packets,
 					  .bytes = bytes };
-	t->slots[h] = (uint32_t)++t->n;
+	t->slots[h].item = (uint32_t)++t->n;
+	t->slots[h].tag = tag;
 }
 
 void client_tally_add(struct client_tally *t, const struct fsc_addr *a, uint64_t packets,
