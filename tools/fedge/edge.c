@@ -502,7 +502,8 @@ static void run(struct econn *c)
 	int i;
 
 	for (i = 0; i < 64; i++) {
-		bool moved = client_io(c) | node_io(c);
+		bool from_client = client_io(c), from_node = node_io(c);
+		bool moved = from_client || from_node;
 		size_t before = c->up.len + c->down.len;
 
 		switch (c->phase) {

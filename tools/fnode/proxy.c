@@ -48,6 +48,7 @@ static void out_str(struct out *o, const char *s)
 	out_add(o, s, strlen(s));
 }
 
+__attribute__((format(printf, 2, 3)))
 static void out_fmt(struct out *o, const char *fmt, ...)
 {
 	va_list ap;

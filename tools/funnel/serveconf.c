@@ -13,6 +13,7 @@
 
 #define MAX_ENTRIES 4096	/* per map: bounds memory on hostile input */
 
+__attribute__((format(printf, 3, 4)))
 static bool fail(char *err, size_t errlen, const char *fmt, ...)
 {
 	va_list ap;

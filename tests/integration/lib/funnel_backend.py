@@ -86,7 +86,17 @@ class H(BaseHTTPRequestHandler):
                                        "headers": [[k, v] for k, v in self.headers.items()]}).encode(),
                       "application/json")
         elif u.path == "/big":
-            self.send(200, pattern(int(q.get("n", "1000"))))
+            n = int(q.get("n", "1000"))
+            self.send_response(200)
+            self.send_header("Content-Type", "application/octet-stream")
+            self.send_header("Content-Length", str(n))
+            self.end_headers()
+            if self.command != "HEAD":
+                block = pattern(65536)
+                left = n
+                while left > 0:
+                    self.wfile.write(block[:min(left, 65536)])
+                    left -= min(left, 65536)
         elif u.path == "/chunked":
             n = int(q.get("n", "10000"))
             self.send_response(200)
