@@ -30,7 +30,7 @@ out=$(fl_curl "$URL/echo?q=a%20b&x=1" -H 'X-Forwarded-For: 6.6.6.6' -H 'X-Real-I
 	-H 'Forwarded: for=6.6.6.6' -H 'X-Forwarded-Host: evil.example' -H 'X-Forwarded-Proto: http' \
 	-H 'Tailscale-User-Login: evil@example.com' -H 'Tailscale-Funnel-Request: ?0' \
 	-H 'Tailscale-App-Capabilities: {}')
-echo "$out" | python3 -c '
+printf '%s\n' "$out" | python3 -c '
 import json, sys
 r = json.load(sys.stdin)
 h = r["headers"]
