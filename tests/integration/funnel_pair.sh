@@ -20,9 +20,14 @@ bad() { echo "FAIL: $*"; fail=1; }
 CLIENT="python3 $FSC_SRC/tests/integration/lib/funnel_client.py"
 
 fl_ports
+FL_TCP_PUB=$(fl_free_port)
+FL_TCP_BE=$(fl_free_port)
 fl_certs "$FL_NAME" || { echo "funnel_pair: openssl failed" >&2; exit 2; }
 fl_serve_config "$FL_NAME"
-fl_backend && fl_node && fl_edge || { cat "$FL_DIR"/*.log; exit 1; }
+python3 "$FSC_SRC/tests/integration/lib/proxy_backend.py" "$FL_TCP_BE" &
+FL_PIDS="$FL_PIDS $!"
+fl_backend && fl_node && fl_edge --listen "127.0.0.1:$FL_TCP_PUB" && fl_wait_port "$FL_TCP_BE" &&
+	fl_wait_port "$FL_TCP_PUB" || { cat "$FL_DIR"/*.log; exit 1; }
 URL="https://$FL_NAME:$FL_PUB"
 
 # 1. GET with spoofed forwarding and identity headers
@@ -106,7 +111,20 @@ $CLIENT ws "$FL_NAME" "$FL_PUB" "$FL_DIR/ca.crt" "/ws?room=a%2Fb&token=x%20y&e="
 [ "$(sed -n 1p "$FL_DIR/ws")" = "/ws?room=a%2Fb&token=x%20y&e=" ] && [ "$(sed -n 2p "$FL_DIR/ws")" = "ping-42" ] &&
 	ok "WebSocket: query kept byte for byte, echo" || bad "WebSocket: $(cat "$FL_DIR/ws")"
 
-# 8. the access log: one line a request with client, sni, host, status, bytes
+# 8. TCP forwarding with TLS terminated and a PROXY v2 header (TS#18865
+# sends 0 bytes in this mode): the backend reads the client's address
+out=$(printf 'hello-tcp\n' | openssl s_client -quiet -connect "127.0.0.1:$FL_TCP_PUB" \
+	-servername "$FL_NAME" -CAfile "$FL_DIR/ca.crt" 2>/dev/null)
+src=${out%% dst=*}
+case $out in
+"src=127.0.0.1:"*" dst=127.0.0.1:$FL_TCP_BE line=hello-tcp")
+	# the source is the public client as the edge saw it, port included
+	grep -q "conn client=${src#src=} .*outcome=proxied" "$FL_DIR/edge.log" &&
+		ok "TCP forward + TerminateTLS + PROXY v2: $out" || bad "PROXY source $src not the client" ;;
+*) bad "TCP forward: '$out'" ;;
+esac
+
+# 9. the access log: one line a request with client, sni, host, status, bytes
 grep -q "request client=127.0.0.1:[0-9]* sni=$FL_NAME host=$FL_NAME:$FL_PUB method=GET target=/etag status=304" \
 	"$FL_DIR/node.log" && ok "access log line" || bad "access log"
 grep -q "outcome=proxied" "$FL_DIR/edge.log" && ok "edge logged proxied connections" || bad "edge log"

@@ -7,7 +7,9 @@
 #   fl_certs NAME...         a throw-away CA (FL_DIR/ca.crt) and, per name,
 #                            FL_DIR/certs/NAME.crt and .key as `tailscale cert`
 #                            writes them
-#   fl_serve_config NAME     FL_DIR/serve.json: NAME:443 -> backend, funnel on
+#   fl_serve_config NAME     FL_DIR/serve.json: NAME:443 -> backend, funnel on;
+#                            with FL_TCP_PUB and FL_TCP_BE set, also TCP
+#                            forwarding of that port (TerminateTLS, PROXY v2)
 #   fl_backend               funnel_backend.py on FL_BE (log FL_DIR/backend.jsonl)
 #   fl_node [ARGS]           fnode, log FL_DIR/node.log
 #   fl_edge [ARGS]           fedge, log FL_DIR/edge.log
@@ -49,16 +51,22 @@ fl_certs() {
 }
 
 fl_serve_config() {
+	tcp=""
+	funnel=""
+	if [ -n "${FL_TCP_PUB:-}" ]; then	# TCP forwarding, TLS terminated, PROXY v2
+		tcp=", \"$FL_TCP_PUB\": { \"TCPForward\": \"127.0.0.1:$FL_TCP_BE\", \"TerminateTLS\": \"$1\", \"ProxyProtocol\": 2 }"
+		funnel=", \"$1:$FL_TCP_PUB\": true"
+	fi
 	cat >"$FL_DIR/serve.json" <<JSON
 {
-  "TCP": { "$FL_PUB": { "HTTPS": true } },
+  "TCP": { "$FL_PUB": { "HTTPS": true }$tcp },
   "Web": {
     "$1:$FL_PUB": { "Handlers": {
       "/": { "Proxy": "http://127.0.0.1:$FL_BE" },
       "/hello": { "Text": "hello from fnode\n" }
     } }
   },
-  "AllowFunnel": { "$1:$FL_PUB": true }
+  "AllowFunnel": { "$1:$FL_PUB": true$funnel }
 }
 JSON
 }
