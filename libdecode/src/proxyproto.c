@@ -124,8 +124,10 @@ static enum fsc_status parse_v2(const uint8_t *p, size_t len, struct fsc_proxy_h
 	uint16_t blen;
 	size_t need;
 
-	if (len < 16)
+	if (len < 16) {
+		*why = "PROXY v2 header cut";
 		return FSC_TRUNCATED;
+	}
 	fsc_cur_skip(&c, FSC_PROXY_V2_SIG_LEN);
 	vc = fsc_cur_u8(&c);
 	fp = fsc_cur_u8(&c);
@@ -145,8 +147,10 @@ static enum fsc_status parse_v2(const uint8_t *p, size_t len, struct fsc_proxy_h
 		*why = "PROXY v2 family or transport unknown";
 		return FSC_MALFORMED;
 	}
-	if (fsc_cur_left(&c) < blen)
+	if (fsc_cur_left(&c) < blen) {
+		*why = "PROXY v2 address block cut";
 		return FSC_TRUNCATED;
+	}
 	h->len = 16 + (size_t)blen;
 	body = fsc_cur_sub(&c, blen);
 	h->local = (vc & 0x0F) == 0;
