@@ -477,11 +477,13 @@ static bool node_io(struct econn *c)
 	return moved;
 }
 
-static void set_events(struct econn *c)
+/* more: run() stopped at its round cap with work left; POLLOUT on the
+ * client socket (writable at once) brings it back after the others. */
+static void set_events(struct econn *c, bool more)
 {
 	short ev = 0;
 
-	if (c->down.len > 0)
+	if (more || c->down.len > 0)
 		ev |= POLLOUT;
 	if (!c->c_eof && c->phase != E_CLOSING && c->phase != E_DIAL && c->phase != E_ANSWER &&
 	    (c->phase == E_SPLICE ? fsc_bq_room(&c->up) > 0 : fsc_bq_room(&c->hello) > 0))
@@ -497,11 +499,14 @@ static void set_events(struct econn *c)
 	}
 }
 
+#define ROUNDS 64	/* a busy connection yields to the others after this */
+
 static void run(struct econn *c)
 {
+	bool busy = false;
 	int i;
 
-	for (i = 0; i < 64; i++) {
+	for (i = 0; i < ROUNDS; i++) {
 		bool from_client = client_io(c), from_node = node_io(c);
 		bool moved = from_client || from_node;
 		size_t before = c->up.len + c->down.len;
@@ -536,14 +541,15 @@ static void run(struct econn *c)
 		default:
 			break;
 		}
-		if (!moved && before == c->up.len + c->down.len)
+		busy = moved || before != c->up.len + c->down.len;
+		if (!busy)
 			break;
 	}
 	if (c->phase == E_CLOSING && (c->down.len == 0 || c->c_eof)) {
 		edge_free(c);
 		return;
 	}
-	set_events(c);
+	set_events(c, busy && i == ROUNDS);
 }
 
 static void on_client(void *ctx, int fd, short ev)

@@ -254,10 +254,13 @@ static bool backend_io(struct conn *c)
 	return moved;
 }
 
-static void set_events(struct conn *c)
+/* more: conn_run stopped at its round cap with work left; asking for
+ * POLLOUT on the edge socket (writable at once) brings it back after the
+ * other connections had their turn. */
+static void set_events(struct conn *c, bool more)
 {
 	short ev = 0;
-	bool out = c->rout.len > 0 || (c->wbio && BIO_ctrl_pending(c->wbio) > 0);
+	bool out = more || c->rout.len > 0 || (c->wbio && BIO_ctrl_pending(c->wbio) > 0);
 
 	if (!c->edge_eof && !c->close_after_flush && client_room(c) > 0 &&
 	    fsc_bq_room(&c->cin) > 0 && fsc_bq_room(&c->rin) > 0)
@@ -275,12 +278,15 @@ static void set_events(struct conn *c)
 	}
 }
 
+#define ROUNDS 64	/* a busy connection yields to the others after this */
+
 void conn_run(struct conn *c)
 {
+	bool p = false;
 	int i;
 
-	for (i = 0; i < 256 && !c->dead; i++) {
-		bool p = false;
+	for (i = 0; i < ROUNDS && !c->dead; i++) {
+		p = false;
 
 		p |= edge_read(c);
 		switch (c->phase) {
@@ -313,7 +319,7 @@ void conn_run(struct conn *c)
 		conn_free(c);
 		return;
 	}
-	set_events(c);
+	set_events(c, p && i == ROUNDS);
 }
 
 static void on_edge(void *ctx, int fd, short ev)
