@@ -19,18 +19,21 @@ bad() { echo "FAIL: $*"; fail=1; }
 CLIENT="python3 $FSC_SRC/tests/integration/lib/funnel_client.py"
 
 fl_ports
-fl_certs "$FL_NAME" off.example.test || exit 2
+fl_certs "$FL_NAME" off.example.test alt.example.test || exit 2
+FL_PUB2=$(fl_free_port)
 # node.example.test: served and funnel on; off.example.test: served, funnel
 # off; nocert.example.test: funnel on, no certificate in the folder
 cat >"$FL_DIR/serve.json" <<JSON
 {
-  "TCP": { "$FL_PUB": { "HTTPS": true } },
+  "TCP": { "$FL_PUB": { "HTTPS": true }, "$FL_PUB2": { "HTTPS": true } },
   "Web": {
+    "$FL_NAME:$FL_PUB2": { "Handlers": { "/": { "Proxy": "http://127.0.0.1:$FL_BE" } } },
     "$FL_NAME:$FL_PUB": { "Handlers": { "/": { "Proxy": "http://127.0.0.1:$FL_BE" } } },
     "off.example.test:$FL_PUB": { "Handlers": { "/": { "Proxy": "http://127.0.0.1:$FL_BE" } } },
-    "nocert.example.test:$FL_PUB": { "Handlers": { "/": { "Proxy": "http://127.0.0.1:$FL_BE" } } }
+    "nocert.example.test:$FL_PUB": { "Handlers": { "/": { "Proxy": "http://127.0.0.1:$FL_BE" } } },
+    "alt.example.test:$FL_PUB": { "Handlers": { "/": { "Text": "alt\n" } } }
   },
-  "AllowFunnel": { "$FL_NAME:$FL_PUB": true, "off.example.test:$FL_PUB": false,
+  "AllowFunnel": { "$FL_NAME:$FL_PUB": true, "$FL_NAME:$FL_PUB2": true, "off.example.test:$FL_PUB": false,
                    "nocert.example.test:$FL_PUB": true }
 }
 JSON
@@ -142,6 +145,32 @@ printf '%s\n' "$out" | grep -q "403 Forbidden.*denied; no ingress cap" && node_h
 out=$(printf 'GET /v0/ingress HTTP/1.1\r\nHost: peer\r\n\r\n' | curl -s --max-time 5 -i "http://127.0.0.1:$FL_PEER/v0/ingress" -H 'Host: peer')
 printf '%s\n' "$out" | grep -q "405 Method Not Allowed" && printf '%s\n' "$out" | grep -q "only POST allowed" &&
 	ok "GET: 405" || bad "405: $out"
+
+# SNI and Ingress-Target disagree: served by the SNI (as tailscaled), logged
+out=$($CLIENT ingress-tls alt.example.test "$FL_PEER" "$FL_DIR/ca.crt" "$FL_NAME:$FL_PUB" /)
+[ "$out" = "HTTP/1.1 200 OK" ] && node_has 'sni-mismatch client=192.0.2.44:40404 sni=alt.example.test target=node.example.test' &&
+	ok "SNI/Target mismatch logged" || bad "mismatch: $out"
+
+# an edge behind a load balancer: PROXY header in, its source is the client;
+# --rate 1 --burst 3 per source
+"$FSC_BIN/fedge" --listen "127.0.0.1:$FL_PUB2" --route "$FL_NAME=127.0.0.1:$FL_PEER" \
+	--accept-proxy --rate 1 --burst 3 2>>"$FL_DIR/edge2.log" &
+FL_PIDS="$FL_PIDS $!"
+fl_wait_port "$FL_PUB2"
+out=$($CLIENT proxy-get "$FL_NAME" "$FL_PUB2" "$FL_DIR/ca.crt" 'PROXY TCP4 203.0.113.9 127.0.0.1 40000 443\r\n' /echo)
+grep -q 'client=203.0.113.9:40000 .*outcome=proxied' "$FL_DIR/edge2.log" &&
+	printf '%s\n' "$out" | grep -q '"X-Forwarded-For", "203.0.113.9"' &&
+	ok "PROXY v1 on the public listener: the client is 203.0.113.9:40000, the backend's XFF too" ||
+	bad "accept-proxy: $out; $(cat "$FL_DIR/edge2.log")"
+out=$($CLIENT proxy-get "$FL_NAME" "$FL_PUB2" "$FL_DIR/ca.crt" 'GARBAGE\r\n' /hello)
+grep -q 'outcome=bad-proxy-header' "$FL_DIR/edge2.log" && ok "no PROXY header: refused, logged" ||
+	bad "bad proxy header: $out"
+for i in 1 2 3 4 5; do
+	$CLIENT proxy-get "$FL_NAME" "$FL_PUB2" "$FL_DIR/ca.crt" 'PROXY TCP4 198.51.100.1 127.0.0.1 40001 443\r\n' /hello >/dev/null
+done
+grep -q 'client=198.51.100.1:40001 .*outcome=rate-limited' "$FL_DIR/edge2.log" &&
+	ok "per-source rate limit: $(grep -c 'client=198.51.100.1:40001 .*outcome=rate-limited' "$FL_DIR/edge2.log") of 5 refused" ||
+	bad "rate limit: $(grep 198.51.100.1 "$FL_DIR/edge2.log")"
 
 if [ $fail -ne 0 ]; then
 	echo "--- node.log"; tail -n 40 "$FL_DIR/node.log"

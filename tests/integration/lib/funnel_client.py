@@ -11,6 +11,13 @@ usage: funnel_client.py CMD HOST PORT [args]   (HOST: the SNI; TCP to 127.0.0.1)
                            answer and the seconds until the close
   slow-hello               (plain TCP) 3 bytes of a TLS record, then waits;
                            prints the seconds until the edge closes
+  proxy-get CAFILE HEADER PATH
+                           sends HEADER (a PROXY v1 line, "\\r\\n" escapes
+                           allowed) in the clear, then TLS and GET PATH; prints
+                           the answer's body (or the error)
+  ingress-tls CAFILE TARGET SNI PATH
+                           ingress straight to the PeerAPI at 127.0.0.1:PORT,
+                           then TLS with SNI and GET PATH; prints the status
   ingress SRC TARGET [FROM_ADDR]
                            POST /v0/ingress straight to a PeerAPI at
                            127.0.0.1:PORT (HOST = the Host header); prints
@@ -142,6 +149,38 @@ def ingress(host, port, src, target, frm=None):
     print(repr(out))
 
 
+def proxy_get(host, port, ca, header, path):
+    ctx = ssl.create_default_context(cafile=ca)
+    s = socket.create_connection(("127.0.0.1", port), timeout=10)
+    s.sendall(header.encode().decode("unicode_escape").encode("latin-1"))
+    try:
+        t = ctx.wrap_socket(s, server_hostname=host)
+        t.sendall(b"GET %s HTTP/1.1\r\nHost: %s\r\nConnection: close\r\n\r\n" % (path.encode(), host.encode()))
+        out = read_all(t)
+        print(out.split(b"\r\n\r\n", 1)[-1].decode(errors="replace"))
+    except (ssl.SSLError, ConnectionError, socket.timeout) as e:
+        print("error:", e)
+
+
+def ingress_tls(peer_port, ca, target, sni, path):
+    s = socket.create_connection(("127.0.0.1", peer_port), timeout=10)
+    s.sendall(("POST /v0/ingress HTTP/1.1\r\nHost: peer\r\nContent-Length: 0\r\n"
+               "Tailscale-Ingress-Src: 192.0.2.44:40404\r\nTailscale-Ingress-Target: %s\r\n\r\n" % target).encode())
+    ans = b""
+    while not ans.endswith(b"\r\n\r\n"):
+        b = s.recv(1)
+        if not b:
+            break
+        ans += b
+    if not ans.startswith(b"HTTP/1.1 101"):
+        print("no 101:", ans)
+        return
+    ctx = ssl.create_default_context(cafile=ca)
+    t = ctx.wrap_socket(s, server_hostname=sni)
+    t.sendall(b"GET %s HTTP/1.1\r\nHost: %s\r\nConnection: close\r\n\r\n" % (path.encode(), sni.encode()))
+    print(read_all(t).split(b"\r\n")[0].decode())
+
+
 def main():
     cmd, host, port = sys.argv[1], sys.argv[2], int(sys.argv[3])
     a = sys.argv[4:]
@@ -155,6 +194,10 @@ def main():
         slow_head(host, port, a[0])
     elif cmd == "slow-hello":
         slow_hello(port)
+    elif cmd == "proxy-get":
+        proxy_get(host, port, a[0], a[1], a[2])
+    elif cmd == "ingress-tls":
+        ingress_tls(port, a[0], a[1], host, a[2])
     elif cmd == "ingress":
         ingress(host, port, a[0], a[1], a[2] if len(a) > 2 else None)
     else:
