@@ -83,4 +83,6 @@ case $line in
 		bad "only $accepted connections accepted" ;;
 *) bad "stats line: $line" ;;
 esac
+fl_stop
+fl_sanitizers || bad "a sanitizer report in the logs"
 exit $fail

@@ -133,4 +133,6 @@ if [ $fail -ne 0 ]; then
 	echo "--- node.log"; tail -n 30 "$FL_DIR/node.log"
 	echo "--- edge.log"; tail -n 30 "$FL_DIR/edge.log"
 fi
+fl_stop
+fl_sanitizers || bad "a sanitizer report in the logs"
 exit $fail

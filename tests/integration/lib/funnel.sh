@@ -16,6 +16,8 @@
 #   fl_curl ARGS             curl through the edge: --resolve NAME:FL_PUB
 #   fl_wait_port PORT        until something listens on 127.0.0.1:PORT
 #   fl_stop                  every process started here, by PID
+#   fl_sanitizers            after fl_stop: 1 (and the report) when a log holds
+#                            an AddressSanitizer, LeakSanitizer or UBSan report
 #
 # The public port stands for 443: Tailscale-Ingress-Target carries the edge
 # listener's port, so the serve config names that port.
@@ -117,4 +119,12 @@ fl_stop() {
 		wait "$p" 2>/dev/null
 	done
 	FL_PIDS=""
+}
+
+fl_sanitizers() {
+	if grep -l 'ERROR: AddressSanitizer\|ERROR: LeakSanitizer\|runtime error:' "$FL_DIR"/*.log 2>/dev/null; then
+		grep -h -A20 'ERROR: AddressSanitizer\|ERROR: LeakSanitizer\|runtime error:' "$FL_DIR"/*.log | head -60
+		return 1
+	fi
+	return 0
 }
