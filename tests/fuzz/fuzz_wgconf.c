@@ -16,9 +16,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 static size_t put_prefix(char *out, size_t cap, const struct fsc_prefix *p)
 {
-	char a[FSC_ADDR_STRLEN];
+	char a[FSC_PREFIX_STRLEN];
 
-	return (size_t)snprintf(out, cap, "%s/%u", fsc_addr_str(&p->addr, a), p->bits);
+	return (size_t)snprintf(out, cap, "%s", fsc_prefix_str(p, a));
 }
 
 /* The model as a file again (bounded: a failed write just skips the

@@ -14,7 +14,7 @@ static struct fsc_prefix pfx(const char *s)
 {
 	struct fsc_prefix p;
 
-	assert_true(fsc_prefix_parse(s, strlen(s), true, &p));
+	assert_true(fsc_wgconf_prefix_parse(s, strlen(s), true, &p));
 	return p;
 }
 
@@ -76,7 +76,7 @@ static bool contains(const struct fsc_prefix *p, const struct fsc_addr *a)
 {
 	if (p->addr.family != a->family)
 		return false;
-	for (unsigned i = 0; i < p->bits; i++) {
+	for (unsigned i = 0; i < p->len; i++) {
 		unsigned m = 0x80u >> (i & 7);
 		if ((p->addr.b[i >> 3] & m) != (a->b[i >> 3] & m))
 			return false;
@@ -103,8 +103,8 @@ static void test_random_against_scan(void **state)
 		for (unsigned b = 0; b < max / 8; b++)
 			p->addr.b[b] = (uint8_t)rnd();
 		p->addr.b[0] = (uint8_t)(rnd() & 3); /* few roots */
-		p->bits = (uint8_t)(rnd() % (max + 1));
-		for (unsigned b = p->bits; b < max; b++)
+		p->len = (uint8_t)(rnd() % (max + 1));
+		for (unsigned b = p->len; b < max; b++)
 			p->addr.b[b >> 3] &= (uint8_t)~(0x80u >> (b & 7));
 		assert_true(fsc_allowedips_insert(&t, p, i));
 	}
@@ -125,9 +125,9 @@ static void test_random_against_scan(void **state)
 		}
 		int want = -1, best_bits = -1;
 		for (int i = 0; i < N; i++)
-			if (contains(&ps[i], &a) && ps[i].bits >= best_bits) {
+			if (contains(&ps[i], &a) && ps[i].len >= best_bits) {
 				want = i;
-				best_bits = ps[i].bits;
+				best_bits = ps[i].len;
 			}
 		assert_int_equal(fsc_allowedips_lookup(&t, &a), want);
 	}

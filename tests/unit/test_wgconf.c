@@ -60,7 +60,7 @@ static void test_good_file(void **state)
 	/* AllowedIPs are masked to their prefix. */
 	assert_string_equal(fsc_addr_str(&c.allowed[c.peer[0].allowed_first + 1].addr, a),
 			    "10.0.0.0");
-	assert_int_equal(c.allowed[c.peer[0].allowed_first + 1].bits, 8);
+	assert_int_equal(c.allowed[c.peer[0].allowed_first + 1].len, 8);
 	assert_int_equal(c.peer[0].persistent_keepalive, 25);
 	assert_false(c.peer[1].has_preshared_key);
 	assert_int_equal(c.peer[1].allowed_n, 0);
@@ -184,19 +184,19 @@ static void test_prefix_and_endpoint(void **state)
 	char s[FSC_ADDR_STRLEN];
 
 	(void)state;
-	assert_true(fsc_prefix_parse("fd7a:115c:a1e0:ab12::1/48", 25, true, &p));
+	assert_true(fsc_wgconf_prefix_parse("fd7a:115c:a1e0:ab12::1/48", 25, true, &p));
 	assert_string_equal(fsc_addr_str(&p.addr, s), "fd7a:115c:a1e0::");
-	assert_int_equal(p.bits, 48);
-	assert_true(fsc_prefix_parse("100.64.0.7", 10, false, &p));
-	assert_int_equal(p.bits, 32);
-	assert_false(fsc_prefix_parse("100.64.0.7/", 11, false, &p));
-	assert_false(fsc_prefix_parse("::/129", 6, false, &p));
-	assert_true(fsc_endpoint_parse("[::1]:0", 7, &a, &port));
+	assert_int_equal(p.len, 48);
+	assert_true(fsc_wgconf_prefix_parse("100.64.0.7", 10, false, &p));
+	assert_int_equal(p.len, 32);
+	assert_false(fsc_wgconf_prefix_parse("100.64.0.7/", 11, false, &p));
+	assert_false(fsc_wgconf_prefix_parse("::/129", 6, false, &p));
+	assert_true(fsc_wgconf_endpoint_parse("[::1]:0", 7, &a, &port));
 	assert_int_equal(port, 0);
-	assert_false(fsc_endpoint_parse("[::1]", 5, &a, &port));
-	assert_false(fsc_endpoint_parse("::1:80", 6, &a, &port));
-	assert_false(fsc_endpoint_parse("1.2.3.4:65536", 13, &a, &port));
-	assert_false(fsc_endpoint_parse("1.2.3.4:", 8, &a, &port));
+	assert_false(fsc_wgconf_endpoint_parse("[::1]", 5, &a, &port));
+	assert_false(fsc_wgconf_endpoint_parse("::1:80", 6, &a, &port));
+	assert_false(fsc_wgconf_endpoint_parse("1.2.3.4:65536", 13, &a, &port));
+	assert_false(fsc_wgconf_endpoint_parse("1.2.3.4:", 8, &a, &port));
 }
 
 int main(void)

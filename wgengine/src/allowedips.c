@@ -65,12 +65,12 @@ bool fsc_allowedips_insert(struct fsc_allowedips *t, const struct fsc_prefix *p,
 	} else {
 		return false;
 	}
-	if (value < 0 || p->bits > max)
+	if (value < 0 || p->len > max)
 		return false;
 	for (unsigned i = 0;; i++) {
 		if (!*slot && !(*slot = node_new(t)))
 			return false;
-		if (i == p->bits)
+		if (i == p->len)
 			break;
 		slot = &(*slot)->child[bit_at(p->addr.b, i)];
 	}

@@ -131,13 +131,13 @@ static bool parse_uint(const char *s, size_t n, unsigned long max, unsigned long
 static void mask_prefix(struct fsc_prefix *p)
 {
 	for (unsigned i = 0; i < 16; i++) {
-		unsigned keep = p->bits > 8 * i ? p->bits - 8 * i : 0;
+		unsigned keep = p->len > 8 * i ? p->len - 8 * i : 0;
 		if (keep < 8)
 			p->addr.b[i] &= (uint8_t)(0xff00u >> keep);
 	}
 }
 
-bool fsc_prefix_parse(const char *s, size_t n, bool mask, struct fsc_prefix *p)
+bool fsc_wgconf_prefix_parse(const char *s, size_t n, bool mask, struct fsc_prefix *p)
 {
 	const char *slash = memchr(s, '/', n);
 	size_t alen = slash ? (size_t)(slash - s) : n;
@@ -153,13 +153,13 @@ bool fsc_prefix_parse(const char *s, size_t n, bool mask, struct fsc_prefix *p)
 		bits = a.family == 4 ? 32 : 128;
 	}
 	p->addr = a;
-	p->bits = (uint8_t)bits;
+	p->len = (uint8_t)bits;
 	if (mask)
 		mask_prefix(p);
 	return true;
 }
 
-bool fsc_endpoint_parse(const char *s, size_t n, struct fsc_addr *a, uint16_t *port)
+bool fsc_wgconf_endpoint_parse(const char *s, size_t n, struct fsc_addr *a, uint16_t *port)
 {
 	const char *colon;
 	size_t alen;
@@ -212,7 +212,7 @@ static bool prefix_list(struct parser *ps, struct fsc_span v, bool mask,
 			return fail(ps, "empty element in the list");
 		}
 		struct fsc_prefix p;
-		if (!fsc_prefix_parse(item.p, item.len, mask, &p))
+		if (!fsc_wgconf_prefix_parse(item.p, item.len, mask, &p))
 			return fail(ps, "not an address or address/prefix-length");
 		if (!grow((void **)arr, cap, *n, sizeof(**arr), FSC_WGCONF_MAX_PREFIXES))
 			return fail(ps, "too many addresses (limit 65536, or out of memory)");
@@ -265,7 +265,7 @@ static bool key_value(struct parser *ps, struct fsc_span k, struct fsc_span v)
 		return true;
 	}
 	if (fsc_span_ieq(k.p, k.len, "Endpoint")) {
-		if (!fsc_endpoint_parse(v.p, v.len, &peer->endpoint, &peer->endpoint_port))
+		if (!fsc_wgconf_endpoint_parse(v.p, v.len, &peer->endpoint, &peer->endpoint_port))
 			return fail(ps, "not ADDRESS:PORT or [IPv6]:PORT (names are not resolved)");
 		peer->has_endpoint = true;
 		return true;

@@ -29,15 +29,11 @@
 #include <stdint.h>
 
 #include "fsc/addr.h"
+#include "fsc/tsaddr.h"    /* struct fsc_prefix */
+#include "fsc/wireguard.h" /* FSC_WG_KEY_LEN */
 
-#define FSC_WG_KEY_LEN 32
 /* Base64 text of a key: 43 characters and one '='. */
 #define FSC_WG_KEY_B64LEN 44
-
-struct fsc_prefix {
-	struct fsc_addr addr;
-	uint8_t bits; /* 0..32 for IPv4, 0..128 for IPv6 */
-};
 
 struct fsc_wgconf_peer {
 	uint8_t public_key[FSC_WG_KEY_LEN];
@@ -94,9 +90,10 @@ void fsc_wgconf_key_write(const uint8_t key[FSC_WG_KEY_LEN], char *out);
 
 /* "100.64.0.0/10", "fd7a::/48"; an address without "/N" is a host (/32 or
  * /128). True and *p filled on success; mask clears the bits past the
- * prefix. */
-bool fsc_prefix_parse(const char *s, size_t n, bool mask, struct fsc_prefix *p);
+ * prefix. (fsc_tsaddr_parse_prefix is stricter: it wants "/N" and refuses
+ * host bits, which wg(8) accepts.) */
+bool fsc_wgconf_prefix_parse(const char *s, size_t n, bool mask, struct fsc_prefix *p);
 /* "ADDR:PORT" or "[ADDR6]:PORT". */
-bool fsc_endpoint_parse(const char *s, size_t n, struct fsc_addr *a, uint16_t *port);
+bool fsc_wgconf_endpoint_parse(const char *s, size_t n, struct fsc_addr *a, uint16_t *port);
 
 #endif
