@@ -173,7 +173,7 @@ static bool mix_ephemeral(struct fsc_wgnoise *nz, uint8_t chain[32],
 			  uint8_t hash[32], const uint8_t eph[32])
 {
 	uint8_t t[1][32];
-	bool ok = fsc_wgnoise_kdf(nz, 1, t, chain, eph, 32) &&
+	bool ok = fsc_wgnoise_kdf(nz, 1, t, chain, 32, eph, 32) &&
 		  fsc_wgnoise_hash(nz, hash, hash, 32, eph, 32);
 
 	memcpy(chain, t[0], 32);
@@ -185,7 +185,7 @@ static bool mix_dh(struct fsc_wgnoise *nz, uint8_t chain[32], uint8_t key[32],
 		   const uint8_t dh[32])
 {
 	uint8_t t[2][32];
-	bool ok = fsc_wgnoise_kdf(nz, 2, t, chain, dh, 32);
+	bool ok = fsc_wgnoise_kdf(nz, 2, t, chain, 32, dh, 32);
 
 	memcpy(chain, t[0], 32);
 	memcpy(key, t[1], 32);
@@ -389,13 +389,13 @@ static bool response_core(struct fsc_wgnoise *nz, uint8_t chain[32],
 	bool ok;
 
 	ok = mix_ephemeral(nz, chain, hash, eph_r) &&
-	     fsc_wgnoise_kdf(nz, 1, c1, chain, ee, 32);
+	     fsc_wgnoise_kdf(nz, 1, c1, chain, 32, ee, 32);
 	if (ok)
 		memcpy(chain, c1[0], 32);
-	ok = ok && fsc_wgnoise_kdf(nz, 1, c1, chain, se, 32);
+	ok = ok && fsc_wgnoise_kdf(nz, 1, c1, chain, 32, se, 32);
 	if (ok)
 		memcpy(chain, c1[0], 32);
-	ok = ok && fsc_wgnoise_kdf(nz, 3, t, chain, psk, 32);
+	ok = ok && fsc_wgnoise_kdf(nz, 3, t, chain, 32, psk, 32);
 	if (ok) {
 		memcpy(chain, t[0], 32);
 		ok = fsc_wgnoise_hash(nz, hash, hash, 32, t[1], 32);
@@ -675,7 +675,7 @@ bool fsc_wgnoise_int_transport_keys(struct fsc_wgnoise *nz,
 				    const struct fsc_wgnoise_handshake *hs,
 				    uint8_t t[2][32])
 {
-	return fsc_wgnoise_kdf(nz, 2, t, hs->chain, NULL, 0);
+	return fsc_wgnoise_kdf(nz, 2, t, hs->chain, 32, NULL, 0);
 }
 
 enum fsc_status fsc_wgnoise_keypair_derive(struct fsc_wgnoise *nz,

@@ -73,14 +73,15 @@ bool fsc_wgnoise_hmac(struct fsc_wgnoise *nz, uint8_t out[32],
 }
 
 bool fsc_wgnoise_kdf(struct fsc_wgnoise *nz, unsigned n, uint8_t (*out)[32],
-		     const uint8_t key[32], const uint8_t *in, size_t inlen)
+		     const uint8_t *key, size_t keylen, const uint8_t *in,
+		     size_t inlen)
 {
 	uint8_t prk[32], buf[33];
 	bool ok;
 
 	if (n < 1 || n > 3)
 		return false;
-	ok = fsc_wgnoise_hmac(nz, prk, key, 32, in, inlen);
+	ok = fsc_wgnoise_hmac(nz, prk, key, keylen, in, inlen);
 	buf[0] = 1;
 	ok = ok && fsc_wgnoise_hmac(nz, out[0], prk, 32, buf, 1);
 	for (unsigned i = 1; ok && i < n; i++) {

@@ -73,8 +73,8 @@ struct fsc_wgkeylog_ephemeral {
 
 /*
  * A bounded, deduplicated set of keys read from any number of key logs.
- * Arrays are caller-sized by fsc_wgkeylog_set_new's limits; a key beyond a
- * limit is dropped and counted.
+ * Arrays hold up to fsc_wgkeylog_set_new's limits; a key beyond a limit is
+ * dropped and counted. Read-only to callers.
  */
 struct fsc_wgkeylog_set {
 	uint8_t (*static_priv)[32];

@@ -334,9 +334,11 @@ bool fsc_wgnoise_mac(struct fsc_wgnoise *nz, uint8_t *out, size_t outlen,
 bool fsc_wgnoise_hmac(struct fsc_wgnoise *nz, uint8_t out[32],
 		      const uint8_t *key, size_t keylen, const uint8_t *in,
 		      size_t inlen);
-/* KDFn, n = 1..3: writes n outputs of 32 bytes (t0, t1, t2). */
+/* KDFn, n = 1..3: writes n outputs of 32 bytes (t0, t1, t2); key 0..64
+ * bytes (the protocol always passes 32: the chaining key). */
 bool fsc_wgnoise_kdf(struct fsc_wgnoise *nz, unsigned n, uint8_t (*out)[32],
-		     const uint8_t key[32], const uint8_t *in, size_t inlen);
+		     const uint8_t *key, size_t keylen, const uint8_t *in,
+		     size_t inlen);
 /* X25519 public key of priv (clamped as X25519 does). */
 bool fsc_wgnoise_pubkey(struct fsc_wgnoise *nz, uint8_t pub[32],
 			const uint8_t priv[32]);
