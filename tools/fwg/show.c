@@ -19,7 +19,7 @@ static const struct {
 } counters[] = {
 #define C(f) { #f, offsetof(struct fsc_wgengine_stats, f) }
 	C(rx_datagrams),     C(tx_datagrams),	   C(handshakes_initiated),
-	C(handshakes_completed), C(cookies_sent),   C(cookies_received),
+	C(handshakes_completed), C(cookies_sent),   C(cookies_received), C(mac2_valid),
 	C(under_load_drops), C(bad_mac1),	   C(bad_auth),
 	C(unknown_peer),     C(unknown_index),	   C(replays),
 	C(bad_inner_source), C(not_wireguard),	   C(no_route),
@@ -146,8 +146,8 @@ static void show_usage(FILE *f)
 		"          persistent-keepalive)\n"
 		"  json    JSON lines: {\"type\":\"interface\",\"public_key\",\"listen_port\",\n"
 		"          and every counter: rx_datagrams tx_datagrams handshakes_initiated\n"
-		"          handshakes_completed cookies_sent cookies_received under_load_drops\n"
-		"          bad_mac1 bad_auth unknown_peer unknown_index replays\n"
+		"          handshakes_completed cookies_sent cookies_received mac2_valid\n"
+		"          under_load_drops bad_mac1 bad_auth unknown_peer unknown_index replays\n"
 		"          bad_inner_source not_wireguard no_route queue_drops\n"
 		"          initiation_flood}, then {\"type\":\"peer\",\"public_key\",\"endpoint\"\n"
 		"          (\"ADDR:PORT\" or null),\"allowed_ips\":[...],\"latest_handshake\"\n"

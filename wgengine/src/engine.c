@@ -472,6 +472,7 @@ static bool load_gate(struct fsc_wgengine *eng, const uint8_t *msg, size_t len,
 		fsc_wgnoise_wipe(secret, sizeof(secret));
 		return false;
 	}
+	eng->st.mac2_valid++;
 	addr_from_sa(from, &a, &port);
 	if (!fsc_wgrate_allow(eng->rate, &a, now)) {
 		eng->st.under_load_drops++;

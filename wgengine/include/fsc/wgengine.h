@@ -95,6 +95,7 @@ struct fsc_wgengine_stats {
 	uint64_t rx_datagrams, tx_datagrams;
 	uint64_t handshakes_initiated, handshakes_completed;
 	uint64_t cookies_sent, cookies_received;
+	uint64_t mac2_valid;		 /* under load, with a good cookie */
 	uint64_t under_load_drops;	 /* rate-limited while under load */
 	uint64_t bad_mac1;		 /* dropped: wrong mac1 */
 	uint64_t bad_auth;		 /* dropped: failed to authenticate */
