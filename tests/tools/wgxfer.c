@@ -1,8 +1,9 @@
 /* wgxfer.c - a TCP transfer with its checksum, for the tunnel tests.
  *
- *   wgxfer serve ADDR PORT            accept one connection, read to EOF,
+ *   wgxfer serve ADDR PORT [N]        accept N connections (default 1),
+ *                                     each in its own process: read to EOF,
  *                                     print "BYTES SHA256", answer with the
- *                                     same line, exit
+ *                                     same line; exit when all are done
  *   wgxfer send ADDR PORT BYTES SEED  connect, send BYTES pseudo-random bytes
  *                                     (from SEED), shut down the write side,
  *                                     print "BYTES SHA256" and the server's
@@ -19,6 +20,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 static int sockaddr_of(const char *addr, const char *port, struct sockaddr_storage *ss,
@@ -49,11 +51,9 @@ static void hex(const unsigned char *d, unsigned n, char *out)
 		sprintf(out + 2 * i, "%02x", d[i]);
 }
 
-static int serve(const char *addr, const char *port)
+/* One connection: hash to EOF, print and answer the line. */
+static int serve_one(int c)
 {
-	struct sockaddr_storage ss;
-	socklen_t sl;
-	int fam = sockaddr_of(addr, port, &ss, &sl), one = 1, l, c;
 	static unsigned char buf[1 << 16];
 	unsigned char md[32];
 	unsigned mdlen;
@@ -62,20 +62,8 @@ static int serve(const char *addr, const char *port)
 	ssize_t n;
 	EVP_MD_CTX *ctx = EVP_MD_CTX_new();
 
-	if (fam < 0 || !ctx)
-		return 2;
-	l = socket(fam, SOCK_STREAM, 0);
-	setsockopt(l, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
-	if (l < 0 || bind(l, (struct sockaddr *)&ss, sl) != 0 || listen(l, 1) != 0) {
-		perror("wgxfer: serve");
+	if (!ctx)
 		return 1;
-	}
-	printf("listening\n");
-	fflush(stdout);
-	if ((c = accept(l, NULL, NULL)) < 0) {
-		perror("wgxfer: accept");
-		return 1;
-	}
 	EVP_DigestInit_ex(ctx, EVP_sha256(), NULL);
 	while ((n = read(c, buf, sizeof(buf))) > 0) {
 		EVP_DigestUpdate(ctx, buf, (size_t)n);
@@ -89,12 +77,49 @@ static int serve(const char *addr, const char *port)
 	hex(md, 32, h);
 	snprintf(line, sizeof(line), "%llu %s\n", total, h);
 	fputs(line, stdout);
+	fflush(stdout);
 	if (write(c, line, strlen(line)) < 0)
 		perror("wgxfer: answer");
 	close(c);
-	close(l);
 	EVP_MD_CTX_free(ctx);
 	return 0;
+}
+
+static int serve(const char *addr, const char *port, int count)
+{
+	struct sockaddr_storage ss;
+	socklen_t sl;
+	int fam = sockaddr_of(addr, port, &ss, &sl), one = 1, l, c, rc = 0, st;
+
+	if (fam < 0 || count < 1)
+		return 2;
+	l = socket(fam, SOCK_STREAM, 0);
+	setsockopt(l, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+	if (l < 0 || bind(l, (struct sockaddr *)&ss, sl) != 0 || listen(l, 16) != 0) {
+		perror("wgxfer: serve");
+		return 1;
+	}
+	printf("listening\n");
+	fflush(stdout);
+	for (int i = 0; i < count; i++) {
+		if ((c = accept(l, NULL, NULL)) < 0) {
+			perror("wgxfer: accept");
+			return 1;
+		}
+		pid_t pid = fork();
+		if (pid == 0) {
+			close(l);
+			_exit(serve_one(c));
+		}
+		close(c);
+		if (pid < 0)
+			rc = 1;
+	}
+	close(l);
+	while (wait(&st) > 0)
+		if (!WIFEXITED(st) || WEXITSTATUS(st) != 0)
+			rc = 1;
+	return rc;
 }
 
 static int send_bytes(const char *addr, const char *port, unsigned long long bytes,
@@ -150,11 +175,11 @@ static int send_bytes(const char *addr, const char *port, unsigned long long byt
 
 int main(int argc, char **argv)
 {
-	if (argc == 4 && !strcmp(argv[1], "serve"))
-		return serve(argv[2], argv[3]);
+	if ((argc == 4 || argc == 5) && !strcmp(argv[1], "serve"))
+		return serve(argv[2], argv[3], argc == 5 ? atoi(argv[4]) : 1);
 	if (argc == 6 && !strcmp(argv[1], "send"))
 		return send_bytes(argv[2], argv[3], strtoull(argv[4], NULL, 10),
 				  strtoull(argv[5], NULL, 10));
-	fprintf(stderr, "usage: wgxfer serve ADDR PORT | wgxfer send ADDR PORT BYTES SEED\n");
+	fprintf(stderr, "usage: wgxfer serve ADDR PORT [N] | wgxfer send ADDR PORT BYTES SEED\n");
 	return 2;
 }

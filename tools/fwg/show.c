@@ -22,7 +22,7 @@ static const struct {
 	C(handshakes_completed), C(cookies_sent),   C(cookies_received), C(mac2_valid),
 	C(under_load_drops), C(bad_mac1),	   C(bad_auth),
 	C(unknown_peer),     C(unknown_index),	   C(replays),
-	C(bad_inner_source), C(not_wireguard),	   C(no_route),
+	C(bad_inner_source), C(not_wireguard),	   C(no_route), C(too_long),
 	C(queue_drops),	     C(initiation_flood),
 #undef C
 };
@@ -148,7 +148,7 @@ static void show_usage(FILE *f)
 		"          and every counter: rx_datagrams tx_datagrams handshakes_initiated\n"
 		"          handshakes_completed cookies_sent cookies_received mac2_valid\n"
 		"          under_load_drops bad_mac1 bad_auth unknown_peer unknown_index replays\n"
-		"          bad_inner_source not_wireguard no_route queue_drops\n"
+		"          bad_inner_source not_wireguard no_route too_long queue_drops\n"
 		"          initiation_flood}, then {\"type\":\"peer\",\"public_key\",\"endpoint\"\n"
 		"          (\"ADDR:PORT\" or null),\"allowed_ips\":[...],\"latest_handshake\"\n"
 		"          (unix seconds, 0 = never),\"rx_bytes\",\"tx_bytes\",\n"

@@ -391,7 +391,11 @@ bool fsc_wgengine_send(struct fsc_wgengine *eng, const uint8_t *pkt, size_t len)
 	struct peer *p;
 	uint64_t now;
 
-	if (!fam || len > eng->mtu || (pi = fsc_allowedips_lookup_raw(&eng->aip, dst, fam)) < 0) {
+	if (len > eng->mtu) {
+		eng->st.too_long++;
+		return false;
+	}
+	if (!fam || (pi = fsc_allowedips_lookup_raw(&eng->aip, dst, fam)) < 0) {
 		eng->st.no_route++;
 		return false;
 	}

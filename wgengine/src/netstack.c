@@ -68,6 +68,7 @@ struct fsc_netstack {
 	struct listener *listeners;
 	uint8_t *obuf, *rbuf;
 	struct fsc_netstack_stats st;
+	u16_t mtu;
 };
 
 /* lwIP's state is global; so is the "already started" flag. */
@@ -104,6 +105,9 @@ static err_t nif_init(struct netif *nif)
 	nif->output = nif_out4;
 	nif->output_ip6 = nif_out6;
 	nif->flags = 0; /* point-to-point: no ARP, no neighbour discovery */
+	/* Here, not after netif_add: netif_add copies it into the IPv6 MTU,
+	 * and TCP over IPv6 takes its MSS from that. */
+	nif->mtu = ((struct fsc_netstack *)nif->state)->mtu;
 	return ERR_OK;
 }
 
@@ -516,8 +520,8 @@ struct fsc_netstack *fsc_netstack_new(struct fsc_wgengine *eng, unsigned mtu, ch
 			m4.addr = lwip_htonl(m);
 			have4 = true;
 		}
+	ns->mtu = (u16_t)(mtu ? mtu : 1420);
 	netif_add(&ns->nif, &a4, &m4, &gw, ns, nif_init, ip_input);
-	ns->nif.mtu = (u16_t)(mtu ? mtu : 1420);
 	for (size_t i = 0; i < conf->address_n; i++) {
 		ip6_addr_t a6;
 		s8_t idx;

@@ -105,6 +105,7 @@ struct fsc_wgengine_stats {
 	uint64_t bad_inner_source;	 /* dropped: inner source not allowed */
 	uint64_t not_wireguard;		 /* dropped: not a WireGuard message */
 	uint64_t no_route;		 /* inner packets with no peer */
+	uint64_t too_long;		 /* inner packets over the MTU */
 	uint64_t queue_drops;		 /* inner packets dropped while waiting */
 	uint64_t initiation_flood;	 /* dropped: peer's initiation rate */
 };
