@@ -236,7 +236,7 @@ static void start_dial(struct econn *c)
 	char req[1024], target[300], host[96];
 	size_t n;
 
-	c->nfd = c->e->tr->dial(&c->route->ss, c->route->len);
+	c->nfd = fsc_transport_dial(c->e->tr, &c->route->ss, c->route->len);
 	if (c->nfd < 0) {
 		finish(c, OUT_NODE_UNREACHABLE, AL_INTERNAL_ERROR, strerror(errno));
 		return;

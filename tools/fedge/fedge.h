@@ -40,7 +40,7 @@ struct fedge_opts {
 	size_t n_routes;
 	bool accept_proxy;
 	bool host_peer;			/* Host: peer instead of the node's ip:port */
-	const char *transport;
+	struct fsc_transport_cfg tc;
 	const char *log;
 	unsigned hello_timeout_ms, node_timeout_ms, idle_timeout_ms;
 	unsigned hello_max, max_conns, rate, burst;
@@ -49,7 +49,7 @@ struct fedge_opts {
 struct fedge {
 	struct fedge_opts o;
 	struct fsc_loop *loop;
-	const struct fsc_transport *tr;
+	struct fsc_transport *tr;
 	struct econn *conns;
 	size_t n_conns;
 	uint64_t outcomes[OUT_COUNT];

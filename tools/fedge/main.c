@@ -36,8 +36,14 @@ static const char usage[] =
 	"  --accept-proxy         the listener is behind a load balancer that sends\n"
 	"                         a PROXY v1/v2 header; its source is the client\n"
 	"  --host-peer            send \"Host: peer\" (default: the node's ip:port)\n"
-	"  --transport NAME       tunnel side: direct (kernel TCP to NODE; the\n"
-	"                         WireGuard engine is not wired in yet); --direct\n"
+	"  --wg-config FILE       run the WireGuard engine with this wg(8) config:\n"
+	"                         NODE is then a tunnel address (node's PeerAPI)\n"
+	"  --lwip                 ... over a userspace TCP/IP stack, no root\n"
+	"                         (default with --wg-config)\n"
+	"  --tun NAME             ... over a TUN device NAME, kernel TCP (root)\n"
+	"  --direct               no tunnel: kernel TCP to NODE (default without\n"
+	"                         --wg-config); --transport MODE: one of the three\n"
+	"  --wg-keylog FILE       WireGuard key log (else $WG_KEYLOGFILE)\n"
 	"  --hello-timeout S      whole ClientHello within S seconds (5)\n"
 	"  --hello-max BYTES      ClientHello bytes buffered at most (16384)\n"
 	"  --node-timeout S       node connect and answer (10)\n"
@@ -159,7 +165,7 @@ static void tick(void *ctx, uint64_t now)
 static int parse_args(int argc, char **argv, struct fedge_opts *o)
 {
 	enum { O_LISTEN = 256, O_ROUTE, O_PROXY, O_HOSTPEER, O_TR, O_DIRECTMODE, O_HT, O_HM, O_NT,
-	       O_IT, O_MC, O_RATE, O_BURST, O_LOG, O_VERSION };
+	       O_IT, O_MC, O_RATE, O_BURST, O_LOG, O_VERSION, O_WGCONF, O_LWIP, O_TUN, O_WGKEYLOG };
 	static const struct option opts[] = {
 		{ "listen", required_argument, NULL, O_LISTEN },
 		{ "route", required_argument, NULL, O_ROUTE },
@@ -175,14 +181,17 @@ static int parse_args(int argc, char **argv, struct fedge_opts *o)
 		{ "rate", required_argument, NULL, O_RATE },
 		{ "burst", required_argument, NULL, O_BURST },
 		{ "log", required_argument, NULL, O_LOG },
-		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, O_VERSION },
+		{ "wg-config", required_argument, NULL, O_WGCONF },
+		{ "lwip", no_argument, NULL, O_LWIP },
+		{ "tun", required_argument, NULL, O_TUN },
+		{ "wg-keylog", required_argument, NULL, O_WGKEYLOG },
+		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
 	unsigned v;
 	int ch;
 
-	o->transport = "direct";
 	o->hello_timeout_ms = 5000;
 	o->node_timeout_ms = 10000;
 	o->idle_timeout_ms = 300000;
@@ -204,8 +213,15 @@ static int parse_args(int argc, char **argv, struct fedge_opts *o)
 			break;
 		case O_PROXY: o->accept_proxy = true; break;
 		case O_HOSTPEER: o->host_peer = true; break;
-		case O_TR: o->transport = optarg; break;
-		case O_DIRECTMODE: o->transport = "direct"; break;
+		case O_TR: o->tc.mode = optarg; break;
+		case O_DIRECTMODE: o->tc.mode = "direct"; break;
+		case O_LWIP: o->tc.mode = "lwip"; break;
+		case O_TUN:
+			o->tc.mode = "tun";
+			o->tc.tun_name = optarg;
+			break;
+		case O_WGCONF: o->tc.wg_config = optarg; break;
+		case O_WGKEYLOG: o->tc.wg_keylog = optarg; break;
 		case O_LOG: o->log = optarg; break;
 		case O_HT: case O_NT: case O_IT:
 			if (!num(optarg, 1, 86400, &v))
@@ -274,15 +290,14 @@ int main(int argc, char **argv)
 		}
 		fsc_log_fd(fd);
 	}
-	e.tr = fsc_transport_find(e.o.transport);
-	if (!e.tr) {
-		fprintf(stderr, "fedge: --transport: '%s': unknown (known: %s)\n", e.o.transport,
-			fsc_transport_names());
-		return EXIT_USAGE;
-	}
 	e.loop = fsc_loop_new();
-	if (!e.loop || !e.tr->attach(e.loop, err, sizeof(err))) {
-		fprintf(stderr, "fedge: transport %s: %s\n", e.tr->name, e.loop ? err : "no memory");
+	if (!e.loop) {
+		fprintf(stderr, "fedge: out of memory\n");
+		return EXIT_SETUP;
+	}
+	e.tr = fsc_transport_open(&e.o.tc, e.loop, err, sizeof(err));
+	if (!e.tr) {
+		fprintf(stderr, "fedge: tunnel: %s\n", err);
 		return EXIT_SETUP;
 	}
 	for (i = 0; i < e.o.n_listen; i++) {
@@ -302,7 +317,7 @@ int main(int argc, char **argv)
 		fsc_loop_watch(e.loop, li[i].fd, POLLIN, on_listen, &li[i]);
 		fsc_line_begin(&l, "listening");
 		fsc_line_cstr(&l, "public", e.o.listen[i]);
-		fsc_line_cstr(&l, "transport", e.tr->name);
+		fsc_line_cstr(&l, "transport", fsc_transport_mode(e.tr));
 		fsc_line_u64(&l, "routes", e.o.n_routes);
 		fsc_line_end(&l);
 	}
@@ -314,6 +329,7 @@ int main(int argc, char **argv)
 	for (i = 0; i < e.o.n_listen; i++)
 		close(li[i].fd);
 	free(e.buckets);
+	fsc_transport_close(e.tr);
 	fsc_loop_free(e.loop);
 	return rc < 0 ? EXIT_SETUP : 0;
 }

@@ -24,7 +24,7 @@ void conn_set_wait(struct conn *c, enum wait_kind w)
 	c->mark = fsc_now_ms();
 }
 
-void conn_accept(struct fnode *nd, int fd, const struct sockaddr_storage *peer)
+void conn_accept(struct fnode *nd, int fd, const struct fsc_addr *peer, uint16_t peer_port)
 {
 	struct conn *c = calloc(1, sizeof(*c));
 
@@ -45,7 +45,8 @@ void conn_accept(struct fnode *nd, int fd, const struct sockaddr_storage *peer)
 	c->fd = fd;
 	c->be = -1;
 	c->file_fd = -1;
-	fsc_sockaddr_split(peer, &c->peer, &c->peer_port);
+	c->peer = *peer;
+	c->peer_port = peer_port;
 	c->phase = PH_INGRESS;
 	conn_set_wait(c, W_HEAD);
 	c->next = nd->conns;

@@ -32,7 +32,7 @@ struct fnode_opts {
 	struct fsc_addr edges[FNODE_MAX_EDGES];
 	size_t n_edges;
 	bool any_edge;
-	const char *transport;
+	struct fsc_transport_cfg tc;
 	const char *log;
 	const char *tls_keylog;		/* --tls-keylog or SSLKEYLOGFILE */
 	unsigned head_timeout_ms, idle_timeout_ms, connect_timeout_ms, response_timeout_ms;
@@ -45,7 +45,7 @@ struct fnode {
 	struct fnode_opts o;
 	struct fsc_serveconf sc;
 	struct fsc_loop *loop;
-	const struct fsc_transport *tr;
+	struct fsc_transport *tr;
 	SSL_CTX *ctx;
 	FILE *keylog;
 	struct fnode_cert *certs;
@@ -129,7 +129,7 @@ struct conn {
 uint64_t fnode_timeout(const struct fnode *nd, enum wait_kind w);
 
 /* conn lifecycle and I/O (conn.c) */
-void conn_accept(struct fnode *nd, int fd, const struct sockaddr_storage *peer);
+void conn_accept(struct fnode *nd, int fd, const struct fsc_addr *peer, uint16_t peer_port);
 void conn_run(struct conn *c);
 void conn_free(struct conn *c);
 void conn_tick(struct fnode *nd, uint64_t now);

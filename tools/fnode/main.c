@@ -38,8 +38,17 @@ static const char usage[] =
 	"  --edge ADDR          tunnel address of a peer allowed to ingress\n"
 	"                       (repeatable); others get 403 \"denied; no ingress cap\"\n"
 	"  --any-edge           every peer may ingress (lab use)\n"
-	"  --transport NAME     tunnel side: direct (kernel TCP; the WireGuard engine\n"
-	"                       is not wired in yet); --direct is the same\n"
+	"  --wg-config FILE     run the WireGuard engine with this wg(8) config\n"
+	"                       (PrivateKey, ListenPort, Address, [Peer]s): the\n"
+	"                       PeerAPI then listens on tunnel addresses, and\n"
+	"                       --edge names the edges' tunnel addresses\n"
+	"  --lwip               ... over a userspace TCP/IP stack, no root (default\n"
+	"                       with --wg-config)\n"
+	"  --tun NAME           ... over a TUN device NAME and the kernel's TCP (root)\n"
+	"  --direct             no tunnel: kernel TCP (default without --wg-config)\n"
+	"  --transport MODE     the same as one of the three: direct, lwip, tun\n"
+	"  --wg-keylog FILE     WireGuard key log for tshark/fdecode (else\n"
+	"                       $WG_KEYLOGFILE)\n"
 	"  --log FILE           log lines to FILE (appended) instead of stderr\n"
 	"  --tls-keylog FILE    write TLS secrets (NSS key log) to FILE; the\n"
 	"                       SSLKEYLOGFILE environment variable does the same\n"
@@ -99,31 +108,16 @@ static int bad(const char *what, const char *arg, const char *why)
 	return EXIT_USAGE;
 }
 
-struct listener {
-	struct fnode *nd;
-	int fd;
-};
-
-static void on_listen(void *ctx, int fd, short ev)
+static void on_peer(void *ctx, int fd, const struct fsc_addr *peer, uint16_t port)
 {
-	struct listener *li = ctx;
-	struct fnode *nd = li->nd;
-	int i;
+	struct fnode *nd = ctx;
 
-	(void)ev;
-	for (i = 0; i < 64; i++) {
-		struct sockaddr_storage peer;
-		int c = nd->tr->accept(fd, &peer);
-
-		if (c < 0)
-			return;
-		if (nd->n_conns >= nd->o.max_conns) {
-			nd->count.refused_limit++;
-			close(c);
-			continue;
-		}
-		conn_accept(nd, c, &peer);
+	if (nd->n_conns >= nd->o.max_conns) {
+		nd->count.refused_limit++;
+		close(fd);
+		return;
 	}
+	conn_accept(nd, fd, peer, port);
 }
 
 static void stats_line(struct fnode *nd, const char *event)
@@ -154,7 +148,8 @@ static void tick(void *ctx, uint64_t now)
 static int parse_args(int argc, char **argv, struct fnode_opts *o)
 {
 	enum { O_SC = 256, O_CERTS, O_NAME, O_PEERAPI, O_EDGE, O_ANY, O_TR, O_DIRECTMODE, O_LOG,
-	       O_KEYLOG, O_HT, O_IT, O_CT, O_RT, O_MH, O_MHB, O_MC, O_VERSION };
+	       O_KEYLOG, O_HT, O_IT, O_CT, O_RT, O_MH, O_MHB, O_MC, O_VERSION, O_WGCONF, O_LWIP,
+	       O_TUN, O_WGKEYLOG };
 	static const struct option opts[] = {
 		{ "serve-config", required_argument, NULL, O_SC },
 		{ "certs", required_argument, NULL, O_CERTS },
@@ -173,14 +168,17 @@ static int parse_args(int argc, char **argv, struct fnode_opts *o)
 		{ "max-headers", required_argument, NULL, O_MH },
 		{ "max-head", required_argument, NULL, O_MHB },
 		{ "max-conns", required_argument, NULL, O_MC },
-		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, O_VERSION },
+		{ "wg-config", required_argument, NULL, O_WGCONF },
+		{ "lwip", no_argument, NULL, O_LWIP },
+		{ "tun", required_argument, NULL, O_TUN },
+		{ "wg-keylog", required_argument, NULL, O_WGKEYLOG },
+		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
 	unsigned v;
 	int ch;
 
-	o->transport = "direct";
 	o->head_timeout_ms = 10000;
 	o->idle_timeout_ms = 120000;
 	o->connect_timeout_ms = 5000;
@@ -209,8 +207,15 @@ static int parse_args(int argc, char **argv, struct fnode_opts *o)
 			o->n_edges++;
 			break;
 		case O_ANY: o->any_edge = true; break;
-		case O_TR: o->transport = optarg; break;
-		case O_DIRECTMODE: o->transport = "direct"; break;
+		case O_TR: o->tc.mode = optarg; break;
+		case O_DIRECTMODE: o->tc.mode = "direct"; break;
+		case O_LWIP: o->tc.mode = "lwip"; break;
+		case O_TUN:
+			o->tc.mode = "tun";
+			o->tc.tun_name = optarg;
+			break;
+		case O_WGCONF: o->tc.wg_config = optarg; break;
+		case O_WGKEYLOG: o->tc.wg_keylog = optarg; break;
 		case O_LOG: o->log = optarg; break;
 		case O_KEYLOG: o->tls_keylog = optarg; break;
 		case O_HT: case O_IT: case O_CT: case O_RT:
@@ -265,7 +270,6 @@ static int parse_args(int argc, char **argv, struct fnode_opts *o)
 int main(int argc, char **argv)
 {
 	static struct fnode nd;
-	struct listener li[FNODE_MAX_LISTEN];
 	char err[512];
 	size_t i;
 	int rc;
@@ -287,12 +291,6 @@ int main(int argc, char **argv)
 		}
 		fsc_log_fd(fd);
 	}
-	nd.tr = fsc_transport_find(nd.o.transport);
-	if (!nd.tr) {
-		fprintf(stderr, "fnode: --transport: '%s': unknown (known: %s)\n", nd.o.transport,
-			fsc_transport_names());
-		return EXIT_USAGE;
-	}
 	if (!fsc_serveconf_load(nd.o.serve_config, &nd.sc, err, sizeof(err))) {
 		fprintf(stderr, "fnode: --serve-config: '%s': %s\n", nd.o.serve_config, err);
 		return EXIT_SETUP;
@@ -302,16 +300,19 @@ int main(int argc, char **argv)
 		return EXIT_SETUP;
 	}
 	nd.loop = fsc_loop_new();
-	if (!nd.loop || !nd.tr->attach(nd.loop, err, sizeof(err))) {
-		fprintf(stderr, "fnode: transport %s: %s\n", nd.tr->name, nd.loop ? err : "no memory");
+	if (!nd.loop) {
+		fprintf(stderr, "fnode: out of memory\n");
+		return EXIT_SETUP;
+	}
+	nd.tr = fsc_transport_open(&nd.o.tc, nd.loop, err, sizeof(err));
+	if (!nd.tr) {
+		fprintf(stderr, "fnode: tunnel: %s\n", err);
 		return EXIT_SETUP;
 	}
 	for (i = 0; i < nd.o.n_peerapi; i++) {
 		struct fsc_line l;
 
-		li[i].nd = &nd;
-		li[i].fd = nd.tr->listen(nd.o.peerapi[i], err, sizeof(err));
-		if (li[i].fd < 0) {
+		if (!fsc_transport_listen(nd.tr, nd.o.peerapi[i], on_peer, &nd, err, sizeof(err))) {
 			fprintf(stderr, "fnode: --peerapi: '%s': %s\n", nd.o.peerapi[i], err);
 			return EXIT_SETUP;
 		}
@@ -319,10 +320,9 @@ int main(int argc, char **argv)
 		nd.own_hosts[i].p = nd.own_host_buf[i];
 		nd.own_hosts[i].len = strlen(nd.own_host_buf[i]);
 		nd.n_own++;
-		fsc_loop_watch(nd.loop, li[i].fd, POLLIN, on_listen, &li[i]);
 		fsc_line_begin(&l, "listening");
 		fsc_line_cstr(&l, "peerapi", nd.o.peerapi[i]);
-		fsc_line_cstr(&l, "transport", nd.tr->name);
+		fsc_line_cstr(&l, "transport", fsc_transport_mode(nd.tr));
 		fsc_line_u64(&l, "web", nd.sc.n_web);
 		fsc_line_u64(&l, "funnel", nd.sc.n_funnel);
 		fsc_line_end(&l);
@@ -332,8 +332,7 @@ int main(int argc, char **argv)
 	stats_line(&nd, "stats");
 	while (nd.conns)
 		conn_free(nd.conns);
-	for (i = 0; i < nd.o.n_peerapi; i++)
-		close(li[i].fd);
+	fsc_transport_close(nd.tr);
 	fsc_loop_free(nd.loop);
 	tls_teardown(&nd);
 	fsc_serveconf_free(&nd.sc);

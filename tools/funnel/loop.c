@@ -29,7 +29,19 @@ struct fsc_loop {
 	fsc_loop_tick_fn tick;
 	void *tick_ctx;
 	int period;
+	struct fsc_loop_source src;
+	bool has_src;
 };
+
+/* pollfd entries a source may fill in one iteration (one a tunnel
+ * connection, plus its own few). */
+#define SRC_MAX 8192
+
+void fsc_loop_source(struct fsc_loop *l, const struct fsc_loop_source *src)
+{
+	l->src = *src;
+	l->has_src = true;
+}
 
 uint64_t fsc_now_ms(void)
 {
@@ -135,22 +147,23 @@ int fsc_loop_run(struct fsc_loop *l, volatile bool *stop)
 	uint64_t next_tick = fsc_now_ms();
 
 	while (!*stop) {
-		size_t i, n = l->n_live;
+		size_t i, n = l->n_live, m = 0;
 		uint64_t now;
 		int r, wait;
 
-		if (n > l->pcap) {
-			struct pollfd *p = realloc(l->pfd, n * 2 * sizeof(*p));
+		if (n + SRC_MAX > l->pcap) {
+			size_t cap = n * 2 + SRC_MAX;
+			struct pollfd *p = realloc(l->pfd, cap * sizeof(*p));
 			uint32_t *g;
 
 			if (!p)
 				return -1;
 			l->pfd = p;
-			g = realloc(l->pgen, n * 2 * sizeof(*g));
+			g = realloc(l->pgen, cap * sizeof(*g));
 			if (!g)
 				return -1;
 			l->pgen = g;
-			l->pcap = n * 2;
+			l->pcap = cap;
 		}
 		for (i = 0; i < n; i++) {
 			int fd = l->live[i];
@@ -162,10 +175,19 @@ int fsc_loop_run(struct fsc_loop *l, volatile bool *stop)
 		}
 		now = fsc_now_ms();
 		wait = next_tick > now ? (int)(next_tick - now) : 0;
-		r = poll(l->pfd, n, wait);
+		if (l->has_src) {
+			int t = l->src.timeout_ms(l->src.ctx);
+
+			m = l->src.fill(l->src.ctx, l->pfd + n, SRC_MAX);
+			if (t >= 0 && t < wait)
+				wait = t;
+		}
+		r = poll(l->pfd, n + m, wait);
 		if (r < 0 && errno != EINTR)
 			return -1;
-		for (i = 0; r > 0 && i < n; i++) {
+		if (r < 0)
+			r = 0;
+		for (i = 0; i < n; i++) {
 			int fd = l->pfd[i].fd;
 			struct watch *w;
 
@@ -176,6 +198,8 @@ int fsc_loop_run(struct fsc_loop *l, volatile bool *stop)
 				continue;
 			w->fn(w->ctx, fd, l->pfd[i].revents);
 		}
+		if (l->has_src)
+			l->src.handle(l->src.ctx, l->pfd + n, m);
 		now = fsc_now_ms();
 		if (now >= next_tick) {
 			if (l->tick)

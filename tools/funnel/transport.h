@@ -1,44 +1,66 @@
 /* transport.h - the seam where the tunnel side of fnode and fedge is
  * chosen. fedge dials nodes' PeerAPI through it, fnode listens on its
  * PeerAPI through it; the public listener (fedge) and the backends (fnode)
- * are always kernel sockets.
+ * are always kernel sockets. Every transport hands connections over as
+ * non-blocking fds, so each program runs one poll loop whatever the mode:
  *
- * Every transport hands connections over as non-blocking kernel fds, so the
- * programs run one poll loop whatever the transport:
- *   direct  plain kernel TCP (loopback lab, tests): the node's PeerAPI
- *           address is an ordinary ip:port and a peer is known by its
- *           source address.
- *   (planned) lwip / tun: the WireGuard engine (branch wgengine); lwIP mode
- *           gives each TCP connection as one end of a socketpair and adds
- *           its own fds to the loop through `attach`; TUN mode is kernel
- *           sockets on tunnel addresses, i.e. `direct` on those addresses.
+ *   direct  kernel TCP, no tunnel (the loopback lab, most tests): the
+ *           PeerAPI is an ordinary ip:port, a peer is known by its source.
+ *   lwip    the WireGuard engine (wgengine/, a wg(8) config) with Debian's
+ *           lwIP as a userspace TCP/IP stack: no root. Each tunnel TCP
+ *           connection is one end of a socketpair (fsc/netstack.h); the
+ *           engine's and the stack's fds join the program's loop as a
+ *           loop source.
+ *   tun     the same engine with a TUN device as its inner side (root):
+ *           the kernel's TCP on the tunnel addresses, so listen and dial
+ *           are kernel sockets again.
  */
 #ifndef FSC_TRANSPORT_H
 #define FSC_TRANSPORT_H
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 #include <sys/socket.h>
 
+#include "fsc/addr.h"
 #include "loop.h"
 
-struct fsc_transport {
-	const char *name;
-	/* Puts the transport's own fds (if any) into the loop. */
-	bool (*attach)(struct fsc_loop *l, char *err, size_t errlen);
-	/* A non-blocking listener on addr ("ip:port"): fd or -1 and err. */
-	int (*listen)(const char *addr, char *err, size_t errlen);
-	/* Accepts from a listener: fd (non-blocking) or -1 (errno EAGAIN when
-	 * none is waiting); *peer is the remote tunnel address. */
-	int (*accept)(int lfd, struct sockaddr_storage *peer);
-	/* Starts a non-blocking connect to addr: fd or -1 and errno; the fd
-	 * becomes writable when connected (fsc_tcp_connect_result). */
-	int (*dial)(const struct sockaddr_storage *addr, socklen_t len);
+struct fsc_transport_cfg {
+	const char *mode;	/* "direct", "lwip", "tun"; NULL: lwip with a
+				 * WireGuard config, else direct */
+	const char *wg_config;	/* wg(8) configuration file (lwip, tun) */
+	const char *wg_keylog;	/* --wg-keylog (else $WG_KEYLOGFILE) */
+	const char *tun_name;	/* tun: the interface name */
 };
 
-/* The transport of that name ("direct"), or NULL. */
-const struct fsc_transport *fsc_transport_find(const char *name);
-/* "direct" (the names known, for --help and errors). */
-const char *fsc_transport_names(void);
+struct fsc_transport;
+
+/* A connection accepted on a listener: fd is the program's (non-blocking);
+ * peer is the remote tunnel address. */
+typedef void (*fsc_transport_accept_fn)(void *ctx, int fd, const struct fsc_addr *peer,
+					uint16_t peer_port);
+
+/* Starts the transport (for lwip and tun: reads the config, starts the
+ * engine, joins the loop). NULL with a one-line reason in err. */
+struct fsc_transport *fsc_transport_open(const struct fsc_transport_cfg *cfg,
+					 struct fsc_loop *l, char *err, size_t errlen);
+void fsc_transport_close(struct fsc_transport *t);
+const char *fsc_transport_mode(const struct fsc_transport *t);
+
+/* Listens on addr ("ip:port", or ":port" for every address) and calls fn
+ * for each connection. False with a reason in err. */
+bool fsc_transport_listen(struct fsc_transport *t, const char *addr,
+			  fsc_transport_accept_fn fn, void *ctx, char *err, size_t errlen);
+
+/* Starts a connection to ss: a non-blocking fd that becomes writable when
+ * the connection can be used (then fsc_tcp_connect_result says whether it
+ * failed; through lwip a failed connection reads as end of file), or -1
+ * with errno. */
+int fsc_transport_dial(struct fsc_transport *t, const struct sockaddr_storage *ss,
+		       socklen_t len);
+
+/* Known mode names, for --help and errors. */
+#define FSC_TRANSPORT_MODES "direct, lwip, tun"
 
 #endif
