@@ -154,7 +154,7 @@ out=$($CLIENT ingress-tls alt.example.test "$FL_PEER" "$FL_DIR/ca.crt" "$FL_NAME
 # an edge behind a load balancer: PROXY header in, its source is the client;
 # --rate 1 --burst 3 per source
 "$FSC_BIN/fedge" --listen "127.0.0.1:$FL_PUB2" --route "$FL_NAME=127.0.0.1:$FL_PEER" \
-	--accept-proxy --rate 1 --burst 3 2>>"$FL_DIR/edge2.log" &
+	--accept-proxy --rate 1 --burst 3 >/dev/null 2>>"$FL_DIR/edge2.log" &
 FL_PIDS="$FL_PIDS $!"
 fl_wait_port "$FL_PUB2"
 out=$($CLIENT proxy-get "$FL_NAME" "$FL_PUB2" "$FL_DIR/ca.crt" 'PROXY TCP4 203.0.113.9 127.0.0.1 40000 443\r\n' /echo)

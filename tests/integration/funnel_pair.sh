@@ -24,7 +24,7 @@ FL_TCP_PUB=$(fl_free_port)
 FL_TCP_BE=$(fl_free_port)
 fl_certs "$FL_NAME" || { echo "funnel_pair: openssl failed" >&2; exit 2; }
 fl_serve_config "$FL_NAME"
-python3 "$FSC_SRC/tests/integration/lib/proxy_backend.py" "$FL_TCP_BE" &
+python3 "$FSC_SRC/tests/integration/lib/proxy_backend.py" "$FL_TCP_BE" >/dev/null 2>&1 &
 FL_PIDS="$FL_PIDS $!"
 fl_backend && fl_node && fl_edge --listen "127.0.0.1:$FL_TCP_PUB" && fl_wait_port "$FL_TCP_BE" &&
 	fl_wait_port "$FL_TCP_PUB" || { cat "$FL_DIR"/*.log; exit 1; }

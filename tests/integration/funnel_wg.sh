@@ -49,13 +49,13 @@ fl_backend || exit 1
 "$FSC_BIN/fnode" --serve-config "$FL_DIR/serve.json" --certs "$FL_DIR/certs" \
 	--wg-config "$FL_DIR/node.conf" --wg-keylog "$FL_DIR/node-wg.keys" \
 	--peerapi "100.64.0.2:46187" --peerapi "[fd7a:115c:a1e0::2]:46187" \
-	--edge 100.64.0.1 --edge fd7a:115c:a1e0::1 2>>"$FL_DIR/node.log" &
+	--edge 100.64.0.1 --edge fd7a:115c:a1e0::1 >/dev/null 2>>"$FL_DIR/node.log" &
 FL_NODE_PID=$!
 FL_PIDS="$FL_PIDS $!"
 "$FSC_BIN/fedge" --listen "127.0.0.1:$FL_PUB" --wg-config "$FL_DIR/edge.conf" \
 	--wg-keylog "$FL_DIR/edge-wg.keys" \
 	--route "$FL_NAME=100.64.0.2:46187" --route "v6.example.test=[fd7a:115c:a1e0::2]:46187" \
-	2>>"$FL_DIR/edge.log" &
+	>/dev/null 2>>"$FL_DIR/edge.log" &
 FL_EDGE_PID=$!
 FL_PIDS="$FL_PIDS $!"
 fl_wait_port "$FL_PUB" || { cat "$FL_DIR"/*.log; exit 1; }

@@ -85,7 +85,7 @@ fl_wait_port() {
 }
 
 fl_backend() {
-	python3 "$FL_SRC/tests/integration/lib/funnel_backend.py" "$FL_BE" "$FL_DIR/backend.jsonl" &
+	python3 "$FL_SRC/tests/integration/lib/funnel_backend.py" "$FL_BE" "$FL_DIR/backend.jsonl" >/dev/null 2>&1 &
 	FL_PIDS="$FL_PIDS $!"
 	FL_BE_PID=$!
 	fl_wait_port "$FL_BE"
@@ -93,7 +93,7 @@ fl_backend() {
 
 fl_node() {
 	"$FSC_BIN/fnode" --serve-config "$FL_DIR/serve.json" --certs "$FL_DIR/certs" \
-		--peerapi "127.0.0.1:$FL_PEER" --edge 127.0.0.1 "$@" 2>>"$FL_DIR/node.log" &
+		--peerapi "127.0.0.1:$FL_PEER" --edge 127.0.0.1 "$@" >/dev/null 2>>"$FL_DIR/node.log" &
 	FL_NODE_PID=$!
 	FL_PIDS="$FL_PIDS $!"
 	fl_wait_port "$FL_PEER"
@@ -101,7 +101,7 @@ fl_node() {
 
 fl_edge() {
 	"$FSC_BIN/fedge" --listen "127.0.0.1:$FL_PUB" --route "$FL_NAME=127.0.0.1:$FL_PEER" \
-		"$@" 2>>"$FL_DIR/edge.log" &
+		"$@" >/dev/null 2>>"$FL_DIR/edge.log" &
 	FL_EDGE_PID=$!
 	FL_PIDS="$FL_PIDS $!"
 	fl_wait_port "$FL_PUB"
@@ -113,10 +113,10 @@ fl_curl() {
 
 fl_stop() {
 	for p in $FL_PIDS; do
-		kill "$p" 2>/dev/null
+		kill "$p" 2>/dev/null || true
 	done
 	for p in $FL_PIDS; do
-		wait "$p" 2>/dev/null
+		wait "$p" 2>/dev/null || true
 	done
 	FL_PIDS=""
 }
