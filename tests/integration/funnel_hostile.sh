@@ -21,6 +21,7 @@ CLIENT="python3 $FSC_SRC/tests/integration/lib/funnel_client.py"
 fl_ports
 fl_certs "$FL_NAME" off.example.test alt.example.test || exit 2
 FL_PUB2=$(fl_free_port)
+FL_DOWN=$(fl_free_port)	# nothing listens there
 # node.example.test: served and funnel on; off.example.test: served, funnel
 # off; nocert.example.test: funnel on, no certificate in the folder
 cat >"$FL_DIR/serve.json" <<JSON
@@ -28,7 +29,8 @@ cat >"$FL_DIR/serve.json" <<JSON
   "TCP": { "$FL_PUB": { "HTTPS": true }, "$FL_PUB2": { "HTTPS": true } },
   "Web": {
     "$FL_NAME:$FL_PUB2": { "Handlers": { "/": { "Proxy": "http://127.0.0.1:$FL_BE" } } },
-    "$FL_NAME:$FL_PUB": { "Handlers": { "/": { "Proxy": "http://127.0.0.1:$FL_BE" } } },
+    "$FL_NAME:$FL_PUB": { "Handlers": { "/": { "Proxy": "http://127.0.0.1:$FL_BE" },
+                                        "/down/": { "Proxy": "http://127.0.0.1:$FL_DOWN" } } },
     "off.example.test:$FL_PUB": { "Handlers": { "/": { "Proxy": "http://127.0.0.1:$FL_BE" } } },
     "nocert.example.test:$FL_PUB": { "Handlers": { "/": { "Proxy": "http://127.0.0.1:$FL_BE" } } },
     "alt.example.test:$FL_PUB": { "Handlers": { "/": { "Text": "alt\n" } } }
@@ -37,7 +39,7 @@ cat >"$FL_DIR/serve.json" <<JSON
                    "nocert.example.test:$FL_PUB": true }
 }
 JSON
-fl_backend && fl_node --head-timeout 2 &&
+fl_backend && fl_node --head-timeout 2 --response-timeout 2 &&
 	fl_edge --route "*.example.test=127.0.0.1:$FL_PEER" --hello-timeout 2 ||
 	{ cat "$FL_DIR"/*.log; exit 1; }
 URL="https://$FL_NAME:$FL_PUB"
@@ -122,6 +124,14 @@ $CLIENT raw "$FL_NAME" "$FL_PUB" "$FL_DIR/ca.crt" "$hex" | grep -q "400 Bad Requ
 hex=$(python3 -c "print(('GET /big-head HTTP/1.1\r\nHost: h\r\nX-Big: ' + 'a' * 40000 + '\r\n\r\n').encode().hex())")
 $CLIENT raw "$FL_NAME" "$FL_PUB" "$FL_DIR/ca.crt" "$hex" | grep -q "400 Bad Request" &&
 	ok "40 KB head: 400" || bad "head size limit"
+
+# backend down: 502; backend too slow with its head: 504; both logged
+code=$(fl_curl -o /dev/null -w '%{http_code}' "$URL/down/x")
+[ "$code" = 502 ] && node_has "upstream-error .*backend=127.0.0.1:$FL_DOWN reason=\"Connection refused\"" &&
+	ok "backend down: 502, logged" || bad "502: $code"
+code=$(fl_curl -o /dev/null -w '%{http_code}' "$URL/slow-head?ms=5000")
+[ "$code" = 504 ] && node_has 'reason="backend response timeout"' && ok "slow backend: 504 after --response-timeout, logged" ||
+	bad "504: $code"
 
 # the PeerAPI answers, byte for byte (straight to the node's listener)
 peer() { $CLIENT ingress "127.0.0.1:$FL_PEER" "$FL_PEER" "$@"; }
