@@ -390,7 +390,11 @@ static void answer_step(struct econn *c)
 	if (h.status == 101) {
 		fsc_bq_drop(&c->down, h.head_len);
 		/* now, and only now, the ClientHello and what followed it */
-		fsc_bq_put(&c->up, fsc_bq_data(&c->hello), c->hello.len);
+		if (!fsc_bq_put(&c->up, fsc_bq_data(&c->hello), c->hello.len)) {
+			finish(c, OUT_HELLO_TOO_LARGE, AL_INTERNAL_ERROR,
+			       "ClientHello does not fit the queue to the node");
+			return;
+		}
 		c->hello.len = 0;
 		c->phase = E_SPLICE;
 		c->mark = fsc_now_ms();
