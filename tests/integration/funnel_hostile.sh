@@ -182,6 +182,24 @@ grep -q 'client=198.51.100.1:40001 .*outcome=rate-limited' "$FL_DIR/edge2.log" &
 	ok "per-source rate limit: $(grep -c 'client=198.51.100.1:40001 .*outcome=rate-limited' "$FL_DIR/edge2.log") of 5 refused" ||
 	bad "rate limit: $(grep 198.51.100.1 "$FL_DIR/edge2.log")"
 
+# connection limit: two idle connections fill --max-conns 2, a third is shut
+FL_PUB3=$(fl_free_port)
+"$FSC_BIN/fedge" --listen "127.0.0.1:$FL_PUB3" --route "$FL_NAME=127.0.0.1:$FL_PEER" \
+	--max-conns 2 --hello-timeout 3 >/dev/null 2>>"$FL_DIR/edge3.log" &
+FL_PIDS="$FL_PIDS $!"
+fl_wait_port "$FL_PUB3"
+python3 - "$FL_PUB3" <<'PY'
+import socket, sys, time
+port = int(sys.argv[1])
+idle = [socket.create_connection(("127.0.0.1", port)) for _ in range(2)]
+time.sleep(0.3)
+third = socket.create_connection(("127.0.0.1", port))
+third.settimeout(2)
+print("third:", third.recv(10))
+PY
+grep -q 'outcome=conn-limit' "$FL_DIR/edge3.log" && ok "--max-conns: the third connection closed, logged" ||
+	bad "conn limit: $(cat "$FL_DIR/edge3.log")"
+
 if [ $fail -ne 0 ]; then
 	echo "--- node.log"; tail -n 40 "$FL_DIR/node.log"
 	echo "--- edge.log"; tail -n 30 "$FL_DIR/edge.log"

@@ -26,7 +26,7 @@ fl_certs "$FL_NAME" || { echo "funnel_pair: openssl failed" >&2; exit 2; }
 fl_serve_config "$FL_NAME"
 python3 "$FSC_SRC/tests/integration/lib/proxy_backend.py" "$FL_TCP_BE" >/dev/null 2>&1 &
 FL_PIDS="$FL_PIDS $!"
-fl_backend && fl_node && fl_edge --listen "127.0.0.1:$FL_TCP_PUB" && fl_wait_port "$FL_TCP_BE" &&
+fl_backend && fl_node --tls-keylog "$FL_DIR/tls.keys" && fl_edge --listen "127.0.0.1:$FL_TCP_PUB" && fl_wait_port "$FL_TCP_BE" &&
 	fl_wait_port "$FL_TCP_PUB" || { cat "$FL_DIR"/*.log; exit 1; }
 URL="https://$FL_NAME:$FL_PUB"
 
@@ -124,7 +124,11 @@ case $out in
 *) bad "TCP forward: '$out'" ;;
 esac
 
-# 9. the access log: one line a request with client, sni, host, status, bytes
+# 9. the TLS key log (opt-in: --tls-keylog or SSLKEYLOGFILE)
+grep -q '^CLIENT_HANDSHAKE_TRAFFIC_SECRET [0-9a-f]* [0-9a-f]*$' "$FL_DIR/tls.keys" &&
+	ok "--tls-keylog: NSS key log lines" || bad "TLS key log"
+
+# 10. the access log: one line a request with client, sni, host, status, bytes
 grep -q "request client=127.0.0.1:[0-9]* sni=$FL_NAME host=$FL_NAME:$FL_PUB method=GET target=/etag status=304" \
 	"$FL_DIR/node.log" && ok "access log line" || bad "access log"
 grep -q "outcome=proxied" "$FL_DIR/edge.log" && ok "edge logged proxied connections" || bad "edge log"
