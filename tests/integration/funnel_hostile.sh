@@ -88,6 +88,21 @@ out=$($CLIENT slow-head "$FL_NAME" "$FL_PUB" "$FL_DIR/ca.crt")
 printf '%s\n' "$out" | grep -q "408 Request Timeout" && node_has 'reason="request head timeout"' &&
 	ok "slow request head: 408 after ${out##* }s, logged" || bad "slow head: $out"
 
+# slowloris on the node's PeerAPI: an ingress head that never ends
+secs=$(python3 - "$FL_PEER" <<'PY'
+import socket, sys, time
+s = socket.create_connection(("127.0.0.1", int(sys.argv[1])))
+s.sendall(b"POST /v0/ingress HTTP/1.1\r\nHost: peer\r\nTailscale-Ingress-Src: 1.2.3.4:5\r\n")
+s.settimeout(30)
+t0 = time.time()
+while s.recv(100):
+    pass
+print("%.2f" % (time.time() - t0))
+PY
+)
+node_has 'ingress-timeout peer=127.0.0.1:' && ok "slow ingress head closed after ${secs}s, logged" ||
+	bad "slow ingress head: $secs"
+
 # smuggling shapes: each 400, none at the backend
 n=0
 for req in \
