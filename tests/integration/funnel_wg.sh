@@ -53,14 +53,14 @@ fl_backend || exit 1
 FL_NODE_PID=$!
 FL_PIDS="$FL_PIDS $!"
 "$FSC_BIN/fedge" --listen "127.0.0.1:$FL_PUB" --wg-config "$FL_DIR/edge.conf" \
-	--wg-keylog "$FL_DIR/edge-wg.keys" \
+	--wg-keylog "$FL_DIR/edge-wg.keys" --log-json \
 	--route "$FL_NAME=100.64.0.2:46187" --route "v6.example.test=[fd7a:115c:a1e0::2]:46187" \
 	>/dev/null 2>>"$FL_DIR/edge.log" &
 FL_EDGE_PID=$!
 FL_PIDS="$FL_PIDS $!"
 fl_wait_port "$FL_PUB" || { cat "$FL_DIR"/*.log; exit 1; }
 sleep 0.3
-grep -q 'transport=lwip' "$FL_DIR/node.log" && grep -q 'transport=lwip' "$FL_DIR/edge.log" ||
+grep -q 'transport=lwip' "$FL_DIR/node.log" && grep -q '"transport":"lwip"' "$FL_DIR/edge.log" ||
 	bad "not on lwIP: $(cat "$FL_DIR/node.log" "$FL_DIR/edge.log")"
 
 URL="https://$FL_NAME:$FL_PUB"
@@ -87,6 +87,15 @@ grep -q 'ingress-refused peer=\[fd7a:115c:a1e0::1\]:[0-9]* status=403 reason=den
 	ok "over the IPv6 tunnel address (the node refuses v6.example.test: not in AllowFunnel)" ||
 	bad "IPv6 ingress: $(tail -3 "$FL_DIR/node.log")"
 
+# the edge logged JSON lines (--log-json): every line parses, with its keys
+python3 - "$FL_DIR/edge.log" <<'PY' && ok "edge --log-json: JSON lines with the conn events" || bad "JSON log: $(cat "$FL_DIR/edge.log")"
+import json, sys
+ev = [json.loads(l) for l in open(sys.argv[1])]
+conns = [e for e in ev if e["event"] == "conn"]
+assert ev[0]["event"] == "listening" and ev[0]["transport"] == "lwip" and ev[0]["routes"] == 2
+assert any(c["outcome"] == "proxied" and c["node"] == "100.64.0.2:46187" and c["down"] > 5000000 for c in conns)
+assert any(c["outcome"] == "node-refused" and c["reason"] == "node answered 403: denied\n" for c in conns)
+PY
 [ -s "$FL_DIR/node-wg.keys" ] && [ -s "$FL_DIR/edge-wg.keys" ] && ok "WireGuard key logs written" ||
 	bad "no WireGuard key log"
 fl_stop

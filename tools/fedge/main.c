@@ -52,6 +52,7 @@ static const char usage[] =
 	"  --rate N               new connections a second from one source (0: off)\n"
 	"  --burst N              ... with bursts up to N (default: the rate)\n"
 	"  --log FILE             log lines to FILE (appended) instead of stderr\n"
+	"  --log-json             log JSON lines: {\"ts\", \"event\", the same keys}\n"
 	"  -h, --help; --version\n"
 	"\n"
 	"Alerts sent before closing: unrecognized_name (no or unknown SNI),\n"
@@ -165,7 +166,8 @@ static void tick(void *ctx, uint64_t now)
 static int parse_args(int argc, char **argv, struct fedge_opts *o)
 {
 	enum { O_LISTEN = 256, O_ROUTE, O_PROXY, O_HOSTPEER, O_TR, O_DIRECTMODE, O_HT, O_HM, O_NT,
-	       O_IT, O_MC, O_RATE, O_BURST, O_LOG, O_VERSION, O_WGCONF, O_LWIP, O_TUN, O_WGKEYLOG };
+	       O_IT, O_MC, O_RATE, O_BURST, O_LOG, O_VERSION, O_WGCONF, O_LWIP, O_TUN, O_WGKEYLOG,
+	       O_LOGJSON };
 	static const struct option opts[] = {
 		{ "listen", required_argument, NULL, O_LISTEN },
 		{ "route", required_argument, NULL, O_ROUTE },
@@ -186,6 +188,7 @@ static int parse_args(int argc, char **argv, struct fedge_opts *o)
 		{ "lwip", no_argument, NULL, O_LWIP },
 		{ "tun", required_argument, NULL, O_TUN },
 		{ "wg-keylog", required_argument, NULL, O_WGKEYLOG },
+		{ "log-json", no_argument, NULL, O_LOGJSON },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -222,6 +225,7 @@ static int parse_args(int argc, char **argv, struct fedge_opts *o)
 			break;
 		case O_WGCONF: o->tc.wg_config = optarg; break;
 		case O_WGKEYLOG: o->tc.wg_keylog = optarg; break;
+		case O_LOGJSON: fsc_log_json(true); break;
 		case O_LOG: o->log = optarg; break;
 		case O_HT: case O_NT: case O_IT:
 			if (!num(optarg, 1, 86400, &v))

@@ -50,6 +50,7 @@ static const char usage[] =
 	"  --wg-keylog FILE     WireGuard key log for tshark/fdecode (else\n"
 	"                       $WG_KEYLOGFILE)\n"
 	"  --log FILE           log lines to FILE (appended) instead of stderr\n"
+	"  --log-json           log JSON lines: {\"ts\", \"event\", the same keys}\n"
 	"  --tls-keylog FILE    write TLS secrets (NSS key log) to FILE; the\n"
 	"                       SSLKEYLOGFILE environment variable does the same\n"
 	"  --head-timeout S     ingress head, TLS handshake, request head (10)\n"
@@ -149,7 +150,7 @@ static int parse_args(int argc, char **argv, struct fnode_opts *o)
 {
 	enum { O_SC = 256, O_CERTS, O_NAME, O_PEERAPI, O_EDGE, O_ANY, O_TR, O_DIRECTMODE, O_LOG,
 	       O_KEYLOG, O_HT, O_IT, O_CT, O_RT, O_MH, O_MHB, O_MC, O_VERSION, O_WGCONF, O_LWIP,
-	       O_TUN, O_WGKEYLOG };
+	       O_TUN, O_WGKEYLOG, O_LOGJSON };
 	static const struct option opts[] = {
 		{ "serve-config", required_argument, NULL, O_SC },
 		{ "certs", required_argument, NULL, O_CERTS },
@@ -173,6 +174,7 @@ static int parse_args(int argc, char **argv, struct fnode_opts *o)
 		{ "lwip", no_argument, NULL, O_LWIP },
 		{ "tun", required_argument, NULL, O_TUN },
 		{ "wg-keylog", required_argument, NULL, O_WGKEYLOG },
+		{ "log-json", no_argument, NULL, O_LOGJSON },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -216,6 +218,7 @@ static int parse_args(int argc, char **argv, struct fnode_opts *o)
 			break;
 		case O_WGCONF: o->tc.wg_config = optarg; break;
 		case O_WGKEYLOG: o->tc.wg_keylog = optarg; break;
+		case O_LOGJSON: fsc_log_json(true); break;
 		case O_LOG: o->log = optarg; break;
 		case O_KEYLOG: o->tls_keylog = optarg; break;
 		case O_HT: case O_IT: case O_CT: case O_RT:

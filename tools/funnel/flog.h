@@ -6,6 +6,7 @@
 #ifndef FSC_FLOG_H
 #define FSC_FLOG_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -18,6 +19,9 @@ struct fsc_line {
 
 /* Where lines go (default 2). */
 void fsc_log_fd(int fd);
+/* JSON lines instead: {"ts":"...","event":"...","key":"value","n":1}, the
+ * same keys; numbers stay numbers (--log-json). */
+void fsc_log_json(bool on);
 void fsc_line_begin(struct fsc_line *l, const char *event);
 void fsc_line_str(struct fsc_line *l, const char *key, const void *p, size_t len);
 void fsc_line_cstr(struct fsc_line *l, const char *key, const char *s);
