@@ -119,10 +119,20 @@ src=${out%% dst=*}
 case $out in
 "src=127.0.0.1:"*" dst=127.0.0.1:$FL_TCP_BE line=hello-tcp")
 	# the source is the public client as the edge saw it, port included
+	for i in 1 2 3 4 5 6 7 8 9 10; do	# the edge logs a connection when it ends
+		grep -q "conn client=${src#src=} .*outcome=proxied" "$FL_DIR/edge.log" && break
+		sleep 0.2
+	done
 	grep -q "conn client=${src#src=} .*outcome=proxied" "$FL_DIR/edge.log" &&
 		ok "TCP forward + TerminateTLS + PROXY v2: $out" || bad "PROXY source $src not the client" ;;
 *) bad "TCP forward: '$out'" ;;
 esac
+
+# a client that goes away mid-body still gets its access-log line
+fl_curl --max-time 1 -o /dev/null "$URL/big?n=100000000000" 2>/dev/null
+sleep 1
+grep -q 'target=/big?n=100000000000 status=200 bytes=[0-9]* ms=[0-9]* handler=proxy end="cut during the response body"' \
+	"$FL_DIR/node.log" && ok "a cut request is logged as cut" || bad "cut request: $(grep 100000000000 "$FL_DIR/node.log")"
 
 # 9. the TLS key log (opt-in: --tls-keylog or SSLKEYLOGFILE)
 grep -q '^CLIENT_HANDSHAKE_TRAFFIC_SECRET [0-9a-f]* [0-9a-f]*$' "$FL_DIR/tls.keys" &&

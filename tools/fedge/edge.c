@@ -66,6 +66,7 @@ struct econn {
 	const struct route *route;
 	struct fsc_bq up, down;
 	bool c_eof, n_eof, n_shut, c_shut;
+	const char *broken;		/* a write failed: which side is gone */
 	bool done;
 	char why[256];
 	uint64_t bytes_up, bytes_down;
@@ -421,6 +422,7 @@ static bool client_io(struct econn *c)
 		if (r == -2) {
 			c->down.len = 0;
 			c->c_eof = true;
+			c->broken = "client gone: a write to it failed";
 			return true;
 		}
 		if (r <= 0)
@@ -463,6 +465,7 @@ static bool node_io(struct econn *c)
 		if (r == -2) {
 			c->up.len = 0;
 			c->n_eof = true;
+			c->broken = "node gone: a write to it failed";
 			return true;
 		}
 		if (r <= 0)
@@ -528,6 +531,15 @@ static void run(struct econn *c)
 		case E_SPLICE:
 			if (moved)
 				c->mark = fsc_now_ms();
+			if (c->broken) {
+				/* as io.Copy: one side gone, both closed */
+				snprintf(c->why, sizeof(c->why), "%s", c->broken);
+				c->done = true;
+				log_end(c, OUT_PROXIED);
+				c->down.len = 0;
+				c->phase = E_CLOSING;
+				break;
+			}
 			if (c->c_eof && c->up.len == 0 && !c->n_shut && c->nfd >= 0) {
 				shutdown(c->nfd, SHUT_WR);
 				c->n_shut = true;

@@ -75,6 +75,7 @@ void conn_free(struct conn *c)
 {
 	struct fnode *nd = c->nd;
 
+	http_log_unfinished(c);
 	backend_close(c);
 	if (c->file_fd >= 0)
 		close(c->file_fd);

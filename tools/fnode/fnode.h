@@ -112,6 +112,7 @@ struct conn {
 	bool req_discard;		/* body not forwarded (local handler) */
 	bool upgraded, upgrade_asked;
 	bool client_close;		/* close after this response */
+	bool logged;			/* this request's access-log line is out */
 	size_t last_len;
 	struct fsc_http_body req_body, resp_body;
 	struct fsc_http_chunked req_chunk, resp_chunk;
@@ -166,6 +167,8 @@ void http_begin(struct conn *c);
 void tcp_begin(struct conn *c);
 void http_timeout(struct conn *c);
 void http_send_error(struct conn *c, int status, const char *reason, const char *body);
+/* The access-log line of a request cut short (connection closing). */
+void http_log_unfinished(struct conn *c);
 
 /* status.c */
 int fnode_status(int argc, char **argv);

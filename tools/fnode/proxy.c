@@ -152,6 +152,9 @@ static void access_log(struct conn *c, const char *handler)
 {
 	struct fsc_line l;
 
+	if (c->logged)
+		return;
+	c->logged = true;
 	fsc_line_begin(&l, "request");
 	fsc_line_ep(&l, "client", &c->client, c->client_port);
 	fsc_line_cstr(&l, "sni", c->sni[0] ? c->sni : NULL);
@@ -162,7 +165,16 @@ static void access_log(struct conn *c, const char *handler)
 	fsc_line_u64(&l, "bytes", c->resp_bytes);
 	fsc_line_u64(&l, "ms", fsc_now_ms() - c->t_req);
 	fsc_line_cstr(&l, "handler", handler);
+	if (c->rs != RS_DONE && !c->upgraded)
+		fsc_line_cstr(&l, "end", c->status ? "cut during the response body"
+						    : "closed before a response");
 	fsc_line_end(&l);
+}
+
+void http_log_unfinished(struct conn *c)
+{
+	if (c->phase == PH_HTTP && !c->logged && (c->rq != RQ_HEAD || c->rs != RS_IDLE))
+		access_log(c, "proxy");
 }
 
 /* A complete local answer (fnode's own errors and Text/Redirect). */
@@ -422,6 +434,7 @@ static bool read_request(struct conn *c)
 		return false;
 	}
 	c->last_len = 0;
+	c->logged = false;
 	c->t_req = fsc_now_ms();
 	c->resp_bytes = 0;
 	c->status = 0;
