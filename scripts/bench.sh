@@ -488,6 +488,8 @@ fwatch_report() {
 
 report >"$OUT/bench.md"
 fwatch_report >>"$OUT/bench.md"
+# the reference funnel against the backend alone and the nginx peer stack
+FSC_BIN="$BUILD/bin" bash "$SRC/scripts/funnel-bench.sh" >>"$OUT/bench.md"
 cat "$OUT/bench.md"
 if [ -n "$DOC" ]; then
 	cp "$OUT/bench.md" "$DOC"
