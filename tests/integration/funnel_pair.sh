@@ -67,6 +67,11 @@ got=$(fl_curl -H 'Transfer-Encoding: chunked' --data-binary @"$FL_DIR/up.bin" "$
 got=$(fl_curl --data-binary @"$FL_DIR/up.bin" "$URL/upload")
 [ "$got" = "$want" ] && ok "Content-Length upload sha256" || bad "upload: $got"
 
+# Expect: 100-continue: the backend's interim 100 passes through, then the body
+out=$(fl_curl -v -H 'Expect: 100-continue' --data-binary @"$FL_DIR/up.bin" "$URL/upload" 2>&1)
+printf '%s\n' "$out" | grep -q '^< HTTP/1.1 100 Continue' && printf '%s\n' "$out" | grep -q "^$want" &&
+	ok "1xx: 100 Continue passed on, body intact" || bad "100-continue: $(printf '%s\n' "$out" | grep '^<' | head -5)"
+
 # 4. large download with checksum (100 MB; 10 MB under sanitizers)
 big=100000000
 [ -n "${FSC_SANITIZED:-}" ] && big=10000000

@@ -69,6 +69,24 @@ while n > 0:
     h.update(b[:min(n, 65536)]); n -= 65536
 print(h.hexdigest())")
 [ "$got" = "$want" ] && ok "5 MB through the tunnel, checksum matches" || bad "download"
+# a bad underlay: 5% loss and reordering both ways (tc netem); TCP inside
+# the tunnel recovers and the bytes still arrive whole
+if ip -n "$NN" qdisc add dev un0 root netem delay 2ms loss 5% reorder 25% 50% 2>/dev/null &&
+	ip -n "$NE" qdisc add dev ue0 root netem delay 2ms loss 5% reorder 25% 50% 2>/dev/null; then
+	want=$(python3 -c "
+import hashlib
+b = bytes(range(256)) * 256; h = hashlib.sha256(); n = 1000000
+while n > 0:
+    h.update(b[:min(n, 65536)]); n -= 65536
+print(h.hexdigest())")
+	got=$(ip netns exec "$NE" curl -sS --max-time 50 --cacert "$FL_DIR/ca.crt" \
+		--resolve "$FL_NAME:$FL_PUB:127.0.0.1" "https://$FL_NAME:$FL_PUB/big?n=1000000" | sha256sum | cut -d' ' -f1)
+	[ "$got" = "$want" ] && ok "1 MB over an underlay with 5% loss and reordering, checksum matches" ||
+		bad "lossy download"
+else
+	echo "note: no tc netem here; the lossy underlay part is skipped"
+fi
+
 [ $fail -ne 0 ] && { echo "--- node.log"; cat "$FL_DIR/node.log"; echo "--- edge.log"; cat "$FL_DIR/edge.log"; }
 grep -l 'ERROR: AddressSanitizer\|ERROR: LeakSanitizer\|runtime error:' "$FL_DIR"/*.log && bad "sanitizer report"
 exit $fail

@@ -96,6 +96,23 @@ assert ev[0]["event"] == "listening" and ev[0]["transport"] == "lwip" and ev[0][
 assert any(c["outcome"] == "proxied" and c["node"] == "100.64.0.2:46187" and c["down"] > 5000000 for c in conns)
 assert any(c["outcome"] == "node-refused" and c["reason"] == "node answered 403: denied\n" for c in conns)
 PY
+# the node restarted: a new engine with no session; the edge's next
+# handshake (WireGuard retries, REKEY_TIMEOUT 5 s) brings the path back
+kill "$FL_NODE_PID"
+wait "$FL_NODE_PID" 2>/dev/null
+"$FSC_BIN/fnode" --serve-config "$FL_DIR/serve.json" --certs "$FL_DIR/certs" \
+	--wg-config "$FL_DIR/node.conf" --wg-keylog "$FL_DIR/node-wg.keys" \
+	--peerapi "100.64.0.2:46187" --edge 100.64.0.1 >/dev/null 2>>"$FL_DIR/node.log" &
+FL_NODE_PID=$!
+FL_PIDS="$FL_PIDS $!"
+t0=$(date +%s)
+got=""
+while [ $(($(date +%s) - t0)) -lt 40 ] && [ "$got" != "hello from fnode" ]; do
+	got=$(fl_curl --max-time 12 "$URL/hello" 2>/dev/null)
+done
+[ "$got" = "hello from fnode" ] && ok "node restarted: served again after $(($(date +%s) - t0)) s" ||
+	bad "after the node's restart: '$got'; $(tail -3 "$FL_DIR/edge.log")"
+
 [ -s "$FL_DIR/node-wg.keys" ] && [ -s "$FL_DIR/edge-wg.keys" ] && ok "WireGuard key logs written" ||
 	bad "no WireGuard key log"
 fl_stop
