@@ -32,9 +32,11 @@ enum fsc_event_type {
 /*
  * An event. Every pointer is valid only during the callback. `status` and
  * `why` carry the first problem found in the frame (dissection or the
- * protocol decoder); FSC_OK when none. A UDP payload no decoder claimed and
- * a TCP payload are FSC_TRUNCATED ("payload cut by the snapshot length")
- * when the capture holds fewer bytes than the headers announce. Stream events (TLS, HTTP, ingress)
+ * protocol decoder); FSC_OK when none. Any packet whose payload the capture
+ * cut (fewer bytes than this packet carried: pkt->payload_cut) is at least
+ * FSC_TRUNCATED ("payload cut by the snapshot length"), even when a decoder
+ * read a whole message from what was left (disco, WireGuard transport have
+ * no length of their own). Stream events (TLS, HTTP, ingress)
  * come after the TCP segment that completed them, with that segment's frame
  * and packet; those raised when the input ends (fsc_pipeline_flush) have
  * frame NULL and a packet with no layers. Their addresses are in `stream`.
