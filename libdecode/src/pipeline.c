@@ -111,9 +111,7 @@ const struct fsc_wg_tracker *fsc_pipeline_wg(const struct fsc_pipeline *pl)
 	return pl->wg;
 }
 
-/* Nanoseconds since the epoch. A damaged file may claim any time; clamping
- * to [1970, 2242] keeps every difference of two timestamps representable. */
-static int64_t frame_ns(const struct fsc_frame *f)
+int64_t fsc_pipeline_frame_ns(const struct fsc_frame *f)
 {
 	const int64_t limit = (int64_t)1 << 33;
 	int64_t sec = f->sec;
@@ -200,7 +198,7 @@ void fsc_pipeline_frame(struct fsc_pipeline *pl, const struct fsc_frame *f,
 	struct fsc_pipeline_stats *st = &pl->st;
 
 	memset(&ev, 0, sizeof(ev));
-	ev.ts_ns = frame_ns(f);
+	ev.ts_ns = fsc_pipeline_frame_ns(f);
 	ev.frame = f;
 	ev.pkt = &pkt;
 	if (st->frames == 0 || ev.ts_ns < st->first_ns)

@@ -90,6 +90,11 @@ void fsc_pipeline_frame(struct fsc_pipeline *pl, const struct fsc_frame *f,
  * complete (an ingress handshake never followed by TLS) go to fn. */
 void fsc_pipeline_flush(struct fsc_pipeline *pl, fsc_event_fn fn, void *ctx);
 
+/* A frame's time in nanoseconds since the epoch, as events carry it. A
+ * damaged file may claim any time: clamping to [1970, 2242] keeps every
+ * difference of two timestamps representable. */
+int64_t fsc_pipeline_frame_ns(const struct fsc_frame *f);
+
 const struct fsc_pipeline_stats *fsc_pipeline_stats(const struct fsc_pipeline *pl);
 const struct fsc_wg_tracker *fsc_pipeline_wg(const struct fsc_pipeline *pl);
 const struct fsc_streams *fsc_pipeline_streams(const struct fsc_pipeline *pl);
