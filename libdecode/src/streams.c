@@ -16,6 +16,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "fsc/span.h"
+
 #define DEFAULT_MAX_STREAMS 16384
 #define DEFAULT_TLS_BUFFERS 1024
 #define DEFAULT_MAX_HEADERS 64
@@ -211,22 +213,17 @@ static void emit_ingress(struct fsc_streams *s, const struct fsc_flow *f,
 
 /* ---- recognising a direction ---- */
 
-static bool is_upper(uint8_t c)
-{
-	return c >= 'A' && c <= 'Z';
-}
-
 /* A request line starts with an upper-case method, SP, and a target. */
 static bool looks_like_request_line(const uint8_t *p, size_t len)
 {
 	size_t i = 0;
 
-	while (i < len && i < 16 && is_upper(p[i]))
+	while (i < len && i < 16 && fsc_byteset_has(&fsc_upper_set, p[i]))
 		i++;
 	if (i < 3 || i == len)
 		return i == len && i < 16; /* still possible */
 	return p[i] == ' ' && (i + 1 == len || p[i + 1] == '/' || p[i + 1] == '*' ||
-			       p[i + 1] == 'h' || is_upper(p[i + 1]));
+			       p[i + 1] == 'h' || fsc_byteset_has(&fsc_upper_set, p[i + 1]));
 }
 
 static bool looks_like_status_line(const uint8_t *p, size_t len)
@@ -258,7 +255,7 @@ static enum guess guess(const uint8_t *p, size_t len)
 		return len >= 8 ? G_RESP : G_MORE;
 	if (looks_like_request_line(p, len)) {
 		size_t i = 0;
-		while (i < len && is_upper(p[i]))
+		while (i < len && fsc_byteset_has(&fsc_upper_set, p[i]))
 			i++;
 		return i < len ? G_REQ : G_MORE;
 	}
