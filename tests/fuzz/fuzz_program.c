@@ -243,6 +243,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	lim.wg.max_peers = tight ? 2 : 64;
 	lim.streams.flow.max_flows = tight ? 3 : 64;
 	lim.streams.flow.dir_cap = tight ? 512 : 65536;
+	lim.streams.flow.mem_cap = tight ? 4096 : 1 << 20;
 	lim.streams.max_streams = tight ? 2 : 64;
 	lim.streams.tls_buffers = tight ? 1 : 16;
 	lim.streams.trusted_hops = (cfg >> 4) & 1;
@@ -258,7 +259,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		mlim.max_clients = 64;
 		mlim.max_hosts = 64;
 		mlim.max_endpoints = 64;
-		mlim.detail_bytes = 1 << 20;
+		mlim.detail_bytes = 1 << 16;
 	}
 
 	struct enrich_opts eo;

@@ -1,14 +1,18 @@
 #!/usr/bin/env python3
 """Seeds tests/fuzz/corpus/program (fuzz_program.c) from the sample
-captures, every record flagged "expand" so that the target feeds it at
-every truncated length before the whole:
+captures:
 
   dgram-NAME-N.bin   one UDP payload of a sample capture (each distinct
                      payload once; IPv4 or IPv6 as it came), as a datagram
-                     between the target's endpoints
+                     between the target's endpoints, flagged "expand": the
+                     target feeds it shortened to every length first, so
+                     the seeds are every truncated prefix of every sample
+                     datagram
   cap-NAME.bin       every frame of a sample capture in its own link type,
-                     the clock moving as in the capture (to the nearest
-                     power of two)
+                     whole (expanding every frame made each run seconds
+                     long; tests/golden/truncation.sh cuts every frame of
+                     them through the programs), the clock moving as in the
+                     capture (to the nearest power of two)
 
 Link types the target has no slot for (LOOP, IPV4, IPV6) and the
 nanosecond/pcapng copies carry the same packets as files that are seeded.
@@ -56,7 +60,7 @@ def main():
         recs, prev, k = [], None, 0
         for sec, usec, f in r:
             t = sec * 1000000 + usec
-            recs.append(record(EXPAND | step(t - prev if prev else 1), f))
+            recs.append(record(step(t - prev if prev else 1), f))
             prev = t
             off = tr.link_header(r.linktype, f)
             end = tr.ip_end(r.linktype, f)
