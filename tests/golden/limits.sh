@@ -47,10 +47,11 @@ largest() {
 	fi
 }
 
-BIG="--max-sessions 4194304 --max-peers 4194304 --max-flows 4194304 --max-streams 1048576"
+BIG="--max-sessions 4194304 --max-peers 4194304 --max-flows 4194304 --max-streams 1048576
+	--flow-memory 1099511627776"
 "$FSC_BIN/fdecode" -n --no-geoip "$CAP" >"$D/small" 2>&1
 # shellcheck disable=SC2086
-largest fdecode -n --no-geoip $BIG "$CAP"
+largest fdecode -n --no-geoip $BIG --flow-buffer 16777216 "$CAP"
 "$FSC_BIN/fwatch" -n --no-geoip -r "$CAP" --dump --details >"$D/small" 2>&1
 # shellcheck disable=SC2086
 largest fwatch -n --no-geoip $BIG --max-requests 16777216 --max-clients 16777216 \
@@ -78,6 +79,9 @@ for prog in fdecode fwatch; do
 	over $prog --max-streams 0 "1 to 1048576"
 done
 over fdecode --flow-buffer 16777217 "1 to 16777216"
+for prog in fdecode fwatch; do
+	over $prog --flow-memory 1099511627777 "1 to 1099511627776"
+done
 over fwatch --max-requests 16777217 "1 to 16777216"
 over fwatch --max-clients 16777217 "1 to 16777216"
 over fwatch --max-hosts 0 "1 to 16777216"

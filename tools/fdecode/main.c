@@ -410,7 +410,8 @@ static int parse_args(int argc, char **argv, struct options *o, const char **fil
 		}
 		case OPT_FLOW_MEMORY:
 			if (!parse_count(optarg, &v, (uint64_t)1 << 40)) {
-				fprintf(stderr, "fdecode: invalid --flow-memory '%s'\n", optarg);
+				fprintf(stderr, "fdecode: invalid --flow-memory '%s' (1 to %" PRIu64 ")\n",
+					optarg, (uint64_t)1 << 40);
 				return EXIT_USAGE;
 			}
 			opt.limits.streams.flow.mem_cap = v;
@@ -474,7 +475,7 @@ static int run(const struct options *o, const char **files, unsigned n_files)
 	struct fsc_pipeline *pl = fsc_pipeline_new(&opt.limits);
 	if (!pl || !tally || (opt.summary && !web)) {
 		fputs("fdecode: out of memory for the tables; lower --max-sessions, "
-		      "--max-peers, --max-flows or --max-streams\n", stderr);
+		      "--max-peers, --max-flows, --max-streams or --flow-memory\n", stderr);
 		if (pl)
 			fsc_pipeline_free(pl);
 		client_tally_free(tally);

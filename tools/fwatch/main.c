@@ -383,7 +383,7 @@ static int parse_args(int argc, char **argv, struct options *o)
 		}
 		case OPT_FLOW_MEMORY:
 			if (!parse_u64(optarg, 1, (uint64_t)1 << 40, &v))
-				return bad_value("--flow-memory", optarg, "1 to 2^40");
+				return bad_value("--flow-memory", optarg, "1 to 1099511627776");
 			o->limits.streams.flow.mem_cap = v;
 			break;
 		case 'h':
