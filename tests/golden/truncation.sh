@@ -29,6 +29,13 @@ cd "$D" || exit 1
 fail=0
 runs=0
 
+# The regression captures of the golden cases are this generator's output.
+python3 "$FSC_SRC/tests/gen/truncated.py" regress "$D/regress" || { echo "FAIL: truncated.py regress"; exit 1; }
+for f in stun-short stun-snaplen-60 disco-short; do
+	cmp -s "$D/regress/$f.pcap" "$FSC_SRC/tests/golden/fdecode/inputs/$f.pcap" ||
+		{ echo "FAIL: tests/golden/fdecode/inputs/$f.pcap is not what truncated.py writes"; fail=$((fail + 1)); }
+done
+
 # run NAME OUT ARGS...: one program run, its output in OUT; exit 0 wanted.
 run() {
 	name=$1 out=$2
