@@ -6,7 +6,7 @@
 #include <string.h>
 #include <time.h>
 
-#include "enrich.h"
+#include "fsc/enrich.h"
 #include "fsc/escape.h"
 #include "table.h"
 #include "tui_int.h"
@@ -124,12 +124,12 @@ size_t tui_endpoint_text(const struct fsc_addr *a, uint16_t port, char *buf, siz
 /* The reverse DNS name of a, escaped; "-" when none (yet). */
 size_t tui_rdns_text(struct tui_model *m, const struct fsc_addr *a, char *buf, size_t cap)
 {
-	struct enrich *e = tui_model_names(m);
-	struct enrich_info info;
+	struct fsc_enrich *e = tui_model_names(m);
+	struct fsc_enrich_info info;
 
 	if (!e || !a->family)
 		return tui_dash(buf, cap);
-	enrich_get(e, a, &info);
+	fsc_enrich_get(e, a, &info);
 	if (info.rdns_st == FSC_RDNS_FOUND)
 		return tui_escape(info.rdns, strlen(info.rdns), buf, cap);
 	if (info.rdns_st == FSC_RDNS_PENDING)
@@ -141,8 +141,8 @@ size_t tui_rdns_text(struct tui_model *m, const struct fsc_addr *a, char *buf, s
  * AS, name (enrich_tag, escaped there). */
 size_t tui_tag_text(struct tui_model *m, const struct fsc_addr *a, char *buf, size_t cap)
 {
-	struct enrich *e = tui_model_names(m);
-	char tag[ENRICH_TAG_MAX];
+	struct fsc_enrich *e = tui_model_names(m);
+	char tag[FSC_ENRICH_TAG_MAX];
 
 	if (!a->family)
 		return tui_dash(buf, cap);
@@ -150,15 +150,15 @@ size_t tui_tag_text(struct tui_model *m, const struct fsc_addr *a, char *buf, si
 		/* No names at all: the Tailscale class still says a lot. */
 		struct fsc_tsaddr_info ts;
 		fsc_tsaddr_classify(a, &ts);
-		enum enrich_role r = enrich_role_of(&ts);
-		return r ? tui_put(buf, cap, "%s", enrich_role_name(r)) : tui_dash(buf, cap);
+		enum fsc_enrich_role r = fsc_enrich_role_of(&ts);
+		return r ? tui_put(buf, cap, "%s", fsc_enrich_role_name(r)) : tui_dash(buf, cap);
 	}
-	enrich_tag(e, a, tag, sizeof(tag));
+	fsc_enrich_tag(e, a, tag, sizeof(tag));
 	if (!tag[0]) {
 		struct fsc_tsaddr_info ts;
 		fsc_tsaddr_classify(a, &ts);
-		enum enrich_role r = enrich_role_of(&ts);
-		return r ? tui_put(buf, cap, "%s", enrich_role_name(r)) : tui_dash(buf, cap);
+		enum fsc_enrich_role r = fsc_enrich_role_of(&ts);
+		return r ? tui_put(buf, cap, "%s", fsc_enrich_role_name(r)) : tui_dash(buf, cap);
 	}
 	return tui_put(buf, cap, "%s", tag);
 }

@@ -5,7 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "enrich.h"
+#include "fsc/enrich.h"
 #include "fsc/http.h"
 #include "fsc/span.h"
 #include "detail.h"
@@ -50,7 +50,7 @@ struct source_info {
 
 struct tui_model {
 	struct tui_model_limits lim;
-	struct enrich *names;
+	struct fsc_enrich *names;
 	const struct fsc_wg_tracker *wg;
 	struct tui_totals tot;
 	int64_t now;
@@ -84,7 +84,7 @@ struct tui_model {
 
 /* ---------------------------------------------------------------- setup */
 
-struct tui_model *tui_model_new(const struct tui_model_limits *lim, struct enrich *names)
+struct tui_model *tui_model_new(const struct tui_model_limits *lim, struct fsc_enrich *names)
 {
 	struct tui_model *m = calloc(1, sizeof(*m));
 
@@ -155,7 +155,7 @@ const struct fsc_wg_tracker *tui_model_wg(const struct tui_model *m)
 	return m->wg;
 }
 
-struct enrich *tui_model_names(const struct tui_model *m)
+struct fsc_enrich *tui_model_names(const struct tui_model *m)
 {
 	return m->names;
 }
@@ -444,8 +444,8 @@ static struct tui_client *client_at(struct tui_model *m, const struct fsc_addr *
 		if (m->names) {
 			/* GeoIP now (an mmap lookup); reverse DNS starts here and
 			 * is read when shown. */
-			struct enrich_info info;
-			enrich_get(m->names, &key, &info);
+			struct fsc_enrich_info info;
+			fsc_enrich_get(m->names, &key, &info);
 			if (info.have_geo) {
 				memcpy(c->country, info.geo.country, sizeof(c->country));
 				c->country[sizeof(c->country) - 1] = '\0';

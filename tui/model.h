@@ -41,7 +41,7 @@
 #include "fsc/source.h"
 #include "fsc/wgsess.h"
 
-struct enrich;
+struct fsc_enrich;
 
 #define TUI_METHOD_MAX 16
 #define TUI_HOST_MAX 128
@@ -207,7 +207,7 @@ struct tui_model;
 
 /* names: enrichment for clients' country/AS (and their reverse DNS lookups
  * started at first sight); NULL for none. NULL when out of memory. */
-struct tui_model *tui_model_new(const struct tui_model_limits *lim, struct enrich *names);
+struct tui_model *tui_model_new(const struct tui_model_limits *lim, struct fsc_enrich *names);
 void tui_model_free(struct tui_model *m);
 
 /* An fsc_event_fn: ctx is the model. */
@@ -220,7 +220,7 @@ void tui_model_tick(struct tui_model *m, int64_t now_ns);
 /* Where tunnel peers come from (the pipeline's tracker), or NULL. */
 void tui_model_set_wg(struct tui_model *m, const struct fsc_wg_tracker *wg);
 const struct fsc_wg_tracker *tui_model_wg(const struct tui_model *m);
-struct enrich *tui_model_names(const struct tui_model *m);
+struct fsc_enrich *tui_model_names(const struct tui_model *m);
 
 /* The capture's interfaces (live) or file, and their kernel counters. */
 void tui_model_set_source(struct tui_model *m, unsigned i, const char *name, bool live);

@@ -9,7 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "enrich.h"
+#include "fsc/enrich.h"
 #include "tui_int.h"
 
 static const char *const view_names[TUI_V_COUNT] = {

@@ -45,7 +45,7 @@
 #include <string.h>
 
 #include "dump.h"
-#include "enrich.h"
+#include "fsc/enrich.h"
 #include "fdecode.h"
 #include "model.h"
 
@@ -262,12 +262,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		mlim.detail_bytes = 1 << 16;
 	}
 
-	struct enrich_opts eo;
-	enrich_opts_init(&eo);
-	eo.prog = "fuzz_program";
+	struct fsc_enrich_opts eo;
+	fsc_enrich_opts_init(&eo);
 	eo.no_dns = true;
 	eo.no_geoip = true;
-	struct enrich *enr = enrich_new(&eo, err, sizeof(err), &usage);
+	struct fsc_enrich *enr = fsc_enrich_new(&eo, err, sizeof(err), &usage);
 	struct fsc_pipeline *pl = fsc_pipeline_new(&lim);
 	struct client_tally *tally = client_tally_new(16);
 	struct web *web = web_new(16);
@@ -383,6 +382,6 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	web_free(web);
 	client_tally_free(tally);
 	fsc_pipeline_free(pl);
-	enrich_free(enr);
+	fsc_enrich_free(enr);
 	return 0;
 }

@@ -62,7 +62,7 @@ after=$(grep -c 'query\[PTR\] 43.208.104.100' "$TMP/dnsmasq.log")
 # 5. Annotate with names.
 printf 'from 66.249.72.211:443 to [fd7a:115c:a1e0:ab12:4843:cd96:6268:d02b]:80.\n' |
 	"$U" --annotate --dns "$D" >"$TMP/o"
-echo 'from 66.249.72.211:443 [crawl-66-249-72-211.googlebot.com] to [fd7a:115c:a1e0:ab12:4843:cd96:6268:d02b]:80 [100.104.208.43 laptop.example-tailnet.ts.net].' >"$TMP/want"
+echo 'from 66.249.72.211:443 [crawl-66-249-72-211.googlebot.com] to [fd7a:115c:a1e0:ab12:4843:cd96:6268:d02b]:80 [4to6 100.104.208.43 laptop.example-tailnet.ts.net].' >"$TMP/want"
 diff -u "$TMP/want" "$TMP/o" && ok || bad "annotate with names"
 
 # 6. Without --dns, private and Tailscale addresses are never sent to the

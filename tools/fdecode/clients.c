@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "fsc/escape.h"
+#include "names.h"
 
 #define TOP_ROWS 50
 
@@ -56,7 +57,7 @@ void client_tally_free(struct client_tally *t)
 static void tally(struct client_tally *t, const struct fsc_addr *a, uint64_t requests,
 		  uint64_t packets, uint64_t bytes)
 {
-	if (!enrich_is_remote(a))
+	if (!fsc_enrich_is_remote(a))
 		return;
 	uint64_t hash = fsc_addr_hash(a, 0x243f6a8885a308d3ull);
 	uint32_t tag = (uint32_t)(hash >> 32);
@@ -178,14 +179,14 @@ static int by_net_packets(const void *a, const void *b)
 }
 
 /* One network a client, then sorted and added up; returns how many. */
-static size_t networks(struct enrich *e, const struct client *list, size_t n,
+static size_t networks(struct fsc_enrich *e, const struct client *list, size_t n,
 		       struct network *nets)
 {
-	struct enrich_info info;
+	struct fsc_enrich_info info;
 	size_t w = 0;
 
 	for (size_t i = 0; i < n; i++) {
-		enrich_get(e, &list[i].addr, &info);
+		fsc_enrich_get(e, &list[i].addr, &info);
 		memset(&nets[i], 0, sizeof(nets[i]));
 		if (info.have_geo) {
 			memcpy(nets[i].country, info.geo.country, sizeof(nets[i].country));
@@ -215,11 +216,11 @@ static size_t networks(struct enrich *e, const struct client *list, size_t n,
 
 /* The organisation of a network: from its first member (GeoIP answers are
  * cached, so this is a lookup in memory). */
-static void org_of(struct enrich *e, const struct client *c, char *buf, size_t len)
+static void org_of(struct fsc_enrich *e, const struct client *c, char *buf, size_t len)
 {
-	struct enrich_info info;
+	struct fsc_enrich_info info;
 
-	enrich_get(e, &c->addr, &info);
+	fsc_enrich_get(e, &c->addr, &info);
 	buf[0] = '\0';
 	if (info.have_geo && info.geo.as_org[0])
 		snprintf(buf, len, "%s", info.geo.as_org);
@@ -235,13 +236,13 @@ static void esc_json(const char *s, char *buf, size_t len)
 	fsc_escape_json((const uint8_t *)s, strlen(s), buf, len);
 }
 
-static void text_tables(FILE *out, struct enrich *e, const struct client *list, size_t n,
+static void text_tables(FILE *out, struct fsc_enrich *e, const struct client *list, size_t n,
 			const struct network *nets, size_t nn, const char *what)
 {
-	char a[FSC_ADDR_STRLEN], tag[ENRICH_TAG_MAX], d[320], org[128], org_e[40], cc[16];
+	char a[FSC_ADDR_STRLEN], tag[FSC_ENRICH_TAG_MAX], d[320], org[128], org_e[40], cc[16];
 	char asn[16];
 
-	enrich_describe(e, d, sizeof(d));
+	fsc_enrich_describe(e, d, sizeof(d));
 	fprintf(out, "\nClients (%s)\n  %s\n", what, d);
 	if (n == 0) {
 		fputs("  (none)\n\nCountries and networks\n  (none)\n", out);
@@ -250,7 +251,7 @@ static void text_tables(FILE *out, struct enrich *e, const struct client *list, 
 	fprintf(out, "  %-39s %8s %9s %12s  %s\n", "address", "requests", "packets", "bytes",
 		"names");
 	for (size_t i = 0; i < n && i < TOP_ROWS; i++) {
-		enrich_tag(e, &list[i].addr, tag, sizeof(tag));
+		fsc_enrich_tag(e, &list[i].addr, tag, sizeof(tag));
 		fprintf(out, "  %-39s %8" PRIu64 " %9" PRIu64 " %12" PRIu64 "%s%s\n",
 			fsc_addr_str(&list[i].addr, a), list[i].requests, list[i].packets,
 			list[i].bytes, tag[0] ? "  " : "", tag);
@@ -281,7 +282,7 @@ static void text_tables(FILE *out, struct enrich *e, const struct client *list, 
 		fprintf(out, "  ... and %zu more networks\n", nn - TOP_ROWS);
 }
 
-static void json_tables(FILE *out, struct enrich *e, const struct client *list, size_t n,
+static void json_tables(FILE *out, struct fsc_enrich *e, const struct client *list, size_t n,
 			const struct network *nets, size_t nn)
 {
 	char a[FSC_ADDR_STRLEN], org[128], buf[FSC_ESCAPE_JSON_CAP(128)];
@@ -289,7 +290,7 @@ static void json_tables(FILE *out, struct enrich *e, const struct client *list, 
 	for (size_t i = 0; i < n; i++) {
 		fprintf(out, "{\"type\":\"client\",\"addr\":\"%s\"",
 			fsc_addr_str(&list[i].addr, a));
-		enrich_json(e, out, "addr", &list[i].addr);
+		names_json(out, e, "addr", &list[i].addr);
 		fprintf(out, ",\"requests\":%" PRIu64 ",\"packets\":%" PRIu64
 			",\"bytes\":%" PRIu64 "}\n", list[i].requests, list[i].packets,
 			list[i].bytes);
@@ -314,14 +315,14 @@ static void json_tables(FILE *out, struct enrich *e, const struct client *list, 
 	}
 }
 
-void clients_prepare(struct enrich *e, struct client *list, size_t *n)
+void clients_prepare(struct fsc_enrich *e, struct client *list, size_t *n)
 {
 	*n = merge(list, *n);
 	for (size_t i = 0; i < *n; i++)
-		enrich_want(e, &list[i].addr);
+		fsc_enrich_want(e, &list[i].addr);
 }
 
-void clients_print(FILE *out, struct enrich *e, struct client *list, size_t n,
+void clients_print(FILE *out, struct fsc_enrich *e, struct client *list, size_t n,
 		   const char *what, bool json)
 {
 	struct network *nets = NULL;
@@ -329,7 +330,7 @@ void clients_print(FILE *out, struct enrich *e, struct client *list, size_t n,
 
 	if (n > 1)
 		qsort(list, n, sizeof(*list), by_packets);
-	if (n && enrich_geoip_count(e) > 0) {
+	if (n && fsc_enrich_geoip_count(e) > 0) {
 		nets = malloc(n * sizeof(*nets));
 		if (nets)
 			nn = networks(e, list, n, nets);

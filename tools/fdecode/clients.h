@@ -8,7 +8,7 @@
 #include <stdint.h>
 #include <stdio.h>
 
-#include "enrich.h"
+#include "fsc/enrich.h"
 #include "fsc/addr.h"
 
 /* One address with what was seen of it. A list may hold an address more
@@ -23,7 +23,7 @@ struct client {
 /*
  * A bounded set of addresses with counts, for sources seen one packet at a
  * time (STUN mapped addresses now; HTTP clients later). Only addresses that
- * enrich_is_remote() accepts are kept; past `max` distinct addresses the
+ * fsc_enrich_is_remote() accepts are kept; past `max` distinct addresses the
  * rest are counted in `dropped`.
  */
 struct client_tally;
@@ -39,8 +39,8 @@ uint64_t client_tally_dropped(const struct client_tally *t);
 
 /* Sorts list[0..*n) by address, adds up repeats (*n shrinks) and starts
  * every address's lookup. Waiting for the answers is the caller's
- * (enrich_drain), once for everything the summary will name. */
-void clients_prepare(struct enrich *e, struct client *list, size_t *n);
+ * (fsc_enrich_drain), once for everything the summary will name. */
+void clients_prepare(struct fsc_enrich *e, struct client *list, size_t *n);
 
 /*
  * Prints the two tables over a prepared list (reordered by packets):
@@ -51,7 +51,7 @@ void clients_prepare(struct enrich *e, struct client *list, size_t *n);
  * bytes) and "client_network" (country, asn, as_org where known,
  * addresses, packets, bytes).
  */
-void clients_print(FILE *out, struct enrich *e, struct client *list, size_t n,
+void clients_print(FILE *out, struct fsc_enrich *e, struct client *list, size_t n,
 		   const char *what, bool json);
 
 #endif

@@ -8,8 +8,9 @@
 
 #include "clients.h"
 #include "fsc/escape.h"
-#include "enrich.h"
+#include "fsc/enrich.h"
 #include "fsc/pipeline.h"
+#include "names.h"
 #include "outbuf.h"
 #include "web.h"
 
@@ -27,7 +28,7 @@ struct options {
 	bool json;
 	bool summary;
 	bool verbose;
-	struct enrich_opts enrich;
+	struct fsc_enrich_opts enrich;
 	uint64_t count;		/* 0: no limit */
 	const char *filter;
 	struct fsc_pipeline_limits limits;
@@ -36,7 +37,7 @@ struct options {
 struct printer {
 	struct outbuf *ob;		/* events go here (standard output) */
 	const struct options *opt;
-	struct enrich *enr;		/* names for every address printed */
+	struct fsc_enrich *enr;		/* names for every address printed */
 	struct client_tally *clients;	/* STUN mapped addresses, HTTP clients */
 	struct web *web;		/* hostnames and latency, for --summary */
 	const char *file;	/* current input, named in JSON when several */
@@ -104,7 +105,7 @@ void stream_text(struct printer *pr, const struct fsc_event *ev);
 void stream_json(struct printer *pr, const struct fsc_event *ev);
 void print_summary(FILE *out, const struct options *opt,
 		   const struct fsc_pipeline *pl, unsigned files,
-		   const struct input_problems *probs, struct enrich *enr,
+		   const struct input_problems *probs, struct fsc_enrich *enr,
 		   const struct client_tally *tally, const struct web *web);
 
 #endif

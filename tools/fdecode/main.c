@@ -263,7 +263,7 @@ static bool decode_file(const char *path, const struct options *opt,
 			(*budget)--;
 		fsc_pipeline_frame(pl, &f, print_event, pr);
 		/* DNS answers that came meanwhile: never a wait. */
-		enrich_poll(pr->enr);
+		fsc_enrich_poll(pr->enr);
 		if (pg.on && frames % PROGRESS_EVERY == 0)
 			progress_tick(&pg, src, frames);
 	}
@@ -323,7 +323,7 @@ static int parse_args(int argc, char **argv, struct options *o, const char **fil
 	int c, t_count = 0;
 	uint64_t v;
 
-	enrich_opts_init(&opt.enrich);
+	fsc_enrich_opts_init(&opt.enrich);
 	while ((c = getopt_long(argc, argv, "r:f:c:jsvtnhV", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'r':
@@ -365,7 +365,7 @@ static int parse_args(int argc, char **argv, struct options *o, const char **fil
 			opt.enrich.dns_timeout_ms = (unsigned)v;
 			break;
 		case OPT_GEOIP_DB:
-			if (!enrich_opts_add_geoip(&opt.enrich, optarg)) {
+			if (!fsc_enrich_opts_add_geoip(&opt.enrich, optarg)) {
 				fprintf(stderr, "fdecode: at most %d --geoip-db\n", FSC_GEOIP_MAX_DBS);
 				return EXIT_USAGE;
 			}
@@ -465,11 +465,13 @@ static int run(const struct options *o, const char **files, unsigned n_files)
 	struct options opt = *o;
 	char err[512];
 	bool usage_err;
-	struct enrich *enr = enrich_new(&opt.enrich, err, sizeof(err), &usage_err);
+	struct fsc_enrich *enr = fsc_enrich_new(&opt.enrich, err, sizeof(err), &usage_err);
 	if (!enr) {
 		fprintf(stderr, "fdecode: %s\n", err);
 		return usage_err ? EXIT_USAGE : EXIT_INPUT;
 	}
+	if (fsc_enrich_warning(enr))
+		fprintf(stderr, "fdecode: warning: %s\n", fsc_enrich_warning(enr));
 	struct client_tally *tally = client_tally_new(MAX_CLIENTS);
 	struct web *web = opt.summary ? web_new(MAX_HOSTS) : NULL;
 	struct fsc_pipeline *pl = fsc_pipeline_new(&opt.limits);
@@ -480,7 +482,7 @@ static int run(const struct options *o, const char **files, unsigned n_files)
 			fsc_pipeline_free(pl);
 		client_tally_free(tally);
 		web_free(web);
-		enrich_free(enr);
+		fsc_enrich_free(enr);
 		return EXIT_INPUT;
 	}
 	static char stdout_buf[1 << 16];
@@ -495,7 +497,7 @@ static int run(const struct options *o, const char **files, unsigned n_files)
 		fsc_pipeline_free(pl);
 		client_tally_free(tally);
 		web_free(web);
-		enrich_free(enr);
+		fsc_enrich_free(enr);
 		return EXIT_INPUT;
 	}
 	struct printer pr = { .ob = &ob, .opt = &opt, .enr = enr, .clients = tally,
@@ -515,9 +517,9 @@ static int run(const struct options *o, const char **files, unsigned n_files)
 	fflush(stdout);
 	if (opt.summary) {
 		print_summary(stdout, &opt, pl, n_files, &problems, enr, tally, web);
-	} else if (!interrupted && enrich_late_count(enr) > 0) {
-		enrich_drain(enr);
-		enrich_late_names(enr, stdout, opt.json);
+	} else if (!interrupted && fsc_enrich_late_count(enr) > 0) {
+		fsc_enrich_drain(enr, fsc_enrich_dns_timeout_ms(enr));
+		names_late(stdout, enr, opt.json);
 	}
 	if (fflush(stdout) != 0 || ferror(stdout)) {
 		fprintf(stderr, "fdecode: writing output: %s\n", strerror(errno));
@@ -526,7 +528,7 @@ static int run(const struct options *o, const char **files, unsigned n_files)
 	fsc_pipeline_free(pl);
 	client_tally_free(tally);
 	web_free(web);
-	enrich_free(enr);
+	fsc_enrich_free(enr);
 	return ok ? 0 : EXIT_INPUT;
 }
 

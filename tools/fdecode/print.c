@@ -73,13 +73,13 @@ static bool has_ports(const struct fsc_packet *pkt)
 /* "ADDR[:PORT] [tag]" */
 void text_addr(struct printer *pr, const struct fsc_addr *a, int port)
 {
-	char tag[ENRICH_TAG_MAX];
+	char tag[FSC_ENRICH_TAG_MAX];
 
 	if (port >= 0)
 		outbuf_endpoint(pr->ob, a, (uint16_t)port);
 	else
 		outbuf_addr(pr->ob, a);
-	if (enrich_tag(pr->enr, a, tag, sizeof(tag))[0]) {
+	if (fsc_enrich_tag(pr->enr, a, tag, sizeof(tag))[0]) {
 		outbuf_lit(pr->ob, " [");
 		outbuf_str(pr->ob, tag);
 		outbuf_char(pr->ob, ']');
@@ -392,9 +392,9 @@ static void json_hex(struct outbuf *ob, const char *key, const uint8_t *p, size_
 /* ,"KEY_info":{...} after an address, when enrichment has something. */
 void json_enrich(struct printer *pr, const char *key, const struct fsc_addr *a)
 {
-	char *p = outbuf_room(pr->ob, ENRICH_JSON_KEY_MAX + ENRICH_JSON_MAX);
+	char *p = outbuf_room(pr->ob, FSC_ENRICH_JSON_KEY_MAX + FSC_ENRICH_JSON_MAX);
 
-	outbuf_commit(pr->ob, enrich_json_member(pr->enr, key, a, p));
+	outbuf_commit(pr->ob, fsc_enrich_json_member(pr->enr, key, a, p));
 }
 
 /* ,"key":"ADDR" and its enrichment. */

@@ -292,7 +292,7 @@ static void text_unusual(FILE *out, const struct fsc_pipeline *pl, const struct 
 }
 
 static void json_summary(FILE *out, const struct fsc_pipeline *pl, const struct tables *t,
-			 unsigned files, const struct input_problems *probs, struct enrich *enr)
+			 unsigned files, const struct input_problems *probs, struct fsc_enrich *enr)
 {
 	const struct fsc_pipeline_stats *st = fsc_pipeline_stats(pl);
 	const struct fsc_wg_stats *ws = fsc_wg_tracker_stats(fsc_pipeline_wg(pl));
@@ -337,9 +337,9 @@ static void json_summary(FILE *out, const struct fsc_pipeline *pl, const struct 
 		enum fsc_wg_health h = fsc_wg_peer_health(p, st->last_ns, why, sizeof(why));
 		fprintf(out, "{\"type\":\"wg_peer\",\"peer\":%" PRIu32 ",\"a\":\"%s\"", p->id,
 			fsc_endpoint_str(&p->ep[0].addr, p->ep[0].port, a));
-		enrich_json(enr, out, "a", &p->ep[0].addr);
+		names_json(out, enr, "a", &p->ep[0].addr);
 		fprintf(out, ",\"b\":\"%s\"", fsc_endpoint_str(&p->ep[1].addr, p->ep[1].port, b));
-		enrich_json(enr, out, "b", &p->ep[1].addr);
+		names_json(out, enr, "b", &p->ep[1].addr);
 		fprintf(out, ",\"sessions\":%" PRIu64 ",\"initiations\":%" PRIu64 ",\"responses\":%" PRIu64
 			",\"cookies\":%" PRIu64 ",\"packets_ab\":%" PRIu64 ",\"packets_ba\":%" PRIu64
 			",\"bytes_ab\":%" PRIu64 ",\"bytes_ba\":%" PRIu64 ",\"keepalives_ab\":%" PRIu64
@@ -358,10 +358,10 @@ static void json_summary(FILE *out, const struct fsc_pipeline *pl, const struct 
 		fprintf(out, "{\"type\":\"wg_session\",\"session\":%" PRIu32 ",\"peer\":%" PRIu32
 			",\"initiator\":\"%s\"", s->id, s->peer,
 			fsc_endpoint_str(&s->ep[0].addr, s->ep[0].port, a));
-		enrich_json(enr, out, "initiator", &s->ep[0].addr);
+		names_json(out, enr, "initiator", &s->ep[0].addr);
 		fprintf(out, ",\"responder\":\"%s\"",
 			fsc_endpoint_str(&s->ep[1].addr, s->ep[1].port, b));
-		enrich_json(enr, out, "responder", &s->ep[1].addr);
+		names_json(out, enr, "responder", &s->ep[1].addr);
 		if (s->have_index[0])
 			fprintf(out, ",\"initiator_index\":%" PRIu32, s->index[0]);
 		if (s->have_index[1])
@@ -405,7 +405,7 @@ static struct client *client_list(const struct tables *t, const struct client_ta
 	for (size_t i = 0; i < t->n_peers; i++) {
 		const struct fsc_wg_peer *p = t->peers[i];
 		for (int k = 0; k < 2; k++)
-			if (enrich_is_remote(&p->ep[k].addr))
+			if (fsc_enrich_is_remote(&p->ep[k].addr))
 				list[(*n)++] = (struct client){
 					.addr = p->ep[k].addr,
 					.packets = p->packets[0] + p->packets[1],
@@ -419,7 +419,7 @@ static struct client *client_list(const struct tables *t, const struct client_ta
 
 void print_summary(FILE *out, const struct options *opt,
 		   const struct fsc_pipeline *pl, unsigned files,
-		   const struct input_problems *probs, struct enrich *enr,
+		   const struct input_problems *probs, struct fsc_enrich *enr,
 		   const struct client_tally *tally, const struct web *web)
 {
 	const struct fsc_pipeline_stats *st = fsc_pipeline_stats(pl);
@@ -438,8 +438,8 @@ void print_summary(FILE *out, const struct options *opt,
 	clients_prepare(enr, clients, &nc);
 	for (size_t i = 0; i < t.n_peers; i++)
 		for (int k = 0; k < 2; k++)
-			enrich_want(enr, &t.peers[i]->ep[k].addr);
-	enrich_drain(enr);
+			fsc_enrich_want(enr, &t.peers[i]->ep[k].addr);
+	fsc_enrich_drain(enr, fsc_enrich_dns_timeout_ms(enr));
 	if (opt->json) {
 		json_summary(out, pl, &t, files, probs, enr);
 		clients_print(out, enr, clients, nc, CLIENTS_FROM, true);

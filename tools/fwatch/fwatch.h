@@ -5,7 +5,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#include "enrich.h"
+#include "fsc/enrich.h"
 #include "fsc/pipeline.h"
 #include "model.h"
 #include "table.h"
@@ -30,7 +30,7 @@ struct options {
 	bool immediate;			/* --immediate: no block timeout */
 	int snaplen, buffer_size;
 	uint64_t count;			/* -c: stop after COUNT frames */
-	struct enrich_opts enrich;
+	struct fsc_enrich_opts enrich;
 	struct fsc_pipeline_limits limits;
 	struct tui_model_limits model;
 };

@@ -53,7 +53,7 @@ struct fw {
 	struct fsc_source *src;
 	struct fsc_pipeline *pl;
 	struct tui_model *model;
-	struct enrich *names;
+	struct fsc_enrich *names;
 	struct tui_screen *screen;
 	bool live, ended, failed;
 	uint64_t frames;
@@ -248,8 +248,8 @@ static void run_loop(struct fw *w)
 		}
 		int dns0 = nf;
 		if (w->names) {
-			nf += enrich_pollfds(w->names, fds + nf, MAX_DNS_FDS);
-			timeout = enrich_timeout_ms(w->names, timeout);
+			nf += fsc_enrich_pollfds(w->names, fds + nf, MAX_DNS_FDS);
+			timeout = fsc_enrich_timeout_ms(w->names, timeout);
 		}
 		if (w->o->dump && w->live) {
 			int64_t left = (w->dump_at_mono - now) / 1000000 + 1;
@@ -265,9 +265,9 @@ static void run_loop(struct fw *w)
 			r = 0; /* a signal: SIGWINCH is read as a key below */
 		if (w->names) {
 			/* Answers change names on screen: redraw for them. */
-			size_t before = enrich_pending(w->names);
-			enrich_step(w->names, fds + dns0, nf - dns0);
-			if (enrich_pending(w->names) < before)
+			size_t before = fsc_enrich_pending(w->names);
+			fsc_enrich_step(w->names, fds + dns0, nf - dns0);
+			if (fsc_enrich_pending(w->names) < before)
 				w->model_changed = true;
 		}
 		/* Keys (and a resize) are read whether or not the terminal's fd
@@ -342,11 +342,13 @@ int fwatch_run(const struct options *o)
 	bool usage = false;
 	int rc = 0;
 
-	w.names = enrich_new(&o->enrich, err, sizeof(err), &usage);
+	w.names = fsc_enrich_new(&o->enrich, err, sizeof(err), &usage);
 	if (!w.names) {
 		fprintf(stderr, "fwatch: %s\n", err);
 		return usage ? EXIT_USAGE : EXIT_RUNTIME;
 	}
+	if (fsc_enrich_warning(w.names))
+		fprintf(stderr, "fwatch: warning: %s\n", fsc_enrich_warning(w.names));
 	w.pl = fsc_pipeline_new(&o->limits);
 	w.model = w.pl ? tui_model_new(&o->model, w.names) : NULL;
 	if (!w.pl || !w.model) {
@@ -385,7 +387,7 @@ int fwatch_run(const struct options *o)
 		/* Names asked during the capture: wait for them, once, bounded
 		 * by one DNS timeout (as fdecode's summary). */
 		if (!stop_signal)
-			enrich_drain(w.names);
+			fsc_enrich_drain(w.names, fsc_enrich_dns_timeout_ms(w.names));
 		struct tui_dump_opts d = { .filter = &o->filter, .all_details = o->all_details };
 		tui_dump(stdout, w.model, &d);
 		if (fflush(stdout) != 0 || ferror(stdout)) {
@@ -407,6 +409,6 @@ out:
 	tui_model_free(w.model);
 	if (w.pl)
 		fsc_pipeline_free(w.pl);
-	enrich_free(w.names);
+	fsc_enrich_free(w.names);
 	return rc;
 }

@@ -222,8 +222,7 @@ static int parse_args(int argc, char **argv, struct options *o)
 	memset(o, 0, sizeof(*o));
 	o->speed = 1;
 	o->color = getenv("NO_COLOR") == NULL || getenv("NO_COLOR")[0] == '\0';
-	enrich_opts_init(&o->enrich);
-	o->enrich.prog = "fwatch";
+	fsc_enrich_opts_init(&o->enrich);
 	while ((c = getopt_long(argc, argv, "i:f:r:d::m:c:nhV", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'i':
@@ -312,7 +311,7 @@ static int parse_args(int argc, char **argv, struct options *o)
 			o->enrich.dns_timeout_ms = (unsigned)v;
 			break;
 		case OPT_GEOIP_DB:
-			if (!enrich_opts_add_geoip(&o->enrich, optarg)) {
+			if (!fsc_enrich_opts_add_geoip(&o->enrich, optarg)) {
 				fprintf(stderr, "fwatch: at most %d --geoip-db\n", FSC_GEOIP_MAX_DBS);
 				return EXIT_USAGE;
 			}

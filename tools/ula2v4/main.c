@@ -16,11 +16,11 @@
 #include <unistd.h>
 
 #include "fsc/addr.h"
+#include "fsc/enrich.h"
 #include "fsc/tsaddr.h"
-#include "enrich.h"
+#include "fsc/tsstatus.h"
 #include "out.h"
 #include "scan.h"
-#include "tsstatus.h"
 
 #define PROG "ula2v4"
 
@@ -34,7 +34,9 @@ enum { EXIT_MAPPED = 0, EXIT_USAGE = 1, EXIT_UNMAPPED = 2 };
 struct opts {
 	bool json, annotate, have_via;
 	uint32_t via;
-	struct enrich_opts enr;
+	bool resolve;  /* --resolve or --dns */
+	bool numeric;  /* -n: wins over resolve */
+	struct fsc_enrich_opts enr;
 };
 
 enum item_kind { ITEM_ERR, ITEM_ADDR, ITEM_PREFIX };
@@ -73,7 +75,7 @@ struct unit {
 
 struct ctx {
 	struct opts o;
-	struct enrich *enr;
+	struct fsc_enrich *enr;
 	struct unit *batch;
 	size_t nbatch;
 	int rc;
@@ -140,9 +142,10 @@ static const char help_text[] =
 	"host_name, dns_name, ips}, rdns, country, city, asn, as_org.\n"
 	"\n"
 	"Annotations (--annotate): after ADDR, ADDR:PORT, [ADDR] or [ADDR]:PORT a\n"
-	"bracket with what is known: the 100.x of a 4to6 address, \"site N IPv4\" of a\n"
-	"4via6 one, the service or DERP magic label, then the node name, country,\n"
-	"ASn and PTR name. Addresses with nothing to say are left as they are;\n"
+	"bracket with what is known, in the tag fdecode and fwatch show: the range\n"
+	"(\"4to6 100.x\", \"4via6 site N IPv4\", \"tailnet\", \"tailnet ephemeral\",\n"
+	"\"MagicDNS\", \"DERP\"), then the node's IPv4 and name, country, ASn and PTR\n"
+	"name. Addresses with nothing to say are left as they are;\n"
 	"the rest of the line is copied byte for byte.\n"
 	"\n"
 	"An input that does not parse, or has no counterpart and no name from\n"
@@ -284,20 +287,71 @@ static void analyse(struct ctx *c, struct item *it)
 
 /* ---------------------------------------------------------------- output */
 
+/* ---------------------------------------------------------------- names */
+
+/* A counterpart is worth its own PTR query only when it is Tailscale's
+ * (MagicDNS names 100.x addresses, maybe not their 4to6 form). */
+static bool tailscale_cp(const struct fsc_addr *cp)
+{
+	struct fsc_tsaddr_info i;
+
+	if (!cp)
+		return false;
+	fsc_tsaddr_classify(cp, &i);
+	return fsc_tsaddr_is_tailscale(i.cls);
+}
+
+/* Starts whatever lookups a and its counterpart (may be NULL) need. */
+static void want(struct ctx *c, const struct fsc_addr *a, const struct fsc_addr *cp)
+{
+	fsc_enrich_want(c->enr, a);
+	if (tailscale_cp(cp))
+		fsc_enrich_want(c->enr, cp);
+}
+
+/* What is known about a, falling back on its counterpart for the node and
+ * the PTR name. */
+static void lookup(struct ctx *c, const struct fsc_addr *a, const struct fsc_addr *cp,
+		   struct fsc_enrich_info *e)
+{
+	fsc_enrich_get(c->enr, a, e);
+	if (!cp)
+		return;
+	if (!e->node)
+		e->node = fsc_enrich_node(c->enr, cp);
+	if (e->rdns_st != FSC_RDNS_FOUND && tailscale_cp(cp)) {
+		struct fsc_enrich_info ci;
+		fsc_enrich_get(c->enr, cp, &ci);
+		if (ci.rdns_st == FSC_RDNS_FOUND) {
+			e->rdns_st = FSC_RDNS_FOUND;
+			memcpy(e->rdns, ci.rdns, sizeof(e->rdns));
+		}
+	}
+}
+
+/* Did the lookups name anything? (A range alone is not a name here.) */
+static bool named(const struct fsc_enrich_info *e)
+{
+	return e->node || e->rdns_st == FSC_RDNS_FOUND ||
+	       (e->have_geo && (e->geo.country[0] || e->geo.asn));
+}
+
 static void text_kv(const char *key, const char *val)
 {
 	printf("  %s=", key);
 	out_text_value(stdout, val);
 }
 
-static void print_enrichment_text(const struct enrich_result *e)
+static void print_enrichment_text(const struct fsc_enrich_info *e)
 {
 	char num[16];
 
 	if (e->node)
-		text_kv("node", ts_node_name(e->node) ? ts_node_name(e->node) : "?");
-	if (e->rdns[0])
+		text_kv("node", fsc_tsnode_name(e->node) ? fsc_tsnode_name(e->node) : "?");
+	if (e->rdns_st == FSC_RDNS_FOUND)
 		text_kv("rdns", e->rdns);
+	if (!e->have_geo)
+		return;
 	if (e->geo.country[0])
 		text_kv("country", e->geo.country);
 	if (e->geo.city[0])
@@ -316,15 +370,15 @@ static void json_kv(const char *key, const char *val)
 	out_json_str(stdout, val);
 }
 
-static void print_enrichment_json(const struct enrich_result *e)
+static void print_enrichment_json(const struct fsc_enrich_info *e)
 {
 	char s[FSC_ADDR_STRLEN];
 
 	if (e->node) {
-		const struct ts_node *nd = e->node;
+		const struct fsc_tsnode *nd = e->node;
 		printf(",\"node\":{\"name\":");
-		if (ts_node_name(nd))
-			out_json_str(stdout, ts_node_name(nd));
+		if (fsc_tsnode_name(nd))
+			out_json_str(stdout, fsc_tsnode_name(nd));
 		else
 			printf("null");
 		printf(",\"host_name\":");
@@ -342,8 +396,10 @@ static void print_enrichment_json(const struct enrich_result *e)
 			printf("%s\"%s\"", i ? "," : "", fsc_addr_str(&nd->ips[i], s));
 		printf("]}");
 	}
-	if (e->rdns[0])
+	if (e->rdns_st == FSC_RDNS_FOUND)
 		json_kv("rdns", e->rdns);
+	if (!e->have_geo)
+		return;
 	if (e->geo.country[0])
 		json_kv("country", e->geo.country);
 	if (e->geo.city[0])
@@ -397,7 +453,7 @@ static void unmapped_reason(const struct ctx *c, const struct item *it, char *bu
 	default:
 		snprintf(buf, len, "%s: no Tailscale counterpart (only 100.x, 4to6, "
 			 "4via6 and service addresses map)%s", d,
-			 c->o.enr.resolve && !c->o.enr.numeric ? "; no PTR name" : "");
+			 c->o.resolve && !c->o.numeric ? "; no PTR name" : "");
 		break;
 	}
 }
@@ -405,7 +461,7 @@ static void unmapped_reason(const struct ctx *c, const struct item *it, char *bu
 static void print_item(struct ctx *c, struct item *it)
 {
 	char a[FSC_PREFIX_STRLEN], b[FSC_PREFIX_STRLEN], d[128];
-	struct enrich_result e;
+	struct fsc_enrich_info e;
 	const char *cls;
 
 	if (it->kind == ITEM_ERR) {
@@ -413,13 +469,14 @@ static void print_item(struct ctx *c, struct item *it)
 		return;
 	}
 	if (it->kind == ITEM_PREFIX) {
-		memset(&e, 0, sizeof(e));
+		memset(&e, 0, sizeof(e)); /* a prefix has no names */
+		e.rdns_st = FSC_RDNS_SKIPPED;
 		fsc_prefix_str(&it->pfx, a);
 		fsc_prefix_str(&it->cpfx, b);
 		cls = fsc_tsaddr_class_name(it->pcls);
 		prefix_description(it, d, sizeof(d));
 	} else {
-		enrich_get(c->enr, &it->info.addr, it->has_cp ? &it->cp : NULL, &e);
+		lookup(c, &it->info.addr, it->has_cp ? &it->cp : NULL, &e);
 		/* A Tailscale ULA that is not arithmetic: the IPv4 of the
 		 * node that --status says holds it. */
 		for (size_t k = 0; !it->has_cp && e.node && it->info.addr.family == 6 &&
@@ -429,7 +486,7 @@ static void print_item(struct ctx *c, struct item *it)
 				it->has_cp = true;
 			}
 		}
-		if (!it->has_cp && !enrich_any(&e)) {
+		if (!it->has_cp && !named(&e)) {
 			char why[256];
 			unmapped_reason(c, it, why, sizeof(why));
 			report_error(c, it->input, why);
@@ -482,76 +539,22 @@ static void print_item(struct ctx *c, struct item *it)
 
 /* ---------------------------------------------------------------- annotate */
 
-/* Appends a space-separated word to buf[0..len), keeping it terminated. */
-__attribute__((format(printf, 4, 5)))
-static void addf(char *buf, size_t len, size_t *n, const char *fmt, ...)
-{
-	va_list ap;
-	int w;
-
-	if (*n + 2 >= len)
-		return;
-	if (*n)
-		buf[(*n)++] = ' ';
-	va_start(ap, fmt);
-	w = vsnprintf(buf + *n, len - *n, fmt, ap);
-	va_end(ap);
-	if (w > 0)
-		*n = (size_t)w < len - *n ? *n + (size_t)w : len - 1;
-	buf[*n] = '\0';
-}
-
-/* The bracket text for one address, or "" when there is nothing to say. */
+/* The bracket text for one address: the one tag of fsc/enrich.h (escaped
+ * there), or "" when there is nothing to say. */
 static void annotation(struct ctx *c, const struct fsc_addr *a, char *buf, size_t len)
 {
 	struct fsc_tsaddr_info i;
-	struct enrich_result e;
-	char s[FSC_ADDR_STRLEN];
-	size_t n = 0;
+	struct fsc_enrich_info e;
 
-	buf[0] = '\0';
 	fsc_tsaddr_classify(a, &i);
-	enrich_get(c->enr, &i.addr, i.peer.family ? &i.peer : NULL, &e);
-
-
-	switch (i.cls) {
-	case FSC_TSADDR_4TO6:
-		addf(buf, len, &n, "%s", fsc_addr_str(&i.peer, s));
-		break;
-	case FSC_TSADDR_4VIA6:
-		addf(buf, len, &n, "site %u %s", i.site, fsc_addr_str(&i.peer, s));
-		break;
-	case FSC_TSADDR_SERVICE:
-		addf(buf, len, &n, "MagicDNS");
-		break;
-	case FSC_TSADDR_DERP_MAGIC:
-		addf(buf, len, &n, "DERP magic");
-		break;
-	default:
-		break;
-	}
-	/* A node found through --status: its IPv4 where the input is not. */
-	if (e.node && i.cls != FSC_TSADDR_4TO6 && i.addr.family == 6) {
-		for (size_t k = 0; k < e.node->nips; k++)
-			if (e.node->ips[k].family == 4) {
-				addf(buf, len, &n, "%s", fsc_addr_str(&e.node->ips[k], s));
-				break;
-			}
-	}
-	if (e.node && ts_node_name(e.node))
-		addf(buf, len, &n, "%s", ts_node_name(e.node));
-	if (e.geo.country[0])
-		addf(buf, len, &n, "%s", e.geo.country);
-	if (e.geo.asn)
-		addf(buf, len, &n, "AS%u", e.geo.asn);
-	if (e.rdns[0])
-		addf(buf, len, &n, "%s", e.rdns);
+	lookup(c, &i.addr, i.peer.family ? &i.peer : NULL, &e);
+	fsc_enrich_tag_of(&e, buf, len);
 }
 
 static void print_line(struct ctx *c, const struct line *ln)
 {
 	size_t at = 0;
-	char ann[512];
+	char ann[FSC_ENRICH_TAG_MAX];
 
 	for (size_t h = 0; h < ln->nhits; h++) {
 		const struct scan_hit *hit = &ln->hits[h];
@@ -562,10 +565,7 @@ static void print_line(struct ctx *c, const struct line *ln)
 		 * one; the annotation goes after the whole endpoint. */
 		fwrite(ln->text + at, 1, hit->end - at, stdout);
 		at = hit->end;
-		fputs(" [", stdout);
-		/* Node and PTR names are untrusted. */
-		out_text(stdout, ann);
-		putchar(']');
+		printf(" [%s]", ann);
 	}
 	fwrite(ln->text + at, 1, ln->n - at, stdout);
 }
@@ -574,7 +574,7 @@ static void print_line(struct ctx *c, const struct line *ln)
 
 static void flush(struct ctx *c)
 {
-	enrich_drain(c->enr);
+	fsc_enrich_drain(c->enr, fsc_enrich_drain_budget_ms(c->enr));
 	for (size_t i = 0; i < c->nbatch; i++) {
 		struct unit *u = &c->batch[i];
 		if (u->is_line) {
@@ -611,7 +611,7 @@ static void add_input(struct ctx *c, const char *s, size_t n)
 	}
 	analyse(c, it);
 	if (it->kind == ITEM_ADDR)
-		enrich_want(c->enr, &it->info.addr, it->has_cp ? &it->cp : NULL);
+		want(c, &it->info.addr, it->has_cp ? &it->cp : NULL);
 }
 
 static void add_line(struct ctx *c, const char *s, size_t n)
@@ -642,7 +642,7 @@ static void add_line(struct ctx *c, const char *s, size_t n)
 		ln->hits[ln->nhits++] = hit;
 		struct fsc_tsaddr_info i;
 		fsc_tsaddr_classify(&hit.addr, &i);
-		enrich_want(c->enr, &i.addr, i.peer.family ? &i.peer : NULL);
+		want(c, &i.addr, i.peer.family ? &i.peer : NULL);
 	}
 }
 
@@ -793,7 +793,7 @@ int main(int argc, char **argv)
 	/* getopt names argv[0] in its messages; name the program, not a path. */
 	argv[0] = (char *)PROG;
 	memset(&c, 0, sizeof(c));
-	enrich_opts_init(&c.o.enr);
+	fsc_enrich_opts_init(&c.o.enr);
 	while ((ch = getopt_long(argc, argv, "jas:rnhV", longopts, NULL)) != -1) {
 		switch (ch) {
 		case 'j':
@@ -810,22 +810,22 @@ int main(int argc, char **argv)
 			c.o.have_via = true;
 			break;
 		case 'r':
-			c.o.enr.resolve = true;
+			c.o.resolve = true;
 			break;
 		case OPT_DNS:
 			c.o.enr.dns_server = optarg;
-			c.o.enr.resolve = true;
+			c.o.resolve = true;
 			break;
 		case 'n':
-			c.o.enr.numeric = true;
+			c.o.numeric = true;
 			break;
 		case OPT_TIMEOUT:
-			c.o.enr.timeout_ms = (unsigned)parse_num("--timeout", optarg, 600000);
-			if (c.o.enr.timeout_ms == 0)
+			c.o.enr.dns_timeout_ms = (unsigned)parse_num("--timeout", optarg, 600000);
+			if (c.o.enr.dns_timeout_ms == 0)
 				usage_error("%s: must be at least 1 ms", "--timeout");
 			break;
 		case OPT_GEOIP_DB:
-			if (!enrich_opts_add_geoip(&c.o.enr, optarg))
+			if (!fsc_enrich_opts_add_geoip(&c.o.enr, optarg))
 				usage_error("%s: too many databases", "--geoip-db");
 			break;
 		case OPT_NO_GEOIP:
@@ -852,7 +852,11 @@ int main(int argc, char **argv)
 		usage_error("%s", "no ADDR, PREFIX or '-' given");
 
 	bool usage = false;
-	c.enr = enrich_new(&c.o.enr, err, sizeof(err), &usage);
+	/* Names from DNS only when asked for, and then a resolver that cannot
+	 * start is an error. */
+	c.o.enr.no_dns = !c.o.resolve || c.o.numeric;
+	c.o.enr.dns_required = true;
+	c.enr = fsc_enrich_new(&c.o.enr, err, sizeof(err), &usage);
 	if (!c.enr) {
 		if (usage)
 			usage_error("%s", err);
@@ -882,7 +886,7 @@ int main(int argc, char **argv)
 		flush(&c);
 	}
 	free(c.batch);
-	enrich_free(c.enr);
+	fsc_enrich_free(c.enr);
 	if (fflush(stdout) != 0 || ferror(stdout)) {
 		fprintf(stderr, PROG ": standard output: %s\n", strerror(errno));
 		return EXIT_UNMAPPED;

@@ -4,14 +4,14 @@
  *               "TailscaleIPs": ["100.x.y.z", "fd7a:115c:a1e0::..."] , ... },
  *     "Peer": { "nodekey:...": { same keys }, ... }, ... }
  */
-#include "tsstatus.h"
+#include "fsc/tsstatus.h"
 
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "json.h"
+#include "jsonread.h"
 
 #define MAX_FILE (64u << 20)
 
@@ -72,15 +72,15 @@ static char *dup_str(const struct jval *v, bool strip_dot)
 	return s;
 }
 
-static bool add_node(struct ts_status *st, size_t *cap, const struct jval *o, bool self)
+static bool add_node(struct fsc_tsstatus *st, size_t *cap, const struct jval *o, bool self)
 {
 	const struct jval *ips = json_get(o, "TailscaleIPs");
-	struct ts_node nd;
+	struct fsc_tsnode nd;
 
 	memset(&nd, 0, sizeof(nd));
 	if (!ips || ips->t != J_ARR)
 		return true;
-	for (size_t i = 0; i < ips->n && nd.nips < TS_NODE_MAXIPS; i++) {
+	for (size_t i = 0; i < ips->n && nd.nips < FSC_TSNODE_MAXIPS; i++) {
 		if (ips->kids[i].t == J_STR && fsc_addr_parse(ips->kids[i].s, &nd.ips[nd.nips]))
 			nd.nips++;
 	}
@@ -88,7 +88,7 @@ static bool add_node(struct ts_status *st, size_t *cap, const struct jval *o, bo
 		return true;
 	if (st->n == *cap) {
 		size_t nc = *cap ? *cap * 2 : 16;
-		struct ts_node *nn = realloc(st->nodes, nc * sizeof(*nn));
+		struct fsc_tsnode *nn = realloc(st->nodes, nc * sizeof(*nn));
 		if (!nn)
 			return false;
 		st->nodes = nn;
@@ -101,7 +101,7 @@ static bool add_node(struct ts_status *st, size_t *cap, const struct jval *o, bo
 	return true;
 }
 
-bool ts_status_load(const char *path, struct ts_status *st, char *err, size_t errlen)
+bool fsc_tsstatus_load(const char *path, struct fsc_tsstatus *st, char *err, size_t errlen)
 {
 	size_t len = 0, cap = 0;
 	char *text = slurp(path, &len, err, errlen);
@@ -134,12 +134,12 @@ bool ts_status_load(const char *path, struct ts_status *st, char *err, size_t er
 	json_free(root);
 	if (!ok) {
 		snprintf(err, errlen, "out of memory");
-		ts_status_free(st);
+		fsc_tsstatus_free(st);
 	}
 	return ok;
 }
 
-void ts_status_free(struct ts_status *st)
+void fsc_tsstatus_free(struct fsc_tsstatus *st)
 {
 	for (size_t i = 0; i < st->n; i++) {
 		free(st->nodes[i].host);
@@ -149,7 +149,7 @@ void ts_status_free(struct ts_status *st)
 	memset(st, 0, sizeof(*st));
 }
 
-const struct ts_node *ts_status_find(const struct ts_status *st, const struct fsc_addr *a)
+const struct fsc_tsnode *fsc_tsstatus_find(const struct fsc_tsstatus *st, const struct fsc_addr *a)
 {
 	/* A tailnet has at most some thousands of nodes and a lookup is per
 	 * input, not per packet: a scan is enough. */
@@ -160,7 +160,7 @@ const struct ts_node *ts_status_find(const struct ts_status *st, const struct fs
 	return NULL;
 }
 
-const char *ts_node_name(const struct ts_node *n)
+const char *fsc_tsnode_name(const struct fsc_tsnode *n)
 {
 	return n->dns ? n->dns : n->host;
 }

@@ -1,11 +1,12 @@
-/* enrich.c - Tailscale class and role, reverse DNS and GeoIP for the
- * addresses fdecode and fwatch show, without ever holding up the packet
- * path. */
-#include "enrich.h"
+/* enrich.c - Tailscale class and role, node names, reverse DNS and GeoIP
+ * for the addresses the tools show, without ever holding up the packet
+ * path; and the one tag and JSON form of what was found. */
+#include "fsc/enrich.h"
 
 #include <inttypes.h>
 #include <poll.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -19,11 +20,15 @@
 #define POLL_EVERY_NS 1000000     /* 1 ms between looks at the resolver */
 #define MAX_POLLFDS 16
 
-struct enrich {
-	struct enrich_opts o;
+struct fsc_enrich {
+	struct fsc_enrich_opts o;
 	struct fsc_rdns *rdns; /* NULL: no DNS (-n, or the resolver failed) */
 	struct fsc_geoip *geo; /* NULL: --no-geoip */
 	const char *dns_off;   /* why rdns is NULL */
+	char warning[300];     /* fsc_enrich_warning; "" for none */
+	struct fsc_tsstatus st; /* --status */
+	bool have_st;
+	unsigned max_inflight; /* the resolver's, for fsc_enrich_drain_budget_ms */
 	int64_t last_poll_ns;
 	/* the late list: addresses in print order and a set over them */
 	struct fsc_addr *late;
@@ -32,14 +37,13 @@ struct enrich {
 	uint64_t late_dropped;
 };
 
-void enrich_opts_init(struct enrich_opts *o)
+void fsc_enrich_opts_init(struct fsc_enrich_opts *o)
 {
 	memset(o, 0, sizeof(*o));
-	o->prog = "fdecode";
-	o->dns_timeout_ms = ENRICH_DNS_TIMEOUT_MS;
+	o->dns_timeout_ms = FSC_ENRICH_DNS_TIMEOUT_MS;
 }
 
-bool enrich_opts_add_geoip(struct enrich_opts *o, const char *path)
+bool fsc_enrich_opts_add_geoip(struct fsc_enrich_opts *o, const char *path)
 {
 	if (o->ngeoip == FSC_GEOIP_MAX_DBS)
 		return false;
@@ -47,9 +51,9 @@ bool enrich_opts_add_geoip(struct enrich_opts *o, const char *path)
 	return true;
 }
 
-struct enrich *enrich_new(const struct enrich_opts *o, char *err, size_t errlen, bool *usage)
+struct fsc_enrich *fsc_enrich_new(const struct fsc_enrich_opts *o, char *err, size_t errlen, bool *usage)
 {
-	struct enrich *e = calloc(1, sizeof(*e));
+	struct fsc_enrich *e = calloc(1, sizeof(*e));
 	char why[256];
 
 	*usage = false;
@@ -58,6 +62,14 @@ struct enrich *enrich_new(const struct enrich_opts *o, char *err, size_t errlen,
 		return NULL;
 	}
 	e->o = *o;
+	if (o->status_path) {
+		if (!fsc_tsstatus_load(o->status_path, &e->st, why, sizeof(why))) {
+			snprintf(err, errlen, "%s: %s", o->status_path, why);
+			fsc_enrich_free(e);
+			return NULL;
+		}
+		e->have_st = true;
+	}
 	if (o->no_dns) {
 		e->dns_off = "off (-n)";
 	} else {
@@ -65,23 +77,24 @@ struct enrich *enrich_new(const struct enrich_opts *o, char *err, size_t errlen,
 		fsc_rdns_config_init(&rc);
 		rc.server = o->dns_server;
 		rc.timeout_ms = o->dns_timeout_ms;
+		e->max_inflight = rc.max_inflight;
 		e->rdns = fsc_rdns_new(&rc, why, sizeof(why));
-		if (!e->rdns && o->dns_server) {
+		if (!e->rdns && (o->dns_server || o->dns_required)) {
 			snprintf(err, errlen, "%s", why);
 			*usage = strncmp(why, "DNS server", 10) == 0;
-			enrich_free(e);
+			fsc_enrich_free(e);
 			return NULL;
 		}
 		if (!e->rdns) {
 			/* Names are a nicety here: decode without them. */
-			fprintf(stderr, "%s: warning: reverse DNS off: %s\n", o->prog, why);
+			snprintf(e->warning, sizeof(e->warning), "reverse DNS off: %s", why);
 			e->dns_off = "off (the resolver did not start)";
 		}
 		e->late = calloc(LATE_MAX, sizeof(*e->late));
 		e->late_set = calloc(LATE_SLOTS, sizeof(*e->late_set));
 		if (!e->late || !e->late_set) {
 			snprintf(err, errlen, "out of memory");
-			enrich_free(e);
+			fsc_enrich_free(e);
 			return NULL;
 		}
 	}
@@ -93,17 +106,19 @@ struct enrich *enrich_new(const struct enrich_opts *o, char *err, size_t errlen,
 		e->geo = fsc_geoip_open(&gc, why, sizeof(why));
 		if (!e->geo) {
 			snprintf(err, errlen, "%s", why);
-			enrich_free(e);
+			fsc_enrich_free(e);
 			return NULL;
 		}
 	}
 	return e;
 }
 
-void enrich_free(struct enrich *e)
+void fsc_enrich_free(struct fsc_enrich *e)
 {
 	if (!e)
 		return;
+	if (e->have_st)
+		fsc_tsstatus_free(&e->st);
 	fsc_rdns_free(e->rdns);
 	fsc_geoip_close(e->geo);
 	free(e->late);
@@ -111,46 +126,51 @@ void enrich_free(struct enrich *e)
 	free(e);
 }
 
-enum enrich_role enrich_role_of(const struct fsc_tsaddr_info *ts)
+const char *fsc_enrich_warning(const struct fsc_enrich *e)
+{
+	return e->warning[0] ? e->warning : NULL;
+}
+
+enum fsc_enrich_role fsc_enrich_role_of(const struct fsc_tsaddr_info *ts)
 {
 	switch (ts->cls) {
 	case FSC_TSADDR_DERP_MAGIC:
 	case FSC_TSADDR_4TO6:
-		return ENRICH_ROLE_RELAY;
+		return FSC_ENRICH_ROLE_RELAY;
 	case FSC_TSADDR_CGNAT:
 	case FSC_TSADDR_EPHEMERAL:
 	case FSC_TSADDR_TS_ULA:
-		return ENRICH_ROLE_TAILNET;
+		return FSC_ENRICH_ROLE_TAILNET;
 	case FSC_TSADDR_4VIA6:
-		return ENRICH_ROLE_SUBNET;
+		return FSC_ENRICH_ROLE_SUBNET;
 	case FSC_TSADDR_SERVICE:
-		return ENRICH_ROLE_SERVICE;
+		return FSC_ENRICH_ROLE_SERVICE;
 	default:
-		return ENRICH_ROLE_NONE;
+		return FSC_ENRICH_ROLE_NONE;
 	}
 }
 
-const char *enrich_role_name(enum enrich_role r)
+const char *fsc_enrich_role_name(enum fsc_enrich_role r)
 {
 	static const char *const names[] = {
-		[ENRICH_ROLE_NONE] = "",
-		[ENRICH_ROLE_RELAY] = "relay",
-		[ENRICH_ROLE_TAILNET] = "tailnet",
-		[ENRICH_ROLE_SUBNET] = "subnet",
-		[ENRICH_ROLE_SERVICE] = "service",
+		[FSC_ENRICH_ROLE_NONE] = "",
+		[FSC_ENRICH_ROLE_RELAY] = "relay",
+		[FSC_ENRICH_ROLE_TAILNET] = "tailnet",
+		[FSC_ENRICH_ROLE_SUBNET] = "subnet",
+		[FSC_ENRICH_ROLE_SERVICE] = "service",
 	};
 	return (unsigned)r < sizeof(names) / sizeof(names[0]) ? names[r] : "";
 }
 
-bool enrich_never_client(const struct fsc_addr *a)
+bool fsc_enrich_never_client(const struct fsc_addr *a)
 {
 	struct fsc_tsaddr_info ts;
 
 	fsc_tsaddr_classify(a, &ts);
-	return enrich_role_of(&ts) != ENRICH_ROLE_NONE;
+	return fsc_enrich_role_of(&ts) != FSC_ENRICH_ROLE_NONE;
 }
 
-bool enrich_is_remote(const struct fsc_addr *a)
+bool fsc_enrich_is_remote(const struct fsc_addr *a)
 {
 	struct fsc_tsaddr_info ts;
 
@@ -161,10 +181,11 @@ bool enrich_is_remote(const struct fsc_addr *a)
 
 /* ---------------------------------------------------------------- lookups */
 
-void enrich_get(struct enrich *e, const struct fsc_addr *a, struct enrich_info *out)
+void fsc_enrich_get(struct fsc_enrich *e, const struct fsc_addr *a, struct fsc_enrich_info *out)
 {
 	fsc_tsaddr_classify(a, &out->ts);
-	out->role = enrich_role_of(&out->ts);
+	out->role = fsc_enrich_role_of(&out->ts);
+	out->node = fsc_enrich_node(e, a);
 	out->rdns[0] = '\0';
 	out->rdns_st = FSC_RDNS_SKIPPED;
 	if (e->rdns)
@@ -172,19 +193,24 @@ void enrich_get(struct enrich *e, const struct fsc_addr *a, struct enrich_info *
 	out->have_geo = e->geo && fsc_geoip_lookup(e->geo, a, &out->geo);
 }
 
-bool enrich_info_any(const struct enrich_info *i)
+const struct fsc_tsnode *fsc_enrich_node(const struct fsc_enrich *e, const struct fsc_addr *a)
 {
-	return i->role != ENRICH_ROLE_NONE || i->rdns_st == FSC_RDNS_FOUND || i->have_geo;
+	return e->have_st ? fsc_tsstatus_find(&e->st, a) : NULL;
 }
 
-void enrich_want(struct enrich *e, const struct fsc_addr *a)
+bool fsc_enrich_info_any(const struct fsc_enrich_info *i)
+{
+	return i->role != FSC_ENRICH_ROLE_NONE || i->node || i->rdns_st == FSC_RDNS_FOUND || i->have_geo;
+}
+
+void fsc_enrich_want(struct fsc_enrich *e, const struct fsc_addr *a)
 {
 	if (e->rdns)
 		fsc_rdns_lookup(e->rdns, a, NULL, 0, NULL);
 }
 
 /* Remembers an address that went out without the name it is waiting for. */
-static void note_late(struct enrich *e, const struct enrich_info *i)
+static void note_late(struct fsc_enrich *e, const struct fsc_enrich_info *i)
 {
 	if (i->rdns_st != FSC_RDNS_PENDING || !e->late)
 		return;
@@ -204,7 +230,7 @@ static void note_late(struct enrich *e, const struct enrich_info *i)
 	e->late_set[h] = (uint32_t)++e->nlate;
 }
 
-size_t enrich_late_count(const struct enrich *e)
+size_t fsc_enrich_late_count(const struct fsc_enrich *e)
 {
 	return e->nlate;
 }
@@ -236,7 +262,7 @@ static void add_escaped(char *buf, size_t len, size_t *n, const char *s)
 	add(buf, len, n, tmp);
 }
 
-static void tag_of(const struct enrich_info *i, char *buf, size_t len)
+char *fsc_enrich_tag_of(const struct fsc_enrich_info *i, char *buf, size_t len)
 {
 	char s[FSC_ADDR_STRLEN], w[96];
 	size_t n = 0;
@@ -268,6 +294,16 @@ static void tag_of(const struct enrich_info *i, char *buf, size_t len)
 	default:
 		break;
 	}
+	/* A node found through --status: its IPv4 where the address is not. */
+	if (i->node && i->ts.cls != FSC_TSADDR_4TO6 && i->ts.addr.family == 6) {
+		for (size_t k = 0; k < i->node->nips; k++)
+			if (i->node->ips[k].family == 4) {
+				add(buf, len, &n, fsc_addr_str(&i->node->ips[k], s));
+				break;
+			}
+	}
+	if (i->node && fsc_tsnode_name(i->node))
+		add_escaped(buf, len, &n, fsc_tsnode_name(i->node));
 	if (i->have_geo && i->geo.country[0])
 		add_escaped(buf, len, &n, i->geo.country);
 	if (i->have_geo && i->geo.asn) {
@@ -276,27 +312,19 @@ static void tag_of(const struct enrich_info *i, char *buf, size_t len)
 	}
 	if (i->rdns_st == FSC_RDNS_FOUND)
 		add_escaped(buf, len, &n, i->rdns);
-}
-
-char *enrich_tag(struct enrich *e, const struct fsc_addr *a, char *buf, size_t len)
-{
-	struct enrich_info i;
-
-	enrich_get(e, a, &i);
-	note_late(e, &i);
-	tag_of(&i, buf, len);
 	return buf;
 }
 
-void enrich_text(struct enrich *e, FILE *out, const struct fsc_addr *a)
+char *fsc_enrich_tag(struct fsc_enrich *e, const struct fsc_addr *a, char *buf, size_t len)
 {
-	char tag[ENRICH_TAG_MAX];
+	struct fsc_enrich_info i;
 
-	if (enrich_tag(e, a, tag, sizeof(tag))[0])
-		fprintf(out, " [%s]", tag);
+	fsc_enrich_get(e, a, &i);
+	note_late(e, &i);
+	return fsc_enrich_tag_of(&i, buf, len);
 }
 
-/* The JSON object is built in a caller's buffer of ENRICH_JSON_MAX bytes:
+/* The JSON object is built in a caller's buffer of FSC_ENRICH_JSON_MAX bytes:
  * every piece is bounded (tokens, a 128-byte phrase, escaped names under
  * a fixed cap), so nothing is ever cut. */
 static size_t put(char *buf, size_t n, const char *s)
@@ -317,7 +345,7 @@ static size_t put_member(char *buf, size_t n, const char *key, const char *s)
 	return put(buf, n, "\"");
 }
 
-static size_t json_object(char *buf, const struct enrich_info *i)
+size_t fsc_enrich_json_of(const struct fsc_enrich_info *i, char *buf)
 {
 	char d[128];
 	size_t n = put(buf, 0, "{\"class\":\"");
@@ -329,11 +357,13 @@ static size_t json_object(char *buf, const struct enrich_info *i)
 		n = put(buf, n, fsc_tsaddr_describe(&i->ts, d, sizeof(d)));
 		n = put(buf, n, "\"");
 	}
-	if (i->role != ENRICH_ROLE_NONE) {
+	if (i->role != FSC_ENRICH_ROLE_NONE) {
 		n = put(buf, n, ",\"role\":\"");
-		n = put(buf, n, enrich_role_name(i->role));
+		n = put(buf, n, fsc_enrich_role_name(i->role));
 		n = put(buf, n, "\"");
 	}
+	if (i->node && fsc_tsnode_name(i->node))
+		n = put_member(buf, n, "node", fsc_tsnode_name(i->node));
 	if (i->rdns_st == FSC_RDNS_FOUND)
 		n = put_member(buf, n, "rdns", i->rdns);
 	if (i->have_geo) {
@@ -353,36 +383,28 @@ static size_t json_object(char *buf, const struct enrich_info *i)
 	return n;
 }
 
-size_t enrich_json_member(struct enrich *e, const char *key, const struct fsc_addr *a,
+size_t fsc_enrich_json_member(struct fsc_enrich *e, const char *key, const struct fsc_addr *a,
 			  char *buf)
 {
-	struct enrich_info i;
+	struct fsc_enrich_info i;
 
-	enrich_get(e, a, &i);
+	fsc_enrich_get(e, a, &i);
 	note_late(e, &i);
-	if (!enrich_info_any(&i))
+	if (!fsc_enrich_info_any(&i))
 		return 0;
 	size_t n = put(buf, 0, ",\"");
 	n = put(buf, n, key);
 	n = put(buf, n, "_info\":");
-	return n + json_object(buf + n, &i);
+	return n + fsc_enrich_json_of(&i, buf + n);
 }
 
-void enrich_json(struct enrich *e, FILE *out, const char *key, const struct fsc_addr *a)
+size_t fsc_enrich_json_object(struct fsc_enrich *e, const struct fsc_addr *a, char *buf)
 {
-	char buf[ENRICH_JSON_KEY_MAX + ENRICH_JSON_MAX];
+	struct fsc_enrich_info i;
 
-	fwrite(buf, 1, enrich_json_member(e, key, a, buf), out);
-}
-
-void enrich_json_object(struct enrich *e, FILE *out, const struct fsc_addr *a)
-{
-	struct enrich_info i;
-	char buf[ENRICH_JSON_MAX];
-
-	enrich_get(e, a, &i);
+	fsc_enrich_get(e, a, &i);
 	note_late(e, &i);
-	fwrite(buf, 1, json_object(buf, &i), out);
+	return fsc_enrich_json_of(&i, buf);
 }
 
 /* ---------------------------------------------------------------- waiting */
@@ -395,7 +417,7 @@ static int64_t now_ns(void)
 	return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
 }
 
-void enrich_poll(struct enrich *e)
+void fsc_enrich_poll(struct fsc_enrich *e)
 {
 	struct pollfd fds[MAX_POLLFDS];
 
@@ -413,66 +435,65 @@ void enrich_poll(struct enrich *e)
 	fsc_rdns_step(e->rdns, fds, n);
 }
 
-int enrich_pollfds(struct enrich *e, struct pollfd *fds, int max)
+int fsc_enrich_pollfds(struct fsc_enrich *e, struct pollfd *fds, int max)
 {
 	return e->rdns ? fsc_rdns_pollfds(e->rdns, fds, max) : 0;
 }
 
-int enrich_timeout_ms(struct enrich *e, int max_ms)
+int fsc_enrich_timeout_ms(struct fsc_enrich *e, int max_ms)
 {
 	return e->rdns ? fsc_rdns_timeout_ms(e->rdns, max_ms) : max_ms;
 }
 
-void enrich_step(struct enrich *e, const struct pollfd *fds, int n)
+void fsc_enrich_step(struct fsc_enrich *e, const struct pollfd *fds, int n)
 {
 	if (e->rdns)
 		fsc_rdns_step(e->rdns, fds, n);
 }
 
-size_t enrich_pending(const struct enrich *e)
+size_t fsc_enrich_pending(const struct fsc_enrich *e)
 {
 	return e->rdns ? fsc_rdns_pending(e->rdns) : 0;
 }
 
-size_t enrich_drain(struct enrich *e)
+size_t fsc_enrich_drain(struct fsc_enrich *e, unsigned timeout_ms)
 {
 	if (!e->rdns || fsc_rdns_pending(e->rdns) == 0)
 		return 0;
-	return fsc_rdns_drain(e->rdns, e->o.dns_timeout_ms);
+	return fsc_rdns_drain(e->rdns, timeout_ms);
 }
 
-void enrich_late_names(struct enrich *e, FILE *out, bool json)
+unsigned fsc_enrich_dns_timeout_ms(const struct fsc_enrich *e)
 {
-	char a[FSC_ADDR_STRLEN], name[FSC_DNS_NAME_MAX];
-	char esc[FSC_ESCAPE_TEXT_CAP(FSC_DNS_NAME_MAX)];
-
-	if (!e->rdns)
-		return;
-	for (size_t k = 0; k < e->nlate; k++) {
-		const struct fsc_addr *ad = &e->late[k];
-		if (fsc_rdns_peek(e->rdns, ad, name, sizeof(name), NULL) != FSC_RDNS_FOUND)
-			continue;
-		if (json) {
-			fprintf(out, "{\"type\":\"rdns\",\"addr\":\"%s\",\"addr_info\":",
-				fsc_addr_str(ad, a));
-			enrich_json_object(e, out, ad);
-			fputs("}\n", out);
-		} else {
-			fsc_escape_text((const uint8_t *)name, strlen(name), esc, sizeof(esc));
-			fprintf(out, "rdns %s %s\n", fsc_addr_str(ad, a), esc);
-		}
-	}
+	return e->o.dns_timeout_ms;
 }
 
-size_t enrich_geoip_count(const struct enrich *e)
+unsigned fsc_enrich_drain_budget_ms(const struct fsc_enrich *e)
+{
+	if (!e->rdns)
+		return 0;
+	size_t waves = 1 + fsc_rdns_pending(e->rdns) / e->max_inflight;
+	return (unsigned)(e->o.dns_timeout_ms * waves + 100);
+}
+
+bool fsc_enrich_late_name(struct fsc_enrich *e, size_t k, struct fsc_addr *a, char *name,
+			  size_t len)
+{
+	if (!e->rdns || k >= e->nlate)
+		return false;
+	*a = e->late[k];
+	return fsc_rdns_peek(e->rdns, a, name, len, NULL) == FSC_RDNS_FOUND;
+}
+
+size_t fsc_enrich_geoip_count(const struct fsc_enrich *e)
 {
 	return e->geo ? fsc_geoip_count(e->geo) : 0;
 }
 
-void enrich_describe(const struct enrich *e, char *buf, size_t len)
+void fsc_enrich_describe(const struct fsc_enrich *e, char *buf, size_t len)
 {
 	struct fsc_rdns_stats rs;
-	size_t ndb = enrich_geoip_count(e);
+	size_t ndb = fsc_enrich_geoip_count(e);
 	char dns[160];
 
 	if (!e->rdns) {

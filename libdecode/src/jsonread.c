@@ -1,6 +1,6 @@
-/* json.c - a small recursive-descent JSON reader (RFC 8259), for the status
+/* jsonread.c - a small recursive-descent JSON reader (RFC 8259), for the status
  * file only: the packet path never sees it. */
-#include "json.h"
+#include "jsonread.h"
 
 #include <stdint.h>
 #include <stdio.h>

@@ -1,6 +1,6 @@
-/* json.h - a small JSON reader for `tailscale status --json` (RFC 8259). */
-#ifndef ULA2V4_JSON_H
-#define ULA2V4_JSON_H
+/* jsonread.h - libdecode's private JSON reader for `tailscale status --json` (RFC 8259). */
+#ifndef FSC_JSONREAD_H
+#define FSC_JSONREAD_H
 
 #include <stdbool.h>
 #include <stddef.h>

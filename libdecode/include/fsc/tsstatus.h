@@ -1,24 +1,24 @@
 /* tsstatus.h - node names from the JSON of `tailscale status --json`. */
-#ifndef ULA2V4_TSSTATUS_H
-#define ULA2V4_TSSTATUS_H
+#ifndef FSC_TSSTATUS_H
+#define FSC_TSSTATUS_H
 
 #include <stdbool.h>
 #include <stddef.h>
 
 #include "fsc/addr.h"
 
-#define TS_NODE_MAXIPS 8
+#define FSC_TSNODE_MAXIPS 8
 
-struct ts_node {
+struct fsc_tsnode {
 	char *host;   /* HostName, or NULL */
 	char *dns;    /* DNSName without its trailing dot, or NULL */
 	bool self;    /* the Self entry */
-	struct fsc_addr ips[TS_NODE_MAXIPS]; /* TailscaleIPs that parsed */
+	struct fsc_addr ips[FSC_TSNODE_MAXIPS]; /* TailscaleIPs that parsed */
 	size_t nips;
 };
 
-struct ts_status {
-	struct ts_node *nodes;
+struct fsc_tsstatus {
+	struct fsc_tsnode *nodes;
 	size_t n;
 };
 
@@ -27,13 +27,13 @@ struct ts_status {
  * least one TailscaleIPs entry. Unknown keys are ignored, so newer status
  * formats still load. Returns false with a reason in err.
  */
-bool ts_status_load(const char *path, struct ts_status *st, char *err, size_t errlen);
-void ts_status_free(struct ts_status *st);
+bool fsc_tsstatus_load(const char *path, struct fsc_tsstatus *st, char *err, size_t errlen);
+void fsc_tsstatus_free(struct fsc_tsstatus *st);
 
 /* The node that lists a among its TailscaleIPs, or NULL. */
-const struct ts_node *ts_status_find(const struct ts_status *st, const struct fsc_addr *a);
+const struct fsc_tsnode *fsc_tsstatus_find(const struct fsc_tsstatus *st, const struct fsc_addr *a);
 
 /* The name to show: DNSName if set, else HostName, else NULL. */
-const char *ts_node_name(const struct ts_node *n);
+const char *fsc_tsnode_name(const struct fsc_tsnode *n);
 
 #endif
