@@ -1,5 +1,7 @@
 /* view_int.h - what the screen's files share (view.c: terminal, frame,
- * lists, keys; view_doc.c: the scrolling documents). Not an API. */
+ * lists, keys; view_doc.c: the scrolling documents; draw.c: the drawing
+ * primitives both use). view.c calls view_doc.c, both call draw.c, and
+ * draw.c calls neither. Not an API. */
 #ifndef TUI_VIEW_INT_H
 #define TUI_VIEW_INT_H
 
@@ -71,6 +73,7 @@ struct tui_screen {
 	bool dirty;
 };
 
+/* draw.c */
 /* Display columns of s[0..len) that fit in cols (bytes that fit in *fit). */
 int tui_text_cols(const struct tui_screen *sc, const char *s, size_t len, int cols, size_t *fit);
 /* Draws s clipped (and padded) to cols columns at the cursor. */
@@ -79,6 +82,8 @@ attr_t tui_mark_attr(const struct tui_screen *s, enum tui_mark mk);
 /* Column widths for a screen width wide; 0: hidden. */
 void tui_layout(const struct tui_col *cols, size_t n, int width, int *w);
 int tui_body_rows(void);
+
+/* view.c */
 enum tui_table tui_view_table(enum tui_view v);
 bool tui_is_list(enum tui_view v);
 

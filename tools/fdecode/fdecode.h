@@ -10,6 +10,7 @@
 #include "fsc/escape.h"
 #include "fsc/enrich.h"
 #include "fsc/pipeline.h"
+#include "fsc/source.h"
 #include "names.h"
 #include "outbuf.h"
 #include "web.h"

@@ -7,6 +7,7 @@
 
 #include "fsc/enrich.h"
 #include "fsc/pipeline.h"
+#include "fsc/source.h"
 #include "model.h"
 #include "table.h"
 

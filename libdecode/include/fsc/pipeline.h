@@ -7,7 +7,7 @@
 
 #include "fsc/dissect.h"
 #include "fsc/disco.h"
-#include "fsc/source.h"
+#include "fsc/frame.h"
 #include "fsc/streams.h"
 #include "fsc/tunnel.h"
 #include "fsc/wgsess.h"

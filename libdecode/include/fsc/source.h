@@ -6,20 +6,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-/* One frame. `data` belongs to the source and is valid until the next call
- * to fsc_source_next or fsc_source_close. */
-struct fsc_frame {
-	const uint8_t *data;
-	uint32_t caplen;
-	uint32_t wirelen;
-	int64_t sec;
-	uint32_t nsec;
-	int linktype;
-	unsigned iface;		/* index of the live interface; 0 for a file */
-	uint64_t number;	/* 1-based, per file or per interface; in a
-				 * filtered file, the frame's number in the
-				 * file, as Wireshark numbers it */
-};
+#include "fsc/frame.h"
 
 enum fsc_src_result {
 	FSC_SRC_FRAME = 1,	/* *frame is filled */
