@@ -34,14 +34,6 @@ static const uint8_t disco_magic[FSC_DISCO_MAGIC_LEN] = {
 #define ALLOC_REQ_LEN 68	/* two client keys, generation */
 #define RELAY_EP_FIXED 124	/* relay endpoint before its address list */
 
-static enum fsc_status verdict(const char **why, enum fsc_status st,
-			       const char *reason)
-{
-	if (why)
-		*why = st == FSC_OK ? NULL : reason;
-	return st;
-}
-
 enum fsc_status fsc_disco_decode_wrapper(const uint8_t *p, size_t len,
 					 struct fsc_disco_wrapper *w,
 					 const char **why)
@@ -50,22 +42,22 @@ enum fsc_status fsc_disco_decode_wrapper(const uint8_t *p, size_t len,
 
 	memset(w, 0, sizeof(*w));
 	if (len < FSC_DISCO_MAGIC_LEN)
-		return verdict(why, FSC_NOT_THIS, "shorter than the disco magic");
+		return fsc_status_verdict(why, FSC_NOT_THIS, "shorter than the disco magic");
 	c = fsc_cur_make(p, len);
 	if (memcmp(fsc_cur_take(&c, FSC_DISCO_MAGIC_LEN), disco_magic,
 		   FSC_DISCO_MAGIC_LEN) != 0)
-		return verdict(why, FSC_NOT_THIS, "no disco magic");
+		return fsc_status_verdict(why, FSC_NOT_THIS, "no disco magic");
 
 	w->len = len;
 	w->sender_key = fsc_cur_take(&c, FSC_DISCO_KEY_LEN);
 	w->nonce = fsc_cur_take(&c, FSC_DISCO_NONCE_LEN);
 	if (c.bad)
-		return verdict(why, FSC_TRUNCATED, "disco header cut short");
+		return fsc_status_verdict(why, FSC_TRUNCATED, "disco header cut short");
 	w->box = c.p;
 	w->box_len = fsc_cur_left(&c);
 	if (w->box_len < FSC_DISCO_BOX_OVERHEAD)
-		return verdict(why, FSC_TRUNCATED, "disco box shorter than its tag");
-	return verdict(why, FSC_OK, NULL);
+		return fsc_status_verdict(why, FSC_TRUNCATED, "disco box shorter than its tag");
+	return fsc_status_verdict(why, FSC_OK, NULL);
 }
 
 static bool is_v4_mapped(const uint8_t ip[16])
@@ -104,12 +96,12 @@ static enum fsc_status endpoint_list(struct fsc_cursor *c,
 	size_t n = fsc_cur_left(c);
 
 	if (n == 0)
-		return verdict(why, FSC_TRUNCATED, "disco endpoint list empty");
+		return fsc_status_verdict(why, FSC_TRUNCATED, "disco endpoint list empty");
 	if (n % EP_LEN != 0)
-		return verdict(why, FSC_TRUNCATED, "disco endpoint cut mid-entry");
+		return fsc_status_verdict(why, FSC_TRUNCATED, "disco endpoint cut mid-entry");
 	m->n_endpoints = n / EP_LEN;
 	m->endpoints = fsc_cur_take(c, n);
-	return verdict(why, FSC_OK, NULL);
+	return fsc_status_verdict(why, FSC_OK, NULL);
 }
 
 static enum fsc_status ping(struct fsc_cursor *c, struct fsc_disco_plain *m,
@@ -117,16 +109,16 @@ static enum fsc_status ping(struct fsc_cursor *c, struct fsc_disco_plain *m,
 {
 	m->txid = fsc_cur_take(c, FSC_DISCO_TXID_LEN);
 	if (!m->txid)
-		return verdict(why, FSC_TRUNCATED, "ping txid cut short");
+		return fsc_status_verdict(why, FSC_TRUNCATED, "ping txid cut short");
 	if (fsc_cur_left(c) == 0) /* clients up to ~1.16 send no node key */
-		return verdict(why, FSC_OK, NULL);
+		return fsc_status_verdict(why, FSC_OK, NULL);
 	/* Tailscale reads a key only when 32 bytes follow; senders always
 	 * write one before any padding, so fewer means the message was cut. */
 	m->node_key = fsc_cur_take(c, FSC_DISCO_KEY_LEN);
 	if (!m->node_key)
-		return verdict(why, FSC_TRUNCATED, "ping node key cut short");
+		return fsc_status_verdict(why, FSC_TRUNCATED, "ping node key cut short");
 	m->padding = fsc_cur_left(c);
-	return verdict(why, FSC_OK, NULL);
+	return fsc_status_verdict(why, FSC_OK, NULL);
 }
 
 static enum fsc_status pong(struct fsc_cursor *c, struct fsc_disco_plain *m,
@@ -135,20 +127,20 @@ static enum fsc_status pong(struct fsc_cursor *c, struct fsc_disco_plain *m,
 	const uint8_t *ip;
 
 	if (fsc_cur_left(c) < FSC_DISCO_TXID_LEN + 16 + 2)
-		return verdict(why, FSC_TRUNCATED, "pong shorter than 30 bytes");
+		return fsc_status_verdict(why, FSC_TRUNCATED, "pong shorter than 30 bytes");
 	m->txid = fsc_cur_take(c, FSC_DISCO_TXID_LEN);
 	ip = fsc_cur_take(c, 16);
 	m->pong_port = fsc_cur_be16(c);
 	set_addr16(&m->pong_addr, ip);
 	m->padding = fsc_cur_left(c); /* receivers ignore trailing bytes */
-	return verdict(why, FSC_OK, NULL);
+	return fsc_status_verdict(why, FSC_OK, NULL);
 }
 
 static enum fsc_status relay_endpoint(struct fsc_cursor *c,
 				      struct fsc_disco_plain *m, const char **why)
 {
 	if (fsc_cur_left(c) < RELAY_EP_FIXED)
-		return verdict(why, FSC_TRUNCATED, "relay endpoint cut short");
+		return fsc_status_verdict(why, FSC_TRUNCATED, "relay endpoint cut short");
 	fsc_cur_skip(c, 3 * FSC_DISCO_KEY_LEN + 8); /* keys, lamport ID */
 	m->vni = fsc_cur_be32(c);
 	fsc_cur_skip(c, 8 + 8); /* bind and steady-state lifetimes */
@@ -182,7 +174,7 @@ enum fsc_status fsc_disco_decode_plain(const uint8_t *p, size_t len,
 
 	memset(m, 0, sizeof(*m));
 	if (len < 2)
-		return verdict(why, FSC_TRUNCATED, "disco message without type and version");
+		return fsc_status_verdict(why, FSC_TRUNCATED, "disco message without type and version");
 	c = fsc_cur_make(p, len);
 	m->type = fsc_cur_u8(&c);
 	m->version = fsc_cur_u8(&c);
@@ -201,21 +193,21 @@ enum fsc_status fsc_disco_decode_plain(const uint8_t *p, size_t len,
 	case FSC_DISCO_BIND_UDP_RELAY_ENDPOINT_CHALLENGE:
 	case FSC_DISCO_BIND_UDP_RELAY_ENDPOINT_ANSWER:
 		if (fsc_cur_left(&c) < BIND_LEN)
-			return verdict(why, FSC_TRUNCATED, "relay bind message cut short");
+			return fsc_status_verdict(why, FSC_TRUNCATED, "relay bind message cut short");
 		m->vni = fsc_cur_be32(&c);
 		m->padding = fsc_cur_left(&c) - (BIND_LEN - 4);
-		return verdict(why, FSC_OK, NULL);
+		return fsc_status_verdict(why, FSC_OK, NULL);
 	case FSC_DISCO_CALL_ME_MAYBE_VIA:
 		return relay_endpoint(&c, m, why);
 	case FSC_DISCO_ALLOCATE_UDP_RELAY_ENDPOINT_REQUEST:
 		if (fsc_cur_left(&c) < ALLOC_REQ_LEN)
-			return verdict(why, FSC_TRUNCATED, "relay allocation request cut short");
+			return fsc_status_verdict(why, FSC_TRUNCATED, "relay allocation request cut short");
 		m->padding = fsc_cur_left(&c) - ALLOC_REQ_LEN;
-		return verdict(why, FSC_OK, NULL);
+		return fsc_status_verdict(why, FSC_OK, NULL);
 	case FSC_DISCO_ALLOCATE_UDP_RELAY_ENDPOINT_RESPONSE:
 		if (!fsc_cur_skip(&c, 4)) /* generation */
-			return verdict(why, FSC_TRUNCATED, "relay allocation response cut short");
+			return fsc_status_verdict(why, FSC_TRUNCATED, "relay allocation response cut short");
 		return relay_endpoint(&c, m, why);
 	}
-	return verdict(why, FSC_MALFORMED, "unknown disco message type");
+	return fsc_status_verdict(why, FSC_MALFORMED, "unknown disco message type");
 }

@@ -136,6 +136,10 @@ static enum fsc_status name(struct fsc_cursor *c, const uint8_t *msg, size_t mle
 enum fsc_status fsc_dns_parse_ptr(const uint8_t *p, size_t len, struct fsc_dns_ptr *out,
 				  const char **why)
 {
+	const char *why_unused; /* why may be NULL (status.h) */
+
+	if (!why)
+		why = &why_unused;
 	struct fsc_cursor c = fsc_cur_make(p, len);
 	enum fsc_status st;
 

@@ -51,7 +51,8 @@ bool fsc_enrich_opts_add_geoip(struct fsc_enrich_opts *o, const char *path)
 	return true;
 }
 
-struct fsc_enrich *fsc_enrich_new(const struct fsc_enrich_opts *o, char *err, size_t errlen, bool *usage)
+struct fsc_enrich *fsc_enrich_new(const struct fsc_enrich_opts *o, char *err, size_t errlen,
+				  bool *usage)
 {
 	struct fsc_enrich *e = calloc(1, sizeof(*e));
 	char why[256];

@@ -390,12 +390,20 @@ need:
 enum fsc_status fsc_http_parse_request(const uint8_t *p, size_t len, size_t last_len,
 				       struct fsc_http_head *h, const char **why)
 {
+	const char *why_unused; /* why may be NULL (status.h) */
+
+	if (!why)
+		why = &why_unused;
 	return parse_head(p, len, last_len, h, false, why);
 }
 
 enum fsc_status fsc_http_parse_response(const uint8_t *p, size_t len, size_t last_len,
 					struct fsc_http_head *h, const char **why)
 {
+	const char *why_unused; /* why may be NULL (status.h) */
+
+	if (!why)
+		why = &why_unused;
 	return parse_head(p, len, last_len, h, true, why);
 }
 
@@ -596,6 +604,10 @@ static void keep_first(const struct fsc_http_header **slot, const struct fsc_htt
 enum fsc_status fsc_http_info(const struct fsc_http_head *h, struct fsc_http_info *in,
 			      const char **why)
 {
+	const char *why_unused; /* why may be NULL (status.h) */
+
+	if (!why)
+		why = &why_unused;
 	struct cl_ctx x = { in, NULL };
 
 	memset(in, 0, sizeof(*in));
@@ -675,6 +687,10 @@ enum fsc_status fsc_http_body_framing(const struct fsc_http_head *h,
 				      const char *req_method, size_t req_method_len,
 				      struct fsc_http_body *b, const char **why)
 {
+	const char *why_unused; /* why may be NULL (status.h) */
+
+	if (!why)
+		why = &why_unused;
 	b->kind = FSC_HTTP_BODY_NONE;
 	b->length = 0;
 	*why = NULL;
@@ -756,6 +772,10 @@ static enum fsc_status chunk_bad(struct fsc_http_chunked *c, const char *why)
 enum fsc_status fsc_http_chunked_skip(struct fsc_http_chunked *c, const uint8_t *p,
 				      size_t len, size_t *used, const char **why)
 {
+	const char *why_unused; /* why may be NULL (status.h) */
+
+	if (!why)
+		why = &why_unused;
 	struct fsc_cursor cur = fsc_cur_make(p, len);
 
 	*used = 0;

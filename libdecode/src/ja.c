@@ -92,6 +92,10 @@ static void sb_dec_list(struct sb *s, const uint16_t *v, size_t n)
 enum fsc_status fsc_ja3_string(const struct fsc_tls_client_hello *h, char *buf,
 			       size_t cap, const char **why)
 {
+	const char *why_unused; /* why may be NULL (status.h) */
+
+	if (!why)
+		why = &why_unused;
 	struct sb s;
 	uint16_t ext_types[FSC_TLS_MAX_EXTS];
 	uint16_t pf[FSC_TLS_MAX_POINT_FORMATS];
@@ -155,6 +159,10 @@ static bool digest(const EVP_MD *md, const char *s, uint8_t *out, unsigned *n)
 enum fsc_status fsc_ja3(const struct fsc_tls_client_hello *h,
 			char out[FSC_JA3_HEX_LEN], const char **why)
 {
+	const char *why_unused; /* why may be NULL (status.h) */
+
+	if (!why)
+		why = &why_unused;
 	char str[FSC_JA3_STR_MAX];
 	uint8_t md[EVP_MAX_MD_SIZE];
 	unsigned n = 0;
@@ -320,6 +328,10 @@ static bool hash12(const char *s, struct sb *out)
 enum fsc_status fsc_ja4(const struct fsc_tls_client_hello *h, char transport,
 			char out[FSC_JA4_LEN], const char **why)
 {
+	const char *why_unused; /* why may be NULL (status.h) */
+
+	if (!why)
+		why = &why_unused;
 	struct ja4_parts j;
 	struct sb s;
 	enum fsc_status st = ja4_parts(h, transport, &j, why);
@@ -345,6 +357,10 @@ enum fsc_status fsc_ja4(const struct fsc_tls_client_hello *h, char transport,
 enum fsc_status fsc_ja4_raw(const struct fsc_tls_client_hello *h, char transport,
 			    char *buf, size_t cap, const char **why)
 {
+	const char *why_unused; /* why may be NULL (status.h) */
+
+	if (!why)
+		why = &why_unused;
 	struct ja4_parts j;
 	struct sb s;
 	enum fsc_status st = ja4_parts(h, transport, &j, why);

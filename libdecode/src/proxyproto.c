@@ -185,6 +185,10 @@ static enum fsc_status parse_v2(const uint8_t *p, size_t len, struct fsc_proxy_h
 enum fsc_status fsc_proxy_parse(const uint8_t *p, size_t len, struct fsc_proxy_header *h,
 				const char **why)
 {
+	const char *why_unused; /* why may be NULL (status.h) */
+
+	if (!why)
+		why = &why_unused;
 	static const char v1_sig[] = "PROXY";
 	size_t n;
 

@@ -1,5 +1,7 @@
-/* status.c - names for the decoder outcome. */
+/* status.c - names for the decoder outcome, and the one way to report it. */
 #include "fsc/status.h"
+
+#include <stddef.h>
 
 const char *fsc_status_name(enum fsc_status st)
 {
@@ -14,4 +16,11 @@ const char *fsc_status_name(enum fsc_status st)
 		return "malformed";
 	}
 	return "unknown";
+}
+
+enum fsc_status fsc_status_verdict(const char **why, enum fsc_status st, const char *reason)
+{
+	if (why)
+		*why = st == FSC_OK ? NULL : reason;
+	return st;
 }

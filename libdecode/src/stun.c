@@ -33,14 +33,6 @@
 #define ATTR_FINGERPRINT 0x8028
 #define FINGERPRINT_XOR 0x5354554eu
 
-static enum fsc_status verdict(const char **why, enum fsc_status st,
-			       const char *reason)
-{
-	if (why)
-		*why = st == FSC_OK ? NULL : reason;
-	return st;
-}
-
 /* CRC-32 (IEEE 802.3, reflected), bit at a time: only STUN messages that
  * carry a FINGERPRINT pay for it, and they are short. */
 static uint32_t crc32_ieee(const uint8_t *q, size_t n)
@@ -81,15 +73,15 @@ static enum fsc_status address(struct fsc_cursor *v, bool xor,
 	family = fsc_cur_u8(v);
 	*port = fsc_cur_be16(v);
 	if (v->bad)
-		return verdict(why, FSC_MALFORMED, "address attribute too short");
+		return fsc_status_verdict(why, FSC_MALFORMED, "address attribute too short");
 	if (family == 1)
 		n = 4;
 	else if (family == 2)
 		n = 16;
 	else
-		return verdict(why, FSC_MALFORMED, "address family not 1 or 2");
+		return fsc_status_verdict(why, FSC_MALFORMED, "address family not 1 or 2");
 	if (vlen != 4 + n)
-		return verdict(why, FSC_MALFORMED, "address attribute length wrong for its family");
+		return fsc_status_verdict(why, FSC_MALFORMED, "address attribute length wrong for its family");
 	q = fsc_cur_take(v, n);
 	memcpy(b, q, n);
 	if (xor) {
@@ -101,7 +93,7 @@ static enum fsc_status address(struct fsc_cursor *v, bool xor,
 		fsc_addr_set4(a, b);
 	else
 		fsc_addr_set6(a, b);
-	return verdict(why, FSC_OK, NULL);
+	return fsc_status_verdict(why, FSC_OK, NULL);
 }
 
 static enum fsc_status error_code(struct fsc_cursor *v, struct fsc_stun_msg *m,
@@ -113,13 +105,13 @@ static enum fsc_status error_code(struct fsc_cursor *v, struct fsc_stun_msg *m,
 	cls = fsc_cur_u8(v) & 0x07;
 	num = fsc_cur_u8(v);
 	if (v->bad)
-		return verdict(why, FSC_MALFORMED, "ERROR-CODE shorter than 4 bytes");
+		return fsc_status_verdict(why, FSC_MALFORMED, "ERROR-CODE shorter than 4 bytes");
 	if (cls < 3 || cls > 6 || num > 99)
-		return verdict(why, FSC_MALFORMED, "ERROR-CODE class or number out of range");
+		return fsc_status_verdict(why, FSC_MALFORMED, "ERROR-CODE class or number out of range");
 	m->error_code = (uint16_t)(cls * 100 + num);
 	m->error_reason_len = fsc_cur_left(v);
 	m->error_reason = fsc_cur_take(v, m->error_reason_len);
-	return verdict(why, FSC_OK, NULL);
+	return fsc_status_verdict(why, FSC_OK, NULL);
 }
 
 /* Walks the attributes of a message whose length is known to fit. */
@@ -137,14 +129,14 @@ static enum fsc_status attributes(const uint8_t *p, struct fsc_cursor *c,
 		struct fsc_cursor v;
 
 		if (m->has_fingerprint)
-			return verdict(why, FSC_MALFORMED, "attribute after FINGERPRINT");
+			return fsc_status_verdict(why, FSC_MALFORMED, "attribute after FINGERPRINT");
 		at = fsc_cur_be16(c);
 		alen = fsc_cur_be16(c);
 		if (c->bad)
-			return verdict(why, FSC_MALFORMED, "attribute header overruns message");
+			return fsc_status_verdict(why, FSC_MALFORMED, "attribute header overruns message");
 		v = fsc_cur_sub(c, alen);
 		if (v.bad || !fsc_cur_skip(c, (4 - alen % 4) % 4))
-			return verdict(why, FSC_MALFORMED, "attribute overruns message");
+			return fsc_status_verdict(why, FSC_MALFORMED, "attribute overruns message");
 		m->n_attrs++;
 
 		switch (at) {
@@ -180,7 +172,7 @@ static enum fsc_status attributes(const uint8_t *p, struct fsc_cursor *c,
 			uint32_t want;
 
 			if (alen != 4)
-				return verdict(why, FSC_MALFORMED, "FINGERPRINT length not 4");
+				return fsc_status_verdict(why, FSC_MALFORMED, "FINGERPRINT length not 4");
 			want = fsc_cur_be32(&v);
 			m->has_fingerprint = true;
 			m->fingerprint_ok = want ==
@@ -191,7 +183,7 @@ static enum fsc_status attributes(const uint8_t *p, struct fsc_cursor *c,
 			break; /* counted, otherwise skipped */
 		}
 	}
-	return verdict(why, FSC_OK, NULL);
+	return fsc_status_verdict(why, FSC_OK, NULL);
 }
 
 enum fsc_status fsc_stun_decode(const uint8_t *p, size_t len,
@@ -203,26 +195,26 @@ enum fsc_status fsc_stun_decode(const uint8_t *p, size_t len,
 
 	memset(m, 0, sizeof(*m));
 	if (len < 8)
-		return verdict(why, FSC_NOT_THIS, "shorter than a stun cookie");
+		return fsc_status_verdict(why, FSC_NOT_THIS, "shorter than a stun cookie");
 	c = fsc_cur_make(p, len);
 	type = fsc_cur_be16(&c);
 	m->length = fsc_cur_be16(&c);
 	if ((type & 0xc000) != 0 || fsc_cur_be32(&c) != FSC_STUN_COOKIE) {
 		m->length = 0;
-		return verdict(why, FSC_NOT_THIS, "no stun magic cookie");
+		return fsc_status_verdict(why, FSC_NOT_THIS, "no stun magic cookie");
 	}
 	m->type = type;
 	m->method = type_method(type);
 	m->cls = type_class(type);
 	m->txid = fsc_cur_take(&c, FSC_STUN_TXID_LEN);
 	if (!m->txid)
-		return verdict(why, FSC_TRUNCATED, "stun header cut short");
+		return fsc_status_verdict(why, FSC_TRUNCATED, "stun header cut short");
 	if (m->length % 4 != 0)
-		return verdict(why, FSC_MALFORMED, "stun length not a multiple of 4");
+		return fsc_status_verdict(why, FSC_MALFORMED, "stun length not a multiple of 4");
 	if (fsc_cur_left(&c) < m->length)
-		return verdict(why, FSC_TRUNCATED, "stun attributes cut short");
+		return fsc_status_verdict(why, FSC_TRUNCATED, "stun attributes cut short");
 	if (fsc_cur_left(&c) > m->length)
-		return verdict(why, FSC_MALFORMED, "bytes after the stun message");
+		return fsc_status_verdict(why, FSC_MALFORMED, "bytes after the stun message");
 
 	cookie_txid[0] = (uint8_t)(FSC_STUN_COOKIE >> 24);
 	cookie_txid[1] = (uint8_t)(FSC_STUN_COOKIE >> 16);

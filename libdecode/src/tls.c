@@ -56,6 +56,10 @@ const uint8_t fsc_tls_hrr_random[32] = {
 
 enum fsc_status fsc_tls_sniff(const uint8_t *p, size_t len, const char **why)
 {
+	const char *why_unused; /* why may be NULL (status.h) */
+
+	if (!why)
+		why = &why_unused;
 	struct fsc_cursor c = fsc_cur_make(p, len);
 
 	*why = "record header";
@@ -184,6 +188,10 @@ static enum fsc_status message_start(struct fsc_tls_reasm *r)
 enum fsc_status fsc_tls_reasm_feed(struct fsc_tls_reasm *r, const uint8_t *p,
 				   size_t len, size_t *used, const char **why)
 {
+	const char *why_unused; /* why may be NULL (status.h) */
+
+	if (!why)
+		why = &why_unused;
 	size_t i = 0;
 	enum fsc_status st;
 
@@ -522,6 +530,10 @@ enum fsc_status fsc_tls_client_hello_parse(const uint8_t *p, size_t len,
 					   struct fsc_tls_client_hello *h,
 					   const char **why)
 {
+	const char *why_unused; /* why may be NULL (status.h) */
+
+	if (!why)
+		why = &why_unused;
 	struct fsc_cursor b;
 	enum fsc_status st;
 
@@ -610,6 +622,10 @@ enum fsc_status fsc_tls_server_hello_parse(const uint8_t *p, size_t len,
 					   struct fsc_tls_server_hello *s,
 					   const char **why)
 {
+	const char *why_unused; /* why may be NULL (status.h) */
+
+	if (!why)
+		why = &why_unused;
 	struct fsc_cursor b;
 	enum fsc_status st;
 	bool dup = false;

@@ -302,6 +302,10 @@ static void mask_bits(uint8_t *b, unsigned nbytes, unsigned len)
 enum fsc_status fsc_tsaddr_parse_prefix(const char *s, size_t n, struct fsc_prefix *out,
 					const char **why)
 {
+	const char *why_unused; /* why may be NULL (status.h) */
+
+	if (!why)
+		why = &why_unused;
 	char abuf[FSC_ADDR_STRLEN + 1];
 	size_t slash = n;
 	unsigned len = 0;
@@ -394,6 +398,10 @@ bool fsc_prefix_contains(const struct fsc_prefix *p, const struct fsc_addr *a)
 bool fsc_tsaddr_prefix_4to6(const struct fsc_prefix *v4, struct fsc_prefix *v6,
 			    const char **why)
 {
+	const char *why_unused; /* why may be NULL (status.h) */
+
+	if (!why)
+		why = &why_unused;
 	if (v4->addr.family != 4) {
 		*why = "not an IPv4 prefix";
 		return false;
@@ -414,6 +422,10 @@ bool fsc_tsaddr_prefix_4to6(const struct fsc_prefix *v4, struct fsc_prefix *v6,
 bool fsc_tsaddr_prefix_6to4(const struct fsc_prefix *v6, struct fsc_prefix *v4,
 			    const char **why)
 {
+	const char *why_unused; /* why may be NULL (status.h) */
+
+	if (!why)
+		why = &why_unused;
 	if (v6->addr.family != 6) {
 		*why = "not an IPv6 prefix";
 		return false;
@@ -434,6 +446,10 @@ bool fsc_tsaddr_prefix_6to4(const struct fsc_prefix *v6, struct fsc_prefix *v4,
 bool fsc_tsaddr_prefix_via(uint32_t site, const struct fsc_prefix *v4, struct fsc_prefix *v6,
 			   const char **why)
 {
+	const char *why_unused; /* why may be NULL (status.h) */
+
+	if (!why)
+		why = &why_unused;
 	if (v4->addr.family != 4) {
 		*why = "not an IPv4 prefix";
 		return false;
@@ -446,6 +462,10 @@ bool fsc_tsaddr_prefix_via(uint32_t site, const struct fsc_prefix *v4, struct fs
 bool fsc_tsaddr_prefix_unvia(const struct fsc_prefix *v6, uint32_t *site,
 			     struct fsc_prefix *v4, const char **why)
 {
+	const char *why_unused; /* why may be NULL (status.h) */
+
+	if (!why)
+		why = &why_unused;
 	if (v6->addr.family != 6) {
 		*why = "not an IPv6 prefix";
 		return false;

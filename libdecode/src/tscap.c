@@ -20,14 +20,6 @@
 
 #include "fsc/cursor.h"
 
-static enum fsc_status verdict(const char **why, enum fsc_status st,
-			       const char *reason)
-{
-	if (why)
-		*why = st == FSC_OK ? NULL : reason;
-	return st;
-}
-
 static const char *const path_names[] = {
 	[FSC_TSCAP_FROM_LOCAL] = "from-local",
 	[FSC_TSCAP_FROM_PEER] = "from-peer",
@@ -53,17 +45,17 @@ static enum fsc_status nat_addr(struct fsc_cursor *c, struct fsc_addr *a,
 	const uint8_t *q;
 
 	if (c->bad)
-		return verdict(why, FSC_TRUNCATED, what_short);
+		return fsc_status_verdict(why, FSC_TRUNCATED, what_short);
 	if (n != 0 && n != 4 && n != 16)
-		return verdict(why, FSC_MALFORMED, what_len);
+		return fsc_status_verdict(why, FSC_MALFORMED, what_len);
 	q = fsc_cur_take(c, n);
 	if (c->bad)
-		return verdict(why, FSC_TRUNCATED, what_short);
+		return fsc_status_verdict(why, FSC_TRUNCATED, what_short);
 	if (n == 4)
 		fsc_addr_set4(a, q);
 	else if (n == 16)
 		fsc_addr_set6(a, q);
-	return verdict(why, FSC_OK, NULL);
+	return fsc_status_verdict(why, FSC_OK, NULL);
 }
 
 static enum fsc_status disco_record(struct fsc_cursor *c, struct fsc_tscap *t,
@@ -77,26 +69,26 @@ static enum fsc_status disco_record(struct fsc_cursor *c, struct fsc_tscap *t,
 	t->disco_sport = fsc_cur_le16(c);
 	alen = fsc_cur_le16(c);
 	if (c->bad)
-		return verdict(why, FSC_TRUNCATED, "disco record header cut short");
+		return fsc_status_verdict(why, FSC_TRUNCATED, "disco record header cut short");
 	if (t->via_derp)
 		t->derp_key = key;
 	if (alen != 4 && alen != 16)
-		return verdict(why, FSC_MALFORMED, "disco source address length not 4 or 16");
+		return fsc_status_verdict(why, FSC_MALFORMED, "disco source address length not 4 or 16");
 	q = fsc_cur_take(c, alen);
 	plen = fsc_cur_le16(c);
 	if (c->bad)
-		return verdict(why, FSC_TRUNCATED, "disco record address cut short");
+		return fsc_status_verdict(why, FSC_TRUNCATED, "disco record address cut short");
 	if (alen == 4)
 		fsc_addr_set4(&t->disco_src, q);
 	else
 		fsc_addr_set6(&t->disco_src, q);
 	if (fsc_cur_left(c) < plen)
-		return verdict(why, FSC_TRUNCATED, "disco payload cut short");
+		return fsc_status_verdict(why, FSC_TRUNCATED, "disco payload cut short");
 	if (fsc_cur_left(c) > plen)
-		return verdict(why, FSC_MALFORMED, "bytes after the disco payload");
+		return fsc_status_verdict(why, FSC_MALFORMED, "bytes after the disco payload");
 	t->disco_len = plen;
 	t->disco = fsc_cur_take(c, plen);
-	return verdict(why, FSC_OK, NULL);
+	return fsc_status_verdict(why, FSC_OK, NULL);
 }
 
 enum fsc_status fsc_tscap_decode(const uint8_t *p, size_t len,
@@ -107,11 +99,11 @@ enum fsc_status fsc_tscap_decode(const uint8_t *p, size_t len,
 
 	memset(t, 0, sizeof(*t));
 	if (len < 2)
-		return verdict(why, FSC_TRUNCATED, "capture record shorter than its path");
+		return fsc_status_verdict(why, FSC_TRUNCATED, "capture record shorter than its path");
 	c = fsc_cur_make(p, len);
 	t->path = fsc_cur_le16(&c);
 	if (t->path > FSC_TSCAP_SYNTH_TO_PEER && t->path != FSC_TSCAP_DISCO)
-		return verdict(why, FSC_MALFORMED, "unknown capture path");
+		return fsc_status_verdict(why, FSC_MALFORMED, "unknown capture path");
 	st = nat_addr(&c, &t->snat, "SNAT address cut short",
 		      "SNAT address length not 0, 4 or 16", why);
 	if (st != FSC_OK)
@@ -126,7 +118,7 @@ enum fsc_status fsc_tscap_decode(const uint8_t *p, size_t len,
 	/* The record has no length of its own: the packet is the rest. */
 	t->data_len = fsc_cur_left(&c);
 	if (t->data_len == 0)
-		return verdict(why, FSC_TRUNCATED, "capture record without a packet");
+		return fsc_status_verdict(why, FSC_TRUNCATED, "capture record without a packet");
 	t->data = fsc_cur_take(&c, t->data_len);
-	return verdict(why, FSC_OK, NULL);
+	return fsc_status_verdict(why, FSC_OK, NULL);
 }

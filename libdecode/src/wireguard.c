@@ -24,14 +24,6 @@
 
 #include "fsc/cursor.h"
 
-static enum fsc_status verdict(const char **why, enum fsc_status st,
-			       const char *reason)
-{
-	if (why)
-		*why = st == FSC_OK ? NULL : reason;
-	return st;
-}
-
 static bool all_zero(const uint8_t *q, size_t n)
 {
 	uint8_t acc = 0;
@@ -67,17 +59,17 @@ enum fsc_status fsc_wg_decode(const uint8_t *p, size_t len,
 
 	memset(m, 0, sizeof(*m));
 	if (len < 4)
-		return verdict(why, FSC_NOT_THIS, "shorter than a wireguard header");
+		return fsc_status_verdict(why, FSC_NOT_THIS, "shorter than a wireguard header");
 	c = fsc_cur_make(p, len);
 	type = fsc_cur_u8(&c);
 	if (fsc_cur_be24(&c) != 0)
-		return verdict(why, FSC_NOT_THIS, "wireguard reserved bytes not zero");
+		return fsc_status_verdict(why, FSC_NOT_THIS, "wireguard reserved bytes not zero");
 
 	/* The length test comes first: it rejects most other UDP at once. */
 	switch (type) {
 	case FSC_WG_INITIATION:
 		if (len != FSC_WG_INITIATION_LEN)
-			return verdict(why, FSC_NOT_THIS, "initiation length not 148");
+			return fsc_status_verdict(why, FSC_NOT_THIS, "initiation length not 148");
 		m->sender = fsc_cur_le32(&c);
 		m->ephemeral = fsc_cur_take(&c, FSC_WG_KEY_LEN);
 		fsc_cur_skip(&c, 48 + 28); /* encrypted static, timestamp */
@@ -86,7 +78,7 @@ enum fsc_status fsc_wg_decode(const uint8_t *p, size_t len,
 		break;
 	case FSC_WG_RESPONSE:
 		if (len != FSC_WG_RESPONSE_LEN)
-			return verdict(why, FSC_NOT_THIS, "response length not 92");
+			return fsc_status_verdict(why, FSC_NOT_THIS, "response length not 92");
 		m->sender = fsc_cur_le32(&c);
 		m->receiver = fsc_cur_le32(&c);
 		m->ephemeral = fsc_cur_take(&c, FSC_WG_KEY_LEN);
@@ -96,14 +88,14 @@ enum fsc_status fsc_wg_decode(const uint8_t *p, size_t len,
 		break;
 	case FSC_WG_COOKIE:
 		if (len != FSC_WG_COOKIE_LEN)
-			return verdict(why, FSC_NOT_THIS, "cookie reply length not 64");
+			return fsc_status_verdict(why, FSC_NOT_THIS, "cookie reply length not 64");
 		m->receiver = fsc_cur_le32(&c);
 		m->nonce = fsc_cur_take(&c, 24);
 		mac2 = NULL;
 		break;
 	case FSC_WG_TRANSPORT:
 		if (!transport_len_ok(len))
-			return verdict(why, FSC_NOT_THIS,
+			return fsc_status_verdict(why, FSC_NOT_THIS,
 				       "transport length not 32 + padded plaintext");
 		m->receiver = fsc_cur_le32(&c);
 		m->counter = fsc_cur_le64(&c);
@@ -112,14 +104,14 @@ enum fsc_status fsc_wg_decode(const uint8_t *p, size_t len,
 		mac2 = NULL;
 		break;
 	default:
-		return verdict(why, FSC_NOT_THIS, "wireguard type not 1-4");
+		return fsc_status_verdict(why, FSC_NOT_THIS, "wireguard type not 1-4");
 	}
 	if (c.bad) /* cannot happen after the length checks; kept as a guard */
-		return verdict(why, FSC_NOT_THIS, "wireguard message cut short");
+		return fsc_status_verdict(why, FSC_NOT_THIS, "wireguard message cut short");
 	m->type = (enum fsc_wg_type)type;
 	m->len = len;
 	m->under_load = mac2 && !all_zero(mac2, FSC_WG_MAC_LEN);
-	return verdict(why, FSC_OK, NULL);
+	return fsc_status_verdict(why, FSC_OK, NULL);
 }
 
 static const char *const wg_names[] = {

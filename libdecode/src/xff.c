@@ -203,6 +203,10 @@ void fsc_xff_list_init(struct fsc_xff_list *l, struct fsc_xff_node *arr, size_t 
 enum fsc_status fsc_xff_parse(const uint8_t *p, size_t len, struct fsc_xff_list *l,
 			      const char **why)
 {
+	const char *why_unused; /* why may be NULL (status.h) */
+
+	if (!why)
+		why = &why_unused;
 	const char *s = (const char *)p;
 	size_t i = 0;
 
@@ -233,6 +237,10 @@ enum fsc_status fsc_xff_parse(const uint8_t *p, size_t len, struct fsc_xff_list 
 enum fsc_status fsc_xff_parse_lines(const struct fsc_span *lines, size_t n,
 				    struct fsc_xff_list *l, const char **why)
 {
+	const char *why_unused; /* why may be NULL (status.h) */
+
+	if (!why)
+		why = &why_unused;
 	enum fsc_status st = FSC_OK;
 
 	*why = NULL;
@@ -510,6 +518,10 @@ void fsc_xff_fwd_list_init(struct fsc_xff_fwd_list *l, struct fsc_xff_fwd_elem *
 enum fsc_status fsc_xff_fwd_parse(const uint8_t *p, size_t len, struct fsc_xff_fwd_list *l,
 				  const char **why)
 {
+	const char *why_unused; /* why may be NULL (status.h) */
+
+	if (!why)
+		why = &why_unused;
 	const char *s = (const char *)p;
 	size_t i = 0;
 
@@ -539,6 +551,10 @@ enum fsc_status fsc_xff_fwd_parse(const uint8_t *p, size_t len, struct fsc_xff_f
 enum fsc_status fsc_xff_fwd_parse_lines(const struct fsc_span *lines, size_t n,
 					struct fsc_xff_fwd_list *l, const char **why)
 {
+	const char *why_unused; /* why may be NULL (status.h) */
+
+	if (!why)
+		why = &why_unused;
 	enum fsc_status st = FSC_OK;
 
 	*why = NULL;

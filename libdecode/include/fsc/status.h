@@ -17,8 +17,15 @@
  * FSC_MALFORMED    the bytes claim to be this protocol but contradict it
  *                  (a length that lies, a reserved field set).
  *
- * Decoders that fail also hand back a static reason string naming the field
- * ("udp length below header"); it is never NULL when the status is not OK.
+ * The reason: every decoder takes `const char **why` last. The rule, for
+ * every decoder in libdecode:
+ *   - why may be NULL: the caller does not want the reason.
+ *   - when why is not NULL and the status is not FSC_OK, *why is a static
+ *     string naming the field ("udp length below header"), never NULL.
+ *   - on FSC_OK, *why is not part of the contract: a caller reads it only
+ *     after a status other than FSC_OK.
+ * A decoder that funnels its returns through one place uses
+ * fsc_status_verdict.
  */
 enum fsc_status {
 	FSC_OK = 0,
@@ -29,5 +36,9 @@ enum fsc_status {
 
 /* "ok", "not-this", "truncated", "malformed". */
 const char *fsc_status_name(enum fsc_status st);
+
+/* Returns st, writing *why when why is not NULL: NULL for FSC_OK, reason
+ * otherwise. */
+enum fsc_status fsc_status_verdict(const char **why, enum fsc_status st, const char *reason);
 
 #endif
