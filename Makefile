@@ -7,7 +7,9 @@ FUZZ_SECONDS ?= 60
 CMAKE_FLAGS ?=
 JOBS       ?= $(shell nproc 2>/dev/null || echo 2)
 
-.PHONY: all deps build demo test test-asan fuzz bench clean
+PREFIX     ?= /usr/local
+
+.PHONY: all deps build install demo test test-asan fuzz bench clean
 
 all: build
 
@@ -19,6 +21,11 @@ $(BUILD)/CMakeCache.txt:
 
 build: $(BUILD)/CMakeCache.txt
 	cmake --build $(BUILD) -j $(JOBS)
+
+# The programs, man pages and completion under $(PREFIX) (default
+# /usr/local), staged under $(DESTDIR) when set (packaging).
+install: build
+	cmake --install $(BUILD) --prefix $(PREFIX)
 
 demo: deps build
 	$(BUILD)/bin/fdecode captures/wg-tunnel.pcap
