@@ -236,6 +236,44 @@ static void idle(struct fsc_source *src, struct printer *pr)
 	poll(p, n, IDLE_WAIT_MS);
 }
 
+/* "fdecode: FILE: interface N 'name' (LINKTYPE) description '...' comment
+ * '...'" on standard error, for each interface a file declares, once the
+ * file has more than one or one says more than its link type (as tcpdump's
+ * "reading from file ..., link-type ..."); texts from the file, escaped. */
+static void announce_ifaces(const struct fsc_source *src, unsigned file, unsigned *announced,
+			    bool quiet)
+{
+	unsigned n = fsc_source_ifaces(src, file);
+
+	if (quiet || *announced >= n)
+		return;
+	const struct fsc_iface_info *first = fsc_source_iface(src, file, 0);
+	if (n == 1 && first && !first->comment && !first->description)
+		return;
+	for (unsigned i = *announced; i < n; i++) {
+		const struct fsc_iface_info *in = fsc_source_iface(src, file, i);
+		const char *texts[3] = { in->name, in->description, in->comment };
+		const char *labels[3] = { " ", " description ", " comment " };
+		const char *lt = fsc_linktype_name(in->linktype);
+		fprintf(stderr, "fdecode: %s: interface %u", fsc_source_path(src, file), i);
+		for (int k = 0; k < 3; k++) {
+			char esc[FSC_ESCAPE_TEXT_CAP(256)];
+			if (!texts[k])
+				continue;
+			fsc_escape_text_sq((const uint8_t *)texts[k], strlen(texts[k]), esc, sizeof(esc));
+			fprintf(stderr, "%s'%s'", labels[k], esc);
+			if (k == 0)
+				fprintf(stderr, " (%s%s%d)", lt ? lt : "", lt ? " " : "link type ",
+					in->linktype);
+		}
+		if (!texts[0])
+			fprintf(stderr, " (%s%s%d)", lt ? lt : "", lt ? " " : "link type ",
+				in->linktype);
+		fputc('\n', stderr);
+	}
+	*announced = n;
+}
+
 /* Reports a damaged file; returns whether reading may go on (merged files:
  * the others continue). */
 static bool damaged(struct fsc_source *src, const uint64_t *per_file, bool live)
@@ -263,13 +301,17 @@ static bool decode(struct fsc_source *src, const struct options *opt, unsigned n
 	struct printer *pr = sh->pr;
 	struct fsc_frame f;
 	uint64_t frames = 0, *per_file = calloc(n_files ? n_files : 1, sizeof(uint64_t));
+	unsigned *announced = calloc(n_files ? n_files : 1, sizeof(unsigned));
 	bool live = opt->n_ifaces > 0, ok = true;
 	const char *first = fsc_source_path(src, 0);
 	struct progress pg = { .file = first };
 	struct stat sb;
 
-	if (!per_file)
+	if (!per_file || !announced) {
+		free(per_file);
+		free(announced);
 		return false;
+	}
 	pg.on = !live && !opt->quiet && !opt->follow && n_files == 1 &&
 		isatty(STDERR_FILENO) && strcmp(first, "-") != 0;
 	pg.size = !live && stat(first, &sb) == 0 ? sb.st_size : -1;
@@ -295,8 +337,10 @@ static bool decode(struct fsc_source *src, const struct options *opt, unsigned n
 			break;
 		}
 		frames++;
-		if (!live && f.file < n_files)
+		if (!live && f.file < n_files) {
 			per_file[f.file]++;
+			announce_ifaces(src, f.file, &announced[f.file], opt->quiet);
+		}
 		if (!fsc_linktype_supported(f.linktype) && f.linktype >= 0 && f.linktype < 512 &&
 		    !warned_lt[f.linktype]) {
 			warned_lt[f.linktype] = true;
@@ -315,6 +359,7 @@ static bool decode(struct fsc_source *src, const struct options *opt, unsigned n
 	}
 	progress_done(&pg);
 	free(per_file);
+	free(announced);
 	return ok;
 }
 
