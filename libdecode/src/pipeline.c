@@ -23,6 +23,7 @@ static const char *const event_names[FSC_EV_COUNT] = {
 	[FSC_EV_HTTP_REQUEST] = "http_request",
 	[FSC_EV_HTTP_RESPONSE] = "http_response",
 	[FSC_EV_INGRESS] = "ingress",
+	[FSC_EV_HTTP_RESPONSE_END] = "http_response_end",
 };
 
 const char *fsc_event_type_name(enum fsc_event_type t)
@@ -65,6 +66,7 @@ static const enum fsc_event_type stream_types[] = {
 	[FSC_SEV_HTTP_REQUEST] = FSC_EV_HTTP_REQUEST,
 	[FSC_SEV_HTTP_RESPONSE] = FSC_EV_HTTP_RESPONSE,
 	[FSC_SEV_INGRESS] = FSC_EV_INGRESS,
+	[FSC_SEV_HTTP_RESPONSE_END] = FSC_EV_HTTP_RESPONSE_END,
 };
 
 /* A stream event, handed on with the frame that completed it. */

@@ -177,7 +177,7 @@ done
 # FSC_SAVE_MIXED=PATH keeps the capture (captures/mixed/lo-any.pcapng came so).
 [ -n "${FSC_SAVE_MIXED:-}" ] && cp "$T/mixed.pcapng" "$FSC_SAVE_MIXED"
 gzip -c "$T/mixed.pcapng" >"$T/mixed.pcapng.gz"
-"$FD" -j -n --no-geoip "$T/mixed.pcapng.gz" >"$T/mixedgz.jsonl" 2>&1
+"$FD" -j -n --no-geoip "$T/mixed.pcapng.gz" >"$T/mixedgz.jsonl" 2>/dev/null
 ok
 cmp -s "$T/mixed.jsonl" "$T/mixedgz.jsonl" || bad "the gzipped pcapng decodes differently"
 

@@ -532,6 +532,8 @@ static int parse_args(int argc, char **argv, struct options *o, const char **fil
 	opt.ts = (enum ts_mode)t_count;
 	/* The summary's tables name no fingerprint: save computing them. */
 	opt.limits.streams.no_fingerprints = opt.summary;
+	/* The last-byte latency: an http_response_end event a response. */
+	opt.limits.streams.body_ends = true;
 	int i = optind;
 	for (; i < argc && names_a_file(argv[i]); i++)
 		files[n_files++] = argv[i];

@@ -589,6 +589,7 @@ static bool wanted(const struct printer *pr, const struct fsc_event *ev)
 	case FSC_EV_HTTP_REQUEST:
 	case FSC_EV_HTTP_RESPONSE:
 	case FSC_EV_INGRESS:
+	case FSC_EV_HTTP_RESPONSE_END:
 		return true;
 	case FSC_EV_FRAME:
 		return pr->opt->verbose || ev->status == FSC_TRUNCATED ||
