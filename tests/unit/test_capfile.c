@@ -42,7 +42,8 @@ static void u32(struct buf *w, uint32_t v)
 
 static void bytes(struct buf *w, const void *p, size_t n)
 {
-	memcpy(w->b + w->n, p, n);
+	if (n)
+		memcpy(w->b + w->n, p, n);
 	w->n += n;
 	while (w->n % 4)
 		u8(w, 0);

@@ -70,7 +70,8 @@ static void option(FILE *f, uint16_t code, const void *v, size_t n)
 
 	put16(f, code);
 	put16(f, (uint16_t)n);
-	fwrite(v, 1, n, f);
+	if (n)
+		fwrite(v, 1, n, f);
 	fwrite(zeros, 1, pad4(n) - n, f);
 }
 
