@@ -110,6 +110,10 @@ check
 grep -q '"file":"captures/disco.pcap"' "$T/m" && grep -q '"file":"captures/stun.pcap"' "$T/m" ||
 	bad "merged files: events do not name their file"
 
+# ---- -D lists interfaces as tcpdump -D ("1.lo [Up, Running, Loopback]")
+check
+F -D | grep -q '^[0-9][0-9]*\.lo .*Loopback' || bad "-D does not list lo"
+
 # ---- one-line hints for tcpdump options
 for o in -S -F -C -y -K; do
 	check
