@@ -40,8 +40,11 @@ F nosuch-file udp >/dev/null 2>"$T/err"
 [ $? -eq 1 ] && grep -q "'nosuch-file': No such file" "$T/err" || bad "a missing first file: $(cat "$T/err")"
 check
 F $D 'udp port' >/dev/null 2>"$T/err"
-[ $? -eq 2 ] && [ "$(wc -l <"$T/err")" -eq 1 ] && grep -q "bad filter 'udp port'" "$T/err" ||
-	bad "a bad positional filter: want one line, exit 2: $(cat "$T/err")"
+[ $? -eq 1 ] && [ "$(wc -l <"$T/err")" -eq 1 ] && grep -q "bad filter 'udp port'" "$T/err" ||
+	bad "a bad positional filter: want one line, exit 1: $(cat "$T/err")"
+check
+F -f 'udp port' $D $S >/dev/null 2>"$T/err"
+[ $? -eq 1 ] && [ "$(wc -l <"$T/err")" -eq 1 ] || bad "a bad filter with two files: not once, exit 1: $(cat "$T/err")"
 
 # ---- -s: a number is the snap length, alone it is --summary
 F $D >"$T/a"

@@ -145,7 +145,8 @@ static const char usage_text[] =
 "Tunnel UDP, TLS and HTTP are recognised by content on any port.\n"
 "\n"
 "Exit status: 0 success, also when ended by SIGINT or SIGTERM (what was\n"
-"decoded is printed, with the summary); 1 usage error; 2 an input could not\n"
+"decoded is printed, with the summary); 1 usage error (also a filter that\n"
+"does not compile); 2 an input could not\n"
 "be opened or was damaged (everything before the damage is still decoded\n"
 "and printed).\n";
 
@@ -306,6 +307,25 @@ static bool take_snaplen(int *argc, char **argv, int *snaplen)
 		i--;
 	}
 	return true;
+}
+
+/* A filter that does not compile is the user's mistake, said once (exit
+ * 1), not once a file. Checked for Ethernet; a link type that cannot take
+ * an otherwise good filter is still reported with its file. */
+static bool filter_compiles(const char *filter)
+{
+	pcap_t *dead = pcap_open_dead(DLT_EN10MB, 65535);
+	struct bpf_program prog;
+
+	if (!dead)
+		return true; /* out of memory: let the real open say so */
+	bool ok = pcap_compile(dead, &prog, filter, 1, PCAP_NETMASK_UNKNOWN) == 0;
+	if (ok)
+		pcap_freecode(&prog);
+	else
+		fprintf(stderr, "fdecode: bad filter '%s': %s\n", filter, pcap_geterr(dead));
+	pcap_close(dead);
+	return ok;
 }
 
 static int list_interfaces(void)
@@ -565,6 +585,8 @@ static int parse_args(int argc, char **argv, struct options *o, const char **fil
 		fputs("Try 'fdecode --help' for more information.\n", stderr);
 		return EXIT_USAGE;
 	}
+	if (opt.filter && !filter_compiles(opt.filter))
+		return EXIT_USAGE;
 	opt.line_buffered |= isatty(STDOUT_FILENO);
 	*o = opt;
 	*nfiles = n_files;
