@@ -146,9 +146,8 @@ static const char usage_text[] =
 "\n"
 "Exit status: 0 success, also when ended by SIGINT or SIGTERM (what was\n"
 "decoded is printed, with the summary); 1 usage error (also a filter that\n"
-"does not compile); 2 an input could not\n"
-"be opened or was damaged (everything before the damage is still decoded\n"
-"and printed).\n";
+"does not compile); 2 an input could not be opened or was damaged\n"
+"(everything before the damage is still decoded and printed).\n";
 
 static void usage(FILE *out)
 {
