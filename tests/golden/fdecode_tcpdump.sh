@@ -91,6 +91,11 @@ if command -v tshark >/dev/null 2>&1; then
 	[ "$(tshark -r "$T/w.pcapng" 2>/dev/null | wc -l)" -eq "$(wc -l <"$T/w.txt")" ] ||
 		bad "-w: tshark does not read one frame an event"
 fi
+# -w -: the capture on standard output, the text on standard error
+F -w - $D udp port 41641 2>"$T/wdash.txt" | F - >"$T/wdash2.txt" 2>/dev/null
+check
+cmp -s "$T/w.txt" "$T/wdash.txt" && cmp -s "$T/w.txt" "$T/wdash2.txt" ||
+	bad "-w -: capture on stdout and text on stderr do not match -w FILE"
 check
 F -w /nonexistent/dir/x.pcapng $D >/dev/null 2>"$T/err"
 [ $? -eq 2 ] && grep -q "^fdecode: -w: '/nonexistent/dir/x.pcapng': No such file" "$T/err" ||

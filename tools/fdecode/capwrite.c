@@ -131,6 +131,12 @@ bool capwrite_frame(struct capwrite *w, const struct fsc_source *src,
 	return !ferror(w->f);
 }
 
+void capwrite_flush(struct capwrite *w)
+{
+	if (w)
+		fflush(w->f);
+}
+
 bool capwrite_close(struct capwrite *w)
 {
 	if (!w)

@@ -214,20 +214,22 @@ static void on_event(const struct fsc_event *ev, void *ctx)
 	}
 	if (pr->opt->line_buffered) {
 		outbuf_flush(pr->ob);
-		fflush(stdout);
+		fflush(pr->ob->file);
+		capwrite_flush(sh->w);
 	}
 }
 
 /* Nothing to read now: show what is held, then wait for input, a signal,
  * or (a followed file, which poll cannot watch) a short while. */
-static void idle(struct fsc_source *src, struct printer *pr)
+static void idle(struct fsc_source *src, struct printer *pr, struct capwrite *w)
 {
 	int fds[MAX_POLL_FDS];
 	struct pollfd p[MAX_POLL_FDS];
 	unsigned n = fsc_source_fds(src, fds, MAX_POLL_FDS);
 
 	outbuf_flush(pr->ob);
-	fflush(stdout);
+	fflush(pr->ob->file);
+	capwrite_flush(w);
 	enrich_poll(pr->enr);
 	if (interrupted)
 		return;
@@ -324,12 +326,12 @@ static bool decode(struct fsc_source *src, const struct options *opt, unsigned n
 			break;
 		if (r == FSC_SRC_AGAIN) {
 			progress_done(&pg);
-			idle(src, pr);
+			idle(src, pr, sh->w);
 			continue;
 		}
 		if (r == FSC_SRC_ERROR) {
 			outbuf_flush(pr->ob);
-			fflush(stdout);
+			fflush(pr->ob->file);
 			progress_done(&pg);
 			ok = false;
 			if (damaged(src, per_file, live))
@@ -397,7 +399,9 @@ int run(const struct options *o, const char **files, unsigned n_files)
 	struct fsc_pipeline *pl = fsc_pipeline_new(&opt.limits);
 	struct outbuf ob;
 	bool ob_ok = false;
-	if (!pl || !tally || (opt.summary && !web) || !(ob_ok = outbuf_init(&ob, stdout))) {
+	/* -w - puts the capture on standard output: the text goes to stderr. */
+	FILE *out = opt.write_file && strcmp(opt.write_file, "-") == 0 ? stderr : stdout;
+	if (!pl || !tally || (opt.summary && !web) || !(ob_ok = outbuf_init(&ob, out))) {
 		fputs(ob_ok || !pl ? "fdecode: out of memory for the session tables; lower "
 				     "--max-sessions or --max-peers\n"
 				   : "fdecode: out of memory\n", stderr);
@@ -431,14 +435,14 @@ int run(const struct options *o, const char **files, unsigned n_files)
 	/* The events are out; what follows may wait (one DNS timeout). */
 	outbuf_flush(&ob);
 	outbuf_free(&ob);
-	fflush(stdout);
+	fflush(out);
 	if (opt.summary) {
-		print_summary(stdout, &opt, pl, inputs, &problems, enr, tally, web);
+		print_summary(out, &opt, pl, inputs, &problems, enr, tally, web);
 	} else if (!interrupted && !opt.quiet && enrich_late_count(enr) > 0) {
 		enrich_drain(enr);
-		enrich_late_names(enr, stdout, opt.json);
+		enrich_late_names(enr, out, opt.json);
 	}
-	if (fflush(stdout) != 0 || ferror(stdout)) {
+	if (fflush(out) != 0 || ferror(out)) {
 		fprintf(stderr, "fdecode: writing output: %s\n", strerror(errno));
 		ok = false;
 	}
