@@ -3,7 +3,8 @@
 # server (lib/stream_traffic.py) and real curl requests on lo:
 #   1. `fdecode -l -i lo`: each request's line is on standard output soon
 #      after curl returns (measured; bound 2 s, wide for a loaded machine),
-#      not when the input ends; SIGINT ends it with exit 0 and the summary.
+#      not when the input ends; SIGINT ends it with exit 0 and the summary;
+#      `-i lo -i any` names each event's interface.
 #   2. `tcpdump -U -w - | fdecode -` (a pipe, no -l): the line comes while
 #      tcpdump still runs (fdecode flushes when its input goes quiet); SIGINT
 #      to both ends fdecode with exit 0, never "damaged".
@@ -85,6 +86,23 @@ rc=$?
 ok
 [ $rc -eq 0 ] || bad "-i lo: SIGINT exit $rc, want 0: $(cat "$T/live.err")"
 grep -q "packets received" "$T/live.err" && ok || bad "-i lo: no kernel counters at the end"
+
+# Several -i at once: each event names its interface.
+ip netns exec "$NS" "$FD" -j -l -n --no-geoip -i lo -i any "tcp port $PORT" >"$T/two.out" 2>"$T/two.err" &
+FPID=$!
+nsl_track "$FPID"
+sleep 1
+C "$BASE/two/1"
+wait_line "$T/two.out" '"type":"http_response_end"' 2 >/dev/null
+stop "$FPID"
+# The same connection on two interfaces is one connection (flows are keyed
+# by addresses and ports): its events name the interface of the frame that
+# completed them.
+ok
+reqs=$(grep -c '"type":"http_request"' "$T/two.out")
+named=$(grep '"type":"http_request"' "$T/two.out" | grep -c '"iface":"\(lo\|any\)","iface_id":[01],')
+[ "$reqs" -ge 1 ] && [ "$named" -eq "$reqs" ] ||
+	bad "-i lo -i any: $reqs requests, $named named by interface: $(head -c 300 "$T/two.out")"
 
 ip netns exec "$NS" "$FD" -s -n --no-geoip -i lo "tcp port $PORT" >"$T/sum.out" 2>"$T/sum.err" &
 FPID=$!
