@@ -13,8 +13,9 @@ PREFIX     ?= /usr/local
 
 all: build
 
+PKG_SET ?= all
 deps:
-	@sh scripts/deps.sh
+	@sh scripts/deps.sh $(PKG_SET)
 
 $(BUILD)/CMakeCache.txt:
 	cmake -S . -B $(BUILD) $(CMAKE_FLAGS)
@@ -27,6 +28,8 @@ build: $(BUILD)/CMakeCache.txt
 install: build
 	cmake --install $(BUILD) --prefix $(PREFIX)
 
+# Only what building needs: the demo runs no test daemon.
+demo: PKG_SET = build
 demo: deps build
 	$(BUILD)/bin/fdecode captures/wg-tunnel.pcap
 	$(BUILD)/bin/fdecode --summary captures/wg-tunnel.pcap

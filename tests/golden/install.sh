@@ -1,7 +1,8 @@
 #!/bin/sh
 # `make install` (cmake --install with PREFIX and DESTDIR) stages the three
 # programs, their man pages and the shell completion, nothing else; the
-# staged fdecode runs, `man fdecode` finds its page, the completion parses.
+# staged fdecode runs, `man fdecode` finds its page, the completion parses;
+# `make demo` installs only the packages building needs.
 set -u
 : "${FSC_BIN:?}" "${FSC_SRC:?}"
 BUILD=$(dirname "$FSC_BIN")
@@ -33,5 +34,14 @@ if command -v bash >/dev/null 2>&1; then
 	n=$((n + 1))
 	bash -n "$R/share/bash-completion/completions/fdecode" || bad "bash completion does not parse"
 fi
+# make demo installs only what building needs: no test daemons.
+n=$((n + 1))
+build_pkgs=$(sh "$FSC_SRC/scripts/deps.sh" build --list)
+for p in tshark wireguard-go dnsmasq coturn tcpdump; do
+	case " $build_pkgs " in *" $p "*) bad "deps.sh build lists the test package $p" ;; esac
+done
+case " $(sh "$FSC_SRC/scripts/deps.sh" --list) " in *" tshark "*) ;; *) bad "deps.sh all lacks tshark" ;; esac
+n=$((n + 1))
+make -n -C "$FSC_SRC" demo 2>/dev/null | grep -q "scripts/deps.sh build" || bad "make demo does not ask for the build packages only"
 echo "$((n - fail)) passed, $fail failed"
 [ "$fail" -eq 0 ]
