@@ -91,6 +91,24 @@ if command -v tshark >/dev/null 2>&1; then
 	[ "$(tshark -r "$T/w.pcapng" 2>/dev/null | wc -l)" -eq "$(wc -l <"$T/w.txt")" ] ||
 		bad "-w: tshark does not read one frame an event"
 fi
+# -w from files: whole TCP connections, so the written capture decodes to
+# the same HTTP events; frames with no event (ARP, ICMPv6) stay out.
+F -w "$T/h.pcapng" captures/streams/http-xff.pcap >"$T/h.txt"
+F "$T/h.pcapng" >"$T/h2.txt"
+check
+grep -q "http end" "$T/h.txt" && cmp -s "$T/h.txt" "$T/h2.txt" ||
+	bad "-w: an HTTP capture written does not decode to the same events: $(diff "$T/h.txt" "$T/h2.txt" | head -4)"
+F -w "$T/wg.pcapng" captures/wg-tunnel.pcap >"$T/wg.txt"
+F "$T/wg.pcapng" >"$T/wg2.txt"
+check
+cmp -s "$T/wg.txt" "$T/wg2.txt" && [ "$(F -v "$T/wg.pcapng" | wc -l)" -lt "$(F -v captures/wg-tunnel.pcap | wc -l)" ] ||
+	bad "-w: the WireGuard capture written differs, or kept frames with no event"
+# From standard input (read once): each event's own frame only.
+F -w "$T/s.pcapng" - <captures/streams/http-xff.pcap >/dev/null
+check
+[ "$(F -v "$T/s.pcapng" | wc -l)" -lt "$(F -v "$T/h.pcapng" | wc -l)" ] ||
+	bad "-w from standard input: not the events' frames only"
+
 # -w -: the capture on standard output, the text on standard error
 F -w - $D udp port 41641 2>"$T/wdash.txt" | F - >"$T/wdash2.txt" 2>/dev/null
 check

@@ -15,6 +15,7 @@
 
 #include "capwrite.h"
 #include "fdecode.h"
+#include "wsel.h"
 
 #define PROGRESS_EVERY 65536	/* frames between looks at the clock */
 #define IDLE_WAIT_MS 100	/* a followed file, or a poll, at most this */
@@ -180,6 +181,7 @@ static struct fsc_source *open_live(const struct options *opt)
 struct shown {
 	struct printer *pr;
 	struct capwrite *w;
+	struct wsel *sel;	/* files read twice: -w writes after */
 	const struct fsc_frame *last; /* the frame already dumped / written */
 	uint64_t last_number;
 	unsigned last_file;
@@ -200,6 +202,8 @@ static void on_event(const struct fsc_event *ev, void *ctx)
 	print_event(ev, pr);
 	if (out_bytes(pr->ob) == before)
 		return; /* not shown */
+	if (sh->sel && !wsel_event(sh->sel, ev))
+		sh->write_failed = true;
 	const struct fsc_frame *f = ev->frame;
 	bool new_frame = f && !(sh->last && f->number == sh->last_number &&
 				f->file == sh->last_file && f->iface == sh->last->iface);
@@ -209,7 +213,7 @@ static void on_event(const struct fsc_event *ev, void *ctx)
 		sh->last_file = f->file;
 		if (pr->opt->dump != DUMP_NONE && !pr->opt->json)
 			dump_frame(pr->ob, pr->opt->dump, f);
-		if (sh->w && !capwrite_frame(sh->w, pr->src, f))
+		if (sh->w && !sh->sel && !capwrite_frame(sh->w, pr->src, f))
 			sh->write_failed = true;
 	}
 	if (pr->opt->line_buffered) {
@@ -298,7 +302,7 @@ static bool damaged(struct fsc_source *src, const uint64_t *per_file, bool live)
 
 /* Reads the source to its end, -c, or a signal. False when damaged. */
 static bool decode(struct fsc_source *src, const struct options *opt, unsigned n_files,
-		   struct fsc_pipeline *pl, struct shown *sh)
+		   struct fsc_pipeline *pl, struct shown *sh, uint64_t *frames_read)
 {
 	struct printer *pr = sh->pr;
 	struct fsc_frame f;
@@ -362,6 +366,44 @@ static bool decode(struct fsc_source *src, const struct options *opt, unsigned n
 	progress_done(&pg);
 	free(per_file);
 	free(announced);
+	*frames_read = frames;
+	return ok;
+}
+
+/* Files that can be read again (no pipe, no standard input, not followed):
+ * -w then writes whole connections (wsel.c). */
+static bool rereadable(const char **files, unsigned n, const struct options *opt)
+{
+	struct stat st;
+
+	if (opt->n_ifaces || opt->follow)
+		return false;
+	for (unsigned i = 0; i < n; i++)
+		if (strcmp(files[i], "-") == 0 || stat(files[i], &st) != 0 || !S_ISREG(st.st_mode))
+			return false;
+	return true;
+}
+
+/* -w's second reading: the first `frames` frames again, the chosen ones
+ * written. False on a write error. */
+static bool write_selected(const char **files, unsigned n, const struct options *opt,
+			   struct wsel *sel, struct capwrite *w, uint64_t frames)
+{
+	bool ok = true;
+	struct fsc_source *src = open_files(files, n, opt, &ok);
+	struct fsc_frame f;
+	uint64_t k = 0;
+
+	if (!src)
+		return false;
+	while (k < frames && fsc_source_next(src, &f) == FSC_SRC_FRAME) {
+		k++;
+		if (wsel_wanted(sel, &f) && !capwrite_frame(w, src, &f)) {
+			ok = false;
+			break;
+		}
+	}
+	fsc_source_close(src);
 	return ok;
 }
 
@@ -426,8 +468,13 @@ int run(const struct options *o, const char **files, unsigned n_files)
 			      .web = web, .name_file = !opt.n_ifaces && n_files > 1,
 			      .src = src };
 	struct shown sh = { .pr = &pr, .w = w };
+	if (w && rereadable(files, n_files, &opt) && !(sh.sel = wsel_new(n_files))) {
+		fputs("fdecode: out of memory\n", stderr);
+		ok = false;
+	}
+	uint64_t frames = 0;
 	if (src)
-		ok &= decode(src, &opt, n_files, pl, &sh);
+		ok &= decode(src, &opt, n_files, pl, &sh, &frames);
 	else if (opt.n_ifaces)
 		ok = false;
 	/* Streams still open end with the input. */
@@ -446,6 +493,12 @@ int run(const struct options *o, const char **files, unsigned n_files)
 		fprintf(stderr, "fdecode: writing output: %s\n", strerror(errno));
 		ok = false;
 	}
+	if (sh.sel && src && !write_selected(files, n_files, &opt, sh.sel, w, frames))
+		sh.write_failed = true;
+	if (sh.sel && wsel_full(sh.sel))
+		fprintf(stderr, "fdecode: -w: more connections than remembered; some are "
+			"written from their event's frame only\n");
+	wsel_free(sh.sel);
 	if (!capwrite_close(w) || sh.write_failed) {
 		fprintf(stderr, "fdecode: -w: '%s': write failed\n", opt.write_file);
 		ok = false;
