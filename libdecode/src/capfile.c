@@ -551,10 +551,11 @@ static bool read_header(struct capfile *c, bool *interrupted)
 /* gzip is told by its magic, not the file name: a pipe has none. */
 static bool start_gzip(struct capfile *c)
 {
-	if (!(c->zin = malloc(READ_CHUNK)))
-		return false;
-	/* What was read so far is compressed: it goes to zin. */
+	/* What was read so far is compressed: it goes to zin, which must
+	 * hold it all (the first read may be larger than a refill's). */
 	size_t n = c->end - c->pos;
+	if (!(c->zin = malloc(n > READ_CHUNK ? n : READ_CHUNK)))
+		return false;
 	memcpy(c->zin, c->buf + c->pos, n);
 	c->pos = c->end = 0;
 	c->z.next_in = c->zin;

@@ -268,6 +268,44 @@ static void gzip_file(void **state)
 	fsc_source_close(s);
 }
 
+/* A gzip file whose first read is larger than a refill (it once overran the
+ * compressed-bytes buffer): 2 MB of incompressible frames. */
+static void gzip_large(void **state)
+{
+	(void)state;
+	char err[256], gzpath[160];
+	struct fsc_frame f;
+	static uint8_t rec[16 + 1500];
+	uint32_t x = 12345;
+
+	snprintf(gzpath, sizeof(gzpath), "%s/big.pcap.gz", dir);
+	gzFile gz = gzopen(gzpath, "wb1");
+	assert_non_null(gz);
+	const uint32_t hdr[6] = { 0xa1b2c3d4, 0x00040002, 0, 0, 65535, 101 };
+	gzwrite(gz, hdr, sizeof(hdr));
+	for (int i = 0; i < 1400; i++) {
+		const uint32_t rh[4] = { (uint32_t)i, 0, 1500, 1500 };
+		memcpy(rec, rh, 16);
+		for (int k = 16; k < (int)sizeof(rec); k++) {
+			x = x * 1103515245u + 12345u;
+			rec[k] = (uint8_t)(x >> 16);
+		}
+		assert_int_equal(gzwrite(gz, rec, sizeof(rec)), (int)sizeof(rec));
+	}
+	gzclose(gz);
+	struct fsc_source *s = fsc_source_open_file(gzpath, NULL, err, sizeof(err));
+	assert_non_null(s);
+	int n = 0;
+	enum fsc_src_result r;
+	while ((r = fsc_source_next(s, &f)) == FSC_SRC_FRAME) {
+		assert_int_equal(f.sec, n);
+		n++;
+	}
+	assert_int_equal(r, FSC_SRC_END);
+	assert_int_equal(n, 1400);
+	fsc_source_close(s);
+}
+
 /* Classic pcap, microseconds, little-endian; one frame at t. */
 static size_t classic(struct buf *w, uint32_t t0, int frames)
 {
@@ -379,6 +417,7 @@ int main(void)
 		cmocka_unit_test(pcapng_several_link_types),
 		cmocka_unit_test(pcapng_packet_before_interface),
 		cmocka_unit_test(gzip_file),
+		cmocka_unit_test(gzip_large),
 		cmocka_unit_test(merged_by_timestamp),
 		cmocka_unit_test(pipe_in_pieces),
 		cmocka_unit_test(follow_growing),
