@@ -201,6 +201,9 @@ void fsc_pipeline_frame(struct fsc_pipeline *pl, const struct fsc_frame *f,
 	st->bytes += f->wirelen;
 
 	fsc_dissect(f->linktype, f->data, f->caplen, f->wirelen, &pkt);
+	/* Interfaces of one capture (pcapng, several -i) are apart; the same
+	 * interface in files read one after another (rotation) is one. */
+	pkt.obs = (uint8_t)f->iface;
 	ev.status = pkt.status;
 	ev.why = pkt.why;
 	if (pkt.ipver == 4)
