@@ -53,7 +53,7 @@ void text_origin(struct printer *pr, const struct fsc_event *ev)
 		return;
 	bool iface = several_ifaces(pr, f);
 	if (pr->name_file) {
-		const char *path = fsc_source_path(pr->src, f->file);
+		const char *path = pr->src ? fsc_source_path(pr->src, f->file) : pr->file;
 		if (path)
 			outbuf_text_escaped(pr->ob, path, strlen(path), FSC_ESCAPE_TEXT_CAP(4096));
 		outbuf_char(pr->ob, iface ? ':' : ' ');

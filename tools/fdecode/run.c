@@ -444,8 +444,8 @@ int run(const struct options *o, const char **files, unsigned n_files)
 	/* -w - puts the capture on standard output: the text goes to stderr. */
 	FILE *out = opt.write_file && strcmp(opt.write_file, "-") == 0 ? stderr : stdout;
 	if (!pl || !tally || (opt.summary && !web) || !(ob_ok = outbuf_init(&ob, out))) {
-		fputs(ob_ok || !pl ? "fdecode: out of memory for the session tables; lower "
-				     "--max-sessions or --max-peers\n"
+		fputs(ob_ok || !pl ? "fdecode: out of memory for the tables; lower --max-sessions, "
+				     "--max-peers, --max-flows, --max-streams or --flow-memory\n"
 				   : "fdecode: out of memory\n", stderr);
 		if (ob_ok)
 			outbuf_free(&ob);
