@@ -7,9 +7,10 @@
 set -eu
 
 # Building: the compiler, CMake, and the libraries the programs link (zlib:
-# gzipped captures are read directly); cmocka because the build has tests.
+# gzipped captures are read directly; lwIP and jansson: fnode and fedge);
+# cmocka because the build has tests.
 BUILD_PKGS="build-essential cmake pkg-config libpcap-dev libssl-dev libcmocka-dev
-libc-ares-dev libmaxminddb-dev libncurses-dev zlib1g-dev"
+libc-ares-dev libmaxminddb-dev libncurses-dev zlib1g-dev liblwip-dev libjansson-dev"
 # Testing: real peers and oracles.
 TEST_PKGS="clang tcpdump tshark wireguard-go wireguard-tools iproute2 python3 python3-nacl
 coturn openssl curl dnsmasq libmaxmind-db-writer-perl time tmux"

@@ -1,5 +1,5 @@
 #!/bin/sh
-# `make install` (cmake --install with PREFIX and DESTDIR) stages the three
+# `make install` (cmake --install with PREFIX and DESTDIR) stages the
 # programs, their man pages and the shell completion, nothing else; the
 # staged fdecode runs, `man fdecode` finds its page, the completion parses;
 # `make demo` installs only the packages building needs.
@@ -13,14 +13,15 @@ n=0
 bad() { echo "FAIL: $*"; fail=$((fail + 1)); }
 DESTDIR=$T cmake --install "$BUILD" --prefix /usr >"$T/log" 2>&1 || { cat "$T/log"; exit 1; }
 R=$T/usr
-for f in bin/fdecode bin/fwatch bin/ula2v4 share/man/man1/fdecode.1 share/man/man1/fwatch.1 \
-	share/man/man1/ula2v4.1 share/bash-completion/completions/fdecode \
+for f in bin/fdecode bin/fwatch bin/ula2v4 bin/fnode bin/fedge bin/fwg \
+	share/man/man1/fdecode.1 share/man/man1/fwatch.1 share/man/man1/ula2v4.1 \
+	share/man/man1/fnode.1 share/man/man1/fedge.1 share/bash-completion/completions/fdecode \
 	share/zsh/vendor-completions/_fdecode; do
 	n=$((n + 1))
 	[ -f "$R/$f" ] || bad "not installed: $f"
 done
 n=$((n + 1))
-extra=$(find "$R" -type f | sed "s|^$R/||" | grep -v -e '^bin/\(fdecode\|fwatch\|ula2v4\)$' \
+extra=$(find "$R" -type f | sed "s|^$R/||" | grep -v -e '^bin/\(fdecode\|fwatch\|ula2v4\|fnode\|fedge\|fwg\)$' \
 	-e '^share/man/man1/' -e '^share/bash-completion/' -e '^share/zsh/')
 [ -z "$extra" ] || bad "installed beyond the programs: $extra"
 n=$((n + 1))
