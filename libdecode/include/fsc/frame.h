@@ -15,7 +15,9 @@ struct fsc_frame {
 	int64_t sec;
 	uint32_t nsec;
 	int linktype;
-	unsigned iface;		/* index of the live interface; 0 for a file */
+	unsigned iface;		/* live: index of the interface; file: index
+				 * of the pcapng interface (0 for classic pcap) */
+	unsigned file;		/* merged files: which (fsc_source_merge order) */
 	uint64_t number;	/* 1-based, per file or per interface; in a
 				 * filtered file, the frame's number in the
 				 * file, as Wireshark numbers it */
