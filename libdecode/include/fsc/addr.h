@@ -47,8 +47,8 @@ static inline bool fsc_addr_eq(const struct fsc_addr *a, const struct fsc_addr *
 /* Order by family, then bytes as memcmp would: <0, 0, >0. */
 int fsc_addr_cmp(const struct fsc_addr *a, const struct fsc_addr *b);
 
-/* A hash that mixes every address bit (see issue 6: tcpdump's name cache
- * degrades when addresses share their low bits). */
+/* A hash that mixes every address bit (tcpdump's name cache degrades when
+ * addresses share their low bits). */
 uint64_t fsc_addr_hash(const struct fsc_addr *a, uint64_t seed);
 
 /* Writes the canonical text into buf and returns buf; "-" for family 0.

@@ -1,6 +1,6 @@
 /* client.h - who is the client behind a proxied HTTP request: the rule a
  * funnel operator can believe, with every forwarding hop classified
- * (issue 3 item 5; protocols.md §7.2, §11). */
+ * (protocols.md §7.2, §11). */
 #ifndef FSC_CLIENT_H
 #define FSC_CLIENT_H
 

@@ -51,16 +51,14 @@
  *
  * Memory is bounded and reserved at fsc_flows_new; nothing is allocated per
  * packet or per flow afterwards:
- *   - max_flows records of 400 bytes each on LP64 at the defaults (376 the
- *     record, 24-48 its share of the index; fsc_flows_bytes_per_flow) plus
- *     user_size rounded up to 16;
- *   - one arena of mem_cap bytes (+1.8% bookkeeping) from which stream
- *     buffers are carved in power-of-two blocks of 512 bytes up to dir_cap.
- * At the defaults the whole table is bounded by 90.2 MiB
- * (fsc_flows_mem_bound). Pages are touched only as flows and buffers use
- * them: a million half-open flows (SYNs) through the default table grow
- * RSS by about 24 MiB and never more, since flows are evicted rather than
- * added (test_flow.c measures it).
+ *   - max_flows records (each with its share of the index:
+ *     fsc_flows_bytes_per_flow) plus user_size rounded up to 16;
+ *   - one arena of mem_cap bytes (and its bookkeeping) from which stream
+ *     buffers are carved in power-of-two blocks up to dir_cap.
+ * fsc_flows_mem_bound gives the bound of the whole table. Pages are touched
+ * only as flows and buffers use them: half-open flows (SYNs) grow RSS only
+ * up to the table's size, since flows are evicted rather than added
+ * (test_flow.c measures it).
  *
  * A direction holds a buffer only while it has bytes the consumer left
  * unconsumed or bytes out of order; in-order bytes the consumer takes at

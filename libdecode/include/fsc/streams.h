@@ -1,5 +1,5 @@
 /* streams.h - what TCP streams say: TLS hellos, HTTP requests and responses
- * paired per connection, and the Funnel ingress handshake (issue 3). Built on
+ * paired per connection, and the Funnel ingress handshake. Built on
  * the flow table (flow.h) and the stream parsers (tls.h, http.h, xff.h). */
 #ifndef FSC_STREAMS_H
 #define FSC_STREAMS_H
