@@ -103,16 +103,26 @@ static bool add_node(struct fsc_tsstatus *st, size_t *cap, const struct jval *o,
 
 bool fsc_tsstatus_load(const char *path, struct fsc_tsstatus *st, char *err, size_t errlen)
 {
-	size_t len = 0, cap = 0;
+	size_t len = 0;
 	char *text = slurp(path, &len, err, errlen);
-	struct jval *root;
-	bool ok = true;
 
 	memset(st, 0, sizeof(*st));
 	if (!text)
 		return false;
-	root = json_parse(text, len, err, errlen);
+	bool ok = fsc_tsstatus_parse(text, len, st, err, errlen);
 	free(text);
+	return ok;
+}
+
+bool fsc_tsstatus_parse(const char *text, size_t len, struct fsc_tsstatus *st, char *err,
+			size_t errlen)
+{
+	size_t cap = 0;
+	struct jval *root;
+	bool ok = true;
+
+	memset(st, 0, sizeof(*st));
+	root = json_parse(text, len, err, errlen);
 	if (!root)
 		return false;
 	if (root->t != J_OBJ) {

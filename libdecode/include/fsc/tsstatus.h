@@ -28,6 +28,9 @@ struct fsc_tsstatus {
  * formats still load. Returns false with a reason in err.
  */
 bool fsc_tsstatus_load(const char *path, struct fsc_tsstatus *st, char *err, size_t errlen);
+/* The same from text[0..len) already in memory (the status file's bytes). */
+bool fsc_tsstatus_parse(const char *text, size_t len, struct fsc_tsstatus *st, char *err,
+			size_t errlen);
 void fsc_tsstatus_free(struct fsc_tsstatus *st);
 
 /* The node that lists a among its TailscaleIPs, or NULL. */
