@@ -163,14 +163,6 @@ const char *fsc_enrich_role_name(enum fsc_enrich_role r)
 	return (unsigned)r < sizeof(names) / sizeof(names[0]) ? names[r] : "";
 }
 
-bool fsc_enrich_never_client(const struct fsc_addr *a)
-{
-	struct fsc_tsaddr_info ts;
-
-	fsc_tsaddr_classify(a, &ts);
-	return fsc_enrich_role_of(&ts) != FSC_ENRICH_ROLE_NONE;
-}
-
 bool fsc_enrich_is_remote(const struct fsc_addr *a)
 {
 	struct fsc_tsaddr_info ts;

@@ -51,7 +51,7 @@ struct fsc_enrich_opts {
  *   subnet   4via6: a host behind a subnet router
  *   service  MagicDNS, 100.100.100.100 and fd7a:115c:a1e0::53
  * An address with any role is a hop inside Tailscale, never a funnel's
- * public client (fsc_enrich_never_client).
+ * public client.
  */
 enum fsc_enrich_role {
 	FSC_ENRICH_ROLE_NONE = 0,
@@ -109,9 +109,6 @@ void fsc_enrich_want(struct fsc_enrich *e, const struct fsc_addr *a);
 /* The label function: the role of a's range (see enum fsc_enrich_role). */
 enum fsc_enrich_role fsc_enrich_role_of(const struct fsc_tsaddr_info *ts);
 const char *fsc_enrich_role_name(enum fsc_enrich_role r); /* "relay"; "" */
-
-/* True for any address with a role: never a funnel's public client. */
-bool fsc_enrich_never_client(const struct fsc_addr *a);
 
 /* A candidate client for the summary: a public address, or one in the
  * documentation or benchmarking ranges (which stand in for public ones in
