@@ -1,0 +1,171 @@
+/* dns.c - A and AAAA for the name at each server on its own: one c-ares
+ * channel a server (no fallback to another, no search list, no hosts file,
+ * one try), so each answer is that server's. Authoritative servers are
+ * asked without recursion (RD=0), as a resolver on the internet asks them;
+ * resolvers with it. Bounded by the timeout, never by the server. */
+#include "fdoctor.h"
+
+#include <arpa/inet.h>
+#include <ares.h>
+#include <netinet/in.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/select.h>
+#include <time.h>
+
+#define T_A 1
+#define T_AAAA 28
+#define C_IN 1
+
+struct query {
+	struct fdoc_dns *d;
+	bool aaaa;
+};
+
+static uint64_t now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
+
+const char *fdoc_dns_status(int s)
+{
+	switch (s) {
+	case ARES_SUCCESS: return "ok";
+	case ARES_ENODATA: return "no records";
+	case ARES_ENOTFOUND: return "NXDOMAIN";
+	case ARES_ETIMEOUT: return "timeout";
+	case ARES_ECONNREFUSED: return "refused";
+	case ARES_EREFUSED: return "REFUSED";
+	case ARES_ESERVFAIL: return "SERVFAIL";
+	case ARES_EBADRESP: return "bad response";
+	case ARES_EFORMERR: return "FORMERR";
+	case ARES_ECANCELLED: return "cancelled";
+	default: return ares_strerror(s);
+	}
+}
+
+static void on_answer(void *arg, int status, int timeouts, unsigned char *abuf, int alen)
+{
+	struct query *q = arg;
+	struct fdoc_dns *d = q->d;
+	char (*out)[FDOC_ADDR_LEN] = q->aaaa ? d->aaaa : d->a;
+	size_t *n = q->aaaa ? &d->n_aaaa : &d->n_a;
+	int i, cnt = FDOC_MAX_ADDRS;
+
+	(void)timeouts;
+	if (status == ARES_SUCCESS && q->aaaa) {
+		struct ares_addr6ttl a6[FDOC_MAX_ADDRS];
+
+		status = ares_parse_aaaa_reply(abuf, alen, NULL, a6, &cnt);
+		for (i = 0; status == ARES_SUCCESS && i < cnt; i++)
+			inet_ntop(AF_INET6, &a6[i].ip6addr, out[(*n)++], FDOC_ADDR_LEN);
+	} else if (status == ARES_SUCCESS) {
+		struct ares_addrttl a4[FDOC_MAX_ADDRS];
+
+		status = ares_parse_a_reply(abuf, alen, NULL, a4, &cnt);
+		for (i = 0; status == ARES_SUCCESS && i < cnt; i++)
+			inet_ntop(AF_INET, &a4[i].ipaddr, out[(*n)++], FDOC_ADDR_LEN);
+	}
+	if (status == ARES_SUCCESS && *n == 0)
+		status = ARES_ENODATA;	/* a CNAME alone, say */
+	if (q->aaaa)
+		d->aaaa_status = status;
+	else
+		d->a_status = status;
+}
+
+/* Runs a channel's queries until done or the deadline, then cancels. */
+static void drive(ares_channel ch, uint64_t deadline)
+{
+	for (;;) {
+		fd_set r, w;
+		struct timeval tv, max, *tvp;
+		uint64_t now = now_ms();
+		int nfds;
+
+		FD_ZERO(&r);
+		FD_ZERO(&w);
+		nfds = ares_fds(ch, &r, &w);
+		if (nfds == 0 || now >= deadline)
+			break;
+		max.tv_sec = (time_t)((deadline - now) / 1000);
+		max.tv_usec = (suseconds_t)((deadline - now) % 1000 * 1000);
+		tvp = ares_timeout(ch, &max, &tv);
+		select(nfds, &r, &w, NULL, tvp);
+		ares_process(ch, &r, &w);
+	}
+	ares_cancel(ch);
+}
+
+bool fdoc_resolve(const struct fdoc_opts *o, struct fdoc_run *r, char *err, size_t errlen)
+{
+	size_t i, j, k;
+	int rc;
+
+	r->n_dns = 0;
+	for (i = 0; i < o->n_servers; i++) {
+		struct fdoc_dns *d = &r->dns[r->n_dns++];
+		struct ares_options ao;
+		ares_channel ch;
+		struct query qa = { d, false }, q6 = { d, true };
+		uint64_t t0 = now_ms();
+		/* DNS only: no hosts file */
+		char lookups[] = "b";
+
+		memset(d, 0, sizeof(*d));
+		snprintf(d->server, sizeof(d->server), "%s", o->servers[i].addr);
+		d->auth = o->servers[i].auth;
+		d->a_status = d->aaaa_status = ARES_ETIMEOUT;
+		memset(&ao, 0, sizeof(ao));
+		ao.flags = ARES_FLAG_NOSEARCH | ARES_FLAG_NOALIASES | ARES_FLAG_NOCHECKRESP |
+			   (d->auth ? ARES_FLAG_NORECURSE : 0);
+		ao.timeout = (int)o->timeout_ms;
+		ao.tries = 1;
+		ao.ndomains = 0;
+		ao.lookups = lookups;
+		rc = ares_init_options(&ch, &ao, ARES_OPT_FLAGS | ARES_OPT_TIMEOUTMS |
+					       ARES_OPT_TRIES | ARES_OPT_DOMAINS | ARES_OPT_LOOKUPS);
+		if (rc != ARES_SUCCESS) {
+			snprintf(err, errlen, "c-ares: %s", ares_strerror(rc));
+			return false;
+		}
+		rc = ares_set_servers_ports_csv(ch, d->server);
+		if (rc != ARES_SUCCESS) {
+			snprintf(err, errlen, "'%s': %s", d->server, ares_strerror(rc));
+			ares_destroy(ch);
+			return false;
+		}
+		ares_query(ch, o->name, C_IN, T_A, on_answer, &qa);
+		ares_query(ch, o->name, C_IN, T_AAAA, on_answer, &q6);
+		drive(ch, t0 + o->timeout_ms);
+		ares_destroy(ch);
+		d->ms = (unsigned)(now_ms() - t0);
+	}
+	/* the union of every answer, and whether the servers agree */
+	r->n_addrs = 0;
+	r->disagree = false;
+	for (i = 0; i < r->n_dns; i++) {
+		const struct fdoc_dns *d = &r->dns[i];
+
+		for (j = 0; j < d->n_a + d->n_aaaa; j++) {
+			const char *a = j < d->n_a ? d->a[j] : d->aaaa[j - d->n_a];
+
+			for (k = 0; k < r->n_addrs; k++)
+				if (strcmp(r->addrs[k], a) == 0)
+					break;
+			if (k == r->n_addrs && r->n_addrs < FDOC_MAX_ADDRS)
+				snprintf(r->addrs[r->n_addrs++], FDOC_ADDR_LEN, "%s", a);
+		}
+	}
+	for (i = 0; i < r->n_dns; i++) {
+		const struct fdoc_dns *d = &r->dns[i];
+
+		/* every server must name every address of the union */
+		if (d->n_a + d->n_aaaa != r->n_addrs)
+			r->disagree = true;
+	}
+	return true;
+}
