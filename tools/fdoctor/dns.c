@@ -56,6 +56,8 @@ static void on_answer(void *arg, int status, int timeouts, unsigned char *abuf, 
 	int i, cnt = FDOC_MAX_ADDRS;
 
 	(void)timeouts;
+	if (status == ARES_ECANCELLED)	/* drive() cancels only at the deadline */
+		status = ARES_ETIMEOUT;
 	if (status == ARES_SUCCESS && q->aaaa) {
 		struct ares_addr6ttl a6[FDOC_MAX_ADDRS];
 
