@@ -190,11 +190,21 @@ grep -q 'client=203.0.113.9:40000 .*outcome=proxied' "$FL_DIR/edge2.log" &&
 out=$($CLIENT proxy-get "$FL_NAME" "$FL_PUB2" "$FL_DIR/ca.crt" 'GARBAGE\r\n' /hello)
 grep -q 'outcome=bad-proxy-header' "$FL_DIR/edge2.log" && ok "no PROXY header: refused, logged" ||
 	bad "bad proxy header: $out"
-for i in 1 2 3 4 5; do
-	$CLIENT proxy-get "$FL_NAME" "$FL_PUB2" "$FL_DIR/ca.crt" 'PROXY TCP4 198.51.100.1 127.0.0.1 40001 443\r\n' /hello >/dev/null
-done
+# six connections from one source at once (one process: no interpreter
+# start-up between them), each announcing it with its PROXY header
+python3 - "$FL_PUB2" <<'PY'
+import socket, sys, time
+port = int(sys.argv[1])
+socks = []
+for _ in range(6):
+    s = socket.create_connection(("127.0.0.1", port))
+    s.sendall(b"PROXY TCP4 198.51.100.1 127.0.0.1 40001 443\r\n")
+    socks.append(s)
+time.sleep(0.5)
+PY
+sleep 0.3
 grep -q 'client=198.51.100.1:40001 .*outcome=rate-limited' "$FL_DIR/edge2.log" &&
-	ok "per-source rate limit: $(grep -c 'client=198.51.100.1:40001 .*outcome=rate-limited' "$FL_DIR/edge2.log") of 5 refused" ||
+	ok "per-source rate limit: $(grep -c 'client=198.51.100.1:40001 .*outcome=rate-limited' "$FL_DIR/edge2.log") of 6 refused" ||
 	bad "rate limit: $(grep 198.51.100.1 "$FL_DIR/edge2.log")"
 
 # connection limit: two idle connections fill --max-conns 2, a third is shut

@@ -105,8 +105,8 @@ grep -q '^200:1304:0200:0$' "$FL_DIR/mixed" && ok "HEAD, 304, 200 on one connect
 # 6. SSE: five events 400 ms apart, each arriving well before the next
 $CLIENT sse "$FL_NAME" "$FL_PUB" "$FL_DIR/ca.crt" "/sse?n=5&ms=400" >"$FL_DIR/sse" 2>&1
 if [ "$(wc -l <"$FL_DIR/sse")" -eq 5 ] &&
-	awk '$2 > 0.25 { exit 1 }' "$FL_DIR/sse"; then
-	ok "SSE: 5 events, each within 250 ms of being sent (max $(sort -k2 -n "$FL_DIR/sse" | tail -1 | cut -d' ' -f2) s)"
+	awk '$2 > 0.3 { exit 1 }' "$FL_DIR/sse"; then
+	ok "SSE: 5 events, each within 300 ms of being sent (400 ms apart: a buffered stream fails) (max $(sort -k2 -n "$FL_DIR/sse" | tail -1 | cut -d' ' -f2) s)"
 else
 	bad "SSE arrival: $(cat "$FL_DIR/sse")"
 fi
