@@ -230,9 +230,12 @@ void fdoc_judge(const struct fdoc_opts *o, struct fdoc_run *r)
 				r->v = r->direct.v;
 		}
 	}
+	/* the line that decided first: --watch shows only that one */
+	if (r->have_direct && !dns_bad && worst && r->v != worst->v)
+		evidence(r, "%s", r->direct.why);
 	if (worst)
 		evidence(r, "%s", worst->why);
-	if (r->have_direct)
+	if (r->have_direct && (dns_bad || !worst || r->v == worst->v))
 		evidence(r, "%s", r->direct.why);
 	if (r->v == V_NODE_UNREACHABLE && r->have_direct && r->direct.v == V_OK)
 		evidence(r, "the node answers the direct route: the edge's path to it is broken");
