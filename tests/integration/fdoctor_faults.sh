@@ -5,7 +5,7 @@
 # status, with its evidence. Faults: none (ok), the backend down (502), the
 # backend slow (504), a name the edge has no route for (alert
 # unrecognized_name), the same with the node serving it on the ingress
-# route, a name with funnel off at the node (403, access_denied), a missing
+# route and on its tailnet address (openssl s_server), a name with funnel off at the node (403, access_denied), a missing
 # certificate, a certificate for another name, an expired one, the node
 # down (seen on the ingress route), the edge down, NXDOMAIN, two servers
 # that disagree (a stale A, an AAAA on one only), a silent server (bounded
@@ -121,6 +121,15 @@ expect tls-failure-at-node 8 'certificate: .*does not name the host' wrong.examp
 expect tls-failure-at-node 8 'certificate: certificate has expired' expired.example.test
 expect dns 3 'NXDOMAIN' missing.example.test
 
+# --tailnet: openssl s_server plays the node's own listener on its tailnet
+# address; it serves the name the edge has no route for
+TN=$(fl_free_port)
+openssl s_server -quiet -accept "127.0.0.1:$TN" -cert "$FL_DIR/certs/unrouted.other.test.crt" \
+	-key "$FL_DIR/certs/unrouted.other.test.key" -www </dev/null >/dev/null 2>&1 &
+ZPIDS="$ZPIDS $!"
+fl_wait_port "$TN" || exit 1
+expect edge-closes-after-hello 5 "tailnet 127.0.0.1 port $TN: HTTP 200" --tailnet "127.0.0.1:$TN" unrouted.other.test
+
 # the backend down: 502 from the node
 kill "$FL_BE_PID"; wait "$FL_BE_PID" 2>/dev/null
 expect backend-error 9 'HTTP 502' node.example.test
@@ -194,6 +203,9 @@ err=$($FSC_BIN/fdoctor -s 100.100.100.100 x.example.test 2>&1)
 err=$($FSC_BIN/fdoctor -s "$AUTH1" --timeout x node.example.test 2>&1)
 [ $? -eq 2 ] && [ "$err" = "fdoctor: --timeout: 'x': not seconds (0.01 to 86400)" ] &&
 	ok "bad --timeout: one-line error" || bad "timeout: $err"
+err=$($FSC_BIN/fdoctor -s ns1.example.net node.example.test 2>&1)
+[ $? -eq 2 ] && printf '%s\n' "$err" | grep -q "^fdoctor: --server: 'ns1.example.net': not an IP address" &&
+	ok "a server by name: one-line error" || bad "server name: $err"
 
 fl_stop
 fl_sanitizers || bad "a sanitizer report in the logs"

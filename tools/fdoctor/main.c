@@ -3,6 +3,7 @@
  * with `fnode status`). */
 #include "fdoctor.h"
 
+#include <arpa/inet.h>
 #include <ares.h>
 #include <errno.h>
 #include <getopt.h>
@@ -102,6 +103,38 @@ static bool parse_uint(const char *s, unsigned long max, unsigned long *out)
 	return s[0] >= '0' && s[0] <= '9' && !*end && !errno && *out >= 1 && *out <= max;
 }
 
+/* "ADDR", "ADDR:PORT", "[V6]:PORT" with a default port. */
+static bool split_route(const char *s, uint16_t def, char *addr, size_t cap, uint16_t *port)
+{
+	const char *colon = strrchr(s, ':');
+	unsigned long v;
+	size_t n;
+
+	*port = def;
+	if (s[0] == '[') {
+		const char *end = strchr(s, ']');
+
+		if (!end || (end[1] && (end[1] != ':' || !parse_uint(end + 2, 65535, &v))))
+			return false;
+		if (end[1])
+			*port = (uint16_t)v;
+		n = (size_t)(end - s - 1);
+		s++;
+	} else if (colon && strchr(s, ':') == colon) {	/* one colon: v4:port */
+		if (!parse_uint(colon + 1, 65535, &v))
+			return false;
+		*port = (uint16_t)v;
+		n = (size_t)(colon - s);
+	} else {
+		n = strlen(s);
+	}
+	if (n == 0 || n >= cap)
+		return false;
+	memcpy(addr, s, n);
+	addr[n] = '\0';
+	return true;
+}
+
 static bool magicdns(const char *a)
 {
 	return strcmp(a, "100.100.100.100") == 0 || strcasecmp(a, "fd7a:115c:a1e0::53") == 0;
@@ -109,6 +142,10 @@ static bool magicdns(const char *a)
 
 static int add_server(struct fdoc_opts *o, const char *a, bool auth)
 {
+	char ip[FDOC_ADDR_LEN];
+	unsigned char buf[16];
+	uint16_t port;
+
 	if (o->n_servers == FDOC_MAX_SERVERS)
 		return usage_error("--%s: '%s': at most %d servers", auth ? "server" : "resolver",
 				   a, FDOC_MAX_SERVERS);
@@ -117,6 +154,11 @@ static int add_server(struct fdoc_opts *o, const char *a, bool auth)
 	if (magicdns(a))
 		return usage_error("--%s: '%s': MagicDNS answers only inside the tailnet; give "
 				   "a public server", auth ? "server" : "resolver", a);
+	if (!split_route(a, 53, ip, sizeof(ip), &port) || (inet_pton(AF_INET, ip, buf) != 1 &&
+							  inet_pton(AF_INET6, ip, buf) != 1))
+		return usage_error("--%s: '%s': not an IP address with an optional port (the "
+				   "zone's servers: dig +short NS ZONE)", auth ? "server" : "resolver",
+				   a);
 	snprintf(o->servers[o->n_servers].addr, sizeof(o->servers[0].addr), "%s", a);
 	o->servers[o->n_servers++].auth = auth;
 	return 0;
@@ -232,38 +274,6 @@ static int parse_args(int argc, char **argv, struct fdoc_opts *o)
 		return usage_error("no name server: give --server or --resolver (MagicDNS is "
 				   "never asked)");
 	return 0;
-}
-
-/* "ADDR", "ADDR:PORT", "[V6]:PORT" with a default port. */
-static bool split_route(const char *s, uint16_t def, char *addr, size_t cap, uint16_t *port)
-{
-	const char *colon = strrchr(s, ':');
-	unsigned long v;
-	size_t n;
-
-	*port = def;
-	if (s[0] == '[') {
-		const char *end = strchr(s, ']');
-
-		if (!end || (end[1] && (end[1] != ':' || !parse_uint(end + 2, 65535, &v))))
-			return false;
-		if (end[1])
-			*port = (uint16_t)v;
-		n = (size_t)(end - s - 1);
-		s++;
-	} else if (colon && strchr(s, ':') == colon) {	/* one colon: v4:port */
-		if (!parse_uint(colon + 1, 65535, &v))
-			return false;
-		*port = (uint16_t)v;
-		n = (size_t)(colon - s);
-	} else {
-		n = strlen(s);
-	}
-	if (n == 0 || n >= cap)
-		return false;
-	memcpy(addr, s, n);
-	addr[n] = '\0';
-	return true;
 }
 
 static int run_once(const struct fdoc_opts *o, struct fdoc_run *r, char *err, size_t errlen)
