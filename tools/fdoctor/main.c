@@ -168,13 +168,11 @@ static int add_server(struct fdoc_opts *o, const char *a, bool auth)
 static void system_resolvers(struct fdoc_opts *o)
 {
 	FILE *f = fopen("/etc/resolv.conf", "r");
-	char line[256], addr[128];
+	char line[256], addr[sizeof(o->servers[0].addr)];
 
 	while (f && fgets(line, sizeof(line), f) && o->n_servers < FDOC_MAX_SERVERS)
-		if (sscanf(line, " nameserver %127s", addr) == 1 && !magicdns(addr) &&
-		    strlen(addr) < sizeof(o->servers[0].addr)) {
-			snprintf(o->servers[o->n_servers].addr, sizeof(o->servers[0].addr), "%s",
-				 addr);
+		if (sscanf(line, " nameserver %63s", addr) == 1 && !magicdns(addr)) {
+			memcpy(o->servers[o->n_servers].addr, addr, sizeof(o->servers[0].addr));
 			o->servers[o->n_servers++].auth = false;
 		}
 	if (f)

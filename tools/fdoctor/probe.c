@@ -116,13 +116,14 @@ static int tcp_connect(struct fdoc_probe *p, unsigned timeout_ms)
 	}
 	pf.fd = fd;
 	pf.events = POLLOUT;
-	rc = poll(&pf, 1, (int)timeout_ms);
-	if (rc != 1 || (rc = fsc_tcp_connect_result(fd)) != 0) {
-		snprintf(p->connect_err, sizeof(p->connect_err), "%s",
-			 rc == 0 || rc == 1 ? "timed out" : strerror(rc));
-		if (rc == 0 || rc == 1)
-			snprintf(p->connect_err, sizeof(p->connect_err), "timed out after %u ms",
-				 timeout_ms);
+	if (poll(&pf, 1, (int)timeout_ms) != 1) {
+		snprintf(p->connect_err, sizeof(p->connect_err), "timed out after %u ms",
+			 timeout_ms);
+		close(fd);
+		return -1;
+	}
+	if ((rc = fsc_tcp_connect_result(fd)) != 0) {
+		snprintf(p->connect_err, sizeof(p->connect_err), "%s", strerror(rc));
 		close(fd);
 		return -1;
 	}
@@ -200,7 +201,10 @@ static bool ingress(int fd, const struct fdoc_opts *o, struct fdoc_probe *p)
 	}
 	snprintf(target, sizeof(target), "%s:%u", o->name, o->port);
 	snprintf(host, sizeof(host), strchr(p->addr, ':') ? "[%s]:%u" : "%s:%u", p->addr, p->port);
-	n = fsc_ingress_write_request(host, &src, 40000, target, req, sizeof(req));
+	n = fsc_ingress_write_request(host, &src, ntohs(me.ss_family == AF_INET6
+				      ? ((struct sockaddr_in6 *)&me)->sin6_port
+				      : ((struct sockaddr_in *)&me)->sin_port),
+				      target, req, sizeof(req));
 	if (n >= sizeof(req) || send(fd, req, n, MSG_NOSIGNAL) != (ssize_t)n) {
 		snprintf(p->ingress_err, sizeof(p->ingress_err), "request not sent");
 		return false;
