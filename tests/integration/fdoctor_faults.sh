@@ -8,8 +8,9 @@
 # route and on its tailnet address (openssl s_server), a name with funnel off at the node (403, access_denied), a missing
 # certificate, a certificate for another name, an expired one, the node
 # down (seen on the ingress route), the edge down, NXDOMAIN, two servers
-# that disagree (a stale A, an AAAA on one only), a silent server (bounded
-# by --timeout); --json and --watch. No root.
+# that disagree (a stale A, an AAAA on one only), the zone's servers found
+# with --zone (one stale), a silent server (bounded by --timeout); --json
+# and --watch. No root.
 set -u
 [ -n "${FSC_BIN:-}" ] || { echo "fdoctor_faults: FSC_BIN not set" >&2; exit 2; }
 for t in openssl python3 ss; do
@@ -144,6 +145,31 @@ rc=$?
 	printf '%s\n' "$out" | grep -q '^public 127.0.0.5 port' &&
 	ok "disagreeing servers: dns (exit 3), each server's answer, every address probed" ||
 	{ bad "disagreement: exit $rc"; printf '%s\n' "$out"; }
+
+# --zone: the zone's servers found through a resolver (dnsmasq in auth mode
+# on 127.0.0.6 names ns1 = itself and ns2 = 127.0.0.7, which is stale)
+ZP=$(free_port)
+"$DNSMASQ" --no-daemon --port="$ZP" --listen-address=127.0.0.6 --bind-interfaces --no-resolv \
+	--no-hosts --auth-server=ns1.example.test,127.0.0.6 --auth-zone=example.test \
+	--auth-sec-servers=ns2.example.test --host-record=ns1.example.test,127.0.0.6 \
+	--host-record=ns2.example.test,127.0.0.7 --host-record=node.example.test,127.0.0.1 \
+	--log-facility="$FL_DIR/dnsmasq-ns1.log" </dev/null >/dev/null 2>&1 &
+ZPIDS="$ZPIDS $!"
+"$DNSMASQ" --no-daemon --port="$ZP" --listen-address=127.0.0.7 --bind-interfaces --no-resolv \
+	--no-hosts --local=/example.test/ --host-record=node.example.test,127.0.0.9 \
+	--log-facility="$FL_DIR/dnsmasq-ns2.log" </dev/null >/dev/null 2>&1 &
+ZPIDS="$ZPIDS $!"
+i=0
+until grep -q started "$FL_DIR/dnsmasq-ns1.log" 2>/dev/null && grep -q started "$FL_DIR/dnsmasq-ns2.log" 2>/dev/null; do
+	i=$((i + 1)); [ $i -gt 100 ] && break; sleep 0.05
+done
+out=$($FSC_BIN/fdoctor -r "127.0.0.6:$ZP" -z example.test --ns-port "$ZP" -p "$FL_PUB" --ca-file "$FL_DIR/ca.crt" -t 3 node.example.test)
+rc=$?
+[ $rc -eq 3 ] && printf '%s\n' "$out" | grep -q "^dns 127.0.0.6:$ZP (authoritative) .*: A 127.0.0.1," &&
+	printf '%s\n' "$out" | grep -q "^dns 127.0.0.7:$ZP (authoritative) .*: A 127.0.0.9," &&
+	printf '%s\n' "$out" | grep -q '^verdict: dns$' &&
+	ok "--zone: both NS found through the resolver, the stale one shown: dns (exit 3)" ||
+	{ bad "--zone: exit $rc"; printf '%s\n' "$out"; }
 
 # a silent server: the verdict within the timeout, not the server's
 t0=$(now_ms)

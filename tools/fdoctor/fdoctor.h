@@ -35,6 +35,8 @@ int fdoc_verdict_rank(enum fdoc_verdict v);
 struct fdoc_opts {
 	const char *name;
 	uint16_t port;
+	const char *zone;	/* --zone: its NS become authoritative servers */
+	uint16_t ns_port;
 	struct { char addr[64]; bool auth; } servers[FDOC_MAX_SERVERS];
 	size_t n_servers;
 	const char *path, *method, *ca_file;
@@ -103,8 +105,12 @@ struct fdoc_run {
 	char next[400];			/* the next command to run */
 };
 
-/* dns.c: queries A and AAAA at every server in o; false and err when
- * c-ares cannot start. */
+/* dns.c: the zone's NS names at the resolver, then their addresses, each
+ * added to o as an authoritative server at o->ns_port; false and err when
+ * none is found. */
+bool fdoc_find_ns(struct fdoc_opts *o, const char *resolver, char *err, size_t errlen);
+/* Queries A and AAAA at every server in o; false and err when c-ares
+ * cannot start. */
 bool fdoc_resolve(const struct fdoc_opts *o, struct fdoc_run *r, char *err, size_t errlen);
 const char *fdoc_dns_status(int ares_status);
 

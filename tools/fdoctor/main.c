@@ -18,7 +18,8 @@
 #include "lint.h"
 
 static const char usage_text[] =
-	"usage: fdoctor [-j] [-s SERVER]... [-r RESOLVER]... [-p PORT] [--path PATH]\n"
+	"usage: fdoctor [-j] [-s SERVER]... [-r RESOLVER]... [-z ZONE [--ns-port PORT]]\n"
+	"               [-p PORT] [--path PATH]\n"
 	"               [--method METHOD] [--ca-file FILE] [--tailnet ADDR[:PORT]]\n"
 	"               [--ingress ADDR:PORT] [-t SECONDS] [-w SECONDS [-c N]] HOSTNAME\n"
 	"       fdoctor lint --serve-config FILE [--name FQDN] [--certs DIR] [--json]\n"
@@ -36,6 +37,9 @@ static const char usage_text[] =
 	"  -r, --resolver ADDR[:PORT]  a public resolver, asked with recursion\n"
 	"                              (repeatable); with neither, the nameservers of\n"
 	"                              /etc/resolv.conf except MagicDNS (100.100.100.100)\n"
+	"  -z, --zone ZONE             also ask every authoritative server of ZONE: its\n"
+	"                              NS and their addresses from the first resolver\n"
+	"      --ns-port PORT          the port those servers listen on (53; labs)\n"
 	"  -p, --port PORT             the Funnel port (443; 8443 and 10000 also open)\n"
 	"      --path PATH             the request's path (/)\n"
 	"      --method METHOD         GET (default) or HEAD; only the head is read\n"
@@ -179,11 +183,15 @@ static void system_resolvers(struct fdoc_opts *o)
 		fclose(f);
 }
 
+static const char *first_resolver(const struct fdoc_opts *o);
+
 static int parse_args(int argc, char **argv, struct fdoc_opts *o)
 {
 	static const struct option opts[] = {
 		{ "server", required_argument, NULL, 's' },
 		{ "resolver", required_argument, NULL, 'r' },
+		{ "zone", required_argument, NULL, 'z' },
+		{ "ns-port", required_argument, NULL, 'N' },
 		{ "port", required_argument, NULL, 'p' },
 		{ "path", required_argument, NULL, 'P' },
 		{ "method", required_argument, NULL, 'M' },
@@ -202,15 +210,26 @@ static int parse_args(int argc, char **argv, struct fdoc_opts *o)
 	int ch, rc;
 
 	o->port = 443;
+	o->ns_port = 53;
 	o->path = "/";
 	o->method = "GET";
 	o->timeout_ms = 5000;
-	while ((ch = getopt_long(argc, argv, "s:r:p:t:jw:c:h", opts, NULL)) != -1) {
+	while ((ch = getopt_long(argc, argv, "s:r:z:p:t:jw:c:h", opts, NULL)) != -1) {
 		switch (ch) {
 		case 's':
 		case 'r':
 			if ((rc = add_server(o, optarg, ch == 's')))
 				return rc;
+			break;
+		case 'z':
+			if (!optarg[0] || strlen(optarg) > 253 || strpbrk(optarg, "/: \t\r\n"))
+				return usage_error("--zone: '%s': not a zone name", optarg);
+			o->zone = optarg;
+			break;
+		case 'N':
+			if (!parse_uint(optarg, 65535, &v))
+				return usage_error("--ns-port: '%s': not a port (1 to 65535)", optarg);
+			o->ns_port = (uint16_t)v;
 			break;
 		case 'p':
 			if (!parse_uint(optarg, 65535, &v))
@@ -266,12 +285,24 @@ static int parse_args(int argc, char **argv, struct fdoc_opts *o)
 		return usage_error("'%s': not a host name", o->name);
 	if (o->count && !o->watch_ms)
 		return usage_error("--count: only with --watch");
-	if (o->n_servers == 0)
+	if (o->n_servers == 0 || (o->zone && !first_resolver(o)))
 		system_resolvers(o);
 	if (o->n_servers == 0)
 		return usage_error("no name server: give --server or --resolver (MagicDNS is "
 				   "never asked)");
+	if (o->zone && !first_resolver(o))
+		return usage_error("--zone: '%s': needs a --resolver to find its servers", o->zone);
 	return 0;
+}
+
+static const char *first_resolver(const struct fdoc_opts *o)
+{
+	size_t i;
+
+	for (i = 0; i < o->n_servers; i++)
+		if (!o->servers[i].auth)
+			return o->servers[i].addr;
+	return NULL;
 }
 
 static int run_once(const struct fdoc_opts *o, struct fdoc_run *r, char *err, size_t errlen)
@@ -325,6 +356,10 @@ int main(int argc, char **argv)
 	rc = ares_library_init(ARES_LIB_INIT_ALL);
 	if (rc != ARES_SUCCESS) {
 		fprintf(stderr, "fdoctor: c-ares: %s\n", ares_strerror(rc));
+		return FDOC_EXIT_ERROR;
+	}
+	if (o.zone && !fdoc_find_ns(&o, first_resolver(&o), err, sizeof(err))) {
+		fprintf(stderr, "fdoctor: %s\n", err);
 		return FDOC_EXIT_ERROR;
 	}
 	if (!fdoc_probe_init(&o, err, sizeof(err))) {
