@@ -24,13 +24,6 @@ struct query {
 	bool aaaa;
 };
 
-static uint64_t now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
-}
 
 const char *fdoc_dns_status(int s)
 {
@@ -87,7 +80,7 @@ static void drive(ares_channel ch, uint64_t deadline)
 	for (;;) {
 		fd_set r, w;
 		struct timeval tv, max, *tvp;
-		uint64_t now = now_ms();
+		uint64_t now = fdoc_now_ms();
 		int nfds;
 
 		FD_ZERO(&r);
@@ -161,7 +154,7 @@ bool fdoc_find_ns(struct fdoc_opts *o, const char *resolver, char *err, size_t e
 	struct fdoc_dns d[FDOC_MAX_SERVERS];
 	struct query qs[2 * FDOC_MAX_SERVERS];
 	ares_channel ch;
-	uint64_t t0 = now_ms();
+	uint64_t t0 = fdoc_now_ms();
 	size_t i, j, found = 0;
 
 	memset(&q, 0, sizeof(q));
@@ -178,7 +171,7 @@ bool fdoc_find_ns(struct fdoc_opts *o, const char *resolver, char *err, size_t e
 		ares_query(ch, q.names[i], C_IN, T_A, on_answer, &qs[2 * i]);
 		ares_query(ch, q.names[i], C_IN, T_AAAA, on_answer, &qs[2 * i + 1]);
 	}
-	drive(ch, now_ms() + o->timeout_ms);
+	drive(ch, fdoc_now_ms() + o->timeout_ms);
 	ares_destroy(ch);
 	if (q.n == 0) {
 		snprintf(err, errlen, "--zone: '%s': no NS records at %s (%s)", o->zone, resolver,
@@ -211,7 +204,7 @@ bool fdoc_resolve(const struct fdoc_opts *o, struct fdoc_run *r, char *err, size
 		struct fdoc_dns *d = &r->dns[r->n_dns++];
 		ares_channel ch;
 		struct query qa = { d, false }, q6 = { d, true };
-		uint64_t t0 = now_ms();
+		uint64_t t0 = fdoc_now_ms();
 
 		memset(d, 0, sizeof(*d));
 		snprintf(d->server, sizeof(d->server), "%s", o->servers[i].addr);
@@ -223,7 +216,7 @@ bool fdoc_resolve(const struct fdoc_opts *o, struct fdoc_run *r, char *err, size
 		ares_query(ch, o->name, C_IN, T_AAAA, on_answer, &q6);
 		drive(ch, t0 + o->timeout_ms);
 		ares_destroy(ch);
-		d->ms = (unsigned)(now_ms() - t0);
+		d->ms = (unsigned)(fdoc_now_ms() - t0);
 	}
 	/* the union of every answer, and whether the servers agree */
 	r->n_addrs = 0;

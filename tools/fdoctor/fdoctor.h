@@ -29,6 +29,8 @@ enum fdoc_verdict {
 #define FDOC_EXIT_USAGE 2
 
 const char *fdoc_verdict_name(enum fdoc_verdict v);
+/* A monotonic clock in ms (probe.c), for every timing of a run. */
+uint64_t fdoc_now_ms(void);
 /* Lower layers first: the order in which a broken layer explains the rest. */
 int fdoc_verdict_rank(enum fdoc_verdict v);
 
@@ -60,6 +62,7 @@ struct fdoc_dns {
 };
 
 enum fdoc_route { R_PUBLIC, R_TAILNET, R_INGRESS };
+const char *fdoc_route_name(enum fdoc_route r);	/* "public", "tailnet", "ingress" */
 
 /* One address probed along one route. Times in ms; -1 not reached. */
 struct fdoc_probe {

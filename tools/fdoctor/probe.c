@@ -28,7 +28,7 @@
 
 static SSL_CTX *ctx;
 
-static uint64_t now_ms(void)
+uint64_t fdoc_now_ms(void)
 {
 	struct timespec ts;
 
@@ -101,7 +101,7 @@ static int tcp_connect(struct fdoc_probe *p, unsigned timeout_ms)
 	socklen_t len;
 	struct pollfd pf;
 	char hp[FDOC_ADDR_LEN + 16];
-	uint64_t t0 = now_ms();
+	uint64_t t0 = fdoc_now_ms();
 	int fd, rc;
 
 	snprintf(hp, sizeof(hp), strchr(p->addr, ':') ? "[%s]:%u" : "%s:%u", p->addr, p->port);
@@ -127,7 +127,7 @@ static int tcp_connect(struct fdoc_probe *p, unsigned timeout_ms)
 		close(fd);
 		return -1;
 	}
-	p->connect_ms = (int)(now_ms() - t0);
+	p->connect_ms = (int)(fdoc_now_ms() - t0);
 	fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) & ~O_NONBLOCK);
 	set_timeouts(fd, timeout_ms);
 	return fd;
@@ -317,14 +317,14 @@ void fdoc_probe(const struct fdoc_opts *o, enum fdoc_route route, const char *ad
 	SSL_set_msg_callback_arg(ssl, p);
 	SSL_set_tlsext_host_name(ssl, o->name);
 	SSL_set_fd(ssl, fd);
-	t0 = now_ms();
+	t0 = fdoc_now_ms();
 	errno = 0;
 	rc = SSL_connect(ssl);
 	if (rc != 1) {
 		tls_error(ssl, rc, p);
 		goto out;
 	}
-	p->tls_ms = (int)(now_ms() - t0);
+	p->tls_ms = (int)(fdoc_now_ms() - t0);
 	p->tls_ok = true;
 	certificate(ssl, o, p);
 	if (o->port == 443)
@@ -334,14 +334,14 @@ void fdoc_probe(const struct fdoc_opts *o, enum fdoc_route route, const char *ad
 	n = snprintf(req, sizeof(req),
 		     "%s %s HTTP/1.1\r\nHost: %s\r\nUser-Agent: fdoctor\r\n"
 		     "Accept: */*\r\nConnection: close\r\n\r\n", o->method, o->path, host);
-	t0 = now_ms();
+	t0 = fdoc_now_ms();
 	if (n <= 0 || (size_t)n >= sizeof(req) || SSL_write(ssl, req, n) != n) {
 		snprintf(p->http_err, sizeof(p->http_err), "request not sent");
 		goto out;
 	}
 	p->http_status = read_head(fd, ssl, buf, sizeof(buf), &got, &p->http_timeout,
 				   p->http_err, sizeof(p->http_err));
-	p->http_ms = (int)(now_ms() - t0);
+	p->http_ms = (int)(fdoc_now_ms() - t0);
 out:
 	if (ssl) {
 		SSL_shutdown(ssl);

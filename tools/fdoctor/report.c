@@ -7,14 +7,10 @@
 #include <stdlib.h>
 #include <time.h>
 
-static const char *route_name(enum fdoc_route r)
-{
-	return r == R_PUBLIC ? "public" : r == R_TAILNET ? "tailnet" : "ingress";
-}
 
 static void text_probe(FILE *f, const struct fdoc_probe *p)
 {
-	fprintf(f, "%s %s port %u\n", route_name(p->route), p->addr, p->port);
+	fprintf(f, "%s %s port %u\n", fdoc_route_name(p->route), p->addr, p->port);
 	if (p->connect_err[0]) {
 		fprintf(f, "  tcp      FAILED: %s\n", p->connect_err);
 		return;
@@ -95,7 +91,7 @@ static json_t *json_probe(const struct fdoc_probe *p)
 {
 	json_t *o = json_object();
 
-	json_object_set_new(o, "route", json_string(route_name(p->route)));
+	json_object_set_new(o, "route", json_string(fdoc_route_name(p->route)));
 	json_object_set_new(o, "addr", json_string(p->addr));
 	json_object_set_new(o, "port", json_integer(p->port));
 	json_object_set_new(o, "connect_ms", ms(p->connect_ms));

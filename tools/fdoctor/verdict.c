@@ -61,7 +61,7 @@ int fdoc_verdict_rank(enum fdoc_verdict v)
 	return 99;
 }
 
-static const char *route_name(enum fdoc_route r)
+const char *fdoc_route_name(enum fdoc_route r)
 {
 	return r == R_PUBLIC ? "public" : r == R_TAILNET ? "tailnet" : "ingress";
 }
@@ -69,7 +69,7 @@ static const char *route_name(enum fdoc_route r)
 /* The layer one probe stopped at, and its evidence line. */
 static void judge_probe(struct fdoc_probe *p)
 {
-	const char *rt = route_name(p->route);
+	const char *rt = fdoc_route_name(p->route);
 
 	if (p->connect_err[0]) {
 		p->v = p->route == R_PUBLIC ? V_EDGE_UNREACHABLE : V_NODE_UNREACHABLE;
