@@ -4,7 +4,8 @@
 # one fault injected at a time, each must give its one verdict and exit
 # status, with its evidence. Faults: none (ok), the backend down (502), the
 # backend slow (504), a name the edge has no route for (alert
-# unrecognized_name), the same with the node serving it on the ingress
+# unrecognized_name; a listener that closes without a word; one that holds
+# the connection silently), the same with the node serving it on the ingress
 # route and on its tailnet address (openssl s_server), a name with funnel off at the node (403, access_denied), a missing
 # certificate, a certificate for another name, an expired one, the node
 # down (seen on the ingress route), the edge down, NXDOMAIN, two servers
@@ -130,6 +131,41 @@ openssl s_server -quiet -accept "127.0.0.1:$TN" -cert "$FL_DIR/certs/unrouted.ot
 ZPIDS="$ZPIDS $!"
 fl_wait_port "$TN" || exit 1
 expect edge-closes-after-hello 5 "tailnet 127.0.0.1 port $TN: HTTP 200" --tailnet "127.0.0.1:$TN" unrouted.other.test
+
+# an edge that reads the ClientHello and closes without a word (what
+# Tailscale's relay does for a name it does not route), and one that holds
+# the connection silently: both edge-closes-after-hello, the second bounded
+# by --timeout
+mute_edge() {	# PORT close|hold: a TCP listener that reads, then closes or holds
+	python3 -c '
+import socket, sys, time
+s = socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+s.bind(("127.0.0.1", int(sys.argv[1]))); s.listen(8)
+while True:
+    c, _ = s.accept(); c.recv(65536)
+    if sys.argv[2] == "close": c.close()
+    else: time.sleep(30); c.close()
+' "$1" "$2" </dev/null >/dev/null 2>&1 &
+	ZPIDS="$ZPIDS $!"
+	fl_wait_port "$1"
+}
+MUTE=$(fl_free_port)
+mute_edge "$MUTE" close || exit 1
+out=$($FSC_BIN/fdoctor -s "$AUTH1" -p "$MUTE" -t 3 node.example.test)
+rc=$?
+[ $rc -eq 5 ] && printf '%s\n' "$out" | grep -q 'TLS: no ServerHello: closed without a word' &&
+	ok "close after the ClientHello, no alert: edge-closes-after-hello (exit 5)" ||
+	{ bad "mute close: exit $rc"; printf '%s\n' "$out"; }
+HOLD=$(fl_free_port)
+mute_edge "$HOLD" hold || exit 1
+t0=$(now_ms)
+out=$($FSC_BIN/fdoctor -s "$AUTH1" -p "$HOLD" -t 1 node.example.test)
+rc=$?
+t1=$(now_ms)
+[ $rc -eq 5 ] && printf '%s\n' "$out" | grep -q 'TLS: no ServerHello: no answer within the timeout' &&
+	[ $((t1 - t0)) -ge 900 ] && [ $((t1 - t0)) -lt 10000 ] &&
+	ok "silence after the ClientHello: edge-closes-after-hello after $((t1 - t0)) ms (1 s timeout)" ||
+	{ bad "mute hold: exit $rc in $((t1 - t0)) ms"; printf '%s\n' "$out"; }
 
 # the backend down: 502 from the node
 kill "$FL_BE_PID"; wait "$FL_BE_PID" 2>/dev/null

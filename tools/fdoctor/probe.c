@@ -266,7 +266,9 @@ static void certificate(SSL *ssl, const struct fdoc_opts *o, struct fdoc_probe *
 	X509_free(x);
 }
 
-static void tls_error(SSL *ssl, int rc, struct fdoc_probe *p)
+/* sys_errno: errno right after the failed call (SO_RCVTIMEO's EAGAIN is
+ * the timeout, whatever SSL_get_error makes of it). */
+static void tls_error(SSL *ssl, int rc, int sys_errno, struct fdoc_probe *p)
 {
 	int e = SSL_get_error(ssl, rc);
 	unsigned long q = ERR_peek_error();
@@ -274,10 +276,10 @@ static void tls_error(SSL *ssl, int rc, struct fdoc_probe *p)
 	if (p->alert >= 0)
 		snprintf(p->tls_err, sizeof(p->tls_err), "alert %s (%d) from the server",
 			 SSL_alert_desc_string_long(p->alert), p->alert);
-	else if (e == SSL_ERROR_SYSCALL && (errno == EAGAIN || errno == EWOULDBLOCK))
+	else if (sys_errno == EAGAIN || sys_errno == EWOULDBLOCK)
 		snprintf(p->tls_err, sizeof(p->tls_err), "no answer within the timeout");
-	else if (e == SSL_ERROR_SYSCALL && errno)
-		snprintf(p->tls_err, sizeof(p->tls_err), "%s", strerror(errno));
+	else if (e == SSL_ERROR_SYSCALL && sys_errno)
+		snprintf(p->tls_err, sizeof(p->tls_err), "%s", strerror(sys_errno));
 	else if (e == SSL_ERROR_SYSCALL || e == SSL_ERROR_ZERO_RETURN ||
 		 ERR_GET_REASON(q) == SSL_R_UNEXPECTED_EOF_WHILE_READING)
 		snprintf(p->tls_err, sizeof(p->tls_err), "closed without a word");
@@ -321,7 +323,7 @@ void fdoc_probe(const struct fdoc_opts *o, enum fdoc_route route, const char *ad
 	errno = 0;
 	rc = SSL_connect(ssl);
 	if (rc != 1) {
-		tls_error(ssl, rc, p);
+		tls_error(ssl, rc, errno, p);
 		goto out;
 	}
 	p->tls_ms = (int)(fdoc_now_ms() - t0);
