@@ -6,8 +6,9 @@
 # backend slow (504), a name the edge has no route for (alert
 # unrecognized_name; a listener that closes without a word; one that holds
 # the connection silently), the same with the node serving it on the ingress
-# route and on its tailnet address (openssl s_server), a name with funnel off at the node (403, access_denied), a missing
-# certificate, a certificate for another name, an expired one, the node
+# route and on its tailnet address (openssl s_server), a name with funnel
+# off at the node (403, access_denied), a missing certificate, a
+# certificate for another name, an expired one, the node
 # down (seen on the ingress route), the edge down, NXDOMAIN, two servers
 # that disagree (a stale A, an AAAA on one only), the zone's servers found
 # with --zone (one stale), a silent server (bounded by --timeout); --json
