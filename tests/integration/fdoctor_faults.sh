@@ -234,6 +234,15 @@ assert d["direct"]["route"] == "ingress" and d["direct"]["ingress_status"] == 10
 ' && ok "--json: verdict, DNS per server, TLS, certificate, ALPN, HTTP, the ingress route" ||
 	bad "json: $js"
 
+# --watch --json: one JSON line a change; nothing changes here, so one line
+js=$($D --watch 0.1 --count 3 --json node.example.test)
+rc=$?
+[ $rc -eq 0 ] && [ "$(printf '%s\n' "$js" | wc -l)" -eq 1 ] && printf '%s\n' "$js" | python3 -c '
+import json, sys
+d = json.loads(sys.stdin.readline())
+assert d["verdict"] == "ok" and d["ts"].endswith("Z") and d["evidence"], d
+' && ok "--watch --json: one JSON line for three unchanged probes" || bad "watch json: exit $rc: $js"
+
 # the node down: the edge answers internal_error; the ingress route names it
 kill "$FL_NODE_PID"; wait "$FL_NODE_PID" 2>/dev/null
 expect node-unreachable 6 'ingress 127.0.0.1 port .*: TCP connect: Connection refused' \
