@@ -82,7 +82,8 @@ struct fsc_enrich *fsc_enrich_new(const struct fsc_enrich_opts *o, char *err, si
 		e->rdns = fsc_rdns_new(&rc, why, sizeof(why));
 		if (!e->rdns && (o->dns_server || o->dns_required)) {
 			snprintf(err, errlen, "%s", why);
-			*usage = strncmp(why, "DNS server", 10) == 0;
+			/* The option's value at fault, or the resolver. */
+			*usage = o->dns_server && !fsc_rdns_server_ok(o->dns_server, why, sizeof(why));
 			fsc_enrich_free(e);
 			return NULL;
 		}

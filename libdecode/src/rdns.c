@@ -153,6 +153,13 @@ static bool server_csv(const char *s, char *csv, size_t n, char *err, size_t err
 	return true;
 }
 
+bool fsc_rdns_server_ok(const char *s, char *err, size_t errlen)
+{
+	char csv[FSC_ADDR_STRLEN + 16];
+
+	return server_csv(s, csv, sizeof(csv), err, errlen);
+}
+
 struct fsc_rdns *fsc_rdns_new(const struct fsc_rdns_config *cfg, char *err, size_t errlen)
 {
 	struct fsc_rdns *r = calloc(1, sizeof(*r));

@@ -39,6 +39,11 @@ void fsc_rdns_config_init(struct fsc_rdns_config *cfg);
 
 struct fsc_rdns;
 
+/* Whether s is a server fsc_rdns_new takes ("1.2.3.4", "1.2.3.4:53", "::1",
+ * "[::1]:53"); false with a message naming s in err. For option checks: a
+ * bad value is the user's mistake, a failing resolver is not. */
+bool fsc_rdns_server_ok(const char *s, char *err, size_t errlen);
+
 /* Sets up the resolver; fills err and returns NULL on a bad server string or
  * a c-ares failure. Memory is bounded by cache_size and max_inflight. */
 struct fsc_rdns *fsc_rdns_new(const struct fsc_rdns_config *cfg, char *err, size_t errlen);
