@@ -278,17 +278,14 @@ static void add_key(struct fsc_wgkeylog_set *s, enum fsc_wgkeylog_type t,
 	case FSC_WGKEYLOG_LOCAL_EPHEMERAL_PRIVATE_KEY:
 		for (size_t i = 0; i < s->n_eph; i++)
 			if (memcmp(s->eph[i].priv, key, 32) == 0) {
+				/* a repeated line may bind a PSK again */
+				s->psk_slot = i;
 				s->psk_pending = true;
-				/* a repeated ephemeral line may bind a PSK
-				 * again: move it last */
-				struct fsc_wgkeylog_ephemeral e = s->eph[i];
-				memmove(&s->eph[i], &s->eph[i + 1],
-					(s->n_eph - i - 1) * sizeof(e));
-				s->eph[s->n_eph - 1] = e;
 				return;
 			}
 		kept = s->n_eph < s->max_eph;
 		if (kept) {
+			s->psk_slot = s->n_eph;
 			memcpy(s->eph[s->n_eph].priv, key, 32);
 			memset(s->eph[s->n_eph].psk, 0, 32);
 			s->n_eph++;
@@ -300,7 +297,7 @@ static void add_key(struct fsc_wgkeylog_set *s, enum fsc_wgkeylog_type t,
 			s->skipped++; /* a PSK binds only to the ephemeral above */
 			return;
 		}
-		memcpy(s->eph[s->n_eph - 1].psk, key, 32);
+		memcpy(s->eph[s->psk_slot].psk, key, 32);
 		s->psk_pending = false;
 		return;
 	default:
