@@ -111,7 +111,9 @@ void json_wgd(struct printer *pr, const struct fsc_event *ev)
 	if (!n || n->result == FSC_WGD_NONE)
 		return;
 	json_token(ob, "decryption", fsc_wgd_result_name(n->result));
-	if (n->have_static) {
+	/* The initiator's key belongs to the handshake; transport carries
+	 * it on its inner packets' "tunnel". */
+	if (n->have_static && ev->tun && ev->tun->u.wg.type != FSC_WG_TRANSPORT) {
 		json_key(ob, "static");
 		outbuf_char(ob, '"');
 		key_b64(ob, n->initiator_static);
