@@ -2,7 +2,7 @@
  * process, writing what they send as a capture and what they know as key
  * logs, for the decryption tests (tests/integration/wg_decrypt_tshark.sh).
  *
- *   wgpair OUT.pcap A.keys B.keys
+ *   wgpair OUT.pcap A.keys B.keys [BULK]
  *
  * OUT.pcap (LINKTYPE_RAW): A = 198.18.0.1:41641 (tunnel 100.64.0.1),
  * B = 198.18.0.2:51820 (tunnel 100.64.0.2).
@@ -15,6 +15,9 @@
  *   an index no handshake announced (no handshake).
  * A.keys / B.keys: each side's key log (Wireshark's format), written with
  * fsc_wgkeylog_handshake_lines as the engine does.
+ *
+ * With BULK, BULK more transport messages follow (inner UDP datagrams of
+ * 512 bytes, alternating directions): the decryption benchmark's capture.
  *
  * Keys and ephemerals come from a fixed seed: the files are the same on
  * every run. Exit 0, or 1 with a message.
@@ -214,6 +217,19 @@ static void udp_inner(struct peer *a, struct peer *b, uint16_t sport, uint16_t d
 	tunnel(a, b, pkt, h + 13);
 }
 
+static void bulk_inner(struct peer *a, struct peer *b)
+{
+	uint8_t pkt[600];
+	size_t h = ipv4(pkt, a->tun, b->tun, 17, 8 + 512);
+
+	put16(pkt + h, 7000);
+	put16(pkt + h + 2, 7001);
+	put16(pkt + h + 4, 8 + 512);
+	put16(pkt + h + 6, 0);
+	memset(pkt + h + 8, 0x5a, 512);
+	tunnel(a, b, pkt, h + 8 + 512);
+}
+
 static void seed(uint8_t *p, size_t n, uint8_t s)
 {
 	for (size_t i = 0; i < n; i++)
@@ -276,8 +292,8 @@ int main(int argc, char **argv)
 	uint8_t psk[32], msg[64];
 	size_t n;
 
-	if (argc != 4)
-		DIE("usage: wgpair OUT.pcap A.keys B.keys");
+	if (argc != 4 && argc != 5)
+		DIE("usage: wgpair OUT.pcap A.keys B.keys [BULK]");
 	nz = fsc_wgnoise_new(NULL, 0);
 	if (!nz)
 		DIE("OpenSSL lacks what WireGuard needs");
@@ -312,6 +328,8 @@ int main(int argc, char **argv)
 	handshake(&b, &a, 20, 0x0b0b0b02, 0x0a0a0a02);
 	udp_inner(&b, &a, 5353, 9999);
 	udp_inner(&a, &b, 9999, 5353);
+	for (long i = argc == 5 ? atol(argv[4]) : 0; i > 0; i--)
+		bulk_inner(i & 1 ? &a : &b, i & 1 ? &b : &a);
 
 	/* Damage: a flipped tag byte; a receiver nobody announced. */
 	OK(fsc_wgnoise_transport_seal(nz, &b.kp, NULL, 0, 1420, msg, sizeof(msg), &n,
