@@ -3,6 +3,7 @@
  * WG lines, the tunnel mark on inner packets, and the summary's counts. */
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "fdecode.h"
 #include "fsc/wgdecrypt.h"
@@ -49,11 +50,14 @@ struct wgkeys *wgkeys_new(const struct options *opt, const char **files,
 	/* Secrets inside the inputs; a file that cannot be read here is
 	 * reported when it is decoded. */
 	for (unsigned i = 0; i < n_files; i++) {
-		int n = strcmp(files[i], "-") ? fsc_wgd_pcapng_secrets(files[i], k->set,
-									err, sizeof(err))
-					      : 0;
+		int n = 0;
+		if (strcmp(files[i], "-") != 0 && access(files[i], R_OK) == 0)
+			n = fsc_wgd_pcapng_secrets(files[i], k->set, err, sizeof(err));
 		if (n > 0)
 			k->blocks += (unsigned)n;
+		else if (n < 0)
+			fprintf(stderr, "fdecode: %s: warning: secrets blocks not read: %s\n",
+				files[i], err);
 	}
 	if (k->files == 0 && k->blocks == 0)
 		return k; /* no keys: nothing changes */
