@@ -13,6 +13,9 @@
 # us, so wireguard-go initiates the second handshake and we respond.
 # wireguard-go's ephemeral keys are not known (it logs none), but each
 # handshake has ours, which is all a key log needs.
+# usage: wg_decrypt_live.sh [KEEPDIR]   (KEEPDIR: keep the capture and the
+#   key log there, as live.pcap and live.keys; captures/make-captures.sh
+#   makes captures/wg-ours-go.* so)
 # exit: 0 agreement, 1 disagreement or failure, 77 skipped (not root, or a
 # tool missing).
 set -u
@@ -95,4 +98,8 @@ if ! $PY "$LIB/wgd_compare.py" "$NSL_TMP/t.tsv" "$NSL_TMP/f.jsonl" \
 fi
 grep -q '"type":"http_request".*"uri":"/wgpeer".*"tunnel":{"session":' "$NSL_TMP/f.jsonl" ||
 	fail "the HTTP request inside the tunnel is not an event marked with its tunnel"
+if [ -n "${1:-}" ]; then
+	cp "$PCAP" "$1/live.pcap" && cp "$NSL_TMP/a.keys" "$1/live.keys" ||
+		fail "cannot keep the capture in $1"
+fi
 echo "wg_decrypt_live: PASS"
