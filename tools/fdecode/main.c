@@ -55,7 +55,7 @@ static const char usage_text[] =
 "                     codes, latency percentiles and mismatches, anything\n"
 "                     unusual; with --json the same as objects of type\n"
 "                     summary, wg_peer, wg_session, client, client_network,\n"
-"                     host and http_status\n"
+"                     host and http_status (and wg_decryption with keys)\n"
 "  -v, --verbose      also print packets that carry no funnel event (other\n"
 "                     UDP, TCP segments, other IP, non-IP frames)\n"
 "  -t                 no timestamp; -tt seconds since the epoch; -ttt time\n"
