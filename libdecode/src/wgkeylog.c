@@ -338,31 +338,54 @@ bool fsc_wgkeylog_set_add_file(struct fsc_wgkeylog_set *s, const char *path,
 			       char *err, size_t errlen)
 {
 	FILE *f = fopen(path, "rb");
-	char *buf;
-	size_t n;
+	char *buf = NULL;
+	size_t n = 0, cap = 0;
+	bool ok = true;
 
 	if (!f) {
 		snprintf(err, errlen, "%s", strerror(errno));
 		return false;
 	}
-	buf = malloc(FILE_MAX + 1);
-	if (!buf) {
-		fclose(f);
-		snprintf(err, errlen, "out of memory");
-		return false;
-	}
-	n = fread(buf, 1, FILE_MAX + 1, f);
-	if (ferror(f) || n > FILE_MAX) {
-		snprintf(err, errlen, "%s", ferror(f) ? strerror(errno)
-						      : "too large (64 MiB at most)");
-		fclose(f);
-		OPENSSL_cleanse(buf, n);
-		free(buf);
-		return false;
+	/* Grown as read (a pipe has no size to ask for), up to the limit. */
+	for (;;) {
+		if (n == cap) {
+			size_t nc = cap ? cap * 2 : 65536;
+			char *nb;
+			if (cap > FILE_MAX) {
+				snprintf(err, errlen, "too large (64 MiB at most)");
+				ok = false;
+				break;
+			}
+			/* not realloc: the old block holds keys to wipe */
+			nb = malloc(nc);
+			if (!nb) {
+				snprintf(err, errlen, "out of memory");
+				ok = false;
+				break;
+			}
+			if (buf) {
+				memcpy(nb, buf, n);
+				OPENSSL_cleanse(buf, n);
+				free(buf);
+			}
+			buf = nb;
+			cap = nc;
+		}
+		size_t r = fread(buf + n, 1, cap - n, f);
+		n += r;
+		if (r == 0) {
+			if (ferror(f)) {
+				snprintf(err, errlen, "%s", strerror(errno));
+				ok = false;
+			}
+			break;
+		}
 	}
 	fclose(f);
-	fsc_wgkeylog_set_add_text(s, buf, n);
-	OPENSSL_cleanse(buf, n);
+	if (ok)
+		fsc_wgkeylog_set_add_text(s, buf, n);
+	if (buf)
+		OPENSSL_cleanse(buf, n);
 	free(buf);
-	return true;
+	return ok;
 }
