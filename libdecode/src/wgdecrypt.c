@@ -13,14 +13,12 @@
  */
 #include "fsc/wgdecrypt.h"
 
-#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include <openssl/crypto.h>
 
-#include "fsc/cursor.h"
 #include "wgnoise_int.h"
 
 #define PROBE 8 /* slots tried per lookup in the index tables */
