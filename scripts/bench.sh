@@ -52,7 +52,7 @@ LOAD=$(cut -d' ' -f1-3 /proc/loadavg)
 say "building (Release) in $BUILD"
 cmake -S "$SRC" -B "$BUILD" -DCMAKE_BUILD_TYPE=Release >"$OUT/cmake.log" 2>&1 ||
 	{ cat "$OUT/cmake.log" >&2; die "cmake failed"; }
-cmake --build "$BUILD" -j 2 --target fdecode fwatch readloop gen_capture runstat udpflood \
+cmake --build "$BUILD" -j 2 --target fdecode fwatch readloop gen_capture runstat udpflood wgpair \
 	>>"$OUT/cmake.log" 2>&1 ||
 	{ tail -40 "$OUT/cmake.log" >&2; die "build failed"; }
 BIN=$BUILD/bin
@@ -488,6 +488,8 @@ fwatch_report() {
 
 report >"$OUT/bench.md"
 fwatch_report >>"$OUT/bench.md"
+say "WireGuard decryption: fdecode and tshark with one key log"
+sh "$SRC/scripts/bench_wgdecrypt.sh" "$BIN" "$OUT" >>"$OUT/bench.md"
 cat "$OUT/bench.md"
 if [ -n "$DOC" ]; then
 	cp "$OUT/bench.md" "$DOC"

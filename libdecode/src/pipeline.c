@@ -7,6 +7,7 @@
 struct fsc_pipeline {
 	struct fsc_wg_tracker *wg;
 	struct fsc_streams *streams;
+	struct fsc_wgdecrypt *wgd;	/* borrowed; NULL: no decryption */
 	struct fsc_pipeline_stats st;
 	/* the frame in progress, for the events its stream completes */
 	struct fsc_event *cur;
@@ -76,6 +77,11 @@ static void on_stream_event(void *ctx, const struct fsc_stream_event *sev)
 	ev.type = stream_types[sev->type];
 	ev.stream = sev;
 	ev.tun = NULL;
+	ev.wgd = NULL;
+	if (sev->flow && fsc_flow_tunnel(sev->flow) != ev.tunnel) {
+		ev.tunnel = fsc_flow_tunnel(sev->flow); /* at the end of input */
+		ev.tunnel_peer = NULL;
+	}
 	ev.ts_ns = sev->ts_ns;
 	ev.status = sev->status;
 	ev.why = sev->why;
@@ -111,6 +117,16 @@ const struct fsc_wg_tracker *fsc_pipeline_wg(const struct fsc_pipeline *pl)
 	return pl->wg;
 }
 
+void fsc_pipeline_set_wgdecrypt(struct fsc_pipeline *pl, struct fsc_wgdecrypt *d)
+{
+	pl->wgd = d;
+}
+
+const struct fsc_wgdecrypt *fsc_pipeline_wgdecrypt(const struct fsc_pipeline *pl)
+{
+	return pl->wgd;
+}
+
 /* Nanoseconds since the epoch. A damaged file may claim any time; clamping
  * to [1970, 2242] keeps every difference of two timestamps representable. */
 static int64_t frame_ns(const struct fsc_frame *f)
@@ -141,7 +157,7 @@ static void adopt_status(struct fsc_event *ev, enum fsc_status st, const char *w
 }
 
 static void tunnel_event(struct fsc_pipeline *pl, struct fsc_event *ev,
-			 struct fsc_tunnel_msg *tun)
+			 struct fsc_tunnel_msg *tun, struct fsc_wgd_note *wgd)
 {
 	const struct fsc_packet *pkt = ev->pkt;
 
@@ -156,6 +172,13 @@ static void tunnel_event(struct fsc_pipeline *pl, struct fsc_event *ev,
 		fsc_wg_track(pl->wg, m, &src, &dst, ev->ts_ns, &ev->wg);
 		pl->st.wg_msgs[m->keepalive ? 5 : m->type]++;
 		pl->st.wg_under_load += m->under_load;
+		/* Decrypted packets are not decrypted again inside. */
+		if (pl->wgd && wgd && !pkt->tunnel &&
+		    pkt->payload_len == pkt->payload_wire_len) {
+			fsc_wgdecrypt_msg(pl->wgd, pkt->payload, pkt->payload_len, m,
+					  ev->wg.session, !ev->wg.unknown_index, wgd);
+			ev->wgd = wgd;
+		}
 		break;
 	}
 	case FSC_TUNNEL_DISCO:
@@ -178,12 +201,36 @@ static void tunnel_event(struct fsc_pipeline *pl, struct fsc_event *ev,
 	adopt_status(ev, tun->status, tun->why);
 }
 
+static void packet_events(struct fsc_pipeline *pl, struct fsc_event *ev,
+			  const struct fsc_frame *f, fsc_event_fn fn, void *ctx);
+
+/* The inner IP packet of a decrypted transport message: one more event
+ * (and its stream's), with the tunnel it came out of. */
+static void inner_packet(struct fsc_pipeline *pl, const struct fsc_event *outer,
+			 fsc_event_fn fn, void *ctx)
+{
+	const struct fsc_wgd_note *n = outer->wgd;
+	struct fsc_packet pkt;
+	struct fsc_event ev;
+
+	memset(&ev, 0, sizeof(ev));
+	ev.ts_ns = outer->ts_ns;
+	ev.frame = outer->frame;
+	ev.pkt = &pkt;
+	ev.tunnel = n->session ? n->session : UINT32_MAX;
+	ev.tunnel_peer = n->have_static ? n->initiator_static : NULL;
+	fsc_dissect_ip(n->plain, n->plain_len, &pkt);
+	pkt.tunnel = ev.tunnel;
+	ev.status = pkt.status;
+	ev.why = pkt.why;
+	pl->st.inner_packets++;
+	packet_events(pl, &ev, outer->frame, fn, ctx);
+}
+
 void fsc_pipeline_frame(struct fsc_pipeline *pl, const struct fsc_frame *f,
 			fsc_event_fn fn, void *ctx)
 {
 	struct fsc_packet pkt;
-	struct fsc_tunnel_msg tun;
-	struct fsc_disco_plain plain;
 	struct fsc_event ev;
 	struct fsc_pipeline_stats *st = &pl->st;
 
@@ -201,56 +248,72 @@ void fsc_pipeline_frame(struct fsc_pipeline *pl, const struct fsc_frame *f,
 	fsc_dissect(f->linktype, f->data, f->caplen, f->wirelen, &pkt);
 	ev.status = pkt.status;
 	ev.why = pkt.why;
-	if (pkt.ipver == 4)
+	st->snaplen_cut += f->caplen < f->wirelen;
+	packet_events(pl, &ev, f, fn, ctx);
+}
+
+/* Everything after dissection, for a frame's packet or a tunnel's. */
+static void packet_events(struct fsc_pipeline *pl, struct fsc_event *ev,
+			  const struct fsc_frame *f, fsc_event_fn fn, void *ctx)
+{
+	const struct fsc_packet *pkt = ev->pkt;
+	struct fsc_tunnel_msg tun;
+	struct fsc_disco_plain plain;
+	struct fsc_wgd_note wgd;
+	struct fsc_pipeline_stats *st = &pl->st;
+
+	if (pkt->ipver == 4)
 		st->ipv4++;
-	else if (pkt.ipver == 6)
+	else if (pkt->ipver == 6)
 		st->ipv6++;
-	if (pkt.fragment) {
+	if (pkt->fragment) {
 		st->fragments++;
-		st->later_fragments += !pkt.first_fragment;
+		st->later_fragments += !pkt->first_fragment;
 	}
 
-	if (pkt.has_tscap && pkt.tscap.path == FSC_TSCAP_DISCO) {
+	if (pkt->has_tscap && pkt->tscap.path == FSC_TSCAP_DISCO) {
 		const char *why = NULL;
-		enum fsc_status ds = fsc_disco_decode_plain(pkt.tscap.disco,
-							    pkt.tscap.disco_len,
+		enum fsc_status ds = fsc_disco_decode_plain(pkt->tscap.disco,
+							    pkt->tscap.disco_len,
 							    &plain, &why);
-		ev.type = FSC_EV_TSDISCO;
-		ev.disco = ds == FSC_OK || ds == FSC_TRUNCATED ? &plain : NULL;
-		if (ev.disco)
+		ev->type = FSC_EV_TSDISCO;
+		ev->disco = ds == FSC_OK || ds == FSC_TRUNCATED ? &plain : NULL;
+		if (ev->disco)
 			st->tsdisco_types[plain.type & 15]++;
-		adopt_status(&ev, ds, why);
-	} else if (pkt.layer == FSC_LAYER_PAYLOAD && pkt.proto == 17) {
-		tunnel_event(pl, &ev, &tun);
-	} else if (pkt.layer == FSC_LAYER_PAYLOAD && pkt.proto == 6) {
-		ev.type = FSC_EV_TCP;
+		adopt_status(ev, ds, why);
+	} else if (pkt->layer == FSC_LAYER_PAYLOAD && pkt->proto == 17) {
+		tunnel_event(pl, ev, &tun, &wgd);
+	} else if (pkt->layer == FSC_LAYER_PAYLOAD && pkt->proto == 6) {
+		ev->type = FSC_EV_TCP;
 		/* Its stream gets a gap; the segment itself says why. */
-		if (pkt.payload_len < pkt.payload_wire_len)
-			adopt_status(&ev, FSC_TRUNCATED, PAYLOAD_CUT);
-	} else if (pkt.ipver && pkt.layer >= FSC_LAYER_NET) {
+		if (pkt->payload_len < pkt->payload_wire_len)
+			adopt_status(ev, FSC_TRUNCATED, PAYLOAD_CUT);
+	} else if (pkt->ipver && pkt->layer >= FSC_LAYER_NET) {
 		/* A header cut short, a later fragment, or another protocol. */
-		bool later = pkt.fragment && !pkt.first_fragment;
-		if (!later && pkt.proto == 6)
-			ev.type = FSC_EV_TCP;
-		else if (!later && pkt.proto == 17)
-			ev.type = FSC_EV_UDP;
+		bool later = pkt->fragment && !pkt->first_fragment;
+		if (!later && pkt->proto == 6)
+			ev->type = FSC_EV_TCP;
+		else if (!later && pkt->proto == 17)
+			ev->type = FSC_EV_UDP;
 		else
-			ev.type = FSC_EV_IP;
+			ev->type = FSC_EV_IP;
 	} else {
-		ev.type = FSC_EV_FRAME;
-		st->not_ip += pkt.status == FSC_NOT_THIS;
+		ev->type = FSC_EV_FRAME;
+		st->not_ip += pkt->status == FSC_NOT_THIS;
 		st->unsupported_linktype += !fsc_linktype_supported(f->linktype);
 	}
-	st->snaplen_cut += f->caplen < f->wirelen;
-	st->truncated += ev.status == FSC_TRUNCATED;
-	st->malformed += ev.status == FSC_MALFORMED;
-	st->events[ev.type]++;
-	fn(&ev, ctx);
-	if (ev.type == FSC_EV_TCP && pkt.layer == FSC_LAYER_PAYLOAD) {
-		pl->cur = &ev;
+	st->truncated += ev->status == FSC_TRUNCATED;
+	st->malformed += ev->status == FSC_MALFORMED;
+	st->events[ev->type]++;
+	fn(ev, ctx);
+	if (ev->type == FSC_EV_TCP && pkt->layer == FSC_LAYER_PAYLOAD) {
+		pl->cur = ev;
 		pl->fn = fn;
 		pl->ctx = ctx;
-		fsc_streams_packet(pl->streams, &pkt, ev.ts_ns, on_stream_event, pl);
+		fsc_streams_packet(pl->streams, pkt, ev->ts_ns, on_stream_event, pl);
 		pl->cur = NULL;
 	}
+	if (ev->type == FSC_EV_WG && ev->wgd && ev->wgd->result == FSC_WGD_OK &&
+	    ev->wgd->plain_len)
+		inner_packet(pl, ev, fn, ctx);
 }

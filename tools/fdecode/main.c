@@ -36,6 +36,14 @@ static const char usage_text[] =
 "  -f, --filter EXPR  only frames matching the BPF expression EXPR, compiled\n"
 "                     for each file's link type (pcap-filter(7))\n"
 "  -c COUNT           stop after COUNT frames in all\n"
+"      --wg-keylog FILE\n"
+"                     decrypt WireGuard with the keys in FILE (Wireshark's\n"
+"                     wg.keylog_file format; repeatable). Keys in the\n"
+"                     inputs' pcapng Decryption Secrets Blocks (made by\n"
+"                     editcap's inject-secrets wg,FILE) are used too. Handshakes\n"
+"                     show the initiator's static key, timestamp and\n"
+"                     handshake_ok; decrypted inner packets are decoded like\n"
+"                     any packet and marked with their tunnel session\n"
 "\n"
 "Output\n"
 "  -j, --json         JSON lines: one object an event (see fdecode(1) for keys)\n"
@@ -47,7 +55,7 @@ static const char usage_text[] =
 "                     codes, latency percentiles and mismatches, anything\n"
 "                     unusual; with --json the same as objects of type\n"
 "                     summary, wg_peer, wg_session, client, client_network,\n"
-"                     host and http_status\n"
+"                     host and http_status (and wg_decryption with keys)\n"
 "  -v, --verbose      also print packets that carry no funnel event (other\n"
 "                     UDP, TCP segments, other IP, non-IP frames)\n"
 "  -t                 no timestamp; -tt seconds since the epoch; -ttt time\n"
@@ -280,6 +288,7 @@ enum {
 	OPT_FLOW_BUFFER,
 	OPT_FLOW_MEMORY,
 	OPT_IDLE_TIMEOUT,
+	OPT_WG_KEYLOG,
 };
 
 #define MAX_DNS_TIMEOUT_MS 600000
@@ -311,6 +320,7 @@ static int parse_args(int argc, char **argv, struct options *o, const char **fil
 		{ "flow-buffer", required_argument, NULL, OPT_FLOW_BUFFER },
 		{ "flow-memory", required_argument, NULL, OPT_FLOW_MEMORY },
 		{ "idle-timeout", required_argument, NULL, OPT_IDLE_TIMEOUT },
+		{ "wg-keylog", required_argument, NULL, OPT_WG_KEYLOG },
 		{ NULL, 0, NULL, 0 },
 	};
 	struct options opt = { 0 };
@@ -412,6 +422,13 @@ static int parse_args(int argc, char **argv, struct options *o, const char **fil
 			else
 				opt.limits.wg.max_peers = (uint32_t)v;
 			break;
+		case OPT_WG_KEYLOG:
+			if (!wgkeys_add_option(&opt, optarg)) {
+				fprintf(stderr, "fdecode: at most %d --wg-keylog\n",
+					MAX_WG_KEYLOGS);
+				return EXIT_USAGE;
+			}
+			break;
 		case 'h':
 			usage(stdout);
 			return 0;
@@ -466,6 +483,15 @@ static int run(const struct options *o, const char **files, unsigned n_files)
 		enrich_free(enr);
 		return EXIT_INPUT;
 	}
+	int wk_status;
+	struct wgkeys *wk = wgkeys_new(&opt, files, n_files, pl, &wk_status);
+	if (!wk) {
+		fsc_pipeline_free(pl);
+		client_tally_free(tally);
+		web_free(web);
+		enrich_free(enr);
+		return wk_status;
+	}
 	static char stdout_buf[1 << 16];
 	setvbuf(stdout, stdout_buf, _IOFBF, sizeof(stdout_buf));
 	struct sigaction sa = { .sa_handler = on_signal };
@@ -476,6 +502,7 @@ static int run(const struct options *o, const char **files, unsigned n_files)
 	if (!outbuf_init(&ob, stdout)) {
 		fputs("fdecode: out of memory\n", stderr);
 		fsc_pipeline_free(pl);
+		wgkeys_free(wk);
 		client_tally_free(tally);
 		web_free(web);
 		enrich_free(enr);
@@ -507,6 +534,7 @@ static int run(const struct options *o, const char **files, unsigned n_files)
 		ok = false;
 	}
 	fsc_pipeline_free(pl);
+	wgkeys_free(wk);
 	client_tally_free(tally);
 	web_free(web);
 	enrich_free(enr);

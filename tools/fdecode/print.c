@@ -288,6 +288,7 @@ static void print_text(struct printer *pr, const struct fsc_event *ev)
 	print_time(pr, ev->ts_ns);
 	if (ev->stream) {
 		stream_text(pr, ev);
+		text_tunnel(pr, ev);
 		outbuf_end_line(ob);
 		return;
 	}
@@ -296,6 +297,7 @@ static void print_text(struct printer *pr, const struct fsc_event *ev)
 	switch (ev->type) {
 	case FSC_EV_WG:
 		text_wg(ob, ev);
+		text_wgd(pr, ev);
 		break;
 	case FSC_EV_DISCO:
 		/* The first 16 hex digits of the key. */
@@ -372,6 +374,7 @@ static void print_text(struct printer *pr, const struct fsc_event *ev)
 	}
 	if (ev->status != FSC_OK && !(ev->type == FSC_EV_FRAME && ev->status == FSC_NOT_THIS))
 		status_text(ob, ev);
+	text_tunnel(pr, ev);
 	outbuf_end_line(ob);
 }
 
@@ -502,6 +505,7 @@ static void print_json(struct printer *pr, const struct fsc_event *ev)
 	json_token(ob, "type", ev->type == FSC_EV_TSDISCO ? "disco" : fsc_event_type_name(ev->type));
 	if (ev->stream) {
 		stream_json(pr, ev);
+		json_tunnel(pr, ev);
 		outbuf_char(ob, '}');
 		outbuf_end_line(ob);
 		return;
@@ -524,6 +528,7 @@ static void print_json(struct printer *pr, const struct fsc_event *ev)
 	switch (ev->type) {
 	case FSC_EV_WG:
 		json_wg(ob, ev);
+		json_wgd(pr, ev);
 		break;
 	case FSC_EV_DISCO:
 		json_hex(ob, "sender_key", ev->tun->u.disco.sender_key, FSC_DISCO_KEY_LEN);
@@ -571,6 +576,7 @@ static void print_json(struct printer *pr, const struct fsc_event *ev)
 	}
 	if (ev->status != FSC_OK && !(ev->type == FSC_EV_FRAME && ev->status == FSC_NOT_THIS))
 		status_json(ob, ev);
+	json_tunnel(pr, ev);
 	outbuf_char(ob, '}');
 	outbuf_end_line(ob);
 }

@@ -10,6 +10,7 @@
 #include "fsc/source.h"
 #include "fsc/streams.h"
 #include "fsc/tunnel.h"
+#include "fsc/wgdecrypt.h"
 #include "fsc/wgsess.h"
 
 enum fsc_event_type {
@@ -50,6 +51,12 @@ struct fsc_event {
 	const struct fsc_disco_plain *disco;	/* TSDISCO, NULL if unreadable */
 	enum fsc_status status;
 	const char *why;
+	/* With a WireGuard decryptor (fsc_pipeline_set_wgdecrypt): */
+	const struct fsc_wgd_note *wgd;		/* WG: what decryption found */
+	uint32_t tunnel;	/* an inner packet's session (its WG event's
+				 * session), 0 for packets on the wire */
+	const uint8_t *tunnel_peer; /* inner: the initiator's static public
+				     * key (32 bytes), or NULL if unknown */
 };
 
 typedef void (*fsc_event_fn)(const struct fsc_event *ev, void *ctx);
@@ -67,6 +74,7 @@ struct fsc_pipeline_stats {
 	uint64_t not_ip, unsupported_linktype;
 	uint64_t snaplen_cut;	/* frames captured shorter than on the wire */
 	int64_t first_ns, last_ns;
+	uint64_t inner_packets;	/* decrypted tunnel packets dissected */
 };
 
 struct fsc_pipeline_limits {
@@ -87,6 +95,16 @@ void fsc_pipeline_frame(struct fsc_pipeline *pl, const struct fsc_frame *f,
 /* End of input: closes every TCP stream; events that only the end can
  * complete (an ingress handshake never followed by TLS) go to fn. */
 void fsc_pipeline_flush(struct fsc_pipeline *pl, fsc_event_fn fn, void *ctx);
+
+/*
+ * Decrypts WireGuard with d (borrowed; NULL: stop). Each transport message
+ * that opens is followed by an event for its inner IP packet, dissected and
+ * streamed like any packet but with ev->tunnel set; its flows are kept
+ * apart from the wire's (fsc_packet.tunnel). Without a decryptor nothing
+ * changes.
+ */
+void fsc_pipeline_set_wgdecrypt(struct fsc_pipeline *pl, struct fsc_wgdecrypt *d);
+const struct fsc_wgdecrypt *fsc_pipeline_wgdecrypt(const struct fsc_pipeline *pl);
 
 const struct fsc_pipeline_stats *fsc_pipeline_stats(const struct fsc_pipeline *pl);
 const struct fsc_wg_tracker *fsc_pipeline_wg(const struct fsc_pipeline *pl);
