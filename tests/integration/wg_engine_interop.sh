@@ -8,7 +8,10 @@
 #  2. wireguard-go initiates (B forgets and re-adds us): ping B->A, 12 MB
 #     B->A, and our engine counts a handshake it answered
 #  3. key log: tshark decrypts the capture of 1-2 with fwg's --wg-keylog
-#     file: handshake_ok, and the inner 100.64.0.1 <-> 100.64.0.2 packets
+#     file: handshake_ok, and the inner 100.64.0.1 <-> 100.64.0.2 packets;
+#     fdecode with the same key log agrees with tshark on every frame
+#     (static key, handshake_ok, inner addresses, protocol and ports;
+#     lib/wgd_compare.py)
 #  4. roaming: B moves to UDP port 51821; after B speaks, our endpoint for
 #     B is the new one and A->B traffic follows it
 #  5. cookies under load: a spray of initiations with a valid mac1 from
@@ -163,17 +166,27 @@ grep -q LOCAL_EPHEMERAL_PRIVATE_KEY "$NSL_TMP/a.keys" || fail "no ephemeral key 
 [ "$(grep -c LOCAL_EPHEMERAL_PRIVATE_KEY "$NSL_TMP/a.keys")" -ge 2 ] ||
 	fail "expected a key-log line per handshake (both roles)"
 tshark -n -r "$NSL_TMP/wg.pcap" -o "wg.keylog_file:$NSL_TMP/a.keys" \
-	-d udp.port==41641,wg -d udp.port==51820,wg -T fields -e wg.type \
-	-e wg.handshake_ok -e ip.src -e ip.dst -e tcp.dstport \
-	>"$NSL_TMP/tshark.txt" 2>"$NSL_TMP/tshark.err" || fail "tshark: $(cat "$NSL_TMP/tshark.err")"
-ok=$(awk -F'\t' '$2 == 1' "$NSL_TMP/tshark.txt" | wc -l)
+	-d udp.port==41641,wg -d udp.port==51820,wg -T fields -e frame.number -e wg.type \
+	-e wg.static -e wg.handshake_ok -e ip.src -e ip.dst -e ip.proto -e tcp.srcport \
+	-e tcp.dstport -e udp.srcport -e udp.dstport \
+	>"$NSL_TMP/tshark.tsv" 2>"$NSL_TMP/tshark.err" || fail "tshark: $(cat "$NSL_TMP/tshark.err")"
+ok=$(awk -F'\t' '$4 == 1' "$NSL_TMP/tshark.tsv" | wc -l)
 # ip.src/ip.dst list the outer address, then the decrypted inner one.
-inner=$(awk -F'\t' '$3 ~ /,100\.64\.0\.[12]$/ && $4 ~ /,100\.64\.0\.[12]$/' \
-	"$NSL_TMP/tshark.txt" | wc -l)
-tcp9000=$(awk -F'\t' '$5 ~ /9000/' "$NSL_TMP/tshark.txt" | wc -l)
+inner=$(awk -F'\t' '$5 ~ /,100\.64\.0\.[12]$/ && $6 ~ /,100\.64\.0\.[12]$/' \
+	"$NSL_TMP/tshark.tsv" | wc -l)
+tcp9000=$(awk -F'\t' '$9 ~ /9000/' "$NSL_TMP/tshark.tsv" | wc -l)
 [ "$ok" -ge 2 ] || fail "tshark: $ok handshakes decrypted (wanted 2: one each way)"
 [ "$inner" -ge 1000 ] || fail "tshark: only $inner decrypted inner packets"
 [ "$tcp9000" -ge 100 ] || fail "tshark: inner TCP to port 9000 not seen ($tcp9000)"
+# fdecode, with the same key log, must agree with tshark on every frame.
+if [ -x "$FSC_BIN/fdecode" ] && [ -f "$LIB/wgd_compare.py" ]; then
+	"$FSC_BIN/fdecode" -n -v --json --wg-keylog "$NSL_TMP/a.keys" "$NSL_TMP/wg.pcap" \
+		>"$NSL_TMP/fdecode.jsonl" || fail "fdecode exited $?"
+	"$PY" "$LIB/wgd_compare.py" "$NSL_TMP/tshark.tsv" "$NSL_TMP/fdecode.jsonl" \
+		--min-inner 1000 --min-ok 2 >"$NSL_TMP/cmp.txt" 2>&1 ||
+		fail "fdecode and tshark disagree on our capture: $(head -20 "$NSL_TMP/cmp.txt")"
+	say "  fdecode agrees: $(tail -1 "$NSL_TMP/cmp.txt")"
+fi
 say "  tshark: $ok handshakes ok, $inner inner packets, $tcp9000 to tcp/9000"
 
 say "4. roaming"
