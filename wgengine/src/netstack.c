@@ -157,7 +157,8 @@ static void drain(struct conn *c)
 {
 	while (c->pending && c->fd >= 0) {
 		struct pbuf *q = c->pending;
-		ssize_t n = send(c->fd, q->payload, q->len, MSG_NOSIGNAL | MSG_DONTWAIT);
+		size_t want = q->len; /* q may be freed below */
+		ssize_t n = send(c->fd, q->payload, want, MSG_NOSIGNAL | MSG_DONTWAIT);
 
 		if (n < 0) {
 			if (errno != EAGAIN && errno != EWOULDBLOCK)
@@ -167,7 +168,7 @@ static void drain(struct conn *c)
 		c->pending = pbuf_free_header(c->pending, (u16_t)n);
 		if (c->pcb)
 			tcp_recved(c->pcb, (u16_t)n);
-		if ((size_t)n < q->len)
+		if ((size_t)n < want)
 			return;
 	}
 	if (!c->pending && c->rx_fin && !c->fd_shut && c->fd >= 0) {
