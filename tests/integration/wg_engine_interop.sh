@@ -248,4 +248,6 @@ awk 'NR > 1 { d = $1 - prev; if (d < 0.6 || d > 1.7) { print "gap " d; bad = 1 }
 	fail "keepalive gaps off 1 s: $(tr '\n' ' ' <"$NSL_TMP/ka.txt"; tshark -n -r "$NSL_TMP/ka.pcap" -d udp.port==41641,wg | head -20)"
 say "  $n keepalives, gaps within 0.6-1.7 s"
 
+fwg_stop
+! grep -l 'Sanitizer' "$NSL_TMP"/fwg*.log >/dev/null 2>&1 || fail "sanitizer report in fwg's log"
 echo "wg_engine_interop: PASS"

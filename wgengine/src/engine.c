@@ -747,6 +747,15 @@ static void read_socket(struct fsc_wgengine *eng)
 	}
 }
 
+void fsc_wgengine_receive(struct fsc_wgengine *eng, const uint8_t *msg, size_t len,
+			  const struct fsc_addr *addr, uint16_t port)
+{
+	struct sockaddr_in6 from;
+
+	sa_from_addr(&from, addr, port);
+	got_datagram(eng, msg, len, &from, now_ns());
+}
+
 /* ---- timers ------------------------------------------------------------ */
 
 static void run_timers(struct fsc_wgengine *eng)
