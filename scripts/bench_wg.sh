@@ -3,8 +3,9 @@
 # tunnel, our engine (fwg --tun) against wireguard-go, on the same veth
 # path between two throw-away namespaces, in one run. iperf3 measures;
 # the CPU seconds of the two tunnel processes (user + system, from
-# /proc/PID/stat) are divided by the bytes carried. Prints a table and the
-# ratio, and writes doc/bench-wg.md.
+# /proc/PID/stat) are divided by the bytes carried. Also complete handshakes
+# a second through the core (tests/bench/wghandshakes). Prints a table and
+# the ratio, and writes doc/bench-wg.md.
 #
 # Environment (all optional):
 #   BENCH_WG_SECONDS  seconds of each iperf3 run (default 5)
@@ -34,8 +35,11 @@ miss=$(nsl_missing ip wireguard-go wg iperf3 python3 cmake)
 if [ ! -x "$BUILD/bin/fwg" ]; then
 	cmake -S "$SRC" -B "$BUILD" -DCMAKE_BUILD_TYPE=Release >/dev/null || nsl_die "cmake failed"
 fi
-cmake --build "$BUILD" --target fwg -j "$(nproc)" >/dev/null || nsl_die "building fwg failed"
+cmake --build "$BUILD" --target fwg wghandshakes -j "$(nproc)" >/dev/null ||
+	nsl_die "building fwg and wghandshakes failed"
 FWG=$BUILD/bin/fwg
+HS=$("$BUILD/bin/wghandshakes" 3) || nsl_die "wghandshakes failed"
+HS=${HS##* }
 
 nsl_init bench_wg
 K=$NSL_TMP/keys
@@ -140,7 +144,7 @@ for r in $(seq "$ROUNDS"); do
 	down
 done
 
-python3 - "$RES" "$SECS" "$ROUNDS" "$DOC" <<'EOF'
+python3 - "$RES" "$SECS" "$ROUNDS" "$DOC" "$HS" <<'EOF'
 import statistics, sys, datetime, platform, os
 rows = [l.split() for l in open(sys.argv[1]) if l.strip()]
 by = {}
@@ -156,6 +160,8 @@ lines = [
     "| wireguard-go 0.0.20220316 | %.3f | %.2f |" % go,
     "",
     "throughput ratio fwg / wireguard-go: **%.2f**; CPU per GB ratio: %.2f" % (ours[0] / go[0], ours[1] / go[1]),
+    "",
+    "complete handshakes a second (libdecode's core, both roles in one thread, tests/bench/wghandshakes): %s" % sys.argv[5],
 ]
 print("\n".join(lines))
 if sys.argv[4]:
