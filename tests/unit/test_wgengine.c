@@ -294,6 +294,51 @@ static void test_replay(void **state)
 	close(relay);
 }
 
+/* Initiations from A's identity, made here and fed straight to B: a second
+ * one within 20 ms is refused (the per-peer flood limit), and the same
+ * message again later is refused (its timestamp is not newer). */
+static void test_initiation_flood_and_replay(void **state)
+{
+	uint8_t pa[32], qa[32], pb[32], qb[32], m1[148], m2[148], m3[148], eph[32], ts[12];
+	struct fsc_wgnoise_identity ida;
+	struct fsc_wgnoise_peer peer_b;
+	struct fsc_wgnoise_handshake hs;
+	struct fsc_addr from;
+	const char *why;
+	char err[128];
+	struct fsc_wgnoise *nz = fsc_wgnoise_new(err, sizeof(err));
+	const struct fsc_wgengine_stats *st = fsc_wgengine_stats(B.eng);
+	struct timespec now;
+
+	(void)state;
+	make_keys(pa, qa, pb, qb);
+	assert_int_equal(fsc_wgnoise_identity_set(nz, &ida, pa, &why), FSC_OK);
+	assert_int_equal(fsc_wgnoise_peer_set(nz, &peer_b, &ida, qb, NULL, &why), FSC_OK);
+	clock_gettime(CLOCK_REALTIME, &now);
+	uint8_t *msgs[3] = { m1, m2, m3 };
+	for (int i = 0; i < 3; i++) {
+		memset(&hs, 0, sizeof(hs));
+		memset(eph, i + 1, sizeof(eph));
+		/* Timestamps 100 ms apart, all newer than any before. */
+		fsc_wgnoise_tai64n_make(ts, (uint64_t)now.tv_sec + 5, (uint32_t)i * 100000000u);
+		assert_int_equal(fsc_wgnoise_initiation_create(nz, &ida, &peer_b, &hs, eph,
+							       (uint32_t)(100 + i), ts, 1, msgs[i],
+							       &why),
+				 FSC_OK);
+	}
+	assert_true(fsc_addr_parse("127.0.0.1", &from));
+	fsc_wgengine_receive(B.eng, m1, 148, &from, 9);
+	fsc_wgengine_receive(B.eng, m2, 148, &from, 9); /* within 20 ms */
+	assert_int_equal(st->initiation_flood, 1);
+	run_until(NULL, 60);
+	fsc_wgengine_receive(B.eng, m1, 148, &from, 9); /* replayed */
+	assert_int_equal(st->bad_auth, 1);
+	fsc_wgengine_receive(B.eng, m3, 148, &from, 9); /* newer: accepted */
+	assert_int_equal(st->bad_auth, 1);
+	assert_int_equal(st->initiation_flood, 1);
+	fsc_wgnoise_free(nz);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -301,6 +346,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_spoofed_inner_source, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_silence_to_the_unauthenticated, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_replay, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_initiation_flood_and_replay, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
