@@ -1,8 +1,9 @@
 /* test_wgengine.c - two engines in one process over loopback UDP, no root:
  * a handshake and inner packets both ways; cryptokey routing refuses a
- * spoofed inner source; and silence to anything unauthenticated (garbage,
- * a bad mac1, an unknown receiver index, a replayed datagram), which is
- * counted and never answered. */
+ * spoofed inner source; a second initiation within 20 ms and a replayed
+ * one are refused; and silence to anything unauthenticated (garbage, a bad
+ * mac1, an unknown receiver index, a replayed datagram), which is counted
+ * and never answered. */
 #include <setjmp.h>
 #include <stdbool.h>
 #include <stdarg.h>
