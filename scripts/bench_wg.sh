@@ -104,8 +104,6 @@ ours_up() {
 	nsl_track "$PB"
 	nsl_wait_for 5 ip -n "$NSL_A" link show "$NSL_WA" || nsl_die "fwg A"
 	nsl_wait_for 5 ip -n "$NSL_B" link show "$NSL_WB" || nsl_die "fwg B"
-	ip -n "$NSL_A" route add 100.64.0.2/32 dev "$NSL_WA"
-	ip -n "$NSL_B" route add 100.64.0.1/32 dev "$NSL_WB"
 }
 
 go_up() {

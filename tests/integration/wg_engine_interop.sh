@@ -12,8 +12,9 @@
 #     fdecode with the same key log agrees with tshark on every frame
 #     (static key, handshake_ok, inner addresses, protocol and ports;
 #     lib/wgd_compare.py)
-#  4. roaming: B moves to UDP port 51821; after B speaks, our endpoint for
-#     B is the new one and A->B traffic follows it
+#  4. 2 MB over inner IPv6 (fd7a:115c:a1e0::1 -> ::2, routed by fwg for
+#     the AllowedIPs); roaming: B moves to UDP port 51821; after B speaks,
+#     our endpoint for B is the new one and A->B traffic follows it
 #  5. cookies under load: a spray of initiations with a valid mac1 from
 #     198.18.0.3 (wgspray) gets cookie replies; the spray's cookie opens and
 #     its mac2 initiation passes the gate; wireguard-go re-handshakes in the
@@ -66,9 +67,12 @@ nsl_wg_key "$K" a
 nsl_wg_key "$K" b
 nsl_wg_start "$NSL_B" "$NSL_WB"
 ip -n "$NSL_B" addr add 100.64.0.2 peer 100.64.0.1 dev "$NSL_WB"
+ip -n "$NSL_B" addr add fd7a:115c:a1e0::2/128 dev "$NSL_WB" nodad
 ip -n "$NSL_B" link set "$NSL_WB" up
+ip -n "$NSL_B" route add fd7a:115c:a1e0::1/128 dev "$NSL_WB"
+B_ALLOWED=100.64.0.1/32,fd7a:115c:a1e0::1/128
 wg set "$NSL_WB" listen-port 51820 private-key "$K/b.key" \
-	peer "$(cat "$K/a.pub")" allowed-ips 100.64.0.1/32 ||
+	peer "$(cat "$K/a.pub")" allowed-ips "$B_ALLOWED" ||
 	fail "wg set $NSL_WB"
 
 # write_conf FILE [PERSISTENT_KEEPALIVE]
@@ -77,12 +81,12 @@ write_conf() {
 [Interface]
 PrivateKey = $(cat "$K/a.key")
 ListenPort = 41641
-Address = 100.64.0.1/32
+Address = 100.64.0.1/32, fd7a:115c:a1e0::1/128
 
 [Peer]
 PublicKey = $(cat "$K/b.pub")
 Endpoint = 198.18.0.2:51820
-AllowedIPs = 100.64.0.2/32
+AllowedIPs = 100.64.0.2/32, fd7a:115c:a1e0::2/128
 PersistentKeepalive = ${2:-0}
 EOF
 }
@@ -90,7 +94,8 @@ EOF
 FWG_PID=""
 FWG_N=0
 # fwg_start CONF [ARGS...]: our engine in A on TUN $NSL_WA, control socket
-# $NSL_TMP/a.sock; waits for the interface and adds the route to B.
+# $NSL_TMP/a.sock; waits for the interface and for the route to B that fwg
+# adds for the peer's AllowedIPs.
 fwg_start() {
 	local conf=$1
 	shift
@@ -100,7 +105,8 @@ fwg_start() {
 	FWG_PID=$!
 	nsl_track "$FWG_PID"
 	nsl_wait_for 5 test -S "$NSL_TMP/a.sock" || fail "fwg did not start"
-	ip -n "$NSL_A" route add 100.64.0.2/32 dev "$NSL_WA" || fail "route to B"
+	ip -n "$NSL_A" route show 100.64.0.2/32 | grep -q "dev $NSL_WA" ||
+		fail "fwg added no route for AllowedIPs 100.64.0.2/32"
 }
 # fwg_stop: stops our engine, and makes B forget the session (a restarted
 # peer racing B's own pending handshake would cross initiations, which the
@@ -110,7 +116,7 @@ fwg_stop() {
 	rm -f "$NSL_TMP/a.sock"
 	nsl_wait_for 5 sh -c "! ip -n $NSL_A link show $NSL_WA" || fail "TUN not removed"
 	wg set "$NSL_WB" peer "$(cat "$K/a.pub")" remove
-	wg set "$NSL_WB" listen-port 51820 peer "$(cat "$K/a.pub")" allowed-ips 100.64.0.1/32
+	wg set "$NSL_WB" listen-port 51820 peer "$(cat "$K/a.pub")" allowed-ips "$B_ALLOWED"
 }
 # json_field KEY: a counter from `fwg show json` (interface line first).
 json_field() {
@@ -119,14 +125,15 @@ json_field() {
 }
 ping_from() { ip netns exec "$1" "$PY" "$PING" ping "$2" "$3"; }
 
-# xfer FROM_NS TO_NS TO_ADDR SEED: 12 MB from FROM_NS to TO_ADDR:9000.
+# xfer FROM_NS TO_NS TO_ADDR SEED [BYTES]: 12 MB (or BYTES) from FROM_NS to
+# TO_ADDR:9000.
 xfer() {
 	local out=$NSL_TMP/xfer-$4
 	ip netns exec "$2" "$FSC_BIN/wgxfer" serve "$3" 9000 >"$out.srv" 2>&1 &
 	local srv=$!
 	nsl_track "$srv"
 	nsl_wait_for 5 grep -q listening "$out.srv" || fail "wgxfer serve did not start"
-	timeout 30 ip netns exec "$1" "$FSC_BIN/wgxfer" send "$3" 9000 12000000 "$4" \
+	timeout 30 ip netns exec "$1" "$FSC_BIN/wgxfer" send "$3" 9000 "${5:-12000000}" "$4" \
 		>"$out.cli" 2>&1 || fail "transfer $1 -> $3: $(cat "$out.cli")"
 	wait "$srv"
 	local l1 l2
@@ -134,7 +141,7 @@ xfer() {
 	l2=$(sed -n 2p "$out.cli")
 	[ -n "$l1" ] && [ "$l1" = "$l2" ] ||
 		fail "transfer $1 -> $3: sent '$l1', received '$l2'"
-	say "  12 MB $1 -> $3 ok (${l1#* })"
+	say "  ${l1%% *} bytes $1 -> $3 ok (${l1#* })"
 }
 
 nsl_capture_start "$NSL_A" "$NSL_VA" "$NSL_TMP/wg.pcap" udp
@@ -150,7 +157,7 @@ xfer "$NSL_A" "$NSL_B" 100.64.0.2 1
 say "2. wireguard-go initiates"
 hs_before=$(json_field handshakes_completed)
 wg set "$NSL_WB" peer "$(cat "$K/a.pub")" remove
-wg set "$NSL_WB" peer "$(cat "$K/a.pub")" allowed-ips 100.64.0.1/32 \
+wg set "$NSL_WB" peer "$(cat "$K/a.pub")" allowed-ips "$B_ALLOWED" \
 	endpoint "198.18.0.1:41641"
 init_before=$(json_field handshakes_initiated)
 ping_from "$NSL_B" 100.64.0.1 3 || fail "ping B -> A"
@@ -189,7 +196,9 @@ if [ -x "$FSC_BIN/fdecode" ] && [ -f "$LIB/wgd_compare.py" ]; then
 fi
 say "  tshark: $ok handshakes ok, $inner inner packets, $tcp9000 to tcp/9000"
 
-say "4. roaming"
+say "4. IPv6 inside, and roaming"
+# (After the capture of 1-3: wgd_compare.py compares inner IPv4 fields.)
+xfer "$NSL_A" "$NSL_B" fd7a:115c:a1e0::2 3 2000000
 wg set "$NSL_WB" listen-port 51821
 ping_from "$NSL_B" 100.64.0.1 2 || fail "ping B -> A from the new port"
 "$FSC_BIN/fwg" show "$NSL_TMP/a.sock" dump | grep -q $'\t198.18.0.2:51821\t' ||
@@ -206,7 +215,7 @@ nsl_track "$SPRAY"
 sleep 1
 # wireguard-go forgets its session and must handshake through the flood.
 wg set "$NSL_WB" peer "$(cat "$K/a.pub")" remove
-wg set "$NSL_WB" peer "$(cat "$K/a.pub")" allowed-ips 100.64.0.1/32 \
+wg set "$NSL_WB" peer "$(cat "$K/a.pub")" allowed-ips "$B_ALLOWED" \
 	endpoint "198.18.0.1:41641"
 nsl_wait_for 15 ping_from "$NSL_B" 100.64.0.1 1 || fail "no handshake through the flood"
 wait "$SPRAY" || fail "wgspray: $(cat "$NSL_TMP/spray.json")"
