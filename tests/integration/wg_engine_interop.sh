@@ -14,7 +14,8 @@
 #     lib/wgd_compare.py)
 #  4. 2 MB over inner IPv6 (fd7a:115c:a1e0::1 -> ::2, routed by fwg for
 #     the AllowedIPs); roaming: B moves to UDP port 51821; after B speaks,
-#     our endpoint for B is the new one and A->B traffic follows it
+#     our endpoint for B is the new one and A->B traffic follows it; then
+#     B speaks over the IPv6 underlay (2001:db8::2) and we follow again
 #  5. cookies under load: a spray of initiations with a valid mac1 from
 #     198.18.0.3 (wgspray) gets cookie replies; the spray's cookie opens and
 #     its mac2 initiation passes the gate; wireguard-go re-handshakes in the
@@ -204,6 +205,12 @@ ping_from "$NSL_B" 100.64.0.1 2 || fail "ping B -> A from the new port"
 "$FSC_BIN/fwg" show "$NSL_TMP/a.sock" dump | grep -q $'\t198.18.0.2:51821\t' ||
 	fail "endpoint did not roam: $("$FSC_BIN/fwg" show "$NSL_TMP/a.sock" dump | tail -1)"
 ping_from "$NSL_A" 100.64.0.2 2 || fail "ping A -> B after roaming"
+# ... and across families: B now reaches us over the IPv6 underlay.
+wg set "$NSL_WB" peer "$(cat "$K/a.pub")" endpoint "[2001:db8::1]:41641"
+ping_from "$NSL_B" 100.64.0.1 2 || fail "ping B -> A over the IPv6 underlay"
+"$FSC_BIN/fwg" show "$NSL_TMP/a.sock" dump | grep -q $'\t\\[2001:db8::2\\]:51821\t' ||
+	fail "endpoint did not roam to IPv6: $("$FSC_BIN/fwg" show "$NSL_TMP/a.sock" dump | tail -1)"
+ping_from "$NSL_A" 100.64.0.2 2 || fail "ping A -> B over the IPv6 underlay"
 
 say "5. cookies under load"
 nsl_capture_start "$NSL_A" "$NSL_VA" "$NSL_TMP/load.pcap" udp
