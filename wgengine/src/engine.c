@@ -11,6 +11,7 @@
  * A responder never sends on `next` (key confirmation); the initiator
  * confirms at once with its staged packets or a keepalive.
  */
+#define _GNU_SOURCE /* sendmmsg */
 #include "fsc/wgengine.h"
 
 #include <arpa/inet.h>
@@ -115,12 +116,45 @@ static size_t source_bytes(const struct sockaddr_in6 *sa, uint8_t out[18])
 	return n + 2;
 }
 
+void fsc_wgengine_flush(struct fsc_wgengine *eng)
+{
+	struct mmsghdr m[TX_BATCH];
+	struct iovec iov[TX_BATCH];
+	unsigned n = eng->txn, done = 0;
+
+	eng->txn = 0;
+	memset(m, 0, sizeof(m[0]) * n);
+	for (unsigned i = 0; i < n; i++) {
+		iov[i].iov_base = eng->txb[i];
+		iov[i].iov_len = eng->txlen[i];
+		m[i].msg_hdr.msg_iov = &iov[i];
+		m[i].msg_hdr.msg_iovlen = 1;
+		m[i].msg_hdr.msg_name = &eng->txto[i];
+		m[i].msg_hdr.msg_namelen = sizeof(eng->txto[i]);
+	}
+	while (done < n) {
+		int r = sendmmsg(eng->fd, m + done, n - done, 0);
+		if (r <= 0) {
+			/* A full socket buffer or an error for the first
+			 * message: drop it, as sendto would, and go on. */
+			done++;
+			continue;
+		}
+		for (unsigned i = done; i < done + (unsigned)r; i++) {
+			eng->st.tx_datagrams++;
+			eng->txpeer[i]->tx_bytes += eng->txlen[i];
+		}
+		done += (unsigned)r;
+	}
+}
+
 static void send_to(struct fsc_wgengine *eng, struct peer *p, const uint8_t *buf, size_t len)
 {
 	ssize_t r;
 
 	if (!p->has_ep)
 		return;
+	fsc_wgengine_flush(eng); /* keep the order of everything we send */
 	if (eng->v6) {
 		r = sendto(eng->fd, buf, len, 0, (const struct sockaddr *)&p->ep, sizeof(p->ep));
 	} else {
@@ -255,10 +289,22 @@ static bool seal_and_send(struct fsc_wgengine *eng, struct peer *p, const uint8_
 
 	if (!slot_usable(eng, &p->cur, now) || !p->has_ep)
 		return false;
-	if (fsc_wgnoise_transport_seal(eng->nz, &p->cur.kp, pkt, len, eng->mtu, eng->txbuf,
-				       MAX_PACKET, &out_len, &why) != FSC_OK)
-		return false;
-	send_to(eng, p, eng->txbuf, out_len);
+	if (eng->v6) { /* batched: one sendmmsg for a burst */
+		unsigned i = eng->txn;
+		if (fsc_wgnoise_transport_seal(eng->nz, &p->cur.kp, pkt, len, eng->mtu,
+					       eng->txb[i], eng->txcap, &out_len, &why) != FSC_OK)
+			return false;
+		eng->txlen[i] = out_len;
+		eng->txpeer[i] = p;
+		eng->txto[i] = p->ep;
+		if (++eng->txn == TX_BATCH)
+			fsc_wgengine_flush(eng);
+	} else {
+		if (fsc_wgnoise_transport_seal(eng->nz, &p->cur.kp, pkt, len, eng->mtu,
+					       eng->txbuf, MAX_PACKET, &out_len, &why) != FSC_OK)
+			return false;
+		send_to(eng, p, eng->txbuf, out_len);
+	}
 	fsc_wgtimers_authed_traversal(&p->timers, now);
 	fsc_wgtimers_authed_sent(&p->timers, now);
 	if (len) {
@@ -725,6 +771,7 @@ int fsc_wgengine_timeout_ms(struct fsc_wgengine *eng)
 {
 	uint64_t next = 0, now = eng_now_ns();
 
+	fsc_wgengine_flush(eng); /* nothing may wait while the loop sleeps */
 	for (size_t i = 0; i < eng->npeers; i++) {
 		uint64_t t = fsc_wgtimers_next(&eng->peers[i].timers);
 		if (t && (!next || t < next))
@@ -744,6 +791,7 @@ void fsc_wgengine_handle(struct fsc_wgengine *eng, const struct pollfd *pfd, siz
 		if (pfd[i].fd == eng->fd && (pfd[i].revents & (POLLIN | POLLERR)))
 			read_socket(eng);
 	run_timers(eng);
+	fsc_wgengine_flush(eng);
 }
 
 void fsc_wgengine_set_inner(struct fsc_wgengine *eng, fsc_wgengine_deliver_fn deliver, void *ctx)

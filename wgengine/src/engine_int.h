@@ -16,6 +16,7 @@
 #define QUEUE_LEN 64
 #define MAX_PACKET 65535
 #define RX_BATCH 64
+#define TX_BATCH 32 /* transport datagrams sent with one sendmmsg */
 
 struct slot {
 	struct fsc_wgnoise_keypair kp;
@@ -63,6 +64,15 @@ struct fsc_wgengine {
 	void *deliver_ctx;
 	struct fsc_wgengine_stats st;
 	uint8_t *rxbuf, *plain, *txbuf; /* MAX_PACKET each */
+	/* Sealed transport messages waiting for one sendmmsg (dual-stack
+	 * socket only): buffers of txcap bytes, their lengths, peers and
+	 * destinations. */
+	uint8_t *txb[TX_BATCH];
+	size_t txcap;
+	size_t txlen[TX_BATCH];
+	struct peer *txpeer[TX_BATCH];
+	struct sockaddr_in6 txto[TX_BATCH];
+	unsigned txn;
 };
 
 /* Monotonic ns (never 0) and wall-clock ns. */

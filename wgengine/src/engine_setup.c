@@ -153,7 +153,11 @@ struct fsc_wgengine *fsc_wgengine_new(const struct fsc_wgconf *conf,
 	eng->rxbuf = malloc(MAX_PACKET);
 	eng->plain = malloc(MAX_PACKET);
 	eng->txbuf = malloc(MAX_PACKET);
-	if (!eng->rate || !eng->rxbuf || !eng->plain || !eng->txbuf) {
+	eng->txcap = eng->mtu + 64; /* a padded MTU-sized packet, header and tag */
+	bool txb_ok = true;
+	for (size_t i = 0; i < TX_BATCH; i++)
+		txb_ok = (eng->txb[i] = malloc(eng->txcap)) != NULL && txb_ok;
+	if (!eng->rate || !eng->rxbuf || !eng->plain || !eng->txbuf || !txb_ok) {
 		snprintf(err, errlen, "out of memory");
 		goto bad;
 	}
@@ -193,8 +197,12 @@ void fsc_wgengine_free(struct fsc_wgengine *eng)
 {
 	if (!eng)
 		return;
-	if (eng->fd >= 0)
+	if (eng->fd >= 0) {
+		fsc_wgengine_flush(eng);
 		close(eng->fd);
+	}
+	for (size_t i = 0; i < TX_BATCH; i++)
+		free(eng->txb[i]);
 	if (eng->keylog)
 		fclose(eng->keylog);
 	for (size_t i = 0; i < eng->npeers; i++) {

@@ -467,6 +467,7 @@ void fsc_netstack_handle(struct fsc_netstack *ns, const struct pollfd *pfd, size
 			fill(c);
 	}
 	sys_check_timeouts();
+	fsc_wgengine_flush(ns->eng); /* what lwIP sent in this round */
 	/* Reap: aborted, reset, or done both ways. */
 	for (pp = &ns->conns; *pp;) {
 		struct conn *c = *pp;

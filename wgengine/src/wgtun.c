@@ -249,6 +249,7 @@ void fsc_wgtun_handle(struct fsc_wgtun *tun, const struct pollfd *pfd, size_t n)
 			fsc_wgengine_send(tun->eng, tun->buf, (size_t)r);
 		}
 	}
+	fsc_wgengine_flush(tun->eng);
 }
 
 const struct fsc_wgtun_stats *fsc_wgtun_stats(const struct fsc_wgtun *tun)

@@ -88,6 +88,12 @@ void fsc_wgengine_receive(struct fsc_wgengine *eng, const uint8_t *msg, size_t l
 
 /* ---- The loop -------------------------------------------------------- */
 
+/* Transport messages are sealed into a batch and sent with one sendmmsg;
+ * this sends what is waiting. fsc_wgengine_handle and _timeout_ms (which a
+ * loop calls right before it sleeps) flush too; an inner side that calls
+ * fsc_wgengine_send in a burst outside those calls flushes after it. */
+void fsc_wgengine_flush(struct fsc_wgengine *eng);
+
 /* Fills up to cap pollfd entries (fd, events) the engine needs and returns
  * how many (1 today: the UDP socket). */
 size_t fsc_wgengine_pollfds(struct fsc_wgengine *eng, struct pollfd *pfd, size_t cap);
