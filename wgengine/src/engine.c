@@ -15,6 +15,8 @@
 #include "fsc/wgengine.h"
 
 #include <arpa/inet.h>
+#include <errno.h>
+#include <netinet/udp.h>
 #include <openssl/rand.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -58,12 +60,15 @@ void eng_random_bytes(void *p, size_t n)
 	}
 }
 
-static uint64_t jitter(const struct fsc_wgengine *eng)
+/* Timer jitter needs no secrecy, and the data path asks for it on every
+ * packet sent: xorshift64*, seeded from the CSPRNG at setup. */
+static uint64_t jitter(struct fsc_wgengine *eng)
 {
-	uint64_t r;
+	uint64_t x = eng->jitter_state;
 
-	eng_random_bytes(&r, sizeof(r));
-	return r % eng->tcfg.jitter_max;
+	x ^= x >> 12, x ^= x << 25, x ^= x >> 27;
+	eng->jitter_state = x;
+	return (x * 0x2545f4914f6cdd1dull) % eng->tcfg.jitter_max;
 }
 
 void eng_sa_from_addr(struct sockaddr_in6 *sa, const struct fsc_addr *a, uint16_t port)
@@ -116,21 +121,69 @@ static size_t source_bytes(const struct sockaddr_in6 *sa, uint8_t out[18])
 	return n + 2;
 }
 
-void fsc_wgengine_flush(struct fsc_wgengine *eng)
+/* Messages i..j-1 (same destination, same length but maybe the last) as
+ * one UDP GSO send: the kernel cuts the buffer into datagrams of the
+ * first one's length (UDP_SEGMENT). Returns false when the kernel refuses
+ * GSO, and then never tries again. */
+static bool send_gso(struct fsc_wgengine *eng, unsigned i, unsigned j)
+{
+	struct iovec iov[TX_BATCH];
+	union {
+		char buf[CMSG_SPACE(sizeof(uint16_t))];
+		struct cmsghdr align;
+	} ctl;
+	struct msghdr mh;
+	struct cmsghdr *cm;
+	uint16_t seg = (uint16_t)eng->txlen[i];
+	size_t total = 0;
+
+	memset(&mh, 0, sizeof(mh));
+	memset(&ctl, 0, sizeof(ctl));
+	for (unsigned k = i; k < j; k++) {
+		iov[k - i].iov_base = eng->txb[k];
+		iov[k - i].iov_len = eng->txlen[k];
+		total += eng->txlen[k];
+	}
+	mh.msg_name = &eng->txto[i];
+	mh.msg_namelen = sizeof(eng->txto[i]);
+	mh.msg_iov = iov;
+	mh.msg_iovlen = j - i;
+	mh.msg_control = ctl.buf;
+	mh.msg_controllen = sizeof(ctl.buf);
+	cm = CMSG_FIRSTHDR(&mh);
+	cm->cmsg_level = SOL_UDP;
+	cm->cmsg_type = UDP_SEGMENT;
+	cm->cmsg_len = CMSG_LEN(sizeof(uint16_t));
+	memcpy(CMSG_DATA(cm), &seg, sizeof(seg));
+	ssize_t r = sendmsg(eng->fd, &mh, 0);
+	if (r < 0 && (errno == EIO || errno == EINVAL || errno == ENOPROTOOPT ||
+		      errno == EOPNOTSUPP)) {
+		eng->no_gso = true;
+		return false;
+	}
+	if (r == (ssize_t)total)
+		for (unsigned k = i; k < j; k++) {
+			eng->st.tx_datagrams++;
+			eng->txpeer[k]->tx_bytes += eng->txlen[k];
+		}
+	return true; /* sent, or dropped as a full buffer drops a sendto */
+}
+
+/* Sends messages i..j-1 with sendmmsg. */
+static void send_mmsg(struct fsc_wgengine *eng, unsigned i, unsigned j)
 {
 	struct mmsghdr m[TX_BATCH];
 	struct iovec iov[TX_BATCH];
-	unsigned n = eng->txn, done = 0;
+	unsigned n = j - i, done = 0;
 
-	eng->txn = 0;
 	memset(m, 0, sizeof(m[0]) * n);
-	for (unsigned i = 0; i < n; i++) {
-		iov[i].iov_base = eng->txb[i];
-		iov[i].iov_len = eng->txlen[i];
-		m[i].msg_hdr.msg_iov = &iov[i];
-		m[i].msg_hdr.msg_iovlen = 1;
-		m[i].msg_hdr.msg_name = &eng->txto[i];
-		m[i].msg_hdr.msg_namelen = sizeof(eng->txto[i]);
+	for (unsigned k = 0; k < n; k++) {
+		iov[k].iov_base = eng->txb[i + k];
+		iov[k].iov_len = eng->txlen[i + k];
+		m[k].msg_hdr.msg_iov = &iov[k];
+		m[k].msg_hdr.msg_iovlen = 1;
+		m[k].msg_hdr.msg_name = &eng->txto[i + k];
+		m[k].msg_hdr.msg_namelen = sizeof(eng->txto[i + k]);
 	}
 	while (done < n) {
 		int r = sendmmsg(eng->fd, m + done, n - done, 0);
@@ -140,11 +193,40 @@ void fsc_wgengine_flush(struct fsc_wgengine *eng)
 			done++;
 			continue;
 		}
-		for (unsigned i = done; i < done + (unsigned)r; i++) {
+		for (unsigned k = done; k < done + (unsigned)r; k++) {
 			eng->st.tx_datagrams++;
-			eng->txpeer[i]->tx_bytes += eng->txlen[i];
+			eng->txpeer[i + k]->tx_bytes += eng->txlen[i + k];
 		}
 		done += (unsigned)r;
+	}
+}
+
+static bool same_dest(const struct sockaddr_in6 *a, const struct sockaddr_in6 *b)
+{
+	return a->sin6_port == b->sin6_port &&
+	       memcmp(&a->sin6_addr, &b->sin6_addr, sizeof(a->sin6_addr)) == 0;
+}
+
+void fsc_wgengine_flush(struct fsc_wgengine *eng)
+{
+	unsigned n = eng->txn, i = 0;
+
+	eng->txn = 0;
+	while (i < n) {
+		/* A run to one destination, all of the first one's length but
+		 * the last (a TCP stream's full-sized packets), goes as one
+		 * GSO send. */
+		unsigned j = i + 1;
+		while (j < n && same_dest(&eng->txto[j], &eng->txto[i]) &&
+		       eng->txlen[j - 1] == eng->txlen[i] && eng->txlen[j] <= eng->txlen[i] &&
+		       (j - i + 1) * eng->txlen[i] <= 65000) /* one UDP GSO send's limit */
+			j++;
+		if (j - i > 1 && !eng->no_gso && send_gso(eng, i, j)) {
+			i = j;
+			continue;
+		}
+		send_mmsg(eng, i, j);
+		i = j;
 	}
 }
 

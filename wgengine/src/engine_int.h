@@ -73,6 +73,8 @@ struct fsc_wgengine {
 	struct peer *txpeer[TX_BATCH];
 	struct sockaddr_in6 txto[TX_BATCH];
 	unsigned txn;
+	bool no_gso; /* the kernel refused UDP_SEGMENT once */
+	uint64_t jitter_state; /* never 0 */
 };
 
 /* Monotonic ns (never 0) and wall-clock ns. */

@@ -162,6 +162,8 @@ struct fsc_wgengine *fsc_wgengine_new(const struct fsc_wgconf *conf,
 		goto bad;
 	}
 	fsc_wgrate_init(eng->rate, seed);
+	eng_random_bytes(&eng->jitter_state, sizeof(eng->jitter_state));
+	eng->jitter_state |= 1;
 	if (!(eng->nz = fsc_wgnoise_new(err, errlen)))
 		goto bad;
 	if (fsc_wgnoise_identity_set(eng->nz, &eng->id, conf->private_key, &why) != FSC_OK) {
