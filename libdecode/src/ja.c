@@ -16,6 +16,8 @@
 #include <stdbool.h>
 #include <string.h>
 
+#include "fsc/span.h"
+
 /* A bounded string builder; `over` is sticky. */
 struct sb {
 	char *p;
@@ -191,12 +193,6 @@ static const char *ja4_version(uint16_t v)
 	return "00";
 }
 
-static bool is_alnum(uint8_t c)
-{
-	return (c >= '0' && c <= '9') || (c >= 'A' && c <= 'Z') ||
-	       (c >= 'a' && c <= 'z');
-}
-
 /* Sorts a short list in place (<= 256 entries: insertion sort is fine). */
 static void sort16(uint16_t *v, size_t n)
 {
@@ -275,7 +271,7 @@ static enum fsc_status ja4_parts(const struct fsc_tls_client_hello *h,
 		sb_putc(&s, '0');
 	} else {
 		uint8_t f = h->alpn[0].p[0], l = h->alpn[0].p[h->alpn[0].len - 1];
-		if (is_alnum(f) && is_alnum(l)) {
+		if (fsc_byteset_has(&fsc_alnum_set, f) && fsc_byteset_has(&fsc_alnum_set, l)) {
 			sb_putc(&s, (char)f);
 			sb_putc(&s, (char)l);
 		} else {

@@ -8,6 +8,10 @@ struct fsc_pipeline {
 	struct fsc_wg_tracker *wg;
 	struct fsc_streams *streams;
 	struct fsc_wgdecrypt *wgd;	/* borrowed; NULL: no decryption */
+	/* While a decrypted packet goes through: its tunnel session (0 on
+	 * the wire) and the initiator's static key. */
+	uint32_t tunnel;
+	const uint8_t *tunnel_peer;
 	struct fsc_pipeline_stats st;
 	/* the frame in progress, for the events its stream completes */
 	struct fsc_event *cur;
@@ -127,9 +131,7 @@ const struct fsc_wgdecrypt *fsc_pipeline_wgdecrypt(const struct fsc_pipeline *pl
 	return pl->wgd;
 }
 
-/* Nanoseconds since the epoch. A damaged file may claim any time; clamping
- * to [1970, 2242] keeps every difference of two timestamps representable. */
-static int64_t frame_ns(const struct fsc_frame *f)
+int64_t fsc_pipeline_frame_ns(const struct fsc_frame *f)
 {
 	const int64_t limit = (int64_t)1 << 33;
 	int64_t sec = f->sec;
@@ -156,6 +158,16 @@ static void adopt_status(struct fsc_event *ev, enum fsc_status st, const char *w
 	}
 }
 
+/* The capture ended inside the payload: the event says so, whatever a
+ * decoder made of the bytes it had. */
+static void capture_cut(struct fsc_event *ev)
+{
+	if (ev->status == FSC_OK && ev->pkt->payload_cut) {
+		ev->status = FSC_TRUNCATED;
+		ev->why = PAYLOAD_CUT;
+	}
+}
+
 static void tunnel_event(struct fsc_pipeline *pl, struct fsc_event *ev,
 			 struct fsc_tunnel_msg *tun, struct fsc_wgd_note *wgd)
 {
@@ -173,8 +185,7 @@ static void tunnel_event(struct fsc_pipeline *pl, struct fsc_event *ev,
 		pl->st.wg_msgs[m->keepalive ? 5 : m->type]++;
 		pl->st.wg_under_load += m->under_load;
 		/* Decrypted packets are not decrypted again inside. */
-		if (pl->wgd && wgd && !pkt->tunnel &&
-		    pkt->payload_len == pkt->payload_wire_len) {
+		if (pl->wgd && !pkt->tunnel && pkt->payload_len == pkt->payload_wire_len) {
 			fsc_wgdecrypt_msg(pl->wgd, pkt->payload, pkt->payload_len, m,
 					  ev->wg.session, !ev->wg.unknown_index, wgd);
 			ev->wgd = wgd;
@@ -194,126 +205,116 @@ static void tunnel_event(struct fsc_pipeline *pl, struct fsc_event *ev,
 		/* Unclaimed and cut: it may well be a message whose missing
 		 * half would have named it (a WireGuard handshake has no
 		 * magic). Say so rather than pass it off as plain UDP. */
-		if (pkt->payload_len < pkt->payload_wire_len)
-			adopt_status(ev, FSC_TRUNCATED, PAYLOAD_CUT);
+		capture_cut(ev);
 		return;
 	}
 	adopt_status(ev, tun->status, tun->why);
+	/* A message with no length of its own (disco, WireGuard transport)
+	 * decodes whole from a cut payload: it is still cut. */
+	capture_cut(ev);
 }
 
-static void packet_events(struct fsc_pipeline *pl, struct fsc_event *ev,
-			  const struct fsc_frame *f, fsc_event_fn fn, void *ctx);
-
-/* The inner IP packet of a decrypted transport message: one more event
- * (and its stream's), with the tunnel it came out of. */
-static void inner_packet(struct fsc_pipeline *pl, const struct fsc_event *outer,
-			 fsc_event_fn fn, void *ctx)
+/* The inner IP packet of a decrypted transport message goes through as a
+ * frame of its own (LINKTYPE_RAW, the outer frame's number and time) seen
+ * inside the tunnel: its events carry the session, its flows are apart. */
+static void inner_frame(struct fsc_pipeline *pl, const struct fsc_event *outer,
+			fsc_event_fn fn, void *ctx)
 {
 	const struct fsc_wgd_note *n = outer->wgd;
-	struct fsc_packet pkt;
-	struct fsc_event ev;
+	struct fsc_frame in = *outer->frame;
 
-	memset(&ev, 0, sizeof(ev));
-	ev.ts_ns = outer->ts_ns;
-	ev.frame = outer->frame;
-	ev.pkt = &pkt;
-	ev.tunnel = n->session ? n->session : UINT32_MAX;
-	ev.tunnel_peer = n->have_static ? n->initiator_static : NULL;
-	fsc_dissect_ip(n->plain, n->plain_len, &pkt);
-	pkt.tunnel = ev.tunnel;
-	ev.status = pkt.status;
-	ev.why = pkt.why;
+	in.data = n->plain;
+	in.caplen = in.wirelen = (uint32_t)n->plain_len;
+	in.linktype = 101; /* LINKTYPE_RAW: IPv4 or IPv6 by the first nibble */
+	pl->tunnel = n->session ? n->session : UINT32_MAX;
+	pl->tunnel_peer = n->have_static ? n->initiator_static : NULL;
 	pl->st.inner_packets++;
-	packet_events(pl, &ev, outer->frame, fn, ctx);
+	fsc_pipeline_frame(pl, &in, fn, ctx);
+	pl->tunnel = 0;
+	pl->tunnel_peer = NULL;
 }
 
 void fsc_pipeline_frame(struct fsc_pipeline *pl, const struct fsc_frame *f,
 			fsc_event_fn fn, void *ctx)
 {
 	struct fsc_packet pkt;
+	struct fsc_tunnel_msg tun;
+	struct fsc_disco_plain plain;
+	struct fsc_wgd_note wgd;
 	struct fsc_event ev;
 	struct fsc_pipeline_stats *st = &pl->st;
 
 	memset(&ev, 0, sizeof(ev));
-	ev.ts_ns = frame_ns(f);
+	ev.ts_ns = fsc_pipeline_frame_ns(f);
 	ev.frame = f;
 	ev.pkt = &pkt;
-	if (st->frames == 0 || ev.ts_ns < st->first_ns)
-		st->first_ns = ev.ts_ns;
-	if (ev.ts_ns > st->last_ns)
-		st->last_ns = ev.ts_ns;
-	st->frames++;
-	st->bytes += f->wirelen;
+	if (!pl->tunnel) { /* a frame off the wire, not a decrypted packet */
+		if (st->frames == 0 || ev.ts_ns < st->first_ns)
+			st->first_ns = ev.ts_ns;
+		if (ev.ts_ns > st->last_ns)
+			st->last_ns = ev.ts_ns;
+		st->frames++;
+		st->bytes += f->wirelen;
+	}
 
 	fsc_dissect(f->linktype, f->data, f->caplen, f->wirelen, &pkt);
+	pkt.tunnel = ev.tunnel = pl->tunnel;
+	ev.tunnel_peer = pl->tunnel_peer;
 	ev.status = pkt.status;
 	ev.why = pkt.why;
-	st->snaplen_cut += f->caplen < f->wirelen;
-	packet_events(pl, &ev, f, fn, ctx);
-}
-
-/* Everything after dissection, for a frame's packet or a tunnel's. */
-static void packet_events(struct fsc_pipeline *pl, struct fsc_event *ev,
-			  const struct fsc_frame *f, fsc_event_fn fn, void *ctx)
-{
-	const struct fsc_packet *pkt = ev->pkt;
-	struct fsc_tunnel_msg tun;
-	struct fsc_disco_plain plain;
-	struct fsc_wgd_note wgd;
-	struct fsc_pipeline_stats *st = &pl->st;
-
-	if (pkt->ipver == 4)
+	if (pkt.ipver == 4)
 		st->ipv4++;
-	else if (pkt->ipver == 6)
+	else if (pkt.ipver == 6)
 		st->ipv6++;
-	if (pkt->fragment) {
+	if (pkt.fragment) {
 		st->fragments++;
-		st->later_fragments += !pkt->first_fragment;
+		st->later_fragments += !pkt.first_fragment;
 	}
 
-	if (pkt->has_tscap && pkt->tscap.path == FSC_TSCAP_DISCO) {
+	if (pkt.has_tscap && pkt.tscap.path == FSC_TSCAP_DISCO) {
 		const char *why = NULL;
-		enum fsc_status ds = fsc_disco_decode_plain(pkt->tscap.disco,
-							    pkt->tscap.disco_len,
+		enum fsc_status ds = fsc_disco_decode_plain(pkt.tscap.disco,
+							    pkt.tscap.disco_len,
 							    &plain, &why);
-		ev->type = FSC_EV_TSDISCO;
-		ev->disco = ds == FSC_OK || ds == FSC_TRUNCATED ? &plain : NULL;
-		if (ev->disco)
+		ev.type = FSC_EV_TSDISCO;
+		ev.disco = ds == FSC_OK || ds == FSC_TRUNCATED ? &plain : NULL;
+		if (ev.disco)
 			st->tsdisco_types[plain.type & 15]++;
-		adopt_status(ev, ds, why);
-	} else if (pkt->layer == FSC_LAYER_PAYLOAD && pkt->proto == 17) {
-		tunnel_event(pl, ev, &tun, &wgd);
-	} else if (pkt->layer == FSC_LAYER_PAYLOAD && pkt->proto == 6) {
-		ev->type = FSC_EV_TCP;
+		adopt_status(&ev, ds, why);
+	} else if (pkt.layer == FSC_LAYER_PAYLOAD && pkt.proto == 17) {
+		tunnel_event(pl, &ev, &tun, &wgd);
+	} else if (pkt.layer == FSC_LAYER_PAYLOAD && pkt.proto == 6) {
+		ev.type = FSC_EV_TCP;
 		/* Its stream gets a gap; the segment itself says why. */
-		if (pkt->payload_len < pkt->payload_wire_len)
-			adopt_status(ev, FSC_TRUNCATED, PAYLOAD_CUT);
-	} else if (pkt->ipver && pkt->layer >= FSC_LAYER_NET) {
+		capture_cut(&ev);
+	} else if (pkt.ipver && pkt.layer >= FSC_LAYER_NET) {
 		/* A header cut short, a later fragment, or another protocol. */
-		bool later = pkt->fragment && !pkt->first_fragment;
-		if (!later && pkt->proto == 6)
-			ev->type = FSC_EV_TCP;
-		else if (!later && pkt->proto == 17)
-			ev->type = FSC_EV_UDP;
+		bool later = pkt.fragment && !pkt.first_fragment;
+		if (!later && pkt.proto == 6)
+			ev.type = FSC_EV_TCP;
+		else if (!later && pkt.proto == 17)
+			ev.type = FSC_EV_UDP;
 		else
-			ev->type = FSC_EV_IP;
+			ev.type = FSC_EV_IP;
+		capture_cut(&ev);
 	} else {
-		ev->type = FSC_EV_FRAME;
-		st->not_ip += pkt->status == FSC_NOT_THIS;
+		ev.type = FSC_EV_FRAME;
+		st->not_ip += pkt.status == FSC_NOT_THIS;
 		st->unsupported_linktype += !fsc_linktype_supported(f->linktype);
 	}
-	st->truncated += ev->status == FSC_TRUNCATED;
-	st->malformed += ev->status == FSC_MALFORMED;
-	st->events[ev->type]++;
-	fn(ev, ctx);
-	if (ev->type == FSC_EV_TCP && pkt->layer == FSC_LAYER_PAYLOAD) {
-		pl->cur = ev;
+	st->snaplen_cut += f->caplen < f->wirelen;
+	st->truncated += ev.status == FSC_TRUNCATED;
+	st->malformed += ev.status == FSC_MALFORMED;
+	st->events[ev.type]++;
+	fn(&ev, ctx);
+	if (ev.type == FSC_EV_TCP && pkt.layer == FSC_LAYER_PAYLOAD) {
+		pl->cur = &ev;
 		pl->fn = fn;
 		pl->ctx = ctx;
-		fsc_streams_packet(pl->streams, pkt, ev->ts_ns, on_stream_event, pl);
+		fsc_streams_packet(pl->streams, &pkt, ev.ts_ns, on_stream_event, pl);
 		pl->cur = NULL;
 	}
-	if (ev->type == FSC_EV_WG && ev->wgd && ev->wgd->result == FSC_WGD_OK &&
-	    ev->wgd->plain_len)
-		inner_packet(pl, ev, fn, ctx);
+	if (ev.type == FSC_EV_WG && ev.wgd && ev.wgd->result == FSC_WGD_OK &&
+	    ev.wgd->plain_len)
+		inner_frame(pl, &ev, fn, ctx);
 }

@@ -16,6 +16,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "fsc/span.h"
+
 #define DEFAULT_MAX_STREAMS 16384
 #define DEFAULT_TLS_BUFFERS 1024
 #define DEFAULT_MAX_HEADERS 64
@@ -82,8 +84,10 @@ struct fsc_streams {
 	struct fsc_flows *flows;
 	struct fsc_stream_limits lim;
 	struct stream *pool;
-	uint32_t *free_streams;
+	uint32_t *free_streams;	/* released slots */
 	uint32_t n_free_streams;
+	uint32_t fresh_streams;	/* slots never used: fresh .. max - 1 (no list
+				 * to build: a big table starts at once) */
 	uint8_t *tls_bufs;
 	uint32_t *free_bufs;
 	uint32_t n_free_bufs;
@@ -119,11 +123,12 @@ static struct stream *stream_of(struct fsc_streams *s, const struct fsc_flow *f)
 
 static struct stream *stream_get(struct fsc_streams *s, struct fsc_flow *f)
 {
-	if (s->n_free_streams == 0) {
+	if (s->n_free_streams == 0 && s->fresh_streams == s->lim.max_streams) {
 		s->st.streams_exhausted++;
 		return NULL;
 	}
-	uint32_t slot = s->free_streams[--s->n_free_streams];
+	uint32_t slot = s->n_free_streams ? s->free_streams[--s->n_free_streams]
+					  : s->fresh_streams++;
 	struct stream *st = &s->pool[slot];
 	memset(st, 0, sizeof(*st));
 	st->d[0].tls_buf = st->d[1].tls_buf = NONE;
@@ -211,22 +216,17 @@ static void emit_ingress(struct fsc_streams *s, const struct fsc_flow *f,
 
 /* ---- recognising a direction ---- */
 
-static bool is_upper(uint8_t c)
-{
-	return c >= 'A' && c <= 'Z';
-}
-
 /* A request line starts with an upper-case method, SP, and a target. */
 static bool looks_like_request_line(const uint8_t *p, size_t len)
 {
 	size_t i = 0;
 
-	while (i < len && i < 16 && is_upper(p[i]))
+	while (i < len && i < 16 && fsc_byteset_has(&fsc_upper_set, p[i]))
 		i++;
 	if (i < 3 || i == len)
 		return i == len && i < 16; /* still possible */
 	return p[i] == ' ' && (i + 1 == len || p[i + 1] == '/' || p[i + 1] == '*' ||
-			       p[i + 1] == 'h' || is_upper(p[i + 1]));
+			       p[i + 1] == 'h' || fsc_byteset_has(&fsc_upper_set, p[i + 1]));
 }
 
 static bool looks_like_status_line(const uint8_t *p, size_t len)
@@ -258,7 +258,7 @@ static enum guess guess(const uint8_t *p, size_t len)
 		return len >= 8 ? G_RESP : G_MORE;
 	if (looks_like_request_line(p, len)) {
 		size_t i = 0;
-		while (i < len && is_upper(p[i]))
+		while (i < len && fsc_byteset_has(&fsc_upper_set, p[i]))
 			i++;
 		return i < len ? G_REQ : G_MORE;
 	}
@@ -955,6 +955,8 @@ struct fsc_streams *fsc_streams_new(const struct fsc_stream_limits *lim)
 		s->lim = *lim;
 	if (!s->lim.max_streams)
 		s->lim.max_streams = DEFAULT_MAX_STREAMS;
+	if (s->lim.max_streams > FSC_STREAMS_MAX_STREAMS_LIMIT)
+		s->lim.max_streams = FSC_STREAMS_MAX_STREAMS_LIMIT;
 	if (!s->lim.tls_buffers)
 		s->lim.tls_buffers = DEFAULT_TLS_BUFFERS;
 	if (!s->lim.max_headers)
@@ -982,9 +984,8 @@ struct fsc_streams *fsc_streams_new(const struct fsc_stream_limits *lim)
 		fsc_streams_free(s);
 		return NULL;
 	}
-	for (uint32_t i = 0; i < s->lim.max_streams; i++)
-		s->free_streams[i] = s->lim.max_streams - 1 - i;
-	s->n_free_streams = s->lim.max_streams;
+	s->n_free_streams = 0;
+	s->fresh_streams = 0;
 	for (uint32_t i = 0; i < s->lim.tls_buffers; i++)
 		s->free_bufs[i] = s->lim.tls_buffers - 1 - i;
 	s->n_free_bufs = s->lim.tls_buffers;
