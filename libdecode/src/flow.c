@@ -219,7 +219,7 @@ static int ep_cmp(const struct fsc_addr *a, uint16_t pa, const struct fsc_addr *
 /* The same key from either direction: endpoints in a fixed order. */
 static uint64_t flow_key(const struct fsc_flows *t, const struct fsc_addr *a,
 			 uint16_t pa, const struct fsc_addr *b, uint16_t pb,
-			 uint8_t proto, uint32_t tunnel)
+			 uint8_t proto, uint8_t obs, uint32_t tunnel)
 {
 	if (ep_cmp(a, pa, b, pb) > 0) {
 		const struct fsc_addr *x = a;
@@ -229,16 +229,16 @@ static uint64_t flow_key(const struct fsc_flows *t, const struct fsc_addr *a,
 		b = x;
 		pb = px;
 	}
-	uint64_t h = fsc_addr_hash(a, t->lim.hash_seed ^
-					  ((uint64_t)proto << 32 | (uint64_t)pa << 16 | pb) ^
-					  (uint64_t)tunnel << 40);
+	uint64_t h = fsc_addr_hash(a, t->lim.hash_seed ^ ((uint64_t)obs << 40 |
+					  (uint64_t)proto << 32 | (uint64_t)pa << 16 | pb) ^
+					  (uint64_t)tunnel * 0x9e3779b97f4a7c15u);
 	return fsc_addr_hash(b, h);
 }
 
 static uint64_t rec_key(const struct fsc_flows *t, const struct rec *r)
 {
 	return flow_key(t, &r->pub.addr[0], r->pub.port[0], &r->pub.addr[1],
-			r->pub.port[1], r->pub.proto, r->tunnel);
+			r->pub.port[1], r->pub.proto, r->pub.obs, r->tunnel);
 }
 
 /* Which direction pkt travels in r, or -1 if r is another flow. */
@@ -246,7 +246,7 @@ static int match(const struct rec *r, const struct fsc_packet *pkt)
 {
 	const struct fsc_flow *f = &r->pub;
 
-	if (f->proto != pkt->proto || r->tunnel != pkt->tunnel)
+	if (f->proto != pkt->proto || f->obs != pkt->obs || r->tunnel != pkt->tunnel)
 		return -1;
 	if (f->port[0] == pkt->sport && f->port[1] == pkt->dport &&
 	    fsc_addr_eq(&f->addr[0], &pkt->src) && fsc_addr_eq(&f->addr[1], &pkt->dst))
@@ -359,6 +359,7 @@ static struct rec *open_rec(struct fsc_flows *t, const struct fsc_packet *pkt,
 	f->addr[!d] = pkt->dst;
 	f->port[!d] = pkt->dport;
 	f->proto = pkt->proto;
+	f->obs = pkt->obs;
 	r->tunnel = pkt->tunnel;
 	f->id = ++t->st.flows;
 	f->first_ns = f->last_ns = ts;
@@ -463,7 +464,7 @@ const struct fsc_flow *fsc_flows_packet(struct fsc_flows *t,
 	t->st.payload_bytes += pkt->payload_len;
 
 	uint64_t key = flow_key(t, &pkt->src, pkt->sport, &pkt->dst, pkt->dport, pkt->proto,
-				pkt->tunnel);
+				pkt->obs, pkt->tunnel);
 	uint32_t i = hmap_get(&t->idx, key);
 	if (i != HMAP_NONE && t->recs[i].state != REC_FREE &&
 	    (d = match(&t->recs[i], pkt)) >= 0)

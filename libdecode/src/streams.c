@@ -51,6 +51,16 @@ struct pending {
 	char host[FSC_STREAM_HOST_KEEP + 1];
 };
 
+/* A response body followed to its last byte, for the last-byte latency. */
+struct body_watch {
+	bool on;
+	bool by_length;		/* done when the flow's skip of it is */
+	unsigned index;
+	int status;
+	int64_t req_ns, head_ns;
+	char host[FSC_STREAM_HOST_KEEP + 1];
+};
+
 struct dir_state {
 	uint8_t mode;
 	uint8_t after_chunked;	/* mode to return to after a chunked body */
@@ -62,6 +72,7 @@ struct dir_state {
 	unsigned hellos;
 	struct fsc_http_chunked chunked;
 	struct fsc_tls_reasm tls;
+	struct body_watch body;
 };
 
 struct stream {
@@ -496,6 +507,45 @@ static void note_ingress(struct fsc_streams *s, struct stream *st, struct pendin
 	}
 }
 
+/* The body being watched in d is complete at ts. */
+static void body_done(struct fsc_streams *s, const struct fsc_flow *f, int dir,
+		      struct dir_state *d, int64_t ts)
+{
+	struct fsc_stream_event ev;
+	struct body_watch *b = &d->body;
+
+	if (!b->on)
+		return;
+	b->on = false;
+	event_init(&ev, FSC_SEV_HTTP_RESPONSE_END, f, dir, ts);
+	ev.u.resp_end.index = b->index;
+	ev.u.resp_end.status = b->status;
+	ev.u.resp_end.first_ns = b->head_ns >= b->req_ns ? b->head_ns - b->req_ns : 0;
+	ev.u.resp_end.last_ns = ts >= b->req_ns ? ts - b->req_ns : 0;
+	ev.u.resp_end.host = b->host;
+	emit(s, &ev, FSC_OK, NULL);
+}
+
+/* Starts watching a matched final response's body (ending the one before,
+ * which a new head proves complete). */
+static void body_watch(struct fsc_streams *s, struct fsc_flow *f, int dir,
+		       struct dir_state *d, const struct fsc_http_body *b,
+		       unsigned index, int status, int64_t req_ns, const char *host, int64_t ts)
+{
+	body_done(s, f, dir, d, ts);
+	if (!s->lim.body_ends)
+		return;
+	d->body = (struct body_watch){ .on = true, .index = index, .status = status,
+				       .req_ns = req_ns, .head_ns = ts };
+	copy_span(d->body.host, sizeof(d->body.host), host, strlen(host));
+	if (b->kind == FSC_HTTP_BODY_NONE || (b->kind == FSC_HTTP_BODY_LENGTH && !b->length))
+		body_done(s, f, dir, d, ts);
+	else if (b->kind == FSC_HTTP_BODY_LENGTH)
+		d->body.by_length = true;
+	else if (b->kind == FSC_HTTP_BODY_SWITCH)
+		d->body.on = false;
+}
+
 /* After a head whose framing is known: skip the body, or read it chunked. */
 static void follow_body(struct fsc_flow *f, int dir, struct dir_state *d,
 			const struct fsc_http_body *b)
@@ -721,6 +771,9 @@ static size_t http_response(struct fsc_streams *s, struct fsc_flow *f, int dir,
 		return used;
 
 	struct pending *q = st->q_n ? &st->q[st->q_first] : NULL;
+	unsigned q_index = q ? q->index : 0;
+	int64_t q_ns = q ? q->ts_ns : 0;
+	const char *q_host = q ? q->host : "";
 	event_init(&ev, FSC_SEV_HTTP_RESPONSE, f, dir, ts);
 	ev.u.resp.head = &s->head;
 	if (q) {
@@ -734,6 +787,7 @@ static size_t http_response(struct fsc_streams *s, struct fsc_flow *f, int dir,
 		s->st.unmatched_responses++;
 	}
 	s->st.responses++;
+	body_done(s, f, dir, d, ts); /* a head here: the body before is whole */
 	if (rc == FSC_MALFORMED) {
 		emit(s, &ev, rc, why);
 		lose_sync(s, d);
@@ -773,22 +827,27 @@ static size_t http_response(struct fsc_streams *s, struct fsc_flow *f, int dir,
 		lose_sync(s, d);
 		return s->head.head_len;
 	}
+	if (q_index && !interim)
+		body_watch(s, f, dir, d, &b, q_index, status, q_ns, q_host, ts);
 	follow_body(f, dir, d, &b);
 	return s->head.head_len;
 }
 
-static size_t chunked_body(struct fsc_streams *s, struct dir_state *d, const uint8_t *p,
-			   size_t len)
+static size_t chunked_body(struct fsc_streams *s, struct fsc_flow *f, int dir,
+			   struct dir_state *d, const uint8_t *p, size_t len, int64_t ts)
 {
 	size_t used = 0;
 	const char *why;
 	enum fsc_status rc = fsc_http_chunked_skip(&d->chunked, p, len, &used, &why);
 
 	if (rc == FSC_OK || rc == FSC_TRUNCATED) {
-		if (rc == FSC_OK)
+		if (rc == FSC_OK) {
 			d->mode = d->after_chunked;
+			body_done(s, f, dir, d, ts);
+		}
 		return used;
 	}
+	d->body.on = false;
 	d->mode = d->after_chunked;
 	lose_sync(s, d);
 	return used;
@@ -879,7 +938,7 @@ static size_t h_data(void *ctx, struct fsc_flow *f, int dir, const uint8_t *p, s
 	case M_HTTP_RESP:
 		return http_response(s, f, dir, st, p, len, flags, ts);
 	case M_CHUNKED:
-		return chunked_body(s, d, p, len);
+		return chunked_body(s, f, dir, d, p, len, ts);
 	case M_UNTIL_CLOSE:
 		return len;
 	default:
@@ -899,6 +958,7 @@ static void h_gap(void *ctx, struct fsc_flow *f, int dir, uint64_t missing,
 	if (!st)
 		return;
 	struct dir_state *d = &st->d[dir];
+	d->body.on = false; /* a body with a hole has no known last byte */
 	switch (d->mode) {
 	case M_TLS:
 		/* A handshake with a hole cannot be read further. */
@@ -930,7 +990,6 @@ static void h_close(void *ctx, struct fsc_flow *f, enum fsc_close_reason why)
 	struct fsc_streams *s = ctx;
 	struct stream *st = stream_of(s, f);
 
-	(void)why;
 	if (!st)
 		return;
 	for (int dir = 0; dir < 2; dir++)
@@ -939,6 +998,15 @@ static void h_close(void *ctx, struct fsc_flow *f, enum fsc_close_reason why)
 				  f->last_ns);
 	if (st->ingress_seen && !st->ingress_reported && st->ingress_status)
 		emit_ingress(s, f, st, f->last_ns, NULL);
+	/* A body read to the close ends with it; a counted one cut short
+	 * by the end of the input has no last byte. */
+	for (int dir = 0; dir < 2; dir++) {
+		struct dir_state *d = &st->d[dir];
+		if (d->body.on && d->mode == M_UNTIL_CLOSE && why != FSC_CLOSE_END)
+			body_done(s, f, dir, d, f->last_ns);
+		else if (d->body.on && d->body.by_length && fsc_flow_skipping(f, dir) == 0)
+			body_done(s, f, dir, d, f->last_ns);
+	}
 	s->st.unanswered_requests += st->q_n;
 	stream_put(s, f, st);
 }
@@ -1008,9 +1076,17 @@ void fsc_streams_free(struct fsc_streams *s)
 void fsc_streams_packet(struct fsc_streams *s, const struct fsc_packet *pkt, int64_t ts_ns,
 			fsc_stream_fn fn, void *ctx)
 {
+	int dir;
+
 	s->fn = fn;
 	s->ctx = ctx;
-	fsc_flows_packet(s->flows, pkt, ts_ns, NULL);
+	const struct fsc_flow *f = fsc_flows_packet(s->flows, pkt, ts_ns, &dir);
+	/* A body counted by its length is skipped as it comes, unseen: it is
+	 * complete once the skip is, which only the flow knows. */
+	struct stream *st = f ? stream_of(s, f) : NULL;
+	if (st && st->d[dir].body.on && st->d[dir].body.by_length &&
+	    fsc_flow_skipping(f, dir) == 0)
+		body_done(s, f, dir, &st->d[dir], ts_ns);
 }
 
 void fsc_streams_flush(struct fsc_streams *s, fsc_stream_fn fn, void *ctx)

@@ -47,6 +47,7 @@ def tshark_rows(path):
 
 
 PROTO = {"tcp": "6", "udp": "17", "wg": "17", "disco": "17", "stun": "17"}
+PACKET_TYPES = ("wg", "tcp", "udp", "ip", "frame", "disco", "stun")
 
 
 def fdecode_rows(path):
@@ -54,9 +55,9 @@ def fdecode_rows(path):
     with open(path) as f:
         for line in f:
             e = json.loads(line)
-            if "frame" not in e or e.get("type") in (
-                    "http_request", "http_response", "tls_client_hello",
-                    "tls_server_hello", "ingress", "rdns"):
+            # packet-level events only (stream events repeat a packet's
+            # addresses and carry no protocol of their own)
+            if "frame" not in e or e.get("type") not in PACKET_TYPES:
                 continue
             n = e["frame"]
             inner = "tunnel" in e
