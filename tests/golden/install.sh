@@ -13,15 +13,16 @@ n=0
 bad() { echo "FAIL: $*"; fail=$((fail + 1)); }
 DESTDIR=$T cmake --install "$BUILD" --prefix /usr >"$T/log" 2>&1 || { cat "$T/log"; exit 1; }
 R=$T/usr
-for f in bin/fdecode bin/fwatch bin/ula2v4 bin/fnode bin/fedge bin/fwg \
+for f in bin/fdecode bin/fwatch bin/ula2v4 bin/fnode bin/fedge bin/fwg bin/fdoctor \
 	share/man/man1/fdecode.1 share/man/man1/fwatch.1 share/man/man1/ula2v4.1 \
-	share/man/man1/fnode.1 share/man/man1/fedge.1 share/bash-completion/completions/fdecode \
+	share/man/man1/fnode.1 share/man/man1/fedge.1 share/man/man1/fdoctor.1 \
+	share/bash-completion/completions/fdecode \
 	share/zsh/vendor-completions/_fdecode; do
 	n=$((n + 1))
 	[ -f "$R/$f" ] || bad "not installed: $f"
 done
 n=$((n + 1))
-extra=$(find "$R" -type f | sed "s|^$R/||" | grep -v -e '^bin/\(fdecode\|fwatch\|ula2v4\|fnode\|fedge\|fwg\)$' \
+extra=$(find "$R" -type f | sed "s|^$R/||" | grep -v -e '^bin/\(fdecode\|fwatch\|ula2v4\|fnode\|fedge\|fwg\|fdoctor\)$' \
 	-e '^share/man/man1/' -e '^share/bash-completion/' -e '^share/zsh/')
 [ -z "$extra" ] || bad "installed beyond the programs: $extra"
 n=$((n + 1))
