@@ -53,9 +53,12 @@ fuzz: deps
 
 # fdecode against a bare read loop, tcpdump and tshark on a generated capture
 # (Release build in build-bench; BENCH_PACKETS, BENCH_RUNS; a few minutes).
-# Prints the table and rewrites doc/bench.md. Not part of `test`.
+# Prints the table and rewrites doc/bench.md. Then, as root, TCP throughput
+# through our WireGuard engine against wireguard-go (scripts/bench_wg.sh,
+# doc/bench-wg.md; BENCH_WG_SECONDS, BENCH_WG_ROUNDS). Not part of `test`.
 bench: deps
 	sh scripts/bench.sh
+	bash scripts/bench_wg.sh
 
 clean:
 	rm -rf $(BUILD) $(BUILD_ASAN) $(BUILD_FUZZ)

@@ -8,6 +8,8 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "fsc/span.h"
+
 static const struct fsc_ingress_answer answers[FSC_INGRESS_VERDICT_COUNT] = {
 	[FSC_INGRESS_NOT_FOUND] = { 404, "Not Found", "404 page not found\n", "not-found" },
 	[FSC_INGRESS_INVALID_PEERAPI] = { 403, "Forbidden", "invalid peerapi request\n",
@@ -43,7 +45,7 @@ static bool parse_port(const char *p, size_t len, uint16_t *port)
 	if (len == 0 || len > 5)
 		return false;
 	for (i = 0; i < len; i++) {
-		if (p[i] < '0' || p[i] > '9')
+		if (!fsc_byteset_has(&fsc_digit_set, (uint8_t)p[i]))
 			return false;
 		v = v * 10 + (uint32_t)(p[i] - '0');
 	}

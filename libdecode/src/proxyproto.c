@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "fsc/cursor.h"
+#include "fsc/span.h"
 
 static const uint8_t v2_sig[FSC_PROXY_V2_SIG_LEN] = {
 	0x0D, 0x0A, 0x0D, 0x0A, 0x00, 0x0D, 0x0A, 0x51, 0x55, 0x49, 0x54, 0x0A,
@@ -33,7 +34,7 @@ static bool port_v1(const char *s, size_t n, uint16_t *port)
 	if (n == 0 || n > 5 || (n > 1 && s[0] == '0'))
 		return false;
 	for (i = 0; i < n; i++) {
-		if (s[i] < '0' || s[i] > '9')
+		if (!fsc_byteset_has(&fsc_digit_set, (uint8_t)s[i]))
 			return false;
 		v = v * 10 + (uint32_t)(s[i] - '0');
 	}

@@ -8,9 +8,14 @@
 #  2. wireguard-go initiates (B forgets and re-adds us): ping B->A, 12 MB
 #     B->A, and our engine counts a handshake it answered
 #  3. key log: tshark decrypts the capture of 1-2 with fwg's --wg-keylog
-#     file: handshake_ok, and the inner 100.64.0.1 <-> 100.64.0.2 packets
-#  4. roaming: B moves to UDP port 51821; after B speaks, our endpoint for
-#     B is the new one and A->B traffic follows it
+#     file: handshake_ok, and the inner 100.64.0.1 <-> 100.64.0.2 packets;
+#     fdecode with the same key log agrees with tshark on every frame
+#     (static key, handshake_ok, inner addresses, protocol and ports;
+#     lib/wgd_compare.py)
+#  4. 2 MB over inner IPv6 (fd7a:115c:a1e0::1 -> ::2, routed by fwg for
+#     the AllowedIPs); roaming: B moves to UDP port 51821; after B speaks,
+#     our endpoint for B is the new one and A->B traffic follows it; then
+#     B speaks over the IPv6 underlay (2001:db8::2) and we follow again
 #  5. cookies under load: a spray of initiations with a valid mac1 from
 #     198.18.0.3 (wgspray) gets cookie replies; the spray's cookie opens and
 #     its mac2 initiation passes the gate; wireguard-go re-handshakes in the
@@ -63,9 +68,12 @@ nsl_wg_key "$K" a
 nsl_wg_key "$K" b
 nsl_wg_start "$NSL_B" "$NSL_WB"
 ip -n "$NSL_B" addr add 100.64.0.2 peer 100.64.0.1 dev "$NSL_WB"
+ip -n "$NSL_B" addr add fd7a:115c:a1e0::2/128 dev "$NSL_WB" nodad
 ip -n "$NSL_B" link set "$NSL_WB" up
+ip -n "$NSL_B" route add fd7a:115c:a1e0::1/128 dev "$NSL_WB"
+B_ALLOWED=100.64.0.1/32,fd7a:115c:a1e0::1/128
 wg set "$NSL_WB" listen-port 51820 private-key "$K/b.key" \
-	peer "$(cat "$K/a.pub")" allowed-ips 100.64.0.1/32 ||
+	peer "$(cat "$K/a.pub")" allowed-ips "$B_ALLOWED" ||
 	fail "wg set $NSL_WB"
 
 # write_conf FILE [PERSISTENT_KEEPALIVE]
@@ -74,12 +82,12 @@ write_conf() {
 [Interface]
 PrivateKey = $(cat "$K/a.key")
 ListenPort = 41641
-Address = 100.64.0.1/32
+Address = 100.64.0.1/32, fd7a:115c:a1e0::1/128
 
 [Peer]
 PublicKey = $(cat "$K/b.pub")
 Endpoint = 198.18.0.2:51820
-AllowedIPs = 100.64.0.2/32
+AllowedIPs = 100.64.0.2/32, fd7a:115c:a1e0::2/128
 PersistentKeepalive = ${2:-0}
 EOF
 }
@@ -87,7 +95,8 @@ EOF
 FWG_PID=""
 FWG_N=0
 # fwg_start CONF [ARGS...]: our engine in A on TUN $NSL_WA, control socket
-# $NSL_TMP/a.sock; waits for the interface and adds the route to B.
+# $NSL_TMP/a.sock; waits for the interface and for the route to B that fwg
+# adds for the peer's AllowedIPs.
 fwg_start() {
 	local conf=$1
 	shift
@@ -97,7 +106,8 @@ fwg_start() {
 	FWG_PID=$!
 	nsl_track "$FWG_PID"
 	nsl_wait_for 5 test -S "$NSL_TMP/a.sock" || fail "fwg did not start"
-	ip -n "$NSL_A" route add 100.64.0.2/32 dev "$NSL_WA" || fail "route to B"
+	ip -n "$NSL_A" route show 100.64.0.2/32 | grep -q "dev $NSL_WA" ||
+		fail "fwg added no route for AllowedIPs 100.64.0.2/32"
 }
 # fwg_stop: stops our engine, and makes B forget the session (a restarted
 # peer racing B's own pending handshake would cross initiations, which the
@@ -107,7 +117,7 @@ fwg_stop() {
 	rm -f "$NSL_TMP/a.sock"
 	nsl_wait_for 5 sh -c "! ip -n $NSL_A link show $NSL_WA" || fail "TUN not removed"
 	wg set "$NSL_WB" peer "$(cat "$K/a.pub")" remove
-	wg set "$NSL_WB" listen-port 51820 peer "$(cat "$K/a.pub")" allowed-ips 100.64.0.1/32
+	wg set "$NSL_WB" listen-port 51820 peer "$(cat "$K/a.pub")" allowed-ips "$B_ALLOWED"
 }
 # json_field KEY: a counter from `fwg show json` (interface line first).
 json_field() {
@@ -116,14 +126,15 @@ json_field() {
 }
 ping_from() { ip netns exec "$1" "$PY" "$PING" ping "$2" "$3"; }
 
-# xfer FROM_NS TO_NS TO_ADDR SEED: 12 MB from FROM_NS to TO_ADDR:9000.
+# xfer FROM_NS TO_NS TO_ADDR SEED [BYTES]: 12 MB (or BYTES) from FROM_NS to
+# TO_ADDR:9000.
 xfer() {
 	local out=$NSL_TMP/xfer-$4
 	ip netns exec "$2" "$FSC_BIN/wgxfer" serve "$3" 9000 >"$out.srv" 2>&1 &
 	local srv=$!
 	nsl_track "$srv"
 	nsl_wait_for 5 grep -q listening "$out.srv" || fail "wgxfer serve did not start"
-	timeout 30 ip netns exec "$1" "$FSC_BIN/wgxfer" send "$3" 9000 12000000 "$4" \
+	timeout 30 ip netns exec "$1" "$FSC_BIN/wgxfer" send "$3" 9000 "${5:-12000000}" "$4" \
 		>"$out.cli" 2>&1 || fail "transfer $1 -> $3: $(cat "$out.cli")"
 	wait "$srv"
 	local l1 l2
@@ -131,7 +142,7 @@ xfer() {
 	l2=$(sed -n 2p "$out.cli")
 	[ -n "$l1" ] && [ "$l1" = "$l2" ] ||
 		fail "transfer $1 -> $3: sent '$l1', received '$l2'"
-	say "  12 MB $1 -> $3 ok (${l1#* })"
+	say "  ${l1%% *} bytes $1 -> $3 ok (${l1#* })"
 }
 
 nsl_capture_start "$NSL_A" "$NSL_VA" "$NSL_TMP/wg.pcap" udp
@@ -147,7 +158,7 @@ xfer "$NSL_A" "$NSL_B" 100.64.0.2 1
 say "2. wireguard-go initiates"
 hs_before=$(json_field handshakes_completed)
 wg set "$NSL_WB" peer "$(cat "$K/a.pub")" remove
-wg set "$NSL_WB" peer "$(cat "$K/a.pub")" allowed-ips 100.64.0.1/32 \
+wg set "$NSL_WB" peer "$(cat "$K/a.pub")" allowed-ips "$B_ALLOWED" \
 	endpoint "198.18.0.1:41641"
 init_before=$(json_field handshakes_initiated)
 ping_from "$NSL_B" 100.64.0.1 3 || fail "ping B -> A"
@@ -163,25 +174,43 @@ grep -q LOCAL_EPHEMERAL_PRIVATE_KEY "$NSL_TMP/a.keys" || fail "no ephemeral key 
 [ "$(grep -c LOCAL_EPHEMERAL_PRIVATE_KEY "$NSL_TMP/a.keys")" -ge 2 ] ||
 	fail "expected a key-log line per handshake (both roles)"
 tshark -n -r "$NSL_TMP/wg.pcap" -o "wg.keylog_file:$NSL_TMP/a.keys" \
-	-d udp.port==41641,wg -d udp.port==51820,wg -T fields -e wg.type \
-	-e wg.handshake_ok -e ip.src -e ip.dst -e tcp.dstport \
-	>"$NSL_TMP/tshark.txt" 2>"$NSL_TMP/tshark.err" || fail "tshark: $(cat "$NSL_TMP/tshark.err")"
-ok=$(awk -F'\t' '$2 == 1' "$NSL_TMP/tshark.txt" | wc -l)
+	-d udp.port==41641,wg -d udp.port==51820,wg -T fields -e frame.number -e wg.type \
+	-e wg.static -e wg.handshake_ok -e ip.src -e ip.dst -e ip.proto -e tcp.srcport \
+	-e tcp.dstport -e udp.srcport -e udp.dstport \
+	>"$NSL_TMP/tshark.tsv" 2>"$NSL_TMP/tshark.err" || fail "tshark: $(cat "$NSL_TMP/tshark.err")"
+ok=$(awk -F'\t' '$4 == 1' "$NSL_TMP/tshark.tsv" | wc -l)
 # ip.src/ip.dst list the outer address, then the decrypted inner one.
-inner=$(awk -F'\t' '$3 ~ /,100\.64\.0\.[12]$/ && $4 ~ /,100\.64\.0\.[12]$/' \
-	"$NSL_TMP/tshark.txt" | wc -l)
-tcp9000=$(awk -F'\t' '$5 ~ /9000/' "$NSL_TMP/tshark.txt" | wc -l)
+inner=$(awk -F'\t' '$5 ~ /,100\.64\.0\.[12]$/ && $6 ~ /,100\.64\.0\.[12]$/' \
+	"$NSL_TMP/tshark.tsv" | wc -l)
+tcp9000=$(awk -F'\t' '$9 ~ /9000/' "$NSL_TMP/tshark.tsv" | wc -l)
 [ "$ok" -ge 2 ] || fail "tshark: $ok handshakes decrypted (wanted 2: one each way)"
 [ "$inner" -ge 1000 ] || fail "tshark: only $inner decrypted inner packets"
 [ "$tcp9000" -ge 100 ] || fail "tshark: inner TCP to port 9000 not seen ($tcp9000)"
+# fdecode, with the same key log, must agree with tshark on every frame.
+if [ -x "$FSC_BIN/fdecode" ] && [ -f "$LIB/wgd_compare.py" ]; then
+	"$FSC_BIN/fdecode" -n -v --json --wg-keylog "$NSL_TMP/a.keys" "$NSL_TMP/wg.pcap" \
+		>"$NSL_TMP/fdecode.jsonl" || fail "fdecode exited $?"
+	"$PY" "$LIB/wgd_compare.py" "$NSL_TMP/tshark.tsv" "$NSL_TMP/fdecode.jsonl" \
+		--min-inner 1000 --min-ok 2 >"$NSL_TMP/cmp.txt" 2>&1 ||
+		fail "fdecode and tshark disagree on our capture: $(head -20 "$NSL_TMP/cmp.txt")"
+	say "  fdecode agrees: $(tail -1 "$NSL_TMP/cmp.txt")"
+fi
 say "  tshark: $ok handshakes ok, $inner inner packets, $tcp9000 to tcp/9000"
 
-say "4. roaming"
+say "4. IPv6 inside, and roaming"
+# (After the capture of 1-3: wgd_compare.py compares inner IPv4 fields.)
+xfer "$NSL_A" "$NSL_B" fd7a:115c:a1e0::2 3 2000000
 wg set "$NSL_WB" listen-port 51821
 ping_from "$NSL_B" 100.64.0.1 2 || fail "ping B -> A from the new port"
 "$FSC_BIN/fwg" show "$NSL_TMP/a.sock" dump | grep -q $'\t198.18.0.2:51821\t' ||
 	fail "endpoint did not roam: $("$FSC_BIN/fwg" show "$NSL_TMP/a.sock" dump | tail -1)"
 ping_from "$NSL_A" 100.64.0.2 2 || fail "ping A -> B after roaming"
+# ... and across families: B now reaches us over the IPv6 underlay.
+wg set "$NSL_WB" peer "$(cat "$K/a.pub")" endpoint "[2001:db8::1]:41641"
+ping_from "$NSL_B" 100.64.0.1 2 || fail "ping B -> A over the IPv6 underlay"
+"$FSC_BIN/fwg" show "$NSL_TMP/a.sock" dump | grep -q $'\t\\[2001:db8::2\\]:51821\t' ||
+	fail "endpoint did not roam to IPv6: $("$FSC_BIN/fwg" show "$NSL_TMP/a.sock" dump | tail -1)"
+ping_from "$NSL_A" 100.64.0.2 2 || fail "ping A -> B over the IPv6 underlay"
 
 say "5. cookies under load"
 nsl_capture_start "$NSL_A" "$NSL_VA" "$NSL_TMP/load.pcap" udp
@@ -193,7 +222,7 @@ nsl_track "$SPRAY"
 sleep 1
 # wireguard-go forgets its session and must handshake through the flood.
 wg set "$NSL_WB" peer "$(cat "$K/a.pub")" remove
-wg set "$NSL_WB" peer "$(cat "$K/a.pub")" allowed-ips 100.64.0.1/32 \
+wg set "$NSL_WB" peer "$(cat "$K/a.pub")" allowed-ips "$B_ALLOWED" \
 	endpoint "198.18.0.1:41641"
 nsl_wait_for 15 ping_from "$NSL_B" 100.64.0.1 1 || fail "no handshake through the flood"
 wait "$SPRAY" || fail "wgspray: $(cat "$NSL_TMP/spray.json")"
@@ -235,4 +264,6 @@ awk 'NR > 1 { d = $1 - prev; if (d < 0.6 || d > 1.7) { print "gap " d; bad = 1 }
 	fail "keepalive gaps off 1 s: $(tr '\n' ' ' <"$NSL_TMP/ka.txt"; tshark -n -r "$NSL_TMP/ka.pcap" -d udp.port==41641,wg | head -20)"
 say "  $n keepalives, gaps within 0.6-1.7 s"
 
+fwg_stop
+! grep -l 'Sanitizer' "$NSL_TMP"/fwg*.log >/dev/null 2>&1 || fail "sanitizer report in fwg's log"
 echo "wg_engine_interop: PASS"

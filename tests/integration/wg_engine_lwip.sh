@@ -11,7 +11,8 @@
 # Checks: 24 MB over inner IPv4 and 8 MB over inner IPv6 (to
 # fd7a:115c:a1e0::2) arrive with equal SHA-256; then four 3 MB transfers at
 # once (the bridge multiplexes connections); both engines report a
-# handshake and no packet over the MTU.
+# handshake and no packet over the MTU; B, started with WG_KEYLOGFILE set,
+# wrote its key log (mode 0600).
 #
 # exit: 0 pass, 1 fail, 77 skipped (wg, used for keys, is missing).
 [ -n "${BASH_VERSION:-}" ] || exec bash "$0" "$@"
@@ -81,7 +82,7 @@ AllowedIPs = 100.64.0.1/32, fd7a:115c:a1e0::1/128
 EOF
 [ ${#AS[@]} -gt 0 ] && chown nobody "$TMP" "$TMP"/*.conf
 
-"${AS[@]}" "$FSC_BIN/fwg" up "$TMP/b.conf" --lwip --forward-in "80=127.0.0.1:$S" \
+WG_KEYLOGFILE=$TMP/b.keys "${AS[@]}" "$FSC_BIN/fwg" up "$TMP/b.conf" --lwip --forward-in "80=127.0.0.1:$S" \
 	--control "$TMP/b.sock" 2>"$TMP/fwg-b.log" &
 PIDS="$PIDS $!"
 "${AS[@]}" "$FSC_BIN/fwg" up "$TMP/a.conf" --lwip --forward-out "$L4=100.64.0.2:80" \
@@ -136,4 +137,14 @@ json() { "$FSC_BIN/fwg" show "$1" json | sed -n "s/.*\"$2\":\([0-9]*\).*/\1/p" |
 for s in a b; do
 	[ "$(json "$TMP/$s.sock" too_long)" -eq 0 ] || fail "$s: packets over the MTU"
 done
+# B got its key log from WG_KEYLOGFILE (no flag): as responder, its static
+# and ephemeral keys, created private.
+grep -q '^LOCAL_EPHEMERAL_PRIVATE_KEY = ' "$TMP/b.keys" 2>/dev/null ||
+	fail "WG_KEYLOGFILE: no key log written"
+[ "$(stat -c %a "$TMP/b.keys")" = 600 ] || fail "the key log is not mode 0600"
+# A clean stop, and no sanitizer report (ASan builds) in the engines' logs.
+for p in $PIDS; do kill "$p" 2>/dev/null; done
+for p in $PIDS; do wait "$p" 2>/dev/null; done
+PIDS=""
+! grep -l 'Sanitizer' "$TMP"/fwg-*.log >/dev/null 2>&1 || fail "sanitizer report in an engine's log"
 echo "wg_engine_lwip: PASS"

@@ -33,11 +33,11 @@ static void test_retransmit_then_give_up(void **state)
 	fsc_wgtimers_initiation_sent(&t, now, 100 * MS, false);
 	assert_int_equal(fsc_wgtimers_next(&t), now + 5 * S + 100 * MS);
 	/* Just before the deadline nothing fires. */
-	assert_int_equal(fsc_wgtimers_expire(&t, now + 5 * S + 99 * MS, 0), 0);
+	assert_int_equal(fsc_wgtimers_expire(&t, now + 5 * S + 99 * MS), 0);
 	for (;;) {
 		now = fsc_wgtimers_next(&t);
 		assert_true(now != 0);
-		act = fsc_wgtimers_expire(&t, now, 0);
+		act = fsc_wgtimers_expire(&t, now);
 		if (act & FSC_WGA_GIVE_UP)
 			break;
 		assert_int_equal(act, FSC_WGA_SEND_INITIATION);
@@ -51,7 +51,7 @@ static void test_retransmit_then_give_up(void **state)
 	assert_int_equal(sent, 19);
 	/* Zeroing is armed 540 s after giving up. */
 	assert_int_equal(t.deadline[FSC_WGT_ZERO_KEYS], now + 540 * S);
-	assert_int_equal(fsc_wgtimers_expire(&t, now + 540 * S, 0), FSC_WGA_ZERO_KEYS);
+	assert_int_equal(fsc_wgtimers_expire(&t, now + 540 * S), FSC_WGA_ZERO_KEYS);
 	assert_int_equal(fsc_wgtimers_next(&t), 0);
 }
 
@@ -65,7 +65,7 @@ static void test_complete_stops_retries(void **state)
 	fsc_wgtimers_initiation_sent(&t, now, 0, false);
 	fsc_wgtimers_handshake_complete(&t, now + S);
 	fsc_wgtimers_session_derived(&t, now + S);
-	assert_int_equal(fsc_wgtimers_expire(&t, now + 10 * S, 0), 0);
+	assert_int_equal(fsc_wgtimers_expire(&t, now + 10 * S), 0);
 	assert_int_equal(fsc_wgtimers_next(&t), now + S + 540 * S);
 }
 
@@ -77,15 +77,15 @@ static void test_passive_keepalive(void **state)
 	fsc_wgtimers_init(&t, &cfg, 0);
 	fsc_wgtimers_data_received(&t, 1 * S);
 	fsc_wgtimers_data_received(&t, 2 * S); /* more data: one more */
-	assert_int_equal(fsc_wgtimers_expire(&t, 11 * S - 1, 0), 0);
-	assert_int_equal(fsc_wgtimers_expire(&t, 11 * S, 0), FSC_WGA_SEND_KEEPALIVE);
-	assert_int_equal(fsc_wgtimers_expire(&t, 21 * S, 0), FSC_WGA_SEND_KEEPALIVE);
-	assert_int_equal(fsc_wgtimers_expire(&t, 99 * S, 0), 0);
+	assert_int_equal(fsc_wgtimers_expire(&t, 11 * S - 1), 0);
+	assert_int_equal(fsc_wgtimers_expire(&t, 11 * S), FSC_WGA_SEND_KEEPALIVE);
+	assert_int_equal(fsc_wgtimers_expire(&t, 21 * S), FSC_WGA_SEND_KEEPALIVE);
+	assert_int_equal(fsc_wgtimers_expire(&t, 99 * S), 0);
 
 	/* Sending anything authenticated cancels the keepalive. */
 	fsc_wgtimers_data_received(&t, 100 * S);
 	fsc_wgtimers_authed_sent(&t, 101 * S);
-	assert_int_equal(fsc_wgtimers_expire(&t, 200 * S, 0), 0);
+	assert_int_equal(fsc_wgtimers_expire(&t, 200 * S), 0);
 }
 
 static void test_new_handshake_when_silent(void **state)
@@ -97,12 +97,12 @@ static void test_new_handshake_when_silent(void **state)
 	fsc_wgtimers_data_sent(&t, 1 * S, 200 * MS);
 	fsc_wgtimers_data_sent(&t, 3 * S, 0); /* does not push it out */
 	assert_int_equal(fsc_wgtimers_next(&t), 16 * S + 200 * MS);
-	assert_int_equal(fsc_wgtimers_expire(&t, 16 * S + 200 * MS, 0), FSC_WGA_NEW_HANDSHAKE);
+	assert_int_equal(fsc_wgtimers_expire(&t, 16 * S + 200 * MS), FSC_WGA_NEW_HANDSHAKE);
 
 	/* An answer in time cancels it. */
 	fsc_wgtimers_data_sent(&t, 20 * S, 0);
 	fsc_wgtimers_authed_received(&t, 21 * S);
-	assert_int_equal(fsc_wgtimers_expire(&t, 60 * S, 0), 0);
+	assert_int_equal(fsc_wgtimers_expire(&t, 60 * S), 0);
 }
 
 static void test_persistent_cadence(void **state)
@@ -119,7 +119,7 @@ static void test_persistent_cadence(void **state)
 		uint64_t next = fsc_wgtimers_next(&t);
 		assert_int_equal(next, now + 25 * S);
 		now = next;
-		assert_int_equal(fsc_wgtimers_expire(&t, now, 0), FSC_WGA_SEND_KEEPALIVE);
+		assert_int_equal(fsc_wgtimers_expire(&t, now), FSC_WGA_SEND_KEEPALIVE);
 		fired++;
 		fsc_wgtimers_authed_sent(&t, now);
 		fsc_wgtimers_authed_traversal(&t, now);
@@ -127,7 +127,7 @@ static void test_persistent_cadence(void **state)
 	assert_int_equal(fired, 4);
 	/* Traffic pushes it out. */
 	fsc_wgtimers_authed_traversal(&t, now + 10 * S);
-	assert_int_equal(fsc_wgtimers_expire(&t, now + 25 * S, 0), 0);
+	assert_int_equal(fsc_wgtimers_expire(&t, now + 25 * S), 0);
 	assert_int_equal(fsc_wgtimers_next(&t), now + 35 * S);
 
 	/* Off: never armed. */

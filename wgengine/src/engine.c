@@ -11,82 +11,25 @@
  * A responder never sends on `next` (key confirmation); the initiator
  * confirms at once with its staged packets or a keepalive.
  */
+#define _GNU_SOURCE /* sendmmsg */
 #include "fsc/wgengine.h"
 
 #include <arpa/inet.h>
 #include <errno.h>
-#include <fcntl.h>
-#include <netinet/in.h>
+#include <netinet/udp.h>
 #include <openssl/rand.h>
-#include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <time.h>
-#include <unistd.h>
 
-#include "fsc/allowedips.h"
 #include "fsc/cursor.h"
 #include "fsc/wgkeylog.h"
-#include "fsc/wgload.h"
-#include "fsc/wgnoise.h"
-#include "fsc/wgtimers.h"
 
-#define QUEUE_LEN 64
-#define MAX_PACKET 65535
-#define RX_BATCH 64
-
-struct slot {
-	struct fsc_wgnoise_keypair kp;
-	uint64_t created; /* ns; 0 = empty slot */
-};
-
-struct staged {
-	uint16_t len;
-	uint8_t *buf; /* MAX_PACKET bytes, allocated once */
-};
-
-struct peer {
-	struct fsc_wgnoise_peer np;
-	struct fsc_wgnoise_handshake hs;
-	struct slot cur, prev, next;
-	struct fsc_wgtimers timers;
-	struct sockaddr_in6 ep; /* IPv4 as v4-mapped */
-	bool has_ep;
-	uint64_t last_initiation_consumed;
-	uint64_t last_handshake_unix_ns;
-	uint64_t rx_bytes, tx_bytes, handshakes, keepalives_sent;
-	bool keylog_statics_written;
-	struct staged q[QUEUE_LEN];
-	unsigned q_head, q_n;
-	size_t conf_index;
-};
-
-struct fsc_wgengine {
-	struct fsc_wgnoise *nz;
-	struct fsc_wgnoise_identity id;
-	struct fsc_wgnoise_cookie_checker ck;
-	struct fsc_wgconf conf; /* our copy */
-	struct fsc_wgtimer_cfg tcfg;
-	struct fsc_allowedips aip;
-	struct fsc_wgload load;
-	struct fsc_wgrate *rate;
-	struct peer *peers;
-	size_t npeers;
-	int fd;
-	bool v6; /* fd is AF_INET6 (dual-stack) */
-	uint16_t port;
-	size_t mtu;
-	FILE *keylog;
-	fsc_wgengine_deliver_fn deliver;
-	void *deliver_ctx;
-	struct fsc_wgengine_stats st;
-	uint8_t *rxbuf, *plain, *txbuf; /* MAX_PACKET each */
-};
+#include "engine_int.h"
 
 /* ---- small helpers --------------------------------------------------- */
 
-static uint64_t now_ns(void)
+uint64_t eng_now_ns(void)
 {
 	struct timespec ts;
 
@@ -94,7 +37,7 @@ static uint64_t now_ns(void)
 	return (uint64_t)ts.tv_sec * FSC_NS_PER_SEC + (uint64_t)ts.tv_nsec + 1;
 }
 
-static uint64_t unix_ns(void)
+uint64_t eng_unix_ns(void)
 {
 	struct timespec ts;
 
@@ -102,14 +45,14 @@ static uint64_t unix_ns(void)
 	return (uint64_t)ts.tv_sec * FSC_NS_PER_SEC + (uint64_t)ts.tv_nsec;
 }
 
-static void random_bytes(void *p, size_t n)
+void eng_random_bytes(void *p, size_t n)
 {
 	/* OpenSSL's CSPRNG; it only fails when unseeded, which a Linux
 	 * process with getrandom(2) never is. Fall back to zero-free noise
 	 * rather than abort a library. */
 	if (RAND_bytes(p, (int)n) != 1) {
 		uint8_t *b = p;
-		uint64_t x = now_ns() * 0x9e3779b97f4a7c15ull;
+		uint64_t x = eng_now_ns() * 0x9e3779b97f4a7c15ull;
 		for (size_t i = 0; i < n; i++) {
 			x ^= x << 13, x ^= x >> 7, x ^= x << 17;
 			b[i] = (uint8_t)x;
@@ -117,25 +60,18 @@ static void random_bytes(void *p, size_t n)
 	}
 }
 
-static uint64_t jitter(const struct fsc_wgengine *eng)
+/* Timer jitter needs no secrecy, and the data path asks for it on every
+ * packet sent: xorshift64*, seeded from the CSPRNG at setup. */
+static uint64_t jitter(struct fsc_wgengine *eng)
 {
-	uint64_t r;
+	uint64_t x = eng->jitter_state;
 
-	random_bytes(&r, sizeof(r));
-	return r % eng->tcfg.jitter_max;
+	x ^= x >> 12, x ^= x << 25, x ^= x >> 27;
+	eng->jitter_state = x;
+	return (x * 0x2545f4914f6cdd1dull) % eng->tcfg.jitter_max;
 }
 
-const char *fsc_wgengine_keylog_path(const char *flag_value)
-{
-	const char *env;
-
-	if (flag_value && *flag_value)
-		return flag_value;
-	env = getenv("WG_KEYLOGFILE");
-	return env && *env ? env : NULL;
-}
-
-static void sa_from_addr(struct sockaddr_in6 *sa, const struct fsc_addr *a, uint16_t port)
+void eng_sa_from_addr(struct sockaddr_in6 *sa, const struct fsc_addr *a, uint16_t port)
 {
 	memset(sa, 0, sizeof(*sa));
 	sa->sin6_family = AF_INET6;
@@ -156,7 +92,7 @@ static bool is_mapped(const struct sockaddr_in6 *sa)
 	return memcmp(sa->sin6_addr.s6_addr, prefix, 12) == 0;
 }
 
-static void addr_from_sa(const struct sockaddr_in6 *sa, struct fsc_addr *a, uint16_t *port)
+void eng_addr_from_sa(const struct sockaddr_in6 *sa, struct fsc_addr *a, uint16_t *port)
 {
 	if (is_mapped(sa))
 		fsc_addr_set4(a, &sa->sin6_addr.s6_addr[12]);
@@ -185,12 +121,122 @@ static size_t source_bytes(const struct sockaddr_in6 *sa, uint8_t out[18])
 	return n + 2;
 }
 
+/* Messages i..j-1 (same destination, same length but maybe the last) as
+ * one UDP GSO send: the kernel cuts the buffer into datagrams of the
+ * first one's length (UDP_SEGMENT). Returns false when the kernel refuses
+ * GSO, and then never tries again. */
+static bool send_gso(struct fsc_wgengine *eng, unsigned i, unsigned j)
+{
+	struct iovec iov[TX_BATCH];
+	union {
+		char buf[CMSG_SPACE(sizeof(uint16_t))];
+		struct cmsghdr align;
+	} ctl;
+	struct msghdr mh;
+	struct cmsghdr *cm;
+	uint16_t seg = (uint16_t)eng->txlen[i];
+	size_t total = 0;
+
+	memset(&mh, 0, sizeof(mh));
+	memset(&ctl, 0, sizeof(ctl));
+	for (unsigned k = i; k < j; k++) {
+		iov[k - i].iov_base = eng->txb[k];
+		iov[k - i].iov_len = eng->txlen[k];
+		total += eng->txlen[k];
+	}
+	mh.msg_name = &eng->txto[i];
+	mh.msg_namelen = sizeof(eng->txto[i]);
+	mh.msg_iov = iov;
+	mh.msg_iovlen = j - i;
+	mh.msg_control = ctl.buf;
+	mh.msg_controllen = sizeof(ctl.buf);
+	cm = CMSG_FIRSTHDR(&mh);
+	cm->cmsg_level = SOL_UDP;
+	cm->cmsg_type = UDP_SEGMENT;
+	cm->cmsg_len = CMSG_LEN(sizeof(uint16_t));
+	memcpy(CMSG_DATA(cm), &seg, sizeof(seg));
+	ssize_t r = sendmsg(eng->fd, &mh, 0);
+	if (r < 0 && (errno == EIO || errno == EINVAL || errno == ENOPROTOOPT ||
+		      errno == EOPNOTSUPP)) {
+		eng->no_gso = true;
+		return false;
+	}
+	if (r == (ssize_t)total)
+		for (unsigned k = i; k < j; k++) {
+			eng->st.tx_datagrams++;
+			eng->txpeer[k]->tx_bytes += eng->txlen[k];
+		}
+	return true; /* sent, or dropped as a full buffer drops a sendto */
+}
+
+/* Sends messages i..j-1 with sendmmsg. */
+static void send_mmsg(struct fsc_wgengine *eng, unsigned i, unsigned j)
+{
+	struct mmsghdr m[TX_BATCH];
+	struct iovec iov[TX_BATCH];
+	unsigned n = j - i, done = 0;
+
+	memset(m, 0, sizeof(m[0]) * n);
+	for (unsigned k = 0; k < n; k++) {
+		iov[k].iov_base = eng->txb[i + k];
+		iov[k].iov_len = eng->txlen[i + k];
+		m[k].msg_hdr.msg_iov = &iov[k];
+		m[k].msg_hdr.msg_iovlen = 1;
+		m[k].msg_hdr.msg_name = &eng->txto[i + k];
+		m[k].msg_hdr.msg_namelen = sizeof(eng->txto[i + k]);
+	}
+	while (done < n) {
+		int r = sendmmsg(eng->fd, m + done, n - done, 0);
+		if (r <= 0) {
+			/* A full socket buffer or an error for the first
+			 * message: drop it, as sendto would, and go on. */
+			done++;
+			continue;
+		}
+		for (unsigned k = done; k < done + (unsigned)r; k++) {
+			eng->st.tx_datagrams++;
+			eng->txpeer[i + k]->tx_bytes += eng->txlen[i + k];
+		}
+		done += (unsigned)r;
+	}
+}
+
+static bool same_dest(const struct sockaddr_in6 *a, const struct sockaddr_in6 *b)
+{
+	return a->sin6_port == b->sin6_port &&
+	       memcmp(&a->sin6_addr, &b->sin6_addr, sizeof(a->sin6_addr)) == 0;
+}
+
+void fsc_wgengine_flush(struct fsc_wgengine *eng)
+{
+	unsigned n = eng->txn, i = 0;
+
+	eng->txn = 0;
+	while (i < n) {
+		/* A run to one destination, all of the first one's length but
+		 * the last (a TCP stream's full-sized packets), goes as one
+		 * GSO send. */
+		unsigned j = i + 1;
+		while (j < n && same_dest(&eng->txto[j], &eng->txto[i]) &&
+		       eng->txlen[j - 1] == eng->txlen[i] && eng->txlen[j] <= eng->txlen[i] &&
+		       (j - i + 1) * eng->txlen[i] <= 65000) /* one UDP GSO send's limit */
+			j++;
+		if (j - i > 1 && !eng->no_gso && send_gso(eng, i, j)) {
+			i = j;
+			continue;
+		}
+		send_mmsg(eng, i, j);
+		i = j;
+	}
+}
+
 static void send_to(struct fsc_wgengine *eng, struct peer *p, const uint8_t *buf, size_t len)
 {
 	ssize_t r;
 
 	if (!p->has_ep)
 		return;
+	fsc_wgengine_flush(eng); /* keep the order of everything we send */
 	if (eng->v6) {
 		r = sendto(eng->fd, buf, len, 0, (const struct sockaddr *)&p->ep, sizeof(p->ep));
 	} else {
@@ -268,12 +314,12 @@ static uint32_t fresh_index(const struct fsc_wgengine *eng)
 	uint32_t idx;
 
 	do
-		random_bytes(&idx, sizeof(idx));
+		eng_random_bytes(&idx, sizeof(idx));
 	while (index_in_use(eng, idx));
 	return idx;
 }
 
-static void zero_keys(struct peer *p)
+void eng_zero_keys(struct peer *p)
 {
 	slot_clear(&p->cur);
 	slot_clear(&p->prev);
@@ -290,17 +336,17 @@ static void queue_drop_all(struct fsc_wgengine *eng, struct peer *p)
 
 /* ---- sending ----------------------------------------------------------- */
 
-static void send_initiation(struct fsc_wgengine *eng, struct peer *p, bool retry)
+void eng_send_initiation(struct fsc_wgengine *eng, struct peer *p, bool retry)
 {
 	uint8_t eph[32], ts[FSC_WGNOISE_TAI64N_LEN], msg[FSC_WG_INITIATION_LEN];
-	uint64_t now = now_ns(), wall = unix_ns();
+	uint64_t now = eng_now_ns(), wall = eng_unix_ns();
 	const char *why;
 
 	if (!retry && !fsc_wgtimers_may_initiate(&p->timers, now))
 		return;
 	if (!p->has_ep) /* nowhere to send: wait for the peer to reach us */
 		return;
-	random_bytes(eph, sizeof(eph));
+	eng_random_bytes(eph, sizeof(eph));
 	fsc_wgnoise_tai64n_make(ts, wall / FSC_NS_PER_SEC, (uint32_t)(wall % FSC_NS_PER_SEC));
 	if (fsc_wgnoise_initiation_create(eng->nz, &eng->id, &p->np, &p->hs, eph,
 					  fresh_index(eng), ts, now, msg, &why) != FSC_OK) {
@@ -325,10 +371,22 @@ static bool seal_and_send(struct fsc_wgengine *eng, struct peer *p, const uint8_
 
 	if (!slot_usable(eng, &p->cur, now) || !p->has_ep)
 		return false;
-	if (fsc_wgnoise_transport_seal(eng->nz, &p->cur.kp, pkt, len, eng->mtu, eng->txbuf,
-				       MAX_PACKET, &out_len, &why) != FSC_OK)
-		return false;
-	send_to(eng, p, eng->txbuf, out_len);
+	if (eng->v6) { /* batched: one sendmmsg for a burst */
+		unsigned i = eng->txn;
+		if (fsc_wgnoise_transport_seal(eng->nz, &p->cur.kp, pkt, len, eng->mtu,
+					       eng->txb[i], eng->txcap, &out_len, &why) != FSC_OK)
+			return false;
+		eng->txlen[i] = out_len;
+		eng->txpeer[i] = p;
+		eng->txto[i] = p->ep;
+		if (++eng->txn == TX_BATCH)
+			fsc_wgengine_flush(eng);
+	} else {
+		if (fsc_wgnoise_transport_seal(eng->nz, &p->cur.kp, pkt, len, eng->mtu,
+					       eng->txbuf, MAX_PACKET, &out_len, &why) != FSC_OK)
+			return false;
+		send_to(eng, p, eng->txbuf, out_len);
+	}
 	fsc_wgtimers_authed_traversal(&p->timers, now);
 	fsc_wgtimers_authed_sent(&p->timers, now);
 	if (len) {
@@ -340,7 +398,7 @@ static bool seal_and_send(struct fsc_wgengine *eng, struct peer *p, const uint8_
 	 * initiator rekeys when its keypair is old or used a lot. */
 	if (p->cur.kp.send_counter > FSC_WGNOISE_REKEY_AFTER_MESSAGES ||
 	    (p->cur.kp.initiator && now - p->cur.created > eng->tcfg.rekey_after_time))
-		send_initiation(eng, p, false);
+		eng_send_initiation(eng, p, false);
 	return true;
 }
 
@@ -349,7 +407,7 @@ static void send_keepalive(struct fsc_wgengine *eng, struct peer *p, uint64_t no
 	if (p->q_n) /* staged data will do */
 		return;
 	if (!seal_and_send(eng, p, NULL, 0, now))
-		send_initiation(eng, p, false);
+		eng_send_initiation(eng, p, false);
 }
 
 static void flush_queue(struct fsc_wgengine *eng, struct peer *p, uint64_t now)
@@ -400,7 +458,7 @@ bool fsc_wgengine_send(struct fsc_wgengine *eng, const uint8_t *pkt, size_t len)
 		return false;
 	}
 	p = &eng->peers[pi];
-	now = now_ns();
+	now = eng_now_ns();
 	if (!p->q_n && seal_and_send(eng, p, pkt, len, now))
 		return true;
 	/* Stage it until a handshake completes. */
@@ -413,7 +471,7 @@ bool fsc_wgengine_send(struct fsc_wgengine *eng, const uint8_t *pkt, size_t len)
 	memcpy(s->buf, pkt, len);
 	s->len = (uint16_t)len;
 	p->q_n++;
-	send_initiation(eng, p, false); /* at most one per REKEY_TIMEOUT */
+	eng_send_initiation(eng, p, false); /* at most one per REKEY_TIMEOUT */
 	return true;
 }
 
@@ -452,8 +510,8 @@ static bool load_gate(struct fsc_wgengine *eng, const uint8_t *msg, size_t len,
 		return true;
 	if (fsc_wgnoise_mac2_check(eng->nz, &eng->ck, msg, len, src, src_len, now, &why) !=
 	    FSC_OK) {
-		random_bytes(secret, sizeof(secret));
-		random_bytes(nonce, sizeof(nonce));
+		eng_random_bytes(secret, sizeof(secret));
+		eng_random_bytes(nonce, sizeof(nonce));
 		if (fsc_wgnoise_cookie_reply_create(eng->nz, &eng->id, &eng->ck, msg, len, src,
 						    src_len, now, secret, nonce, reply,
 						    &why) == FSC_OK) {
@@ -477,7 +535,7 @@ static bool load_gate(struct fsc_wgengine *eng, const uint8_t *msg, size_t len,
 		return false;
 	}
 	eng->st.mac2_valid++;
-	addr_from_sa(from, &a, &port);
+	eng_addr_from_sa(from, &a, &port);
 	if (!fsc_wgrate_allow(eng->rate, &a, now)) {
 		eng->st.under_load_drops++;
 		return false;
@@ -518,7 +576,7 @@ static void got_initiation(struct fsc_wgengine *eng, const uint8_t *msg, size_t 
 	}
 	p->last_initiation_consumed = now;
 	p->hs = hs;
-	random_bytes(eph, sizeof(eph));
+	eng_random_bytes(eph, sizeof(eph));
 	if (fsc_wgnoise_response_create(eng->nz, &eng->id, &p->np, &p->hs, eph,
 					fresh_index(eng), now, out, &why) != FSC_OK) {
 		eng->st.bad_auth++;
@@ -587,7 +645,7 @@ static void got_response(struct fsc_wgengine *eng, const uint8_t *msg, size_t le
 	p->cur.created = now;
 	fsc_wgnoise_wipe(&kp, sizeof(kp));
 	p->handshakes++;
-	p->last_handshake_unix_ns = unix_ns();
+	p->last_handshake_unix_ns = eng_unix_ns();
 	eng->st.handshakes_completed++;
 	fsc_wgtimers_handshake_complete(&p->timers, now);
 	fsc_wgtimers_session_derived(&p->timers, now);
@@ -664,7 +722,7 @@ static void got_transport(struct fsc_wgengine *eng, const uint8_t *msg, size_t l
 		p->cur = p->next;
 		memset(&p->next, 0, sizeof(p->next));
 		p->handshakes++;
-		p->last_handshake_unix_ns = unix_ns();
+		p->last_handshake_unix_ns = eng_unix_ns();
 		eng->st.handshakes_completed++;
 		fsc_wgtimers_handshake_complete(&p->timers, now);
 		s = &p->cur;
@@ -679,7 +737,7 @@ static void got_transport(struct fsc_wgengine *eng, const uint8_t *msg, size_t l
 	    now - p->cur.created > eng->tcfg.reject_after_time - eng->tcfg.keepalive_timeout -
 					   eng->tcfg.rekey_timeout &&
 	    p->hs.state != FSC_WGNOISE_HS_INITIATION_CREATED)
-		send_initiation(eng, p, false);
+		eng_send_initiation(eng, p, false);
 	if (plen == 0) /* keepalive */
 		return;
 	fsc_wgtimers_data_received(&p->timers, now);
@@ -739,36 +797,45 @@ static void read_socket(struct fsc_wgengine *eng)
 			struct fsc_addr a;
 			memcpy(&sin, &ss, sizeof(sin));
 			fsc_addr_set4(&a, (const uint8_t *)&sin.sin_addr);
-			sa_from_addr(&from, &a, ntohs(sin.sin_port));
+			eng_sa_from_addr(&from, &a, ntohs(sin.sin_port));
 		} else {
 			continue;
 		}
-		got_datagram(eng, eng->rxbuf, (size_t)n, &from, now_ns());
+		got_datagram(eng, eng->rxbuf, (size_t)n, &from, eng_now_ns());
 	}
+}
+
+void fsc_wgengine_receive(struct fsc_wgengine *eng, const uint8_t *msg, size_t len,
+			  const struct fsc_addr *addr, uint16_t port)
+{
+	struct sockaddr_in6 from;
+
+	eng_sa_from_addr(&from, addr, port);
+	got_datagram(eng, msg, len, &from, eng_now_ns());
 }
 
 /* ---- timers ------------------------------------------------------------ */
 
 static void run_timers(struct fsc_wgengine *eng)
 {
-	uint64_t now = now_ns();
+	uint64_t now = eng_now_ns();
 
 	for (size_t i = 0; i < eng->npeers; i++) {
 		struct peer *p = &eng->peers[i];
-		unsigned act = fsc_wgtimers_expire(&p->timers, now, jitter(eng));
+		unsigned act = fsc_wgtimers_expire(&p->timers, now);
 
 		if (act & FSC_WGA_SEND_INITIATION)
-			send_initiation(eng, p, true);
+			eng_send_initiation(eng, p, true);
 		if (act & FSC_WGA_GIVE_UP) {
 			queue_drop_all(eng, p);
 			fsc_wgnoise_wipe(&p->hs, sizeof(p->hs));
 		}
 		if (act & FSC_WGA_NEW_HANDSHAKE)
-			send_initiation(eng, p, false);
+			eng_send_initiation(eng, p, false);
 		if (act & FSC_WGA_SEND_KEEPALIVE)
 			send_keepalive(eng, p, now);
 		if (act & FSC_WGA_ZERO_KEYS)
-			zero_keys(p);
+			eng_zero_keys(p);
 	}
 }
 
@@ -784,8 +851,9 @@ size_t fsc_wgengine_pollfds(struct fsc_wgengine *eng, struct pollfd *pfd, size_t
 
 int fsc_wgengine_timeout_ms(struct fsc_wgengine *eng)
 {
-	uint64_t next = 0, now = now_ns();
+	uint64_t next = 0, now = eng_now_ns();
 
+	fsc_wgengine_flush(eng); /* nothing may wait while the loop sleeps */
 	for (size_t i = 0; i < eng->npeers; i++) {
 		uint64_t t = fsc_wgtimers_next(&eng->peers[i].timers);
 		if (t && (!next || t < next))
@@ -805,260 +873,11 @@ void fsc_wgengine_handle(struct fsc_wgengine *eng, const struct pollfd *pfd, siz
 		if (pfd[i].fd == eng->fd && (pfd[i].revents & (POLLIN | POLLERR)))
 			read_socket(eng);
 	run_timers(eng);
+	fsc_wgengine_flush(eng);
 }
 
 void fsc_wgengine_set_inner(struct fsc_wgengine *eng, fsc_wgengine_deliver_fn deliver, void *ctx)
 {
 	eng->deliver = deliver;
 	eng->deliver_ctx = ctx;
-}
-
-/* ---- setup ------------------------------------------------------------- */
-
-static bool copy_conf(struct fsc_wgconf *dst, const struct fsc_wgconf *src)
-{
-	*dst = *src;
-	dst->address = malloc((src->address_n ? src->address_n : 1) * sizeof(*src->address));
-	dst->peer = malloc((src->peer_n ? src->peer_n : 1) * sizeof(*src->peer));
-	dst->allowed = malloc((src->allowed_n ? src->allowed_n : 1) * sizeof(*src->allowed));
-	if (!dst->address || !dst->peer || !dst->allowed)
-		return false;
-	if (src->address_n)
-		memcpy(dst->address, src->address, src->address_n * sizeof(*src->address));
-	if (src->peer_n)
-		memcpy(dst->peer, src->peer, src->peer_n * sizeof(*src->peer));
-	if (src->allowed_n)
-		memcpy(dst->allowed, src->allowed, src->allowed_n * sizeof(*src->allowed));
-	return true;
-}
-
-static bool open_socket(struct fsc_wgengine *eng, char *err, size_t errlen)
-{
-	int fd = socket(AF_INET6, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0), off = 0;
-	union {
-		struct sockaddr_in6 v6;
-		struct sockaddr_in v4;
-		struct sockaddr sa;
-	} u;
-	socklen_t sl;
-
-	memset(&u, 0, sizeof(u));
-	if (fd >= 0 && setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &off, sizeof(off)) == 0) {
-		eng->v6 = true;
-		u.v6.sin6_family = AF_INET6;
-		u.v6.sin6_port = htons(eng->conf.listen_port);
-		sl = sizeof(u.v6);
-	} else {
-		if (fd >= 0)
-			close(fd);
-		fd = socket(AF_INET, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-		u.v4.sin_family = AF_INET;
-		u.v4.sin_port = htons(eng->conf.listen_port);
-		sl = sizeof(u.v4);
-	}
-	if (fd < 0 || bind(fd, &u.sa, sl) != 0) {
-		snprintf(err, errlen, "UDP port %u: %s", eng->conf.listen_port, strerror(errno));
-		if (fd >= 0)
-			close(fd);
-		return false;
-	}
-	sl = sizeof(u);
-	getsockname(fd, &u.sa, &sl);
-	eng->port = ntohs(eng->v6 ? u.v6.sin6_port : u.v4.sin_port);
-	/* Room for bursts: a TCP window's worth of datagrams at once. */
-	int buf = 4 << 20;
-	setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &buf, sizeof(buf));
-	setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &buf, sizeof(buf));
-	eng->fd = fd;
-	return true;
-}
-
-static bool setup_peers(struct fsc_wgengine *eng, char *err, size_t errlen)
-{
-	const char *why;
-
-	eng->peers = calloc(eng->conf.peer_n ? eng->conf.peer_n : 1, sizeof(*eng->peers));
-	if (!eng->peers) {
-		snprintf(err, errlen, "out of memory");
-		return false;
-	}
-	eng->npeers = eng->conf.peer_n;
-	for (size_t i = 0; i < eng->npeers; i++) {
-		const struct fsc_wgconf_peer *cp = &eng->conf.peer[i];
-		struct peer *p = &eng->peers[i];
-		char b64[FSC_WG_KEY_B64LEN + 1];
-
-		p->conf_index = i;
-		if (memcmp(cp->public_key, eng->id.pub, 32) == 0 ||
-		    fsc_wgnoise_peer_set(eng->nz, &p->np, &eng->id, cp->public_key,
-					 cp->has_preshared_key ? cp->preshared_key : NULL,
-					 &why) != FSC_OK) {
-			fsc_wgconf_key_write(cp->public_key, b64);
-			snprintf(err, errlen, "peer '%s': %s", b64,
-				 memcmp(cp->public_key, eng->id.pub, 32) == 0
-					 ? "is our own public key"
-					 : "unusable public key (low order)");
-			return false;
-		}
-		if (cp->has_endpoint) {
-			sa_from_addr(&p->ep, &cp->endpoint, cp->endpoint_port);
-			p->has_ep = true;
-		}
-		fsc_wgtimers_init(&p->timers, &eng->tcfg, cp->persistent_keepalive);
-		for (size_t k = 0; k < QUEUE_LEN; k++)
-			if (!(p->q[k].buf = malloc(MAX_PACKET))) {
-				snprintf(err, errlen, "out of memory");
-				return false;
-			}
-		for (size_t k = 0; k < cp->allowed_n; k++)
-			if (!fsc_allowedips_insert(&eng->aip, &eng->conf.allowed[cp->allowed_first + k],
-						   (int)i)) {
-				snprintf(err, errlen, "out of memory");
-				return false;
-			}
-	}
-	return true;
-}
-
-struct fsc_wgengine *fsc_wgengine_new(const struct fsc_wgconf *conf,
-				      const struct fsc_wgengine_opts *opts, char *err,
-				      size_t errlen)
-{
-	struct fsc_wgengine *eng = calloc(1, sizeof(*eng));
-	const char *why;
-	uint64_t seed;
-
-	if (!eng) {
-		snprintf(err, errlen, "out of memory");
-		return NULL;
-	}
-	eng->fd = -1;
-	fsc_allowedips_init(&eng->aip);
-	if (!copy_conf(&eng->conf, conf)) {
-		snprintf(err, errlen, "out of memory");
-		goto bad;
-	}
-	fsc_wgtimer_cfg_default(&eng->tcfg);
-	fsc_wgtimer_cfg_scale(&eng->tcfg, opts && opts->timer_divisor ? opts->timer_divisor : 1);
-	fsc_wgload_init(&eng->load, opts ? opts->load_threshold : 0);
-	eng->mtu = opts && opts->mtu ? opts->mtu : conf->mtu ? conf->mtu : 1420;
-	random_bytes(&seed, sizeof(seed));
-	eng->rate = malloc(sizeof(*eng->rate));
-	eng->rxbuf = malloc(MAX_PACKET);
-	eng->plain = malloc(MAX_PACKET);
-	eng->txbuf = malloc(MAX_PACKET);
-	if (!eng->rate || !eng->rxbuf || !eng->plain || !eng->txbuf) {
-		snprintf(err, errlen, "out of memory");
-		goto bad;
-	}
-	fsc_wgrate_init(eng->rate, seed);
-	if (!(eng->nz = fsc_wgnoise_new(err, errlen)))
-		goto bad;
-	if (fsc_wgnoise_identity_set(eng->nz, &eng->id, conf->private_key, &why) != FSC_OK) {
-		snprintf(err, errlen, "PrivateKey: %s", why);
-		goto bad;
-	}
-	if (!setup_peers(eng, err, errlen))
-		goto bad;
-	if (opts && opts->keylog_path) {
-		int kfd = open(opts->keylog_path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
-		if (kfd < 0 || !(eng->keylog = fdopen(kfd, "a"))) {
-			snprintf(err, errlen, "key log '%s': %s", opts->keylog_path,
-				 strerror(errno));
-			if (kfd >= 0)
-				close(kfd);
-			goto bad;
-		}
-	}
-	if (!open_socket(eng, err, errlen))
-		goto bad;
-	/* Peers with an endpoint and a persistent keepalive start at once,
-	 * as wg(8) does when the interface comes up. */
-	for (size_t i = 0; i < eng->npeers; i++)
-		if (eng->peers[i].timers.persistent_interval && eng->peers[i].has_ep)
-			send_initiation(eng, &eng->peers[i], false);
-	return eng;
-bad:
-	fsc_wgengine_free(eng);
-	return NULL;
-}
-
-void fsc_wgengine_free(struct fsc_wgengine *eng)
-{
-	if (!eng)
-		return;
-	if (eng->fd >= 0)
-		close(eng->fd);
-	if (eng->keylog)
-		fclose(eng->keylog);
-	for (size_t i = 0; i < eng->npeers; i++) {
-		for (size_t k = 0; k < QUEUE_LEN; k++)
-			free(eng->peers[i].q[k].buf);
-		zero_keys(&eng->peers[i]);
-		fsc_wgnoise_wipe(&eng->peers[i].np, sizeof(eng->peers[i].np));
-	}
-	free(eng->peers);
-	fsc_allowedips_free(&eng->aip);
-	fsc_wgnoise_wipe(eng->conf.private_key, sizeof(eng->conf.private_key));
-	fsc_wgconf_free(&eng->conf);
-	fsc_wgnoise_wipe(&eng->id, sizeof(eng->id));
-	fsc_wgnoise_wipe(&eng->ck, sizeof(eng->ck));
-	fsc_wgnoise_free(eng->nz);
-	free(eng->rate);
-	free(eng->rxbuf);
-	free(eng->plain);
-	free(eng->txbuf);
-	free(eng);
-}
-
-/* ---- inspection -------------------------------------------------------- */
-
-const struct fsc_wgengine_stats *fsc_wgengine_stats(const struct fsc_wgengine *eng)
-{
-	return &eng->st;
-}
-
-void fsc_wgengine_public_key(const struct fsc_wgengine *eng, uint8_t pub[FSC_WG_KEY_LEN])
-{
-	memcpy(pub, eng->id.pub, FSC_WG_KEY_LEN);
-}
-
-uint16_t fsc_wgengine_listen_port(const struct fsc_wgengine *eng)
-{
-	return eng->port;
-}
-
-const struct fsc_wgconf *fsc_wgengine_conf(const struct fsc_wgengine *eng)
-{
-	return &eng->conf;
-}
-
-size_t fsc_wgengine_peer_count(const struct fsc_wgengine *eng)
-{
-	return eng->npeers;
-}
-
-bool fsc_wgengine_peer_info(const struct fsc_wgengine *eng, size_t i,
-			    struct fsc_wgengine_peer_info *info)
-{
-	const struct peer *p;
-
-	if (i >= eng->npeers)
-		return false;
-	p = &eng->peers[i];
-	memset(info, 0, sizeof(*info));
-	memcpy(info->public_key, p->np.pub, FSC_WG_KEY_LEN);
-	info->has_preshared_key = eng->conf.peer[i].has_preshared_key;
-	info->has_endpoint = p->has_ep;
-	if (p->has_ep)
-		addr_from_sa(&p->ep, &info->endpoint, &info->endpoint_port);
-	info->last_handshake_unix_ns = p->last_handshake_unix_ns;
-	info->rx_bytes = p->rx_bytes;
-	info->tx_bytes = p->tx_bytes;
-	info->persistent_keepalive = eng->conf.peer[i].persistent_keepalive;
-	info->handshakes = p->handshakes;
-	info->keepalives_sent = p->keepalives_sent;
-	info->allowed_first = eng->conf.peer[i].allowed_first;
-	info->allowed_n = eng->conf.peer[i].allowed_n;
-	return true;
 }

@@ -157,8 +157,8 @@ static void drain(struct conn *c)
 {
 	while (c->pending && c->fd >= 0) {
 		struct pbuf *q = c->pending;
-		u16_t qlen = q->len;	/* q is freed below once all of it is sent */
-		ssize_t n = send(c->fd, q->payload, qlen, MSG_NOSIGNAL | MSG_DONTWAIT);
+		size_t want = q->len; /* q may be freed below */
+		ssize_t n = send(c->fd, q->payload, want, MSG_NOSIGNAL | MSG_DONTWAIT);
 
 		if (n < 0) {
 			if (errno != EAGAIN && errno != EWOULDBLOCK)
@@ -168,7 +168,7 @@ static void drain(struct conn *c)
 		c->pending = pbuf_free_header(c->pending, (u16_t)n);
 		if (c->pcb)
 			tcp_recved(c->pcb, (u16_t)n);
-		if ((size_t)n < qlen)
+		if ((size_t)n < want)
 			return;
 	}
 	if (!c->pending && c->rx_fin && !c->fd_shut && c->fd >= 0) {
@@ -467,6 +467,7 @@ void fsc_netstack_handle(struct fsc_netstack *ns, const struct pollfd *pfd, size
 			fill(c);
 	}
 	sys_check_timeouts();
+	fsc_wgengine_flush(ns->eng); /* what lwIP sent in this round */
 	/* Reap: aborted, reset, or done both ways. */
 	for (pp = &ns->conns; *pp;) {
 		struct conn *c = *pp;

@@ -126,11 +126,10 @@ static bool due(struct fsc_wgtimers *t, enum fsc_wgtimer_id id, uint64_t now)
 	return true;
 }
 
-unsigned fsc_wgtimers_expire(struct fsc_wgtimers *t, uint64_t now, uint64_t jitter)
+unsigned fsc_wgtimers_expire(struct fsc_wgtimers *t, uint64_t now)
 {
 	unsigned act = 0;
 
-	(void)jitter;
 	if (due(t, FSC_WGT_RETRANSMIT, now)) {
 		if (t->handshake_attempts >= t->cfg->max_handshakes) {
 			act |= FSC_WGA_GIVE_UP;

@@ -7,6 +7,7 @@
 #include <fcntl.h>
 #include <linux/if.h>
 #include <linux/if_tun.h>
+#include <net/route.h>
 #include <netinet/in.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -85,6 +86,45 @@ static bool add_addr6(int s6, int ifindex, const char *name, const struct fsc_pr
 	return false;
 }
 
+/* A route for an AllowedIPs prefix through the interface, as wg-quick adds
+ * them. An existing route (EEXIST, e.g. the Address subnet's own) is fine. */
+static bool add_route(int s, int s6, int ifindex, const char *name, const struct fsc_prefix *p,
+		      char *err, size_t errlen)
+{
+	char dev[IFNAMSIZ], b[FSC_PREFIX_STRLEN];
+	int r;
+
+	if (p->addr.family == 4) {
+		struct rtentry rt;
+		struct sockaddr_in dst = { .sin_family = AF_INET }, mask = { .sin_family = AF_INET };
+		uint32_t m = p->len ? htonl(~0u << (32 - p->len)) : 0;
+
+		memset(&rt, 0, sizeof(rt));
+		memcpy(&dst.sin_addr, p->addr.b, 4);
+		memcpy(&mask.sin_addr, &m, 4);
+		memcpy(&rt.rt_dst, &dst, sizeof(dst));
+		memcpy(&rt.rt_genmask, &mask, sizeof(mask));
+		rt.rt_flags = RTF_UP | (p->len == 32 ? RTF_HOST : 0);
+		snprintf(dev, sizeof(dev), "%s", name);
+		rt.rt_dev = dev;
+		r = ioctl(s, SIOCADDRT, &rt);
+	} else {
+		struct in6_rtmsg rt;
+
+		memset(&rt, 0, sizeof(rt));
+		memcpy(&rt.rtmsg_dst, p->addr.b, 16);
+		rt.rtmsg_dst_len = p->len;
+		rt.rtmsg_flags = RTF_UP | (p->len == 128 ? RTF_HOST : 0);
+		rt.rtmsg_metric = 1;
+		rt.rtmsg_ifindex = ifindex;
+		r = s6 >= 0 ? ioctl(s6, SIOCADDRT, &rt) : -1;
+	}
+	if (r == 0 || errno == EEXIST)
+		return true;
+	snprintf(err, errlen, "%s: route to %s: %s", name, fsc_prefix_str(p, b), strerror(errno));
+	return false;
+}
+
 static bool configure(struct fsc_wgtun *tun, unsigned mtu, char *err, size_t errlen)
 {
 	const struct fsc_wgconf *c = fsc_wgengine_conf(tun->eng);
@@ -116,7 +156,16 @@ static bool configure(struct fsc_wgtun *tun, unsigned mtu, char *err, size_t err
 	if (!ifreq_ioctl(s, SIOCGIFFLAGS, &ifr, "flags", err, errlen))
 		goto out;
 	ifr.ifr_flags |= IFF_UP | IFF_RUNNING;
-	ok = ifreq_ioctl(s, SIOCSIFFLAGS, &ifr, "up", err, errlen);
+	if (!ifreq_ioctl(s, SIOCSIFFLAGS, &ifr, "up", err, errlen))
+		goto out;
+	/* Routes for every peer's AllowedIPs, except default routes: taking
+	 * over the whole default route needs wg-quick's policy routing, which
+	 * is the caller's choice. */
+	for (size_t i = 0; i < c->allowed_n; i++)
+		if (c->allowed[i].len &&
+		    !add_route(s, s6, ifindex, tun->name, &c->allowed[i], err, errlen))
+			goto out;
+	ok = true;
 out:
 	if (s >= 0)
 		close(s);
@@ -200,6 +249,7 @@ void fsc_wgtun_handle(struct fsc_wgtun *tun, const struct pollfd *pfd, size_t n)
 			fsc_wgengine_send(tun->eng, tun->buf, (size_t)r);
 		}
 	}
+	fsc_wgengine_flush(tun->eng);
 }
 
 const struct fsc_wgtun_stats *fsc_wgtun_stats(const struct fsc_wgtun *tun)

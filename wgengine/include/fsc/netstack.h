@@ -27,6 +27,19 @@
  *  - Addresses: the interface carries the configuration's Address entries
  *    (the first IPv4 one is the primary; IPv6 ones are marked preferred at
  *    once). Anything the AllowedIPs route goes out through the engine.
+ *
+ * A program's loop (tools/fwg/up.c and relay.c do exactly this):
+ *
+ *   eng = fsc_wgengine_new(&conf, &opts, err, sizeof err);
+ *   ns = fsc_netstack_new(eng, 0, err, sizeof err);
+ *   fsc_netstack_listen(ns, NULL, 443, on_conn, me, err, sizeof err);
+ *   for (;;) {
+ *       size_t n = fsc_netstack_pollfds(ns, pfd, CAP - MINE);
+ *       n += my_pollfds(me, pfd + n);              (the program's own fds)
+ *       poll(pfd, n, min(fsc_netstack_timeout_ms(ns), my_timeout));
+ *       fsc_netstack_handle(ns, pfd, n);           (may call on_conn)
+ *       my_handle(me, pfd, n);
+ *   }
  */
 #ifndef FSC_NETSTACK_H
 #define FSC_NETSTACK_H

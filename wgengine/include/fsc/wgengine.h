@@ -78,7 +78,21 @@ void fsc_wgengine_set_inner(struct fsc_wgengine *eng, fsc_wgengine_deliver_fn de
  */
 bool fsc_wgengine_send(struct fsc_wgengine *eng, const uint8_t *pkt, size_t len);
 
+/*
+ * One UDP datagram as if read from the socket, from addr:port. The loop
+ * calls this for everything it reads; tests and fuzz targets call it
+ * directly. Answers (responses, cookie replies) still go out on the socket.
+ */
+void fsc_wgengine_receive(struct fsc_wgengine *eng, const uint8_t *msg, size_t len,
+			  const struct fsc_addr *addr, uint16_t port);
+
 /* ---- The loop -------------------------------------------------------- */
+
+/* Transport messages are sealed into a batch and sent with one sendmmsg;
+ * this sends what is waiting. fsc_wgengine_handle and _timeout_ms (which a
+ * loop calls right before it sleeps) flush too; an inner side that calls
+ * fsc_wgengine_send in a burst outside those calls flushes after it. */
+void fsc_wgengine_flush(struct fsc_wgengine *eng);
 
 /* Fills up to cap pollfd entries (fd, events) the engine needs and returns
  * how many (1 today: the UDP socket). */

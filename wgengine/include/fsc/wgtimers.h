@@ -105,8 +105,8 @@ void fsc_wgtimers_stop_all(struct fsc_wgtimers *t);
 bool fsc_wgtimers_may_initiate(const struct fsc_wgtimers *t, uint64_t now);
 
 /* Fires every timer whose deadline is <= now and returns the actions (0 if
- * none). jitter is a fresh random value in [0, cfg->jitter_max). */
-unsigned fsc_wgtimers_expire(struct fsc_wgtimers *t, uint64_t now, uint64_t jitter);
+ * none). */
+unsigned fsc_wgtimers_expire(struct fsc_wgtimers *t, uint64_t now);
 
 /* The earliest armed deadline, or 0 when none is armed. */
 uint64_t fsc_wgtimers_next(const struct fsc_wgtimers *t);

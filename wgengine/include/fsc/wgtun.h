@@ -1,9 +1,10 @@
 /* wgtun.h - the TUN inner side: the kernel's IP stack on the inside.
  *
  * Opens /dev/net/tun (needs root or CAP_NET_ADMIN), names the interface,
- * sets its MTU and the configuration's Address entries (IPv4 and IPv6,
- * like wg-quick; routes beyond those prefixes are the caller's, e.g.
- * `ip route add`) and brings it up. Packets the kernel routes into it go to
+ * sets its MTU and the configuration's Address entries (IPv4 and IPv6),
+ * brings it up and adds a route through it for every peer's AllowedIPs,
+ * as wg-quick does, except /0 default routes (taking over the default
+ * route needs policy routing; that stays the caller's choice). Packets the kernel routes into it go to
  * fsc_wgengine_send; packets the engine delivers are written to it. Programs
  * then use ordinary sockets bound to the tunnel addresses.
  */
