@@ -22,6 +22,37 @@ enum fsc_stream_event_type {
 	FSC_SEV_INGRESS,
 };
 
+/*
+ * What an event's message did, or where it was found, that a reader should
+ * know (JSON "flags", names from fsc_stream_flag_name). The first three are
+ * the head's own (enum fsc_http_flag, same values).
+ */
+enum fsc_stream_flag {
+	FSC_SF_OBS_FOLD = FSC_HTTP_F_OBS_FOLD,	/* "obs-fold" */
+	FSC_SF_SPACES = FSC_HTTP_F_SPACES,	/* "spaces" */
+	FSC_SF_VERSION = FSC_HTTP_F_VERSION,	/* "bad-version" */
+	/* "resync": found by searching, after bytes that could not be read (a
+	 * capture that began mid-stream, a gap, a malformed head or body) */
+	FSC_SF_RESYNC = 1 << 8,
+	/* "folded-framing": a folded Content-Length or Transfer-Encoding line
+	 * framed the body (read unfolded, as RFC 9112 §5.2 allows) */
+	FSC_SF_FOLDED_FRAMING = 1 << 9,
+	/* "cl-and-te": Content-Length and Transfer-Encoding both (TE framed) */
+	FSC_SF_CL_AND_TE = 1 << 10,
+	/* "smuggling-suspect": the message follows one whose body readers may
+	 * frame differently (folded framing, CL and TE, a chunk size that
+	 * overflows or a chunked body that breaks): to some of them these
+	 * bytes are body, not a message (request smuggling) */
+	FSC_SF_SMUGGLING = 1 << 11,
+	/* "tunnel": inside a CONNECT tunnel, or after a 101 */
+	FSC_SF_TUNNEL = 1 << 12,
+	/* "no-fingerprint": a ClientHello without JA3/JA4 (why in ja_why) */
+	FSC_SF_NO_FINGERPRINT = 1 << 13,
+};
+
+/* The name of one flag bit, or NULL. */
+const char *fsc_stream_flag_name(unsigned bit);
+
 /* Bytes of a request's target and Host kept to name it in its response. */
 #define FSC_STREAM_URI_KEEP 64
 #define FSC_STREAM_HOST_KEEP 64
@@ -49,6 +80,7 @@ struct fsc_stream_event {
 	int64_t ts_ns;
 	enum fsc_status status;
 	const char *why;
+	unsigned flags;			/* enum fsc_stream_flag bits */
 	union {
 		struct {
 			const struct fsc_tls_client_hello *h;
@@ -57,6 +89,7 @@ struct fsc_stream_event {
 			const char *ja3_string;
 			const char *ja3;
 			const char *ja4;
+			const char *ja_why;	/* !have_fp on a whole hello: why */
 		} hello;
 		struct {
 			const struct fsc_tls_server_hello *h;
