@@ -150,6 +150,28 @@ def compare(ts, fd):
     return sorted(miss, key=lambda m: m[3]), sorted(extra, key=lambda m: m[3])
 
 
+def pair_differing(miss, extra):
+    """A message both report whose fields they read differently, where
+    fdecode says why (a flag or a decode status): tshark's request target
+    cut at the first of several spaces ("GET " for "GET    /a", "GET /a;cat"
+    for "GET /a;cat /etc/passwd"). Returns (pairs, miss, extra) left."""
+    pairs, left = [], list(extra)
+    still = []
+    for m in miss:
+        hit = None
+        for e in left:
+            if e[0] == m[0] and e[1] == m[1] == "req" and e[4] and \
+                    e[2].startswith(m[2].rstrip(" ") if m[2].endswith(" ") else m[2]):
+                hit = e
+                break
+        if hit:
+            left.remove(hit)
+            pairs.append((m, hit))
+        else:
+            still.append(m)
+    return pairs, still, left
+
+
 def server_port(m):
     return m[0][3] if m[1] in ("req", "ch") else m[0][1]
 
@@ -188,15 +210,16 @@ def main(argv):
         fdecode, argv = argv[1], argv[2:]
     if not argv:
         sys.exit(__doc__)
-    print("%-46s %-9s %-9s %-9s %-9s %4s %4s %4s %5s %4s" % (
+    print("%-46s %-9s %-9s %-9s %-9s %4s %4s %4s %4s %5s %4s" % (
         "capture", "req", "resp", "chello", "shello",
-        "miss", "-d", "flag", "phant", "udp"))
+        "miss", "diff", "-d", "flag", "phant", "udp"))
     bad = 0
     details = []
     for pcap in argv:
         ts, udp = tshark_union(pcap)
         fd = fdecode_messages(fdecode, pcap)
         miss, extra = compare(ts, fd)
+        pairs, miss, extra = pair_differing(miss, extra)
         confirmed, extra = confirm(pcap, extra)
         flagged = [m for m in extra if m[4]]
         phantom = [m for m in extra if not m[4]]
@@ -204,16 +227,21 @@ def main(argv):
         for k in KINDS:
             cols.append("%d/%d" % (sum(m[1] == k for m in ts), sum(m[1] == k for m in fd)))
         name = os.path.basename(pcap)
-        print("%-46s %-9s %-9s %-9s %-9s %4d %4d %4d %5d %4d" % (
-            name[:46], *cols, len(miss), len(confirmed), len(flagged), len(phantom), udp))
+        print("%-46s %-9s %-9s %-9s %-9s %4d %4d %4d %4d %5d %4d" % (
+            name[:46], *cols, len(miss), len(pairs), len(confirmed), len(flagged),
+            len(phantom), udp))
         bad += len(miss) + len(phantom)
+        for m, e in pairs:
+            details.append("%s: differs frame %d: tshark %s %r, fdecode %r (%s)" % (
+                name, m[3], m[1], m[2][:60], e[2][:60], e[4]))
         for tag, ms in (("missing", miss), ("tshark -d", confirmed), ("flagged", flagged),
                         ("phantom", phantom)):
             for m in ms:
                 details.append("%s: %s frame %d %s:%d>%s:%d %s %s %s" % (
                     name, tag, m[3], m[0][0], m[0][1], m[0][2], m[0][3], m[1], m[2][:80],
                     ("(" + m[4] + ")") if m[4] else ""))
-    print("(tshark/fdecode counts; miss: tshark only; -d: fdecode only, and tshark "
+    print("(tshark/fdecode counts; miss: tshark only; diff: both, fields read "
+          "differently and fdecode says why; -d: fdecode only, and tshark "
           "agrees when told the port's protocol; flag: fdecode only, with a doubt "
           "stated; phant: fdecode only, unflagged; udp: tshark's HTTP over UDP)")
     if verbose and details:
