@@ -418,17 +418,14 @@ static void client_hello_edge_cases(void **state)
 	assert_int_equal(ch.n_exts, 3);
 }
 
-static void many_ciphers_overflow(void **state)
+/* A hello with ncs cipher suites 0, 1, 2 ... into b; its length. */
+static size_t many_ciphers(uint8_t *b, size_t ncs)
 {
-	(void)state;
-	static uint8_t b[2048];
-	size_t ncs = FSC_TLS_MAX_CIPHERS + 10, body = 2 + 32 + 1 + 2 + 2 * ncs + 2;
+	size_t body = 2 + 32 + 1 + 2 + 2 * ncs + 2;
 	size_t i = 0;
-	const char *why;
-	char j3[FSC_JA3_HEX_LEN];
 
 	b[i++] = 1;
-	b[i++] = 0;
+	b[i++] = (uint8_t)(body >> 16);
 	b[i++] = (uint8_t)(body >> 8);
 	b[i++] = (uint8_t)body;
 	b[i++] = 3;
@@ -444,6 +441,41 @@ static void many_ciphers_overflow(void **state)
 	b[i++] = 1;
 	b[i++] = 0;
 	assert_int_equal(i, 4 + body);
+	return i;
+}
+
+/* 350 suites (nDPI's ja3_lots_of_cipher_suites shape): JA3 and JA4 come
+ * from all of them, not refused for the storage. */
+static void lots_of_ciphers_fingerprinted(void **state)
+{
+	(void)state;
+	static uint8_t b[1024];
+	static char s[FSC_JA3_STR_MAX];
+	char j3[FSC_JA3_HEX_LEN], j4[FSC_JA4_LEN];
+	const char *why;
+	size_t n = many_ciphers(b, 350);
+
+	assert_int_equal(fsc_tls_client_hello_parse(b, n, &ch, &why), FSC_OK);
+	assert_false(ch.overflow);
+	assert_int_equal(ch.n_ciphers, 350);
+	assert_int_equal(fsc_ja3_string(&ch, s, sizeof(s), &why), FSC_OK);
+	assert_non_null(strstr(s, "-348-349,"));	/* the last of 350, GREASE-free */
+	assert_int_equal(strncmp(s, "771,0-1-2-", 10), 0);
+	assert_int_equal(fsc_ja3(&ch, j3, &why), FSC_OK);
+	assert_int_equal(fsc_ja4(&ch, 't', j4, &why), FSC_OK);
+	assert_int_equal(strncmp(j4, "t12i9900", 8), 0);	/* counts cap at 99 */
+}
+
+static void many_ciphers_overflow(void **state)
+{
+	(void)state;
+	static uint8_t b[2 * FSC_TLS_MAX_CIPHERS + 128];
+	size_t ncs = FSC_TLS_MAX_CIPHERS + 10;
+	size_t i;
+	const char *why;
+	char j3[FSC_JA3_HEX_LEN];
+
+	i = many_ciphers(b, ncs);
 	assert_int_equal(hello_every_prefix(b, i, false), FSC_OK);
 	assert_int_equal(fsc_tls_client_hello_parse(b, i, &ch, &why), FSC_OK);
 	assert_true(ch.overflow);
@@ -772,6 +804,7 @@ int main(void)
 		cmocka_unit_test(client_hello_malformed),
 		cmocka_unit_test(client_hello_edge_cases),
 		cmocka_unit_test(many_ciphers_overflow),
+		cmocka_unit_test(lots_of_ciphers_fingerprinted),
 		cmocka_unit_test(server_hello_tls13),
 		cmocka_unit_test(server_hello_tls12_alpn),
 		cmocka_unit_test(reasm_single_record),

@@ -128,8 +128,11 @@ enum fsc_status fsc_tls_reasm_feed(struct fsc_tls_reasm *r, const uint8_t *p,
 uint8_t fsc_tls_reasm_partial(const struct fsc_tls_reasm *r);
 
 /* Fixed storage in the hello structs; lists longer than this set overflow
- * (the fields stored are still right, the fingerprints refuse). */
-#define FSC_TLS_MAX_CIPHERS 256
+ * (the fields stored are still right, the fingerprints refuse). Ciphers:
+ * every one a hello that fits the reassembly buffer can carry (handshake
+ * header, version, random, empty session id, list length: 41 bytes), so
+ * JA3/JA4 of a hello with hundreds of suites are computed (issue 18). */
+#define FSC_TLS_MAX_CIPHERS ((FSC_TLS_HS_MAX - 41) / 2)
 #define FSC_TLS_MAX_EXTS 64
 #define FSC_TLS_MAX_ALPN 128
 #define FSC_TLS_MAX_GROUPS 64
