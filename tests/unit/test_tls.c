@@ -486,6 +486,41 @@ static void many_ciphers_overflow(void **state)
 
 /* ---- ServerHello --------------------------------------------------------- */
 
+/* A TLS 1.3 draft-14 ServerHello (zeek's tls13draft16-chrome55 capture has
+ * this shape): version 0x7f0e, random, cipher, extensions; no session id
+ * and no compression. Read in the final layout, the cipher came out 0. */
+static void draft_server_hello(void **state)
+{
+	(void)state;
+	static const uint8_t b[] = {
+		0x02, 0x00, 0x00, 0x2a,		/* ServerHello, 42 bytes */
+		0x7f, 0x0e,			/* TLS 1.3 draft 14 */
+		1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16,
+		17, 18, 19, 20, 21, 22, 23, 24, 25, 26, 27, 28, 29, 30, 31, 32,
+		0xcc, 0xa9,			/* ECDHE-ECDSA-CHACHA20-POLY1305 */
+		0x00, 0x04,			/* extensions */
+		0x00, 0x0f, 0x00, 0x00,		/* heartbeat, empty */
+	};
+	struct fsc_tls_server_hello sh;
+	const char *why;
+
+	assert_int_equal(fsc_tls_server_hello_parse(b, sizeof(b), &sh, &why), FSC_OK);
+	assert_true(sh.draft);
+	assert_int_equal(sh.cipher, 0xcca9);
+	assert_int_equal(sh.version, 0x7f0e);
+	assert_int_equal(sh.session_id_len, 0);
+	assert_int_equal(sh.n_exts, 1);
+	assert_string_equal(fsc_tls_version_name(sh.version), "TLS1.3-draft");
+	for (size_t k = 0; k < sizeof(b); k++) {
+		uint8_t *g = vec_guard(b, k);
+		assert_int_equal(fsc_tls_server_hello_parse(g, k, &sh, &why), FSC_TRUNCATED);
+		vec_guard_free(g, k);
+	}
+	/* Draft 22 on: the final layout, with 0x0303 in front. */
+	assert_false(fsc_tls_draft_layout(0x7f16));
+	assert_true(fsc_tls_draft_layout(0x7f15));
+}
+
 static const char sh13_hex[] =
 	"02 000054 0303           # ServerHello, legacy TLS1.2\n"
 	"1111111111111111111111111111111111111111111111111111111111111111 # random\n"
@@ -805,6 +840,7 @@ int main(void)
 		cmocka_unit_test(client_hello_edge_cases),
 		cmocka_unit_test(many_ciphers_overflow),
 		cmocka_unit_test(lots_of_ciphers_fingerprinted),
+		cmocka_unit_test(draft_server_hello),
 		cmocka_unit_test(server_hello_tls13),
 		cmocka_unit_test(server_hello_tls12_alpn),
 		cmocka_unit_test(reasm_single_record),
