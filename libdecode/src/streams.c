@@ -104,7 +104,7 @@ void stream_emit_ingress(struct fsc_streams *s, const struct fsc_flow *f, struct
 static const char *const flag_names[] = {
 	[0] = "obs-fold", [1] = "spaces", [2] = "bad-version", [8] = "resync",
 	[9] = "folded-framing", [10] = "cl-and-te", [11] = "smuggling-suspect",
-	[12] = "tunnel", [13] = "no-fingerprint",
+	[12] = "tunnel", [13] = "no-fingerprint", [14] = "urgent",
 };
 
 const char *fsc_stream_flag_name(unsigned bit)
@@ -317,10 +317,15 @@ static size_t h_data(void *ctx, struct fsc_flow *f, int dir, const uint8_t *p, s
 	if (!d || d->mode == M_NEW) {
 		size_t n = start(s, f, dir, st, p, len, flags);
 		st = stream_of(s, f);
+		if (st && s->urgent)
+			st->d[dir].next_flags |= FSC_SF_URGENT;
 		if (n > 0 || !st || st->d[dir].mode == M_NEW || st->d[dir].mode == M_OFF)
 			return n;
 		d = &st->d[dir];
+	} else if (s->urgent) {
+		d->next_flags |= FSC_SF_URGENT;
 	}
+	s->urgent = false;
 	switch (d->mode) {
 	case M_TLS:
 		return stream_tls_data(s, f, dir, st, p, len, ts);
@@ -451,7 +456,9 @@ void fsc_streams_packet(struct fsc_streams *s, const struct fsc_packet *pkt, int
 {
 	s->fn = fn;
 	s->ctx = ctx;
+	s->urgent = (pkt->tcp_flags & FSC_TCP_URG) && pkt->payload_len > 0;
 	fsc_flows_packet(s->flows, pkt, ts_ns, NULL);
+	s->urgent = false;
 }
 
 void fsc_streams_flush(struct fsc_streams *s, fsc_stream_fn fn, void *ctx)

@@ -89,6 +89,7 @@ struct fsc_streams {
 	/* the call in progress */
 	fsc_stream_fn fn;
 	void *ctx;
+	bool urgent;		/* the segment in hand has URG and data */
 	/* scratch for one message at a time */
 	struct fsc_http_header *headers;
 	struct fsc_http_head head;

@@ -48,6 +48,11 @@ enum fsc_stream_flag {
 	FSC_SF_TUNNEL = 1 << 12,
 	/* "no-fingerprint": a ClientHello without JA3/JA4 (why in ja_why) */
 	FSC_SF_NO_FINGERPRINT = 1 << 13,
+	/* "urgent": a segment of this message (or just before it) carried TCP
+	 * urgent data. Its bytes are read inline, as tshark shows them; a
+	 * receiver that does not (no SO_OOBINLINE) sees one byte less, so the
+	 * URI it serves may differ (an IDS evasion) */
+	FSC_SF_URGENT = 1 << 14,
 };
 
 /* The name of one flag bit, or NULL. */
