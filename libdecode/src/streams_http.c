@@ -461,9 +461,8 @@ static size_t http_request(struct fsc_streams *s, struct fsc_flow *f, int dir,
 
 /* 2xx to CONNECT, or 101: the bytes after are another protocol's, in both
  * directions (TLS inside a proxy tunnel, after an Upgrade: TLS/1.0). */
-static void switched(struct fsc_streams *s, struct stream *st)
+static void switched(struct stream *st)
 {
-	(void)s;
 	st->tunnel = true;
 	stream_restart(st);
 }
@@ -515,7 +514,7 @@ static size_t http_response(struct fsc_streams *s, struct fsc_flow *f, int dir,
 		stream_emit_ingress(s, f, st, ts, NULL);
 	}
 	if (b.kind == FSC_HTTP_BODY_SWITCH && !interim) {
-		switched(s, st);
+		switched(st);
 		return s->head.head_len;
 	}
 	if (irc != FSC_OK) {

@@ -74,7 +74,11 @@ const char *fsc_stream_flag_name(unsigned bit);
  *                  HTTP head outgrew the flow buffer (dir_cap).
  * Either way the fields hold what could be read: a truncated HTTP head has
  * its start line and headers as far as they came (head_len 0, info zeroed,
- * no xff/fwd/client); a truncated or unreadable hello is zeroed.
+ * no xff/fwd/client); so has a request head broken before its end; a
+ * malformed request read to its end (a target in no form, RFC 9112 §3.2)
+ * has head_len, info, xff, fwd and client like a good one, and is answered;
+ * a truncated or unreadable hello is zeroed. `flags` (enum fsc_stream_flag)
+ * say what else a reader should know, whatever the status.
  */
 struct fsc_stream_event {
 	enum fsc_stream_event_type type;
