@@ -109,7 +109,7 @@ enum fsc_status fsc_http_parse_response(const uint8_t *p, size_t len, size_t las
 					struct fsc_http_head *h, const char **why);
 
 /* Longest start line fsc_http_start_line waits for. */
-#define FSC_HTTP_LINE_MAX 8192
+#define FSC_HTTP_LINE_MAX FSC_HTTP_HEAD_MAX
 
 /*
  * Is p the start of a request line (or, with response, a status line) as
