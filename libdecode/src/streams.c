@@ -128,6 +128,24 @@ void stream_restart(struct stream *st)
 
 /* ---- recognising a direction ---- */
 
+/*
+ * Nothing more to read in this direction. When the other is done too and
+ * the connection never spoke HTTP (a text protocol such as SSH's banner, or
+ * SMTP), its stream goes back to the pool at once rather than at the close:
+ * long-lived connections of other protocols must not starve the pool.
+ */
+static void give_up(struct fsc_streams *s, struct fsc_flow *f, int dir, struct stream *st)
+{
+	fsc_flow_stop(f, dir);
+	if (!st)
+		return;
+	st->d[dir].mode = M_OFF;
+	if (st->d[!dir].mode == M_OFF && st->requests == 0 && !st->ingress_seen && !st->q_n) {
+		fsc_flow_stop(f, FSC_FLOW_BOTH);
+		stream_put(s, f, st);
+	}
+}
+
 enum guess { G_MORE, G_TLS, G_REQ, G_RESP, G_TEXT, G_OTHER };
 
 /* Printable text, SP, HTAB, CR, LF: a line-based protocol's bytes. */
@@ -180,7 +198,7 @@ static enum guess guess(const uint8_t *p, size_t len, bool last)
  * (Gnutella's "Upgrade: TLS/1.0"). Gives up on a byte that is not text or
  * after TEXT_MAX bytes.
  */
-static size_t text_data(struct fsc_flow *f, int dir, struct stream *st,
+static size_t text_data(struct fsc_streams *s, struct fsc_flow *f, int dir, struct stream *st,
 			const uint8_t *p, size_t len, unsigned flags)
 {
 	struct dir_state *d = &st->d[dir];
@@ -201,8 +219,7 @@ static size_t text_data(struct fsc_flow *f, int dir, struct stream *st,
 		}
 	}
 	if (i < len || d->text + len > TEXT_MAX) {
-		d->mode = M_OFF;
-		fsc_flow_stop(f, dir);
+		give_up(s, f, dir, st);
 		return len;
 	}
 	/* Keep the last line's end in view: its blank line may come next. */
@@ -289,9 +306,7 @@ static size_t start(struct fsc_streams *s, struct fsc_flow *f, int dir, struct s
 		/* Count a connection once, when its first direction says so. */
 		if (!st && !f->dir[!dir].stopped)
 			s->st.other_protocol++;
-		if (st)
-			st->d[dir].mode = M_OFF;
-		fsc_flow_stop(f, dir);
+		give_up(s, f, dir, st);
 		return len;
 	}
 	if (g == G_TEXT && (!st || st->d[!dir].mode == M_NEW))
@@ -330,7 +345,7 @@ static size_t h_data(void *ctx, struct fsc_flow *f, int dir, const uint8_t *p, s
 	case M_TLS:
 		return stream_tls_data(s, f, dir, st, p, len, ts);
 	case M_TEXT:
-		return text_data(f, dir, st, p, len, flags);
+		return text_data(s, f, dir, st, p, len, flags);
 	case M_HTTP_REQ:
 	case M_HTTP_RESP:
 	case M_CHUNKED:

@@ -100,6 +100,7 @@ struct conn {
 	struct fsc_streams *s;
 	uint32_t seq[2];
 	int64_t t;
+	uint16_t cport;		/* the client's port; 0: 40000 */
 };
 
 /* A segment of which the capture holds only the first `len` of `wire`
@@ -112,8 +113,9 @@ static inline void segment_cut(struct conn *c, int dir, uint8_t flags, const voi
 	memset(&pkt, 0, sizeof(pkt));
 	fsc_addr_parse(dir ? "127.0.0.1" : "127.0.0.2", &pkt.src);
 	fsc_addr_parse(dir ? "127.0.0.2" : "127.0.0.1", &pkt.dst);
-	pkt.sport = dir ? 2367 : 40000;
-	pkt.dport = dir ? 40000 : 2367;
+	uint16_t cport = c->cport ? c->cport : 40000;
+	pkt.sport = dir ? 2367 : cport;
+	pkt.dport = dir ? cport : 2367;
 	pkt.ipver = 4;
 	pkt.proto = 6;
 	pkt.tcp_flags = flags;

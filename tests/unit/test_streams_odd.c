@@ -208,6 +208,37 @@ static void urgent_in_request(void **state)
 	expect_request(1, "GET", "/c", FSC_OK, 0);
 }
 
+/* A connection of another text protocol gives its stream back as soon as
+ * both directions are done, not at its close: with room for one stream, an
+ * SSH session left open does not keep the next HTTP connection from being
+ * read. */
+static void text_protocol_frees_its_stream(void **state)
+{
+	(void)state;
+	struct fsc_stream_limits lim = { .max_streams = 1 };
+	struct conn a, b;
+
+	open_conn_with(&a, &lim);
+	send_str(&a, 1, "SSH-2.0-OpenSSH_9.2p1 Debian-2\r\n");
+	send_str(&a, 0, "SSH-2.0-OpenSSH_9.2p1\r\n");
+	segment(&a, 0, FSC_TCP_ACK, "\x00\x00\x05\xdc\x0a\x14kex", 9);
+	segment(&a, 1, FSC_TCP_ACK, "\x00\x00\x04\x1c\x0a\x14kex", 9);
+	/* a second connection through the same consumer */
+	b = a;
+	b.cport = 40001;
+	b.seq[0] = 100;
+	b.seq[1] = 200;
+	segment(&b, 0, FSC_TCP_SYN, NULL, 0);
+	segment(&b, 1, FSC_TCP_SYN | FSC_TCP_ACK, NULL, 0);
+	segment(&b, 0, FSC_TCP_ACK, NULL, 0);
+	send_str(&b, 0, "GET /after-ssh HTTP/1.1\r\nHost: h\r\n\r\n");
+	assert_int_equal(fsc_streams_stats(b.s)->streams_exhausted, 0);
+	assert_int_equal(fsc_streams_stats(b.s)->other_protocol, 1);
+	close_conn(&b);
+	assert_int_equal(n_ev, 1);
+	expect_request(0, "GET", "/after-ssh", FSC_OK, 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -220,6 +251,7 @@ int main(void)
 		cmocka_unit_test(response_joined_mid_body),
 		cmocka_unit_test(tls_after_text_handshake),
 		cmocka_unit_test(urgent_in_request),
+		cmocka_unit_test(text_protocol_frees_its_stream),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
