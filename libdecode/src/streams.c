@@ -1,9 +1,11 @@
 /*
- * streams.c - the consumer of TCP streams: recognises TLS and HTTP/1.x by
- * their first bytes, reads ClientHello/ServerHello and HTTP heads, pairs
- * responses with requests in pipelining order, skips bodies by framing, and
- * follows the Funnel ingress handshake (POST /v0/ingress, 101, then TLS in
- * the same stream; protocols.md §7.1).
+ * streams.c - the consumer of TCP streams: recognises TLS, HTTP/1.x and text
+ * handshakes by their first bytes (or, joined mid-stream, by the other
+ * direction), and hands each direction to its reader: streams_tls.c
+ * (ClientHello/ServerHello) or streams_http.c (heads paired in pipelining
+ * order, bodies skipped by framing, the Funnel ingress handshake -
+ * POST /v0/ingress, 101, then TLS in the same stream, protocols.md §7.1 -
+ * CONNECT tunnels, resynchronisation). The modes: streams_int.h.
  *
  * Memory: a flow carries only a 4-byte slot number. Connections that turn
  * out to be TLS or HTTP take a `struct stream` from a fixed pool, and a
