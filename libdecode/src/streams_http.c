@@ -253,6 +253,8 @@ static unsigned take_flags(struct fsc_streams *s, struct dir_state *d)
 
 	if (d->next_flags & FSC_SF_RESYNC)
 		s->st.resyncs++;
+	if (d->next_flags & FSC_SF_SMUGGLING)
+		s->st.smuggling_suspects++;
 	d->next_flags = 0;
 	return fl;
 }

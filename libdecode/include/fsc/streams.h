@@ -154,6 +154,7 @@ struct fsc_stream_stats {
 	uint64_t unanswered_requests;	/* open when their connection closed */
 	uint64_t resyncs;		/* HTTP heads found again after a gap or
 					 * an unreadable head */
+	uint64_t smuggling_suspects;	/* messages flagged FSC_SF_SMUGGLING */
 	uint64_t streams_exhausted;	/* max_streams reached: not parsed */
 	uint64_t tls_buffers_exhausted;	/* tls_buffers reached */
 	uint64_t other_protocol;	/* connections neither TLS nor HTTP */
