@@ -1,7 +1,7 @@
 /* fuzz_http.c - libFuzzer target for http.c.
  *
  * Build: clang -fsanitize=fuzzer,address,undefined -D_DEFAULT_SOURCE
- *        -Ilibdecode/include tests/fuzz/fuzz_http.c libdecode/src/{http,span}.c
+ *        -Ilibdecode/include tests/fuzz/fuzz_http.c libdecode/src/{http,http_body,span}.c
  * Corpus: tests/fuzz/corpus/http/ (heads with bodies, chunked bodies).
  *
  * Oracles: a head parsed by growing the buffer in input-derived steps (with
