@@ -43,8 +43,19 @@ const char *fsc_tls_version_name(uint16_t v)
 	for (size_t i = 0; i < sizeof(version_names) / sizeof(version_names[0]); i++)
 		if (version_names[i].v == v)
 			return version_names[i].name;
-	if ((v >> 8) == 0x7f)
-		return "TLS1.3-draft"; /* 0x7f00 + draft number */
+	/* 0x7f00 + the draft number: the drafts of RFC 8446 ran to 28 */
+	static const char *const drafts[] = {
+		"TLS1.3-draft0", "TLS1.3-draft1", "TLS1.3-draft2", "TLS1.3-draft3",
+		"TLS1.3-draft4", "TLS1.3-draft5", "TLS1.3-draft6", "TLS1.3-draft7",
+		"TLS1.3-draft8", "TLS1.3-draft9", "TLS1.3-draft10", "TLS1.3-draft11",
+		"TLS1.3-draft12", "TLS1.3-draft13", "TLS1.3-draft14", "TLS1.3-draft15",
+		"TLS1.3-draft16", "TLS1.3-draft17", "TLS1.3-draft18", "TLS1.3-draft19",
+		"TLS1.3-draft20", "TLS1.3-draft21", "TLS1.3-draft22", "TLS1.3-draft23",
+		"TLS1.3-draft24", "TLS1.3-draft25", "TLS1.3-draft26", "TLS1.3-draft27",
+		"TLS1.3-draft28",
+	};
+	if ((v >> 8) == 0x7f && (v & 0xff) < sizeof(drafts) / sizeof(drafts[0]))
+		return drafts[v & 0xff];
 	return NULL;
 }
 

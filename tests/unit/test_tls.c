@@ -510,7 +510,8 @@ static void draft_server_hello(void **state)
 	assert_int_equal(sh.version, 0x7f0e);
 	assert_int_equal(sh.session_id_len, 0);
 	assert_int_equal(sh.n_exts, 1);
-	assert_string_equal(fsc_tls_version_name(sh.version), "TLS1.3-draft");
+	assert_string_equal(fsc_tls_version_name(sh.version), "TLS1.3-draft14");
+	assert_null(fsc_tls_version_name(0x7f1d));
 	for (size_t k = 0; k < sizeof(b); k++) {
 		uint8_t *g = vec_guard(b, k);
 		assert_int_equal(fsc_tls_server_hello_parse(g, k, &sh, &why), FSC_TRUNCATED);

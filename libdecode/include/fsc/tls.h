@@ -43,8 +43,8 @@ enum fsc_tls_ext_type {
 /* RFC 8701: 0x0a0a, 0x1a1a, ... 0xfafa. */
 bool fsc_tls_is_grease(uint16_t v);
 
-/* "TLS1.3", "TLS1.2", "TLS1.1", "TLS1.0", "SSL3.0", "TLS1.3-draft" (0x7fNN,
- * draft NN), or NULL if unknown. */
+/* "TLS1.3", "TLS1.2", "TLS1.1", "TLS1.0", "SSL3.0", "TLS1.3-draftN" (0x7f00
+ * + N, N up to 28), or NULL if unknown. */
 const char *fsc_tls_version_name(uint16_t v);
 
 /* A TLS 1.3 draft version before draft 22 (0x7f00 - 0x7f15), whose
