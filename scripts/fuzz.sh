@@ -16,6 +16,9 @@ for bin in "$build"/bin/fuzz_*_fuzzer; do
 	mkdir -p "$work" "$crashes"
 	dict=""
 	[ -f "$src/tests/fuzz/$short.dict" ] && dict="-dict=$src/tests/fuzz/$short.dict"
+	# A target's own libFuzzer flags, one line (e.g. -max_len for one whose
+	# seeds are whole captures but whose findings are in short inputs).
+	[ -f "$src/tests/fuzz/$short.flags" ] && dict="$dict $(cat "$src/tests/fuzz/$short.flags")"
 	echo "fuzz: $short for ${secs}s"
 	ran=$((ran + 1))
 	# shellcheck disable=SC2086

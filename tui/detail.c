@@ -24,7 +24,8 @@ static size_t put_bytes(uint8_t *b, size_t n, const void *p, size_t len)
 {
 	if (n + len > BLOB_MAX)
 		return SIZE_MAX;
-	memcpy(b + n, p, len);
+	if (len) /* an empty span may be NULL (Forwarded: for="") */
+		memcpy(b + n, p, len);
 	return n + len;
 }
 

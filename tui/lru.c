@@ -15,6 +15,8 @@ struct tui_lru {
 	uint32_t *tab;		/* index: slot + 1, 0 empty */
 	uint32_t mask;
 	uint32_t newest, oldest, free_head;
+	uint32_t fresh;		/* slots never used: fresh .. cap-1 (no list
+				 * to build, so a big table starts at once) */
 	size_t n;
 	uint64_t seed, evictions;
 };
@@ -84,9 +86,8 @@ struct tui_lru *tui_lru_new(size_t cap, size_t key_size, size_t val_size, uint64
 		tui_lru_free(l);
 		return NULL;
 	}
-	for (size_t i = 0; i < cap; i++)
-		l->next[i] = i + 1 < cap ? (uint32_t)(i + 1) : TUI_LRU_NONE;
-	l->free_head = 0;
+	l->free_head = TUI_LRU_NONE;
+	l->fresh = 0;
 	l->newest = l->oldest = TUI_LRU_NONE;
 	return l;
 }
@@ -239,7 +240,10 @@ void *tui_lru_put(struct tui_lru *l, const void *key, bool *created, bool *evict
 		i = find(l, key, h, &found);
 	}
 	uint32_t s = l->free_head;
-	l->free_head = l->next[s];
+	if (s != TUI_LRU_NONE)
+		l->free_head = l->next[s];
+	else
+		s = l->fresh++; /* n < cap: a never-used slot remains */
 	memcpy(key_at(l, s), key, l->ksz);
 	memset(val_at(l, s), 0, l->vsz);
 	l->home[s] = h;

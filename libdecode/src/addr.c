@@ -5,6 +5,8 @@
 #include <string.h>
 #include <sys/socket.h>
 
+#include "fsc/span.h"
+
 /* Eight bytes as a big-endian number: comparing two such numbers orders
  * the bytes as memcmp does. */
 static uint64_t be64(const uint8_t *p)
@@ -193,7 +195,7 @@ static bool quad_parse(const char *s, size_t n, uint8_t out[4])
 
 	for (size_t i = 0; i < n; i++) {
 		char ch = s[i];
-		if (ch >= '0' && ch <= '9') {
+		if (fsc_byteset_has(&fsc_digit_set, (uint8_t)ch)) {
 			if (digits > 0 && v == 0)
 				return false; /* a leading zero */
 			v = v * 10 + (unsigned)(ch - '0');
@@ -224,17 +226,6 @@ bool fsc_addr_parse4(const char *s, size_t n, struct fsc_addr *a)
 	return true;
 }
 
-static int hex_value(char ch)
-{
-	if (ch >= '0' && ch <= '9')
-		return ch - '0';
-	if (ch >= 'a' && ch <= 'f')
-		return ch - 'a' + 10;
-	if (ch >= 'A' && ch <= 'F')
-		return ch - 'A' + 10;
-	return -1;
-}
-
 bool fsc_addr_parse6(const char *s, size_t n, struct fsc_addr *a)
 {
 	uint8_t b[16];
@@ -250,7 +241,7 @@ bool fsc_addr_parse6(const char *s, size_t n, struct fsc_addr *a)
 	}
 	while (i < n) {
 		char ch = s[i++];
-		int d = hex_value(ch);
+		int d = fsc_hex_value((unsigned char)ch);
 		if (d >= 0) {
 			if (digits == 4)
 				return false;

@@ -5,8 +5,35 @@
 #include "bpool.h"
 
 #include <stdlib.h>
+#include <sys/mman.h>
 
 #define BPOOL_FREE 0x80
+/* Larger reservations are mapped, not malloc'd (below). */
+#define MAP_FROM ((size_t)1 << 30)
+
+/* n bytes, zeroed, that cost nothing until touched. Past MAP_FROM the
+ * reservation is an anonymous mapping without swap accounting, so a large
+ * --flow-memory is honoured on a machine with less memory than it names
+ * (malloc refuses what the kernel thinks it could not back); below it,
+ * calloc, where the sanitizers see every byte. */
+static void *reserve(size_t n)
+{
+	if (n < MAP_FROM)
+		return calloc(n ? n : 1, 1);
+	void *p = mmap(NULL, n, PROT_READ | PROT_WRITE,
+		       MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+	return p == MAP_FAILED ? NULL : p;
+}
+
+static void release(void *p, size_t n)
+{
+	if (!p)
+		return;
+	if (n < MAP_FROM)
+		free(p);
+	else
+		munmap(p, n);
+}
 
 unsigned bpool_order_for(size_t bytes)
 {
@@ -47,12 +74,11 @@ bool bpool_init(struct bpool *bp, size_t bytes, unsigned max_order)
 	bp->in_use = bp->peak = 0;
 	for (unsigned k = 0; k < BPOOL_MAX_ORDERS; k++)
 		bp->free_head[k] = BPOOL_NONE;
-	/* Large allocations are fresh zero pages: nothing is resident until
-	 * a block is used. */
-	bp->mem = malloc(a);
-	bp->fnext = malloc((size_t)bp->units * sizeof(uint32_t));
-	bp->fprev = malloc((size_t)bp->units * sizeof(uint32_t));
-	bp->tag = calloc(bp->units, 1);
+	/* Fresh zero pages: nothing is resident until a block is used. */
+	bp->mem = reserve(a);
+	bp->fnext = reserve((size_t)bp->units * sizeof(uint32_t));
+	bp->fprev = reserve((size_t)bp->units * sizeof(uint32_t));
+	bp->tag = reserve(bp->units);
 	if (!bp->mem || !bp->fnext || !bp->fprev || !bp->tag) {
 		bpool_free_all(bp);
 		return false;
@@ -62,10 +88,10 @@ bool bpool_init(struct bpool *bp, size_t bytes, unsigned max_order)
 
 void bpool_free_all(struct bpool *bp)
 {
-	free(bp->mem);
-	free(bp->fnext);
-	free(bp->fprev);
-	free(bp->tag);
+	release(bp->mem, (size_t)bp->units << BPOOL_MIN_SHIFT);
+	release(bp->fnext, (size_t)bp->units * sizeof(uint32_t));
+	release(bp->fprev, (size_t)bp->units * sizeof(uint32_t));
+	release(bp->tag, bp->units);
 	bp->mem = NULL;
 	bp->fnext = bp->fprev = NULL;
 	bp->tag = NULL;

@@ -72,6 +72,7 @@ static void set_payload(struct fsc_packet *pkt, const uint8_t *p,
 	pkt->payload = p;
 	pkt->payload_len = captured;
 	pkt->payload_wire_len = on_wire;
+	pkt->payload_cut = captured < on_wire;
 	pkt->layer = FSC_LAYER_PAYLOAD;
 }
 
@@ -110,6 +111,7 @@ static void dissect_udp(struct fsc_cursor *c, size_t wire_left,
 		}
 	}
 	set_payload(pkt, c->p, avail < body ? avail : body, announced);
+	pkt->payload_cut = avail < body; /* body: what this fragment carried */
 }
 
 static void dissect_tcp(struct fsc_cursor *c, size_t wire_left,

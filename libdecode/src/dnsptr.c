@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "fsc/cursor.h"
+#include "fsc/span.h"
 
 #define T_PTR 12
 #define T_SOA 6
@@ -43,8 +44,7 @@ bool fsc_dns_ptr_qname(const struct fsc_addr *a, char *buf)
 
 static bool plain(uint8_t c)
 {
-	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-	       c == '-' || c == '_';
+	return fsc_byteset_has(&fsc_alnum_set, c) || c == '-' || c == '_';
 }
 
 /*

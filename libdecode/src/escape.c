@@ -66,6 +66,20 @@ static bool put_u4(struct out *o, uint32_t cp)
 	return put(o, buf, 6);
 }
 
+/* \uXXXX, or the surrogate pair \uXXXX\uXXXX beyond the BMP (RFC 8259 §7):
+ * put whole or not at all. */
+static bool put_u(struct out *o, uint32_t cp)
+{
+	if (cp < 0x10000)
+		return put_u4(o, cp);
+	if (o->full || o->n + 12 > o->cap) {
+		o->full = true;
+		return false;
+	}
+	cp -= 0x10000;
+	return put_u4(o, 0xd800 | (cp >> 10)) && put_u4(o, 0xdc00 | (cp & 0x3ff));
+}
+
 /* Printable ASCII that passes as itself (all of it but the backslash and
  * the quote that is escaped): the common case, copied as a run. */
 static bool plain(uint8_t b, char quote)
@@ -125,13 +139,41 @@ static void start(struct out *o, char *out, size_t cap)
 	o->cap = cap > 4 ? cap - 4 : 0; /* NUL and a possible "..." */
 }
 
-/* Code points that pass through a terminal as text: not C1 controls, not
- * line/paragraph separators, not bidi embeddings, overrides or isolates
- * (which can make a line read differently from its bytes). */
+/*
+ * Code points that never pass raw: what a terminal acts on, or what makes a
+ * line read differently from its bytes, or hides bytes from the reader.
+ *   C1 controls U+0080..U+009F;
+ *   line and paragraph separators U+2028, U+2029;
+ *   Bidi_Control (PropList.txt): U+061C ALM, U+200E LRM, U+200F RLM,
+ *     U+202A..U+202E embeddings and overrides, U+2066..U+2069 isolates;
+ *   Default_Ignorable_Code_Point (DerivedCoreProperties.txt): invisible
+ *     format characters (soft hyphen, zero-width space/joiners, word joiner,
+ *     BOM, Mongolian and other variation selectors, Hangul fillers, tags);
+ *   the interlinear annotation controls U+FFF9..U+FFFB.
+ * Sorted; the Bidi_Control ranges fall inside the default-ignorable ones.
+ */
+static const struct {
+	uint32_t lo, hi;
+} unsafe[] = {
+	{ 0x0080, 0x009f },   { 0x00ad, 0x00ad },   { 0x034f, 0x034f },
+	{ 0x061c, 0x061c },   { 0x115f, 0x1160 },   { 0x17b4, 0x17b5 },
+	{ 0x180b, 0x180f },   { 0x200b, 0x200f },   { 0x2028, 0x202e },
+	{ 0x2060, 0x206f },   { 0x3164, 0x3164 },   { 0xfe00, 0xfe0f },
+	{ 0xfeff, 0xfeff },   { 0xffa0, 0xffa0 },   { 0xfff0, 0xfffb },
+	{ 0x1bca0, 0x1bca3 }, { 0x1d173, 0x1d17a }, { 0xe0000, 0xe0fff },
+};
+
+/* Only non-ASCII code points get here, and most are below the first
+ * range's end or well past one: a short scan. */
 static bool text_safe(uint32_t cp)
 {
-	return !(cp >= 0x80 && cp < 0xa0) && cp != 0x2028 && cp != 0x2029 &&
-	       !(cp >= 0x202a && cp <= 0x202e) && !(cp >= 0x2066 && cp <= 0x2069);
+	for (size_t i = 0; i < sizeof(unsafe) / sizeof(unsafe[0]); i++) {
+		if (cp < unsafe[i].lo)
+			return true;
+		if (cp <= unsafe[i].hi)
+			return false;
+	}
+	return true;
 }
 
 /* The text escaper; `quote` is the quote character written as \" (double)
@@ -251,7 +293,7 @@ size_t fsc_escape_json(const uint8_t *s, size_t len, char *out, size_t cap)
 			if (cp < 0xa0)
 				put_hex(&o, "\\u00", 4, (uint8_t)cp);
 			else if (!text_safe(cp))
-				put_u4(&o, cp);
+				put_u(&o, cp);
 			else
 				put(&o, (const char *)&s[i], n);
 			i += n;

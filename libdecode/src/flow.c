@@ -15,7 +15,6 @@
 
 #include "flow_int.h"
 
-#define MAX_FLOWS_LIMIT (1u << 26)
 #define MAX_DIR_CAP (16u << 20)
 #define MAX_USER_SIZE (1u << 20)
 #define EXPIRE_STEPS 8 /* idle closes per segment: cheap, and enough */
@@ -92,8 +91,8 @@ static void normalize(struct fsc_flow_limits *o, const struct fsc_flow_limits *i
 	fsc_flows_limits_default(o);
 	if (in) {
 		if (in->max_flows)
-			o->max_flows = in->max_flows < MAX_FLOWS_LIMIT ? in->max_flows
-								    : MAX_FLOWS_LIMIT;
+			o->max_flows = in->max_flows < FSC_FLOW_MAX_FLOWS_LIMIT
+					       ? in->max_flows : FSC_FLOW_MAX_FLOWS_LIMIT;
 		if (in->dir_cap)
 			o->dir_cap = in->dir_cap < BPOOL_MIN ? (uint32_t)BPOOL_MIN :
 				     in->dir_cap > MAX_DIR_CAP ? MAX_DIR_CAP : in->dir_cap;

@@ -4,6 +4,8 @@
 
 #include <stdlib.h>
 
+#define EMPTY 0u /* a bucket's val: values are stored + 1 */
+
 static uint32_t bucket(const struct hmap *h, uint64_t key)
 {
 	/* Keys are already mixed by their makers; fold the halves anyway so
@@ -30,11 +32,11 @@ bool hmap_init(struct hmap *h, uint32_t entries)
 
 	while (size / 2 < entries && size < (1u << 31))
 		size <<= 1;
-	h->b = malloc((size_t)size * sizeof(*h->b));
+	/* Zeroed is empty: the pages cost nothing until a key lands in them,
+	 * so a table sized for millions starts at once. */
+	h->b = calloc(size, sizeof(*h->b));
 	if (!h->b)
 		return false;
-	for (uint32_t i = 0; i < size; i++)
-		h->b[i].val = HMAP_NONE;
 	h->mask = size - 1;
 	h->count = 0;
 	h->limit = size / 2;
@@ -51,10 +53,10 @@ void hmap_free(struct hmap *h)
 uint32_t hmap_get(const struct hmap *h, uint64_t key)
 {
 	for (uint32_t i = bucket(h, key);; i = (i + 1) & h->mask) {
-		if (h->b[i].val == HMAP_NONE)
+		if (h->b[i].val == EMPTY)
 			return HMAP_NONE;
 		if (key_of(&h->b[i]) == key)
-			return h->b[i].val;
+			return h->b[i].val - 1;
 	}
 }
 
@@ -62,16 +64,16 @@ bool hmap_put(struct hmap *h, uint64_t key, uint32_t val)
 {
 	uint32_t i;
 
-	for (i = bucket(h, key); h->b[i].val != HMAP_NONE; i = (i + 1) & h->mask) {
+	for (i = bucket(h, key); h->b[i].val != EMPTY; i = (i + 1) & h->mask) {
 		if (key_of(&h->b[i]) == key) {
-			h->b[i].val = val;
+			h->b[i].val = val + 1;
 			return true;
 		}
 	}
 	if (h->count >= h->limit)
 		return false;
 	set_key(&h->b[i], key);
-	h->b[i].val = val;
+	h->b[i].val = val + 1;
 	h->count++;
 	return true;
 }
@@ -81,19 +83,19 @@ void hmap_del(struct hmap *h, uint64_t key, uint32_t val)
 	uint32_t i;
 
 	for (i = bucket(h, key);; i = (i + 1) & h->mask) {
-		if (h->b[i].val == HMAP_NONE)
+		if (h->b[i].val == EMPTY)
 			return;
 		if (key_of(&h->b[i]) == key)
 			break;
 	}
-	if (h->b[i].val != val)
+	if (h->b[i].val != val + 1)
 		return;
 	/* Shift later members of the probe run back into the hole. */
 	for (uint32_t j = i;;) {
-		h->b[i].val = HMAP_NONE;
+		h->b[i].val = EMPTY;
 		for (;;) {
 			j = (j + 1) & h->mask;
-			if (h->b[j].val == HMAP_NONE) {
+			if (h->b[j].val == EMPTY) {
 				h->count--;
 				return;
 			}

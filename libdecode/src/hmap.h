@@ -13,7 +13,7 @@
  * separate key and value arrays cost a miss each. 12 bytes, as before. */
 struct hmap_bucket {
 	uint32_t key_lo, key_hi;
-	uint32_t val; /* HMAP_NONE marks an empty bucket */
+	uint32_t val; /* value + 1; 0 (EMPTY) marks an empty bucket */
 };
 
 struct hmap {
@@ -23,7 +23,9 @@ struct hmap {
 	uint32_t limit; /* at most this many entries: load stays <= 1/2 */
 };
 
-/* Room for at least `entries`; false when out of memory. */
+/* Room for at least `entries`; false when out of memory. Takes no time and
+ * no resident memory up front (zeroed pages), whatever the size. Values are
+ * below HMAP_NONE. */
 bool hmap_init(struct hmap *h, uint32_t entries);
 void hmap_free(struct hmap *h);
 uint32_t hmap_get(const struct hmap *h, uint64_t key);

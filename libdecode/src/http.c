@@ -17,6 +17,7 @@
 #include <string.h>
 
 #include "fsc/cursor.h"
+#include "fsc/span.h"
 
 void fsc_http_head_init(struct fsc_http_head *h, struct fsc_http_header *arr,
 			size_t n, size_t max_head)
@@ -38,14 +39,6 @@ static int peekc(struct fsc_cursor *c)
 	return fsc_cur_left(c) ? fsc_cur_peek(c, 0) : -1;
 }
 
-/* VCHAR and obs-text (RFC 9110 §5.5): 0x21-0x7e and 0x80-0xff. */
-static const struct fsc_byteset vchar_set = { {
-	0xfffffffe00000000ull, 0x7fffffffffffffffull, ~0ull, ~0ull,
-} };
-/* A field value's bytes: VCHAR, obs-text, SP and HTAB. */
-static const struct fsc_byteset value_set = { {
-	0xffffffff00000200ull, 0x7fffffffffffffffull, ~0ull, ~0ull,
-} };
 
 /*
  * Runs of a byte class eight bytes at a time. A word test flags, in bit 7 of
@@ -71,8 +64,9 @@ static size_t before_first_flag(uint64_t flags)
 #endif
 }
 
-/* Flags bytes below `from` and DEL: value_set and vchar_set hold every other
- * byte (and value_set HTAB too, which the exact test lets through). */
+/* Flags bytes below `from` and DEL: fsc_field_value_set and fsc_vchar_set
+ * hold every other byte (and the value set HTAB too, which the exact test
+ * lets through). */
 static uint64_t flags_below_or_del(uint64_t w, uint8_t from)
 {
 	uint64_t del = w ^ (0x7f * ONES);
@@ -98,12 +92,12 @@ static uint64_t flags_not_name(uint64_t w)
 
 enum run_kind { RUN_NAME, RUN_TARGET, RUN_VALUE };
 
-/* fsc_cur_spn over the set of the kind: tchar, vchar_set or value_set. The
+/* fsc_cur_spn over the set of the kind: tchar, VCHAR or field value. The
  * cursor comes by value, so that the parser's own never leaves registers. */
 static inline size_t spn_words(struct fsc_cursor cur, enum run_kind kind)
 {
 	const struct fsc_byteset *set = kind == RUN_NAME ? &fsc_tchar_set :
-					kind == RUN_TARGET ? &vchar_set : &value_set;
+					kind == RUN_TARGET ? &fsc_vchar_set : &fsc_field_value_set;
 	const struct fsc_cursor *c = &cur;
 	const uint8_t *q = c->p;
 

@@ -77,17 +77,6 @@ void fsc_http_chunked_init(struct fsc_http_chunked *c)
 	c->state = C_SIZE0;
 }
 
-static int hexval(int ch)
-{
-	if (ch >= '0' && ch <= '9')
-		return ch - '0';
-	if (ch >= 'a' && ch <= 'f')
-		return ch - 'a' + 10;
-	if (ch >= 'A' && ch <= 'F')
-		return ch - 'A' + 10;
-	return -1;
-}
-
 static bool line_char_ok(int ch)
 {
 	return ch == '\t' || (ch >= 0x20 && ch != 0x7f);
@@ -143,7 +132,7 @@ enum fsc_status fsc_http_chunked_skip(struct fsc_http_chunked *c, const uint8_t 
 		switch (c->state) {
 		case C_SIZE0:
 		case C_SIZE: {
-			int v = hexval(ch);
+			int v = fsc_hex_value((unsigned char)ch);
 			if (v >= 0) {
 				if (c->left > (UINT64_MAX >> 4)) {
 					chunk_bad(c, "chunk size overflows");
@@ -200,7 +189,7 @@ enum fsc_status fsc_http_chunked_skip(struct fsc_http_chunked *c, const uint8_t 
 				c->state = C_DONE;
 			else if (ch == ' ' || ch == '\t')
 				chunk_bad(c, "obsolete line folding in trailer");
-			else if (!fsc_is_tchar((unsigned char)ch))
+			else if (!fsc_byteset_has(&fsc_tchar_set, (uint8_t)ch))
 				chunk_bad(c, "trailer field name: not a token");
 			else
 				c->state = C_TRAILER;

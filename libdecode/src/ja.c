@@ -17,6 +17,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "fsc/span.h"
+
 /* A bounded string builder; `over` is sticky. */
 struct sb {
 	char *p;
@@ -192,12 +194,6 @@ static const char *ja4_version(uint16_t v)
 	return "00";
 }
 
-static bool is_alnum(uint8_t c)
-{
-	return (c >= '0' && c <= '9') || (c >= 'A' && c <= 'Z') ||
-	       (c >= 'a' && c <= 'z');
-}
-
 static int cmp16(const void *a, const void *b)
 {
 	uint16_t x = *(const uint16_t *)a, y = *(const uint16_t *)b;
@@ -274,7 +270,7 @@ static enum fsc_status ja4_parts(const struct fsc_tls_client_hello *h,
 		sb_putc(&s, '0');
 	} else {
 		uint8_t f = h->alpn[0].p[0], l = h->alpn[0].p[h->alpn[0].len - 1];
-		if (is_alnum(f) && is_alnum(l)) {
+		if (fsc_byteset_has(&fsc_alnum_set, f) && fsc_byteset_has(&fsc_alnum_set, l)) {
 			sb_putc(&s, (char)f);
 			sb_putc(&s, (char)l);
 		} else {

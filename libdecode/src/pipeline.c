@@ -111,9 +111,7 @@ const struct fsc_wg_tracker *fsc_pipeline_wg(const struct fsc_pipeline *pl)
 	return pl->wg;
 }
 
-/* Nanoseconds since the epoch. A damaged file may claim any time; clamping
- * to [1970, 2242] keeps every difference of two timestamps representable. */
-static int64_t frame_ns(const struct fsc_frame *f)
+int64_t fsc_pipeline_frame_ns(const struct fsc_frame *f)
 {
 	const int64_t limit = (int64_t)1 << 33;
 	int64_t sec = f->sec;
@@ -137,6 +135,16 @@ static void adopt_status(struct fsc_event *ev, enum fsc_status st, const char *w
 	if (ev->status == FSC_OK && st != FSC_OK && st != FSC_NOT_THIS) {
 		ev->status = st;
 		ev->why = why;
+	}
+}
+
+/* The capture ended inside the payload: the event says so, whatever a
+ * decoder made of the bytes it had. */
+static void capture_cut(struct fsc_event *ev)
+{
+	if (ev->status == FSC_OK && ev->pkt->payload_cut) {
+		ev->status = FSC_TRUNCATED;
+		ev->why = PAYLOAD_CUT;
 	}
 }
 
@@ -171,11 +179,13 @@ static void tunnel_event(struct fsc_pipeline *pl, struct fsc_event *ev,
 		/* Unclaimed and cut: it may well be a message whose missing
 		 * half would have named it (a WireGuard handshake has no
 		 * magic). Say so rather than pass it off as plain UDP. */
-		if (pkt->payload_len < pkt->payload_wire_len)
-			adopt_status(ev, FSC_TRUNCATED, PAYLOAD_CUT);
+		capture_cut(ev);
 		return;
 	}
 	adopt_status(ev, tun->status, tun->why);
+	/* A message with no length of its own (disco, WireGuard transport)
+	 * decodes whole from a cut payload: it is still cut. */
+	capture_cut(ev);
 }
 
 void fsc_pipeline_frame(struct fsc_pipeline *pl, const struct fsc_frame *f,
@@ -188,7 +198,7 @@ void fsc_pipeline_frame(struct fsc_pipeline *pl, const struct fsc_frame *f,
 	struct fsc_pipeline_stats *st = &pl->st;
 
 	memset(&ev, 0, sizeof(ev));
-	ev.ts_ns = frame_ns(f);
+	ev.ts_ns = fsc_pipeline_frame_ns(f);
 	ev.frame = f;
 	ev.pkt = &pkt;
 	if (st->frames == 0 || ev.ts_ns < st->first_ns)
@@ -225,8 +235,7 @@ void fsc_pipeline_frame(struct fsc_pipeline *pl, const struct fsc_frame *f,
 	} else if (pkt.layer == FSC_LAYER_PAYLOAD && pkt.proto == 6) {
 		ev.type = FSC_EV_TCP;
 		/* Its stream gets a gap; the segment itself says why. */
-		if (pkt.payload_len < pkt.payload_wire_len)
-			adopt_status(&ev, FSC_TRUNCATED, PAYLOAD_CUT);
+		capture_cut(&ev);
 	} else if (pkt.ipver && pkt.layer >= FSC_LAYER_NET) {
 		/* A header cut short, a later fragment, or another protocol. */
 		bool later = pkt.fragment && !pkt.first_fragment;
@@ -236,6 +245,7 @@ void fsc_pipeline_frame(struct fsc_pipeline *pl, const struct fsc_frame *f,
 			ev.type = FSC_EV_UDP;
 		else
 			ev.type = FSC_EV_IP;
+		capture_cut(&ev);
 	} else {
 		ev.type = FSC_EV_FRAME;
 		st->not_ip += pkt.status == FSC_NOT_THIS;

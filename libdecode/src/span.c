@@ -71,14 +71,34 @@ bool fsc_span_ieq(const char *p, size_t len, const char *lit)
 	return strlen(lit) == len && fsc_span_ieq_n(p, lit, len);
 }
 
-/* RFC 9110 tchar: ! # $ % & ' * + - . 0-9 A-Z ^ _ ` a-z | ~ */
+/* Each set is four 64-bit words, bit b of word b / 64 for byte b; written
+ * out once here, checked byte by byte against its definition in
+ * tests/unit/test_span.c. */
+const struct fsc_byteset fsc_digit_set = { { 0x03ff000000000000ull, 0, 0, 0 } };
+const struct fsc_byteset fsc_hexdig_set = { {
+	0x03ff000000000000ull, 0x0000007e0000007eull, 0, 0,
+} };
+const struct fsc_byteset fsc_upper_set = { { 0, 0x0000000007fffffeull, 0, 0 } };
+const struct fsc_byteset fsc_alpha_set = { { 0, 0x07fffffe07fffffeull, 0, 0 } };
+const struct fsc_byteset fsc_alnum_set = { {
+	0x03ff000000000000ull, 0x07fffffe07fffffeull, 0, 0,
+} };
+const struct fsc_byteset fsc_unreserved_set = { {
+	0x03ff600000000000ull, 0x47fffffe87fffffeull, 0, 0,
+} };
 const struct fsc_byteset fsc_tchar_set = { {
-	0x03ff6cfa00000000ull,	/* 0x00-0x3f */
-	0x57ffffffc7fffffeull,	/* 0x40-0x7f */
-	0, 0,
+	0x03ff6cfa00000000ull, 0x57ffffffc7fffffeull, 0, 0,
+} };
+const struct fsc_byteset fsc_vchar_set = { {
+	0xfffffffe00000000ull, 0x7fffffffffffffffull, ~0ull, ~0ull,
+} };
+const struct fsc_byteset fsc_field_value_set = { {
+	0xffffffff00000200ull, 0x7fffffffffffffffull, ~0ull, ~0ull,
 } };
 
-bool fsc_is_tchar(unsigned char c)
+int fsc_hex_value(unsigned char c)
 {
-	return fsc_byteset_has(&fsc_tchar_set, c);
+	if (!fsc_byteset_has(&fsc_hexdig_set, c))
+		return -1;
+	return c <= '9' ? c - '0' : (c | 0x20) - 'a' + 10;
 }

@@ -35,11 +35,12 @@ static struct stream *stream_of(struct fsc_streams *s, const struct fsc_flow *f)
 
 static struct stream *stream_get(struct fsc_streams *s, struct fsc_flow *f)
 {
-	if (s->n_free_streams == 0) {
+	if (s->n_free_streams == 0 && s->fresh_streams == s->lim.max_streams) {
 		s->st.streams_exhausted++;
 		return NULL;
 	}
-	uint32_t slot = s->free_streams[--s->n_free_streams];
+	uint32_t slot = s->n_free_streams ? s->free_streams[--s->n_free_streams]
+					  : s->fresh_streams++;
 	struct stream *st = &s->pool[slot];
 	memset(st, 0, sizeof(*st));
 	st->d[0].tls_buf = st->d[1].tls_buf = NONE;
@@ -419,6 +420,8 @@ struct fsc_streams *fsc_streams_new(const struct fsc_stream_limits *lim)
 		s->lim = *lim;
 	if (!s->lim.max_streams)
 		s->lim.max_streams = DEFAULT_MAX_STREAMS;
+	if (s->lim.max_streams > FSC_STREAMS_MAX_STREAMS_LIMIT)
+		s->lim.max_streams = FSC_STREAMS_MAX_STREAMS_LIMIT;
 	if (!s->lim.tls_buffers)
 		s->lim.tls_buffers = DEFAULT_TLS_BUFFERS;
 	if (!s->lim.max_headers)
@@ -446,9 +449,8 @@ struct fsc_streams *fsc_streams_new(const struct fsc_stream_limits *lim)
 		fsc_streams_free(s);
 		return NULL;
 	}
-	for (uint32_t i = 0; i < s->lim.max_streams; i++)
-		s->free_streams[i] = s->lim.max_streams - 1 - i;
-	s->n_free_streams = s->lim.max_streams;
+	s->n_free_streams = 0;
+	s->fresh_streams = 0;
 	for (uint32_t i = 0; i < s->lim.tls_buffers; i++)
 		s->free_bufs[i] = s->lim.tls_buffers - 1 - i;
 	s->n_free_bufs = s->lim.tls_buffers;

@@ -80,8 +80,10 @@ struct fsc_streams {
 	struct fsc_flows *flows;
 	struct fsc_stream_limits lim;
 	struct stream *pool;
-	uint32_t *free_streams;
+	uint32_t *free_streams;	/* released slots */
 	uint32_t n_free_streams;
+	uint32_t fresh_streams;	/* slots never used: fresh .. max - 1 (no list
+				 * to build: a big table starts at once) */
 	uint8_t *tls_bufs;
 	uint32_t *free_bufs;
 	uint32_t n_free_bufs;

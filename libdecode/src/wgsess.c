@@ -133,6 +133,10 @@ struct fsc_wg_tracker *fsc_wg_tracker_new(const struct fsc_wg_limits *lim)
 	t->max_sessions = lim && lim->max_sessions ? lim->max_sessions
 						   : DEFAULT_MAX_SESSIONS;
 	t->max_peers = lim && lim->max_peers ? lim->max_peers : DEFAULT_MAX_PEERS;
+	if (t->max_sessions > FSC_WG_LIMIT_MAX)
+		t->max_sessions = FSC_WG_LIMIT_MAX;
+	if (t->max_peers > FSC_WG_LIMIT_MAX)
+		t->max_peers = FSC_WG_LIMIT_MAX;
 	t->sessions = malloc((size_t)t->max_sessions * sizeof(*t->sessions));
 	t->peers = malloc((size_t)t->max_peers * sizeof(*t->peers));
 	t->session_partial = malloc((size_t)t->max_peers * sizeof(uint32_t));

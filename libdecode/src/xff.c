@@ -19,6 +19,8 @@
 
 #include <string.h>
 
+#include "fsc/span.h"
+
 static const char *const kind_names[] = {
 	[FSC_XFF_V4] = "v4",
 	[FSC_XFF_V6] = "v6",
@@ -47,14 +49,10 @@ static void trim(const char **s, size_t *n)
 		(*n)--;
 }
 
-static bool is_digit(char c)
+/* Byte classes from span.h; a char of a header is a byte. */
+static bool in(const struct fsc_byteset *set, char c)
 {
-	return c >= '0' && c <= '9';
-}
-
-static bool is_alpha(char c)
-{
-	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
+	return fsc_byteset_has(set, (uint8_t)c);
 }
 
 /* Parses an address literal of family af (4 or 6) from s[0..n), by inet_pton's
@@ -74,7 +72,7 @@ static bool port_from(const char *s, size_t n, uint16_t *port)
 	if (n == 0 || n > 5)
 		return false;
 	for (size_t i = 0; i < n; i++) {
-		if (!is_digit(s[i]))
+		if (!in(&fsc_digit_set, s[i]))
 			return false;
 		v = v * 10 + (uint32_t)(s[i] - '0');
 	}
@@ -90,7 +88,7 @@ static bool is_obf(const char *s, size_t n)
 	if (n < 2 || s[0] != '_')
 		return false;
 	for (size_t i = 1; i < n; i++)
-		if (!is_alpha(s[i]) && !is_digit(s[i]) && s[i] != '.' && s[i] != '_' && s[i] != '-')
+		if (!in(&fsc_alnum_set, s[i]) && s[i] != '.' && s[i] != '_' && s[i] != '-')
 			return false;
 	return true;
 }
@@ -101,7 +99,7 @@ static bool is_zone(const char *s, size_t n)
 	if (n == 0)
 		return false;
 	for (size_t i = 0; i < n; i++)
-		if (!is_alpha(s[i]) && !is_digit(s[i]) && !strchr("-._~", s[i]))
+		if (!in(&fsc_unreserved_set, s[i]))
 			return false;
 	return true;
 }
@@ -338,18 +336,14 @@ static enum fsc_status value_node(const struct fsc_xff_fwd_value *v, struct fsc_
 /* URI scheme (RFC 3986 §3.1): ALPHA *( ALPHA / DIGIT / "+" / "-" / "." ) */
 static bool is_scheme(const char *s, size_t n)
 {
-	if (n == 0 || !is_alpha(s[0]))
+	if (n == 0 || !in(&fsc_alpha_set, s[0]))
 		return false;
 	for (size_t i = 1; i < n; i++)
-		if (!is_alpha(s[i]) && !is_digit(s[i]) && s[i] != '+' && s[i] != '-' && s[i] != '.')
+		if (!in(&fsc_alnum_set, s[i]) && s[i] != '+' && s[i] != '-' && s[i] != '.')
 			return false;
 	return true;
 }
 
-static bool is_tchar(char c)
-{
-	return fsc_is_tchar((unsigned char)c);
-}
 
 /* quoted-string starting at s[*i] == '"'; false if unterminated or a byte
  * outside qdtext / quoted-pair. */
@@ -429,7 +423,7 @@ static void fwd_element(const char *s, size_t len, size_t *i, struct fsc_xff_fwd
 			continue;
 		}
 		size_t name = k;
-		while (k < len && is_tchar(s[k]) && s[k] != '=')
+		while (k < len && in(&fsc_tchar_set, s[k]) && s[k] != '=')
 			k++;
 		size_t name_len = k - name;
 		if (name_len == 0) {
@@ -449,7 +443,7 @@ static void fwd_element(const char *s, size_t len, size_t *i, struct fsc_xff_fwd
 			}
 		} else {
 			v.p = s + k;
-			while (k < len && is_tchar(s[k]))
+			while (k < len && in(&fsc_tchar_set, s[k]))
 				k++;
 			v.len = (size_t)(s + k - v.p);
 			if (v.len == 0) {

@@ -234,6 +234,14 @@ def c_pcapng_oversized_block():
     return pcapng([epb(good_frame(), 0), huge])
 
 
+def c_pcapng_huge_time():
+    """A timestamp of 2^64 - 1 microseconds (584,000 years) between two
+    ordinary ones: every tool clamps it, none overflows."""
+    f = good_frame()
+    huge = pcapng_block(6, struct.pack("<IIIII", 0, 0xffffffff, 0xffffffff, len(f), len(f)) + f)
+    return pcapng([epb(f, 0), huge, epb(f, 1)])
+
+
 def c_ends_mid_stream():
     c = Conn().open()
     exchange(c)
@@ -326,6 +334,17 @@ def c_http_many_headers():
     return pcap(c.frames)
 
 
+def c_forwarded_empty():
+    """Forwarded with an empty quoted node, then a stray quote: the hop's
+    text is empty (and may point nowhere)."""
+    c = Conn().open()
+    exchange(c)
+    c.seg(0, PSH, b'GET /fwd HTTP/1.1\r\nHost: good.example\r\nForwarded: for="""\r\n\r\n')
+    c.seg(1, PSH, GOOD_200)
+    c.close()
+    return pcap(c.frames)
+
+
 CASES = {
     "empty": (c_empty, "pcap"),
     "wrong-magic": (c_wrong_magic, "pcap"),
@@ -339,6 +358,7 @@ CASES = {
     "snaplen-cut-stream": (c_snaplen_cut_stream, "pcap"),
     "pcapng-unknown-block": (c_pcapng_unknown_block, "pcapng"),
     "pcapng-oversized-block": (c_pcapng_oversized_block, "pcapng"),
+    "pcapng-huge-time": (c_pcapng_huge_time, "pcapng"),
     "ends-mid-stream": (c_ends_mid_stream, "pcap"),
     "ipv4-bad-ihl": (c_ipv4_bad_ihl, "pcap"),
     "ipv6-endless-ext": (c_ipv6_endless_ext, "pcap"),
@@ -347,6 +367,7 @@ CASES = {
     "tls-lies": (c_tls_lies, "pcap"),
     "http-head-1mib": (c_http_head_1mib, "pcap"),
     "http-many-headers": (c_http_many_headers, "pcap"),
+    "forwarded-empty": (c_forwarded_empty, "pcap"),
 }
 
 

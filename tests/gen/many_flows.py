@@ -7,6 +7,10 @@ memory-bound tests:
                                 each way: N sessions, N peers
   many_flows.py tcp-syns N      N SYNs from distinct source endpoints: N
                                 half-open TCP flows
+  many_flows.py tcp-heads N     N connections (SYN, then a segment) each
+                                holding the start of an HTTP request head
+                                that never ends: N flows with parsing state
+                                and buffered bytes
 
 Addresses come from 198.18.0.0/15 (benchmarking), spread over all bits.
 Deterministic. Standard library only."""
@@ -58,9 +62,20 @@ def tcp_syns(n, out):
         yield ip4(a, server, 6, tcp)
 
 
+def tcp_heads(n, out):
+    server = bytes([198, 19, 255, 252])
+    head = b"GET /partial HTTP/1.1\r\nHost: many.example\r\nUser-Agent: " + b"a" * 200
+    for i in range(n):
+        a, sport = addr(i), 1024 + (i * 7919) % 60000
+        syn = struct.pack(">HHIIBBHHH", sport, 80, i, 0, 0x50, 0x02, 65535, 0, 0)
+        seg = struct.pack(">HHIIBBHHH", sport, 80, i + 1, 1, 0x50, 0x18, 65535, 0, 0) + head
+        yield ip4(a, server, 6, syn)
+        yield ip4(a, server, 6, seg)
+
+
 def main():
     mode, n = sys.argv[1], int(sys.argv[2])
-    gen = {"wg-sessions": wg_sessions, "tcp-syns": tcp_syns}[mode]
+    gen = {"wg-sessions": wg_sessions, "tcp-syns": tcp_syns, "tcp-heads": tcp_heads}[mode]
     out = sys.stdout.buffer
     out.write(struct.pack("<IHHiIII", 0xA1B2C3D4, 2, 4, 0, 0, 65535, RAW))
     buf = []

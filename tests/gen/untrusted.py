@@ -1,6 +1,7 @@
 #!/usr/bin/env python3
 """Writes captures and logs whose strangers' text carries terminal escapes,
-control characters, C1 controls, bidi overrides and invalid UTF-8, for
+control characters, C1 controls, bidi controls, invisible format
+characters and invalid UTF-8, for
 tests/golden/untrusted_text.sh:
 
   untrusted.py OUTDIR
@@ -32,7 +33,10 @@ CLEAR = ESC + b"[2J"
 OSC52 = ESC + b"]52;c;ZXZpbA==" + b"\x07"
 TITLE = ESC + b"]0;pwned" + ESC + b"\\"
 C1 = b"\x9b31m" + "\u009b".encode() + "\u0085".encode()
-BIDI = "\u202egnp.exe\u202c\u2066x\u2069".encode()
+# The rest of Bidi_Control (ALM, LRM, RLM) and invisible format characters
+# (default ignorable: zero-width space, BOM, a tag character) after them.
+BIDI = ("\u202egnp.exe\u202c\u2066x\u2069" +
+        "\u061c\u200e\u200f\u200b\ufeff\U000e0041").encode()
 BAD_UTF8 = b"\x80\xc0\x80\xed\xa0\x80\xe2\x82"
 CTRL = b"\x00\x01\x07\x08\x7f\r"
 # What may sit in an HTTP value (no controls: those make the head

@@ -1,6 +1,7 @@
 #!/bin/sh
 # Hostile captures, catalogued (issue 5): each capture tests/gen/hostile.py
-# writes is decoded as text, JSON lines and summary, and must give
+# writes is decoded as text, JSON lines and summary (and by fwatch --dump
+# --details, which must exit as fdecode does), and must give
 #   - the documented exit status (2: could not be opened or damaged),
 #   - the exact one-line message on stderr, or the exact status and reason
 #     on the line of the damaged packet or message (text and JSON),
@@ -41,9 +42,14 @@ run() {
 	echo $? >"$case.jrc"
 	"$FSC_BIN/fdecode" -n --no-geoip -t --summary "$f" >"$case.sum" 2>"$case.serr"
 	echo $? >"$case.src"
+	# fwatch's model, its dump and every Detail on the same damage
+	"$FSC_BIN/fwatch" -n --no-geoip -r "$f" --dump --details >"$case.fw" 2>"$case.fwerr"
+	echo $? >"$case.fwrc"
 	secs=$(($(date +%s) - start))
 	[ "$(cat "$case.rc")" = "$(cat "$case.jrc")" ] && [ "$(cat "$case.rc")" = "$(cat "$case.src")" ] ||
 		bad "exit status differs between text, JSON and summary"
+	[ "$(cat "$case.fwrc")" = "$(cat "$case.rc")" ] ||
+		bad "fwatch --dump exits $(cat "$case.fwrc"), fdecode $(cat "$case.rc"): $(head -c 300 "$case.fwerr")"
 	python3 -c '
 import json, sys
 for n, line in enumerate(open(sys.argv[1], encoding="utf-8"), 1):
@@ -149,6 +155,25 @@ run pcapng-unknown-block
 expect_exit 0
 expect_line "$WG" 2
 
+# A timestamp of 2^64 - 1 microseconds: clamped (to 2242), never overflowed
+# (the sanitizer build aborts on a signed overflow), the capture's span
+# never negative, in fdecode and in fwatch's replay and its dump deadline.
+run pcapng-huge-time
+expect_exit 0
+expect_line "$WG" 3
+expect_summary "time         00:00:00.000 .. 12:56:32.551 (6822708992.552 s)"
+# (--dump 1: one second of capture time, so the dump comes before the
+# frame from 2242.)
+for dump in "" 1; do
+	checks=$((checks + 1))
+	"$FSC_BIN/fwatch" -n --no-geoip -r "$f" --dump $dump >"$case.dump" 2>&1 ||
+		bad "fwatch --dump $dump: exit $?"
+	want=3
+	[ -n "$dump" ] && want=1
+	grep -q "^  packets      $want " "$case.dump" && ! grep -q "(-" "$case.dump" ||
+		bad "fwatch --dump $dump: $(grep -m1 '^  packets' "$case.dump")"
+done
+
 # A record longer than the file's snaplen: libpcap keeps snaplen bytes, and
 # what it kept is a cut payload.
 run caplen-over-snaplen
@@ -246,6 +271,14 @@ expect_line "$GET_OK"
 expect_line "http GET /many (request 2) (malformed: too many headers)"
 expect_status http_request malformed "too many headers"
 expect_summary "1 HTTP heads or bodies malformed"
+
+# An empty quoted Forwarded node: the hop is kept, empty, in fdecode and in
+# fwatch's Detail (it was a memcpy from NULL, caught by the sanitizers).
+run forwarded-empty
+expect_exit 0
+expect_line "http GET good.example /fwd client - (forwarded) (request 2)"
+checks=$((checks + 1))
+grep -qF 'Forwarded: for=\"\"\"' "$case.fw" || bad "fwatch Detail lacks the header"
 
 n=$(python3 "$FSC_SRC/tests/gen/hostile.py" --list | wc -l)
 [ "$cases" -eq "$n" ] || { echo "FAIL: $cases cases run, hostile.py has $n"; fail=$((fail + 1)); }

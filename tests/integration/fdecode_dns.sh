@@ -31,7 +31,8 @@ fail=0
 ok() { pass=$((pass + 1)); }
 bad() { echo "FAIL: $*" >&2; fail=$((fail + 1)); }
 # Time allowed beyond one DNS timeout: start-up and decoding, which a
-# sanitizer build slows several times over.
+# sanitizer build slows several times over. Spans are taken with date(1),
+# never an interpreter (tests/integration/lib/dns.sh, now_ms).
 SLACK_MS=500
 [ "${FSC_SANITIZED:-0}" = 1 ] && SLACK_MS=2500
 DISCO="$FSC_SRC/captures/disco.pcap"
@@ -45,7 +46,7 @@ dns_start \
 	43.208.104.100.in-addr.arpa,ingress-1.example-tailnet.ts.net \
 	b.2.0.d.8.6.2.6.6.9.d.c.3.4.8.4.2.1.b.a.0.e.1.a.c.5.1.1.a.7.d.f.ip6.arpa,ingress-1.example-tailnet.ts.net \
 	2.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.e.1.a.c.5.1.1.a.7.d.f.ip6.arpa,node.example-tailnet.ts.net || exit 1
-silent_start
+silent_start || exit 1
 D=$DNS_ADDR
 S=$SILENT_ADDR
 
@@ -130,12 +131,16 @@ after=$(dns_queries)
 #    (benchmark and documentation addresses) sends nothing to the system's
 #    resolver and nothing waits. (The Tailscale capture names a public
 #    client, 66.249.72.211, in its ingress handshake: that one is asked.)
+#    The property is the count of lookups asked, from the summary; the time
+#    bound only says nothing waited one default DNS timeout (2000 ms).
 t0=$(now_ms)
 "$F" --summary "$DISCO" >"$TMP/o" 2>&1
 "$F" --json "$DISCO" >>"$TMP/o" 2>&1
 t1=$(now_ms)
-[ $((t1 - t0)) -lt $((500 + SLACK_MS)) ] && grep -q '0 asked' "$TMP/o" && ! grep -q '"rdns"' "$TMP/o" &&
-	ok || bad "default policy asked about non-public addresses ($((t1 - t0)) ms)"
+grep -q '0 asked' "$TMP/o" && ! grep -q '"rdns"' "$TMP/o" && ok ||
+	bad "default policy asked about non-public addresses: $(grep 'reverse DNS' "$TMP/o")"
+[ $((t1 - t0)) -lt $((2000 + SLACK_MS)) ] && ok ||
+	bad "default policy: two runs took $((t1 - t0)) ms, as long as a DNS timeout"
 
 # 8. Issue 4, done when: a server that never answers costs at most one DNS
 #    timeout over the -n run, and the events are the same. Text with the
@@ -147,6 +152,7 @@ silent() { # NAME TIMEOUT_MS ARGS...: compares with the -n run
 	t0=$(now_ms)
 	"$F" -n "$@" "$DISCO" >"$TMP/$name.n" 2>&1
 	t1=$(now_ms)
+	q0=$(silent_queries)
 	if [ "$to" = default ]; then
 		to=2000
 		"$F" --dns "$S" "$@" "$DISCO" >"$TMP/$name.s" 2>&1
@@ -156,7 +162,10 @@ silent() { # NAME TIMEOUT_MS ARGS...: compares with the -n run
 	t2=$(now_ms)
 	base=$((t1 - t0))
 	slow=$((t2 - t1))
-	echo "silent server, $name: -n ${base} ms, --dns ${slow} ms (timeout $to ms)"
+	asked=$(($(silent_queries) - q0))
+	echo "silent server, $name: -n ${base} ms, --dns ${slow} ms (timeout $to ms), $asked queries"
+	# It did have lookups outstanding (else not waiting proves nothing).
+	[ "$asked" -gt 0 ] && ok || bad "silent server, $name: no query reached it"
 	# The summary's heading says how the lookups went; the rest must match.
 	sed -i '/^  reverse DNS /d' "$TMP/$name.n" "$TMP/$name.s"
 	if [ $((slow - base)) -lt $((to + SLACK_MS)) ] && cmp -s "$TMP/$name.n" "$TMP/$name.s"; then
@@ -187,14 +196,19 @@ for i in range(2000):
     out.write(struct.pack("<IIII", 1700000000 + i // 1000, i % 1000 * 1000, len(ip), len(ip)))
     out.write(ip)
 X
+#    Waiting per address would take 2000 timeouts, per batch in flight 31:
+#    three timeouts is a generous bound that still tells them apart.
 t0=$(now_ms)
 "$F" -n -v "$TMP/many.pcap" >"$TMP/many.n" 2>&1
 t1=$(now_ms)
+q0=$(silent_queries)
 "$F" -v --dns "$S" --dns-timeout 1000 "$TMP/many.pcap" >"$TMP/many.s" 2>&1
 t2=$(now_ms)
-echo "2000 new public addresses: -n $((t1 - t0)) ms, silent server $((t2 - t1)) ms (timeout 1000 ms)"
+asked=$(($(silent_queries) - q0))
+echo "2000 new public addresses: -n $((t1 - t0)) ms, silent server $((t2 - t1)) ms (timeout 1000 ms), $asked queries"
 [ "$(wc -l <"$TMP/many.s")" -eq 2000 ] && cmp -s "$TMP/many.n" "$TMP/many.s" &&
-	[ $((t2 - t1 - (t1 - t0))) -lt $((1000 + SLACK_MS)) ] && ok || bad "many addresses: $((t2 - t1)) ms"
+	[ "$asked" -ge 64 ] && [ $((t2 - t1 - (t1 - t0))) -lt $((3000 + SLACK_MS)) ] && ok ||
+	bad "many addresses: $((t2 - t1)) ms, $asked queries"
 
 # 10. A bad --dns value is a usage error (exit 1) with a reason.
 "$F" --dns dns.example "$DISCO" >/dev/null 2>"$TMP/e"

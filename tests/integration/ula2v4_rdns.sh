@@ -25,7 +25,7 @@ dns_start \
 	211.72.249.66.in-addr.arpa,crawl-66-249-72-211.googlebot.com \
 	43.208.104.100.in-addr.arpa,laptop.example-tailnet.ts.net \
 	b.2.0.d.8.6.2.6.6.9.d.c.3.4.8.4.2.1.b.a.0.e.1.a.c.5.1.1.a.7.d.f.ip6.arpa,laptop.example-tailnet.ts.net || exit 1
-silent_start
+silent_start || exit 1
 D=$DNS_ADDR
 
 # 1. Names: public, 100.x and its 4to6 address.
@@ -68,32 +68,41 @@ diff -u "$TMP/want" "$TMP/o" && ok || bad "annotate with names"
 # 6. Without --dns, private and Tailscale addresses are never sent to the
 #    system resolver: no PTR name appears and the run is instant. (The
 #    library's unit test checks that no query leaves; here: no waiting.)
+#    The bound is the 3000 ms timeout a lookup would have waited.
 t0=$(now_ms)
 "$U" --resolve --timeout 3000 100.104.208.43 >"$TMP/o" 2>&1
 t1=$(now_ms)
-[ $((t1 - t0)) -lt 1000 ] && ! grep -q rdns= "$TMP/o" && ok || bad "private address was looked up"
+! grep -q rdns= "$TMP/o" && [ $((t1 - t0)) -lt 3000 ] && ok ||
+	bad "private address was looked up ($((t1 - t0)) ms)"
 
 # 7. A server that never answers: the run ends about one timeout later than
 #    the same run with -n, never more.
 IN="66.249.72.211 66.249.72.212 100.104.208.43 fd7a:115c:a1e0:ab12:4843:cd96:6268:d02b"
+#    Its queries are counted at the server (the run had some to wait for);
+#    waiting at least the timeout is a lower bound no load can break, and
+#    the upper one allows the timeout again for start-up on a busy machine.
 t0=$(now_ms)
 "$U" -n $IN >/dev/null 2>&1
 t1=$(now_ms)
+q0=$(silent_queries)
 "$U" --timeout 700 --dns "$SILENT_ADDR" $IN >"$TMP/o" 2>"$TMP/e"
 rc=$?
 t2=$(now_ms)
+asked=$(($(silent_queries) - q0))
 base=$((t1 - t0))
 slow=$((t2 - t1))
-echo "silent server: -n run ${base} ms, --dns run ${slow} ms (timeout 700)"
-[ $rc -eq 2 ] && [ $((slow - base)) -le 1000 ] && [ "$slow" -ge 600 ] &&
-	[ "$(wc -l <"$TMP/o")" -eq 2 ] && ok || bad "silent server: rc $rc, ${slow} ms"
+echo "silent server: -n run ${base} ms, --dns run ${slow} ms (timeout 700), $asked queries"
+[ $rc -eq 2 ] && [ "$asked" -ge 3 ] && [ $((slow - base)) -le 1400 ] && [ "$slow" -ge 600 ] &&
+	[ "$(wc -l <"$TMP/o")" -eq 2 ] && ok || bad "silent server: rc $rc, ${slow} ms, $asked queries"
 
 # 8. Annotate against the silent server also ends within the timeout.
+q0=$(silent_queries)
 t0=$(now_ms)
 printf 'a 66.249.72.211 b\nc 66.249.72.99 d\n' | "$U" --annotate --timeout 500 --dns "$SILENT_ADDR" >"$TMP/o"
 t1=$(now_ms)
-printf 'a 66.249.72.211 b\nc 66.249.72.99 d\n' | cmp -s - "$TMP/o" && [ $((t1 - t0)) -lt 1400 ] &&
-	ok || bad "annotate with a silent server: $((t1 - t0)) ms"
+asked=$(($(silent_queries) - q0))
+printf 'a 66.249.72.211 b\nc 66.249.72.99 d\n' | cmp -s - "$TMP/o" && [ "$asked" -ge 1 ] &&
+	[ $((t1 - t0)) -lt 1500 ] && ok || bad "annotate with a silent server: $((t1 - t0)) ms, $asked queries"
 
 # 9. A bad --dns value is a usage error (exit 1) with a reason.
 "$U" --dns dns.example 1.2.3.4 >/dev/null 2>"$TMP/e"

@@ -3,6 +3,7 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <cmocka.h>
 #include <string.h>
 
@@ -127,6 +128,106 @@ static void cut_at_boundary(void **state)
 
 /* Well-formed UTF-8 with no C0/C1 control, DEL, bidi control or line
  * separator: what may reach a terminal. */
+/* What must never reach a terminal raw, from the Unicode data files
+ * (PropList.txt Bidi_Control, DerivedCoreProperties.txt
+ * Default_Ignorable_Code_Point, Unicode 15), plus C1, U+2028/9 and the
+ * interlinear annotation controls U+FFF9..B. */
+static bool invisible(uint32_t cp)
+{
+	static const uint32_t bidi_control[] = { 0x061c, 0x200e, 0x200f, 0x202a, 0x202b,
+						 0x202c, 0x202d, 0x202e, 0x2066, 0x2067,
+						 0x2068, 0x2069 };
+	static const uint32_t ignorable[][2] = {
+		{ 0x00ad, 0x00ad }, { 0x034f, 0x034f }, { 0x061c, 0x061c },
+		{ 0x115f, 0x1160 }, { 0x17b4, 0x17b5 }, { 0x180b, 0x180d },
+		{ 0x180e, 0x180e }, { 0x180f, 0x180f }, { 0x200b, 0x200f },
+		{ 0x202a, 0x202e }, { 0x2060, 0x2064 }, { 0x2065, 0x2065 },
+		{ 0x2066, 0x206f }, { 0x3164, 0x3164 }, { 0xfe00, 0xfe0f },
+		{ 0xfeff, 0xfeff }, { 0xffa0, 0xffa0 }, { 0xfff0, 0xfff8 },
+		{ 0x1bca0, 0x1bca3 }, { 0x1d173, 0x1d17a }, { 0xe0000, 0xe0fff },
+	};
+
+	if ((cp >= 0x80 && cp < 0xa0) || cp == 0x2028 || cp == 0x2029 ||
+	    (cp >= 0xfff9 && cp <= 0xfffb))
+		return true;
+	for (size_t i = 0; i < sizeof(bidi_control) / sizeof(bidi_control[0]); i++)
+		if (cp == bidi_control[i])
+			return true;
+	for (size_t i = 0; i < sizeof(ignorable) / sizeof(ignorable[0]); i++)
+		if (cp >= ignorable[i][0] && cp <= ignorable[i][1])
+			return true;
+	return false;
+}
+
+static size_t utf8(uint32_t cp, uint8_t *b)
+{
+	if (cp < 0x80) {
+		b[0] = (uint8_t)cp;
+		return 1;
+	}
+	if (cp < 0x800) {
+		b[0] = (uint8_t)(0xc0 | cp >> 6);
+		b[1] = (uint8_t)(0x80 | (cp & 0x3f));
+		return 2;
+	}
+	if (cp < 0x10000) {
+		b[0] = (uint8_t)(0xe0 | cp >> 12);
+		b[1] = (uint8_t)(0x80 | ((cp >> 6) & 0x3f));
+		b[2] = (uint8_t)(0x80 | (cp & 0x3f));
+		return 3;
+	}
+	b[0] = (uint8_t)(0xf0 | cp >> 18);
+	b[1] = (uint8_t)(0x80 | ((cp >> 12) & 0x3f));
+	b[2] = (uint8_t)(0x80 | ((cp >> 6) & 0x3f));
+	b[3] = (uint8_t)(0x80 | (cp & 0x3f));
+	return 4;
+}
+
+/* Every code point: the invisible ones come out as the \xNN of their bytes
+ * (text) and as \uXXXX or a surrogate pair (JSON); every other one passes
+ * as itself. */
+static void invisible_every_code_point(void **state)
+{
+	(void)state;
+	for (uint32_t cp = 0x80; cp <= 0x10ffff; cp++) {
+		uint8_t b[4];
+		char t[32], j[32], want[32];
+		size_t n;
+
+		if (cp >= 0xd800 && cp <= 0xdfff)
+			continue;
+		n = utf8(cp, b);
+		fsc_escape_text(b, n, t, sizeof(t));
+		fsc_escape_json(b, n, j, sizeof(j));
+		if (!invisible(cp)) {
+			if (strlen(t) != n || memcmp(t, b, n) != 0 || strlen(j) != n)
+				fail_msg("U+%04X escaped", cp);
+			continue;
+		}
+		want[0] = '\0';
+		for (size_t i = 0; i < n; i++)
+			snprintf(want + strlen(want), sizeof(want) - strlen(want), "\\x%02x", b[i]);
+		if (strcmp(t, want) != 0)
+			fail_msg("U+%04X as text: '%s'", cp, t);
+		if (cp < 0x10000)
+			snprintf(want, sizeof(want), "\\u%04x", cp);
+		else
+			snprintf(want, sizeof(want), "\\u%04x\\u%04x", 0xd800 | (cp - 0x10000) >> 10,
+				 0xdc00 | ((cp - 0x10000) & 0x3ff));
+		if (strcmp(j, want) != 0)
+			fail_msg("U+%04X as JSON: '%s'", cp, j);
+		assert_false(fsc_escape_text_bare(b, n));
+	}
+	/* the ones named in issue 14, by their bytes */
+	const char *named[] = { "\xd8\x9c", "\xe2\x80\x8e", "\xe2\x80\x8f", "\xe2\x80\x8b",
+				"\xef\xbb\xbf" };
+	for (size_t i = 0; i < 5; i++) {
+		char t[32];
+		fsc_escape_text((const uint8_t *)named[i], strlen(named[i]), t, sizeof(t));
+		assert_int_equal(t[0], '\\');
+	}
+}
+
 static bool terminal_safe(const char *s)
 {
 	const uint8_t *p = (const uint8_t *)s;
@@ -155,9 +256,7 @@ static bool terminal_safe(const char *s)
 			cp = cp << 6 | (p[i] & 0x3f);
 		}
 		if ((n == 3 && cp < 0x800) || (n == 4 && (cp < 0x10000 || cp > 0x10ffff)) ||
-		    (cp >= 0xd800 && cp <= 0xdfff) || (cp >= 0x80 && cp < 0xa0) ||
-		    cp == 0x2028 || cp == 0x2029 || (cp >= 0x202a && cp <= 0x202e) ||
-		    (cp >= 0x2066 && cp <= 0x2069))
+		    (cp >= 0xd800 && cp <= 0xdfff) || invisible(cp))
 			return false;
 		p += n;
 	}
@@ -173,6 +272,7 @@ static void every_prefix_safe(void **state)
 	static const uint8_t in[] =
 		"ok \x1b[2J\x1b]52;c;ZXZpbA==\x07 \xc2\x9b\xc2\x85 \xe2\x80\xae\xe2\x81\xa6 "
 		"\xf0\x9f\x98\x80 \xc3\xa9 \x80\xc0\x80\xed\xa0\x80\xf4\x90\x80\x80 "
+		"\xd8\x9c\xe2\x80\x8e\xe2\x80\x8f\xe2\x80\x8b\xef\xbb\xbf\xf3\xa0\x80\x81 "
 		"\x00\x7f\r\n\t\"'\\ \xe2\x82";
 	char t[FSC_ESCAPE_TEXT_CAP(sizeof(in))], j[FSC_ESCAPE_JSON_CAP(sizeof(in))];
 
@@ -202,6 +302,7 @@ int main(void)
 		cmocka_unit_test(bare),
 		cmocka_unit_test(caps_never_cut),
 		cmocka_unit_test(every_prefix_safe),
+		cmocka_unit_test(invisible_every_code_point),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

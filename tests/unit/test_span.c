@@ -1,4 +1,5 @@
-/* test_span.c - the locale-free ASCII helpers, against their definitions. */
+/* test_span.c - the locale-free byte classes and ASCII helpers, against
+ * their definitions. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -8,24 +9,65 @@
 
 #include "fsc/span.h"
 
-/* RFC 9110 §5.6.2, spelled out. */
-static bool tchar_by_definition(unsigned c)
+/* Each class of span.h, spelled out from its definition. */
+static bool in_str(unsigned c, const char *s)
 {
-	static const char extra[] = "!#$%&'*+-.^_`|~";
-
-	if ((c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z'))
-		return true;
-	for (size_t i = 0; i < sizeof(extra) - 1; i++)
-		if ((unsigned char)extra[i] == c)
+	for (; *s; s++)
+		if ((unsigned char)*s == c)
 			return true;
 	return false;
 }
 
-static void tchar_every_byte(void **state)
+static bool def_digit(unsigned c) { return c >= '0' && c <= '9'; }
+static bool def_upper(unsigned c) { return c >= 'A' && c <= 'Z'; }
+static bool def_alpha(unsigned c) { return def_upper(c) || (c >= 'a' && c <= 'z'); }
+static bool def_alnum(unsigned c) { return def_alpha(c) || def_digit(c); }
+static bool def_hexdig(unsigned c) { return def_digit(c) || in_str(c, "abcdefABCDEF"); }
+static bool def_unreserved(unsigned c) { return def_alnum(c) || in_str(c, "-._~"); }
+static bool def_tchar(unsigned c) { return def_alnum(c) || in_str(c, "!#$%&'*+-.^_`|~"); }
+static bool def_vchar(unsigned c) { return (c >= 0x21 && c <= 0x7e) || c >= 0x80; }
+static bool def_field_value(unsigned c) { return def_vchar(c) || c == ' ' || c == '\t'; }
+
+static void classes_every_byte(void **state)
+{
+	static const struct {
+		const char *name;
+		const struct fsc_byteset *set;
+		bool (*def)(unsigned c);
+	} classes[] = {
+		{ "digit", &fsc_digit_set, def_digit },
+		{ "hexdig", &fsc_hexdig_set, def_hexdig },
+		{ "upper", &fsc_upper_set, def_upper },
+		{ "alpha", &fsc_alpha_set, def_alpha },
+		{ "alnum", &fsc_alnum_set, def_alnum },
+		{ "unreserved", &fsc_unreserved_set, def_unreserved },
+		{ "tchar", &fsc_tchar_set, def_tchar },
+		{ "vchar", &fsc_vchar_set, def_vchar },
+		{ "field value", &fsc_field_value_set, def_field_value },
+	};
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(classes) / sizeof(classes[0]); i++) {
+		for (unsigned c = 0; c < 256; c++) {
+			if (fsc_byteset_has(classes[i].set, (uint8_t)c) != classes[i].def(c))
+				print_message("%s: byte 0x%02x\n", classes[i].name, c);
+			assert_int_equal(fsc_byteset_has(classes[i].set, (uint8_t)c),
+					 classes[i].def(c));
+		}
+		/* NUL is in none of them */
+		assert_false(fsc_byteset_has(classes[i].set, 0));
+	}
+}
+
+static void hex_value(void **state)
 {
 	(void)state;
-	for (unsigned c = 0; c < 256; c++)
-		assert_int_equal(fsc_is_tchar((unsigned char)c), tchar_by_definition(c));
+	for (unsigned c = 0; c < 256; c++) {
+		int want = def_digit(c) ? (int)c - '0' :
+			   c >= 'a' && c <= 'f' ? (int)c - 'a' + 10 :
+			   c >= 'A' && c <= 'F' ? (int)c - 'A' + 10 : -1;
+		assert_int_equal(fsc_hex_value((unsigned char)c), want);
+	}
 }
 
 static void ieq(void **state)
@@ -124,7 +166,8 @@ static void ieq_words(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(tchar_every_byte),
+		cmocka_unit_test(classes_every_byte),
+		cmocka_unit_test(hex_value),
 		cmocka_unit_test(ieq),
 		cmocka_unit_test(ieq_words),
 	};

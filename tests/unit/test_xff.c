@@ -145,6 +145,30 @@ static void xff_elements(void **state)
 	}
 }
 
+/* A zone is unreserved bytes (RFC 6874): every byte value in the middle of
+ * one, NUL included ("fe80::1%e\0x", 11 bytes, was accepted with a
+ * 3-byte zone). */
+static void zone_every_byte(void **state)
+{
+	(void)state;
+	for (unsigned c = 0; c < 256; c++) {
+		uint8_t in[11] = "fe80::1%e?x";
+		struct fsc_xff_node n;
+		bool unreserved = (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') ||
+				  (c >= 'A' && c <= 'Z') || c == '-' || c == '.' || c == '_' ||
+				  c == '~';
+
+		in[9] = (uint8_t)c;
+		uint8_t *g = vec_guard(in, sizeof(in));
+		enum fsc_status st = fsc_xff_elem_parse(g, sizeof(in), &n);
+		if ((st == FSC_OK) != unreserved)
+			fail_msg("byte 0x%02x in a zone: %s", c, fsc_status_name(st));
+		if (st == FSC_OK)
+			assert_int_equal(n.zone_len, 3);
+		vec_guard_free(g, sizeof(in));
+	}
+}
+
 static void xff_lists(void **state)
 {
 	(void)state;
@@ -359,6 +383,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(xff_elements),
+		cmocka_unit_test(zone_every_byte),
 		cmocka_unit_test(xff_lists),
 		cmocka_unit_test(forwarded_rfc7239_examples),
 		cmocka_unit_test(forwarded_malformed),

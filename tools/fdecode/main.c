@@ -91,14 +91,19 @@ static const char usage_text[] =
 "                     front of the backend (default 0: a Funnel node's proxy\n"
 "                     sets the header itself)\n"
 "\n"
-"Limits (memory stays bounded; every limit hit is reported in the summary)\n"
-"  --max-sessions N   WireGuard sessions kept at once (default 65536)\n"
-"  --max-peers N      WireGuard endpoint pairs kept at once (default 16384)\n"
-"  --max-flows N      TCP connections tracked at once (default 65536)\n"
-"  --max-streams N    TCP connections parsed as TLS/HTTP at once (16384)\n"
+"Limits (memory stays bounded; every limit hit is reported in the summary;\n"
+"a table takes memory as it fills, not for its limit)\n"
+"  --max-sessions N   WireGuard sessions kept at once (default 65536; at\n"
+"                     most 4194304)\n"
+"  --max-peers N      WireGuard endpoint pairs kept at once (default 16384;\n"
+"                     at most 4194304)\n"
+"  --max-flows N      TCP connections tracked at once (default 65536; at\n"
+"                     most 4194304)\n"
+"  --max-streams N    TCP connections parsed as TLS/HTTP at once (default\n"
+"                     16384; at most 1048576)\n"
 "  --flow-buffer BYTES\n"
 "                     bytes held per direction of a connection, out of order\n"
-"                     or not yet parsed (default 65536)\n"
+"                     or not yet parsed (default 65536; 1 to 16 MiB)\n"
 "  --flow-memory BYTES\n"
 "                     bytes held by all connections together (default 16 MiB)\n"
 "  --idle-timeout SECONDS\n"
@@ -379,9 +384,18 @@ static int parse_args(int argc, char **argv, struct options *o, const char **fil
 		case OPT_MAX_FLOWS:
 		case OPT_MAX_STREAMS:
 		case OPT_FLOW_BUFFER:
-		case OPT_IDLE_TIMEOUT:
-			if (!parse_count(optarg, &v, c == OPT_FLOW_BUFFER ? 16u << 20 : 1u << 26)) {
-				fprintf(stderr, "fdecode: invalid value '%s'\n", optarg);
+		case OPT_IDLE_TIMEOUT: {
+			/* Each range is what its table honours (the headers'
+			 * limits), and the error names the option. */
+			const char *name = c == OPT_MAX_FLOWS ? "--max-flows" :
+					   c == OPT_MAX_STREAMS ? "--max-streams" :
+					   c == OPT_FLOW_BUFFER ? "--flow-buffer" : "--idle-timeout";
+			uint64_t max = c == OPT_MAX_FLOWS ? FSC_FLOW_MAX_FLOWS_LIMIT :
+				       c == OPT_MAX_STREAMS ? FSC_STREAMS_MAX_STREAMS_LIMIT :
+				       c == OPT_FLOW_BUFFER ? 16u << 20 : 1u << 26;
+			if (!parse_count(optarg, &v, max)) {
+				fprintf(stderr, "fdecode: invalid %s '%s' (1 to %" PRIu64 ")\n", name,
+					optarg, max);
 				return EXIT_USAGE;
 			}
 			if (c == OPT_MAX_FLOWS)
@@ -393,18 +407,21 @@ static int parse_args(int argc, char **argv, struct options *o, const char **fil
 			else
 				opt.limits.streams.flow.idle_timeout_ns = (int64_t)v * 1000000000;
 			break;
+		}
 		case OPT_FLOW_MEMORY:
 			if (!parse_count(optarg, &v, (uint64_t)1 << 40)) {
-				fprintf(stderr, "fdecode: invalid --flow-memory '%s'\n", optarg);
+				fprintf(stderr, "fdecode: invalid --flow-memory '%s' (1 to %" PRIu64 ")\n",
+					optarg, (uint64_t)1 << 40);
 				return EXIT_USAGE;
 			}
 			opt.limits.streams.flow.mem_cap = v;
 			break;
 		case OPT_MAX_SESSIONS:
 		case OPT_MAX_PEERS:
-			if (!parse_count(optarg, &v, 1u << 26)) {
-				fprintf(stderr, "fdecode: invalid limit '%s' (1 to %u)\n", optarg,
-					1u << 26);
+			if (!parse_count(optarg, &v, FSC_WG_LIMIT_MAX)) {
+				fprintf(stderr, "fdecode: invalid %s '%s' (1 to %u)\n",
+					c == OPT_MAX_SESSIONS ? "--max-sessions" : "--max-peers", optarg,
+					FSC_WG_LIMIT_MAX);
 				return EXIT_USAGE;
 			}
 			if (c == OPT_MAX_SESSIONS)
@@ -457,8 +474,8 @@ static int run(const struct options *o, const char **files, unsigned n_files)
 	struct web *web = opt.summary ? web_new(MAX_HOSTS) : NULL;
 	struct fsc_pipeline *pl = fsc_pipeline_new(&opt.limits);
 	if (!pl || !tally || (opt.summary && !web)) {
-		fputs("fdecode: out of memory for the session tables; lower "
-		      "--max-sessions or --max-peers\n", stderr);
+		fputs("fdecode: out of memory for the tables; lower --max-sessions, "
+		      "--max-peers, --max-flows, --max-streams or --flow-memory\n", stderr);
 		if (pl)
 			fsc_pipeline_free(pl);
 		client_tally_free(tally);

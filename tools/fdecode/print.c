@@ -163,8 +163,10 @@ static void text_stun(struct printer *pr, const struct fsc_stun_msg *m)
 	}
 	outbuf_char(ob, ' ');
 	outbuf_str(ob, fsc_stun_class_name(m->cls));
-	outbuf_lit(ob, " txid ");
-	outbuf_hex_bytes(ob, m->txid, FSC_STUN_TXID_LEN);
+	if (m->txid) { /* absent when the header was cut */
+		outbuf_lit(ob, " txid ");
+		outbuf_hex_bytes(ob, m->txid, FSC_STUN_TXID_LEN);
+	}
 	if (m->has_mapped) {
 		outbuf_str(ob, m->mapped_xor ? " xor-mapped " : " mapped ");
 		text_addr(pr, &m->mapped, m->mapped_port);
@@ -300,9 +302,11 @@ static void print_text(struct printer *pr, const struct fsc_event *ev)
 		text_wg(ob, ev);
 		break;
 	case FSC_EV_DISCO:
-		/* The first 16 hex digits of the key. */
-		outbuf_lit(ob, "disco from d:");
-		outbuf_hex_bytes(ob, ev->tun->u.disco.sender_key, 8);
+		outbuf_lit(ob, "disco");
+		if (ev->tun->u.disco.sender_key) { /* the first 16 hex digits */
+			outbuf_lit(ob, " from d:");
+			outbuf_hex_bytes(ob, ev->tun->u.disco.sender_key, 8);
+		}
 		outbuf_lit(ob, " len ");
 		outbuf_u64(ob, ev->tun->u.disco.len);
 		break;
@@ -453,7 +457,8 @@ static void json_stun(struct printer *pr, const struct fsc_stun_msg *m)
 		outbuf_char(ob, '"');
 	}
 	json_token(ob, "class", fsc_stun_class_name(m->cls));
-	json_hex(ob, "txid", m->txid, FSC_STUN_TXID_LEN);
+	if (m->txid)
+		json_hex(ob, "txid", m->txid, FSC_STUN_TXID_LEN);
 	if (m->has_mapped)
 		json_endpoint(pr, "mapped", &m->mapped, m->mapped_port);
 	if (m->error_code)
@@ -530,7 +535,9 @@ static void print_json(struct printer *pr, const struct fsc_event *ev)
 		json_wg(ob, ev);
 		break;
 	case FSC_EV_DISCO:
-		json_hex(ob, "sender_key", ev->tun->u.disco.sender_key, FSC_DISCO_KEY_LEN);
+		if (ev->tun->u.disco.sender_key)
+			json_hex(ob, "sender_key", ev->tun->u.disco.sender_key,
+				 FSC_DISCO_KEY_LEN);
 		json_u64(ob, "len", ev->tun->u.disco.len);
 		break;
 	case FSC_EV_STUN:

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "fsc/escape.h"
+#include "fsc/span.h"
 
 #define NAME_MAX_LEN 128
 #define LAT_BUCKETS 128 /* four a power of two of microseconds */
@@ -73,11 +74,6 @@ void web_free(struct web *w)
 	free(w);
 }
 
-static char lower(char c)
-{
-	return (unsigned char)(c - 'A') < 26 ? (char)(c | 0x20) : c;
-}
-
 /* How much of p names the host: no port, at most NAME_MAX_LEN bytes, no
  * trailing dots (an absolute name is the same host). "Node.ts.net:443"
  * -> "Node.ts.net"; "[::1]:80" -> "[::1]". */
@@ -107,7 +103,7 @@ static size_t normalise(const char *p, size_t len, char *out)
 	size_t n = name_extent(p, len);
 
 	for (size_t i = 0; i < n; i++)
-		out[i] = lower(p[i]);
+		out[i] = fsc_ascii_lower(p[i]);
 	out[n] = '\0';
 	return n;
 }
@@ -200,12 +196,7 @@ static bool same_name(const char *a, size_t alen, const char *b, size_t blen)
 		x = (size_t)(nul - a);
 	if ((nul = memchr(b, '\0', y)))
 		y = (size_t)(nul - b);
-	if (x != y)
-		return false;
-	for (size_t i = 0; i < x; i++)
-		if (lower(a[i]) != lower(b[i]))
-			return false;
-	return true;
+	return x == y && fsc_span_ieq_n(a, b, x);
 }
 
 void web_event(struct web *w, const struct fsc_event *ev)

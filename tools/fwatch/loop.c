@@ -70,11 +70,6 @@ struct fw {
 	char err[512];
 };
 
-static int64_t frame_ns(const struct fsc_frame *f)
-{
-	return f->sec * NS + f->nsec;
-}
-
 static void update_stats(struct fw *w)
 {
 	for (unsigned i = 0; w->live && i < fsc_source_count(w->src); i++) {
@@ -131,14 +126,18 @@ static int read_batch(struct fw *w)
 			w->have_pending = true;
 		}
 		if (!w->live && w->o->speed > 0) {
-			int64_t cap = frame_ns(&w->pending);
+			int64_t cap = fsc_pipeline_frame_ns(&w->pending);
 			if (!w->paced_started) {
 				w->paced_started = true;
 				w->pace_mono0 = mono_ns();
 				w->pace_cap0 = cap;
 			}
-			int64_t due = w->pace_mono0 +
-				      (int64_t)((double)(cap - w->pace_cap0) / w->o->speed);
+			double wait = (double)(cap - w->pace_cap0) / w->o->speed;
+			/* a slow --speed on a capture spanning centuries: no
+			 * overflow (about a century is "later" enough) */
+			if (wait > 4e18)
+				wait = 4e18;
+			int64_t due = w->pace_mono0 + (int64_t)wait;
 			int64_t now = mono_ns();
 			if (due > now) {
 				int64_t ms = (due - now + 999999) / 1000000;
@@ -146,10 +145,10 @@ static int read_batch(struct fw *w)
 			}
 		}
 		if (!w->first_cap_ns)
-			w->first_cap_ns = frame_ns(&w->pending);
+			w->first_cap_ns = fsc_pipeline_frame_ns(&w->pending);
 		/* A replay's dump after SECONDS of capture time. */
 		if (!w->live && w->o->dump && w->o->dump_ns &&
-		    frame_ns(&w->pending) - w->first_cap_ns >= w->o->dump_ns) {
+		    fsc_pipeline_frame_ns(&w->pending) - w->first_cap_ns >= w->o->dump_ns) {
 			end_capture(w);
 			return -1;
 		}

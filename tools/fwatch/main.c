@@ -2,6 +2,7 @@
  * peers and hostnames, from live interfaces or a replayed capture. */
 #include <errno.h>
 #include <getopt.h>
+#include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -94,7 +95,8 @@ static const char usage_text[] =
 "                     heads and hops kept for Detail (default 4 MiB)\n"
 "  --max-sessions N --max-peers N --max-flows N --max-streams N\n"
 "  --flow-memory BYTES --idle-timeout SECONDS\n"
-"                     as fdecode: WireGuard and TCP tables\n"
+"                     as fdecode (the same ranges): WireGuard and TCP tables.\n"
+"                     A table takes memory as it fills, not for its limit\n"
 "\n"
 "  -h, --help         this text\n"
 "  -V, --version      print the version\n"
@@ -327,7 +329,9 @@ static int parse_args(int argc, char **argv, struct options *o)
 		case OPT_MAX_CLIENTS:
 		case OPT_MAX_HOSTS:
 			if (!parse_u64(optarg, 1, 1u << 24, &v))
-				return bad_value("limit", optarg, "1 to 16777216");
+				return bad_value(c == OPT_MAX_REQUESTS ? "--max-requests" :
+						 c == OPT_MAX_CLIENTS ? "--max-clients" : "--max-hosts",
+						 optarg, "1 to 16777216");
 			if (c == OPT_MAX_REQUESTS)
 				o->model.max_requests = (uint32_t)v;
 			else if (c == OPT_MAX_CLIENTS)
@@ -344,9 +348,27 @@ static int parse_args(int argc, char **argv, struct options *o)
 		case OPT_MAX_PEERS:
 		case OPT_MAX_FLOWS:
 		case OPT_MAX_STREAMS:
-		case OPT_IDLE_TIMEOUT:
-			if (!parse_u64(optarg, 1, 1u << 26, &v))
-				return bad_value("limit", optarg, "1 to 67108864");
+		case OPT_IDLE_TIMEOUT: {
+			/* The ranges fdecode takes: what each table honours. */
+			static const struct {
+				int opt;
+				const char *name;
+				uint64_t max;
+			} range[] = {
+				{ OPT_MAX_SESSIONS, "--max-sessions", FSC_WG_LIMIT_MAX },
+				{ OPT_MAX_PEERS, "--max-peers", FSC_WG_LIMIT_MAX },
+				{ OPT_MAX_FLOWS, "--max-flows", FSC_FLOW_MAX_FLOWS_LIMIT },
+				{ OPT_MAX_STREAMS, "--max-streams", FSC_STREAMS_MAX_STREAMS_LIMIT },
+				{ OPT_IDLE_TIMEOUT, "--idle-timeout", 1u << 26 },
+			};
+			size_t k = 0;
+			while (range[k].opt != c)
+				k++;
+			if (!parse_u64(optarg, 1, range[k].max, &v)) {
+				char text[40];
+				snprintf(text, sizeof(text), "1 to %" PRIu64, range[k].max);
+				return bad_value(range[k].name, optarg, text);
+			}
 			if (c == OPT_MAX_SESSIONS)
 				o->limits.wg.max_sessions = (uint32_t)v;
 			else if (c == OPT_MAX_PEERS)
@@ -358,9 +380,10 @@ static int parse_args(int argc, char **argv, struct options *o)
 			else
 				o->limits.streams.flow.idle_timeout_ns = (int64_t)v * 1000000000;
 			break;
+		}
 		case OPT_FLOW_MEMORY:
 			if (!parse_u64(optarg, 1, (uint64_t)1 << 40, &v))
-				return bad_value("--flow-memory", optarg, "1 to 2^40");
+				return bad_value("--flow-memory", optarg, "1 to 1099511627776");
 			o->limits.streams.flow.mem_cap = v;
 			break;
 		case 'h':

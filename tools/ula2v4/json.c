@@ -7,6 +7,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "fsc/span.h"
+
 #define MAX_DEPTH 64
 
 struct jp {
@@ -43,16 +45,10 @@ static int hex4(const char *p)
 	int v = 0;
 
 	for (int i = 0; i < 4; i++) {
-		char c = p[i];
-		v <<= 4;
-		if (c >= '0' && c <= '9')
-			v |= c - '0';
-		else if (c >= 'a' && c <= 'f')
-			v |= c - 'a' + 10;
-		else if (c >= 'A' && c <= 'F')
-			v |= c - 'A' + 10;
-		else
+		int d = fsc_hex_value((unsigned char)p[i]);
+		if (d < 0)
 			return -1;
+		v = v << 4 | d;
 	}
 	return v;
 }

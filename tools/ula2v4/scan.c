@@ -4,25 +4,24 @@
 
 #include <string.h>
 
-static bool is_hex(char c)
+#include "fsc/span.h"
+
+/* The library's byte classes (span.h), for a char of a line. */
+static bool in(const struct fsc_byteset *set, char c)
 {
-	return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F');
+	return fsc_byteset_has(set, (uint8_t)c);
 }
 
+/* A byte of an address literal. */
 static bool is_tok(char c)
 {
-	return is_hex(c) || c == ':' || c == '.';
+	return in(&fsc_hexdig_set, c) || c == ':' || c == '.';
 }
 
+/* A byte that would make the literal part of a longer word. */
 static bool is_word(char c)
 {
-	return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
-	       c == '_';
-}
-
-static bool is_digit(char c)
-{
-	return c >= '0' && c <= '9';
+	return in(&fsc_alnum_set, c) || c == '_';
 }
 
 static bool parse(const char *s, size_t n, struct fsc_addr *a)
@@ -43,7 +42,7 @@ static size_t skip_port(const char *line, size_t n, size_t i)
 
 	if (i >= n || line[i] != ':')
 		return i;
-	while (k < n && k - i <= 5 && is_digit(line[k]))
+	while (k < n && k - i <= 5 && in(&fsc_digit_set, line[k]))
 		k++;
 	if (k == i + 1 || k - i > 6 || (k < n && is_word(line[k])))
 		return i;
@@ -79,7 +78,7 @@ static bool candidate(const char *line, size_t n, size_t s, size_t e, struct sca
 		if (k <= a + 1 || k == b || b - k > 5)
 			return false;
 		for (size_t i = k; i < b; i++)
-			if (!is_digit(line[i]))
+			if (!in(&fsc_digit_set, line[i]))
 				return false;
 		if (!parse(line + a, k - 1 - a, &hit->addr))
 			return false;

@@ -17,11 +17,11 @@
 #define FSC_DISCO_TXID_LEN 12
 
 /* The sealed wrapper as it travels over UDP or DERP. Pointers point into the
- * caller's buffer. */
+ * caller's buffer; NULL when the bytes end before them (status.h). */
 struct fsc_disco_wrapper {
-	const uint8_t *sender_key; /* 32 bytes */
-	const uint8_t *nonce;	   /* 24 bytes */
-	const uint8_t *box;	   /* Poly1305 tag, then ciphertext */
+	const uint8_t *sender_key; /* 32 bytes, or NULL */
+	const uint8_t *nonce;	   /* 24 bytes, or NULL */
+	const uint8_t *box;	   /* Poly1305 tag, then ciphertext; or NULL */
 	size_t box_len;		   /* sealed bytes after the nonce */
 	size_t len;		   /* whole payload */
 };
@@ -31,7 +31,9 @@ struct fsc_disco_wrapper {
  * FSC_OK: at least 62 + 16 bytes; every field set.
  * FSC_NOT_THIS: no magic (or fewer than 6 bytes).
  * FSC_TRUNCATED: magic present but shorter than 62 bytes + the 16-byte tag;
- *   the fields that fit (sender_key, nonce) are set, len is the length.
+ *   len is the length; sender_key and nonce are set when they fit whole,
+ *   else NULL (the magic alone has neither: callers print it without a
+ *   key); box is set only when the nonce fit (box_len below 16).
  * Never FSC_MALFORMED. *w is always written; why may be NULL, else *why is
  * NULL on FSC_OK and a static reason otherwise (the same for every decoder
  * in this header).

@@ -63,6 +63,9 @@ struct fsc_packet {
 	const uint8_t *payload;
 	size_t payload_len;	/* captured bytes */
 	size_t payload_wire_len; /* bytes the headers announce */
+	bool payload_cut;	/* the capture holds fewer payload bytes than
+				 * this packet carried (a first fragment's
+				 * missing rest is not a cut) */
 	/* outcome */
 	enum fsc_layer layer;
 	enum fsc_status status;

@@ -182,7 +182,8 @@ struct fsc_flow_handler {
 
 /* Zero fields take the defaults named. */
 struct fsc_flow_limits {
-	uint32_t max_flows;	/* flows in the table, closed ones included; 65536 */
+	uint32_t max_flows;	/* flows in the table, closed ones included; 65536;
+				 * at most FSC_FLOW_MAX_FLOWS_LIMIT */
 	uint32_t dir_cap;	/* bytes buffered per direction, unconsumed plus
 				 * out of order (512 .. 16 MiB); 65536 */
 	uint64_t mem_cap;	/* bytes of all stream buffers together, at least
@@ -195,6 +196,9 @@ struct fsc_flow_limits {
 };
 
 #define FSC_FLOW_DEFAULT_MAX_FLOWS 65536u
+/* The most max_flows honours (larger values are clamped); only the flows in
+ * use become resident, so a large limit costs nothing up front. */
+#define FSC_FLOW_MAX_FLOWS_LIMIT (1u << 22)
 #define FSC_FLOW_DEFAULT_DIR_CAP 65536u
 #define FSC_FLOW_DEFAULT_MEM_CAP (64ull << 20)
 #define FSC_FLOW_DEFAULT_IDLE_NS (300 * 1000000000ll)

@@ -32,9 +32,11 @@ enum fsc_event_type {
 /*
  * An event. Every pointer is valid only during the callback. `status` and
  * `why` carry the first problem found in the frame (dissection or the
- * protocol decoder); FSC_OK when none. A UDP payload no decoder claimed and
- * a TCP payload are FSC_TRUNCATED ("payload cut by the snapshot length")
- * when the capture holds fewer bytes than the headers announce. Stream events (TLS, HTTP, ingress)
+ * protocol decoder); FSC_OK when none. Any packet whose payload the capture
+ * cut (fewer bytes than this packet carried: pkt->payload_cut) is at least
+ * FSC_TRUNCATED ("payload cut by the snapshot length"), even when a decoder
+ * read a whole message from what was left (disco, WireGuard transport have
+ * no length of their own). Stream events (TLS, HTTP, ingress)
  * come after the TCP segment that completed them, with that segment's frame
  * and packet; those raised when the input ends (fsc_pipeline_flush) have
  * frame NULL and a packet with no layers. Their addresses are in `stream`.
@@ -87,6 +89,11 @@ void fsc_pipeline_frame(struct fsc_pipeline *pl, const struct fsc_frame *f,
 /* End of input: closes every TCP stream; events that only the end can
  * complete (an ingress handshake never followed by TLS) go to fn. */
 void fsc_pipeline_flush(struct fsc_pipeline *pl, fsc_event_fn fn, void *ctx);
+
+/* A frame's time in nanoseconds since the epoch, as events carry it. A
+ * damaged file may claim any time: clamping to [1970, 2242] keeps every
+ * difference of two timestamps representable. */
+int64_t fsc_pipeline_frame_ns(const struct fsc_frame *f);
 
 const struct fsc_pipeline_stats *fsc_pipeline_stats(const struct fsc_pipeline *pl);
 const struct fsc_wg_tracker *fsc_pipeline_wg(const struct fsc_pipeline *pl);

@@ -7,6 +7,13 @@
  * FSC_NOT_THIS     the bytes are not this protocol; nothing was claimed.
  * FSC_TRUNCATED    the bytes start like this protocol but end too soon
  *                  (snaplen cut, short segment); fields read so far are valid.
+ *
+ * A message that is not FSC_OK may still be reported, so the contract for its
+ * fields is: every field is either valid or flagged absent. A pointer the
+ * bytes did not reach is NULL (never a pointer past them), an optional part
+ * has its has_/count field false or zero, a length the bytes did not reach
+ * is zero. Each header names the fields a truncated message may lack, and
+ * every consumer (printer, model, summary) checks them before use.
  * FSC_MALFORMED    the bytes claim to be this protocol but contradict it
  *                  (a length that lies, a reserved field set).
  *

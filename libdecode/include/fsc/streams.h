@@ -135,9 +135,14 @@ struct fsc_stream_event {
 
 typedef void (*fsc_stream_fn)(void *ctx, const struct fsc_stream_event *ev);
 
+/* The most max_streams honours (larger values are clamped); a stream's
+ * state becomes resident only while a connection uses it. */
+#define FSC_STREAMS_MAX_STREAMS_LIMIT (1u << 20)
+
 struct fsc_stream_limits {
 	struct fsc_flow_limits flow;	/* mem_cap 0: 16 MiB here */
-	uint32_t max_streams;	/* connections parsed at once; 16384 */
+	uint32_t max_streams;	/* connections parsed at once; 16384; at most
+				 * FSC_STREAMS_MAX_STREAMS_LIMIT */
 	uint32_t tls_buffers;	/* handshakes reassembled at once; 1024 */
 	uint32_t max_headers;	/* per head; 64 */
 	uint32_t max_head;	/* bytes per head; 16384 */

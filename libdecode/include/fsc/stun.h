@@ -20,13 +20,13 @@ enum fsc_stun_class {
 	FSC_STUN_ERROR = 3,
 };
 
-/* Pointers point into the caller's buffer. */
+/* Pointers point into the caller's buffer; NULL when absent (status.h). */
 struct fsc_stun_msg {
 	uint16_t type;		/* raw message type */
 	uint16_t method;	/* 12-bit method, 1 = binding */
 	enum fsc_stun_class cls;
 	uint16_t length;	/* attribute bytes announced by the header */
-	const uint8_t *txid;	/* 12 bytes */
+	const uint8_t *txid;	/* 12 bytes; NULL if the header was cut */
 	bool has_mapped;	/* XOR-MAPPED-ADDRESS, else MAPPED-ADDRESS */
 	bool mapped_xor;	/* mapped came from 0x0020/0x8020, un-XORed */
 	struct fsc_addr mapped;
@@ -50,8 +50,9 @@ struct fsc_stun_msg {
  *   XOR one is reported, in whatever order they come. A FINGERPRINT that
  *   does not match is still FSC_OK, with fingerprint_ok false.
  * FSC_TRUNCATED: fewer than 20 bytes (type, method, cls, length set; txid
- *   NULL), or the header announces more attribute bytes than are present
- *   (header fields set, attributes not read).
+ *   NULL: callers print the message without it), or the header announces
+ *   more attribute bytes than are present (header fields and txid set,
+ *   attributes not read: has_mapped, software, error_code absent).
  * A length that is no multiple of 4 cannot be RFC 5389's; when attributes
  *   each right after the last one's value fill it exactly (Microsoft's
  *   MS-TURN, as Teams sends it), they are read: FSC_OK with `unpadded`.

@@ -46,7 +46,9 @@ struct fsc_tscap {
  *   254 with a disco record whose payload length matches the bytes left
  *   (disco/disco_len; decode them with fsc_disco_decode_plain).
  * FSC_TRUNCATED: the record ends inside the path, a NAT address or the disco
- *   record, or a path 0-3 record has no packet bytes.
+ *   record, or a path 0-3 record has no packet bytes. What the bytes did
+ *   not reach is absent (status.h): derp_key and disco NULL (via_derp may
+ *   be true without a key), lengths 0, addresses family 0.
  * FSC_MALFORMED: unknown path (path kept); a NAT address length other than
  *   0/4/16; a disco address length other than 4/16; bytes after the disco
  *   payload. Fields read before the fault are kept.

@@ -105,9 +105,14 @@ struct fsc_wg_note {
 	bool roamed;		/* the index was known at another endpoint */
 };
 
+/* The most either table honours (larger values are clamped): the tables
+ * are sized for it up front, but only what is used becomes resident, so a
+ * large limit costs nothing until the traffic needs it. */
+#define FSC_WG_LIMIT_MAX (1u << 22)
+
 struct fsc_wg_limits {
-	uint32_t max_sessions;	/* 0: default 65536 */
-	uint32_t max_peers;	/* 0: default 16384 */
+	uint32_t max_sessions;	/* 0: default 65536; at most FSC_WG_LIMIT_MAX */
+	uint32_t max_peers;	/* 0: default 16384; at most FSC_WG_LIMIT_MAX */
 };
 
 struct fsc_wg_stats {
