@@ -52,7 +52,7 @@ LOAD=$(cut -d' ' -f1-3 /proc/loadavg)
 say "building (Release) in $BUILD"
 cmake -S "$SRC" -B "$BUILD" -DCMAKE_BUILD_TYPE=Release >"$OUT/cmake.log" 2>&1 ||
 	{ cat "$OUT/cmake.log" >&2; die "cmake failed"; }
-cmake --build "$BUILD" -j 2 --target fdecode fwatch readloop gen_capture runstat udpflood \
+cmake --build "$BUILD" -j 2 --target fdecode fwatch readloop gen_capture runstat udpflood fnode fedge \
 	>>"$OUT/cmake.log" 2>&1 ||
 	{ tail -40 "$OUT/cmake.log" >&2; die "build failed"; }
 BIN=$BUILD/bin
@@ -488,6 +488,8 @@ fwatch_report() {
 
 report >"$OUT/bench.md"
 fwatch_report >>"$OUT/bench.md"
+# the reference funnel against the backend alone and the nginx peer stack
+FSC_BIN="$BUILD/bin" bash "$SRC/scripts/funnel-bench.sh" >>"$OUT/bench.md"
 cat "$OUT/bench.md"
 if [ -n "$DOC" ]; then
 	cp "$OUT/bench.md" "$DOC"

@@ -6,7 +6,8 @@ set -eu
 PKGS="build-essential cmake pkg-config clang libpcap-dev libssl-dev libcmocka-dev
 tcpdump tshark wireguard-go wireguard-tools iproute2 python3 python3-nacl coturn openssl curl
 libc-ares-dev dnsmasq libmaxminddb-dev libmaxmind-db-writer-perl time
-libncurses-dev tmux"
+libncurses-dev tmux liblwip-dev
+libjansson-dev"
 
 missing=""
 for p in $PKGS; do

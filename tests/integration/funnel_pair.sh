@@ -1,0 +1,157 @@
+#!/bin/sh
+# funnel_pair.sh - the reference funnel end to end on loopback, no root:
+# curl -> fedge (SNI only) -> fnode (ingress, TLS, reverse proxy) -> backend.
+# GET, keep-alive, chunked upload, a large download with checksum, HEAD,
+# 304, Text handler, SSE event by event, WebSocket with its query string,
+# and what the backend sees: one X-Forwarded-For = the client, the set
+# headers, none of the spoofed ones.
+set -u
+[ -n "${FSC_BIN:-}" ] || { echo "funnel_pair: FSC_BIN not set" >&2; exit 2; }
+for t in curl openssl python3 ss; do
+	command -v $t >/dev/null || { echo "funnel_pair: SKIP: no $t" >&2; exit 77; }
+done
+FL_DIR=$(mktemp -d /tmp/funnel_pair.XXXXXX)
+. "$FSC_SRC/tests/integration/lib/funnel.sh"
+cleanup() { fl_stop; rm -rf "$FL_DIR"; }
+trap cleanup EXIT
+fail=0
+ok() { echo "ok: $*"; }
+bad() { echo "FAIL: $*"; fail=1; }
+CLIENT="python3 $FSC_SRC/tests/integration/lib/funnel_client.py"
+
+fl_ports
+FL_TCP_PUB=$(fl_free_port)
+FL_TCP_BE=$(fl_free_port)
+fl_certs "$FL_NAME" || { echo "funnel_pair: openssl failed" >&2; exit 2; }
+fl_serve_config "$FL_NAME"
+python3 "$FSC_SRC/tests/integration/lib/proxy_backend.py" "$FL_TCP_BE" >/dev/null 2>&1 &
+FL_PIDS="$FL_PIDS $!"
+fl_backend && fl_node --tls-keylog "$FL_DIR/tls.keys" && fl_edge --listen "127.0.0.1:$FL_TCP_PUB" && fl_wait_port "$FL_TCP_BE" &&
+	fl_wait_port "$FL_TCP_PUB" || { cat "$FL_DIR"/*.log; exit 1; }
+URL="https://$FL_NAME:$FL_PUB"
+
+# 1. GET with spoofed forwarding and identity headers
+out=$(fl_curl "$URL/echo?q=a%20b&x=1" -H 'X-Forwarded-For: 6.6.6.6' -H 'X-Real-IP: 6.6.6.6' \
+	-H 'Forwarded: for=6.6.6.6' -H 'X-Forwarded-Host: evil.example' -H 'X-Forwarded-Proto: http' \
+	-H 'Tailscale-User-Login: evil@example.com' -H 'Tailscale-Funnel-Request: ?0' \
+	-H 'Tailscale-App-Capabilities: {}')
+printf '%s\n' "$out" | python3 -c '
+import json, sys
+r = json.load(sys.stdin)
+h = r["headers"]
+def vals(n): return [v for k, v in h if k.lower() == n.lower()]
+errs = []
+if r["target"] != "/echo?q=a%20b&x=1": errs.append("target " + r["target"])
+if vals("X-Forwarded-For") != ["127.0.0.1"]: errs.append("XFF %r" % vals("X-Forwarded-For"))
+if vals("X-Real-IP") != ["127.0.0.1"]: errs.append("X-Real-IP %r" % vals("X-Real-IP"))
+if vals("X-Forwarded-Proto") != ["https"]: errs.append("XFP %r" % vals("X-Forwarded-Proto"))
+if vals("X-Forwarded-Host") != [vals("Host")[0]]: errs.append("XFH %r" % vals("X-Forwarded-Host"))
+if vals("Tailscale-Funnel-Request") != ["?1"]: errs.append("TFR %r" % vals("Tailscale-Funnel-Request"))
+for n in ("Forwarded", "Tailscale-User-Login", "Tailscale-App-Capabilities"):
+    if vals(n): errs.append("leaked " + n)
+print("; ".join(errs)); sys.exit(1 if errs else 0)' && ok "backend saw one XFF = client, set headers, no spoofed ones, target byte for byte" ||
+	bad "headers at the backend: $out"
+
+# 2. keep-alive: two requests, one TLS connection at the node
+n0=$(grep -c ' tls ' "$FL_DIR/node.log")
+fl_curl -o /dev/null -o /dev/null "$URL/echo?k=1" "$URL/echo?k=2"
+n1=$(grep -c ' tls ' "$FL_DIR/node.log")
+[ $((n1 - n0)) -eq 1 ] && [ "$(grep -c 'target=/echo?k=' "$FL_DIR/node.log")" -eq 2 ] &&
+	ok "keep-alive: 2 requests on 1 connection" || bad "keep-alive: $((n1 - n0)) handshakes"
+
+# 3. chunked upload
+head -c 300000 /dev/urandom >"$FL_DIR/up.bin"
+want=$(sha256sum "$FL_DIR/up.bin" | cut -d' ' -f1)
+got=$(fl_curl -H 'Transfer-Encoding: chunked' --data-binary @"$FL_DIR/up.bin" "$URL/upload")
+[ "$got" = "$want" ] && ok "chunked upload sha256" || bad "chunked upload: $got != $want"
+got=$(fl_curl --data-binary @"$FL_DIR/up.bin" "$URL/upload")
+[ "$got" = "$want" ] && ok "Content-Length upload sha256" || bad "upload: $got"
+
+# Expect: 100-continue: the backend's interim 100 passes through, then the body
+out=$(fl_curl -v -H 'Expect: 100-continue' --data-binary @"$FL_DIR/up.bin" "$URL/upload" 2>&1)
+printf '%s\n' "$out" | grep -q '^< HTTP/1.1 100 Continue' && printf '%s\n' "$out" | grep -q "^$want" &&
+	ok "1xx: 100 Continue passed on, body intact" || bad "100-continue: $(printf '%s\n' "$out" | grep '^<' | head -5)"
+
+# 4. large download with checksum (100 MB; 10 MB under sanitizers)
+big=100000000
+[ -n "${FSC_SANITIZED:-}" ] && big=10000000
+want=$(python3 -c "
+import hashlib, sys
+b = bytes(range(256)) * 256; h = hashlib.sha256(); n = $big
+while n > 0:
+    h.update(b[:min(n, 65536)]); n -= 65536
+print(h.hexdigest())")
+got=$(fl_curl --max-time 120 "$URL/big?n=$big" | sha256sum | cut -d' ' -f1)
+[ "$got" = "$want" ] && ok "download of $big bytes, sha256 matches" || bad "download checksum"
+got=$(fl_curl "$URL/chunked?n=100000" | sha256sum | cut -d' ' -f1)
+want=$(python3 -c "import hashlib; print(hashlib.sha256((bytes(range(256))*64*7)[:100000]).hexdigest())")
+[ "$got" = "$want" ] && ok "chunked download" || bad "chunked download"
+
+# 5. HEAD, 304, 404 from the backend, Text handler
+hdr=$(fl_curl -I "$URL/big?n=12345")
+echo "$hdr" | grep -qi '^content-length: 12345' && ok "HEAD keeps Content-Length" || bad "HEAD: $hdr"
+code=$(fl_curl -o /dev/null -w '%{http_code}' -H 'If-None-Match: "v1"' "$URL/etag")
+[ "$code" = 304 ] && ok "304" || bad "304: $code"
+code=$(fl_curl -o /dev/null -w '%{http_code}' "$URL/nothing-here")
+[ "$code" = 404 ] && ok "backend 404 passed on" || bad "404: $code"
+[ "$(fl_curl "$URL/hello")" = "hello from fnode" ] && ok "Text handler" || bad "Text handler"
+# keep-alive across HEAD, 304 and a body (framing without bodies)
+C="--cacert $FL_DIR/ca.crt --resolve $FL_NAME:$FL_PUB:127.0.0.1 -s -o /dev/null -w %{http_code}:%{num_connects}"
+curl $C -I "$URL/etag" --next $C -H 'If-None-Match: "v1"' "$URL/etag" --next $C "$URL/hello" \
+	>"$FL_DIR/mixed" 2>&1
+grep -q '^200:1304:0200:0$' "$FL_DIR/mixed" && ok "HEAD, 304, 200 on one connection" ||
+	bad "mixed keep-alive: $(cat "$FL_DIR/mixed")"
+
+# 6. SSE: five events 400 ms apart, each arriving well before the next
+$CLIENT sse "$FL_NAME" "$FL_PUB" "$FL_DIR/ca.crt" "/sse?n=5&ms=400" >"$FL_DIR/sse" 2>&1
+if [ "$(wc -l <"$FL_DIR/sse")" -eq 5 ] &&
+	awk '$2 > 0.3 { exit 1 }' "$FL_DIR/sse"; then
+	ok "SSE: 5 events, each within 300 ms of being sent (400 ms apart: a buffered stream fails) (max $(sort -k2 -n "$FL_DIR/sse" | tail -1 | cut -d' ' -f2) s)"
+else
+	bad "SSE arrival: $(cat "$FL_DIR/sse")"
+fi
+
+# 7. WebSocket with a query string, echo
+$CLIENT ws "$FL_NAME" "$FL_PUB" "$FL_DIR/ca.crt" "/ws?room=a%2Fb&token=x%20y&e=" "ping-42" >"$FL_DIR/ws" 2>&1
+[ "$(sed -n 1p "$FL_DIR/ws")" = "/ws?room=a%2Fb&token=x%20y&e=" ] && [ "$(sed -n 2p "$FL_DIR/ws")" = "ping-42" ] &&
+	ok "WebSocket: query kept byte for byte, echo" || bad "WebSocket: $(cat "$FL_DIR/ws")"
+
+# 8. TCP forwarding with TLS terminated and a PROXY v2 header (TS#18865
+# sends 0 bytes in this mode): the backend reads the client's address
+out=$(printf 'hello-tcp\n' | openssl s_client -quiet -connect "127.0.0.1:$FL_TCP_PUB" \
+	-servername "$FL_NAME" -CAfile "$FL_DIR/ca.crt" 2>/dev/null)
+src=${out%% dst=*}
+case $out in
+"src=127.0.0.1:"*" dst=127.0.0.1:$FL_TCP_BE line=hello-tcp")
+	# the source is the public client as the edge saw it, port included
+	for i in 1 2 3 4 5 6 7 8 9 10; do	# the edge logs a connection when it ends
+		grep -q "conn client=${src#src=} .*outcome=proxied" "$FL_DIR/edge.log" && break
+		sleep 0.2
+	done
+	grep -q "conn client=${src#src=} .*outcome=proxied" "$FL_DIR/edge.log" &&
+		ok "TCP forward + TerminateTLS + PROXY v2: $out" || bad "PROXY source $src not the client" ;;
+*) bad "TCP forward: '$out'" ;;
+esac
+
+# a client that goes away mid-body still gets its access-log line
+fl_curl --max-time 1 -o /dev/null "$URL/big?n=100000000000" 2>/dev/null
+sleep 1
+grep -q 'target=/big?n=100000000000 status=200 bytes=[0-9]* ms=[0-9]* handler=proxy end="cut during the response body"' \
+	"$FL_DIR/node.log" && ok "a cut request is logged as cut" || bad "cut request: $(grep 100000000000 "$FL_DIR/node.log")"
+
+# 9. the TLS key log (opt-in: --tls-keylog or SSLKEYLOGFILE)
+grep -q '^CLIENT_HANDSHAKE_TRAFFIC_SECRET [0-9a-f]* [0-9a-f]*$' "$FL_DIR/tls.keys" &&
+	ok "--tls-keylog: NSS key log lines" || bad "TLS key log"
+
+# 10. the access log: one line a request with client, sni, host, status, bytes
+grep -q "request client=127.0.0.1:[0-9]* sni=$FL_NAME host=$FL_NAME:$FL_PUB method=GET target=/etag status=304" \
+	"$FL_DIR/node.log" && ok "access log line" || bad "access log"
+grep -q "outcome=proxied" "$FL_DIR/edge.log" && ok "edge logged proxied connections" || bad "edge log"
+
+if [ $fail -ne 0 ]; then
+	echo "--- node.log"; tail -n 30 "$FL_DIR/node.log"
+	echo "--- edge.log"; tail -n 30 "$FL_DIR/edge.log"
+fi
+fl_stop
+fl_sanitizers || bad "a sanitizer report in the logs"
+exit $fail

@@ -1,0 +1,339 @@
+#define _GNU_SOURCE 1 /* accept4 */
+/* main.c - fedge: the reference Funnel edge. Options, listeners, the loop. */
+#include "fedge.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "flog.h"
+
+enum { EXIT_SETUP = 1, EXIT_USAGE = 2 };
+
+static const char usage[] =
+	"usage: fedge --listen ADDR:PORT --route NAME=NODE [options]\n"
+	"\n"
+	"The edge of the reference Funnel pair. It reads the public client's TLS\n"
+	"ClientHello (any record/segment split, bounded in bytes and time), routes\n"
+	"its server_name to a node, sends the node the ingress request\n"
+	"(POST /v0/ingress with Tailscale-Ingress-Src and -Target), waits for the\n"
+	"101 and only then forwards the buffered ClientHello and splices both ways.\n"
+	"It never decrypts. One log line a connection on stderr (event \"conn\",\n"
+	"with outcome: proxied, not-tls, bad-hello, no-sni, unknown-sni,\n"
+	"hello-timeout, hello-too-large, client-gone, node-unreachable,\n"
+	"node-refused, node-timeout, bad-proxy-header, rate-limited, conn-limit,\n"
+	"idle-timeout) and a \"stats\" line with the counters at exit and on SIGUSR1.\n"
+	"\n"
+	"  --listen ADDR:PORT     public listener (repeatable); its port is the\n"
+	"                         port of Tailscale-Ingress-Target\n"
+	"  --route NAME=NODE      server_name NAME (or *.DOMAIN: one label) goes to\n"
+	"                         the node whose PeerAPI is NODE (ip:port)\n"
+	"  --accept-proxy         the listener is behind a load balancer that sends\n"
+	"                         a PROXY v1/v2 header; its source is the client\n"
+	"  --host-peer            send \"Host: peer\" (default: the node's ip:port)\n"
+	"  --wg-config FILE       run the WireGuard engine with this wg(8) config:\n"
+	"                         NODE is then a tunnel address (node's PeerAPI)\n"
+	"  --lwip                 ... over a userspace TCP/IP stack, no root\n"
+	"                         (default with --wg-config)\n"
+	"  --tun NAME             ... over a TUN device NAME, kernel TCP (root)\n"
+	"  --direct               no tunnel: kernel TCP to NODE (default without\n"
+	"                         --wg-config); --transport MODE: one of the three\n"
+	"  --wg-keylog FILE       WireGuard key log (else $WG_KEYLOGFILE)\n"
+	"  --hello-timeout S      whole ClientHello within S seconds (5)\n"
+	"  --hello-max BYTES      ClientHello bytes buffered at most (16384)\n"
+	"  --node-timeout S       node connect and answer (10)\n"
+	"  --idle-timeout S       spliced connection with no bytes either way (300)\n"
+	"  --max-conns N          connections at once (4096)\n"
+	"  --rate N               new connections a second from one source (0: off)\n"
+	"  --burst N              ... with bursts up to N (default: the rate)\n"
+	"  --log FILE             log lines to FILE (appended) instead of stderr\n"
+	"  --log-json             log JSON lines: {\"ts\", \"event\", the same keys}\n"
+	"  -h, --help; --version\n"
+	"\n"
+	"Alerts sent before closing: unrecognized_name (no or unknown SNI),\n"
+	"decode_error (malformed or oversized hello), access_denied (node 403),\n"
+	"internal_error (node unreachable, refused otherwise, or silent); plain\n"
+	"HTTP gets a 400 in HTTP. Exit: 0 stopped by SIGINT/SIGTERM, 1 setup\n"
+	"failed, 2 usage.\n";
+
+static volatile bool stop, dump;
+
+static void on_signal(int sig)
+{
+	if (sig == SIGUSR1)
+		dump = true;
+	else
+		stop = true;
+}
+
+static int bad(const char *what, const char *arg, const char *why)
+{
+	fprintf(stderr, "fedge: %s: '%s': %s\n", what, arg, why);
+	return EXIT_USAGE;
+}
+
+static bool num(const char *s, unsigned lo, unsigned hi, unsigned *out)
+{
+	char *end;
+	unsigned long v;
+
+	errno = 0;
+	v = strtoul(s, &end, 10);
+	if (errno || *end || end == s || v < lo || v > hi)
+		return false;
+	*out = (unsigned)v;
+	return true;
+}
+
+static bool parse_route(const char *arg, struct route *r)
+{
+	const char *eq = strchr(arg, '=');
+	size_t n;
+
+	if (!eq || eq == arg)
+		return false;
+	n = (size_t)(eq - arg);
+	if (n >= sizeof(r->name) || strlen(eq + 1) >= sizeof(r->node))
+		return false;
+	if (n > 2 && arg[0] == '*' && arg[1] == '.') {
+		r->wildcard = true;
+		memcpy(r->name, arg + 1, n - 1);	/* ".DOMAIN" */
+		r->name[n - 1] = '\0';
+	} else {
+		memcpy(r->name, arg, n);
+		r->name[n] = '\0';
+		if (memchr(r->name, '*', n))
+			return false;
+	}
+	snprintf(r->node, sizeof(r->node), "%s", eq + 1);
+	return fsc_sockaddr_parse(r->node, &r->ss, &r->len);
+}
+
+struct listener {
+	struct fedge *e;
+	int fd;
+	uint16_t port;
+};
+
+static void on_listen(void *ctx, int fd, short ev)
+{
+	struct listener *li = ctx;
+	int i;
+
+	(void)ev;
+	for (i = 0; i < 64; i++) {
+		struct sockaddr_storage peer;
+		socklen_t len = sizeof(peer);
+		int c = accept4(fd, (struct sockaddr *)&peer, &len, SOCK_NONBLOCK | SOCK_CLOEXEC);
+
+		if (c < 0)
+			return;
+		edge_accept(li->e, c, &peer, li->port);
+	}
+}
+
+static void stats_line(struct fedge *e)
+{
+	struct fsc_line l;
+	int i;
+
+	fsc_line_begin(&l, "stats");
+	fsc_line_u64(&l, "accepted", e->accepted);
+	fsc_line_u64(&l, "open", e->n_conns);
+	for (i = 0; i < OUT_COUNT; i++)
+		fsc_line_u64(&l, fedge_outcome_names[i], e->outcomes[i]);
+	fsc_line_u64(&l, "bytes_up", e->bytes_up);
+	fsc_line_u64(&l, "bytes_down", e->bytes_down);
+	fsc_line_end(&l);
+}
+
+static void tick(void *ctx, uint64_t now)
+{
+	struct fedge *e = ctx;
+
+	if (dump) {
+		dump = false;
+		stats_line(e);
+	}
+	edge_tick(e, now);
+}
+
+static int parse_args(int argc, char **argv, struct fedge_opts *o)
+{
+	enum { O_LISTEN = 256, O_ROUTE, O_PROXY, O_HOSTPEER, O_TR, O_DIRECTMODE, O_HT, O_HM, O_NT,
+	       O_IT, O_MC, O_RATE, O_BURST, O_LOG, O_VERSION, O_WGCONF, O_LWIP, O_TUN, O_WGKEYLOG,
+	       O_LOGJSON };
+	static const struct option opts[] = {
+		{ "listen", required_argument, NULL, O_LISTEN },
+		{ "route", required_argument, NULL, O_ROUTE },
+		{ "accept-proxy", no_argument, NULL, O_PROXY },
+		{ "host-peer", no_argument, NULL, O_HOSTPEER },
+		{ "transport", required_argument, NULL, O_TR },
+		{ "direct", no_argument, NULL, O_DIRECTMODE },
+		{ "hello-timeout", required_argument, NULL, O_HT },
+		{ "hello-max", required_argument, NULL, O_HM },
+		{ "node-timeout", required_argument, NULL, O_NT },
+		{ "idle-timeout", required_argument, NULL, O_IT },
+		{ "max-conns", required_argument, NULL, O_MC },
+		{ "rate", required_argument, NULL, O_RATE },
+		{ "burst", required_argument, NULL, O_BURST },
+		{ "log", required_argument, NULL, O_LOG },
+		{ "version", no_argument, NULL, O_VERSION },
+		{ "wg-config", required_argument, NULL, O_WGCONF },
+		{ "lwip", no_argument, NULL, O_LWIP },
+		{ "tun", required_argument, NULL, O_TUN },
+		{ "wg-keylog", required_argument, NULL, O_WGKEYLOG },
+		{ "log-json", no_argument, NULL, O_LOGJSON },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	unsigned v;
+	int ch;
+
+	o->hello_timeout_ms = 5000;
+	o->node_timeout_ms = 10000;
+	o->idle_timeout_ms = 300000;
+	o->hello_max = 16384;
+	o->max_conns = 4096;
+	while ((ch = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+		switch (ch) {
+		case O_LISTEN:
+			if (o->n_listen == FEDGE_MAX_LISTEN)
+				return bad("--listen", optarg, "too many listeners (8)");
+			o->listen[o->n_listen++] = optarg;
+			break;
+		case O_ROUTE:
+			if (o->n_routes == FEDGE_MAX_ROUTES)
+				return bad("--route", optarg, "too many routes (256)");
+			if (!parse_route(optarg, &o->routes[o->n_routes]))
+				return bad("--route", optarg, "not NAME=IP:PORT or *.DOMAIN=IP:PORT");
+			o->n_routes++;
+			break;
+		case O_PROXY: o->accept_proxy = true; break;
+		case O_HOSTPEER: o->host_peer = true; break;
+		case O_TR: o->tc.mode = optarg; break;
+		case O_DIRECTMODE: o->tc.mode = "direct"; break;
+		case O_LWIP: o->tc.mode = "lwip"; break;
+		case O_TUN:
+			o->tc.mode = "tun";
+			o->tc.tun_name = optarg;
+			break;
+		case O_WGCONF: o->tc.wg_config = optarg; break;
+		case O_WGKEYLOG: o->tc.wg_keylog = optarg; break;
+		case O_LOGJSON: fsc_log_json(true); break;
+		case O_LOG: o->log = optarg; break;
+		case O_HT: case O_NT: case O_IT:
+			if (!num(optarg, 1, 86400, &v))
+				return bad(opts[ch - O_LISTEN].name, optarg, "not seconds (1 to 86400)");
+			v *= 1000;
+			if (ch == O_HT) o->hello_timeout_ms = v;
+			else if (ch == O_NT) o->node_timeout_ms = v;
+			else o->idle_timeout_ms = v;
+			break;
+		case O_HM:
+			if (!num(optarg, 512, 65536, &o->hello_max))
+				return bad("--hello-max", optarg, "not a size (512 to 65536)");
+			break;
+		case O_MC:
+			if (!num(optarg, 1, 1000000, &o->max_conns))
+				return bad("--max-conns", optarg, "not a count (1 to 1000000)");
+			break;
+		case O_RATE:
+			if (!num(optarg, 0, 1000000, &o->rate))
+				return bad("--rate", optarg, "not a rate (0 to 1000000)");
+			break;
+		case O_BURST:
+			if (!num(optarg, 1, 1000000, &o->burst))
+				return bad("--burst", optarg, "not a count (1 to 1000000)");
+			break;
+		case 'h':
+			fputs(usage, stdout);
+			exit(0);
+		case O_VERSION:
+			printf("fedge %s\n", FSC_VERSION);
+			exit(0);
+		default:
+			fputs(usage, stderr);
+			return EXIT_USAGE;
+		}
+	}
+	if (optind < argc)
+		return bad("argument", argv[optind], "unexpected");
+	if (o->n_listen == 0 || o->n_routes == 0) {
+		fprintf(stderr, "fedge: --listen and --route are required\n");
+		return EXIT_USAGE;
+	}
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	static struct fedge e;
+	struct listener li[FEDGE_MAX_LISTEN];
+	char err[256];
+	size_t i;
+	int rc = parse_args(argc, argv, &e.o);
+
+	if (rc)
+		return rc;
+	signal(SIGPIPE, SIG_IGN);
+	signal(SIGINT, on_signal);
+	signal(SIGTERM, on_signal);
+	signal(SIGUSR1, on_signal);
+	if (e.o.log) {
+		int fd = open(e.o.log, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
+
+		if (fd < 0) {
+			fprintf(stderr, "fedge: --log: '%s': %s\n", e.o.log, strerror(errno));
+			return EXIT_SETUP;
+		}
+		fsc_log_fd(fd);
+	}
+	e.loop = fsc_loop_new();
+	if (!e.loop) {
+		fprintf(stderr, "fedge: out of memory\n");
+		return EXIT_SETUP;
+	}
+	e.tr = fsc_transport_open(&e.o.tc, e.loop, err, sizeof(err));
+	if (!e.tr) {
+		fprintf(stderr, "fedge: tunnel: %s\n", err);
+		return EXIT_SETUP;
+	}
+	for (i = 0; i < e.o.n_listen; i++) {
+		struct sockaddr_storage ss;
+		socklen_t len;
+		struct fsc_addr a;
+		struct fsc_line l;
+
+		li[i].e = &e;
+		li[i].fd = fsc_tcp_listen(e.o.listen[i], 1024, err, sizeof(err));
+		if (li[i].fd < 0) {
+			fprintf(stderr, "fedge: --listen: '%s': %s\n", e.o.listen[i], err);
+			return EXIT_SETUP;
+		}
+		fsc_sockaddr_parse(e.o.listen[i], &ss, &len);
+		fsc_sockaddr_split(&ss, &a, &li[i].port);
+		fsc_loop_watch(e.loop, li[i].fd, POLLIN, on_listen, &li[i]);
+		fsc_line_begin(&l, "listening");
+		fsc_line_cstr(&l, "public", e.o.listen[i]);
+		fsc_line_cstr(&l, "transport", fsc_transport_mode(e.tr));
+		fsc_line_u64(&l, "routes", e.o.n_routes);
+		fsc_line_end(&l);
+	}
+	fsc_loop_tick(e.loop, tick, &e, 250);
+	rc = fsc_loop_run(e.loop, &stop);
+	stats_line(&e);
+	while (e.conns)
+		edge_free(e.conns);
+	for (i = 0; i < e.o.n_listen; i++)
+		close(li[i].fd);
+	free(e.buckets);
+	fsc_transport_close(e.tr);
+	fsc_loop_free(e.loop);
+	return rc < 0 ? EXIT_SETUP : 0;
+}

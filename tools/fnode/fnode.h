@@ -1,0 +1,176 @@
+/* fnode.h - the reference Funnel node: one connection from the edge goes
+ * through the PeerAPI ingress handshake (peerapi.c), TLS with the
+ * certificate of its SNI (tls.c), then the HTTPS reverse proxy (proxy.c) or
+ * TCP forwarding (also proxy.c). Everything runs on one poll loop over
+ * non-blocking fds; a connection makes progress in conn_run(). */
+#ifndef FNODE_H
+#define FNODE_H
+
+#include <openssl/ssl.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "fsc/addr.h"
+#include "fsc/http.h"
+#include "fsc/span.h"
+#include "loop.h"
+#include "net.h"
+#include "serveconf.h"
+#include "transport.h"
+
+#define FNODE_MAX_LISTEN 8
+#define FNODE_MAX_EDGES 32
+#define FNODE_HEADERS_MAX 256
+
+struct fnode_opts {
+	const char *serve_config;
+	const char *certs;
+	const char *name;
+	const char *peerapi[FNODE_MAX_LISTEN];
+	size_t n_peerapi;
+	struct fsc_addr edges[FNODE_MAX_EDGES];
+	size_t n_edges;
+	bool any_edge;
+	struct fsc_transport_cfg tc;
+	const char *log;
+	const char *tls_keylog;		/* --tls-keylog or SSLKEYLOGFILE */
+	unsigned head_timeout_ms, idle_timeout_ms, connect_timeout_ms, response_timeout_ms;
+	unsigned max_headers, max_head, max_conns;
+};
+
+struct fnode_cert;
+
+struct fnode {
+	struct fnode_opts o;
+	struct fsc_serveconf sc;
+	struct fsc_loop *loop;
+	struct fsc_transport *tr;
+	SSL_CTX *ctx;
+	FILE *keylog;
+	struct fnode_cert *certs;
+	size_t n_certs;
+	char own_host_buf[FNODE_MAX_LISTEN][FSC_ENDPOINT_STRLEN];
+	struct fsc_span own_hosts[FNODE_MAX_LISTEN];
+	size_t n_own;
+	struct conn *conns;
+	size_t n_conns;
+	struct {
+		uint64_t accepted, refused_limit, ingress_ok, ingress_refused, tls_ok,
+			tls_failed, requests, bad_requests, upstream_errors, bytes_in, bytes_out;
+	} count;
+};
+
+enum phase { PH_INGRESS, PH_TLS, PH_HTTP, PH_TCP };
+enum wait_kind { W_NONE, W_HEAD, W_IDLE, W_CONNECT, W_RESPONSE, W_STREAM };
+enum rq_state { RQ_HEAD, RQ_BODY, RQ_DONE };
+enum rs_state { RS_IDLE, RS_HEAD, RS_BODY, RS_DONE };
+enum rs_source { SRC_BACKEND, SRC_FILE, SRC_NONE };
+
+struct conn {
+	struct fnode *nd;
+	struct conn *next, *prev;
+	int fd;				/* from the edge */
+	struct fsc_addr peer;
+	uint16_t peer_port;
+	struct fsc_addr client;		/* Tailscale-Ingress-Src */
+	uint16_t client_port;
+	char target[256];		/* Tailscale-Ingress-Target */
+	char target_host[256];
+	uint16_t target_port;
+	char sni[256];
+	enum phase phase;
+	bool dead;
+
+	SSL *ssl;			/* NULL: plain stream (TCP forwarding) */
+	BIO *rbio, *wbio;
+	bool hs_done;
+	struct fsc_bq rin, rout;	/* raw bytes from / to the edge */
+	struct fsc_bq cin;		/* the client's plaintext */
+	bool edge_eof;			/* no more client bytes */
+	bool edge_wr_shut;
+	bool close_after_flush;
+
+	int be;				/* backend fd, -1 none */
+	bool be_connecting;
+	bool be_eof;
+	bool be_wr_shut;
+	bool be_keep;			/* reusable after this response */
+	char be_addr[80];
+	struct fsc_bq bin, bout;
+
+	enum wait_kind wait;
+	uint64_t mark;			/* when the wait began / last activity */
+
+	/* HTTP */
+	const struct fsc_sc_web *web;
+	const struct fsc_sc_tcp *tcp;
+	enum rq_state rq;
+	enum rs_state rs;
+	enum rs_source src;
+	int file_fd;
+	bool req_discard;		/* body not forwarded (local handler) */
+	bool upgraded, upgrade_asked;
+	bool client_close;		/* close after this response */
+	bool logged;			/* this request's access-log line is out */
+	size_t last_len;
+	struct fsc_http_body req_body, resp_body;
+	struct fsc_http_chunked req_chunk, resp_chunk;
+	uint64_t req_left, resp_left;
+	char method[24];
+	char host[256];
+	char req_target[2048];
+	int status;
+	uint64_t resp_bytes;
+	uint64_t t_req;
+	struct fsc_http_header hdrs[FNODE_HEADERS_MAX];
+};
+
+/* main.c */
+uint64_t fnode_timeout(const struct fnode *nd, enum wait_kind w);
+
+/* conn lifecycle and I/O (conn.c) */
+void conn_accept(struct fnode *nd, int fd, const struct fsc_addr *peer, uint16_t peer_port);
+void conn_run(struct conn *c);
+void conn_free(struct conn *c);
+void conn_tick(struct fnode *nd, uint64_t now);
+void conn_set_wait(struct conn *c, enum wait_kind w);
+/* Plaintext to the client (TLS or not). */
+bool client_write(struct conn *c, const void *p, size_t n);
+/* Room the client side has for more bytes now (backpressure). */
+size_t client_room(struct conn *c);
+bool backend_start(struct conn *c, const char *addr);
+void backend_close(struct conn *c);
+void conn_close_soon(struct conn *c);
+
+/* peerapi.c: the ingress head; true when it made progress. */
+bool peerapi_step(struct conn *c);
+
+/* tls.c */
+bool tls_setup(struct fnode *nd, char *err, size_t errlen);
+void tls_teardown(struct fnode *nd);
+bool tls_start(struct conn *c);
+bool tls_step(struct conn *c);	/* handshake, then decrypt into cin */
+void tls_close_notify(struct conn *c);
+/* Certificate state for a name (status, and the SNI callback). */
+struct fnode_cert_info {
+	bool present, key_ok, san_ok;
+	long days_left;
+	char why[160];
+};
+void cert_inspect(const char *dir, const char *name, struct fnode_cert_info *ci);
+
+/* proxy.c */
+bool http_step(struct conn *c);
+bool tcp_step(struct conn *c);
+void http_begin(struct conn *c);
+void tcp_begin(struct conn *c);
+void http_timeout(struct conn *c);
+void http_send_error(struct conn *c, int status, const char *reason, const char *body);
+/* The access-log line of a request cut short (connection closing). */
+void http_log_unfinished(struct conn *c);
+
+/* status.c */
+int fnode_status(int argc, char **argv);
+
+#endif

@@ -1,0 +1,343 @@
+/* main.c - fnode: the reference Funnel node. Options, setup, the loop;
+ * `fnode status` is status.c. */
+#include "fnode.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "flog.h"
+
+enum { EXIT_USAGE = 2, EXIT_SETUP = 1 };
+
+static const char usage[] =
+	"usage: fnode --serve-config FILE --peerapi ADDR:PORT --edge ADDR [options]\n"
+	"       fnode status --serve-config FILE [--name FQDN] [--certs DIR] [--json]\n"
+	"\n"
+	"The node of the reference Funnel pair. It accepts the edge's\n"
+	"POST /v0/ingress on its PeerAPI listener with tailscaled's checks and\n"
+	"answers, terminates the client's TLS with the certificate of its SNI and\n"
+	"reverse-proxies HTTP to the backends of a tailscale ServeConfig (or\n"
+	"forwards TCP, with optional PROXY protocol). One log line an event on\n"
+	"stderr: ingress, ingress-refused, tls, tls-refused, sni-mismatch, request\n"
+	"(the access log), bad-request, upstream-error, timeout, stats.\n"
+	"\n"
+	"  --serve-config FILE  tailscale ServeConfig JSON (`tailscale serve status\n"
+	"                       --json`): TCP, Web Handlers (Proxy http://, Text,\n"
+	"                       Path, Redirect), AllowFunnel, Foreground\n"
+	"  --certs DIR          certificates as `tailscale cert` writes them:\n"
+	"                       DIR/<name>.crt (leaf then chain), DIR/<name>.key\n"
+	"  --name FQDN          this node's name (for `status`; default: the one\n"
+	"                       name of the config's Web entries)\n"
+	"  --peerapi ADDR:PORT  PeerAPI listener (repeatable); its ADDR:PORT is also\n"
+	"                       a valid Host besides \"peer\"\n"
+	"  --edge ADDR          tunnel address of a peer allowed to ingress\n"
+	"                       (repeatable); others get 403 \"denied; no ingress cap\"\n"
+	"  --any-edge           every peer may ingress (lab use)\n"
+	"  --wg-config FILE     run the WireGuard engine with this wg(8) config\n"
+	"                       (PrivateKey, ListenPort, Address, [Peer]s): the\n"
+	"                       PeerAPI then listens on tunnel addresses, and\n"
+	"                       --edge names the edges' tunnel addresses\n"
+	"  --lwip               ... over a userspace TCP/IP stack, no root (default\n"
+	"                       with --wg-config)\n"
+	"  --tun NAME           ... over a TUN device NAME and the kernel's TCP (root)\n"
+	"  --direct             no tunnel: kernel TCP (default without --wg-config)\n"
+	"  --transport MODE     the same as one of the three: direct, lwip, tun\n"
+	"  --wg-keylog FILE     WireGuard key log for tshark/fdecode (else\n"
+	"                       $WG_KEYLOGFILE)\n"
+	"  --log FILE           log lines to FILE (appended) instead of stderr\n"
+	"  --log-json           log JSON lines: {\"ts\", \"event\", the same keys}\n"
+	"  --tls-keylog FILE    write TLS secrets (NSS key log) to FILE; the\n"
+	"                       SSLKEYLOGFILE environment variable does the same\n"
+	"  --head-timeout S     ingress head, TLS handshake, request head (10)\n"
+	"  --idle-timeout S     keep-alive wait and a silent body stream (120);\n"
+	"                       upgraded connections (WebSocket) are never cut\n"
+	"  --connect-timeout S  backend connect, then 504 (5)\n"
+	"  --response-timeout S backend response head, then 504 (60)\n"
+	"  --max-headers N      header lines a head (100); more is 400\n"
+	"  --max-head BYTES     request head size (32768); more is 400\n"
+	"  --max-conns N        connections at once (4096); more are closed\n"
+	"  -h, --help           this text;  --version  the version\n"
+	"\n"
+	"Exit: 0 stopped by SIGINT/SIGTERM, 1 setup failed, 2 usage.\n";
+
+static volatile bool stop;
+
+static void on_signal(int sig)
+{
+	(void)sig;
+	stop = true;
+}
+
+uint64_t fnode_timeout(const struct fnode *nd, enum wait_kind w)
+{
+	switch (w) {
+	case W_HEAD:
+		return nd->o.head_timeout_ms;
+	case W_IDLE:
+	case W_STREAM:
+		return nd->o.idle_timeout_ms;
+	case W_CONNECT:
+		return nd->o.connect_timeout_ms;
+	case W_RESPONSE:
+		return nd->o.response_timeout_ms;
+	default:
+		return UINT64_MAX;
+	}
+}
+
+static bool num(const char *s, unsigned lo, unsigned hi, unsigned *out)
+{
+	char *end;
+	unsigned long v;
+
+	errno = 0;
+	v = strtoul(s, &end, 10);
+	if (errno || *end || end == s || v < lo || v > hi)
+		return false;
+	*out = (unsigned)v;
+	return true;
+}
+
+static int bad(const char *what, const char *arg, const char *why)
+{
+	fprintf(stderr, "fnode: %s: '%s': %s\n", what, arg, why);
+	return EXIT_USAGE;
+}
+
+static void on_peer(void *ctx, int fd, const struct fsc_addr *peer, uint16_t port)
+{
+	struct fnode *nd = ctx;
+
+	if (nd->n_conns >= nd->o.max_conns) {
+		nd->count.refused_limit++;
+		close(fd);
+		return;
+	}
+	conn_accept(nd, fd, peer, port);
+}
+
+static void stats_line(struct fnode *nd, const char *event)
+{
+	struct fsc_line l;
+
+	fsc_line_begin(&l, event);
+	fsc_line_u64(&l, "accepted", nd->count.accepted);
+	fsc_line_u64(&l, "refused_limit", nd->count.refused_limit);
+	fsc_line_u64(&l, "ingress_ok", nd->count.ingress_ok);
+	fsc_line_u64(&l, "ingress_refused", nd->count.ingress_refused);
+	fsc_line_u64(&l, "tls_ok", nd->count.tls_ok);
+	fsc_line_u64(&l, "tls_failed", nd->count.tls_failed);
+	fsc_line_u64(&l, "requests", nd->count.requests);
+	fsc_line_u64(&l, "bad_requests", nd->count.bad_requests);
+	fsc_line_u64(&l, "upstream_errors", nd->count.upstream_errors);
+	fsc_line_u64(&l, "bytes_in", nd->count.bytes_in);
+	fsc_line_u64(&l, "bytes_out", nd->count.bytes_out);
+	fsc_line_u64(&l, "open", nd->n_conns);
+	fsc_line_end(&l);
+}
+
+static void tick(void *ctx, uint64_t now)
+{
+	conn_tick(ctx, now);
+}
+
+static int parse_args(int argc, char **argv, struct fnode_opts *o)
+{
+	enum { O_SC = 256, O_CERTS, O_NAME, O_PEERAPI, O_EDGE, O_ANY, O_TR, O_DIRECTMODE, O_LOG,
+	       O_KEYLOG, O_HT, O_IT, O_CT, O_RT, O_MH, O_MHB, O_MC, O_VERSION, O_WGCONF, O_LWIP,
+	       O_TUN, O_WGKEYLOG, O_LOGJSON };
+	static const struct option opts[] = {
+		{ "serve-config", required_argument, NULL, O_SC },
+		{ "certs", required_argument, NULL, O_CERTS },
+		{ "name", required_argument, NULL, O_NAME },
+		{ "peerapi", required_argument, NULL, O_PEERAPI },
+		{ "edge", required_argument, NULL, O_EDGE },
+		{ "any-edge", no_argument, NULL, O_ANY },
+		{ "transport", required_argument, NULL, O_TR },
+		{ "direct", no_argument, NULL, O_DIRECTMODE },
+		{ "log", required_argument, NULL, O_LOG },
+		{ "tls-keylog", required_argument, NULL, O_KEYLOG },
+		{ "head-timeout", required_argument, NULL, O_HT },
+		{ "idle-timeout", required_argument, NULL, O_IT },
+		{ "connect-timeout", required_argument, NULL, O_CT },
+		{ "response-timeout", required_argument, NULL, O_RT },
+		{ "max-headers", required_argument, NULL, O_MH },
+		{ "max-head", required_argument, NULL, O_MHB },
+		{ "max-conns", required_argument, NULL, O_MC },
+		{ "version", no_argument, NULL, O_VERSION },
+		{ "wg-config", required_argument, NULL, O_WGCONF },
+		{ "lwip", no_argument, NULL, O_LWIP },
+		{ "tun", required_argument, NULL, O_TUN },
+		{ "wg-keylog", required_argument, NULL, O_WGKEYLOG },
+		{ "log-json", no_argument, NULL, O_LOGJSON },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	unsigned v;
+	int ch;
+
+	o->head_timeout_ms = 10000;
+	o->idle_timeout_ms = 120000;
+	o->connect_timeout_ms = 5000;
+	o->response_timeout_ms = 60000;
+	o->max_headers = 100;
+	o->max_head = 32768;
+	o->max_conns = 4096;
+	o->tls_keylog = getenv("SSLKEYLOGFILE");
+	if (o->tls_keylog && !*o->tls_keylog)
+		o->tls_keylog = NULL;
+	while ((ch = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+		switch (ch) {
+		case O_SC: o->serve_config = optarg; break;
+		case O_CERTS: o->certs = optarg; break;
+		case O_NAME: o->name = optarg; break;
+		case O_PEERAPI:
+			if (o->n_peerapi == FNODE_MAX_LISTEN)
+				return bad("--peerapi", optarg, "too many listeners (8)");
+			o->peerapi[o->n_peerapi++] = optarg;
+			break;
+		case O_EDGE:
+			if (o->n_edges == FNODE_MAX_EDGES)
+				return bad("--edge", optarg, "too many edges (32)");
+			if (!fsc_addr_parse(optarg, &o->edges[o->n_edges]))
+				return bad("--edge", optarg, "not an IP address");
+			o->n_edges++;
+			break;
+		case O_ANY: o->any_edge = true; break;
+		case O_TR: o->tc.mode = optarg; break;
+		case O_DIRECTMODE: o->tc.mode = "direct"; break;
+		case O_LWIP: o->tc.mode = "lwip"; break;
+		case O_TUN:
+			o->tc.mode = "tun";
+			o->tc.tun_name = optarg;
+			break;
+		case O_WGCONF: o->tc.wg_config = optarg; break;
+		case O_WGKEYLOG: o->tc.wg_keylog = optarg; break;
+		case O_LOGJSON: fsc_log_json(true); break;
+		case O_LOG: o->log = optarg; break;
+		case O_KEYLOG: o->tls_keylog = optarg; break;
+		case O_HT: case O_IT: case O_CT: case O_RT:
+			if (!num(optarg, 1, 86400, &v))
+				return bad(opts[ch - O_SC].name, optarg, "not seconds (1 to 86400)");
+			v *= 1000;
+			if (ch == O_HT) o->head_timeout_ms = v;
+			else if (ch == O_IT) o->idle_timeout_ms = v;
+			else if (ch == O_CT) o->connect_timeout_ms = v;
+			else o->response_timeout_ms = v;
+			break;
+		case O_MH:
+			if (!num(optarg, 1, FNODE_HEADERS_MAX, &o->max_headers))
+				return bad("--max-headers", optarg, "not a count (1 to 256)");
+			break;
+		case O_MHB:
+			if (!num(optarg, 256, FSC_HTTP_HEAD_MAX, &o->max_head))
+				return bad("--max-head", optarg, "not a size (256 to 65536)");
+			break;
+		case O_MC:
+			if (!num(optarg, 1, 1000000, &o->max_conns))
+				return bad("--max-conns", optarg, "not a count (1 to 1000000)");
+			break;
+		case 'h':
+			fputs(usage, stdout);
+			exit(0);
+		case O_VERSION:
+			printf("fnode %s\n", FSC_VERSION);
+			exit(0);
+		default:
+			fputs(usage, stderr);
+			return EXIT_USAGE;
+		}
+	}
+	if (optind < argc)
+		return bad("argument", argv[optind], "unexpected");
+	if (!o->serve_config) {
+		fprintf(stderr, "fnode: --serve-config is required\n");
+		return EXIT_USAGE;
+	}
+	if (o->n_peerapi == 0) {
+		fprintf(stderr, "fnode: --peerapi is required\n");
+		return EXIT_USAGE;
+	}
+	if (o->n_edges == 0 && !o->any_edge) {
+		fprintf(stderr, "fnode: --edge ADDR (or --any-edge) is required\n");
+		return EXIT_USAGE;
+	}
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	static struct fnode nd;
+	char err[512];
+	size_t i;
+	int rc;
+
+	if (argc > 1 && strcmp(argv[1], "status") == 0)
+		return fnode_status(argc - 1, argv + 1);
+	rc = parse_args(argc, argv, &nd.o);
+	if (rc)
+		return rc;
+	signal(SIGPIPE, SIG_IGN);
+	signal(SIGINT, on_signal);
+	signal(SIGTERM, on_signal);
+	if (nd.o.log) {
+		int fd = open(nd.o.log, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
+
+		if (fd < 0) {
+			fprintf(stderr, "fnode: --log: '%s': %s\n", nd.o.log, strerror(errno));
+			return EXIT_SETUP;
+		}
+		fsc_log_fd(fd);
+	}
+	if (!fsc_serveconf_load(nd.o.serve_config, &nd.sc, err, sizeof(err))) {
+		fprintf(stderr, "fnode: --serve-config: '%s': %s\n", nd.o.serve_config, err);
+		return EXIT_SETUP;
+	}
+	if (!tls_setup(&nd, err, sizeof(err))) {
+		fprintf(stderr, "fnode: tls: %s\n", err);
+		return EXIT_SETUP;
+	}
+	nd.loop = fsc_loop_new();
+	if (!nd.loop) {
+		fprintf(stderr, "fnode: out of memory\n");
+		return EXIT_SETUP;
+	}
+	nd.tr = fsc_transport_open(&nd.o.tc, nd.loop, err, sizeof(err));
+	if (!nd.tr) {
+		fprintf(stderr, "fnode: tunnel: %s\n", err);
+		return EXIT_SETUP;
+	}
+	for (i = 0; i < nd.o.n_peerapi; i++) {
+		struct fsc_line l;
+
+		if (!fsc_transport_listen(nd.tr, nd.o.peerapi[i], on_peer, &nd, err, sizeof(err))) {
+			fprintf(stderr, "fnode: --peerapi: '%s': %s\n", nd.o.peerapi[i], err);
+			return EXIT_SETUP;
+		}
+		snprintf(nd.own_host_buf[i], sizeof(nd.own_host_buf[i]), "%s", nd.o.peerapi[i]);
+		nd.own_hosts[i].p = nd.own_host_buf[i];
+		nd.own_hosts[i].len = strlen(nd.own_host_buf[i]);
+		nd.n_own++;
+		fsc_line_begin(&l, "listening");
+		fsc_line_cstr(&l, "peerapi", nd.o.peerapi[i]);
+		fsc_line_cstr(&l, "transport", fsc_transport_mode(nd.tr));
+		fsc_line_u64(&l, "web", nd.sc.n_web);
+		fsc_line_u64(&l, "funnel", nd.sc.n_funnel);
+		fsc_line_end(&l);
+	}
+	fsc_loop_tick(nd.loop, tick, &nd, 250);
+	rc = fsc_loop_run(nd.loop, &stop);
+	stats_line(&nd, "stats");
+	while (nd.conns)
+		conn_free(nd.conns);
+	fsc_transport_close(nd.tr);
+	fsc_loop_free(nd.loop);
+	tls_teardown(&nd);
+	fsc_serveconf_free(&nd.sc);
+	return rc < 0 ? EXIT_SETUP : 0;
+}

@@ -1,0 +1,48 @@
+/* net.h - byte queues and socket helpers for fnode and fedge. */
+#ifndef FSC_NET_H
+#define FSC_NET_H
+
+#include <netinet/in.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/socket.h>
+
+#include "fsc/addr.h"
+
+/* A fixed-capacity byte queue: data is p[off..off+len). */
+struct fsc_bq {
+	uint8_t *p;
+	size_t off, len, cap;
+};
+
+bool fsc_bq_init(struct fsc_bq *q, size_t cap);
+void fsc_bq_free(struct fsc_bq *q);
+static inline uint8_t *fsc_bq_data(struct fsc_bq *q) { return q->p + q->off; }
+/* Free room at the tail (after compacting). */
+size_t fsc_bq_room(struct fsc_bq *q);
+uint8_t *fsc_bq_tail(struct fsc_bq *q);	/* call fsc_bq_room first */
+bool fsc_bq_put(struct fsc_bq *q, const void *p, size_t n);
+void fsc_bq_drop(struct fsc_bq *q, size_t n);
+
+/* read(2) into the queue's room: >0 bytes, 0 EOF, -1 EAGAIN (or no room),
+ * -2 error (errno kept). */
+ssize_t fsc_bq_read(struct fsc_bq *q, int fd);
+/* write(2) from the queue: bytes written, -1 EAGAIN, -2 error. */
+ssize_t fsc_bq_write(struct fsc_bq *q, int fd);
+
+/* "ip:port", "[v6]:port" or ":port" (all IPv6 and IPv4 addresses) to a
+ * sockaddr. */
+bool fsc_sockaddr_parse(const char *s, struct sockaddr_storage *ss, socklen_t *len);
+/* The address and port of a sockaddr, IPv4-mapped IPv6 unmapped. */
+void fsc_sockaddr_split(const struct sockaddr_storage *ss, struct fsc_addr *a, uint16_t *port);
+
+/* A non-blocking listening TCP socket (SO_REUSEADDR); -1 and err set. */
+int fsc_tcp_listen(const char *addr, int backlog, char *err, size_t errlen);
+/* A non-blocking connect in progress (or done): fd, or -1 and errno. */
+int fsc_tcp_connect(const struct sockaddr_storage *ss, socklen_t len);
+/* After POLLOUT on a connecting fd: 0 connected, else the errno. */
+int fsc_tcp_connect_result(int fd);
+bool fsc_fd_nonblock(int fd);
+
+#endif
