@@ -219,8 +219,11 @@ static enum step version(struct fsc_cursor *c, struct fsc_http_head *h, bool who
 		return S_NOT;
 	h->version_len = (size_t)((const char *)c->p - h->version);
 	h->minor_version = minor;
-	if (nmaj != 1 || nmin != 1)
+	if (nmaj != 1 || nmin != 1) {
 		h->flags |= FSC_HTTP_F_VERSION;
+		if (!(h->lenient & FSC_HTTP_F_VERSION))
+			return S_BAD; /* a server answers 400 */
+	}
 	return S_OK;
 }
 
@@ -295,8 +298,11 @@ static enum step request_line(struct fsc_cursor *c, struct fsc_http_head *h,
 	}
 	struct fsc_cursor vc = fsc_cur_make(v, (size_t)(vend - v));
 	*why = "request line: version is not HTTP/1.x";
-	if (v == vend || version(&vc, h, true) != S_OK || fsc_cur_left(&vc) != 0)
-		return S_NOT;
+	enum step vs = v == vend ? S_NOT : version(&vc, h, true);
+	if (vs == S_OK && fsc_cur_left(&vc) != 0)
+		vs = S_NOT;
+	if (vs != S_OK)
+		return vs == S_BAD ? S_BAD : S_NOT;
 	/* The target: between the method's SP and the version's. */
 	const uint8_t *t = rest, *tend = v;
 	while (t < tend && *t == ' ')
@@ -373,8 +379,9 @@ static enum step status_line(struct fsc_cursor *c, struct fsc_http_head *h,
 
 /*
  * A line that begins with SP or HTAB continues the field line before it
- * (obs-fold, RFC 9112 §5.2). It is kept, as the RFC's "replace with SP"
- * would keep it: the previous value grows over the fold (its bytes then hold
+ * (obs-fold, RFC 9112 §5.2). A server refuses it (S_BAD, the RFC's first
+ * choice); a reader that asked (lenient) keeps it, as the RFC's "replace
+ * with SP" would keep it: the previous value grows over the fold (its bytes then hold
  * CR LF and whitespace, which fsc_http_info reads as whitespace) and the
  * header and head are flagged. One right after the start line continues
  * nothing: RFC 9112 §2.2 says reject, so the head is malformed (S_SOFT) and
@@ -401,6 +408,10 @@ static enum step folded_line(struct fsc_cursor *c, struct fsc_http_head *h, cons
 	if (h->n_headers == 0) {
 		*why = "whitespace before the first header (RFC 9112 §2.2)";
 		return S_SOFT;
+	}
+	if (!(h->lenient & FSC_HTTP_F_OBS_FOLD)) {
+		*why = "obsolete line folding"; /* RFC 9112 §5.2: reject, or unfold */
+		return S_BAD;
 	}
 	struct fsc_http_header *f = &h->headers[h->n_headers - 1];
 	f->folded = true;
@@ -565,6 +576,7 @@ enum fsc_status fsc_http_start_line(const uint8_t *p, size_t len, bool response)
 	const char *why;
 
 	memset(&h, 0, sizeof(h));
+	h.lenient = ~0u; /* where a reader may take up a stream, not a server */
 	enum step s = response ? status_line(&c, &h, &why) : request_line(&c, &h, &why);
 	switch (s) {
 	case S_OK:

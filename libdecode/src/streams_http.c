@@ -100,6 +100,8 @@ static void note_ingress(struct fsc_streams *s, struct stream *st, struct pendin
 }
 
 #define UNKNOWN_SCAN 4096	/* bytes searched in a direction of no known kind */
+/* An observer reads what a server would refuse, and flags it. */
+#define READ_ANYWAY (FSC_HTTP_F_OBS_FOLD | FSC_HTTP_F_VERSION)
 
 static void next_message(struct dir_state *d, unsigned flags)
 {
@@ -306,6 +308,7 @@ static size_t cut_head(struct fsc_streams *s, struct fsc_flow *f, int dir, struc
 		ts = f->last_ns; /* when its last bytes came, not when the input ended */
 	/* Parse again from the start, so the head shows what it got to. */
 	fsc_http_head_init(&s->head, s->headers, s->lim.max_headers, s->lim.max_head);
+	s->head.lenient = READ_ANYWAY;
 	if (response)
 		fsc_http_parse_response(p, len, 0, &s->head, &why);
 	else
@@ -350,6 +353,7 @@ static bool read_head(struct fsc_streams *s, struct fsc_flow *f, int dir, struct
 	struct dir_state *d = &st->d[dir];
 
 	fsc_http_head_init(&s->head, s->headers, s->lim.max_headers, s->lim.max_head);
+	s->head.lenient = READ_ANYWAY;
 	*rc = response ? fsc_http_parse_response(p, len, d->last_len, &s->head, why)
 		       : fsc_http_parse_request(p, len, d->last_len, &s->head, why);
 	if (*rc == FSC_TRUNCATED) {

@@ -45,6 +45,9 @@ struct fsc_http_head {
 	struct fsc_http_header *headers;	/* caller-owned array */
 	size_t max_headers;			/* its size: the header count limit */
 	size_t max_head;			/* head size limit in bytes */
+	unsigned lenient;	/* FSC_HTTP_F_OBS_FOLD, _VERSION: read these
+				 * rather than refuse them (an observer); 0, the
+				 * default, refuses them as a server must */
 	/* outputs */
 	bool response;
 	const char *method;	/* request: method, target */
@@ -98,10 +101,13 @@ void fsc_http_head_init(struct fsc_http_head *h, struct fsc_http_header *arr,
  * Leniency, as picohttpparser and most servers, flagged in h->flags where
  * the RFC frowns: a bare LF ends a line like CRLF (RFC 9112 §2.2 allows
  * it); empty lines before a request or status line are skipped (§2.2);
- * runs of SP separate start-line parts (FSC_HTTP_F_SPACES); a version with
- * more digits and major 1 (FSC_HTTP_F_VERSION); obsolete line folding (§5.2)
- * is kept as the RFC's replacement by SP would keep it (FSC_HTTP_F_OBS_FOLD,
- * the header's `folded`); a response may omit the reason phrase and its SP.
+ * runs of SP separate start-line parts (FSC_HTTP_F_SPACES); a response may
+ * omit the reason phrase and its SP. Only when h->lenient asks (an observer
+ * of other people's traffic, not a server): a version with more digits and
+ * major 1 (FSC_HTTP_F_VERSION; else FSC_MALFORMED), obsolete line folding
+ * (§5.2) kept as the RFC's replacement by SP would keep it
+ * (FSC_HTTP_F_OBS_FOLD, the header's `folded`; else FSC_MALFORMED
+ * "obsolete line folding").
  */
 enum fsc_status fsc_http_parse_request(const uint8_t *p, size_t len, size_t last_len,
 				       struct fsc_http_head *h, const char **why);
