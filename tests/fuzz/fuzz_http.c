@@ -63,7 +63,11 @@ static void head(const uint8_t *data, size_t size, bool response, struct chunker
 				 const char **) =
 		response ? fsc_http_parse_response : fsc_http_parse_request;
 
+	/* An observer's parse (lenient) or a server's, by the first byte. */
+	unsigned lenient = size && (data[0] & 1) ? FSC_HTTP_F_OBS_FOLD | FSC_HTTP_F_VERSION : 0;
+
 	fsc_http_head_init(&h, hdrs, 16, max_head);
+	h.lenient = lenient;
 	enum fsc_status st = parse(data, size, 0, &h, &why);
 	if (st != FSC_OK && why == NULL)
 		abort();
@@ -93,6 +97,7 @@ static void head(const uint8_t *data, size_t size, bool response, struct chunker
 		if (n > size)
 			n = size;
 		fsc_http_head_init(&g, hdrs2, 16, max_head);
+		g.lenient = lenient;
 		gs = parse(data, n, last, &g, &why);
 		last = n;
 	}
