@@ -7,12 +7,15 @@ FUZZ_SECONDS ?= 60
 CMAKE_FLAGS ?=
 JOBS       ?= $(shell nproc 2>/dev/null || echo 2)
 
-.PHONY: all deps build demo test test-asan fuzz bench clean
+PREFIX     ?= /usr/local
+
+.PHONY: all deps build install demo test test-asan fuzz bench clean
 
 all: build
 
+PKG_SET ?= all
 deps:
-	@sh scripts/deps.sh
+	@sh scripts/deps.sh $(PKG_SET)
 
 $(BUILD)/CMakeCache.txt:
 	cmake -S . -B $(BUILD) $(CMAKE_FLAGS)
@@ -20,6 +23,13 @@ $(BUILD)/CMakeCache.txt:
 build: $(BUILD)/CMakeCache.txt
 	cmake --build $(BUILD) -j $(JOBS)
 
+# The programs, man pages and completion under $(PREFIX) (default
+# /usr/local), staged under $(DESTDIR) when set (packaging).
+install: build
+	cmake --install $(BUILD) --prefix $(PREFIX)
+
+# Only what building needs: the demo runs no test daemon.
+demo: PKG_SET = build
 demo: deps build
 	$(BUILD)/bin/fdecode captures/wg-tunnel.pcap
 	$(BUILD)/bin/fdecode --summary captures/wg-tunnel.pcap

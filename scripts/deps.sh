@@ -1,13 +1,29 @@
 #!/bin/sh
 # Installs the Debian packages funnelscope builds and tests with, when missing.
 # Needs root or sudo; does nothing when every package is already there.
+# usage: deps.sh [build|all] [--list]
+#   build: only what building needs (make demo, make install); all (the
+#   default): also the programs the tests run. --list prints the packages.
 set -eu
 
-PKGS="build-essential cmake pkg-config clang libpcap-dev libssl-dev libcmocka-dev
-tcpdump tshark wireguard-go wireguard-tools iproute2 python3 python3-nacl coturn openssl curl
-libc-ares-dev dnsmasq libmaxminddb-dev libmaxmind-db-writer-perl time
-libncurses-dev tmux liblwip-dev
-libjansson-dev"
+# Building: the compiler, CMake, and the libraries the programs link (zlib:
+# gzipped captures are read directly; lwIP and jansson: fnode and fedge);
+# cmocka because the build has tests.
+BUILD_PKGS="build-essential cmake pkg-config libpcap-dev libssl-dev libcmocka-dev
+libc-ares-dev libmaxminddb-dev libncurses-dev zlib1g-dev liblwip-dev libjansson-dev"
+# Testing: real peers and oracles.
+TEST_PKGS="clang tcpdump tshark wireguard-go wireguard-tools iproute2 python3 python3-nacl
+coturn openssl curl dnsmasq libmaxmind-db-writer-perl time tmux"
+
+case ${1:-all} in
+build) PKGS=$BUILD_PKGS ;;
+all | --list) PKGS="$BUILD_PKGS $TEST_PKGS" ;;
+*) echo "usage: deps.sh [build|all] [--list]" >&2; exit 1 ;;
+esac
+if [ "${1:-}" = --list ] || [ "${2:-}" = --list ]; then
+	echo $PKGS
+	exit 0
+fi
 
 missing=""
 for p in $PKGS; do

@@ -214,7 +214,7 @@ static int ep_cmp(const struct fsc_addr *a, uint16_t pa, const struct fsc_addr *
 /* The same key from either direction: endpoints in a fixed order. */
 static uint64_t flow_key(const struct fsc_flows *t, const struct fsc_addr *a,
 			 uint16_t pa, const struct fsc_addr *b, uint16_t pb,
-			 uint8_t proto)
+			 uint8_t proto, uint8_t obs)
 {
 	if (ep_cmp(a, pa, b, pb) > 0) {
 		const struct fsc_addr *x = a;
@@ -224,15 +224,15 @@ static uint64_t flow_key(const struct fsc_flows *t, const struct fsc_addr *a,
 		b = x;
 		pb = px;
 	}
-	uint64_t h = fsc_addr_hash(a, t->lim.hash_seed ^
-					  ((uint64_t)proto << 32 | (uint64_t)pa << 16 | pb));
+	uint64_t h = fsc_addr_hash(a, t->lim.hash_seed ^ ((uint64_t)obs << 40 |
+					  (uint64_t)proto << 32 | (uint64_t)pa << 16 | pb));
 	return fsc_addr_hash(b, h);
 }
 
 static uint64_t rec_key(const struct fsc_flows *t, const struct rec *r)
 {
 	return flow_key(t, &r->pub.addr[0], r->pub.port[0], &r->pub.addr[1],
-			r->pub.port[1], r->pub.proto);
+			r->pub.port[1], r->pub.proto, r->pub.obs);
 }
 
 /* Which direction pkt travels in r, or -1 if r is another flow. */
@@ -240,7 +240,7 @@ static int match(const struct rec *r, const struct fsc_packet *pkt)
 {
 	const struct fsc_flow *f = &r->pub;
 
-	if (f->proto != pkt->proto)
+	if (f->proto != pkt->proto || f->obs != pkt->obs)
 		return -1;
 	if (f->port[0] == pkt->sport && f->port[1] == pkt->dport &&
 	    fsc_addr_eq(&f->addr[0], &pkt->src) && fsc_addr_eq(&f->addr[1], &pkt->dst))
@@ -359,6 +359,7 @@ static struct rec *open_rec(struct fsc_flows *t, const struct fsc_packet *pkt,
 	f->addr[!d] = pkt->dst;
 	f->port[!d] = pkt->dport;
 	f->proto = pkt->proto;
+	f->obs = pkt->obs;
 	f->id = ++t->st.flows;
 	f->first_ns = f->last_ns = ts;
 	f->table = t;
@@ -461,7 +462,8 @@ const struct fsc_flow *fsc_flows_packet(struct fsc_flows *t,
 	t->st.segments++;
 	t->st.payload_bytes += pkt->payload_len;
 
-	uint64_t key = flow_key(t, &pkt->src, pkt->sport, &pkt->dst, pkt->dport, pkt->proto);
+	uint64_t key = flow_key(t, &pkt->src, pkt->sport, &pkt->dst, pkt->dport, pkt->proto,
+				pkt->obs);
 	uint32_t i = hmap_get(&t->idx, key);
 	if (i != HMAP_NONE && t->recs[i].state != REC_FREE &&
 	    (d = match(&t->recs[i], pkt)) >= 0)

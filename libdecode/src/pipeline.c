@@ -23,6 +23,7 @@ static const char *const event_names[FSC_EV_COUNT] = {
 	[FSC_EV_HTTP_REQUEST] = "http_request",
 	[FSC_EV_HTTP_RESPONSE] = "http_response",
 	[FSC_EV_INGRESS] = "ingress",
+	[FSC_EV_HTTP_RESPONSE_END] = "http_response_end",
 };
 
 const char *fsc_event_type_name(enum fsc_event_type t)
@@ -65,6 +66,7 @@ static const enum fsc_event_type stream_types[] = {
 	[FSC_SEV_HTTP_REQUEST] = FSC_EV_HTTP_REQUEST,
 	[FSC_SEV_HTTP_RESPONSE] = FSC_EV_HTTP_RESPONSE,
 	[FSC_SEV_INGRESS] = FSC_EV_INGRESS,
+	[FSC_SEV_HTTP_RESPONSE_END] = FSC_EV_HTTP_RESPONSE_END,
 };
 
 /* A stream event, handed on with the frame that completed it. */
@@ -209,6 +211,9 @@ void fsc_pipeline_frame(struct fsc_pipeline *pl, const struct fsc_frame *f,
 	st->bytes += f->wirelen;
 
 	fsc_dissect(f->linktype, f->data, f->caplen, f->wirelen, &pkt);
+	/* Interfaces of one capture (pcapng, several -i) are apart; the same
+	 * interface in files read one after another (rotation) is one. */
+	pkt.obs = (uint8_t)f->iface;
 	ev.status = pkt.status;
 	ev.why = pkt.why;
 	if (pkt.ipver == 4)

@@ -371,6 +371,7 @@ static void h_gap(void *ctx, struct fsc_flow *f, int dir, uint64_t missing,
 	if (!st)
 		return;
 	struct dir_state *d = &st->d[dir];
+	d->body.on = false; /* a body with a hole has no known last byte */
 	switch (d->mode) {
 	case M_TLS:
 		/* A handshake with a hole cannot be read further. */
@@ -395,7 +396,6 @@ static void h_close(void *ctx, struct fsc_flow *f, enum fsc_close_reason why)
 	struct fsc_streams *s = ctx;
 	struct stream *st = stream_of(s, f);
 
-	(void)why;
 	if (!st)
 		return;
 	for (int dir = 0; dir < 2; dir++)
@@ -404,6 +404,15 @@ static void h_close(void *ctx, struct fsc_flow *f, enum fsc_close_reason why)
 				       "the stream ended inside the hello", f->last_ns);
 	if (st->ingress_seen && !st->ingress_reported && st->ingress_status)
 		stream_emit_ingress(s, f, st, f->last_ns, NULL);
+	/* A body read to the close ends with it; a counted one cut short
+	 * by the end of the input has no last byte. */
+	for (int dir = 0; dir < 2; dir++) {
+		struct dir_state *d = &st->d[dir];
+		if (d->body.on && d->mode == M_UNTIL_CLOSE && why != FSC_CLOSE_END)
+			stream_http_body_done(s, f, dir, d, f->last_ns);
+		else if (d->body.on && d->body.by_length && fsc_flow_skipping(f, dir) == 0)
+			stream_http_body_done(s, f, dir, d, f->last_ns);
+	}
 	s->st.unanswered_requests += st->q_n;
 	stream_put(s, f, st);
 }
@@ -475,9 +484,17 @@ void fsc_streams_packet(struct fsc_streams *s, const struct fsc_packet *pkt, int
 {
 	s->fn = fn;
 	s->ctx = ctx;
+	int dir;
+
 	s->urgent = (pkt->tcp_flags & FSC_TCP_URG) && pkt->payload_len > 0;
-	fsc_flows_packet(s->flows, pkt, ts_ns, NULL);
+	const struct fsc_flow *f = fsc_flows_packet(s->flows, pkt, ts_ns, &dir);
 	s->urgent = false;
+	/* A body counted by its length is skipped as it comes, unseen: it is
+	 * complete once the skip is, which only the flow knows. */
+	struct stream *st = f ? stream_of(s, f) : NULL;
+	if (st && st->d[dir].body.on && st->d[dir].body.by_length &&
+	    fsc_flow_skipping(f, dir) == 0)
+		stream_http_body_done(s, f, dir, &st->d[dir], ts_ns);
 }
 
 void fsc_streams_flush(struct fsc_streams *s, fsc_stream_fn fn, void *ctx)

@@ -213,6 +213,44 @@ static size_t skip_first_line(struct dir_state *d, const uint8_t *p, size_t len)
 	return nl ? (size_t)(nl - p) + 1 : len;
 }
 
+void stream_http_body_done(struct fsc_streams *s, const struct fsc_flow *f, int dir,
+			   struct dir_state *d, int64_t ts)
+{
+	struct fsc_stream_event ev;
+	struct body_watch *b = &d->body;
+
+	if (!b->on)
+		return;
+	b->on = false;
+	stream_event_init(&ev, FSC_SEV_HTTP_RESPONSE_END, f, dir, ts);
+	ev.u.resp_end.index = b->index;
+	ev.u.resp_end.status = b->status;
+	ev.u.resp_end.first_ns = b->head_ns >= b->req_ns ? b->head_ns - b->req_ns : 0;
+	ev.u.resp_end.last_ns = ts >= b->req_ns ? ts - b->req_ns : 0;
+	ev.u.resp_end.host = b->host;
+	stream_emit(s, &ev, FSC_OK, NULL);
+}
+
+/* Starts watching a matched final response's body (ending the one before,
+ * which a new head proves complete). */
+static void body_watch(struct fsc_streams *s, struct fsc_flow *f, int dir,
+		       struct dir_state *d, const struct fsc_http_body *b,
+		       unsigned index, int status, int64_t req_ns, const char *host, int64_t ts)
+{
+	stream_http_body_done(s, f, dir, d, ts);
+	if (!s->lim.body_ends)
+		return;
+	d->body = (struct body_watch){ .on = true, .index = index, .status = status,
+				       .req_ns = req_ns, .head_ns = ts };
+	copy_span(d->body.host, sizeof(d->body.host), host, strlen(host));
+	if (b->kind == FSC_HTTP_BODY_NONE || (b->kind == FSC_HTTP_BODY_LENGTH && !b->length))
+		stream_http_body_done(s, f, dir, d, ts);
+	else if (b->kind == FSC_HTTP_BODY_LENGTH)
+		d->body.by_length = true;
+	else if (b->kind == FSC_HTTP_BODY_SWITCH)
+		d->body.on = false;
+}
+
 /* After a head whose framing is known: skip the body, or read it chunked. */
 static void follow_body(struct fsc_flow *f, int dir, struct dir_state *d,
 			const struct fsc_http_body *b)
@@ -487,9 +525,15 @@ static size_t http_response(struct fsc_streams *s, struct fsc_flow *f, int dir,
 		return used;
 
 	struct pending *q = st->q_n ? &st->q[st->q_first] : NULL;
+	unsigned q_index = q ? q->index : 0;
+	int64_t q_ns = q ? q->ts_ns : 0;
+	char q_host[FSC_STREAM_HOST_KEEP + 1] = "";
+	if (q)
+		memcpy(q_host, q->host, sizeof(q_host));
 	stream_event_init(&ev, FSC_SEV_HTTP_RESPONSE, f, dir, ts);
 	ev.flags = take_flags(s, d);
 	pair_response(s, st, &ev, ts);
+	stream_http_body_done(s, f, dir, d, ts); /* a head here: the body before is whole */
 	if (rc == FSC_MALFORMED) {
 		stream_emit(s, &ev, rc, why);
 		lose_sync(s, d);
@@ -528,22 +572,27 @@ static size_t http_response(struct fsc_streams *s, struct fsc_flow *f, int dir,
 		d->skip_line = false;
 		return s->head.head_len;
 	}
+	if (q_index && !interim)
+		body_watch(s, f, dir, d, &b, q_index, status, q_ns, q_host, ts);
 	follow_body(f, dir, d, &b);
 	return s->head.head_len;
 }
 
-static size_t chunked_body(struct fsc_streams *s, struct dir_state *d, const uint8_t *p,
-			   size_t len)
+static size_t chunked_body(struct fsc_streams *s, struct fsc_flow *f, int dir,
+			   struct dir_state *d, const uint8_t *p, size_t len, int64_t ts)
 {
 	size_t used = 0;
 	const char *why;
 	enum fsc_status rc = fsc_http_chunked_skip(&d->chunked, p, len, &used, &why);
 
 	if (rc == FSC_OK || rc == FSC_TRUNCATED) {
-		if (rc == FSC_OK)
+		if (rc == FSC_OK) {
 			d->mode = d->after_chunked;
+			stream_http_body_done(s, f, dir, d, ts);
+		}
 		return used;
 	}
+	d->body.on = false;
 	/* Where this body ends is anyone's guess (a chunk size past 2^64 is
 	 * a known smuggling probe): what is found next may be its bytes. */
 	d->mode = d->after_chunked;
@@ -568,7 +617,7 @@ size_t stream_http_data(struct fsc_streams *s, struct fsc_flow *f, int dir, stru
 	case M_HTTP_RESP:
 		return http_response(s, f, dir, st, p, len, flags, ts);
 	case M_CHUNKED:
-		return chunked_body(s, d, p, len);
+		return chunked_body(s, f, dir, d, p, len, ts);
 	case M_UNTIL_CLOSE:
 		return len;
 	default:

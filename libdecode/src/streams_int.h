@@ -44,6 +44,16 @@ struct pending {
 	char host[FSC_STREAM_HOST_KEEP + 1];
 };
 
+/* A response body followed to its last byte, for the last-byte latency. */
+struct body_watch {
+	bool on;
+	bool by_length;		/* done when the flow's skip of it is */
+	unsigned index;
+	int status;
+	int64_t req_ns, head_ns;
+	char host[FSC_STREAM_HOST_KEEP + 1];
+};
+
 struct dir_state {
 	uint8_t mode;
 	uint8_t after_chunked;	/* mode to return to after a chunked body */
@@ -57,6 +67,7 @@ struct dir_state {
 	unsigned hellos;
 	struct fsc_http_chunked chunked;
 	struct fsc_tls_reasm tls;
+	struct body_watch body;
 };
 
 struct stream {
@@ -137,6 +148,9 @@ size_t stream_http_data(struct fsc_streams *s, struct fsc_flow *f, int dir, stru
 void stream_http_resync(struct stream *st, int dir, enum mode mode);
 /* Bytes were lost in an HTTP direction. */
 void stream_http_gap(struct fsc_streams *s, struct stream *st, int dir);
+/* The body watched in d (body_ends) is complete at ts. */
+void stream_http_body_done(struct fsc_streams *s, const struct fsc_flow *f, int dir,
+			   struct dir_state *d, int64_t ts);
 /* Where a start line of either kind begins in p, for a direction whose
  * protocol is not known yet, or len. */
 size_t stream_http_find_any(const uint8_t *p, size_t len);

@@ -1,5 +1,5 @@
 /* fuzz_pcapfile.c - the capture-reading path with the bytes as a file:
- * libpcap's pcap and pcapng readers, our source layer and the whole
+ * our pcap, pcapng and gzip reader (capfile.c), the source layer and the whole
  * per-frame pipeline behind them. */
 #define _GNU_SOURCE
 #include <stdio.h>
@@ -42,7 +42,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		unsigned n = 0;
 		while (n++ < 10000 && (r = fsc_source_next(s, &f)) == FSC_SRC_FRAME) {
 			if (f.caplen > 262144)
-				abort(); /* libpcap's own bound, which we rely on */
+				abort(); /* CAPFILE_MAX_CAPLEN, which callers rely on */
 			fsc_pipeline_frame(pl, &f, sink, NULL);
 		}
 		fsc_source_close(s);

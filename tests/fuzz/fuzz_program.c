@@ -247,6 +247,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	lim.streams.max_streams = tight ? 2 : 64;
 	lim.streams.tls_buffers = tight ? 1 : 16;
 	lim.streams.trusted_hops = (cfg >> 4) & 1;
+	lim.streams.body_ends = true; /* as fdecode: http_response_end through every sink */
 	struct tui_model_limits mlim = { 0 };
 	if (tight) {
 		mlim.max_requests = 3;

@@ -347,6 +347,16 @@ static void on_event(void *ctx, const struct fsc_stream_event *ev)
 	case FSC_SEV_INGRESS:
 		check_ingress(h, ev);
 		break;
+	case FSC_SEV_HTTP_RESPONSE_END:
+		/* Only for a matched final response, with a NUL-terminated Host
+		 * copy and latencies that are never negative. */
+		if (!ev->u.resp_end.index || ev->u.resp_end.status < 100 ||
+		    (ev->u.resp_end.status < 200 && ev->u.resp_end.status != 101) ||
+		    !ev->u.resp_end.host ||
+		    !memchr(ev->u.resp_end.host, 0, FSC_STREAM_HOST_KEEP + 1) ||
+		    ev->u.resp_end.first_ns < 0 || ev->u.resp_end.last_ns < 0)
+			abort();
+		break;
 	default:
 		abort();
 	}
@@ -384,6 +394,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	lim.flow.mem_cap = 1 << 20;
 	lim.max_streams = 8;
 	lim.tls_buffers = 4;
+	lim.body_ends = true;
 	if (data[0] & 1) {
 		lim.flow.max_flows = 3;
 		lim.flow.dir_cap = 1024;

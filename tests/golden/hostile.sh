@@ -128,7 +128,7 @@ no_output
 
 run short-global
 expect_exit 2
-expect_err "too short to be a capture (truncated dump file; tried to read 24 file header bytes, only got 9)"
+expect_err "too short to be a capture (truncated dump file; tried to read 24 file header bytes, only got 13)"
 no_output
 
 run cut-record-header
@@ -148,7 +148,7 @@ expect_line "$WG"
 
 run pcapng-oversized-block
 expect_exit 2
-expect_err "damaged at packet 2: pcapng block size 2147483632 > maximum 16777216; decoded 1 packets"
+expect_err "damaged at packet 2 (byte 48): pcapng block size 2147483632 > maximum 16777216; decoded 1 packets"
 expect_line "$WG"
 
 run pcapng-unknown-block

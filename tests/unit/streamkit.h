@@ -86,6 +86,11 @@ static inline void record(void *ctx, const struct fsc_stream_event *e)
 		if (e->u.resp.matched)
 			copy(s->a, e->u.resp.uri, strlen(e->u.resp.uri));
 		break;
+	case FSC_SEV_HTTP_RESPONSE_END:
+		s->num = e->u.resp_end.status;
+		s->index = e->u.resp_end.index;
+		s->latency_ns = e->u.resp_end.last_ns;
+		break;
 	case FSC_SEV_INGRESS:
 		copy(s->a, e->u.ingress.src, strlen(e->u.ingress.src));
 		if (e->u.ingress.has_sni)

@@ -75,6 +75,17 @@ static void both_directions_one_flow(void **state)
 	fsc_addr_set6(&pkt.dst, v6);
 	assert_ptr_not_equal(fsc_flows_packet(k.t, &pkt, S_NS, NULL), a);
 	assert_int_equal(k.opens, 4);
+
+	/* the same segment captured on another interface is another flow;
+	 * back on the first, it is the first flow again */
+	pkt = on_port(40000, 0, ACK, 11, 21);
+	pkt.obs = 1;
+	const struct fsc_flow *other = fsc_flows_packet(k.t, &pkt, S_NS, NULL);
+	assert_ptr_not_equal(other, a);
+	assert_int_equal(other->obs, 1);
+	assert_int_equal(k.opens, 5);
+	pkt.obs = 0;
+	assert_ptr_equal(fsc_flows_packet(k.t, &pkt, S_NS, NULL), a);
 	kit_done(&k);
 }
 

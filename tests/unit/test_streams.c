@@ -2,6 +2,80 @@
  * and resynchronisation, through the flow table with hand-built segments. */
 #include "streamkit.h"
 
+/* The n-th event of a type, or NULL. */
+static const struct seen *nth(enum fsc_stream_event_type type, int k)
+{
+	for (unsigned i = 0; i < n_ev; i++)
+		if (ev[i].type == type && k-- == 0)
+			return &ev[i];
+	return NULL;
+}
+
+/* body_ends: each final answer's body end, at the segment that completed
+ * it, with the latency from the request head (every segment is 1 ms). */
+static void response_body_ends(void **state)
+{
+	(void)state;
+	struct conn c;
+	struct fsc_stream_limits lim = { .body_ends = true };
+	const struct seen *e;
+
+	open_conn_with(&c, &lim);
+	int64_t t_req = c.t + MS;
+	send_str(&c, 0, "GET /a HTTP/1.1\r\nHost: h\r\n\r\n");		/* t_req */
+	send_str(&c, 1, "HTTP/1.1 200 OK\r\nContent-Length: 10\r\n\r\nhello");	/* +1 */
+	assert_null(nth(FSC_SEV_HTTP_RESPONSE_END, 0)); /* 5 bytes still to come */
+	send_str(&c, 1, "world");						/* +2 */
+	e = nth(FSC_SEV_HTTP_RESPONSE_END, 0);
+	assert_non_null(e);
+	assert_int_equal(e->num, 200);
+	assert_int_equal(e->index, 1);
+	assert_int_equal(e->latency_ns, 2 * MS);
+	assert_int_equal(e->ts, t_req + 2 * MS);
+	/* interim 100, then a chunked answer in two pieces */
+	send_str(&c, 0, "GET /b HTTP/1.1\r\nHost: h\r\n\r\n");		/* +3 */
+	send_str(&c, 1, "HTTP/1.1 100 Continue\r\n\r\n");			/* +4 */
+	send_str(&c, 1, "HTTP/1.1 201 Created\r\nTransfer-Encoding: chunked\r\n\r\n3\r\nab");
+	assert_null(nth(FSC_SEV_HTTP_RESPONSE_END, 1));
+	send_str(&c, 1, "c\r\n0\r\n\r\n");					/* +6 */
+	e = nth(FSC_SEV_HTTP_RESPONSE_END, 1);
+	assert_non_null(e);
+	assert_int_equal(e->num, 201);
+	assert_int_equal(e->index, 2);
+	assert_int_equal(e->latency_ns, 3 * MS);
+	/* HEAD: no body, ends with its head */
+	send_str(&c, 0, "HEAD /c HTTP/1.1\r\nHost: h\r\n\r\n");		/* +7 */
+	send_str(&c, 1, "HTTP/1.1 200 OK\r\nContent-Length: 99\r\n\r\n");	/* +8 */
+	e = nth(FSC_SEV_HTTP_RESPONSE_END, 2);
+	assert_non_null(e);
+	assert_int_equal(e->latency_ns, 1 * MS);
+	/* read to the close: ends with the FIN */
+	send_str(&c, 0, "GET /d HTTP/1.0\r\nHost: h\r\n\r\n");		/* +9 */
+	send_str(&c, 1, "HTTP/1.0 200 OK\r\n\r\npart");			/* +10 */
+	send_str(&c, 1, "more");						/* +11 */
+	assert_null(nth(FSC_SEV_HTTP_RESPONSE_END, 3));
+	segment(&c, 1, FSC_TCP_FIN | FSC_TCP_ACK, NULL, 0);			/* +12 */
+	segment(&c, 0, FSC_TCP_FIN | FSC_TCP_ACK, NULL, 0);
+	segment(&c, 1, FSC_TCP_ACK, NULL, 0);
+	e = nth(FSC_SEV_HTTP_RESPONSE_END, 3);
+	assert_non_null(e);
+	assert_true(e->latency_ns >= 2 * MS); /* at least to the last data */
+	/* a body cut by the end of the input has no end */
+	send_str(&c, 0, "GET /e HTTP/1.1\r\nHost: h\r\n\r\n");
+	close_conn(&c);
+	int ends = 0;
+	for (unsigned i = 0; i < n_ev; i++)
+		ends += ev[i].type == FSC_SEV_HTTP_RESPONSE_END;
+	assert_int_equal(ends, 4);
+
+	/* Off (the default): none at all. */
+	open_conn(&c);
+	send_str(&c, 0, "GET /a HTTP/1.1\r\nHost: h\r\n\r\n");
+	send_str(&c, 1, "HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n");
+	close_conn(&c);
+	assert_null(nth(FSC_SEV_HTTP_RESPONSE_END, 0));
+}
+
 static void keep_alive_pipelining(void **state)
 {
 	(void)state;
@@ -350,6 +424,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(keep_alive_pipelining),
+		cmocka_unit_test(response_body_ends),
 		cmocka_unit_test(head_across_segments),
 		cmocka_unit_test(ingress_then_tls),
 		cmocka_unit_test(ingress_refused),

@@ -10,8 +10,12 @@
 #include "fsc/escape.h"
 #include "enrich.h"
 #include "fsc/pipeline.h"
+#include "fsc/source.h"
 #include "outbuf.h"
 #include "web.h"
+
+#define EXIT_USAGE 1
+#define EXIT_INPUT 2
 
 enum ts_mode {
 	TS_LOCAL = 0,	/* HH:MM:SS.uuuuuu, local time (tcpdump's default) */
@@ -22,14 +26,33 @@ enum ts_mode {
 	TS_SINCE_FIRST, /* -ttttt */
 };
 
+enum dump_mode {
+	DUMP_NONE,
+	DUMP_HEX,	/* -x: hex of each shown frame */
+	DUMP_HEX_ASCII,	/* -X: hex and ASCII */
+	DUMP_ASCII,	/* -A: ASCII (escaped) */
+};
+
+#define MAX_LIVE_IFACES 16
+
 struct options {
 	enum ts_mode ts;
 	bool json;
 	bool summary;
 	bool verbose;
+	bool line_buffered;	/* -l, or standard output a terminal */
+	bool follow;		/* --follow: wait for a growing file */
+	bool quiet;		/* -q: no progress, no late names */
+	bool link_header;	/* -e: link-layer addresses on shown frames */
+	enum dump_mode dump;
 	struct enrich_opts enrich;
 	uint64_t count;		/* 0: no limit */
 	const char *filter;
+	const char *write_file;	/* -w: frames of shown events */
+	int snaplen;		/* -s N (live); 0: 65535 */
+	int buffer_kib;		/* -B (live); 0: the default */
+	const char *ifaces[MAX_LIVE_IFACES];
+	unsigned n_ifaces;
 	struct fsc_pipeline_limits limits;
 };
 
@@ -41,6 +64,7 @@ struct printer {
 	struct web *web;		/* hostnames and latency, for --summary */
 	const char *file;	/* current input, named in JSON when several */
 	bool name_file;
+	const struct fsc_source *src; /* names of files and interfaces */
 	int64_t prev_ns, first_ns;
 	bool have_prev;
 	/* Formatting the time of day once a second, not once a packet. */
@@ -57,6 +81,16 @@ struct input_problems {
 };
 
 void print_event(const struct fsc_event *ev, void *ctx);
+/* run.c: SIGINT/SIGTERM end the input loop cleanly; then run() decodes
+ * the files (or opt->ifaces) and returns the exit status. */
+void run_catch_signals(void);
+int run(const struct options *opt, const char **files, unsigned n_files);
+/* -x/-X/-A lines of a frame's captured bytes. */
+void dump_frame(struct outbuf *ob, enum dump_mode mode, const struct fsc_frame *f);
+/* origin.c: where a frame came from (file, interface), when the input has
+ * more than one of either: "FILE:IFACE " in text, "iface" in JSON. */
+void text_origin(struct printer *pr, const struct fsc_event *ev);
+void json_origin(struct printer *pr, const struct fsc_event *ev);
 void print_time(struct printer *pr, int64_t ts_ns);
 void text_addr(struct printer *pr, const struct fsc_addr *a, int port);
 

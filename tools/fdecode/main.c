@@ -11,19 +11,18 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <pcap/pcap.h>
+
 #include "fdecode.h"
 
-#define EXIT_USAGE 1
-#define EXIT_INPUT 2
-#define PROGRESS_EVERY 65536 /* frames between looks at the clock */
-
-static volatile sig_atomic_t interrupted;
 
 static const char usage_text[] =
-"usage: fdecode [options] FILE...\n"
-"       fdecode [options] -r FILE [-r FILE]...\n"
+"usage: fdecode [options] FILE... [EXPRESSION]\n"
+"       fdecode [options] -r FILE [-r FILE]... [EXPRESSION]\n"
+"       fdecode [options] -i IFACE [-i IFACE]... [EXPRESSION]\n"
 "\n"
-"Decode packet captures (pcap or pcapng; - for standard input) into funnel\n"
+"Decode packet captures (pcap or pcapng, either gzipped; - for standard\n"
+"input) or live interfaces into funnel\n"
 "events: WireGuard handshakes, transport and keepalives with their sessions,\n"
 "Tailscale disco, STUN, `tailscale debug capture` records, and from TCP\n"
 "streams TLS ClientHello/ServerHello (SNI, ALPN, JA3, JA4), HTTP/1.x requests\n"
@@ -32,10 +31,30 @@ static const char usage_text[] =
 "(default) or JSON lines, or summary tables at the end.\n"
 "\n"
 "Input\n"
-"  -r FILE            read FILE (repeatable; files may also follow the options)\n"
+"  -r FILE            read FILE (repeatable; files may also follow the options).\n"
+"                     Several files are merged by timestamp, each event naming\n"
+"                     its file; a pcapng of several interfaces (link types may\n"
+"                     differ) names the interface of each event\n"
+"  -i IFACE           capture live from IFACE (repeatable, all at once; needs\n"
+"                     root or CAP_NET_RAW); Ctrl-C ends with the summary\n"
+"  -D                 list the interfaces -i can take, and exit\n"
+"      --follow       at the end of a file, wait for more (a capture still\n"
+"                     being written, as tail -f); Ctrl-C ends\n"
 "  -f, --filter EXPR  only frames matching the BPF expression EXPR, compiled\n"
-"                     for each file's link type (pcap-filter(7))\n"
+"                     for each interface's link type (pcap-filter(7))\n"
+"  EXPRESSION         the same filter after the files, as tcpdump takes it\n"
 "  -c COUNT           stop after COUNT frames in all\n"
+"  -s SNAPLEN         live: bytes kept of each packet (0: 65535); -s takes a\n"
+"                     number only when one follows (see below)\n"
+"  -B KIB             live: kernel buffer in KiB (default 4096)\n"
+"\n"
+"Files and a filter (as tcpdump)\n"
+"  The arguments after the options are files while each is \"-\", an existing\n"
+"  file, or looks like one (has a '/' or ends in .pcap, .pcapng, .cap, .gz);\n"
+"  from the first that is none of these, the rest is one BPF expression:\n"
+"  `fdecode cap.pcap udp port 41641`. -f says it without guessing; a file\n"
+"  named like a filter word needs ./ (./udp). `-s N`, `-sN` with a number are\n"
+"  tcpdump's snap length; -s followed by anything else is --summary.\n"
 "\n"
 "Output\n"
 "  -j, --json         JSON lines: one object an event (see fdecode(1) for keys)\n"
@@ -48,6 +67,21 @@ static const char usage_text[] =
 "                     unusual; with --json the same as objects of type\n"
 "                     summary, wg_peer, wg_session, client, client_network,\n"
 "                     host and http_status\n"
+"  -l                 flush each event as it is written (the default when\n"
+"                     standard output is a terminal); -U is the same\n"
+"  -q                 quiet: no progress, no late reverse-DNS lines, no\n"
+"                     live drop counters\n"
+"  -e                 Ethernet source > destination on each text line\n"
+"  -x, -X, -A         under each shown event, its frame's captured bytes: hex,\n"
+"                     hex and ASCII, or ASCII (non-printable bytes as '.';\n"
+"                     text output only)\n"
+"  -w FILE            also write the frames of the shown events to FILE as\n"
+"                     pcapng: from files, each event's frame and every frame\n"
+"                     of a TCP connection that showed one (so the capture\n"
+"                     decodes again; written after the files are read); live\n"
+"                     or from a pipe, the frame that completed each event.\n"
+"                     --summary shows no event, so writes none; -w - writes\n"
+"                     to standard output, the text to standard error\n"
 "  -v, --verbose      also print packets that carry no funnel event (other\n"
 "                     UDP, TCP segments, other IP, non-IP frames)\n"
 "  -t                 no timestamp; -tt seconds since the epoch; -ttt time\n"
@@ -118,18 +152,14 @@ static const char usage_text[] =
 "fragments, and any packet that is truncated or malformed (with the reason).\n"
 "Tunnel UDP, TLS and HTTP are recognised by content on any port.\n"
 "\n"
-"Exit status: 0 success; 1 usage error; 2 an input could not be opened or\n"
-"was damaged (everything before the damage is still decoded and printed).\n";
+"Exit status: 0 success, also when ended by SIGINT or SIGTERM (what was\n"
+"decoded is printed, with the summary); 1 usage error (also a filter that\n"
+"does not compile); 2 an input could not be opened or was damaged\n"
+"(everything before the damage is still decoded and printed).\n";
 
 static void usage(FILE *out)
 {
 	fputs(usage_text, out);
-}
-
-static void on_signal(int sig)
-{
-	(void)sig;
-	interrupted = 1;
 }
 
 static bool parse_count(const char *s, uint64_t *out, uint64_t max)
@@ -142,134 +172,6 @@ static bool parse_count(const char *s, uint64_t *out, uint64_t max)
 		return false;
 	*out = v;
 	return true;
-}
-
-struct progress {
-	bool on;
-	const char *file;
-	int64_t size;
-	struct timespec last;
-	bool shown;
-};
-
-static void progress_tick(struct progress *pg, const struct fsc_source *src,
-			  uint64_t frames)
-{
-	struct timespec now;
-
-	clock_gettime(CLOCK_MONOTONIC, &now);
-	if (now.tv_sec - pg->last.tv_sec < 1)
-		return;
-	pg->last = now;
-	int64_t off = fsc_source_offset(src);
-	if (pg->size > 0 && off >= 0)
-		fprintf(stderr, "\rfdecode: %s: %" PRIu64 " packets, %d%%   ", pg->file,
-			frames, (int)(off * 100 / pg->size));
-	else
-		fprintf(stderr, "\rfdecode: %s: %" PRIu64 " packets   ", pg->file, frames);
-	pg->shown = true;
-}
-
-static void progress_done(struct progress *pg)
-{
-	if (pg->shown)
-		fputs("\r\033[K", stderr);
-	pg->shown = false;
-}
-
-static struct input_problems problems;
-
-/* Prints "fdecode: MSG" and keeps MSG for the summary. */
-static void input_problem(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-static void input_problem(const char *fmt, ...)
-{
-	char msg[sizeof(problems.msg[0])];
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(msg, sizeof(msg), fmt, ap);
-	va_end(ap);
-	fprintf(stderr, "fdecode: %s\n", msg);
-	if (problems.n < MAX_INPUT_PROBLEMS)
-		memcpy(problems.msg[problems.n++], msg, sizeof(msg));
-	else
-		problems.dropped++;
-}
-
-/* libpcap often starts its message with the path; say it once. */
-static const char *strip_path(const char *msg, const char *path)
-{
-	size_t n = strlen(path);
-
-	if (strncmp(msg, path, n) == 0 && msg[n] == ':' && msg[n + 1] == ' ')
-		return msg + n + 2;
-	return msg;
-}
-
-/* Decodes one file. Returns false when it could not be opened or was
- * damaged; *budget counts down -c. */
-static bool decode_file(const char *path, const struct options *opt,
-			struct fsc_pipeline *pl, struct printer *pr, uint64_t *budget)
-{
-	char err[512];
-	struct fsc_frame f;
-	struct fsc_source *src = fsc_source_open_file(path, opt->filter, err, sizeof(err));
-	struct progress pg = { .file = path };
-	uint64_t frames = 0;
-	bool ok = true;
-
-	if (!src) {
-		const char *why = strip_path(err, path);
-		struct stat st;
-		if (strstr(why, "unknown file format"))
-			input_problem("%s: not a pcap or pcapng file (%s)", path, why);
-		else if (stat(path, &st) == 0 && S_ISREG(st.st_mode) && st.st_size == 0)
-			input_problem("%s: empty file, not a capture", path);
-		else if (strstr(why, "file header"))
-			input_problem("%s: too short to be a capture (%s)", path, why);
-		else
-			input_problem("%s: %s", path, why);
-		return false;
-	}
-	if (!fsc_linktype_supported(fsc_source_linktype(src, 0)))
-		fprintf(stderr, "fdecode: %s: warning: link type %d is not supported; "
-			"frames are counted, not decoded\n", path, fsc_source_linktype(src, 0));
-	struct stat sb;
-	pg.on = isatty(STDERR_FILENO) && strcmp(path, "-") != 0;
-	pg.size = stat(path, &sb) == 0 ? sb.st_size : -1;
-	clock_gettime(CLOCK_MONOTONIC, &pg.last);
-	pr->file = path;
-
-	while (!interrupted && (opt->count == 0 || *budget > 0)) {
-		enum fsc_src_result r = fsc_source_next(src, &f);
-		if (r == FSC_SRC_END)
-			break;
-		if (r == FSC_SRC_ERROR) {
-			int64_t off = fsc_source_offset(src);
-			outbuf_flush(pr->ob);
-			fflush(stdout);
-			progress_done(&pg);
-			char where[40] = "";
-			if (off >= 0)
-				snprintf(where, sizeof(where), " (byte %" PRId64 ")", off);
-			input_problem("%s: damaged at packet %" PRIu64 "%s: %s; decoded %" PRIu64
-				      " packets", path, frames + 1, where,
-				      strip_path(fsc_source_error(src), path), frames);
-			ok = false;
-			break;
-		}
-		frames++;
-		if (opt->count)
-			(*budget)--;
-		fsc_pipeline_frame(pl, &f, print_event, pr);
-		/* DNS answers that came meanwhile: never a wait. */
-		enrich_poll(pr->enr);
-		if (pg.on && frames % PROGRESS_EVERY == 0)
-			progress_tick(&pg, src, frames);
-	}
-	progress_done(&pg);
-	fsc_source_close(src);
-	return ok;
 }
 
 enum {
@@ -285,17 +187,183 @@ enum {
 	OPT_FLOW_BUFFER,
 	OPT_FLOW_MEMORY,
 	OPT_IDLE_TIMEOUT,
+	OPT_FOLLOW,
 };
 
+/* tcpdump's options that fdecode does not take, each with what to do. */
+static const struct {
+	char flag;
+	const char *hint;
+} tcpdump_hints[] = {
+	{ 'F', "read the expression from a file: give it as -f \"$(cat FILE)\"" },
+	{ 'C', "rotating output: let tcpdump -w rotate, then fdecode the files" },
+	{ 'G', "rotating output: let tcpdump -w rotate, then fdecode the files" },
+	{ 'W', "rotating output: let tcpdump -w rotate, then fdecode the files" },
+	{ 'y', "the link type is taken from the capture or interface" },
+	{ 'L', "link types are taken from the capture or interface" },
+	{ 'I', "monitor mode: capture with tcpdump -I -w - | fdecode -" },
+	{ 'S', "TCP sequence numbers are not printed" },
+	{ 'K', "checksums are never verified (loopback captures carry bad ones)" },
+	{ 'N', "names are addresses with tags; -n turns off reverse DNS" },
+	{ 'E', "IPsec is not decoded; WireGuard is (see fdecode(1))" },
+	{ 'Z', "fdecode drops no privileges; run tcpdump -Z user -w - | fdecode -" },
+	{ 'z', "no post-rotate command: there is no rotation" },
+	{ 'T', "protocols are recognised by content on any port" },
+	{ 'Q', "direction: use -f 'inbound' or 'outbound' on a live interface" },
+	{ 'j', "timestamp types: capture with tcpdump -j TYPE -w - | fdecode -" },
+	{ 'J', "timestamp types: see tcpdump -J" },
+	{ 'O', "filters are always optimised" },
+	{ 'P', "-Q direction is not supported either; use a BPF expression" },
+	{ 'b', "AS numbers show in the address tags with a GeoIP ASN database" },
+	{ 'k', "process metadata is not available" },
+	{ '#', "frames are numbered in JSON (\"frame\") and in the summary" },
+};
+
+static void unknown_option(int opt, const char *arg)
+{
+	for (size_t i = 0; i < sizeof(tcpdump_hints) / sizeof(tcpdump_hints[0]); i++) {
+		if (tcpdump_hints[i].flag == opt) {
+			fprintf(stderr, "fdecode: -%c (tcpdump) is not supported: %s\n", opt,
+				tcpdump_hints[i].hint);
+			return;
+		}
+	}
+	if (opt && opt != '?')
+		fprintf(stderr, "fdecode: unknown option -%c; see fdecode --help\n", opt);
+	else
+		fprintf(stderr, "fdecode: unknown option '%s'; see fdecode --help\n", arg);
+}
+
+static bool all_digits(const char *s)
+{
+	if (!*s)
+		return false;
+	for (; *s; s++)
+		if (*s < '0' || *s > '9')
+			return false;
+	return true;
+}
+
+static bool ends_with(const char *s, const char *suffix)
+{
+	size_t n = strlen(s), k = strlen(suffix);
+
+	return n >= k && strcmp(s + n - k, suffix) == 0;
+}
+
+/* The file-or-filter rule of --help, "Files and a filter". */
+static bool names_a_file(const char *arg)
+{
+	static const char *const exts[] = { ".pcap", ".pcapng", ".cap", ".gz" };
+	struct stat st;
+
+	if (strcmp(arg, "-") == 0 || strchr(arg, '/') || stat(arg, &st) == 0)
+		return true;
+	for (size_t i = 0; i < sizeof(exts) / sizeof(exts[0]); i++)
+		if (ends_with(arg, exts[i]))
+			return true;
+	return false;
+}
+
+/* Joins argv[from, argc) with spaces, as tcpdump joins its expression. */
+static char *join_args(int argc, char **argv, int from)
+{
+	size_t n = 1;
+
+	for (int i = from; i < argc; i++)
+		n += strlen(argv[i]) + 1;
+	char *s = malloc(n), *p = s;
+	if (!s)
+		return NULL;
+	for (int i = from; i < argc; i++) {
+		size_t k = strlen(argv[i]);
+		if (i > from)
+			*p++ = ' ';
+		memcpy(p, argv[i], k);
+		p += k;
+	}
+	*p = '\0';
+	return s;
+}
+
+/* -s with a number is tcpdump's snap length, -s alone --summary: takes the
+ * first out of argv before getopt sees it. Returns false on a bad number. */
+static bool take_snaplen(int *argc, char **argv, int *snaplen)
+{
+	for (int i = 1; i < *argc; i++) {
+		const char *a = argv[i], *num = NULL;
+		int drop = 0;
+		if (strcmp(a, "--") == 0)
+			break;
+		if (strcmp(a, "-s") == 0 && i + 1 < *argc && all_digits(argv[i + 1])) {
+			num = argv[i + 1];
+			drop = 2;
+		} else if (strncmp(a, "-s", 2) == 0 && all_digits(a + 2)) {
+			num = a + 2;
+			drop = 1;
+		}
+		if (!num)
+			continue;
+		char *end;
+		long v = strtol(num, &end, 10);
+		if (*end || v < 0 || v > 262144)
+			return false;
+		*snaplen = (int)v;
+		memmove(&argv[i], &argv[i + drop], (size_t)(*argc - i - drop + 1) * sizeof(*argv));
+		*argc -= drop;
+		i--;
+	}
+	return true;
+}
+
+/* A filter that does not compile is the user's mistake, said once (exit
+ * 1), not once a file. Checked for Ethernet; a link type that cannot take
+ * an otherwise good filter is still reported with its file. */
+static bool filter_compiles(const char *filter)
+{
+	pcap_t *dead = pcap_open_dead(DLT_EN10MB, 65535);
+	struct bpf_program prog;
+
+	if (!dead)
+		return true; /* out of memory: let the real open say so */
+	bool ok = pcap_compile(dead, &prog, filter, 1, PCAP_NETMASK_UNKNOWN) == 0;
+	if (ok)
+		pcap_freecode(&prog);
+	else
+		fprintf(stderr, "fdecode: bad filter '%s': %s\n", filter, pcap_geterr(dead));
+	pcap_close(dead);
+	return ok;
+}
+
+static int list_interfaces(void)
+{
+	char err[PCAP_ERRBUF_SIZE];
+	pcap_if_t *all, *d;
+	int i = 1;
+
+	if (pcap_findalldevs(&all, err) != 0) {
+		fprintf(stderr, "fdecode: listing interfaces: %s\n", err);
+		return EXIT_INPUT;
+	}
+	for (d = all; d; d = d->next, i++) {
+		printf("%d.%s", i, d->name);
+		if (d->description)
+			printf(" (%s)", d->description);
+		printf(" [%s%s%s]\n", d->flags & PCAP_IF_UP ? "Up" : "Down",
+		       d->flags & PCAP_IF_RUNNING ? ", Running" : "",
+		       d->flags & PCAP_IF_LOOPBACK ? ", Loopback" : "");
+	}
+	pcap_freealldevs(all);
+	return 0;
+}
+
 #define MAX_DNS_TIMEOUT_MS 600000
-#define MAX_CLIENTS 4096 /* distinct STUN mapped addresses counted */
-#define MAX_HOSTS 4096 /* names in the summary's hostname table */
 
 #define CONTINUE (-1) /* parse_args: go on and decode */
 
 /* Fills *opt and files[]; returns CONTINUE or the exit status. */
 static int parse_args(int argc, char **argv, struct options *o, const char **files,
-		      unsigned *nfiles)
+		      unsigned *nfiles, char **filter_out)
 {
 	static const struct option longopts[] = {
 		{ "filter", required_argument, NULL, 'f' },
@@ -316,6 +384,7 @@ static int parse_args(int argc, char **argv, struct options *o, const char **fil
 		{ "flow-buffer", required_argument, NULL, OPT_FLOW_BUFFER },
 		{ "flow-memory", required_argument, NULL, OPT_FLOW_MEMORY },
 		{ "idle-timeout", required_argument, NULL, OPT_IDLE_TIMEOUT },
+		{ "follow", no_argument, NULL, OPT_FOLLOW },
 		{ NULL, 0, NULL, 0 },
 	};
 	struct options opt = { 0 };
@@ -324,8 +393,63 @@ static int parse_args(int argc, char **argv, struct options *o, const char **fil
 	uint64_t v;
 
 	enrich_opts_init(&opt.enrich);
-	while ((c = getopt_long(argc, argv, "r:f:c:jsvtnhV", longopts, NULL)) != -1) {
+	if (!take_snaplen(&argc, argv, &opt.snaplen)) {
+		fputs("fdecode: invalid snap length (0 to 262144)\n", stderr);
+		return EXIT_USAGE;
+	}
+	opterr = 0; /* our own messages, with tcpdump hints */
+	while ((c = getopt_long(argc, argv, ":r:f:c:jsvtnhVi:DlUqexXAw:B:p", longopts, NULL)) != -1) {
 		switch (c) {
+		case 'i':
+			if (opt.n_ifaces == MAX_LIVE_IFACES) {
+				fprintf(stderr, "fdecode: at most %d -i\n", MAX_LIVE_IFACES);
+				return EXIT_USAGE;
+			}
+			opt.ifaces[opt.n_ifaces++] = optarg;
+			break;
+		case 'D':
+			return list_interfaces();
+		case 'l':
+		case 'U':
+			opt.line_buffered = true;
+			break;
+		case 'q':
+			opt.quiet = true;
+			break;
+		case 'e':
+			opt.link_header = true;
+			break;
+		case 'x':
+			opt.dump = DUMP_HEX;
+			break;
+		case 'X':
+			opt.dump = DUMP_HEX_ASCII;
+			break;
+		case 'A':
+			opt.dump = DUMP_ASCII;
+			break;
+		case 'w':
+			opt.write_file = optarg;
+			break;
+		case 'p':
+			break; /* fdecode never asks for promiscuous mode */
+		case 'B':
+			if (!parse_count(optarg, &v, 1u << 20)) {
+				fprintf(stderr, "fdecode: invalid -B '%s' (1 to 1048576 KiB)\n", optarg);
+				return EXIT_USAGE;
+			}
+			opt.buffer_kib = (int)v;
+			break;
+		case OPT_FOLLOW:
+			opt.follow = true;
+			break;
+		case ':':
+			fprintf(stderr, "fdecode: option -%c needs a value; see fdecode --help\n",
+				optopt);
+			return EXIT_USAGE;
+		case '?':
+			unknown_option(optopt, argv[optind - 1]);
+			return EXIT_USAGE;
 		case 'r':
 			files[n_files++] = optarg;
 			break;
@@ -436,7 +560,7 @@ static int parse_args(int argc, char **argv, struct options *o, const char **fil
 			printf("fdecode %s\n", FSC_VERSION);
 			return 0;
 		default:
-			fputs("Try 'fdecode --help' for more information.\n", stderr);
+			unknown_option(c, argv[optind - 1]);
 			return EXIT_USAGE;
 		}
 	}
@@ -447,87 +571,45 @@ static int parse_args(int argc, char **argv, struct options *o, const char **fil
 	opt.ts = (enum ts_mode)t_count;
 	/* The summary's tables name no fingerprint: save computing them. */
 	opt.limits.streams.no_fingerprints = opt.summary;
-	for (int i = optind; i < argc; i++)
+	/* The last-byte latency: an http_response_end event a response. */
+	opt.limits.streams.body_ends = true;
+	int i = optind;
+	for (; i < argc && names_a_file(argv[i]); i++)
 		files[n_files++] = argv[i];
-	if (n_files == 0) {
-		fputs("fdecode: no capture file given\n", stderr);
+	if (i < argc) {
+		if (opt.filter) {
+			fprintf(stderr, "fdecode: '%s': not a file, and a filter was given with -f "
+				"(a file named so needs ./)\n", argv[i]);
+			return EXIT_USAGE;
+		}
+		if (!(opt.filter = *filter_out = join_args(argc, argv, i))) {
+			fputs("fdecode: out of memory\n", stderr);
+			return EXIT_INPUT;
+		}
+	}
+	if (opt.n_ifaces && n_files) {
+		fputs("fdecode: -i and capture files together; give one or the other\n", stderr);
+		return EXIT_USAGE;
+	}
+	if (opt.follow && (opt.n_ifaces || n_files == 0)) {
+		fputs("fdecode: --follow needs a capture file\n", stderr);
+		return EXIT_USAGE;
+	}
+	if (n_files == 0 && opt.n_ifaces == 0) {
+		if (i < argc)
+			fprintf(stderr, "fdecode: '%s': No such file or directory (and no file "
+				"before it to filter)\n", argv[i]);
+		else
+			fputs("fdecode: no capture file given\n", stderr);
 		fputs("Try 'fdecode --help' for more information.\n", stderr);
 		return EXIT_USAGE;
 	}
+	if (opt.filter && !filter_compiles(opt.filter))
+		return EXIT_USAGE;
+	opt.line_buffered |= isatty(STDOUT_FILENO);
 	*o = opt;
 	*nfiles = n_files;
 	return CONTINUE;
-}
-
-/* Decodes the files and prints; returns the exit status. */
-static int run(const struct options *o, const char **files, unsigned n_files)
-{
-	struct options opt = *o;
-	char err[512];
-	bool usage_err;
-	struct enrich *enr = enrich_new(&opt.enrich, err, sizeof(err), &usage_err);
-	if (!enr) {
-		fprintf(stderr, "fdecode: %s\n", err);
-		return usage_err ? EXIT_USAGE : EXIT_INPUT;
-	}
-	struct client_tally *tally = client_tally_new(MAX_CLIENTS);
-	struct web *web = opt.summary ? web_new(MAX_HOSTS) : NULL;
-	struct fsc_pipeline *pl = fsc_pipeline_new(&opt.limits);
-	if (!pl || !tally || (opt.summary && !web)) {
-		fputs("fdecode: out of memory for the tables; lower --max-sessions, "
-		      "--max-peers, --max-flows, --max-streams or --flow-memory\n", stderr);
-		if (pl)
-			fsc_pipeline_free(pl);
-		client_tally_free(tally);
-		web_free(web);
-		enrich_free(enr);
-		return EXIT_INPUT;
-	}
-	static char stdout_buf[1 << 16];
-	setvbuf(stdout, stdout_buf, _IOFBF, sizeof(stdout_buf));
-	struct sigaction sa = { .sa_handler = on_signal };
-	sigaction(SIGINT, &sa, NULL);
-	sigaction(SIGTERM, &sa, NULL);
-
-	struct outbuf ob;
-	if (!outbuf_init(&ob, stdout)) {
-		fputs("fdecode: out of memory\n", stderr);
-		fsc_pipeline_free(pl);
-		client_tally_free(tally);
-		web_free(web);
-		enrich_free(enr);
-		return EXIT_INPUT;
-	}
-	struct printer pr = { .ob = &ob, .opt = &opt, .enr = enr, .clients = tally,
-			      .web = web, .name_file = n_files > 1 };
-	uint64_t budget = opt.count;
-	bool ok = true;
-	for (unsigned i = 0; i < n_files && !interrupted; i++) {
-		if (opt.count && budget == 0)
-			break;
-		ok &= decode_file(files[i], &opt, pl, &pr, &budget);
-	}
-	/* Streams still open end with the input. */
-	fsc_pipeline_flush(pl, print_event, &pr);
-	/* The events are out; what follows may wait (one DNS timeout). */
-	outbuf_flush(&ob);
-	outbuf_free(&ob);
-	fflush(stdout);
-	if (opt.summary) {
-		print_summary(stdout, &opt, pl, n_files, &problems, enr, tally, web);
-	} else if (!interrupted && enrich_late_count(enr) > 0) {
-		enrich_drain(enr);
-		enrich_late_names(enr, stdout, opt.json);
-	}
-	if (fflush(stdout) != 0 || ferror(stdout)) {
-		fprintf(stderr, "fdecode: writing output: %s\n", strerror(errno));
-		ok = false;
-	}
-	fsc_pipeline_free(pl);
-	client_tally_free(tally);
-	web_free(web);
-	enrich_free(enr);
-	return ok ? 0 : EXIT_INPUT;
 }
 
 int main(int argc, char **argv)
@@ -540,9 +622,14 @@ int main(int argc, char **argv)
 		fputs("fdecode: out of memory\n", stderr);
 		return EXIT_INPUT;
 	}
-	int rc = parse_args(argc, argv, &opt, files, &n_files);
+	char *filter = NULL;
+	/* Before any file is opened: a FIFO nobody writes must not swallow
+	 * the first Ctrl-C. */
+	run_catch_signals();
+	int rc = parse_args(argc, argv, &opt, files, &n_files, &filter);
 	if (rc == CONTINUE)
 		rc = run(&opt, files, n_files);
+	free(filter);
 	free(files);
 	return rc;
 }

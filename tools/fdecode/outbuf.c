@@ -10,6 +10,7 @@ bool outbuf_init(struct outbuf *ob, FILE *file)
 {
 	ob->file = file;
 	ob->len = 0;
+	ob->written = 0;
 	ob->cap = OUTBUF_FLUSH_AT + OUTBUF_ROOM_MAX;
 	ob->buf = malloc(ob->cap);
 	return ob->buf != NULL;
@@ -26,6 +27,7 @@ void outbuf_flush(struct outbuf *ob)
 {
 	if (ob->len)
 		fwrite(ob->buf, 1, ob->len, ob->file);
+	ob->written += ob->len;
 	ob->len = 0;
 }
 

@@ -34,6 +34,7 @@ struct outbuf {
 	char *buf;
 	size_t len;	/* bytes held */
 	size_t cap;	/* OUTBUF_FLUSH_AT + OUTBUF_ROOM_MAX */
+	uint64_t written; /* bytes handed to the FILE so far */
 };
 
 /* False when out of memory. */

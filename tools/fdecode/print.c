@@ -290,6 +290,7 @@ static void print_text(struct printer *pr, const struct fsc_event *ev)
 	char flags[12];
 
 	print_time(pr, ev->ts_ns);
+	text_origin(pr, ev);
 	if (ev->stream) {
 		stream_text(pr, ev);
 		outbuf_end_line(ob);
@@ -504,8 +505,7 @@ static void print_json(struct printer *pr, const struct fsc_event *ev)
 	outbuf_i64(ob, ev->ts_ns / 1000000000);
 	outbuf_char(ob, '.');
 	outbuf_i64_zpad(ob, ev->ts_ns % 1000000000 / 1000, 6);
-	if (pr->name_file)
-		json_str(ob, "file", pr->file, strlen(pr->file));
+	json_origin(pr, ev);
 	if (ev->frame)
 		json_u64(ob, "frame", ev->frame->number);
 	json_token(ob, "type", ev->type == FSC_EV_TSDISCO ? "disco" : fsc_event_type_name(ev->type));
@@ -600,6 +600,7 @@ static bool wanted(const struct printer *pr, const struct fsc_event *ev)
 	case FSC_EV_HTTP_REQUEST:
 	case FSC_EV_HTTP_RESPONSE:
 	case FSC_EV_INGRESS:
+	case FSC_EV_HTTP_RESPONSE_END:
 		return true;
 	case FSC_EV_FRAME:
 		return pr->opt->verbose || ev->status == FSC_TRUNCATED ||

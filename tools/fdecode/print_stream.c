@@ -173,6 +173,34 @@ static void text_response(struct printer *pr, const struct fsc_stream_event *se)
 	}
 }
 
+/* The body's last byte: both latencies, from the request head. */
+static void text_response_end(struct outbuf *ob, const struct fsc_stream_event *se)
+{
+	outbuf_lit(ob, "http end ");
+	outbuf_i64(ob, se->u.resp_end.status);
+	outbuf_lit(ob, " first byte ");
+	outbuf_ms(ob, se->u.resp_end.first_ns);
+	outbuf_lit(ob, "ms last byte ");
+	outbuf_ms(ob, se->u.resp_end.last_ns);
+	outbuf_lit(ob, "ms");
+	if (se->u.resp_end.index > 1) {
+		outbuf_lit(ob, " (request ");
+		outbuf_u64(ob, se->u.resp_end.index);
+		outbuf_char(ob, ')');
+	}
+}
+
+static void json_response_end(struct outbuf *ob, const struct fsc_stream_event *se)
+{
+	json_key(ob, "status");
+	outbuf_i64(ob, se->u.resp_end.status);
+	json_key(ob, "latency_ms");
+	outbuf_ms(ob, se->u.resp_end.first_ns);
+	json_key(ob, "latency_last_ms");
+	outbuf_ms(ob, se->u.resp_end.last_ns);
+	json_u64(ob, "request", se->u.resp_end.index);
+}
+
 static void text_ingress(struct printer *pr, const struct fsc_stream_event *se)
 {
 	struct outbuf *ob = pr->ob;
@@ -241,6 +269,9 @@ void stream_text(struct printer *pr, const struct fsc_event *ev)
 		break;
 	case FSC_EV_INGRESS:
 		text_ingress(pr, se);
+		break;
+	case FSC_EV_HTTP_RESPONSE_END:
+		text_response_end(pr->ob, se);
 		break;
 	default:
 		break;
@@ -485,6 +516,9 @@ void stream_json(struct printer *pr, const struct fsc_event *ev)
 		break;
 	case FSC_EV_INGRESS:
 		json_ingress(pr, se);
+		break;
+	case FSC_EV_HTTP_RESPONSE_END:
+		json_response_end(ob, se);
 		break;
 	default:
 		break;

@@ -233,10 +233,26 @@ void web_event(struct web *w, const struct fsc_event *ev)
 		if (!se->u.resp.matched || !se->u.resp.host[0] ||
 		    !(h = lookup(w, se->u.resp.host, strlen(se->u.resp.host))))
 			break;
+		/* A 1xx interim response is no answer: the final one follows. */
+		if (code >= 100 && code < 200 && code != 101)
+			break;
 		h->responses++;
 		h->status[code >= 100 && code < 600 ? code / 100 : 0]++;
 		h->lat[lat_bucket(se->u.resp.latency_ns)]++;
 		h->lat_n++;
+		break;
+	}
+	case FSC_EV_HTTP_RESPONSE_END: {
+		/* The body is whole: its sample moves from the first byte to the
+		 * last (a response whose body never ended keeps the first). */
+		const char *host = se->u.resp_end.host;
+		if (!host || !host[0] || !(h = lookup(w, host, strlen(host))))
+			break;
+		unsigned from = lat_bucket(se->u.resp_end.first_ns);
+		if (h->lat[from] == 0)
+			break;
+		h->lat[from]--;
+		h->lat[lat_bucket(se->u.resp_end.last_ns)]++;
 		break;
 	}
 	case FSC_EV_INGRESS: {

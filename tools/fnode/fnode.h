@@ -152,13 +152,6 @@ void tls_teardown(struct fnode *nd);
 bool tls_start(struct conn *c);
 bool tls_step(struct conn *c);	/* handshake, then decrypt into cin */
 void tls_close_notify(struct conn *c);
-/* Certificate state for a name (status, and the SNI callback). */
-struct fnode_cert_info {
-	bool present, key_ok, san_ok;
-	long days_left;
-	char why[160];
-};
-void cert_inspect(const char *dir, const char *name, struct fnode_cert_info *ci);
 
 /* proxy.c */
 bool http_step(struct conn *c);
@@ -169,8 +162,5 @@ void http_timeout(struct conn *c);
 void http_send_error(struct conn *c, int status, const char *reason, const char *body);
 /* The access-log line of a request cut short (connection closing). */
 void http_log_unfinished(struct conn *c);
-
-/* status.c */
-int fnode_status(int argc, char **argv);
 
 #endif

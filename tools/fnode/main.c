@@ -1,5 +1,5 @@
 /* main.c - fnode: the reference Funnel node. Options, setup, the loop;
- * `fnode status` is status.c. */
+ * `fnode status` is the serve-config lint of tools/funnel/lint.c. */
 #include "fnode.h"
 
 #include <errno.h>
@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "flog.h"
+#include "lint.h"
 
 enum { EXIT_USAGE = 2, EXIT_SETUP = 1 };
 
@@ -278,7 +279,7 @@ int main(int argc, char **argv)
 	int rc;
 
 	if (argc > 1 && strcmp(argv[1], "status") == 0)
-		return fnode_status(argc - 1, argv + 1);
+		return fsc_lint_main("fnode status", argc - 1, argv + 1);
 	rc = parse_args(argc, argv, &nd.o);
 	if (rc)
 		return rc;

@@ -13,6 +13,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "certpair.h"
 #include "flog.h"
 
 struct fnode_cert {
@@ -35,84 +36,19 @@ static void tls_log(struct conn *c, const char *event, const char *reason)
 	fsc_line_end(&l);
 }
 
-/* Loads <dir>/<name>.crt (leaf first, then the chain) and .key; false and
- * why when either is missing or they do not match. */
+/* The folder's pair for a name, as fnode caches it. */
 static bool load_pair(const char *dir, const char *name, struct fnode_cert *out, char *why,
 		      size_t cap)
 {
-	char path[1024];
-	FILE *f;
-	X509 *x;
+	struct fsc_cert_pair p;
 
 	memset(out, 0, sizeof(*out));
-	if (strchr(name, '/') || strcmp(name, "..") == 0 || name[0] == '.') {
-		snprintf(why, cap, "not a certificate name");
+	if (!fsc_cert_pair_load(dir, name, &p, why, cap))
 		return false;
-	}
-	snprintf(path, sizeof(path), "%s/%s.crt", dir, name);
-	f = fopen(path, "r");
-	if (!f) {
-		snprintf(why, cap, "%.200s: missing", path);
-		return false;
-	}
-	out->cert = PEM_read_X509(f, NULL, NULL, NULL);
-	out->chain = sk_X509_new_null();
-	while (out->cert && out->chain && (x = PEM_read_X509(f, NULL, NULL, NULL)))
-		sk_X509_push(out->chain, x);
-	ERR_clear_error();
-	fclose(f);
-	if (!out->cert) {
-		snprintf(why, cap, "%.200s: no PEM certificate", path);
-		goto fail;
-	}
-	snprintf(path, sizeof(path), "%s/%s.key", dir, name);
-	f = fopen(path, "r");
-	if (!f) {
-		snprintf(why, cap, "%.200s: missing", path);
-		goto fail;
-	}
-	out->key = PEM_read_PrivateKey(f, NULL, NULL, NULL);
-	fclose(f);
-	if (!out->key || !X509_check_private_key(out->cert, out->key)) {
-		snprintf(why, cap, "%.200s: %s", path, out->key ? "does not match the certificate"
-							    : "no PEM private key");
-		goto fail;
-	}
+	out->cert = p.cert;
+	out->chain = p.chain;
+	out->key = p.key;
 	return true;
-fail:
-	ERR_clear_error();
-	X509_free(out->cert);
-	sk_X509_pop_free(out->chain, X509_free);
-	EVP_PKEY_free(out->key);
-	memset(out, 0, sizeof(*out));
-	return false;
-}
-
-void cert_inspect(const char *dir, const char *name, struct fnode_cert_info *ci)
-{
-	struct fnode_cert fc;
-	int days = 0, secs = 0;
-
-	memset(ci, 0, sizeof(*ci));
-	if (!dir) {
-		snprintf(ci->why, sizeof(ci->why), "no --certs folder");
-		return;
-	}
-	if (!load_pair(dir, name, &fc, ci->why, sizeof(ci->why))) {
-		ci->present = strstr(ci->why, ".key") != NULL;
-		return;
-	}
-	ci->present = ci->key_ok = true;
-	ci->san_ok = X509_check_host(fc.cert, name, 0, 0, NULL) == 1;
-	if (ASN1_TIME_diff(&days, &secs, NULL, X509_get0_notAfter(fc.cert)))
-		ci->days_left = days;
-	if (!ci->san_ok)
-		snprintf(ci->why, sizeof(ci->why), "certificate does not name %s", name);
-	else if (days < 0 || (days == 0 && secs < 0))
-		snprintf(ci->why, sizeof(ci->why), "certificate expired");
-	X509_free(fc.cert);
-	sk_X509_pop_free(fc.chain, X509_free);
-	EVP_PKEY_free(fc.key);
 }
 
 /* The cached certificate of a name, loaded on first use (a certificate that

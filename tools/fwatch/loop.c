@@ -103,6 +103,8 @@ static void feed(struct fw *w, const struct fsc_frame *f)
  * at once, -1 when it waits on the capture fds (live) or has nothing to
  * read (replay ended), else the ms until the next replayed frame is due.
  */
+#define FILE_RETRY_MS 20
+
 static int read_batch(struct fw *w)
 {
 	int64_t t0 = mono_ns();
@@ -111,8 +113,10 @@ static int read_batch(struct fw *w)
 	while (!w->ended) {
 		if (!w->have_pending) {
 			enum fsc_src_result r = fsc_source_next(w->src, &w->pending);
+			/* A file says AGAIN when a pipe has nothing yet or a
+			 * signal (SIGWINCH) cut a read: look again soon. */
 			if (r == FSC_SRC_AGAIN)
-				return -1;
+				return w->live ? -1 : FILE_RETRY_MS;
 			if (r == FSC_SRC_END) {
 				end_capture(w);
 				return -1;

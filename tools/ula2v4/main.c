@@ -3,6 +3,7 @@
  *   ula2v4 fd7a:115c:a1e0:ab12:4843:cd96:6268:d02b   -> 100.104.208.43
  *   ula2v4 100.104.208.43                            -> the 4to6 ULA
  *   ula2v4 --annotate < tailscaled.log               -> lines with [names]
+ *   ula2v4 --diagnose < tailscaled.log               -> its ingress lines, a diagnosis
  *
  * The text and JSON formats are documented in --help and doc/ula2v4.1.
  */
@@ -18,6 +19,7 @@
 #include "fsc/addr.h"
 #include "fsc/tsaddr.h"
 #include "enrich.h"
+#include "ingresslog.h"
 #include "out.h"
 #include "scan.h"
 #include "tsstatus.h"
@@ -32,7 +34,7 @@ enum { EXIT_MAPPED = 0, EXIT_USAGE = 1, EXIT_UNMAPPED = 2 };
 #define LINE_MAX_BYTES (1u << 20)
 
 struct opts {
-	bool json, annotate, have_via;
+	bool json, annotate, diagnose, have_via;
 	uint32_t via;
 	struct enrich_opts enr;
 };
@@ -77,13 +79,15 @@ struct ctx {
 	struct unit *batch;
 	size_t nbatch;
 	int rc;
+	size_t kind_lines[IK_COUNT];	/* --diagnose */
 };
 
 /* ---------------------------------------------------------------- help */
 
 static const char usage_text[] =
 	"usage: " PROG " [OPTIONS] ADDR|PREFIX|- ...\n"
-	"       " PROG " --annotate [OPTIONS] < LOG\n";
+	"       " PROG " --annotate [OPTIONS] < LOG\n"
+	"       " PROG " --diagnose [OPTIONS] < TAILSCALED_LOG\n";
 
 static const char help_text[] =
 	"\n"
@@ -105,6 +109,8 @@ static const char help_text[] =
 	"  -j, --json          one JSON object a line instead of text (keys below)\n"
 	"  -a, --annotate      copy standard input to standard output, appending\n"
 	"                      \" [...]\" after each address that can be named\n"
+	"      --diagnose      like --annotate, but only a tailscaled log's Funnel\n"
+	"                      ingress lines, each after its kind, then a diagnosis\n"
 	"  -s, --status FILE   name Tailscale addresses from the output of\n"
 	"                      `tailscale status --json` (Self and Peer entries)\n"
 	"      --via SITE      map IPv4 inputs to 4via6 with this site id (0-65535)\n"
@@ -144,6 +150,12 @@ static const char help_text[] =
 	"4via6 one, the service or DERP magic label, then the node name, country,\n"
 	"ASn and PTR name. Addresses with nothing to say are left as they are;\n"
 	"the rest of the line is copied byte for byte.\n"
+	"\n"
+	"Diagnosis (--diagnose): the kinds are no-ingress-cap (peerapi: ingress:\n"
+	"denied; no ingress cap), ingress-bad-request, no-serve-config,\n"
+	"unconfigured-target (got ingress conn for unconfigured), filter-drop\n"
+	"(Drop: ... no rules matched), tls-handshake-error and cert-error (cert,\n"
+	"ACME); the diagnosis counts each kind and says what it means and its fix.\n"
 	"\n"
 	"An input that does not parse, or has no counterpart and no name from\n"
 	"--status, --resolve or --geoip-db, gets one line on standard error:\n"
@@ -553,6 +565,15 @@ static void print_line(struct ctx *c, const struct line *ln)
 	size_t at = 0;
 	char ann[512];
 
+	if (c->o.diagnose) {
+		enum ingress_kind k = ingress_classify(ln->text, ln->n);
+
+		if (k == IK_NONE)
+			return;
+		c->kind_lines[k]++;
+		printf("%s: ", ingress_kind_name(k));
+	}
+
 	for (size_t h = 0; h < ln->nhits; h++) {
 		const struct scan_hit *hit = &ln->hits[h];
 		annotation(c, &hit->addr, ann, sizeof(ann));
@@ -568,6 +589,23 @@ static void print_line(struct ctx *c, const struct line *ln)
 		putchar(']');
 	}
 	fwrite(ln->text + at, 1, ln->n - at, stdout);
+}
+
+/* --diagnose's summary: each kind seen, what it means, its fix. */
+static void print_diagnosis(const struct ctx *c)
+{
+	size_t total = 0;
+
+	for (int k = IK_NONE + 1; k < IK_COUNT; k++)
+		total += c->kind_lines[k];
+	printf("\ndiagnosis: %zu ingress-related line%s\n", total, total == 1 ? "" : "s");
+	for (int k = IK_NONE + 1; k < IK_COUNT; k++) {
+		if (!c->kind_lines[k])
+			continue;
+		printf("  %s (%zu): %s\n    fix: %s\n", ingress_kind_name((enum ingress_kind)k),
+		       c->kind_lines[k], ingress_meaning((enum ingress_kind)k),
+		       ingress_fix((enum ingress_kind)k));
+	}
 }
 
 /* ---------------------------------------------------------------- batch */
@@ -767,13 +805,14 @@ static unsigned long parse_num(const char *opt, const char *s, unsigned long max
 	return v;
 }
 
-enum { OPT_VIA = 256, OPT_DNS, OPT_TIMEOUT, OPT_GEOIP_DB, OPT_NO_GEOIP };
+enum { OPT_VIA = 256, OPT_DNS, OPT_TIMEOUT, OPT_GEOIP_DB, OPT_NO_GEOIP, OPT_DIAGNOSE };
 
 int main(int argc, char **argv)
 {
 	static const struct option longopts[] = {
 		{ "json", no_argument, NULL, 'j' },
 		{ "annotate", no_argument, NULL, 'a' },
+		{ "diagnose", no_argument, NULL, OPT_DIAGNOSE },
 		{ "status", required_argument, NULL, 's' },
 		{ "via", required_argument, NULL, OPT_VIA },
 		{ "resolve", no_argument, NULL, 'r' },
@@ -801,6 +840,9 @@ int main(int argc, char **argv)
 			break;
 		case 'a':
 			c.o.annotate = true;
+			break;
+		case OPT_DIAGNOSE:
+			c.o.annotate = c.o.diagnose = true;
 			break;
 		case 's':
 			c.o.enr.status_path = optarg;
@@ -866,6 +908,8 @@ int main(int argc, char **argv)
 	}
 	if (c.o.annotate) {
 		read_stdin(&c, true);
+		if (c.o.diagnose)
+			print_diagnosis(&c);
 	} else {
 		bool stdin_done = false;
 		for (int i = optind; i < argc; i++) {

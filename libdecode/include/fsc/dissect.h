@@ -46,6 +46,11 @@ struct fsc_packet {
 	uint8_t ipver;		/* 0 (not IP), 4 or 6 */
 	struct fsc_addr src, dst;
 	uint8_t proto;		/* IPPROTO_* of the transport header */
+	uint8_t obs;		/* observation point: the interface it was
+				 * captured on, modulo 256 (0 unless the
+				 * caller sets it); part of a TCP flow's
+				 * identity, so the same connection seen on
+				 * two interfaces is two */
 	uint8_t ttl;		/* TTL or hop limit */
 	bool fragment;		/* part of a fragmented datagram */
 	bool first_fragment;	/* offset 0: transport header present */

@@ -144,6 +144,8 @@ struct fsc_flow {
 	struct fsc_addr addr[2]; /* addr[d], port[d]: the sender of direction d */
 	uint16_t port[2];
 	uint8_t proto;		/* 6 */
+	uint8_t obs;		/* the packets' observation point (pkt->obs);
+				 * a byte: it fits the padding after proto */
 	int64_t first_ns, last_ns;
 	struct fsc_flow_dir dir[2];
 	void *user;		/* limits.user_size bytes, zeroed at open; or NULL */

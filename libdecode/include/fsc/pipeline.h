@@ -26,6 +26,7 @@ enum fsc_event_type {
 	FSC_EV_HTTP_REQUEST,	/* stream->u.req */
 	FSC_EV_HTTP_RESPONSE,	/* stream->u.resp */
 	FSC_EV_INGRESS,		/* stream->u.ingress */
+	FSC_EV_HTTP_RESPONSE_END, /* stream->u.resp_end: the body is whole */
 	FSC_EV_COUNT
 };
 

@@ -1,4 +1,5 @@
-/* source.h - frames from capture files or live interfaces, through libpcap. */
+/* source.h - frames from capture files (pcap, pcapng, either gzipped; read
+ * by capfile.c) or live interfaces (libpcap). */
 #ifndef FSC_SOURCE_H
 #define FSC_SOURCE_H
 
@@ -15,15 +16,30 @@ struct fsc_frame {
 	int64_t sec;
 	uint32_t nsec;
 	int linktype;
-	unsigned iface;		/* index of the live interface; 0 for a file */
+	unsigned iface;		/* live: index of the interface; file: index
+				 * of the pcapng interface (0 for classic pcap) */
+	unsigned file;		/* merged files: which (fsc_source_merge order) */
 	uint64_t number;	/* 1-based, per file or per interface; in a
 				 * filtered file, the frame's number in the
 				 * file, as Wireshark numbers it */
 };
 
+/* What a capture says of one of its interfaces; texts NULL when absent,
+ * untrusted (escape before printing). */
+struct fsc_iface_info {
+	int linktype;
+	uint32_t snaplen;
+	const char *name;	/* pcapng if_name, or the live interface */
+	const char *description; /* if_description */
+	const char *comment;	/* opt_comment */
+};
+
 enum fsc_src_result {
 	FSC_SRC_FRAME = 1,	/* *frame is filled */
-	FSC_SRC_AGAIN = 0,	/* live: nothing now; poll the fds */
+	FSC_SRC_AGAIN = 0,	/* nothing now: live, poll the fds; file, a
+				 * signal interrupted the read or a followed
+				 * file has no whole record yet: look at your
+				 * signal flags, then call again */
 	FSC_SRC_END = -1,	/* file: no more records */
 	FSC_SRC_ERROR = -2,	/* fsc_source_error() says what; the frames
 				 * read before it stay valid results */
@@ -55,6 +71,39 @@ struct fsc_source;
 struct fsc_source *fsc_source_open_file(const char *path, const char *filter,
 					char *err, size_t errlen);
 
+struct fsc_file_opts {
+	const char *filter;	/* BPF, compiled per interface link type */
+	bool follow;		/* at the end, wait for more (tail -f) */
+	bool *interrupted;	/* set when a signal cut the open short (a
+				 * FIFO with no writer yet); may be NULL */
+};
+
+/* fsc_source_open_file with options. A file whose interfaces differ in
+ * link type is read whole; an interface whose link type the filter does
+ * not fit makes an error when its first packet comes. */
+struct fsc_source *fsc_source_open_file_opts(const char *path,
+					     const struct fsc_file_opts *o,
+					     char *err, size_t errlen);
+
+/*
+ * One source over n opened file sources, which it takes over (closing
+ * them): frames in timestamp order across the files (ties: the earlier
+ * file first), each with f->file set. An error in one file is returned
+ * once (fsc_source_error_file says which); the others go on.
+ */
+struct fsc_source *fsc_source_merge(struct fsc_source **files, unsigned n,
+				    char *err, size_t errlen);
+/* Merged: which file the last FSC_SRC_ERROR came from. */
+unsigned fsc_source_error_file(const struct fsc_source *s);
+/* A file's path, by its index in a merged source (0 for a single file). */
+const char *fsc_source_path(const struct fsc_source *s, unsigned file);
+/* An interface of a file (its pcapng index) or live interface; NULL if
+ * unknown. Valid until the next fsc_source_next or close. */
+const struct fsc_iface_info *fsc_source_iface(const struct fsc_source *s,
+					      unsigned file, unsigned iface);
+/* How many interfaces a file (or the live source) has declared so far. */
+unsigned fsc_source_ifaces(const struct fsc_source *s, unsigned file);
+
 /*
  * Opens n live interfaces (several at once: each its own libpcap handle,
  * non-blocking, immediate mode unless opts->timeout_ms is set). Warnings
@@ -69,7 +118,8 @@ struct fsc_source *fsc_source_open_live(const char *const *ifaces, unsigned n,
  * interface is empty, and take interfaces in turn so none starves. */
 enum fsc_src_result fsc_source_next(struct fsc_source *s, struct fsc_frame *f);
 
-/* Selectable fds of a live source (one an interface); 0 for a file. */
+/* Fds to poll after FSC_SRC_AGAIN: a live source's (one an interface), a
+ * file read from a pipe; none for a regular file (sleep, then call again). */
 unsigned fsc_source_fds(const struct fsc_source *s, int *fds, unsigned max);
 
 unsigned fsc_source_count(const struct fsc_source *s);
@@ -80,7 +130,7 @@ int fsc_source_linktype(const struct fsc_source *s, unsigned iface);
 const char *fsc_source_error(const struct fsc_source *s);
 
 /* File: byte offset where the last record read (or the one that failed)
- * starts. -1 when unknown (stdin, live). */
+ * starts. -1 when unknown (gzip, live). Merged: of the file that failed. */
 int64_t fsc_source_offset(const struct fsc_source *s);
 
 /* Live: kernel counters of one interface. Returns false if unavailable. */

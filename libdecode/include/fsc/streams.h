@@ -20,6 +20,7 @@ enum fsc_stream_event_type {
 	FSC_SEV_HTTP_REQUEST,
 	FSC_SEV_HTTP_RESPONSE,
 	FSC_SEV_INGRESS,
+	FSC_SEV_HTTP_RESPONSE_END,	/* its body's last byte (u.resp_end) */
 };
 
 /*
@@ -121,6 +122,17 @@ struct fsc_stream_event {
 			const char *host;	/* its Host, cut to HOST_KEEP; "" if none */
 		} resp;
 		struct {
+			/* A response whose body is complete: with a length,
+			 * when its last byte came; chunked, the last chunk;
+			 * to the close, the close; no body, the head. A body
+			 * cut by a gap or the end of the input has none. */
+			unsigned index;		/* the request's index */
+			int status;
+			int64_t first_ns;	/* request head -> response head */
+			int64_t last_ns;	/* request head -> last body byte */
+			const char *host;	/* its request's Host, as resp */
+		} resp_end;
+		struct {
 			const char *src;	/* Tailscale-Ingress-Src as sent */
 			const char *target;	/* Tailscale-Ingress-Target */
 			struct fsc_addr client;	/* family 0 if src is no address */
@@ -149,6 +161,8 @@ struct fsc_stream_limits {
 	unsigned trusted_hops;	/* see client.h; 0 */
 	bool no_fingerprints;	/* skip JA3/JA4 (have_fp false): for a caller
 				 * that shows none, they are most of a hello */
+	bool body_ends;		/* FSC_SEV_HTTP_RESPONSE_END events (the
+				 * last-byte latency); off: none */
 };
 
 struct fsc_stream_stats {

@@ -1,30 +1,48 @@
-/* status.c - `fnode status`: what a ServeConfig serves, whether it can
- * (backends, certificates) and what it should not serve any more: any Web
+/* lint.c - the serve-config lint (`fnode status`, `fdoctor lint`): what a
+ * ServeConfig serves, whether it can (backends, certificates) and what it
+ * should not serve any more: any Web
  * or AllowFunnel host that is not the node's current name is the leftover
  * of a rename (refpair.md §1.7; tailscale's CLI builds keys from the current
  * name, so it cannot remove them), printed with the exact commands that
  * remove it. Works on `tailscale serve status --json` output as well. */
-#include "fnode.h"
+#include "lint.h"
 
 #include <errno.h>
 #include <getopt.h>
 #include <jansson.h>
 #include <poll.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <unistd.h>
+
+#include "certpair.h"
+#include "net.h"
+#include "serveconf.h"
 
 enum { ST_OK = 0, ST_ERROR = 1, ST_USAGE = 2, ST_PROBLEMS = 3 };
 
-static const char status_usage[] =
-	"usage: fnode status --serve-config FILE [--name FQDN] [--certs DIR] [--json]\n"
-	"                    [--fixed-config OUT]\n"
+/* Ports a Funnel edge opens (tailscale's ipn.IsFunnelPort without the
+ * TS_ALLOW_FUNNEL_ANY_PORT debug knob). */
+static const unsigned funnel_ports[] = { 443, 8443, 10000 };
+#define MIN_TUNNEL_MTU 1280	/* IPv6's minimum link MTU (RFC 8200 §5) */
+#define CERT_WARN_DAYS 14	/* tailscale renews at a third of the lifetime left */
+#define MAX_ALLOWED 16
+
+static const char lint_usage[] =
+	" --serve-config FILE [--name FQDN] [--certs DIR] [--json]\n"
+	"          [--fixed-config OUT] [--allow-port N] [--mtu N]\n"
 	"\n"
 	"Each name:port of the config with its handlers, whether each Proxy\n"
 	"backend accepts a TCP connection now, the certificate (with --certs:\n"
-	"present, key matches, SAN covers the name, days left) and STALE entries:\n"
-	"Web or AllowFunnel hosts that are not the node's name (what a rename\n"
-	"leaves behind), each with the commands that remove it.\n"
+	"present, key matches, SAN covers the name, days left, expiring within\n"
+	"14 days) and STALE entries: Web or AllowFunnel hosts that are not the\n"
+	"node's name (what a rename leaves behind), each with the commands that\n"
+	"remove it. Also flagged: funnel on without a TCP handler for its port,\n"
+	"funnel on a port Funnel does not open (443, 8443, 10000), TCP forwarding\n"
+	"with PROXY protocol and TLS termination at once (tailscale#18865), and a\n"
+	"tunnel MTU below 1280 (--mtu or $TS_DEBUG_MTU).\n"
 	"\n"
 	"  --serve-config FILE  fnode's config or `tailscale serve status --json`\n"
 	"  --name FQDN          the node's current name (default: the config's only\n"
@@ -33,10 +51,41 @@ static const char status_usage[] =
 	"  --json               one JSON object instead of text\n"
 	"  --fixed-config OUT   write the config without the stale entries to OUT\n"
 	"                       (for fnode, or for `tailscale serve set-raw < OUT`)\n"
+	"  --allow-port N       a port to accept for funnel besides 443, 8443 and\n"
+	"                       10000 (repeatable; labs on free ports)\n"
+	"  --mtu N              the tunnel MTU tailscaled runs with (default:\n"
+	"                       $TS_DEBUG_MTU when set)\n"
 	"\n"
 	"Exit: 0 nothing to fix, 3 problems found (stale entries, unreachable\n"
-	"backends, certificate problems, funnel on without a handler), 1 the\n"
-	"config cannot be read, 2 usage.\n";
+	"backends, certificate problems, funnel on without a handler or on a\n"
+	"closed port, PROXY with TerminateTLS, MTU below 1280), 1 the config\n"
+	"cannot be read, 2 usage.\n";
+
+static bool port_open(unsigned port, const unsigned *allowed, size_t n_allowed)
+{
+	size_t i;
+
+	for (i = 0; i < sizeof(funnel_ports) / sizeof(funnel_ports[0]); i++)
+		if (port == funnel_ports[i])
+			return true;
+	for (i = 0; i < n_allowed; i++)
+		if (port == allowed[i])
+			return true;
+	return false;
+}
+
+static void warn(bool json, json_t *warns, const char *msg)
+{
+	if (json)
+		json_array_append_new(warns, json_string(msg));
+	else
+		printf("\nwarning: %s\n", msg);
+}
+
+static void usage(FILE *f, const char *prog)
+{
+	fprintf(f, "usage: %s%s", prog, lint_usage);
+}
 
 static bool name_eq(const char *a, const char *b)
 {
@@ -166,7 +215,7 @@ static void fix_text(FILE *f, const char *hostport, bool fg)
 		   "--fixed-config NEW.json\n");
 }
 
-int fnode_status(int argc, char **argv)
+int fsc_lint_main(const char *prog, int argc, char **argv)
 {
 	static const struct option opts[] = {
 		{ "serve-config", required_argument, NULL, 's' },
@@ -174,9 +223,16 @@ int fnode_status(int argc, char **argv)
 		{ "certs", required_argument, NULL, 'c' },
 		{ "json", no_argument, NULL, 'j' },
 		{ "fixed-config", required_argument, NULL, 'f' },
+		{ "allow-port", required_argument, NULL, 'p' },
+		{ "mtu", required_argument, NULL, 'm' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
+	unsigned allowed[MAX_ALLOWED];
+	size_t n_allowed = 0;
+	const char *mtu_arg = getenv("TS_DEBUG_MTU"), *mtu_from = "TS_DEBUG_MTU";
+	long mtu = 0;
+	char *end;
 	const char *file = NULL, *name = NULL, *certs = NULL, *fixed = NULL;
 	bool json = false;
 	struct fsc_serveconf sc;
@@ -194,26 +250,50 @@ int fnode_status(int argc, char **argv)
 		case 'c': certs = optarg; break;
 		case 'j': json = true; break;
 		case 'f': fixed = optarg; break;
+		case 'p': {
+			unsigned long v = strtoul(optarg, &end, 10);
+
+			if (*optarg < '0' || *optarg > '9' || *end || v == 0 || v > 65535 ||
+			    n_allowed == MAX_ALLOWED) {
+				fprintf(stderr, "%s: --allow-port: '%s': not a port (1 to 65535, "
+						"at most %d)\n", prog, optarg, MAX_ALLOWED);
+				return ST_USAGE;
+			}
+			allowed[n_allowed++] = (unsigned)v;
+			break;
+		}
+		case 'm':
+			mtu_arg = optarg;
+			mtu_from = "--mtu";
+			break;
 		case 'h':
-			fputs(status_usage, stdout);
+			usage(stdout, prog);
 			return ST_OK;
 		default:
-			fputs(status_usage, stderr);
+			usage(stderr, prog);
 			return ST_USAGE;
 		}
 	}
 	if (!file || optind < argc) {
-		fprintf(stderr, "fnode status: --serve-config FILE is required\n");
+		fprintf(stderr, "%s: --serve-config FILE is required\n", prog);
 		return ST_USAGE;
 	}
+	if (mtu_arg && *mtu_arg) {
+		mtu = strtol(mtu_arg, &end, 10);
+		if (*mtu_arg < '0' || *mtu_arg > '9' || *end || mtu <= 0 || mtu > 65535) {
+			fprintf(stderr, "%s: %s: '%s': not an MTU (1 to 65535)\n", prog, mtu_from,
+				mtu_arg);
+			return ST_USAGE;
+		}
+	}
 	if (!fsc_serveconf_load(file, &sc, err, sizeof(err))) {
-		fprintf(stderr, "fnode status: --serve-config: '%s': %s\n", file, err);
+		fprintf(stderr, "%s: --serve-config: '%s': %s\n", prog, file, err);
 		return ST_ERROR;
 	}
 	n = collect(&sc, hps, sizeof(hps) / sizeof(hps[0]));
 	if (!name && !pick_name(hps, n, &name)) {
-		fprintf(stderr, "fnode status: the config names several hosts; give the node's "
-				"current name with --name\n");
+		fprintf(stderr, "%s: the config names several hosts; give the node's "
+				"current name with --name\n", prog);
 		fsc_serveconf_free(&sc);
 		return ST_USAGE;
 	}
@@ -231,7 +311,7 @@ int fnode_status(int argc, char **argv)
 		bool stale = name && !name_eq(h->host, name);
 		bool fg = (h->web && h->web->foreground) || (h->funnel && h->funnel->foreground);
 		bool funnel = h->funnel && h->funnel->on;
-		struct fnode_cert_info ci;
+		struct fsc_cert_info ci;
 		json_t *jh = NULL, *jhs = NULL;
 
 		if (stale)
@@ -286,8 +366,8 @@ int fnode_status(int argc, char **argv)
 				printf("  no Web handlers\n");
 		}
 		if (certs && !stale) {
-			cert_inspect(certs, h->host, &ci);
-			if (!ci.key_ok || !ci.san_ok || ci.days_left < 0)
+			fsc_cert_inspect(certs, h->host, &ci);
+			if (!ci.key_ok || !ci.san_ok || ci.days_left < CERT_WARN_DAYS)
 				problems++;
 		}
 		if (json) {
@@ -318,8 +398,11 @@ int fnode_status(int argc, char **argv)
 		} else {
 			if (certs && !stale) {
 				if (ci.key_ok && ci.san_ok)
-					printf("  certificate  ok, %ld days left%s\n", ci.days_left,
-					       ci.days_left < 0 ? " (EXPIRED)" : "");
+					printf("  certificate  ok, %ld days left%s\n",
+					       ci.days_left, ci.days_left < 0 ? " (EXPIRED)" :
+					       ci.days_left < CERT_WARN_DAYS ?
+					       " (EXPIRING within 14 days; fix: tailscale cert "
+					       "NAME, or restart tailscaled to renew)" : "");
 				else
 					printf("  certificate  PROBLEM: %s\n", ci.why);
 			}
@@ -336,15 +419,47 @@ int fnode_status(int argc, char **argv)
 		problems++;
 		snprintf(msg, sizeof(msg), "funnel=on for %s, but no serve config (no TCP entry "
 			 "for port %u)", sc.funnel[i].hostport, sc.funnel[i].port);
-		if (json)
-			json_array_append_new(warns, json_string(msg));
-		else
-			printf("\nwarning: %s\n", msg);
+		warn(json, warns, msg);
+	}
+	for (i = 0; i < sc.n_funnel; i++) {
+		const struct fsc_sc_funnel *f = &sc.funnel[i];
+		char msg[600];
+
+		if (!f->on || port_open(f->port, allowed, n_allowed))
+			continue;
+		problems++;
+		snprintf(msg, sizeof(msg), "funnel=on for %s, but Funnel opens only ports 443, "
+			 "8443 and 10000; fix: tailscale funnel --https=443 off && move the "
+			 "service: tailscale funnel --bg --https=443 <target>", f->hostport);
+		warn(json, warns, msg);
+	}
+	for (i = 0; i < sc.n_tcp; i++) {
+		const struct fsc_sc_tcp *t = &sc.tcp[i];
+		char msg[600];
+
+		if (!t->forward || !t->terminate_tls || !t->proxy_protocol)
+			continue;
+		problems++;
+		snprintf(msg, sizeof(msg), "TCP %u forwards to %s with TLS terminated and PROXY "
+			 "v%d: tailscaled writes the PROXY header into the TLS stream "
+			 "(tailscale#18865); fix: tailscale serve --tcp=%u --proxy-protocol=0 "
+			 "<target>, or terminate TLS at the backend (--tcp without "
+			 "--tls-terminated-tcp)", t->port, t->forward, t->proxy_protocol, t->port);
+		warn(json, warns, msg);
+	}
+	if (mtu && mtu < MIN_TUNNEL_MTU) {
+		char msg[300];
+
+		problems++;
+		snprintf(msg, sizeof(msg), "tunnel MTU %ld (%s) is below %d, the IPv6 minimum: "
+			 "IPv6 over the tailnet breaks; fix: unset TS_DEBUG_MTU (or set it to "
+			 "1280 or more) and restart tailscaled", mtu, mtu_from, MIN_TUNNEL_MTU);
+		warn(json, warns, msg);
 	}
 	if (sc.n_services && !json)
 		printf("\nnote: %zu Services entries (not served by fnode)\n", sc.n_services);
 	if (fixed && !write_fixed(file, fixed, hps, n, name ? name : "", err, sizeof(err))) {
-		fprintf(stderr, "fnode status: --fixed-config: '%s': %s\n", fixed, err);
+		fprintf(stderr, "%s: --fixed-config: '%s': %s\n", prog, fixed, err);
 		problems++;
 	}
 	if (json) {

@@ -1,0 +1,513 @@
+/* run.c - fdecode's input loop: files (merged by timestamp when several,
+ * followed with --follow) or live interfaces, frames through the pipeline,
+ * events to the printer; what a shown event brings along (-l flush, -x,
+ * -w); a clean stop on SIGINT/SIGTERM with the summary. */
+#include <errno.h>
+#include <inttypes.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "capwrite.h"
+#include "fdecode.h"
+#include "wsel.h"
+
+#define PROGRESS_EVERY 65536	/* frames between looks at the clock */
+#define IDLE_WAIT_MS 100	/* a followed file, or a poll, at most this */
+#define MAX_CLIENTS 4096	/* distinct STUN mapped addresses counted */
+#define MAX_HOSTS 4096		/* names in the summary's hostname table */
+#define MAX_POLL_FDS 32
+
+static volatile sig_atomic_t interrupted;
+
+static void on_signal(int sig)
+{
+	(void)sig;
+	interrupted = 1;
+}
+
+/* No SA_RESTART: a read or an open(2) of a FIFO waiting when the signal
+ * comes returns EINTR, and the loop sees the flag. SA_RESETHAND: a second
+ * Ctrl-C kills, should the wind-down (a DNS wait) be too slow. */
+void run_catch_signals(void)
+{
+	struct sigaction sa = { .sa_handler = on_signal, .sa_flags = SA_RESETHAND };
+
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+}
+
+struct progress {
+	bool on;
+	const char *file;
+	int64_t size;
+	struct timespec last;
+	bool shown;
+};
+
+static void progress_tick(struct progress *pg, const struct fsc_source *src,
+			  uint64_t frames)
+{
+	struct timespec now;
+
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	if (now.tv_sec - pg->last.tv_sec < 1)
+		return;
+	pg->last = now;
+	int64_t off = fsc_source_offset(src);
+	if (pg->size > 0 && off >= 0)
+		fprintf(stderr, "\rfdecode: %s: %" PRIu64 " packets, %d%%   ", pg->file,
+			frames, (int)(off * 100 / pg->size));
+	else
+		fprintf(stderr, "\rfdecode: %s: %" PRIu64 " packets   ", pg->file, frames);
+	pg->shown = true;
+}
+
+static void progress_done(struct progress *pg)
+{
+	if (pg->shown)
+		fputs("\r\033[K", stderr);
+	pg->shown = false;
+}
+
+static struct input_problems problems;
+
+/* Prints "fdecode: MSG" and keeps MSG for the summary. */
+static void input_problem(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+static void input_problem(const char *fmt, ...)
+{
+	char msg[sizeof(problems.msg[0])];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	fprintf(stderr, "fdecode: %s\n", msg);
+	if (problems.n < MAX_INPUT_PROBLEMS)
+		memcpy(problems.msg[problems.n++], msg, sizeof(msg));
+	else
+		problems.dropped++;
+}
+
+/* libpcap often starts its message with the path; say it once. */
+static const char *strip_path(const char *msg, const char *path)
+{
+	size_t n = strlen(path);
+
+	if (strncmp(msg, path, n) == 0 && msg[n] == ':' && msg[n + 1] == ' ')
+		return msg + n + 2;
+	return msg;
+}
+
+static struct fsc_source *open_one(const char *path, const struct options *opt)
+{
+	char err[512];
+	bool intr = false;
+	struct fsc_file_opts fo = { .filter = opt->filter, .follow = opt->follow,
+				    .interrupted = &intr };
+	struct fsc_source *src = fsc_source_open_file_opts(path, &fo, err, sizeof(err));
+
+	if (src || (intr && interrupted))
+		return src; /* interrupted while waiting: not a problem */
+	const char *why = strip_path(err, path);
+	struct stat st;
+	if (strstr(why, "unknown file format"))
+		input_problem("%s: not a pcap or pcapng file (%s)", path, why);
+	else if (stat(path, &st) == 0 && S_ISREG(st.st_mode) && st.st_size == 0)
+		input_problem("%s: empty file, not a capture", path);
+	else if (strstr(why, "file header"))
+		input_problem("%s: too short to be a capture (%s)", path, why);
+	else
+		input_problem("%s: %s", path, why);
+	return NULL;
+}
+
+/* Every file that opens, one source over them all. *ok turns false when one
+ * could not be opened. NULL when none could. */
+static struct fsc_source *open_files(const char **files, unsigned n,
+				     const struct options *opt, bool *ok)
+{
+	struct fsc_source **srcs = calloc(n, sizeof(*srcs));
+	unsigned k = 0;
+
+	if (!srcs) {
+		input_problem("out of memory");
+		*ok = false;
+		return NULL;
+	}
+	for (unsigned i = 0; i < n && !interrupted; i++) {
+		struct fsc_source *s = open_one(files[i], opt);
+		if (s)
+			srcs[k++] = s;
+		else if (!interrupted)
+			*ok = false;
+	}
+	struct fsc_source *src = NULL;
+	if (k == 1) {
+		src = srcs[0];
+	} else if (k > 1) {
+		char err[256];
+		src = fsc_source_merge(srcs, k, err, sizeof(err));
+		if (!src) {
+			input_problem("%s", err);
+			*ok = false;
+		}
+	}
+	free(srcs);
+	return src;
+}
+
+static struct fsc_source *open_live(const struct options *opt)
+{
+	char err[512] = "";
+	struct fsc_live_opts lo = { .filter = opt->filter, .snaplen = opt->snaplen,
+				    .buffer_size = opt->buffer_kib * 1024 };
+	struct fsc_source *src = fsc_source_open_live(opt->ifaces, opt->n_ifaces, &lo,
+						      err, sizeof(err));
+
+	if (!src)
+		input_problem("%s", err);
+	else if (err[0])
+		fprintf(stderr, "fdecode: %s\n", err);
+	return src;
+}
+
+/* The printer, and what a shown event brings along. */
+struct shown {
+	struct printer *pr;
+	struct capwrite *w;
+	struct wsel *sel;	/* files read twice: -w writes after */
+	const struct fsc_frame *last; /* the frame already dumped / written */
+	uint64_t last_number;
+	unsigned last_file;
+	bool write_failed;
+};
+
+static uint64_t out_bytes(const struct outbuf *ob)
+{
+	return ob->written + ob->len;
+}
+
+static void on_event(const struct fsc_event *ev, void *ctx)
+{
+	struct shown *sh = ctx;
+	struct printer *pr = sh->pr;
+	uint64_t before = out_bytes(pr->ob);
+
+	print_event(ev, pr);
+	if (out_bytes(pr->ob) == before)
+		return; /* not shown */
+	if (sh->sel && !wsel_event(sh->sel, ev))
+		sh->write_failed = true;
+	const struct fsc_frame *f = ev->frame;
+	bool new_frame = f && !(sh->last && f->number == sh->last_number &&
+				f->file == sh->last_file && f->iface == sh->last->iface);
+	if (new_frame) {
+		sh->last = f;
+		sh->last_number = f->number;
+		sh->last_file = f->file;
+		if (pr->opt->dump != DUMP_NONE && !pr->opt->json)
+			dump_frame(pr->ob, pr->opt->dump, f);
+		if (sh->w && !sh->sel && !capwrite_frame(sh->w, pr->src, f))
+			sh->write_failed = true;
+	}
+	if (pr->opt->line_buffered) {
+		outbuf_flush(pr->ob);
+		fflush(pr->ob->file);
+		capwrite_flush(sh->w);
+	}
+}
+
+/* Nothing to read now: show what is held, then wait for input, a signal,
+ * or (a followed file, which poll cannot watch) a short while. */
+static void idle(struct fsc_source *src, struct printer *pr, struct capwrite *w)
+{
+	int fds[MAX_POLL_FDS];
+	struct pollfd p[MAX_POLL_FDS];
+	unsigned n = fsc_source_fds(src, fds, MAX_POLL_FDS);
+
+	outbuf_flush(pr->ob);
+	fflush(pr->ob->file);
+	capwrite_flush(w);
+	enrich_poll(pr->enr);
+	if (interrupted)
+		return;
+	for (unsigned i = 0; i < n; i++)
+		p[i] = (struct pollfd){ .fd = fds[i], .events = POLLIN };
+	poll(p, n, IDLE_WAIT_MS);
+}
+
+/* "fdecode: FILE: interface N 'name' (LINKTYPE) description '...' comment
+ * '...'" on standard error, for each interface a file declares, once the
+ * file has more than one or one says more than its link type (as tcpdump's
+ * "reading from file ..., link-type ..."); texts from the file, escaped. */
+static void announce_ifaces(const struct fsc_source *src, unsigned file, unsigned *announced,
+			    bool quiet)
+{
+	unsigned n = fsc_source_ifaces(src, file);
+
+	if (quiet || *announced >= n)
+		return;
+	const struct fsc_iface_info *first = fsc_source_iface(src, file, 0);
+	if (n == 1 && first && !first->comment && !first->description)
+		return;
+	for (unsigned i = *announced; i < n; i++) {
+		const struct fsc_iface_info *in = fsc_source_iface(src, file, i);
+		const char *texts[3] = { in->name, in->description, in->comment };
+		const char *labels[3] = { " ", " description ", " comment " };
+		const char *lt = fsc_linktype_name(in->linktype);
+		fprintf(stderr, "fdecode: %s: interface %u", fsc_source_path(src, file), i);
+		for (int k = 0; k < 3; k++) {
+			char esc[FSC_ESCAPE_TEXT_CAP(256)];
+			if (!texts[k])
+				continue;
+			fsc_escape_text_sq((const uint8_t *)texts[k], strlen(texts[k]), esc, sizeof(esc));
+			fprintf(stderr, "%s'%s'", labels[k], esc);
+			if (k == 0)
+				fprintf(stderr, " (%s%s%d)", lt ? lt : "", lt ? " " : "link type ",
+					in->linktype);
+		}
+		if (!texts[0])
+			fprintf(stderr, " (%s%s%d)", lt ? lt : "", lt ? " " : "link type ",
+				in->linktype);
+		fputc('\n', stderr);
+	}
+	*announced = n;
+}
+
+/* Reports a damaged file; returns whether reading may go on (merged files:
+ * the others continue). */
+static bool damaged(struct fsc_source *src, const uint64_t *per_file, bool live)
+{
+	if (live) {
+		input_problem("%s", fsc_source_error(src));
+		return false;
+	}
+	unsigned file = fsc_source_error_file(src);
+	const char *path = fsc_source_path(src, file);
+	int64_t off = fsc_source_offset(src);
+	char where[40] = "";
+	if (off >= 0)
+		snprintf(where, sizeof(where), " (byte %" PRId64 ")", off);
+	input_problem("%s: damaged at packet %" PRIu64 "%s: %s; decoded %" PRIu64 " packets",
+		      path, per_file[file] + 1, where,
+		      strip_path(fsc_source_error(src), path), per_file[file]);
+	return fsc_source_path(src, 1) != NULL; /* merged: the rest go on */
+}
+
+/* Reads the source to its end, -c, or a signal. False when damaged. */
+static bool decode(struct fsc_source *src, const struct options *opt, unsigned n_files,
+		   struct fsc_pipeline *pl, struct shown *sh, uint64_t *frames_read)
+{
+	struct printer *pr = sh->pr;
+	struct fsc_frame f;
+	uint64_t frames = 0, *per_file = calloc(n_files ? n_files : 1, sizeof(uint64_t));
+	unsigned *announced = calloc(n_files ? n_files : 1, sizeof(unsigned));
+	bool live = opt->n_ifaces > 0, ok = true;
+	const char *first = fsc_source_path(src, 0);
+	struct progress pg = { .file = first };
+	struct stat sb;
+
+	if (!per_file || !announced) {
+		free(per_file);
+		free(announced);
+		return false;
+	}
+	pg.on = !live && !opt->quiet && !opt->follow && n_files == 1 &&
+		isatty(STDERR_FILENO) && strcmp(first, "-") != 0;
+	pg.size = !live && stat(first, &sb) == 0 ? sb.st_size : -1;
+	clock_gettime(CLOCK_MONOTONIC, &pg.last);
+	bool warned_lt[512] = { false };
+
+	while (!interrupted && (opt->count == 0 || frames < opt->count)) {
+		enum fsc_src_result r = fsc_source_next(src, &f);
+		if (r == FSC_SRC_END)
+			break;
+		if (r == FSC_SRC_AGAIN) {
+			progress_done(&pg);
+			idle(src, pr, sh->w);
+			continue;
+		}
+		if (r == FSC_SRC_ERROR) {
+			outbuf_flush(pr->ob);
+			fflush(pr->ob->file);
+			progress_done(&pg);
+			ok = false;
+			if (damaged(src, per_file, live))
+				continue;
+			break;
+		}
+		frames++;
+		if (!live && f.file < n_files) {
+			per_file[f.file]++;
+			announce_ifaces(src, f.file, &announced[f.file], opt->quiet);
+		}
+		if (!fsc_linktype_supported(f.linktype) && f.linktype >= 0 && f.linktype < 512 &&
+		    !warned_lt[f.linktype]) {
+			warned_lt[f.linktype] = true;
+			const char *where = live ? fsc_source_name(src, f.iface)
+						 : fsc_source_path(src, f.file);
+			fprintf(stderr, "fdecode: %s: warning: link type %d is not supported; "
+				"frames are counted, not decoded\n", where, f.linktype);
+		}
+		if (!live)
+			pr->file = fsc_source_path(src, f.file);
+		fsc_pipeline_frame(pl, &f, on_event, sh);
+		/* DNS answers that came meanwhile: never a wait. */
+		enrich_poll(pr->enr);
+		if (pg.on && frames % PROGRESS_EVERY == 0)
+			progress_tick(&pg, src, frames);
+	}
+	progress_done(&pg);
+	free(per_file);
+	free(announced);
+	*frames_read = frames;
+	return ok;
+}
+
+/* Files that can be read again (no pipe, no standard input, not followed):
+ * -w then writes whole connections (wsel.c). */
+static bool rereadable(const char **files, unsigned n, const struct options *opt)
+{
+	struct stat st;
+
+	if (opt->n_ifaces || opt->follow)
+		return false;
+	for (unsigned i = 0; i < n; i++)
+		if (strcmp(files[i], "-") == 0 || stat(files[i], &st) != 0 || !S_ISREG(st.st_mode))
+			return false;
+	return true;
+}
+
+/* -w's second reading: the first `frames` frames again, the chosen ones
+ * written. False on a write error. */
+static bool write_selected(const char **files, unsigned n, const struct options *opt,
+			   struct wsel *sel, struct capwrite *w, uint64_t frames)
+{
+	bool ok = true;
+	struct fsc_source *src = open_files(files, n, opt, &ok);
+	struct fsc_frame f;
+	uint64_t k = 0;
+
+	if (!src)
+		return false;
+	while (k < frames && fsc_source_next(src, &f) == FSC_SRC_FRAME) {
+		k++;
+		if (wsel_wanted(sel, &f) && !capwrite_frame(w, src, &f)) {
+			ok = false;
+			break;
+		}
+	}
+	fsc_source_close(src);
+	return ok;
+}
+
+/* As tcpdump at the end of a live capture: what the kernel dropped. */
+static void live_stats(struct fsc_source *src, const struct options *opt)
+{
+	struct fsc_src_stats st;
+
+	for (unsigned i = 0; src && i < opt->n_ifaces && !opt->quiet; i++)
+		if (fsc_source_stats(src, i, &st))
+			fprintf(stderr, "fdecode: %s: %" PRIu64 " packets received, %" PRIu64
+				" dropped by the kernel, %" PRIu64 " by the interface\n",
+				opt->ifaces[i], st.received, st.dropped, st.if_dropped);
+}
+
+/* Decodes the inputs and prints; returns the exit status. */
+int run(const struct options *o, const char **files, unsigned n_files)
+{
+	struct options opt = *o;
+	char err[512];
+	bool usage_err;
+	struct enrich *enr = enrich_new(&opt.enrich, err, sizeof(err), &usage_err);
+	if (!enr) {
+		fprintf(stderr, "fdecode: %s\n", err);
+		return usage_err ? EXIT_USAGE : EXIT_INPUT;
+	}
+	struct capwrite *w = NULL;
+	if (opt.write_file && !(w = capwrite_open(opt.write_file, err, sizeof(err)))) {
+		fprintf(stderr, "fdecode: -w: '%s': %s\n", opt.write_file, err);
+		enrich_free(enr);
+		return EXIT_INPUT;
+	}
+	struct client_tally *tally = client_tally_new(MAX_CLIENTS);
+	struct web *web = opt.summary ? web_new(MAX_HOSTS) : NULL;
+	struct fsc_pipeline *pl = fsc_pipeline_new(&opt.limits);
+	struct outbuf ob;
+	bool ob_ok = false;
+	/* -w - puts the capture on standard output: the text goes to stderr. */
+	FILE *out = opt.write_file && strcmp(opt.write_file, "-") == 0 ? stderr : stdout;
+	if (!pl || !tally || (opt.summary && !web) || !(ob_ok = outbuf_init(&ob, out))) {
+		fputs(ob_ok || !pl ? "fdecode: out of memory for the tables; lower --max-sessions, "
+				     "--max-peers, --max-flows, --max-streams or --flow-memory\n"
+				   : "fdecode: out of memory\n", stderr);
+		if (ob_ok)
+			outbuf_free(&ob);
+		if (pl)
+			fsc_pipeline_free(pl);
+		client_tally_free(tally);
+		web_free(web);
+		enrich_free(enr);
+		capwrite_close(w);
+		return EXIT_INPUT;
+	}
+	static char stdout_buf[1 << 16];
+	setvbuf(stdout, stdout_buf, _IOFBF, sizeof(stdout_buf));
+
+	bool ok = true;
+	struct fsc_source *src = opt.n_ifaces ? open_live(&opt)
+					      : open_files(files, n_files, &opt, &ok);
+	unsigned inputs = opt.n_ifaces ? opt.n_ifaces : n_files;
+	struct printer pr = { .ob = &ob, .opt = &opt, .enr = enr, .clients = tally,
+			      .web = web, .name_file = !opt.n_ifaces && n_files > 1,
+			      .src = src };
+	struct shown sh = { .pr = &pr, .w = w };
+	if (w && rereadable(files, n_files, &opt) && !(sh.sel = wsel_new(n_files))) {
+		fputs("fdecode: out of memory\n", stderr);
+		ok = false;
+	}
+	uint64_t frames = 0;
+	if (src)
+		ok &= decode(src, &opt, n_files, pl, &sh, &frames);
+	else if (opt.n_ifaces)
+		ok = false;
+	/* Streams still open end with the input. */
+	fsc_pipeline_flush(pl, on_event, &sh);
+	/* The events are out; what follows may wait (one DNS timeout). */
+	outbuf_flush(&ob);
+	outbuf_free(&ob);
+	fflush(out);
+	if (opt.summary) {
+		print_summary(out, &opt, pl, inputs, &problems, enr, tally, web);
+	} else if (!interrupted && !opt.quiet && enrich_late_count(enr) > 0) {
+		enrich_drain(enr);
+		enrich_late_names(enr, out, opt.json);
+	}
+	if (fflush(out) != 0 || ferror(out)) {
+		fprintf(stderr, "fdecode: writing output: %s\n", strerror(errno));
+		ok = false;
+	}
+	if (sh.sel && src && !write_selected(files, n_files, &opt, sh.sel, w, frames))
+		sh.write_failed = true;
+	if (sh.sel && wsel_full(sh.sel))
+		fprintf(stderr, "fdecode: -w: more connections than remembered; some are "
+			"written from their event's frame only\n");
+	wsel_free(sh.sel);
+	if (!capwrite_close(w) || sh.write_failed) {
+		fprintf(stderr, "fdecode: -w: '%s': write failed\n", opt.write_file);
+		ok = false;
+	}
+	live_stats(src, &opt);
+	fsc_source_close(src);
+	fsc_pipeline_free(pl);
+	client_tally_free(tally);
+	web_free(web);
+	enrich_free(enr);
+	return ok ? 0 : EXIT_INPUT;
+}
