@@ -8,6 +8,8 @@
 #   steps: wg stun tls disco tsdebug linktypes ip verify (default: all, in
 #   that order; disco, tsdebug and linktypes read files the earlier steps
 #   wrote).  Idempotent: every run rewrites its outputs.
+#   Not in the default: wgdecrypt (wg-ours-go.*; needs the build's wgpeer,
+#   FSC_BIN, default build/bin).
 #
 # Traffic stays inside namespaces this script creates (underlay 198.18.0.0/15,
 # tunnel 100.64.0.0/10, no default route anywhere); everything it starts is
@@ -272,6 +274,22 @@ step_ip() {
 	nsl_log "ip: wrote ip/udp-fragmented.pcap, ip/ipv6-ext-chain.pcap, ip/ipv4-options.pcap"
 }
 
+# wgdecrypt: our own peer (tests/tools/wgpeer, on libdecode's WireGuard
+# core) against wireguard-go, with the key log it wrote, by the decryption
+# test itself; the key log also embedded as a pcapng secrets block.
+step_wgdecrypt() {
+	local keep=$NSL_TMP/wgd
+	mkdir -p "$keep"
+	FSC_BIN=${FSC_BIN:-$SRC/build/bin} FSC_SRC=$SRC \
+		bash "$SRC/tests/integration/wg_decrypt_live.sh" "$keep" >/dev/null ||
+		nsl_die "wg_decrypt_live.sh failed"
+	cp "$keep/live.pcap" "$HERE/wg-ours-go.pcap"
+	cp "$keep/live.keys" "$HERE/wg-ours-go.keylog"
+	editcap --inject-secrets "wg,$HERE/wg-ours-go.keylog" "$HERE/wg-ours-go.pcap" \
+		"$HERE/wg-ours-go.pcapng" || nsl_die "editcap --inject-secrets failed"
+	nsl_log "wgdecrypt: wrote wg-ours-go.pcap, wg-ours-go.keylog, wg-ours-go.pcapng"
+}
+
 # verify: every file checked with tshark (gen/check_captures.py).
 step_verify() {
 	(cd "$GEN" && "$PY" check_captures.py "$HERE") || nsl_die "verification failed"
@@ -281,7 +299,7 @@ step_verify() {
 steps="${*:-wg stun tls disco tsdebug linktypes ip verify}"
 for s in $steps; do
 	case $s in
-	wg | stun | tls | disco | tsdebug | linktypes | ip | verify) "step_$s" ;;
-	*) nsl_die "unknown step '$s' (wg stun tls disco tsdebug linktypes ip verify)" ;;
+	wg | stun | tls | disco | tsdebug | linktypes | ip | verify | wgdecrypt) "step_$s" ;;
+	*) nsl_die "unknown step '$s' (wg stun tls disco tsdebug linktypes ip verify wgdecrypt)" ;;
 	esac
 done

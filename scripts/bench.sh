@@ -53,6 +53,7 @@ say "building (Release) in $BUILD"
 cmake -S "$SRC" -B "$BUILD" -DCMAKE_BUILD_TYPE=Release >"$OUT/cmake.log" 2>&1 ||
 	{ cat "$OUT/cmake.log" >&2; die "cmake failed"; }
 cmake --build "$BUILD" -j 2 --target fdecode fwatch readloop gen_capture runstat udpflood fnode fedge \
+	wgpair \
 	>>"$OUT/cmake.log" 2>&1 ||
 	{ tail -40 "$OUT/cmake.log" >&2; die "build failed"; }
 BIN=$BUILD/bin
@@ -490,6 +491,8 @@ report >"$OUT/bench.md"
 fwatch_report >>"$OUT/bench.md"
 # the reference funnel against the backend alone and the nginx peer stack
 FSC_BIN="$BUILD/bin" bash "$SRC/scripts/funnel-bench.sh" >>"$OUT/bench.md"
+say "WireGuard decryption: fdecode and tshark with one key log"
+sh "$SRC/scripts/bench_wgdecrypt.sh" "$BIN" "$OUT" >>"$OUT/bench.md"
 cat "$OUT/bench.md"
 if [ -n "$DOC" ]; then
 	cp "$OUT/bench.md" "$DOC"

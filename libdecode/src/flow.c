@@ -198,6 +198,11 @@ const struct fsc_flow_stats *fsc_flows_stats(const struct fsc_flows *t)
 	return &t->st;
 }
 
+uint32_t fsc_flow_tunnel(const struct fsc_flow *f)
+{
+	return ((const struct rec *)f)->tunnel;
+}
+
 const struct fsc_flow_limits *fsc_flows_limits(const struct fsc_flows *t)
 {
 	return &t->lim;
@@ -214,7 +219,7 @@ static int ep_cmp(const struct fsc_addr *a, uint16_t pa, const struct fsc_addr *
 /* The same key from either direction: endpoints in a fixed order. */
 static uint64_t flow_key(const struct fsc_flows *t, const struct fsc_addr *a,
 			 uint16_t pa, const struct fsc_addr *b, uint16_t pb,
-			 uint8_t proto, uint8_t obs)
+			 uint8_t proto, uint8_t obs, uint32_t tunnel)
 {
 	if (ep_cmp(a, pa, b, pb) > 0) {
 		const struct fsc_addr *x = a;
@@ -225,14 +230,15 @@ static uint64_t flow_key(const struct fsc_flows *t, const struct fsc_addr *a,
 		pb = px;
 	}
 	uint64_t h = fsc_addr_hash(a, t->lim.hash_seed ^ ((uint64_t)obs << 40 |
-					  (uint64_t)proto << 32 | (uint64_t)pa << 16 | pb));
+					  (uint64_t)proto << 32 | (uint64_t)pa << 16 | pb) ^
+					  (uint64_t)tunnel * 0x9e3779b97f4a7c15u);
 	return fsc_addr_hash(b, h);
 }
 
 static uint64_t rec_key(const struct fsc_flows *t, const struct rec *r)
 {
 	return flow_key(t, &r->pub.addr[0], r->pub.port[0], &r->pub.addr[1],
-			r->pub.port[1], r->pub.proto, r->pub.obs);
+			r->pub.port[1], r->pub.proto, r->pub.obs, r->tunnel);
 }
 
 /* Which direction pkt travels in r, or -1 if r is another flow. */
@@ -240,7 +246,7 @@ static int match(const struct rec *r, const struct fsc_packet *pkt)
 {
 	const struct fsc_flow *f = &r->pub;
 
-	if (f->proto != pkt->proto || f->obs != pkt->obs)
+	if (f->proto != pkt->proto || f->obs != pkt->obs || r->tunnel != pkt->tunnel)
 		return -1;
 	if (f->port[0] == pkt->sport && f->port[1] == pkt->dport &&
 	    fsc_addr_eq(&f->addr[0], &pkt->src) && fsc_addr_eq(&f->addr[1], &pkt->dst))
@@ -360,6 +366,7 @@ static struct rec *open_rec(struct fsc_flows *t, const struct fsc_packet *pkt,
 	f->port[!d] = pkt->dport;
 	f->proto = pkt->proto;
 	f->obs = pkt->obs;
+	r->tunnel = pkt->tunnel;
 	f->id = ++t->st.flows;
 	f->first_ns = f->last_ns = ts;
 	f->table = t;
@@ -463,7 +470,7 @@ const struct fsc_flow *fsc_flows_packet(struct fsc_flows *t,
 	t->st.payload_bytes += pkt->payload_len;
 
 	uint64_t key = flow_key(t, &pkt->src, pkt->sport, &pkt->dst, pkt->dport, pkt->proto,
-				pkt->obs);
+				pkt->obs, pkt->tunnel);
 	uint32_t i = hmap_get(&t->idx, key);
 	if (i != HMAP_NONE && t->recs[i].state != REC_FREE &&
 	    (d = match(&t->recs[i], pkt)) >= 0)

@@ -68,6 +68,7 @@ struct rec {
 	uint32_t link[2][2];	/* [list][0 prev, 1 next] */
 	uint8_t state;
 	bool on_buf_list;
+	uint32_t tunnel;	/* fsc_flow_tunnel: in the padding here */
 };
 
 struct flist {

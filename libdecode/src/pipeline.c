@@ -7,6 +7,11 @@
 struct fsc_pipeline {
 	struct fsc_wg_tracker *wg;
 	struct fsc_streams *streams;
+	struct fsc_wgdecrypt *wgd;	/* borrowed; NULL: no decryption */
+	/* While a decrypted packet goes through: its tunnel session (0 on
+	 * the wire) and the initiator's static key. */
+	uint32_t tunnel;
+	const uint8_t *tunnel_peer;
 	struct fsc_pipeline_stats st;
 	/* the frame in progress, for the events its stream completes */
 	struct fsc_event *cur;
@@ -78,6 +83,11 @@ static void on_stream_event(void *ctx, const struct fsc_stream_event *sev)
 	ev.type = stream_types[sev->type];
 	ev.stream = sev;
 	ev.tun = NULL;
+	ev.wgd = NULL;
+	if (sev->flow && fsc_flow_tunnel(sev->flow) != ev.tunnel) {
+		ev.tunnel = fsc_flow_tunnel(sev->flow); /* at the end of input */
+		ev.tunnel_peer = NULL;
+	}
 	ev.ts_ns = sev->ts_ns;
 	ev.status = sev->status;
 	ev.why = sev->why;
@@ -111,6 +121,16 @@ const struct fsc_pipeline_stats *fsc_pipeline_stats(const struct fsc_pipeline *p
 const struct fsc_wg_tracker *fsc_pipeline_wg(const struct fsc_pipeline *pl)
 {
 	return pl->wg;
+}
+
+void fsc_pipeline_set_wgdecrypt(struct fsc_pipeline *pl, struct fsc_wgdecrypt *d)
+{
+	pl->wgd = d;
+}
+
+const struct fsc_wgdecrypt *fsc_pipeline_wgdecrypt(const struct fsc_pipeline *pl)
+{
+	return pl->wgd;
 }
 
 int64_t fsc_pipeline_frame_ns(const struct fsc_frame *f)
@@ -151,7 +171,7 @@ static void capture_cut(struct fsc_event *ev)
 }
 
 static void tunnel_event(struct fsc_pipeline *pl, struct fsc_event *ev,
-			 struct fsc_tunnel_msg *tun)
+			 struct fsc_tunnel_msg *tun, struct fsc_wgd_note *wgd)
 {
 	const struct fsc_packet *pkt = ev->pkt;
 
@@ -166,6 +186,12 @@ static void tunnel_event(struct fsc_pipeline *pl, struct fsc_event *ev,
 		fsc_wg_track(pl->wg, m, &src, &dst, ev->ts_ns, &ev->wg);
 		pl->st.wg_msgs[m->keepalive ? 5 : m->type]++;
 		pl->st.wg_under_load += m->under_load;
+		/* Decrypted packets are not decrypted again inside. */
+		if (pl->wgd && !pkt->tunnel && pkt->payload_len == pkt->payload_wire_len) {
+			fsc_wgdecrypt_msg(pl->wgd, pkt->payload, pkt->payload_len, m,
+					  ev->wg.session, !ev->wg.unknown_index, wgd);
+			ev->wgd = wgd;
+		}
 		break;
 	}
 	case FSC_TUNNEL_DISCO:
@@ -190,12 +216,33 @@ static void tunnel_event(struct fsc_pipeline *pl, struct fsc_event *ev,
 	capture_cut(ev);
 }
 
+/* The inner IP packet of a decrypted transport message goes through as a
+ * frame of its own (LINKTYPE_RAW, the outer frame's number and time) seen
+ * inside the tunnel: its events carry the session, its flows are apart. */
+static void inner_frame(struct fsc_pipeline *pl, const struct fsc_event *outer,
+			fsc_event_fn fn, void *ctx)
+{
+	const struct fsc_wgd_note *n = outer->wgd;
+	struct fsc_frame in = *outer->frame;
+
+	in.data = n->plain;
+	in.caplen = in.wirelen = (uint32_t)n->plain_len;
+	in.linktype = 101; /* LINKTYPE_RAW: IPv4 or IPv6 by the first nibble */
+	pl->tunnel = n->session ? n->session : UINT32_MAX;
+	pl->tunnel_peer = n->have_static ? n->initiator_static : NULL;
+	pl->st.inner_packets++;
+	fsc_pipeline_frame(pl, &in, fn, ctx);
+	pl->tunnel = 0;
+	pl->tunnel_peer = NULL;
+}
+
 void fsc_pipeline_frame(struct fsc_pipeline *pl, const struct fsc_frame *f,
 			fsc_event_fn fn, void *ctx)
 {
 	struct fsc_packet pkt;
 	struct fsc_tunnel_msg tun;
 	struct fsc_disco_plain plain;
+	struct fsc_wgd_note wgd;
 	struct fsc_event ev;
 	struct fsc_pipeline_stats *st = &pl->st;
 
@@ -203,17 +250,21 @@ void fsc_pipeline_frame(struct fsc_pipeline *pl, const struct fsc_frame *f,
 	ev.ts_ns = fsc_pipeline_frame_ns(f);
 	ev.frame = f;
 	ev.pkt = &pkt;
-	if (st->frames == 0 || ev.ts_ns < st->first_ns)
-		st->first_ns = ev.ts_ns;
-	if (ev.ts_ns > st->last_ns)
-		st->last_ns = ev.ts_ns;
-	st->frames++;
-	st->bytes += f->wirelen;
+	if (!pl->tunnel) { /* a frame off the wire, not a decrypted packet */
+		if (st->frames == 0 || ev.ts_ns < st->first_ns)
+			st->first_ns = ev.ts_ns;
+		if (ev.ts_ns > st->last_ns)
+			st->last_ns = ev.ts_ns;
+		st->frames++;
+		st->bytes += f->wirelen;
+	}
 
 	fsc_dissect(f->linktype, f->data, f->caplen, f->wirelen, &pkt);
 	/* Interfaces of one capture (pcapng, several -i) are apart; the same
 	 * interface in files read one after another (rotation) is one. */
 	pkt.obs = (uint8_t)f->iface;
+	pkt.tunnel = ev.tunnel = pl->tunnel;
+	ev.tunnel_peer = pl->tunnel_peer;
 	ev.status = pkt.status;
 	ev.why = pkt.why;
 	if (pkt.ipver == 4)
@@ -236,7 +287,7 @@ void fsc_pipeline_frame(struct fsc_pipeline *pl, const struct fsc_frame *f,
 			st->tsdisco_types[plain.type & 15]++;
 		adopt_status(&ev, ds, why);
 	} else if (pkt.layer == FSC_LAYER_PAYLOAD && pkt.proto == 17) {
-		tunnel_event(pl, &ev, &tun);
+		tunnel_event(pl, &ev, &tun, &wgd);
 	} else if (pkt.layer == FSC_LAYER_PAYLOAD && pkt.proto == 6) {
 		ev.type = FSC_EV_TCP;
 		/* Its stream gets a gap; the segment itself says why. */
@@ -268,4 +319,7 @@ void fsc_pipeline_frame(struct fsc_pipeline *pl, const struct fsc_frame *f,
 		fsc_streams_packet(pl->streams, &pkt, ev.ts_ns, on_stream_event, pl);
 		pl->cur = NULL;
 	}
+	if (ev.type == FSC_EV_WG && ev.wgd && ev.wgd->result == FSC_WGD_OK &&
+	    ev.wgd->plain_len)
+		inner_frame(pl, &ev, fn, ctx);
 }

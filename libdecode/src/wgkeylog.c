@@ -278,17 +278,14 @@ static void add_key(struct fsc_wgkeylog_set *s, enum fsc_wgkeylog_type t,
 	case FSC_WGKEYLOG_LOCAL_EPHEMERAL_PRIVATE_KEY:
 		for (size_t i = 0; i < s->n_eph; i++)
 			if (memcmp(s->eph[i].priv, key, 32) == 0) {
+				/* a repeated line may bind a PSK again */
+				s->psk_slot = i;
 				s->psk_pending = true;
-				/* a repeated ephemeral line may bind a PSK
-				 * again: move it last */
-				struct fsc_wgkeylog_ephemeral e = s->eph[i];
-				memmove(&s->eph[i], &s->eph[i + 1],
-					(s->n_eph - i - 1) * sizeof(e));
-				s->eph[s->n_eph - 1] = e;
 				return;
 			}
 		kept = s->n_eph < s->max_eph;
 		if (kept) {
+			s->psk_slot = s->n_eph;
 			memcpy(s->eph[s->n_eph].priv, key, 32);
 			memset(s->eph[s->n_eph].psk, 0, 32);
 			s->n_eph++;
@@ -300,7 +297,7 @@ static void add_key(struct fsc_wgkeylog_set *s, enum fsc_wgkeylog_type t,
 			s->skipped++; /* a PSK binds only to the ephemeral above */
 			return;
 		}
-		memcpy(s->eph[s->n_eph - 1].psk, key, 32);
+		memcpy(s->eph[s->psk_slot].psk, key, 32);
 		s->psk_pending = false;
 		return;
 	default:
@@ -341,31 +338,54 @@ bool fsc_wgkeylog_set_add_file(struct fsc_wgkeylog_set *s, const char *path,
 			       char *err, size_t errlen)
 {
 	FILE *f = fopen(path, "rb");
-	char *buf;
-	size_t n;
+	char *buf = NULL;
+	size_t n = 0, cap = 0;
+	bool ok = true;
 
 	if (!f) {
 		snprintf(err, errlen, "%s", strerror(errno));
 		return false;
 	}
-	buf = malloc(FILE_MAX + 1);
-	if (!buf) {
-		fclose(f);
-		snprintf(err, errlen, "out of memory");
-		return false;
-	}
-	n = fread(buf, 1, FILE_MAX + 1, f);
-	if (ferror(f) || n > FILE_MAX) {
-		snprintf(err, errlen, "%s", ferror(f) ? strerror(errno)
-						      : "too large (64 MiB at most)");
-		fclose(f);
-		OPENSSL_cleanse(buf, n);
-		free(buf);
-		return false;
+	/* Grown as read (a pipe has no size to ask for), up to the limit. */
+	for (;;) {
+		if (n == cap) {
+			size_t nc = cap ? cap * 2 : 65536;
+			char *nb;
+			if (cap > FILE_MAX) {
+				snprintf(err, errlen, "too large (64 MiB at most)");
+				ok = false;
+				break;
+			}
+			/* not realloc: the old block holds keys to wipe */
+			nb = malloc(nc);
+			if (!nb) {
+				snprintf(err, errlen, "out of memory");
+				ok = false;
+				break;
+			}
+			if (buf) {
+				memcpy(nb, buf, n);
+				OPENSSL_cleanse(buf, n);
+				free(buf);
+			}
+			buf = nb;
+			cap = nc;
+		}
+		size_t r = fread(buf + n, 1, cap - n, f);
+		n += r;
+		if (r == 0) {
+			if (ferror(f)) {
+				snprintf(err, errlen, "%s", strerror(errno));
+				ok = false;
+			}
+			break;
+		}
 	}
 	fclose(f);
-	fsc_wgkeylog_set_add_text(s, buf, n);
-	OPENSSL_cleanse(buf, n);
+	if (ok)
+		fsc_wgkeylog_set_add_text(s, buf, n);
+	if (buf)
+		OPENSSL_cleanse(buf, n);
 	free(buf);
-	return true;
+	return ok;
 }

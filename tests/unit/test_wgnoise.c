@@ -14,6 +14,7 @@
 
 #include <openssl/evp.h>
 
+#include "fsc/wgkeylog.h"
 #include "fsc/wgnoise.h"
 #include "vectors.h"
 
@@ -451,6 +452,121 @@ static void real_initiation(void **state)
 							&why), FSC_NOT_THIS);
 }
 
+/* ---- A real exchange with wireguard-go (captures/wg-ours-go.pcap) -------------
+ * Our peer (tests/tools/wgpeer) initiated handshake 1 and answered
+ * wireguard-go's handshake 2, logging its keys (captures/wg-ours-go.keylog).
+ * With those keys our core must write the very bytes captured (the
+ * initiation and the response are deterministic given ephemeral, index and
+ * timestamp) and open every message wireguard-go sent. */
+
+#define MAX_MSGS 64
+
+/* The UDP payloads of a classic Ethernet/IPv4 pcap, in order. */
+static size_t udp_payloads(const char *path, uint8_t msgs[][512], size_t *lens)
+{
+	FILE *f = fopen(path, "rb");
+	uint8_t hdr[24], rec[16], frame[1024];
+	size_t n = 0;
+
+	assert_non_null(f);
+	assert_int_equal(fread(hdr, 1, 24, f), 24);
+	while (n < MAX_MSGS && fread(rec, 1, 16, f) == 16) {
+		uint32_t cl = (uint32_t)rec[8] | (uint32_t)rec[9] << 8 |
+			      (uint32_t)rec[10] << 16 | (uint32_t)rec[11] << 24;
+		assert_true(cl <= sizeof(frame));
+		assert_int_equal(fread(frame, 1, cl, f), cl);
+		size_t ihl = (size_t)(frame[14] & 15) * 4;
+		size_t off = 14 + ihl + 8;
+		assert_true(frame[14 + 9] == 17 && off <= cl && cl - off <= 512);
+		memcpy(msgs[n], frame + off, cl - off);
+		lens[n++] = cl - off;
+	}
+	fclose(f);
+	return n;
+}
+
+static uint32_t le32_at(const uint8_t *p)
+{
+	return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 |
+	       (uint32_t)p[3] << 24;
+}
+
+/* Opens every transport message addressed to kp from index `from` on;
+ * returns how many opened (each an IPv4 packet 100.64.0.2 -> .1). */
+static unsigned open_theirs(struct fsc_wgnoise_keypair *kp, uint8_t msgs[][512],
+			    const size_t *lens, size_t n, size_t from)
+{
+	unsigned opened = 0;
+
+	for (size_t k = from; k < n; k++) {
+		uint8_t out[512];
+		size_t olen;
+		if (msgs[k][0] != 4 || le32_at(msgs[k] + 4) != kp->local_index)
+			continue;
+		assert_int_equal(fsc_wgnoise_transport_open(nz, kp, msgs[k], lens[k], out,
+							    sizeof(out), &olen, NULL, NULL),
+				 FSC_OK);
+		assert_true(olen >= 20 && out[0] == 0x45);
+		assert_memory_equal(out + 12, "\x64\x40\x00\x02\x64\x40\x00\x01", 8);
+		opened++;
+	}
+	return opened;
+}
+
+static void real_exchange_with_wireguard_go(void **state)
+{
+	static uint8_t msgs[MAX_MSGS][512];
+	size_t lens[MAX_MSGS];
+	size_t n = udp_payloads(FSC_SRC_DIR "/captures/wg-ours-go.pcap", msgs, lens);
+	struct fsc_wgkeylog_set *keys = fsc_wgkeylog_set_new(0, 0, 0);
+	struct fsc_wgnoise_identity me;
+	struct fsc_wgnoise_peer go;
+	struct fsc_wgnoise_handshake hs;
+	struct fsc_wgnoise_keypair kp;
+	uint8_t ts[12], out[148], who[32];
+	char err[128];
+
+	(void)state;
+	assert_int_equal(n, 24);
+	assert_true(fsc_wgkeylog_set_add_file(keys, FSC_SRC_DIR "/captures/wg-ours-go.keylog",
+					      err, sizeof(err)));
+	assert_int_equal(keys->n_static_priv, 1);
+	assert_int_equal(keys->n_eph, 2);
+	assert_int_equal(fsc_wgnoise_identity_set(nz, &me, keys->static_priv[0], NULL),
+			 FSC_OK);
+	assert_int_equal(fsc_wgnoise_peer_set(nz, &go, &me, keys->remote_pub[0], NULL,
+					      NULL), FSC_OK);
+
+	/* Handshake 1, ours: the timestamp as tshark and fdecode read it
+	 * (1796572681.419430400), the index as captured. */
+	assert_int_equal(msgs[0][0], 1);
+	fsc_wgnoise_tai64n_make(ts, 1796572681, 419430400);
+	assert_int_equal(fsc_wgnoise_initiation_create(nz, &me, &go, &hs, keys->eph[0].priv,
+						       le32_at(msgs[0] + 4), ts, 0, out,
+						       NULL), FSC_OK);
+	assert_memory_equal(out, msgs[0], 148);
+	/* wireguard-go's response opens and gives keys its transport opens with */
+	assert_int_equal(fsc_wgnoise_response_consume(nz, &me, &go, &hs, msgs[1], lens[1],
+						      NULL), FSC_OK);
+	assert_int_equal(fsc_wgnoise_keypair_derive(nz, &hs, &kp, NULL), FSC_OK);
+	assert_int_equal(open_theirs(&kp, msgs, lens, n, 2), 8);
+
+	/* Handshake 2, wireguard-go's: we accept it and wrote this response. */
+	assert_int_equal(msgs[18][0], 1);
+	assert_int_equal(fsc_wgnoise_initiation_consume(nz, &me, msgs[18], lens[18], &hs,
+							who, NULL), FSC_OK);
+	assert_memory_equal(who, go.pub, 32);
+	assert_int_equal(fsc_wgnoise_initiation_accept(nz, &go, &hs, msgs[18], lens[18],
+						       NULL), FSC_OK);
+	assert_int_equal(fsc_wgnoise_response_create(nz, &me, &go, &hs, keys->eph[1].priv,
+						     le32_at(msgs[19] + 4), 0, out, NULL),
+			 FSC_OK);
+	assert_memory_equal(out, msgs[19], 92);
+	assert_int_equal(fsc_wgnoise_keypair_derive(nz, &hs, &kp, NULL), FSC_OK);
+	assert_int_equal(open_theirs(&kp, msgs, lens, n, 20), 2);
+	fsc_wgkeylog_set_free(keys);
+}
+
 /* ---- Full handshakes in-process ----------------------------------------------- */
 
 struct side {
@@ -745,6 +861,7 @@ int main(void)
 		cmocka_unit_test(replay_bulk),
 		cmocka_unit_test(tai64n),
 		cmocka_unit_test(real_initiation),
+		cmocka_unit_test(real_exchange_with_wireguard_go),
 		cmocka_unit_test(full_handshake),
 		cmocka_unit_test(counter_limit),
 		cmocka_unit_test(psk_handshake),

@@ -54,6 +54,10 @@ struct options {
 	const char *ifaces[MAX_LIVE_IFACES];
 	unsigned n_ifaces;
 	struct fsc_pipeline_limits limits;
+	/* WireGuard decryption (wgkeys.c) */
+#define MAX_WG_KEYLOGS 64
+	const char *wg_keylogs[MAX_WG_KEYLOGS];
+	unsigned n_wg_keylogs;
 };
 
 struct printer {
@@ -140,5 +144,19 @@ void print_summary(FILE *out, const struct options *opt,
 		   const struct fsc_pipeline *pl, unsigned files,
 		   const struct input_problems *probs, struct enrich *enr,
 		   const struct client_tally *tally, const struct web *web);
+
+/* wgkeys.c: WireGuard decryption. wgkeys_new loads --wg-keylog files and
+ * the inputs' pcapng secrets blocks and, when there are keys, attaches a
+ * decryptor to pl; NULL with *status the exit status on failure. */
+struct wgkeys;
+bool wgkeys_add_option(struct options *opt, const char *path);
+struct wgkeys *wgkeys_new(const struct options *opt, const char **files,
+			  unsigned n_files, struct fsc_pipeline *pl, int *status);
+void wgkeys_free(struct wgkeys *k);
+void json_wgd(struct printer *pr, const struct fsc_event *ev);
+void text_wgd(struct printer *pr, const struct fsc_event *ev);
+void json_tunnel(struct printer *pr, const struct fsc_event *ev);
+void text_tunnel(struct printer *pr, const struct fsc_event *ev);
+void wgkeys_summary(FILE *out, const struct fsc_pipeline *pl, bool json);
 
 #endif

@@ -44,6 +44,14 @@ static const char usage_text[] =
 "                     for each interface's link type (pcap-filter(7))\n"
 "  EXPRESSION         the same filter after the files, as tcpdump takes it\n"
 "  -c COUNT           stop after COUNT frames in all\n"
+"      --wg-keylog FILE\n"
+"                     decrypt WireGuard with the keys in FILE (Wireshark's\n"
+"                     wg.keylog_file format; repeatable). Keys in the\n"
+"                     inputs' pcapng Decryption Secrets Blocks (made by\n"
+"                     editcap's inject-secrets wg,FILE) are used too. Handshakes\n"
+"                     show the initiator's static key, timestamp and\n"
+"                     handshake_ok; decrypted inner packets are decoded like\n"
+"                     any packet and marked with their tunnel session\n"
 "  -s SNAPLEN         live: bytes kept of each packet (0: 65535); -s takes a\n"
 "                     number only when one follows (see below)\n"
 "  -B KIB             live: kernel buffer in KiB (default 4096)\n"
@@ -66,7 +74,7 @@ static const char usage_text[] =
 "                     codes, latency percentiles and mismatches, anything\n"
 "                     unusual; with --json the same as objects of type\n"
 "                     summary, wg_peer, wg_session, client, client_network,\n"
-"                     host and http_status\n"
+"                     host and http_status (and wg_decryption with keys)\n"
 "  -l                 flush each event as it is written (the default when\n"
 "                     standard output is a terminal); -U is the same\n"
 "  -q                 quiet: no progress, no late reverse-DNS lines, no\n"
@@ -188,6 +196,7 @@ enum {
 	OPT_FLOW_MEMORY,
 	OPT_IDLE_TIMEOUT,
 	OPT_FOLLOW,
+	OPT_WG_KEYLOG,
 };
 
 /* tcpdump's options that fdecode does not take, each with what to do. */
@@ -384,6 +393,7 @@ static int parse_args(int argc, char **argv, struct options *o, const char **fil
 		{ "flow-buffer", required_argument, NULL, OPT_FLOW_BUFFER },
 		{ "flow-memory", required_argument, NULL, OPT_FLOW_MEMORY },
 		{ "idle-timeout", required_argument, NULL, OPT_IDLE_TIMEOUT },
+		{ "wg-keylog", required_argument, NULL, OPT_WG_KEYLOG },
 		{ "follow", no_argument, NULL, OPT_FOLLOW },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -552,6 +562,13 @@ static int parse_args(int argc, char **argv, struct options *o, const char **fil
 				opt.limits.wg.max_sessions = (uint32_t)v;
 			else
 				opt.limits.wg.max_peers = (uint32_t)v;
+			break;
+		case OPT_WG_KEYLOG:
+			if (!wgkeys_add_option(&opt, optarg)) {
+				fprintf(stderr, "fdecode: at most %d --wg-keylog\n",
+					MAX_WG_KEYLOGS);
+				return EXIT_USAGE;
+			}
 			break;
 		case 'h':
 			usage(stdout);

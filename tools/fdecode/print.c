@@ -293,6 +293,7 @@ static void print_text(struct printer *pr, const struct fsc_event *ev)
 	text_origin(pr, ev);
 	if (ev->stream) {
 		stream_text(pr, ev);
+		text_tunnel(pr, ev);
 		outbuf_end_line(ob);
 		return;
 	}
@@ -301,6 +302,7 @@ static void print_text(struct printer *pr, const struct fsc_event *ev)
 	switch (ev->type) {
 	case FSC_EV_WG:
 		text_wg(ob, ev);
+		text_wgd(pr, ev);
 		break;
 	case FSC_EV_DISCO:
 		outbuf_lit(ob, "disco");
@@ -379,6 +381,7 @@ static void print_text(struct printer *pr, const struct fsc_event *ev)
 	}
 	if (ev->status != FSC_OK && !(ev->type == FSC_EV_FRAME && ev->status == FSC_NOT_THIS))
 		status_text(ob, ev);
+	text_tunnel(pr, ev);
 	outbuf_end_line(ob);
 }
 
@@ -511,6 +514,7 @@ static void print_json(struct printer *pr, const struct fsc_event *ev)
 	json_token(ob, "type", ev->type == FSC_EV_TSDISCO ? "disco" : fsc_event_type_name(ev->type));
 	if (ev->stream) {
 		stream_json(pr, ev);
+		json_tunnel(pr, ev);
 		outbuf_char(ob, '}');
 		outbuf_end_line(ob);
 		return;
@@ -533,6 +537,7 @@ static void print_json(struct printer *pr, const struct fsc_event *ev)
 	switch (ev->type) {
 	case FSC_EV_WG:
 		json_wg(ob, ev);
+		json_wgd(pr, ev);
 		break;
 	case FSC_EV_DISCO:
 		if (ev->tun->u.disco.sender_key)
@@ -582,6 +587,7 @@ static void print_json(struct printer *pr, const struct fsc_event *ev)
 	}
 	if (ev->status != FSC_OK && !(ev->type == FSC_EV_FRAME && ev->status == FSC_NOT_THIS))
 		status_json(ob, ev);
+	json_tunnel(pr, ev);
 	outbuf_char(ob, '}');
 	outbuf_end_line(ob);
 }

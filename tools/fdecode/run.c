@@ -457,6 +457,17 @@ int run(const struct options *o, const char **files, unsigned n_files)
 		capwrite_close(w);
 		return EXIT_INPUT;
 	}
+	int wk_status;
+	struct wgkeys *wk = wgkeys_new(&opt, files, n_files, pl, &wk_status);
+	if (!wk) {
+		outbuf_free(&ob);
+		fsc_pipeline_free(pl);
+		client_tally_free(tally);
+		web_free(web);
+		enrich_free(enr);
+		capwrite_close(w);
+		return wk_status;
+	}
 	static char stdout_buf[1 << 16];
 	setvbuf(stdout, stdout_buf, _IOFBF, sizeof(stdout_buf));
 
@@ -506,6 +517,7 @@ int run(const struct options *o, const char **files, unsigned n_files)
 	live_stats(src, &opt);
 	fsc_source_close(src);
 	fsc_pipeline_free(pl);
+	wgkeys_free(wk);
 	client_tally_free(tally);
 	web_free(web);
 	enrich_free(enr);

@@ -75,6 +75,10 @@ struct fsc_packet {
 	enum fsc_layer layer;
 	enum fsc_status status;
 	const char *why;
+	/* Where the packet was seen: 0 on the wire; N inside tunnel session N
+	 * (decrypted WireGuard). Part of a flow's identity, so an inner flow
+	 * never merges with an outer one of the same addresses and ports. */
+	uint32_t tunnel;
 };
 
 /*

@@ -293,6 +293,10 @@ const struct fsc_flow_stats *fsc_flows_stats(const struct fsc_flows *t);
 /* The limits in force: defaults filled in, clamped values as clamped. */
 const struct fsc_flow_limits *fsc_flows_limits(const struct fsc_flows *t);
 
+/* fsc_packet.tunnel of the flow's packets (0: on the wire). Kept beside the
+ * record, not in it: the record's size is a documented bound. */
+uint32_t fsc_flow_tunnel(const struct fsc_flow *f);
+
 /* Bytes one flow record costs (record, index share, user area). */
 size_t fsc_flows_bytes_per_flow(const struct fsc_flow_limits *lim);
 /* Upper bound of all the table's memory with these limits (NULL: default). */

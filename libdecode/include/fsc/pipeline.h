@@ -10,6 +10,7 @@
 #include "fsc/source.h"
 #include "fsc/streams.h"
 #include "fsc/tunnel.h"
+#include "fsc/wgdecrypt.h"
 #include "fsc/wgsess.h"
 
 enum fsc_event_type {
@@ -53,6 +54,12 @@ struct fsc_event {
 	const struct fsc_disco_plain *disco;	/* TSDISCO, NULL if unreadable */
 	enum fsc_status status;
 	const char *why;
+	/* With a WireGuard decryptor (fsc_pipeline_set_wgdecrypt): */
+	const struct fsc_wgd_note *wgd;		/* WG: what decryption found */
+	uint32_t tunnel;	/* an inner packet's session (its WG event's
+				 * session), 0 for packets on the wire */
+	const uint8_t *tunnel_peer; /* inner: the initiator's static public
+				     * key (32 bytes), or NULL if unknown */
 };
 
 typedef void (*fsc_event_fn)(const struct fsc_event *ev, void *ctx);
@@ -70,6 +77,7 @@ struct fsc_pipeline_stats {
 	uint64_t not_ip, unsupported_linktype;
 	uint64_t snaplen_cut;	/* frames captured shorter than on the wire */
 	int64_t first_ns, last_ns;
+	uint64_t inner_packets;	/* decrypted tunnel packets dissected */
 };
 
 struct fsc_pipeline_limits {
@@ -95,6 +103,16 @@ void fsc_pipeline_flush(struct fsc_pipeline *pl, fsc_event_fn fn, void *ctx);
  * damaged file may claim any time: clamping to [1970, 2242] keeps every
  * difference of two timestamps representable. */
 int64_t fsc_pipeline_frame_ns(const struct fsc_frame *f);
+
+/*
+ * Decrypts WireGuard with d (borrowed; NULL: stop). Each transport message
+ * that opens is followed by an event for its inner IP packet, dissected and
+ * streamed like any packet but with ev->tunnel set; its flows are kept
+ * apart from the wire's (fsc_packet.tunnel). Without a decryptor nothing
+ * changes.
+ */
+void fsc_pipeline_set_wgdecrypt(struct fsc_pipeline *pl, struct fsc_wgdecrypt *d);
+const struct fsc_wgdecrypt *fsc_pipeline_wgdecrypt(const struct fsc_pipeline *pl);
 
 const struct fsc_pipeline_stats *fsc_pipeline_stats(const struct fsc_pipeline *pl);
 const struct fsc_wg_tracker *fsc_pipeline_wg(const struct fsc_pipeline *pl);

@@ -84,7 +84,8 @@ struct fsc_wgkeylog_set {
 	struct fsc_wgkeylog_ephemeral *eph;
 	size_t n_eph, max_eph;
 	uint64_t lines, skipped, dropped; /* read, unusable, over a limit */
-	bool psk_pending;	/* the last key line was an ephemeral */
+	bool psk_pending;	/* the last key line was an ephemeral ... */
+	size_t psk_slot;	/* ... this one, in eph[] */
 };
 
 /* max 0 picks the default (1024 static, 1024 remote, 65536 ephemeral). NULL

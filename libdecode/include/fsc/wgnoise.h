@@ -242,7 +242,7 @@ enum fsc_status fsc_wgnoise_cookie_reply_consume(
 
 /* RFC 6479 sliding window over 64-bit counters (wireguard-go replay/). */
 struct fsc_wgnoise_replay {
-	uint64_t last;		/* highest counter accepted + 1; 0: none */
+	uint64_t last;		/* highest counter accepted (0 at the start) */
 	uint64_t ring[FSC_WGNOISE_REPLAY_BLOCKS];
 };
 
