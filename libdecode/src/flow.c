@@ -300,18 +300,24 @@ static void close_rec(struct fsc_flows *t, struct rec *r, enum fsc_close_reason 
 	}
 }
 
+/*
+ * Idle is measured from the time of the segment in hand (t->ts), not from
+ * the latest time seen: the blocks of a pcapng file with several interfaces
+ * may go back in time, and a connection on a clock behind another's is
+ * still live. A flow last seen "later" than now is not idle (elapsed()).
+ */
 static void expire(struct fsc_flows *t, unsigned steps)
 {
 	while (steps && t->live.tail != FL_NONE) {
 		struct rec *r = &t->recs[t->live.tail];
-		if (!elapsed(t->now, r->pub.last_ns, t->lim.idle_timeout_ns))
+		if (!elapsed(t->ts, r->pub.last_ns, t->lim.idle_timeout_ns))
 			break;
 		close_rec(t, r, FSC_CLOSE_IDLE);
 		steps--;
 	}
 	while (steps && t->closed.tail != FL_NONE) {
 		uint32_t i = t->closed.tail;
-		if (!elapsed(t->now, t->recs[i].pub.last_ns, t->lim.closed_timeout_ns))
+		if (!elapsed(t->ts, t->recs[i].pub.last_ns, t->lim.closed_timeout_ns))
 			break;
 		drop_closed(t, i);
 		steps--;
@@ -328,7 +334,7 @@ static uint32_t get_slot(struct fsc_flows *t)
 			drop_closed(t, t->closed.tail);
 		} else {
 			struct rec *v = &t->recs[t->live.tail];
-			bool idle = elapsed(t->now, v->pub.last_ns, t->lim.idle_timeout_ns);
+			bool idle = elapsed(t->ts, v->pub.last_ns, t->lim.idle_timeout_ns);
 			close_rec(t, v, idle ? FSC_CLOSE_IDLE : FSC_CLOSE_EVICTED);
 		}
 	}

@@ -1,15 +1,16 @@
-/* http.c - HTTP/1.x heads, header extraction, body framing, chunked skipper.
+/* http.c - HTTP/1.x heads and header extraction (body framing and the
+ * chunked skipper: http_body.c).
  *
  * Follows RFC 9112 (§2.2 message parsing, §3 request line, §4 status line,
- * §5 field lines, §6 body framing, §7.1 chunked) and RFC 9110 §5.6 (tokens,
- * lists), §8.6 (Content-Length).
+ * §5 field lines) and RFC 9110 §5.6 (tokens, lists), §8.6 (Content-Length).
  *
  *   request-line  = method SP request-target SP "HTTP/1." DIGIT CRLF
+ *   request-target = origin-form / absolute-form / authority-form /
+ *                   asterisk-form                              (§3.2)
  *   status-line   = "HTTP/1." DIGIT SP 3DIGIT [ SP reason-phrase ] CRLF
  *   field-line    = field-name ":" OWS field-value OWS CRLF   (repeated)
  *                   CRLF                                      (end of head)
- *   chunked-body  = *( chunk-size [ chunk-ext ] CRLF chunk-data CRLF )
- *                   "0" [ chunk-ext ] CRLF *( field-line CRLF ) CRLF
+ *   obs-fold      = OWS CRLF RWS                              (§5.2, kept)
  */
 #include "fsc/http.h"
 
@@ -28,7 +29,9 @@ void fsc_http_head_init(struct fsc_http_head *h, struct fsc_http_header *arr,
 }
 
 /* Internal outcome of one grammar step. */
-enum step { S_OK, S_NEED, S_NOT, S_BAD };
+/* S_SOFT: the line was read whole but breaks the grammar; the head is
+ * malformed, and is read on so that its extent and fields are known. */
+enum step { S_OK, S_NEED, S_NOT, S_BAD, S_SOFT };
 
 /* The next byte, or -1 at the end; never moves. */
 static int peekc(struct fsc_cursor *c)
@@ -168,11 +171,33 @@ static enum step spaces(struct fsc_cursor *c)
 	return peekc(c) < 0 ? S_NEED : S_OK;
 }
 
-/* Matches "HTTP/1." DIGIT, as far as the bytes go. */
-static enum step version(struct fsc_cursor *c, int *minor)
+/* Reads 1*DIGIT into *v (saturating); returns the digits read. */
+static size_t digits(struct fsc_cursor *c, int *v)
 {
-	static const char pfx[] = "HTTP/1.";
+	size_t n = 0;
 
+	*v = 0;
+	for (int ch = peekc(c); ch >= '0' && ch <= '9'; ch = peekc(c), n++) {
+		if (*v < 1000)
+			*v = *v * 10 + (ch - '0');
+		fsc_cur_skip(c, 1);
+	}
+	return n;
+}
+
+/*
+ * Matches an HTTP/1.x version as far as the bytes go: "HTTP/1." DIGIT, or,
+ * flagged FSC_HTTP_F_VERSION, other digit runs with major 1 ("HTTP/1.01",
+ * what HTTP evaders send and servers read as 1.1). With `whole`, c holds
+ * the version and nothing else (a request line's last word); otherwise more
+ * bytes may follow, and a version at the end of c may still grow.
+ */
+static enum step version(struct fsc_cursor *c, struct fsc_http_head *h, bool whole)
+{
+	static const char pfx[] = "HTTP/";
+	int major, minor;
+
+	h->version = (const char *)c->p;
 	for (size_t i = 0; i < sizeof(pfx) - 1; i++) {
 		int ch = peekc(c);
 		if (ch < 0)
@@ -181,46 +206,135 @@ static enum step version(struct fsc_cursor *c, int *minor)
 			return S_NOT;
 		fsc_cur_skip(c, 1);
 	}
-	int ch = peekc(c);
-	if (ch < 0)
+	size_t nmaj = digits(c, &major);
+	if (peekc(c) < 0)
 		return S_NEED;
-	if (ch < '0' || ch > '9')
+	if (nmaj == 0 || major != 1 || peekc(c) != '.')
 		return S_NOT;
-	*minor = ch - '0';
 	fsc_cur_skip(c, 1);
+	size_t nmin = digits(c, &minor);
+	if (peekc(c) < 0 && !whole)
+		return S_NEED;
+	if (nmin == 0)
+		return S_NOT;
+	h->version_len = (size_t)((const char *)c->p - h->version);
+	h->minor_version = minor;
+	if (nmaj != 1 || nmin != 1) {
+		h->flags |= FSC_HTTP_F_VERSION;
+		if (!(h->lenient & FSC_HTTP_F_VERSION))
+			return S_BAD; /* a server answers 400 */
+	}
 	return S_OK;
 }
 
+/* Does the request-target fit one of the four forms (RFC 9112 §3.2)? */
+static bool target_form_ok(const struct fsc_http_head *h)
+{
+	const char *t = h->target;
+	size_t n = h->target_len;
+
+	if (fsc_span_ieq(h->method, h->method_len, "CONNECT")) {
+		/* authority-form: host ":" port, nothing else */
+		const char *colon = memchr(t, ':', n);
+		return colon && colon > t && colon + 1 < t + n && !memchr(t, '/', n);
+	}
+	if (t[0] == '/')
+		return true;				/* origin-form */
+	if (n == 1 && t[0] == '*')
+		return true;				/* asterisk-form */
+	/* absolute-form: scheme ":" ... */
+	size_t i = 0;
+	if (!((t[0] | 0x20) >= 'a' && (t[0] | 0x20) <= 'z'))
+		return false;
+	while (i < n && (((t[i] | 0x20) >= 'a' && (t[i] | 0x20) <= 'z') ||
+			 (t[i] >= '0' && t[i] <= '9') || t[i] == '+' || t[i] == '-' || t[i] == '.'))
+		i++;
+	return i < n && t[i] == ':';
+}
+
+/*
+ * request-line = method SP request-target SP HTTP-version (RFC 9112 §3).
+ * The line is HTTP when it is a token, SP, and ends in an HTTP/1.x version;
+ * anything else is not this protocol (S_NOT). What lies between is the
+ * target; a target that is empty, holds whitespace or fits no form (RFC
+ * 9112 §3.2) makes the head malformed but readable: S_SOFT, with the line
+ * consumed and *why set, so the headers are read on.
+ */
 static enum step request_line(struct fsc_cursor *c, struct fsc_http_head *h,
 			      const char **why)
 {
-	enum step s;
-
 	h->method = (const char *)c->p;
 	fsc_cur_skip(c, spn_words(*c, RUN_NAME));
 	h->method_len = (size_t)((const char *)c->p - h->method);
-	if (peekc(c) < 0)
+	int ch = peekc(c);
+	if (ch < 0)
 		return S_NEED;
 	*why = "request line: method";
-	if (h->method_len == 0)
+	if (h->method_len == 0 || ch != ' ')
 		return S_NOT;
-	if ((s = spaces(c)) != S_OK)
-		return s;
-	*why = "request line: target";
-	h->target = (const char *)c->p;
-	fsc_cur_skip(c, spn_words(*c, RUN_TARGET));
-	h->target_len = (size_t)((const char *)c->p - h->target);
-	if (peekc(c) < 0)
+	/* The rest of the line: visible bytes, SP and HTAB up to its end. */
+	const uint8_t *rest = c->p;
+	struct fsc_cursor line = *c;
+	fsc_cur_skip(&line, spn_words(line, RUN_VALUE));
+	ch = peekc(&line);
+	if (ch < 0)
 		return S_NEED;
-	if (h->target_len == 0)
+	*why = "request line: control character";
+	if (ch != '\r' && ch != '\n')
 		return S_NOT;
-	if ((s = spaces(c)) != S_OK)
-		return s;
+	const uint8_t *end = line.p;
+	/* The version is the last word. */
+	const uint8_t *v = end;
+	while (v > rest && v[-1] != ' ' && v[-1] != '\t')
+		v--;
+	const uint8_t *vend = end;
+	bool trailing = v == end;
+	if (trailing) { /* whitespace after the version */
+		while (vend > rest && (vend[-1] == ' ' || vend[-1] == '\t'))
+			vend--;
+		v = vend;
+		while (v > rest && v[-1] != ' ' && v[-1] != '\t')
+			v--;
+	}
+	struct fsc_cursor vc = fsc_cur_make(v, (size_t)(vend - v));
 	*why = "request line: version is not HTTP/1.x";
-	if ((s = version(c, &h->minor_version)) != S_OK)
+	enum step vs = v == vend ? S_NOT : version(&vc, h, true);
+	if (vs == S_OK && fsc_cur_left(&vc) != 0)
+		vs = S_NOT;
+	if (vs != S_OK)
+		return vs == S_BAD ? S_BAD : S_NOT;
+	/* The target: between the method's SP and the version's. */
+	const uint8_t *t = rest, *tend = v;
+	while (t < tend && *t == ' ')
+		t++;
+	while (tend > t && (tend[-1] == ' ' || tend[-1] == '\t'))
+		tend--;
+	if (t - rest > 1 || v - tend > 1)
+		h->flags |= FSC_HTTP_F_SPACES; /* RFC 9112 §3: MAY split on runs */
+	h->target = (const char *)t;
+	h->target_len = (size_t)(tend - t);
+	fsc_cur_skip(c, (size_t)(end - c->p));
+	enum step s = eol(c, why);
+	if (s != S_OK)
 		return s;
-	*why = "request line: junk after version";
-	return eol(c, why);
+	if (h->target_len == 0) {
+		*why = "request line: no target";
+		return S_SOFT;
+	}
+	if (trailing) {
+		*why = "request line: junk after version";
+		return S_SOFT;
+	}
+	if (memchr(h->target, ' ', h->target_len) || memchr(h->target, '\t', h->target_len)) {
+		*why = "request line: whitespace inside the target";
+		return S_SOFT;
+	}
+	if (!target_form_ok(h)) {
+		*why = "request line: target in none of the origin, absolute, authority "
+		       "(CONNECT) or asterisk forms";
+		return S_SOFT;
+	}
+	return S_OK;
 }
 
 static enum step status_line(struct fsc_cursor *c, struct fsc_http_head *h,
@@ -229,7 +343,7 @@ static enum step status_line(struct fsc_cursor *c, struct fsc_http_head *h,
 	enum step s;
 
 	*why = "status line: version is not HTTP/1.x";
-	if ((s = version(c, &h->minor_version)) != S_OK)
+	if ((s = version(c, h, false)) != S_OK)
 		return s;
 	*why = "status line: no SP after version";
 	if ((s = spaces(c)) != S_OK)
@@ -263,6 +377,52 @@ static enum step status_line(struct fsc_cursor *c, struct fsc_http_head *h,
 	return eol(c, why);
 }
 
+/*
+ * A line that begins with SP or HTAB continues the field line before it
+ * (obs-fold, RFC 9112 §5.2). A server refuses it (S_BAD, the RFC's first
+ * choice); a reader that asked (lenient) keeps it, as the RFC's "replace
+ * with SP" would keep it: the previous value grows over the fold (its bytes then hold
+ * CR LF and whitespace, which fsc_http_info reads as whitespace) and the
+ * header and head are flagged. One right after the start line continues
+ * nothing: RFC 9112 §2.2 says reject, so the head is malformed (S_SOFT) and
+ * the line skipped.
+ */
+static enum step folded_line(struct fsc_cursor *c, struct fsc_http_head *h, const char **why)
+{
+	enum step s;
+
+	while (peekc(c) == ' ' || peekc(c) == '\t')
+		fsc_cur_skip(c, 1);
+	const char *more = (const char *)c->p;
+	size_t run = spn_words(*c, RUN_VALUE);
+	const char *vend = more + run;
+	fsc_cur_skip(c, run);
+	while (vend > more && (vend[-1] == ' ' || vend[-1] == '\t'))
+		vend--;
+	if (peekc(c) < 0)
+		return S_NEED;
+	*why = "header value: control character";
+	if ((s = eol(c, why)) != S_OK)
+		return s;
+	h->flags |= FSC_HTTP_F_OBS_FOLD;
+	if (h->n_headers == 0) {
+		*why = "whitespace before the first header (RFC 9112 §2.2)";
+		return S_SOFT;
+	}
+	if (!(h->lenient & FSC_HTTP_F_OBS_FOLD)) {
+		*why = "obsolete line folding"; /* RFC 9112 §5.2: reject, or unfold */
+		return S_BAD;
+	}
+	struct fsc_http_header *f = &h->headers[h->n_headers - 1];
+	f->folded = true;
+	if (vend > more) {
+		if (f->value_len == 0)
+			f->value = more;
+		f->value_len = (size_t)(vend - f->value);
+	}
+	return S_OK;
+}
+
 /* One field line, or the empty line that ends the head (*done). */
 static enum step field_line(struct fsc_cursor *c, struct fsc_http_head *h, bool *done,
 			    const char **why)
@@ -278,10 +438,8 @@ static enum step field_line(struct fsc_cursor *c, struct fsc_http_head *h, bool 
 		*done = s == S_OK;
 		return s;
 	}
-	if (ch == ' ' || ch == '\t') {
-		*why = "obsolete line folding";
-		return S_BAD;
-	}
+	if (ch == ' ' || ch == '\t')
+		return folded_line(c, h, why);
 	const char *name = (const char *)c->p;
 	fsc_cur_skip(c, spn_words(*c, RUN_NAME));
 	size_t name_len = (size_t)((const char *)c->p - name);
@@ -320,6 +478,7 @@ static enum step field_line(struct fsc_cursor *c, struct fsc_http_head *h, bool 
 	f->name_len = name_len;
 	f->value = value;
 	f->value_len = (size_t)(vend - value);
+	f->folded = false;
 	return S_OK;
 }
 
@@ -352,6 +511,7 @@ static enum fsc_status parse_head(const uint8_t *p, size_t len, size_t last_len,
 	h->response = response;
 	h->n_headers = 0;
 	h->head_len = 0;
+	h->flags = 0;
 	/* No end in the new bytes: still incomplete, unless over the cap,
 	 * where the head is parsed once so the error shows its start line. */
 	if (last_len > 0 && last_len < len && len < h->max_head &&
@@ -364,13 +524,23 @@ static enum fsc_status parse_head(const uint8_t *p, size_t len, size_t last_len,
 	*why = "start line: bare CR";
 	if (s == S_OK)
 		s = response ? status_line(&c, h, why) : request_line(&c, h, why);
-	while (s == S_OK && !done)
+	const char *soft = NULL;
+	for (;;) {
+		if (s == S_SOFT) {
+			if (!soft)
+				soft = *why; /* the first fault names the head */
+			s = S_OK;
+		}
+		if (s != S_OK || done)
+			break;
 		s = field_line(&c, h, &done, why);
+	}
 	switch (s) {
+	case S_SOFT:
 	case S_OK:
 		h->head_len = (size_t)(c.p - p);
-		*why = NULL;
-		return FSC_OK;
+		*why = soft;
+		return soft ? FSC_MALFORMED : FSC_OK;
 	case S_NOT:
 		return FSC_NOT_THIS;
 	case S_BAD:
@@ -405,6 +575,28 @@ enum fsc_status fsc_http_parse_response(const uint8_t *p, size_t len, size_t las
 	if (!why)
 		why = &why_unused;
 	return parse_head(p, len, last_len, h, true, why);
+}
+
+enum fsc_status fsc_http_start_line(const uint8_t *p, size_t len, bool response)
+{
+	struct fsc_cursor c = fsc_cur_make(p, len < FSC_HTTP_LINE_MAX ? len : FSC_HTTP_LINE_MAX);
+	struct fsc_http_head h;
+	const char *why;
+
+	memset(&h, 0, sizeof(h));
+	h.lenient = ~0u; /* where a reader may take up a stream, not a server */
+	enum step s = response ? status_line(&c, &h, &why) : request_line(&c, &h, &why);
+	switch (s) {
+	case S_OK:
+	case S_SOFT:
+		return FSC_OK;
+	case S_NEED:
+		return len < FSC_HTTP_LINE_MAX ? FSC_TRUNCATED : FSC_NOT_THIS;
+	case S_BAD:
+	case S_NOT:
+		break;
+	}
+	return FSC_NOT_THIS;
 }
 
 /* ---- header access ------------------------------------------------------- */
@@ -459,6 +651,12 @@ size_t fsc_http_join(const struct fsc_http_head *h, const char *name, char *buf,
 	return n;
 }
 
+/* OWS, and the CR and LF a folded value holds (read as SP, RFC 9112 §5.2). */
+static bool is_ows(char ch)
+{
+	return ch == ' ' || ch == '\t' || ch == '\r' || ch == '\n';
+}
+
 /* Calls fn on each element of a comma list (RFC 9110 §5.6.1), OWS trimmed,
  * empty elements skipped. */
 typedef bool (*elem_fn)(void *ctx, const char *p, size_t len);
@@ -472,9 +670,9 @@ static bool each_elem(const char *p, size_t len, elem_fn fn, void *ctx)
 		while (j < len && p[j] != ',')
 			j++;
 		size_t a = i, b = j;
-		while (a < b && (p[a] == ' ' || p[a] == '\t'))
+		while (a < b && is_ows(p[a]))
 			a++;
-		while (b > a && (p[b - 1] == ' ' || p[b - 1] == '\t'))
+		while (b > a && is_ows(p[b - 1]))
 			b--;
 		if (b > a && !fn(ctx, p + a, b - a))
 			return false;
@@ -519,7 +717,7 @@ static bool te_elem(void *ctx, const char *p, size_t len)
 	size_t n = 0;
 
 	/* A coding may carry parameters: "gzip;q=1" - compare the name. */
-	while (n < len && p[n] != ';' && p[n] != ' ' && p[n] != '\t')
+	while (n < len && p[n] != ';' && !is_ows(p[n]))
 		n++;
 	if (n == 0) {
 		x->why = "Transfer-Encoding: empty coding";
@@ -653,6 +851,7 @@ enum fsc_status fsc_http_info(const struct fsc_http_head *h, struct fsc_http_inf
 			in->funnel = f->value_len == 2 && f->value[0] == '?' && f->value[1] == '1';
 			break;
 		case H_CONTENT_LENGTH:
+			in->framing_folded |= f->folded;
 			if (f->value_len == 0) {
 				*why = "Content-Length: empty";
 				return FSC_MALFORMED;
@@ -660,6 +859,7 @@ enum fsc_status fsc_http_info(const struct fsc_http_head *h, struct fsc_http_inf
 			list = cl_elem;
 			break;
 		case H_TRANSFER_ENCODING:
+			in->framing_folded |= f->folded;
 			in->has_transfer_encoding = true;
 			list = te_elem;
 			break;
@@ -680,228 +880,4 @@ enum fsc_status fsc_http_info(const struct fsc_http_head *h, struct fsc_http_inf
 	in->cl_and_te = in->has_content_length && in->has_transfer_encoding;
 	*why = NULL;
 	return FSC_OK;
-}
-
-enum fsc_status fsc_http_body_framing(const struct fsc_http_head *h,
-				      const struct fsc_http_info *in,
-				      const char *req_method, size_t req_method_len,
-				      struct fsc_http_body *b, const char **why)
-{
-	const char *why_unused; /* why may be NULL (status.h) */
-
-	if (!why)
-		why = &why_unused;
-	b->kind = FSC_HTTP_BODY_NONE;
-	b->length = 0;
-	*why = NULL;
-	if (!h->response) {
-		if (in->has_transfer_encoding) {
-			if (!in->chunked) {
-				*why = "request Transfer-Encoding does not end in chunked";
-				return FSC_MALFORMED;
-			}
-			b->kind = FSC_HTTP_BODY_CHUNKED;
-		} else if (in->has_content_length) {
-			b->kind = FSC_HTTP_BODY_LENGTH;
-			b->length = in->content_length;
-		}
-		return FSC_OK;
-	}
-	bool head = req_method && fsc_span_ieq(req_method, req_method_len, "HEAD");
-	bool connect = req_method && fsc_span_ieq(req_method, req_method_len, "CONNECT");
-
-	if (h->status == 101 || (connect && h->status >= 200 && h->status < 300))
-		b->kind = FSC_HTTP_BODY_SWITCH;
-	else if (head || h->status < 200 || h->status == 204 || h->status == 304)
-		b->kind = FSC_HTTP_BODY_NONE;
-	else if (in->has_transfer_encoding)
-		b->kind = in->chunked ? FSC_HTTP_BODY_CHUNKED : FSC_HTTP_BODY_CLOSE;
-	else if (in->has_content_length) {
-		b->kind = FSC_HTTP_BODY_LENGTH;
-		b->length = in->content_length;
-	} else {
-		b->kind = FSC_HTTP_BODY_CLOSE;
-	}
-	return FSC_OK;
-}
-
-/* ---- chunked ------------------------------------------------------------- */
-
-enum {
-	C_SIZE0,	/* first hex digit of a chunk size */
-	C_SIZE,		/* more hex digits */
-	C_EXT,		/* extensions, up to the end of line */
-	C_SIZE_LF,	/* LF after CR of the size line */
-	C_DATA,
-	C_DATA_CR,	/* CRLF after data */
-	C_DATA_LF,
-	C_TRAILER0,	/* start of a trailer line, or the final empty line */
-	C_TRAILER,
-	C_TRAILER_LF,
-	C_END_LF,
-	C_DONE,
-	C_BAD,
-};
-
-void fsc_http_chunked_init(struct fsc_http_chunked *c)
-{
-	memset(c, 0, sizeof(*c));
-	c->state = C_SIZE0;
-}
-
-static bool line_char_ok(int ch)
-{
-	return ch == '\t' || (ch >= 0x20 && ch != 0x7f);
-}
-
-/* The size line ended: data next, or the trailer after the last chunk. */
-static void size_done(struct fsc_http_chunked *c)
-{
-	c->chunks++;
-	c->line = 0;
-	c->state = c->left ? C_DATA : C_TRAILER0;
-}
-
-static enum fsc_status chunk_bad(struct fsc_http_chunked *c, const char *why)
-{
-	c->state = C_BAD;
-	c->why = why;
-	return FSC_MALFORMED;
-}
-
-enum fsc_status fsc_http_chunked_skip(struct fsc_http_chunked *c, const uint8_t *p,
-				      size_t len, size_t *used, const char **why)
-{
-	const char *why_unused; /* why may be NULL (status.h) */
-
-	if (!why)
-		why = &why_unused;
-	struct fsc_cursor cur = fsc_cur_make(p, len);
-
-	*used = 0;
-	if (c->state == C_DONE) {
-		*why = NULL;
-		return FSC_OK;
-	}
-	while (c->state != C_BAD && fsc_cur_left(&cur) > 0) {
-		if (c->state == C_DATA) {
-			size_t n = fsc_cur_left(&cur);
-			if (n > c->left)
-				n = (size_t)c->left;
-			fsc_cur_skip(&cur, n);
-			c->left -= n;
-			c->body += n;
-			if (c->left == 0)
-				c->state = C_DATA_CR;
-			continue;
-		}
-		int ch = fsc_cur_u8(&cur);
-		if (c->state <= C_SIZE_LF && ++c->line > FSC_HTTP_CHUNK_LINE_MAX) {
-			chunk_bad(c, "chunk size line too long");
-			break;
-		}
-		if ((c->state >= C_TRAILER0 && c->state <= C_END_LF) &&
-		    ++c->trailer > FSC_HTTP_TRAILER_MAX) {
-			chunk_bad(c, "trailer section too long");
-			break;
-		}
-		switch (c->state) {
-		case C_SIZE0:
-		case C_SIZE: {
-			int v = fsc_hex_value((unsigned char)ch);
-			if (v >= 0) {
-				if (c->left > (UINT64_MAX >> 4)) {
-					chunk_bad(c, "chunk size overflows");
-					break;
-				}
-				c->left = c->left << 4 | (uint64_t)v;
-				c->state = C_SIZE;
-			} else if (c->state == C_SIZE0) {
-				chunk_bad(c, "chunk size is not hex");
-			} else if (ch == ';' || ch == ' ' || ch == '\t') {
-				c->state = C_EXT;
-			} else if (ch == '\r') {
-				c->state = C_SIZE_LF;
-			} else if (ch == '\n') {
-				size_done(c);
-			} else {
-				chunk_bad(c, "chunk size is not hex");
-			}
-			break;
-		}
-		case C_EXT:
-			if (ch == '\r')
-				c->state = C_SIZE_LF;
-			else if (ch == '\n')
-				size_done(c);
-			else if (!line_char_ok(ch))
-				chunk_bad(c, "control character in chunk extension");
-			break;
-		case C_SIZE_LF:
-			if (ch != '\n')
-				chunk_bad(c, "CR not followed by LF");
-			else
-				size_done(c);
-			break;
-		case C_DATA_CR:
-			if (ch == '\r')
-				c->state = C_DATA_LF;
-			else if (ch == '\n')
-				c->state = C_SIZE0;
-			else
-				chunk_bad(c, "chunk data not followed by CRLF");
-			c->line = 0;
-			break;
-		case C_DATA_LF:
-			if (ch != '\n')
-				chunk_bad(c, "chunk data not followed by CRLF");
-			else
-				c->state = C_SIZE0;
-			break;
-		case C_TRAILER0:
-			if (ch == '\r')
-				c->state = C_END_LF;
-			else if (ch == '\n')
-				c->state = C_DONE;
-			else if (ch == ' ' || ch == '\t')
-				chunk_bad(c, "obsolete line folding in trailer");
-			else if (!fsc_byteset_has(&fsc_tchar_set, (uint8_t)ch))
-				chunk_bad(c, "trailer field name: not a token");
-			else
-				c->state = C_TRAILER;
-			break;
-		case C_TRAILER:
-			if (ch == '\r')
-				c->state = C_TRAILER_LF;
-			else if (ch == '\n')
-				c->state = C_TRAILER0;
-			else if (!line_char_ok(ch))
-				chunk_bad(c, "control character in trailer");
-			break;
-		case C_TRAILER_LF:
-			if (ch != '\n')
-				chunk_bad(c, "CR not followed by LF");
-			else
-				c->state = C_TRAILER0;
-			break;
-		case C_END_LF:
-			if (ch != '\n')
-				chunk_bad(c, "CR not followed by LF");
-			else
-				c->state = C_DONE;
-			break;
-		}
-		if (c->state == C_DONE) {
-			*used = (size_t)(cur.p - p);
-			*why = NULL;
-			return FSC_OK;
-		}
-	}
-	*used = (size_t)(cur.p - p);
-	if (c->state == C_BAD) {
-		*why = c->why;
-		return FSC_MALFORMED;
-	}
-	*why = "need more bytes";
-	return FSC_TRUNCATED;
 }

@@ -14,6 +14,7 @@
 #include <openssl/evp.h>
 #include <pthread.h>
 #include <stdbool.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "fsc/span.h"
@@ -201,18 +202,16 @@ static const char *ja4_version(uint16_t v)
 	return "00";
 }
 
-/* Sorts a short list in place (<= 256 entries: insertion sort is fine). */
+static int cmp16(const void *a, const void *b)
+{
+	uint16_t x = *(const uint16_t *)a, y = *(const uint16_t *)b;
+	return (x > y) - (x < y);
+}
+
+/* Sorts in place: up to FSC_TLS_MAX_CIPHERS (thousands) entries. */
 static void sort16(uint16_t *v, size_t n)
 {
-	for (size_t i = 1; i < n; i++) {
-		uint16_t x = v[i];
-		size_t j = i;
-		while (j > 0 && v[j - 1] > x) {
-			v[j] = v[j - 1];
-			j--;
-		}
-		v[j] = x;
-	}
+	qsort(v, n, sizeof(*v), cmp16);
 }
 
 static void sb_hex_list(struct sb *s, const uint16_t *v, size_t n)

@@ -114,10 +114,12 @@ static enum fsc_status error_code(struct fsc_cursor *v, struct fsc_stun_msg *m,
 	return fsc_status_verdict(why, FSC_OK, NULL);
 }
 
-/* Walks the attributes of a message whose length is known to fit. */
+/* Walks the attributes of a message whose length is known to fit: each
+ * value padded to 4 bytes (RFC 5389 §15), or, `unpadded`, the next
+ * attribute right after the value (MS-TURN, [MS-TURN] §2.2.2). */
 static enum fsc_status attributes(const uint8_t *p, struct fsc_cursor *c,
 				  struct fsc_stun_msg *m, const uint8_t *cookie_txid,
-				  const char **why)
+				  bool unpadded, const char **why)
 {
 	enum fsc_status st;
 	struct fsc_addr a;
@@ -135,7 +137,7 @@ static enum fsc_status attributes(const uint8_t *p, struct fsc_cursor *c,
 		if (c->bad)
 			return fsc_status_verdict(why, FSC_MALFORMED, "attribute header overruns message");
 		v = fsc_cur_sub(c, alen);
-		if (v.bad || !fsc_cur_skip(c, (4 - alen % 4) % 4))
+		if (v.bad || !fsc_cur_skip(c, unpadded ? 0 : (4 - alen % 4) % 4))
 			return fsc_status_verdict(why, FSC_MALFORMED, "attribute overruns message");
 		m->n_attrs++;
 
@@ -209,8 +211,6 @@ enum fsc_status fsc_stun_decode(const uint8_t *p, size_t len,
 	m->txid = fsc_cur_take(&c, FSC_STUN_TXID_LEN);
 	if (!m->txid)
 		return fsc_status_verdict(why, FSC_TRUNCATED, "stun header cut short");
-	if (m->length % 4 != 0)
-		return fsc_status_verdict(why, FSC_MALFORMED, "stun length not a multiple of 4");
 	if (fsc_cur_left(&c) < m->length)
 		return fsc_status_verdict(why, FSC_TRUNCATED, "stun attributes cut short");
 	if (fsc_cur_left(&c) > m->length)
@@ -222,7 +222,14 @@ enum fsc_status fsc_stun_decode(const uint8_t *p, size_t len,
 	cookie_txid[3] = (uint8_t)FSC_STUN_COOKIE;
 	memcpy(cookie_txid + 4, m->txid, FSC_STUN_TXID_LEN);
 	attrs = fsc_cur_sub(&c, m->length);
-	return attributes(p, &attrs, m, cookie_txid, why);
+	if (m->length % 4 == 0)
+		return attributes(p, &attrs, m, cookie_txid, false, why);
+	/* No RFC 5389 message: MS-TURN's, whose values are not padded? */
+	if (attributes(p, &attrs, m, cookie_txid, true, NULL) == FSC_OK) {
+		m->unpadded = true;
+		return fsc_status_verdict(why, FSC_OK, NULL);
+	}
+	return fsc_status_verdict(why, FSC_MALFORMED, "stun length not a multiple of 4");
 }
 
 static const char *const class_names[] = {

@@ -43,7 +43,25 @@ const char *fsc_tls_version_name(uint16_t v)
 	for (size_t i = 0; i < sizeof(version_names) / sizeof(version_names[0]); i++)
 		if (version_names[i].v == v)
 			return version_names[i].name;
+	/* 0x7f00 + the draft number: the drafts of RFC 8446 ran to 28 */
+	static const char *const drafts[] = {
+		"TLS1.3-draft0", "TLS1.3-draft1", "TLS1.3-draft2", "TLS1.3-draft3",
+		"TLS1.3-draft4", "TLS1.3-draft5", "TLS1.3-draft6", "TLS1.3-draft7",
+		"TLS1.3-draft8", "TLS1.3-draft9", "TLS1.3-draft10", "TLS1.3-draft11",
+		"TLS1.3-draft12", "TLS1.3-draft13", "TLS1.3-draft14", "TLS1.3-draft15",
+		"TLS1.3-draft16", "TLS1.3-draft17", "TLS1.3-draft18", "TLS1.3-draft19",
+		"TLS1.3-draft20", "TLS1.3-draft21", "TLS1.3-draft22", "TLS1.3-draft23",
+		"TLS1.3-draft24", "TLS1.3-draft25", "TLS1.3-draft26", "TLS1.3-draft27",
+		"TLS1.3-draft28",
+	};
+	if ((v >> 8) == 0x7f && (v & 0xff) < sizeof(drafts) / sizeof(drafts[0]))
+		return drafts[v & 0xff];
 	return NULL;
+}
+
+bool fsc_tls_draft_layout(uint16_t v)
+{
+	return (v >> 8) == 0x7f && (v & 0xff) < 22;
 }
 
 const uint8_t fsc_tls_hrr_random[32] = {
@@ -634,14 +652,26 @@ enum fsc_status fsc_tls_server_hello_parse(const uint8_t *p, size_t len,
 	st = hs_open(p, len, FSC_TLS_HS_SERVER_HELLO, &b, &s->msg_len, why);
 	if (st != FSC_OK)
 		return st;
-	st = hello_prefix(&b, &s->legacy_version, &s->random, &s->session_id,
-			  &s->session_id_len, why);
-	if (st != FSC_OK)
-		return st;
-	s->cipher = fsc_cur_be16(&b);
-	s->compression = fsc_cur_u8(&b);
-	if (b.bad)
-		return bad(why, "cipher or compression missing");
+	struct fsc_cursor peek = b;
+	if (fsc_tls_draft_layout(fsc_cur_be16(&peek))) {
+		/* TLS 1.3 drafts before 22: version, random, cipher_suite,
+		 * extensions; no session id, no compression. */
+		s->draft = true;
+		s->legacy_version = fsc_cur_be16(&b);
+		s->random = fsc_cur_take(&b, 32);
+		s->cipher = fsc_cur_be16(&b);
+		if (b.bad)
+			return bad(why, "draft hello shorter than version, random and cipher");
+	} else {
+		st = hello_prefix(&b, &s->legacy_version, &s->random, &s->session_id,
+				  &s->session_id_len, why);
+		if (st != FSC_OK)
+			return st;
+		s->cipher = fsc_cur_be16(&b);
+		s->compression = fsc_cur_u8(&b);
+		if (b.bad)
+			return bad(why, "cipher or compression missing");
+	}
 	s->hrr = memcmp(s->random, fsc_tls_hrr_random, 32) == 0;
 	s->version = s->legacy_version;
 	if (fsc_cur_left(&b) > 0) {

@@ -1,7 +1,7 @@
 /* fuzz_http.c - libFuzzer target for http.c.
  *
  * Build: clang -fsanitize=fuzzer,address,undefined -D_DEFAULT_SOURCE
- *        -Ilibdecode/include tests/fuzz/fuzz_http.c libdecode/src/{http,span}.c
+ *        -Ilibdecode/include tests/fuzz/fuzz_http.c libdecode/src/{http,http_body,span}.c
  * Corpus: tests/fuzz/corpus/http/ (heads with bodies, chunked bodies).
  *
  * Oracles: a head parsed by growing the buffer in input-derived steps (with
@@ -63,9 +63,18 @@ static void head(const uint8_t *data, size_t size, bool response, struct chunker
 				 const char **) =
 		response ? fsc_http_parse_response : fsc_http_parse_request;
 
+	/* An observer's parse (lenient) or a server's, by the first byte. */
+	unsigned lenient = size && (data[0] & 1) ? FSC_HTTP_F_OBS_FOLD | FSC_HTTP_F_VERSION : 0;
+
 	fsc_http_head_init(&h, hdrs, 16, max_head);
+	h.lenient = lenient;
 	enum fsc_status st = parse(data, size, 0, &h, &why);
 	if (st != FSC_OK && why == NULL)
+		abort();
+	/* A head read to its end starts with what the resync search takes for
+	 * a start line (empty lines before it aside). */
+	if ((st == FSC_OK || (st == FSC_MALFORMED && h.head_len)) && size && data[0] != '\r' &&
+	    data[0] != '\n' && fsc_http_start_line(data, size, response) != FSC_OK)
 		abort();
 	if (st == FSC_OK) {
 		if (h.head_len > size || h.n_headers > 16)
@@ -88,6 +97,7 @@ static void head(const uint8_t *data, size_t size, bool response, struct chunker
 		if (n > size)
 			n = size;
 		fsc_http_head_init(&g, hdrs2, 16, max_head);
+		g.lenient = lenient;
 		gs = parse(data, n, last, &g, &why);
 		last = n;
 	}

@@ -113,6 +113,7 @@ static void check_head(struct harness *h, const struct fsc_http_head *hd)
 	span(h, &w, hd->method, hd->method_len);
 	span(h, &w, hd->target, hd->target_len);
 	span(h, &w, hd->reason, hd->reason_len);
+	span(h, &w, hd->version, hd->version_len);
 	for (size_t i = 0; i < hd->n_headers; i++) {
 		span(h, &w, hd->headers[i].name, hd->headers[i].name_len);
 		span(h, &w, hd->headers[i].value, hd->headers[i].value_len);
@@ -308,6 +309,10 @@ static void on_event(void *ctx, const struct fsc_stream_event *ev)
 			h->n_cut_http++;
 	}
 	kept(h, ev->why ? ev->why : "", 256);
+	/* Every flag has a name; a hello's fingerprints are there or said not. */
+	for (unsigned bit = 1; bit; bit <<= 1)
+		if ((ev->flags & bit) && !fsc_stream_flag_name(bit))
+			abort();
 	if (!f || f->id == 0 || (ev->dir != 0 && ev->dir != 1))
 		abort();
 	if (!fsc_addr_eq(&ev->src, &f->addr[ev->dir]) ||

@@ -19,6 +19,7 @@ map="$map
 cursor fsc_parse
 frame fsc_parse
 flow_int fsc_streams
+streams_int fsc_streams
 wgnoise_int fsc_crypto"
 
 layer_of() {

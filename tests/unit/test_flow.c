@@ -395,6 +395,35 @@ static void odd_timestamps(void **state)
 	kit_done(&k);
 }
 
+/* A pcapng file whose interfaces each have their clock: a connection on a
+ * clock 3 days behind another's, after it in the file, is live while its
+ * segments come (issue 18: the second ClientHello of a connection was lost
+ * once the flow had been closed idle between two of its segments). */
+static void clock_behind_keeps_flows_live(void **state)
+{
+	(void)state;
+	struct kit k;
+	const int64_t later = 3 * 86400 * S_NS, idle = FSC_FLOW_DEFAULT_IDLE_NS;
+
+	kit_init(&k, NULL);
+	send_port(&k, 1, later, 0, SYN, 1, 0, NULL);
+	send_port(&k, 1, later + S_NS, 0, ACK | RST, 2, 1, NULL); /* closed, lingers */
+	/* Another interface, 3 days earlier: flow 2's segments 1 s apart. */
+	const struct fsc_flow *a = send_port(&k, 2, 10 * S_NS, 0, SYN, 1, 0, NULL);
+	uint64_t id = a->id;
+	for (int i = 1; i <= 5; i++) {
+		const struct fsc_flow *f = send_port(&k, 2, (10 + i) * S_NS, 0, ACK, 2, 1, NULL);
+		assert_int_equal(f->id, id);
+		assert_false(f->dir[0].midstream);
+	}
+	assert_int_equal(k.closes, 1); /* flow 1's RST */
+	/* And idle is still idle: past the idle timeout, flow 2 closes. */
+	send_port(&k, 3, 15 * S_NS + idle + S_NS, 0, SYN, 1, 0, NULL);
+	assert_int_equal(k.close_why[FSC_CLOSE_IDLE], 1);
+	assert_int_equal(st(&k)->active, 1);
+	kit_done(&k);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -408,6 +437,7 @@ int main(void)
 		cmocka_unit_test(close_exactly_once),
 		cmocka_unit_test(million_half_open),
 		cmocka_unit_test(odd_timestamps),
+		cmocka_unit_test(clock_behind_keeps_flows_live),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

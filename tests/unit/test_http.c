@@ -266,8 +266,7 @@ static void malformed_heads(void **state)
 		enum fsc_status st;
 		const char *why;
 	} t[] = {
-		{ "GET / HTTP/1.1\r\n Host: x\r\n\r\n", 0, 64, 0, FSC_MALFORMED, "folding" },
-		{ "GET / HTTP/1.1\r\nHost: a\r\n\tb\r\n\r\n", 0, 64, 0, FSC_MALFORMED, "folding" },
+		{ "GET / HTTP/1.1\r\n Host: x\r\n\r\n", 0, 64, 0, FSC_MALFORMED, "before the first header" },
 		{ "GET / HTTP/1.1\r\nHost : a\r\n\r\n", 0, 64, 0, FSC_MALFORMED, "name and colon" },
 		{ "GET / HTTP/1.1\r\nHo(st: a\r\n\r\n", 0, 64, 0, FSC_MALFORMED, "not a token" },
 		{ "GET / HTTP/1.1\r\n: a\r\n\r\n", 0, 64, 0, FSC_MALFORMED, "empty" },
@@ -283,7 +282,15 @@ static void malformed_heads(void **state)
 		{ "PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n", 0, 64, 0, FSC_NOT_THIS, "version" },
 		{ "\x16\x03\x01\x00\x8b\x01", 0, 64, 0, FSC_NOT_THIS, "method" },
 		{ "SSH-2.0-OpenSSH_9.2\r\n", 0, 64, 0, FSC_NOT_THIS, "method" },
-		{ "GET \x01 HTTP/1.1\r\n\r\n", 0, 64, 0, FSC_NOT_THIS, "target" },
+		{ "GET \x01 HTTP/1.1\r\n\r\n", 0, 64, 0, FSC_NOT_THIS, "control" },
+		{ "GET . HTTP/1.0\r\n\r\n", 0, 64, 0, FSC_MALFORMED, "none of the" },
+		{ "GET /a;cat /etc/passwd HTTP/1.0\r\n\r\n", 0, 64, 0, FSC_MALFORMED, "whitespace inside" },
+		{ "CONNECT /x HTTP/1.1\r\n\r\n", 0, 64, 0, FSC_MALFORMED, "none of the" },
+		{ "GET  HTTP/1.1\r\n\r\n", 0, 64, 0, FSC_MALFORMED, "no target" },
+		{ "GNUTELLA CONNECT/0.6\r\n\r\n", 0, 64, 0, FSC_NOT_THIS, "version" },
+		{ "GET /index.html\r\n", 0, 64, 0, FSC_NOT_THIS, "version" },
+		{ "DESCRIBE rtsp://h/a RTSP/1.0\r\n\r\n", 0, 64, 0, FSC_NOT_THIS, "version" },
+		{ "GET / HTTP/1.1\r\n" "Host: a\r\n" "H\x01: b\r\n\r\n", 0, 64, 0, FSC_MALFORMED, "token" },
 		{ "\rGET / HTTP/1.1\r\n\r\n", 0, 64, 0, FSC_NOT_THIS, "bare CR" },
 		{ "SSH-2.0-OpenSSH_9.2\r\n", 1, 64, 0, FSC_NOT_THIS, "version" },
 		{ "HTTP/1.1 20 OK\r\n\r\n", 1, 64, 0, FSC_MALFORMED, "3 digits" },
@@ -307,6 +314,107 @@ static void malformed_heads(void **state)
 		head_every_prefix(t[i].s, n, t[i].response, t[i].max_headers,
 				  t[i].max_head ? t[i].max_head : FSC_HTTP_HEAD_MAX, t[i].st);
 	}
+}
+
+/* Request lines of RFC 9112 §3 in every form and method, the leniencies
+ * that are flagged, and heads that are malformed but read to their end. */
+static void grammar_and_leniency(void **state)
+{
+	(void)state;
+	static const struct {
+		const char *s;
+		bool response;
+		enum fsc_status st;
+		const char *method, *target, *version;
+		unsigned flags;
+		size_t n_headers;
+	} t[] = {
+		{ "RPC_IN_DATA /rpc/rpcproxy.dll?MAIL.example.com:6001 HTTP/1.1\r\nHost: m\r\n\r\n",
+		  0, FSC_OK, "RPC_IN_DATA", "/rpc/rpcproxy.dll?MAIL.example.com:6001", "HTTP/1.1", 0, 1 },
+		{ "CONNECT apache.org:443 HTTP/1.1\r\n\r\n", 0, FSC_OK, "CONNECT",
+		  "apache.org:443", "HTTP/1.1", 0, 0 },
+		{ "OPTIONS * HTTP/1.1\r\n\r\n", 0, FSC_OK, "OPTIONS", "*", "HTTP/1.1", 0, 0 },
+		{ "M-SEARCH * HTTP/1.1\r\n\r\n", 0, FSC_OK, "M-SEARCH", "*", "HTTP/1.1", 0, 0 },
+		{ "GET http://a.example/b HTTP/1.0\r\n\r\n", 0, FSC_OK, "GET", "http://a.example/b",
+		  "HTTP/1.0", 0, 0 },
+		{ "GET          /aaaa_very_long_uri HTTP/1.1\r\nHost: h\r\n\r\n", 0, FSC_OK, "GET",
+		  "/aaaa_very_long_uri", "HTTP/1.1", FSC_HTTP_F_SPACES, 1 },
+		{ "GET / HTTP/1.01\r\n\r\n", 0, FSC_OK, "GET", "/", "HTTP/1.01", FSC_HTTP_F_VERSION, 0 },
+		{ "GET . HTTP/1.0\r\nHost: h\r\nUser-Agent: Nikto\r\n\r\n", 0, FSC_MALFORMED, "GET",
+		  ".", "HTTP/1.0", 0, 2 },
+		{ "GET /cgi-bin/handler/netsonar;cat /etc/passwd|?data=Download HTTP/1.0\r\n\r\n",
+		  0, FSC_MALFORMED, "GET", "/cgi-bin/handler/netsonar;cat /etc/passwd|?data=Download",
+		  "HTTP/1.0", 0, 0 },
+		{ "POST / HTTP/1.1\r\nHost: target\r\nTransfer-Encoding:\r\n chunked\r\n\r\n", 0,
+		  FSC_OK, "POST", "/", "HTTP/1.1", FSC_HTTP_F_OBS_FOLD, 2 },
+		{ "HTTP/1.01 200 ok\r\nTransfer-Encoding: chunked\r\n\r\n", 1, FSC_OK, NULL, NULL,
+		  "HTTP/1.01", FSC_HTTP_F_VERSION, 1 },
+	};
+	struct fsc_http_head h;
+	struct fsc_http_info in;
+	const char *why;
+
+	for (size_t i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
+		size_t n = strlen(t[i].s);
+		uint8_t *g = vec_guard((const uint8_t *)t[i].s, n);
+		fsc_http_head_init(&h, hdrs, 64, 0);
+		h.lenient = FSC_HTTP_F_OBS_FOLD | FSC_HTTP_F_VERSION;
+		enum fsc_status st = t[i].response ? fsc_http_parse_response(g, n, 0, &h, &why)
+						   : fsc_http_parse_request(g, n, 0, &h, &why);
+		if (st != t[i].st)
+			fail_msg("case %zu: %s (%s)", i, fsc_status_name(st), why ? why : "");
+		assert_int_equal(h.head_len, n); /* read to the end, malformed or not */
+		assert_int_equal(h.flags, t[i].flags);
+		assert_int_equal(h.n_headers, t[i].n_headers);
+		assert_int_equal(h.version_len, strlen(t[i].version));
+		assert_memory_equal(h.version, t[i].version, h.version_len);
+		assert_int_equal(h.minor_version, t[i].version[7] - '0' + (h.version_len > 8));
+		if (t[i].method) {
+			assert_int_equal(h.method_len, strlen(t[i].method));
+			assert_memory_equal(h.method, t[i].method, h.method_len);
+			assert_int_equal(h.target_len, strlen(t[i].target));
+			assert_memory_equal(h.target, t[i].target, h.target_len);
+		} else {
+			assert_int_equal(h.status, 200);
+		}
+		assert_int_equal(fsc_http_start_line(g, n, t[i].response), FSC_OK);
+		for (size_t k = 0; k < n && g[k] != '\n'; k++)
+			assert_int_equal(fsc_http_start_line(g, k, t[i].response), FSC_TRUNCATED);
+		/* A server's parse (not lenient) refuses what was flagged. */
+		fsc_http_head_init(&h, hdrs, 64, 0);
+		st = t[i].response ? fsc_http_parse_response(g, n, 0, &h, &why)
+				   : fsc_http_parse_request(g, n, 0, &h, &why);
+		if (t[i].flags & (FSC_HTTP_F_OBS_FOLD | FSC_HTTP_F_VERSION))
+			assert_int_equal(st, FSC_MALFORMED);
+		else
+			assert_int_equal(st, t[i].st);
+		if (t[i].flags & FSC_HTTP_F_OBS_FOLD)
+			assert_string_equal(why, "obsolete line folding");
+		vec_guard_free(g, n);
+		if (!(t[i].flags & (FSC_HTTP_F_OBS_FOLD | FSC_HTTP_F_VERSION)))
+			head_every_prefix(t[i].s, n, t[i].response, 64, FSC_HTTP_HEAD_MAX, t[i].st);
+	}
+
+	/* The folded Transfer-Encoding: kept whole, and it says so. */
+	static const char folded[] = "POST / HTTP/1.1\r\nTransfer-Encoding:\r\n chunked\r\n"
+				     "X-List: a,\r\n\tb\r\n\r\n";
+	fsc_http_head_init(&h, hdrs, 64, 0);
+	h.lenient = FSC_HTTP_F_OBS_FOLD;
+	assert_int_equal(fsc_http_parse_request((const uint8_t *)folded, sizeof(folded) - 1, 0, &h,
+						&why), FSC_OK);
+	assert_true(hdrs[0].folded && hdrs[1].folded);
+	assert_int_equal(hdrs[0].value_len, 7);
+	assert_memory_equal(hdrs[0].value, "chunked", 7);
+	assert_int_equal(hdrs[1].value_len, 6);
+	assert_memory_equal(hdrs[1].value, "a,\r\n\tb", 6);
+	assert_int_equal(fsc_http_info(&h, &in, &why), FSC_OK);
+	assert_true(in.chunked && in.framing_folded);
+	/* Not a start line: other protocols, and lines with no version. */
+	assert_int_equal(fsc_http_start_line((const uint8_t *)"GNUTELLA/0.6 200 OK\r\n", 21, true),
+			 FSC_NOT_THIS);
+	assert_int_equal(fsc_http_start_line((const uint8_t *)"OST / HTTP/1.1\r\n", 16, false),
+			 FSC_OK); /* a line start is the caller's to know */
+	assert_int_equal(fsc_http_start_line((const uint8_t *)"0\r\n\r\n", 5, false), FSC_NOT_THIS);
 }
 
 /* A head that grows past the cap, fed as a stream feeds it (with the
@@ -544,6 +652,7 @@ int main(void)
 		cmocka_unit_test(ingress_and_responses),
 		cmocka_unit_test(prefixes_and_incremental),
 		cmocka_unit_test(malformed_heads),
+		cmocka_unit_test(grammar_and_leniency),
 		cmocka_unit_test(too_large_incremental),
 		cmocka_unit_test(framing_table),
 		cmocka_unit_test(chunked_skipper),

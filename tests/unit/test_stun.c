@@ -216,8 +216,8 @@ static void bad_messages(void **state)
 		  FSC_NOT_THIS, "no stun magic cookie" },
 		{ "seven bytes", "stun_ts_req", 7, -1, 0, -1, 0,
 		  FSC_NOT_THIS, "shorter than a stun cookie" },
-		{ "length 22: not a multiple of 4", "stun_ts_req", -1, 3, 22, -1, 0,
-		  FSC_MALFORMED, "stun length not a multiple of 4" },
+		{ "length 22, 20 bytes there", "stun_ts_req", -1, 3, 22, -1, 0,
+		  FSC_TRUNCATED, "stun attributes cut short" },
 		{ "length 24 beyond the data", "stun_ts_req", -1, 3, 24, -1, 0,
 		  FSC_TRUNCATED, "stun attributes cut short" },
 		{ "four bytes after the message", "stun_ts_req", 44, -1, 0, -1, 0,
@@ -301,6 +301,44 @@ static void xor_wins_in_either_order(void **state)
 	/* the other order is stun_mapped_then_xor, checked in vectors_decode */
 }
 
+/* MS-TURN as Teams sends it (nDPI's teams.pcap has this shape): attribute
+ * values not padded, the next attribute right after, a message length
+ * that is no multiple of 4. Read, and said to be that variant. */
+static void ms_turn_unpadded(void **state)
+{
+	(void)state;
+	static const uint8_t b[] = {
+		0x01, 0x03, 0x00, 0x19,		/* allocate success, length 25 */
+		0x21, 0x12, 0xa4, 0x42,		/* magic cookie */
+		1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12,
+		0x80, 0x22, 0x00, 0x09,		/* SOFTWARE, 9 bytes, no padding */
+		'2', '.', '0', '.', '1', '.', '2', '1', '1',
+		0x00, 0x20, 0x00, 0x08,		/* XOR-MAPPED-ADDRESS */
+		0x00, 0x01, 0x21 ^ 0xe0, 0x12 ^ 0xc7,	/* port 57543 */
+		80 ^ 0x21, 181 ^ 0x12, 206 ^ 0xa4, 72 ^ 0x42,
+	};
+	struct fsc_stun_msg m;
+	const char *why;
+	char e[FSC_ENDPOINT_STRLEN];
+
+	assert_int_equal(fsc_stun_decode(b, sizeof(b), &m, &why), FSC_OK);
+	assert_true(m.unpadded);
+	assert_int_equal(m.software_len, 9);
+	assert_memory_equal(m.software, "2.0.1.211", 9);
+	assert_true(m.has_mapped && m.mapped_xor);
+	assert_string_equal(fsc_endpoint_str(&m.mapped, m.mapped_port, e), "80.181.206.72:57543");
+	for (size_t k = 0; k < sizeof(b); k++) {
+		uint8_t *g = vec_guard(b, k);
+		assert_int_not_equal(fsc_stun_decode(g, k, &m, &why), FSC_OK);
+		vec_guard_free(g, k);
+	}
+	/* An RFC 5389 message is never read the MS-TURN way. */
+	uint8_t v[MAXV];
+	size_t n = tv_load("stun_coturn_resp4", v);
+	assert_int_equal(fsc_stun_decode(v, n, &m, &why), FSC_OK);
+	assert_false(m.unpadded);
+}
+
 static void names(void **state)
 {
 	(void)state;
@@ -327,6 +365,7 @@ int main(void)
 		cmocka_unit_test(bad_messages),
 		cmocka_unit_test(truncated_keeps_header),
 		cmocka_unit_test(xor_wins_in_either_order),
+		cmocka_unit_test(ms_turn_unpadded),
 		cmocka_unit_test(names),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -418,17 +418,14 @@ static void client_hello_edge_cases(void **state)
 	assert_int_equal(ch.n_exts, 3);
 }
 
-static void many_ciphers_overflow(void **state)
+/* A hello with ncs cipher suites 0, 1, 2 ... into b; its length. */
+static size_t many_ciphers(uint8_t *b, size_t ncs)
 {
-	(void)state;
-	static uint8_t b[2048];
-	size_t ncs = FSC_TLS_MAX_CIPHERS + 10, body = 2 + 32 + 1 + 2 + 2 * ncs + 2;
+	size_t body = 2 + 32 + 1 + 2 + 2 * ncs + 2;
 	size_t i = 0;
-	const char *why;
-	char j3[FSC_JA3_HEX_LEN];
 
 	b[i++] = 1;
-	b[i++] = 0;
+	b[i++] = (uint8_t)(body >> 16);
 	b[i++] = (uint8_t)(body >> 8);
 	b[i++] = (uint8_t)body;
 	b[i++] = 3;
@@ -444,6 +441,41 @@ static void many_ciphers_overflow(void **state)
 	b[i++] = 1;
 	b[i++] = 0;
 	assert_int_equal(i, 4 + body);
+	return i;
+}
+
+/* 350 suites (nDPI's ja3_lots_of_cipher_suites shape): JA3 and JA4 come
+ * from all of them, not refused for the storage. */
+static void lots_of_ciphers_fingerprinted(void **state)
+{
+	(void)state;
+	static uint8_t b[1024];
+	static char s[FSC_JA3_STR_MAX];
+	char j3[FSC_JA3_HEX_LEN], j4[FSC_JA4_LEN];
+	const char *why;
+	size_t n = many_ciphers(b, 350);
+
+	assert_int_equal(fsc_tls_client_hello_parse(b, n, &ch, &why), FSC_OK);
+	assert_false(ch.overflow);
+	assert_int_equal(ch.n_ciphers, 350);
+	assert_int_equal(fsc_ja3_string(&ch, s, sizeof(s), &why), FSC_OK);
+	assert_non_null(strstr(s, "-348-349,"));	/* the last of 350, GREASE-free */
+	assert_int_equal(strncmp(s, "771,0-1-2-", 10), 0);
+	assert_int_equal(fsc_ja3(&ch, j3, &why), FSC_OK);
+	assert_int_equal(fsc_ja4(&ch, 't', j4, &why), FSC_OK);
+	assert_int_equal(strncmp(j4, "t12i9900", 8), 0);	/* counts cap at 99 */
+}
+
+static void many_ciphers_overflow(void **state)
+{
+	(void)state;
+	static uint8_t b[2 * FSC_TLS_MAX_CIPHERS + 128];
+	size_t ncs = FSC_TLS_MAX_CIPHERS + 10;
+	size_t i;
+	const char *why;
+	char j3[FSC_JA3_HEX_LEN];
+
+	i = many_ciphers(b, ncs);
 	assert_int_equal(hello_every_prefix(b, i, false), FSC_OK);
 	assert_int_equal(fsc_tls_client_hello_parse(b, i, &ch, &why), FSC_OK);
 	assert_true(ch.overflow);
@@ -453,6 +485,42 @@ static void many_ciphers_overflow(void **state)
 }
 
 /* ---- ServerHello --------------------------------------------------------- */
+
+/* A TLS 1.3 draft-14 ServerHello (zeek's tls13draft16-chrome55 capture has
+ * this shape): version 0x7f0e, random, cipher, extensions; no session id
+ * and no compression. Read in the final layout, the cipher came out 0. */
+static void draft_server_hello(void **state)
+{
+	(void)state;
+	static const uint8_t b[] = {
+		0x02, 0x00, 0x00, 0x2a,		/* ServerHello, 42 bytes */
+		0x7f, 0x0e,			/* TLS 1.3 draft 14 */
+		1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16,
+		17, 18, 19, 20, 21, 22, 23, 24, 25, 26, 27, 28, 29, 30, 31, 32,
+		0xcc, 0xa9,			/* ECDHE-ECDSA-CHACHA20-POLY1305 */
+		0x00, 0x04,			/* extensions */
+		0x00, 0x0f, 0x00, 0x00,		/* heartbeat, empty */
+	};
+	struct fsc_tls_server_hello sh;
+	const char *why;
+
+	assert_int_equal(fsc_tls_server_hello_parse(b, sizeof(b), &sh, &why), FSC_OK);
+	assert_true(sh.draft);
+	assert_int_equal(sh.cipher, 0xcca9);
+	assert_int_equal(sh.version, 0x7f0e);
+	assert_int_equal(sh.session_id_len, 0);
+	assert_int_equal(sh.n_exts, 1);
+	assert_string_equal(fsc_tls_version_name(sh.version), "TLS1.3-draft14");
+	assert_null(fsc_tls_version_name(0x7f1d));
+	for (size_t k = 0; k < sizeof(b); k++) {
+		uint8_t *g = vec_guard(b, k);
+		assert_int_equal(fsc_tls_server_hello_parse(g, k, &sh, &why), FSC_TRUNCATED);
+		vec_guard_free(g, k);
+	}
+	/* Draft 22 on: the final layout, with 0x0303 in front. */
+	assert_false(fsc_tls_draft_layout(0x7f16));
+	assert_true(fsc_tls_draft_layout(0x7f15));
+}
 
 static const char sh13_hex[] =
 	"02 000054 0303           # ServerHello, legacy TLS1.2\n"
@@ -772,6 +840,8 @@ int main(void)
 		cmocka_unit_test(client_hello_malformed),
 		cmocka_unit_test(client_hello_edge_cases),
 		cmocka_unit_test(many_ciphers_overflow),
+		cmocka_unit_test(lots_of_ciphers_fingerprinted),
+		cmocka_unit_test(draft_server_hello),
 		cmocka_unit_test(server_hello_tls13),
 		cmocka_unit_test(server_hello_tls12_alpn),
 		cmocka_unit_test(reasm_single_record),

@@ -182,6 +182,8 @@ static void text_stun(struct printer *pr, const struct fsc_stun_msg *m)
 	}
 	if (m->has_fingerprint)
 		outbuf_lit(ob, " fingerprint");
+	if (m->unpadded)
+		outbuf_lit(ob, " [unpadded]"); /* MS-TURN attribute layout */
 }
 
 static void text_tsdisco(struct printer *pr, const struct fsc_event *ev)
@@ -467,6 +469,8 @@ static void json_stun(struct printer *pr, const struct fsc_stun_msg *m)
 		json_u64(ob, "error_code", m->error_code);
 	if (m->software)
 		json_str(ob, "software", m->software, m->software_len);
+	if (m->unpadded)
+		outbuf_lit(ob, ",\"unpadded\":true");
 }
 
 static void json_tsdisco(struct printer *pr, const struct fsc_event *ev)

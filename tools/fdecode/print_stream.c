@@ -84,6 +84,10 @@ static void text_hello(struct printer *pr, const struct fsc_stream_event *se)
 	if (se->u.hello.have_fp) {
 		outbuf_lit(ob, " ja4 ");
 		outbuf_str(ob, se->u.hello.ja4);
+	} else if (se->u.hello.ja_why) {
+		outbuf_lit(ob, " (no fingerprint: ");
+		outbuf_str(ob, se->u.hello.ja_why);
+		outbuf_char(ob, ')');
 	}
 	if (se->u.hello.index > 1) {
 		outbuf_lit(ob, " (hello ");
@@ -220,6 +224,31 @@ static void text_ingress(struct printer *pr, const struct fsc_stream_event *se)
 	}
 }
 
+/* The event's flags as names, in bit order: " [resync,smuggling-suspect]"
+ * in text, ,"flags":[...] in JSON (issue 18). */
+static void flag_list(struct outbuf *ob, unsigned flags, bool json)
+{
+	bool first = true;
+
+	if (!flags)
+		return;
+	outbuf_str(ob, json ? ",\"flags\":[" : " [");
+	for (unsigned bit = 1; bit; bit <<= 1) {
+		const char *name = flags & bit ? fsc_stream_flag_name(bit) : NULL;
+		if (!name)
+			continue;
+		if (!first)
+			outbuf_char(ob, ',');
+		if (json)
+			outbuf_char(ob, '"');
+		outbuf_str(ob, name);
+		if (json)
+			outbuf_char(ob, '"');
+		first = false;
+	}
+	outbuf_char(ob, ']');
+}
+
 void stream_text(struct printer *pr, const struct fsc_event *ev)
 {
 	const struct fsc_stream_event *se = ev->stream;
@@ -254,6 +283,7 @@ void stream_text(struct printer *pr, const struct fsc_event *ev)
 		outbuf_str(pr->ob, ev->why);
 		outbuf_char(pr->ob, ')');
 	}
+	flag_list(pr->ob, se->flags, false);
 }
 
 /* ---- JSON ---- */
@@ -287,6 +317,8 @@ static void json_hello(struct outbuf *ob, const struct fsc_stream_event *se)
 		json_token(ob, "ja3", se->u.hello.ja3);
 		json_token(ob, "ja3_string", se->u.hello.ja3_string);
 		json_token(ob, "ja4", se->u.hello.ja4);
+	} else if (se->u.hello.ja_why) {
+		json_token(ob, "fingerprint_error", se->u.hello.ja_why);
 	}
 	json_u64(ob, "hello", se->u.hello.index);
 }
@@ -304,6 +336,18 @@ static void json_server_hello(struct outbuf *ob, const struct fsc_stream_event *
 		json_str(ob, "alpn", h->alpn.p, h->alpn.len);
 	if (h->hrr)
 		outbuf_lit(ob, ",\"hrr\":true");
+}
+
+/* "HTTP/1.<minor>", or the version as sent when it is not of that form. */
+static void json_version(struct outbuf *ob, const struct fsc_http_head *h)
+{
+	if ((h->flags & FSC_HTTP_F_VERSION) && h->version) {
+		json_str(ob, "version", h->version, h->version_len);
+		return;
+	}
+	outbuf_lit(ob, ",\"version\":\"HTTP/1.");
+	outbuf_i64(ob, h->minor_version);
+	outbuf_char(ob, '"');
 }
 
 static void json_header(struct outbuf *ob, const char *key, const struct fsc_http_header *hd)
@@ -369,9 +413,7 @@ static void json_request(struct printer *pr, const struct fsc_stream_event *se)
 
 	json_str(ob, "method", h->method, h->method_len);
 	json_str(ob, "uri", h->target, h->target_len);
-	outbuf_lit(ob, ",\"version\":\"HTTP/1.");
-	outbuf_i64(ob, h->minor_version);
-	outbuf_char(ob, '"');
+	json_version(ob, h);
 	json_header(ob, "host", in->host);
 	if (se->u.req.xff && in->n_xff) {
 		outbuf_lit(ob, ",\"xff\":[");
@@ -422,9 +464,7 @@ static void json_response(struct outbuf *ob, const struct fsc_stream_event *se)
 	json_key(ob, "status");
 	outbuf_i64(ob, h->status);
 	json_str(ob, "reason", h->reason, h->reason_len);
-	outbuf_lit(ob, ",\"version\":\"HTTP/1.");
-	outbuf_i64(ob, h->minor_version);
-	outbuf_char(ob, '"');
+	json_version(ob, h);
 	if (!se->u.resp.matched)
 		return;
 	json_key(ob, "latency_ms");
@@ -490,4 +530,5 @@ void stream_json(struct printer *pr, const struct fsc_event *ev)
 		outbuf_str(ob, ev->why);
 		outbuf_char(ob, '"');
 	}
+	flag_list(ob, se->flags, true);
 }

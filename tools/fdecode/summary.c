@@ -224,8 +224,11 @@ static void stream_unusual(FILE *out, unsigned *n, const struct fsc_pipeline *pl
 		"seen\n", ss->unmatched_responses);
 	unusual(out, n, ss->unanswered_requests, "  %" PRIu64 " HTTP requests without a "
 		"response\n", ss->unanswered_requests);
-	unusual(out, n, ss->resyncs, "  %" PRIu64 " times HTTP was found again after a gap\n",
-		ss->resyncs);
+	unusual(out, n, ss->resyncs, "  %" PRIu64 " times HTTP was found again after bytes that "
+		"could not be read (a gap, a mid-stream start, a broken head or body)\n", ss->resyncs);
+	unusual(out, n, ss->smuggling_suspects, "  %" PRIu64 " HTTP messages after a body that "
+		"readers may frame differently (request smuggling suspects)\n",
+		ss->smuggling_suspects);
 	unusual(out, n, gaps, "  %" PRIu64 " TCP gaps (%" PRIu64 " bytes never captured)\n", gaps,
 		fs->gap_bytes);
 	unusual(out, n, fs->contradictions, "  %" PRIu64 " TCP retransmissions that contradict "

@@ -252,8 +252,10 @@ void fsc_flows_free(struct fsc_flows *t);
  * closed by this segment) with *dir its direction. dir may be NULL. NULL
  * when the segment opened no flow (a lone RST).
  *
- * Time comes only from ts_ns: idle flows older than idle_timeout_ns before
- * the latest ts_ns seen are closed here, a few cheap steps a call.
+ * Time comes only from ts_ns: flows last seen more than idle_timeout_ns
+ * before this ts_ns are closed here, a few cheap steps a call. Time may go
+ * back (the interfaces of a pcapng file each have their clock): a flow seen
+ * after ts_ns is not idle, and is judged again by later segments.
  */
 const struct fsc_flow *fsc_flows_packet(struct fsc_flows *t,
 					const struct fsc_packet *pkt,

@@ -18,8 +18,21 @@
 struct fsc_http_header {
 	const char *name;	/* into the buffer; as sent (case kept) */
 	size_t name_len;
-	const char *value;	/* leading and trailing SP/HTAB trimmed */
+	const char *value;	/* leading and trailing SP/HTAB trimmed; a folded
+				 * value spans its folds (CR LF and whitespace
+				 * inside, to be read as SP) */
 	size_t value_len;
+	bool folded;		/* continued by obs-fold lines */
+};
+
+/* What a head did that the grammar frowns on but that was read anyway. */
+enum fsc_http_flag {
+	FSC_HTTP_F_OBS_FOLD = 1 << 0,	/* a field line continued on the next
+					 * (RFC 9112 §5.2) */
+	FSC_HTTP_F_SPACES = 1 << 1,	/* runs of whitespace between request-line
+					 * parts (§3: MAY be read) */
+	FSC_HTTP_F_VERSION = 1 << 2,	/* a version not HTTP/1.DIGIT ("HTTP/1.01"):
+					 * minor_version as read, version as sent */
 };
 
 /*
@@ -32,6 +45,9 @@ struct fsc_http_head {
 	struct fsc_http_header *headers;	/* caller-owned array */
 	size_t max_headers;			/* its size: the header count limit */
 	size_t max_head;			/* head size limit in bytes */
+	unsigned lenient;	/* FSC_HTTP_F_OBS_FOLD, _VERSION: read these
+				 * rather than refuse them (an observer); 0, the
+				 * default, refuses them as a server must */
 	/* outputs */
 	bool response;
 	const char *method;	/* request: method, target */
@@ -39,6 +55,9 @@ struct fsc_http_head {
 	const char *target;
 	size_t target_len;
 	int minor_version;	/* HTTP/1.<minor> */
+	const char *version;	/* the version as sent ("HTTP/1.1") */
+	size_t version_len;
+	unsigned flags;		/* enum fsc_http_flag bits */
 	int status;		/* response: 100..999 */
 	const char *reason;
 	size_t reason_len;
@@ -63,21 +82,51 @@ void fsc_http_head_init(struct fsc_http_head *h, struct fsc_http_header *arr,
  *   FSC_TRUNCATED no complete head yet; call again with more bytes.
  *   FSC_NOT_THIS  the start line is not HTTP/1.x (e.g. TLS, HTTP/2 preface,
  *                 another protocol): nothing was claimed.
- *   FSC_MALFORMED the head is HTTP/1.x but breaks the grammar (*why): a bad
- *                 header name, whitespace before the colon, obsolete line
- *                 folding (RFC 9112 §5.2, rejected), a control character in
- *                 a value, a bare CR, more headers than max_headers, or no
- *                 end within max_head bytes.
+ *   FSC_MALFORMED the head is HTTP/1.x but breaks the grammar (*why).
+ *                 With head_len > 0 the head was read to its end anyway and
+ *                 every field is as sent: a request-target that is empty,
+ *                 holds whitespace ("GET /a b HTTP/1.0") or is in none of
+ *                 the four forms of RFC 9112 §3.2 ("GET . HTTP/1.0", CONNECT
+ *                 to no host:port); whitespace after the version; a folded
+ *                 line right after the start line. With head_len 0 it could
+ *                 not be read to its end: a bad header name, whitespace
+ *                 before the colon, a control character in a value, a bare
+ *                 CR, more headers than max_headers, or no end within
+ *                 max_head bytes (the fields hold what came before).
  *
- * Leniency, as picohttpparser and most servers: a bare LF ends a line like
- * CRLF (RFC 9112 §2.2 allows it); empty lines before a request or status
- * line are skipped (§2.2); one or more SP separate start-line parts; a
- * response may omit the reason phrase and its SP.
+ * A request line is HTTP when it is a token (any method: RPC_IN_DATA,
+ * M-SEARCH), SP, and a line ending in an HTTP/1.x version; anything else is
+ * FSC_NOT_THIS (HTTP/0.9, RTSP, a Gnutella handshake, binary).
+ *
+ * Leniency, as picohttpparser and most servers, flagged in h->flags where
+ * the RFC frowns: a bare LF ends a line like CRLF (RFC 9112 §2.2 allows
+ * it); empty lines before a request or status line are skipped (§2.2);
+ * runs of SP separate start-line parts (FSC_HTTP_F_SPACES); a response may
+ * omit the reason phrase and its SP. Only when h->lenient asks (an observer
+ * of other people's traffic, not a server): a version with more digits and
+ * major 1 (FSC_HTTP_F_VERSION; else FSC_MALFORMED), obsolete line folding
+ * (§5.2) kept as the RFC's replacement by SP would keep it
+ * (FSC_HTTP_F_OBS_FOLD, the header's `folded`; else FSC_MALFORMED
+ * "obsolete line folding").
  */
 enum fsc_status fsc_http_parse_request(const uint8_t *p, size_t len, size_t last_len,
 				       struct fsc_http_head *h, const char **why);
 enum fsc_status fsc_http_parse_response(const uint8_t *p, size_t len, size_t last_len,
 					struct fsc_http_head *h, const char **why);
+
+/* Longest start line fsc_http_start_line waits for. */
+#define FSC_HTTP_LINE_MAX FSC_HTTP_HEAD_MAX
+
+/*
+ * Is p the start of a request line (or, with response, a status line) as
+ * the head parsers read it: a token, SP and a line ending in an HTTP/1.x
+ * version (a malformed target included), or "HTTP/1.x" SP 3DIGIT ...?
+ * Where to take up a stream again after bytes that cannot be read.
+ *   FSC_OK        a whole line of that kind.
+ *   FSC_TRUNCATED the line is not finished and may still be one.
+ *   FSC_NOT_THIS  it is not (or no end within FSC_HTTP_LINE_MAX bytes).
+ */
+enum fsc_status fsc_http_start_line(const uint8_t *p, size_t len, bool response);
 
 /* The next header named name (ASCII case-insensitive) after `after`, or the
  * first if after is NULL; NULL when there is none. */
@@ -121,6 +170,9 @@ struct fsc_http_info {
 	bool has_transfer_encoding;
 	bool chunked;			/* chunked is the final transfer coding */
 	bool cl_and_te;			/* both: TE wins, a smuggling sign */
+	bool framing_folded;		/* a Content-Length or Transfer-Encoding
+					 * line was folded: readers that unfold and
+					 * readers that reject disagree on framing */
 	unsigned connection;		/* enum fsc_http_conn bits */
 	bool expect_continue;		/* Expect: 100-continue */
 	bool has_funnel;		/* Tailscale-Funnel-Request present */

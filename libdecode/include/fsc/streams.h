@@ -23,6 +23,42 @@ enum fsc_stream_event_type {
 	FSC_SEV_HTTP_RESPONSE_END,	/* its body's last byte (u.resp_end) */
 };
 
+/*
+ * What an event's message did, or where it was found, that a reader should
+ * know (JSON "flags", names from fsc_stream_flag_name). The first three are
+ * the head's own (enum fsc_http_flag, same values).
+ */
+enum fsc_stream_flag {
+	FSC_SF_OBS_FOLD = FSC_HTTP_F_OBS_FOLD,	/* "obs-fold" */
+	FSC_SF_SPACES = FSC_HTTP_F_SPACES,	/* "spaces" */
+	FSC_SF_VERSION = FSC_HTTP_F_VERSION,	/* "bad-version" */
+	/* "resync": found by searching, after bytes that could not be read (a
+	 * capture that began mid-stream, a gap, a malformed head or body) */
+	FSC_SF_RESYNC = 1 << 8,
+	/* "folded-framing": a folded Content-Length or Transfer-Encoding line
+	 * framed the body (read unfolded, as RFC 9112 §5.2 allows) */
+	FSC_SF_FOLDED_FRAMING = 1 << 9,
+	/* "cl-and-te": Content-Length and Transfer-Encoding both (TE framed) */
+	FSC_SF_CL_AND_TE = 1 << 10,
+	/* "smuggling-suspect": the message follows one whose body readers may
+	 * frame differently (folded framing, CL and TE, a chunk size that
+	 * overflows or a chunked body that breaks): to some of them these
+	 * bytes are body, not a message (request smuggling) */
+	FSC_SF_SMUGGLING = 1 << 11,
+	/* "tunnel": inside a CONNECT tunnel, or after a 101 */
+	FSC_SF_TUNNEL = 1 << 12,
+	/* "no-fingerprint": a ClientHello without JA3/JA4 (why in ja_why) */
+	FSC_SF_NO_FINGERPRINT = 1 << 13,
+	/* "urgent": a segment of this message (or just before it) carried TCP
+	 * urgent data. Its bytes are read inline, as tshark shows them; a
+	 * receiver that does not (no SO_OOBINLINE) sees one byte less, so the
+	 * URI it serves may differ (an IDS evasion) */
+	FSC_SF_URGENT = 1 << 14,
+};
+
+/* The name of one flag bit, or NULL. */
+const char *fsc_stream_flag_name(unsigned bit);
+
 /* Bytes of a request's target and Host kept to name it in its response. */
 #define FSC_STREAM_URI_KEEP 64
 #define FSC_STREAM_HOST_KEEP 64
@@ -39,7 +75,11 @@ enum fsc_stream_event_type {
  *                  HTTP head outgrew the flow buffer (dir_cap).
  * Either way the fields hold what could be read: a truncated HTTP head has
  * its start line and headers as far as they came (head_len 0, info zeroed,
- * no xff/fwd/client); a truncated or unreadable hello is zeroed.
+ * no xff/fwd/client); so has a request head broken before its end; a
+ * malformed request read to its end (a target in no form, RFC 9112 §3.2)
+ * has head_len, info, xff, fwd and client like a good one, and is answered;
+ * a truncated or unreadable hello is zeroed. `flags` (enum fsc_stream_flag)
+ * say what else a reader should know, whatever the status.
  */
 struct fsc_stream_event {
 	enum fsc_stream_event_type type;
@@ -50,6 +90,7 @@ struct fsc_stream_event {
 	int64_t ts_ns;
 	enum fsc_status status;
 	const char *why;
+	unsigned flags;			/* enum fsc_stream_flag bits */
 	union {
 		struct {
 			const struct fsc_tls_client_hello *h;
@@ -58,6 +99,7 @@ struct fsc_stream_event {
 			const char *ja3_string;
 			const char *ja3;
 			const char *ja4;
+			const char *ja_why;	/* !have_fp on a whole hello: why */
 		} hello;
 		struct {
 			const struct fsc_tls_server_hello *h;
@@ -131,6 +173,7 @@ struct fsc_stream_stats {
 	uint64_t unanswered_requests;	/* open when their connection closed */
 	uint64_t resyncs;		/* HTTP heads found again after a gap or
 					 * an unreadable head */
+	uint64_t smuggling_suspects;	/* messages flagged FSC_SF_SMUGGLING */
 	uint64_t streams_exhausted;	/* max_streams reached: not parsed */
 	uint64_t tls_buffers_exhausted;	/* tls_buffers reached */
 	uint64_t other_protocol;	/* connections neither TLS nor HTTP */

@@ -39,6 +39,7 @@ struct fsc_stun_msg {
 	const uint8_t *error_reason; /* ERROR-CODE reason phrase, UTF-8 */
 	size_t error_reason_len;
 	unsigned n_attrs;
+	bool unpadded;		/* attributes not padded to 4 (MS-TURN) */
 };
 
 /*
@@ -52,7 +53,11 @@ struct fsc_stun_msg {
  *   NULL: callers print the message without it), or the header announces
  *   more attribute bytes than are present (header fields and txid set,
  *   attributes not read: has_mapped, software, error_code absent).
- * FSC_MALFORMED: length not a multiple of 4; bytes after the message; an
+ * A length that is no multiple of 4 cannot be RFC 5389's; when attributes
+ *   each right after the last one's value fill it exactly (Microsoft's
+ *   MS-TURN, as Teams sends it), they are read: FSC_OK with `unpadded`.
+ * FSC_MALFORMED: a length not a multiple of 4 that is not MS-TURN either
+ *   (the fields read before the fault kept); bytes after the message; an
  *   attribute overrunning it; an address attribute with a family other than
  *   1/2 or a length other than 8/20; FINGERPRINT not 4 bytes or not last;
  *   ERROR-CODE shorter than 4 or out of range (class 3-6, number 0-99).

@@ -43,8 +43,13 @@ enum fsc_tls_ext_type {
 /* RFC 8701: 0x0a0a, 0x1a1a, ... 0xfafa. */
 bool fsc_tls_is_grease(uint16_t v);
 
-/* "TLS1.3", "TLS1.2", "TLS1.1", "TLS1.0", "SSL3.0", or NULL if unknown. */
+/* "TLS1.3", "TLS1.2", "TLS1.1", "TLS1.0", "SSL3.0", "TLS1.3-draftN" (0x7f00
+ * + N, N up to 28), or NULL if unknown. */
 const char *fsc_tls_version_name(uint16_t v);
+
+/* A TLS 1.3 draft version before draft 22 (0x7f00 - 0x7f15), whose
+ * ServerHello has no session id and no compression method. */
+bool fsc_tls_draft_layout(uint16_t v);
 
 /*
  * Does a stream direction that starts with p look like TLS? Reads at most the
@@ -128,8 +133,11 @@ enum fsc_status fsc_tls_reasm_feed(struct fsc_tls_reasm *r, const uint8_t *p,
 uint8_t fsc_tls_reasm_partial(const struct fsc_tls_reasm *r);
 
 /* Fixed storage in the hello structs; lists longer than this set overflow
- * (the fields stored are still right, the fingerprints refuse). */
-#define FSC_TLS_MAX_CIPHERS 256
+ * (the fields stored are still right, the fingerprints refuse). Ciphers:
+ * every one a hello that fits the reassembly buffer can carry (handshake
+ * header, version, random, empty session id, list length: 41 bytes), so
+ * JA3/JA4 of a hello with hundreds of suites are computed (issue 18). */
+#define FSC_TLS_MAX_CIPHERS ((FSC_TLS_HS_MAX - 41) / 2)
 #define FSC_TLS_MAX_EXTS 64
 #define FSC_TLS_MAX_ALPN 128
 #define FSC_TLS_MAX_GROUPS 64
@@ -227,6 +235,7 @@ struct fsc_tls_server_hello {
 	uint8_t session_id_len;
 	uint16_t cipher;
 	uint8_t compression;
+	bool draft;			/* read in the layout of TLS 1.3 drafts < 22 */
 	bool has_extensions;
 	struct fsc_tls_ext exts[FSC_TLS_MAX_EXTS];
 	size_t n_exts;
@@ -236,7 +245,8 @@ struct fsc_tls_server_hello {
 
 /* As fsc_tls_client_hello_parse, for a ServerHello (msg_type 2). An ALPN
  * extension must name exactly one protocol; supported_versions must be one
- * u16. */
+ * u16. A version of a TLS 1.3 draft before 22 (Chrome 55's 0x7f10 era)
+ * selects that draft's layout (fsc_tls_draft_layout; s->draft). */
 enum fsc_status fsc_tls_server_hello_parse(const uint8_t *p, size_t len,
 					   struct fsc_tls_server_hello *s,
 					   const char **why);
