@@ -85,6 +85,9 @@ echo "--- node.log"; cat "$OUT/node.log"
 echo
 echo "\$ fdecode underlay.pcap   (WireGuard between the edge and the node)"
 "$FSC_BIN/fdecode" "$OUT/underlay.pcap" | head -6
+echo "\$ fdecode --wg-keylog node-wg.keys underlay.pcap   (decrypted: the ingress inside the tunnel)"
+"$FSC_BIN/fdecode" --wg-keylog "$OUT/node-wg.keys" "$OUT/underlay.pcap" | grep -E 'handshake ok|tunnel session' |
+	grep -v ' tcp ' | head -6
 echo "\$ fdecode inner.pcap   (the node's TUN: the ingress handshake in the clear)"
 "$FSC_BIN/fdecode" "$OUT/inner.pcap" | grep -v ' tcp ' | head -6
 echo "\$ fdecode node-lo.pcap   (fnode -> backend: the real client in X-Forwarded-For)"
