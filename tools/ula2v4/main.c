@@ -47,7 +47,7 @@ struct item {
 	char *input; /* as given */
 	enum item_kind kind;
 	const char *why;  /* ITEM_ERR: static reason */
-	char whybuf[160]; /* or a built one */
+	char whybuf[256]; /* or a built one */
 	/* ITEM_ADDR */
 	struct fsc_tsaddr_info info;
 	/* ITEM_PREFIX */
@@ -105,7 +105,8 @@ static const char help_text[] =
 	"  longer; 4via6: /96 or longer), e.g. 100.64.0.0/10 <->\n"
 	"  fd7a:115c:a1e0:ab12:4843:cd96:6240:0/106.\n"
 	"  '-' reads inputs from standard input: whitespace-separated words, '#'\n"
-	"  starts a comment. [ADDR] is taken as ADDR.\n"
+	"  starts a comment. [ADDR], ADDR:PORT, [ADDR]:PORT and IPv6 ADDR%ZONE are\n"
+	"  taken as ADDR (the port and zone are ignored).\n"
 	"\n"
 	"Options:\n"
 	"  -j, --json          one JSON object a line instead of text (keys below)\n"
@@ -145,10 +146,13 @@ static const char help_text[] =
 	"JSON output (--json), one object a line; always present: input (as given),\n"
 	"kind (address|prefix), addr (canonical), class, description, counterpart\n"
 	"(string or null); present when they apply: site, unmapped, node {name,\n"
-	"host_name, dns_name, ips}, rdns, country, city, asn, as_org.\n"
+	"host_name, dns_name, ips}, rdns, country, city, asn, as_org, error (the\n"
+	"reason of an input in error; then kind, addr, class and description are\n"
+	"null when it did not parse).\n"
 	"\n"
-	"Annotations (--annotate): after ADDR, ADDR:PORT, [ADDR] or [ADDR]:PORT a\n"
-	"bracket with what is known, in the tag fdecode and fwatch show: the range\n"
+	"Annotations (--annotate): after ADDR, ADDR:PORT, ADDR/LEN, [ADDR] or\n"
+	"[ADDR]:PORT a bracket with what is known, in the tag fdecode and fwatch\n"
+	"show: the range\n"
 	"(\"4to6 100.x\", \"4via6 site N IPv4\", \"tailnet\", \"tailnet ephemeral\",\n"
 	"\"MagicDNS\", \"DERP\"), then the node's IPv4 and name, country, ASn and PTR\n"
 	"name. Addresses with nothing to say are left as they are;\n"
@@ -160,13 +164,16 @@ static const char help_text[] =
 	"(Drop: ... no rules matched), tls-handshake-error and cert-error (cert,\n"
 	"ACME); the diagnosis counts each kind and says what it means and its fix.\n"
 	"\n"
-	"An input that does not parse, or has no counterpart and no name from\n"
-	"--status, --resolve or --geoip-db, gets one line on standard error:\n"
+	"An address with no Tailscale counterpart prints its class with '-'\n"
+	"(8.8.8.8  -  public). An input that does not parse, or a Tailscale ULA\n"
+	"outside 4to6 and 4via6 that --status does not name, gets one line on\n"
+	"standard error (and with --json an object with \"error\"):\n"
 	"  " PROG ": 'INPUT': reason\n"
 	"and the others still print.\n"
 	"\n"
-	"Exit status: 0 every input mapped or named; 1 usage error; 2 some input\n"
-	"could not be mapped or read (or --status FILE could not be loaded).\n";
+	"Exit status: 0 every input mapped, named or classified; 1 usage error;\n"
+	"2 some input is in error as above, or standard input or --status FILE\n"
+	"could not be read.\n";
 
 __attribute__((format(printf, 1, 2), noreturn))
 static void usage_error(const char *fmt, ...)
@@ -251,13 +258,52 @@ static void analyse_addr(struct ctx *c, struct item *it, const struct fsc_addr *
 	}
 }
 
-/* Strips one pair of surrounding brackets: "[fd7a::1]" -> "fd7a::1". */
-static void unbracket(const char **s, size_t *n)
+/* A port after an address: 1 to 5 digits, at most 65535. */
+static bool is_port(const char *s, size_t n)
 {
-	if (*n >= 2 && (*s)[0] == '[' && (*s)[*n - 1] == ']') {
-		(*s)++;
-		*n -= 2;
+	unsigned long v = 0;
+
+	if (n == 0 || n > 5)
+		return false;
+	for (size_t i = 0; i < n; i++) {
+		if (s[i] < '0' || s[i] > '9')
+			return false;
+		v = v * 10 + (unsigned long)(s[i] - '0');
 	}
+	return v <= 65535;
+}
+
+/* The address inside an endpoint, as logs and `ss` print them:
+ * "[fd7a::1]:443" and "[fd7a::1]" -> "fd7a::1", "100.64.0.1:41641" ->
+ * "100.64.0.1", "fe80::1%eth0" -> "fe80::1". The port and the zone say
+ * nothing about the address's range, so they are dropped here. */
+static void endpoint_addr(const char **s, size_t *n)
+{
+	const char *p = *s;
+	size_t len = *n;
+	const char *close = len ? memchr(p, ']', len) : NULL;
+
+	if (len >= 2 && p[0] == '[' && close) {
+		size_t in = (size_t)(close - p) - 1, rest = len - in - 2;
+		if (rest == 0 || (close[1] == ':' && is_port(close + 2, rest - 1))) {
+			p++;
+			len = in;
+		}
+	} else {
+		const char *colon = len ? memchr(p, ':', len) : NULL;
+		/* One ':' after a dotted quad: IPv4:PORT (IPv6 has two or more). */
+		if (colon && !memchr(colon + 1, ':', len - (size_t)(colon - p) - 1) &&
+		    memchr(p, '.', (size_t)(colon - p)) &&
+		    is_port(colon + 1, len - (size_t)(colon - p) - 1))
+			len = (size_t)(colon - p);
+	}
+	const char *pct = len ? memchr(p, '%', len) : NULL;
+	/* A zone is an IPv6 address's only: fe80::1%eth0, not 1.2.3.4%x. */
+	if (pct && pct + 1 < p + len && memchr(p, ':', (size_t)(pct - p)) &&
+	    !memchr(p, '/', len))
+		len = (size_t)(pct - p);
+	*s = p;
+	*n = len;
 }
 
 static void analyse(struct ctx *c, struct item *it)
@@ -268,7 +314,7 @@ static void analyse(struct ctx *c, struct item *it)
 	const char *why = NULL;
 	char buf[FSC_ADDR_STRLEN + 1];
 
-	unbracket(&s, &n);
+	endpoint_addr(&s, &n);
 	enum fsc_status st = fsc_tsaddr_parse_prefix(s, n, &it->pfx, &why);
 	if (st == FSC_OK) {
 		it->kind = ITEM_PREFIX;
@@ -447,27 +493,46 @@ static void report_error(struct ctx *c, const char *input, const char *why)
 	c->rc = EXIT_UNMAPPED;
 }
 
-/* Why an address with no counterpart and no name cannot be mapped. */
+/* The classes whose IPv4 exists but only --status can tell. */
+static bool needs_counterpart(enum fsc_tsaddr_class cls)
+{
+	return cls == FSC_TSADDR_TS_ULA || cls == FSC_TSADDR_EPHEMERAL;
+}
+
+/* Why a Tailscale ULA with no counterpart and no name cannot be mapped. */
 static void unmapped_reason(const struct ctx *c, const struct item *it, char *buf, size_t len)
 {
 	char d[96];
 
 	fsc_tsaddr_describe(&it->info, d, sizeof(d));
-	switch (it->info.cls) {
-	case FSC_TSADDR_TS_ULA:
-	case FSC_TSADDR_EPHEMERAL:
-		if (c->o.enr.status_path)
-			snprintf(buf, len, "%s: not in %s", d, c->o.enr.status_path);
-		else
-			snprintf(buf, len, "%s: only the 4to6 and 4via6 ranges map by "
-				 "arithmetic; --status FILE can name it", d);
-		break;
-	default:
-		snprintf(buf, len, "%s: no Tailscale counterpart (only 100.x, 4to6, "
-			 "4via6 and service addresses map)%s", d,
-			 c->o.resolve && !c->o.numeric ? "; no PTR name" : "");
-		break;
+	if (c->o.enr.status_path)
+		snprintf(buf, len, "%s: not in %s", d, c->o.enr.status_path);
+	else
+		snprintf(buf, len, "%s: only the 4to6 and 4via6 ranges map by "
+			 "arithmetic; --status FILE can name it", d);
+}
+
+/* An input with no answer: its line on standard error and, with --json,
+ * an object too, so every input has one (cls NULL: it did not parse). */
+static void print_error(struct ctx *c, const struct item *it, const char *cls)
+{
+	report_error(c, it->input, it->why);
+	if (!c->o.json)
+		return;
+	printf("{\"input\":");
+	out_json_str(stdout, it->input);
+	if (cls) {
+		char a[FSC_ADDR_STRLEN];
+		char d[96];
+		printf(",\"kind\":\"address\",\"addr\":\"%s\",\"class\":\"%s\",\"description\":",
+		       fsc_addr_str(&it->info.addr, a), cls);
+		out_json_str(stdout, fsc_tsaddr_describe(&it->info, d, sizeof(d)));
+	} else {
+		printf(",\"kind\":null,\"addr\":null,\"class\":null,\"description\":null");
 	}
+	printf(",\"counterpart\":null,\"error\":");
+	out_json_str(stdout, it->why);
+	printf("}\n");
 }
 
 static void print_item(struct ctx *c, struct item *it)
@@ -477,7 +542,7 @@ static void print_item(struct ctx *c, struct item *it)
 	const char *cls;
 
 	if (it->kind == ITEM_ERR) {
-		report_error(c, it->input, it->why);
+		print_error(c, it, NULL);
 		return;
 	}
 	if (it->kind == ITEM_PREFIX) {
@@ -498,10 +563,13 @@ static void print_item(struct ctx *c, struct item *it)
 				it->has_cp = true;
 			}
 		}
-		if (!it->has_cp && !named(&e)) {
-			char why[256];
-			unmapped_reason(c, it, why, sizeof(why));
-			report_error(c, it->input, why);
+		/* A Tailscale ULA has an IPv4 that arithmetic cannot find: an
+		 * error. Any other address's class is its answer (8.8.8.8 is
+		 * "public", with no counterpart). */
+		if (!it->has_cp && !named(&e) && needs_counterpart(it->info.cls)) {
+			unmapped_reason(c, it, it->whybuf, sizeof(it->whybuf));
+			it->why = it->whybuf;
+			print_error(c, it, fsc_tsaddr_class_name(it->info.cls));
 			return;
 		}
 		/* The input's own text: mapped inputs keep their ::ffff: form. */

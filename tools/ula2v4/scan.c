@@ -49,6 +49,26 @@ static size_t skip_port(const char *line, size_t n, size_t i)
 	return k;
 }
 
+/* Past "/len" at line[i], if a prefix length for a fits there. */
+static size_t skip_prefix_len(const char *line, size_t n, size_t i, const struct fsc_addr *a)
+{
+	size_t k = i + 1;
+	unsigned v = 0;
+
+	if (i >= n || line[i] != '/')
+		return i;
+	while (k < n && k - i <= 3 && in(&fsc_digit_set, line[k]))
+		v = v * 10 + (unsigned)(line[k++] - '0');
+	if (k == i + 1 || k - i > 4 || v > (a->family == 4 ? 32u : 128u))
+		return i;
+	/* "/8" ends there (a sentence's dot may follow); "/80/x" or "/8.5"
+	 * is a path or a number. */
+	if (k < n && (is_word(line[k]) || line[k] == '/' ||
+		      (line[k] == '.' && k + 1 < n && in(&fsc_digit_set, line[k + 1]))))
+		return i;
+	return k;
+}
+
 static bool candidate(const char *line, size_t n, size_t s, size_t e, struct scan_hit *hit)
 {
 	size_t a = s, b = e;
@@ -89,6 +109,8 @@ static bool candidate(const char *line, size_t n, size_t s, size_t e, struct sca
 	}
 	if (a > 0 && line[a - 1] == '[' && b < n && line[b] == ']')
 		hit->end = skip_port(line, n, b + 1);
+	else
+		hit->end = skip_prefix_len(line, n, b, &hit->addr); /* CIDR */
 	return true;
 }
 

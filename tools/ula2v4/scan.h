@@ -9,7 +9,7 @@
 
 struct scan_hit {
 	size_t start, len; /* the address text within the line */
-	size_t end;        /* just past the endpoint: after ']' and ':PORT' */
+	size_t end;        /* just past the endpoint: after ']', ':PORT', '/LEN' */
 	struct fsc_addr addr;
 };
 
@@ -19,7 +19,8 @@ struct scan_hit {
  * once trailing dots (sentence ends) and a lone leading or trailing ':'
  * (as in "addr:1.2.3.4") are dropped, and that does not touch a letter,
  * digit or '_' on either side. "1.2.3.4:80" gives 1.2.3.4 with end after
- * the port; "[v6]" and "[v6]:80" give v6 with end after ']' or the port. An
+ * the port; "[v6]" and "[v6]:80" give v6 with end after ']' or the port;
+ * "10.0.0.0/8" gives 10.0.0.0 with end after the prefix length. An
  * IPv6 address followed by ":port" without brackets is taken whole when
  * the whole parses (fd7a::1:80 is itself an address), else split at the
  * last ':' when one to five digits follow it.
