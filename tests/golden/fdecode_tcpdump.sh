@@ -45,6 +45,10 @@ F $D 'udp port' >/dev/null 2>"$T/err"
 check
 F -f 'udp port' $D $S >/dev/null 2>"$T/err"
 [ $? -eq 1 ] && [ "$(wc -l <"$T/err")" -eq 1 ] || bad "a bad filter with two files: not once, exit 1: $(cat "$T/err")"
+check
+F --json - 'udp port' <$D >"$T/out" 2>"$T/err"
+[ $? -eq 1 ] && [ "$(wc -l <"$T/err")" -eq 1 ] && [ ! -s "$T/out" ] ||
+	bad "a bad filter on standard input with --json: not once, exit 1: $(cat "$T/err")"
 
 # ---- -s: a number is the snap length, alone it is --summary
 F $D >"$T/a"
