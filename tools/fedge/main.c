@@ -165,16 +165,13 @@ static void tick(void *ctx, uint64_t now)
 
 static int parse_args(int argc, char **argv, struct fedge_opts *o)
 {
-	enum { O_LISTEN = 256, O_ROUTE, O_PROXY, O_HOSTPEER, O_TR, O_DIRECTMODE, O_HT, O_HM, O_NT,
-	       O_IT, O_MC, O_RATE, O_BURST, O_LOG, O_VERSION, O_WGCONF, O_LWIP, O_TUN, O_WGKEYLOG,
-	       O_LOGJSON };
+	enum { O_LISTEN = 256, O_ROUTE, O_PROXY, O_HOSTPEER, O_HT, O_HM, O_NT, O_IT, O_MC, O_RATE,
+	       O_BURST, O_LOG, O_VERSION, O_LOGJSON };
 	static const struct option opts[] = {
 		{ "listen", required_argument, NULL, O_LISTEN },
 		{ "route", required_argument, NULL, O_ROUTE },
 		{ "accept-proxy", no_argument, NULL, O_PROXY },
 		{ "host-peer", no_argument, NULL, O_HOSTPEER },
-		{ "transport", required_argument, NULL, O_TR },
-		{ "direct", no_argument, NULL, O_DIRECTMODE },
 		{ "hello-timeout", required_argument, NULL, O_HT },
 		{ "hello-max", required_argument, NULL, O_HM },
 		{ "node-timeout", required_argument, NULL, O_NT },
@@ -184,11 +181,8 @@ static int parse_args(int argc, char **argv, struct fedge_opts *o)
 		{ "burst", required_argument, NULL, O_BURST },
 		{ "log", required_argument, NULL, O_LOG },
 		{ "version", no_argument, NULL, O_VERSION },
-		{ "wg-config", required_argument, NULL, O_WGCONF },
-		{ "lwip", no_argument, NULL, O_LWIP },
-		{ "tun", required_argument, NULL, O_TUN },
-		{ "wg-keylog", required_argument, NULL, O_WGKEYLOG },
 		{ "log-json", no_argument, NULL, O_LOGJSON },
+		FSC_TRANSPORT_LONGOPTS,
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -216,15 +210,6 @@ static int parse_args(int argc, char **argv, struct fedge_opts *o)
 			break;
 		case O_PROXY: o->accept_proxy = true; break;
 		case O_HOSTPEER: o->host_peer = true; break;
-		case O_TR: o->tc.mode = optarg; break;
-		case O_DIRECTMODE: o->tc.mode = "direct"; break;
-		case O_LWIP: o->tc.mode = "lwip"; break;
-		case O_TUN:
-			o->tc.mode = "tun";
-			o->tc.tun_name = optarg;
-			break;
-		case O_WGCONF: o->tc.wg_config = optarg; break;
-		case O_WGKEYLOG: o->tc.wg_keylog = optarg; break;
 		case O_LOGJSON: fsc_log_json(true); break;
 		case O_LOG: o->log = optarg; break;
 		case O_HT: case O_NT: case O_IT:
@@ -258,6 +243,8 @@ static int parse_args(int argc, char **argv, struct fedge_opts *o)
 			printf("fedge %s\n", FSC_VERSION);
 			exit(0);
 		default:
+			if (fsc_transport_option(&o->tc, ch, optarg))
+				break;
 			fputs(usage, stderr);
 			return EXIT_USAGE;
 		}

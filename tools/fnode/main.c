@@ -149,9 +149,8 @@ static void tick(void *ctx, uint64_t now)
 
 static int parse_args(int argc, char **argv, struct fnode_opts *o)
 {
-	enum { O_SC = 256, O_CERTS, O_NAME, O_PEERAPI, O_EDGE, O_ANY, O_TR, O_DIRECTMODE, O_LOG,
-	       O_KEYLOG, O_HT, O_IT, O_CT, O_RT, O_MH, O_MHB, O_MC, O_VERSION, O_WGCONF, O_LWIP,
-	       O_TUN, O_WGKEYLOG, O_LOGJSON };
+	enum { O_SC = 256, O_CERTS, O_NAME, O_PEERAPI, O_EDGE, O_ANY, O_LOG, O_KEYLOG, O_HT, O_IT,
+	       O_CT, O_RT, O_MH, O_MHB, O_MC, O_VERSION, O_LOGJSON };
 	static const struct option opts[] = {
 		{ "serve-config", required_argument, NULL, O_SC },
 		{ "certs", required_argument, NULL, O_CERTS },
@@ -159,8 +158,6 @@ static int parse_args(int argc, char **argv, struct fnode_opts *o)
 		{ "peerapi", required_argument, NULL, O_PEERAPI },
 		{ "edge", required_argument, NULL, O_EDGE },
 		{ "any-edge", no_argument, NULL, O_ANY },
-		{ "transport", required_argument, NULL, O_TR },
-		{ "direct", no_argument, NULL, O_DIRECTMODE },
 		{ "log", required_argument, NULL, O_LOG },
 		{ "tls-keylog", required_argument, NULL, O_KEYLOG },
 		{ "head-timeout", required_argument, NULL, O_HT },
@@ -171,11 +168,8 @@ static int parse_args(int argc, char **argv, struct fnode_opts *o)
 		{ "max-head", required_argument, NULL, O_MHB },
 		{ "max-conns", required_argument, NULL, O_MC },
 		{ "version", no_argument, NULL, O_VERSION },
-		{ "wg-config", required_argument, NULL, O_WGCONF },
-		{ "lwip", no_argument, NULL, O_LWIP },
-		{ "tun", required_argument, NULL, O_TUN },
-		{ "wg-keylog", required_argument, NULL, O_WGKEYLOG },
 		{ "log-json", no_argument, NULL, O_LOGJSON },
+		FSC_TRANSPORT_LONGOPTS,
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -210,15 +204,6 @@ static int parse_args(int argc, char **argv, struct fnode_opts *o)
 			o->n_edges++;
 			break;
 		case O_ANY: o->any_edge = true; break;
-		case O_TR: o->tc.mode = optarg; break;
-		case O_DIRECTMODE: o->tc.mode = "direct"; break;
-		case O_LWIP: o->tc.mode = "lwip"; break;
-		case O_TUN:
-			o->tc.mode = "tun";
-			o->tc.tun_name = optarg;
-			break;
-		case O_WGCONF: o->tc.wg_config = optarg; break;
-		case O_WGKEYLOG: o->tc.wg_keylog = optarg; break;
 		case O_LOGJSON: fsc_log_json(true); break;
 		case O_LOG: o->log = optarg; break;
 		case O_KEYLOG: o->tls_keylog = optarg; break;
@@ -250,6 +235,8 @@ static int parse_args(int argc, char **argv, struct fnode_opts *o)
 			printf("fnode %s\n", FSC_VERSION);
 			exit(0);
 		default:
+			if (fsc_transport_option(&o->tc, ch, optarg))
+				break;
 			fputs(usage, stderr);
 			return EXIT_USAGE;
 		}

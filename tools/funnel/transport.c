@@ -287,3 +287,20 @@ int fsc_transport_dial(struct fsc_transport *t, const struct sockaddr_storage *s
 	}
 	return fsc_tcp_connect(ss, len);
 }
+
+bool fsc_transport_option(struct fsc_transport_cfg *cfg, int code, const char *arg)
+{
+	switch (code) {
+	case FSC_TOPT_TRANSPORT: cfg->mode = arg; break;
+	case FSC_TOPT_DIRECT: cfg->mode = "direct"; break;
+	case FSC_TOPT_LWIP: cfg->mode = "lwip"; break;
+	case FSC_TOPT_TUN:
+		cfg->mode = "tun";
+		cfg->tun_name = arg;
+		break;
+	case FSC_TOPT_WG_CONFIG: cfg->wg_config = arg; break;
+	case FSC_TOPT_WG_KEYLOG: cfg->wg_keylog = arg; break;
+	default: return false;
+	}
+	return true;
+}

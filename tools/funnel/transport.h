@@ -34,6 +34,29 @@ struct fsc_transport_cfg {
 	const char *tun_name;	/* tun: the interface name */
 };
 
+/* The transport options fedge and fnode share (--transport, --direct,
+ * --lwip, --tun, --wg-config, --wg-keylog): codes for their getopt_long
+ * tables, clear of each program's own, and the one place that applies them. */
+enum fsc_transport_opt {
+	FSC_TOPT_TRANSPORT = 0x1000,
+	FSC_TOPT_DIRECT,
+	FSC_TOPT_LWIP,
+	FSC_TOPT_TUN,
+	FSC_TOPT_WG_CONFIG,
+	FSC_TOPT_WG_KEYLOG,
+};
+#define FSC_TRANSPORT_LONGOPTS \
+	{ "transport", required_argument, NULL, FSC_TOPT_TRANSPORT }, \
+	{ "direct", no_argument, NULL, FSC_TOPT_DIRECT }, \
+	{ "lwip", no_argument, NULL, FSC_TOPT_LWIP }, \
+	{ "tun", required_argument, NULL, FSC_TOPT_TUN }, \
+	{ "wg-config", required_argument, NULL, FSC_TOPT_WG_CONFIG }, \
+	{ "wg-keylog", required_argument, NULL, FSC_TOPT_WG_KEYLOG }
+
+/* Applies option code with its argument to cfg; false when code is not one
+ * of enum fsc_transport_opt (cfg untouched). */
+bool fsc_transport_option(struct fsc_transport_cfg *cfg, int code, const char *arg);
+
 struct fsc_transport;
 
 /* A connection accepted on a listener: fd is the program's (non-blocking);
