@@ -41,20 +41,6 @@
 #define COOKIE_NONCE 8
 #define COOKIE_ENC 32
 
-static void set_why(const char **why, const char *s)
-{
-	if (why)
-		*why = s;
-}
-
-static enum fsc_status fail(const char **why, enum fsc_status st,
-			    const char *s)
-{
-	set_why(why, s);
-	return st;
-}
-
-
 enum fsc_status fsc_wgnoise_identity_set(struct fsc_wgnoise *nz,
 					 struct fsc_wgnoise_identity *id,
 					 const uint8_t priv[32],
@@ -70,12 +56,11 @@ enum fsc_status fsc_wgnoise_identity_set(struct fsc_wgnoise *nz,
 	    !fsc_wgnoise_hash(nz, t.cookie_key, (const uint8_t *)LABEL_COOKIE,
 			      8, t.pub, 32)) {
 		OPENSSL_cleanse(&t, sizeof(t));
-		return fail(why, FSC_MALFORMED, "private key refused");
+		return fsc_status_verdict(why, FSC_MALFORMED, "private key refused");
 	}
 	*id = t;
 	OPENSSL_cleanse(&t, sizeof(t));
-	set_why(why, NULL);
-	return FSC_OK;
+	return fsc_status_verdict(why, FSC_OK, NULL);
 }
 
 enum fsc_status fsc_wgnoise_peer_set(struct fsc_wgnoise *nz,
@@ -92,19 +77,18 @@ enum fsc_status fsc_wgnoise_peer_set(struct fsc_wgnoise *nz,
 		memcpy(t.psk, psk, 32);
 	if (!fsc_wgnoise_dh(nz, t.ss, local->priv, pub)) {
 		OPENSSL_cleanse(&t, sizeof(t));
-		return fail(why, FSC_MALFORMED, "static key agreement is zero");
+		return fsc_status_verdict(why, FSC_MALFORMED, "static key agreement is zero");
 	}
 	if (!fsc_wgnoise_hash(nz, t.mac1_key, (const uint8_t *)LABEL_MAC1, 8,
 			      pub, 32) ||
 	    !fsc_wgnoise_hash(nz, t.cookie_key, (const uint8_t *)LABEL_COOKIE,
 			      8, pub, 32)) {
 		OPENSSL_cleanse(&t, sizeof(t));
-		return fail(why, FSC_MALFORMED, "hash failed");
+		return fsc_status_verdict(why, FSC_MALFORMED, "hash failed");
 	}
 	*peer = t;
 	OPENSSL_cleanse(&t, sizeof(t));
-	set_why(why, NULL);
-	return FSC_OK;
+	return fsc_status_verdict(why, FSC_OK, NULL);
 }
 
 /* ---- Message framing ---------------------------------------------------- */
@@ -118,15 +102,15 @@ static enum fsc_status check_frame(const uint8_t *msg, size_t len,
 	uint32_t reserved = fsc_cur_be24(&c);
 
 	if (c.bad)
-		return fail(why, FSC_TRUNCATED, "shorter than a message header");
+		return fsc_status_verdict(why, FSC_TRUNCATED, "shorter than a message header");
 	if (t != type)
-		return fail(why, FSC_NOT_THIS, "other message type");
+		return fsc_status_verdict(why, FSC_NOT_THIS, "other message type");
 	if (reserved != 0)
-		return fail(why, FSC_NOT_THIS, "reserved bytes set");
+		return fsc_status_verdict(why, FSC_NOT_THIS, "reserved bytes set");
 	if (len < want)
-		return fail(why, FSC_TRUNCATED, "shorter than the message");
+		return fsc_status_verdict(why, FSC_TRUNCATED, "shorter than the message");
 	if (len > want)
-		return fail(why, FSC_MALFORMED, "longer than the message");
+		return fsc_status_verdict(why, FSC_MALFORMED, "longer than the message");
 	return FSC_OK;
 }
 
@@ -221,7 +205,7 @@ enum fsc_status fsc_wgnoise_initiation_create(
 	ok = ok && mix_ephemeral(nz, t.chain, t.hash, t.local_eph_pub);
 	if (ok && !fsc_wgnoise_dh(nz, dh, t.local_eph_priv, peer->pub)) {
 		OPENSSL_cleanse(&t, sizeof(t));
-		return fail(why, FSC_MALFORMED, "ephemeral key agreement is zero");
+		return fsc_status_verdict(why, FSC_MALFORMED, "ephemeral key agreement is zero");
 	}
 	ok = ok && mix_dh(nz, t.chain, key, dh) &&
 	     fsc_wgnoise_aead_seal(nz, out + INIT_STATIC, key, zero_nonce,
@@ -238,7 +222,7 @@ enum fsc_status fsc_wgnoise_initiation_create(
 	OPENSSL_cleanse(dh, sizeof(dh));
 	if (!ok) {
 		OPENSSL_cleanse(&t, sizeof(t));
-		return fail(why, FSC_MALFORMED, "OpenSSL failed");
+		return fsc_status_verdict(why, FSC_MALFORMED, "OpenSSL failed");
 	}
 	memcpy(t.remote_static, peer->pub, 32);
 	memcpy(t.timestamp, timestamp, 12);
@@ -246,8 +230,7 @@ enum fsc_status fsc_wgnoise_initiation_create(
 	t.state = FSC_WGNOISE_HS_INITIATION_CREATED;
 	*hs = t;
 	OPENSSL_cleanse(&t, sizeof(t));
-	set_why(why, NULL);
-	return FSC_OK;
+	return fsc_status_verdict(why, FSC_OK, NULL);
 }
 
 enum fsc_status fsc_wgnoise_int_initiation_static(
@@ -275,21 +258,20 @@ enum fsc_status fsc_wgnoise_int_initiation_static(
 					 t.hash, 32)) {
 		OPENSSL_cleanse(&t, sizeof(t));
 		OPENSSL_cleanse(key, sizeof(key));
-		return fail(why, FSC_MALFORMED, "static does not authenticate");
+		return fsc_status_verdict(why, FSC_MALFORMED, "static does not authenticate");
 	}
 	OPENSSL_cleanse(key, sizeof(key));
 	ok = ok && fsc_wgnoise_hash(nz, t.hash, t.hash, 32, msg + INIT_STATIC,
 				    INIT_STATIC_LEN);
 	if (!ok) {
 		OPENSSL_cleanse(&t, sizeof(t));
-		return fail(why, FSC_MALFORMED, "OpenSSL failed");
+		return fsc_status_verdict(why, FSC_MALFORMED, "OpenSSL failed");
 	}
 	t.remote_index = get_le32(msg + 4);
 	t.state = FSC_WGNOISE_HS_INITIATION_CONSUMED;
 	*hs = t;
 	OPENSSL_cleanse(&t, sizeof(t));
-	set_why(why, NULL);
-	return FSC_OK;
+	return fsc_status_verdict(why, FSC_OK, NULL);
 }
 
 enum fsc_status fsc_wgnoise_int_initiation_timestamp(
@@ -304,24 +286,24 @@ enum fsc_status fsc_wgnoise_int_initiation_timestamp(
 	if (st != FSC_OK)
 		return st;
 	if (hs->state != FSC_WGNOISE_HS_INITIATION_CONSUMED)
-		return fail(why, FSC_MALFORMED, "handshake not at the timestamp");
+		return fsc_status_verdict(why, FSC_MALFORMED, "handshake not at the timestamp");
 	memcpy(chain, hs->chain, 32);
 	st = FSC_OK;
 	if (!mix_dh(nz, chain, key, ss))
-		st = fail(why, FSC_MALFORMED, "OpenSSL failed");
+		st = fsc_status_verdict(why, FSC_MALFORMED, "OpenSSL failed");
 	else if (!fsc_wgnoise_aead_open(nz, ts, key, zero_nonce, msg + INIT_TS,
 					INIT_TS_LEN, hs->hash, 32))
-		st = fail(why, FSC_MALFORMED, "timestamp does not authenticate");
+		st = fsc_status_verdict(why, FSC_MALFORMED, "timestamp does not authenticate");
 	else if (!fsc_wgnoise_hash(nz, hash, hs->hash, 32, msg + INIT_TS,
 				   INIT_TS_LEN))
-		st = fail(why, FSC_MALFORMED, "OpenSSL failed");
+		st = fsc_status_verdict(why, FSC_MALFORMED, "OpenSSL failed");
 	OPENSSL_cleanse(key, sizeof(key));
 	if (st == FSC_OK) {
 		memcpy(hs->chain, chain, 32);
 		memcpy(hs->hash, hash, 32);
 		memcpy(hs->timestamp, ts, 12);
 		hs->state = FSC_WGNOISE_HS_INITIATION_ACCEPTED;
-		set_why(why, NULL);
+		(void)fsc_status_verdict(why, FSC_OK, NULL);
 	}
 	OPENSSL_cleanse(chain, sizeof(chain));
 	return st;
@@ -340,9 +322,9 @@ enum fsc_status fsc_wgnoise_initiation_consume(
 	if (st != FSC_OK)
 		return st;
 	if (!mac1_ok(nz, local->mac1_key, msg, INIT_MAC1))
-		return fail(why, FSC_MALFORMED, "mac1 does not match");
+		return fsc_status_verdict(why, FSC_MALFORMED, "mac1 does not match");
 	if (!fsc_wgnoise_dh(nz, es, local->priv, msg + INIT_EPH))
-		return fail(why, FSC_MALFORMED, "ephemeral key agreement is zero");
+		return fsc_status_verdict(why, FSC_MALFORMED, "ephemeral key agreement is zero");
 	st = fsc_wgnoise_int_initiation_static(nz, local->pub, msg, len, es, hs,
 					       why);
 	OPENSSL_cleanse(es, sizeof(es));
@@ -361,12 +343,12 @@ enum fsc_status fsc_wgnoise_initiation_accept(struct fsc_wgnoise *nz,
 	enum fsc_status st;
 
 	if (CRYPTO_memcmp(peer->pub, hs->remote_static, 32) != 0)
-		return fail(why, FSC_MALFORMED, "peer is not the initiator");
+		return fsc_status_verdict(why, FSC_MALFORMED, "peer is not the initiator");
 	st = fsc_wgnoise_int_initiation_timestamp(nz, &t, msg, len, peer->ss,
 						  why);
 	if (st == FSC_OK &&
 	    fsc_wgnoise_tai64n_cmp(t.timestamp, peer->last_timestamp) <= 0)
-		st = fail(why, FSC_MALFORMED, "timestamp not newer");
+		st = fsc_status_verdict(why, FSC_MALFORMED, "timestamp not newer");
 	if (st == FSC_OK) {
 		memcpy(peer->last_timestamp, t.timestamp, 12);
 		*hs = t;
@@ -424,7 +406,7 @@ enum fsc_status fsc_wgnoise_response_create(
 
 	(void)local;
 	if (hs->state != FSC_WGNOISE_HS_INITIATION_ACCEPTED)
-		return fail(why, FSC_MALFORMED, "no accepted initiation");
+		return fsc_status_verdict(why, FSC_MALFORMED, "no accepted initiation");
 	t = *hs;
 	memcpy(t.local_eph_priv, eph_priv, 32);
 	fsc_wgnoise_clamp(t.local_eph_priv);
@@ -437,7 +419,7 @@ enum fsc_status fsc_wgnoise_response_create(
 	if (ok && (!fsc_wgnoise_dh(nz, ee, t.local_eph_priv, t.remote_eph) ||
 		   !fsc_wgnoise_dh(nz, se, t.local_eph_priv, t.remote_static))) {
 		OPENSSL_cleanse(&t, sizeof(t));
-		return fail(why, FSC_MALFORMED, "ephemeral key agreement is zero");
+		return fsc_status_verdict(why, FSC_MALFORMED, "ephemeral key agreement is zero");
 	}
 	ok = ok && response_core(nz, t.chain, t.hash, t.local_eph_pub, ee, se,
 				 peer->psk, out + RESP_EMPTY, NULL) &&
@@ -446,14 +428,13 @@ enum fsc_status fsc_wgnoise_response_create(
 	OPENSSL_cleanse(se, sizeof(se));
 	if (!ok) {
 		OPENSSL_cleanse(&t, sizeof(t));
-		return fail(why, FSC_MALFORMED, "OpenSSL failed");
+		return fsc_status_verdict(why, FSC_MALFORMED, "OpenSSL failed");
 	}
 	t.local_index = sender_index;
 	t.state = FSC_WGNOISE_HS_RESPONSE_CREATED;
 	*hs = t;
 	OPENSSL_cleanse(&t, sizeof(t));
-	set_why(why, NULL);
-	return FSC_OK;
+	return fsc_status_verdict(why, FSC_OK, NULL);
 }
 
 enum fsc_status fsc_wgnoise_int_response_open(
@@ -473,15 +454,14 @@ enum fsc_status fsc_wgnoise_int_response_open(
 	if (!response_core(nz, chain, hash, msg + RESP_EPH, ee, se, psk,
 			   NULL, msg + RESP_EMPTY)) {
 		OPENSSL_cleanse(chain, sizeof(chain));
-		return fail(why, FSC_MALFORMED, "response does not authenticate");
+		return fsc_status_verdict(why, FSC_MALFORMED, "response does not authenticate");
 	}
 	memcpy(hs->chain, chain, 32);
 	memcpy(hs->hash, hash, 32);
 	memcpy(hs->remote_eph, msg + RESP_EPH, 32);
 	*sender = get_le32(msg + 4);
 	OPENSSL_cleanse(chain, sizeof(chain));
-	set_why(why, NULL);
-	return FSC_OK;
+	return fsc_status_verdict(why, FSC_OK, NULL);
 }
 
 enum fsc_status fsc_wgnoise_response_consume(
@@ -498,15 +478,15 @@ enum fsc_status fsc_wgnoise_response_consume(
 	if (st != FSC_OK)
 		return st;
 	if (hs->state != FSC_WGNOISE_HS_INITIATION_CREATED)
-		return fail(why, FSC_NOT_THIS, "no initiation awaiting a response");
+		return fsc_status_verdict(why, FSC_NOT_THIS, "no initiation awaiting a response");
 	if (get_le32(msg + 8) != hs->local_index)
-		return fail(why, FSC_NOT_THIS, "receiver index is not ours");
+		return fsc_status_verdict(why, FSC_NOT_THIS, "receiver index is not ours");
 	if (!mac1_ok(nz, local->mac1_key, msg, RESP_MAC1))
-		return fail(why, FSC_MALFORMED, "mac1 does not match");
+		return fsc_status_verdict(why, FSC_MALFORMED, "mac1 does not match");
 	if (!fsc_wgnoise_dh(nz, ee, hs->local_eph_priv, msg + RESP_EPH) ||
 	    !fsc_wgnoise_dh(nz, se, local->priv, msg + RESP_EPH)) {
 		OPENSSL_cleanse(ee, sizeof(ee));
-		return fail(why, FSC_MALFORMED, "ephemeral key agreement is zero");
+		return fsc_status_verdict(why, FSC_MALFORMED, "ephemeral key agreement is zero");
 	}
 	t = *hs;
 	st = fsc_wgnoise_int_response_open(nz, &t, msg, len, ee, se, peer->psk,
@@ -532,14 +512,13 @@ enum fsc_status fsc_wgnoise_mac1_check(struct fsc_wgnoise *nz,
 	size_t off;
 
 	if (len < 1)
-		return fail(why, FSC_TRUNCATED, "empty message");
+		return fsc_status_verdict(why, FSC_TRUNCATED, "empty message");
 	off = mac1_offset(msg, len);
 	if (!off)
-		return fail(why, FSC_NOT_THIS, "not an initiation or response");
+		return fsc_status_verdict(why, FSC_NOT_THIS, "not an initiation or response");
 	if (!mac1_ok(nz, local->mac1_key, msg, off))
-		return fail(why, FSC_MALFORMED, "mac1 does not match");
-	set_why(why, NULL);
-	return FSC_OK;
+		return fsc_status_verdict(why, FSC_MALFORMED, "mac1 does not match");
+	return fsc_status_verdict(why, FSC_OK, NULL);
 }
 
 static bool secret_fresh(const struct fsc_wgnoise_cookie_checker *ck,
@@ -560,20 +539,19 @@ enum fsc_status fsc_wgnoise_mac2_check(struct fsc_wgnoise *nz,
 	bool ok;
 
 	if (len < 1)
-		return fail(why, FSC_TRUNCATED, "empty message");
+		return fsc_status_verdict(why, FSC_TRUNCATED, "empty message");
 	off = mac1_offset(msg, len);
 	if (!off)
-		return fail(why, FSC_NOT_THIS, "not an initiation or response");
+		return fsc_status_verdict(why, FSC_NOT_THIS, "not an initiation or response");
 	if (!secret_fresh(ck, now_ns))
-		return fail(why, FSC_MALFORMED, "no fresh cookie secret");
+		return fsc_status_verdict(why, FSC_MALFORMED, "no fresh cookie secret");
 	ok = fsc_wgnoise_mac(nz, cookie, 16, ck->secret, 32, src, src_len) &&
 	     fsc_wgnoise_mac(nz, m, 16, cookie, 16, msg, off + 16) &&
 	     CRYPTO_memcmp(m, msg + off + 16, 16) == 0;
 	OPENSSL_cleanse(cookie, sizeof(cookie));
 	if (!ok)
-		return fail(why, FSC_MALFORMED, "mac2 does not match");
-	set_why(why, NULL);
-	return FSC_OK;
+		return fsc_status_verdict(why, FSC_MALFORMED, "mac2 does not match");
+	return fsc_status_verdict(why, FSC_OK, NULL);
 }
 
 enum fsc_status fsc_wgnoise_cookie_reply_create(
@@ -588,10 +566,10 @@ enum fsc_status fsc_wgnoise_cookie_reply_create(
 	bool ok;
 
 	if (len < 1)
-		return fail(why, FSC_TRUNCATED, "empty message");
+		return fsc_status_verdict(why, FSC_TRUNCATED, "empty message");
 	off = mac1_offset(msg, len);
 	if (!off)
-		return fail(why, FSC_NOT_THIS, "not an initiation or response");
+		return fsc_status_verdict(why, FSC_NOT_THIS, "not an initiation or response");
 	if (!secret_fresh(ck, now_ns)) {
 		memcpy(ck->secret, fresh_secret, 32);
 		ck->secret_ns = now_ns;
@@ -606,9 +584,8 @@ enum fsc_status fsc_wgnoise_cookie_reply_create(
 				    nonce, cookie, 16, msg + off, 16);
 	OPENSSL_cleanse(cookie, sizeof(cookie));
 	if (!ok)
-		return fail(why, FSC_MALFORMED, "OpenSSL failed");
-	set_why(why, NULL);
-	return FSC_OK;
+		return fsc_status_verdict(why, FSC_MALFORMED, "OpenSSL failed");
+	return fsc_status_verdict(why, FSC_OK, NULL);
 }
 
 enum fsc_status fsc_wgnoise_cookie_reply_consume(struct fsc_wgnoise *nz,
@@ -624,18 +601,17 @@ enum fsc_status fsc_wgnoise_cookie_reply_consume(struct fsc_wgnoise *nz,
 	if (st != FSC_OK)
 		return st;
 	if (!peer->have_last_mac1)
-		return fail(why, FSC_MALFORMED, "no handshake message to answer");
+		return fsc_status_verdict(why, FSC_MALFORMED, "no handshake message to answer");
 	if (!fsc_wgnoise_xaead_open(nz, cookie, peer->cookie_key,
 				    msg + COOKIE_NONCE, msg + COOKIE_ENC, 32,
 				    peer->last_mac1, 16))
-		return fail(why, FSC_MALFORMED, "cookie does not authenticate");
+		return fsc_status_verdict(why, FSC_MALFORMED, "cookie does not authenticate");
 	memcpy(peer->cookie, cookie, 16);
 	peer->cookie_ns = now_ns;
 	peer->have_cookie = true;
 	peer->have_last_mac1 = false; /* one reply per message, as wireguard-go */
 	OPENSSL_cleanse(cookie, sizeof(cookie));
-	set_why(why, NULL);
-	return FSC_OK;
+	return fsc_status_verdict(why, FSC_OK, NULL);
 }
 
 /* ---- Transport ------------------------------------------------------------- */
@@ -691,9 +667,9 @@ enum fsc_status fsc_wgnoise_keypair_derive(struct fsc_wgnoise *nz,
 	else if (hs->state == FSC_WGNOISE_HS_RESPONSE_CREATED)
 		initiator = false;
 	else
-		return fail(why, FSC_MALFORMED, "handshake not complete");
+		return fsc_status_verdict(why, FSC_MALFORMED, "handshake not complete");
 	if (!fsc_wgnoise_int_transport_keys(nz, hs, t))
-		return fail(why, FSC_MALFORMED, "OpenSSL failed");
+		return fsc_status_verdict(why, FSC_MALFORMED, "OpenSSL failed");
 	memset(kp, 0, sizeof(*kp));
 	memcpy(kp->send_key, t[initiator ? 0 : 1], 32);
 	memcpy(kp->recv_key, t[initiator ? 1 : 0], 32);
@@ -702,8 +678,7 @@ enum fsc_status fsc_wgnoise_keypair_derive(struct fsc_wgnoise *nz,
 	kp->initiator = initiator;
 	OPENSSL_cleanse(t, sizeof(t));
 	OPENSSL_cleanse(hs, sizeof(*hs));
-	set_why(why, NULL);
-	return FSC_OK;
+	return fsc_status_verdict(why, FSC_OK, NULL);
 }
 
 size_t fsc_wgnoise_transport_len(size_t plain_len, size_t mtu)
@@ -733,11 +708,11 @@ enum fsc_status fsc_wgnoise_transport_seal(struct fsc_wgnoise *nz,
 	int n = 0;
 
 	if (out_cap < total)
-		return fail(why, FSC_TRUNCATED, "output buffer too small");
+		return fsc_status_verdict(why, FSC_TRUNCATED, "output buffer too small");
 	if (counter >= FSC_WGNOISE_REJECT_AFTER_MESSAGES)
-		return fail(why, FSC_MALFORMED, "counter exhausted");
+		return fsc_status_verdict(why, FSC_MALFORMED, "counter exhausted");
 	if (plain_len > INT_MAX / 2 || pad > sizeof(zeros))
-		return fail(why, FSC_MALFORMED, "plaintext too long");
+		return fsc_status_verdict(why, FSC_MALFORMED, "plaintext too long");
 	out[0] = FSC_WG_TRANSPORT;
 	out[1] = out[2] = out[3] = 0;
 	put_le32(out + 4, kp->remote_index);
@@ -751,11 +726,10 @@ enum fsc_status fsc_wgnoise_transport_seal(struct fsc_wgnoise *nz,
 	    EVP_CipherFinal_ex(c, p + plain_len + pad, &n) != 1 ||
 	    EVP_CIPHER_CTX_ctrl(c, EVP_CTRL_AEAD_GET_TAG, 16,
 				p + plain_len + pad) != 1)
-		return fail(why, FSC_MALFORMED, "OpenSSL failed");
+		return fsc_status_verdict(why, FSC_MALFORMED, "OpenSSL failed");
 	kp->send_counter = counter + 1;
 	*out_len = total;
-	set_why(why, NULL);
-	return FSC_OK;
+	return fsc_status_verdict(why, FSC_OK, NULL);
 }
 
 bool fsc_wgnoise_int_transport_decrypt(struct fsc_wgnoise *nz,
@@ -784,28 +758,27 @@ enum fsc_status fsc_wgnoise_transport_open(struct fsc_wgnoise *nz,
 	size_t body = fsc_cur_left(&c);
 
 	if (c.bad)
-		return fail(why, FSC_TRUNCATED, "shorter than a transport header");
+		return fsc_status_verdict(why, FSC_TRUNCATED, "shorter than a transport header");
 	if (type != FSC_WG_TRANSPORT || reserved != 0)
-		return fail(why, FSC_NOT_THIS, "not a transport message");
+		return fsc_status_verdict(why, FSC_NOT_THIS, "not a transport message");
 	if (body < FSC_WGNOISE_TAG_LEN)
-		return fail(why, FSC_TRUNCATED, "shorter than the tag");
+		return fsc_status_verdict(why, FSC_TRUNCATED, "shorter than the tag");
 	if (receiver != kp->local_index)
-		return fail(why, FSC_NOT_THIS, "receiver index is not ours");
+		return fsc_status_verdict(why, FSC_NOT_THIS, "receiver index is not ours");
 	if (out_cap < body - FSC_WGNOISE_TAG_LEN)
-		return fail(why, FSC_TRUNCATED, "output buffer too small");
+		return fsc_status_verdict(why, FSC_TRUNCATED, "output buffer too small");
 	if (ctr >= FSC_WGNOISE_REJECT_AFTER_MESSAGES)
-		return fail(why, FSC_MALFORMED, "counter past the limit");
+		return fsc_status_verdict(why, FSC_MALFORMED, "counter past the limit");
 	if (!fsc_wgnoise_int_transport_decrypt(nz, kp->recv_key, ctr, c.p, body,
 					       out))
-		return fail(why, FSC_MALFORMED, "data does not authenticate");
+		return fsc_status_verdict(why, FSC_MALFORMED, "data does not authenticate");
 	if (!fsc_wgnoise_replay_check(&kp->replay, ctr,
 				      FSC_WGNOISE_REJECT_AFTER_MESSAGES))
-		return fail(why, FSC_MALFORMED, "counter replayed or too old");
+		return fsc_status_verdict(why, FSC_MALFORMED, "counter replayed or too old");
 	*out_len = body - FSC_WGNOISE_TAG_LEN;
 	if (counter)
 		*counter = ctr;
-	set_why(why, NULL);
-	return FSC_OK;
+	return fsc_status_verdict(why, FSC_OK, NULL);
 }
 
 /* ---- TAI64N ------------------------------------------------------------------ */
