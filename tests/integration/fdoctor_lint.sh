@@ -67,7 +67,13 @@ fi
 
 # the same lint through fnode status
 out2=$(TS_DEBUG_MTU=1200 "$FSC_BIN/fnode" status --serve-config "$FL_DIR/sc.json" --name node.example.ts.net --certs "$FL_DIR/certs")
-[ "$out" = "$out2" ] && ok "fnode status prints the same" || bad "fnode status differs"
+if [ "$out" = "$out2" ]; then
+	ok "fnode status prints the same"
+else
+	bad "fnode status differs:"
+	printf '%s\n' "$out" >"$FL_DIR/lint.out"
+	printf '%s\n' "$out2" | diff "$FL_DIR/lint.out" - || true
+fi
 
 js=$($L --serve-config "$FL_DIR/sc.json" --name node.example.ts.net --mtu 1000 --json)
 printf '%s\n' "$js" | python3 -c '
