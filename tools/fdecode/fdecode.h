@@ -59,6 +59,11 @@ struct options {
 #define MAX_WG_KEYLOGS 64
 	const char *wg_keylogs[MAX_WG_KEYLOGS];
 	unsigned n_wg_keylogs;
+	/* --correlate (story.c) and --clock-offset FILE=SECONDS */
+	bool correlate;
+#define MAX_CLOCK_OFFSETS 16
+	struct clock_offset { const char *file; int64_t ns; } clock_offsets[MAX_CLOCK_OFFSETS];
+	unsigned n_clock_offsets;
 };
 
 struct printer {
@@ -67,6 +72,7 @@ struct printer {
 	struct fsc_enrich *enr;		/* names for every address printed */
 	struct client_tally *clients;	/* STUN mapped addresses, HTTP clients */
 	struct web *web;		/* hostnames and latency, for --summary */
+	struct stories *stories;	/* --correlate: events become stories */
 	const char *file;	/* current input, named in JSON when several */
 	bool name_file;
 	const struct fsc_source *src; /* names of files and interfaces */
@@ -159,5 +165,21 @@ void text_wgd(struct printer *pr, const struct fsc_event *ev);
 void json_tunnel(struct printer *pr, const struct fsc_event *ev);
 void text_tunnel(struct printer *pr, const struct fsc_event *ev);
 void wgkeys_summary(FILE *out, const struct fsc_pipeline *pl, bool json);
+/* Standard base64 of a 32-byte WireGuard key (44 characters). */
+void key_b64(struct outbuf *ob, const uint8_t key[32]);
+
+/* story.c: --correlate. Events go to stories_event instead of the
+ * printer; stories_flush after the pipeline's; stories_clock writes the
+ * clock offsets between the inputs, stories_summary the "where the time
+ * goes" tables (and the offsets) after the summary. */
+struct stories;
+struct stories *stories_new(struct printer *pr, unsigned inputs);
+void stories_free(struct stories *st);
+void stories_event(struct stories *st, const struct fsc_event *ev);
+void stories_flush(struct stories *st);
+void stories_clock(struct stories *st, struct outbuf *ob);
+void stories_summary(struct stories *st, FILE *out);
+/* --clock-offset FILE=SECONDS: false on a malformed value. */
+bool clock_offset_option(struct options *opt, const char *arg);
 
 #endif

@@ -199,6 +199,10 @@ static void on_event(const struct fsc_event *ev, void *ctx)
 	struct printer *pr = sh->pr;
 	uint64_t before = out_bytes(pr->ob);
 
+	if (pr->stories) {
+		stories_event(pr->stories, ev);
+		return;
+	}
 	print_event(ev, pr);
 	if (out_bytes(pr->ob) == before)
 		return; /* not shown */
@@ -419,6 +423,21 @@ static void live_stats(struct fsc_source *src, const struct options *opt)
 				opt->ifaces[i], st.received, st.dropped, st.if_dropped);
 }
 
+/* --clock-offset: each FILE (the text before the last '=', one of the
+ * inputs, as parse_args made sure) shifted, if it opened. */
+static void apply_clock_offsets(struct fsc_source *src, const struct options *opt)
+{
+	for (unsigned i = 0; src && i < opt->n_clock_offsets; i++) {
+		const struct clock_offset *c = &opt->clock_offsets[i];
+		size_t n = (size_t)(strrchr(c->file, '=') - c->file);
+		const char *p;
+		for (unsigned k = 0; (p = fsc_source_path(src, k)); k++) {
+			if (strlen(p) == n && memcmp(p, c->file, n) == 0)
+				fsc_source_shift(src, k, c->ns);
+		}
+	}
+}
+
 /* Decodes the inputs and prints; returns the exit status. */
 int run(const struct options *o, const char **files, unsigned n_files)
 {
@@ -481,23 +500,36 @@ int run(const struct options *o, const char **files, unsigned n_files)
 			      .web = web, .name_file = !opt.n_ifaces && n_files > 1,
 			      .src = src };
 	struct shown sh = { .pr = &pr, .w = w };
+	bool setup_ok = true;
+	if (opt.correlate && !(pr.stories = stories_new(&pr, inputs))) {
+		fputs("fdecode: out of memory for the correlation tables\n", stderr);
+		setup_ok = false;
+	}
+	apply_clock_offsets(src, &opt);
 	if (w && rereadable(files, n_files, &opt) && !(sh.sel = wsel_new(n_files))) {
 		fputs("fdecode: out of memory\n", stderr);
 		ok = false;
 	}
 	uint64_t frames = 0;
-	if (src)
+	if (src && setup_ok)
 		ok &= decode(src, &opt, n_files, pl, &sh, &frames);
-	else if (opt.n_ifaces)
+	else if (opt.n_ifaces || !setup_ok)
 		ok = false;
 	/* Streams still open end with the input. */
 	fsc_pipeline_flush(pl, on_event, &sh);
+	if (pr.stories) {
+		stories_flush(pr.stories);
+		if (!opt.summary)
+			stories_clock(pr.stories, &ob);
+	}
 	/* The events are out; what follows may wait (one DNS timeout). */
 	outbuf_flush(&ob);
 	outbuf_free(&ob);
 	fflush(out);
 	if (opt.summary) {
 		print_summary(out, &opt, pl, inputs, &problems, enr, tally, web);
+		if (pr.stories)
+			stories_summary(pr.stories, out);
 	} else if (!interrupted && !opt.quiet && fsc_enrich_late_count(enr) > 0) {
 		fsc_enrich_drain(enr, fsc_enrich_dns_timeout_ms(enr));
 		names_late(out, enr, opt.json);
@@ -519,6 +551,7 @@ int run(const struct options *o, const char **files, unsigned n_files)
 	live_stats(src, &opt);
 	fsc_source_close(src);
 	fsc_pipeline_free(pl);
+	stories_free(pr.stories);
 	wgkeys_free(wk);
 	client_tally_free(tally);
 	web_free(web);
