@@ -12,7 +12,8 @@ struct seen {
 	uint64_t fp;	/* 0: empty */
 	uint64_t dir;
 	int64_t ts;
-	unsigned input;
+	unsigned input;		/* the first that saw it */
+	uint8_t inputs;		/* bit i: input i saw it (FSC_CLOCK_INPUTS 8) */
 };
 
 struct group {
@@ -103,16 +104,19 @@ void fsc_clocksync_packet(struct fsc_clocksync *c, unsigned input,
 	uint64_t fp = fingerprint(pkt);
 	struct seen *s = &c->pending[fp & (FSC_CLOCK_PENDING - 1)];
 
-	if (s->fp == fp && s->input != input) {
+	if (s->fp == fp) {
+		/* Once per other input; a capture's own duplicates (a
+		 * retransmission, the same datagram twice) count not at all. */
+		if (s->inputs & 1u << input)
+			return;
+		s->inputs |= (uint8_t)(1u << input);
 		bool first = s->input < input;
 		unsigned a = first ? s->input : input, b = first ? input : s->input;
 		int64_t ta = first ? s->ts : ts_ns, tb = first ? ts_ns : s->ts;
 		account(&c->pairs[a][b], first ? s->dir : direction(pkt), tb - ta);
 		return;
 	}
-	if (s->fp == fp)
-		return; /* the same packet again in one capture: keep the first */
-	*s = (struct seen){ fp, direction(pkt), ts_ns, input };
+	*s = (struct seen){ fp, direction(pkt), ts_ns, input, (uint8_t)(1u << input) };
 }
 
 static int by_min(const void *x, const void *y)

@@ -201,7 +201,8 @@ static void on_event(const struct fsc_event *ev, void *ctx)
 
 	if (pr->stories) {
 		stories_event(pr->stories, ev);
-		return;
+		if (!pr->opt->summary)
+			return; /* stories instead of events; the summary tallies both */
 	}
 	print_event(ev, pr);
 	if (out_bytes(pr->ob) == before)
