@@ -11,7 +11,8 @@
  * The input is a configuration byte, then frames:
  *
  *   byte 0      bit 0 tight limits (2 conns, 2 requests, 1 ms window and
- *               relay window, 50 ms idle: eviction and give-up paths)
+ *               relay window, 50 ms idle: eviction and give-up paths;
+ *               else 16 of each, the default windows)
  *   per frame:
  *     u8        bits 0-2 input (fsc_frame.file), bit 3 link type (0 raw
  *               IP, 1 Ethernet), bits 4-7 k: the clock moves 2^k us
@@ -99,13 +100,18 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (size < 1)
 		return 0;
 	bool tight = data[0] & 1;
-	struct fsc_corr_limits lim = { 0 };
+	/* Small tables keep a run fast; the defaults differ only in size. */
+	struct fsc_corr_limits lim = { .max_conns = 16, .max_requests = 16 };
 	if (tight)
 		lim = (struct fsc_corr_limits){ .max_conns = 2, .max_requests = 2,
 						.window_ns = 1000000, .relay_window_ns = 1000000,
 						.idle_ns = 50000000 };
 	struct fsc_pipeline_limits pll = { .streams = { .body_ends = true } };
 	pll.streams.flow.max_flows = 16;
+	pll.streams.max_streams = 16;
+	pll.streams.tls_buffers = 4;
+	pll.wg.max_sessions = 16;
+	pll.wg.max_peers = 16;
 	struct harness h = { .corr = fsc_corr_new(&lim), .clock = fsc_clocksync_new() };
 	struct fsc_pipeline *pl = fsc_pipeline_new(&pll);
 	if (!h.corr || !h.clock || !pl)

@@ -307,9 +307,12 @@ static void story_json(struct printer *pr, const struct fsc_story *s)
 	}
 	outbuf_char(ob, '}');
 	if (s->have_ingress) {
-		json_open(ob, "ingress", (struct fsc_story_join){
-			s->relay_join.kind == FSC_JOIN_EXACT ? FSC_JOIN_EXACT : FSC_JOIN_NONE, 1 });
-		json_field(ob, "src", s->ingress_src);
+		/* the anchor the other sides join: no join of its own */
+		json_key(ob, "ingress");
+		outbuf_lit(ob, "{\"src\":\"");
+		outbuf_json_escaped(ob, s->ingress_src, strlen(s->ingress_src),
+				    FSC_ESCAPE_JSON_CAP(FSC_STORY_TEXT));
+		outbuf_char(ob, '"');
 		if (s->client.family) {
 			json_addr(pr, "client", &s->client);
 			json_u64(ob, "client_port", s->client_port);
