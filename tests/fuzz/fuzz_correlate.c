@@ -1,6 +1,8 @@
 /* fuzz_correlate.c - libFuzzer target for the correlation stage: frames
  * through the whole pipeline (dissection, flows, TLS/HTTP/ingress streams)
- * into fsc_corr (correlate.c) and fsc_clocksync (clocksync.c), as fdecode
+ * into fsc_corr (correlate.c) and fsc_clocksync (clocksync.c), and through
+ * fdecode's story printer (tools/fdecode/story.c: text, JSON lines, the
+ * summary's "where the time goes" and the clock offsets), as fdecode
  * --correlate drives them with several inputs.
  *
  * Build: make fuzz (clang, -fsanitize=fuzzer,address,undefined).
@@ -24,17 +26,33 @@
  * their arrays; a made join counts one candidate, an ambiguous one two or
  * more, none zero; its stages are 0 or times the input gave; ids count up
  * by one; the statistics count every story told; clock offsets name two
- * inputs a < b below FSC_CLOCK_INPUTS.
+ * inputs a < b below FSC_CLOCK_INPUTS; the printers' JSON is one object a
+ * line and their text holds nothing a terminal acts on (outcheck.h), one
+ * line a story.
  */
+#define _GNU_SOURCE
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "fdecode.h"
 #include "fsc/clocksync.h"
 #include "fsc/correlate.h"
+#include "outcheck.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
+/* fdecode's printers: text and JSON stories, and the JSON summary. */
+enum { P_TEXT, P_JSON, P_SUMMARY, N_PRINTERS };
+
 struct harness {
+	struct printer pr[N_PRINTERS];
+	struct options opt[N_PRINTERS];
+	struct outbuf ob[N_PRINTERS];
+	struct stories *st[N_PRINTERS];
+	char *out[N_PRINTERS];
+	size_t out_len[N_PRINTERS];
+	FILE *file[N_PRINTERS];
 	struct fsc_corr *corr;
 	struct fsc_clocksync *clock;
 	int64_t min_ns, max_ns;
@@ -93,6 +111,67 @@ static void on_event(const struct fsc_event *ev, void *ctx)
 	if (ev->pkt && ev->frame && !ev->tunnel && !ev->stream)
 		fsc_clocksync_packet(h->clock, ev->frame->file, ev->pkt, ev->ts_ns);
 	fsc_corr_event(h->corr, ev, on_story, h);
+	for (int i = 0; i < N_PRINTERS; i++)
+		stories_event(h->st[i], ev);
+}
+
+static size_t lines(const char *s, size_t n)
+{
+	size_t k = 0;
+
+	for (size_t i = 0; i < n; i++)
+		k += s[i] == '\n';
+	return k;
+}
+
+static void printers_open(struct harness *h, struct fsc_enrich *enr,
+			  const struct fsc_corr_limits *lim)
+{
+	for (int i = 0; i < N_PRINTERS; i++) {
+		struct options *o = &h->opt[i];
+		memset(o, 0, sizeof(*o));
+		o->corr_limits = *lim;
+		o->json = i != P_TEXT;
+		o->summary = i == P_SUMMARY;
+		o->correlate = true;
+		o->ts = TS_EPOCH;
+		h->out[i] = NULL;
+		h->out_len[i] = 0;
+		h->file[i] = open_memstream(&h->out[i], &h->out_len[i]);
+		if (!h->file[i] || !outbuf_init(&h->ob[i], h->file[i]))
+			abort();
+		h->pr[i] = (struct printer){ .ob = &h->ob[i], .opt = o, .enr = enr };
+		/* several inputs: the clock offsets are estimated and printed */
+		if (!(h->st[i] = stories_new(&h->pr[i], 2)))
+			abort();
+	}
+}
+
+/* Flushes, prints the clocks and summary, checks, frees. */
+static void printers_close(struct harness *h)
+{
+	for (int i = 0; i < N_PRINTERS; i++) {
+		stories_flush(h->st[i]);
+		if (i != P_SUMMARY)
+			stories_clock(h->st[i], &h->ob[i]);
+		outbuf_flush(&h->ob[i]);
+		if (i == P_SUMMARY)
+			stories_summary(h->st[i], h->file[i]);
+		outbuf_free(&h->ob[i]);
+		fclose(h->file[i]);
+		stories_free(h->st[i]);
+	}
+	struct fsc_clock_offset o[FSC_CLOCK_INPUTS * FSC_CLOCK_INPUTS];
+	size_t clocks = fsc_clocksync_offsets(h->clock, o, sizeof(o) / sizeof(o[0]));
+	/* a story a line, then a line a clock offset */
+	if (lines(h->out[P_TEXT], h->out_len[P_TEXT]) != h->told + clocks ||
+	    lines(h->out[P_JSON], h->out_len[P_JSON]) != h->told + clocks)
+		abort();
+	check_text(h->out[P_TEXT], h->out_len[P_TEXT]);
+	check_json(h->out[P_JSON], h->out_len[P_JSON]);
+	check_json(h->out[P_SUMMARY], h->out_len[P_SUMMARY]);
+	for (int i = 0; i < N_PRINTERS; i++)
+		free(h->out[i]);
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
@@ -112,10 +191,21 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	pll.streams.tls_buffers = 4;
 	pll.wg.max_sessions = 16;
 	pll.wg.max_peers = 16;
-	struct harness h = { .corr = fsc_corr_new(&lim), .clock = fsc_clocksync_new() };
+	static struct harness h;
+	h.corr = fsc_corr_new(&lim);
+	h.clock = fsc_clocksync_new();
+	h.told = 0;
 	struct fsc_pipeline *pl = fsc_pipeline_new(&pll);
-	if (!h.corr || !h.clock || !pl)
+	char err[256];
+	bool usage;
+	struct fsc_enrich_opts eo;
+	fsc_enrich_opts_init(&eo);
+	eo.no_dns = true;
+	eo.no_geoip = true;
+	struct fsc_enrich *enr = fsc_enrich_new(&eo, err, sizeof(err), &usage);
+	if (!h.corr || !h.clock || !pl || !enr)
 		abort();
+	printers_open(&h, enr, &lim);
 	int64_t now = 1767225600ll * 1000000000;
 	h.min_ns = h.max_ns = now;
 	size_t at = 1;
@@ -149,8 +239,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	for (size_t i = 0; i < n; i++)
 		if (o[i].a >= o[i].b || o[i].b >= FSC_CLOCK_INPUTS || !o[i].pairs)
 			abort();
+	printers_close(&h);
 	fsc_pipeline_free(pl);
 	fsc_corr_free(h.corr);
 	fsc_clocksync_free(h.clock);
+	fsc_enrich_free(enr);
 	return 0;
 }

@@ -7,6 +7,7 @@
 #include <stdio.h>
 
 #include "clients.h"
+#include "fsc/correlate.h"
 #include "fsc/escape.h"
 #include "fsc/enrich.h"
 #include "fsc/pipeline.h"
@@ -61,6 +62,7 @@ struct options {
 	unsigned n_wg_keylogs;
 	/* --correlate (story.c) and --clock-offset FILE=SECONDS */
 	bool correlate;
+	struct fsc_corr_limits corr_limits;	/* zero: the defaults */
 #define MAX_CLOCK_OFFSETS 16
 	struct clock_offset { const char *file; int64_t ns; } clock_offsets[MAX_CLOCK_OFFSETS];
 	unsigned n_clock_offsets;

@@ -420,7 +420,7 @@ struct stories *stories_new(struct printer *pr, unsigned inputs)
 	st->several_inputs = inputs > 1;
 	st->by_relay.by = "relay";
 	st->by_host.by = "host";
-	st->corr = fsc_corr_new(NULL);
+	st->corr = fsc_corr_new(&pr->opt->corr_limits);
 	st->clock = st->several_inputs ? fsc_clocksync_new() : NULL;
 	if (!st->corr || (st->several_inputs && !st->clock)) {
 		stories_free(st);
