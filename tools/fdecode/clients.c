@@ -288,8 +288,8 @@ static void json_tables(FILE *out, struct fsc_enrich *e, const struct client *li
 			fsc_addr_str(&list[i].addr, a));
 		names_json(out, e, "addr", &list[i].addr);
 		fprintf(out, ",\"requests\":%" PRIu64 ",\"packets\":%" PRIu64
-			",\"bytes\":%" PRIu64 ",\"is_client\":%s}\n", list[i].requests,
-			list[i].packets, list[i].bytes, list[i].is_client ? "true" : "false");
+			",\"bytes\":%" PRIu64 "%s}\n", list[i].requests, list[i].packets,
+			list[i].bytes, list[i].is_client ? ",\"is_client\":true" : "");
 	}
 	for (size_t i = 0; i < nn; i++) {
 		const struct network *nw = &nets[i];

@@ -47,7 +47,7 @@ void clients_prepare(struct fsc_enrich *e, struct client *list, size_t *n);
  * (country, AS) with the organisation, the number of addresses, packets
  * and bytes. `what` says where the addresses came from, for the text
  * heading. JSON: objects of type "client" (addr, addr_info, requests,
- * packets, bytes, is_client) and "client_network" (country, asn, as_org where known,
+ * packets, bytes; is_client true for a client by fsc_agg_is_client) and "client_network" (country, asn, as_org where known,
  * addresses, packets, bytes).
  */
 void clients_print(FILE *out, struct fsc_enrich *e, struct client *list, size_t n,
