@@ -13,7 +13,9 @@
  *             by backend flow id and request index
  *
  * A ring of recent WireGuard datagrams names the relay of an ingress seen
- * without decryption (by time). Stories are built in place in the slots
+ * without decryption (by time); a ring of recent public ClientHellos (on
+ * the wire, on no ingress connection) finds the public connection at the
+ * edge whose client is the ingress's Src. Stories are built in place in the slots
  * and copied out only to the callback.
  */
 #include "fsc/correlate.h"
@@ -36,7 +38,6 @@
  * the same connection when their Src, Target and answer agree this close. */
 #define SAME_INGRESS_NS (1000000000ll)
 
-enum { J_RELAY, J_TLS, J_REQUEST };
 
 struct conn {
 	bool used, dup;		/* dup: another conn is the better view */
@@ -76,7 +77,19 @@ struct wg_seen {
 	uint8_t key[32];
 };
 
+/* A public connection's ClientHello: at the edge, client -> edge. */
+struct public_seen {
+	struct fsc_addr client, edge;
+	uint16_t cport, eport;
+	int64_t syn_ns;		/* the connection's first packet */
+	unsigned input;
+};
+
+#define PUBLIC_RING 1024u	/* a power of 2 */
+
 struct fsc_corr {
+	struct public_seen pub[PUBLIC_RING];
+	uint32_t pub_next;
 	struct fsc_corr_limits lim;
 	struct conn *conns;
 	uint32_t n_conns, next_conn;
@@ -99,8 +112,18 @@ static const char *const join_names[FSC_JOIN_COUNT] = {
 	[FSC_JOIN_AMBIGUOUS] = "ambiguous",
 };
 
+static const char *const side_names[FSC_CORR_SIDES] = {
+	[FSC_SIDE_EDGE] = "edge", [FSC_SIDE_RELAY] = "relay", [FSC_SIDE_TLS] = "tls",
+	[FSC_SIDE_REQUEST] = "request",
+};
+
+const char *fsc_corr_side_name(enum fsc_corr_side s)
+{
+	return (unsigned)s < FSC_CORR_SIDES ? side_names[s] : "?";
+}
+
 static const char *const stage_names[FSC_STAGE_COUNT] = {
-	[FSC_STAGE_TUNNEL] = "tunnel", [FSC_STAGE_INGRESS] = "ingress",
+	[FSC_STAGE_EDGE] = "edge", [FSC_STAGE_TUNNEL] = "tunnel", [FSC_STAGE_INGRESS] = "ingress",
 	[FSC_STAGE_TLS_HELLO] = "tls_hello", [FSC_STAGE_TLS_DONE] = "tls_done",
 	[FSC_STAGE_REQUEST] = "request", [FSC_STAGE_FIRST_BYTE] = "first_byte",
 	[FSC_STAGE_LAST_BYTE] = "last_byte",
@@ -240,9 +263,10 @@ static void tell(struct fsc_corr *c, const struct req *r, const struct conn *k,
 			o->t[i] = q->t[i];
 	}
 	o->id = ++c->st.stories;
-	c->st.joins[J_RELAY][o->relay_join.kind]++;
-	c->st.joins[J_TLS][o->have_tls ? FSC_JOIN_EXACT : FSC_JOIN_NONE]++;
-	c->st.joins[J_REQUEST][o->request_join.kind]++;
+	c->st.joins[FSC_SIDE_EDGE][o->edge_join.kind]++;
+	c->st.joins[FSC_SIDE_RELAY][o->relay_join.kind]++;
+	c->st.joins[FSC_SIDE_TLS][o->have_tls ? FSC_JOIN_EXACT : FSC_JOIN_NONE]++;
+	c->st.joins[FSC_SIDE_REQUEST][o->request_join.kind]++;
 	if (fn)
 		fn(ctx, o);
 }
@@ -465,6 +489,71 @@ static void dedupe(struct fsc_corr *c, struct conn *k)
 	}
 }
 
+/* ---- the public side, at the edge ---- */
+
+static bool public_fits(const struct fsc_corr *c, const struct public_seen *p,
+			const struct conn *k)
+{
+	int64_t d = p->syn_ns - k->s.t[FSC_STAGE_TUNNEL];
+
+	return p->cport == k->s.client_port && fsc_addr_eq(&p->client, &k->s.client) &&
+	       d <= c->lim.window_ns && d >= -c->lim.window_ns;
+}
+
+static void edge_set(struct conn *k, const struct public_seen *p, unsigned n)
+{
+	struct fsc_story *s = &k->s;
+
+	if (n > 1) {
+		s->edge_join = (struct fsc_story_join){ FSC_JOIN_AMBIGUOUS, n };
+		s->t[FSC_STAGE_EDGE] = 0;
+		return;
+	}
+	s->edge_join = (struct fsc_story_join){ FSC_JOIN_ADDR_TIME, 1 };
+	s->edge = p->edge;
+	s->edge_port = p->eport;
+	s->edge_input = p->input;
+	s->t[FSC_STAGE_EDGE] = p->syn_ns;
+}
+
+/* An ingress learnt its Src: the public connections already seen. */
+static void edge_for_ingress(struct fsc_corr *c, struct conn *k)
+{
+	const struct public_seen *pick = NULL;
+	unsigned n = 0;
+
+	if (!k->s.client.family || !k->s.client_port)
+		return;
+	for (uint32_t i = 0; i < PUBLIC_RING && i < c->pub_next; i++) {
+		const struct public_seen *p = &c->pub[(c->pub_next - 1 - i) & (PUBLIC_RING - 1)];
+		if (public_fits(c, p, k)) {
+			n++;
+			pick = p;
+		}
+	}
+	if (n)
+		edge_set(k, pick, n);
+}
+
+/* A ClientHello on the wire and on no ingress connection: a public
+ * connection, perhaps at an edge. Remembered, and given to an ingress
+ * already seen (a capture whose clock runs late). */
+static void on_public_hello(struct fsc_corr *c, const struct fsc_event *ev)
+{
+	const struct fsc_stream_event *se = ev->stream;
+	struct public_seen *p = &c->pub[c->pub_next++ & (PUBLIC_RING - 1)];
+
+	*p = (struct public_seen){ se->src, se->dst, se->sport, se->dport, se->flow->first_ns,
+				   input_of(ev) };
+	for (uint32_t i = 0; i < c->n_conns; i++) {
+		struct conn *k = &c->conns[i];
+		if (!k->used || k->dup || k->s.edge_join.kind != FSC_JOIN_NONE ||
+		    !public_fits(c, p, k))
+			continue;
+		edge_set(k, p, 1);
+	}
+}
+
 static void on_ingress(struct fsc_corr *c, const struct fsc_event *ev, fsc_story_fn fn,
 		       void *ctx)
 {
@@ -485,6 +574,7 @@ static void on_ingress(struct fsc_corr *c, const struct fsc_event *ev, fsc_story
 		keep(s->sni, sizeof(s->sni), se->u.ingress.sni, se->u.ingress.sni_len);
 	k->last_ns = ev->ts_ns;
 	dedupe(c, k);
+	edge_for_ingress(c, k);
 	if (s->ingress_status != 101) /* refused: nothing follows */
 		conn_retire(c, k, fn, ctx);
 }
@@ -495,8 +585,13 @@ static void on_client_hello(struct fsc_corr *c, const struct fsc_event *ev)
 	struct conn *k = conn_by_flow(c, se->flow);
 	const struct fsc_tls_client_hello *h = se->u.hello.h;
 
-	if (!k || se->u.hello.index != 1)
+	if (se->u.hello.index != 1)
 		return;
+	if (!k) {
+		if (!ev->tunnel && se->status == FSC_OK)
+			on_public_hello(c, ev);
+		return;
+	}
 	struct fsc_story *s = &k->s;
 	s->have_tls = true;
 	set_stage(s, FSC_STAGE_TLS_HELLO, ev->ts_ns);

@@ -4,11 +4,11 @@
 # fnode --tun -> backend on the node's lo), the underlay captured at both
 # ends and the node's lo apart. N requests from distinct client ports, each
 # to its own path; then
-#   - with the node's key log: exactly N stories, one per client port, each
-#     with the path that port asked for (the node's log is the truth), the
-#     relay joined exact (decrypted session), the request address+time,
-#     stage times in order and the ingress stage within 50 ms of the node's
-#     log line;
+#   - with the node's key log and the edge's public side: exactly N
+#     stories, one per client port, each with the path that port asked for
+#     (the node's log is the truth), the edge joined address+time, the relay
+#     exact (decrypted session), the request address+time, stage times in
+#     order and the ingress stage within 50 ms of the node's log line;
 #   - without keys, the TUN capture instead of the underlay: the same N
 #     stories, the relay joined by time;
 #   - the edge's underlay capture shifted by editcap -t: the estimated clock
@@ -67,6 +67,7 @@ listening() {	# NS PORT
 cap "$NN" un0 "$D/underlay.pcap" udp 2>/dev/null
 cap "$NE" ue0 "$D/edge-underlay.pcap" udp 2>/dev/null
 cap "$NN" lo "$D/lo.pcap" "tcp port $FL_BE" 2>/dev/null
+cap "$NE" ue1 "$D/public.pcap" "tcp port $FL_PUB" 2>/dev/null
 nsl_bg "$NN" python3 "$FSC_SRC/tests/integration/lib/funnel_backend.py" "$FL_BE" "$D/backend.jsonl"
 nsl_bg "$NN" sh -c "exec '$FSC_BIN/fnode' --serve-config '$D/serve.json' --certs '$D/certs' \
 	--wg-config '$D/node.conf' --tun $TUN --wg-keylog '$D/node-wg.keys' \
@@ -92,11 +93,11 @@ for pid in $CAPS; do nsl_stop "$pid"; done
 ok "$N requests made through the lab ($(grep -c ' request ' "$D/node.log") in the node's log)"
 
 F=$FSC_BIN/fdecode
-check() {	# LABEL RELAY_JOIN JSON_FILE
-	python3 - "$1" "$2" "$3" "$D/node.log" "$N" $ports <<'PY'
+check() {	# LABEL RELAY_JOIN EDGE_JOIN JSON_FILE
+	python3 - "$1" "$2" "$3" "$4" "$D/node.log" "$N" $ports <<'PY'
 import json, re, sys, datetime
-label, relay_join, path, log, n = sys.argv[1:6]
-ports = [int(p) for p in sys.argv[6:]]
+label, relay_join, edge_join, path, log, n = sys.argv[1:7]
+ports = [int(p) for p in sys.argv[7:]]
 n = int(n)
 stories = []
 for line in open(path):
@@ -119,7 +120,8 @@ errs = []
 if len(stories) != n:
     errs.append("%d stories, want %d" % (len(stories), n))
 seen = set()
-order = ["tunnel", "ingress", "tls_done", "request", "first_byte", "last_byte"]
+order = (["edge"] if edge_join != "none" else []) + \
+    ["tunnel", "ingress", "tls_done", "request", "first_byte", "last_byte"]
 for s in stories:
     port = s.get("ingress", {}).get("client_port")
     seen.add(port)
@@ -128,6 +130,8 @@ for s in stories:
         continue
     if s["request"]["target"] != truth[port]:
         errs.append("story %s: port %d asked %s, joined %s" % (s["id"], port, truth[port], s["request"]["target"]))
+    if s["edge"]["join"] != edge_join:
+        errs.append("story %s: edge join %s, want %s" % (s["id"], s["edge"]["join"], edge_join))
     if s["relay"]["join"] != relay_join:
         errs.append("story %s: relay join %s, want %s" % (s["id"], s["relay"]["join"], relay_join))
     if s["request"]["join"] != "address+time" or s["tls"]["join"] != "exact":
@@ -151,12 +155,13 @@ sys.exit(1 if errs else 0)
 PY
 }
 
-"$F" -n -q --correlate --json --wg-keylog "$D/node-wg.keys" "$D/underlay.pcap" "$D/lo.pcap" >"$D/keys.json" 2>"$D/err" &&
-	check keys exact "$D/keys.json" &&
-	ok "with the key log: $N stories, the right ports and paths, relay exact, request address+time, stages in order" ||
+"$F" -n -q --correlate --json --wg-keylog "$D/node-wg.keys" "$D/public.pcap" "$D/underlay.pcap" "$D/lo.pcap" \
+	>"$D/keys.json" 2>"$D/err" &&
+	check keys exact address+time "$D/keys.json" &&
+	ok "with the key log: $N stories, the right ports and paths, edge address+time, relay exact, request address+time, stages in order" ||
 	bad "with keys: $(cat "$D/err"; head -c 2000 "$D/keys.json")"
 "$F" -n -q --correlate --json "$D/inner.pcap" "$D/underlay.pcap" "$D/lo.pcap" >"$D/nokeys.json" 2>"$D/err" &&
-	check nokeys time "$D/nokeys.json" &&
+	check nokeys time none "$D/nokeys.json" &&
 	ok "without keys (TUN capture + underlay + lo): $N stories, relay joined by time" ||
 	bad "without keys: $(cat "$D/err"; head -c 2000 "$D/nokeys.json")"
 "$F" -n -q --correlate --wg-keylog "$D/node-wg.keys" "$D/underlay.pcap" "$D/lo.pcap" >"$D/keys.txt" 2>&1 &&
@@ -181,7 +186,7 @@ PY
 if [ -n "$est" ]; then
 	"$F" -n -q --correlate --json --wg-keylog "$D/node-wg.keys" --clock-offset "$D/edge-shifted.pcap=$est" \
 		"$D/edge-shifted.pcap" "$D/underlay.pcap" "$D/lo.pcap" >"$D/fixed.json" 2>"$D/err" &&
-		check fixed exact "$D/fixed.json" &&
+		check fixed exact none "$D/fixed.json" &&
 		ok "--clock-offset FILE=$est: $N exact stories again with both underlay captures" ||
 		bad "with --clock-offset: $(cat "$D/err"; head -c 1500 "$D/fixed.json")"
 fi

@@ -258,7 +258,7 @@ static void two_candidates_are_ambiguous(void **state)
 	backend_request(&lo2, "198.51.100.9", "/other");
 	assert_int_equal(n_told, 2);
 	assert_int_equal(told[1].request_join.kind, FSC_JOIN_NONE);
-	assert_int_equal(fsc_corr_stats(corr)->joins[2][FSC_JOIN_AMBIGUOUS], 1);
+	assert_int_equal(fsc_corr_stats(corr)->joins[FSC_SIDE_REQUEST][FSC_JOIN_AMBIGUOUS], 1);
 	finish();
 	/* both ingress connections, never joined, are stories of their own */
 	assert_int_equal(n_told, 4);
@@ -345,12 +345,68 @@ static void tables_are_bounded(void **state)
 	assert_int_equal(n_told, 3);
 }
 
+/* The public client's connection to the edge: a ClientHello on the wire,
+ * its client the ingress's Src. */
+static void public_hello(struct tcp *c, const uint8_t a[4], uint16_t port)
+{
+	uint8_t hello[256];
+	size_t n = vec_hex(hello_hex, hello, sizeof(hello));
+
+	*c = (struct tcp){ { 0 }, { 198, 18, 1, 2 }, port, 443, { 0, 0 } };
+	memcpy(c->a, a, 4);
+	handshake(c);
+	seg(c, 0, PSH_ACK, hello, n);
+}
+
+static void edge_by_client_address_and_port(void **state)
+{
+	(void)state;
+	static const uint8_t client[4] = { 203, 0, 113, 7 };
+	struct tcp pub, pub2, in, lo;
+
+	setup(NULL);
+	int64_t syn = now + MS; /* each segment comes 1 ms after the last */
+	public_hello(&pub, client, 5555);
+	public_hello(&pub2, client, 5556); /* the same client, another port */
+	ingress(&in, 40001, "203.0.113.7:5555", 101);
+	backend_open(&lo, 50001);
+	backend_request(&lo, "203.0.113.7", "/a");
+	assert_int_equal(n_told, 1);
+	assert_int_equal(told[0].edge_join.kind, FSC_JOIN_ADDR_TIME);
+	assert_int_equal(told[0].edge_port, 443);
+	assert_int_equal(told[0].t[FSC_STAGE_EDGE], syn);
+	assert_true(told[0].t[FSC_STAGE_EDGE] < told[0].t[FSC_STAGE_TUNNEL]);
+	finish();
+
+	/* the edge's capture read after the node's (its clock late): the
+	 * join is made when the public hello comes */
+	setup(NULL);
+	ingress(&in, 40001, "203.0.113.7:5555", 101);
+	public_hello(&pub, client, 5555);
+	backend_open(&lo, 50001);
+	backend_request(&lo, "203.0.113.7", "/a");
+	assert_int_equal(n_told, 1);
+	assert_int_equal(told[0].edge_join.kind, FSC_JOIN_ADDR_TIME);
+	finish();
+
+	/* no public connection from that port: none */
+	setup(NULL);
+	public_hello(&pub, client, 7777);
+	ingress(&in, 40001, "203.0.113.7:5555", 101);
+	finish();
+	assert_int_equal(n_told, 1);
+	assert_int_equal(told[0].edge_join.kind, FSC_JOIN_NONE);
+	assert_int_equal(told[0].t[FSC_STAGE_EDGE], 0);
+}
+
 static void names(void **state)
 {
 	(void)state;
 	assert_string_equal(fsc_join_name(FSC_JOIN_ADDR_TIME), "address+time");
 	assert_string_equal(fsc_join_name(FSC_JOIN_AMBIGUOUS), "ambiguous");
 	assert_string_equal(fsc_stage_name(FSC_STAGE_TLS_DONE), "tls_done");
+	assert_string_equal(fsc_stage_name(FSC_STAGE_EDGE), "edge");
+	assert_string_equal(fsc_corr_side_name(FSC_SIDE_REQUEST), "request");
 	assert_string_equal(fsc_stage_name(FSC_STAGE_COUNT), "?");
 }
 
@@ -444,6 +500,7 @@ int main(void)
 		cmocka_unit_test(keepalive_follows_its_connection),
 		cmocka_unit_test(outside_the_window),
 		cmocka_unit_test(tables_are_bounded),
+		cmocka_unit_test(edge_by_client_address_and_port),
 		cmocka_unit_test(names),
 		cmocka_unit_test(clock_midpoint),
 		cmocka_unit_test(clock_one_way),

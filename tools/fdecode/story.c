@@ -13,12 +13,13 @@
 
 /* The stretches between stages a story is told in, each ending at a stage
  * and starting at the one before it in the chain. */
-enum stretch { S_INGRESS, S_TLS, S_TO_BACKEND, S_FIRST_BYTE, S_LAST_BYTE, S_TOTAL, S_COUNT };
+enum stretch { S_EDGE, S_INGRESS, S_TLS, S_TO_BACKEND, S_FIRST_BYTE, S_LAST_BYTE, S_TOTAL, S_COUNT };
 
 static const struct {
 	const char *name;
 	enum fsc_stage from, to;
 } stretches[S_TOTAL] = {
+	[S_EDGE] = { "edge", FSC_STAGE_EDGE, FSC_STAGE_TUNNEL },
 	[S_INGRESS] = { "ingress", FSC_STAGE_TUNNEL, FSC_STAGE_INGRESS },
 	[S_TLS] = { "tls", FSC_STAGE_INGRESS, FSC_STAGE_TLS_DONE },
 	[S_TO_BACKEND] = { "to_backend", FSC_STAGE_TLS_DONE, FSC_STAGE_REQUEST },
@@ -210,6 +211,14 @@ static void story_text(struct printer *pr, const struct fsc_story *s)
 		outbuf_u64(ob, s->response_bytes);
 		outbuf_char(ob, 'B');
 	}
+	if (s->edge_join.kind != FSC_JOIN_NONE) {
+		outbuf_lit(ob, " | edge ");
+		if (s->edge_join.kind == FSC_JOIN_ADDR_TIME) {
+			text_addr(pr, &s->edge, s->edge_port);
+			outbuf_char(ob, ' ');
+		}
+		text_join(ob, s->edge_join);
+	}
 	outbuf_lit(ob, " | relay ");
 	if (s->relay_join.kind == FSC_JOIN_EXACT || s->relay_join.kind == FSC_JOIN_TIME) {
 		text_addr(pr, &s->relay, s->relay_port);
@@ -292,6 +301,13 @@ static void story_json(struct printer *pr, const struct fsc_story *s)
 	json_u64(ob, "id", s->id);
 	json_key(ob, "complete");
 	outbuf_str(ob, s->complete ? "true" : "false");
+	json_open(ob, "edge", s->edge_join);
+	if (s->edge_join.kind == FSC_JOIN_ADDR_TIME) {
+		json_addr(pr, "addr", &s->edge);
+		json_u64(ob, "port", s->edge_port);
+		json_input(pr, s->edge_input);
+	}
+	outbuf_char(ob, '}');
 	json_open(ob, "relay", s->relay_join);
 	if (s->relay_join.kind == FSC_JOIN_EXACT || s->relay_join.kind == FSC_JOIN_TIME) {
 		json_addr(pr, "addr", &s->relay);
@@ -604,9 +620,8 @@ void stories_summary(struct stories *st, FILE *out)
 	if (st->pr->opt->json) {
 		outbuf_lit(&ob, "{\"type\":\"stories\"");
 		json_u64(&ob, "stories", cs->stories);
-		static const char *const sides[3] = { "relay", "tls", "request" };
-		for (int i = 0; i < 3; i++) {
-			json_key(&ob, sides[i]);
+		for (int i = 0; i < FSC_CORR_SIDES; i++) {
+			json_key(&ob, fsc_corr_side_name((enum fsc_corr_side)i));
 			outbuf_char(&ob, '{');
 			for (int j = 0; j < FSC_JOIN_COUNT; j++) {
 				if (j)
@@ -629,13 +644,13 @@ void stories_summary(struct stories *st, FILE *out)
 		outbuf_lit(&ob, "Where the time goes: ");
 		outbuf_u64(&ob, cs->stories);
 		outbuf_lit(&ob, " stories; requests joined exact ");
-		outbuf_u64(&ob, cs->joins[2][FSC_JOIN_EXACT]);
+		outbuf_u64(&ob, cs->joins[FSC_SIDE_REQUEST][FSC_JOIN_EXACT]);
 		outbuf_lit(&ob, ", address+time ");
-		outbuf_u64(&ob, cs->joins[2][FSC_JOIN_ADDR_TIME]);
+		outbuf_u64(&ob, cs->joins[FSC_SIDE_REQUEST][FSC_JOIN_ADDR_TIME]);
 		outbuf_lit(&ob, ", ambiguous ");
-		outbuf_u64(&ob, cs->joins[2][FSC_JOIN_AMBIGUOUS]);
+		outbuf_u64(&ob, cs->joins[FSC_SIDE_REQUEST][FSC_JOIN_AMBIGUOUS]);
 		outbuf_lit(&ob, ", none ");
-		outbuf_u64(&ob, cs->joins[2][FSC_JOIN_NONE]);
+		outbuf_u64(&ob, cs->joins[FSC_SIDE_REQUEST][FSC_JOIN_NONE]);
 		outbuf_end_line(&ob);
 		spread_text(&ob, &st->by_relay);
 		spread_text(&ob, &st->by_host);

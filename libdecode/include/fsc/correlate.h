@@ -4,6 +4,8 @@
  * and the plain HTTP request the node sends its backend (loopback), from
  * the events of one pipeline fed by several captures merged by time.
  *
+ *   public     client C:p -> edge (its SYN, ClientHello) ── address+time:
+ *                                                          C:p is the Src
  *   underlay   WG transport from relay R, session S  ─┐ exact: decrypted in
  *                                                      │ session S; time: a
  *                                                      │ WG burst at the SYN
@@ -21,6 +23,8 @@
  * side empty and say how many.
  *
  * Stage times (fsc_story.t) are the capture's, in ns, 0 when not seen:
+ *   EDGE        the public client's connection reaching the edge (its SYN,
+ *               in a capture of the edge's public side)
  *   TUNNEL      the ingress connection's first packet (its SYN)
  *   INGRESS     the node's answer to the ingress POST (101 when accepted)
  *   TLS_HELLO   the client's ClientHello
@@ -60,6 +64,7 @@ struct fsc_story_join {
 };
 
 enum fsc_stage {
+	FSC_STAGE_EDGE,
 	FSC_STAGE_TUNNEL,
 	FSC_STAGE_INGRESS,
 	FSC_STAGE_TLS_HELLO,
@@ -77,6 +82,12 @@ enum fsc_stage {
 struct fsc_story {
 	uint64_t id;			/* 1, 2, ... in order of emission */
 	int64_t t[FSC_STAGE_COUNT];
+	/* the public connection at the edge: its client C:p is the ingress's
+	 * Tailscale-Ingress-Src (address+time) */
+	struct fsc_story_join edge_join;
+	struct fsc_addr edge;		/* the edge's public address */
+	uint16_t edge_port;
+	unsigned edge_input;
 	/* relay: the sender of the WireGuard datagram that carried the
 	 * client's ClientHello into the node */
 	struct fsc_story_join relay_join;
@@ -133,9 +144,13 @@ struct fsc_corr_limits {
 				 * 300 s */
 };
 
+/* The sides joined to an ingress connection, for fsc_corr_stats.joins. */
+enum fsc_corr_side { FSC_SIDE_EDGE, FSC_SIDE_RELAY, FSC_SIDE_TLS, FSC_SIDE_REQUEST,
+		     FSC_CORR_SIDES };
+
 struct fsc_corr_stats {
 	uint64_t stories;
-	uint64_t joins[3][FSC_JOIN_COUNT];	/* [relay, tls, request][kind] */
+	uint64_t joins[FSC_CORR_SIDES][FSC_JOIN_COUNT];	/* [side][kind] */
 	uint64_t conns_given_up;	/* table full or idle */
 	uint64_t requests_given_up;	/* table full, idle or end of input */
 };
@@ -155,9 +170,11 @@ void fsc_corr_flush(struct fsc_corr *c, fsc_story_fn fn, void *ctx);
 
 const struct fsc_corr_stats *fsc_corr_stats(const struct fsc_corr *c);
 
+/* "edge", "relay", "tls", "request". */
+const char *fsc_corr_side_name(enum fsc_corr_side s);
 /* "none", "exact", "address+time", "time", "ambiguous". */
 const char *fsc_join_name(enum fsc_join j);
-/* "tunnel", "ingress", "tls_hello", "tls_done", "request", "first_byte",
+/* "edge", "tunnel", "ingress", "tls_hello", "tls_done", "request", "first_byte",
  * "last_byte". */
 const char *fsc_stage_name(enum fsc_stage s);
 
