@@ -9,6 +9,10 @@
  *             and once bound, the backend connection's)
  *   awaiting  conns whose ServerHello came and whose client Finished did
  *             not: found by the client->node addresses of a TCP segment
+ *   by_tuple  both connections of a conn by their addresses either way, so
+ *             that a FIN or RST says it ended: an ingress connection that
+ *             ended serves no new backend connection, and one whose backend
+ *             connection ended may be served by a new one
  *   requests  loopback requests waiting for their response's last byte,
  *             by backend flow id and request index
  *
@@ -51,6 +55,14 @@ struct conn {
 	uint16_t cp, np;
 	uint32_t tunnel;
 	uint8_t obs;
+	bool in_indexed, in_closed;	/* the ingress connection in by_tuple */
+	uint64_t in_key;
+	bool lo_indexed, lo_closed;	/* the backend connection in by_tuple */
+	uint64_t lo_key;
+	struct fsc_addr la[2];		/* the backend connection's ends */
+	uint16_t lp[2];
+	uint32_t lo_tunnel;
+	uint8_t lo_obs;
 	unsigned requests;	/* stories told with a request */
 	int64_t last_ns;
 	struct fsc_story s;	/* relay, ingress, TLS and stages up to TLS_DONE */
@@ -95,7 +107,7 @@ struct fsc_corr {
 	uint32_t n_conns, next_conn;
 	struct req *reqs;
 	uint32_t n_reqs, next_req;
-	struct hmap by_flow, awaiting, by_req;
+	struct hmap by_flow, awaiting, by_req, by_tuple;
 	struct wg_seen wg[WG_RING];
 	uint32_t wg_next;
 	bool wg_have_last;	/* wg[wg_next - 1] is the current frame's */
@@ -168,7 +180,8 @@ struct fsc_corr *fsc_corr_new(const struct fsc_corr_limits *lim)
 	c->reqs = calloc(c->n_reqs, sizeof(*c->reqs));
 	/* A conn is indexed by two flows at most. */
 	if (!c->conns || !c->reqs || !hmap_init(&c->by_flow, 2 * c->n_conns) ||
-	    !hmap_init(&c->awaiting, c->n_conns) || !hmap_init(&c->by_req, c->n_reqs)) {
+	    !hmap_init(&c->awaiting, c->n_conns) || !hmap_init(&c->by_req, c->n_reqs) ||
+	    !hmap_init(&c->by_tuple, 2 * c->n_conns)) {
 		fsc_corr_free(c);
 		return NULL;
 	}
@@ -182,6 +195,7 @@ void fsc_corr_free(struct fsc_corr *c)
 	hmap_free(&c->by_flow);
 	hmap_free(&c->awaiting);
 	hmap_free(&c->by_req);
+	hmap_free(&c->by_tuple);
 	free(c->conns);
 	free(c->reqs);
 	free(c);
@@ -206,6 +220,15 @@ static uint64_t tuple_key(uint32_t tunnel, uint8_t obs, const struct fsc_addr *s
 	uint64_t h = mix(fsc_addr_hash(sa, 0x51), fsc_addr_hash(da, 0x7a));
 	h = mix(h, (uint64_t)sp << 16 | dp);
 	return mix(h, (uint64_t)tunnel << 8 | obs);
+}
+
+/* The same key from either direction of a connection. */
+static uint64_t conn_key(uint32_t tunnel, uint8_t obs, const struct fsc_addr *a, uint16_t ap,
+			 const struct fsc_addr *b, uint16_t bp)
+{
+	uint64_t x = mix(fsc_addr_hash(a, 0x33), ap), y = mix(fsc_addr_hash(b, 0x33), bp);
+
+	return mix(x < y ? mix(x, y) : mix(y, x), (uint64_t)tunnel << 8 | obs);
 }
 
 static uint64_t req_key(uint64_t flow_id, unsigned index)
@@ -289,6 +312,10 @@ static void conn_retire(struct fsc_corr *c, struct conn *k, fsc_story_fn fn, voi
 	if (k->requests == 0 && !k->dup)
 		tell(c, NULL, k, fn, ctx);
 	await_drop(c, k);
+	if (k->in_indexed)
+		hmap_del(&c->by_tuple, k->in_key, slot);
+	if (k->lo_indexed)
+		hmap_del(&c->by_tuple, k->lo_key, slot);
 	hmap_del(&c->by_flow, k->flow_id, slot);
 	if (k->lo_flow_id)
 		hmap_del(&c->by_flow, k->lo_flow_id, slot);
@@ -465,6 +492,8 @@ static void conn_open(struct fsc_corr *c, const struct fsc_event *ev, fsc_story_
 	}
 	if (!hmap_put(&c->by_flow, f->id, (uint32_t)(k - c->conns)))
 		k->used = false; /* cannot happen: the map has room for all */
+	k->in_key = conn_key(k->tunnel, k->obs, &k->ca, k->cp, &k->na, k->np);
+	k->in_indexed = hmap_put(&c->by_tuple, k->in_key, (uint32_t)(k - c->conns));
 }
 
 /* Another view of the same ingress already in the table? Keep the view
@@ -631,12 +660,40 @@ static void on_server_hello(struct fsc_corr *c, const struct fsc_event *ev)
 	k->last_ns = ev->ts_ns;
 }
 
+static bool same_ends(const struct fsc_packet *p, const struct fsc_addr *a, uint16_t ap,
+		      const struct fsc_addr *b, uint16_t bp)
+{
+	return (p->sport == ap && p->dport == bp && fsc_addr_eq(&p->src, a) &&
+		fsc_addr_eq(&p->dst, b)) ||
+	       (p->sport == bp && p->dport == ap && fsc_addr_eq(&p->src, b) &&
+		fsc_addr_eq(&p->dst, a));
+}
+
+/* A FIN or RST on one of a conn's connections. */
+static void on_close(struct fsc_corr *c, const struct fsc_packet *p)
+{
+	uint64_t key = conn_key(p->tunnel, p->obs, &p->src, p->sport, &p->dst, p->dport);
+	uint32_t slot = hmap_get(&c->by_tuple, key);
+
+	if (slot == HMAP_NONE || slot >= c->n_conns || !c->conns[slot].used)
+		return;
+	struct conn *k = &c->conns[slot];
+	if (k->in_indexed && key == k->in_key && p->tunnel == k->tunnel &&
+	    same_ends(p, &k->ca, k->cp, &k->na, k->np))
+		k->in_closed = true;
+	if (k->lo_indexed && key == k->lo_key && p->tunnel == k->lo_tunnel &&
+	    same_ends(p, &k->la[0], k->lp[0], &k->la[1], k->lp[1]))
+		k->lo_closed = true;
+}
+
 /* A segment with payload: the client's first after the ServerHello ends
  * the handshake. */
 static void on_tcp(struct fsc_corr *c, const struct fsc_event *ev)
 {
 	const struct fsc_packet *p = ev->pkt;
 
+	if (p && (p->tcp_flags & (FSC_TCP_FIN | FSC_TCP_RST)) && c->by_tuple.count)
+		on_close(c, p);
 	if (c->awaiting.count == 0 || !p || p->payload_len == 0)
 		return;
 	uint64_t key = tuple_key(p->tunnel, p->obs, &p->src, p->sport, &p->dst, p->dport);
@@ -660,9 +717,11 @@ static bool is_ingress_post(const struct fsc_http_head *h)
 	       h->target_len == 11 && memcmp(h->target, "/v0/ingress", 11) == 0;
 }
 
-/* The ingress a new backend connection serves: unbound, accepted, the same
- * client address, its TLS done (or begun) before the request and within
- * the window. */
+/* The ingress a new backend connection serves: accepted, the same client
+ * address, its own connection not ended, and either unbound with its TLS
+ * done (or begun) before the request and within the window, or bound to a
+ * backend connection that ended (the node connects again for its next
+ * request) and active within the window. */
 static struct conn *find_ingress(struct fsc_corr *c, const struct fsc_addr *client,
 				 int64_t ts, unsigned *candidates)
 {
@@ -671,10 +730,11 @@ static struct conn *find_ingress(struct fsc_corr *c, const struct fsc_addr *clie
 	*candidates = 0;
 	for (uint32_t i = 0; i < c->n_conns; i++) {
 		struct conn *k = &c->conns[i];
-		if (!k->used || k->dup || k->lo_flow_id || k->s.ingress_status != 101 ||
-		    !fsc_addr_eq(&k->s.client, client))
+		if (!k->used || k->dup || k->in_closed || (k->lo_flow_id && !k->lo_closed) ||
+		    k->s.ingress_status != 101 || !fsc_addr_eq(&k->s.client, client))
 			continue;
-		int64_t t = k->s.t[FSC_STAGE_TLS_DONE] ? k->s.t[FSC_STAGE_TLS_DONE]
+		int64_t t = k->lo_flow_id ? k->last_ns
+			  : k->s.t[FSC_STAGE_TLS_DONE] ? k->s.t[FSC_STAGE_TLS_DONE]
 							: k->s.t[FSC_STAGE_TLS_HELLO];
 		if (!t || t > ts || ts - t > c->lim.window_ns)
 			continue;
@@ -682,6 +742,28 @@ static struct conn *find_ingress(struct fsc_corr *c, const struct fsc_addr *clie
 		pick = k;
 	}
 	return *candidates == 1 ? pick : NULL;
+}
+
+static void bind_backend(struct fsc_corr *c, struct conn *k, const struct fsc_flow *f)
+{
+	uint32_t slot = (uint32_t)(k - c->conns);
+
+	if (k->lo_flow_id)
+		hmap_del(&c->by_flow, k->lo_flow_id, slot);
+	if (k->lo_indexed)
+		hmap_del(&c->by_tuple, k->lo_key, slot);
+	k->lo_flow_id = f->id;
+	k->lo_join = (struct fsc_story_join){ FSC_JOIN_ADDR_TIME, 1 };
+	hmap_put(&c->by_flow, f->id, slot);
+	for (int d = 0; d < 2; d++) {
+		k->la[d] = f->addr[d];
+		k->lp[d] = f->port[d];
+	}
+	k->lo_tunnel = fsc_flow_tunnel(f);
+	k->lo_obs = f->obs;
+	k->lo_closed = false;
+	k->lo_key = conn_key(k->lo_tunnel, k->lo_obs, &k->la[0], k->lp[0], &k->la[1], k->lp[1]);
+	k->lo_indexed = hmap_put(&c->by_tuple, k->lo_key, slot);
 }
 
 static void on_request(struct fsc_corr *c, const struct fsc_event *ev, fsc_story_fn fn,
@@ -733,9 +815,7 @@ static void on_request(struct fsc_corr *c, const struct fsc_event *ev, fsc_story
 		unsigned n;
 		k = find_ingress(c, &cl->addr, ev->ts_ns, &n);
 		if (k) {
-			k->lo_flow_id = f->id;
-			k->lo_join = (struct fsc_story_join){ FSC_JOIN_ADDR_TIME, 1 };
-			hmap_put(&c->by_flow, f->id, (uint32_t)(k - c->conns));
+			bind_backend(c, k, f);
 			s->request_join = k->lo_join;
 		} else if (n > 1) {
 			s->request_join = (struct fsc_story_join){ FSC_JOIN_AMBIGUOUS, n };

@@ -309,6 +309,59 @@ static void keepalive_follows_its_connection(void **state)
 	assert_int_equal(n_told, 3);
 }
 
+static void close_both(struct tcp *c)
+{
+	seg(c, 0, 0x11, NULL, 0); /* FIN ACK */
+	seg(c, 1, 0x11, NULL, 0);
+	seg(c, 0, ACK, NULL, 0);
+}
+
+/* The node connects to its backend again for a client's next request: the
+ * new backend connection may serve an ingress whose backend connection
+ * ended, never one whose own connection ended. */
+static void connections_that_ended(void **state)
+{
+	(void)state;
+	struct tcp a, b, lo1, lo2, lo3;
+
+	setup(NULL);
+	ingress(&a, 40001, "203.0.113.7:5555", 101);
+	backend_open(&lo1, 50001);
+	backend_request(&lo1, "203.0.113.7", "/1");
+	close_both(&lo1);
+	/* a's next request on a new backend connection: a alone fits */
+	backend_open(&lo2, 50002);
+	backend_request(&lo2, "203.0.113.7", "/2");
+	assert_int_equal(n_told, 2);
+	assert_int_equal(told[1].client_port, 5555);
+	assert_int_equal(told[1].request_join.kind, FSC_JOIN_ADDR_TIME);
+	/* its backend connection ends again, and a second client of that
+	 * address comes: a third backend connection could serve either */
+	close_both(&lo2);
+	ingress(&b, 40002, "203.0.113.7:6666", 101);
+	backend_open(&lo3, 50003);
+	backend_request(&lo3, "203.0.113.7", "/3");
+	assert_int_equal(n_told, 3);
+	assert_int_equal(told[2].request_join.kind, FSC_JOIN_AMBIGUOUS);
+	assert_int_equal(told[2].request_join.candidates, 2);
+	finish();
+
+	/* a's own connection ended: only b remains */
+	setup(NULL);
+	ingress(&a, 40001, "203.0.113.7:5555", 101);
+	backend_open(&lo1, 50001);
+	backend_request(&lo1, "203.0.113.7", "/1");
+	close_both(&lo1);
+	close_both(&a);
+	ingress(&b, 40002, "203.0.113.7:6666", 101);
+	backend_open(&lo2, 50002);
+	backend_request(&lo2, "203.0.113.7", "/2");
+	assert_int_equal(n_told, 2);
+	assert_int_equal(told[1].client_port, 6666);
+	assert_int_equal(told[1].request_join.kind, FSC_JOIN_ADDR_TIME);
+	finish();
+}
+
 static void outside_the_window(void **state)
 {
 	(void)state;
@@ -498,6 +551,7 @@ int main(void)
 		cmocka_unit_test(two_candidates_are_ambiguous),
 		cmocka_unit_test(refusal_told_at_once),
 		cmocka_unit_test(keepalive_follows_its_connection),
+		cmocka_unit_test(connections_that_ended),
 		cmocka_unit_test(outside_the_window),
 		cmocka_unit_test(tables_are_bounded),
 		cmocka_unit_test(edge_by_client_address_and_port),
