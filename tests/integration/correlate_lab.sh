@@ -113,9 +113,9 @@ runs() {
 }
 one_run() {	# ADDR RUN
 	local k urls=""
-	for k in $(seq "$LK"); do urls="$urls https://$FL_NAME/echo?r=$1-$2-$k"; done
+	for k in $(seq "$LK"); do urls="$urls -o /dev/null https://$FL_NAME/echo?r=$1-$2-$k"; done
 	# shellcheck disable=SC2086
-	ip netns exec "$NC" curl -sS -o /dev/null -o /dev/null -o /dev/null --max-time 30 \
+	ip netns exec "$NC" curl -sS --max-time 30 \
 		--interface "198.18.1.$((9 + $1))" --cacert "$D/ca.crt" \
 		--resolve "$FL_NAME:443:198.18.1.2" $urls
 }
