@@ -59,7 +59,7 @@ static void stream_put(struct fsc_streams *s, struct fsc_flow *f, struct stream 
 
 /* ---- events ---- */
 
-void stream_event_init(struct fsc_stream_event *ev, enum fsc_stream_event_type type,
+void stream_event_init(struct fsc_stream_event *ev, enum fsc_event_type type,
 		       const struct fsc_flow *f, int dir, int64_t ts)
 {
 	memset(ev, 0, sizeof(*ev));
@@ -88,7 +88,7 @@ void stream_emit_ingress(struct fsc_streams *s, const struct fsc_flow *f, struct
 	struct fsc_stream_event ev;
 	int dir = st->req_dir >= 0 ? st->req_dir : 0;
 
-	stream_event_init(&ev, FSC_SEV_INGRESS, f, dir, ts);
+	stream_event_init(&ev, FSC_EV_INGRESS, f, dir, ts);
 	ev.u.ingress.src = st->ingress_src;
 	ev.u.ingress.target = st->ingress_target;
 	ev.u.ingress.client = st->ingress_addr;
