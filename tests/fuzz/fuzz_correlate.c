@@ -48,7 +48,7 @@ enum { P_TEXT, P_JSON, P_SUMMARY, N_PRINTERS };
 struct harness {
 	struct printer pr[N_PRINTERS];
 	struct options opt[N_PRINTERS];
-	struct outbuf ob[N_PRINTERS];
+	struct fsc_outbuf ob[N_PRINTERS];
 	struct stories *st[N_PRINTERS];
 	char *out[N_PRINTERS];
 	size_t out_len[N_PRINTERS];
@@ -138,7 +138,7 @@ static void printers_open(struct harness *h, struct fsc_enrich *enr,
 		h->out[i] = NULL;
 		h->out_len[i] = 0;
 		h->file[i] = open_memstream(&h->out[i], &h->out_len[i]);
-		if (!h->file[i] || !outbuf_init(&h->ob[i], h->file[i]))
+		if (!h->file[i] || !fsc_outbuf_init(&h->ob[i], h->file[i]))
 			abort();
 		h->pr[i] = (struct printer){ .ob = &h->ob[i], .opt = o, .enr = enr };
 		/* several inputs: the clock offsets are estimated and printed */
@@ -154,10 +154,10 @@ static void printers_close(struct harness *h)
 		stories_flush(h->st[i]);
 		if (i != P_SUMMARY)
 			stories_clock(h->st[i], &h->ob[i]);
-		outbuf_flush(&h->ob[i]);
+		fsc_outbuf_flush(&h->ob[i]);
 		if (i == P_SUMMARY)
 			stories_summary(h->st[i], h->file[i]);
-		outbuf_free(&h->ob[i]);
+		fsc_outbuf_free(&h->ob[i]);
 		fclose(h->file[i]);
 		stories_free(h->st[i]);
 	}

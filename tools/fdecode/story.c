@@ -158,20 +158,20 @@ static void host_name(const struct fsc_story *s, char *out, size_t cap)
 
 /* ---- one story ---- */
 
-static void text_join(struct outbuf *ob, struct fsc_story_join j)
+static void text_join(struct fsc_outbuf *ob, struct fsc_story_join j)
 {
-	outbuf_char(ob, '[');
-	outbuf_str(ob, fsc_join_name(j.kind));
+	fsc_outbuf_char(ob, '[');
+	fsc_outbuf_str(ob, fsc_join_name(j.kind));
 	if (j.kind == FSC_JOIN_AMBIGUOUS) {
-		outbuf_char(ob, ' ');
-		outbuf_u64(ob, j.candidates);
+		fsc_outbuf_char(ob, ' ');
+		fsc_outbuf_u64(ob, j.candidates);
 	}
-	outbuf_char(ob, ']');
+	fsc_outbuf_char(ob, ']');
 }
 
-static void text_field(struct outbuf *ob, const char *s)
+static void text_field(struct fsc_outbuf *ob, const char *s)
 {
-	outbuf_text_escaped(ob, s, strlen(s), FSC_ESCAPE_TEXT_CAP(FSC_STORY_TEXT));
+	fsc_outbuf_text_escaped(ob, s, strlen(s), FSC_ESCAPE_TEXT_CAP(FSC_STORY_TEXT));
 }
 
 static int64_t story_ts(const struct fsc_story *s)
@@ -184,222 +184,176 @@ static int64_t story_ts(const struct fsc_story *s)
 
 static void story_text(struct printer *pr, const struct fsc_story *s)
 {
-	struct outbuf *ob = pr->ob;
+	struct fsc_outbuf *ob = pr->ob;
 
 	print_time(pr, story_ts(s));
-	outbuf_lit(ob, "story ");
-	outbuf_u64(ob, s->id);
-	outbuf_char(ob, ' ');
+	fsc_outbuf_lit(ob, "story ");
+	fsc_outbuf_u64(ob, s->id);
+	fsc_outbuf_char(ob, ' ');
 	if (s->have_ingress && s->client.family)
 		text_addr(pr, &s->client, s->client_port);
 	else if (s->have_request && s->request_client.family)
 		text_addr(pr, &s->request_client, -1);
 	else
-		outbuf_char(ob, '?');
+		fsc_outbuf_char(ob, '?');
 	if (s->have_request) {
-		outbuf_char(ob, ' ');
+		fsc_outbuf_char(ob, ' ');
 		text_field(ob, s->method);
-		outbuf_char(ob, ' ');
+		fsc_outbuf_char(ob, ' ');
 		text_field(ob, s->host);
 		text_field(ob, s->target);
-		outbuf_char(ob, ' ');
+		fsc_outbuf_char(ob, ' ');
 		if (s->http_status)
-			outbuf_i64(ob, s->http_status);
+			fsc_outbuf_i64(ob, s->http_status);
 		else
-			outbuf_lit(ob, "(no answer)");
-		outbuf_char(ob, ' ');
-		outbuf_u64(ob, s->response_bytes);
-		outbuf_char(ob, 'B');
+			fsc_outbuf_lit(ob, "(no answer)");
+		fsc_outbuf_char(ob, ' ');
+		fsc_outbuf_u64(ob, s->response_bytes);
+		fsc_outbuf_char(ob, 'B');
 	}
 	if (s->edge_join.kind != FSC_JOIN_NONE) {
-		outbuf_lit(ob, " | edge ");
+		fsc_outbuf_lit(ob, " | edge ");
 		if (s->edge_join.kind == FSC_JOIN_ADDR_TIME) {
 			text_addr(pr, &s->edge, s->edge_port);
-			outbuf_char(ob, ' ');
+			fsc_outbuf_char(ob, ' ');
 		}
 		text_join(ob, s->edge_join);
 	}
-	outbuf_lit(ob, " | relay ");
+	fsc_outbuf_lit(ob, " | relay ");
 	if (s->relay_join.kind == FSC_JOIN_EXACT || s->relay_join.kind == FSC_JOIN_TIME) {
 		text_addr(pr, &s->relay, s->relay_port);
-		outbuf_lit(ob, " session ");
-		outbuf_u64(ob, s->wg_session);
-		outbuf_char(ob, ' ');
+		fsc_outbuf_lit(ob, " session ");
+		fsc_outbuf_u64(ob, s->wg_session);
+		fsc_outbuf_char(ob, ' ');
 	}
 	text_join(ob, s->relay_join);
-	outbuf_lit(ob, " | ingress ");
+	fsc_outbuf_lit(ob, " | ingress ");
 	if (s->have_ingress) {
 		text_field(ob, s->ingress_target);
-		outbuf_char(ob, ' ');
-		outbuf_i64(ob, s->ingress_status);
+		fsc_outbuf_char(ob, ' ');
+		fsc_outbuf_i64(ob, s->ingress_status);
 		if (s->have_tls) {
-			outbuf_lit(ob, " tls ");
+			fsc_outbuf_lit(ob, " tls ");
 			text_field(ob, s->sni[0] ? s->sni : "(no sni)");
 			if (s->alpn[0]) {
-				outbuf_char(ob, ' ');
+				fsc_outbuf_char(ob, ' ');
 				text_field(ob, s->alpn);
 			}
 		}
 	} else {
-		outbuf_lit(ob, "(none)");
+		fsc_outbuf_lit(ob, "(none)");
 	}
 	if (s->have_request) {
-		outbuf_lit(ob, " | request ");
+		fsc_outbuf_lit(ob, " | request ");
 		text_join(ob, s->request_join);
 	}
-	outbuf_lit(ob, " |");
+	fsc_outbuf_lit(ob, " |");
 	for (int i = 0; i < S_COUNT; i++) {
 		int64_t d = stretch_ns(s, (enum stretch)i);
 		if (d < 0)
 			continue;
-		outbuf_char(ob, ' ');
-		outbuf_str(ob, stretch_name((enum stretch)i));
-		outbuf_char(ob, ' ');
-		outbuf_ms(ob, d);
+		fsc_outbuf_char(ob, ' ');
+		fsc_outbuf_str(ob, stretch_name((enum stretch)i));
+		fsc_outbuf_char(ob, ' ');
+		fsc_outbuf_ms(ob, d);
 	}
-	outbuf_lit(ob, " ms");
-	outbuf_end_line(ob);
-}
-
-static void json_ts_value(struct outbuf *ob, int64_t ns)
-{
-	outbuf_i64(ob, ns / 1000000000);
-	outbuf_char(ob, '.');
-	outbuf_i64_zpad(ob, ns % 1000000000 / 1000, 6);
+	fsc_outbuf_lit(ob, " ms");
+	fsc_outbuf_end_line(ob);
 }
 
 /* "key":{"join":"...","candidates":N ... (left open). */
-static void json_open(struct outbuf *ob, const char *key, struct fsc_story_join j)
+static void json_open(struct fsc_jsonw *w, const char *key, struct fsc_story_join j)
 {
-	json_key(ob, key);
-	outbuf_lit(ob, "{\"join\":\"");
-	outbuf_str(ob, fsc_join_name(j.kind));
-	outbuf_lit(ob, "\",\"candidates\":");
-	outbuf_u64(ob, j.candidates);
-}
-
-static void json_field(struct outbuf *ob, const char *key, const char *s)
-{
-	json_str(ob, key, s, strlen(s));
+	fsc_jsonw_object_begin_at(w, key);
+	fsc_jsonw_token(w, "join", fsc_join_name(j.kind));
+	fsc_jsonw_u64(w, "candidates", j.candidates);
 }
 
 static void json_input(struct printer *pr, unsigned input)
 {
-	const char *path = pr->src ? fsc_source_path(pr->src, input) : NULL;
-
-	if (path)
-		json_str(pr->ob, "input", path, strlen(path));
+	fsc_jsonw_cstr(&pr->jw, "input", pr->src ? fsc_source_path(pr->src, input) : NULL);
 }
 
 static void story_json(struct printer *pr, const struct fsc_story *s)
 {
-	struct outbuf *ob = pr->ob;
+	struct fsc_jsonw *w = &pr->jw;
 
-	outbuf_lit(ob, "{\"ts\":");
-	json_ts_value(ob, story_ts(s));
-	json_token(ob, "type", "story");
-	json_u64(ob, "id", s->id);
-	json_key(ob, "complete");
-	outbuf_str(ob, s->complete ? "true" : "false");
-	json_open(ob, "edge", s->edge_join);
+	fsc_jsonw_init(w, pr->ob);
+	fsc_jsonw_object_begin(w);
+	fsc_jsonw_time(w, "ts", story_ts(s));
+	fsc_jsonw_token(w, "type", "story");
+	fsc_jsonw_u64(w, "id", s->id);
+	fsc_jsonw_bool(w, "complete", s->complete);
+	json_open(w, "edge", s->edge_join);
 	if (s->edge_join.kind == FSC_JOIN_ADDR_TIME) {
-		json_addr(pr, "addr", &s->edge);
-		json_u64(ob, "port", s->edge_port);
+		json_endpoint(pr, "addr", "port", &s->edge, s->edge_port);
 		json_input(pr, s->edge_input);
 	}
-	outbuf_char(ob, '}');
-	json_open(ob, "relay", s->relay_join);
+	fsc_jsonw_object_end(w);
+	json_open(w, "relay", s->relay_join);
 	if (s->relay_join.kind == FSC_JOIN_EXACT || s->relay_join.kind == FSC_JOIN_TIME) {
-		json_addr(pr, "addr", &s->relay);
-		json_u64(ob, "port", s->relay_port);
-		json_u64(ob, "session", s->wg_session);
+		json_endpoint(pr, "addr", "port", &s->relay, s->relay_port);
+		fsc_jsonw_u64(w, "session", s->wg_session);
 		if (s->have_wg_key) {
-			json_key(ob, "initiator_key");
-			outbuf_char(ob, '"');
-			key_b64(ob, s->wg_initiator_key);
-			outbuf_char(ob, '"');
+			fsc_jsonw_key(w, "initiator_key");
+			fsc_outbuf_char(pr->ob, '"');
+			key_b64(pr->ob, s->wg_initiator_key);
+			fsc_outbuf_char(pr->ob, '"');
 		}
 		json_input(pr, s->relay_input);
 	}
-	outbuf_char(ob, '}');
+	fsc_jsonw_object_end(w);
 	if (s->have_ingress) {
 		/* the anchor the other sides join: no join of its own */
-		json_key(ob, "ingress");
-		outbuf_lit(ob, "{\"src\":\"");
-		outbuf_json_escaped(ob, s->ingress_src, strlen(s->ingress_src),
-				    FSC_ESCAPE_JSON_CAP(FSC_STORY_TEXT));
-		outbuf_char(ob, '"');
-		if (s->client.family) {
-			json_addr(pr, "client", &s->client);
-			json_u64(ob, "client_port", s->client_port);
-		}
-		json_field(ob, "target", s->ingress_target);
-		json_u64(ob, "status", (uint64_t)s->ingress_status);
-		json_addr(pr, "node", &s->node);
-		json_u64(ob, "node_port", s->node_port);
+		fsc_jsonw_object_begin_at(w, "ingress");
+		fsc_jsonw_cstr(w, "src", s->ingress_src);
+		if (s->client.family)
+			json_endpoint(pr, "client", "client_port", &s->client, s->client_port);
+		fsc_jsonw_cstr(w, "target", s->ingress_target);
+		fsc_jsonw_i64(w, "status", s->ingress_status);
+		json_endpoint(pr, "node", "node_port", &s->node, s->node_port);
 		json_input(pr, s->ingress_input);
-		outbuf_char(ob, '}');
+		fsc_jsonw_object_end(w);
 	}
 	if (s->have_tls) {
-		json_open(ob, "tls", (struct fsc_story_join){ FSC_JOIN_EXACT, 1 });
-		json_field(ob, "sni", s->sni);
-		json_field(ob, "alpn", s->alpn);
-		if (s->alpn_selected[0])
-			json_field(ob, "alpn_selected", s->alpn_selected);
-		json_field(ob, "ja4", s->ja4);
-		if (s->t[FSC_STAGE_TLS_HELLO] && s->t[FSC_STAGE_TLS_DONE]) {
-			json_key(ob, "handshake_ms");
-			outbuf_ms(ob, s->t[FSC_STAGE_TLS_DONE] - s->t[FSC_STAGE_TLS_HELLO]);
-		}
-		outbuf_char(ob, '}');
+		json_open(w, "tls", (struct fsc_story_join){ FSC_JOIN_EXACT, 1 });
+		fsc_jsonw_cstr(w, "sni", s->sni);
+		fsc_jsonw_cstr(w, "alpn", s->alpn);
+		fsc_jsonw_cstr(w, "alpn_selected", s->alpn_selected);
+		fsc_jsonw_cstr(w, "ja4", s->ja4);
+		if (s->t[FSC_STAGE_TLS_HELLO] && s->t[FSC_STAGE_TLS_DONE])
+			fsc_jsonw_ms(w, "handshake_ms",
+				     s->t[FSC_STAGE_TLS_DONE] - s->t[FSC_STAGE_TLS_HELLO]);
+		fsc_jsonw_object_end(w);
 	}
 	if (s->have_request) {
-		json_open(ob, "request", s->request_join);
-		json_field(ob, "method", s->method);
-		json_field(ob, "host", s->host);
-		json_field(ob, "target", s->target);
+		json_open(w, "request", s->request_join);
+		fsc_jsonw_cstr(w, "method", s->method);
+		fsc_jsonw_cstr(w, "host", s->host);
+		fsc_jsonw_cstr(w, "target", s->target);
 		if (s->http_status)
-			json_u64(ob, "status", (uint64_t)s->http_status);
-		json_u64(ob, "bytes", s->response_bytes);
+			fsc_jsonw_i64(w, "status", s->http_status);
+		fsc_jsonw_u64(w, "bytes", s->response_bytes);
 		if (s->request_client.family)
 			json_addr(pr, "client", &s->request_client);
-		json_token(ob, "client_rule", s->client_rule ? s->client_rule : "none");
-		json_u64(ob, "index", s->request_index);
+		fsc_jsonw_token(w, "client_rule", s->client_rule ? s->client_rule : "none");
+		fsc_jsonw_u64(w, "index", s->request_index);
 		json_input(pr, s->request_input);
-		outbuf_char(ob, '}');
+		fsc_jsonw_object_end(w);
 	}
-	json_key(ob, "stages");
-	outbuf_char(ob, '{');
-	bool first = true;
-	for (int i = 0; i < FSC_STAGE_COUNT; i++) {
-		if (!s->t[i])
-			continue;
-		if (!first)
-			outbuf_char(ob, ',');
-		first = false;
-		outbuf_char(ob, '"');
-		outbuf_str(ob, fsc_stage_name((enum fsc_stage)i));
-		outbuf_lit(ob, "\":");
-		json_ts_value(ob, s->t[i]);
-	}
-	outbuf_char(ob, '}');
-	json_key(ob, "durations_ms");
-	outbuf_char(ob, '{');
-	first = true;
+	fsc_jsonw_object_begin_at(w, "stages");
+	for (int i = 0; i < FSC_STAGE_COUNT; i++)
+		if (s->t[i])
+			fsc_jsonw_time(w, fsc_stage_name((enum fsc_stage)i), s->t[i]);
+	fsc_jsonw_object_end(w);
+	fsc_jsonw_object_begin_at(w, "durations_ms");
 	for (int i = 0; i < S_COUNT; i++) {
 		int64_t d = stretch_ns(s, (enum stretch)i);
-		if (d < 0)
-			continue;
-		if (!first)
-			outbuf_char(ob, ',');
-		first = false;
-		outbuf_char(ob, '"');
-		outbuf_str(ob, stretch_name((enum stretch)i));
-		outbuf_lit(ob, "\":");
-		outbuf_ms(ob, d);
+		if (d >= 0)
+			fsc_jsonw_ms(w, stretch_name((enum stretch)i), d);
 	}
-	outbuf_lit(ob, "}}");
-	outbuf_end_line(ob);
+	fsc_jsonw_object_end(w);
+	fsc_jsonw_line_end(w);
 }
 
 static void on_story(void *ctx, const struct fsc_story *s)
@@ -419,7 +373,7 @@ static void on_story(void *ctx, const struct fsc_story *s)
 	else
 		story_text(st->pr, s);
 	if (st->pr->opt->line_buffered) {
-		outbuf_flush(st->pr->ob);
+		fsc_outbuf_flush(st->pr->ob);
 		fflush(st->pr->ob->file);
 	}
 }
@@ -476,19 +430,19 @@ static const char *input_name(const struct printer *pr, unsigned i)
 	return p ? p : "?";
 }
 
-static void seconds(struct outbuf *ob, int64_t ns)
+static void seconds(struct fsc_outbuf *ob, int64_t ns)
 {
 	if (ns < 0) {
-		outbuf_char(ob, '-');
+		fsc_outbuf_char(ob, '-');
 		ns = -ns;
 	}
-	outbuf_i64(ob, ns / 1000000000);
-	outbuf_char(ob, '.');
-	outbuf_i64_zpad(ob, ns % 1000000000 / 1000, 6);
+	fsc_outbuf_i64(ob, ns / 1000000000);
+	fsc_outbuf_char(ob, '.');
+	fsc_outbuf_i64_zpad(ob, ns % 1000000000 / 1000, 6);
 }
 
 /* The clock offsets between the inputs, after the stories. */
-void stories_clock(struct stories *st, struct outbuf *ob)
+void stories_clock(struct stories *st, struct fsc_outbuf *ob)
 {
 	struct fsc_clock_offset o[FSC_CLOCK_INPUTS * FSC_CLOCK_INPUTS / 2];
 	size_t n = st->clock ? fsc_clocksync_offsets(st->clock, o, sizeof(o) / sizeof(o[0])) : 0;
@@ -497,167 +451,162 @@ void stories_clock(struct stories *st, struct outbuf *ob)
 	for (size_t i = 0; i < n && i < sizeof(o) / sizeof(o[0]); i++) {
 		const char *a = input_name(st->pr, o[i].a), *b = input_name(st->pr, o[i].b);
 		if (json) {
-			outbuf_lit(ob, "{\"type\":\"clock_offset\"");
-			json_str(ob, "a", a, strlen(a));
-			json_str(ob, "b", b, strlen(b));
-			json_key(ob, "offset");
+			struct fsc_jsonw w;
+			fsc_jsonw_init(&w, ob);
+			fsc_jsonw_object_begin(&w);
+			fsc_jsonw_token(&w, "type", "clock_offset");
+			fsc_jsonw_cstr(&w, "a", a);
+			fsc_jsonw_cstr(&w, "b", b);
+			fsc_jsonw_key(&w, "offset");
 			seconds(ob, o[i].offset_ns);
 			if (!o[i].one_way) {
-				json_key(ob, "error");
+				fsc_jsonw_key(&w, "error");
 				seconds(ob, o[i].error_ns);
 			}
-			json_u64(ob, "packets", o[i].pairs);
-			json_u64(ob, "directions", o[i].directions);
-			json_key(ob, "one_way");
-			outbuf_str(ob, o[i].one_way ? "true" : "false");
-			json_key(ob, "inconsistent");
-			outbuf_str(ob, o[i].inconsistent ? "true" : "false");
-			outbuf_char(ob, '}');
+			fsc_jsonw_u64(&w, "packets", o[i].pairs);
+			fsc_jsonw_u64(&w, "directions", o[i].directions);
+			fsc_jsonw_bool(&w, "one_way", o[i].one_way);
+			fsc_jsonw_bool(&w, "inconsistent", o[i].inconsistent);
+			fsc_jsonw_object_end(&w);
 		} else {
-			outbuf_lit(ob, "clock offset: ");
-			outbuf_text_escaped(ob, b, strlen(b), 4 * strlen(b) + 5);
-			outbuf_lit(ob, " minus ");
-			outbuf_text_escaped(ob, a, strlen(a), 4 * strlen(a) + 5);
-			outbuf_lit(ob, ": ");
+			fsc_outbuf_lit(ob, "clock offset: ");
+			fsc_outbuf_text_escaped(ob, b, strlen(b), 4 * strlen(b) + 5);
+			fsc_outbuf_lit(ob, " minus ");
+			fsc_outbuf_text_escaped(ob, a, strlen(a), 4 * strlen(a) + 5);
+			fsc_outbuf_lit(ob, ": ");
 			if (o[i].offset_ns >= 0)
-				outbuf_char(ob, '+');
+				fsc_outbuf_char(ob, '+');
 			seconds(ob, o[i].offset_ns);
-			outbuf_lit(ob, " s");
+			fsc_outbuf_lit(ob, " s");
 			if (o[i].one_way) {
-				outbuf_lit(ob, " (one way only: a bound, not an estimate)");
+				fsc_outbuf_lit(ob, " (one way only: a bound, not an estimate)");
 			} else {
-				outbuf_lit(ob, " +/- ");
+				fsc_outbuf_lit(ob, " +/- ");
 				seconds(ob, o[i].error_ns);
-				outbuf_lit(ob, " s");
+				fsc_outbuf_lit(ob, " s");
 				if (o[i].inconsistent)
-					outbuf_lit(ob, " (the two ways overlap: a clock moved)");
+					fsc_outbuf_lit(ob, " (the two ways overlap: a clock moved)");
 			}
-			outbuf_lit(ob, ", from ");
-			outbuf_u64(ob, o[i].pairs);
-			outbuf_lit(ob, " packets seen in both, ");
-			outbuf_u64(ob, o[i].directions);
-			outbuf_lit(ob, " directions");
+			fsc_outbuf_lit(ob, ", from ");
+			fsc_outbuf_u64(ob, o[i].pairs);
+			fsc_outbuf_lit(ob, " packets seen in both, ");
+			fsc_outbuf_u64(ob, o[i].directions);
+			fsc_outbuf_lit(ob, " directions");
 		}
-		outbuf_end_line(ob);
+		fsc_outbuf_end_line(ob);
 	}
 }
 
 /* "Where the time goes": p50/p90/p99 of each stretch, per relay and host. */
-static void spread_text(struct outbuf *ob, struct spread *sp)
+static void spread_text(struct fsc_outbuf *ob, struct spread *sp)
 {
-	outbuf_lit(ob, "  by ");
-	outbuf_str(ob, sp->by);
-	outbuf_lit(ob, " (ms, p50/p90/p99 of each stretch):");
-	outbuf_end_line(ob);
+	fsc_outbuf_lit(ob, "  by ");
+	fsc_outbuf_str(ob, sp->by);
+	fsc_outbuf_lit(ob, " (ms, p50/p90/p99 of each stretch):");
+	fsc_outbuf_end_line(ob);
 	for (unsigned i = 0; i < sp->n; i++) {
 		struct spread_key *k = &sp->keys[i];
-		outbuf_lit(ob, "    ");
-		outbuf_str(ob, k->name);
-		outbuf_lit(ob, "  stories ");
-		outbuf_u64(ob, k->stories);
+		fsc_outbuf_lit(ob, "    ");
+		fsc_outbuf_str(ob, k->name);
+		fsc_outbuf_lit(ob, "  stories ");
+		fsc_outbuf_u64(ob, k->stories);
 		for (int s = 0; s < S_COUNT; s++) {
 			int64_t *v = k->samples + s * SPREAD_SAMPLES;
 			if (!k->n[s])
 				continue;
 			qsort(v, k->n[s], sizeof(*v), cmp_i64);
-			outbuf_lit(ob, "  ");
-			outbuf_str(ob, stretch_name((enum stretch)s));
-			outbuf_char(ob, ' ');
-			outbuf_ms(ob, pct(v, k->n[s], 50));
-			outbuf_char(ob, '/');
-			outbuf_ms(ob, pct(v, k->n[s], 90));
-			outbuf_char(ob, '/');
-			outbuf_ms(ob, pct(v, k->n[s], 99));
+			fsc_outbuf_lit(ob, "  ");
+			fsc_outbuf_str(ob, stretch_name((enum stretch)s));
+			fsc_outbuf_char(ob, ' ');
+			fsc_outbuf_ms(ob, pct(v, k->n[s], 50));
+			fsc_outbuf_char(ob, '/');
+			fsc_outbuf_ms(ob, pct(v, k->n[s], 90));
+			fsc_outbuf_char(ob, '/');
+			fsc_outbuf_ms(ob, pct(v, k->n[s], 99));
 		}
-		outbuf_end_line(ob);
+		fsc_outbuf_end_line(ob);
 	}
 	if (sp->dropped) {
-		outbuf_lit(ob, "    (");
-		outbuf_u64(ob, sp->dropped);
-		outbuf_lit(ob, " stories of further keys not counted)");
-		outbuf_end_line(ob);
+		fsc_outbuf_lit(ob, "    (");
+		fsc_outbuf_u64(ob, sp->dropped);
+		fsc_outbuf_lit(ob, " stories of further keys not counted)");
+		fsc_outbuf_end_line(ob);
 	}
 }
 
-static void spread_json(struct outbuf *ob, struct spread *sp)
+static void spread_json(struct fsc_outbuf *ob, struct spread *sp)
 {
+	struct fsc_jsonw w;
+
+	fsc_jsonw_init(&w, ob);
 	for (unsigned i = 0; i < sp->n; i++) {
 		struct spread_key *k = &sp->keys[i];
-		outbuf_lit(ob, "{\"type\":\"story_timing\"");
-		json_token(ob, "by", sp->by);
+		fsc_jsonw_object_begin(&w);
+		fsc_jsonw_token(&w, "type", "story_timing");
+		fsc_jsonw_token(&w, "by", sp->by);
 		/* the name is escaped for text; JSON escapes that again, so a
 		 * control byte shows as its text escape, never raw */
-		json_str(ob, "key", k->name, strlen(k->name));
-		json_u64(ob, "stories", k->stories);
+		fsc_jsonw_cstr(&w, "key", k->name);
+		fsc_jsonw_u64(&w, "stories", k->stories);
 		for (int s = 0; s < S_COUNT; s++) {
 			int64_t *v = k->samples + s * SPREAD_SAMPLES;
 			if (!k->n[s])
 				continue;
 			qsort(v, k->n[s], sizeof(*v), cmp_i64);
-			json_key(ob, stretch_name((enum stretch)s));
-			outbuf_lit(ob, "{\"n\":");
-			outbuf_u64(ob, k->seen[s]);
-			outbuf_lit(ob, ",\"p50_ms\":");
-			outbuf_ms(ob, pct(v, k->n[s], 50));
-			outbuf_lit(ob, ",\"p90_ms\":");
-			outbuf_ms(ob, pct(v, k->n[s], 90));
-			outbuf_lit(ob, ",\"p99_ms\":");
-			outbuf_ms(ob, pct(v, k->n[s], 99));
-			outbuf_char(ob, '}');
+			fsc_jsonw_object_begin_at(&w, stretch_name((enum stretch)s));
+			fsc_jsonw_u64(&w, "n", k->seen[s]);
+			fsc_jsonw_ms(&w, "p50_ms", pct(v, k->n[s], 50));
+			fsc_jsonw_ms(&w, "p90_ms", pct(v, k->n[s], 90));
+			fsc_jsonw_ms(&w, "p99_ms", pct(v, k->n[s], 99));
+			fsc_jsonw_object_end(&w);
 		}
-		outbuf_char(ob, '}');
-		outbuf_end_line(ob);
+		fsc_jsonw_line_end(&w);
 	}
 }
 
 void stories_summary(struct stories *st, FILE *out)
 {
-	struct outbuf ob;
+	struct fsc_outbuf ob;
 	const struct fsc_corr_stats *cs = fsc_corr_stats(st->corr);
 
-	if (!outbuf_init(&ob, out))
+	if (!fsc_outbuf_init(&ob, out))
 		return;
 	if (st->pr->opt->json) {
-		outbuf_lit(&ob, "{\"type\":\"stories\"");
-		json_u64(&ob, "stories", cs->stories);
+		struct fsc_jsonw w;
+		fsc_jsonw_init(&w, &ob);
+		fsc_jsonw_object_begin(&w);
+		fsc_jsonw_token(&w, "type", "stories");
+		fsc_jsonw_u64(&w, "stories", cs->stories);
 		for (int i = 0; i < FSC_CORR_SIDES; i++) {
-			json_key(&ob, fsc_corr_side_name((enum fsc_corr_side)i));
-			outbuf_char(&ob, '{');
-			for (int j = 0; j < FSC_JOIN_COUNT; j++) {
-				if (j)
-					outbuf_char(&ob, ',');
-				outbuf_char(&ob, '"');
-				outbuf_str(&ob, fsc_join_name((enum fsc_join)j));
-				outbuf_lit(&ob, "\":");
-				outbuf_u64(&ob, cs->joins[i][j]);
-			}
-			outbuf_char(&ob, '}');
+			fsc_jsonw_object_begin_at(&w, fsc_corr_side_name((enum fsc_corr_side)i));
+			for (int j = 0; j < FSC_JOIN_COUNT; j++)
+				fsc_jsonw_u64(&w, fsc_join_name((enum fsc_join)j), cs->joins[i][j]);
+			fsc_jsonw_object_end(&w);
 		}
-		json_u64(&ob, "conns_given_up", cs->conns_given_up);
-		json_u64(&ob, "requests_given_up", cs->requests_given_up);
-		outbuf_char(&ob, '}');
-		outbuf_end_line(&ob);
+		fsc_jsonw_u64(&w, "conns_given_up", cs->conns_given_up);
+		fsc_jsonw_u64(&w, "requests_given_up", cs->requests_given_up);
+		fsc_jsonw_line_end(&w);
 		spread_json(&ob, &st->by_relay);
 		spread_json(&ob, &st->by_host);
 	} else {
-		outbuf_end_line(&ob);
-		outbuf_lit(&ob, "Where the time goes: ");
-		outbuf_u64(&ob, cs->stories);
-		outbuf_lit(&ob, " stories; requests joined exact ");
-		outbuf_u64(&ob, cs->joins[FSC_SIDE_REQUEST][FSC_JOIN_EXACT]);
-		outbuf_lit(&ob, ", address+time ");
-		outbuf_u64(&ob, cs->joins[FSC_SIDE_REQUEST][FSC_JOIN_ADDR_TIME]);
-		outbuf_lit(&ob, ", ambiguous ");
-		outbuf_u64(&ob, cs->joins[FSC_SIDE_REQUEST][FSC_JOIN_AMBIGUOUS]);
-		outbuf_lit(&ob, ", none ");
-		outbuf_u64(&ob, cs->joins[FSC_SIDE_REQUEST][FSC_JOIN_NONE]);
-		outbuf_end_line(&ob);
+		fsc_outbuf_end_line(&ob);
+		fsc_outbuf_lit(&ob, "Where the time goes: ");
+		fsc_outbuf_u64(&ob, cs->stories);
+		fsc_outbuf_lit(&ob, " stories; requests joined exact ");
+		fsc_outbuf_u64(&ob, cs->joins[FSC_SIDE_REQUEST][FSC_JOIN_EXACT]);
+		fsc_outbuf_lit(&ob, ", address+time ");
+		fsc_outbuf_u64(&ob, cs->joins[FSC_SIDE_REQUEST][FSC_JOIN_ADDR_TIME]);
+		fsc_outbuf_lit(&ob, ", ambiguous ");
+		fsc_outbuf_u64(&ob, cs->joins[FSC_SIDE_REQUEST][FSC_JOIN_AMBIGUOUS]);
+		fsc_outbuf_lit(&ob, ", none ");
+		fsc_outbuf_u64(&ob, cs->joins[FSC_SIDE_REQUEST][FSC_JOIN_NONE]);
+		fsc_outbuf_end_line(&ob);
 		spread_text(&ob, &st->by_relay);
 		spread_text(&ob, &st->by_host);
 	}
 	stories_clock(st, &ob);
-	outbuf_flush(&ob);
-	outbuf_free(&ob);
+	fsc_outbuf_flush(&ob);
+	fsc_outbuf_free(&ob);
 }
 
 bool clock_offset_option(struct options *opt, const char *arg)
