@@ -97,7 +97,8 @@ static void seg(struct tcp *c, int from, uint8_t flags, const void *data, size_t
 	b[32] = 5 << 4;
 	b[33] = flags;
 	put16(b + 34, 65535);
-	memcpy(b + 40, data, n);
+	if (n)
+		memcpy(b + 40, data, n);
 	c->seq[from] += (uint32_t)n + ((flags & 0x03) ? 1 : 0); /* SYN, FIN */
 	now += MS;
 	memset(&f, 0, sizeof(f));
