@@ -187,6 +187,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 						.idle_ns = 50000000 };
 	struct fsc_pipeline_limits pll = { .streams = { .body_ends = true } };
 	pll.streams.flow.max_flows = 16;
+	pll.streams.flow.mem_cap = 1 << 20;
 	pll.streams.max_streams = 16;
 	pll.streams.tls_buffers = 4;
 	pll.wg.max_sessions = 16;
@@ -196,13 +197,17 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	h.clock = fsc_clocksync_new();
 	h.told = 0;
 	struct fsc_pipeline *pl = fsc_pipeline_new(&pll);
-	char err[256];
-	bool usage;
-	struct fsc_enrich_opts eo;
-	fsc_enrich_opts_init(&eo);
-	eo.no_dns = true;
-	eo.no_geoip = true;
-	struct fsc_enrich *enr = fsc_enrich_new(&eo, err, sizeof(err), &usage);
+	/* One enrichment for every run: setting up its resolver is slow. */
+	static struct fsc_enrich *enr;
+	if (!enr) {
+		char err[256];
+		bool usage;
+		struct fsc_enrich_opts eo;
+		fsc_enrich_opts_init(&eo);
+		eo.no_dns = true;
+		eo.no_geoip = true;
+		enr = fsc_enrich_new(&eo, err, sizeof(err), &usage);
+	}
 	if (!h.corr || !h.clock || !pl || !enr)
 		abort();
 	printers_open(&h, enr, &lim);
@@ -243,6 +248,5 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	fsc_pipeline_free(pl);
 	fsc_corr_free(h.corr);
 	fsc_clocksync_free(h.clock);
-	fsc_enrich_free(enr);
 	return 0;
 }
