@@ -695,7 +695,7 @@ void tui_model_event(const struct fsc_event *ev, void *ctx)
 	const struct fsc_agg_stats *as = fsc_agg_stats(m->agg);
 	m->tot.clients_evicted = as->clients_evicted;
 	m->tot.hosts_evicted = as->hosts_evicted;
-	if (ev->type < FSC_EV_TLS_CLIENT_HELLO && ev->frame) {
+	if (ev->type < FSC_EV_TLS_CLIENT_HELLO && ev->frame && !ev->segment) {
 		uint32_t len = ev->frame->wirelen;
 		m->tot.frames++;
 		m->tot.bytes += len;

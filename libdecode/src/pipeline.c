@@ -238,9 +238,12 @@ static void deliver(struct fsc_pipeline *pl, struct fsc_event *ev, struct fsc_pa
 static void gso_batch(struct fsc_pipeline *pl, const struct fsc_event *whole,
 		      const struct fsc_packet *pkt, size_t size, fsc_event_fn fn, void *ctx)
 {
+	unsigned n = 0;
+
 	for (size_t off = 0; off < pkt->payload_len; off += size) {
 		struct fsc_packet seg = *pkt;
 		struct fsc_event ev = *whole;
+		ev.segment = n++;
 		struct fsc_tunnel_msg tun;
 		struct fsc_wgd_note wgd;
 		seg.payload = pkt->payload + off;

@@ -43,6 +43,9 @@ struct fsc_event {
 				 * session), 0 for packets on the wire */
 	const uint8_t *tunnel_peer; /* inner: the initiator's static public
 				     * key (32 bytes), or NULL if unknown */
+	/* A UDP GSO/GRO batch (fsc_wg_gso_segment) is an event a message:
+	 * 0 for a frame's first (count frames by it), N for its Nth after */
+	unsigned segment;
 };
 
 typedef void (*fsc_event_fn)(const struct fsc_event *ev, void *ctx);
