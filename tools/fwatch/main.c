@@ -29,9 +29,10 @@ static const char usage_text[] =
 "                     backend's HTTP). Default: any\n"
 "  -f, --filter EXPR  only packets matching the BPF expression (pcap-filter(7)),\n"
 "                     e.g. 'udp port 41641 or tcp port 2367'\n"
-"  -r, --read FILE    replay a pcap or pcapng file (- for standard input)\n"
+"  -r, --read FILE    replay a pcap or pcapng file (- for standard input); one\n"
+"                     file a run (fdecode merges several)\n"
 "      --speed X      replay at X times the original pace (default 1; 0 is --max)\n"
-"      --max          replay as fast as possible\n"
+"      --max          replay as fast as possible (not with --speed)\n"
 "  -c COUNT           stop reading after COUNT packets\n"
 "      --promisc      put the interfaces in promiscuous mode (default: off)\n"
 "      --immediate    hand every packet over at once; the default lets the\n"
@@ -58,6 +59,8 @@ static const char usage_text[] =
 "Filter words (all must match; !WORD must not)\n"
 "  TEXT               anywhere: client, host, path, status, AS, country, method\n"
 "  client:TEXT host:TEXT path:TEXT method:TEXT rule:TEXT name:TEXT\n"
+"  client:7.72.157.1  that address only; client:192.0.2.0/24 its network;\n"
+"                     client:66.249 whole leading parts (66.249.0.0/16)\n"
 "  status:4 status:4xx status:404   status code prefix\n"
 "  asn:15169 asn:AS15169  country:US\n"
 "\n"
@@ -163,6 +166,23 @@ static int bad_value(const char *what, const char *v, const char *range)
 	return EXIT_USAGE;
 }
 
+/* Two options that cannot both hold (or one given twice): one line naming
+ * both as typed. */
+static int conflict(const char *a, const char *av, const char *b, const char *bv)
+{
+	fprintf(stderr, "fwatch: %s%s%s%s and %s%s%s%s exclude each other\n", a, av ? " '" : "",
+		av ? av : "", av ? "'" : "", b, bv ? " '" : "", bv ? bv : "", bv ? "'" : "");
+	return EXIT_USAGE;
+}
+
+/* An option that takes one value given twice. */
+static int twice(const char *opt, const char *first, const char *second, const char *hint)
+{
+	fprintf(stderr, "fwatch: %s given twice ('%s', '%s')%s%s\n", opt, first, second,
+		hint ? ": " : "", hint ? hint : "");
+	return EXIT_USAGE;
+}
+
 static int parse_view(const char *s, enum tui_view *v)
 {
 	static const char *const names[] = { "requests", "clients", "tunnel", "hosts" };
@@ -215,7 +235,7 @@ static int parse_args(int argc, char **argv, struct options *o)
 		{ NULL, 0, NULL, 0 },
 	};
 	bool speed_set = false;
-	const char *why;
+	const char *why, *speed_arg = NULL;
 	uint64_t v;
 	int c;
 
@@ -233,9 +253,15 @@ static int parse_args(int argc, char **argv, struct options *o)
 			o->ifaces[o->n_ifaces++] = optarg;
 			break;
 		case 'f':
+			if (o->bpf)
+				return twice("-f", o->bpf, optarg, "one filter: join them with 'or'");
 			o->bpf = optarg;
 			break;
 		case 'r':
+			/* One replay: fdecode merges several files by time. */
+			if (o->file)
+				return twice("-r", o->file, optarg,
+					     "one capture file a run; fdecode merges several");
 			o->file = optarg;
 			break;
 		case 'd':
@@ -250,6 +276,9 @@ static int parse_args(int argc, char **argv, struct options *o)
 			}
 			break;
 		case 'm':
+			if (o->filter.text[0])
+				return twice("--match", o->filter.text, optarg,
+					     "one filter: its words all have to match");
 			if (!tui_filter_set(&o->filter, optarg, &why)) {
 				fprintf(stderr, "fwatch: --match '%s': %s\n", optarg, why);
 				return EXIT_USAGE;
@@ -263,6 +292,11 @@ static int parse_args(int argc, char **argv, struct options *o)
 			o->enrich.no_dns = true;
 			break;
 		case OPT_SPEED: {
+			if (speed_set && speed_arg)
+				return twice("--speed", speed_arg, optarg, NULL);
+			if (speed_set)
+				return conflict("--max", NULL, "--speed", optarg);
+			speed_arg = optarg;
 			char *end;
 			errno = 0;
 			double s = strtod(optarg, &end);
@@ -273,6 +307,8 @@ static int parse_args(int argc, char **argv, struct options *o)
 			break;
 		}
 		case OPT_MAX:
+			if (speed_arg)
+				return conflict("--speed", speed_arg, "--max", NULL);
 			o->speed = 0;
 			speed_set = true;
 			break;
