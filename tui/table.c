@@ -424,7 +424,9 @@ static size_t session_cell(struct tui_model *m, const struct fsc_wg_session *s, 
 		return tui_put(buf, cap, "%s", ep);
 	}
 	case SE_RTT:
-		if (!s->handshake || s->response_ns < s->initiation_ns)
+		if (!s->handshake)
+			return tui_put(buf, cap, "%s", fsc_wg_session_seen(s));
+		if (s->response_ns < s->initiation_ns)
 			return tui_dash(buf, cap);
 		return tui_fmt_ms(s->response_ns - s->initiation_ns, buf, cap);
 	case SE_AGE:
