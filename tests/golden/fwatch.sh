@@ -48,15 +48,15 @@ usage() {
 }
 usage 1 "needs a terminal" -r "$FSC_SRC/captures/wg-tunnel.pcap"
 usage 1 "are for replays" --speed 2 --dump 1 -i lo
-usage 1 "invalid --speed" -r x --speed fast --dump
+usage 1 "fwatch: --speed: 'fast': not a number (0 to 1000000)" -r x --speed fast --dump
 usage 1 "exclude each other" -r x -i lo --dump
 usage 1 "unknown field" --match colour:red --dump -r x
 usage 1 "goes with --dump" --details -r x
-usage 1 "invalid --dump seconds" --dump 0 -r x
+usage 1 "fwatch: --dump: '0': out of range (1 to 31536000)" --dump 0 -r x
 usage 1 "unexpected argument" --dump -r x extra
 usage 1 "Try 'fwatch --help'" --no-such-option
-usage 1 "invalid --view" --view 9 --dump -r x
-usage 1 "invalid --dns-timeout" --dns-timeout 0 --dump -r x
+usage 1 "fwatch: --view: '9': not a view (requests" --view 9 --dump -r x
+usage 1 "fwatch: --dns-timeout: '0': out of range (1 to 600000)" --dns-timeout 0 --dump -r x
 # Options that cannot both hold are refused, never the last one silently
 # taken (issue 15 item 6).
 usage 1 "fwatch: -r given twice ('a.pcap', 'b.pcap'): one capture file a run" -r a.pcap -r b.pcap --dump
