@@ -95,13 +95,8 @@ static void client_geo(void *ctx, struct fsc_agg_client *c)
 	if (!m->names)
 		return;
 	fsc_enrich_get(m->names, &c->addr, &info);
-	if (info.have_geo) {
-		memcpy(c->country, info.geo.country, sizeof(c->country));
-		c->country[sizeof(c->country) - 1] = '\0';
-		c->asn = info.geo.asn;
-		memcpy(c->as_org, info.geo.as_org, sizeof(c->as_org));
-		c->as_org[sizeof(c->as_org) - 1] = '\0';
-	}
+	if (info.have_geo)
+		fsc_agg_client_geo(c, info.geo.country, info.geo.asn, info.geo.as_org);
 }
 
 struct tui_model *tui_model_new(const struct tui_model_limits *lim, struct fsc_enrich *names)

@@ -6,6 +6,7 @@
  * told apart by comparing keys. */
 #include "fsc/agg.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -187,6 +188,14 @@ void fsc_agg_on_client(struct fsc_agg *a, fsc_agg_client_fn fn, void *ctx)
 {
 	a->on_client = fn;
 	a->on_client_ctx = ctx;
+}
+
+void fsc_agg_client_geo(struct fsc_agg_client *c, const char *country, uint32_t asn,
+			const char *as_org)
+{
+	snprintf(c->country, sizeof(c->country), "%s", country);
+	c->asn = asn;
+	snprintf(c->as_org, sizeof(c->as_org), "%s", as_org);
 }
 
 const struct fsc_agg_stats *fsc_agg_stats(const struct fsc_agg *a)
@@ -412,6 +421,7 @@ static void on_request(struct fsc_agg *a, const struct fsc_stream_event *se)
 		return;
 	h->host_hdr++;
 	h->requests++;
+	h->funnel += in->funnel;
 	if (in->x_forwarded_host &&
 	    !fsc_agg_same_name(in->host->value, in->host->value_len, in->x_forwarded_host->value,
 			       in->x_forwarded_host->value_len)) {

@@ -52,6 +52,9 @@ struct fsc_agg_host {
 	char name[FSC_AGG_NAME_MAX];	/* normalised, NUL-terminated, raw bytes */
 	uint64_t sni, host_hdr, ingress;
 	uint64_t requests, responses;	/* responses: final answers timed */
+	uint64_t funnel;		/* requests from the public internet through
+					 * a funnel (Tailscale-Funnel-Request: ?1);
+					 * the rest came from the tailnet */
 	uint64_t status[6];		/* [1..5]: 1xx..5xx; [0] other */
 	uint64_t mismatches;
 	int64_t first_ns, last_ns;	/* first and last seen */
@@ -95,6 +98,10 @@ void fsc_agg_free(struct fsc_agg *a);
  * (country, AS). */
 typedef void (*fsc_agg_client_fn)(void *ctx, struct fsc_agg_client *c);
 void fsc_agg_on_client(struct fsc_agg *a, fsc_agg_client_fn fn, void *ctx);
+/* Sets c's country, AS and organisation (NUL-terminated strings, cut to
+ * the fields). */
+void fsc_agg_client_geo(struct fsc_agg_client *c, const char *country, uint32_t asn,
+			const char *as_org);
 
 /* Every event of the pipeline (those it has no use for are ignored). */
 void fsc_agg_event(struct fsc_agg *a, const struct fsc_event *ev);
