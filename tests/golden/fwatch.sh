@@ -57,6 +57,10 @@ usage 1 "unexpected argument" --dump -r x extra
 usage 1 "Try 'fwatch --help'" --no-such-option
 usage 1 "invalid --view" --view 9 --dump -r x
 usage 1 "invalid --dns-timeout" --dns-timeout 0 --dump -r x
+usage 1 "exclude each other" --headless --metrics :0 --dump -r x
+usage 1 "goes with --metrics" --headless -r x
+usage 1 "not ADDR:PORT" --headless --metrics 9477 -r "$FSC_SRC/captures/wg-tunnel.pcap"
+usage 1 "invalid port" --headless --metrics 127.0.0.1:99999 -r "$FSC_SRC/captures/wg-tunnel.pcap"
 usage 0 "usage: fwatch" --help
 usage 0 "fwatch " --version
 
