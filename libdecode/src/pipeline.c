@@ -29,6 +29,7 @@ static const char *const event_names[FSC_EV_COUNT] = {
 	[FSC_EV_HTTP_RESPONSE] = "http_response",
 	[FSC_EV_INGRESS] = "ingress",
 	[FSC_EV_HTTP_RESPONSE_END] = "http_response_end",
+	[FSC_EV_HTTP_CLOSE] = "http_close",
 };
 
 const char *fsc_event_type_name(enum fsc_event_type t)
@@ -72,6 +73,7 @@ static const enum fsc_event_type stream_types[] = {
 	[FSC_SEV_HTTP_RESPONSE] = FSC_EV_HTTP_RESPONSE,
 	[FSC_SEV_INGRESS] = FSC_EV_INGRESS,
 	[FSC_SEV_HTTP_RESPONSE_END] = FSC_EV_HTTP_RESPONSE_END,
+	[FSC_SEV_HTTP_CLOSE] = FSC_EV_HTTP_CLOSE,
 };
 
 /* A stream event, handed on with the frame that completed it. */

@@ -608,6 +608,8 @@ static bool wanted(const struct printer *pr, const struct fsc_event *ev)
 	case FSC_EV_INGRESS:
 	case FSC_EV_HTTP_RESPONSE_END:
 		return true;
+	case FSC_EV_HTTP_CLOSE:	/* for the request records, not a line */
+		return false;
 	case FSC_EV_FRAME:
 		return pr->opt->verbose || ev->status == FSC_TRUNCATED ||
 		       ev->status == FSC_MALFORMED;

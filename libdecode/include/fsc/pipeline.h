@@ -28,6 +28,8 @@ enum fsc_event_type {
 	FSC_EV_HTTP_RESPONSE,	/* stream->u.resp */
 	FSC_EV_INGRESS,		/* stream->u.ingress */
 	FSC_EV_HTTP_RESPONSE_END, /* stream->u.resp_end: the body is whole */
+	FSC_EV_HTTP_CLOSE,	/* stream->u.close: an HTTP connection ended
+				 * (only with limits.streams.http_closes) */
 	FSC_EV_COUNT
 };
 
@@ -120,7 +122,7 @@ const struct fsc_streams *fsc_pipeline_streams(const struct fsc_pipeline *pl);
 
 /* "wg", "disco", "stun", "tsdisco", "udp", "tcp", "ip", "frame",
  * "tls_client_hello", "tls_server_hello", "http_request", "http_response",
- * "ingress". */
+ * "ingress", "http_response_end", "http_close". */
 const char *fsc_event_type_name(enum fsc_event_type t);
 
 #endif
