@@ -8,6 +8,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <cmocka.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "fsc/agg.h"
@@ -324,6 +325,55 @@ static void endpoints(void **state)
 	fsc_agg_free(a);
 }
 
+static void to_buf(void *ctx, const char *p, size_t n)
+{
+	char *buf = ctx;
+	size_t len = strlen(buf);
+
+	assert_true(len + n < 1 << 20);
+	memcpy(buf + len, p, n);
+	buf[len + n] = '\0';
+}
+
+static void count_client_geo(void *ctx, struct fsc_agg_client *c)
+{
+	(void)ctx;
+	/* Clients 192.0.2.1..5: country C1..C5, AS 1..5. */
+	char cc[4] = { 'C', (char)('0' + c->addr.b[3] % 10), '\0', '\0' };
+	fsc_agg_client_geo(c, cc, c->addr.b[3], "");
+}
+
+/* Bounded cardinality: the `top` busiest hosts and countries by name, the
+ * rest added up as "other". */
+static void prom_top(void **state)
+{
+	(void)state;
+	struct fsc_agg *a = fsc_agg_new(NULL);
+	static char out[1 << 20];
+	char host[16], client[16];
+
+	fsc_agg_on_client(a, count_client_geo, NULL);
+	/* h1 gets 5 requests, h2 4, ... h5 1. */
+	for (int h = 1; h <= 5; h++)
+		for (int k = 0; k < 6 - h; k++) {
+			snprintf(host, sizeof(host), "h%d", h);
+			snprintf(client, sizeof(client), "192.0.2.%d", h);
+			request(a, host, client, k);
+		}
+	struct fsc_prom_input in = { .agg = a, .geo = true, .top = 2 };
+	out[0] = '\0';
+	assert_true(fsc_prom_write(&in, to_buf, out));
+	assert_non_null(strstr(out, "funnelscope_http_requests_total{host=\"h1\",origin=\"tailnet\"} 5\n"));
+	assert_non_null(strstr(out, "funnelscope_http_requests_total{host=\"h2\",origin=\"tailnet\"} 4\n"));
+	assert_null(strstr(out, "host=\"h3\""));
+	assert_non_null(strstr(out, "funnelscope_http_requests_total{host=\"other\",origin=\"tailnet\"} 6\n"));
+	assert_non_null(strstr(out, "funnelscope_clients 5\n"));
+	assert_non_null(strstr(out, "funnelscope_clients_by_country{country=\"other\"} 3\n"));
+	assert_non_null(strstr(out, "funnelscope_clients_by_asn{asn=\"other\"} 3\n"));
+	assert_non_null(strstr(out, "# TYPE funnelscope_http_response_duration_seconds histogram\n"));
+	fsc_agg_free(a);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -335,6 +385,7 @@ int main(void)
 		cmocka_unit_test(bounds),
 		cmocka_unit_test(prom_labels),
 		cmocka_unit_test(endpoints),
+		cmocka_unit_test(prom_top),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
