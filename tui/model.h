@@ -14,8 +14,8 @@
  *              names with counts, status mix, latency to the first and the
  *              last byte, mismatches; least recently seen evicted past
  *              max_clients and max_hosts.
- *   endpoints  disco and STUN activity per pair of UDP endpoints; bounded
- *              the same way.
+ *   endpoints  disco and STUN activity per pair of UDP endpoints (the
+ *              aggregation's too); bounded the same way.
  *   ingress    the last Funnel ingress handshake seen for each client
  *              address (Detail shows it beside that client's requests).
  *   tunnel     the WireGuard tracker's peers and sessions (fsc/wgsess.h),
@@ -79,12 +79,15 @@ struct tui_request {
 	int64_t resp_body;	/* response Content-Length; -1 unknown */
 	bool resp_chunked;
 	bool funnel;		/* Tailscale-Funnel-Request: ?1 */
+	bool ingress;		/* an ingress handshake: host[] is its
+				 * Tailscale-Ingress-Target, the public name */
 	bool malformed;		/* the head could not be read whole */
 	uint8_t minor;		/* HTTP/1.<minor> */
 	uint16_t method_len, host_len, path_len;
 	bool host_cut, path_cut;
 	char method[TUI_METHOD_MAX];
-	char host[TUI_HOST_MAX];	/* Host as sent (port kept) */
+	char host[TUI_HOST_MAX];	/* Host as sent (port kept), or the ingress
+					 * target */
 	char path[TUI_PATH_MAX];	/* the request target */
 	char country[4];		/* of the client, "" unknown */
 	uint32_t asn;			/* of the client, 0 unknown */
@@ -96,20 +99,7 @@ struct tui_request {
  * view files use). */
 #define tui_client fsc_agg_client
 #define tui_host fsc_agg_host
-
-/* Disco and STUN between two UDP endpoints (ep[0] the first seen sending). */
-struct tui_endpoint {
-	struct fsc_addr addr[2];
-	uint16_t port[2];
-	uint64_t disco;		/* sealed disco on the wire */
-	uint64_t tsdisco;	/* tailscale debug capture disco records */
-	uint64_t disco_types[16];
-	uint64_t stun_req, stun_resp, stun_other;
-	bool has_mapped;	/* latest STUN mapped address */
-	struct fsc_addr mapped;
-	uint16_t mapped_port;
-	int64_t first_ns, last_ns;
-};
+#define tui_endpoint fsc_agg_endpoint
 
 /* The latest ingress handshake of one client address. */
 struct tui_ingress {
