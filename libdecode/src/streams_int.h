@@ -42,6 +42,8 @@ struct pending {
 	char method[16];
 	char uri[FSC_STREAM_URI_KEEP + 1];
 	char host[FSC_STREAM_HOST_KEEP + 1];
+	struct fsc_addr client;		/* by the client rule */
+	enum fsc_client_rule client_rule;
 };
 
 /* A response body followed to its last byte, for the last-byte latency. */
@@ -51,6 +53,8 @@ struct body_watch {
 	unsigned index;
 	int status;
 	int64_t req_ns, head_ns;
+	uint64_t len;		/* body bytes: the length, or counted as read */
+	uint64_t end_off;	/* by_length: the stream offset just past it */
 	char host[FSC_STREAM_HOST_KEEP + 1];
 };
 
@@ -122,7 +126,7 @@ struct fsc_streams {
 };
 
 /* streams.c */
-void stream_event_init(struct fsc_stream_event *ev, enum fsc_stream_event_type type,
+void stream_event_init(struct fsc_stream_event *ev, enum fsc_event_type type,
 		       const struct fsc_flow *f, int dir, int64_t ts);
 void stream_emit(struct fsc_streams *s, struct fsc_stream_event *ev, enum fsc_status st,
 		 const char *why);

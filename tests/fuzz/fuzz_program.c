@@ -2,7 +2,7 @@
  * decoders: frames through the pipeline, and every event into every sink
  * the programs have, with what they make of a decoder's partial result:
  *   fdecode  text, text -v, JSON lines -v, --summary (text and JSON), which
- *            also feed the client tally and the hostname table (web.c);
+ *            also feed the client tally and the aggregation (fsc/agg.h);
  *   fwatch   the model (tui/model.c, its Detail ring), and its dump with
  *            every view and the Detail of every request kept, with and
  *            without a filter.
@@ -60,7 +60,7 @@ enum { P_TEXT, P_VERBOSE, P_JSON, P_SUMMARY, N_PRINTERS };
 struct harness {
 	struct printer pr[N_PRINTERS];
 	struct options opt[N_PRINTERS];
-	struct outbuf ob[N_PRINTERS];
+	struct fsc_outbuf ob[N_PRINTERS];
 	char *out[N_PRINTERS];
 	size_t out_len[N_PRINTERS];
 	struct tui_model *model;
@@ -231,7 +231,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		return 0;
 	if (!ready) {
 		for (int i = 0; i < N_PRINTERS; i++)
-			if (!outbuf_init(&h.ob[i], NULL))
+			if (!fsc_outbuf_init(&h.ob[i], NULL))
 				abort();
 		ready = true;
 	}
@@ -270,9 +270,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	struct fsc_enrich *enr = fsc_enrich_new(&eo, err, sizeof(err), &usage);
 	struct fsc_pipeline *pl = fsc_pipeline_new(&lim);
 	struct client_tally *tally = client_tally_new(16);
-	struct web *web = web_new(16);
+	struct fsc_agg_limits al = { .max_hosts = 16, .max_clients = 16 };
+	struct fsc_agg *agg = fsc_agg_new(&al);
 	h.model = tui_model_new(&mlim, enr);
-	if (!enr || !pl || !tally || !web || !h.model)
+	if (!enr || !pl || !tally || !agg || !h.model)
 		abort();
 	tui_model_set_wg(h.model, fsc_pipeline_wg(pl));
 
@@ -298,7 +299,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	}
 	/* Addresses and hosts are tallied once, by the summary's printer. */
 	h.pr[P_SUMMARY].clients = tally;
-	h.pr[P_SUMMARY].web = web;
+	h.pr[P_SUMMARY].agg = agg;
 	h.events = 0;
 
 	struct fsc_frame f = { .linktype = linktypes[wrap] };
@@ -337,16 +338,16 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 	/* The summary, as text and as JSON, through the summary's printer */
 	for (int i2 = 0; i2 < N_PRINTERS; i2++)
-		outbuf_flush(&h.ob[i2]);
+		fsc_outbuf_flush(&h.ob[i2]);
 	struct input_problems probs = { 0 };
-	print_summary(files[P_SUMMARY], &h.opt[P_SUMMARY], pl, 1, &probs, enr, tally, web);
+	print_summary(files[P_SUMMARY], &h.opt[P_SUMMARY], pl, 1, &probs, enr, tally, agg);
 	h.opt[P_SUMMARY].json = true;
 	char *js = NULL;
 	size_t js_len = 0;
 	FILE *jf = open_memstream(&js, &js_len);
 	if (!jf)
 		abort();
-	print_summary(jf, &h.opt[P_SUMMARY], pl, 1, &probs, enr, tally, web);
+	print_summary(jf, &h.opt[P_SUMMARY], pl, 1, &probs, enr, tally, agg);
 	fclose(jf);
 
 	/* fwatch's dump: every view, every Detail; then through a filter */
@@ -380,7 +381,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	free(js);
 	free(dump);
 	tui_model_free(h.model);
-	web_free(web);
+	fsc_agg_free(agg);
 	client_tally_free(tally);
 	fsc_pipeline_free(pl);
 	fsc_enrich_free(enr);

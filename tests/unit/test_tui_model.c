@@ -207,7 +207,7 @@ static void request(struct tui_model *m, const char *text, uint64_t flow, unsign
 	}
 	fsc_client_choose(&in, &M.client);
 	M.flow.id = flow;
-	M.se.type = FSC_SEV_HTTP_REQUEST;
+	M.se.type = FSC_EV_HTTP_REQUEST;
 	M.se.flow = &M.flow;
 	M.se.src = peer_a;
 	addr(&M.se.dst, "127.0.0.1");
@@ -236,7 +236,7 @@ static void response(struct tui_model *m, const char *text, uint64_t flow, unsig
 	assert_int_equal(fsc_http_parse_response((const uint8_t *)text, strlen(text), 0, &M.head,
 						 &why), FSC_OK);
 	M.flow.id = flow;
-	M.se.type = FSC_SEV_HTTP_RESPONSE;
+	M.se.type = FSC_EV_HTTP_RESPONSE;
 	M.se.flow = &M.flow;
 	M.se.ts_ns = ts;
 	M.se.u.resp.head = &M.head;

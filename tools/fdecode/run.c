@@ -21,6 +21,7 @@
 #define IDLE_WAIT_MS 100	/* a followed file, or a poll, at most this */
 #define MAX_CLIENTS 4096	/* distinct STUN mapped addresses counted */
 #define MAX_HOSTS 4096		/* names in the summary's hostname table */
+#define MAX_HTTP_CLIENTS 65536	/* clients in the summary's clients table */
 #define MAX_POLL_FDS 32
 
 static volatile sig_atomic_t interrupted;
@@ -188,7 +189,7 @@ struct shown {
 	bool write_failed;
 };
 
-static uint64_t out_bytes(const struct outbuf *ob)
+static uint64_t out_bytes(const struct fsc_outbuf *ob)
 {
 	return ob->written + ob->len;
 }
@@ -217,7 +218,7 @@ static void on_event(const struct fsc_event *ev, void *ctx)
 			sh->write_failed = true;
 	}
 	if (pr->opt->line_buffered) {
-		outbuf_flush(pr->ob);
+		fsc_outbuf_flush(pr->ob);
 		fflush(pr->ob->file);
 		capwrite_flush(sh->w);
 	}
@@ -231,7 +232,7 @@ static void idle(struct fsc_source *src, struct printer *pr, struct capwrite *w)
 	struct pollfd p[MAX_POLL_FDS];
 	unsigned n = fsc_source_fds(src, fds, MAX_POLL_FDS);
 
-	outbuf_flush(pr->ob);
+	fsc_outbuf_flush(pr->ob);
 	fflush(pr->ob->file);
 	capwrite_flush(w);
 	fsc_enrich_poll(pr->enr);
@@ -334,7 +335,7 @@ static bool decode(struct fsc_source *src, const struct options *opt, unsigned n
 			continue;
 		}
 		if (r == FSC_SRC_ERROR) {
-			outbuf_flush(pr->ob);
+			fsc_outbuf_flush(pr->ob);
 			fflush(pr->ob->file);
 			progress_done(&pg);
 			ok = false;
@@ -439,22 +440,23 @@ int run(const struct options *o, const char **files, unsigned n_files)
 		return EXIT_INPUT;
 	}
 	struct client_tally *tally = client_tally_new(MAX_CLIENTS);
-	struct web *web = opt.summary ? web_new(MAX_HOSTS) : NULL;
+	struct fsc_agg_limits al = { .max_hosts = MAX_HOSTS, .max_clients = MAX_HTTP_CLIENTS };
+	struct fsc_agg *agg = opt.summary ? fsc_agg_new(&al) : NULL;
 	struct fsc_pipeline *pl = fsc_pipeline_new(&opt.limits);
-	struct outbuf ob;
+	struct fsc_outbuf ob;
 	bool ob_ok = false;
 	/* -w - puts the capture on standard output: the text goes to stderr. */
 	FILE *out = opt.write_file && strcmp(opt.write_file, "-") == 0 ? stderr : stdout;
-	if (!pl || !tally || (opt.summary && !web) || !(ob_ok = outbuf_init(&ob, out))) {
+	if (!pl || !tally || (opt.summary && !agg) || !(ob_ok = fsc_outbuf_init(&ob, out))) {
 		fputs(ob_ok || !pl ? "fdecode: out of memory for the tables; lower --max-sessions, "
 				     "--max-peers, --max-flows, --max-streams or --flow-memory\n"
 				   : "fdecode: out of memory\n", stderr);
 		if (ob_ok)
-			outbuf_free(&ob);
+			fsc_outbuf_free(&ob);
 		if (pl)
 			fsc_pipeline_free(pl);
 		client_tally_free(tally);
-		web_free(web);
+		fsc_agg_free(agg);
 		fsc_enrich_free(enr);
 		capwrite_close(w);
 		return EXIT_INPUT;
@@ -462,10 +464,10 @@ int run(const struct options *o, const char **files, unsigned n_files)
 	int wk_status;
 	struct wgkeys *wk = wgkeys_new(&opt, files, n_files, pl, &wk_status);
 	if (!wk) {
-		outbuf_free(&ob);
+		fsc_outbuf_free(&ob);
 		fsc_pipeline_free(pl);
 		client_tally_free(tally);
-		web_free(web);
+		fsc_agg_free(agg);
 		fsc_enrich_free(enr);
 		capwrite_close(w);
 		return wk_status;
@@ -478,7 +480,7 @@ int run(const struct options *o, const char **files, unsigned n_files)
 					      : open_files(files, n_files, &opt, &ok);
 	unsigned inputs = opt.n_ifaces ? opt.n_ifaces : n_files;
 	struct printer pr = { .ob = &ob, .opt = &opt, .enr = enr, .clients = tally,
-			      .web = web, .name_file = !opt.n_ifaces && n_files > 1,
+			      .agg = agg, .name_file = !opt.n_ifaces && n_files > 1,
 			      .src = src };
 	struct shown sh = { .pr = &pr, .w = w };
 	if (w && rereadable(files, n_files, &opt) && !(sh.sel = wsel_new(n_files))) {
@@ -493,11 +495,11 @@ int run(const struct options *o, const char **files, unsigned n_files)
 	/* Streams still open end with the input. */
 	fsc_pipeline_flush(pl, on_event, &sh);
 	/* The events are out; what follows may wait (one DNS timeout). */
-	outbuf_flush(&ob);
-	outbuf_free(&ob);
+	fsc_outbuf_flush(&ob);
+	fsc_outbuf_free(&ob);
 	fflush(out);
 	if (opt.summary) {
-		print_summary(out, &opt, pl, inputs, &problems, enr, tally, web);
+		print_summary(out, &opt, pl, inputs, &problems, enr, tally, agg);
 	} else if (!interrupted && !opt.quiet && fsc_enrich_late_count(enr) > 0) {
 		fsc_enrich_drain(enr, fsc_enrich_dns_timeout_ms(enr));
 		names_late(out, enr, opt.json);
@@ -521,7 +523,7 @@ int run(const struct options *o, const char **files, unsigned n_files)
 	fsc_pipeline_free(pl);
 	wgkeys_free(wk);
 	client_tally_free(tally);
-	web_free(web);
+	fsc_agg_free(agg);
 	fsc_enrich_free(enr);
 	return ok ? 0 : EXIT_INPUT;
 }

@@ -8,20 +8,12 @@
 #include <stdint.h>
 
 #include "fsc/client.h"
+#include "fsc/event.h"
 #include "fsc/flow.h"
 #include "fsc/http.h"
 #include "fsc/ja.h"
 #include "fsc/tls.h"
 #include "fsc/xff.h"
-
-enum fsc_stream_event_type {
-	FSC_SEV_CLIENT_HELLO,
-	FSC_SEV_SERVER_HELLO,
-	FSC_SEV_HTTP_REQUEST,
-	FSC_SEV_HTTP_RESPONSE,
-	FSC_SEV_INGRESS,
-	FSC_SEV_HTTP_RESPONSE_END,	/* its body's last byte (u.resp_end) */
-};
 
 /*
  * What an event's message did, or where it was found, that a reader should
@@ -82,7 +74,7 @@ const char *fsc_stream_flag_name(unsigned bit);
  * say what else a reader should know, whatever the status.
  */
 struct fsc_stream_event {
-	enum fsc_stream_event_type type;
+	enum fsc_event_type type;	/* a stream kind: FSC_EV_TLS_CLIENT_HELLO .. */
 	const struct fsc_flow *flow;
 	int dir;			/* direction of the message in the flow */
 	struct fsc_addr src, dst;
@@ -120,6 +112,11 @@ struct fsc_stream_event {
 			const char *method;	/* of the request, NUL-terminated */
 			const char *uri;	/* of the request, cut to URI_KEEP */
 			const char *host;	/* its Host, cut to HOST_KEEP; "" if none */
+			/* its request's client by the client rule (client.h),
+			 * so that a reader of answers needs no join; family 0
+			 * and rule NONE when the request was cut */
+			struct fsc_addr client;
+			enum fsc_client_rule client_rule;
 		} resp;
 		struct {
 			/* A response whose body is complete: with a length,
@@ -131,7 +128,17 @@ struct fsc_stream_event {
 			int64_t first_ns;	/* request head -> response head */
 			int64_t last_ns;	/* request head -> last body byte */
 			const char *host;	/* its request's Host, as resp */
+			uint64_t body_len;	/* body bytes: the content, without
+						 * chunk framing */
 		} resp_end;
+		struct {
+			/* A connection that carried HTTP requests closed: no
+			 * answer or body end of it follows. After every other
+			 * event of the connection. */
+			enum fsc_close_reason reason;
+			unsigned requests;	/* requests seen on it */
+			unsigned unanswered;	/* of them, still waiting */
+		} close;
 		struct {
 			const char *src;	/* Tailscale-Ingress-Src as sent */
 			const char *target;	/* Tailscale-Ingress-Target */
@@ -161,8 +168,10 @@ struct fsc_stream_limits {
 	unsigned trusted_hops;	/* see client.h; 0 */
 	bool no_fingerprints;	/* skip JA3/JA4 (have_fp false): for a caller
 				 * that shows none, they are most of a hello */
-	bool body_ends;		/* FSC_SEV_HTTP_RESPONSE_END events (the
+	bool body_ends;		/* FSC_EV_HTTP_RESPONSE_END events (the
 				 * last-byte latency); off: none */
+	bool http_closes;	/* FSC_EV_HTTP_CLOSE events (the request
+				 * record needs them); off: none */
 };
 
 struct fsc_stream_stats {
