@@ -254,10 +254,8 @@ static int parse_args(int argc, char **argv, struct options *o)
 			if (o->filter.text[0])
 				return twice("--match", o->filter.text, optarg,
 					     "one filter: its words all have to match");
-			if (!tui_filter_set(&o->filter, optarg, &why)) {
-				fprintf(stderr, "fwatch: --match '%s': %s\n", optarg, why);
-				return EXIT_USAGE;
-			}
+			if (!tui_filter_set(&o->filter, optarg, &why))
+				return fsc_cli_bad("fwatch", EXIT_USAGE, "--match", optarg, why);
 			break;
 		case 'c':
 			if (!fsc_cli_u64("fwatch", "-c", optarg, 1, UINT64_MAX, &o->count))
