@@ -354,10 +354,11 @@ static void on_ingress(struct fsc_requests *r, const struct fsc_event *ev, fsc_r
 	k->ingress = seen_of(ev);
 	k->has_ingress = true;
 	k->cut &= ~(unsigned)FSC_REQ_CUT_INGRESS;
-	if (put16(k->isrc, FSC_REQ_INGRESS_MAX, &k->isrc_len, se->u.ingress.src,
-		  strlen(se->u.ingress.src)) |
-	    put16(k->itgt, FSC_REQ_INGRESS_MAX, &k->itgt_len, se->u.ingress.target,
-		  strlen(se->u.ingress.target)))
+	bool cut = put16(k->isrc, FSC_REQ_INGRESS_MAX, &k->isrc_len, se->u.ingress.src,
+			 strlen(se->u.ingress.src));
+	cut |= put16(k->itgt, FSC_REQ_INGRESS_MAX, &k->itgt_len, se->u.ingress.target,
+		     strlen(se->u.ingress.target));
+	if (cut)
 		k->cut |= FSC_REQ_CUT_INGRESS;
 }
 
@@ -422,10 +423,11 @@ static void request_text(struct fsc_request *rec, const struct fsc_http_head *h)
 		if (s && t) {
 			rec->has_ingress = true;
 			rec->ingress = rec->req;
-			if (put16(rec->ingress_src, FSC_REQ_INGRESS_MAX, &rec->ingress_src_len,
-				  s->value, s->value_len) |
-			    put16(rec->ingress_target, FSC_REQ_INGRESS_MAX,
-				  &rec->ingress_target_len, t->value, t->value_len))
+			cut = put16(rec->ingress_src, FSC_REQ_INGRESS_MAX,
+				    &rec->ingress_src_len, s->value, s->value_len);
+			cut |= put16(rec->ingress_target, FSC_REQ_INGRESS_MAX,
+				     &rec->ingress_target_len, t->value, t->value_len);
+			if (cut)
 				rec->cut |= FSC_REQ_CUT_INGRESS;
 		}
 	}
