@@ -457,9 +457,10 @@ static void json_request(struct printer *pr, const struct fsc_stream_event *se)
 	json_u64(ob, "request", se->u.req.index);
 }
 
-static void json_response(struct outbuf *ob, const struct fsc_stream_event *se)
+static void json_response(struct printer *pr, const struct fsc_stream_event *se)
 {
 	const struct fsc_http_head *h = se->u.resp.head;
+	struct outbuf *ob = pr->ob;
 
 	json_key(ob, "status");
 	outbuf_i64(ob, h->status);
@@ -472,6 +473,13 @@ static void json_response(struct outbuf *ob, const struct fsc_stream_event *se)
 	json_str(ob, "method", se->u.resp.method, strlen(se->u.resp.method));
 	json_str(ob, "uri", se->u.resp.uri, strlen(se->u.resp.uri));
 	json_u64(ob, "request", se->u.resp.index);
+	/* what the request carried, so that a script needs no join */
+	if (se->u.resp.host[0])
+		json_str(ob, "host", se->u.resp.host, strlen(se->u.resp.host));
+	if (se->u.resp.client.family) {
+		json_addr(pr, "client", &se->u.resp.client);
+		json_token(ob, "client_rule", fsc_client_rule_name(se->u.resp.client_rule));
+	}
 }
 
 static void json_ingress(struct printer *pr, const struct fsc_stream_event *se)
@@ -512,7 +520,7 @@ void stream_json(struct printer *pr, const struct fsc_event *ev)
 		json_request(pr, se);
 		break;
 	case FSC_EV_HTTP_RESPONSE:
-		json_response(ob, se);
+		json_response(pr, se);
 		break;
 	case FSC_EV_INGRESS:
 		json_ingress(pr, se);
