@@ -13,7 +13,8 @@ BUILD_PKGS="build-essential cmake pkg-config libpcap-dev libssl-dev libcmocka-de
 libc-ares-dev libmaxminddb-dev libncurses-dev zlib1g-dev liblwip-dev libjansson-dev"
 # Testing: real peers and oracles.
 TEST_PKGS="clang tcpdump tshark wireguard-go wireguard-tools iproute2 python3 python3-nacl
-coturn openssl curl dnsmasq libmaxmind-db-writer-perl time tmux iperf3"
+coturn openssl curl dnsmasq libmaxmind-db-writer-perl time tmux iperf3
+goaccess"
 
 case ${1:-all} in
 build) PKGS=$BUILD_PKGS ;;

@@ -77,6 +77,7 @@ struct fsc_requests {
 	struct list age, conn_lru;
 	char *heads;		/* 2 * head_cap bytes a transaction */
 	struct fsc_request_stats st;
+	uint64_t seq;
 };
 
 /* ---- lists of slots, linked by index ---- */
@@ -413,6 +414,10 @@ static void request_text(struct fsc_request *rec, const struct fsc_http_head *h)
 	x = fsc_http_find(h, "User-Agent", NULL);
 	if (x && put16(rec->user_agent, FSC_REQ_UA_MAX, &rec->ua_len, x->value, x->value_len))
 		rec->cut |= FSC_REQ_CUT_UA;
+	x = fsc_http_find(h, "Referer", NULL);
+	if (x && put16(rec->referer, FSC_REQ_REFERER_MAX, &rec->referer_len, x->value,
+		       x->value_len))
+		rec->cut |= FSC_REQ_CUT_REFERER;
 	join(h, "X-Forwarded-For", rec->xff, FSC_REQ_XFF_MAX, &rec->xff_len, &cut);
 	if (cut)
 		rec->cut |= FSC_REQ_CUT_XFF;
@@ -458,6 +463,7 @@ static void on_request(struct fsc_requests *r, const struct fsc_event *ev, fsc_r
 	t->conn = c;
 	rec->flow_id = se->flow->id;
 	rec->index = se->u.req.index;
+	rec->seq = ++r->seq;
 	rec->src = se->src;
 	rec->dst = se->dst;
 	rec->sport = se->sport;

@@ -73,6 +73,7 @@ static void on_record(const struct fsc_request *r, void *ctx)
 	text(h, r->target, r->target_len, FSC_REQ_TARGET_MAX);
 	text(h, r->host, r->host_len, FSC_REQ_HOST_MAX);
 	text(h, r->user_agent, r->ua_len, FSC_REQ_UA_MAX);
+	text(h, r->referer, r->referer_len, FSC_REQ_REFERER_MAX);
 	text(h, r->xff, r->xff_len, FSC_REQ_XFF_MAX);
 	text(h, r->reason, r->reason_len, FSC_REQ_REASON_MAX);
 	text(h, r->sni, r->sni_len, FSC_REQ_SNI_MAX);

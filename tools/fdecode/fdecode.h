@@ -13,6 +13,7 @@
 #include "fsc/source.h"
 #include "names.h"
 #include "outbuf.h"
+#include "records.h"
 #include "web.h"
 
 #define EXIT_USAGE 1
@@ -59,6 +60,7 @@ struct options {
 #define MAX_WG_KEYLOGS 64
 	const char *wg_keylogs[MAX_WG_KEYLOGS];
 	unsigned n_wg_keylogs;
+	struct rec_opts rec;	/* request records (records.c) */
 };
 
 struct printer {

@@ -186,6 +186,7 @@ struct shown {
 	uint64_t last_number;
 	unsigned last_file;
 	bool write_failed;
+	struct records *rec;	/* request records, or NULL */
 };
 
 static uint64_t out_bytes(const struct outbuf *ob)
@@ -193,9 +194,8 @@ static uint64_t out_bytes(const struct outbuf *ob)
 	return ob->written + ob->len;
 }
 
-static void on_event(const struct fsc_event *ev, void *ctx)
+static void show_event(const struct fsc_event *ev, struct shown *sh)
 {
-	struct shown *sh = ctx;
 	struct printer *pr = sh->pr;
 	uint64_t before = out_bytes(pr->ob);
 
@@ -221,6 +221,15 @@ static void on_event(const struct fsc_event *ev, void *ctx)
 		fflush(pr->ob->file);
 		capwrite_flush(sh->w);
 	}
+}
+
+static void on_event(const struct fsc_event *ev, void *ctx)
+{
+	struct shown *sh = ctx;
+
+	if (!records_own_stdout(&sh->pr->opt->rec))
+		show_event(ev, sh);
+	records_event(sh->rec, ev);
 }
 
 /* Nothing to read now: show what is held, then wait for input, a signal,
@@ -481,6 +490,9 @@ int run(const struct options *o, const char **files, unsigned n_files)
 			      .web = web, .name_file = !opt.n_ifaces && n_files > 1,
 			      .src = src };
 	struct shown sh = { .pr = &pr, .w = w };
+	int rec_status = 0;
+	if (!(sh.rec = records_new(&opt.rec, &pr, &rec_status)) && rec_status)
+		ok = false;
 	if (w && rereadable(files, n_files, &opt) && !(sh.sel = wsel_new(n_files))) {
 		fputs("fdecode: out of memory\n", stderr);
 		ok = false;
@@ -492,6 +504,8 @@ int run(const struct options *o, const char **files, unsigned n_files)
 		ok = false;
 	/* Streams still open end with the input. */
 	fsc_pipeline_flush(pl, on_event, &sh);
+	if (!records_finish(sh.rec))
+		ok = false;
 	/* The events are out; what follows may wait (one DNS timeout). */
 	outbuf_flush(&ob);
 	outbuf_free(&ob);
@@ -512,6 +526,7 @@ int run(const struct options *o, const char **files, unsigned n_files)
 		fprintf(stderr, "fdecode: -w: more connections than remembered; some are "
 			"written from their event's frame only\n");
 	wsel_free(sh.sel);
+	records_free(sh.rec);
 	if (!capwrite_close(w) || sh.write_failed) {
 		fprintf(stderr, "fdecode: -w: '%s': write failed\n", opt.write_file);
 		ok = false;
