@@ -30,6 +30,18 @@ cmp -s "$TMP/stdout.log" "$TMP/combined.log" || { echo "FAIL: --access-log - dif
 "$FD" -n --access-log "$TMP/red.jsonl" --access-log-format json --record-field User-Agent \
 	--redact user-agent --truncate-clients "$CAP" >/dev/null
 
+# fwatch writes the same lines from the same capture (its own order: as
+# transactions end while it replays)
+"$FSC_BIN/fwatch" -n --dump -r "$CAP" --access-log "$TMP/fwatch.log" >/dev/null ||
+	{ echo "FAIL: fwatch --access-log"; fail=$((fail + 1)); }
+sort "$TMP/fwatch.log" >"$TMP/fwatch.sorted"
+sort "$TMP/combined.log" >"$TMP/fdecode.sorted"
+if ! cmp -s "$TMP/fwatch.sorted" "$TMP/fdecode.sorted"; then
+	echo "FAIL: fwatch's access log differs from fdecode's"
+	diff "$TMP/fwatch.sorted" "$TMP/fdecode.sorted" | head -5
+	fail=$((fail + 1))
+fi
+
 python3 - "$TMP" <<'EOF' || fail=$((fail + 1))
 import json, sys
 tmp = sys.argv[1]

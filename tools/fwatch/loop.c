@@ -55,6 +55,7 @@ struct fw {
 	struct tui_model *model;
 	struct fsc_enrich *names;
 	struct tui_screen *screen;
+	struct fw_log *log;	/* --access-log, or NULL */
 	bool live, ended, failed;
 	uint64_t frames;
 	/* replay pacing: frame time -> wall time */
@@ -79,19 +80,28 @@ static void update_stats(struct fw *w)
 	}
 }
 
+/* Every event goes to the model, and to the access log's records. */
+static void on_event(const struct fsc_event *ev, void *ctx)
+{
+	struct fw *w = ctx;
+
+	tui_model_event(ev, w->model);
+	fw_log_event(w->log, ev);
+}
+
 /* The capture reached its end, or an error: streams still open close. */
 static void end_capture(struct fw *w)
 {
 	if (w->ended)
 		return;
 	w->ended = true;
-	fsc_pipeline_flush(w->pl, tui_model_event, w->model);
+	fsc_pipeline_flush(w->pl, on_event, w);
 	w->model_changed = true;
 }
 
 static void feed(struct fw *w, const struct fsc_frame *f)
 {
-	fsc_pipeline_frame(w->pl, f, tui_model_event, w->model);
+	fsc_pipeline_frame(w->pl, f, on_event, w);
 	w->frames++;
 	w->model_changed = true;
 	if (w->o->count && w->frames >= w->o->count)
@@ -361,6 +371,11 @@ int fwatch_run(const struct options *o)
 		goto out;
 	}
 	tui_model_set_wg(w.model, fsc_pipeline_wg(w.pl));
+	if (o->access_log && !(w.log = fw_log_open(o, err, sizeof(err)))) {
+		fprintf(stderr, "fwatch: %s\n", err);
+		rc = EXIT_RUNTIME;
+		goto out;
+	}
 	if (!open_source(&w)) {
 		rc = EXIT_RUNTIME;
 		goto out;
@@ -408,6 +423,10 @@ int fwatch_run(const struct options *o)
 		rc = EXIT_RUNTIME;
 	}
 out:
+	if (!fw_log_close(w.log)) {
+		fprintf(stderr, "fwatch: --access-log: '%s': write failed\n", o->access_log);
+		rc = EXIT_RUNTIME;
+	}
 	if (w.src)
 		fsc_source_close(w.src);
 	tui_model_free(w.model);

@@ -70,6 +70,14 @@ static const char usage_text[] =
 "                     stable (fwatch(1), DUMP); times are local (TZ=UTC).\n"
 "      --details      with --dump: the Detail of every request kept, not only\n"
 "                     the newest\n"
+"      --access-log FILE\n"
+"                     append an access log to FILE, a line a request when it\n"
+"                     completes or is given up, the real client as host\n"
+"                     (fdecode(1), --access-log; flushed each line)\n"
+"      --access-log-format combined|json\n"
+"                     NCSA combined (default; GoAccess reads it) or JSON lines\n"
+"      --truncate-clients\n"
+"                     logged clients cut to their /24 (IPv4) or /48 (IPv6)\n"
 "\n"
 "Names (as fdecode)\n"
 "  -n                 no DNS queries (GeoIP and Tailscale names stay)\n"
@@ -106,6 +114,9 @@ static const char usage_text[] =
 
 enum {
 	OPT_SPEED = 256,
+	OPT_ACCESS_LOG,
+	OPT_ACCESS_LOG_FORMAT,
+	OPT_TRUNCATE_CLIENTS,
 	OPT_MAX,
 	OPT_PROMISC,
 	OPT_IMMEDIATE,
@@ -212,6 +223,9 @@ static int parse_args(int argc, char **argv, struct options *o)
 		{ "max-streams", required_argument, NULL, OPT_MAX_STREAMS },
 		{ "flow-memory", required_argument, NULL, OPT_FLOW_MEMORY },
 		{ "idle-timeout", required_argument, NULL, OPT_IDLE_TIMEOUT },
+		{ "access-log", required_argument, NULL, OPT_ACCESS_LOG },
+		{ "access-log-format", required_argument, NULL, OPT_ACCESS_LOG_FORMAT },
+		{ "truncate-clients", no_argument, NULL, OPT_TRUNCATE_CLIENTS },
 		{ NULL, 0, NULL, 0 },
 	};
 	bool speed_set = false;
@@ -385,6 +399,25 @@ static int parse_args(int argc, char **argv, struct options *o)
 				return bad_value("--flow-memory", optarg, "1 to 1099511627776");
 			o->limits.streams.flow.mem_cap = v;
 			break;
+		case OPT_ACCESS_LOG:
+			if (strcmp(optarg, "-") == 0) {
+				fputs("fwatch: --access-log -: standard output is the screen or the "
+				      "dump; give a file\n", stderr);
+				return EXIT_USAGE;
+			}
+			o->access_log = optarg;
+			break;
+		case OPT_ACCESS_LOG_FORMAT:
+			if (strcmp(optarg, "combined") == 0)
+				o->access_format = FSC_ACCESSLOG_COMBINED;
+			else if (strcmp(optarg, "json") == 0)
+				o->access_format = FSC_ACCESSLOG_JSON;
+			else
+				return bad_value("--access-log-format", optarg, "combined or json");
+			break;
+		case OPT_TRUNCATE_CLIENTS:
+			o->truncate_clients = true;
+			break;
 		case 'h':
 			fputs(usage_text, stdout);
 			return 0;
@@ -414,6 +447,8 @@ static int parse_args(int argc, char **argv, struct options *o)
 		fputs("fwatch: --details goes with --dump\n", stderr);
 		return EXIT_USAGE;
 	}
+	if (o->access_log)
+		fsc_requests_pipeline_limits(&o->limits);
 	if (o->dump && !o->file && !o->dump_ns)
 		o->dump_ns = 10 * 1000000000ll;
 	/* A replay's dump wants the end, not the original pace. */
