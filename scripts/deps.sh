@@ -14,7 +14,7 @@ libc-ares-dev libmaxminddb-dev libncurses-dev zlib1g-dev liblwip-dev libjansson-
 # Testing: real peers and oracles.
 TEST_PKGS="clang tcpdump tshark wireguard-go wireguard-tools iproute2 python3 python3-nacl
 coturn openssl curl dnsmasq libmaxmind-db-writer-perl time tmux iperf3
-goaccess"
+goaccess python3-jsonschema"
 
 case ${1:-all} in
 build) PKGS=$BUILD_PKGS ;;

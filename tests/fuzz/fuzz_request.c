@@ -19,11 +19,13 @@
  * each record's state is named, its request piece seen, its answer seen
  * when complete, its times ordered; every text field is NUL-terminated at
  * its length within its cap and read whole (ASan); kept head lines walk to
- * their end.
+ * their end; both access log formats (fsc/accesslog.h), with redaction and
+ * truncation, fit FSC_ACCESSLOG_LINE_MAX and end in one newline.
  */
 #include <stdlib.h>
 #include <string.h>
 
+#include "fsc/accesslog.h"
 #include "fsc/request.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
@@ -56,9 +58,28 @@ static void text(struct harness *h, const char *s, size_t len, size_t cap)
 		h->sink ^= (uint8_t)s[i];
 }
 
+static void access_lines(const struct fsc_request *r)
+{
+	static char line[FSC_ACCESSLOG_LINE_MAX];
+	struct fsc_accesslog_opts o = {
+		.redact_headers = { "Cookie", "user-agent" }, .n_redact_headers = 2,
+		.redact_query = { "token", "" }, .n_redact_query = 2, .truncate_clients = true,
+	};
+
+	for (int f = 0; f < 2; f++) {
+		o.format = f ? FSC_ACCESSLOG_JSON : FSC_ACCESSLOG_COMBINED;
+		o.type_key = f;
+		size_t n = fsc_accesslog_format(r, &o, line, sizeof(line));
+		if (n == 0 || line[n - 1] != '\n' || memchr(line, '\n', n - 1) || line[n] != '\0')
+			abort();
+	}
+}
+
 static void on_record(const struct fsc_request *r, void *ctx)
 {
 	struct harness *h = ctx;
+
+	access_lines(r);
 
 	h->records++;
 	if ((unsigned)r->state >= FSC_REQ_STATE_COUNT || !r->req.seen || r->index == 0)

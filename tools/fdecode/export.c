@@ -100,14 +100,18 @@ static void har_headers(struct har *h, const char *text, size_t len,
 	fputc(']', h->f);
 }
 
+/* The first value of the header named want; *v untouched when none. */
 static bool header_value(const char *text, size_t len, const char *want, struct fsc_span *v)
 {
-	struct fsc_span name;
+	struct fsc_span name, value;
 	size_t off = 0;
 
-	while (fsc_request_header_next(text, len, &off, &name, v))
-		if (fsc_span_ieq(name.p, name.len, want))
+	while (fsc_request_header_next(text, len, &off, &name, &value)) {
+		if (fsc_span_ieq(name.p, name.len, want)) {
+			*v = value;
 			return true;
+		}
+	}
 	return false;
 }
 
