@@ -67,8 +67,8 @@ struct printer {
 	struct outbuf *ob;		/* events go here (standard output) */
 	const struct options *opt;
 	struct fsc_enrich *enr;		/* names for every address printed */
-	struct client_tally *clients;	/* STUN mapped addresses, HTTP clients */
-	struct web *web;		/* hostnames and latency, for --summary */
+	struct client_tally *clients;	/* STUN mapped addresses */
+	struct fsc_agg *agg;		/* hosts and clients, for --summary */
 	const char *file;	/* current input, named in JSON when several */
 	bool name_file;
 	const struct fsc_source *src; /* names of files and interfaces */
@@ -146,7 +146,7 @@ void stream_json(struct printer *pr, const struct fsc_event *ev);
 void print_summary(FILE *out, const struct options *opt,
 		   const struct fsc_pipeline *pl, unsigned files,
 		   const struct input_problems *probs, struct fsc_enrich *enr,
-		   const struct client_tally *tally, const struct web *web);
+		   const struct client_tally *tally, const struct fsc_agg *agg);
 
 /* wgkeys.c: WireGuard decryption. wgkeys_new loads --wg-keylog files and
  * the inputs' pcapng secrets blocks and, when there are keys, attaches a

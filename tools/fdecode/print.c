@@ -625,10 +625,8 @@ void print_event(const struct fsc_event *ev, void *ctx)
 	if (ev->type == FSC_EV_STUN && ev->tun->u.stun.has_mapped && pr->clients)
 		client_tally_add(pr->clients, &ev->tun->u.stun.mapped, 1,
 				 ev->pkt->payload_wire_len);
-	if (ev->type == FSC_EV_HTTP_REQUEST && ev->stream->u.req.client && pr->clients)
-		client_tally_request(pr->clients, &ev->stream->u.req.client->addr);
-	if (ev->stream)
-		web_event(pr->web, ev);
+	if (ev->stream && pr->agg)
+		fsc_agg_event(pr->agg, ev);
 	if (pr->opt->summary || !wanted(pr, ev))
 		return;
 	if (pr->opt->json)

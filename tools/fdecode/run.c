@@ -21,6 +21,7 @@
 #define IDLE_WAIT_MS 100	/* a followed file, or a poll, at most this */
 #define MAX_CLIENTS 4096	/* distinct STUN mapped addresses counted */
 #define MAX_HOSTS 4096		/* names in the summary's hostname table */
+#define MAX_HTTP_CLIENTS 65536	/* clients in the summary's clients table */
 #define MAX_POLL_FDS 32
 
 static volatile sig_atomic_t interrupted;
@@ -448,13 +449,14 @@ int run(const struct options *o, const char **files, unsigned n_files)
 		return EXIT_INPUT;
 	}
 	struct client_tally *tally = client_tally_new(MAX_CLIENTS);
-	struct web *web = opt.summary ? web_new(MAX_HOSTS) : NULL;
+	struct fsc_agg_limits al = { .max_hosts = MAX_HOSTS, .max_clients = MAX_HTTP_CLIENTS };
+	struct fsc_agg *agg = opt.summary ? fsc_agg_new(&al) : NULL;
 	struct fsc_pipeline *pl = fsc_pipeline_new(&opt.limits);
 	struct outbuf ob;
 	bool ob_ok = false;
 	/* -w - puts the capture on standard output: the text goes to stderr. */
 	FILE *out = opt.write_file && strcmp(opt.write_file, "-") == 0 ? stderr : stdout;
-	if (!pl || !tally || (opt.summary && !web) || !(ob_ok = outbuf_init(&ob, out))) {
+	if (!pl || !tally || (opt.summary && !agg) || !(ob_ok = outbuf_init(&ob, out))) {
 		fputs(ob_ok || !pl ? "fdecode: out of memory for the tables; lower --max-sessions, "
 				     "--max-peers, --max-flows, --max-streams or --flow-memory\n"
 				   : "fdecode: out of memory\n", stderr);
@@ -463,7 +465,7 @@ int run(const struct options *o, const char **files, unsigned n_files)
 		if (pl)
 			fsc_pipeline_free(pl);
 		client_tally_free(tally);
-		web_free(web);
+		fsc_agg_free(agg);
 		fsc_enrich_free(enr);
 		capwrite_close(w);
 		return EXIT_INPUT;
@@ -474,7 +476,7 @@ int run(const struct options *o, const char **files, unsigned n_files)
 		outbuf_free(&ob);
 		fsc_pipeline_free(pl);
 		client_tally_free(tally);
-		web_free(web);
+		fsc_agg_free(agg);
 		fsc_enrich_free(enr);
 		capwrite_close(w);
 		return wk_status;
@@ -487,7 +489,7 @@ int run(const struct options *o, const char **files, unsigned n_files)
 					      : open_files(files, n_files, &opt, &ok);
 	unsigned inputs = opt.n_ifaces ? opt.n_ifaces : n_files;
 	struct printer pr = { .ob = &ob, .opt = &opt, .enr = enr, .clients = tally,
-			      .web = web, .name_file = !opt.n_ifaces && n_files > 1,
+			      .agg = agg, .name_file = !opt.n_ifaces && n_files > 1,
 			      .src = src };
 	struct shown sh = { .pr = &pr, .w = w };
 	int rec_status = 0;
@@ -511,7 +513,7 @@ int run(const struct options *o, const char **files, unsigned n_files)
 	outbuf_free(&ob);
 	fflush(out);
 	if (opt.summary) {
-		print_summary(out, &opt, pl, inputs, &problems, enr, tally, web);
+		print_summary(out, &opt, pl, inputs, &problems, enr, tally, agg);
 	} else if (!interrupted && !opt.quiet && fsc_enrich_late_count(enr) > 0) {
 		fsc_enrich_drain(enr, fsc_enrich_dns_timeout_ms(enr));
 		names_late(out, enr, opt.json);
@@ -536,7 +538,7 @@ int run(const struct options *o, const char **files, unsigned n_files)
 	fsc_pipeline_free(pl);
 	wgkeys_free(wk);
 	client_tally_free(tally);
-	web_free(web);
+	fsc_agg_free(agg);
 	fsc_enrich_free(enr);
 	return ok ? 0 : EXIT_INPUT;
 }
