@@ -20,11 +20,16 @@
  * when complete, its times ordered; every text field is NUL-terminated at
  * its length within its cap and read whole (ASan); kept head lines walk to
  * their end; both access log formats (fsc/accesslog.h), with redaction and
- * truncation, fit FSC_ACCESSLOG_LINE_MAX and end in one newline.
+ * truncation, fit FSC_ACCESSLOG_LINE_MAX and end in one newline; fdecode's
+ * HAR entry and curl command (tools/fdecode/export.c) hold no control byte
+ * but newline: untrusted text reaches neither raw.
  */
+#define _GNU_SOURCE
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "export.h"
 #include "fsc/accesslog.h"
 #include "fsc/request.h"
 
@@ -35,6 +40,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 struct harness {
 	struct fsc_requests *rq;
+	struct har *har;	/* into /dev/null: run for the sanitizers */
 	uint64_t requests;	/* request events seen */
 	uint64_t records;	/* records handed over */
 	volatile uint8_t sink;
@@ -75,11 +81,31 @@ static void access_lines(const struct fsc_request *r)
 	}
 }
 
+/* fdecode's HAR entry and curl command of the record. */
+static void exports(struct harness *h, const struct fsc_request *r)
+{
+	struct fsc_accesslog_opts o = { .redact_headers = { "Cookie" }, .n_redact_headers = 1 };
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&buf, &len);
+
+	if (!f)
+		abort();
+	har_entry(h->har, r, &o);
+	curl_print(f, r, &o);
+	fclose(f);
+	for (size_t i = 0; i < len; i++)
+		if ((uint8_t)buf[i] < 0x20 && buf[i] != '\n')
+			abort();
+	free(buf);
+}
+
 static void on_record(const struct fsc_request *r, void *ctx)
 {
 	struct harness *h = ctx;
 
 	access_lines(r);
+	exports(h, r);
 
 	h->records++;
 	if ((unsigned)r->state >= FSC_REQ_STATE_COUNT || !r->req.seen || r->index == 0)
@@ -212,9 +238,14 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	fsc_requests_pipeline_limits(&pl);
 	struct fsc_pipeline *p = fsc_pipeline_new(&pl);
 	h.rq = fsc_requests_new(&rl);
+	int status;
+	h.har = har_open("/dev/null", &status);
+	if (!h.har)
+		abort();
 	if (!p || !h.rq) {
 		fsc_pipeline_free(p);
 		fsc_requests_free(h.rq);
+		har_close(h.har, "/dev/null");
 		return 0;
 	}
 	for (int c = 0; c < CONNS; c++)
@@ -266,5 +297,6 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		abort();
 	fsc_pipeline_free(p);
 	fsc_requests_free(h.rq);
+	har_close(h.har, "/dev/null");
 	return 0;
 }
