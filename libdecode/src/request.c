@@ -586,7 +586,7 @@ static void on_response(struct fsc_requests *r, const struct fsc_event *ev, fsc_
 		hand_over(r, i, FSC_REQ_BODY_CUT, fn, ctx);
 	} else if (h->status == 101 || (t->connect && h->status >= 200 && h->status < 300)) {
 		/* another protocol follows: the transaction is whole */
-		rec->resp_body_known = true;
+		rec->resp_body_known = rec->resp_body_measured = true;
 		rec->resp_body_len = 0;
 		hand_over(r, i, FSC_REQ_COMPLETE, fn, ctx);
 	}

@@ -154,7 +154,8 @@ struct fsc_request {
 	int64_t last_ns;		/* request head -> body's last byte; -1 */
 	bool resp_body_known;		/* body_len measured at its end, or
 					 * declared by Content-Length when cut */
-	bool resp_body_measured;	/* ... measured */
+	bool resp_body_measured;	/* ... measured (or none by definition:
+					 * 101, 2xx to CONNECT) */
 	uint64_t resp_body_len;		/* content bytes, chunk framing aside */
 	/* the connection's TLS: its ClientHello (SNI, JA4, the first ALPN
 	 * protocol offered) and ServerHello (the ALPN protocol selected,
