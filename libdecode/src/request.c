@@ -82,16 +82,15 @@ struct fsc_requests {
 
 /* ---- lists of slots, linked by index ---- */
 
-#define TXN_AGE(r, i) (&(r)->txns[i].age)
-#define TXN_SIB(r, i) (&(r)->txns[i].sib)
-#define CONN_LRU(r, i) (&(r)->conns[i].lru)
+/* The three lists: transactions by age, a connection's transactions,
+ * connections by recent use. */
+enum { L_AGE, L_SIB, L_LRU };
 
 static struct link *link_of(struct fsc_requests *r, int which, uint32_t i)
 {
-	return which == 0 ? TXN_AGE(r, i) : which == 1 ? TXN_SIB(r, i) : CONN_LRU(r, i);
+	return which == L_AGE ? &r->txns[i].age : which == L_SIB ? &r->txns[i].sib
+							 : &r->conns[i].lru;
 }
-
-enum { L_AGE, L_SIB, L_LRU };
 
 static void list_push(struct fsc_requests *r, int which, struct list *l, uint32_t i)
 {
