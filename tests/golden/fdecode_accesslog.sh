@@ -30,6 +30,15 @@ cmp -s "$TMP/stdout.log" "$TMP/combined.log" || { echo "FAIL: --access-log - dif
 "$FD" -n --access-log "$TMP/red.jsonl" --access-log-format json --record-field User-Agent \
 	--redact user-agent --truncate-clients "$CAP" >/dev/null
 
+# a log that cannot be opened: one line, exit 2, nothing decoded
+"$FD" -n --access-log "$TMP/no/such/dir/x.log" "$CAP" >"$TMP/bad.out" 2>"$TMP/bad.err"
+rc=$?
+if [ "$rc" -ne 2 ] || [ -s "$TMP/bad.out" ] ||
+	[ "$(cat "$TMP/bad.err")" != "fdecode: --access-log: '$TMP/no/such/dir/x.log': No such file or directory" ]; then
+	echo "FAIL: unwritable --access-log: exit $rc, $(wc -c <"$TMP/bad.out") bytes out, '$(cat "$TMP/bad.err")'"
+	fail=$((fail + 1))
+fi
+
 # fwatch writes the same lines from the same capture (its own order: as
 # transactions end while it replays)
 "$FSC_BIN/fwatch" -n --dump -r "$CAP" --access-log "$TMP/fwatch.log" >/dev/null ||

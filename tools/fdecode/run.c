@@ -500,7 +500,7 @@ int run(const struct options *o, const char **files, unsigned n_files)
 		ok = false;
 	}
 	uint64_t frames = 0;
-	if (src)
+	if (src && !rec_status) /* an output that cannot be written: no decoding */
 		ok &= decode(src, &opt, n_files, pl, &sh, &frames);
 	else if (opt.n_ifaces)
 		ok = false;
