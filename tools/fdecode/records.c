@@ -194,49 +194,49 @@ bool records_own_stdout(const struct rec_opts *o)
 
 static void text_record(struct printer *pr, const struct fsc_request *r)
 {
-	struct outbuf *ob = pr->ob;
+	struct fsc_outbuf *ob = pr->ob;
 	struct fsc_addr c = fsc_accesslog_client(r, &pr->opt->rec.log);
 
 	print_time(pr, r->req.ts_ns);
-	outbuf_lit(ob, "request ");
-	outbuf_u64(ob, r->seq);
-	outbuf_char(ob, ' ');
-	outbuf_str(ob, fsc_req_state_name(r->state));
-	outbuf_char(ob, ' ');
-	outbuf_addr(ob, &c);
-	outbuf_lit(ob, " (");
-	outbuf_str(ob, fsc_client_rule_name(r->client.rule));
-	outbuf_lit(ob, ") ");
-	outbuf_text_escaped(ob, r->method, r->method_len, FSC_ESCAPE_TEXT_CAP(FSC_REQ_METHOD_MAX));
-	outbuf_char(ob, ' ');
+	fsc_outbuf_lit(ob, "request ");
+	fsc_outbuf_u64(ob, r->seq);
+	fsc_outbuf_char(ob, ' ');
+	fsc_outbuf_str(ob, fsc_req_state_name(r->state));
+	fsc_outbuf_char(ob, ' ');
+	fsc_outbuf_addr(ob, &c);
+	fsc_outbuf_lit(ob, " (");
+	fsc_outbuf_str(ob, fsc_client_rule_name(r->client.rule));
+	fsc_outbuf_lit(ob, ") ");
+	fsc_outbuf_text_escaped(ob, r->method, r->method_len, FSC_ESCAPE_TEXT_CAP(FSC_REQ_METHOD_MAX));
+	fsc_outbuf_char(ob, ' ');
 	if (r->host_len) {
-		outbuf_text_escaped(ob, r->host, r->host_len, FSC_ESCAPE_TEXT_CAP(FSC_REQ_HOST_MAX));
-		outbuf_char(ob, ' ');
+		fsc_outbuf_text_escaped(ob, r->host, r->host_len, FSC_ESCAPE_TEXT_CAP(FSC_REQ_HOST_MAX));
+		fsc_outbuf_char(ob, ' ');
 	}
 	char t[FSC_REQ_TARGET_MAX * 2];
 	size_t n = fsc_accesslog_redact_target(r->target, r->target_len, &pr->opt->rec.log, t,
 					       sizeof(t));
-	outbuf_text_escaped(ob, t, n < sizeof(t) ? n : 0, FSC_ESCAPE_TEXT_CAP(sizeof(t)));
+	fsc_outbuf_text_escaped(ob, t, n < sizeof(t) ? n : 0, FSC_ESCAPE_TEXT_CAP(sizeof(t)));
 	if (r->status) {
-		outbuf_lit(ob, " -> ");
-		outbuf_i64(ob, r->status);
+		fsc_outbuf_lit(ob, " -> ");
+		fsc_outbuf_i64(ob, r->status);
 	}
 	if (r->first_ns >= 0) {
-		outbuf_char(ob, ' ');
-		outbuf_ms(ob, r->first_ns);
-		outbuf_lit(ob, "ms");
+		fsc_outbuf_char(ob, ' ');
+		fsc_outbuf_ms(ob, r->first_ns);
+		fsc_outbuf_lit(ob, "ms");
 		if (r->last_ns >= 0) {
-			outbuf_char(ob, '/');
-			outbuf_ms(ob, r->last_ns);
-			outbuf_lit(ob, "ms");
+			fsc_outbuf_char(ob, '/');
+			fsc_outbuf_ms(ob, r->last_ns);
+			fsc_outbuf_lit(ob, "ms");
 		}
 	}
 	if (r->status && r->resp_body_known) {
-		outbuf_char(ob, ' ');
-		outbuf_u64(ob, r->resp_body_len);
-		outbuf_lit(ob, " bytes");
+		fsc_outbuf_char(ob, ' ');
+		fsc_outbuf_u64(ob, r->resp_body_len);
+		fsc_outbuf_lit(ob, " bytes");
 	}
-	outbuf_end_line(ob);
+	fsc_outbuf_end_line(ob);
 }
 
 static void print_record(struct records *rs, const struct fsc_request *r)
@@ -253,8 +253,8 @@ static void print_record(struct records *rs, const struct fsc_request *r)
 	jo.type_key = true;
 	size_t n = fsc_accesslog_format(r, &jo, rs->line, sizeof(rs->line));
 	if (n) {
-		outbuf_mem(pr->ob, rs->line, n - 1); /* without its '\n' */
-		outbuf_end_line(pr->ob);
+		fsc_outbuf_mem(pr->ob, rs->line, n - 1); /* without its '\n' */
+		fsc_outbuf_end_line(pr->ob);
 	}
 }
 

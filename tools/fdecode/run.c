@@ -190,7 +190,7 @@ struct shown {
 	struct records *rec;	/* request records, or NULL */
 };
 
-static uint64_t out_bytes(const struct outbuf *ob)
+static uint64_t out_bytes(const struct fsc_outbuf *ob)
 {
 	return ob->written + ob->len;
 }
@@ -218,7 +218,7 @@ static void show_event(const struct fsc_event *ev, struct shown *sh)
 			sh->write_failed = true;
 	}
 	if (pr->opt->line_buffered) {
-		outbuf_flush(pr->ob);
+		fsc_outbuf_flush(pr->ob);
 		fflush(pr->ob->file);
 		capwrite_flush(sh->w);
 	}
@@ -241,7 +241,7 @@ static void idle(struct fsc_source *src, struct printer *pr, struct capwrite *w)
 	struct pollfd p[MAX_POLL_FDS];
 	unsigned n = fsc_source_fds(src, fds, MAX_POLL_FDS);
 
-	outbuf_flush(pr->ob);
+	fsc_outbuf_flush(pr->ob);
 	fflush(pr->ob->file);
 	capwrite_flush(w);
 	fsc_enrich_poll(pr->enr);
@@ -344,7 +344,7 @@ static bool decode(struct fsc_source *src, const struct options *opt, unsigned n
 			continue;
 		}
 		if (r == FSC_SRC_ERROR) {
-			outbuf_flush(pr->ob);
+			fsc_outbuf_flush(pr->ob);
 			fflush(pr->ob->file);
 			progress_done(&pg);
 			ok = false;
@@ -452,16 +452,16 @@ int run(const struct options *o, const char **files, unsigned n_files)
 	struct fsc_agg_limits al = { .max_hosts = MAX_HOSTS, .max_clients = MAX_HTTP_CLIENTS };
 	struct fsc_agg *agg = opt.summary ? fsc_agg_new(&al) : NULL;
 	struct fsc_pipeline *pl = fsc_pipeline_new(&opt.limits);
-	struct outbuf ob;
+	struct fsc_outbuf ob;
 	bool ob_ok = false;
 	/* -w - puts the capture on standard output: the text goes to stderr. */
 	FILE *out = opt.write_file && strcmp(opt.write_file, "-") == 0 ? stderr : stdout;
-	if (!pl || !tally || (opt.summary && !agg) || !(ob_ok = outbuf_init(&ob, out))) {
+	if (!pl || !tally || (opt.summary && !agg) || !(ob_ok = fsc_outbuf_init(&ob, out))) {
 		fputs(ob_ok || !pl ? "fdecode: out of memory for the tables; lower --max-sessions, "
 				     "--max-peers, --max-flows, --max-streams or --flow-memory\n"
 				   : "fdecode: out of memory\n", stderr);
 		if (ob_ok)
-			outbuf_free(&ob);
+			fsc_outbuf_free(&ob);
 		if (pl)
 			fsc_pipeline_free(pl);
 		client_tally_free(tally);
@@ -473,7 +473,7 @@ int run(const struct options *o, const char **files, unsigned n_files)
 	int wk_status;
 	struct wgkeys *wk = wgkeys_new(&opt, files, n_files, pl, &wk_status);
 	if (!wk) {
-		outbuf_free(&ob);
+		fsc_outbuf_free(&ob);
 		fsc_pipeline_free(pl);
 		client_tally_free(tally);
 		fsc_agg_free(agg);
@@ -509,8 +509,8 @@ int run(const struct options *o, const char **files, unsigned n_files)
 	if (!records_finish(sh.rec))
 		ok = false;
 	/* The events are out; what follows may wait (one DNS timeout). */
-	outbuf_flush(&ob);
-	outbuf_free(&ob);
+	fsc_outbuf_flush(&ob);
+	fsc_outbuf_free(&ob);
 	fflush(out);
 	if (opt.summary) {
 		print_summary(out, &opt, pl, inputs, &problems, enr, tally, agg);
