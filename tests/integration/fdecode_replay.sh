@@ -51,7 +51,7 @@ grep -q '"GET /xff/single HTTP/1.1" 200' "$TMP/server.log" || { echo "FAIL: the 
 if "$FD" -n --replay 1 --to localhost:80 "$CAP" >/dev/null 2>"$TMP/err"; then
 	echo "FAIL: --to localhost:80 accepted"; fail=$((fail + 1))
 fi
-grep -q "invalid --to 'localhost:80'" "$TMP/err" || { echo "FAIL: --to message: $(cat "$TMP/err")"; fail=$((fail + 1)); }
+grep -q "^fdecode: --to: 'localhost:80': not an IPv4 or \[IPv6\] address and a port" "$TMP/err" || { echo "FAIL: --to message: $(cat "$TMP/err")"; fail=$((fail + 1)); }
 "$FD" -n --to 127.0.0.1:1 "$CAP" >/dev/null 2>&1 && { echo "FAIL: --to without --replay accepted"; fail=$((fail + 1)); }
 
 # the default: 127.0.0.1 and the capture's server port (2367)

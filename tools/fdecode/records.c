@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "cli.h"
 #include "export.h"
 #include "fdecode.h"
 #include "fsc/span.h"
@@ -30,18 +31,6 @@ struct records {
 
 /* ---- options ---- */
 
-static bool parse_n(const char *s, uint64_t *out)
-{
-	char *end;
-
-	errno = 0;
-	unsigned long long v = strtoull(s, &end, 10);
-	if (errno || end == s || *end || *s == '-' || v == 0)
-		return false;
-	*out = v;
-	return true;
-}
-
 /* A header name as RFC 9110 spells tokens, so it can be a JSON key as is. */
 static bool is_token(const char *s)
 {
@@ -61,8 +50,8 @@ static bool add_field(struct rec_opts *o, const char *arg)
 	if (strncmp(arg, "request:", 8) == 0)
 		name = arg + 8;
 	if (!is_token(name)) {
-		fprintf(stderr, "fdecode: invalid --record-field '%s' (a header name, "
-			"optionally after request: or response:)\n", arg);
+		fsc_cli_bad("fdecode", 0, "--record-field", arg,
+			    "not a header name (optionally after request: or response:)");
 		return false;
 	}
 	if (o->n_fields == FSC_REQ_FIELDS_MAX) {
@@ -83,15 +72,17 @@ static bool parse_keys(struct rec_opts *o, const char *arg)
 		size_t n = c ? (size_t)(c - p) : strlen(p);
 		enum fsc_accesslog_key k = fsc_accesslog_key_parse(p, n);
 		if (k == FSC_AK_COUNT) {
-			fprintf(stderr, "fdecode: invalid --access-log-fields '%s': unknown field "
-				"'%.*s' (see fdecode --help)\n", arg, (int)n, p);
+			char why[96];
+			snprintf(why, sizeof(why), "no field '%.*s' (see fdecode --help)",
+				 (int)(n < 32 ? n : 32), p);
+			fsc_cli_bad("fdecode", 0, "--access-log-fields", arg, why);
 			return false;
 		}
 		o->log.keys |= 1u << k;
 		p += n + (c != NULL);
 	}
 	if (!o->log.keys) {
-		fprintf(stderr, "fdecode: invalid --access-log-fields '%s': no field\n", arg);
+		fsc_cli_bad("fdecode", 0, "--access-log-fields", arg, "no field");
 		return false;
 	}
 	return true;
@@ -114,8 +105,7 @@ bool records_option(int c, const char *arg, struct rec_opts *o)
 		else if (strcmp(arg, "json") == 0)
 			o->log.format = FSC_ACCESSLOG_JSON;
 		else {
-			fprintf(stderr, "fdecode: invalid --access-log-format '%s' (combined or "
-				"json)\n", arg);
+			fsc_cli_bad("fdecode", 0, "--access-log-format", arg, "not combined or json");
 			return false;
 		}
 		return true;
@@ -126,8 +116,8 @@ bool records_option(int c, const char *arg, struct rec_opts *o)
 		bool q = c == OPT_REDACT_QUERY;
 		size_t *n = q ? &o->log.n_redact_query : &o->log.n_redact_headers;
 		if (!*arg || (!q && !is_token(arg))) {
-			fprintf(stderr, "fdecode: invalid %s '%s'\n", q ? "--redact-query" : "--redact",
-				arg);
+			fsc_cli_bad("fdecode", 0, q ? "--redact-query" : "--redact", arg,
+				    q ? "empty" : "not a header name");
 			return false;
 		}
 		if (*n == FSC_ACCESSLOG_REDACT_MAX) {
@@ -146,12 +136,9 @@ bool records_option(int c, const char *arg, struct rec_opts *o)
 		return true;
 	case OPT_CURL:
 	case OPT_REPLAY:
-		if (!parse_n(arg, c == OPT_CURL ? &o->curl : &o->replay)) {
-			fprintf(stderr, "fdecode: invalid %s '%s' (a request number, 1 or more, "
-				"as \"seq\" in --records)\n", c == OPT_CURL ? "--curl" : "--replay", arg);
-			return false;
-		}
-		return true;
+		/* a request's "seq" in --records */
+		return fsc_cli_u64("fdecode", c == OPT_CURL ? "--curl" : "--replay", arg, 1,
+				   UINT64_MAX, c == OPT_CURL ? &o->curl : &o->replay);
 	case OPT_REPLAY_TO:
 		o->replay_to = arg;
 		return true;

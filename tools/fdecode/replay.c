@@ -13,6 +13,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "cli.h"
 #include "export.h"
 #include "fsc/escape.h"
 #include "fsc/http.h"
@@ -55,8 +56,8 @@ bool replay_target_ok(const char *to, void *unused)
 	(void)unused;
 	if (parse_to(to, &a, &port))
 		return true;
-	fprintf(stderr, "fdecode: invalid --to '%s' (an IPv4 or [IPv6] address and a port, "
-		"e.g. 127.0.0.1:8080; names are not resolved)\n", to);
+	fsc_cli_bad("fdecode", 0, "--to", to,
+		    "not an IPv4 or [IPv6] address and a port (names are not resolved)");
 	return false;
 }
 
