@@ -202,10 +202,10 @@ static void combined(struct w *w, const struct fsc_request *rec,
 	put_target(w, rec, o, false);
 	snprintf(v, sizeof(v), " HTTP/1.%d\" ", rec->minor_version % 10);
 	put_s(w, v);
-	if (rec->status)
-		put_u64(w, (uint64_t)rec->status);
-	else
-		put_s(w, "-");
+	/* A status field must be a number to log readers (GoAccess drops the
+	 * line otherwise): no answer seen is nginx's 499, a request whose
+	 * connection ended before any answer. */
+	put_u64(w, rec->status ? (uint64_t)rec->status : FSC_ACCESSLOG_NO_ANSWER);
 	put_s(w, " ");
 	if (rec->status && rec->resp_body_known)
 		put_u64(w, rec->resp_body_len);

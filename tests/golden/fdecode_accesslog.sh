@@ -30,6 +30,18 @@ cmp -s "$TMP/stdout.log" "$TMP/combined.log" || { echo "FAIL: --access-log - dif
 "$FD" -n --access-log "$TMP/red.jsonl" --access-log-format json --record-field User-Agent \
 	--redact user-agent --truncate-clients "$CAP" >/dev/null
 
+# unanswered requests keep their lines (status 499): GoAccess drops none
+for cap in odd/midstream-join.pcap odd/chunk-overflow.pcap; do
+	"$FD" -n --access-log "$TMP/u.log" "$FSC_SRC/captures/$cap" >/dev/null
+	want=$("$FD" -n --json --records "$FSC_SRC/captures/$cap" | grep -c '"type":"request"')
+	goaccess --no-global-config --log-format=COMBINED -o "$TMP/u.json" "$TMP/u.log" >/dev/null 2>&1
+	got=$(python3 -c 'import json,sys; g=json.load(open(sys.argv[1]))["general"]; print(g["total_requests"], g["failed_requests"])' "$TMP/u.json")
+	if [ "$got" != "$want 0" ] || ! grep -q '" 499 - "' "$TMP/u.log"; then
+		echo "FAIL: $cap: goaccess total/failed '$got', records $want"; cat "$TMP/u.log"
+		fail=$((fail + 1))
+	fi
+done
+
 # a log that cannot be opened: one line, exit 2, nothing decoded
 "$FD" -n --access-log "$TMP/no/such/dir/x.log" "$CAP" >"$TMP/bad.out" 2>"$TMP/bad.err"
 rc=$?

@@ -57,13 +57,13 @@ static void combined_line(void **state)
 				  "\"GET /p?a=1&token=s3cret&b#frag HTTP/1.1\" 200 23 \"-\" "
 				  "\"curl/8 \\\"quoted\\\"\"\n");
 	assert_int_equal(n, strlen(line));
-	/* unanswered: no status, no size; no client: the sender */
+	/* unanswered: 499, no size; no client: the sender */
 	r.status = 0;
 	r.client.rule = FSC_CLIENT_NONE;
 	memset(&r.client.addr, 0, sizeof(r.client.addr));
 	fsc_accesslog_format(&r, NULL, line, sizeof(line));
 	assert_non_null(strstr(line, "127.0.0.1 - - ["));
-	assert_non_null(strstr(line, "HTTP/1.1\" - - \"-\""));
+	assert_non_null(strstr(line, "HTTP/1.1\" 499 - \"-\""));
 	/* too small a buffer: nothing, and says so */
 	assert_int_equal(fsc_accesslog_format(&r, NULL, line, 20), 0);
 }

@@ -30,6 +30,9 @@ enum fsc_accesslog_key {
 
 #define FSC_ACCESSLOG_REDACT_MAX 16
 #define FSC_ACCESSLOG_REDACTED "REDACTED"
+/* Combined: the status of a request no answer was seen for (nginx's
+ * "client closed request"; log readers drop a line without a number). */
+#define FSC_ACCESSLOG_NO_ANSWER 499
 
 struct fsc_accesslog_opts {
 	enum fsc_accesslog_format format;
@@ -57,8 +60,9 @@ struct fsc_accesslog_opts {
  * always enough). Combined:
  *   CLIENT - - [06/Dec/2026:18:34:51 +0000] "GET /p HTTP/1.1" 200 5 "REF" "UA"
  * with the client by the client rule (else the TCP peer), the request's
- * time in UTC, "-" for a status no answer gave or a size not known, and
- * every text escaped as fsc_escape_text does (\" \\ \xNN).
+ * time in UTC, FSC_ACCESSLOG_NO_ANSWER for a status no answer gave, "-"
+ * for a size not known, and every text escaped as fsc_escape_text does
+ * (\" \\ \xNN).
  */
 size_t fsc_accesslog_format(const struct fsc_request *rec, const struct fsc_accesslog_opts *o,
 			    char *buf, size_t cap);
