@@ -81,6 +81,12 @@ static const char usage_text[] =
 "                     NCSA combined (default; GoAccess reads it) or JSON lines\n"
 "      --truncate-clients\n"
 "                     logged clients cut to their /24 (IPv4) or /48 (IPv6)\n"
+"      --metrics ADDR:PORT\n"
+"                     serve Prometheus metrics at http://ADDR:PORT/metrics\n"
+"                     (\":9477\" on every address, \"127.0.0.1:9477\", \"[::1]:9477\";\n"
+"                     port 0: one the kernel picks); names in fwatch(1), METRICS\n"
+"      --headless     no screen and no dump: capture (-i) or replay (-r) and\n"
+"                     serve --metrics until SIGINT or SIGTERM\n"
 "\n"
 "Names (as fdecode)\n"
 "  -n                 no DNS queries (GeoIP and Tailscale names stay)\n"
@@ -132,6 +138,8 @@ enum {
 	OPT_MAX_CLIENTS,
 	OPT_MAX_HOSTS,
 	OPT_DETAIL_MEMORY,
+	OPT_METRICS,
+	OPT_HEADLESS,
 };
 
 #define CONTINUE (-1)
@@ -206,6 +214,8 @@ static int parse_args(int argc, char **argv, struct options *o)
 		{ "access-log", required_argument, NULL, OPT_ACCESS_LOG },
 		{ "access-log-format", required_argument, NULL, OPT_ACCESS_LOG_FORMAT },
 		{ "truncate-clients", no_argument, NULL, OPT_TRUNCATE_CLIENTS },
+		{ "metrics", required_argument, NULL, OPT_METRICS },
+		{ "headless", no_argument, NULL, OPT_HEADLESS },
 		{ NULL, 0, NULL, 0 },
 	};
 	bool speed_set = false;
@@ -307,6 +317,12 @@ static int parse_args(int argc, char **argv, struct options *o)
 		case OPT_NO_COLOR:
 			o->color = false;
 			break;
+		case OPT_METRICS:
+			o->metrics = optarg;
+			break;
+		case OPT_HEADLESS:
+			o->headless = true;
+			break;
 		case OPT_DETAILS:
 			o->all_details = true;
 			break;
@@ -374,6 +390,15 @@ static int parse_args(int argc, char **argv, struct options *o)
 		fputs("fwatch: --speed and --max are for replays (-r FILE)\n", stderr);
 		return EXIT_USAGE;
 	}
+	if (o->headless && o->dump) {
+		fputs("fwatch: --headless and --dump exclude each other\n", stderr);
+		return EXIT_USAGE;
+	}
+	if (o->headless && !o->metrics) {
+		fputs("fwatch: --headless shows nothing: it goes with --metrics ADDR:PORT\n",
+		      stderr);
+		return EXIT_USAGE;
+	}
 	if (o->all_details && !o->dump) {
 		fputs("fwatch: --details goes with --dump\n", stderr);
 		return EXIT_USAGE;
@@ -387,7 +412,7 @@ static int parse_args(int argc, char **argv, struct options *o)
 		o->speed = 0;
 	if (!o->file && !o->n_ifaces)
 		o->ifaces[o->n_ifaces++] = "any";
-	if (!o->dump && (!isatty(STDIN_FILENO) || !isatty(STDOUT_FILENO))) {
+	if (!o->dump && !o->headless && (!isatty(STDIN_FILENO) || !isatty(STDOUT_FILENO))) {
 		fputs("fwatch: the screen needs a terminal on standard input and output; "
 		      "use --dump for text\n", stderr);
 		return EXIT_USAGE;
