@@ -55,8 +55,13 @@ fi
 # transactions end while it replays)
 "$FSC_BIN/fwatch" -n --dump -r "$CAP" --access-log "$TMP/fwatch.log" >/dev/null ||
 	{ echo "FAIL: fwatch --access-log"; fail=$((fail + 1)); }
-sort "$TMP/fwatch.log" >"$TMP/fwatch.sorted"
-sort "$TMP/combined.log" >"$TMP/fdecode.sorted"
+# ... and so does it headless, ending with the replay
+"$FSC_BIN/fwatch" -n --headless --max -r "$CAP" --access-log "$TMP/fwatch.log" >/dev/null ||
+	{ echo "FAIL: fwatch --headless --access-log"; fail=$((fail + 1)); }
+sort "$TMP/fwatch.log" | uniq -c | awk '$1 != 2 { bad = 1 } END { exit bad }' ||
+	{ echo "FAIL: fwatch --headless did not append the same lines again"; fail=$((fail + 1)); }
+sort -u "$TMP/fwatch.log" >"$TMP/fwatch.sorted"
+sort -u "$TMP/combined.log" >"$TMP/fdecode.sorted"
 if ! cmp -s "$TMP/fwatch.sorted" "$TMP/fdecode.sorted"; then
 	echo "FAIL: fwatch's access log differs from fdecode's"
 	diff "$TMP/fwatch.sorted" "$TMP/fdecode.sorted" | head -5

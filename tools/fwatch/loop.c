@@ -241,6 +241,9 @@ static void run_loop(struct fw *w)
 			if (!w->live && w->ended)
 				return;
 		}
+		/* headless for the access log alone: a replay is done at its end */
+		if (w->o->headless && !w->o->metrics && !w->live && w->ended)
+			return;
 		if (now - w->last_stats >= STATS_EVERY_NS) {
 			update_stats(w);
 			w->last_stats = now;

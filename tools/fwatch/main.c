@@ -86,7 +86,8 @@ static const char usage_text[] =
 "                     (\":9477\" on every address, \"127.0.0.1:9477\", \"[::1]:9477\";\n"
 "                     port 0: one the kernel picks); names in fwatch(1), METRICS\n"
 "      --headless     no screen and no dump: capture (-i) or replay (-r) and\n"
-"                     serve --metrics until SIGINT or SIGTERM\n"
+"                     serve --metrics until SIGINT or SIGTERM, or write\n"
+"                     --access-log (a replay alone ends with its end)\n"
 "\n"
 "Names (as fdecode)\n"
 "  -n                 no DNS queries (GeoIP and Tailscale names stay)\n"
@@ -394,9 +395,9 @@ static int parse_args(int argc, char **argv, struct options *o)
 		fputs("fwatch: --headless and --dump exclude each other\n", stderr);
 		return EXIT_USAGE;
 	}
-	if (o->headless && !o->metrics) {
-		fputs("fwatch: --headless shows nothing: it goes with --metrics ADDR:PORT\n",
-		      stderr);
+	if (o->headless && !o->metrics && !o->access_log) {
+		fputs("fwatch: --headless shows nothing: it goes with --metrics ADDR:PORT or "
+		      "--access-log FILE\n", stderr);
 		return EXIT_USAGE;
 	}
 	if (o->all_details && !o->dump) {
