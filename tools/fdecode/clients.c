@@ -131,6 +131,8 @@ static size_t merge(struct client *list, size_t n)
 			list[w - 1].packets += list[i].packets;
 			list[w - 1].bytes += list[i].bytes;
 			list[w - 1].is_client |= list[i].is_client;
+			for (int k = 0; k < 6; k++)
+				list[w - 1].status[k] += list[i].status[k];
 		} else {
 			list[w++] = list[i];
 		}
@@ -280,8 +282,14 @@ static void json_tables(FILE *out, struct fsc_enrich *e, const struct client *li
 			fsc_addr_str(&list[i].addr, a));
 		names_json(out, e, "addr", &list[i].addr);
 		fprintf(out, ",\"requests\":%" PRIu64 ",\"packets\":%" PRIu64
-			",\"bytes\":%" PRIu64 "%s}\n", list[i].requests, list[i].packets,
-			list[i].bytes, list[i].is_client ? ",\"is_client\":true" : "");
+			",\"bytes\":%" PRIu64, list[i].requests, list[i].packets, list[i].bytes);
+		if (list[i].is_client) {
+			const uint64_t *s = list[i].status;
+			fprintf(out, ",\"is_client\":true,\"status\":{\"1xx\":%" PRIu64
+				",\"2xx\":%" PRIu64 ",\"3xx\":%" PRIu64 ",\"4xx\":%" PRIu64
+				",\"5xx\":%" PRIu64 "}", s[1], s[2], s[3], s[4], s[5]);
+		}
+		fputs("}\n", out);
 	}
 	for (size_t i = 0; i < nn; i++) {
 		const struct network *nw = &nets[i];

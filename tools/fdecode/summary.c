@@ -400,9 +400,11 @@ static struct client *client_list(const struct tables *t, const struct client_ta
 		return NULL;
 	}
 	na = agg ? fsc_agg_clients(agg, ac, na) : 0;
-	for (size_t i = 0; i < na; i++)
-		list[(*n)++] = (struct client){ .addr = ac[i]->addr, .requests = ac[i]->requests,
-						.is_client = true };
+	for (size_t i = 0; i < na; i++) {
+		list[*n] = (struct client){ .addr = ac[i]->addr, .requests = ac[i]->requests,
+					    .is_client = true };
+		memcpy(list[(*n)++].status, ac[i]->status, sizeof(ac[i]->status));
+	}
 	free(ac);
 	for (size_t i = 0; i < t->n_peers; i++) {
 		const struct fsc_wg_peer *p = t->peers[i];
