@@ -12,6 +12,8 @@
 #include <time.h>
 
 #include "fsc/escape.h"
+#include "fsc/jsonw.h"
+#include "fsc/outbuf.h"
 
 /* Addresses printed while their name was pending, remembered for the list
  * at the end; more are counted, not kept. */
@@ -318,78 +320,75 @@ char *fsc_enrich_tag(struct fsc_enrich *e, const struct fsc_addr *a, char *buf, 
 	return fsc_enrich_tag_of(&i, buf, len);
 }
 
-/* The JSON object is built in a caller's buffer of FSC_ENRICH_JSON_MAX bytes:
- * every piece is bounded (tokens, a 128-byte phrase, escaped names under
- * a fixed cap), so nothing is ever cut. */
-static size_t put(char *buf, size_t n, const char *s)
+/* The JSON object, through the one writer. Every piece is bounded (tokens,
+ * a 128-byte phrase, names under FSC_DNS_NAME_MAX escaped), so in a
+ * caller's FSC_ENRICH_JSON_MAX bytes nothing is ever cut. */
+static void name_member(struct fsc_jsonw *w, const char *key, const char *s)
 {
-	size_t len = strlen(s);
-
-	memcpy(buf + n, s, len);
-	return n + len;
+	fsc_jsonw_str_cap(w, key, s, strlen(s), FSC_ESCAPE_JSON_CAP(FSC_DNS_NAME_MAX));
 }
 
-static size_t put_member(char *buf, size_t n, const char *key, const char *s)
+void fsc_enrich_jsonw(struct fsc_jsonw *w, const char *key, const struct fsc_enrich_info *i)
 {
-	n = put(buf, n, ",\"");
-	n = put(buf, n, key);
-	n = put(buf, n, "\":\"");
-	n += fsc_escape_json((const uint8_t *)s, strlen(s), buf + n,
-			     FSC_ESCAPE_JSON_CAP(FSC_DNS_NAME_MAX));
-	return put(buf, n, "\"");
+	char d[128];
+
+	fsc_jsonw_object_begin_at(w, key);
+	fsc_jsonw_token(w, "class", fsc_tsaddr_class_name(i->ts.cls));
+	if (fsc_tsaddr_is_tailscale(i->ts.cls))
+		fsc_jsonw_token(w, "tailscale", fsc_tsaddr_describe(&i->ts, d, sizeof(d)));
+	if (i->role != FSC_ENRICH_ROLE_NONE)
+		fsc_jsonw_token(w, "role", fsc_enrich_role_name(i->role));
+	if (i->node && fsc_tsnode_name(i->node))
+		name_member(w, "node", fsc_tsnode_name(i->node));
+	if (i->rdns_st == FSC_RDNS_FOUND)
+		name_member(w, "rdns", i->rdns);
+	if (i->have_geo) {
+		name_member(w, "country", i->geo.country);
+		name_member(w, "city", i->geo.city);
+		if (i->geo.asn)
+			fsc_jsonw_u64(w, "asn", i->geo.asn);
+		name_member(w, "as_org", i->geo.as_org);
+	}
+	fsc_jsonw_object_end(w);
 }
 
 size_t fsc_enrich_json_of(const struct fsc_enrich_info *i, char *buf)
 {
-	char d[128];
-	size_t n = put(buf, 0, "{\"class\":\"");
+	struct fsc_outbuf ob;
+	struct fsc_jsonw w;
 
-	n = put(buf, n, fsc_tsaddr_class_name(i->ts.cls));
-	n = put(buf, n, "\"");
-	if (fsc_tsaddr_is_tailscale(i->ts.cls)) {
-		n = put(buf, n, ",\"tailscale\":\"");
-		n = put(buf, n, fsc_tsaddr_describe(&i->ts, d, sizeof(d)));
-		n = put(buf, n, "\"");
-	}
-	if (i->role != FSC_ENRICH_ROLE_NONE) {
-		n = put(buf, n, ",\"role\":\"");
-		n = put(buf, n, fsc_enrich_role_name(i->role));
-		n = put(buf, n, "\"");
-	}
-	if (i->node && fsc_tsnode_name(i->node))
-		n = put_member(buf, n, "node", fsc_tsnode_name(i->node));
-	if (i->rdns_st == FSC_RDNS_FOUND)
-		n = put_member(buf, n, "rdns", i->rdns);
-	if (i->have_geo) {
-		if (i->geo.country[0])
-			n = put_member(buf, n, "country", i->geo.country);
-		if (i->geo.city[0])
-			n = put_member(buf, n, "city", i->geo.city);
-		if (i->geo.asn) {
-			snprintf(d, sizeof(d), ",\"asn\":%" PRIu32, i->geo.asn);
-			n = put(buf, n, d);
-		}
-		if (i->geo.as_org[0])
-			n = put_member(buf, n, "as_org", i->geo.as_org);
-	}
-	n = put(buf, n, "}");
-	buf[n] = '\0';
-	return n;
+	fsc_outbuf_init_fixed(&ob, buf, FSC_ENRICH_JSON_MAX - 1, NULL);
+	fsc_jsonw_init(&w, &ob);
+	fsc_enrich_jsonw(&w, NULL, i);
+	buf[ob.len] = '\0';
+	return ob.len;
+}
+
+void fsc_enrich_jsonw_member(struct fsc_enrich *e, struct fsc_jsonw *w, const char *key,
+			     const struct fsc_addr *a)
+{
+	struct fsc_enrich_info i;
+	char info_key[FSC_ENRICH_JSON_KEY_MAX];
+
+	fsc_enrich_get(e, a, &i);
+	note_late(e, &i);
+	if (!fsc_enrich_info_any(&i))
+		return;
+	snprintf(info_key, sizeof(info_key), "%s_info", key);
+	fsc_enrich_jsonw(w, info_key, &i);
 }
 
 size_t fsc_enrich_json_member(struct fsc_enrich *e, const char *key, const struct fsc_addr *a,
 			  char *buf)
 {
-	struct fsc_enrich_info i;
+	struct fsc_outbuf ob;
+	struct fsc_jsonw w;
 
-	fsc_enrich_get(e, a, &i);
-	note_late(e, &i);
-	if (!fsc_enrich_info_any(&i))
-		return 0;
-	size_t n = put(buf, 0, ",\"");
-	n = put(buf, n, key);
-	n = put(buf, n, "_info\":");
-	return n + fsc_enrich_json_of(&i, buf + n);
+	fsc_outbuf_init_fixed(&ob, buf, FSC_ENRICH_JSON_KEY_MAX + FSC_ENRICH_JSON_MAX, NULL);
+	fsc_jsonw_init(&w, &ob);
+	w.more = true; /* a member after others: the comma first */
+	fsc_enrich_jsonw_member(e, &w, key, a);
+	return ob.len;
 }
 
 size_t fsc_enrich_json_object(struct fsc_enrich *e, const struct fsc_addr *a, char *buf)

@@ -19,24 +19,6 @@ struct fsc_pipeline {
 	void *ctx;
 };
 
-static const char *const event_names[FSC_EV_COUNT] = {
-	[FSC_EV_WG] = "wg",	  [FSC_EV_DISCO] = "disco", [FSC_EV_STUN] = "stun",
-	[FSC_EV_TSDISCO] = "tsdisco", [FSC_EV_UDP] = "udp", [FSC_EV_TCP] = "tcp",
-	[FSC_EV_IP] = "ip",	  [FSC_EV_FRAME] = "frame",
-	[FSC_EV_TLS_CLIENT_HELLO] = "tls_client_hello",
-	[FSC_EV_TLS_SERVER_HELLO] = "tls_server_hello",
-	[FSC_EV_HTTP_REQUEST] = "http_request",
-	[FSC_EV_HTTP_RESPONSE] = "http_response",
-	[FSC_EV_INGRESS] = "ingress",
-	[FSC_EV_HTTP_RESPONSE_END] = "http_response_end",
-	[FSC_EV_HTTP_CLOSE] = "http_close",
-};
-
-const char *fsc_event_type_name(enum fsc_event_type t)
-{
-	return (unsigned)t < FSC_EV_COUNT ? event_names[t] : "unknown";
-}
-
 struct fsc_pipeline *fsc_pipeline_new(const struct fsc_pipeline_limits *lim)
 {
 	struct fsc_pipeline *pl = calloc(1, sizeof(*pl));
@@ -66,23 +48,13 @@ const struct fsc_streams *fsc_pipeline_streams(const struct fsc_pipeline *pl)
 	return pl->streams;
 }
 
-static const enum fsc_event_type stream_types[] = {
-	[FSC_SEV_CLIENT_HELLO] = FSC_EV_TLS_CLIENT_HELLO,
-	[FSC_SEV_SERVER_HELLO] = FSC_EV_TLS_SERVER_HELLO,
-	[FSC_SEV_HTTP_REQUEST] = FSC_EV_HTTP_REQUEST,
-	[FSC_SEV_HTTP_RESPONSE] = FSC_EV_HTTP_RESPONSE,
-	[FSC_SEV_INGRESS] = FSC_EV_INGRESS,
-	[FSC_SEV_HTTP_RESPONSE_END] = FSC_EV_HTTP_RESPONSE_END,
-	[FSC_SEV_HTTP_CLOSE] = FSC_EV_HTTP_CLOSE,
-};
-
 /* A stream event, handed on with the frame that completed it. */
 static void on_stream_event(void *ctx, const struct fsc_stream_event *sev)
 {
 	struct fsc_pipeline *pl = ctx;
 	struct fsc_event ev = *pl->cur;
 
-	ev.type = stream_types[sev->type];
+	ev.type = sev->type;
 	ev.stream = sev;
 	ev.tun = NULL;
 	ev.wgd = NULL;

@@ -59,7 +59,7 @@ static void stream_put(struct fsc_streams *s, struct fsc_flow *f, struct stream 
 
 /* ---- events ---- */
 
-void stream_event_init(struct fsc_stream_event *ev, enum fsc_stream_event_type type,
+void stream_event_init(struct fsc_stream_event *ev, enum fsc_event_type type,
 		       const struct fsc_flow *f, int dir, int64_t ts)
 {
 	memset(ev, 0, sizeof(*ev));
@@ -88,7 +88,7 @@ void stream_emit_ingress(struct fsc_streams *s, const struct fsc_flow *f, struct
 	struct fsc_stream_event ev;
 	int dir = st->req_dir >= 0 ? st->req_dir : 0;
 
-	stream_event_init(&ev, FSC_SEV_INGRESS, f, dir, ts);
+	stream_event_init(&ev, FSC_EV_INGRESS, f, dir, ts);
 	ev.u.ingress.src = st->ingress_src;
 	ev.u.ingress.target = st->ingress_target;
 	ev.u.ingress.client = st->ingress_addr;
@@ -419,7 +419,7 @@ static void h_close(void *ctx, struct fsc_flow *f, enum fsc_close_reason why)
 	s->st.unanswered_requests += st->q_n;
 	if (s->lim.http_closes && st->requests) {
 		struct fsc_stream_event ev;
-		stream_event_init(&ev, FSC_SEV_HTTP_CLOSE, f, st->req_dir >= 0 ? st->req_dir : 0,
+		stream_event_init(&ev, FSC_EV_HTTP_CLOSE, f, st->req_dir >= 0 ? st->req_dir : 0,
 				  f->last_ns);
 		ev.u.close.reason = why;
 		ev.u.close.requests = st->requests;

@@ -222,7 +222,7 @@ void stream_http_body_done(struct fsc_streams *s, const struct fsc_flow *f, int 
 	if (!b->on)
 		return;
 	b->on = false;
-	stream_event_init(&ev, FSC_SEV_HTTP_RESPONSE_END, f, dir, ts);
+	stream_event_init(&ev, FSC_EV_HTTP_RESPONSE_END, f, dir, ts);
 	ev.u.resp_end.index = b->index;
 	ev.u.resp_end.status = b->status;
 	ev.u.resp_end.first_ns = b->head_ns >= b->req_ns ? b->head_ns - b->req_ns : 0;
@@ -363,14 +363,14 @@ static size_t cut_head(struct fsc_streams *s, struct fsc_flow *f, int dir, struc
 	why = flags & FSC_DATA_END ? "the stream ended inside the head"
 				   : "head larger than the flow buffer";
 	if (response) {
-		stream_event_init(&ev, FSC_SEV_HTTP_RESPONSE, f, dir, ts);
+		stream_event_init(&ev, FSC_EV_HTTP_RESPONSE, f, dir, ts);
 		pair_response(s, st, &ev, ts);
 		ev.flags = take_flags(s, d);
 		s->st.http_truncated++;
 		stream_emit(s, &ev, FSC_TRUNCATED, why);
 		pop_request(st);
 	} else {
-		stream_event_init(&ev, FSC_SEV_HTTP_REQUEST, f, dir, ts);
+		stream_event_init(&ev, FSC_EV_HTTP_REQUEST, f, dir, ts);
 		ev.u.req.head = &s->head;
 		ev.u.req.info = &s->info;
 		ev.u.req.index = ++st->requests;
@@ -453,7 +453,7 @@ static size_t http_request(struct fsc_streams *s, struct fsc_flow *f, int dir,
 
 	if (!read_head(s, f, dir, st, p, len, flags, ts, false, &rc, &why, &used))
 		return used;
-	stream_event_init(&ev, FSC_SEV_HTTP_REQUEST, f, dir, ts);
+	stream_event_init(&ev, FSC_EV_HTTP_REQUEST, f, dir, ts);
 	ev.flags = take_flags(s, d);
 	ev.u.req.head = &s->head;
 	ev.u.req.info = &s->info;
@@ -539,7 +539,7 @@ static size_t http_response(struct fsc_streams *s, struct fsc_flow *f, int dir,
 	char q_host[FSC_STREAM_HOST_KEEP + 1] = "";
 	if (q)
 		memcpy(q_host, q->host, sizeof(q_host));
-	stream_event_init(&ev, FSC_SEV_HTTP_RESPONSE, f, dir, ts);
+	stream_event_init(&ev, FSC_EV_HTTP_RESPONSE, f, dir, ts);
 	ev.flags = take_flags(s, d);
 	pair_response(s, st, &ev, ts);
 	stream_http_body_done(s, f, dir, d, ts); /* a head here: the body before is whole */

@@ -126,7 +126,7 @@ struct fsc_streams {
 };
 
 /* streams.c */
-void stream_event_init(struct fsc_stream_event *ev, enum fsc_stream_event_type type,
+void stream_event_init(struct fsc_stream_event *ev, enum fsc_event_type type,
 		       const struct fsc_flow *f, int dir, int64_t ts);
 void stream_emit(struct fsc_streams *s, struct fsc_stream_event *ev, enum fsc_status st,
 		 const char *why);

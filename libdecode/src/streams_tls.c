@@ -37,7 +37,7 @@ static void on_client_hello(struct fsc_streams *s, struct fsc_flow *f, int dir,
 	const char *why = NULL;
 	enum fsc_status rc = fsc_tls_client_hello_parse(msg, len, &s->ch, &why);
 
-	stream_event_init(&ev, FSC_SEV_CLIENT_HELLO, f, dir, ts);
+	stream_event_init(&ev, FSC_EV_TLS_CLIENT_HELLO, f, dir, ts);
 	ev.u.hello.h = &s->ch;
 	ev.u.hello.index = ++st->d[dir].hellos;
 	if (st->tunnel)
@@ -77,7 +77,7 @@ static void on_server_hello(struct fsc_streams *s, struct fsc_flow *f, int dir,
 	if (rc == FSC_OK && s->sh.hrr)
 		st->hrr_seen = true;
 
-	stream_event_init(&ev, FSC_SEV_SERVER_HELLO, f, dir, ts);
+	stream_event_init(&ev, FSC_EV_TLS_SERVER_HELLO, f, dir, ts);
 	ev.u.server.h = &s->sh;
 	if (st->tunnel)
 		ev.flags |= FSC_SF_TUNNEL;
@@ -116,7 +116,7 @@ void stream_tls_cut(struct fsc_streams *s, struct fsc_flow *f, int dir, struct s
 
 	if (type == FSC_TLS_HS_CLIENT_HELLO) {
 		memset(&s->ch, 0, sizeof(s->ch));
-		stream_event_init(&ev, FSC_SEV_CLIENT_HELLO, f, dir, ts);
+		stream_event_init(&ev, FSC_EV_TLS_CLIENT_HELLO, f, dir, ts);
 		ev.u.hello.h = &s->ch;
 		ev.u.hello.index = ++d->hellos;
 		s->st.client_hellos++;
@@ -124,7 +124,7 @@ void stream_tls_cut(struct fsc_streams *s, struct fsc_flow *f, int dir, struct s
 			st->req_dir = dir;
 	} else if (type == FSC_TLS_HS_SERVER_HELLO) {
 		memset(&s->sh, 0, sizeof(s->sh));
-		stream_event_init(&ev, FSC_SEV_SERVER_HELLO, f, dir, ts);
+		stream_event_init(&ev, FSC_EV_TLS_SERVER_HELLO, f, dir, ts);
 		ev.u.server.h = &s->sh;
 		s->st.server_hellos++;
 	} else {

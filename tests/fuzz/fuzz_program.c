@@ -61,7 +61,7 @@ enum { P_TEXT, P_VERBOSE, P_JSON, P_SUMMARY, N_PRINTERS };
 struct harness {
 	struct printer pr[N_PRINTERS];
 	struct options opt[N_PRINTERS];
-	struct outbuf ob[N_PRINTERS];
+	struct fsc_outbuf ob[N_PRINTERS];
 	char *out[N_PRINTERS];
 	size_t out_len[N_PRINTERS];
 	struct tui_model *model;
@@ -262,7 +262,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		return 0;
 	if (!ready) {
 		for (int i = 0; i < N_PRINTERS; i++)
-			if (!outbuf_init(&h.ob[i], NULL))
+			if (!fsc_outbuf_init(&h.ob[i], NULL))
 				abort();
 		ready = true;
 	}
@@ -369,7 +369,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 	/* The summary, as text and as JSON, through the summary's printer */
 	for (int i2 = 0; i2 < N_PRINTERS; i2++)
-		outbuf_flush(&h.ob[i2]);
+		fsc_outbuf_flush(&h.ob[i2]);
 	struct input_problems probs = { 0 };
 	print_summary(files[P_SUMMARY], &h.opt[P_SUMMARY], pl, 1, &probs, enr, tally, agg);
 	h.opt[P_SUMMARY].json = true;

@@ -301,9 +301,9 @@ static void on_event(void *ctx, const struct fsc_stream_event *ev)
 					   !ev->why || !*ev->why)
 		abort();
 	if (ev->status == FSC_TRUNCATED) {
-		if (ev->type == FSC_SEV_CLIENT_HELLO || ev->type == FSC_SEV_SERVER_HELLO)
+		if (ev->type == FSC_EV_TLS_CLIENT_HELLO || ev->type == FSC_EV_TLS_SERVER_HELLO)
 			h->n_cut_tls++;
-		else if (ev->type == FSC_SEV_INGRESS)
+		else if (ev->type == FSC_EV_INGRESS)
 			abort();
 		else
 			h->n_cut_http++;
@@ -332,22 +332,22 @@ static void on_event(void *ctx, const struct fsc_stream_event *ev)
 	if (f->id > h->max_id)
 		h->max_id = f->id;
 	switch (ev->type) {
-	case FSC_SEV_CLIENT_HELLO:
+	case FSC_EV_TLS_CLIENT_HELLO:
 		check_hello(h, ev, t);
 		break;
-	case FSC_SEV_SERVER_HELLO:
+	case FSC_EV_TLS_SERVER_HELLO:
 		check_server_hello(h, ev);
 		break;
-	case FSC_SEV_HTTP_REQUEST:
+	case FSC_EV_HTTP_REQUEST:
 		check_request(h, ev, t);
 		break;
-	case FSC_SEV_HTTP_RESPONSE:
+	case FSC_EV_HTTP_RESPONSE:
 		check_response(h, ev, t);
 		break;
-	case FSC_SEV_INGRESS:
+	case FSC_EV_INGRESS:
 		check_ingress(h, ev);
 		break;
-	case FSC_SEV_HTTP_RESPONSE_END:
+	case FSC_EV_HTTP_RESPONSE_END:
 		/* Only for a matched final response, with a NUL-terminated Host
 		 * copy and latencies that are never negative. */
 		if (!ev->u.resp_end.index || ev->u.resp_end.status < 100 ||

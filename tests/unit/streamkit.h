@@ -18,7 +18,7 @@
 
 /* What the events said, copied out (their pointers die with the call). */
 struct seen {
-	enum fsc_stream_event_type type;
+	enum fsc_event_type type;
 	enum fsc_status status;
 	char a[128], b[128];	/* type-specific: see record() */
 	int num;
@@ -57,17 +57,17 @@ static inline void record(void *ctx, const struct fsc_stream_event *e)
 	else
 		assert_int_equal(e->status, FSC_OK);
 	switch (e->type) {
-	case FSC_SEV_CLIENT_HELLO:
+	case FSC_EV_TLS_CLIENT_HELLO:
 		if (e->u.hello.h->has_sni)
 			copy(s->a, e->u.hello.h->sni.p, e->u.hello.h->sni.len);
 		if (e->u.hello.have_fp)
 			copy(s->b, e->u.hello.ja4, strlen(e->u.hello.ja4));
 		s->index = e->u.hello.index;
 		break;
-	case FSC_SEV_SERVER_HELLO:
+	case FSC_EV_TLS_SERVER_HELLO:
 		s->num = e->u.server.h->version;
 		break;
-	case FSC_SEV_HTTP_REQUEST:
+	case FSC_EV_HTTP_REQUEST:
 		copy(s->a, e->u.req.head->target, e->u.req.head->target_len);
 		copy(s->method, e->u.req.head->method,
 		     e->u.req.head->method_len < 15 ? e->u.req.head->method_len : 15);
@@ -78,7 +78,7 @@ static inline void record(void *ctx, const struct fsc_stream_event *e)
 			     strlen(fsc_client_rule_name(e->u.req.client->rule)));
 		}
 		break;
-	case FSC_SEV_HTTP_RESPONSE:
+	case FSC_EV_HTTP_RESPONSE:
 		s->num = e->u.resp.head->status;
 		s->matched = e->u.resp.matched;
 		s->index = e->u.resp.index;
@@ -86,21 +86,23 @@ static inline void record(void *ctx, const struct fsc_stream_event *e)
 		if (e->u.resp.matched)
 			copy(s->a, e->u.resp.uri, strlen(e->u.resp.uri));
 		break;
-	case FSC_SEV_HTTP_RESPONSE_END:
+	case FSC_EV_HTTP_RESPONSE_END:
 		s->num = e->u.resp_end.status;
 		s->index = e->u.resp_end.index;
 		s->latency_ns = e->u.resp_end.last_ns;
 		break;
-	case FSC_SEV_INGRESS:
+	case FSC_EV_INGRESS:
 		copy(s->a, e->u.ingress.src, strlen(e->u.ingress.src));
 		if (e->u.ingress.has_sni)
 			copy(s->b, e->u.ingress.sni, e->u.ingress.sni_len);
 		s->num = e->u.ingress.status;
 		break;
-	case FSC_SEV_HTTP_CLOSE:
+	case FSC_EV_HTTP_CLOSE:
 		s->num = (int)e->u.close.unanswered;
 		s->index = e->u.close.requests;
 		break;
+	default: /* packet kinds: never from a stream */
+		fail();
 	}
 }
 

@@ -118,7 +118,7 @@ static void request(struct fsc_agg *a, const char *host, const char *client, int
 	E.info.host = &E.host;
 	E.client.rule = FSC_CLIENT_XFF_SINGLE;
 	assert_true(fsc_addr_parse(client, &E.client.addr));
-	E.se.type = FSC_SEV_HTTP_REQUEST;
+	E.se.type = FSC_EV_HTTP_REQUEST;
 	E.se.ts_ns = ts;
 	E.se.u.req.info = &E.info;
 	E.se.u.req.client = &E.client;
@@ -132,7 +132,7 @@ static void response(struct fsc_agg *a, const char *host, int status, int64_t la
 {
 	memset(&E, 0, sizeof(E));
 	E.head.status = status;
-	E.se.type = FSC_SEV_HTTP_RESPONSE;
+	E.se.type = FSC_EV_HTTP_RESPONSE;
 	E.se.u.resp.head = &E.head;
 	E.se.u.resp.matched = true;
 	E.se.u.resp.latency_ns = latency;
@@ -145,7 +145,7 @@ static void response(struct fsc_agg *a, const char *host, int status, int64_t la
 static void response_end(struct fsc_agg *a, const char *host, int64_t first, int64_t last)
 {
 	memset(&E, 0, sizeof(E));
-	E.se.type = FSC_SEV_HTTP_RESPONSE_END;
+	E.se.type = FSC_EV_HTTP_RESPONSE_END;
 	E.se.u.resp_end.host = host;
 	E.se.u.resp_end.first_ns = first;
 	E.se.u.resp_end.last_ns = last;
@@ -161,7 +161,7 @@ static void hello(struct fsc_agg *a, const char *sni, const char *src)
 	E.hello.sni.p = (const uint8_t *)sni;
 	E.hello.sni.len = strlen(sni);
 	assert_true(fsc_addr_parse(src, &E.se.src));
-	E.se.type = FSC_SEV_CLIENT_HELLO;
+	E.se.type = FSC_EV_TLS_CLIENT_HELLO;
 	E.se.u.hello.h = &E.hello;
 	E.ev.type = FSC_EV_TLS_CLIENT_HELLO;
 	E.ev.stream = &E.se;

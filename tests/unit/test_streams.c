@@ -3,7 +3,7 @@
 #include "streamkit.h"
 
 /* The n-th event of a type, or NULL. */
-static const struct seen *nth(enum fsc_stream_event_type type, int k)
+static const struct seen *nth(enum fsc_event_type type, int k)
 {
 	for (unsigned i = 0; i < n_ev; i++)
 		if (ev[i].type == type && k-- == 0)
@@ -24,9 +24,9 @@ static void response_body_ends(void **state)
 	int64_t t_req = c.t + MS;
 	send_str(&c, 0, "GET /a HTTP/1.1\r\nHost: h\r\n\r\n");		/* t_req */
 	send_str(&c, 1, "HTTP/1.1 200 OK\r\nContent-Length: 10\r\n\r\nhello");	/* +1 */
-	assert_null(nth(FSC_SEV_HTTP_RESPONSE_END, 0)); /* 5 bytes still to come */
+	assert_null(nth(FSC_EV_HTTP_RESPONSE_END, 0)); /* 5 bytes still to come */
 	send_str(&c, 1, "world");						/* +2 */
-	e = nth(FSC_SEV_HTTP_RESPONSE_END, 0);
+	e = nth(FSC_EV_HTTP_RESPONSE_END, 0);
 	assert_non_null(e);
 	assert_int_equal(e->num, 200);
 	assert_int_equal(e->index, 1);
@@ -36,9 +36,9 @@ static void response_body_ends(void **state)
 	send_str(&c, 0, "GET /b HTTP/1.1\r\nHost: h\r\n\r\n");		/* +3 */
 	send_str(&c, 1, "HTTP/1.1 100 Continue\r\n\r\n");			/* +4 */
 	send_str(&c, 1, "HTTP/1.1 201 Created\r\nTransfer-Encoding: chunked\r\n\r\n3\r\nab");
-	assert_null(nth(FSC_SEV_HTTP_RESPONSE_END, 1));
+	assert_null(nth(FSC_EV_HTTP_RESPONSE_END, 1));
 	send_str(&c, 1, "c\r\n0\r\n\r\n");					/* +6 */
-	e = nth(FSC_SEV_HTTP_RESPONSE_END, 1);
+	e = nth(FSC_EV_HTTP_RESPONSE_END, 1);
 	assert_non_null(e);
 	assert_int_equal(e->num, 201);
 	assert_int_equal(e->index, 2);
@@ -46,18 +46,18 @@ static void response_body_ends(void **state)
 	/* HEAD: no body, ends with its head */
 	send_str(&c, 0, "HEAD /c HTTP/1.1\r\nHost: h\r\n\r\n");		/* +7 */
 	send_str(&c, 1, "HTTP/1.1 200 OK\r\nContent-Length: 99\r\n\r\n");	/* +8 */
-	e = nth(FSC_SEV_HTTP_RESPONSE_END, 2);
+	e = nth(FSC_EV_HTTP_RESPONSE_END, 2);
 	assert_non_null(e);
 	assert_int_equal(e->latency_ns, 1 * MS);
 	/* read to the close: ends with the FIN */
 	send_str(&c, 0, "GET /d HTTP/1.0\r\nHost: h\r\n\r\n");		/* +9 */
 	send_str(&c, 1, "HTTP/1.0 200 OK\r\n\r\npart");			/* +10 */
 	send_str(&c, 1, "more");						/* +11 */
-	assert_null(nth(FSC_SEV_HTTP_RESPONSE_END, 3));
+	assert_null(nth(FSC_EV_HTTP_RESPONSE_END, 3));
 	segment(&c, 1, FSC_TCP_FIN | FSC_TCP_ACK, NULL, 0);			/* +12 */
 	segment(&c, 0, FSC_TCP_FIN | FSC_TCP_ACK, NULL, 0);
 	segment(&c, 1, FSC_TCP_ACK, NULL, 0);
-	e = nth(FSC_SEV_HTTP_RESPONSE_END, 3);
+	e = nth(FSC_EV_HTTP_RESPONSE_END, 3);
 	assert_non_null(e);
 	assert_true(e->latency_ns >= 2 * MS); /* at least to the last data */
 	/* a body cut by the end of the input has no end */
@@ -65,7 +65,7 @@ static void response_body_ends(void **state)
 	close_conn(&c);
 	int ends = 0;
 	for (unsigned i = 0; i < n_ev; i++)
-		ends += ev[i].type == FSC_SEV_HTTP_RESPONSE_END;
+		ends += ev[i].type == FSC_EV_HTTP_RESPONSE_END;
 	assert_int_equal(ends, 4);
 
 	/* Off (the default): none at all. */
@@ -73,7 +73,7 @@ static void response_body_ends(void **state)
 	send_str(&c, 0, "GET /a HTTP/1.1\r\nHost: h\r\n\r\n");
 	send_str(&c, 1, "HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n");
 	close_conn(&c);
-	assert_null(nth(FSC_SEV_HTTP_RESPONSE_END, 0));
+	assert_null(nth(FSC_EV_HTTP_RESPONSE_END, 0));
 }
 
 static void keep_alive_pipelining(void **state)
@@ -94,11 +94,11 @@ static void keep_alive_pipelining(void **state)
 	close_conn(&c);
 
 	assert_int_equal(n_ev, 6);
-	assert_int_equal(ev[0].type, FSC_SEV_HTTP_REQUEST);
+	assert_int_equal(ev[0].type, FSC_EV_HTTP_REQUEST);
 	assert_string_equal(ev[0].a, "/a");
 	assert_string_equal(ev[0].b, "66.249.72.211");
 	assert_string_equal(ev[0].rule, "xff-chain");
-	assert_int_equal(ev[1].type, FSC_SEV_HTTP_RESPONSE);
+	assert_int_equal(ev[1].type, FSC_EV_HTTP_RESPONSE);
 	assert_int_equal(ev[1].num, 200);
 	assert_true(ev[1].matched);
 	assert_string_equal(ev[1].a, "/a");
@@ -161,14 +161,14 @@ static void ingress_then_tls(void **state)
 	close_conn(&c);
 
 	assert_int_equal(n_ev, 4);
-	assert_int_equal(ev[0].type, FSC_SEV_HTTP_REQUEST);
+	assert_int_equal(ev[0].type, FSC_EV_HTTP_REQUEST);
 	assert_string_equal(ev[0].rule, "ingress-src");
 	assert_string_equal(ev[0].b, "66.249.72.211");
 	assert_int_equal(ev[1].num, 101);
-	assert_int_equal(ev[2].type, FSC_SEV_CLIENT_HELLO);
+	assert_int_equal(ev[2].type, FSC_EV_TLS_CLIENT_HELLO);
 	assert_string_equal(ev[2].a, "example.ts.net");
 	assert_string_equal(ev[2].b, "t13d0306h2_40b44b994229_0d385148b956");
-	assert_int_equal(ev[3].type, FSC_SEV_INGRESS);
+	assert_int_equal(ev[3].type, FSC_EV_INGRESS);
 	assert_string_equal(ev[3].a, "66.249.72.211:51234");
 	assert_string_equal(ev[3].b, "example.ts.net");
 	assert_int_equal(ev[3].num, 101);
@@ -186,7 +186,7 @@ static void ingress_refused(void **state)
 	send_str(&c, 1, "HTTP/1.1 403 Forbidden\r\nContent-Length: 9\r\n\r\nforbidden");
 	close_conn(&c);
 	assert_int_equal(n_ev, 3);
-	assert_int_equal(ev[2].type, FSC_SEV_INGRESS);
+	assert_int_equal(ev[2].type, FSC_EV_INGRESS);
 	assert_int_equal(ev[2].num, 403);
 	assert_string_equal(ev[2].b, "");
 }
@@ -213,7 +213,7 @@ static void tls_fragmented_records(void **state)
 	segment(&c, 0, FSC_TCP_ACK, two + 7, n + 5 - 7);
 	close_conn(&c);
 	assert_int_equal(n_ev, 1);
-	assert_int_equal(ev[0].type, FSC_SEV_CLIENT_HELLO);
+	assert_int_equal(ev[0].type, FSC_EV_TLS_CLIENT_HELLO);
 	assert_int_equal(ev[0].status, FSC_OK);
 	assert_string_equal(ev[0].a, "example.ts.net");
 	assert_int_equal(ev[0].index, 1);
@@ -236,7 +236,7 @@ static void hello_without_fingerprints(void **state)
 		assert_int_equal(fsc_streams_stats(c.s)->tls_malformed, 0);
 		close_conn(&c);
 		assert_int_equal(n_ev, 1);
-		assert_int_equal(ev[0].type, FSC_SEV_CLIENT_HELLO);
+		assert_int_equal(ev[0].type, FSC_EV_TLS_CLIENT_HELLO);
 		assert_int_equal(ev[0].status, FSC_OK);
 		assert_string_equal(ev[0].a, "example.ts.net");
 		if (!fp)
@@ -307,7 +307,7 @@ static void head_cut_by_end(void **state)
 	fsc_streams_packet(c.s, &other, last + 900 * MS, record, NULL);
 	close_conn(&c);
 	assert_int_equal(n_ev, 3);
-	assert_int_equal(ev[2].type, FSC_SEV_HTTP_REQUEST);
+	assert_int_equal(ev[2].type, FSC_EV_HTTP_REQUEST);
 	assert_int_equal(ev[2].status, FSC_TRUNCATED);
 	assert_string_equal(ev[2].why, "the stream ended inside the head");
 	assert_string_equal(ev[2].a, "/cut");
@@ -328,7 +328,7 @@ static void response_cut_and_blank_tail(void **state)
 	send_str(&c, 1, "HTTP/1.1 503 Service Unav");
 	close_conn(&c);
 	assert_int_equal(n_ev, 2);
-	assert_int_equal(ev[1].type, FSC_SEV_HTTP_RESPONSE);
+	assert_int_equal(ev[1].type, FSC_EV_HTTP_RESPONSE);
 	assert_int_equal(ev[1].status, FSC_TRUNCATED);
 	assert_int_equal(ev[1].num, 503);
 	assert_true(ev[1].matched);
@@ -354,7 +354,7 @@ static void hellos_cut(void **state)
 	segment(&c, 0, FSC_TCP_ACK | FSC_TCP_FIN, NULL, 0);
 	segment(&c, 1, FSC_TCP_ACK | FSC_TCP_FIN, NULL, 0);
 	assert_int_equal(n_ev, 1);
-	assert_int_equal(ev[0].type, FSC_SEV_CLIENT_HELLO);
+	assert_int_equal(ev[0].type, FSC_EV_TLS_CLIENT_HELLO);
 	assert_int_equal(ev[0].status, FSC_TRUNCATED);
 	assert_string_equal(ev[0].why, "the stream ended inside the hello");
 	assert_int_equal(fsc_streams_stats(c.s)->tls_truncated, 1);
@@ -370,7 +370,7 @@ static void hellos_cut(void **state)
 	segment(&c, 0, FSC_TCP_ACK, lie, 65);
 	segment(&c, 0, FSC_TCP_ACK, alert, sizeof(alert));
 	assert_int_equal(n_ev, 1);
-	assert_int_equal(ev[0].type, FSC_SEV_CLIENT_HELLO);
+	assert_int_equal(ev[0].type, FSC_EV_TLS_CLIENT_HELLO);
 	assert_int_equal(ev[0].status, FSC_MALFORMED);
 	assert_true(strlen(ev[0].why) > 0);
 	close_conn(&c);
@@ -381,7 +381,7 @@ static void hellos_cut(void **state)
 	segment_cut(&c, 0, FSC_TCP_ACK, hello, 40, n);
 	send_str(&c, 1, "\x17\x03\x03\x00\x01x");
 	assert_int_equal(n_ev, 1);
-	assert_int_equal(ev[0].type, FSC_SEV_CLIENT_HELLO);
+	assert_int_equal(ev[0].type, FSC_EV_TLS_CLIENT_HELLO);
 	assert_int_equal(ev[0].status, FSC_TRUNCATED);
 	assert_string_equal(ev[0].why, "hello cut by a gap in the capture");
 	close_conn(&c);

@@ -17,7 +17,7 @@ static void expect_request(unsigned i, const char *method, const char *target,
 			   enum fsc_status st, unsigned flags)
 {
 	assert_true(i < n_ev);
-	assert_int_equal(ev[i].type, FSC_SEV_HTTP_REQUEST);
+	assert_int_equal(ev[i].type, FSC_EV_HTTP_REQUEST);
 	assert_string_equal(ev[i].method, method);
 	assert_string_equal(ev[i].a, target);
 	assert_int_equal(ev[i].status, st);
@@ -119,7 +119,7 @@ static void connect_tunnel(void **state)
 	assert_int_equal(n_ev, 3);
 	expect_request(0, "CONNECT", "apache.org:443", FSC_OK, 0);
 	assert_int_equal(ev[1].num, 200);
-	assert_int_equal(ev[2].type, FSC_SEV_CLIENT_HELLO);
+	assert_int_equal(ev[2].type, FSC_EV_TLS_CLIENT_HELLO);
 	assert_string_equal(ev[2].a, "example.ts.net");
 	assert_int_equal(ev[2].flags, FSC_SF_TUNNEL);
 }
@@ -162,7 +162,7 @@ static void response_joined_mid_body(void **state)
 	send_str(&c, 1, "HTTP/1.1 200 OK\r\nContent-Length: 3\r\n\r\nabc");
 	close_conn(&c);
 	assert_int_equal(n_ev, 3);
-	assert_int_equal(ev[2].type, FSC_SEV_HTTP_RESPONSE);
+	assert_int_equal(ev[2].type, FSC_EV_HTTP_RESPONSE);
 	assert_int_equal(ev[2].num, 200);
 	assert_true(ev[2].matched);
 	assert_string_equal(ev[2].a, "/png");
@@ -187,7 +187,7 @@ static void tls_after_text_handshake(void **state)
 	segment(&c, 0, FSC_TCP_ACK, buf, sizeof(head) - 1 + n);
 	close_conn(&c);
 	assert_int_equal(n_ev, 1);
-	assert_int_equal(ev[0].type, FSC_SEV_CLIENT_HELLO);
+	assert_int_equal(ev[0].type, FSC_EV_TLS_CLIENT_HELLO);
 	assert_string_equal(ev[0].a, "example.ts.net");
 }
 

@@ -219,7 +219,7 @@ static void request(struct tui_model *m, const char *text, uint64_t flow, unsign
 	Sent[n_sent++ % 256] = (struct sent){ .flow = flow, .index = index,
 					       .client = M.client.addr, .rule = M.client.rule };
 	M.flow.id = flow;
-	M.se.type = FSC_SEV_HTTP_REQUEST;
+	M.se.type = FSC_EV_HTTP_REQUEST;
 	M.se.flow = &M.flow;
 	M.se.src = peer_a;
 	addr(&M.se.dst, "127.0.0.1");
@@ -248,7 +248,7 @@ static void response(struct tui_model *m, const char *text, uint64_t flow, unsig
 	assert_int_equal(fsc_http_parse_response((const uint8_t *)text, strlen(text), 0, &M.head,
 						 &why), FSC_OK);
 	M.flow.id = flow;
-	M.se.type = FSC_SEV_HTTP_RESPONSE;
+	M.se.type = FSC_EV_HTTP_RESPONSE;
 	M.se.flow = &M.flow;
 	M.se.ts_ns = ts;
 	M.se.u.resp.head = &M.head;
@@ -570,6 +570,20 @@ static void filters_and_sorts(void **state)
 		{ "host:other", 1, 3 },
 		{ "path:/ok", 1, 1 },
 		{ "client:192.0.2", 1, 2 },
+		{ "client:192.0.2.7", 1, 2 },
+		/* Whole addresses and parts, never inside another address. */
+		{ "client:92.0.2.7", 0, 0 },
+		{ "client:2.7", 0, 0 },
+		{ "client:192.0.2.70", 0, 0 },
+		{ "client:192.0.2.0/24", 1, 2 },
+		{ "client:192.0.0.0/8", 1, 2 },
+		{ "client:192.0.0.0/7", 1, 2 },
+		{ "client:192.0.0.0/4", 2, 3 },
+		{ "client:0.0.0.0/0", 3, 3 },
+		{ "client:198.", 1, 3 },
+		{ "!client:192.0.2.7", 2, 3 },
+		{ "192.0.2.7", 1, 2 },
+		{ "client:2001:db8::/32", 0, 0 },
 		{ "66.249", 1, 1 },
 		{ "2001:db8::1", 0, 0 },	/* colons: an address, not a field */
 		{ "method:post", 1, 3 },
@@ -590,6 +604,12 @@ static void filters_and_sorts(void **state)
 	assert_false(tui_filter_set(&f, "colour:red", &why));
 	assert_non_null(strstr(why, "unknown field"));
 	assert_false(tui_filter_set(&f, "a b c d e f g h i", &why));
+	assert_false(tui_filter_set(&f, "client:192.0.2.0/33", &why));
+	assert_non_null(strstr(why, "LEN 0 to 32"));
+	assert_false(tui_filter_set(&f, "client:2001:db8::/129", &why));
+	assert_false(tui_filter_set(&f, "client:192.0.2.0/", &why));
+	/* Not an address: searched as text, as before. */
+	assert_true(tui_filter_set(&f, "path:/ok/24", &why));
 
 	/* Sorts: latency puts the 1 s answer first; status the 503. */
 	assert_true(tui_filter_set(&f, "", &why));

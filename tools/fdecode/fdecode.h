@@ -12,7 +12,8 @@
 #include "fsc/pipeline.h"
 #include "fsc/source.h"
 #include "names.h"
-#include "outbuf.h"
+#include "fsc/jsonw.h"
+#include "fsc/outbuf.h"
 #include "web.h"
 
 #define EXIT_USAGE 1
@@ -63,7 +64,8 @@ struct options {
 };
 
 struct printer {
-	struct outbuf *ob;		/* events go here (standard output) */
+	struct fsc_outbuf *ob;		/* events go here (standard output) */
+	struct fsc_jsonw jw;		/* JSON lines onto ob */
 	const struct options *opt;
 	struct fsc_enrich *enr;		/* names for every address printed */
 	struct client_tally *clients;	/* STUN mapped addresses */
@@ -87,59 +89,40 @@ struct input_problems {
 };
 
 void print_event(const struct fsc_event *ev, void *ctx);
+/* print.c: whether an event is printed (its type shown by default, -v, or
+ * a problem); one event as a text line or a JSON line. */
+bool print_wanted(const struct options *opt, const struct fsc_event *ev);
+void print_text(struct printer *pr, const struct fsc_event *ev);
+void print_json(struct printer *pr, const struct fsc_event *ev);
+/* fields.c: the members every JSON event begins with (ts, file, iface,
+ * frame, type), and decode_status/decode_reason. */
+void json_head(struct printer *pr, const struct fsc_event *ev);
+void json_status(struct printer *pr, const struct fsc_event *ev);
 /* run.c: SIGINT/SIGTERM end the input loop cleanly; then run() decodes
  * the files (or opt->ifaces) and returns the exit status. */
 void run_catch_signals(void);
 int run(const struct options *opt, const char **files, unsigned n_files);
 /* -x/-X/-A lines of a frame's captured bytes. */
-void dump_frame(struct outbuf *ob, enum dump_mode mode, const struct fsc_frame *f);
+void dump_frame(struct fsc_outbuf *ob, enum dump_mode mode, const struct fsc_frame *f);
 /* origin.c: where a frame came from (file, interface), when the input has
  * more than one of either: "FILE:IFACE " in text, "iface" in JSON. */
 void text_origin(struct printer *pr, const struct fsc_event *ev);
 void json_origin(struct printer *pr, const struct fsc_event *ev);
+/* fields.c: the time column; "ADDR[:PORT] [tag]". */
 void print_time(struct printer *pr, int64_t ts_ns);
 void text_addr(struct printer *pr, const struct fsc_addr *a, int port);
 
-/* JSON members, each after a comma: ,"key": then the value. Inline so that
- * a constant key's length is known at compile time (see outbuf.h). */
-static inline void json_key(struct outbuf *ob, const char *key)
-{
-	outbuf_lit(ob, ",\"");
-	outbuf_str(ob, key);
-	outbuf_lit(ob, "\":");
-}
-
 /* Room for a whole head's worth of value: JSON never cuts a field. */
-#define JSON_VALUE_CAP FSC_ESCAPE_JSON_CAP(65536)
-
-/* ,"key":"s", s from a packet (escaped). */
-static inline void json_str(struct outbuf *ob, const char *key, const void *s, size_t n)
-{
-	json_key(ob, key);
-	outbuf_char(ob, '"');
-	outbuf_json_escaped(ob, s, n, JSON_VALUE_CAP);
-	outbuf_char(ob, '"');
-}
-
-/* ,"key":"s", s our own text (a name from a table). */
-static inline void json_token(struct outbuf *ob, const char *key, const char *s)
-{
-	json_key(ob, key);
-	outbuf_char(ob, '"');
-	outbuf_str(ob, s);
-	outbuf_char(ob, '"');
-}
-
-static inline void json_u64(struct outbuf *ob, const char *key, uint64_t v)
-{
-	json_key(ob, key);
-	outbuf_u64(ob, v);
-}
+#define JSON_VALUE_CAP FSC_JSONW_STR_CAP
 
 /* ,"key":"ADDR" and ,"key_info":{...} when enrichment has something. */
 void json_addr(struct printer *pr, const char *key, const struct fsc_addr *a);
 void json_enrich(struct printer *pr, const char *key, const struct fsc_addr *a);
-/* print_stream.c: TLS, HTTP and ingress events (after the time / "type"). */
+/* ,"key":"ADDR","port_key":PORT (the endpoint rule) and the enrichment. */
+void json_endpoint(struct printer *pr, const char *key, const char *port_key,
+		   const struct fsc_addr *a, uint16_t port);
+/* print_stream.c: TLS, HTTP and ingress events; text after the time,
+ * JSON the whole line. */
 void stream_text(struct printer *pr, const struct fsc_event *ev);
 void stream_json(struct printer *pr, const struct fsc_event *ev);
 /* metrics.c: --metrics-file, the Prometheus exposition (fsc/prom.h) of the

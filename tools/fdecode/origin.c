@@ -16,17 +16,17 @@ static void text_iface(struct printer *pr, const struct fsc_frame *f)
 	const struct fsc_iface_info *info = fsc_source_iface(pr->src, f->file, f->iface);
 
 	if (info && info->name)
-		outbuf_text_escaped(pr->ob, info->name, strlen(info->name), IFACE_NAME_CAP);
+		fsc_outbuf_text_escaped(pr->ob, info->name, strlen(info->name), IFACE_NAME_CAP);
 	else {
-		outbuf_lit(pr->ob, "if");
-		outbuf_u64(pr->ob, f->iface);
+		fsc_outbuf_lit(pr->ob, "if");
+		fsc_outbuf_u64(pr->ob, f->iface);
 	}
 }
 
 /* -e: Ethernet addresses, as tcpdump puts them before the protocol. */
 static void text_link(struct printer *pr, const struct fsc_frame *f)
 {
-	struct outbuf *ob = pr->ob;
+	struct fsc_outbuf *ob = pr->ob;
 
 	if (f->linktype != 1 || f->caplen < 14)
 		return;
@@ -35,13 +35,13 @@ static void text_link(struct printer *pr, const struct fsc_frame *f)
 		const uint8_t *m = f->data + (side == 0 ? 6 : 0);
 		for (int i = 0; i < 6; i++) {
 			if (i)
-				outbuf_char(ob, ':');
-			outbuf_hex(ob, m[i], 2);
+				fsc_outbuf_char(ob, ':');
+			fsc_outbuf_hex(ob, m[i], 2);
 		}
 		if (side == 0)
-			outbuf_lit(ob, " > ");
+			fsc_outbuf_lit(ob, " > ");
 		else
-			outbuf_lit(ob, ", ");
+			fsc_outbuf_lit(ob, ", ");
 	}
 }
 
@@ -55,12 +55,12 @@ void text_origin(struct printer *pr, const struct fsc_event *ev)
 	if (pr->name_file) {
 		const char *path = pr->src ? fsc_source_path(pr->src, f->file) : pr->file;
 		if (path)
-			outbuf_text_escaped(pr->ob, path, strlen(path), FSC_ESCAPE_TEXT_CAP(4096));
-		outbuf_char(pr->ob, iface ? ':' : ' ');
+			fsc_outbuf_text_escaped(pr->ob, path, strlen(path), FSC_ESCAPE_TEXT_CAP(4096));
+		fsc_outbuf_char(pr->ob, iface ? ':' : ' ');
 	}
 	if (iface) {
 		text_iface(pr, f);
-		outbuf_char(pr->ob, ' ');
+		fsc_outbuf_char(pr->ob, ' ');
 	}
 	if (pr->opt->link_header)
 		text_link(pr, f);
@@ -73,44 +73,44 @@ void json_origin(struct printer *pr, const struct fsc_event *ev)
 	if (pr->name_file) {
 		const char *path = f && pr->src ? fsc_source_path(pr->src, f->file) : pr->file;
 		if (path)
-			json_str(pr->ob, "file", path, strlen(path));
+			fsc_jsonw_cstr(&pr->jw, "file", path);
 	}
 	if (!f || !several_ifaces(pr, f))
 		return;
 	const struct fsc_iface_info *info = fsc_source_iface(pr->src, f->file, f->iface);
 	if (info && info->name)
-		json_str(pr->ob, "iface", info->name, strlen(info->name));
-	json_u64(pr->ob, "iface_id", f->iface);
+		fsc_jsonw_cstr(&pr->jw, "iface", info->name);
+	fsc_jsonw_u64(&pr->jw, "iface_id", f->iface);
 }
 
 /* -x/-X/-A: the frame's captured bytes under its event line, 16 a line
  * (-A: 64), non-printable bytes as '.' so nothing reaches the terminal raw. */
-void dump_frame(struct outbuf *ob, enum dump_mode mode, const struct fsc_frame *f)
+void dump_frame(struct fsc_outbuf *ob, enum dump_mode mode, const struct fsc_frame *f)
 {
 	size_t per = mode == DUMP_ASCII ? 64 : 16;
 
 	for (size_t off = 0; off < f->caplen; off += per) {
 		size_t n = f->caplen - off < per ? f->caplen - off : per;
 		const uint8_t *p = f->data + off;
-		outbuf_lit(ob, "\t0x");
-		outbuf_hex(ob, off, 4);
-		outbuf_lit(ob, ":  ");
+		fsc_outbuf_lit(ob, "\t0x");
+		fsc_outbuf_hex(ob, off, 4);
+		fsc_outbuf_lit(ob, ":  ");
 		if (mode != DUMP_ASCII) {
 			for (size_t i = 0; i < per; i++) {
 				if (i < n)
-					outbuf_hex(ob, p[i], 2);
+					fsc_outbuf_hex(ob, p[i], 2);
 				else if (mode == DUMP_HEX_ASCII)
-					outbuf_lit(ob, "  ");
+					fsc_outbuf_lit(ob, "  ");
 				if (i % 2 == 1 && (i + 1 < n || mode == DUMP_HEX_ASCII))
-					outbuf_char(ob, ' ');
+					fsc_outbuf_char(ob, ' ');
 			}
 		}
 		if (mode != DUMP_HEX) {
 			if (mode == DUMP_HEX_ASCII)
-				outbuf_char(ob, ' ');
+				fsc_outbuf_char(ob, ' ');
 			for (size_t i = 0; i < n; i++)
-				outbuf_char(ob, p[i] >= 0x20 && p[i] < 0x7f ? (char)p[i] : '.');
+				fsc_outbuf_char(ob, p[i] >= 0x20 && p[i] < 0x7f ? (char)p[i] : '.');
 		}
-		outbuf_end_line(ob);
+		fsc_outbuf_end_line(ob);
 	}
 }

@@ -189,7 +189,7 @@ struct shown {
 	bool write_failed;
 };
 
-static uint64_t out_bytes(const struct outbuf *ob)
+static uint64_t out_bytes(const struct fsc_outbuf *ob)
 {
 	return ob->written + ob->len;
 }
@@ -218,7 +218,7 @@ static void on_event(const struct fsc_event *ev, void *ctx)
 			sh->write_failed = true;
 	}
 	if (pr->opt->line_buffered) {
-		outbuf_flush(pr->ob);
+		fsc_outbuf_flush(pr->ob);
 		fflush(pr->ob->file);
 		capwrite_flush(sh->w);
 	}
@@ -232,7 +232,7 @@ static void idle(struct fsc_source *src, struct printer *pr, struct capwrite *w)
 	struct pollfd p[MAX_POLL_FDS];
 	unsigned n = fsc_source_fds(src, fds, MAX_POLL_FDS);
 
-	outbuf_flush(pr->ob);
+	fsc_outbuf_flush(pr->ob);
 	fflush(pr->ob->file);
 	capwrite_flush(w);
 	fsc_enrich_poll(pr->enr);
@@ -335,7 +335,7 @@ static bool decode(struct fsc_source *src, const struct options *opt, unsigned n
 			continue;
 		}
 		if (r == FSC_SRC_ERROR) {
-			outbuf_flush(pr->ob);
+			fsc_outbuf_flush(pr->ob);
 			fflush(pr->ob->file);
 			progress_done(&pg);
 			ok = false;
@@ -446,16 +446,16 @@ int run(const struct options *o, const char **files, unsigned n_files)
 	if (agg && opt.metrics_file)
 		fsc_agg_on_client(agg, metrics_client_geo, enr);
 	struct fsc_pipeline *pl = fsc_pipeline_new(&opt.limits);
-	struct outbuf ob;
+	struct fsc_outbuf ob;
 	bool ob_ok = false;
 	/* -w - puts the capture on standard output: the text goes to stderr. */
 	FILE *out = opt.write_file && strcmp(opt.write_file, "-") == 0 ? stderr : stdout;
-	if (!pl || !tally || (want_agg && !agg) || !(ob_ok = outbuf_init(&ob, out))) {
+	if (!pl || !tally || (want_agg && !agg) || !(ob_ok = fsc_outbuf_init(&ob, out))) {
 		fputs(ob_ok || !pl ? "fdecode: out of memory for the tables; lower --max-sessions, "
 				     "--max-peers, --max-flows, --max-streams or --flow-memory\n"
 				   : "fdecode: out of memory\n", stderr);
 		if (ob_ok)
-			outbuf_free(&ob);
+			fsc_outbuf_free(&ob);
 		if (pl)
 			fsc_pipeline_free(pl);
 		client_tally_free(tally);
@@ -467,7 +467,7 @@ int run(const struct options *o, const char **files, unsigned n_files)
 	int wk_status;
 	struct wgkeys *wk = wgkeys_new(&opt, files, n_files, pl, &wk_status);
 	if (!wk) {
-		outbuf_free(&ob);
+		fsc_outbuf_free(&ob);
 		fsc_pipeline_free(pl);
 		client_tally_free(tally);
 		fsc_agg_free(agg);
@@ -498,8 +498,8 @@ int run(const struct options *o, const char **files, unsigned n_files)
 	/* Streams still open end with the input. */
 	fsc_pipeline_flush(pl, on_event, &sh);
 	/* The events are out; what follows may wait (one DNS timeout). */
-	outbuf_flush(&ob);
-	outbuf_free(&ob);
+	fsc_outbuf_flush(&ob);
+	fsc_outbuf_free(&ob);
 	fflush(out);
 	if (opt.summary) {
 		print_summary(out, &opt, pl, inputs, &problems, enr, tally, agg);

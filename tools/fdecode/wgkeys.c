@@ -82,107 +82,107 @@ void wgkeys_free(struct wgkeys *k)
 }
 
 /* Standard base64 of a 32-byte key (44 characters). */
-static void key_b64(struct outbuf *ob, const uint8_t key[32])
+static void key_b64(struct fsc_outbuf *ob, const uint8_t key[32])
 {
 	char line[FSC_WGKEYLOG_LINE_MAX];
 	size_t n = fsc_wgkeylog_format(line, sizeof(line),
 				       FSC_WGKEYLOG_REMOTE_STATIC_PUBLIC_KEY, key);
 	const char *eq = memchr(line, '=', n);
 
-	outbuf_mem(ob, eq + 2, 44);
+	fsc_outbuf_mem(ob, eq + 2, 44);
 }
 
-static void tai64n_value(struct outbuf *ob, const uint8_t t[12])
+static void tai64n_value(struct fsc_outbuf *ob, const uint8_t t[12])
 {
 	uint64_t sec;
 	uint32_t ns;
 
 	if (!fsc_wgnoise_tai64n_parse(t, &sec, &ns)) {
-		outbuf_lit(ob, "null");
+		fsc_outbuf_lit(ob, "null");
 		return;
 	}
-	outbuf_u64(ob, sec);
-	outbuf_char(ob, '.');
-	outbuf_i64_zpad(ob, ns, 9);
+	fsc_outbuf_u64(ob, sec);
+	fsc_outbuf_char(ob, '.');
+	fsc_outbuf_i64_zpad(ob, ns, 9);
 }
 
-/* ,"decryption":"...","static":"...","timestamp":S.N,"handshake_ok":B */
+/* "decryption","static","timestamp","handshake_ok" */
 void json_wgd(struct printer *pr, const struct fsc_event *ev)
 {
-	struct outbuf *ob = pr->ob;
+	struct fsc_jsonw *w = &pr->jw;
 	const struct fsc_wgd_note *n = ev->wgd;
 
 	if (!n || n->result == FSC_WGD_NONE)
 		return;
-	json_token(ob, "decryption", fsc_wgd_result_name(n->result));
+	fsc_jsonw_token(w, "decryption", fsc_wgd_result_name(n->result));
 	/* The initiator's key belongs to the handshake; transport carries
 	 * it on its inner packets' "tunnel". */
 	if (n->have_static && ev->tun && ev->tun->u.wg.type != FSC_WG_TRANSPORT) {
-		json_key(ob, "static");
-		outbuf_char(ob, '"');
-		key_b64(ob, n->initiator_static);
-		outbuf_char(ob, '"');
+		fsc_jsonw_key(w, "static");
+		fsc_outbuf_char(w->ob, '"');
+		key_b64(w->ob, n->initiator_static);
+		fsc_outbuf_char(w->ob, '"');
 	}
 	if (n->have_timestamp) {
-		json_key(ob, "timestamp");
-		tai64n_value(ob, n->timestamp);
+		fsc_jsonw_key(w, "timestamp");
+		tai64n_value(w->ob, n->timestamp);
 	}
 	if (n->handshake_ok >= 0)
-		outbuf_str(ob, n->handshake_ok ? ",\"handshake_ok\":true"
-					       : ",\"handshake_ok\":false");
+		fsc_jsonw_bool(w, "handshake_ok", n->handshake_ok);
 }
 
 void text_wgd(struct printer *pr, const struct fsc_event *ev)
 {
-	struct outbuf *ob = pr->ob;
+	struct fsc_outbuf *ob = pr->ob;
 	const struct fsc_wgd_note *n = ev->wgd;
 
 	if (!n || n->result == FSC_WGD_NONE)
 		return;
 	if (n->result != FSC_WGD_OK) {
-		outbuf_lit(ob, " [");
-		outbuf_str(ob, fsc_wgd_result_name(n->result));
-		outbuf_char(ob, ']');
+		fsc_outbuf_lit(ob, " [");
+		fsc_outbuf_str(ob, fsc_wgd_result_name(n->result));
+		fsc_outbuf_char(ob, ']');
 		return;
 	}
 	if (ev->tun && ev->tun->u.wg.type == FSC_WG_INITIATION && n->have_static) {
-		outbuf_lit(ob, " static ");
+		fsc_outbuf_lit(ob, " static ");
 		key_b64(ob, n->initiator_static);
 		if (n->have_timestamp) {
-			outbuf_lit(ob, " timestamp ");
+			fsc_outbuf_lit(ob, " timestamp ");
 			tai64n_value(ob, n->timestamp);
 		}
 	}
 	if (n->handshake_ok >= 0)
-		outbuf_str(ob, n->handshake_ok ? " handshake ok" : " handshake refused");
+		fsc_outbuf_str(ob, n->handshake_ok ? " handshake ok" : " handshake refused");
 	if (ev->tun && ev->tun->u.wg.type == FSC_WG_TRANSPORT)
-		outbuf_lit(ob, " decrypted");
+		fsc_outbuf_lit(ob, " decrypted");
 }
 
-/* ,"tunnel":{"session":N,"peer":"..."} on a packet that came out of one. */
+/* "tunnel":{"session":N,"peer":"..."} on a packet that came out of one. */
 void json_tunnel(struct printer *pr, const struct fsc_event *ev)
 {
-	struct outbuf *ob = pr->ob;
+	struct fsc_jsonw *w = &pr->jw;
 
 	if (!ev->tunnel)
 		return;
-	outbuf_lit(ob, ",\"tunnel\":{\"session\":");
-	outbuf_u64(ob, ev->tunnel == UINT32_MAX ? 0 : ev->tunnel);
+	fsc_jsonw_object_begin_at(w, "tunnel");
+	fsc_jsonw_u64(w, "session", ev->tunnel == UINT32_MAX ? 0 : ev->tunnel);
 	if (ev->tunnel_peer) {
-		outbuf_lit(ob, ",\"peer\":\"");
-		key_b64(ob, ev->tunnel_peer);
-		outbuf_char(ob, '"');
+		fsc_jsonw_key(w, "peer");
+		fsc_outbuf_char(w->ob, '"');
+		key_b64(w->ob, ev->tunnel_peer);
+		fsc_outbuf_char(w->ob, '"');
 	}
-	outbuf_char(ob, '}');
+	fsc_jsonw_object_end(w);
 }
 
 void text_tunnel(struct printer *pr, const struct fsc_event *ev)
 {
 	if (!ev->tunnel)
 		return;
-	outbuf_lit(pr->ob, " (tunnel session ");
-	outbuf_u64(pr->ob, ev->tunnel == UINT32_MAX ? 0 : ev->tunnel);
-	outbuf_char(pr->ob, ')');
+	fsc_outbuf_lit(pr->ob, " (tunnel session ");
+	fsc_outbuf_u64(pr->ob, ev->tunnel == UINT32_MAX ? 0 : ev->tunnel);
+	fsc_outbuf_char(pr->ob, ')');
 }
 
 void wgkeys_summary(FILE *out, const struct fsc_pipeline *pl, bool json)
@@ -196,19 +196,23 @@ void wgkeys_summary(FILE *out, const struct fsc_pipeline *pl, bool json)
 	s = fsc_wgdecrypt_stats(d);
 	t = s->transport;
 	if (json) {
-		fprintf(out, "{\"type\":\"wg_decryption\",\"initiations_opened\":%llu,"
-			"\"responses_opened\":%llu,\"handshakes_refused\":%llu,"
-			"\"transport_decrypted\":%llu,\"no_key\":%llu,"
-			"\"no_handshake\":%llu,\"auth_failed\":%llu,"
-			"\"inner_packets\":%llu}\n",
-			(unsigned long long)s->initiations_opened,
-			(unsigned long long)s->responses_opened,
-			(unsigned long long)s->handshakes_refused,
-			(unsigned long long)t[FSC_WGD_OK],
-			(unsigned long long)t[FSC_WGD_NO_KEY],
-			(unsigned long long)t[FSC_WGD_NO_HANDSHAKE],
-			(unsigned long long)t[FSC_WGD_AUTH_FAILED],
-			(unsigned long long)fsc_pipeline_stats(pl)->inner_packets);
+		char line[1024];
+		struct fsc_outbuf ob;
+		struct fsc_jsonw w;
+		fsc_outbuf_init_fixed(&ob, line, sizeof(line), out);
+		fsc_jsonw_init(&w, &ob);
+		fsc_jsonw_object_begin(&w);
+		fsc_jsonw_token(&w, "type", "wg_decryption");
+		fsc_jsonw_u64(&w, "initiations_opened", s->initiations_opened);
+		fsc_jsonw_u64(&w, "responses_opened", s->responses_opened);
+		fsc_jsonw_u64(&w, "handshakes_refused", s->handshakes_refused);
+		fsc_jsonw_u64(&w, "transport_decrypted", t[FSC_WGD_OK]);
+		fsc_jsonw_u64(&w, "no_key", t[FSC_WGD_NO_KEY]);
+		fsc_jsonw_u64(&w, "no_handshake", t[FSC_WGD_NO_HANDSHAKE]);
+		fsc_jsonw_u64(&w, "auth_failed", t[FSC_WGD_AUTH_FAILED]);
+		fsc_jsonw_u64(&w, "inner_packets", fsc_pipeline_stats(pl)->inner_packets);
+		fsc_jsonw_line_end(&w);
+		fsc_outbuf_flush(&ob);
 		return;
 	}
 	static const char fmt[] = "  %-38s %10llu\n";

@@ -10,6 +10,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "fsc/jsonw.h"
 #include "fwg.h"
 
 /* The engine's counters by name: one table for every rendering. */
@@ -36,20 +37,48 @@ static uint64_t counter(const struct fsc_wgengine_stats *st, size_t i)
 }
 
 static void allowed_list(FILE *out, const struct fsc_wgconf *c,
-			 const struct fsc_wgengine_peer_info *pi, const char *sep,
-			 const char *quote, const char *none)
+			 const struct fsc_wgengine_peer_info *pi, const char *sep)
 {
 	char b[FSC_PREFIX_STRLEN];
 
 	if (!pi->allowed_n)
-		fputs(none, out);
+		fputs("(none)", out);
 	for (size_t k = 0; k < pi->allowed_n; k++)
-		fprintf(out, "%s%s%s%s", k ? sep : "", quote,
-			fsc_prefix_str(&c->allowed[pi->allowed_first + k], b), quote);
+		fprintf(out, "%s%s", k ? sep : "",
+			fsc_prefix_str(&c->allowed[pi->allowed_first + k], b));
+}
+
+/* One peer as a JSON line: the endpoint as address and port (the one
+ * endpoint rule, fsc/jsonw.h), left out when there is none. */
+static void json_peer(struct fsc_jsonw *w, const struct fsc_wgconf *c,
+		      const struct fsc_wgengine_peer_info *pi, const char *key, long long hs)
+{
+	char b[FSC_PREFIX_STRLEN];
+
+	fsc_jsonw_object_begin(w);
+	fsc_jsonw_token(w, "type", "peer");
+	fsc_jsonw_token(w, "public_key", key);
+	if (pi->has_endpoint)
+		fsc_jsonw_endpoint(w, "endpoint", "endpoint_port", &pi->endpoint,
+				   pi->endpoint_port);
+	fsc_jsonw_array_begin(w, "allowed_ips");
+	for (size_t k = 0; k < pi->allowed_n; k++)
+		fsc_jsonw_token(w, NULL, fsc_prefix_str(&c->allowed[pi->allowed_first + k], b));
+	fsc_jsonw_array_end(w);
+	fsc_jsonw_i64(w, "latest_handshake", hs);
+	fsc_jsonw_u64(w, "rx_bytes", pi->rx_bytes);
+	fsc_jsonw_u64(w, "tx_bytes", pi->tx_bytes);
+	fsc_jsonw_u64(w, "persistent_keepalive", pi->persistent_keepalive);
+	fsc_jsonw_u64(w, "handshakes", pi->handshakes);
+	fsc_jsonw_u64(w, "keepalives_sent", pi->keepalives_sent);
+	fsc_jsonw_line_end(w);
 }
 
 void show_render(FILE *out, const char *format, struct fsc_wgengine *eng)
 {
+	struct fsc_outbuf ob;
+	struct fsc_jsonw w;
+	char line[4096];
 	const struct fsc_wgconf *c = fsc_wgengine_conf(eng);
 	const struct fsc_wgengine_stats *st = fsc_wgengine_stats(eng);
 	uint8_t pub[FSC_WG_KEY_LEN];
@@ -57,17 +86,23 @@ void show_render(FILE *out, const char *format, struct fsc_wgengine *eng)
 	bool dump = !strcmp(format, "dump"), json = !strcmp(format, "json");
 	time_t now = time(NULL);
 
+	/* A line at a time through a small array: a peer's line is far
+	 * shorter than it, and each is written as it ends. */
+	fsc_outbuf_init_fixed(&ob, line, sizeof(line), out);
+	ob.line_flush = true;
+	fsc_jsonw_init(&w, &ob);
 	fsc_wgengine_public_key(eng, pub);
 	fsc_wgconf_key_write(pub, k);
 	if (dump) {
 		fprintf(out, "(hidden)\t%s\t%u\toff\n", k, fsc_wgengine_listen_port(eng));
 	} else if (json) {
-		fprintf(out, "{\"type\":\"interface\",\"public_key\":\"%s\",\"listen_port\":%u", k,
-			fsc_wgengine_listen_port(eng));
+		fsc_jsonw_object_begin(&w);
+		fsc_jsonw_token(&w, "type", "interface");
+		fsc_jsonw_token(&w, "public_key", k);
+		fsc_jsonw_u64(&w, "listen_port", fsc_wgengine_listen_port(eng));
 		for (size_t i = 0; i < sizeof(counters) / sizeof(counters[0]); i++)
-			fprintf(out, ",\"%s\":%llu", counters[i].name,
-				(unsigned long long)counter(st, i));
-		fputs("}\n", out);
+			fsc_jsonw_u64(&w, counters[i].name, counter(st, i));
+		fsc_jsonw_line_end(&w);
 	} else {
 		fprintf(out, "interface:\n  public key: %s\n  private key: (hidden)\n"
 			     "  listening port: %u\n",
@@ -91,7 +126,7 @@ void show_render(FILE *out, const char *format, struct fsc_wgengine *eng)
 		if (dump) {
 			fprintf(out, "%s\t%s\t%s\t", k, pi.has_preshared_key ? "(hidden)" : "(none)",
 				ep);
-			allowed_list(out, c, &pi, ",", "", "(none)");
+			allowed_list(out, c, &pi, ",");
 			fprintf(out, "\t%lld\t%llu\t%llu\t", hs, (unsigned long long)pi.rx_bytes,
 				(unsigned long long)pi.tx_bytes);
 			if (pi.persistent_keepalive)
@@ -99,19 +134,7 @@ void show_render(FILE *out, const char *format, struct fsc_wgengine *eng)
 			else
 				fputs("off\n", out);
 		} else if (json) {
-			fprintf(out, "{\"type\":\"peer\",\"public_key\":\"%s\",\"endpoint\":", k);
-			if (pi.has_endpoint)
-				fprintf(out, "\"%s\"", ep);
-			else
-				fputs("null", out);
-			fputs(",\"allowed_ips\":[", out);
-			allowed_list(out, c, &pi, ",", "\"", "");
-			fprintf(out, "],\"latest_handshake\":%lld,\"rx_bytes\":%llu,\"tx_bytes\":%llu,"
-				     "\"persistent_keepalive\":%u,\"handshakes\":%llu,"
-				     "\"keepalives_sent\":%llu}\n",
-				hs, (unsigned long long)pi.rx_bytes, (unsigned long long)pi.tx_bytes,
-				pi.persistent_keepalive, (unsigned long long)pi.handshakes,
-				(unsigned long long)pi.keepalives_sent);
+			json_peer(&w, c, &pi, k, hs);
 		} else {
 			fprintf(out, "\npeer: %s\n", k);
 			if (pi.has_preshared_key)
@@ -119,7 +142,7 @@ void show_render(FILE *out, const char *format, struct fsc_wgengine *eng)
 			if (pi.has_endpoint)
 				fprintf(out, "  endpoint: %s\n", ep);
 			fputs("  allowed ips: ", out);
-			allowed_list(out, c, &pi, ", ", "", "(none)");
+			allowed_list(out, c, &pi, ", ");
 			fputc('\n', out);
 			if (hs)
 				fprintf(out, "  latest handshake: %lld seconds ago\n",
@@ -150,7 +173,8 @@ static void show_usage(FILE *f)
 		"          under_load_drops bad_mac1 bad_auth unknown_peer unknown_index replays\n"
 		"          bad_inner_source not_wireguard no_route too_long queue_drops\n"
 		"          initiation_flood}, then {\"type\":\"peer\",\"public_key\",\"endpoint\"\n"
-		"          (\"ADDR:PORT\" or null),\"allowed_ips\":[...],\"latest_handshake\"\n"
+		"          (the address),\"endpoint_port\" (both absent: no endpoint),\n"
+		"          \"allowed_ips\":[...],\"latest_handshake\"\n"
 		"          (unix seconds, 0 = never),\"rx_bytes\",\"tx_bytes\",\n"
 		"          \"persistent_keepalive\" (seconds, 0 = off),\"handshakes\",\n"
 		"          \"keepalives_sent\"} for each peer\n",

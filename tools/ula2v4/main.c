@@ -18,6 +18,7 @@
 
 #include "fsc/addr.h"
 #include "fsc/enrich.h"
+#include "fsc/jsonw.h"
 #include "fsc/tsaddr.h"
 #include "fsc/tsstatus.h"
 #include "ingresslog.h"
@@ -422,50 +423,66 @@ static void print_enrichment_text(const struct fsc_enrich_info *e)
 		text_kv("as_org", e->geo.as_org);
 }
 
-static void json_kv(const char *key, const char *val)
+/* JSON lines through the one writer (fsc/jsonw.h), each handed to stdout's
+ * buffer as it ends, so it keeps its place among the other output. */
+static struct fsc_outbuf json_out;
+static struct fsc_jsonw jw;
+
+static struct fsc_jsonw *json_begin(const char *input)
 {
-	printf(",\"%s\":", key);
-	out_json_str(stdout, val);
+	if (!json_out.buf && !fsc_outbuf_init(&json_out, stdout)) {
+		fputs(PROG ": out of memory\n", stderr);
+		exit(EXIT_USAGE);
+	}
+	fsc_jsonw_init(&jw, &json_out);
+	fsc_jsonw_object_begin(&jw);
+	/* Every object echoes its input, even an empty argument: a script
+	 * pairs answers with inputs by it. */
+	if (input[0])
+		fsc_jsonw_cstr(&jw, "input", input);
+	else
+		fsc_jsonw_raw(&jw, "input", "\"\"", 2);
+	return &jw;
 }
 
-static void print_enrichment_json(const struct fsc_enrich_info *e)
+static void json_end(struct fsc_jsonw *w)
 {
-	char s[FSC_ADDR_STRLEN];
+	fsc_jsonw_line_end(w);
+	fsc_outbuf_flush(w->ob);
+}
 
+/* A name or null: the node object keeps all its keys. */
+static void json_name_or_null(struct fsc_jsonw *w, const char *key, const char *s)
+{
+	if (s && s[0])
+		fsc_jsonw_cstr(w, key, s);
+	else
+		fsc_jsonw_null(w, key);
+}
+
+static void print_enrichment_json(struct fsc_jsonw *w, const struct fsc_enrich_info *e)
+{
 	if (e->node) {
 		const struct fsc_tsnode *nd = e->node;
-		printf(",\"node\":{\"name\":");
-		if (fsc_tsnode_name(nd))
-			out_json_str(stdout, fsc_tsnode_name(nd));
-		else
-			printf("null");
-		printf(",\"host_name\":");
-		if (nd->host)
-			out_json_str(stdout, nd->host);
-		else
-			printf("null");
-		printf(",\"dns_name\":");
-		if (nd->dns)
-			out_json_str(stdout, nd->dns);
-		else
-			printf("null");
-		printf(",\"ips\":[");
+		fsc_jsonw_object_begin_at(w, "node");
+		json_name_or_null(w, "name", fsc_tsnode_name(nd));
+		json_name_or_null(w, "host_name", nd->host);
+		json_name_or_null(w, "dns_name", nd->dns);
+		fsc_jsonw_array_begin(w, "ips");
 		for (size_t i = 0; i < nd->nips; i++)
-			printf("%s\"%s\"", i ? "," : "", fsc_addr_str(&nd->ips[i], s));
-		printf("]}");
+			fsc_jsonw_addr(w, NULL, &nd->ips[i]);
+		fsc_jsonw_array_end(w);
+		fsc_jsonw_object_end(w);
 	}
 	if (e->rdns_st == FSC_RDNS_FOUND)
-		json_kv("rdns", e->rdns);
+		fsc_jsonw_cstr(w, "rdns", e->rdns);
 	if (!e->have_geo)
 		return;
-	if (e->geo.country[0])
-		json_kv("country", e->geo.country);
-	if (e->geo.city[0])
-		json_kv("city", e->geo.city);
+	fsc_jsonw_cstr(w, "country", e->geo.country);
+	fsc_jsonw_cstr(w, "city", e->geo.city);
 	if (e->geo.asn)
-		printf(",\"asn\":%u", e->geo.asn);
-	if (e->geo.as_org[0])
-		json_kv("as_org", e->geo.as_org);
+		fsc_jsonw_u64(w, "asn", e->geo.asn);
+	fsc_jsonw_cstr(w, "as_org", e->geo.as_org);
 }
 
 static void prefix_description(const struct item *it, char *buf, size_t len)
@@ -519,20 +536,22 @@ static void print_error(struct ctx *c, const struct item *it, const char *cls)
 	report_error(c, it->input, it->why);
 	if (!c->o.json)
 		return;
-	printf("{\"input\":");
-	out_json_str(stdout, it->input);
+	struct fsc_jsonw *w = json_begin(it->input);
 	if (cls) {
-		char a[FSC_ADDR_STRLEN];
 		char d[96];
-		printf(",\"kind\":\"address\",\"addr\":\"%s\",\"class\":\"%s\",\"description\":",
-		       fsc_addr_str(&it->info.addr, a), cls);
-		out_json_str(stdout, fsc_tsaddr_describe(&it->info, d, sizeof(d)));
+		fsc_jsonw_token(w, "kind", "address");
+		fsc_jsonw_addr(w, "addr", &it->info.addr);
+		fsc_jsonw_token(w, "class", cls);
+		fsc_jsonw_cstr(w, "description", fsc_tsaddr_describe(&it->info, d, sizeof(d)));
 	} else {
-		printf(",\"kind\":null,\"addr\":null,\"class\":null,\"description\":null");
+		fsc_jsonw_null(w, "kind");
+		fsc_jsonw_null(w, "addr");
+		fsc_jsonw_null(w, "class");
+		fsc_jsonw_null(w, "description");
 	}
-	printf(",\"counterpart\":null,\"error\":");
-	out_json_str(stdout, it->why);
-	printf("}\n");
+	fsc_jsonw_null(w, "counterpart");
+	fsc_jsonw_cstr(w, "error", it->why);
+	json_end(w);
 }
 
 static void print_item(struct ctx *c, struct item *it)
@@ -587,23 +606,21 @@ static void print_item(struct ctx *c, struct item *it)
 	}
 
 	if (c->o.json) {
-		printf("{\"input\":");
-		out_json_str(stdout, it->input);
-		printf(",\"kind\":\"%s\",\"addr\":\"%s\",\"class\":\"%s\",\"description\":",
-		       it->kind == ITEM_PREFIX ? "prefix" : "address", a, cls);
-		out_json_str(stdout, d);
+		struct fsc_jsonw *w = json_begin(it->input);
+		fsc_jsonw_token(w, "kind", it->kind == ITEM_PREFIX ? "prefix" : "address");
+		fsc_jsonw_token(w, "addr", a);
+		fsc_jsonw_token(w, "class", cls);
+		fsc_jsonw_cstr(w, "description", d);
 		if (it->has_cp)
-			printf(",\"counterpart\":\"%s\"", b);
+			fsc_jsonw_token(w, "counterpart", b);
 		else
-			printf(",\"counterpart\":null");
+			fsc_jsonw_null(w, "counterpart");
 		if (it->has_site)
-			printf(",\"site\":%u", it->site);
-		if (it->kind == ITEM_ADDR && it->info.mapped) {
-			char u[FSC_ADDR_STRLEN];
-			printf(",\"unmapped\":\"%s\"", fsc_addr_str(&it->info.addr, u));
-		}
-		print_enrichment_json(&e);
-		printf("}\n");
+			fsc_jsonw_u64(w, "site", it->site);
+		if (it->kind == ITEM_ADDR && it->info.mapped)
+			fsc_jsonw_addr(w, "unmapped", &it->info.addr);
+		print_enrichment_json(w, &e);
+		json_end(w);
 		return;
 	}
 	printf("%s  %s  %s", a, it->has_cp ? b : "-", cls);

@@ -149,6 +149,14 @@ size_t fsc_enrich_json_object(struct fsc_enrich *e, const struct fsc_addr *a, ch
 size_t fsc_enrich_json_member(struct fsc_enrich *e, const char *key, const struct fsc_addr *a,
 			      char *buf);
 
+/* The same through the JSON writer (fsc/jsonw.h): the object as the value
+ * of key (NULL: an array element or a top-level value), and the KEY_info
+ * member (nothing when fsc_enrich_info_any is false). */
+struct fsc_jsonw;
+void fsc_enrich_jsonw(struct fsc_jsonw *w, const char *key, const struct fsc_enrich_info *i);
+void fsc_enrich_jsonw_member(struct fsc_enrich *e, struct fsc_jsonw *w, const char *key,
+			     const struct fsc_addr *a);
+
 /* ------------------------------------------------------------ waiting */
 
 /* Between frames: reads DNS answers that have arrived, never waiting

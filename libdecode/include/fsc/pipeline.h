@@ -7,31 +7,12 @@
 
 #include "fsc/dissect.h"
 #include "fsc/disco.h"
+#include "fsc/event.h"
 #include "fsc/frame.h"
 #include "fsc/streams.h"
 #include "fsc/tunnel.h"
 #include "fsc/wgdecrypt.h"
 #include "fsc/wgsess.h"
-
-enum fsc_event_type {
-	FSC_EV_WG,		/* WireGuard message: tun->u.wg, wg note */
-	FSC_EV_DISCO,		/* sealed disco on the wire: tun->u.disco */
-	FSC_EV_STUN,		/* tun->u.stun */
-	FSC_EV_TSDISCO,		/* tailscale debug capture disco record */
-	FSC_EV_UDP,		/* UDP that is none of the above */
-	FSC_EV_TCP,		/* a TCP segment; its stream's events follow */
-	FSC_EV_IP,		/* IP with another protocol, or a later fragment */
-	FSC_EV_FRAME,		/* not IP, or unreadable before the IP header */
-	FSC_EV_TLS_CLIENT_HELLO, /* stream->u.hello */
-	FSC_EV_TLS_SERVER_HELLO, /* stream->u.server */
-	FSC_EV_HTTP_REQUEST,	/* stream->u.req */
-	FSC_EV_HTTP_RESPONSE,	/* stream->u.resp */
-	FSC_EV_INGRESS,		/* stream->u.ingress */
-	FSC_EV_HTTP_RESPONSE_END, /* stream->u.resp_end: the body is whole */
-	FSC_EV_HTTP_CLOSE,	/* stream->u.close: an HTTP connection ended
-				 * (only with limits.streams.http_closes) */
-	FSC_EV_COUNT
-};
 
 /*
  * An event. Every pointer is valid only during the callback. `status` and
@@ -119,10 +100,5 @@ const struct fsc_wgdecrypt *fsc_pipeline_wgdecrypt(const struct fsc_pipeline *pl
 const struct fsc_pipeline_stats *fsc_pipeline_stats(const struct fsc_pipeline *pl);
 const struct fsc_wg_tracker *fsc_pipeline_wg(const struct fsc_pipeline *pl);
 const struct fsc_streams *fsc_pipeline_streams(const struct fsc_pipeline *pl);
-
-/* "wg", "disco", "stun", "tsdisco", "udp", "tcp", "ip", "frame",
- * "tls_client_hello", "tls_server_hello", "http_request", "http_response",
- * "ingress", "http_response_end", "http_close". */
-const char *fsc_event_type_name(enum fsc_event_type t);
 
 #endif

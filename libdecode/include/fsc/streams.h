@@ -8,21 +8,12 @@
 #include <stdint.h>
 
 #include "fsc/client.h"
+#include "fsc/event.h"
 #include "fsc/flow.h"
 #include "fsc/http.h"
 #include "fsc/ja.h"
 #include "fsc/tls.h"
 #include "fsc/xff.h"
-
-enum fsc_stream_event_type {
-	FSC_SEV_CLIENT_HELLO,
-	FSC_SEV_SERVER_HELLO,
-	FSC_SEV_HTTP_REQUEST,
-	FSC_SEV_HTTP_RESPONSE,
-	FSC_SEV_INGRESS,
-	FSC_SEV_HTTP_RESPONSE_END,	/* its body's last byte (u.resp_end) */
-	FSC_SEV_HTTP_CLOSE,		/* an HTTP connection ended (u.close) */
-};
 
 /*
  * What an event's message did, or where it was found, that a reader should
@@ -83,7 +74,7 @@ const char *fsc_stream_flag_name(unsigned bit);
  * say what else a reader should know, whatever the status.
  */
 struct fsc_stream_event {
-	enum fsc_stream_event_type type;
+	enum fsc_event_type type;	/* a stream kind: FSC_EV_TLS_CLIENT_HELLO .. */
 	const struct fsc_flow *flow;
 	int dir;			/* direction of the message in the flow */
 	struct fsc_addr src, dst;
@@ -177,9 +168,9 @@ struct fsc_stream_limits {
 	unsigned trusted_hops;	/* see client.h; 0 */
 	bool no_fingerprints;	/* skip JA3/JA4 (have_fp false): for a caller
 				 * that shows none, they are most of a hello */
-	bool body_ends;		/* FSC_SEV_HTTP_RESPONSE_END events (the
+	bool body_ends;		/* FSC_EV_HTTP_RESPONSE_END events (the
 				 * last-byte latency); off: none */
-	bool http_closes;	/* FSC_SEV_HTTP_CLOSE events (the request
+	bool http_closes;	/* FSC_EV_HTTP_CLOSE events (the request
 				 * record needs them); off: none */
 };
 

@@ -1,0 +1,176 @@
+/* jsonw.h - the one JSON writer: objects, arrays, keys and values appended
+ * to an fsc_outbuf (fsc/outbuf.h), strings through fsc/escape.h. Every JSON
+ * line of every program is written with it, so every line keeps the same
+ * rules:
+ *
+ *   - a string member with no text is left out, never written as "" (absent
+ *     means absent); null is written only where a caller asks for it;
+ *   - an endpoint is two members, the address as a string under its name
+ *     and the port as a number under the port's key: fsc_jsonw_endpoint;
+ *   - a time is seconds since the epoch with six digits of microseconds,
+ *     a duration milliseconds with three decimals (microseconds);
+ *   - keys are the caller's own ASCII words (not escaped); every string
+ *     value that did not come from a table of ours goes through
+ *     fsc_jsonw_str, which escapes it.
+ *
+ * Commas are the writer's: a member or element after another gets one.
+ *
+ *	struct fsc_jsonw w;
+ *	fsc_jsonw_init(&w, ob);
+ *	fsc_jsonw_object_begin(&w);
+ *	fsc_jsonw_u64(&w, "frame", 3);
+ *	fsc_jsonw_str(&w, "sni", sni, sni_len);
+ *	fsc_jsonw_endpoint(&w, "mapped", "mapped_port", &addr, port);
+ *	fsc_jsonw_object_end(&w);
+ *	fsc_outbuf_end_line(ob);
+ *
+ * Every function that takes a key also writes array elements: key NULL.
+ * The small ones are static inline (a JSON line is dozens of members).
+ */
+#ifndef FSC_JSONW_H
+#define FSC_JSONW_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "fsc/addr.h"
+#include "fsc/escape.h"
+#include "fsc/outbuf.h"
+
+/* Room for a whole head's worth of value: a JSON value is never cut. */
+#define FSC_JSONW_STR_CAP FSC_ESCAPE_JSON_CAP(65536)
+
+struct fsc_jsonw {
+	struct fsc_outbuf *ob;
+	bool more;	/* a member or element is already in the open container */
+};
+
+static inline void fsc_jsonw_init(struct fsc_jsonw *w, struct fsc_outbuf *ob)
+{
+	w->ob = ob;
+	w->more = false;
+}
+
+/* The separator and, with a key, "key": (key NULL: an array element). */
+static inline void fsc_jsonw_key(struct fsc_jsonw *w, const char *key)
+{
+	if (w->more)
+		fsc_outbuf_char(w->ob, ',');
+	w->more = true;
+	if (key) {
+		fsc_outbuf_char(w->ob, '"');
+		fsc_outbuf_str(w->ob, key);
+		fsc_outbuf_lit(w->ob, "\":");
+	}
+}
+
+/* { } [ ]: begin takes a key (NULL: top level, or an array element). */
+static inline void fsc_jsonw_object_begin_at(struct fsc_jsonw *w, const char *key)
+{
+	fsc_jsonw_key(w, key);
+	fsc_outbuf_char(w->ob, '{');
+	w->more = false;
+}
+
+static inline void fsc_jsonw_array_begin(struct fsc_jsonw *w, const char *key)
+{
+	fsc_jsonw_key(w, key);
+	fsc_outbuf_char(w->ob, '[');
+	w->more = false;
+}
+
+static inline void fsc_jsonw_object_begin(struct fsc_jsonw *w)
+{
+	fsc_jsonw_object_begin_at(w, NULL);
+}
+
+static inline void fsc_jsonw_object_end(struct fsc_jsonw *w)
+{
+	fsc_outbuf_char(w->ob, '}');
+	w->more = true;
+}
+
+static inline void fsc_jsonw_array_end(struct fsc_jsonw *w)
+{
+	fsc_outbuf_char(w->ob, ']');
+	w->more = true;
+}
+
+/* A top-level object ends its line. */
+static inline void fsc_jsonw_line_end(struct fsc_jsonw *w)
+{
+	fsc_jsonw_object_end(w);
+	fsc_outbuf_end_line(w->ob);
+	w->more = false;
+}
+
+static inline void fsc_jsonw_u64(struct fsc_jsonw *w, const char *key, uint64_t v)
+{
+	fsc_jsonw_key(w, key);
+	fsc_outbuf_u64(w->ob, v);
+}
+
+static inline void fsc_jsonw_i64(struct fsc_jsonw *w, const char *key, int64_t v)
+{
+	fsc_jsonw_key(w, key);
+	fsc_outbuf_i64(w->ob, v);
+}
+
+static inline void fsc_jsonw_bool(struct fsc_jsonw *w, const char *key, bool v)
+{
+	fsc_jsonw_key(w, key);
+	if (v)
+		fsc_outbuf_lit(w->ob, "true");
+	else
+		fsc_outbuf_lit(w->ob, "false");
+}
+
+static inline void fsc_jsonw_null(struct fsc_jsonw *w, const char *key)
+{
+	fsc_jsonw_key(w, key);
+	fsc_outbuf_lit(w->ob, "null");
+}
+
+/* A string from outside (a packet, a file, a user): escaped, never cut
+ * below FSC_JSONW_STR_CAP. A member with n == 0 is left out; an element is
+ * written (its place in the array is the information). */
+void fsc_jsonw_str(struct fsc_jsonw *w, const char *key, const void *s, size_t n);
+/* The same, s NUL-terminated (NULL: left out, also as an element). */
+void fsc_jsonw_cstr(struct fsc_jsonw *w, const char *key, const char *s);
+/* fsc_jsonw_str with an output cap (bytes, NUL included): longer values end
+ * in "..." as fsc_escape_json cuts them. */
+void fsc_jsonw_str_cap(struct fsc_jsonw *w, const char *key, const void *s, size_t n,
+		       size_t cap);
+
+/* Our own word from a table ("initiation", "ok"): not escaped. NULL or ""
+ * leaves the member out. */
+static inline void fsc_jsonw_token(struct fsc_jsonw *w, const char *key, const char *s)
+{
+	if (!s || !s[0])
+		return;
+	fsc_jsonw_key(w, key);
+	fsc_outbuf_char(w->ob, '"');
+	fsc_outbuf_str(w->ob, s);
+	fsc_outbuf_char(w->ob, '"');
+}
+
+/* Bytes as a string of lower-case hex ("txid":"0a1b..."). */
+void fsc_jsonw_hex(struct fsc_jsonw *w, const char *key, const uint8_t *p, size_t n);
+/* "0x%0<digits>x" as a string ("cipher":"0x1301"). */
+void fsc_jsonw_hex_u64(struct fsc_jsonw *w, const char *key, uint64_t v, unsigned digits);
+/* A duration in nanoseconds as milliseconds, three decimals: 0.614. */
+void fsc_jsonw_ms(struct fsc_jsonw *w, const char *key, int64_t ns);
+/* A time in nanoseconds since the epoch: 1795591826.171992. */
+void fsc_jsonw_time(struct fsc_jsonw *w, const char *key, int64_t ns);
+/* An address as a string ("198.18.0.1", "fd7a:115c:a1e0::1"). */
+void fsc_jsonw_addr(struct fsc_jsonw *w, const char *key, const struct fsc_addr *a);
+/* An endpoint: the address under key, the port under port_key
+ * ("mapped":"198.18.0.1","mapped_port":41641). In an array (key NULL) the
+ * element is the object {"addr":"...","port":N}. */
+void fsc_jsonw_endpoint(struct fsc_jsonw *w, const char *key, const char *port_key,
+			const struct fsc_addr *a, uint16_t port);
+/* A value already written as JSON by a writer of ours (n bytes). */
+void fsc_jsonw_raw(struct fsc_jsonw *w, const char *key, const char *json, size_t n);
+
+#endif
