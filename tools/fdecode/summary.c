@@ -8,6 +8,7 @@
 #include "fdecode.h"
 #include "fsc/counters.h"
 #include "fsc/escape.h"
+#include "fsc/jsonw.h"
 
 #define TOP_ROWS 50
 
@@ -277,39 +278,58 @@ static void text_unusual(FILE *out, const struct fsc_pipeline *pl, const struct 
 }
 
 /* The summary object: every counter of the registry with a JSON key, in
- * its order; "wg.initiation" goes into object "wg". */
-static void json_counters(FILE *out, const struct fsc_pipeline *pl, unsigned files)
+ * its order; "wg.initiation" goes into object "wg". Then the inputs'
+ * problems. */
+static void json_counters(FILE *out, const struct fsc_pipeline *pl, unsigned files,
+			  const struct input_problems *probs)
 {
 	size_t n;
 	const struct fsc_counter *c = fsc_counters(&n);
 	const char *open = NULL;
 	size_t open_len = 0;
+	char line[8192], key[64];
+	struct fsc_outbuf ob;
+	struct fsc_jsonw w;
 
-	fprintf(out, "{\"type\":\"summary\",\"files\":%u", files);
+	fsc_outbuf_init_fixed(&ob, line, sizeof(line), out);
+	fsc_jsonw_init(&w, &ob);
+	fsc_jsonw_object_begin(&w);
+	fsc_jsonw_token(&w, "type", "summary");
+	fsc_jsonw_u64(&w, "files", files);
 	for (size_t i = 0; i < n; i++) {
 		if (!c[i].key)
 			continue;
-		const char *dot = strchr(c[i].key, '.'), *key = dot ? dot + 1 : c[i].key;
+		const char *dot = strchr(c[i].key, '.');
 		size_t plen = dot ? (size_t)(dot - c[i].key) : 0;
 		if (open && (plen != open_len || strncmp(open, c[i].key, plen) != 0)) {
-			fputc('}', out);
+			fsc_jsonw_object_end(&w);
 			open = NULL;
 		}
 		if (dot && !open) {
-			fprintf(out, ",\"%.*s\":{", (int)plen, c[i].key);
+			snprintf(key, sizeof(key), "%.*s", (int)plen, c[i].key);
+			fsc_jsonw_object_begin_at(&w, key);
 			open = c[i].key;
 			open_len = plen;
-		} else {
-			fputc(',', out);
 		}
 		uint64_t v = fsc_counter_value(&c[i], pl);
 		if (c[i].unit == FSC_UNIT_TIME_NS)
-			fprintf(out, "\"%s\":%" PRIu64 ".%06" PRIu64, key, v / 1000000000,
-				v % 1000000000 / 1000);
+			fsc_jsonw_time(&w, dot ? dot + 1 : c[i].key, (int64_t)v);
 		else
-			fprintf(out, "\"%s\":%" PRIu64, key, v);
+			fsc_jsonw_u64(&w, dot ? dot + 1 : c[i].key, v);
 	}
-	fputs(open ? "}}\n" : "}\n", out);
+	if (open)
+		fsc_jsonw_object_end(&w);
+	fsc_jsonw_object_end(&w);
+	fsc_outbuf_end_line(&ob);
+	for (unsigned i = 0; i < probs->n; i++) {
+		fsc_jsonw_init(&w, &ob);
+		fsc_jsonw_object_begin(&w);
+		fsc_jsonw_token(&w, "type", "input_problem");
+		fsc_jsonw_cstr(&w, "message", probs->msg[i]);
+		fsc_jsonw_object_end(&w);
+		fsc_outbuf_end_line(&ob);
+	}
+	fsc_outbuf_flush(&ob);
 }
 
 static void json_summary(FILE *out, const struct fsc_pipeline *pl, const struct tables *t,
@@ -318,13 +338,7 @@ static void json_summary(FILE *out, const struct fsc_pipeline *pl, const struct 
 	const struct fsc_pipeline_stats *st = fsc_pipeline_stats(pl);
 	char a[FSC_ENDPOINT_STRLEN], b[FSC_ENDPOINT_STRLEN], why[160];
 
-	json_counters(out, pl, files);
-	for (unsigned i = 0; i < probs->n; i++) {
-		char msg[sizeof(probs->msg[0]) * 2];
-		fsc_escape_json((const uint8_t *)probs->msg[i], strlen(probs->msg[i]), msg,
-				sizeof(msg));
-		fprintf(out, "{\"type\":\"input_problem\",\"message\":\"%s\"}\n", msg);
-	}
+	json_counters(out, pl, files, probs);
 	for (size_t i = 0; i < t->n_peers; i++) {
 		const struct fsc_wg_peer *p = t->peers[i];
 		enum fsc_wg_health h = fsc_wg_peer_health(p, st->last_ns, why, sizeof(why));
