@@ -339,58 +339,87 @@ static void json_summary(FILE *out, const struct fsc_pipeline *pl, const struct 
 	char a[FSC_ENDPOINT_STRLEN], b[FSC_ENDPOINT_STRLEN], why[160];
 
 	json_counters(out, pl, files, probs);
+	char line[8192], info[FSC_ENRICH_JSON_KEY_MAX + FSC_ENRICH_JSON_MAX], num[32];
+	struct fsc_outbuf ob;
+	struct fsc_jsonw w;
+
+	fsc_outbuf_init_fixed(&ob, line, sizeof(line), out);
 	for (size_t i = 0; i < t->n_peers; i++) {
 		const struct fsc_wg_peer *p = t->peers[i];
 		enum fsc_wg_health h = fsc_wg_peer_health(p, st->last_ns, why, sizeof(why));
-		fprintf(out, "{\"type\":\"wg_peer\",\"peer\":%" PRIu32 ",\"a\":\"%s\"", p->id,
-			fsc_endpoint_str(&p->ep[0].addr, p->ep[0].port, a));
-		names_json(out, enr, "a", &p->ep[0].addr);
-		fprintf(out, ",\"b\":\"%s\"", fsc_endpoint_str(&p->ep[1].addr, p->ep[1].port, b));
-		names_json(out, enr, "b", &p->ep[1].addr);
-		fprintf(out, ",\"sessions\":%" PRIu64 ",\"initiations\":%" PRIu64 ",\"responses\":%" PRIu64
-			",\"cookies\":%" PRIu64 ",\"packets_ab\":%" PRIu64 ",\"packets_ba\":%" PRIu64
-			",\"bytes_ab\":%" PRIu64 ",\"bytes_ba\":%" PRIu64 ",\"keepalives_ab\":%" PRIu64
-			",\"keepalives_ba\":%" PRIu64, p->sessions,
-			p->initiations, p->responses, p->cookies, p->packets[0], p->packets[1],
-			p->bytes[0], p->bytes[1], p->keepalives[0], p->keepalives[1]);
-		if (p->rtts)
-			fprintf(out, ",\"rtt_ms_avg\":%.3f,\"rtt_ms_min\":%.3f,\"rtt_ms_max\":%.3f",
-				ms(p->rtt_sum_ns / (int64_t)p->rtts), ms(p->rtt_min_ns),
-				ms(p->rtt_max_ns));
-		fprintf(out, ",\"health\":\"%s\",\"health_reason\":\"%s\"}\n",
-			fsc_wg_health_name(h), why);
+		fsc_jsonw_init(&w, &ob);
+		fsc_jsonw_object_begin(&w);
+		fsc_jsonw_token(&w, "type", "wg_peer");
+		fsc_jsonw_u64(&w, "peer", p->id);
+		/* Endpoints as one "addr:port" string each: the keys of this
+		 * line are older than the writer's endpoint rule. */
+		fsc_jsonw_cstr(&w, "a", fsc_endpoint_str(&p->ep[0].addr, p->ep[0].port, a));
+		fsc_outbuf_mem(&ob, info, fsc_enrich_json_member(enr, "a", &p->ep[0].addr, info));
+		fsc_jsonw_cstr(&w, "b", fsc_endpoint_str(&p->ep[1].addr, p->ep[1].port, b));
+		fsc_outbuf_mem(&ob, info, fsc_enrich_json_member(enr, "b", &p->ep[1].addr, info));
+		fsc_jsonw_u64(&w, "sessions", p->sessions);
+		fsc_jsonw_u64(&w, "initiations", p->initiations);
+		fsc_jsonw_u64(&w, "responses", p->responses);
+		fsc_jsonw_u64(&w, "cookies", p->cookies);
+		fsc_jsonw_u64(&w, "packets_ab", p->packets[0]);
+		fsc_jsonw_u64(&w, "packets_ba", p->packets[1]);
+		fsc_jsonw_u64(&w, "bytes_ab", p->bytes[0]);
+		fsc_jsonw_u64(&w, "bytes_ba", p->bytes[1]);
+		fsc_jsonw_u64(&w, "keepalives_ab", p->keepalives[0]);
+		fsc_jsonw_u64(&w, "keepalives_ba", p->keepalives[1]);
+		if (p->rtts) {
+			fsc_jsonw_ms(&w, "rtt_ms_avg", p->rtt_sum_ns / (int64_t)p->rtts);
+			fsc_jsonw_ms(&w, "rtt_ms_min", p->rtt_min_ns);
+			fsc_jsonw_ms(&w, "rtt_ms_max", p->rtt_max_ns);
+		}
+		fsc_jsonw_token(&w, "health", fsc_wg_health_name(h));
+		/* Always there, "" when healthy (scripts read it unconditionally). */
+		if (why[0])
+			fsc_jsonw_cstr(&w, "health_reason", why);
+		else
+			fsc_jsonw_raw(&w, "health_reason", "\"\"", 2);
+		fsc_jsonw_object_end(&w);
+		fsc_outbuf_end_line(&ob);
 	}
 	for (size_t i = 0; i < t->n_sessions; i++) {
 		const struct fsc_wg_session *s = t->sessions[i];
-		fprintf(out, "{\"type\":\"wg_session\",\"session\":%" PRIu32 ",\"peer\":%" PRIu32
-			",\"initiator\":\"%s\"", s->id, s->peer,
-			fsc_endpoint_str(&s->ep[0].addr, s->ep[0].port, a));
-		names_json(out, enr, "initiator", &s->ep[0].addr);
-		fprintf(out, ",\"responder\":\"%s\"",
-			fsc_endpoint_str(&s->ep[1].addr, s->ep[1].port, b));
-		names_json(out, enr, "responder", &s->ep[1].addr);
+		fsc_jsonw_init(&w, &ob);
+		fsc_jsonw_object_begin(&w);
+		fsc_jsonw_token(&w, "type", "wg_session");
+		fsc_jsonw_u64(&w, "session", s->id);
+		fsc_jsonw_u64(&w, "peer", s->peer);
+		fsc_jsonw_cstr(&w, "initiator", fsc_endpoint_str(&s->ep[0].addr, s->ep[0].port, a));
+		fsc_outbuf_mem(&ob, info,
+			       fsc_enrich_json_member(enr, "initiator", &s->ep[0].addr, info));
+		fsc_jsonw_cstr(&w, "responder", fsc_endpoint_str(&s->ep[1].addr, s->ep[1].port, b));
+		fsc_outbuf_mem(&ob, info,
+			       fsc_enrich_json_member(enr, "responder", &s->ep[1].addr, info));
 		if (s->have_index[0])
-			fprintf(out, ",\"initiator_index\":%" PRIu32, s->index[0]);
+			fsc_jsonw_u64(&w, "initiator_index", s->index[0]);
 		if (s->have_index[1])
-			fprintf(out, ",\"responder_index\":%" PRIu32, s->index[1]);
-		fprintf(out, ",\"handshake\":%s", s->handshake ? "true" : "false");
+			fsc_jsonw_u64(&w, "responder_index", s->index[1]);
+		fsc_jsonw_bool(&w, "handshake", s->handshake);
 		if (s->handshake)
-			fprintf(out, ",\"rtt_ms\":%.3f", ms(s->response_ns - s->initiation_ns));
+			fsc_jsonw_ms(&w, "rtt_ms", s->response_ns - s->initiation_ns);
 		for (int d = 0; d < 2; d++) {
 			const struct fsc_wg_flow *f = &s->dir[d];
-			fprintf(out, ",\"%s\":{\"packets\":%" PRIu64 ",\"bytes\":%" PRIu64
-				",\"keepalives\":%" PRIu64, d ? "r2i" : "i2r", f->packets,
-				f->bytes, f->keepalives);
-			if (f->ka_gaps)
-				fprintf(out, ",\"keepalive_every_s\":%.3f",
-					(double)f->ka_gap_sum_ns / (double)f->ka_gaps / 1e9);
-			fputc('}', out);
+			fsc_jsonw_object_begin_at(&w, d ? "r2i" : "i2r");
+			fsc_jsonw_u64(&w, "packets", f->packets);
+			fsc_jsonw_u64(&w, "bytes", f->bytes);
+			fsc_jsonw_u64(&w, "keepalives", f->keepalives);
+			if (f->ka_gaps) {
+				int k = snprintf(num, sizeof(num), "%.3f",
+						 (double)f->ka_gap_sum_ns / (double)f->ka_gaps / 1e9);
+				fsc_jsonw_raw(&w, "keepalive_every_s", num, (size_t)k);
+			}
+			fsc_jsonw_object_end(&w);
 		}
-		fprintf(out, ",\"first_ts\":%" PRId64 ".%06" PRId64 ",\"last_ts\":%" PRId64
-			".%06" PRId64 "}\n", s->first_ns / 1000000000,
-			s->first_ns % 1000000000 / 1000, s->last_ns / 1000000000,
-			s->last_ns % 1000000000 / 1000);
+		fsc_jsonw_time(&w, "first_ts", s->first_ns);
+		fsc_jsonw_time(&w, "last_ts", s->last_ns);
+		fsc_jsonw_object_end(&w);
+		fsc_outbuf_end_line(&ob);
 	}
+	fsc_outbuf_flush(&ob);
 }
 
 #define CLIENTS_FROM "HTTP clients by the client rule, remote tunnel endpoints, STUN " \
