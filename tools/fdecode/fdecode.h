@@ -15,6 +15,7 @@
 #include "names.h"
 #include "fsc/jsonw.h"
 #include "fsc/outbuf.h"
+#include "records.h"
 #include "web.h"
 
 #define EXIT_USAGE 1
@@ -68,6 +69,7 @@ struct options {
 #define MAX_CLOCK_OFFSETS 16
 	struct clock_offset { const char *file; int64_t ns; } clock_offsets[MAX_CLOCK_OFFSETS];
 	unsigned n_clock_offsets;
+	struct rec_opts rec;	/* request records (records.c) */
 };
 
 struct printer {
