@@ -67,8 +67,7 @@ struct printer {
 	struct fsc_jsonw jw;		/* JSON lines onto ob */
 	const struct options *opt;
 	struct fsc_enrich *enr;		/* names for every address printed */
-	struct client_tally *clients;	/* STUN mapped addresses, HTTP clients */
-	struct web *web;		/* hostnames and latency, for --summary */
+	bool late_names;	/* at the end: names that came late (NAMES) */
 	const char *file;	/* current input, named in JSON when several */
 	bool name_file;
 	const struct fsc_source *src; /* names of files and interfaces */
@@ -87,7 +86,6 @@ struct input_problems {
 	char msg[MAX_INPUT_PROBLEMS][320];
 };
 
-void print_event(const struct fsc_event *ev, void *ctx);
 /* print.c: whether an event is printed (its type shown by default, -v, or
  * a problem); one event as a text line or a JSON line. */
 bool print_wanted(const struct options *opt, const struct fsc_event *ev);

@@ -482,22 +482,3 @@ bool print_wanted(const struct options *opt, const struct fsc_event *ev)
 		return ev->status == FSC_TRUNCATED || ev->status == FSC_MALFORMED;
 	return ev->pkt->fragment || ev->status != FSC_OK;
 }
-
-void print_event(const struct fsc_event *ev, void *ctx)
-{
-	struct printer *pr = ctx;
-
-	if (ev->type == FSC_EV_STUN && ev->tun->u.stun.has_mapped && pr->clients)
-		client_tally_add(pr->clients, &ev->tun->u.stun.mapped, 1,
-				 ev->pkt->payload_wire_len);
-	if (ev->type == FSC_EV_HTTP_REQUEST && ev->stream->u.req.client && pr->clients)
-		client_tally_request(pr->clients, &ev->stream->u.req.client->addr);
-	if (ev->stream)
-		web_event(pr->web, ev);
-	if (pr->opt->summary || !print_wanted(pr->opt, ev))
-		return;
-	if (pr->opt->json)
-		print_json(pr, ev);
-	else
-		print_text(pr, ev);
-}

@@ -1,0 +1,39 @@
+/* sinks.h - fdecode's outputs as sinks, opened by name (sinks.c). */
+#ifndef FDECODE_SINKS_H
+#define FDECODE_SINKS_H
+
+#include <stdbool.h>
+
+#include "fsc/sink.h"
+
+struct options;
+struct printer;
+struct fsc_enrich;
+struct fsc_pipeline;
+struct input_problems;
+struct client_tally;
+struct web;
+struct fsc_event;
+
+/* What a sink may need; run.c fills it and keeps it until the sinks close
+ * (the summary reads the pipeline's counters at the end). */
+struct sink_env {
+	const struct options *opt;
+	struct printer *pr;		/* the text and JSON lines' printer; its
+					 * buffer is standard output's */
+	struct fsc_enrich *enr;
+	const struct fsc_pipeline *pl;
+	const struct input_problems *problems;
+	unsigned inputs;		/* files or interfaces */
+};
+
+/* Opens the sink called name into fan; false when there is no such sink,
+ * it could not be made (out of memory) or the fan-out is full. */
+bool sinks_open(const char *name, struct sink_env *env, struct fsc_fanout *fan);
+/* The sink the options ask for: "summary", "json" or "text". */
+const char *sinks_main_name(const struct options *opt);
+
+/* The summary's tallies of one event (the fuzz target drives it too). */
+void summary_tally(struct client_tally *tally, struct web *web, const struct fsc_event *ev);
+
+#endif
