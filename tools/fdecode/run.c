@@ -47,9 +47,15 @@ void run_catch_signals(void)
 
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);
-	/* SIGHUP: the output files are opened again by name (a log rotated
-	 * away with mv goes on in a new file), as syslog daemons do. */
+}
+
+/* With an output file: SIGHUP opens it again by name (a log rotated away
+ * with mv goes on in a new file), as syslog daemons do. Without one SIGHUP
+ * keeps its default: a closed terminal ends fdecode. */
+static void catch_hangup(void)
+{
 	struct sigaction hup = { .sa_handler = on_hangup };
+
 	sigaction(SIGHUP, &hup, NULL);
 }
 
@@ -474,6 +480,8 @@ int run(const struct options *o, const char **files, unsigned n_files)
 		fsc_enrich_free(enr);
 		return EXIT_INPUT;
 	}
+	if (opt.write_file && strcmp(opt.write_file, "-") != 0)
+		catch_hangup();
 	struct fsc_pipeline *pl = fsc_pipeline_new(&opt.limits);
 	struct fsc_outbuf ob;
 	bool ob_ok = false;
