@@ -61,7 +61,8 @@ struct tui_model {
 
 	struct tui_dring dring;		/* heads and hops for Detail */
 
-	struct tui_lru *clients, *hosts, *endpoints, *ingress, *peers;
+	struct fsc_agg *agg;		/* clients and hosts */
+	struct tui_lru *endpoints, *ingress, *peers;
 
 	struct bucket hist[TUI_HIST];
 	bool hist_started;
@@ -83,6 +84,25 @@ struct tui_model {
 };
 
 /* ---------------------------------------------------------------- setup */
+
+/* A client entered in the aggregation: GeoIP now (an mmap lookup);
+ * reverse DNS starts here and is read when shown. */
+static void client_geo(void *ctx, struct fsc_agg_client *c)
+{
+	struct tui_model *m = ctx;
+	struct fsc_enrich_info info;
+
+	if (!m->names)
+		return;
+	fsc_enrich_get(m->names, &c->addr, &info);
+	if (info.have_geo) {
+		memcpy(c->country, info.geo.country, sizeof(c->country));
+		c->country[sizeof(c->country) - 1] = '\0';
+		c->asn = info.geo.asn;
+		memcpy(c->as_org, info.geo.as_org, sizeof(c->as_org));
+		c->as_org[sizeof(c->as_org) - 1] = '\0';
+	}
+}
 
 struct tui_model *tui_model_new(const struct tui_model_limits *lim, struct fsc_enrich *names)
 {
@@ -110,16 +130,18 @@ struct tui_model *tui_model_new(const struct tui_model_limits *lim, struct fsc_e
 	m->ring = calloc(m->lim.max_requests, sizeof(*m->ring));
 	m->flows = tui_lru_new(m->lim.max_requests, sizeof(struct flow_key), sizeof(uint64_t),
 			       seed + 1);
-	m->clients = tui_lru_new(m->lim.max_clients, sizeof(struct fsc_addr),
-				 sizeof(struct tui_client), seed + 2);
-	m->hosts = tui_lru_new(m->lim.max_hosts, TUI_HOST_MAX, sizeof(struct tui_host), seed + 3);
+	struct fsc_agg_limits al = { .max_hosts = m->lim.max_hosts,
+				     .max_clients = m->lim.max_clients, .evict = true };
+	m->agg = fsc_agg_new(&al);
+	if (m->agg)
+		fsc_agg_on_client(m->agg, client_geo, m);
 	m->endpoints = tui_lru_new(m->lim.max_endpoints, sizeof(struct endpoint_key),
 				   sizeof(struct tui_endpoint), seed + 4);
 	m->ingress = tui_lru_new(m->lim.max_clients, sizeof(struct fsc_addr),
 				 sizeof(struct tui_ingress), seed + 5);
 	m->peers = tui_lru_new(4096, sizeof(uint32_t), sizeof(struct peer_snap), seed + 6);
 	bool dring = tui_dring_init(&m->dring, m->lim.detail_bytes);
-	if (!m->ring || !dring || !m->flows || !m->clients || !m->hosts || !m->endpoints ||
+	if (!m->ring || !dring || !m->flows || !m->agg || !m->endpoints ||
 	    !m->ingress || !m->peers) {
 		tui_model_free(m);
 		return NULL;
@@ -134,8 +156,7 @@ void tui_model_free(struct tui_model *m)
 	free(m->ring);
 	tui_dring_free(&m->dring);
 	tui_lru_free(m->flows);
-	tui_lru_free(m->clients);
-	tui_lru_free(m->hosts);
+	fsc_agg_free(m->agg);
 	tui_lru_free(m->endpoints);
 	tui_lru_free(m->ingress);
 	tui_lru_free(m->peers);
@@ -336,147 +357,35 @@ void tui_model_tick(struct tui_model *m, int64_t now_ns)
 	measure_peers(m);
 }
 
-/* ---------------------------------------------------------------- names */
-
-size_t tui_host_normalise(const char *p, size_t len, char *out)
-{
-	size_t n = 0, end = len;
-
-	if (len && p[0] != '[') {
-		const char *colon = memchr(p, ':', len);
-		/* One colon: a port; more: a bare IPv6 address, kept. */
-		if (colon && !memchr(colon + 1, ':', len - (size_t)(colon + 1 - p)))
-			end = (size_t)(colon - p);
-	} else if (len) {
-		const char *close = memchr(p, ']', len);
-		if (close)
-			end = (size_t)(close - p) + 1;
-	}
-	for (size_t i = 0; i < end && n < TUI_HOST_MAX - 1; i++)
-		out[n++] = fsc_ascii_lower(p[i]);
-	while (n && out[n - 1] == '.')
-		n--;
-	out[n] = '\0';
-	return n;
-}
-
-static struct tui_host *host_at(struct tui_model *m, const char *p, size_t len)
-{
-	char key[TUI_HOST_MAX];
-	bool created, evicted;
-
-	memset(key, 0, sizeof(key));
-	if (tui_host_normalise(p, len, key) == 0)
-		return NULL;
-	struct tui_host *h = tui_lru_put(m->hosts, key, &created, &evicted, NULL, NULL);
-	if (evicted)
-		m->tot.hosts_evicted++;
-	if (created) {
-		memcpy(h->name, key, sizeof(h->name));
-		h->first_ns = m->now;
-	}
-	h->last_ns = m->now;
-	return h;
-}
-
-static bool same_host(const char *a, size_t alen, const char *b, size_t blen)
-{
-	char x[TUI_HOST_MAX], y[TUI_HOST_MAX];
-
-	tui_host_normalise(a, alen, x);
-	tui_host_normalise(b, blen, y);
-	return strcmp(x, y) == 0;
-}
-
-static unsigned lat_bucket(int64_t ns)
-{
-	/* Quarter powers of two of microseconds: bucket b's upper edge is
-	 * 2^(b/4) us; 0 holds everything under a microsecond. */
-	unsigned b = 0;
-	double us = (double)ns / 1e3, edge = 1.0;
-	static const double q = 1.189207115002721; /* 2^(1/4) */
-
-	while (us >= edge && b < TUI_LAT_BUCKETS - 1) {
-		edge *= q;
-		b++;
-	}
-	return b;
-}
+/* ---------------------------------------------------------------- hosts */
 
 int64_t tui_host_percentile(const struct tui_host *h, double p)
 {
-	static const double q = 1.189207115002721;
-	uint64_t want, sum = 0;
-	double edge = 1.0;
+	return fsc_hist_percentile(&h->last_byte, p);
+}
 
-	if (!h->lat_n)
-		return 0;
-	want = (uint64_t)(p * (double)h->lat_n + 0.999999);
-	if (want == 0)
-		want = 1;
-	for (unsigned b = 0; b < TUI_LAT_BUCKETS; b++, edge *= q) {
-		sum += h->lat[b];
-		if (sum >= want) {
-			int64_t e = (int64_t)(edge * 1e3);
-			/* Never above the slowest answer actually seen. */
-			return e < h->lat_max_ns ? e : h->lat_max_ns;
-		}
-	}
-	return h->lat_max_ns;
+int64_t tui_host_percentile_first(const struct tui_host *h, double p)
+{
+	return fsc_hist_percentile(&h->first_byte, p);
+}
+
+const struct fsc_agg *tui_model_agg(const struct tui_model *m)
+{
+	return m->agg;
 }
 
 /* ---------------------------------------------------------------- clients */
 
-static struct tui_client *client_at(struct tui_model *m, const struct fsc_addr *a)
-{
-	struct fsc_addr key;
-	bool created, evicted;
-
-	memset(&key, 0, sizeof(key));
-	key.family = a->family;
-	memcpy(key.b, a->b, sizeof(key.b));
-	struct tui_client *c = tui_lru_put(m->clients, &key, &created, &evicted, NULL, NULL);
-	if (evicted)
-		m->tot.clients_evicted++;
-	if (created) {
-		c->addr = key;
-		c->first_ns = m->now;
-		if (m->names) {
-			/* GeoIP now (an mmap lookup); reverse DNS starts here and
-			 * is read when shown. */
-			struct fsc_enrich_info info;
-			fsc_enrich_get(m->names, &key, &info);
-			if (info.have_geo) {
-				memcpy(c->country, info.geo.country, sizeof(c->country));
-				c->country[sizeof(c->country) - 1] = '\0';
-				c->asn = info.geo.asn;
-				memcpy(c->as_org, info.geo.as_org, sizeof(c->as_org));
-				c->as_org[sizeof(c->as_org) - 1] = '\0';
-			}
-		}
-	}
-	c->last_ns = m->now;
-	return c;
-}
-
 const struct tui_client *tui_model_client(const struct tui_model *m, const struct fsc_addr *a)
 {
-	struct fsc_addr key;
+	const struct tui_client *c = fsc_agg_client(m->agg, a);
 
-	memset(&key, 0, sizeof(key));
-	key.family = a->family;
-	memcpy(key.b, a->b, sizeof(key.b));
-	return tui_lru_get(m->clients, &key, false);
+	return c && fsc_agg_is_client(m->agg, c) ? c : NULL;
 }
 
 bool tui_model_client_is_new(const struct tui_model *m, const struct tui_client *c)
 {
 	return m->now - c->first_ns < m->lim.new_client_ns;
-}
-
-static unsigned status_class(int status)
-{
-	return status >= 100 && status < 600 ? (unsigned)status / 100 : 0;
 }
 
 /* ---------------------------------------------------------------- detail */
@@ -594,23 +503,10 @@ static void on_request(struct tui_model *m, const struct fsc_event *ev)
 		r->rule = c->rule;
 		r->has_claimed = c->has_claimed;
 		r->claimed = c->claimed;
-		struct tui_client *cl = client_at(m, &c->addr);
-		cl->requests++;
-		cl->rule = c->rule;
-		cl->last_seq = seq;
-		memcpy(r->country, cl->country, sizeof(r->country));
-		r->asn = cl->asn;
-	}
-	if (in && in->host) {
-		struct tui_host *ho = host_at(m, in->host->value, in->host->value_len);
-		if (ho) {
-			ho->host_hdr++;
-			ho->requests++;
-			if (in->x_forwarded_host &&
-			    !same_host(in->host->value, in->host->value_len,
-				       in->x_forwarded_host->value,
-				       in->x_forwarded_host->value_len))
-				ho->mismatches++;
+		const struct tui_client *cl = fsc_agg_client(m->agg, &c->addr);
+		if (cl) {
+			memcpy(r->country, cl->country, sizeof(r->country));
+			r->asn = cl->asn;
 		}
 	}
 	struct flow_key k = fkey(r->flow_id, r->index);
@@ -638,17 +534,6 @@ static void on_response(struct tui_model *m, const struct fsc_event *ev)
 		m->tot.unmatched_responses++;
 		return;
 	}
-	if (final && se->u.resp.host[0]) {
-		struct tui_host *ho = host_at(m, se->u.resp.host, strlen(se->u.resp.host));
-		if (ho) {
-			ho->responses++;
-			ho->status[status_class(status)]++;
-			ho->lat[lat_bucket(se->u.resp.latency_ns)]++;
-			ho->lat_n++;
-			if (se->u.resp.latency_ns > ho->lat_max_ns)
-				ho->lat_max_ns = se->u.resp.latency_ns;
-		}
-	}
 	struct flow_key k = fkey(se->flow ? se->flow->id : 0, se->u.resp.index);
 	uint64_t *v = tui_lru_get(m->flows, &k, false);
 	struct tui_request *r = v ? req_at(m, *v) : NULL;
@@ -674,14 +559,8 @@ static void on_response(struct tui_model *m, const struct fsc_event *ev)
 	if (!final)
 		return;
 	tui_lru_del(m->flows, &k);
-	if (r->client.family) {
-		struct tui_client *c = tui_lru_get(m->clients, &r->client, false);
-		if (c) {
-			c->status[status_class(status)]++;
-			if (r->resp_body > 0)
-				c->bytes += (uint64_t)r->resp_body;
-		}
-	}
+	if (r->client.family)
+		fsc_agg_client_response(m->agg, &r->client, status, r->resp_body);
 }
 
 static void on_ingress(struct tui_model *m, const struct fsc_event *ev)
@@ -690,14 +569,6 @@ static void on_ingress(struct tui_model *m, const struct fsc_event *ev)
 	const char *t = se->u.ingress.target;
 
 	m->tot.ingress++;
-	struct tui_host *ho = host_at(m, t, strlen(t));
-	if (ho) {
-		ho->ingress++;
-		if (se->u.ingress.has_sni &&
-		    !same_host(t, strlen(t), (const char *)se->u.ingress.sni,
-			       se->u.ingress.sni_len))
-			ho->mismatches++;
-	}
 	if (!se->u.ingress.client.family)
 		return;
 	struct fsc_addr key;
@@ -820,6 +691,10 @@ void tui_model_event(const struct fsc_event *ev, void *ctx)
 
 	m->gen++;
 	advance(m, ev->ts_ns);
+	fsc_agg_event(m->agg, ev);
+	const struct fsc_agg_stats *as = fsc_agg_stats(m->agg);
+	m->tot.clients_evicted = as->clients_evicted;
+	m->tot.hosts_evicted = as->hosts_evicted;
 	if (ev->type < FSC_EV_TLS_CLIENT_HELLO && ev->frame) {
 		uint32_t len = ev->frame->wirelen;
 		m->tot.frames++;
@@ -844,15 +719,9 @@ void tui_model_event(const struct fsc_event *ev, void *ctx)
 		if (ev->pkt && (ev->type != FSC_EV_STUN || ev->tun))
 			on_tunnel_udp(m, ev);
 		break;
-	case FSC_EV_TLS_CLIENT_HELLO: {
-		const struct fsc_tls_client_hello *h = ev->stream->u.hello.h;
+	case FSC_EV_TLS_CLIENT_HELLO:
 		m->tot.tls_hellos++;
-		struct tui_host *ho;
-		if (h->has_sni && h->sni.len &&
-		    (ho = host_at(m, (const char *)h->sni.p, h->sni.len)))
-			ho->sni++;
 		break;
-	}
 	case FSC_EV_HTTP_REQUEST:
 		on_request(m, ev);
 		break;
@@ -880,18 +749,12 @@ void tui_model_event(const struct fsc_event *ev, void *ctx)
 
 size_t tui_model_clients(const struct tui_model *m, const struct tui_client **out, size_t max)
 {
-	size_t n = 0;
-
-	LIST(m->clients, out, max, struct tui_client);
-	return n;
+	return fsc_agg_clients(m->agg, out, max);
 }
 
 size_t tui_model_hosts(const struct tui_model *m, const struct tui_host **out, size_t max)
 {
-	size_t n = 0;
-
-	LIST(m->hosts, out, max, struct tui_host);
-	return n;
+	return fsc_agg_hosts(m->agg, out, max);
 }
 
 size_t tui_model_endpoints(const struct tui_model *m, const struct tui_endpoint **out,
@@ -905,12 +768,12 @@ size_t tui_model_endpoints(const struct tui_model *m, const struct tui_endpoint 
 
 size_t tui_model_client_count(const struct tui_model *m)
 {
-	return tui_lru_count(m->clients);
+	return fsc_agg_client_count(m->agg);
 }
 
 size_t tui_model_host_count(const struct tui_model *m)
 {
-	return tui_lru_count(m->hosts);
+	return fsc_agg_host_count(m->agg);
 }
 
 size_t tui_model_endpoint_count(const struct tui_model *m)
@@ -920,11 +783,7 @@ size_t tui_model_endpoint_count(const struct tui_model *m)
 
 const struct tui_host *tui_model_host(const struct tui_model *m, const char *name)
 {
-	char key[TUI_HOST_MAX];
-
-	memset(key, 0, sizeof(key));
-	tui_host_normalise(name, strlen(name), key);
-	return tui_lru_get(m->hosts, key, false);
+	return fsc_agg_host(m->agg, name, strlen(name));
 }
 
 /* ---------------------------------------------------------------- sessions */

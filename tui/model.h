@@ -8,12 +8,12 @@
  *              X-Forwarded-For hops for Detail live in a byte ring of
  *              detail_bytes: a request whose head was overwritten there
  *              still shows its row, and says so in Detail.
- *   clients    one entry per client address (requests, bytes, status mix,
- *              first/last seen, country and AS); least recently seen
- *              evicted past max_clients.
- *   hosts      SNI, Host and ingress target names (lower case, no port)
- *              with counts, status mix, latency and mismatches; least
- *              recently seen evicted past max_hosts.
+ *   clients    } the one aggregation (fsc/agg.h), as fdecode --summary and
+ *   hosts      } the metrics have it: clients by the client rule (requests,
+ *              bytes, status mix, first/last seen, country and AS), host
+ *              names with counts, status mix, latency to the first and the
+ *              last byte, mismatches; least recently seen evicted past
+ *              max_clients and max_hosts.
  *   endpoints  disco and STUN activity per pair of UDP endpoints; bounded
  *              the same way.
  *   ingress    the last Funnel ingress handshake seen for each client
@@ -36,6 +36,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "fsc/agg.h"
 #include "fsc/client.h"
 #include "fsc/pipeline.h"
 #include "fsc/source.h"
@@ -48,7 +49,6 @@ struct fsc_enrich;
 #define TUI_PATH_MAX 256
 #define TUI_HIST 300		/* seconds of rate history */
 #define TUI_MAX_IFACES 16
-#define TUI_LAT_BUCKETS 96	/* latency histogram: quarter powers of 2 of us */
 
 struct tui_model_limits {
 	uint32_t max_requests;	/* requests kept; 0: 10000 */
@@ -92,31 +92,10 @@ struct tui_request {
 	uint32_t detail_len;		/* 0: nothing kept */
 };
 
-struct tui_client {
-	struct fsc_addr addr;
-	uint64_t requests;
-	uint64_t bytes;		/* response bodies, as their Content-Length */
-	uint64_t status[6];	/* [1..5]: 1xx..5xx final answers; [0] other */
-	int64_t first_ns, last_ns;
-	enum fsc_client_rule rule; /* of the latest request */
-	char country[4];
-	uint32_t asn;
-	char as_org[128];	/* raw, from the GeoIP file (fsc_geo.as_org) */
-	uint64_t last_seq;	/* its latest request */
-};
-
-struct tui_host {
-	char name[TUI_HOST_MAX];	/* lower case, no port, no final dot */
-	uint64_t sni, host_hdr, ingress;
-	uint64_t requests, responses;
-	uint64_t status[6];
-	uint64_t mismatches;		/* Host vs X-Forwarded-Host, ingress
-					 * target vs its SNI */
-	int64_t first_ns, last_ns;
-	uint64_t lat_n;
-	int64_t lat_max_ns;
-	uint32_t lat[TUI_LAT_BUCKETS];
-};
+/* The clients' and hosts' entries are the aggregation's (the names the
+ * view files use). */
+#define tui_client fsc_agg_client
+#define tui_host fsc_agg_host
 
 /* Disco and STUN between two UDP endpoints (ep[0] the first seen sending). */
 struct tui_endpoint {
@@ -269,11 +248,13 @@ size_t tui_model_history(const struct tui_model *m, enum tui_series s, uint64_t 
 /* The last whole second of a series (per second). */
 uint64_t tui_model_rate(const struct tui_model *m, enum tui_series s);
 
-/* Latency percentile of a host in ns (0 when no response was timed). */
+/* Latency percentile of a host in ns, to the last byte of the response as
+ * fdecode --summary shows it (0 when no response was timed). */
 int64_t tui_host_percentile(const struct tui_host *h, double p);
+/* The same to the first byte (the response head). */
+int64_t tui_host_percentile_first(const struct tui_host *h, double p);
 
-/* "node.example.ts.net:443" -> "node.example.ts.net", lower case, at most
- * TUI_HOST_MAX-1 bytes; "[::1]:80" -> "[::1]". Returns the length. */
-size_t tui_host_normalise(const char *p, size_t len, char *out);
+/* The aggregation behind the clients and hosts tables (for the metrics). */
+const struct fsc_agg *tui_model_agg(const struct tui_model *m);
 
 #endif

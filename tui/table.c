@@ -125,7 +125,7 @@ static const struct tui_col endpoints_cols[] = {
 
 enum {
 	HO_NAME, HO_SNI, HO_HDR, HO_INGR, HO_REQS, HO_2XX, HO_3XX, HO_4XX, HO_5XX, HO_P50,
-	HO_P90, HO_MISM, HO_LAST,
+	HO_P90, HO_P99, HO_TTFB, HO_MISM, HO_LAST,
 };
 static const struct tui_col hosts_cols[] = {
 	[HO_NAME] = { "HOST", 20, 40, 40, 0, false },
@@ -139,6 +139,8 @@ static const struct tui_col hosts_cols[] = {
 	[HO_5XX] = { "5XX", 3, 4, 4, 1, true },
 	[HO_P50] = { "P50", 7, 8, 8, 0, true },
 	[HO_P90] = { "P90", 7, 8, 8, 1, true },
+	[HO_P99] = { "P99", 7, 8, 8, 3, true },
+	[HO_TTFB] = { "TTFB", 7, 8, 8, 2, true },
 	[HO_MISM] = { "MISM", 4, 4, 4, 0, true },
 	[HO_LAST] = { "LAST", 5, 5, 5, 1, true },
 };
@@ -416,11 +418,18 @@ static size_t host_cell(struct tui_model *m, const struct tui_host *h, size_t co
 	case HO_5XX:
 		return num(h->status[2 + col - HO_2XX], dump, buf, cap);
 	case HO_P50:
-	case HO_P90: {
-		int64_t p = tui_host_percentile(h, col == HO_P50 ? 0.5 : 0.9);
-		if (!h->lat_n)
+	case HO_P90:
+	case HO_P99:
+	case HO_TTFB: {
+		/* To the last byte, as fdecode --summary; TTFB: the p50 of the
+		 * first byte. */
+		static const double q[] = { 0.5, 0.9, 0.99, 0.5 };
+		double p = q[col - HO_P50];
+		int64_t v = col == HO_TTFB ? tui_host_percentile_first(h, p)
+					   : tui_host_percentile(h, p);
+		if (!h->last_byte.n)
 			return tui_dash(buf, cap);
-		return dump ? ms3(p, buf, cap) : tui_fmt_ms(p, buf, cap);
+		return dump ? ms3(v, buf, cap) : tui_fmt_ms(v, buf, cap);
 	}
 	case HO_MISM:
 		return num(h->mismatches, dump, buf, cap);

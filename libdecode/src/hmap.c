@@ -85,11 +85,9 @@ void hmap_del(struct hmap *h, uint64_t key, uint32_t val)
 	for (i = bucket(h, key);; i = (i + 1) & h->mask) {
 		if (h->b[i].val == EMPTY)
 			return;
-		if (key_of(&h->b[i]) == key)
+		if (key_of(&h->b[i]) == key && h->b[i].val == val + 1)
 			break;
 	}
-	if (h->b[i].val != val + 1)
-		return;
 	/* Shift later members of the probe run back into the hole. */
 	for (uint32_t j = i;;) {
 		h->b[i].val = EMPTY;
@@ -106,5 +104,31 @@ void hmap_del(struct hmap *h, uint64_t key, uint32_t val)
 		}
 		h->b[i] = h->b[j];
 		i = j;
+	}
+}
+
+bool hmap_add(struct hmap *h, uint64_t key, uint32_t val)
+{
+	uint32_t i;
+
+	if (h->count >= h->limit)
+		return false;
+	for (i = bucket(h, key); h->b[i].val != EMPTY; i = (i + 1) & h->mask)
+		;
+	set_key(&h->b[i], key);
+	h->b[i].val = val + 1;
+	h->count++;
+	return true;
+}
+
+uint32_t hmap_next(const struct hmap *h, uint64_t key, uint32_t *pos)
+{
+	/* *pos counts the buckets probed so far, so 0 starts at the home. */
+	for (uint32_t i = (bucket(h, key) + *pos) & h->mask;; i = (i + 1) & h->mask) {
+		++*pos;
+		if (h->b[i].val == EMPTY || *pos > h->mask + 1)
+			return HMAP_NONE;
+		if (key_of(&h->b[i]) == key)
+			return h->b[i].val - 1;
 	}
 }

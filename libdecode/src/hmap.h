@@ -1,6 +1,7 @@
 /* hmap.h - a fixed-capacity open-addressing map from 64-bit keys to 32-bit
  * slot numbers. Internal to libdecode: the tables that own records (sessions,
- * flows) keep the records in their own arrays and use this as the index. */
+ * flows, the aggregation's hosts and clients) keep the records in their own
+ * arrays and use this as the index. */
 #ifndef FSC_HMAP_H
 #define FSC_HMAP_H
 
@@ -33,5 +34,15 @@ uint32_t hmap_get(const struct hmap *h, uint64_t key);
 bool hmap_put(struct hmap *h, uint64_t key, uint32_t val);
 /* Removes key if it maps to val (a newer record may own the key now). */
 void hmap_del(struct hmap *h, uint64_t key, uint32_t val);
+
+/*
+ * For keys that are hashes of longer keys (names, addresses), where two
+ * records may share one: hmap_add inserts beside any entries of the same
+ * key (false when full), hmap_next gives the values under key one by one
+ * (*pos 0 to start; HMAP_NONE at the end) for the caller to compare, and
+ * hmap_del removes the one with its value.
+ */
+bool hmap_add(struct hmap *h, uint64_t key, uint32_t val);
+uint32_t hmap_next(const struct hmap *h, uint64_t key, uint32_t *pos);
 
 #endif

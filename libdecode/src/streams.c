@@ -405,15 +405,27 @@ static void h_close(void *ctx, struct fsc_flow *f, enum fsc_close_reason why)
 	if (st->ingress_seen && !st->ingress_reported && st->ingress_status)
 		stream_emit_ingress(s, f, st, f->last_ns, NULL);
 	/* A body read to the close ends with it; a counted one cut short
-	 * by the end of the input has no last byte. */
+	 * by the close has no last byte. The flow let go of its skip before
+	 * this call: whether the body came whole is told by the offset the
+	 * direction reached. */
 	for (int dir = 0; dir < 2; dir++) {
 		struct dir_state *d = &st->d[dir];
 		if (d->body.on && d->mode == M_UNTIL_CLOSE && why != FSC_CLOSE_END)
 			stream_http_body_done(s, f, dir, d, f->last_ns);
-		else if (d->body.on && d->body.by_length && fsc_flow_skipping(f, dir) == 0)
+		else if (d->body.on && d->body.by_length &&
+			 fsc_flow_offset(f, dir) >= d->body.end_off)
 			stream_http_body_done(s, f, dir, d, f->last_ns);
 	}
 	s->st.unanswered_requests += st->q_n;
+	if (s->lim.http_closes && st->requests) {
+		struct fsc_stream_event ev;
+		stream_event_init(&ev, FSC_EV_HTTP_CLOSE, f, st->req_dir >= 0 ? st->req_dir : 0,
+				  f->last_ns);
+		ev.u.close.reason = why;
+		ev.u.close.requests = st->requests;
+		ev.u.close.unanswered = st->q_n;
+		stream_emit(s, &ev, FSC_OK, NULL);
+	}
 	stream_put(s, f, st);
 }
 

@@ -228,6 +228,7 @@ void stream_http_body_done(struct fsc_streams *s, const struct fsc_flow *f, int 
 	ev.u.resp_end.first_ns = b->head_ns >= b->req_ns ? b->head_ns - b->req_ns : 0;
 	ev.u.resp_end.last_ns = ts >= b->req_ns ? ts - b->req_ns : 0;
 	ev.u.resp_end.host = b->host;
+	ev.u.resp_end.body_len = b->len;
 	stream_emit(s, &ev, FSC_OK, NULL);
 }
 
@@ -235,7 +236,8 @@ void stream_http_body_done(struct fsc_streams *s, const struct fsc_flow *f, int 
  * which a new head proves complete). */
 static void body_watch(struct fsc_streams *s, struct fsc_flow *f, int dir,
 		       struct dir_state *d, const struct fsc_http_body *b,
-		       unsigned index, int status, int64_t req_ns, const char *host, int64_t ts)
+		       unsigned index, int status, int64_t req_ns, const char *host, uint64_t from,
+		       int64_t ts)
 {
 	stream_http_body_done(s, f, dir, d, ts);
 	if (!s->lim.body_ends)
@@ -245,8 +247,11 @@ static void body_watch(struct fsc_streams *s, struct fsc_flow *f, int dir,
 	copy_span(d->body.host, sizeof(d->body.host), host, strlen(host));
 	if (b->kind == FSC_HTTP_BODY_NONE || (b->kind == FSC_HTTP_BODY_LENGTH && !b->length))
 		stream_http_body_done(s, f, dir, d, ts);
-	else if (b->kind == FSC_HTTP_BODY_LENGTH)
+	else if (b->kind == FSC_HTTP_BODY_LENGTH) {
 		d->body.by_length = true;
+		d->body.len = b->length;
+		d->body.end_off = from + b->length;
+	}
 	else if (b->kind == FSC_HTTP_BODY_SWITCH)
 		d->body.on = false;
 }
@@ -312,6 +317,8 @@ static void pair_response(struct fsc_streams *s, struct stream *st,
 		ev->u.resp.method = q->method;
 		ev->u.resp.uri = q->uri;
 		ev->u.resp.host = q->host;
+		ev->u.resp.client = q->client;
+		ev->u.resp.client_rule = q->client_rule;
 	} else {
 		s->st.unmatched_responses++;
 	}
@@ -481,6 +488,8 @@ static size_t http_request(struct fsc_streams *s, struct fsc_flow *f, int dir,
 	note_ingress(s, st, q);
 	st->req_dir = dir;
 	read_forwarding(s, f, dir, st);
+	q->client = s->client.addr;
+	q->client_rule = s->client.rule;
 
 	ev.u.req.xff = &s->xff;
 	ev.u.req.fwd = &s->fwd;
@@ -573,7 +582,8 @@ static size_t http_response(struct fsc_streams *s, struct fsc_flow *f, int dir,
 		return s->head.head_len;
 	}
 	if (q_index && !interim)
-		body_watch(s, f, dir, d, &b, q_index, status, q_ns, q_host, ts);
+		body_watch(s, f, dir, d, &b, q_index, status, q_ns, q_host,
+			   fsc_flow_offset(f, dir) + s->head.head_len, ts);
 	follow_body(f, dir, d, &b);
 	return s->head.head_len;
 }
@@ -588,6 +598,7 @@ static size_t chunked_body(struct fsc_streams *s, struct fsc_flow *f, int dir,
 	if (rc == FSC_OK || rc == FSC_TRUNCATED) {
 		if (rc == FSC_OK) {
 			d->mode = d->after_chunked;
+			d->body.len = d->chunked.body;
 			stream_http_body_done(s, f, dir, d, ts);
 		}
 		return used;
@@ -619,6 +630,7 @@ size_t stream_http_data(struct fsc_streams *s, struct fsc_flow *f, int dir, stru
 	case M_CHUNKED:
 		return chunked_body(s, f, dir, d, p, len, ts);
 	case M_UNTIL_CLOSE:
+		d->body.len += len;
 		return len;
 	default:
 		fsc_flow_stop(f, dir);

@@ -42,6 +42,8 @@ struct pending {
 	char method[16];
 	char uri[FSC_STREAM_URI_KEEP + 1];
 	char host[FSC_STREAM_HOST_KEEP + 1];
+	struct fsc_addr client;		/* by the client rule */
+	enum fsc_client_rule client_rule;
 };
 
 /* A response body followed to its last byte, for the last-byte latency. */
@@ -51,6 +53,8 @@ struct body_watch {
 	unsigned index;
 	int status;
 	int64_t req_ns, head_ns;
+	uint64_t len;		/* body bytes: the length, or counted as read */
+	uint64_t end_off;	/* by_length: the stream offset just past it */
 	char host[FSC_STREAM_HOST_KEEP + 1];
 };
 

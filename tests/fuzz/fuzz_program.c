@@ -2,7 +2,7 @@
  * decoders: frames through the pipeline, and every event into every sink
  * the programs have, with what they make of a decoder's partial result:
  *   fdecode  text, text -v, JSON lines -v, --summary (text and JSON), which
- *            also feed the client tally and the hostname table (web.c);
+ *            also feed the client tally and the aggregation (fsc/agg.h);
  *   fwatch   the model (tui/model.c, its Detail ring), and its dump with
  *            every view and the Detail of every request kept, with and
  *            without a filter.
@@ -66,7 +66,7 @@ struct harness {
 	size_t out_len[N_PRINTERS];
 	struct tui_model *model;
 	struct client_tally *tally;	/* the summary sink's tallies */
-	struct web *web;
+	struct fsc_agg *agg;
 	uint64_t events;
 };
 
@@ -80,7 +80,7 @@ static void fan_out(const struct fsc_event *ev, void *ctx)
 	/* What fdecode's sinks do (sinks.c): the lines, the summary's tallies */
 	for (int i = 0; i < N_PRINTERS; i++) {
 		if (i == P_SUMMARY)
-			summary_tally(h->tally, h->web, ev);
+			summary_tally(h->tally, h->agg, ev);
 		else if (print_wanted(&h->opt[i], ev) && h->opt[i].json)
 			print_json(&h->pr[i], ev);
 		else if (print_wanted(&h->opt[i], ev))
@@ -280,9 +280,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	struct fsc_enrich *enr = fsc_enrich_new(&eo, err, sizeof(err), &usage);
 	struct fsc_pipeline *pl = fsc_pipeline_new(&lim);
 	struct client_tally *tally = client_tally_new(16);
-	struct web *web = web_new(16);
+	struct fsc_agg_limits al = { .max_hosts = 16, .max_clients = 16 };
+	struct fsc_agg *agg = fsc_agg_new(&al);
 	h.model = tui_model_new(&mlim, enr);
-	if (!enr || !pl || !tally || !web || !h.model)
+	if (!enr || !pl || !tally || !agg || !h.model)
 		abort();
 	tui_model_set_wg(h.model, fsc_pipeline_wg(pl));
 
@@ -308,7 +309,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	}
 	/* Addresses and hosts are tallied once, by the summary. */
 	h.tally = tally;
-	h.web = web;
+	h.agg = agg;
 	h.events = 0;
 
 	struct fsc_frame f = { .linktype = linktypes[wrap] };
@@ -349,14 +350,14 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	for (int i2 = 0; i2 < N_PRINTERS; i2++)
 		fsc_outbuf_flush(&h.ob[i2]);
 	struct input_problems probs = { 0 };
-	print_summary(files[P_SUMMARY], &h.opt[P_SUMMARY], pl, 1, &probs, enr, tally, web);
+	print_summary(files[P_SUMMARY], &h.opt[P_SUMMARY], pl, 1, &probs, enr, tally, agg);
 	h.opt[P_SUMMARY].json = true;
 	char *js = NULL;
 	size_t js_len = 0;
 	FILE *jf = open_memstream(&js, &js_len);
 	if (!jf)
 		abort();
-	print_summary(jf, &h.opt[P_SUMMARY], pl, 1, &probs, enr, tally, web);
+	print_summary(jf, &h.opt[P_SUMMARY], pl, 1, &probs, enr, tally, agg);
 	fclose(jf);
 
 	/* fwatch's dump: every view, every Detail; then through a filter */
@@ -390,7 +391,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	free(js);
 	free(dump);
 	tui_model_free(h.model);
-	web_free(web);
+	fsc_agg_free(agg);
 	client_tally_free(tally);
 	fsc_pipeline_free(pl);
 	fsc_enrich_free(enr);

@@ -97,6 +97,10 @@ static inline void record(void *ctx, const struct fsc_stream_event *e)
 			copy(s->b, e->u.ingress.sni, e->u.ingress.sni_len);
 		s->num = e->u.ingress.status;
 		break;
+	case FSC_EV_HTTP_CLOSE:
+		s->num = (int)e->u.close.unanswered;
+		s->index = e->u.close.requests;
+		break;
 	default: /* packet kinds: never from a stream */
 		fail();
 	}

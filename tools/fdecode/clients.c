@@ -89,11 +89,6 @@ void client_tally_add(struct client_tally *t, const struct fsc_addr *a, uint64_t
 	tally(t, a, 0, packets, bytes);
 }
 
-void client_tally_request(struct client_tally *t, const struct fsc_addr *a)
-{
-	tally(t, a, 1, 0, 0);
-}
-
 const struct client *client_tally_items(const struct client_tally *t, size_t *n)
 {
 	*n = t->n;
@@ -143,6 +138,7 @@ static size_t merge(struct client *list, size_t n)
 			list[w - 1].requests += list[i].requests;
 			list[w - 1].packets += list[i].packets;
 			list[w - 1].bytes += list[i].bytes;
+			list[w - 1].is_client |= list[i].is_client;
 		} else {
 			list[w++] = list[i];
 		}
@@ -292,8 +288,8 @@ static void json_tables(FILE *out, struct fsc_enrich *e, const struct client *li
 			fsc_addr_str(&list[i].addr, a));
 		names_json(out, e, "addr", &list[i].addr);
 		fprintf(out, ",\"requests\":%" PRIu64 ",\"packets\":%" PRIu64
-			",\"bytes\":%" PRIu64 "}\n", list[i].requests, list[i].packets,
-			list[i].bytes);
+			",\"bytes\":%" PRIu64 "%s}\n", list[i].requests, list[i].packets,
+			list[i].bytes, list[i].is_client ? ",\"is_client\":true" : "");
 	}
 	for (size_t i = 0; i < nn; i++) {
 		const struct network *nw = &nets[i];

@@ -18,11 +18,12 @@ struct client {
 	struct fsc_addr addr;
 	uint64_t requests;	/* HTTP requests it is the client of */
 	uint64_t packets, bytes;
+	bool is_client;		/* a client as fsc_agg_is_client says */
 };
 
 /*
- * A bounded set of addresses with counts, for sources seen one packet at a
- * time (STUN mapped addresses now; HTTP clients later). Only addresses that
+ * A bounded set of addresses with counts, for the STUN mapped addresses
+ * (clients are the aggregation's, fsc/agg.h). Only addresses that
  * fsc_enrich_is_remote() accepts are kept; past `max` distinct addresses the
  * rest are counted in `dropped`.
  */
@@ -31,8 +32,6 @@ struct client_tally *client_tally_new(size_t max);
 void client_tally_free(struct client_tally *t);
 void client_tally_add(struct client_tally *t, const struct fsc_addr *a, uint64_t packets,
 		      uint64_t bytes);
-/* One HTTP request whose client (by the client rule) is a. */
-void client_tally_request(struct client_tally *t, const struct fsc_addr *a);
 /* The entries (valid until the next add) and their number. */
 const struct client *client_tally_items(const struct client_tally *t, size_t *n);
 uint64_t client_tally_dropped(const struct client_tally *t);
@@ -47,8 +46,8 @@ void clients_prepare(struct fsc_enrich *e, struct client *list, size_t *n);
  * every address with its packets, bytes and enrichment, then one row a
  * (country, AS) with the organisation, the number of addresses, packets
  * and bytes. `what` says where the addresses came from, for the text
- * heading. JSON: objects of type "client" (addr, addr_info, packets,
- * bytes) and "client_network" (country, asn, as_org where known,
+ * heading. JSON: objects of type "client" (addr, addr_info, requests,
+ * packets, bytes; is_client true for a client by fsc_agg_is_client) and "client_network" (country, asn, as_org where known,
  * addresses, packets, bytes).
  */
 void clients_print(FILE *out, struct fsc_enrich *e, struct client *list, size_t n,

@@ -125,7 +125,7 @@ void stream_json(struct printer *pr, const struct fsc_event *ev);
 void print_summary(FILE *out, const struct options *opt,
 		   const struct fsc_pipeline *pl, unsigned files,
 		   const struct input_problems *probs, struct fsc_enrich *enr,
-		   const struct client_tally *tally, const struct web *web);
+		   const struct client_tally *tally, const struct fsc_agg *agg);
 
 /* wgkeys.c: WireGuard decryption. wgkeys_new loads --wg-keylog files and
  * the inputs' pcapng secrets blocks and, when there are keys, attaches a

@@ -476,7 +476,11 @@ void print_json(struct printer *pr, const struct fsc_event *ev)
  * the rest only with -v, unless something is wrong with them. */
 bool print_wanted(const struct options *opt, const struct fsc_event *ev)
 {
-	if (fsc_event_desc(ev->type)->shown || opt->verbose)
+	const struct fsc_event_desc *d = fsc_event_desc(ev->type);
+
+	if (!d->line)
+		return false;
+	if (d->shown || opt->verbose)
 		return true;
 	if (ev->type == FSC_EV_FRAME)
 		return ev->status == FSC_TRUNCATED || ev->status == FSC_MALFORMED;

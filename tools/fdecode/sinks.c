@@ -81,30 +81,29 @@ static bool json_open(struct sink_env *env, struct fsc_sink *out)
 
 /* ---- the summary ---- */
 
-#define MAX_CLIENTS 4096	/* distinct addresses counted */
-#define MAX_HOSTS 4096		/* names in the hostname table */
+#define MAX_CLIENTS 4096	/* distinct STUN mapped addresses counted */
+#define MAX_HOSTS 4096		/* names in the summary's hostname table */
+#define MAX_HTTP_CLIENTS 65536	/* clients in the summary's clients table */
 
 struct summary_sink {
 	struct sink_env *env;	/* read at the end: the pipeline's counters */
 	struct client_tally *tally;
-	struct web *web;
+	struct fsc_agg *agg;
 };
 
-void summary_tally(struct client_tally *tally, struct web *web, const struct fsc_event *ev)
+void summary_tally(struct client_tally *tally, struct fsc_agg *agg, const struct fsc_event *ev)
 {
 	if (ev->type == FSC_EV_STUN && ev->tun->u.stun.has_mapped)
 		client_tally_add(tally, &ev->tun->u.stun.mapped, 1, ev->pkt->payload_wire_len);
-	if (ev->type == FSC_EV_HTTP_REQUEST && ev->stream->u.req.client)
-		client_tally_request(tally, &ev->stream->u.req.client->addr);
 	if (ev->stream)
-		web_event(web, ev);
+		fsc_agg_event(agg, ev);
 }
 
 static void summary_event(void *self, const struct fsc_event *ev)
 {
 	struct summary_sink *s = self;
 
-	summary_tally(s->tally, s->web, ev);
+	summary_tally(s->tally, s->agg, ev);
 }
 
 static bool summary_close(void *self)
@@ -115,10 +114,10 @@ static bool summary_close(void *self)
 
 	fsc_outbuf_flush(env->pr->ob);
 	print_summary(out, env->opt, env->pl, env->inputs, env->problems, env->enr, s->tally,
-		      s->web);
+		      s->agg);
 	bool ok = fflush(out) == 0;
 	client_tally_free(s->tally);
-	web_free(s->web);
+	fsc_agg_free(s->agg);
 	free(s);
 	return ok;
 }
@@ -130,8 +129,9 @@ static const struct fsc_sink_ops summary_ops = {
 static bool summary_open(struct sink_env *env, struct fsc_sink *out)
 {
 	struct summary_sink *s = calloc(1, sizeof(*s));
+	struct fsc_agg_limits al = { .max_hosts = MAX_HOSTS, .max_clients = MAX_HTTP_CLIENTS };
 
-	if (!s || !(s->tally = client_tally_new(MAX_CLIENTS)) || !(s->web = web_new(MAX_HOSTS))) {
+	if (!s || !(s->tally = client_tally_new(MAX_CLIENTS)) || !(s->agg = fsc_agg_new(&al))) {
 		if (s)
 			client_tally_free(s->tally);
 		free(s);

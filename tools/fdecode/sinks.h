@@ -12,7 +12,7 @@ struct fsc_enrich;
 struct fsc_pipeline;
 struct input_problems;
 struct client_tally;
-struct web;
+struct fsc_agg;
 struct fsc_event;
 
 /* What a sink may need; run.c fills it and keeps it until the sinks close
@@ -34,6 +34,6 @@ bool sinks_open(const char *name, struct sink_env *env, struct fsc_fanout *fan);
 const char *sinks_main_name(const struct options *opt);
 
 /* The summary's tallies of one event (the fuzz target drives it too). */
-void summary_tally(struct client_tally *tally, struct web *web, const struct fsc_event *ev);
+void summary_tally(struct client_tally *tally, struct fsc_agg *agg, const struct fsc_event *ev);
 
 #endif

@@ -206,16 +206,17 @@ static void unusual(FILE *out, unsigned *n, uint64_t count, const char *fmt, ...
 
 /* What the TCP streams ran into: bounds hit, answers without questions. */
 static void stream_unusual(FILE *out, unsigned *n, const struct fsc_pipeline *pl,
-			   const struct web *web)
+			   const struct fsc_agg *agg)
 {
+	const struct fsc_agg_stats *as = fsc_agg_stats(agg);
 	const struct fsc_stream_stats *ss = fsc_streams_stats(fsc_pipeline_streams(pl));
 	const struct fsc_flow_stats *fs = fsc_streams_flow_stats(fsc_pipeline_streams(pl));
 	uint64_t gaps = 0;
 
 	for (int i = 1; i < FSC_GAP_COUNT; i++) /* a mid-stream start is no loss */
 		gaps += fs->gaps[i];
-	unusual(out, n, web_mismatches(web), "  %" PRIu64 " names that disagree (SNI vs ingress "
-		"target, Host vs X-Forwarded-Host): see MISMATCH above\n", web_mismatches(web));
+	unusual(out, n, as->mismatches, "  %" PRIu64 " names that disagree (SNI vs ingress "
+		"target, Host vs X-Forwarded-Host): see MISMATCH above\n", as->mismatches);
 	unusual(out, n, ss->tls_malformed, "  %" PRIu64 " TLS hellos malformed\n",
 		ss->tls_malformed);
 	unusual(out, n, ss->http_malformed, "  %" PRIu64 " HTTP heads or bodies malformed\n",
@@ -243,13 +244,15 @@ static void stream_unusual(FILE *out, unsigned *n, const struct fsc_pipeline *pl
 		"--max-streams reached\n", ss->streams_exhausted);
 	unusual(out, n, ss->tls_buffers_exhausted, "  %" PRIu64 " TLS handshakes not read: all "
 		"reassembly buffers busy\n", ss->tls_buffers_exhausted);
-	unusual(out, n, web_hosts_dropped(web), "  %" PRIu64 " hostnames beyond the table's "
-		"limit\n", web_hosts_dropped(web));
+	unusual(out, n, as->hosts_dropped, "  %" PRIu64 " hostnames beyond the table's "
+		"limit\n", as->hosts_dropped);
+	unusual(out, n, as->clients_dropped, "  %" PRIu64 " clients beyond the table's "
+		"limit\n", as->clients_dropped);
 }
 
 static void text_unusual(FILE *out, const struct fsc_pipeline *pl, const struct tables *t,
 			 const struct input_problems *probs, uint64_t clients_dropped,
-			 const struct web *web)
+			 const struct fsc_agg *agg)
 {
 	const struct fsc_pipeline_stats *st = fsc_pipeline_stats(pl);
 	const struct fsc_wg_stats *ws = fsc_wg_tracker_stats(fsc_pipeline_wg(pl));
@@ -289,7 +292,7 @@ static void text_unusual(FILE *out, const struct fsc_pipeline *pl, const struct 
 	    ws->peers_evicted);
 	unusual(out, &n, clients_dropped, "  %" PRIu64 " STUN mapped addresses not counted "
 	    "(client table full)\n", clients_dropped);
-	stream_unusual(out, &n, pl, web);
+	stream_unusual(out, &n, pl, agg);
 	if (n == 0)
 		fputs("  nothing\n", out);
 }
@@ -392,19 +395,28 @@ static void json_summary(FILE *out, const struct fsc_pipeline *pl, const struct 
 #define CLIENTS_FROM "HTTP clients by the client rule, remote tunnel endpoints, STUN " \
 	"mapped addresses"
 
-/* The clients: both endpoints of every tunnel peer that are remote (a
- * capture does not say which side is local) and the STUN mapped addresses.
- * NULL (*n 0) when memory runs out. */
+/* The clients: the aggregation's (by the client rule), both endpoints of
+ * every tunnel peer that are remote (a capture does not say which side is
+ * local) and the STUN mapped addresses. NULL (*n 0) when memory runs out. */
 static struct client *client_list(const struct tables *t, const struct client_tally *tally,
-				  size_t *n)
+				  const struct fsc_agg *agg, size_t *n)
 {
-	size_t nt = 0;
+	size_t nt = 0, na = agg ? fsc_agg_client_count(agg) : 0;
 	const struct client *ti = tally ? client_tally_items(tally, &nt) : NULL;
-	struct client *list = malloc((2 * t->n_peers + nt + 1) * sizeof(*list));
+	struct client *list = malloc((2 * t->n_peers + nt + na + 1) * sizeof(*list));
+	const struct fsc_agg_client **ac = malloc((na ? na : 1) * sizeof(*ac));
 
 	*n = 0;
-	if (!list)
+	if (!list || !ac) {
+		free(list);
+		free(ac);
 		return NULL;
+	}
+	na = agg ? fsc_agg_clients(agg, ac, na) : 0;
+	for (size_t i = 0; i < na; i++)
+		list[(*n)++] = (struct client){ .addr = ac[i]->addr, .requests = ac[i]->requests,
+						.is_client = true };
+	free(ac);
 	for (size_t i = 0; i < t->n_peers; i++) {
 		const struct fsc_wg_peer *p = t->peers[i];
 		for (int k = 0; k < 2; k++)
@@ -423,7 +435,7 @@ static struct client *client_list(const struct tables *t, const struct client_ta
 void print_summary(FILE *out, const struct options *opt,
 		   const struct fsc_pipeline *pl, unsigned files,
 		   const struct input_problems *probs, struct fsc_enrich *enr,
-		   const struct client_tally *tally, const struct web *web)
+		   const struct client_tally *tally, const struct fsc_agg *agg)
 {
 	const struct fsc_pipeline_stats *st = fsc_pipeline_stats(pl);
 	struct tables t;
@@ -433,7 +445,7 @@ void print_summary(FILE *out, const struct options *opt,
 		fputs("fdecode: out of memory for the summary\n", stderr);
 		return;
 	}
-	struct client *clients = client_list(&t, tally, &nc);
+	struct client *clients = client_list(&t, tally, agg, &nc);
 	if (!clients)
 		fputs("fdecode: out of memory for the clients table\n", stderr);
 	/* Every name the tables will show is asked for now; one bounded wait
@@ -447,7 +459,7 @@ void print_summary(FILE *out, const struct options *opt,
 		json_summary(out, pl, &t, files, probs, enr);
 		wgkeys_summary(out, pl, true);
 		clients_print(out, enr, clients, nc, CLIENTS_FROM, true);
-		web_print(web, out, true);
+		web_print(agg, out, true);
 	} else {
 		text_capture(out, st, files);
 		text_messages(out, st);
@@ -455,8 +467,8 @@ void print_summary(FILE *out, const struct options *opt,
 		text_peers(out, &t, st->last_ns);
 		text_sessions(out, &t);
 		clients_print(out, enr, clients, nc, CLIENTS_FROM, false);
-		web_print(web, out, false);
-		text_unusual(out, pl, &t, probs, tally ? client_tally_dropped(tally) : 0, web);
+		web_print(agg, out, false);
+		text_unusual(out, pl, &t, probs, tally ? client_tally_dropped(tally) : 0, agg);
 	}
 	free(clients);
 	free(t.peers);

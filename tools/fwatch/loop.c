@@ -353,7 +353,10 @@ int fwatch_run(const struct options *o)
 	}
 	if (fsc_enrich_warning(w.names))
 		fprintf(stderr, "fwatch: warning: %s\n", fsc_enrich_warning(w.names));
-	w.pl = fsc_pipeline_new(&o->limits);
+	/* The hosts' latency to the last byte needs the bodies' ends. */
+	struct fsc_pipeline_limits lim = o->limits;
+	lim.streams.body_ends = true;
+	w.pl = fsc_pipeline_new(&lim);
 	w.model = w.pl ? tui_model_new(&o->model, w.names) : NULL;
 	if (!w.pl || !w.model) {
 		fputs("fwatch: out of memory for the tables; lower the limits\n", stderr);

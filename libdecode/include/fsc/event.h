@@ -26,6 +26,8 @@ enum fsc_event_type {
 	FSC_EV_HTTP_RESPONSE,	/* stream->u.resp */
 	FSC_EV_INGRESS,		/* stream->u.ingress */
 	FSC_EV_HTTP_RESPONSE_END, /* stream->u.resp_end: the body is whole */
+	FSC_EV_HTTP_CLOSE,	/* stream->u.close: an HTTP connection ended
+				 * (only with limits.streams.http_closes) */
 	FSC_EV_COUNT
 };
 
@@ -38,6 +40,9 @@ struct fsc_event_desc {
 				 * meaning; the others only with -v or a
 				 * problem */
 	bool stream;		/* from a TCP stream (fsc_event.stream) */
+	bool line;		/* printed at all (-v): false for an event
+				 * that only feeds other modules (http_close:
+				 * the request records) */
 };
 
 /* The descriptor of t; an "unknown" one for a value out of range. */

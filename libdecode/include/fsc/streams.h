@@ -112,6 +112,11 @@ struct fsc_stream_event {
 			const char *method;	/* of the request, NUL-terminated */
 			const char *uri;	/* of the request, cut to URI_KEEP */
 			const char *host;	/* its Host, cut to HOST_KEEP; "" if none */
+			/* its request's client by the client rule (client.h),
+			 * so that a reader of answers needs no join; family 0
+			 * and rule NONE when the request was cut */
+			struct fsc_addr client;
+			enum fsc_client_rule client_rule;
 		} resp;
 		struct {
 			/* A response whose body is complete: with a length,
@@ -123,7 +128,17 @@ struct fsc_stream_event {
 			int64_t first_ns;	/* request head -> response head */
 			int64_t last_ns;	/* request head -> last body byte */
 			const char *host;	/* its request's Host, as resp */
+			uint64_t body_len;	/* body bytes: the content, without
+						 * chunk framing */
 		} resp_end;
+		struct {
+			/* A connection that carried HTTP requests closed: no
+			 * answer or body end of it follows. After every other
+			 * event of the connection. */
+			enum fsc_close_reason reason;
+			unsigned requests;	/* requests seen on it */
+			unsigned unanswered;	/* of them, still waiting */
+		} close;
 		struct {
 			const char *src;	/* Tailscale-Ingress-Src as sent */
 			const char *target;	/* Tailscale-Ingress-Target */
@@ -155,6 +170,8 @@ struct fsc_stream_limits {
 				 * that shows none, they are most of a hello */
 	bool body_ends;		/* FSC_EV_HTTP_RESPONSE_END events (the
 				 * last-byte latency); off: none */
+	bool http_closes;	/* FSC_EV_HTTP_CLOSE events (the request
+				 * record needs them); off: none */
 };
 
 struct fsc_stream_stats {
