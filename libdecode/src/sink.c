@@ -18,11 +18,29 @@ void fsc_fanout_event(const struct fsc_event *ev, void *ctx)
 			f->sinks[i].ops->event(f->sinks[i].self, ev);
 }
 
-void fsc_fanout_record(struct fsc_fanout *f, const struct fsc_request *rec)
+void fsc_fanout_record(const struct fsc_request *rec, void *ctx)
 {
+	struct fsc_fanout *f = ctx;
+
 	for (unsigned i = 0; i < f->n; i++)
 		if (f->sinks[i].ops->record)
 			f->sinks[i].ops->record(f->sinks[i].self, rec);
+}
+
+bool fsc_fanout_reopens(const struct fsc_fanout *f)
+{
+	for (unsigned i = 0; i < f->n; i++)
+		if (f->sinks[i].ops->reopen)
+			return true;
+	return false;
+}
+
+bool fsc_fanout_takes_records(const struct fsc_fanout *f)
+{
+	for (unsigned i = 0; i < f->n; i++)
+		if (f->sinks[i].ops->record)
+			return true;
+	return false;
 }
 
 bool fsc_fanout_flush(struct fsc_fanout *f)

@@ -480,8 +480,6 @@ int run(const struct options *o, const char **files, unsigned n_files)
 		fsc_enrich_free(enr);
 		return EXIT_INPUT;
 	}
-	if (opt.write_file && strcmp(opt.write_file, "-") != 0)
-		catch_hangup();
 	struct fsc_pipeline *pl = fsc_pipeline_new(&opt.limits);
 	struct fsc_outbuf ob;
 	bool ob_ok = false;
@@ -529,6 +527,8 @@ int run(const struct options *o, const char **files, unsigned n_files)
 		fputs("fdecode: out of memory\n", stderr);
 		ok = false;
 	}
+	if ((opt.write_file && strcmp(opt.write_file, "-") != 0) || fsc_fanout_reopens(&sinks))
+		catch_hangup();
 	uint64_t frames = 0;
 	if (src && sinks.n)
 		ok &= decode(src, &opt, n_files, pl, &sh, &frames);

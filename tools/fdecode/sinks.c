@@ -151,7 +151,11 @@ static const struct sink_kind {
 	{ "text", text_open },
 	{ "json", json_open },
 	{ "summary", summary_open },
-	/* access logs (--access-log) and metrics (--metrics-file) go here */
+	/* Access logs (--access-log) and metrics (--metrics-file) go here: a
+	 * sink with a record op takes finished requests (fsc/request.h: an
+	 * fsc_requests builder fed the same events hands them to
+	 * fsc_fanout_record, which is an fsc_request_fn); one with a reopen
+	 * op gets SIGHUP (run.c installs the handler for it). */
 };
 
 bool sinks_open(const char *name, struct sink_env *env, struct fsc_fanout *fan)

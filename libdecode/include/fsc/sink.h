@@ -51,9 +51,14 @@ struct fsc_fanout {
 
 /* False when the fan-out is full. */
 bool fsc_fanout_add(struct fsc_fanout *f, const struct fsc_sink *s);
-/* An fsc_event_fn (pipeline.h): ctx is the fan-out. */
+/* An fsc_event_fn (pipeline.h) and an fsc_request_fn (request.h): ctx is
+ * the fan-out, so a pipeline and a request builder hand straight to it. */
 void fsc_fanout_event(const struct fsc_event *ev, void *ctx);
-void fsc_fanout_record(struct fsc_fanout *f, const struct fsc_request *rec);
+void fsc_fanout_record(const struct fsc_request *rec, void *ctx);
+/* Whether a sink has files to open again (a SIGHUP handler is worth
+ * installing) or takes request records (a builder is worth feeding). */
+bool fsc_fanout_reopens(const struct fsc_fanout *f);
+bool fsc_fanout_takes_records(const struct fsc_fanout *f);
 /* Each sink's flush, reopen or close; false when any said false (every
  * sink is still asked). Close empties the fan-out. */
 bool fsc_fanout_flush(struct fsc_fanout *f);
