@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "dump.h"
+#include "fsc/sink.h"
 #include "fwatch.h"
 #include "view.h"
 
@@ -53,6 +54,7 @@ struct fw {
 	struct fsc_source *src;
 	struct fsc_pipeline *pl;
 	struct tui_model *model;
+	struct fsc_fanout sinks;	/* where events go: the model (more later) */
 	struct fsc_enrich *names;
 	struct tui_screen *screen;
 	bool live, ended, failed;
@@ -79,19 +81,29 @@ static void update_stats(struct fw *w)
 	}
 }
 
+/* The model as a sink (fsc/sink.h): fwatch's outputs are a fan-out, so a
+ * metrics endpoint or an access log joins the model beside it, not inside
+ * the loop. */
+static void model_event(void *self, const struct fsc_event *ev)
+{
+	tui_model_event(ev, self);
+}
+
+static const struct fsc_sink_ops model_sink = { .name = "model", .event = model_event };
+
 /* The capture reached its end, or an error: streams still open close. */
 static void end_capture(struct fw *w)
 {
 	if (w->ended)
 		return;
 	w->ended = true;
-	fsc_pipeline_flush(w->pl, tui_model_event, w->model);
+	fsc_pipeline_flush(w->pl, fsc_fanout_event, &w->sinks);
 	w->model_changed = true;
 }
 
 static void feed(struct fw *w, const struct fsc_frame *f)
 {
-	fsc_pipeline_frame(w->pl, f, tui_model_event, w->model);
+	fsc_pipeline_frame(w->pl, f, fsc_fanout_event, &w->sinks);
 	w->frames++;
 	w->model_changed = true;
 	if (w->o->count && w->frames >= w->o->count)
@@ -364,6 +376,7 @@ int fwatch_run(const struct options *o)
 		goto out;
 	}
 	tui_model_set_wg(w.model, fsc_pipeline_wg(w.pl));
+	fsc_fanout_add(&w.sinks, &(struct fsc_sink){ .ops = &model_sink, .self = w.model });
 	if (!open_source(&w)) {
 		rc = EXIT_RUNTIME;
 		goto out;
