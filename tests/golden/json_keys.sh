@@ -7,7 +7,8 @@
 #   - every timestamp ("ts", "first_ts", "last_ts") has six decimals;
 #   - every key that any line holds, at any depth, is explained in
 #     doc/fdecode.1 (a key K_info beside an address K is covered by K and the
-#     page's KEY_info paragraph).
+#     page's KEY_info paragraph), and so is every literal key the event
+#     printers' source hands the JSON writer.
 # jq does the reading; the man page is searched for the key as a bold word.
 set -u
 : "${FSC_BIN:?}" "${FSC_SRC:?}"
@@ -91,6 +92,21 @@ if [ -n "$missing" ]; then
 	echo "FAIL: keys not explained in doc/fdecode.1:$missing"
 	fail=1
 fi
+
+# Keys no sample capture brings out (a refused handshake, MS-TURN, a
+# Forwarded header...): every literal key the event printers hand the
+# writer, read from their source, is on the page too.
+grep -ohE 'fsc_jsonw_[a-z_0-9]+\(&?[a-z>-]+(->jw)?, "[a-z_0-9]+"|json_(addr|endpoint)\(pr, "[a-z_0-9]+"(, "[a-z_0-9]+")?|json_(header|fwd_value)\(w, "[a-z_0-9]+"' \
+	"$FSC_SRC"/tools/fdecode/print.c "$FSC_SRC"/tools/fdecode/print_stream.c \
+	"$FSC_SRC"/tools/fdecode/fields.c "$FSC_SRC"/tools/fdecode/origin.c \
+	"$FSC_SRC"/tools/fdecode/wgkeys.c | grep -oE '"[a-z_0-9]+"' | tr -d '"' | sort -u >"$out/srckeys"
+nsrc=$(wc -l <"$out/srckeys")
+[ "$nsrc" -gt 80 ] || { echo "FAIL: only $nsrc keys read from the printers' source"; fail=1; }
+src_missing=$(comm -23 "$out/srckeys" "$out/words" | tr '\n' ' ')
+if [ -n "$src_missing" ]; then
+	echo "FAIL: keys in the printers' source not explained in doc/fdecode.1: $src_missing"
+	fail=1
+fi
 [ "$nkeys" -gt 50 ] || { echo "FAIL: only $nkeys keys collected"; fail=1; }
-[ "$fail" = 0 ] && echo "json_keys: $n captures, $nkeys keys, all documented, no \"\", six-digit times"
+[ "$fail" = 0 ] && echo "json_keys: $n captures, $nkeys keys ($nsrc in the printers' source), all documented, no \"\", six-digit times"
 exit "$fail"
