@@ -1,5 +1,6 @@
 /* draw.c - the drawing primitives view.c and view_doc.c share: text width,
- * clipped text, the attribute of a mark, column layout, the body's height.
+ * clipped text, the attribute of a mark, the body's height (column widths
+ * are table.c's: tui_layout).
  * A leaf: it calls nothing else of the screen. */
 #include "view_int.h"
 
@@ -113,60 +114,6 @@ attr_t tui_mark_attr(const struct tui_screen *s, enum tui_mark mk)
 	if (mk == TUI_MARK_BAD || mk == TUI_MARK_TITLE || mk == TUI_MARK_NEW)
 		a |= A_BOLD;
 	return a;
-}
-
-/* ---------------------------------------------------------------- layout */
-
-/*
- * Column widths for a screen `width` wide. The least important columns
- * (highest prio) go until the minimums fit. Then the free-text column (the
- * one with the largest preferred width: PATH, NAME, HEALTH) grows by up to
- * its minimum (half of what is free at most), every column grows towards its preferred width (at most 32)
- * in order of importance, and what is left goes to the free-text column.
- * 0: hidden.
- */
-void tui_layout(const struct tui_col *cols, size_t n, int width, int *w)
-{
-	int need = -1, maxprio = 0;
-	size_t big = n;
-
-	for (size_t i = 0; i < n; i++) {
-		w[i] = cols[i].min;
-		need += cols[i].min + 1;
-		if (cols[i].prio > maxprio)
-			maxprio = cols[i].prio;
-	}
-	for (int p = maxprio; p > 0 && need > width; p--)
-		for (size_t i = n; i-- > 0 && need > width;)
-			if (cols[i].prio == p && w[i]) {
-				need -= w[i] + 1;
-				w[i] = 0;
-			}
-	for (size_t i = 0; i < n; i++)
-		if (w[i] && (big == n || cols[i].pref > cols[big].pref))
-			big = i;
-	int extra = width - need;
-	if (big < n && extra > 0) {
-		int grow = cols[big].min < extra / 2 ? cols[big].min : extra / 2;
-		w[big] += grow;
-		extra -= grow;
-	}
-	for (int p = 0; p <= maxprio && extra > 0; p++)
-		for (size_t i = 0; i < n && extra > 0; i++) {
-			if (!w[i] || cols[i].prio != p || i == big)
-				continue;
-			int want = (cols[i].pref < 32 ? cols[i].pref : 32) - w[i];
-			if (want > extra)
-				want = extra;
-			if (want > 0) {
-				w[i] += want;
-				extra -= want;
-			}
-		}
-	if (big < n && extra > 0) {
-		int room = cols[big].pref - w[big];
-		w[big] += extra < room ? extra : room;
-	}
 }
 
 int tui_body_rows(void)

@@ -41,7 +41,8 @@ void tui_detail_lines(struct tui_model *m, const struct tui_request *r, tui_line
 	line(fn, ctx, "Request", TUI_MARK_TITLE, "#%" PRIu64 " %s %s%s HTTP/1.%u", r->seq, a, b,
 	     r->path_cut ? "..." : "", r->minor);
 	tui_escaped(r->host, r->host_len, a, sizeof(a));
-	line(fn, ctx, "Host", TUI_MARK_NONE, "%s", a);
+	line(fn, ctx, "Host", TUI_MARK_NONE, "%s%s", a,
+	     r->ingress ? " (Tailscale-Ingress-Target; the Host header is below)" : "");
 	line(fn, ctx, "Connection", TUI_MARK_NONE, "%s > %s (connection %" PRIu64 ", request %u)",
 	     fsc_endpoint_str(&r->src, r->sport, e1), fsc_endpoint_str(&r->dst, r->dport, e2),
 	     r->flow_id, r->index);

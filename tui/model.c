@@ -491,9 +491,14 @@ static void on_request(struct tui_model *m, const struct fsc_event *ev)
 		r->minor = (uint8_t)h->minor_version;
 	}
 	if (in) {
-		if (in->host)
-			r->host_len = (uint16_t)cut_copy(r->host, sizeof(r->host), in->host->value,
-							 in->host->value_len, &r->host_cut);
+		/* A relay's handshake names the node's PeerAPI in Host; the public
+		 * name people look for is the target it asks for. */
+		const struct fsc_http_header *name = in->ingress_target ? in->ingress_target
+									 : in->host;
+		r->ingress = in->ingress_target != NULL;
+		if (name)
+			r->host_len = (uint16_t)cut_copy(r->host, sizeof(r->host), name->value,
+							 name->value_len, &r->host_cut);
 		if (in->has_content_length)
 			r->req_body = (int64_t)in->content_length;
 		r->funnel = in->funnel;

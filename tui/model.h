@@ -79,12 +79,15 @@ struct tui_request {
 	int64_t resp_body;	/* response Content-Length; -1 unknown */
 	bool resp_chunked;
 	bool funnel;		/* Tailscale-Funnel-Request: ?1 */
+	bool ingress;		/* an ingress handshake: host[] is its
+				 * Tailscale-Ingress-Target, the public name */
 	bool malformed;		/* the head could not be read whole */
 	uint8_t minor;		/* HTTP/1.<minor> */
 	uint16_t method_len, host_len, path_len;
 	bool host_cut, path_cut;
 	char method[TUI_METHOD_MAX];
-	char host[TUI_HOST_MAX];	/* Host as sent (port kept) */
+	char host[TUI_HOST_MAX];	/* Host as sent (port kept), or the ingress
+					 * target */
 	char path[TUI_PATH_MAX];	/* the request target */
 	char country[4];		/* of the client, "" unknown */
 	uint32_t asn;			/* of the client, 0 unknown */

@@ -22,6 +22,67 @@ static const char *const field_names[F_COUNT] = {
 	[F_METHOD] = "method", [F_RULE] = "rule", [F_NAME] = "name",
 };
 
+/* Leading IPv4 parts, whole: "66.249" or "66.249." is 66.249.0.0/16.
+ * One to three parts with at least one dot; 0 when s is not that. */
+static unsigned ipv4_parts(const char *s, size_t n, struct fsc_addr *a)
+{
+	unsigned parts = 0, v = 0, digits = 0;
+	bool dot = false;
+
+	memset(a, 0, sizeof(*a));
+	a->family = 4;
+	for (size_t i = 0; i <= n; i++) {
+		if (i < n && s[i] >= '0' && s[i] <= '9') {
+			v = v * 10 + (unsigned)(s[i] - '0');
+			if (++digits > 3 || v > 255)
+				return 0;
+			continue;
+		}
+		if (i < n && s[i] != '.')
+			return 0;
+		if (!digits)
+			return i == n && dot ? parts : 0; /* "66.249." ends with a dot */
+		if (parts == 3)
+			return 0;
+		a->b[parts++] = (uint8_t)v;
+		v = digits = 0;
+		dot = dot || i < n;
+	}
+	return dot ? parts : 0;
+}
+
+/* A client word as an address: ADDR (itself), ADDR/LEN, or leading IPv4
+ * parts. 1: it is one; 0: it is text to search; -1: ADDR/ with a bad LEN
+ * (*why says so). */
+static int client_net(const char *s, uint8_t *bits, struct fsc_addr *a, const char **why)
+{
+	size_t n = strlen(s), an = strcspn(s, "/");
+	unsigned max;
+
+	if (fsc_addr_parse4(s, an, a))
+		max = 32;
+	else if (fsc_addr_parse6(s, an, a))
+		max = 128;
+	else if (an == n && (max = ipv4_parts(s, n, a)) != 0)
+		max *= 8;
+	else
+		return 0;
+	*bits = (uint8_t)max;
+	if (an == n)
+		return 1;
+	unsigned len = 0;
+	size_t i = an + 1;
+	for (; i < n && i < an + 4 && s[i] >= '0' && s[i] <= '9'; i++)
+		len = len * 10 + (unsigned)(s[i] - '0');
+	if (i == an + 1 || i != n || len > max) {
+		*why = max == 32 ? "a network is ADDR/LEN with LEN 0 to 32"
+				 : "a network is ADDR/LEN with LEN 0 to 128";
+		return -1;
+	}
+	*bits = (uint8_t)len;
+	return 1;
+}
+
 bool tui_filter_set(struct tui_filter *f, const char *s, const char **why)
 {
 	struct tui_filter nf;
@@ -79,6 +140,13 @@ bool tui_filter_set(struct tui_filter *f, const char *s, const char **why)
 				nf.w[nf.n].s[--k] = '\0';
 		if (field == F_ASN && k >= 2 && nf.w[nf.n].s[0] == 'a' && nf.w[nf.n].s[1] == 's')
 			memmove(nf.w[nf.n].s, nf.w[nf.n].s + 2, k - 1);
+		if (field == F_CLIENT || field == F_ANY) {
+			int net = client_net(nf.w[nf.n].s, &nf.w[nf.n].net_bits, &nf.w[nf.n].net,
+					     why);
+			if (net < 0 && field == F_CLIENT)
+				return false;
+			nf.w[nf.n].has_net = net > 0;
+		}
 		nf.n++;
 		p += len;
 	}
@@ -198,19 +266,81 @@ static long field_text(struct tui_model *m, enum tui_table t, const void *item, 
 	}
 }
 
+/* The client addresses of an item (a tunnel row has two): how many, or
+ * -1 when the table has no client field. */
+static int client_addrs(enum tui_table t, const void *item, const struct fsc_addr *a[2])
+{
+	switch (t) {
+	case TUI_T_REQUESTS:
+		a[0] = &((const struct tui_request *)item)->client;
+		return a[0]->family ? 1 : 0;
+	case TUI_T_CLIENTS:
+		a[0] = &((const struct tui_client *)item)->addr;
+		return 1;
+	case TUI_T_PEERS:
+		a[0] = &((const struct fsc_wg_peer *)item)->ep[0].addr;
+		a[1] = &((const struct fsc_wg_peer *)item)->ep[1].addr;
+		return 2;
+	case TUI_T_SESSIONS:
+		a[0] = &((const struct fsc_wg_session *)item)->ep[0].addr;
+		a[1] = &((const struct fsc_wg_session *)item)->ep[1].addr;
+		return 2;
+	case TUI_T_ENDPOINTS:
+		a[0] = &((const struct tui_endpoint *)item)->addr[0];
+		a[1] = &((const struct tui_endpoint *)item)->addr[1];
+		return 2;
+	default:
+		return -1;
+	}
+}
+
+static bool in_net(const struct fsc_addr *a, const struct fsc_addr *net, unsigned bits)
+{
+	if (a->family != net->family)
+		return false;
+	if (memcmp(a->b, net->b, bits / 8) != 0)
+		return false;
+	if (bits % 8 == 0)
+		return true;
+	uint8_t mask = (uint8_t)(0xff << (8 - bits % 8));
+	return ((a->b[bits / 8] ^ net->b[bits / 8]) & mask) == 0;
+}
+
+/* A client network word: 1, 0, or -1 without a client field. */
+static int net_match(enum tui_table t, const void *item, const struct fsc_addr *net,
+		     unsigned bits)
+{
+	const struct fsc_addr *a[2];
+	int n = client_addrs(t, item, a);
+
+	for (int i = 0; i < n; i++)
+		if (in_net(a[i], net, bits))
+			return 1;
+	return n < 0 ? -1 : 0;
+}
+
 /* 1: the word matches, 0: it does not, -1: the table has no such field. */
 static int word_match(struct tui_model *m, enum tui_table t, const void *item, int field,
-		       const char *w)
+		       const char *w, const struct fsc_addr *net, unsigned net_bits)
 {
 	char buf[CELL_MAX];
 	long n;
 
+	if (net && field == F_CLIENT)
+		return net_match(t, item, net, net_bits);
 	if (field == F_ANY) {
 		bool any_field = false;
 		for (int f = 1; f < F_COUNT; f++) {
 			/* Names cost a cache lookup a row: only when asked. */
 			if (f == F_NAME && t == TUI_T_REQUESTS)
 				continue;
+			if (f == F_CLIENT && net) {
+				int hit = net_match(t, item, net, net_bits);
+				if (hit > 0)
+					return 1;
+				any_field = any_field || hit == 0;
+				continue;
+			}
 			n = field_text(m, t, item, f, buf, sizeof(buf));
 			if (n < 0)
 				continue;
@@ -241,7 +371,8 @@ static bool passes(struct tui_model *m, enum tui_table t, const void *item,
 		   const struct tui_filter *f)
 {
 	for (size_t i = 0; f && i < f->n; i++) {
-		int hit = word_match(m, t, item, f->w[i].field, f->w[i].s);
+		int hit = word_match(m, t, item, f->w[i].field, f->w[i].s,
+				     f->w[i].has_net ? &f->w[i].net : NULL, f->w[i].net_bits);
 		if (hit >= 0 && (hit == 1) == f->w[i].negate)
 			return false;
 	}

@@ -37,23 +37,24 @@ const char *tui_table_title(enum tui_table t)
 
 /* ---------------------------------------------------------------- columns */
 
-/* Column ids per table, in display order; cell() switches on them. */
+/* Column ids per table, in display order; cell() switches on them.
+ * { title, min, pref, dump, prio, right, weight } */
 enum {
 	RQ_TIME, RQ_CLIENT, RQ_CC, RQ_AS, RQ_NAME, RQ_METHOD, RQ_HOST, RQ_PATH, RQ_STATUS,
 	RQ_LATENCY, RQ_BYTES,
 };
 static const struct tui_col requests_cols[] = {
-	[RQ_TIME] = { "TIME", 8, 8, 12, 0, false },
-	[RQ_CLIENT] = { "CLIENT", 15, 24, 24, 0, false },
-	[RQ_CC] = { "CC", 2, 2, 2, 2, false },
-	[RQ_AS] = { "AS", 7, 8, 8, 4, false },
-	[RQ_NAME] = { "NAME", 10, 30, 30, 5, false },
-	[RQ_METHOD] = { "METHOD", 6, 7, 7, 1, false },
-	[RQ_HOST] = { "HOST", 12, 24, 24, 3, false },
-	[RQ_PATH] = { "PATH", 16, 250, 28, 0, false },
-	[RQ_STATUS] = { "ST", 3, 3, 3, 0, true },
-	[RQ_LATENCY] = { "LATENCY", 7, 8, 8, 0, true },
-	[RQ_BYTES] = { "BYTES", 5, 6, 7, 1, true },
+	[RQ_TIME] = { "TIME", 8, 8, 12, 0, false, 0 },
+	[RQ_CLIENT] = { "CLIENT", 15, 39, 24, 0, false, 2 },
+	[RQ_CC] = { "CC", 2, 2, 2, 3, false, 0 },
+	[RQ_AS] = { "AS", 7, 8, 8, 4, false, 0 },
+	[RQ_NAME] = { "NAME", 10, 40, 30, 5, false, 1 },
+	[RQ_METHOD] = { "METHOD", 6, 7, 7, 1, false, 0 },
+	[RQ_HOST] = { "HOST", 16, 64, 24, 0, false, 3 },
+	[RQ_PATH] = { "PATH", 16, 250, 28, 0, false, 4 },
+	[RQ_STATUS] = { "ST", 3, 3, 3, 0, true, 0 },
+	[RQ_LATENCY] = { "LATENCY", 7, 8, 8, 0, true, 0 },
+	[RQ_BYTES] = { "BYTES", 5, 6, 7, 2, true, 0 },
 };
 
 enum {
@@ -61,66 +62,66 @@ enum {
 	CL_LAST, CL_RULE, CL_ORG, CL_NAME,
 };
 static const struct tui_col clients_cols[] = {
-	[CL_NEW] = { "N", 1, 1, 1, 0, false },
-	[CL_CLIENT] = { "CLIENT", 15, 39, 39, 0, false },
-	[CL_CC] = { "CC", 2, 2, 2, 1, false },
-	[CL_AS] = { "AS", 7, 8, 8, 1, false },
-	[CL_REQS] = { "REQS", 5, 6, 6, 0, true },
-	[CL_BYTES] = { "BYTES", 5, 6, 7, 1, true },
-	[CL_2XX] = { "2XX", 3, 4, 4, 2, true },
-	[CL_3XX] = { "3XX", 3, 4, 4, 3, true },
-	[CL_4XX] = { "4XX", 3, 4, 4, 2, true },
-	[CL_5XX] = { "5XX", 3, 4, 4, 1, true },
-	[CL_LAST] = { "LAST", 5, 5, 5, 0, true },
-	[CL_RULE] = { "RULE", 11, 11, 11, 4, false },
-	[CL_ORG] = { "ORG", 8, 24, 24, 3, false },
-	[CL_NAME] = { "NAME", 10, 250, 40, 2, false },
+	[CL_NEW] = { "N", 1, 1, 1, 0, false, 0 },
+	[CL_CLIENT] = { "CLIENT", 15, 39, 39, 0, false, 2 },
+	[CL_CC] = { "CC", 2, 2, 2, 1, false, 0 },
+	[CL_AS] = { "AS", 7, 8, 8, 1, false, 0 },
+	[CL_REQS] = { "REQS", 5, 6, 6, 0, true, 0 },
+	[CL_BYTES] = { "BYTES", 5, 6, 7, 1, true, 0 },
+	[CL_2XX] = { "2XX", 3, 4, 4, 2, true, 0 },
+	[CL_3XX] = { "3XX", 3, 4, 4, 3, true, 0 },
+	[CL_4XX] = { "4XX", 3, 4, 4, 2, true, 0 },
+	[CL_5XX] = { "5XX", 3, 4, 4, 1, true, 0 },
+	[CL_LAST] = { "LAST", 5, 5, 5, 0, true, 0 },
+	[CL_RULE] = { "RULE", 11, 11, 11, 4, false, 0 },
+	[CL_ORG] = { "ORG", 8, 32, 24, 3, false, 1 },
+	[CL_NAME] = { "NAME", 10, 250, 40, 2, false, 2 },
 };
 
 enum {
 	PE_ID, PE_A, PE_B, PE_NAME, PE_HS, PE_LASTHS, PE_AB, PE_BA, PE_KA, PE_HEALTH,
 };
 static const struct tui_col peers_cols[] = {
-	[PE_ID] = { "PEER", 4, 4, 4, 0, true },
-	[PE_A] = { "ENDPOINT-A", 19, 28, 28, 0, false },
-	[PE_B] = { "ENDPOINT-B", 19, 28, 28, 0, false },
-	[PE_NAME] = { "NAME", 8, 30, 30, 3, false },
-	[PE_HS] = { "HS", 3, 4, 4, 3, true },
-	[PE_LASTHS] = { "LAST-HS", 7, 7, 7, 0, true },
-	[PE_AB] = { "A>B/s", 7, 7, 7, 2, true },
-	[PE_BA] = { "B>A/s", 7, 7, 7, 2, true },
-	[PE_KA] = { "KEEPALIVE", 9, 9, 9, 3, false },
-	[PE_HEALTH] = { "HEALTH", 11, 60, 20, 0, false },
+	[PE_ID] = { "PEER", 4, 4, 4, 0, true, 0 },
+	[PE_A] = { "ENDPOINT-A", 19, 47, 28, 0, false, 1 },
+	[PE_B] = { "ENDPOINT-B", 19, 47, 28, 0, false, 1 },
+	[PE_NAME] = { "NAME", 8, 40, 30, 3, false, 1 },
+	[PE_HS] = { "HS", 3, 4, 4, 3, true, 0 },
+	[PE_LASTHS] = { "LAST-HS", 7, 7, 7, 0, true, 0 },
+	[PE_AB] = { "A>B/s", 7, 7, 7, 2, true, 0 },
+	[PE_BA] = { "B>A/s", 7, 7, 7, 2, true, 0 },
+	[PE_KA] = { "KEEPALIVE", 9, 9, 9, 3, false, 0 },
+	[PE_HEALTH] = { "HEALTH", 11, 200, 20, 0, false, 2 },
 };
 
 enum {
 	SE_ID, SE_PEER, SE_INIT, SE_RESP, SE_RTT, SE_AGE, SE_LAST, SE_IR, SE_RI, SE_KA,
 };
 static const struct tui_col sessions_cols[] = {
-	[SE_ID] = { "ID", 3, 4, 4, 0, true },
-	[SE_PEER] = { "PEER", 4, 4, 4, 1, true },
-	[SE_INIT] = { "INITIATOR", 21, 40, 40, 0, false },
-	[SE_RESP] = { "RESPONDER", 21, 40, 40, 0, false },
-	[SE_RTT] = { "HS-RTT", 7, 8, 8, 1, true },
-	[SE_AGE] = { "AGE", 5, 5, 5, 0, true },
-	[SE_LAST] = { "LAST", 5, 5, 5, 2, true },
-	[SE_IR] = { "I>R", 5, 7, 7, 2, true },
-	[SE_RI] = { "R>I", 5, 7, 7, 2, true },
-	[SE_KA] = { "KEEPALIVE", 9, 9, 9, 3, false },
+	[SE_ID] = { "ID", 3, 4, 4, 0, true, 0 },
+	[SE_PEER] = { "PEER", 4, 4, 4, 1, true, 0 },
+	[SE_INIT] = { "INITIATOR", 21, 57, 40, 0, false, 1 },
+	[SE_RESP] = { "RESPONDER", 21, 57, 40, 0, false, 1 },
+	[SE_RTT] = { "HS-RTT", 7, 8, 8, 1, true, 0 },
+	[SE_AGE] = { "AGE", 5, 5, 5, 0, true, 0 },
+	[SE_LAST] = { "LAST", 5, 5, 5, 2, true, 0 },
+	[SE_IR] = { "I>R", 5, 7, 7, 2, true, 0 },
+	[SE_RI] = { "R>I", 5, 7, 7, 2, true, 0 },
+	[SE_KA] = { "KEEPALIVE", 9, 9, 9, 3, false, 0 },
 };
 
 enum {
 	EP_A, EP_B, EP_NAME, EP_DISCO, EP_SREQ, EP_SRESP, EP_MAPPED, EP_LAST,
 };
 static const struct tui_col endpoints_cols[] = {
-	[EP_A] = { "ENDPOINT-A", 21, 28, 28, 0, false },
-	[EP_B] = { "ENDPOINT-B", 21, 28, 28, 0, false },
-	[EP_NAME] = { "NAME", 8, 30, 30, 3, false },
-	[EP_DISCO] = { "DISCO", 5, 6, 6, 0, true },
-	[EP_SREQ] = { "STUN>", 5, 6, 6, 1, true },
-	[EP_SRESP] = { "STUN<", 5, 6, 6, 1, true },
-	[EP_MAPPED] = { "MAPPED", 21, 28, 28, 2, false },
-	[EP_LAST] = { "LAST", 5, 5, 5, 0, true },
+	[EP_A] = { "ENDPOINT-A", 21, 47, 28, 0, false, 1 },
+	[EP_B] = { "ENDPOINT-B", 21, 47, 28, 0, false, 1 },
+	[EP_NAME] = { "NAME", 8, 40, 30, 3, false, 1 },
+	[EP_DISCO] = { "DISCO", 5, 6, 6, 0, true, 0 },
+	[EP_SREQ] = { "STUN>", 5, 6, 6, 1, true, 0 },
+	[EP_SRESP] = { "STUN<", 5, 6, 6, 1, true, 0 },
+	[EP_MAPPED] = { "MAPPED", 21, 47, 28, 2, false, 1 },
+	[EP_LAST] = { "LAST", 5, 5, 5, 0, true, 0 },
 };
 
 enum {
@@ -128,21 +129,21 @@ enum {
 	HO_P90, HO_P99, HO_TTFB, HO_MISM, HO_LAST,
 };
 static const struct tui_col hosts_cols[] = {
-	[HO_NAME] = { "HOST", 20, 40, 40, 0, false },
-	[HO_SNI] = { "SNI", 4, 5, 5, 1, true },
-	[HO_HDR] = { "HOST#", 5, 5, 5, 1, true },
-	[HO_INGR] = { "INGR", 4, 5, 5, 2, true },
-	[HO_REQS] = { "REQS", 5, 6, 6, 0, true },
-	[HO_2XX] = { "2XX", 3, 4, 4, 2, true },
-	[HO_3XX] = { "3XX", 3, 4, 4, 3, true },
-	[HO_4XX] = { "4XX", 3, 4, 4, 2, true },
-	[HO_5XX] = { "5XX", 3, 4, 4, 1, true },
-	[HO_P50] = { "P50", 7, 8, 8, 0, true },
-	[HO_P90] = { "P90", 7, 8, 8, 1, true },
-	[HO_P99] = { "P99", 7, 8, 8, 3, true },
-	[HO_TTFB] = { "TTFB", 7, 8, 8, 2, true },
-	[HO_MISM] = { "MISM", 4, 4, 4, 0, true },
-	[HO_LAST] = { "LAST", 5, 5, 5, 1, true },
+	[HO_NAME] = { "HOST", 20, 128, 40, 0, false, 1 },
+	[HO_SNI] = { "SNI", 4, 5, 5, 1, true, 0 },
+	[HO_HDR] = { "HOST#", 5, 5, 5, 1, true, 0 },
+	[HO_INGR] = { "INGR", 4, 5, 5, 2, true, 0 },
+	[HO_REQS] = { "REQS", 5, 6, 6, 0, true, 0 },
+	[HO_2XX] = { "2XX", 3, 4, 4, 2, true, 0 },
+	[HO_3XX] = { "3XX", 3, 4, 4, 3, true, 0 },
+	[HO_4XX] = { "4XX", 3, 4, 4, 2, true, 0 },
+	[HO_5XX] = { "5XX", 3, 4, 4, 1, true, 0 },
+	[HO_P50] = { "P50", 7, 8, 8, 0, true, 0 },
+	[HO_P90] = { "P90", 7, 8, 8, 1, true, 0 },
+	[HO_P99] = { "P99", 7, 8, 8, 3, true, 0 },
+	[HO_TTFB] = { "TTFB", 7, 8, 8, 2, true, 0 },
+	[HO_MISM] = { "MISM", 4, 4, 4, 0, true, 0 },
+	[HO_LAST] = { "LAST", 5, 5, 5, 1, true, 0 },
 };
 
 #define COLS(a) a, sizeof(a) / sizeof(a[0])
@@ -162,6 +163,82 @@ const struct tui_col *tui_table_cols(enum tui_table t, size_t *n)
 {
 	*n = tables[t].n;
 	return tables[t].cols;
+}
+
+/* ---------------------------------------------------------------- layout */
+
+/* Hides shown columns of the highest prio >= floor, right to left, while
+ * need + reserve > width; returns the new need. */
+static int hide(const struct tui_col *cols, size_t n, int width, int reserve, int floor,
+		int *w, int need)
+{
+	int maxprio = 0;
+
+	for (size_t i = 0; i < n; i++)
+		if (cols[i].prio > maxprio)
+			maxprio = cols[i].prio;
+	for (int p = maxprio; p >= floor && p > 0 && need + reserve > width; p--)
+		for (size_t i = n; i-- > 0 && need + reserve > width;)
+			if (cols[i].prio == p && w[i]) {
+				need -= w[i] + 1;
+				w[i] = 0;
+			}
+	return need;
+}
+
+void tui_layout(const struct tui_col *cols, size_t n, int width, int *w)
+{
+	int need = -1, reserve = 0;
+
+	for (size_t i = 0; i < n; i++) {
+		w[i] = cols[i].min;
+		need += cols[i].min + 1;
+		if (cols[i].prio < TUI_PRIO_EXTRA)
+			reserve += cols[i].weight;
+	}
+	/* Extras make room for the growing columns that are no extras;
+	 * anything goes for the minimums. */
+	need = hide(cols, n, width, reserve, TUI_PRIO_EXTRA, w, need);
+	need = hide(cols, n, width, 0, 1, w, need);
+	int extra = width - need;
+	for (size_t i = 0; i < n && extra > 0; i++) {
+		if (!w[i] || cols[i].weight)
+			continue;
+		int grow = cols[i].pref - w[i] < extra ? cols[i].pref - w[i] : extra;
+		if (grow > 0) {
+			w[i] += grow;
+			extra -= grow;
+		}
+	}
+	/* Shares by weight; the remainder a column at a time, heaviest first.
+	 * Each round gives at least one column or stops. */
+	while (extra > 0) {
+		int total = 0, given = 0;
+		for (size_t i = 0; i < n; i++)
+			if (w[i] && cols[i].weight && w[i] < cols[i].pref)
+				total += cols[i].weight;
+		if (!total)
+			break;
+		for (size_t i = 0; i < n; i++) {
+			if (!w[i] || !cols[i].weight || w[i] >= cols[i].pref)
+				continue;
+			int grow = extra * cols[i].weight / total;
+			if (grow > cols[i].pref - w[i])
+				grow = cols[i].pref - w[i];
+			w[i] += grow;
+			given += grow;
+		}
+		if (!given) {
+			size_t best = n;
+			for (size_t i = 0; i < n; i++)
+				if (w[i] && cols[i].weight && w[i] < cols[i].pref &&
+				    (best == n || cols[i].weight > cols[best].weight))
+					best = i;
+			w[best]++;
+			given = 1;
+		}
+		extra -= given;
+	}
 }
 
 /* ---------------------------------------------------------------- cells */
@@ -349,7 +426,9 @@ static size_t session_cell(struct tui_model *m, const struct fsc_wg_session *s, 
 		return tui_put(buf, cap, "%s", ep);
 	}
 	case SE_RTT:
-		if (!s->handshake || s->response_ns < s->initiation_ns)
+		if (!s->handshake)
+			return tui_put(buf, cap, "%s", fsc_wg_session_seen(s));
+		if (s->response_ns < s->initiation_ns)
 			return tui_dash(buf, cap);
 		return tui_fmt_ms(s->response_ns - s->initiation_ns, buf, cap);
 	case SE_AGE:

@@ -15,6 +15,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "fsc/addr.h"
 #include "model.h"
 
 enum tui_view {
@@ -46,11 +47,25 @@ struct tui_col {
 	const char *title;
 	uint8_t min, pref;	/* screen widths */
 	uint8_t dump;		/* the dump pads to this */
-	uint8_t prio;		/* 0: always; higher ones go first when narrow */
+	uint8_t prio;		/* 0: always; higher ones go first when narrow;
+				 * TUI_PRIO_EXTRA and up also make room */
 	bool right;		/* numbers: aligned right */
+	uint8_t weight;		/* share of the free width; 0: grows only to pref */
 };
 
+#define TUI_PRIO_EXTRA 3
+
 const struct tui_col *tui_table_cols(enum tui_table t, size_t *n);
+
+/*
+ * Column widths for a screen `width` wide (w[i] 0: hidden). Columns go,
+ * least important (highest prio) first, until the minimums fit; the
+ * extras (prio >= TUI_PRIO_EXTRA) also go while the growing columns
+ * (weight > 0) would not get one column per unit of weight. What is free
+ * then brings the fixed columns (weight 0) to their preferred width, and
+ * the rest is shared by weight, no column past its preferred width.
+ */
+void tui_layout(const struct tui_col *cols, size_t n, int width, int *w);
 
 /* Colour hints for a row or a line. */
 enum tui_mark {
@@ -69,10 +84,13 @@ enum tui_mark {
  * must match. A word is FIELD:TEXT or just TEXT (any field). Fields:
  * client, host, path, status, asn, country, method, rule, name (reverse
  * DNS). Matching ignores ASCII case and looks for TEXT inside the field,
- * except status (a prefix: status:4 is every 4xx; 4xx works too) and asn
- * (the number, with or without "AS"). A word starting with '!' must not
- * match. A table without the field a word names (a host has no status)
- * ignores that word.
+ * except status (a prefix: status:4 is every 4xx; 4xx works too), asn
+ * (the number, with or without "AS") and a client given as an address:
+ * a whole address matches only itself (7.72.157.1 is not 57.72.157.141),
+ * ADDR/LEN its network, and one to three leading IPv4 parts whole parts
+ * (66.249 is 66.249.0.0/16). A word starting with '!' must not match. A
+ * table without the field a word names (a host has no status) ignores
+ * that word.
  */
 #define TUI_FILTER_WORDS 8
 #define TUI_FILTER_MAX 128
@@ -83,6 +101,9 @@ struct tui_filter {
 		int field;		/* private */
 		bool negate;
 		char s[TUI_FILTER_MAX];
+		bool has_net;		/* private: s names a client network */
+		uint8_t net_bits;	/* private */
+		struct fsc_addr net;	/* private */
 	} w[TUI_FILTER_WORDS];
 };
 

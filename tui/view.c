@@ -287,7 +287,10 @@ static void rebuild(struct tui_screen *s)
 	enum tui_table t = tui_view_table(s->view);
 	struct pane *p = &s->pane[t];
 
-	if (!tui_rows_build(&s->rows, t, s->m, &s->filter, p->sort,
+	/* While typing, a valid filter shows at once; Esc brings the old back. */
+	const struct tui_filter *f = s->editing && !s->edit_why ? &s->edit_filter : &s->filter;
+
+	if (!tui_rows_build(&s->rows, t, s->m, f, p->sort,
 			    s->paused ? s->paused_seq : 0)) {
 		snprintf(s->msg, sizeof(s->msg), "out of memory building the rows");
 		return;
@@ -466,7 +469,15 @@ static void draw_footer(struct tui_screen *s)
 		attrset(A_BOLD);
 		addstr("/");
 		attrset(A_NORMAL);
-		tui_put_clipped(s, s->edit, COLS - 2, false, false);
+		int x = 1 + tui_put_clipped(s, s->edit, COLS - 2, false, false);
+		/* Why the text is no filter yet, while typing, not after Enter. */
+		if (s->edit_why && COLS - x > 8) {
+			char why[160];
+			snprintf(why, sizeof(why), "  <- %s", s->edit_why);
+			attrset(tui_mark_attr(s, TUI_MARK_WARN));
+			tui_put_clipped(s, why, COLS - x - 1, false, false);
+			attrset(A_NORMAL);
+		}
 		curs_set(1);
 		clrtoeol();
 		return;
@@ -536,17 +547,25 @@ static void apply_filter(struct tui_screen *s, const char *text)
 	}
 }
 
+/* Parses the text being typed: the preview and the reason shown beside. */
+static void edit_check(struct tui_screen *s)
+{
+	const char *why;
+
+	s->edit_why = tui_filter_set(&s->edit_filter, s->edit, &why) ? NULL : why;
+}
+
 static void edit_key(struct tui_screen *s, int c)
 {
 	switch (c) {
 	case '\n':
 	case '\r':
 	case KEY_ENTER:
+		if (s->edit_why)
+			return; /* stay and fix it: the reason is on the line */
 		s->editing = false;
 		apply_filter(s, s->edit);
-		if (s->msg[0])
-			s->editing = true; /* stay and fix it */
-		break;
+		return;
 	case KEY_ESC:
 		s->editing = false;
 		break;
@@ -572,6 +591,7 @@ static void edit_key(struct tui_screen *s, int c)
 		}
 		break;
 	}
+	edit_check(s);
 }
 
 static void move_sel(struct tui_screen *s, long delta, bool to_end)
@@ -641,6 +661,7 @@ static enum tui_action key(struct tui_screen *s, int c)
 
 	if (s->editing) {
 		edit_key(s, c);
+		s->dirty = true; /* the line, and the rows it previews */
 		return TUI_ACT_NONE;
 	}
 	s->msg[0] = '\0';
@@ -709,6 +730,7 @@ static enum tui_action key(struct tui_screen *s, int c)
 		s->editing = true;
 		snprintf(s->edit, sizeof(s->edit), "%s", s->filter.text);
 		s->edit_len = strlen(s->edit);
+		edit_check(s);
 		break;
 	case 's': {
 		enum tui_table t = tui_view_table(s->view);

@@ -63,6 +63,8 @@ struct tui_screen {
 	bool editing;		/* the / prompt is open */
 	char edit[TUI_FILTER_MAX];
 	size_t edit_len;
+	struct tui_filter edit_filter;	/* edit[] parsed, shown while typing */
+	const char *edit_why;	/* why edit[] is no filter; NULL: it is */
 	char msg[160];		/* one-shot footer message */
 	bool help;
 	bool paused;
@@ -79,8 +81,6 @@ int tui_text_cols(const struct tui_screen *sc, const char *s, size_t len, int co
 /* Draws s clipped (and padded) to cols columns at the cursor. */
 int tui_put_clipped(const struct tui_screen *sc, const char *s, int cols, bool pad, bool right);
 attr_t tui_mark_attr(const struct tui_screen *s, enum tui_mark mk);
-/* Column widths for a screen width wide; 0: hidden. */
-void tui_layout(const struct tui_col *cols, size_t n, int width, int *w);
 int tui_body_rows(void);
 
 /* view.c */

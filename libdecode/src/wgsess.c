@@ -29,6 +29,7 @@ struct fsc_wg_tracker {
 	struct fsc_wg_session *sessions;
 	struct fsc_wg_peer *peers;
 	uint32_t *session_partial; /* per peer: a session missing one index */
+	uint32_t *session_pending; /* per peer: the latest unanswered initiation */
 	struct lru slru, plru;
 	uint32_t max_sessions, max_peers;
 	uint32_t n_sessions, n_peers; /* slots ever used */
@@ -140,8 +141,9 @@ struct fsc_wg_tracker *fsc_wg_tracker_new(const struct fsc_wg_limits *lim)
 	t->sessions = malloc((size_t)t->max_sessions * sizeof(*t->sessions));
 	t->peers = malloc((size_t)t->max_peers * sizeof(*t->peers));
 	t->session_partial = malloc((size_t)t->max_peers * sizeof(uint32_t));
+	t->session_pending = malloc((size_t)t->max_peers * sizeof(uint32_t));
 	/* Each session owns up to two indices. */
-	if (!t->sessions || !t->peers || !t->session_partial ||
+	if (!t->sessions || !t->peers || !t->session_partial || !t->session_pending ||
 	    !lru_init(&t->slru, t->max_sessions) ||
 	    !lru_init(&t->plru, t->max_peers) ||
 	    !hmap_init(&t->by_index, t->max_sessions * 2) ||
@@ -160,6 +162,7 @@ void fsc_wg_tracker_free(struct fsc_wg_tracker *t)
 	free(t->sessions);
 	free(t->peers);
 	free(t->session_partial);
+	free(t->session_pending);
 	lru_free(&t->slru);
 	lru_free(&t->plru);
 	hmap_free(&t->by_index);
@@ -259,6 +262,7 @@ static uint32_t find_peer(struct fsc_wg_tracker *t, const struct fsc_wg_endpoint
 	p->ep[1] = *dst;
 	p->first_ns = p->last_ns = ts;
 	t->session_partial[slot] = NONE;
+	t->session_pending[slot] = NONE;
 	hmap_put(&t->by_pair, key, slot);
 	lru_push(&t->plru, slot);
 	return slot;
@@ -335,6 +339,7 @@ static uint32_t on_initiation(struct fsc_wg_tracker *t, const struct fsc_wg_msg 
 		own_index(t, slot, 0, m->sender);
 	}
 	t->sessions[slot].initiation_ns = ts;
+	t->session_pending[ps] = slot;
 	note->dir = 0;
 	return slot;
 }
@@ -368,8 +373,11 @@ static uint32_t on_response(struct fsc_wg_tracker *t, const struct fsc_wg_msg *m
 	p->responses++;
 	p->unanswered = 0;
 	p->last_handshake_ns = ts;
+	if (slot == t->session_pending[ps])
+		t->session_pending[ps] = NONE;
 	if (slot == NONE) {
 		t->stats.orphan_responses++;
+		p->unseen_answers++;
 		slot = new_session(t, ps, ts);
 		struct fsc_wg_session *s = &t->sessions[slot];
 		s->ep[0] = *dst;
@@ -402,6 +410,33 @@ static uint32_t on_cookie(struct fsc_wg_tracker *t, const struct fsc_wg_msg *m,
 	return slot;
 }
 
+/* Transport to an index never announced, from the initiator of the peer's
+ * latest unanswered initiation to its responder, within REKEY_TIMEOUT (the
+ * initiator's retry): that index is in the response the capture lacks.
+ * The handshake happened; the initiation's session takes the index. */
+static uint32_t adopt_unseen_response(struct fsc_wg_tracker *t, uint32_t receiver,
+				      const struct fsc_wg_endpoint *src,
+				      const struct fsc_wg_endpoint *dst, int64_t ts,
+				      uint32_t ps)
+{
+	uint32_t slot = t->session_pending[ps];
+	struct fsc_wg_peer *p = &t->peers[ps];
+
+	if (slot == NONE)
+		return NONE;
+	struct fsc_wg_session *s = &t->sessions[slot];
+	if (s->peer != p->id || s->have_index[1] || !ep_eq(&s->ep[0], src) ||
+	    !ep_eq(&s->ep[1], dst) || ts < s->initiation_ns ||
+	    ts - s->initiation_ns > FSC_WG_REKEY_TIMEOUT_NS)
+		return NONE;
+	t->session_pending[ps] = NONE;
+	own_index(t, slot, 1, receiver);
+	p->unseen_answers++;
+	p->unanswered = 0;
+	p->last_handshake_ns = s->initiation_ns;
+	return slot;
+}
+
 /* Transport to an index never announced: the capture began mid-session. The
  * first direction seen opens a partial session; the other joins it. */
 static uint32_t adopt_orphan(struct fsc_wg_tracker *t, uint32_t receiver,
@@ -411,7 +446,6 @@ static uint32_t adopt_orphan(struct fsc_wg_tracker *t, uint32_t receiver,
 {
 	uint32_t slot = t->session_partial[ps];
 
-	t->stats.orphan_transport++;
 	if (slot != NONE) {
 		struct fsc_wg_session *s = &t->sessions[slot];
 		if (s->peer == t->peers[ps].id && !s->handshake &&
@@ -463,7 +497,10 @@ static uint32_t on_transport(struct fsc_wg_tracker *t, const struct fsc_wg_msg *
 
 	if (slot == NONE) {
 		note->unknown_index = true;
-		slot = adopt_orphan(t, m->receiver, src, dst, ts, ps);
+		t->stats.orphan_transport++;
+		slot = adopt_unseen_response(t, m->receiver, src, dst, ts, ps);
+		if (slot == NONE)
+			slot = adopt_orphan(t, m->receiver, src, dst, ts, ps);
 	}
 	struct fsc_wg_session *s = &t->sessions[slot];
 	/* The receiver's index says which end it goes to. */
@@ -504,6 +541,7 @@ void fsc_wg_track(struct fsc_wg_tracker *t, const struct fsc_wg_msg *m,
 
 	if (m->under_load)
 		t->peers[ps].under_load++;
+	t->peers[ps].sent[ep_eq(&t->peers[ps].ep[0], src) ? 0 : 1]++;
 	switch (m->type) {
 	case FSC_WG_INITIATION:
 		slot = on_initiation(t, m, src, dst, src_hash, ts_ns, ps, note);
@@ -555,6 +593,15 @@ const struct fsc_wg_stats *fsc_wg_tracker_stats(const struct fsc_wg_tracker *t)
 	return &t->stats;
 }
 
+const char *fsc_wg_session_seen(const struct fsc_wg_session *s)
+{
+	if (s->handshake)
+		return "both";
+	if (s->response_ns)
+		return "no init";
+	return s->initiation_ns ? "no resp" : "no hs";
+}
+
 static const char *const health_names[] = {
 	[FSC_WG_OK] = "ok",
 	[FSC_WG_NO_HANDSHAKE_SEEN] = "no-handshake-seen",
@@ -562,6 +609,7 @@ static const char *const health_names[] = {
 	[FSC_WG_ONE_WAY] = "one-way",
 	[FSC_WG_STALE_KEYS] = "stale-keys",
 	[FSC_WG_NO_RESPONSE] = "no-response",
+	[FSC_WG_ONE_WAY_CAPTURE] = "one-way-capture",
 };
 
 const char *fsc_wg_health_name(enum fsc_wg_health h)
@@ -582,6 +630,17 @@ enum fsc_wg_health fsc_wg_peer_health(const struct fsc_wg_peer *p,
 	uint64_t data = p->packets[0] + p->packets[1];
 	int64_t span = p->last_data_ns - p->first_data_ns;
 
+	/* Every other finding reads both sides: none holds on half of them. */
+	if (p->unseen_answers && (p->sent[0] == 0 || p->sent[1] == 0)) {
+		char s[FSC_ENDPOINT_STRLEN], d[FSC_ENDPOINT_STRLEN];
+		int from = p->sent[0] ? 0 : 1;
+		snprintf(why, len, "only %s -> %s captured, though the other side did send "
+			 "(%llu answers seen): a 'src host' filter?",
+			 fsc_endpoint_str(&p->ep[from].addr, p->ep[from].port, s),
+			 fsc_endpoint_str(&p->ep[!from].addr, p->ep[!from].port, d),
+			 (unsigned long long)p->unseen_answers);
+		return FSC_WG_ONE_WAY_CAPTURE;
+	}
 	if (p->unanswered >= 2) {
 		snprintf(why, len, "%llu initiations unanswered over %.1f s",
 			 (unsigned long long)p->unanswered,

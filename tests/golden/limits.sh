@@ -69,7 +69,7 @@ over() {
 	# shellcheck disable=SC2086
 	"$FSC_BIN/$1" "$2" "$3" $extra "$CAP" >"$D/out" 2>"$D/err"
 	rc=$?
-	want="$1: invalid $2 '$3' ($4)"
+	want="$1: $2: '$3': out of range ($4)"
 	[ "$rc" -eq 1 ] && [ "$(cat "$D/err")" = "$want" ] ||
 		bad "$1 $2 $3: exit $rc, '$(cat "$D/err")', want exit 1, '$want'"
 }

@@ -142,6 +142,29 @@ check "detail: funnel" "Tailscale-Funnel-Request: ?1"
 keys 1 / C-u Enter
 check "filter cleared" " 1/30 "
 
+# The filter line redraws on every key and previews the rows; a word
+# that is no filter says why at once; Esc brings the old filter back.
+keys / 'status:'
+check "typing shows at once" "/status:"
+keys 5
+check "preview while typing" "/plain?status=503"
+check_not "preview hides 200s" "/http10"
+keys ' colour:red'
+check "why, while typing" "<- unknown field"
+keys Enter
+check "Enter keeps the prompt on a bad filter" "<- unknown field"
+keys Escape
+check "Esc: the old filter" " 1/30 "
+check "Esc: rows back" "/http10"
+
+# At 80 columns HOST and PATH both stay, HOST before PATH.
+n=$((n + 1))
+title=$(screen | grep -m1 'CLIENT')
+case "$title" in
+*HOST*PATH*) ;;
+*) echo "FAIL: 80 columns: the title row lacks HOST or PATH: '$title'"; fail=$((fail + 1)) ;;
+esac
+
 keys s
 check "sort latency" "sort: latency"
 check "slowest first" "/fwd/basic"
@@ -174,9 +197,12 @@ T resize-window -t "$S" -x 100 -y 30
 check "resized" "BYTES"
 # At 100 columns the HOST column comes back.
 check "resized: wider columns" "HOST"
+check "100 columns: a whole host name" "node.example.ts.net "
 n=$((n + 1))
 rows=$(screen | wc -l)
 [ "$rows" -eq 30 ] || { echo "FAIL: resize: $rows rows"; fail=$((fail + 1)); }
+T resize-window -t "$S" -x 132 -y 30
+check "132 columns: names" " NAME "
 T resize-window -t "$S" -x 60 -y 15
 check "narrow still draws" "1 Requests"
 keys q

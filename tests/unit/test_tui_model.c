@@ -552,6 +552,20 @@ static void filters_and_sorts(void **state)
 		{ "host:other", 1, 3 },
 		{ "path:/ok", 1, 1 },
 		{ "client:192.0.2", 1, 2 },
+		{ "client:192.0.2.7", 1, 2 },
+		/* Whole addresses and parts, never inside another address. */
+		{ "client:92.0.2.7", 0, 0 },
+		{ "client:2.7", 0, 0 },
+		{ "client:192.0.2.70", 0, 0 },
+		{ "client:192.0.2.0/24", 1, 2 },
+		{ "client:192.0.0.0/8", 1, 2 },
+		{ "client:192.0.0.0/7", 1, 2 },
+		{ "client:192.0.0.0/4", 2, 3 },
+		{ "client:0.0.0.0/0", 3, 3 },
+		{ "client:198.", 1, 3 },
+		{ "!client:192.0.2.7", 2, 3 },
+		{ "192.0.2.7", 1, 2 },
+		{ "client:2001:db8::/32", 0, 0 },
 		{ "66.249", 1, 1 },
 		{ "2001:db8::1", 0, 0 },	/* colons: an address, not a field */
 		{ "method:post", 1, 3 },
@@ -572,6 +586,12 @@ static void filters_and_sorts(void **state)
 	assert_false(tui_filter_set(&f, "colour:red", &why));
 	assert_non_null(strstr(why, "unknown field"));
 	assert_false(tui_filter_set(&f, "a b c d e f g h i", &why));
+	assert_false(tui_filter_set(&f, "client:192.0.2.0/33", &why));
+	assert_non_null(strstr(why, "LEN 0 to 32"));
+	assert_false(tui_filter_set(&f, "client:2001:db8::/129", &why));
+	assert_false(tui_filter_set(&f, "client:192.0.2.0/", &why));
+	/* Not an address: searched as text, as before. */
+	assert_true(tui_filter_set(&f, "path:/ok/24", &why));
 
 	/* Sorts: latency puts the 1 s answer first; status the 503. */
 	assert_true(tui_filter_set(&f, "", &why));

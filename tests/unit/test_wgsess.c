@@ -168,6 +168,84 @@ static void one_way(void **state)
 	fsc_wg_tracker_free(t);
 }
 
+/* Only the initiator's side captured ('src host A'): its transport to the
+ * responder's index (in the response the capture lacks) joins the
+ * initiation's session, the initiator stays A, and health says the
+ * capture is one-sided instead of ok or no-handshake-seen. */
+static void one_way_capture_initiator(void **state)
+{
+	(void)state;
+	struct fsc_wg_tracker *t = fsc_wg_tracker_new(NULL);
+	struct fsc_wg_note n1, n2;
+	struct fsc_wg_msg m;
+	const struct fsc_wg_session *s[4];
+	char why[200];
+
+	m = init_msg(0x1111);
+	fsc_wg_track(t, &m, &A, &B, S, &n1);
+	for (int i = 0; i < 4; i++) {
+		m = data_msg(0x2222, (uint64_t)i, 64);
+		fsc_wg_track(t, &m, &A, &B, S + S / 100 + i * S, &n2);
+	}
+	assert_int_equal(n1.session, n2.session);
+	assert_int_equal(fsc_wg_sessions(t, s, 4), 1);
+	assert_true(fsc_addr_eq(&s[0]->ep[0].addr, &A.addr));
+	assert_int_equal(s[0]->index[0], 0x1111);
+	assert_int_equal(s[0]->index[1], 0x2222);
+	assert_string_equal(fsc_wg_session_seen(s[0]), "no resp");
+	const struct fsc_wg_peer *p = only_peer(t);
+	assert_int_equal(fsc_wg_peer_health(p, 30 * S, why, sizeof(why)),
+			 FSC_WG_ONE_WAY_CAPTURE);
+	assert_non_null(strstr(why, "only 198.18.0.1:41641 -> 198.18.0.2:51820 captured"));
+	assert_string_equal(fsc_wg_health_name(FSC_WG_ONE_WAY_CAPTURE), "one-way-capture");
+	fsc_wg_tracker_free(t);
+}
+
+/* Only the responder's side: its response answers an initiation the
+ * capture lacks; the initiator is the response's destination. */
+static void one_way_capture_responder(void **state)
+{
+	(void)state;
+	struct fsc_wg_tracker *t = fsc_wg_tracker_new(NULL);
+	struct fsc_wg_msg m;
+	const struct fsc_wg_session *s[4];
+	char why[200];
+
+	m = resp_msg(0x2222, 0x1111);
+	fsc_wg_track(t, &m, &B, &A, S, NULL);
+	m = data_msg(0x1111, 0, 64);
+	fsc_wg_track(t, &m, &B, &A, 2 * S, NULL);
+	assert_int_equal(fsc_wg_sessions(t, s, 4), 1);
+	assert_true(fsc_addr_eq(&s[0]->ep[0].addr, &A.addr));
+	assert_string_equal(fsc_wg_session_seen(s[0]), "no init");
+	assert_int_equal(fsc_wg_peer_health(only_peer(t), 3 * S, why, sizeof(why)),
+			 FSC_WG_ONE_WAY_CAPTURE);
+	fsc_wg_tracker_free(t);
+}
+
+/* A dead responder is no one-sided capture: nothing answers, so the
+ * initiations stay unanswered, and transport to an old index long after
+ * the initiation (past REKEY_TIMEOUT) joins no handshake. */
+static void dead_responder_is_not_one_way_capture(void **state)
+{
+	(void)state;
+	struct fsc_wg_tracker *t = fsc_wg_tracker_new(NULL);
+	struct fsc_wg_note n1, n2;
+	struct fsc_wg_msg m;
+	char why[200];
+
+	m = init_msg(0x1111);
+	fsc_wg_track(t, &m, &A, &B, S, &n1);
+	m = data_msg(0x9999, 0, 64);
+	fsc_wg_track(t, &m, &A, &B, 7 * S, &n2);
+	assert_int_not_equal(n1.session, n2.session);
+	m = init_msg(0x3333);
+	fsc_wg_track(t, &m, &A, &B, 12 * S, NULL);
+	assert_int_equal(fsc_wg_peer_health(only_peer(t), 20 * S, why, sizeof(why)),
+			 FSC_WG_NO_RESPONSE);
+	fsc_wg_tracker_free(t);
+}
+
 /* A capture that starts mid-session: both directions join one session. */
 static void mid_stream(void **state)
 {
@@ -281,6 +359,9 @@ int main(void)
 		cmocka_unit_test(unanswered_initiations),
 		cmocka_unit_test(stale_keys),
 		cmocka_unit_test(one_way),
+		cmocka_unit_test(one_way_capture_initiator),
+		cmocka_unit_test(one_way_capture_responder),
+		cmocka_unit_test(dead_responder_is_not_one_way_capture),
 		cmocka_unit_test(mid_stream),
 		cmocka_unit_test(roaming),
 		cmocka_unit_test(index_collision_across_peers),

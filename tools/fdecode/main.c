@@ -1,7 +1,5 @@
 /* fdecode - decode captures into funnel events: text, JSON lines, summary. */
-#include <errno.h>
 #include <getopt.h>
-#include <inttypes.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -13,6 +11,8 @@
 
 #include <pcap/pcap.h>
 
+#include "cli.h"
+#include "decopts.h"
 #include "fdecode.h"
 
 
@@ -172,32 +172,9 @@ static void usage(FILE *out)
 	fputs(usage_text, out);
 }
 
-static bool parse_count(const char *s, uint64_t *out, uint64_t max)
-{
-	char *end;
-
-	errno = 0;
-	unsigned long long v = strtoull(s, &end, 10);
-	if (errno || end == s || *end || *s == '-' || v == 0 || v > max)
-		return false;
-	*out = v;
-	return true;
-}
-
+/* Codes of fdecode's own long options (the shared ones: decopts.h). */
 enum {
-	OPT_MAX_SESSIONS = 256,
-	OPT_MAX_PEERS,
-	OPT_DNS,
-	OPT_DNS_TIMEOUT,
-	OPT_GEOIP_DB,
-	OPT_NO_GEOIP,
-	OPT_TRUSTED_HOPS,
-	OPT_MAX_FLOWS,
-	OPT_MAX_STREAMS,
-	OPT_FLOW_BUFFER,
-	OPT_FLOW_MEMORY,
-	OPT_IDLE_TIMEOUT,
-	OPT_FOLLOW,
+	OPT_FOLLOW = 256,
 	OPT_WG_KEYLOG,
 };
 
@@ -315,9 +292,8 @@ static bool take_snaplen(int *argc, char **argv, int *snaplen)
 		}
 		if (!num)
 			continue;
-		char *end;
-		long v = strtol(num, &end, 10);
-		if (*end || v < 0 || v > 262144)
+		uint64_t v;
+		if (!fsc_cli_u64("fdecode", "-s", num, 0, 262144, &v))
 			return false;
 		*snaplen = (int)v;
 		memmove(&argv[i], &argv[i + drop], (size_t)(*argc - i - drop + 1) * sizeof(*argv));
@@ -368,8 +344,6 @@ static int list_interfaces(void)
 	return 0;
 }
 
-#define MAX_DNS_TIMEOUT_MS 600000
-
 #define CONTINUE (-1) /* parse_args: go on and decode */
 
 /* Fills *opt and files[]; returns CONTINUE or the exit status. */
@@ -383,18 +357,7 @@ static int parse_args(int argc, char **argv, struct options *o, const char **fil
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
-		{ "max-sessions", required_argument, NULL, OPT_MAX_SESSIONS },
-		{ "max-peers", required_argument, NULL, OPT_MAX_PEERS },
-		{ "dns", required_argument, NULL, OPT_DNS },
-		{ "dns-timeout", required_argument, NULL, OPT_DNS_TIMEOUT },
-		{ "geoip-db", required_argument, NULL, OPT_GEOIP_DB },
-		{ "no-geoip", no_argument, NULL, OPT_NO_GEOIP },
-		{ "trusted-hops", required_argument, NULL, OPT_TRUSTED_HOPS },
-		{ "max-flows", required_argument, NULL, OPT_MAX_FLOWS },
-		{ "max-streams", required_argument, NULL, OPT_MAX_STREAMS },
-		{ "flow-buffer", required_argument, NULL, OPT_FLOW_BUFFER },
-		{ "flow-memory", required_argument, NULL, OPT_FLOW_MEMORY },
-		{ "idle-timeout", required_argument, NULL, OPT_IDLE_TIMEOUT },
+		FSC_DECOPTS_LONGOPTS,
 		{ "wg-keylog", required_argument, NULL, OPT_WG_KEYLOG },
 		{ "follow", no_argument, NULL, OPT_FOLLOW },
 		{ NULL, 0, NULL, 0 },
@@ -405,12 +368,15 @@ static int parse_args(int argc, char **argv, struct options *o, const char **fil
 	uint64_t v;
 
 	fsc_enrich_opts_init(&opt.enrich);
-	if (!take_snaplen(&argc, argv, &opt.snaplen)) {
-		fputs("fdecode: invalid snap length (0 to 262144)\n", stderr);
+	if (!take_snaplen(&argc, argv, &opt.snaplen))
 		return EXIT_USAGE;
-	}
 	opterr = 0; /* our own messages, with tcpdump hints */
 	while ((c = getopt_long(argc, argv, ":r:f:c:jsvtnhVi:DlUqexXAw:B:p", longopts, NULL)) != -1) {
+		int shared = fsc_decopt_apply("fdecode", c, optarg, &opt.enrich, &opt.limits);
+		if (shared < 0)
+			return EXIT_USAGE;
+		if (shared > 0)
+			continue;
 		switch (c) {
 		case 'i':
 			if (opt.n_ifaces == MAX_LIVE_IFACES) {
@@ -446,10 +412,8 @@ static int parse_args(int argc, char **argv, struct options *o, const char **fil
 		case 'p':
 			break; /* fdecode never asks for promiscuous mode */
 		case 'B':
-			if (!parse_count(optarg, &v, 1u << 20)) {
-				fprintf(stderr, "fdecode: invalid -B '%s' (1 to 1048576 KiB)\n", optarg);
+			if (!fsc_cli_u64("fdecode", "-B", optarg, 1, 1u << 20, &v))
 				return EXIT_USAGE;
-			}
 			opt.buffer_kib = (int)v;
 			break;
 		case OPT_FOLLOW:
@@ -469,10 +433,8 @@ static int parse_args(int argc, char **argv, struct options *o, const char **fil
 			opt.filter = optarg;
 			break;
 		case 'c':
-			if (!parse_count(optarg, &opt.count, UINT64_MAX)) {
-				fprintf(stderr, "fdecode: invalid packet count '%s'\n", optarg);
+			if (!fsc_cli_u64("fdecode", "-c", optarg, 1, UINT64_MAX, &opt.count))
 				return EXIT_USAGE;
-			}
 			break;
 		case 'j':
 			opt.json = true;
@@ -485,85 +447,6 @@ static int parse_args(int argc, char **argv, struct options *o, const char **fil
 			break;
 		case 't':
 			t_count++;
-			break;
-		case 'n':
-			opt.enrich.no_dns = true;
-			break;
-		case OPT_DNS:
-			opt.enrich.dns_server = optarg;
-			break;
-		case OPT_DNS_TIMEOUT:
-			if (!parse_count(optarg, &v, MAX_DNS_TIMEOUT_MS)) {
-				fprintf(stderr, "fdecode: invalid --dns-timeout '%s' (1 to %u "
-					"milliseconds)\n", optarg, MAX_DNS_TIMEOUT_MS);
-				return EXIT_USAGE;
-			}
-			opt.enrich.dns_timeout_ms = (unsigned)v;
-			break;
-		case OPT_GEOIP_DB:
-			if (!fsc_enrich_opts_add_geoip(&opt.enrich, optarg)) {
-				fprintf(stderr, "fdecode: at most %d --geoip-db\n", FSC_GEOIP_MAX_DBS);
-				return EXIT_USAGE;
-			}
-			break;
-		case OPT_NO_GEOIP:
-			opt.enrich.no_geoip = true;
-			break;
-		case OPT_TRUSTED_HOPS:
-			if (!parse_count(optarg, &v, 32) && strcmp(optarg, "0") != 0) {
-				fprintf(stderr, "fdecode: invalid --trusted-hops '%s' (0 to 32)\n",
-					optarg);
-				return EXIT_USAGE;
-			}
-			opt.limits.streams.trusted_hops = strcmp(optarg, "0") ? (unsigned)v : 0;
-			break;
-		case OPT_MAX_FLOWS:
-		case OPT_MAX_STREAMS:
-		case OPT_FLOW_BUFFER:
-		case OPT_IDLE_TIMEOUT: {
-			/* Each range is what its table honours (the headers'
-			 * limits), and the error names the option. */
-			const char *name = c == OPT_MAX_FLOWS ? "--max-flows" :
-					   c == OPT_MAX_STREAMS ? "--max-streams" :
-					   c == OPT_FLOW_BUFFER ? "--flow-buffer" : "--idle-timeout";
-			uint64_t max = c == OPT_MAX_FLOWS ? FSC_FLOW_MAX_FLOWS_LIMIT :
-				       c == OPT_MAX_STREAMS ? FSC_STREAMS_MAX_STREAMS_LIMIT :
-				       c == OPT_FLOW_BUFFER ? 16u << 20 : 1u << 26;
-			if (!parse_count(optarg, &v, max)) {
-				fprintf(stderr, "fdecode: invalid %s '%s' (1 to %" PRIu64 ")\n", name,
-					optarg, max);
-				return EXIT_USAGE;
-			}
-			if (c == OPT_MAX_FLOWS)
-				opt.limits.streams.flow.max_flows = (uint32_t)v;
-			else if (c == OPT_MAX_STREAMS)
-				opt.limits.streams.max_streams = (uint32_t)v;
-			else if (c == OPT_FLOW_BUFFER)
-				opt.limits.streams.flow.dir_cap = (uint32_t)v;
-			else
-				opt.limits.streams.flow.idle_timeout_ns = (int64_t)v * 1000000000;
-			break;
-		}
-		case OPT_FLOW_MEMORY:
-			if (!parse_count(optarg, &v, (uint64_t)1 << 40)) {
-				fprintf(stderr, "fdecode: invalid --flow-memory '%s' (1 to %" PRIu64 ")\n",
-					optarg, (uint64_t)1 << 40);
-				return EXIT_USAGE;
-			}
-			opt.limits.streams.flow.mem_cap = v;
-			break;
-		case OPT_MAX_SESSIONS:
-		case OPT_MAX_PEERS:
-			if (!parse_count(optarg, &v, FSC_WG_LIMIT_MAX)) {
-				fprintf(stderr, "fdecode: invalid %s '%s' (1 to %u)\n",
-					c == OPT_MAX_SESSIONS ? "--max-sessions" : "--max-peers", optarg,
-					FSC_WG_LIMIT_MAX);
-				return EXIT_USAGE;
-			}
-			if (c == OPT_MAX_SESSIONS)
-				opt.limits.wg.max_sessions = (uint32_t)v;
-			else
-				opt.limits.wg.max_peers = (uint32_t)v;
 			break;
 		case OPT_WG_KEYLOG:
 			if (!wgkeys_add_option(&opt, optarg)) {

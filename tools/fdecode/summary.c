@@ -172,7 +172,7 @@ static void text_sessions(FILE *out, const struct tables *t)
 		if (s->handshake)
 			snprintf(rtt, sizeof(rtt), "%.3fms", ms(s->response_ns - s->initiation_ns));
 		else
-			snprintf(rtt, sizeof(rtt), s->response_ns ? "(no init)" : "-");
+			snprintf(rtt, sizeof(rtt), "(%s)", fsc_wg_session_seen(s));
 		cadence(&s->dir[0], c0, sizeof(c0));
 		cadence(&s->dir[1], c1, sizeof(c1));
 		fsc_endpoint_str(&s->ep[0].addr, s->ep[0].port, a);

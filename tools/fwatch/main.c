@@ -1,13 +1,13 @@
 /* fwatch - the live view of funnel traffic: requests, clients, tunnel
  * peers and hostnames, from live interfaces or a replayed capture. */
-#include <errno.h>
 #include <getopt.h>
-#include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
+#include "cli.h"
+#include "decopts.h"
 #include "fwatch.h"
 
 static const char usage_text[] =
@@ -29,9 +29,10 @@ static const char usage_text[] =
 "                     backend's HTTP). Default: any\n"
 "  -f, --filter EXPR  only packets matching the BPF expression (pcap-filter(7)),\n"
 "                     e.g. 'udp port 41641 or tcp port 2367'\n"
-"  -r, --read FILE    replay a pcap or pcapng file (- for standard input)\n"
+"  -r, --read FILE    replay a pcap or pcapng file (- for standard input); one\n"
+"                     file a run (fdecode merges several)\n"
 "      --speed X      replay at X times the original pace (default 1; 0 is --max)\n"
-"      --max          replay as fast as possible\n"
+"      --max          replay as fast as possible (not with --speed)\n"
 "  -c COUNT           stop reading after COUNT packets\n"
 "      --promisc      put the interfaces in promiscuous mode (default: off)\n"
 "      --immediate    hand every packet over at once; the default lets the\n"
@@ -58,6 +59,8 @@ static const char usage_text[] =
 "Filter words (all must match; !WORD must not)\n"
 "  TEXT               anywhere: client, host, path, status, AS, country, method\n"
 "  client:TEXT host:TEXT path:TEXT method:TEXT rule:TEXT name:TEXT\n"
+"  client:7.72.157.1  that address only; client:192.0.2.0/24 its network;\n"
+"                     client:66.249 whole leading parts (66.249.0.0/16)\n"
 "  status:4 status:4xx status:404   status code prefix\n"
 "  asn:15169 asn:AS15169  country:US\n"
 "\n"
@@ -94,7 +97,7 @@ static const char usage_text[] =
 "  --detail-memory BYTES\n"
 "                     heads and hops kept for Detail (default 4 MiB)\n"
 "  --max-sessions N --max-peers N --max-flows N --max-streams N\n"
-"  --flow-memory BYTES --idle-timeout SECONDS\n"
+"  --flow-buffer BYTES --flow-memory BYTES --idle-timeout SECONDS\n"
 "                     as fdecode (the same ranges): WireGuard and TCP tables.\n"
 "                     A table takes memory as it fills, not for its limit\n"
 "\n"
@@ -114,38 +117,13 @@ enum {
 	OPT_VIEW,
 	OPT_NO_COLOR,
 	OPT_DETAILS,
-	OPT_DNS,
-	OPT_DNS_TIMEOUT,
-	OPT_GEOIP_DB,
-	OPT_NO_GEOIP,
-	OPT_TRUSTED_HOPS,
 	OPT_MAX_REQUESTS,
 	OPT_MAX_CLIENTS,
 	OPT_MAX_HOSTS,
 	OPT_DETAIL_MEMORY,
-	OPT_MAX_SESSIONS,
-	OPT_MAX_PEERS,
-	OPT_MAX_FLOWS,
-	OPT_MAX_STREAMS,
-	OPT_FLOW_MEMORY,
-	OPT_IDLE_TIMEOUT,
 };
 
 #define CONTINUE (-1)
-
-static bool parse_u64(const char *s, uint64_t min, uint64_t max, uint64_t *out)
-{
-	char *end;
-
-	if (!s || !*s || *s == '-' || *s == '+')
-		return false;
-	errno = 0;
-	unsigned long long v = strtoull(s, &end, 10);
-	if (errno || *end || v < min || v > max)
-		return false;
-	*out = v;
-	return true;
-}
 
 static bool is_number(const char *s)
 {
@@ -157,9 +135,20 @@ static bool is_number(const char *s)
 	return true;
 }
 
-static int bad_value(const char *what, const char *v, const char *range)
+/* Two options that cannot both hold (or one given twice): one line naming
+ * both as typed. */
+static int conflict(const char *a, const char *av, const char *b, const char *bv)
 {
-	fprintf(stderr, "fwatch: invalid %s '%s' (%s)\n", what, v, range);
+	fprintf(stderr, "fwatch: %s%s%s%s and %s%s%s%s exclude each other\n", a, av ? " '" : "",
+		av ? av : "", av ? "'" : "", b, bv ? " '" : "", bv ? bv : "", bv ? "'" : "");
+	return EXIT_USAGE;
+}
+
+/* An option that takes one value given twice. */
+static int twice(const char *opt, const char *first, const char *second, const char *hint)
+{
+	fprintf(stderr, "fwatch: %s given twice ('%s', '%s')%s%s\n", opt, first, second,
+		hint ? ": " : "", hint ? hint : "");
 	return EXIT_USAGE;
 }
 
@@ -174,7 +163,8 @@ static int parse_view(const char *s, enum tui_view *v)
 			return CONTINUE;
 		}
 	}
-	return bad_value("--view", s, "requests, clients, tunnel, hosts or 1-4");
+	return fsc_cli_bad("fwatch", EXIT_USAGE, "--view", s,
+			   "not a view (requests, clients, tunnel, hosts or 1-4)");
 }
 
 static int parse_args(int argc, char **argv, struct options *o)
@@ -197,25 +187,15 @@ static int parse_args(int argc, char **argv, struct options *o)
 		{ "no-color", no_argument, NULL, OPT_NO_COLOR },
 		{ "no-colour", no_argument, NULL, OPT_NO_COLOR },
 		{ "details", no_argument, NULL, OPT_DETAILS },
-		{ "dns", required_argument, NULL, OPT_DNS },
-		{ "dns-timeout", required_argument, NULL, OPT_DNS_TIMEOUT },
-		{ "geoip-db", required_argument, NULL, OPT_GEOIP_DB },
-		{ "no-geoip", no_argument, NULL, OPT_NO_GEOIP },
-		{ "trusted-hops", required_argument, NULL, OPT_TRUSTED_HOPS },
+		FSC_DECOPTS_LONGOPTS,
 		{ "max-requests", required_argument, NULL, OPT_MAX_REQUESTS },
 		{ "max-clients", required_argument, NULL, OPT_MAX_CLIENTS },
 		{ "max-hosts", required_argument, NULL, OPT_MAX_HOSTS },
 		{ "detail-memory", required_argument, NULL, OPT_DETAIL_MEMORY },
-		{ "max-sessions", required_argument, NULL, OPT_MAX_SESSIONS },
-		{ "max-peers", required_argument, NULL, OPT_MAX_PEERS },
-		{ "max-flows", required_argument, NULL, OPT_MAX_FLOWS },
-		{ "max-streams", required_argument, NULL, OPT_MAX_STREAMS },
-		{ "flow-memory", required_argument, NULL, OPT_FLOW_MEMORY },
-		{ "idle-timeout", required_argument, NULL, OPT_IDLE_TIMEOUT },
 		{ NULL, 0, NULL, 0 },
 	};
 	bool speed_set = false;
-	const char *why;
+	const char *why, *speed_arg = NULL;
 	uint64_t v;
 	int c;
 
@@ -224,6 +204,11 @@ static int parse_args(int argc, char **argv, struct options *o)
 	o->color = getenv("NO_COLOR") == NULL || getenv("NO_COLOR")[0] == '\0';
 	fsc_enrich_opts_init(&o->enrich);
 	while ((c = getopt_long(argc, argv, "i:f:r:d::m:c:nhV", longopts, NULL)) != -1) {
+		int shared = fsc_decopt_apply("fwatch", c, optarg, &o->enrich, &o->limits);
+		if (shared < 0)
+			return EXIT_USAGE;
+		if (shared > 0)
+			continue;
 		switch (c) {
 		case 'i':
 			if (o->n_ifaces == MAX_IFACES) {
@@ -233,9 +218,15 @@ static int parse_args(int argc, char **argv, struct options *o)
 			o->ifaces[o->n_ifaces++] = optarg;
 			break;
 		case 'f':
+			if (o->bpf)
+				return twice("-f", o->bpf, optarg, "one filter: join them with 'or'");
 			o->bpf = optarg;
 			break;
 		case 'r':
+			/* One replay: fdecode merges several files by time. */
+			if (o->file)
+				return twice("-r", o->file, optarg,
+					     "one capture file a run; fdecode merges several");
 			o->file = optarg;
 			break;
 		case 'd':
@@ -244,35 +235,38 @@ static int parse_args(int argc, char **argv, struct options *o)
 			if (!optarg && optind < argc && is_number(argv[optind]))
 				optarg = argv[optind++];
 			if (optarg) {
-				if (!parse_u64(optarg, 1, 86400 * 365, &v))
-					return bad_value("--dump seconds", optarg, "1 or more");
+				if (!fsc_cli_u64("fwatch", "--dump", optarg, 1, 86400 * 365, &v))
+					return EXIT_USAGE;
 				o->dump_ns = (int64_t)v * 1000000000;
 			}
 			break;
 		case 'm':
+			if (o->filter.text[0])
+				return twice("--match", o->filter.text, optarg,
+					     "one filter: its words all have to match");
 			if (!tui_filter_set(&o->filter, optarg, &why)) {
 				fprintf(stderr, "fwatch: --match '%s': %s\n", optarg, why);
 				return EXIT_USAGE;
 			}
 			break;
 		case 'c':
-			if (!parse_u64(optarg, 1, UINT64_MAX, &o->count))
-				return bad_value("packet count", optarg, "1 or more");
-			break;
-		case 'n':
-			o->enrich.no_dns = true;
+			if (!fsc_cli_u64("fwatch", "-c", optarg, 1, UINT64_MAX, &o->count))
+				return EXIT_USAGE;
 			break;
 		case OPT_SPEED: {
-			char *end;
-			errno = 0;
-			double s = strtod(optarg, &end);
-			if (errno || *end || end == optarg || !(s >= 0) || s > 1e6)
-				return bad_value("--speed", optarg, "0 to 1000000; 0 is --max");
-			o->speed = s;
+			if (speed_set && speed_arg)
+				return twice("--speed", speed_arg, optarg, NULL);
+			if (speed_set)
+				return conflict("--max", NULL, "--speed", optarg);
+			speed_arg = optarg;
+			if (!fsc_cli_double("fwatch", "--speed", optarg, 0, 1e6, &o->speed))
+				return EXIT_USAGE;
 			speed_set = true;
 			break;
 		}
 		case OPT_MAX:
+			if (speed_arg)
+				return conflict("--speed", speed_arg, "--max", NULL);
 			o->speed = 0;
 			speed_set = true;
 			break;
@@ -283,13 +277,13 @@ static int parse_args(int argc, char **argv, struct options *o)
 			o->immediate = true;
 			break;
 		case OPT_SNAPLEN:
-			if (!parse_u64(optarg, 64, 262144, &v))
-				return bad_value("--snaplen", optarg, "64 to 262144");
+			if (!fsc_cli_u64("fwatch", "--snaplen", optarg, 64, 262144, &v))
+				return EXIT_USAGE;
 			o->snaplen = (int)v;
 			break;
 		case OPT_BUFFER:
-			if (!parse_u64(optarg, 65536, 1u << 30, &v))
-				return bad_value("--buffer-size", optarg, "65536 to 1 GiB");
+			if (!fsc_cli_u64("fwatch", "--buffer-size", optarg, 65536, 1u << 30, &v))
+				return EXIT_USAGE;
 			o->buffer_size = (int)v;
 			break;
 		case OPT_VIEW:
@@ -302,35 +296,13 @@ static int parse_args(int argc, char **argv, struct options *o)
 		case OPT_DETAILS:
 			o->all_details = true;
 			break;
-		case OPT_DNS:
-			o->enrich.dns_server = optarg;
-			break;
-		case OPT_DNS_TIMEOUT:
-			if (!parse_u64(optarg, 1, 600000, &v))
-				return bad_value("--dns-timeout", optarg, "1 to 600000 milliseconds");
-			o->enrich.dns_timeout_ms = (unsigned)v;
-			break;
-		case OPT_GEOIP_DB:
-			if (!fsc_enrich_opts_add_geoip(&o->enrich, optarg)) {
-				fprintf(stderr, "fwatch: at most %d --geoip-db\n", FSC_GEOIP_MAX_DBS);
-				return EXIT_USAGE;
-			}
-			break;
-		case OPT_NO_GEOIP:
-			o->enrich.no_geoip = true;
-			break;
-		case OPT_TRUSTED_HOPS:
-			if (!parse_u64(optarg, 0, 32, &v))
-				return bad_value("--trusted-hops", optarg, "0 to 32");
-			o->limits.streams.trusted_hops = (unsigned)v;
-			break;
 		case OPT_MAX_REQUESTS:
 		case OPT_MAX_CLIENTS:
 		case OPT_MAX_HOSTS:
-			if (!parse_u64(optarg, 1, 1u << 24, &v))
-				return bad_value(c == OPT_MAX_REQUESTS ? "--max-requests" :
-						 c == OPT_MAX_CLIENTS ? "--max-clients" : "--max-hosts",
-						 optarg, "1 to 16777216");
+			if (!fsc_cli_u64("fwatch", c == OPT_MAX_REQUESTS ? "--max-requests" :
+					 c == OPT_MAX_CLIENTS ? "--max-clients" : "--max-hosts",
+					 optarg, 1, 1u << 24, &v))
+				return EXIT_USAGE;
 			if (c == OPT_MAX_REQUESTS)
 				o->model.max_requests = (uint32_t)v;
 			else if (c == OPT_MAX_CLIENTS)
@@ -339,51 +311,10 @@ static int parse_args(int argc, char **argv, struct options *o)
 				o->model.max_hosts = (uint32_t)v;
 			break;
 		case OPT_DETAIL_MEMORY:
-			if (!parse_u64(optarg, 65536, (uint64_t)1 << 32, &v))
-				return bad_value("--detail-memory", optarg, "65536 to 4 GiB");
+			if (!fsc_cli_u64("fwatch", "--detail-memory", optarg, 65536, (uint64_t)1 << 32,
+					 &v))
+				return EXIT_USAGE;
 			o->model.detail_bytes = (size_t)v;
-			break;
-		case OPT_MAX_SESSIONS:
-		case OPT_MAX_PEERS:
-		case OPT_MAX_FLOWS:
-		case OPT_MAX_STREAMS:
-		case OPT_IDLE_TIMEOUT: {
-			/* The ranges fdecode takes: what each table honours. */
-			static const struct {
-				int opt;
-				const char *name;
-				uint64_t max;
-			} range[] = {
-				{ OPT_MAX_SESSIONS, "--max-sessions", FSC_WG_LIMIT_MAX },
-				{ OPT_MAX_PEERS, "--max-peers", FSC_WG_LIMIT_MAX },
-				{ OPT_MAX_FLOWS, "--max-flows", FSC_FLOW_MAX_FLOWS_LIMIT },
-				{ OPT_MAX_STREAMS, "--max-streams", FSC_STREAMS_MAX_STREAMS_LIMIT },
-				{ OPT_IDLE_TIMEOUT, "--idle-timeout", 1u << 26 },
-			};
-			size_t k = 0;
-			while (range[k].opt != c)
-				k++;
-			if (!parse_u64(optarg, 1, range[k].max, &v)) {
-				char text[40];
-				snprintf(text, sizeof(text), "1 to %" PRIu64, range[k].max);
-				return bad_value(range[k].name, optarg, text);
-			}
-			if (c == OPT_MAX_SESSIONS)
-				o->limits.wg.max_sessions = (uint32_t)v;
-			else if (c == OPT_MAX_PEERS)
-				o->limits.wg.max_peers = (uint32_t)v;
-			else if (c == OPT_MAX_FLOWS)
-				o->limits.streams.flow.max_flows = (uint32_t)v;
-			else if (c == OPT_MAX_STREAMS)
-				o->limits.streams.max_streams = (uint32_t)v;
-			else
-				o->limits.streams.flow.idle_timeout_ns = (int64_t)v * 1000000000;
-			break;
-		}
-		case OPT_FLOW_MEMORY:
-			if (!parse_u64(optarg, 1, (uint64_t)1 << 40, &v))
-				return bad_value("--flow-memory", optarg, "1 to 1099511627776");
-			o->limits.streams.flow.mem_cap = v;
 			break;
 		case 'h':
 			fputs(usage_text, stdout);

@@ -11,7 +11,10 @@
  *
  * Transport seen before any handshake (a capture that starts mid-session)
  * opens a session with only the receiving side's index known; the reverse
- * direction on the same endpoints joins it.
+ * direction on the same endpoints joins it. Transport from an initiator to
+ * an index never announced, soon after its unanswered initiation, is that
+ * handshake's: the response is missing from the capture (one side of the
+ * traffic filtered out), and the initiator stays the initiation's source.
  *
  * Memory is bounded: at most `max_sessions` sessions and `max_peers` peers;
  * when full, the least recently seen is evicted and counted.
@@ -74,6 +77,9 @@ enum fsc_wg_health {
 	FSC_WG_ONE_WAY,		 /* data flows one way only */
 	FSC_WG_STALE_KEYS,	 /* data > REJECT_AFTER_TIME after a handshake */
 	FSC_WG_NO_RESPONSE,	 /* initiations keep going unanswered */
+	FSC_WG_ONE_WAY_CAPTURE,	 /* the capture holds one side only (a filter
+				  * such as 'src host A'), and the other side
+				  * did answer: its health cannot be judged */
 };
 
 struct fsc_wg_peer {
@@ -90,6 +96,10 @@ struct fsc_wg_peer {
 	uint64_t sessions;
 	uint64_t unanswered;	/* initiations since the last response */
 	uint64_t under_load;	/* handshake messages with a nonzero mac2 */
+	uint64_t sent[2];	/* every message, by sender (ep[] order) */
+	uint64_t unseen_answers; /* messages answering one not in the capture:
+				  * responses to unseen initiations, transport
+				  * after an initiation whose response is missing */
 	int64_t first_ns;
 	int64_t last_initiation_ns; /* 0: never */
 	uint64_t rtts;		/* completed handshakes with a measured RTT */
@@ -149,8 +159,14 @@ const struct fsc_wg_stats *fsc_wg_tracker_stats(const struct fsc_wg_tracker *t);
  */
 enum fsc_wg_health fsc_wg_peer_health(const struct fsc_wg_peer *p,
 				      int64_t now_ns, char *why, size_t len);
+/* What of a session's handshake the capture holds: "both"; "no init" (a
+ * response only); "no resp" (an initiation, and transport that shows the
+ * response was sent but not captured, or none yet); "no hs" (transport
+ * only: the initiator is then a guess, the first endpoint seen sending). */
+const char *fsc_wg_session_seen(const struct fsc_wg_session *s);
+
 /* "ok", "no-handshake-seen", "under-load", "one-way", "stale-keys",
- * "no-response". */
+ * "no-response", "one-way-capture". */
 const char *fsc_wg_health_name(enum fsc_wg_health h);
 
 #endif
