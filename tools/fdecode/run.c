@@ -450,15 +450,19 @@ static void live_stats(struct fsc_source *src, const struct options *opt)
 
 /* A line at a time, each as its event is decoded: with -l, to a terminal,
  * and JSON lines to a pipe or a socket (a script at the other end: jq,
- * vector). Text to a pipe keeps tcpdump's habit: buffered unless -l. */
-static bool flush_each_line(const struct options *opt, FILE *out)
+ * vector) while the input is a stream (live, a pipe, a followed file),
+ * where a line may otherwise wait for the next 64 KiB. Files read whole
+ * keep the big writes: their lines all come within the run anyway. Text to
+ * a pipe keeps tcpdump's habit: buffered unless -l. */
+static bool flush_each_line(const struct options *opt, const char **files, unsigned n_files,
+			    FILE *out)
 {
 	struct stat st;
 
 	if (opt->line_buffered || isatty(fileno(out)))
 		return true;
-	return opt->json && !opt->summary && fstat(fileno(out), &st) == 0 &&
-	       (S_ISFIFO(st.st_mode) || S_ISSOCK(st.st_mode));
+	return opt->json && !opt->summary && !rereadable(files, n_files, opt) &&
+	       fstat(fileno(out), &st) == 0 && (S_ISFIFO(st.st_mode) || S_ISSOCK(st.st_mode));
 }
 
 /* Decodes the inputs and prints; returns the exit status. */
@@ -497,7 +501,7 @@ int run(const struct options *o, const char **files, unsigned n_files)
 		capwrite_close(w);
 		return EXIT_INPUT;
 	}
-	ob.line_flush = flush_each_line(&opt, out);
+	ob.line_flush = flush_each_line(&opt, files, n_files, out);
 	int wk_status;
 	struct wgkeys *wk = wgkeys_new(&opt, files, n_files, pl, &wk_status);
 	if (!wk) {
@@ -539,7 +543,8 @@ int run(const struct options *o, const char **files, unsigned n_files)
 	/* The events are out; what the sinks write at the end may wait (one
 	 * DNS timeout for the names that came late). */
 	pr.late_names = !interrupted && !opt.quiet;
-	fsc_fanout_close(&sinks);
+	if (!fsc_fanout_close(&sinks))
+		ok = false; /* a sink that failed to write said so */
 	fsc_outbuf_free(&ob);
 	if (fflush(out) != 0 || ferror(out)) {
 		fprintf(stderr, "fdecode: writing output: %s\n", strerror(errno));
