@@ -109,9 +109,6 @@ void json_origin(struct printer *pr, const struct fsc_event *ev);
 void print_time(struct printer *pr, int64_t ts_ns);
 void text_addr(struct printer *pr, const struct fsc_addr *a, int port);
 
-/* Room for a whole head's worth of value: JSON never cuts a field. */
-#define JSON_VALUE_CAP FSC_JSONW_STR_CAP
-
 /* ,"key":"ADDR" and ,"key_info":{...} when enrichment has something. */
 void json_addr(struct printer *pr, const char *key, const struct fsc_addr *a);
 void json_enrich(struct printer *pr, const char *key, const struct fsc_addr *a);
