@@ -11,10 +11,11 @@ set -eu
 # cmocka because the build has tests.
 BUILD_PKGS="build-essential cmake pkg-config libpcap-dev libssl-dev libcmocka-dev
 libc-ares-dev libmaxminddb-dev libncurses-dev zlib1g-dev liblwip-dev libjansson-dev"
-# Testing: real peers and oracles (jq: the JSON reader that json_keys.sh
-# checks every JSON line and its keys with).
+# Testing: real peers and oracles (prometheus: a real server scrapes fwatch's
+# metrics, and its promtool checks them; jq: the JSON reader that
+# json_keys.sh checks every JSON line and its keys with).
 TEST_PKGS="clang tcpdump tshark wireguard-go wireguard-tools iproute2 python3 python3-nacl
-coturn openssl curl dnsmasq libmaxmind-db-writer-perl time tmux iperf3 jq"
+coturn openssl curl dnsmasq libmaxmind-db-writer-perl time tmux iperf3 jq prometheus"
 
 case ${1:-all} in
 build) PKGS=$BUILD_PKGS ;;

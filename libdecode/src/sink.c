@@ -67,7 +67,9 @@ bool fsc_fanout_close(struct fsc_fanout *f)
 {
 	bool ok = true;
 
-	for (unsigned i = 0; i < f->n; i++)
+	/* Last added, first closed: a sink may read what an earlier one
+	 * keeps (fdecode's summary, the aggregation it is fed by). */
+	for (unsigned i = f->n; i-- > 0;)
 		if (f->sinks[i].ops->close)
 			ok &= f->sinks[i].ops->close(f->sinks[i].self);
 	f->n = 0;

@@ -519,12 +519,12 @@ int run(const struct options *o, const char **files, unsigned n_files)
 					      : open_files(files, n_files, &opt, &ok);
 	struct printer pr = { .ob = &ob, .opt = &opt, .enr = enr,
 			      .name_file = !opt.n_ifaces && n_files > 1, .src = src };
-	struct sink_env env = { .opt = &opt, .pr = &pr, .enr = enr, .pl = pl,
+	struct sink_env env = { .opt = &opt, .pr = &pr, .enr = enr, .pl = pl, .src = src,
 				.problems = &problems,
 				.inputs = opt.n_ifaces ? opt.n_ifaces : n_files };
 	struct fsc_fanout sinks = { .n = 0 };
 	struct shown sh = { .sinks = &sinks, .pr = &pr, .w = w };
-	if (!sinks_open(sinks_main_name(&opt), &env, &sinks)) {
+	if (!sinks_open_all(&env, &sinks)) {
 		fputs("fdecode: out of memory\n", stderr);
 		ok = false;
 	} else if (w && rereadable(files, n_files, &opt) && !(sh.sel = wsel_new(n_files))) {

@@ -4,7 +4,14 @@
  *
  *   text     one line an event (print.c, print_stream.c), the default
  *   json     JSON lines (--json)
- *   summary  tallies while reading, tables at the end (--summary)
+ *   summary  tables at the end (--summary)
+ *   metrics  the Prometheus exposition at the end (--metrics-file,
+ *            metrics.c)
+ *
+ * The summary and the metrics read one aggregation (fsc/agg.h): the first
+ * of them to open adds the "aggregation" sink that feeds it, ahead of
+ * itself; the fan-out closes in reverse order, so the aggregation is freed
+ * after both have written.
  *
  * A new output (the access log, a metrics file) is a row in sink_kinds with
  * its open function, and the option that asks for it in main.c. */
@@ -62,83 +69,117 @@ static const struct fsc_sink_ops json_ops = {
 	.name = "json", .event = json_event, .flush = lines_flush, .close = lines_close,
 };
 
-static bool lines_open(struct sink_env *env, const struct fsc_sink_ops *ops,
-		       struct fsc_sink *out)
+static bool text_open(struct sink_env *env, struct fsc_fanout *fan, struct fsc_sink *out)
 {
-	*out = (struct fsc_sink){ .ops = ops, .self = env->pr };
+	(void)fan;
+	*out = (struct fsc_sink){ .ops = &text_ops, .self = env->pr };
 	return true;
 }
 
-static bool text_open(struct sink_env *env, struct fsc_sink *out)
+static bool json_open(struct sink_env *env, struct fsc_fanout *fan, struct fsc_sink *out)
 {
-	return lines_open(env, &text_ops, out);
+	(void)fan;
+	*out = (struct fsc_sink){ .ops = &json_ops, .self = env->pr };
+	return true;
 }
 
-static bool json_open(struct sink_env *env, struct fsc_sink *out)
-{
-	return lines_open(env, &json_ops, out);
-}
-
-/* ---- the summary ---- */
+/* ---- the aggregation, and the summary and metrics that read it ---- */
 
 #define MAX_CLIENTS 4096	/* distinct STUN mapped addresses counted */
 #define MAX_HOSTS 4096		/* names in the summary's hostname table */
 #define MAX_HTTP_CLIENTS 65536	/* clients in the summary's clients table */
 
-struct summary_sink {
-	struct sink_env *env;	/* read at the end: the pipeline's counters */
-	struct client_tally *tally;
-	struct fsc_agg *agg;
-};
-
 void summary_tally(struct client_tally *tally, struct fsc_agg *agg, const struct fsc_event *ev)
 {
 	if (ev->type == FSC_EV_STUN && ev->tun->u.stun.has_mapped)
 		client_tally_add(tally, &ev->tun->u.stun.mapped, 1, ev->pkt->payload_wire_len);
+	/* Hosts and clients come from stream events; fdecode shows no tunnel
+	 * endpoints table, so the UDP events need not go there. */
 	if (ev->stream)
 		fsc_agg_event(agg, ev);
 }
 
-static void summary_event(void *self, const struct fsc_event *ev)
+static void agg_event(void *self, const struct fsc_event *ev)
 {
-	struct summary_sink *s = self;
+	struct sink_env *env = self;
 
-	summary_tally(s->tally, s->agg, ev);
+	summary_tally(env->tally, env->agg, ev);
+}
+
+static bool agg_close(void *self)
+{
+	struct sink_env *env = self;
+
+	client_tally_free(env->tally);
+	fsc_agg_free(env->agg);
+	env->tally = NULL;
+	env->agg = NULL;
+	return true;
+}
+
+static const struct fsc_sink_ops agg_ops = {
+	.name = "aggregation", .event = agg_event, .close = agg_close,
+};
+
+/* The shared aggregation and its feeder, once. */
+static bool need_agg(struct sink_env *env, struct fsc_fanout *fan)
+{
+	struct fsc_agg_limits al = { .max_hosts = MAX_HOSTS, .max_clients = MAX_HTTP_CLIENTS };
+
+	if (env->agg)
+		return true;
+	env->tally = client_tally_new(MAX_CLIENTS);
+	env->agg = fsc_agg_new(&al);
+	if (!env->tally || !env->agg ||
+	    !fsc_fanout_add(fan, &(struct fsc_sink){ .ops = &agg_ops, .self = env })) {
+		agg_close(env);
+		return false;
+	}
+	return true;
 }
 
 static bool summary_close(void *self)
 {
-	struct summary_sink *s = self;
-	struct sink_env *env = s->env;
+	struct sink_env *env = self;
 	FILE *out = env->pr->ob->file;
 
 	fsc_outbuf_flush(env->pr->ob);
-	print_summary(out, env->opt, env->pl, env->inputs, env->problems, env->enr, s->tally,
-		      s->agg);
-	bool ok = fflush(out) == 0;
-	client_tally_free(s->tally);
-	fsc_agg_free(s->agg);
-	free(s);
-	return ok;
+	print_summary(out, env->opt, env->pl, env->inputs, env->problems, env->enr, env->tally,
+		      env->agg);
+	return fflush(out) == 0;
 }
 
-static const struct fsc_sink_ops summary_ops = {
-	.name = "summary", .event = summary_event, .close = summary_close,
-};
+static const struct fsc_sink_ops summary_ops = { .name = "summary", .close = summary_close };
 
-static bool summary_open(struct sink_env *env, struct fsc_sink *out)
+static bool summary_open(struct sink_env *env, struct fsc_fanout *fan, struct fsc_sink *out)
 {
-	struct summary_sink *s = calloc(1, sizeof(*s));
-	struct fsc_agg_limits al = { .max_hosts = MAX_HOSTS, .max_clients = MAX_HTTP_CLIENTS };
-
-	if (!s || !(s->tally = client_tally_new(MAX_CLIENTS)) || !(s->agg = fsc_agg_new(&al))) {
-		if (s)
-			client_tally_free(s->tally);
-		free(s);
+	if (!need_agg(env, fan))
 		return false;
-	}
-	s->env = env;
-	*out = (struct fsc_sink){ .ops = &summary_ops, .self = s };
+	*out = (struct fsc_sink){ .ops = &summary_ops, .self = env };
+	return true;
+}
+
+static bool metrics_close(void *self)
+{
+	struct sink_env *env = self;
+	char err[512];
+
+	if (metrics_file_write(env->opt->metrics_file, env->pl, env->agg, env->src,
+			       fsc_enrich_geoip_count(env->enr) > 0, err, sizeof(err)))
+		return true;
+	fprintf(stderr, "fdecode: --metrics-file: '%s': %s\n", env->opt->metrics_file, err);
+	return false;
+}
+
+static const struct fsc_sink_ops metrics_ops = { .name = "metrics", .close = metrics_close };
+
+static bool metrics_open(struct sink_env *env, struct fsc_fanout *fan, struct fsc_sink *out)
+{
+	if (!need_agg(env, fan))
+		return false;
+	/* Clients by country and AS: the names come from enrichment. */
+	fsc_agg_on_client(env->agg, metrics_client_geo, env->enr);
+	*out = (struct fsc_sink){ .ops = &metrics_ops, .self = env };
 	return true;
 }
 
@@ -146,11 +187,12 @@ static bool summary_open(struct sink_env *env, struct fsc_sink *out)
 
 static const struct sink_kind {
 	const char *name;
-	bool (*open)(struct sink_env *env, struct fsc_sink *out);
+	bool (*open)(struct sink_env *env, struct fsc_fanout *fan, struct fsc_sink *out);
 } sink_kinds[] = {
 	{ "text", text_open },
 	{ "json", json_open },
 	{ "summary", summary_open },
+	{ "metrics", metrics_open },
 	/* Access logs (--access-log) and metrics (--metrics-file) go here: a
 	 * sink with a record op takes finished requests (fsc/request.h: an
 	 * fsc_requests builder fed the same events hands them to
@@ -165,7 +207,7 @@ bool sinks_open(const char *name, struct sink_env *env, struct fsc_fanout *fan)
 	for (size_t i = 0; i < sizeof(sink_kinds) / sizeof(sink_kinds[0]); i++) {
 		if (strcmp(sink_kinds[i].name, name) != 0)
 			continue;
-		if (!sink_kinds[i].open(env, &s))
+		if (!sink_kinds[i].open(env, fan, &s))
 			return false;
 		if (fsc_fanout_add(fan, &s))
 			return true;
@@ -180,4 +222,13 @@ bool sinks_open(const char *name, struct sink_env *env, struct fsc_fanout *fan)
 const char *sinks_main_name(const struct options *opt)
 {
 	return opt->summary ? "summary" : opt->json ? "json" : "text";
+}
+
+bool sinks_open_all(struct sink_env *env, struct fsc_fanout *fan)
+{
+	/* Closed in reverse: the metrics file is written first, then the
+	 * summary (which may wait for late names). */
+	if (!sinks_open(sinks_main_name(env->opt), env, fan))
+		return false;
+	return !env->opt->metrics_file || sinks_open("metrics", env, fan);
 }

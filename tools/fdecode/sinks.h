@@ -23,8 +23,13 @@ struct sink_env {
 					 * buffer is standard output's */
 	struct fsc_enrich *enr;
 	const struct fsc_pipeline *pl;
+	struct fsc_source *src;		/* live drop counters, for metrics */
 	const struct input_problems *problems;
 	unsigned inputs;		/* files or interfaces */
+	/* The aggregation the summary and the metrics share, fed once by
+	 * the "aggregation" sink that the first of them opens. */
+	struct fsc_agg *agg;
+	struct client_tally *tally;	/* STUN mapped addresses */
 };
 
 /* Opens the sink called name into fan; false when there is no such sink,
@@ -32,8 +37,11 @@ struct sink_env {
 bool sinks_open(const char *name, struct sink_env *env, struct fsc_fanout *fan);
 /* The sink the options ask for: "summary", "json" or "text". */
 const char *sinks_main_name(const struct options *opt);
+/* Every sink the options ask for (the main one, --metrics-file), in the
+ * order they write at the end. */
+bool sinks_open_all(struct sink_env *env, struct fsc_fanout *fan);
 
-/* The summary's tallies of one event (the fuzz target drives it too). */
+/* The aggregation's tallies of one event (the fuzz target drives it too). */
 void summary_tally(struct client_tally *tally, struct fsc_agg *agg, const struct fsc_event *ev);
 
 #endif

@@ -60,7 +60,8 @@ void fsc_fanout_record(const struct fsc_request *rec, void *ctx);
 bool fsc_fanout_reopens(const struct fsc_fanout *f);
 bool fsc_fanout_takes_records(const struct fsc_fanout *f);
 /* Each sink's flush, reopen or close; false when any said false (every
- * sink is still asked). Close empties the fan-out. */
+ * sink is still asked). Close goes last added first (a sink may read what
+ * one added before it keeps) and empties the fan-out. */
 bool fsc_fanout_flush(struct fsc_fanout *f);
 bool fsc_fanout_reopen(struct fsc_fanout *f);
 bool fsc_fanout_close(struct fsc_fanout *f);
