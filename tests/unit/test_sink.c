@@ -1,8 +1,8 @@
 /* test_sink.c - the fan-out over sinks (fsc/sink.h) and the event table
  * (fsc/event.h): every sink sees every event and record in the order they
  * were added, an operation a sink lacks is skipped, flush/reopen/close say
- * false when any sink did (and still ask every sink), a full fan-out
- * refuses; every event type has its names and a stream kind is flagged. */
+ * false when any sink did (and still ask every sink), close goes last added
+ * first, a full fan-out refuses; every event type has its names and a stream kind is flagged. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -17,7 +17,10 @@ struct probe {
 	char log[256];
 	bool flush_ok, reopen_ok;
 	int closed;
+	char id;
 };
+
+static char close_order[16]; /* the probes' ids, as they were closed */
 
 static void note(struct probe *p, const char *what)
 {
@@ -55,8 +58,11 @@ static bool p_reopen(void *self)
 static bool p_close(void *self)
 {
 	struct probe *p = self;
+	size_t n = strlen(close_order);
 
 	p->closed++;
+	if (n + 1 < sizeof(close_order))
+		close_order[n] = p->id;
 	return true;
 }
 
@@ -66,14 +72,16 @@ static const struct fsc_sink_ops events_only = { .name = "events", .event = p_ev
 
 static void fan_out(void **state)
 {
-	struct probe a = { .flush_ok = true, .reopen_ok = true }, b = { .flush_ok = false };
+	struct probe a = { .flush_ok = true, .reopen_ok = true, .id = 'a' }, b = { .id = 'b' };
+	struct probe c = { .flush_ok = true, .reopen_ok = true, .id = 'c' };
 	struct fsc_fanout f = { .n = 0 };
-	struct fsc_sink sa = { &full_ops, &a }, sb = { &events_only, &b };
+	struct fsc_sink sa = { &full_ops, &a }, sb = { &events_only, &b }, sc = { &full_ops, &c };
 	struct fsc_event wg = { .type = FSC_EV_WG }, req = { .type = FSC_EV_HTTP_REQUEST };
 
 	(void)state;
 	assert_true(fsc_fanout_add(&f, &sa));
 	assert_true(fsc_fanout_add(&f, &sb));
+	assert_true(fsc_fanout_add(&f, &sc));
 	assert_true(fsc_fanout_reopens(&f));
 	assert_true(fsc_fanout_takes_records(&f));
 	fsc_fanout_event(&wg, &f);
@@ -87,6 +95,7 @@ static void fan_out(void **state)
 	assert_string_equal(b.log, "wg;http_request;");
 	assert_true(fsc_fanout_close(&f));
 	assert_int_equal(a.closed, 1);
+	assert_string_equal(close_order, "ca"); /* last added, first closed */
 	assert_int_equal(f.n, 0);
 	fsc_fanout_event(&wg, &f);	/* closed: nobody left */
 	assert_string_equal(b.log, "wg;http_request;");
