@@ -13,9 +13,9 @@
  * itself; the fan-out closes in reverse order, so the aggregation is freed
  * after both have written.
  *
- * A new output (the access log, a metrics file) is a row in sink_kinds with
- * its open function, and the option that asks for it in main.c. */
-#include <stdlib.h>
+ * A new output (an access log, a HAR file) is a row in sink_kinds with its
+ * open function, and the option that asks for it in main.c (and in
+ * sinks_open_all). */
 #include <string.h>
 
 #include "fdecode.h"
@@ -193,7 +193,7 @@ static const struct sink_kind {
 	{ "json", json_open },
 	{ "summary", summary_open },
 	{ "metrics", metrics_open },
-	/* Access logs (--access-log) and metrics (--metrics-file) go here: a
+	/* Access logs (--access-log) and HAR (--har) go here: a
 	 * sink with a record op takes finished requests (fsc/request.h: an
 	 * fsc_requests builder fed the same events hands them to
 	 * fsc_fanout_record, which is an fsc_request_fn); one with a reopen
@@ -207,13 +207,9 @@ bool sinks_open(const char *name, struct sink_env *env, struct fsc_fanout *fan)
 	for (size_t i = 0; i < sizeof(sink_kinds) / sizeof(sink_kinds[0]); i++) {
 		if (strcmp(sink_kinds[i].name, name) != 0)
 			continue;
-		if (!sink_kinds[i].open(env, fan, &s))
-			return false;
-		if (fsc_fanout_add(fan, &s))
-			return true;
-		if (s.ops->close)
-			s.ops->close(s.self);
-		return false;
+		/* fdecode's sinks hold nothing of their own (the aggregation
+		 * is the fan-out's to close): a full fan-out loses nothing. */
+		return sink_kinds[i].open(env, fan, &s) && fsc_fanout_add(fan, &s);
 	}
 	return false;
 }
