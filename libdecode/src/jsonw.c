@@ -23,6 +23,15 @@ void fsc_jsonw_endpoint(struct fsc_jsonw *w, const char *key, const char *port_k
 	fsc_jsonw_u64(w, port_key, port);
 }
 
+void fsc_jsonw_endpoint_text(struct fsc_jsonw *w, const char *key, const struct fsc_addr *a,
+			     uint16_t port)
+{
+	fsc_jsonw_key(w, key);
+	fsc_outbuf_char(w->ob, '"');
+	fsc_outbuf_endpoint(w->ob, a, port);
+	fsc_outbuf_char(w->ob, '"');
+}
+
 void fsc_jsonw_raw(struct fsc_jsonw *w, const char *key, const char *json, size_t n)
 {
 	fsc_jsonw_key(w, key);

@@ -138,11 +138,12 @@ for s in a b; do
 	[ "$(json "$TMP/$s.sock" too_long)" -eq 0 ] || fail "$s: packets over the MTU"
 done
 # fwg show json keeps the JSON writer's rules: every line an object, a
-# peer's endpoint as an address and a port (no "ADDR:PORT"), no "".
+# peer's endpoint also as an address and a port beside its "ADDR:PORT", no "".
 if command -v jq >/dev/null 2>&1; then
 	"$FSC_BIN/fwg" show "$TMP/a.sock" json >"$TMP/show.json"
-	jq -e 'select(.type == "peer") | (.endpoint | test(":[0-9]+$") | not) and
-		(.endpoint_port | type == "number")' "$TMP/show.json" >/dev/null &&
+	jq -e 'select(.type == "peer") | . as $p | ($p.endpoint_port | type == "number") and
+		($p.endpoint | endswith(":\($p.endpoint_port)")) and
+		($p.endpoint | contains($p.endpoint_addr))' "$TMP/show.json" >/dev/null &&
 	! grep -q '""' "$TMP/show.json" ||
 		fail "fwg show json: $(cat "$TMP/show.json")"
 fi

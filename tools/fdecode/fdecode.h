@@ -116,6 +116,10 @@ void json_enrich(struct printer *pr, const char *key, const struct fsc_addr *a);
 /* ,"key":"ADDR","port_key":PORT (the endpoint rule) and the enrichment. */
 void json_endpoint(struct printer *pr, const char *key, const char *port_key,
 		   const struct fsc_addr *a, uint16_t port);
+/* ,"key":"ADDR:PORT" (a key that had that form before the rule), its
+ * enrichment, and ,"addr_key":"ADDR","port_key":PORT. */
+void json_endpoint_kept(struct printer *pr, const char *key, const char *addr_key,
+			const char *port_key, const struct fsc_addr *a, uint16_t port);
 /* print_stream.c: TLS, HTTP and ingress events; text after the time,
  * JSON the whole line. */
 void stream_text(struct printer *pr, const struct fsc_event *ev);

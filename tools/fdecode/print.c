@@ -345,7 +345,8 @@ static void json_stun(struct printer *pr, const struct fsc_stun_msg *m)
 	if (m->txid)
 		fsc_jsonw_hex(w, "txid", m->txid, FSC_STUN_TXID_LEN);
 	if (m->has_mapped)
-		json_endpoint(pr, "mapped", "mapped_port", &m->mapped, m->mapped_port);
+		json_endpoint_kept(pr, "mapped", "mapped_addr", "mapped_port", &m->mapped,
+				   m->mapped_port);
 	if (m->error_code)
 		fsc_jsonw_u64(w, "error_code", m->error_code);
 	if (m->software)
@@ -388,7 +389,8 @@ static void json_tsdisco(struct printer *pr, const struct fsc_event *ev)
 	if (d->node_key)
 		fsc_jsonw_hex(w, "node_key", d->node_key, 32);
 	if (d->type == FSC_DISCO_PONG)
-		json_endpoint(pr, "pong_src", "pong_src_port", &d->pong_addr, d->pong_port);
+		json_endpoint_kept(pr, "pong_src", "pong_src_addr", "pong_src_port",
+				   &d->pong_addr, d->pong_port);
 	if (d->type == FSC_DISCO_CALL_ME_MAYBE)
 		fsc_jsonw_u64(w, "endpoints", d->n_endpoints);
 	json_disco_endpoints(w, d);

@@ -102,15 +102,18 @@ void fsc_line_u64(struct fsc_line *l, const char *key, uint64_t v)
 	fsc_line_str(l, key, b, strlen(b));
 }
 
-/* Text: key=ADDR:PORT; JSON: "key":"ADDR","key_port":PORT. */
+/* Text: key=ADDR:PORT; JSON the same "key":"ADDR:PORT" (as before the
+ * endpoint rule), then the rule's "key_addr":"ADDR","key_port":PORT. */
 void fsc_line_ep(struct fsc_line *l, const char *key, const struct fsc_addr *a, uint16_t port)
 {
 	char b[FSC_ENDPOINT_STRLEN];
 
 	if (log_json) {
-		char port_key[64];
+		char addr_key[64], port_key[64];
+		snprintf(addr_key, sizeof(addr_key), "%s_addr", key);
 		snprintf(port_key, sizeof(port_key), "%s_port", key);
-		fsc_jsonw_endpoint(&l->w, key, port_key, a, port);
+		fsc_jsonw_endpoint_text(&l->w, key, a, port);
+		fsc_jsonw_endpoint(&l->w, addr_key, port_key, a, port);
 		return;
 	}
 	fsc_endpoint_str(a, port, b);

@@ -24,8 +24,9 @@ struct fsc_line {
 void fsc_log_fd(int fd);
 /* JSON lines instead, through the one JSON writer (fsc/jsonw.h) and its
  * rules: {"ts":1795591826.171992,"event":"...","key":"value","n":1}, the
- * same keys; numbers stay numbers, an endpoint is KEY and KEY_port, a value
- * that is absent is left out (--log-json). */
+ * same keys; numbers stay numbers, an endpoint KEY ("ADDR:PORT" as in the
+ * text) has KEY_addr and KEY_port beside it, a value that is absent is left
+ * out (--log-json). */
 void fsc_log_json(bool on);
 void fsc_line_begin(struct fsc_line *l, const char *event);
 void fsc_line_str(struct fsc_line *l, const char *key, const void *p, size_t len);

@@ -5,8 +5,10 @@
  *
  *   - a string member with no text is left out, never written as "" (absent
  *     means absent); null is written only where a caller asks for it;
- *   - an endpoint is two members, the address as a string under its name
- *     and the port as a number under the port's key: fsc_jsonw_endpoint;
+ *   - an endpoint's address and port are separate members, the port a
+ *     number (fsc_jsonw_endpoint); a key that carried "ADDR:PORT" before
+ *     this rule keeps that text (fsc_jsonw_endpoint_text) and gets the
+ *     separate members beside it as KEY_addr and KEY_port;
  *   - a time is seconds since the epoch with six digits of microseconds,
  *     a duration milliseconds with three decimals (microseconds);
  *   - keys are the caller's own ASCII words (not escaped); every string
@@ -231,6 +233,10 @@ FSC_JSONW_INLINE void fsc_jsonw_addr(struct fsc_jsonw *w, const char *key,
  * element is the object {"addr":"...","port":N}. */
 void fsc_jsonw_endpoint(struct fsc_jsonw *w, const char *key, const char *port_key,
 			const struct fsc_addr *a, uint16_t port);
+/* "ADDR:PORT" ("[v6]:PORT") as one string: only for the keys that had
+ * this form before the endpoint rule, which keep it for their scripts. */
+void fsc_jsonw_endpoint_text(struct fsc_jsonw *w, const char *key, const struct fsc_addr *a,
+			     uint16_t port);
 /* A value already written as JSON by a writer of ours (n bytes). */
 void fsc_jsonw_raw(struct fsc_jsonw *w, const char *key, const char *json, size_t n);
 
