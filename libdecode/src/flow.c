@@ -42,39 +42,6 @@ const char *fsc_close_reason_name(enum fsc_close_reason r)
 	return (unsigned)r < FSC_CLOSE_COUNT ? close_names[r] : "unknown";
 }
 
-void flist_unlink(struct fsc_flows *t, struct flist *l, int which, uint32_t i)
-{
-	uint32_t p = t->recs[i].link[which][0], n = t->recs[i].link[which][1];
-
-	if (p != FL_NONE)
-		t->recs[p].link[which][1] = n;
-	else
-		l->head = n;
-	if (n != FL_NONE)
-		t->recs[n].link[which][0] = p;
-	else
-		l->tail = p;
-}
-
-void flist_push(struct fsc_flows *t, struct flist *l, int which, uint32_t i)
-{
-	t->recs[i].link[which][0] = FL_NONE;
-	t->recs[i].link[which][1] = l->head;
-	if (l->head != FL_NONE)
-		t->recs[l->head].link[which][0] = i;
-	l->head = i;
-	if (l->tail == FL_NONE)
-		l->tail = i;
-}
-
-static void flist_touch(struct fsc_flows *t, struct flist *l, int which, uint32_t i)
-{
-	if (l->head == i)
-		return;
-	flist_unlink(t, l, which, i);
-	flist_push(t, l, which, i);
-}
-
 void fsc_flows_limits_default(struct fsc_flow_limits *lim)
 {
 	memset(lim, 0, sizeof(*lim));
@@ -162,9 +129,6 @@ struct fsc_flows *fsc_flows_new(const struct fsc_flow_limits *lim,
 		t->h = *h;
 	t->user_stride = user_stride(&t->lim);
 	t->free_head = FL_NONE;
-	t->live.head = t->live.tail = FL_NONE;
-	t->closed.head = t->closed.tail = FL_NONE;
-	t->buffered.head = t->buffered.tail = FL_NONE;
 	/* Records are written only as flows use them: untouched pages of
 	 * these arrays cost no resident memory. */
 	t->recs = malloc((size_t)t->lim.max_flows * sizeof(*t->recs));
@@ -175,6 +139,9 @@ struct fsc_flows *fsc_flows_new(const struct fsc_flow_limits *lim,
 		fsc_flows_free(t);
 		return NULL;
 	}
+	ilist_init(&t->live, &t->recs[0].link[L_AGE], sizeof(*t->recs));
+	ilist_init(&t->closed, &t->recs[0].link[L_AGE], sizeof(*t->recs));
+	ilist_init(&t->buffered, &t->recs[0].link[L_BUF], sizeof(*t->recs));
 	if (!bpool_init(&t->pool, (size_t)t->lim.mem_cap, bpool_order_for(t->lim.dir_cap))) {
 		fsc_flows_free(t);
 		return NULL;
@@ -265,13 +232,13 @@ static void release_slot(struct fsc_flows *t, uint32_t i)
 	reasm_release(t, r, 0);
 	reasm_release(t, r, 1);
 	r->state = REC_FREE;
-	r->link[L_AGE][1] = t->free_head;
+	r->link[L_AGE].next = t->free_head;
 	t->free_head = i;
 }
 
 static void drop_closed(struct fsc_flows *t, uint32_t i)
 {
-	flist_unlink(t, &t->closed, L_AGE, i);
+	ilist_unlink(&t->closed, i);
 	release_slot(t, i);
 }
 
@@ -291,10 +258,10 @@ static void close_rec(struct fsc_flows *t, struct rec *r, enum fsc_close_reason 
 		t->h.on_close(t->h.ctx, &r->pub, why);
 	reasm_release(t, r, 0);
 	reasm_release(t, r, 1);
-	flist_unlink(t, &t->live, L_AGE, i);
+	ilist_unlink(&t->live, i);
 	if (why == FSC_CLOSE_FIN || why == FSC_CLOSE_RST || why == FSC_CLOSE_REUSED) {
 		r->state = REC_CLOSED;
-		flist_push(t, &t->closed, L_AGE, i);
+		ilist_push(&t->closed, i);
 	} else {
 		release_slot(t, i);
 	}
@@ -340,7 +307,7 @@ static uint32_t get_slot(struct fsc_flows *t)
 	}
 	if (t->free_head != FL_NONE) {
 		i = t->free_head;
-		t->free_head = t->recs[i].link[L_AGE][1];
+		t->free_head = t->recs[i].link[L_AGE].next;
 		return i;
 	}
 	return t->n_used++;
@@ -376,7 +343,7 @@ static struct rec *open_rec(struct fsc_flows *t, const struct fsc_packet *pkt,
 	}
 	r->state = REC_LIVE;
 	hmap_put(&t->idx, key, i); /* never full: one entry a record at most */
-	flist_push(t, &t->live, L_AGE, i);
+	ilist_push(&t->live, i);
 	if (++t->st.active > t->st.peak_active)
 		t->st.peak_active = t->st.active;
 	bool want = t->h.on_data != NULL;
@@ -415,7 +382,7 @@ static void segment(struct fsc_flows *t, struct rec *r, int d,
 	fd->bytes += wire;
 	if (ts > r->pub.last_ns)
 		r->pub.last_ns = ts;
-	flist_touch(t, &t->live, L_AGE, rec_slot(t, r));
+	ilist_touch(&t->live, rec_slot(t, r));
 	if (fl & FSC_TCP_RST) {
 		fd->rst = true;
 		close_rec(t, r, FSC_CLOSE_RST);
@@ -483,7 +450,7 @@ const struct fsc_flow *fsc_flows_packet(struct fsc_flows *t,
 			t->st.absorbed++;
 			if (ts_ns > r->pub.last_ns)
 				r->pub.last_ns = ts_ns;
-			flist_touch(t, &t->closed, L_AGE, i);
+			ilist_touch(&t->closed, i);
 			goto out;
 		}
 		drop_closed(t, i);

@@ -7,8 +7,9 @@
 
 #include "bpool.h"
 #include "hmap.h"
+#include "ilist.h"
 
-#define FL_NONE UINT32_MAX
+#define FL_NONE ILIST_NONE
 
 /* Serial arithmetic (RFC 1982) on 32-bit sequence numbers. */
 static inline bool seq_lt(uint32_t a, uint32_t b)
@@ -65,14 +66,10 @@ enum { L_AGE = 0, L_BUF = 1 };
 struct rec {
 	struct fsc_flow pub;	/* first: a flow pointer is a record pointer */
 	struct rdir d[2];
-	uint32_t link[2][2];	/* [list][0 prev, 1 next] */
+	struct ilink link[2];	/* [list]; link[L_AGE].next: the free list too */
 	uint8_t state;
 	bool on_buf_list;
 	uint32_t tunnel;	/* fsc_flow_tunnel: in the padding here */
-};
-
-struct flist {
-	uint32_t head, tail;	/* head: most recent */
 };
 
 struct fsc_flows {
@@ -82,7 +79,7 @@ struct fsc_flows {
 	uint8_t *users;
 	size_t user_stride;
 	uint32_t n_used, free_head;
-	struct flist live, closed, buffered;
+	struct ilist live, closed, buffered; /* head: most recent */
 	struct hmap idx;
 	struct bpool pool;
 	int64_t now;		/* latest timestamp seen */
@@ -92,9 +89,6 @@ struct fsc_flows {
 	uint32_t offered;	/* this many bytes */
 	struct fsc_flow_stats st;
 };
-
-void flist_unlink(struct fsc_flows *t, struct flist *l, int which, uint32_t i);
-void flist_push(struct fsc_flows *t, struct flist *l, int which, uint32_t i);
 
 static inline uint32_t rec_slot(const struct fsc_flows *t, const struct rec *r)
 {

@@ -68,10 +68,10 @@ static void buf_touch(struct fsc_flows *t, struct rec *r)
 	uint32_t i = rec_slot(t, r);
 
 	if (r->on_buf_list)
-		flist_unlink(t, &t->buffered, L_BUF, i);
+		ilist_unlink(&t->buffered, i);
 	r->on_buf_list = has;
 	if (has)
-		flist_push(t, &t->buffered, L_BUF, i);
+		ilist_push(&t->buffered, i);
 }
 
 void reasm_release(struct fsc_flows *t, struct rec *r, int d)
@@ -238,7 +238,7 @@ static bool reclaim_one(struct fsc_flows *t, struct rec *keep)
 	uint32_t i = t->buffered.tail;
 
 	while (i != FL_NONE && &t->recs[i] == keep)
-		i = t->recs[i].link[L_BUF][0];
+		i = t->recs[i].link[L_BUF].prev;
 	if (i == FL_NONE)
 		return false;
 	struct rec *v = &t->recs[i];

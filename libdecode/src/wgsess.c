@@ -8,29 +8,19 @@
 #include <time.h>
 
 #include "hmap.h"
+#include "ilist.h"
 
 #define DEFAULT_MAX_SESSIONS 65536
 #define DEFAULT_MAX_PEERS 16384
-#define NONE UINT32_MAX
-
-/* A pool of fixed-size records with a least-recently-seen list, so that the
- * oldest can be evicted when the pool is full. A node's two links sit side
- * by side: a touch reads and writes both. */
-struct lru_link {
-	uint32_t prev, next;
-};
-
-struct lru {
-	struct lru_link *link;
-	uint32_t head, tail; /* head: most recent */
-};
+#define NONE ILIST_NONE
 
 struct fsc_wg_tracker {
 	struct fsc_wg_session *sessions;
 	struct fsc_wg_peer *peers;
 	uint32_t *session_partial; /* per peer: a session missing one index */
 	uint32_t *session_pending; /* per peer: the latest unanswered initiation */
-	struct lru slru, plru;
+	struct ilist slru, plru; /* least recently seen at the tail */
+	struct ilink *slink, *plink; /* their links, by slot */
 	uint32_t max_sessions, max_peers;
 	uint32_t n_sessions, n_peers; /* slots ever used */
 	struct hmap by_index;	/* (index, owner endpoint) -> session slot */
@@ -38,51 +28,6 @@ struct fsc_wg_tracker {
 	struct hmap by_pair;	/* endpoint pair -> peer slot */
 	struct fsc_wg_stats stats;
 };
-
-static void lru_unlink(struct lru *l, uint32_t i)
-{
-	uint32_t p = l->link[i].prev, n = l->link[i].next;
-
-	if (p != NONE)
-		l->link[p].next = n;
-	else
-		l->head = n;
-	if (n != NONE)
-		l->link[n].prev = p;
-	else
-		l->tail = p;
-}
-
-static void lru_push(struct lru *l, uint32_t i)
-{
-	l->link[i].prev = NONE;
-	l->link[i].next = l->head;
-	if (l->head != NONE)
-		l->link[l->head].prev = i;
-	l->head = i;
-	if (l->tail == NONE)
-		l->tail = i;
-}
-
-static void lru_touch(struct lru *l, uint32_t i)
-{
-	if (l->head == i)
-		return;
-	lru_unlink(l, i);
-	lru_push(l, i);
-}
-
-static bool lru_init(struct lru *l, uint32_t n)
-{
-	l->link = malloc((size_t)n * sizeof(*l->link));
-	l->head = l->tail = NONE;
-	return l->link != NULL;
-}
-
-static void lru_free(struct lru *l)
-{
-	free(l->link);
-}
 
 static uint64_t ep_hash(const struct fsc_wg_endpoint *e)
 {
@@ -144,14 +89,16 @@ struct fsc_wg_tracker *fsc_wg_tracker_new(const struct fsc_wg_limits *lim)
 	t->session_pending = malloc((size_t)t->max_peers * sizeof(uint32_t));
 	/* Each session owns up to two indices. */
 	if (!t->sessions || !t->peers || !t->session_partial || !t->session_pending ||
-	    !lru_init(&t->slru, t->max_sessions) ||
-	    !lru_init(&t->plru, t->max_peers) ||
+	    !(t->slink = malloc((size_t)t->max_sessions * sizeof(*t->slink))) ||
+	    !(t->plink = malloc((size_t)t->max_peers * sizeof(*t->plink))) ||
 	    !hmap_init(&t->by_index, t->max_sessions * 2) ||
 	    !hmap_init(&t->by_bare_index, t->max_sessions * 2) ||
 	    !hmap_init(&t->by_pair, t->max_peers)) {
 		fsc_wg_tracker_free(t);
 		return NULL;
 	}
+	ilist_init(&t->slru, t->slink, sizeof(*t->slink));
+	ilist_init(&t->plru, t->plink, sizeof(*t->plink));
 	return t;
 }
 
@@ -163,8 +110,8 @@ void fsc_wg_tracker_free(struct fsc_wg_tracker *t)
 	free(t->peers);
 	free(t->session_partial);
 	free(t->session_pending);
-	lru_free(&t->slru);
-	lru_free(&t->plru);
+	free(t->slink);
+	free(t->plink);
 	hmap_free(&t->by_index);
 	hmap_free(&t->by_bare_index);
 	hmap_free(&t->by_pair);
@@ -192,7 +139,7 @@ static uint32_t new_session(struct fsc_wg_tracker *t, uint32_t peer_slot, int64_
 	} else {
 		slot = t->slru.tail;
 		forget_session(t, slot);
-		lru_unlink(&t->slru, slot);
+		ilist_unlink(&t->slru, slot);
 		t->stats.sessions_evicted++;
 	}
 	struct fsc_wg_session *s = &t->sessions[slot];
@@ -201,7 +148,7 @@ static uint32_t new_session(struct fsc_wg_tracker *t, uint32_t peer_slot, int64_
 	s->peer = t->peers[peer_slot].id;
 	s->first_ns = s->last_ns = ts;
 	t->peers[peer_slot].sessions++;
-	lru_push(&t->slru, slot);
+	ilist_push(&t->slru, slot);
 	return slot;
 }
 
@@ -241,7 +188,7 @@ static uint32_t find_peer(struct fsc_wg_tracker *t, const struct fsc_wg_endpoint
 		struct fsc_wg_peer *p = &t->peers[slot];
 		if ((ep_eq(&p->ep[0], src) && ep_eq(&p->ep[1], dst)) ||
 		    (ep_eq(&p->ep[0], dst) && ep_eq(&p->ep[1], src))) {
-			lru_touch(&t->plru, slot);
+			ilist_touch(&t->plru, slot);
 			p->last_ns = ts;
 			return slot;
 		}
@@ -252,7 +199,7 @@ static uint32_t find_peer(struct fsc_wg_tracker *t, const struct fsc_wg_endpoint
 		slot = t->plru.tail;
 		struct fsc_wg_peer *old = &t->peers[slot];
 		hmap_del(&t->by_pair, pair_key(&old->ep[0], &old->ep[1]), slot);
-		lru_unlink(&t->plru, slot);
+		ilist_unlink(&t->plru, slot);
 		t->stats.peers_evicted++;
 	}
 	struct fsc_wg_peer *p = &t->peers[slot];
@@ -264,7 +211,7 @@ static uint32_t find_peer(struct fsc_wg_tracker *t, const struct fsc_wg_endpoint
 	t->session_partial[slot] = NONE;
 	t->session_pending[slot] = NONE;
 	hmap_put(&t->by_pair, key, slot);
-	lru_push(&t->plru, slot);
+	ilist_push(&t->plru, slot);
 	return slot;
 }
 
@@ -564,7 +511,7 @@ void fsc_wg_track(struct fsc_wg_tracker *t, const struct fsc_wg_msg *m,
 		}
 		t->sessions[slot].last_ns = ts_ns;
 		note->session = t->sessions[slot].id;
-		lru_touch(&t->slru, slot);
+		ilist_touch(&t->slru, slot);
 	}
 }
 
@@ -573,7 +520,7 @@ size_t fsc_wg_sessions(const struct fsc_wg_tracker *t,
 {
 	size_t n = 0;
 
-	for (uint32_t i = t->slru.tail; i != NONE && n < max; i = t->slru.link[i].prev)
+	for (uint32_t i = t->slru.tail; i != NONE && n < max; i = ilist_link(&t->slru, i)->prev)
 		out[n++] = &t->sessions[i];
 	return n;
 }
@@ -583,7 +530,7 @@ size_t fsc_wg_peers(const struct fsc_wg_tracker *t,
 {
 	size_t n = 0;
 
-	for (uint32_t i = t->plru.tail; i != NONE && n < max; i = t->plru.link[i].prev)
+	for (uint32_t i = t->plru.tail; i != NONE && n < max; i = ilist_link(&t->plru, i)->prev)
 		out[n++] = &t->peers[i];
 	return n;
 }

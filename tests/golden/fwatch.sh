@@ -65,7 +65,7 @@ usage 1 "fwatch: --max and --speed '2' exclude each other" -r x --max --speed 2 
 usage 1 "fwatch: --speed given twice ('1', '2')" -r x --speed 1 --speed 2 --dump
 usage 1 "fwatch: -f given twice ('udp', 'tcp')" -r x -f udp -f tcp --dump
 usage 1 "fwatch: --match given twice ('a', 'b')" -r x -m a -m b --dump
-usage 1 "fwatch: --match 'client:10.0.0.0/40': a network is ADDR/LEN with LEN 0 to 32" -r x -m client:10.0.0.0/40 --dump
+usage 1 "fwatch: --match: 'client:10.0.0.0/40': a network is ADDR/LEN with LEN 0 to 32" -r x -m client:10.0.0.0/40 --dump
 usage 1 "exclude each other" --headless --metrics :0 --dump -r x
 usage 1 "goes with --metrics" --headless -r x
 usage 1 "not ADDR:PORT" --headless --metrics 9477 -r "$FSC_SRC/captures/wg-tunnel.pcap"

@@ -273,7 +273,7 @@ err=$($FSC_BIN/fdoctor -s 100.100.100.100 x.example.test 2>&1)
 [ $? -eq 2 ] && [ "$err" = "fdoctor: --server: '100.100.100.100': MagicDNS answers only inside the tailnet; give a public server" ] &&
 	ok "MagicDNS refused: one-line error, exit 2" || bad "magicdns: $err"
 err=$($FSC_BIN/fdoctor -s "$AUTH1" --timeout x node.example.test 2>&1)
-[ $? -eq 2 ] && [ "$err" = "fdoctor: --timeout: 'x': not seconds (0.01 to 86400)" ] &&
+[ $? -eq 2 ] && [ "$err" = "fdoctor: --timeout: 'x': not a number (0.01 to 86400)" ] &&
 	ok "bad --timeout: one-line error" || bad "timeout: $err"
 err=$($FSC_BIN/fdoctor -s ns1.example.net node.example.test 2>&1)
 [ $? -eq 2 ] && printf '%s\n' "$err" | grep -q "^fdoctor: --server: 'ns1.example.net': not an IP address" &&

@@ -103,7 +103,7 @@ $L --serve-config "$FL_DIR/clean.json" >/dev/null
 [ $? -eq 3 ] && ok "the lab port without --allow-port: a problem" || bad "allow-port"
 
 err=$($L --serve-config "$FL_DIR/clean.json" --mtu 12x 2>&1)
-[ $? -eq 2 ] && [ "$err" = "fdoctor lint: --mtu: '12x': not an MTU (1 to 65535)" ] &&
+[ $? -eq 2 ] && [ "$err" = "fdoctor lint: --mtu: '12x': not a number (1 to 65535)" ] &&
 	ok "bad --mtu: one-line error" || bad "mtu error: $err"
 err=$($L 2>&1)
 [ $? -eq 2 ] && [ "$err" = "fdoctor lint: --serve-config FILE is required" ] &&

@@ -14,6 +14,7 @@
 #include "names.h"
 #include "fsc/jsonw.h"
 #include "fsc/outbuf.h"
+#include "records.h"
 #include "web.h"
 
 #define EXIT_USAGE 1
@@ -61,6 +62,7 @@ struct options {
 #define MAX_WG_KEYLOGS 64
 	const char *wg_keylogs[MAX_WG_KEYLOGS];
 	unsigned n_wg_keylogs;
+	struct rec_opts rec;	/* request records (records.c) */
 };
 
 struct printer {
@@ -69,6 +71,7 @@ struct printer {
 	const struct options *opt;
 	struct fsc_enrich *enr;		/* names for every address printed */
 	bool late_names;	/* at the end: names that came late (NAMES) */
+	bool shown;		/* the last event made a text or JSON line */
 	const char *file;	/* current input, named in JSON when several */
 	bool name_file;
 	const struct fsc_source *src; /* names of files and interfaces */

@@ -206,20 +206,15 @@ struct shown {
 	bool write_failed;
 };
 
-static uint64_t out_bytes(const struct fsc_outbuf *ob)
-{
-	return ob->written + ob->len;
-}
-
 static void on_event(const struct fsc_event *ev, void *ctx)
 {
 	struct shown *sh = ctx;
 	struct printer *pr = sh->pr;
-	uint64_t before = out_bytes(pr->ob);
 
+	pr->shown = false;
 	fsc_fanout_event(ev, sh->sinks);
-	if (out_bytes(pr->ob) == before)
-		return; /* not shown */
+	if (!pr->shown)
+		return; /* not a line of the text or JSON sink */
 	if (sh->sel && !wsel_event(sh->sel, ev))
 		sh->write_failed = true;
 	const struct fsc_frame *f = ev->frame;
@@ -524,8 +519,10 @@ int run(const struct options *o, const char **files, unsigned n_files)
 				.inputs = opt.n_ifaces ? opt.n_ifaces : n_files };
 	struct fsc_fanout sinks = { .n = 0 };
 	struct shown sh = { .sinks = &sinks, .pr = &pr, .w = w };
-	if (!sinks_open_all(&env, &sinks)) {
-		fputs("fdecode: out of memory\n", stderr);
+	int open_status = 0;
+	if (!sinks_open_all(&env, &sinks, &open_status)) {
+		if (!open_status) /* else the sink said why */
+			fputs("fdecode: out of memory\n", stderr);
 		ok = false;
 	} else if (w && rereadable(files, n_files, &opt) && !(sh.sel = wsel_new(n_files))) {
 		fputs("fdecode: out of memory\n", stderr);
@@ -534,7 +531,7 @@ int run(const struct options *o, const char **files, unsigned n_files)
 	if ((opt.write_file && strcmp(opt.write_file, "-") != 0) || fsc_fanout_reopens(&sinks))
 		catch_hangup();
 	uint64_t frames = 0;
-	if (src && sinks.n)
+	if (src && !open_status) /* an output that cannot be written: no decoding */
 		ok &= decode(src, &opt, n_files, pl, &sh, &frames);
 	else if (opt.n_ifaces)
 		ok = false;
@@ -545,6 +542,7 @@ int run(const struct options *o, const char **files, unsigned n_files)
 	pr.late_names = !interrupted && !opt.quiet;
 	if (!fsc_fanout_close(&sinks))
 		ok = false; /* a sink that failed to write said so */
+	fsc_outbuf_flush(&ob); /* the records' lines when no event sink is open */
 	fsc_outbuf_free(&ob);
 	if (fflush(out) != 0 || ferror(out)) {
 		fprintf(stderr, "fdecode: writing output: %s\n", strerror(errno));

@@ -7,15 +7,16 @@
  *   summary  tables at the end (--summary)
  *   metrics  the Prometheus exposition at the end (--metrics-file,
  *            metrics.c)
+ *   records  request records (records.c): --records, --access-log, --har,
+ *            --curl, --replay
  *
  * The summary and the metrics read one aggregation (fsc/agg.h): the first
  * of them to open adds the "aggregation" sink that feeds it, ahead of
  * itself; the fan-out closes in reverse order, so the aggregation is freed
  * after both have written.
  *
- * A new output (an access log, a HAR file) is a row in sink_kinds with its
- * open function, and the option that asks for it in main.c (and in
- * sinks_open_all). */
+ * A new output is a row in sink_kinds with its open function, and the
+ * option that asks for it in main.c (and in sinks_open_all). */
 #include <string.h>
 
 #include "fdecode.h"
@@ -27,16 +28,20 @@ static void text_event(void *self, const struct fsc_event *ev)
 {
 	struct printer *pr = self;
 
-	if (print_wanted(pr->opt, ev))
+	if (print_wanted(pr->opt, ev)) {
 		print_text(pr, ev);
+		pr->shown = true;
+	}
 }
 
 static void json_event(void *self, const struct fsc_event *ev)
 {
 	struct printer *pr = self;
 
-	if (print_wanted(pr->opt, ev))
+	if (print_wanted(pr->opt, ev)) {
 		print_json(pr, ev);
+		pr->shown = true;
+	}
 }
 
 static bool lines_flush(void *self)
@@ -183,6 +188,38 @@ static bool metrics_open(struct sink_env *env, struct fsc_fanout *fan, struct fs
 	return true;
 }
 
+/* ---- request records (records.c): --records, access logs, HAR, curl,
+ * replay ---- */
+
+static void records_sink_event(void *self, const struct fsc_event *ev)
+{
+	records_event(self, ev);
+}
+
+/* The end: the transactions still open, the HAR file, curl and replay. */
+static bool records_sink_close(void *self)
+{
+	bool ok = records_finish(self);
+
+	records_free(self);
+	return ok;
+}
+
+static const struct fsc_sink_ops records_ops = {
+	.name = "records", .event = records_sink_event, .close = records_sink_close,
+};
+
+static bool records_open(struct sink_env *env, struct fsc_fanout *fan, struct fsc_sink *out)
+{
+	struct records *rs = records_new(&env->opt->rec, env->pr, &env->status);
+
+	(void)fan;
+	if (!rs)
+		return false;
+	*out = (struct fsc_sink){ .ops = &records_ops, .self = rs };
+	return true;
+}
+
 /* ---- the table ---- */
 
 static const struct sink_kind {
@@ -193,11 +230,11 @@ static const struct sink_kind {
 	{ "json", json_open },
 	{ "summary", summary_open },
 	{ "metrics", metrics_open },
-	/* Access logs (--access-log) and HAR (--har) go here: a
-	 * sink with a record op takes finished requests (fsc/request.h: an
+	{ "records", records_open },
+	/* A sink with a record op takes finished requests (fsc/request.h: an
 	 * fsc_requests builder fed the same events hands them to
-	 * fsc_fanout_record, which is an fsc_request_fn); one with a reopen
-	 * op gets SIGHUP (run.c installs the handler for it). */
+	 * fsc_fanout_record, an fsc_request_fn); one with a reopen op gets
+	 * SIGHUP (run.c installs the handler for it). */
 };
 
 bool sinks_open(const char *name, struct sink_env *env, struct fsc_fanout *fan)
@@ -220,11 +257,22 @@ const char *sinks_main_name(const struct options *opt)
 	return opt->summary ? "summary" : opt->json ? "json" : "text";
 }
 
-bool sinks_open_all(struct sink_env *env, struct fsc_fanout *fan)
+bool sinks_open_all(struct sink_env *env, struct fsc_fanout *fan, int *status)
 {
-	/* Closed in reverse: the metrics file is written first, then the
-	 * summary (which may wait for late names). */
-	if (!sinks_open(sinks_main_name(env->opt), env, fan))
-		return false;
-	return !env->opt->metrics_file || sinks_open("metrics", env, fan);
+	const struct options *opt = env->opt;
+	bool ok = true;
+
+	/* An access log, HAR, curl or replay on standard output: the events'
+	 * lines give way (the summary stays, when asked for). Closed in
+	 * reverse: the metrics file first, then the records (their last
+	 * lines before the events' are flushed), then the summary or the
+	 * lines (which may wait for late names). */
+	if (opt->summary || !records_own_stdout(&opt->rec))
+		ok = sinks_open(sinks_main_name(opt), env, fan);
+	if (ok && records_wanted(&opt->rec))
+		ok = sinks_open("records", env, fan);
+	if (ok && opt->metrics_file)
+		ok = sinks_open("metrics", env, fan);
+	*status = env->status;
+	return ok;
 }

@@ -30,6 +30,7 @@ struct sink_env {
 	 * the "aggregation" sink that the first of them opens. */
 	struct fsc_agg *agg;
 	struct client_tally *tally;	/* STUN mapped addresses */
+	int status;	/* a sink that could not open said why: the exit status */
 };
 
 /* Opens the sink called name into fan; false when there is no such sink,
@@ -37,9 +38,10 @@ struct sink_env {
 bool sinks_open(const char *name, struct sink_env *env, struct fsc_fanout *fan);
 /* The sink the options ask for: "summary", "json" or "text". */
 const char *sinks_main_name(const struct options *opt);
-/* Every sink the options ask for (the main one, --metrics-file), in the
- * order they write at the end. */
-bool sinks_open_all(struct sink_env *env, struct fsc_fanout *fan);
+/* Every sink the options ask for (text, JSON or summary; the records;
+ * --metrics-file). False when one could not be opened: *status is then the
+ * exit status when the sink said why on stderr, 0 when memory ran out. */
+bool sinks_open_all(struct sink_env *env, struct fsc_fanout *fan, int *status);
 
 /* The aggregation's tallies of one event (the fuzz target drives it too). */
 void summary_tally(struct client_tally *tally, struct fsc_agg *agg, const struct fsc_event *ev);

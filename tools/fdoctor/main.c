@@ -15,6 +15,8 @@
 #include <strings.h>
 #include <time.h>
 
+#include "cli.h"
+#include "fsc/num.h"
 #include "lint.h"
 
 static const char usage_text[] =
@@ -85,26 +87,25 @@ static int usage_error(const char *fmt, ...)
 	return FDOC_EXIT_USAGE;
 }
 
-static bool parse_seconds(const char *s, unsigned *ms)
+static bool parse_seconds(const char *opt, const char *s, unsigned *ms)
 {
-	char *end;
 	double v;
 
-	errno = 0;
-	v = strtod(s, &end);
-	if (s[0] < '0' || s[0] > '9' || *end || errno || v < 0.01 || v > 86400)
+	if (!fsc_cli_double("fdoctor", opt, s, 0.01, 86400, &v))
 		return false;
 	*ms = (unsigned)(v * 1000 + 0.5);
 	return true;
 }
 
-static bool parse_uint(const char *s, unsigned long max, unsigned long *out)
+/* A port in "ADDR:PORT" (1 to 65535). */
+static bool parse_port(const char *s, unsigned long *out)
 {
-	char *end;
+	uint64_t v;
 
-	errno = 0;
-	*out = strtoul(s, &end, 10);
-	return s[0] >= '0' && s[0] <= '9' && !*end && !errno && *out >= 1 && *out <= max;
+	if (fsc_num_parse(s, 1, 65535, &v) != FSC_NUM_OK)
+		return false;
+	*out = (unsigned long)v;
+	return true;
 }
 
 /* "ADDR", "ADDR:PORT", "[V6]:PORT" with a default port. */
@@ -118,14 +119,14 @@ static bool split_route(const char *s, uint16_t def, char *addr, size_t cap, uin
 	if (s[0] == '[') {
 		const char *end = strchr(s, ']');
 
-		if (!end || (end[1] && (end[1] != ':' || !parse_uint(end + 2, 65535, &v))))
+		if (!end || (end[1] && (end[1] != ':' || !parse_port(end + 2, &v))))
 			return false;
 		if (end[1])
 			*port = (uint16_t)v;
 		n = (size_t)(end - s - 1);
 		s++;
 	} else if (colon && strchr(s, ':') == colon) {	/* one colon: v4:port */
-		if (!parse_uint(colon + 1, 65535, &v))
+		if (!parse_port(colon + 1, &v))
 			return false;
 		*port = (uint16_t)v;
 		n = (size_t)(colon - s);
@@ -206,7 +207,7 @@ static int parse_args(int argc, char **argv, struct fdoc_opts *o)
 		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 },
 	};
-	unsigned long v;
+	uint64_t n;
 	int ch, rc;
 
 	o->port = 443;
@@ -227,14 +228,14 @@ static int parse_args(int argc, char **argv, struct fdoc_opts *o)
 			o->zone = optarg;
 			break;
 		case 'N':
-			if (!parse_uint(optarg, 65535, &v))
-				return usage_error("--ns-port: '%s': not a port (1 to 65535)", optarg);
-			o->ns_port = (uint16_t)v;
+			if (!fsc_cli_u64("fdoctor", "--ns-port", optarg, 1, 65535, &n))
+				return FDOC_EXIT_USAGE;
+			o->ns_port = (uint16_t)n;
 			break;
 		case 'p':
-			if (!parse_uint(optarg, 65535, &v))
-				return usage_error("--port: '%s': not a port (1 to 65535)", optarg);
-			o->port = (uint16_t)v;
+			if (!fsc_cli_u64("fdoctor", "--port", optarg, 1, 65535, &n))
+				return FDOC_EXIT_USAGE;
+			o->port = (uint16_t)n;
 			break;
 		case 'P':
 			if (optarg[0] != '/' || strlen(optarg) > 2048 || strpbrk(optarg, " \r\n"))
@@ -251,21 +252,18 @@ static int parse_args(int argc, char **argv, struct fdoc_opts *o)
 		case 'T': o->tailnet = optarg; break;
 		case 'I': o->ingress = optarg; break;
 		case 't':
-			if (!parse_seconds(optarg, &o->timeout_ms))
-				return usage_error("--timeout: '%s': not seconds (0.01 to 86400)",
-						   optarg);
+			if (!parse_seconds("--timeout", optarg, &o->timeout_ms))
+				return FDOC_EXIT_USAGE;
 			break;
 		case 'j': o->json = true; break;
 		case 'w':
-			if (!parse_seconds(optarg, &o->watch_ms))
-				return usage_error("--watch: '%s': not seconds (0.01 to 86400)",
-						   optarg);
+			if (!parse_seconds("--watch", optarg, &o->watch_ms))
+				return FDOC_EXIT_USAGE;
 			break;
 		case 'c':
-			if (!parse_uint(optarg, 1000000000, &v))
-				return usage_error("--count: '%s': not a count (1 to 1000000000)",
-						   optarg);
-			o->count = (unsigned)v;
+			if (!fsc_cli_u64("fdoctor", "--count", optarg, 1, 1000000000, &n))
+				return FDOC_EXIT_USAGE;
+			o->count = (unsigned)n;
 			break;
 		case 'h':
 			fputs(usage_text, stdout);

@@ -1,5 +1,6 @@
 #define _GNU_SOURCE 1 /* accept4 */
 /* main.c - fedge: the reference Funnel edge. Options, listeners, the loop. */
+#include "cli.h"
 #include "fedge.h"
 
 #include <errno.h>
@@ -69,25 +70,6 @@ static void on_signal(int sig)
 		dump = true;
 	else
 		stop = true;
-}
-
-static int bad(const char *what, const char *arg, const char *why)
-{
-	fprintf(stderr, "fedge: %s: '%s': %s\n", what, arg, why);
-	return EXIT_USAGE;
-}
-
-static bool num(const char *s, unsigned lo, unsigned hi, unsigned *out)
-{
-	char *end;
-	unsigned long v;
-
-	errno = 0;
-	v = strtoul(s, &end, 10);
-	if (errno || *end || end == s || v < lo || v > hi)
-		return false;
-	*out = (unsigned)v;
-	return true;
 }
 
 static bool parse_route(const char *arg, struct route *r)
@@ -186,6 +168,7 @@ static int parse_args(int argc, char **argv, struct fedge_opts *o)
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
+	char name[32];
 	unsigned v;
 	int ch;
 
@@ -198,14 +181,17 @@ static int parse_args(int argc, char **argv, struct fedge_opts *o)
 		switch (ch) {
 		case O_LISTEN:
 			if (o->n_listen == FEDGE_MAX_LISTEN)
-				return bad("--listen", optarg, "too many listeners (8)");
+				return fsc_cli_bad("fedge", EXIT_USAGE, "--listen", optarg,
+						   "too many listeners (8)");
 			o->listen[o->n_listen++] = optarg;
 			break;
 		case O_ROUTE:
 			if (o->n_routes == FEDGE_MAX_ROUTES)
-				return bad("--route", optarg, "too many routes (256)");
+				return fsc_cli_bad("fedge", EXIT_USAGE, "--route", optarg,
+						   "too many routes (256)");
 			if (!parse_route(optarg, &o->routes[o->n_routes]))
-				return bad("--route", optarg, "not NAME=IP:PORT or *.DOMAIN=IP:PORT");
+				return fsc_cli_bad("fedge", EXIT_USAGE, "--route", optarg,
+						   "not NAME=IP:PORT or *.DOMAIN=IP:PORT");
 			o->n_routes++;
 			break;
 		case O_PROXY: o->accept_proxy = true; break;
@@ -213,28 +199,31 @@ static int parse_args(int argc, char **argv, struct fedge_opts *o)
 		case O_LOGJSON: fsc_log_json(true); break;
 		case O_LOG: o->log = optarg; break;
 		case O_HT: case O_NT: case O_IT:
-			if (!num(optarg, 1, 86400, &v))
-				return bad(opts[ch - O_LISTEN].name, optarg, "not seconds (1 to 86400)");
+			snprintf(name, sizeof(name), "--%s", opts[ch - O_LISTEN].name);
+			if (!fsc_cli_uint("fedge", name, optarg, 1, 86400, &v))
+				return EXIT_USAGE;
 			v *= 1000;
 			if (ch == O_HT) o->hello_timeout_ms = v;
 			else if (ch == O_NT) o->node_timeout_ms = v;
 			else o->idle_timeout_ms = v;
 			break;
 		case O_HM:
-			if (!num(optarg, 512, 65536, &o->hello_max))
-				return bad("--hello-max", optarg, "not a size (512 to 65536)");
+			if (!fsc_cli_uint("fedge", "--hello-max", optarg, 512, 65536,
+					  &o->hello_max))
+				return EXIT_USAGE;
 			break;
 		case O_MC:
-			if (!num(optarg, 1, 1000000, &o->max_conns))
-				return bad("--max-conns", optarg, "not a count (1 to 1000000)");
+			if (!fsc_cli_uint("fedge", "--max-conns", optarg, 1, 1000000,
+					  &o->max_conns))
+				return EXIT_USAGE;
 			break;
 		case O_RATE:
-			if (!num(optarg, 0, 1000000, &o->rate))
-				return bad("--rate", optarg, "not a rate (0 to 1000000)");
+			if (!fsc_cli_uint("fedge", "--rate", optarg, 0, 1000000, &o->rate))
+				return EXIT_USAGE;
 			break;
 		case O_BURST:
-			if (!num(optarg, 1, 1000000, &o->burst))
-				return bad("--burst", optarg, "not a count (1 to 1000000)");
+			if (!fsc_cli_uint("fedge", "--burst", optarg, 1, 1000000, &o->burst))
+				return EXIT_USAGE;
 			break;
 		case 'h':
 			fputs(usage, stdout);
@@ -250,7 +239,7 @@ static int parse_args(int argc, char **argv, struct fedge_opts *o)
 		}
 	}
 	if (optind < argc)
-		return bad("argument", argv[optind], "unexpected");
+		return fsc_cli_bad("fedge", EXIT_USAGE, "argument", argv[optind], "unexpected");
 	if (o->n_listen == 0 || o->n_routes == 0) {
 		fprintf(stderr, "fedge: --listen and --route are required\n");
 		return EXIT_USAGE;

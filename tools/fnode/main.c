@@ -1,5 +1,6 @@
 /* main.c - fnode: the reference Funnel node. Options, setup, the loop;
  * `fnode status` is the serve-config lint of tools/funnel/lint.c. */
+#include "cli.h"
 #include "fnode.h"
 
 #include <errno.h>
@@ -10,6 +11,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "cli.h"
 #include "flog.h"
 #include "lint.h"
 
@@ -52,6 +54,10 @@ static const char usage[] =
 	"                       $WG_KEYLOGFILE)\n"
 	"  --log FILE           log lines to FILE (appended) instead of stderr\n"
 	"  --log-json           log JSON lines: {\"ts\", \"event\", the same keys}\n"
+	"  --access-log FILE    also an access log, appended, a line a request:\n"
+	"                       fdecode's format with the ingress client as host\n"
+	"  --access-log-format combined|json\n"
+	"                       NCSA combined (default; GoAccess reads it) or JSON\n"
 	"  --tls-keylog FILE    write TLS secrets (NSS key log) to FILE; the\n"
 	"                       SSLKEYLOGFILE environment variable does the same\n"
 	"  --head-timeout S     ingress head, TLS handshake, request head (10)\n"
@@ -89,25 +95,6 @@ uint64_t fnode_timeout(const struct fnode *nd, enum wait_kind w)
 	default:
 		return UINT64_MAX;
 	}
-}
-
-static bool num(const char *s, unsigned lo, unsigned hi, unsigned *out)
-{
-	char *end;
-	unsigned long v;
-
-	errno = 0;
-	v = strtoul(s, &end, 10);
-	if (errno || *end || end == s || v < lo || v > hi)
-		return false;
-	*out = (unsigned)v;
-	return true;
-}
-
-static int bad(const char *what, const char *arg, const char *why)
-{
-	fprintf(stderr, "fnode: %s: '%s': %s\n", what, arg, why);
-	return EXIT_USAGE;
 }
 
 static void on_peer(void *ctx, int fd, const struct fsc_addr *peer, uint16_t port)
@@ -150,7 +137,7 @@ static void tick(void *ctx, uint64_t now)
 static int parse_args(int argc, char **argv, struct fnode_opts *o)
 {
 	enum { O_SC = 256, O_CERTS, O_NAME, O_PEERAPI, O_EDGE, O_ANY, O_LOG, O_KEYLOG, O_HT, O_IT,
-	       O_CT, O_RT, O_MH, O_MHB, O_MC, O_VERSION, O_LOGJSON };
+	       O_CT, O_RT, O_MH, O_MHB, O_MC, O_VERSION, O_LOGJSON, O_ACCESS, O_ACCESS_FMT };
 	static const struct option opts[] = {
 		{ "serve-config", required_argument, NULL, O_SC },
 		{ "certs", required_argument, NULL, O_CERTS },
@@ -169,10 +156,13 @@ static int parse_args(int argc, char **argv, struct fnode_opts *o)
 		{ "max-conns", required_argument, NULL, O_MC },
 		{ "version", no_argument, NULL, O_VERSION },
 		{ "log-json", no_argument, NULL, O_LOGJSON },
+		{ "access-log", required_argument, NULL, O_ACCESS },
+		{ "access-log-format", required_argument, NULL, O_ACCESS_FMT },
 		FSC_TRANSPORT_LONGOPTS,
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
+	char name[32];
 	unsigned v;
 	int ch;
 
@@ -193,23 +183,37 @@ static int parse_args(int argc, char **argv, struct fnode_opts *o)
 		case O_NAME: o->name = optarg; break;
 		case O_PEERAPI:
 			if (o->n_peerapi == FNODE_MAX_LISTEN)
-				return bad("--peerapi", optarg, "too many listeners (8)");
+				return fsc_cli_bad("fnode", EXIT_USAGE, "--peerapi", optarg,
+						   "too many listeners (8)");
 			o->peerapi[o->n_peerapi++] = optarg;
 			break;
 		case O_EDGE:
 			if (o->n_edges == FNODE_MAX_EDGES)
-				return bad("--edge", optarg, "too many edges (32)");
+				return fsc_cli_bad("fnode", EXIT_USAGE, "--edge", optarg,
+						   "too many edges (32)");
 			if (!fsc_addr_parse(optarg, &o->edges[o->n_edges]))
-				return bad("--edge", optarg, "not an IP address");
+				return fsc_cli_bad("fnode", EXIT_USAGE, "--edge", optarg,
+						   "not an IP address");
 			o->n_edges++;
 			break;
 		case O_ANY: o->any_edge = true; break;
 		case O_LOGJSON: fsc_log_json(true); break;
 		case O_LOG: o->log = optarg; break;
+		case O_ACCESS: o->access_log = optarg; break;
+		case O_ACCESS_FMT:
+			if (strcmp(optarg, "combined") == 0)
+				o->access_format = FSC_ACCESSLOG_COMBINED;
+			else if (strcmp(optarg, "json") == 0)
+				o->access_format = FSC_ACCESSLOG_JSON;
+			else
+				return fsc_cli_bad("fnode", EXIT_USAGE, "--access-log-format", optarg,
+						   "not combined or json");
+			break;
 		case O_KEYLOG: o->tls_keylog = optarg; break;
 		case O_HT: case O_IT: case O_CT: case O_RT:
-			if (!num(optarg, 1, 86400, &v))
-				return bad(opts[ch - O_SC].name, optarg, "not seconds (1 to 86400)");
+			snprintf(name, sizeof(name), "--%s", opts[ch - O_SC].name);
+			if (!fsc_cli_uint("fnode", name, optarg, 1, 86400, &v))
+				return EXIT_USAGE;
 			v *= 1000;
 			if (ch == O_HT) o->head_timeout_ms = v;
 			else if (ch == O_IT) o->idle_timeout_ms = v;
@@ -217,16 +221,19 @@ static int parse_args(int argc, char **argv, struct fnode_opts *o)
 			else o->response_timeout_ms = v;
 			break;
 		case O_MH:
-			if (!num(optarg, 1, FNODE_HEADERS_MAX, &o->max_headers))
-				return bad("--max-headers", optarg, "not a count (1 to 256)");
+			if (!fsc_cli_uint("fnode", "--max-headers", optarg, 1, FNODE_HEADERS_MAX,
+					  &o->max_headers))
+				return EXIT_USAGE;
 			break;
 		case O_MHB:
-			if (!num(optarg, 256, FSC_HTTP_HEAD_MAX, &o->max_head))
-				return bad("--max-head", optarg, "not a size (256 to 65536)");
+			if (!fsc_cli_uint("fnode", "--max-head", optarg, 256, FSC_HTTP_HEAD_MAX,
+					  &o->max_head))
+				return EXIT_USAGE;
 			break;
 		case O_MC:
-			if (!num(optarg, 1, 1000000, &o->max_conns))
-				return bad("--max-conns", optarg, "not a count (1 to 1000000)");
+			if (!fsc_cli_uint("fnode", "--max-conns", optarg, 1, 1000000,
+					  &o->max_conns))
+				return EXIT_USAGE;
 			break;
 		case 'h':
 			fputs(usage, stdout);
@@ -242,7 +249,7 @@ static int parse_args(int argc, char **argv, struct fnode_opts *o)
 		}
 	}
 	if (optind < argc)
-		return bad("argument", argv[optind], "unexpected");
+		return fsc_cli_bad("fnode", EXIT_USAGE, "argument", argv[optind], "unexpected");
 	if (!o->serve_config) {
 		fprintf(stderr, "fnode: --serve-config is required\n");
 		return EXIT_USAGE;
@@ -282,6 +289,11 @@ int main(int argc, char **argv)
 		}
 		fsc_log_fd(fd);
 	}
+	if (nd.o.access_log && !(nd.access = fopen(nd.o.access_log, "a"))) {
+		fprintf(stderr, "fnode: --access-log: '%s': %s\n", nd.o.access_log, strerror(errno));
+		return EXIT_SETUP;
+	}
+	nd.access_opts.format = nd.o.access_format;
 	if (!fsc_serveconf_load(nd.o.serve_config, &nd.sc, err, sizeof(err))) {
 		fprintf(stderr, "fnode: --serve-config: '%s': %s\n", nd.o.serve_config, err);
 		return EXIT_SETUP;

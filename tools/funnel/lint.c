@@ -18,6 +18,7 @@
 #include <unistd.h>
 
 #include "certpair.h"
+#include "cli.h"
 #include "net.h"
 #include "serveconf.h"
 
@@ -232,7 +233,6 @@ int fsc_lint_main(const char *prog, int argc, char **argv)
 	size_t n_allowed = 0;
 	const char *mtu_arg = getenv("TS_DEBUG_MTU"), *mtu_from = "TS_DEBUG_MTU";
 	long mtu = 0;
-	char *end;
 	const char *file = NULL, *name = NULL, *certs = NULL, *fixed = NULL;
 	bool json = false;
 	struct fsc_serveconf sc;
@@ -250,18 +250,17 @@ int fsc_lint_main(const char *prog, int argc, char **argv)
 		case 'c': certs = optarg; break;
 		case 'j': json = true; break;
 		case 'f': fixed = optarg; break;
-		case 'p': {
-			unsigned long v = strtoul(optarg, &end, 10);
-
-			if (*optarg < '0' || *optarg > '9' || *end || v == 0 || v > 65535 ||
-			    n_allowed == MAX_ALLOWED) {
-				fprintf(stderr, "%s: --allow-port: '%s': not a port (1 to 65535, "
-						"at most %d)\n", prog, optarg, MAX_ALLOWED);
-				return ST_USAGE;
+		case 'p':
+			if (n_allowed == MAX_ALLOWED) {
+				char why[48];
+				snprintf(why, sizeof(why), "more than %d ports", MAX_ALLOWED);
+				return fsc_cli_bad(prog, ST_USAGE, "--allow-port", optarg, why);
 			}
-			allowed[n_allowed++] = (unsigned)v;
+			if (!fsc_cli_uint(prog, "--allow-port", optarg, 1, 65535,
+					  &allowed[n_allowed]))
+				return ST_USAGE;
+			n_allowed++;
 			break;
-		}
 		case 'm':
 			mtu_arg = optarg;
 			mtu_from = "--mtu";
@@ -279,12 +278,10 @@ int fsc_lint_main(const char *prog, int argc, char **argv)
 		return ST_USAGE;
 	}
 	if (mtu_arg && *mtu_arg) {
-		mtu = strtol(mtu_arg, &end, 10);
-		if (*mtu_arg < '0' || *mtu_arg > '9' || *end || mtu <= 0 || mtu > 65535) {
-			fprintf(stderr, "%s: %s: '%s': not an MTU (1 to 65535)\n", prog, mtu_from,
-				mtu_arg);
+		unsigned v;
+		if (!fsc_cli_uint(prog, mtu_from, mtu_arg, 1, 65535, &v))
 			return ST_USAGE;
-		}
+		mtu = v;
 	}
 	if (!fsc_serveconf_load(file, &sc, err, sizeof(err))) {
 		fprintf(stderr, "%s: --serve-config: '%s': %s\n", prog, file, err);

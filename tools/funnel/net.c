@@ -10,6 +10,8 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "fsc/num.h"
+
 bool fsc_bq_init(struct fsc_bq *q, size_t cap)
 {
 	q->p = malloc(cap);
@@ -100,14 +102,10 @@ bool fsc_sockaddr_parse(const char *s, struct sockaddr_storage *ss, socklen_t *l
 	const char *colon = strrchr(s, ':');
 	char host[64];
 	size_t hl;
-	char *end;
-	unsigned long port;
+	uint64_t port;
 
 	memset(ss, 0, sizeof(*ss));
-	if (!colon)
-		return false;
-	port = strtoul(colon + 1, &end, 10);
-	if (*end || colon[1] == '\0' || port > 65535)
+	if (!colon || fsc_num_parse(colon + 1, 0, 65535, &port) != FSC_NUM_OK)
 		return false;
 	hl = (size_t)(colon - s);
 	if (hl >= 2 && s[0] == '[' && s[hl - 1] == ']') {

@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "fsc/escape.h"
+#include "fsc/num.h"
 
 #define MAX_ENTRIES 4096	/* per map: bounds memory on hostile input */
 
@@ -33,14 +34,9 @@ static const char *esc(const char *s, char *buf, size_t cap)
 
 static bool parse_port(const char *s, uint16_t *port)
 {
-	char *end;
-	unsigned long v;
+	uint64_t v;
 
-	if (*s < '0' || *s > '9')
-		return false;
-	errno = 0;
-	v = strtoul(s, &end, 10);
-	if (*end || errno || v == 0 || v > 65535)
+	if (fsc_num_parse(s, 1, 65535, &v) != FSC_NUM_OK)
 		return false;
 	*port = (uint16_t)v;
 	return true;

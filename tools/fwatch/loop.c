@@ -55,9 +55,10 @@ struct fw {
 	struct fsc_source *src;
 	struct fsc_pipeline *pl;
 	struct tui_model *model;
-	struct fsc_fanout sinks;	/* where events go: the model (more later) */
+	struct fsc_fanout sinks;	/* where events go: the model, the access log */
 	struct fsc_enrich *names;
 	struct tui_screen *screen;
+	struct fw_log *log;	/* --access-log, or NULL */
 	struct metrics_srv *metrics;	/* --metrics, or NULL */
 	struct metrics_view mview;
 	bool live, ended, failed;
@@ -93,6 +94,14 @@ static void model_event(void *self, const struct fsc_event *ev)
 }
 
 static const struct fsc_sink_ops model_sink = { .name = "model", .event = model_event };
+
+/* The access log (--access-log) takes the events its records are made of. */
+static void log_event(void *self, const struct fsc_event *ev)
+{
+	fw_log_event(self, ev);
+}
+
+static const struct fsc_sink_ops log_sink = { .name = "access-log", .event = log_event };
 
 /* The capture reached its end, or an error: streams still open close. */
 static void end_capture(struct fw *w)
@@ -243,6 +252,9 @@ static void run_loop(struct fw *w)
 			if (!w->live && w->ended)
 				return;
 		}
+		/* headless for the access log alone: a replay is done at its end */
+		if (w->o->headless && !w->o->metrics && !w->live && w->ended)
+			return;
 		if (now - w->last_stats >= STATS_EVERY_NS) {
 			update_stats(w);
 			w->last_stats = now;
@@ -387,6 +399,13 @@ int fwatch_run(const struct options *o)
 	}
 	tui_model_set_wg(w.model, fsc_pipeline_wg(w.pl));
 	fsc_fanout_add(&w.sinks, &(struct fsc_sink){ .ops = &model_sink, .self = w.model });
+	if (o->access_log && !(w.log = fw_log_open(o, err, sizeof(err)))) {
+		fprintf(stderr, "fwatch: %s\n", err);
+		rc = EXIT_RUNTIME;
+		goto out;
+	}
+	if (w.log)
+		fsc_fanout_add(&w.sinks, &(struct fsc_sink){ .ops = &log_sink, .self = w.log });
 	if (!open_source(&w)) {
 		rc = EXIT_RUNTIME;
 		goto out;
@@ -447,6 +466,10 @@ int fwatch_run(const struct options *o)
 		rc = EXIT_RUNTIME;
 	}
 out:
+	if (!fw_log_close(w.log)) {
+		fprintf(stderr, "fwatch: --access-log: '%s': write failed\n", o->access_log);
+		rc = EXIT_RUNTIME;
+	}
 	metrics_close(w.metrics);
 	if (w.src)
 		fsc_source_close(w.src);

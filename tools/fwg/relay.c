@@ -16,6 +16,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "fsc/num.h"
 #include "fsc/wgconf.h"
 
 #define RBUF 65536
@@ -29,17 +30,14 @@ bool relay_set_add(struct relay_set *rs, bool in, const char *spec, char *err, s
 {
 	const char *eq = strchr(spec, '=');
 	struct forward *f;
-	char *end;
-	unsigned long port;
+	uint64_t port;
 
 	if (rs->n == RELAY_MAX_FORWARDS) {
 		snprintf(err, errlen, "more than %d forwards", RELAY_MAX_FORWARDS);
 		return false;
 	}
 	f = &rs->fw[rs->n];
-	errno = 0;
-	port = strtoul(spec, &end, 10);
-	if (!eq || end != eq || spec[0] == '-' || errno || port == 0 || port > 65535) {
+	if (!eq || fsc_num_parse_n(spec, (size_t)(eq - spec), 1, 65535, &port) != FSC_NUM_OK) {
 		snprintf(err, errlen, "expected PORT=ADDRESS:PORT (port 1 to 65535)");
 		return false;
 	}

@@ -13,6 +13,7 @@
 #include <sys/un.h>
 #include <unistd.h>
 
+#include "cli.h"
 #include "fsc/netstack.h"
 #include "fsc/wgtun.h"
 #include "fwg.h"
@@ -118,19 +119,6 @@ static void control_serve(int lfd, struct fsc_wgengine *eng)
 	fclose(f);
 }
 
-static bool parse_num(const char *s, unsigned long min, unsigned long max, unsigned long *out)
-{
-	char *end;
-	unsigned long v;
-
-	errno = 0;
-	v = strtoul(s, &end, 10);
-	if (errno || end == s || *end || v < min || v > max || s[0] == '-')
-		return false;
-	*out = v;
-	return true;
-}
-
 static char *read_file(const char *path, size_t *len, char *err, size_t errlen)
 {
 	FILE *f = fopen(path, "rb");
@@ -195,7 +183,6 @@ int cmd_up(int argc, char **argv)
 	const char *tun_name = NULL, *keylog_flag = NULL, *control = NULL;
 	bool lwip = false;
 	struct relay_set rs;
-	unsigned long v;
 	char err[256];
 	int c, rc = EXIT_FAIL;
 
@@ -208,25 +195,18 @@ int cmd_up(int argc, char **argv)
 		case OPT_KEYLOG: keylog_flag = optarg; break;
 		case OPT_CONTROL: control = optarg; break;
 		case OPT_MTU:
-			if (!parse_num(optarg, 576, 65535, &v)) {
-				fprintf(stderr, "%s: --mtu: '%s': not a number from 576 to 65535\n", PROG, optarg);
+			if (!fsc_cli_uint(PROG, "--mtu", optarg, 576, 65535, &eo.mtu))
 				return EXIT_USAGE;
-			}
-			eo.mtu = (unsigned)v;
 			break;
 		case OPT_LOAD:
-			if (!parse_num(optarg, 1, 1000000, &v)) {
-				fprintf(stderr, "%s: --load-threshold: '%s': not a number from 1 to 1000000\n", PROG, optarg);
+			if (!fsc_cli_uint(PROG, "--load-threshold", optarg, 1, 1000000,
+					  &eo.load_threshold))
 				return EXIT_USAGE;
-			}
-			eo.load_threshold = (unsigned)v;
 			break;
 		case OPT_DIVISOR:
-			if (!parse_num(optarg, 1, 1000, &v)) {
-				fprintf(stderr, "%s: --test-timer-divisor: '%s': not a number from 1 to 1000\n", PROG, optarg);
+			if (!fsc_cli_uint(PROG, "--test-timer-divisor", optarg, 1, 1000,
+					  &eo.timer_divisor))
 				return EXIT_USAGE;
-			}
-			eo.timer_divisor = (unsigned)v;
 			break;
 		case OPT_FWD_IN:
 		case OPT_FWD_OUT:

@@ -17,6 +17,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "cli.h"
 #include "fsc/addr.h"
 #include "fsc/enrich.h"
 #include "fsc/jsonw.h"
@@ -887,16 +888,13 @@ static void read_stdin(struct ctx *c, bool annotate)
 
 static unsigned long parse_num(const char *opt, const char *s, unsigned long max)
 {
-	char *end;
-	unsigned long v;
+	uint64_t v;
 
-	errno = 0;
-	if (s[0] < '0' || s[0] > '9')
-		usage_error("%s: not a decimal number", opt);
-	v = strtoul(s, &end, 10);
-	if (*end || errno || v > max)
-		usage_error("%s: not a number from 0 to %lu", opt, max);
-	return v;
+	if (!fsc_cli_u64(PROG, opt, s, 0, max, &v)) {
+		fprintf(stderr, "%sTry '" PROG " --help'.\n", usage_text);
+		exit(EXIT_USAGE);
+	}
+	return (unsigned long)v;
 }
 
 enum { OPT_VIA = 256, OPT_DNS, OPT_TIMEOUT, OPT_GEOIP_DB, OPT_NO_GEOIP, OPT_DIAGNOSE };
