@@ -11,9 +11,10 @@ set -eu
 # cmocka because the build has tests.
 BUILD_PKGS="build-essential cmake pkg-config libpcap-dev libssl-dev libcmocka-dev
 libc-ares-dev libmaxminddb-dev libncurses-dev zlib1g-dev liblwip-dev libjansson-dev"
-# Testing: real peers and oracles.
+# Testing: real peers and oracles (prometheus: a real server scrapes fwatch's
+# metrics, and its promtool checks them).
 TEST_PKGS="clang tcpdump tshark wireguard-go wireguard-tools iproute2 python3 python3-nacl
-coturn openssl curl dnsmasq libmaxmind-db-writer-perl time tmux iperf3"
+coturn openssl curl dnsmasq libmaxmind-db-writer-perl time tmux iperf3 prometheus"
 
 case ${1:-all} in
 build) PKGS=$BUILD_PKGS ;;

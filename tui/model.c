@@ -26,11 +26,6 @@ struct flow_key {
 	uint32_t zero;
 };
 
-struct endpoint_key {
-	struct fsc_addr addr[2];
-	uint16_t port[2];
-};
-
 struct peer_snap {
 	int64_t ns;
 	uint64_t bytes[2], packets[2];
@@ -61,8 +56,8 @@ struct tui_model {
 
 	struct tui_dring dring;		/* heads and hops for Detail */
 
-	struct fsc_agg *agg;		/* clients and hosts */
-	struct tui_lru *endpoints, *ingress, *peers;
+	struct fsc_agg *agg;		/* clients, hosts, endpoints */
+	struct tui_lru *ingress, *peers;
 
 	struct bucket hist[TUI_HIST];
 	bool hist_started;
@@ -95,13 +90,8 @@ static void client_geo(void *ctx, struct fsc_agg_client *c)
 	if (!m->names)
 		return;
 	fsc_enrich_get(m->names, &c->addr, &info);
-	if (info.have_geo) {
-		memcpy(c->country, info.geo.country, sizeof(c->country));
-		c->country[sizeof(c->country) - 1] = '\0';
-		c->asn = info.geo.asn;
-		memcpy(c->as_org, info.geo.as_org, sizeof(c->as_org));
-		c->as_org[sizeof(c->as_org) - 1] = '\0';
-	}
+	if (info.have_geo)
+		fsc_agg_client_geo(c, info.geo.country, info.geo.asn, info.geo.as_org);
 }
 
 struct tui_model *tui_model_new(const struct tui_model_limits *lim, struct fsc_enrich *names)
@@ -131,17 +121,16 @@ struct tui_model *tui_model_new(const struct tui_model_limits *lim, struct fsc_e
 	m->flows = tui_lru_new(m->lim.max_requests, sizeof(struct flow_key), sizeof(uint64_t),
 			       seed + 1);
 	struct fsc_agg_limits al = { .max_hosts = m->lim.max_hosts,
-				     .max_clients = m->lim.max_clients, .evict = true };
+				     .max_clients = m->lim.max_clients,
+				     .max_endpoints = m->lim.max_endpoints, .evict = true };
 	m->agg = fsc_agg_new(&al);
 	if (m->agg)
 		fsc_agg_on_client(m->agg, client_geo, m);
-	m->endpoints = tui_lru_new(m->lim.max_endpoints, sizeof(struct endpoint_key),
-				   sizeof(struct tui_endpoint), seed + 4);
 	m->ingress = tui_lru_new(m->lim.max_clients, sizeof(struct fsc_addr),
 				 sizeof(struct tui_ingress), seed + 5);
 	m->peers = tui_lru_new(4096, sizeof(uint32_t), sizeof(struct peer_snap), seed + 6);
 	bool dring = tui_dring_init(&m->dring, m->lim.detail_bytes);
-	if (!m->ring || !dring || !m->flows || !m->agg || !m->endpoints ||
+	if (!m->ring || !dring || !m->flows || !m->agg ||
 	    !m->ingress || !m->peers) {
 		tui_model_free(m);
 		return NULL;
@@ -157,7 +146,6 @@ void tui_model_free(struct tui_model *m)
 	tui_dring_free(&m->dring);
 	tui_lru_free(m->flows);
 	fsc_agg_free(m->agg);
-	tui_lru_free(m->endpoints);
 	tui_lru_free(m->ingress);
 	tui_lru_free(m->peers);
 	free(m->peerbuf);
@@ -609,44 +597,9 @@ const struct tui_ingress *tui_model_ingress(const struct tui_model *m,
 
 /* ---------------------------------------------------------------- tunnel UDP */
 
-static int ep_cmp(const struct fsc_addr *a, uint16_t ap, const struct fsc_addr *b, uint16_t bp)
-{
-	int c = memcmp(a, b, sizeof(*a));
-	return c ? c : (ap > bp) - (ap < bp);
-}
-
-static struct tui_endpoint *endpoint_at(struct tui_model *m, const struct fsc_addr *src,
-					uint16_t sport, const struct fsc_addr *dst,
-					uint16_t dport)
-{
-	struct endpoint_key k;
-	bool created, evicted;
-	bool swap = ep_cmp(src, sport, dst, dport) > 0;
-
-	memset(&k, 0, sizeof(k));
-	k.addr[0] = swap ? *dst : *src;
-	k.port[0] = swap ? dport : sport;
-	k.addr[1] = swap ? *src : *dst;
-	k.port[1] = swap ? sport : dport;
-	struct tui_endpoint *e = tui_lru_put(m->endpoints, &k, &created, &evicted, NULL, NULL);
-	if (evicted)
-		m->tot.endpoints_evicted++;
-	if (created) {
-		e->addr[0] = *src;
-		e->port[0] = sport;
-		e->addr[1] = *dst;
-		e->port[1] = dport;
-		e->first_ns = m->now;
-	}
-	e->last_ns = m->now;
-	return e;
-}
-
+/* Counts only: the endpoints themselves are the aggregation's. */
 static void on_tunnel_udp(struct tui_model *m, const struct fsc_event *ev)
 {
-	const struct fsc_packet *p = ev->pkt;
-	struct tui_endpoint *e;
-
 	switch (ev->type) {
 	case FSC_EV_WG:
 		m->tot.wg++;
@@ -654,35 +607,13 @@ static void on_tunnel_udp(struct tui_model *m, const struct fsc_event *ev)
 		break;
 	case FSC_EV_DISCO:
 		m->tot.disco++;
-		e = endpoint_at(m, &p->src, p->sport, &p->dst, p->dport);
-		e->disco++;
 		break;
-	case FSC_EV_TSDISCO: {
-		struct fsc_addr none = { 0 };
+	case FSC_EV_TSDISCO:
 		m->tot.tsdisco++;
-		e = endpoint_at(m, &p->tscap.disco_src, p->tscap.disco_sport, &none, 0);
-		e->tsdisco++;
-		if (ev->disco)
-			e->disco_types[ev->disco->type & 15]++;
 		break;
-	}
-	case FSC_EV_STUN: {
-		const struct fsc_stun_msg *s = &ev->tun->u.stun;
+	case FSC_EV_STUN:
 		m->tot.stun++;
-		e = endpoint_at(m, &p->src, p->sport, &p->dst, p->dport);
-		if (s->cls == FSC_STUN_REQUEST)
-			e->stun_req++;
-		else if (s->cls == FSC_STUN_SUCCESS || s->cls == FSC_STUN_ERROR)
-			e->stun_resp++;
-		else
-			e->stun_other++;
-		if (s->has_mapped) {
-			e->has_mapped = true;
-			e->mapped = s->mapped;
-			e->mapped_port = s->mapped_port;
-		}
 		break;
-	}
 	default:
 		break;
 	}
@@ -700,6 +631,7 @@ void tui_model_event(const struct fsc_event *ev, void *ctx)
 	const struct fsc_agg_stats *as = fsc_agg_stats(m->agg);
 	m->tot.clients_evicted = as->clients_evicted;
 	m->tot.hosts_evicted = as->hosts_evicted;
+	m->tot.endpoints_evicted = as->endpoints_evicted;
 	if (ev->type < FSC_EV_TLS_CLIENT_HELLO && ev->frame) {
 		uint32_t len = ev->frame->wirelen;
 		m->tot.frames++;
@@ -744,14 +676,6 @@ void tui_model_event(const struct fsc_event *ev, void *ctx)
 
 /* ---------------------------------------------------------------- tables */
 
-/* Entries from the most recently seen to the least. */
-#define LIST(l, out, max, type)                                                     \
-	do {                                                                        \
-		for (uint32_t s_ = tui_lru_newest(l); s_ != TUI_LRU_NONE && n < (max); \
-		     s_ = tui_lru_older(l, s_))                                     \
-			(out)[n++] = (const type *)tui_lru_slot(l, s_, NULL);       \
-	} while (0)
-
 size_t tui_model_clients(const struct tui_model *m, const struct tui_client **out, size_t max)
 {
 	return fsc_agg_clients(m->agg, out, max);
@@ -765,10 +689,7 @@ size_t tui_model_hosts(const struct tui_model *m, const struct tui_host **out, s
 size_t tui_model_endpoints(const struct tui_model *m, const struct tui_endpoint **out,
 			   size_t max)
 {
-	size_t n = 0;
-
-	LIST(m->endpoints, out, max, struct tui_endpoint);
-	return n;
+	return fsc_agg_endpoints(m->agg, out, max);
 }
 
 size_t tui_model_client_count(const struct tui_model *m)
@@ -783,7 +704,7 @@ size_t tui_model_host_count(const struct tui_model *m)
 
 size_t tui_model_endpoint_count(const struct tui_model *m)
 {
-	return tui_lru_count(m->endpoints);
+	return fsc_agg_endpoint_count(m->agg);
 }
 
 const struct tui_host *tui_model_host(const struct tui_model *m, const char *name)

@@ -14,8 +14,8 @@
  *              names with counts, status mix, latency to the first and the
  *              last byte, mismatches; least recently seen evicted past
  *              max_clients and max_hosts.
- *   endpoints  disco and STUN activity per pair of UDP endpoints; bounded
- *              the same way.
+ *   endpoints  disco and STUN activity per pair of UDP endpoints (the
+ *              aggregation's too); bounded the same way.
  *   ingress    the last Funnel ingress handshake seen for each client
  *              address (Detail shows it beside that client's requests).
  *   tunnel     the WireGuard tracker's peers and sessions (fsc/wgsess.h),
@@ -99,20 +99,7 @@ struct tui_request {
  * view files use). */
 #define tui_client fsc_agg_client
 #define tui_host fsc_agg_host
-
-/* Disco and STUN between two UDP endpoints (ep[0] the first seen sending). */
-struct tui_endpoint {
-	struct fsc_addr addr[2];
-	uint16_t port[2];
-	uint64_t disco;		/* sealed disco on the wire */
-	uint64_t tsdisco;	/* tailscale debug capture disco records */
-	uint64_t disco_types[16];
-	uint64_t stun_req, stun_resp, stun_other;
-	bool has_mapped;	/* latest STUN mapped address */
-	struct fsc_addr mapped;
-	uint16_t mapped_port;
-	int64_t first_ns, last_ns;
-};
+#define tui_endpoint fsc_agg_endpoint
 
 /* The latest ingress handshake of one client address. */
 struct tui_ingress {

@@ -6,6 +6,7 @@
  * told apart by comparing keys. */
 #include "fsc/agg.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -13,11 +14,13 @@
 #include "fsc/http.h"
 #include "fsc/span.h"
 #include "fsc/streams.h"
+#include "fsc/stun.h"
 #include "fsc/tls.h"
 #include "hmap.h"
 
 #define DEF_HOSTS 1024
 #define DEF_CLIENTS 4096
+#define DEF_ENDPOINTS 1024
 #define NONE UINT32_MAX
 
 struct table {
@@ -45,7 +48,7 @@ struct recent {
 struct fsc_agg {
 	struct fsc_agg_limits lim;
 	struct fsc_agg_stats st;
-	struct table hosts, clients;
+	struct table hosts, clients, endpoints;
 	uint64_t seed;
 	int64_t now;
 	fsc_agg_client_fn on_client;
@@ -164,10 +167,13 @@ struct fsc_agg *fsc_agg_new(const struct fsc_agg_limits *lim)
 		a->lim.max_hosts = DEF_HOSTS;
 	if (!a->lim.max_clients)
 		a->lim.max_clients = DEF_CLIENTS;
+	if (!a->lim.max_endpoints)
+		a->lim.max_endpoints = DEF_ENDPOINTS;
 	/* The seed only spreads the index; nothing shown depends on it. */
 	a->seed = (uint64_t)(uintptr_t)a ^ (uint64_t)time(NULL) * 0x9e3779b97f4a7c15ull;
 	if (!table_init(&a->hosts, a->lim.max_hosts, sizeof(struct fsc_agg_host)) ||
-	    !table_init(&a->clients, a->lim.max_clients, sizeof(struct fsc_agg_client))) {
+	    !table_init(&a->clients, a->lim.max_clients, sizeof(struct fsc_agg_client)) ||
+	    !table_init(&a->endpoints, a->lim.max_endpoints, sizeof(struct fsc_agg_endpoint))) {
 		fsc_agg_free(a);
 		return NULL;
 	}
@@ -180,6 +186,7 @@ void fsc_agg_free(struct fsc_agg *a)
 		return;
 	table_free(&a->hosts);
 	table_free(&a->clients);
+	table_free(&a->endpoints);
 	free(a);
 }
 
@@ -187,6 +194,14 @@ void fsc_agg_on_client(struct fsc_agg *a, fsc_agg_client_fn fn, void *ctx)
 {
 	a->on_client = fn;
 	a->on_client_ctx = ctx;
+}
+
+void fsc_agg_client_geo(struct fsc_agg_client *c, const char *country, uint32_t asn,
+			const char *as_org)
+{
+	snprintf(c->country, sizeof(c->country), "%s", country);
+	c->asn = asn;
+	snprintf(c->as_org, sizeof(c->as_org), "%s", as_org);
 }
 
 const struct fsc_agg_stats *fsc_agg_stats(const struct fsc_agg *a)
@@ -388,6 +403,119 @@ void fsc_agg_client_response(struct fsc_agg *a, const struct fsc_addr *addr, int
 		c->bytes += (uint64_t)body;
 }
 
+/* ---------------------------------------------------------------- endpoints */
+
+struct endpoint_key {
+	const struct fsc_addr *addr[2];
+	uint16_t port[2];
+};
+
+static bool endpoint_eq(const void *it, const void *key)
+{
+	const struct fsc_agg_endpoint *e = it;
+	const struct endpoint_key *k = key;
+
+	/* Either way round: the pair, not who sent first. */
+	for (int s = 0; s < 2; s++)
+		if (fsc_addr_eq(&e->addr[0], k->addr[s]) && e->port[0] == k->port[s] &&
+		    fsc_addr_eq(&e->addr[1], k->addr[!s]) && e->port[1] == k->port[!s])
+			return true;
+	return false;
+}
+
+static uint64_t endpoint_hash(const struct fsc_agg *a, const struct endpoint_key *k)
+{
+	uint64_t h[2];
+
+	for (int s = 0; s < 2; s++)
+		h[s] = fsc_addr_hash(k->addr[s], a->seed) ^ (uint64_t)k->port[s] * 0x9e3779b97f4a7c15ull;
+	return h[0] + h[1]; /* symmetric: the same pair from either side */
+}
+
+/* The pair src -> dst, seen now; NULL when the table has no room. */
+static struct fsc_agg_endpoint *endpoint_at(struct fsc_agg *a, const struct fsc_addr *src,
+					    uint16_t sport, const struct fsc_addr *dst,
+					    uint16_t dport)
+{
+	struct endpoint_key k = { { src, dst }, { sport, dport } };
+	uint64_t h = endpoint_hash(a, &k);
+	uint32_t i = find(&a->endpoints, h, endpoint_eq, &k);
+	struct fsc_agg_endpoint *e;
+
+	if (i == NONE) {
+		i = make(&a->endpoints, h, a->lim.evict, &a->st.endpoints_evicted,
+			 &a->st.endpoints_dropped);
+		if (i == NONE)
+			return NULL;
+		e = item(&a->endpoints, i);
+		e->addr[0] = *src;
+		e->port[0] = sport;
+		e->addr[1] = *dst;
+		e->port[1] = dport;
+		e->first_ns = a->now;
+	} else {
+		touch(&a->endpoints, i);
+		e = item(&a->endpoints, i);
+	}
+	e->last_ns = a->now;
+	return e;
+}
+
+static void on_tunnel_udp(struct fsc_agg *a, const struct fsc_event *ev)
+{
+	const struct fsc_packet *p = ev->pkt;
+	static const struct fsc_addr none;
+	struct fsc_agg_endpoint *e;
+
+	switch (ev->type) {
+	case FSC_EV_DISCO:
+		if ((e = endpoint_at(a, &p->src, p->sport, &p->dst, p->dport)))
+			e->disco++;
+		break;
+	case FSC_EV_TSDISCO:
+		if (!(e = endpoint_at(a, &p->tscap.disco_src, p->tscap.disco_sport, &none, 0)))
+			break;
+		e->tsdisco++;
+		if (ev->disco)
+			e->disco_types[ev->disco->type & 15]++;
+		break;
+	case FSC_EV_STUN: {
+		const struct fsc_stun_msg *s = &ev->tun->u.stun;
+		if (!(e = endpoint_at(a, &p->src, p->sport, &p->dst, p->dport)))
+			break;
+		if (s->cls == FSC_STUN_REQUEST)
+			e->stun_req++;
+		else if (s->cls == FSC_STUN_SUCCESS || s->cls == FSC_STUN_ERROR)
+			e->stun_resp++;
+		else
+			e->stun_other++;
+		if (s->has_mapped) {
+			e->has_mapped = true;
+			e->mapped = s->mapped;
+			e->mapped_port = s->mapped_port;
+		}
+		break;
+	}
+	default:
+		break;
+	}
+}
+
+size_t fsc_agg_endpoints(const struct fsc_agg *a, const struct fsc_agg_endpoint **out,
+			 size_t max)
+{
+	size_t n = 0;
+
+	for (uint32_t i = a->endpoints.head; i != NONE && n < max; i = a->endpoints.next[i])
+		out[n++] = item(&a->endpoints, i);
+	return n;
+}
+
+size_t fsc_agg_endpoint_count(const struct fsc_agg *a)
+{
+	return a->endpoints.n;
+}
+
 /* ---------------------------------------------------------------- events */
 
 static bool final_status(int code)
@@ -412,6 +540,7 @@ static void on_request(struct fsc_agg *a, const struct fsc_stream_event *se)
 		return;
 	h->host_hdr++;
 	h->requests++;
+	h->funnel += in->funnel;
 	if (in->x_forwarded_host &&
 	    !fsc_agg_same_name(in->host->value, in->host->value_len, in->x_forwarded_host->value,
 			       in->x_forwarded_host->value_len)) {
@@ -485,10 +614,17 @@ void fsc_agg_event(struct fsc_agg *a, const struct fsc_event *ev)
 {
 	const struct fsc_stream_event *se = ev->stream;
 
-	if (!a || !se)
+	if (!a)
 		return;
 	if (ev->ts_ns > a->now)
 		a->now = ev->ts_ns;
+	if ((ev->type == FSC_EV_DISCO || ev->type == FSC_EV_TSDISCO || ev->type == FSC_EV_STUN) &&
+	    ev->pkt && (ev->type != FSC_EV_STUN || ev->tun)) {
+		on_tunnel_udp(a, ev);
+		return;
+	}
+	if (!se)
+		return;
 	switch (ev->type) {
 	case FSC_EV_TLS_CLIENT_HELLO:
 		on_hello(a, se);

@@ -483,6 +483,11 @@ size_t fsc_enrich_geoip_count(const struct fsc_enrich *e)
 	return e->geo ? fsc_geoip_count(e->geo) : 0;
 }
 
+bool fsc_enrich_geo(const struct fsc_enrich *e, const struct fsc_addr *a, struct fsc_geo *out)
+{
+	return e && e->geo && fsc_geoip_lookup(e->geo, a, out);
+}
+
 void fsc_enrich_describe(const struct fsc_enrich *e, char *buf, size_t len)
 {
 	struct fsc_rdns_stats rs;

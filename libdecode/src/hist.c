@@ -86,3 +86,13 @@ uint64_t fsc_hist_count_le(const struct fsc_hist *h, int64_t le_ns)
 		sum += h->b[b];
 	return sum;
 }
+
+void fsc_hist_merge(struct fsc_hist *dst, const struct fsc_hist *src)
+{
+	for (unsigned b = 0; b < FSC_HIST_BUCKETS; b++)
+		dst->b[b] += src->b[b];
+	dst->n += src->n;
+	dst->sum_ns += src->sum_ns;
+	if (src->max_ns > dst->max_ns)
+		dst->max_ns = src->max_ns;
+}

@@ -46,6 +46,7 @@
 
 #include "dump.h"
 #include "fsc/enrich.h"
+#include "fsc/prom.h"
 #include "fdecode.h"
 #include "model.h"
 
@@ -172,6 +173,36 @@ static void check_json(const char *s, size_t n)
 			abort();
 		i++; /* the newline */
 	}
+}
+
+/* Prometheus exposition: printable ASCII lines, each a comment or a
+ * sample "name[{labels}] value" whose labels end before the value. */
+static void check_prom(const char *s, size_t n)
+{
+	size_t start = 0;
+
+	for (size_t i = 0; i < n; i++) {
+		unsigned char c = (unsigned char)s[i];
+		if (c != '\n' && (c < 0x20 || c > 0x7e))
+			abort();
+		if (c != '\n')
+			continue;
+		if (s[start] != '#') {
+			const char *sp = memrchr(s + start, ' ', i - start);
+			const char *brace = memchr(s + start, '}', i - start);
+			if (!sp || strncmp(s + start, "funnelscope_", 12) != 0 ||
+			    (brace && brace > sp))
+				abort();
+		}
+		start = i + 1;
+	}
+	if (start != n)
+		abort();
+}
+
+static void to_memstream(void *ctx, const char *p, size_t n)
+{
+	fwrite(p, 1, n, ctx);
 }
 
 /* Raw text for a terminal: no C0 control but newline, no DEL, no C1 (as
@@ -349,6 +380,21 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		abort();
 	print_summary(jf, &h.opt[P_SUMMARY], pl, 1, &probs, enr, tally, agg);
 	fclose(jf);
+
+	/* The metrics of fdecode's aggregation and of fwatch's model */
+	char *pm = NULL;
+	size_t pm_len = 0;
+	FILE *pf = open_memstream(&pm, &pm_len);
+	struct fsc_prom_input pin = { .pl = pl, .agg = agg, .geo = true, .top = 3,
+				      .now_ns = fsc_pipeline_stats(pl)->last_ns };
+	if (!pf || !fsc_prom_write(&pin, to_memstream, pf))
+		abort();
+	pin.agg = tui_model_agg(h.model);
+	if (!fsc_prom_write(&pin, to_memstream, pf))
+		abort();
+	fclose(pf);
+	check_prom(pm, pm_len);
+	free(pm);
 
 	/* fwatch's dump: every view, every Detail; then through a filter */
 	char *dump = NULL;

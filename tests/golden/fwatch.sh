@@ -66,6 +66,10 @@ usage 1 "fwatch: --speed given twice ('1', '2')" -r x --speed 1 --speed 2 --dump
 usage 1 "fwatch: -f given twice ('udp', 'tcp')" -r x -f udp -f tcp --dump
 usage 1 "fwatch: --match given twice ('a', 'b')" -r x -m a -m b --dump
 usage 1 "fwatch: --match: 'client:10.0.0.0/40': a network is ADDR/LEN with LEN 0 to 32" -r x -m client:10.0.0.0/40 --dump
+usage 1 "exclude each other" --headless --metrics :0 --dump -r x
+usage 1 "goes with --metrics" --headless -r x
+usage 1 "not ADDR:PORT" --headless --metrics 9477 -r "$FSC_SRC/captures/wg-tunnel.pcap"
+usage 1 "fwatch: --metrics: '127.0.0.1:99999': port '99999': out of range (0 to 65535)" --headless --metrics 127.0.0.1:99999 -r "$FSC_SRC/captures/wg-tunnel.pcap"
 usage 0 "usage: fwatch" --help
 usage 0 "fwatch " --version
 

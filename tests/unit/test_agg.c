@@ -8,10 +8,12 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <cmocka.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "fsc/agg.h"
 #include "fsc/hist.h"
+#include "fsc/prom.h"
 #include "fsc/streams.h"
 #include "../../libdecode/src/hmap.h"
 
@@ -260,6 +262,118 @@ static void bounds(void **state)
 	fsc_agg_free(e);
 }
 
+/* Label values: the format's three escapes, %XX for the rest, and no two
+ * names alike after escaping (an attacker's Host must not merge series or
+ * break the exposition). */
+static void prom_labels(void **state)
+{
+	(void)state;
+	char out[64];
+
+	assert_int_equal(fsc_prom_label("a\"b\\c\nd", 7, out, sizeof(out)), 10);
+	assert_string_equal(out, "a\\\"b\\\\c\\nd");
+	fsc_prom_label("x\x80\x01%y", 5, out, sizeof(out));
+	assert_string_equal(out, "x%80%01%25y");
+	fsc_prom_label("x%80", 4, out, sizeof(out));
+	assert_string_equal(out, "x%2580");
+	fsc_prom_label("a\0b", 3, out, sizeof(out));
+	assert_string_equal(out, "a%00b");
+	/* Cut at a whole escape. */
+	assert_int_equal(fsc_prom_label("ab\x80", 3, out, 5), 2);
+	assert_string_equal(out, "ab");
+}
+
+static void endpoints(void **state)
+{
+	(void)state;
+	struct fsc_agg *a = fsc_agg_new(NULL);
+	struct fsc_tunnel_msg tun;
+	struct fsc_packet pkt;
+	struct fsc_event ev;
+	const struct fsc_agg_endpoint *e[2];
+
+	memset(&tun, 0, sizeof(tun));
+	memset(&pkt, 0, sizeof(pkt));
+	memset(&ev, 0, sizeof(ev));
+	assert_true(fsc_addr_parse("198.18.0.1", &pkt.src));
+	assert_true(fsc_addr_parse("198.18.1.1", &pkt.dst));
+	pkt.sport = 41641;
+	pkt.dport = 3478;
+	ev.type = FSC_EV_STUN;
+	ev.pkt = &pkt;
+	ev.tun = &tun;
+	tun.u.stun.cls = FSC_STUN_REQUEST;
+	fsc_agg_event(a, &ev);
+	/* The answer, the other way round: the same pair. */
+	struct fsc_addr t = pkt.src;
+	pkt.src = pkt.dst;
+	pkt.dst = t;
+	pkt.sport = 3478;
+	pkt.dport = 41641;
+	tun.u.stun.cls = FSC_STUN_SUCCESS;
+	tun.u.stun.has_mapped = true;
+	assert_true(fsc_addr_parse("203.0.113.7", &tun.u.stun.mapped));
+	fsc_agg_event(a, &ev);
+	ev.type = FSC_EV_DISCO;
+	fsc_agg_event(a, &ev);
+	assert_int_equal(fsc_agg_endpoints(a, e, 2), 1);
+	assert_int_equal(e[0]->stun_req, 1);
+	assert_int_equal(e[0]->stun_resp, 1);
+	assert_int_equal(e[0]->disco, 1);
+	assert_true(e[0]->has_mapped);
+	assert_int_equal(e[0]->port[0], 41641); /* the first seen sending */
+	fsc_agg_free(a);
+}
+
+static void to_buf(void *ctx, const char *p, size_t n)
+{
+	char *buf = ctx;
+	size_t len = strlen(buf);
+
+	assert_true(len + n < 1 << 20);
+	memcpy(buf + len, p, n);
+	buf[len + n] = '\0';
+}
+
+static void count_client_geo(void *ctx, struct fsc_agg_client *c)
+{
+	(void)ctx;
+	/* Clients 192.0.2.1..5: country C1..C5, AS 1..5. */
+	char cc[4] = { 'C', (char)('0' + c->addr.b[3] % 10), '\0', '\0' };
+	fsc_agg_client_geo(c, cc, c->addr.b[3], "");
+}
+
+/* Bounded cardinality: the `top` busiest hosts and countries by name, the
+ * rest added up as "other". */
+static void prom_top(void **state)
+{
+	(void)state;
+	struct fsc_agg *a = fsc_agg_new(NULL);
+	static char out[1 << 20];
+	char host[16], client[16];
+
+	fsc_agg_on_client(a, count_client_geo, NULL);
+	/* h1 gets 5 requests, h2 4, ... h5 1. */
+	for (int h = 1; h <= 5; h++)
+		for (int k = 0; k < 6 - h; k++) {
+			snprintf(host, sizeof(host), "h%d", h);
+			snprintf(client, sizeof(client), "192.0.2.%d", h);
+			request(a, host, client, k);
+		}
+	struct fsc_prom_input in = { .agg = a, .geo = true, .top = 2 };
+	out[0] = '\0';
+	assert_true(fsc_prom_write(&in, to_buf, out));
+	assert_non_null(strstr(out, "funnelscope_http_requests_total{host=\"h1\",origin=\"tailnet\"} 5\n"));
+	assert_non_null(strstr(out, "funnelscope_http_requests_total{host=\"h2\",origin=\"tailnet\"} 4\n"));
+	assert_null(strstr(out, "host=\"h3\""));
+	assert_non_null(strstr(out, "funnelscope_http_requests_total{host=\"other\",origin=\"tailnet\"} 6\n"));
+	assert_non_null(strstr(out, "funnelscope_clients 5\n"));
+	assert_non_null(strstr(out, "funnelscope_clients_by_country{country=\"other\"} 3\n"));
+	assert_non_null(strstr(out, "funnelscope_clients_by_asn{asn=\"other\"} 3\n"));
+	assert_non_null(strstr(out, "# TYPE funnelscope_http_response_duration_seconds histogram\n"));
+	fsc_agg_free(a);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -269,6 +383,9 @@ int main(void)
 		cmocka_unit_test(hosts_and_latency),
 		cmocka_unit_test(tls_only_clients),
 		cmocka_unit_test(bounds),
+		cmocka_unit_test(prom_labels),
+		cmocka_unit_test(endpoints),
+		cmocka_unit_test(prom_top),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

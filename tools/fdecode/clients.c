@@ -54,8 +54,8 @@ void client_tally_free(struct client_tally *t)
 	free(t);
 }
 
-static void tally(struct client_tally *t, const struct fsc_addr *a, uint64_t requests,
-		  uint64_t packets, uint64_t bytes)
+void client_tally_add(struct client_tally *t, const struct fsc_addr *a, uint64_t packets,
+		      uint64_t bytes)
 {
 	if (!fsc_enrich_is_remote(a))
 		return;
@@ -67,7 +67,6 @@ static void tally(struct client_tally *t, const struct fsc_addr *a, uint64_t req
 		if (k == 0)
 			break;
 		if (t->slots[h].tag == tag && fsc_addr_eq(&t->items[k - 1].addr, a)) {
-			t->items[k - 1].requests += requests;
 			t->items[k - 1].packets += packets;
 			t->items[k - 1].bytes += bytes;
 			return;
@@ -77,16 +76,9 @@ static void tally(struct client_tally *t, const struct fsc_addr *a, uint64_t req
 		t->dropped++;
 		return;
 	}
-	t->items[t->n] = (struct client){ .addr = *a, .requests = requests, .packets = packets,
-					  .bytes = bytes };
+	t->items[t->n] = (struct client){ .addr = *a, .packets = packets, .bytes = bytes };
 	t->slots[h].item = (uint32_t)++t->n;
 	t->slots[h].tag = tag;
-}
-
-void client_tally_add(struct client_tally *t, const struct fsc_addr *a, uint64_t packets,
-		      uint64_t bytes)
-{
-	tally(t, a, 0, packets, bytes);
 }
 
 const struct client *client_tally_items(const struct client_tally *t, size_t *n)

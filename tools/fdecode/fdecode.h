@@ -51,6 +51,7 @@ struct options {
 	uint64_t count;		/* 0: no limit */
 	const char *filter;
 	const char *write_file;	/* -w: frames of shown events */
+	const char *metrics_file; /* --metrics-file: Prometheus textfile */
 	int snaplen;		/* -s N (live); 0: 65535 */
 	int buffer_kib;		/* -B (live); 0: the default */
 	const char *ifaces[MAX_LIVE_IFACES];
@@ -124,6 +125,16 @@ void json_endpoint(struct printer *pr, const char *key, const char *port_key,
  * JSON the whole line. */
 void stream_text(struct printer *pr, const struct fsc_event *ev);
 void stream_json(struct printer *pr, const struct fsc_event *ev);
+/* metrics.c: --metrics-file, the Prometheus exposition (fsc/prom.h) of the
+ * whole input, written to a temporary file beside FILE and renamed over it
+ * (node-exporter's textfile collector never reads half a file). Returns
+ * false with a message in err. */
+bool metrics_file_write(const char *path, const struct fsc_pipeline *pl,
+			const struct fsc_agg *agg, struct fsc_source *src, bool geo,
+			char *err, size_t errlen);
+/* An fsc_agg_client_fn: a client's country and AS from ctx (fsc_enrich). */
+void metrics_client_geo(void *ctx, struct fsc_agg_client *c);
+
 void print_summary(FILE *out, const struct options *opt,
 		   const struct fsc_pipeline *pl, unsigned files,
 		   const struct input_problems *probs, struct fsc_enrich *enr,

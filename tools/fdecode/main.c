@@ -90,6 +90,10 @@ static const char usage_text[] =
 "                     or from a pipe, the frame that completed each event.\n"
 "                     --summary shows no event, so writes none; -w - writes\n"
 "                     to standard output, the text to standard error\n"
+"      --metrics-file FILE\n"
+"                     at the end, write the Prometheus metrics of the whole\n"
+"                     input to FILE (a node-exporter textfile: written beside\n"
+"                     it, then renamed over it); names in fdecode(1), METRICS\n"
 "  -v, --verbose      also print packets that carry no funnel event (other\n"
 "                     UDP, TCP segments, other IP, non-IP frames)\n"
 "  -t                 no timestamp; -tt seconds since the epoch; -ttt time\n"
@@ -174,6 +178,7 @@ static void usage(FILE *out)
 enum {
 	OPT_FOLLOW = 256,
 	OPT_WG_KEYLOG,
+	OPT_METRICS_FILE,
 };
 
 /* tcpdump's options that fdecode does not take, each with what to do. */
@@ -358,6 +363,7 @@ static int parse_args(int argc, char **argv, struct options *o, const char **fil
 		FSC_DECOPTS_LONGOPTS,
 		{ "wg-keylog", required_argument, NULL, OPT_WG_KEYLOG },
 		{ "follow", no_argument, NULL, OPT_FOLLOW },
+		{ "metrics-file", required_argument, NULL, OPT_METRICS_FILE },
 		{ NULL, 0, NULL, 0 },
 	};
 	struct options opt = { 0 };
@@ -416,6 +422,9 @@ static int parse_args(int argc, char **argv, struct options *o, const char **fil
 			break;
 		case OPT_FOLLOW:
 			opt.follow = true;
+			break;
+		case OPT_METRICS_FILE:
+			opt.metrics_file = optarg;
 			break;
 		case ':':
 			fprintf(stderr, "fdecode: option -%c needs a value; see fdecode --help\n",

@@ -492,6 +492,8 @@ void print_event(const struct fsc_event *ev, void *ctx)
 	if (ev->type == FSC_EV_STUN && ev->tun->u.stun.has_mapped && pr->clients)
 		client_tally_add(pr->clients, &ev->tun->u.stun.mapped, 1,
 				 ev->pkt->payload_wire_len);
+	/* Hosts and clients come from stream events; fdecode shows no tunnel
+	 * endpoints table, so the UDP events need not go there. */
 	if (ev->stream && pr->agg)
 		fsc_agg_event(pr->agg, ev);
 	if (pr->opt->summary || !print_wanted(pr->opt, ev))

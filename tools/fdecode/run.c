@@ -441,13 +441,16 @@ int run(const struct options *o, const char **files, unsigned n_files)
 	}
 	struct client_tally *tally = client_tally_new(MAX_CLIENTS);
 	struct fsc_agg_limits al = { .max_hosts = MAX_HOSTS, .max_clients = MAX_HTTP_CLIENTS };
-	struct fsc_agg *agg = opt.summary ? fsc_agg_new(&al) : NULL;
+	bool want_agg = opt.summary || opt.metrics_file;
+	struct fsc_agg *agg = want_agg ? fsc_agg_new(&al) : NULL;
+	if (agg && opt.metrics_file)
+		fsc_agg_on_client(agg, metrics_client_geo, enr);
 	struct fsc_pipeline *pl = fsc_pipeline_new(&opt.limits);
 	struct fsc_outbuf ob;
 	bool ob_ok = false;
 	/* -w - puts the capture on standard output: the text goes to stderr. */
 	FILE *out = opt.write_file && strcmp(opt.write_file, "-") == 0 ? stderr : stdout;
-	if (!pl || !tally || (opt.summary && !agg) || !(ob_ok = fsc_outbuf_init(&ob, out))) {
+	if (!pl || !tally || (want_agg && !agg) || !(ob_ok = fsc_outbuf_init(&ob, out))) {
 		fputs(ob_ok || !pl ? "fdecode: out of memory for the tables; lower --max-sessions, "
 				     "--max-peers, --max-flows, --max-streams or --flow-memory\n"
 				   : "fdecode: out of memory\n", stderr);
@@ -506,6 +509,12 @@ int run(const struct options *o, const char **files, unsigned n_files)
 	}
 	if (fflush(out) != 0 || ferror(out)) {
 		fprintf(stderr, "fdecode: writing output: %s\n", strerror(errno));
+		ok = false;
+	}
+	if (opt.metrics_file &&
+	    !metrics_file_write(opt.metrics_file, pl, agg, src, fsc_enrich_geoip_count(enr) > 0,
+				err, sizeof(err))) {
+		fprintf(stderr, "fdecode: --metrics-file: '%s': %s\n", opt.metrics_file, err);
 		ok = false;
 	}
 	if (sh.sel && src && !write_selected(files, n_files, &opt, sh.sel, w, frames))

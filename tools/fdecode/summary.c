@@ -6,6 +6,7 @@
 #include <time.h>
 
 #include "fdecode.h"
+#include "fsc/counters.h"
 #include "fsc/escape.h"
 
 #define TOP_ROWS 50
@@ -204,46 +205,42 @@ static void unusual(FILE *out, unsigned *n, uint64_t count, const char *fmt, ...
 	(*n)++;
 }
 
+/* The registry's "Unusual" lines of one section, in their rank. */
+static void counter_unusual(FILE *out, unsigned *n, const struct fsc_pipeline *pl,
+			    enum fsc_counter_section section)
+{
+	size_t nc;
+	const struct fsc_counter *c = fsc_counters(&nc);
+
+	for (unsigned rank = 1;; rank++) {
+		bool any = false;
+		for (size_t i = 0; i < nc; i++) {
+			if (c[i].section != section || c[i].unusual != rank)
+				continue;
+			any = true;
+			uint64_t v = fsc_counter_value(&c[i], pl);
+			if (!v)
+				continue;
+			fprintf(out, "  %" PRIu64 " %s", v, c[i].text);
+			if (c[i].text_more)
+				fprintf(out, " (%" PRIu64 " %s)", fsc_counter_more(&c[i], pl),
+					c[i].text_more);
+			fputc('\n', out);
+			(*n)++;
+		}
+		if (!any)
+			return;
+	}
+}
+
 /* What the TCP streams ran into: bounds hit, answers without questions. */
 static void stream_unusual(FILE *out, unsigned *n, const struct fsc_pipeline *pl,
 			   const struct fsc_agg *agg)
 {
 	const struct fsc_agg_stats *as = fsc_agg_stats(agg);
-	const struct fsc_stream_stats *ss = fsc_streams_stats(fsc_pipeline_streams(pl));
-	const struct fsc_flow_stats *fs = fsc_streams_flow_stats(fsc_pipeline_streams(pl));
-	uint64_t gaps = 0;
-
-	for (int i = 1; i < FSC_GAP_COUNT; i++) /* a mid-stream start is no loss */
-		gaps += fs->gaps[i];
 	unusual(out, n, as->mismatches, "  %" PRIu64 " names that disagree (SNI vs ingress "
 		"target, Host vs X-Forwarded-Host): see MISMATCH above\n", as->mismatches);
-	unusual(out, n, ss->tls_malformed, "  %" PRIu64 " TLS hellos malformed\n",
-		ss->tls_malformed);
-	unusual(out, n, ss->http_malformed, "  %" PRIu64 " HTTP heads or bodies malformed\n",
-		ss->http_malformed);
-	unusual(out, n, ss->unmatched_responses, "  %" PRIu64 " HTTP responses to requests not "
-		"seen\n", ss->unmatched_responses);
-	unusual(out, n, ss->unanswered_requests, "  %" PRIu64 " HTTP requests without a "
-		"response\n", ss->unanswered_requests);
-	unusual(out, n, ss->resyncs, "  %" PRIu64 " times HTTP was found again after bytes that "
-		"could not be read (a gap, a mid-stream start, a broken head or body)\n", ss->resyncs);
-	unusual(out, n, ss->smuggling_suspects, "  %" PRIu64 " HTTP messages after a body that "
-		"readers may frame differently (request smuggling suspects)\n",
-		ss->smuggling_suspects);
-	unusual(out, n, gaps, "  %" PRIu64 " TCP gaps (%" PRIu64 " bytes never captured)\n", gaps,
-		fs->gap_bytes);
-	unusual(out, n, fs->contradictions, "  %" PRIu64 " TCP retransmissions that contradict "
-		"the first copy (%" PRIu64 " bytes)\n", fs->contradictions, fs->contradiction_bytes);
-	unusual(out, n, fs->closed[FSC_CLOSE_EVICTED], "  %" PRIu64 " TCP flows evicted "
-		"(--max-flows reached)\n", fs->closed[FSC_CLOSE_EVICTED]);
-	unusual(out, n, fs->cap_hits, "  %" PRIu64 " TCP directions hit the per-flow buffer cap "
-		"(--flow-buffer)\n", fs->cap_hits);
-	unusual(out, n, fs->mem_hits, "  %" PRIu64 " TCP buffers refused by the memory cap "
-		"(--flow-memory)\n", fs->mem_hits);
-	unusual(out, n, ss->streams_exhausted, "  %" PRIu64 " connections not parsed: "
-		"--max-streams reached\n", ss->streams_exhausted);
-	unusual(out, n, ss->tls_buffers_exhausted, "  %" PRIu64 " TLS handshakes not read: all "
-		"reassembly buffers busy\n", ss->tls_buffers_exhausted);
+	counter_unusual(out, n, pl, FSC_CS_STREAMS);
 	unusual(out, n, as->hosts_dropped, "  %" PRIu64 " hostnames beyond the table's "
 		"limit\n", as->hosts_dropped);
 	unusual(out, n, as->clients_dropped, "  %" PRIu64 " clients beyond the table's "
@@ -255,7 +252,6 @@ static void text_unusual(FILE *out, const struct fsc_pipeline *pl, const struct 
 			 const struct fsc_agg *agg)
 {
 	const struct fsc_pipeline_stats *st = fsc_pipeline_stats(pl);
-	const struct fsc_wg_stats *ws = fsc_wg_tracker_stats(fsc_pipeline_wg(pl));
 	unsigned n = 0;
 	char why[160];
 
@@ -272,24 +268,7 @@ static void text_unusual(FILE *out, const struct fsc_pipeline *pl, const struct 
 			n++;
 		}
 	}
-	unusual(out, &n, st->truncated, "  %" PRIu64 " packets truncated\n", st->truncated);
-	unusual(out, &n, st->malformed, "  %" PRIu64 " packets malformed\n", st->malformed);
-	unusual(out, &n, st->snaplen_cut, "  %" PRIu64 " payloads cut by the snapshot length\n",
-	    st->snaplen_cut);
-	unusual(out, &n, st->fragments, "  %" PRIu64 " IP fragments (%" PRIu64 " not first: not decoded)\n",
-	    st->fragments, st->later_fragments);
-	unusual(out, &n, st->unsupported_linktype, "  %" PRIu64 " frames of an unsupported link type\n",
-	    st->unsupported_linktype);
-	unusual(out, &n, ws->orphan_responses, "  %" PRIu64 " wg responses to initiations not in the capture\n",
-	    ws->orphan_responses);
-	unusual(out, &n, ws->orphan_transport, "  %" PRIu64 " wg transport packets to indices not announced"
-	    " in the capture\n", ws->orphan_transport);
-	unusual(out, &n, ws->roams, "  %" PRIu64 " times a wg session followed its peer to a new endpoint\n",
-	    ws->roams);
-	unusual(out, &n, ws->sessions_evicted, "  %" PRIu64 " wg sessions evicted (limit reached)\n",
-	    ws->sessions_evicted);
-	unusual(out, &n, ws->peers_evicted, "  %" PRIu64 " wg peers evicted (limit reached)\n",
-	    ws->peers_evicted);
+	counter_unusual(out, &n, pl, FSC_CS_PACKETS);
 	unusual(out, &n, clients_dropped, "  %" PRIu64 " STUN mapped addresses not counted "
 	    "(client table full)\n", clients_dropped);
 	stream_unusual(out, &n, pl, agg);
@@ -297,41 +276,49 @@ static void text_unusual(FILE *out, const struct fsc_pipeline *pl, const struct 
 		fputs("  nothing\n", out);
 }
 
+/* The summary object: every counter of the registry with a JSON key, in
+ * its order; "wg.initiation" goes into object "wg". */
+static void json_counters(FILE *out, const struct fsc_pipeline *pl, unsigned files)
+{
+	size_t n;
+	const struct fsc_counter *c = fsc_counters(&n);
+	const char *open = NULL;
+	size_t open_len = 0;
+
+	fprintf(out, "{\"type\":\"summary\",\"files\":%u", files);
+	for (size_t i = 0; i < n; i++) {
+		if (!c[i].key)
+			continue;
+		const char *dot = strchr(c[i].key, '.'), *key = dot ? dot + 1 : c[i].key;
+		size_t plen = dot ? (size_t)(dot - c[i].key) : 0;
+		if (open && (plen != open_len || strncmp(open, c[i].key, plen) != 0)) {
+			fputc('}', out);
+			open = NULL;
+		}
+		if (dot && !open) {
+			fprintf(out, ",\"%.*s\":{", (int)plen, c[i].key);
+			open = c[i].key;
+			open_len = plen;
+		} else {
+			fputc(',', out);
+		}
+		uint64_t v = fsc_counter_value(&c[i], pl);
+		if (c[i].unit == FSC_UNIT_TIME_NS)
+			fprintf(out, "\"%s\":%" PRIu64 ".%06" PRIu64, key, v / 1000000000,
+				v % 1000000000 / 1000);
+		else
+			fprintf(out, "\"%s\":%" PRIu64, key, v);
+	}
+	fputs(open ? "}}\n" : "}\n", out);
+}
+
 static void json_summary(FILE *out, const struct fsc_pipeline *pl, const struct tables *t,
 			 unsigned files, const struct input_problems *probs, struct fsc_enrich *enr)
 {
 	const struct fsc_pipeline_stats *st = fsc_pipeline_stats(pl);
-	const struct fsc_wg_stats *ws = fsc_wg_tracker_stats(fsc_pipeline_wg(pl));
 	char a[FSC_ENDPOINT_STRLEN], b[FSC_ENDPOINT_STRLEN], why[160];
 
-	fprintf(out, "{\"type\":\"summary\",\"files\":%u,\"packets\":%" PRIu64
-		",\"bytes\":%" PRIu64 ",\"first_ts\":%" PRId64 ".%06" PRId64
-		",\"last_ts\":%" PRId64 ".%06" PRId64 ",\"ipv4\":%" PRIu64 ",\"ipv6\":%" PRIu64
-		",\"truncated\":%" PRIu64 ",\"malformed\":%" PRIu64 ",\"fragments\":%" PRIu64
-		",\"wg\":{\"initiation\":%" PRIu64 ",\"response\":%" PRIu64 ",\"cookie\":%" PRIu64
-		",\"transport\":%" PRIu64 ",\"keepalive\":%" PRIu64 "},\"disco\":%" PRIu64
-		",\"stun\":%" PRIu64 ",\"udp\":%" PRIu64 ",\"tcp\":%" PRIu64
-		",\"wg_sessions_evicted\":%" PRIu64 ",\"wg_peers_evicted\":%" PRIu64,
-		files, st->frames, st->bytes, st->first_ns / 1000000000,
-		st->first_ns % 1000000000 / 1000, st->last_ns / 1000000000,
-		st->last_ns % 1000000000 / 1000, st->ipv4, st->ipv6, st->truncated,
-		st->malformed, st->fragments, st->wg_msgs[1], st->wg_msgs[2], st->wg_msgs[3],
-		st->wg_msgs[4], st->wg_msgs[5],
-		st->events[FSC_EV_DISCO] + st->events[FSC_EV_TSDISCO],
-		st->events[FSC_EV_STUN], st->events[FSC_EV_UDP], st->events[FSC_EV_TCP],
-		ws->sessions_evicted, ws->peers_evicted);
-	const struct fsc_stream_stats *ss = fsc_streams_stats(fsc_pipeline_streams(pl));
-	const struct fsc_flow_stats *fs = fsc_streams_flow_stats(fsc_pipeline_streams(pl));
-	uint64_t gaps = 0;
-	for (int i = 1; i < FSC_GAP_COUNT; i++)
-		gaps += fs->gaps[i];
-	fprintf(out, ",\"tls_client_hello\":%" PRIu64 ",\"tls_server_hello\":%" PRIu64
-		",\"http_request\":%" PRIu64 ",\"http_response\":%" PRIu64 ",\"ingress\":%" PRIu64
-		",\"tcp_flows\":%" PRIu64 ",\"tcp_gaps\":%" PRIu64 ",\"tcp_flows_evicted\":%" PRIu64
-		",\"unmatched_responses\":%" PRIu64 ",\"unanswered_requests\":%" PRIu64 "}\n",
-		ss->client_hellos, ss->server_hellos, ss->requests, ss->responses, ss->ingress,
-		fs->flows, gaps, fs->closed[FSC_CLOSE_EVICTED], ss->unmatched_responses,
-		ss->unanswered_requests);
+	json_counters(out, pl, files);
 	for (unsigned i = 0; i < probs->n; i++) {
 		char msg[sizeof(probs->msg[0]) * 2];
 		fsc_escape_json((const uint8_t *)probs->msg[i], strlen(probs->msg[i]), msg,

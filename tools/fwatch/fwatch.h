@@ -24,6 +24,8 @@ struct options {
 	bool dump;			/* --dump */
 	int64_t dump_ns;		/* --dump SECONDS; 0: end of the replay */
 	bool all_details;		/* --details */
+	const char *metrics;		/* --metrics ADDR:PORT */
+	bool headless;			/* --headless: no screen, no dump */
 	struct tui_filter filter;	/* --match */
 	enum tui_view view;		/* --view */
 	bool color;

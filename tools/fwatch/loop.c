@@ -15,6 +15,7 @@
 
 #include "dump.h"
 #include "fwatch.h"
+#include "metrics.h"
 #include "view.h"
 
 #define NS 1000000000ll
@@ -55,6 +56,8 @@ struct fw {
 	struct tui_model *model;
 	struct fsc_enrich *names;
 	struct tui_screen *screen;
+	struct metrics_srv *metrics;	/* --metrics, or NULL */
+	struct metrics_view mview;
 	bool live, ended, failed;
 	uint64_t frames;
 	/* replay pacing: frame time -> wall time */
@@ -211,7 +214,7 @@ static void draw(struct fw *w, int64_t now)
 /* The loop; returns when the user quits, the dump is due, or a signal. */
 static void run_loop(struct fw *w)
 {
-	struct pollfd fds[MAX_IFACES + MAX_DNS_FDS + 1];
+	struct pollfd fds[MAX_IFACES + MAX_DNS_FDS + 2 + METRICS_MAX_CONNS];
 	int cap_fds[MAX_IFACES];
 	unsigned n_cap = w->live ? fsc_source_fds(w->src, cap_fds, MAX_IFACES) : 0;
 	int want = 0;
@@ -259,6 +262,11 @@ static void run_loop(struct fw *w)
 			int64_t left = (w->dump_at_mono - now) / 1000000 + 1;
 			timeout = min_timeout(timeout, (int)left);
 		}
+		int met0 = nf;
+		if (w->metrics) {
+			nf += metrics_pollfds(w->metrics, fds + nf, 1 + METRICS_MAX_CONNS);
+			timeout = metrics_timeout_ms(w->metrics, timeout);
+		}
 		int r = poll(fds, (nfds_t)nf, timeout);
 		if (r < 0 && errno != EINTR) {
 			snprintf(w->err, sizeof(w->err), "poll: %s", strerror(errno));
@@ -270,10 +278,12 @@ static void run_loop(struct fw *w)
 		if (w->names) {
 			/* Answers change names on screen: redraw for them. */
 			size_t before = fsc_enrich_pending(w->names);
-			fsc_enrich_step(w->names, fds + dns0, nf - dns0);
+			fsc_enrich_step(w->names, fds + dns0, met0 - dns0);
 			if (fsc_enrich_pending(w->names) < before)
 				w->model_changed = true;
 		}
+		if (w->metrics)
+			metrics_step(w->metrics, fds + met0, nf - met0);
 		/* Keys (and a resize) are read whether or not the terminal's fd
 		 * said so: a SIGWINCH only interrupts the poll. */
 		if (w->screen && tui_screen_input(w->screen) == TUI_ACT_QUIT)
@@ -369,7 +379,20 @@ int fwatch_run(const struct options *o)
 		goto out;
 	}
 	install_signals();
-	if (!o->dump) {
+	if (o->metrics) {
+		w.mview = (struct metrics_view){ .pl = w.pl, .model = w.model, .names = w.names };
+		w.metrics = metrics_open(o->metrics, metrics_render_model, &w.mview, err,
+					 sizeof(err));
+		if (!w.metrics) {
+			fprintf(stderr, "fwatch: --metrics: '%s': %s\n", o->metrics, err);
+			rc = EXIT_USAGE;
+			goto out;
+		}
+		if (o->headless)
+			fprintf(stderr, "fwatch: metrics on http://%s/metrics\n",
+				metrics_address(w.metrics));
+	}
+	if (!o->dump && !o->headless) {
 		struct tui_screen_opts so = { .color = o->color, .view = o->view,
 					      .filter = &o->filter, .prog = "fwatch" };
 		w.screen = tui_screen_open(w.model, &so, err, sizeof(err));
@@ -411,6 +434,7 @@ int fwatch_run(const struct options *o)
 		rc = EXIT_RUNTIME;
 	}
 out:
+	metrics_close(w.metrics);
 	if (w.src)
 		fsc_source_close(w.src);
 	tui_model_free(w.model);

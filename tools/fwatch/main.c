@@ -73,6 +73,12 @@ static const char usage_text[] =
 "                     stable (fwatch(1), DUMP); times are local (TZ=UTC).\n"
 "      --details      with --dump: the Detail of every request kept, not only\n"
 "                     the newest\n"
+"      --metrics ADDR:PORT\n"
+"                     serve Prometheus metrics at http://ADDR:PORT/metrics\n"
+"                     (\":9477\" on every address, \"127.0.0.1:9477\", \"[::1]:9477\";\n"
+"                     port 0: one the kernel picks); names in fwatch(1), METRICS\n"
+"      --headless     no screen and no dump: capture (-i) or replay (-r) and\n"
+"                     serve --metrics until SIGINT or SIGTERM\n"
 "\n"
 "Names (as fdecode)\n"
 "  -n                 no DNS queries (GeoIP and Tailscale names stay)\n"
@@ -121,6 +127,8 @@ enum {
 	OPT_MAX_CLIENTS,
 	OPT_MAX_HOSTS,
 	OPT_DETAIL_MEMORY,
+	OPT_METRICS,
+	OPT_HEADLESS,
 };
 
 #define CONTINUE (-1)
@@ -192,6 +200,8 @@ static int parse_args(int argc, char **argv, struct options *o)
 		{ "max-clients", required_argument, NULL, OPT_MAX_CLIENTS },
 		{ "max-hosts", required_argument, NULL, OPT_MAX_HOSTS },
 		{ "detail-memory", required_argument, NULL, OPT_DETAIL_MEMORY },
+		{ "metrics", required_argument, NULL, OPT_METRICS },
+		{ "headless", no_argument, NULL, OPT_HEADLESS },
 		{ NULL, 0, NULL, 0 },
 	};
 	bool speed_set = false;
@@ -291,6 +301,12 @@ static int parse_args(int argc, char **argv, struct options *o)
 		case OPT_NO_COLOR:
 			o->color = false;
 			break;
+		case OPT_METRICS:
+			o->metrics = optarg;
+			break;
+		case OPT_HEADLESS:
+			o->headless = true;
+			break;
 		case OPT_DETAILS:
 			o->all_details = true;
 			break;
@@ -339,6 +355,15 @@ static int parse_args(int argc, char **argv, struct options *o)
 		fputs("fwatch: --speed and --max are for replays (-r FILE)\n", stderr);
 		return EXIT_USAGE;
 	}
+	if (o->headless && o->dump) {
+		fputs("fwatch: --headless and --dump exclude each other\n", stderr);
+		return EXIT_USAGE;
+	}
+	if (o->headless && !o->metrics) {
+		fputs("fwatch: --headless shows nothing: it goes with --metrics ADDR:PORT\n",
+		      stderr);
+		return EXIT_USAGE;
+	}
 	if (o->all_details && !o->dump) {
 		fputs("fwatch: --details goes with --dump\n", stderr);
 		return EXIT_USAGE;
@@ -350,7 +375,7 @@ static int parse_args(int argc, char **argv, struct options *o)
 		o->speed = 0;
 	if (!o->file && !o->n_ifaces)
 		o->ifaces[o->n_ifaces++] = "any";
-	if (!o->dump && (!isatty(STDIN_FILENO) || !isatty(STDOUT_FILENO))) {
+	if (!o->dump && !o->headless && (!isatty(STDIN_FILENO) || !isatty(STDOUT_FILENO))) {
 		fputs("fwatch: the screen needs a terminal on standard input and output; "
 		      "use --dump for text\n", stderr);
 		return EXIT_USAGE;

@@ -18,6 +18,11 @@
  *            (fsc_agg_is_client) when it sent an HTTP request or an ingress
  *            handshake named it, or, in captures where no HTTP request is
  *            visible at all (TLS only), when it sent a ClientHello.
+ *   tunnel endpoints
+ *            disco and STUN between two UDP endpoints (the tunnel's
+ *            magicsock traffic beside WireGuard, whose peers are the
+ *            session tracker's, fsc/wgsess.h): messages by kind, the latest
+ *            STUN mapped address.
  *
  * Bounds: at most max_hosts and max_clients entries. When a table is full
  * a new entry either takes the place of the one seen least recently
@@ -45,6 +50,7 @@
 struct fsc_agg_limits {
 	uint32_t max_hosts;	/* 0: 1024 */
 	uint32_t max_clients;	/* 0: 4096 */
+	uint32_t max_endpoints;	/* pairs of UDP endpoints; 0: 1024 */
 	bool evict;		/* full: the least recently seen makes room */
 };
 
@@ -52,6 +58,9 @@ struct fsc_agg_host {
 	char name[FSC_AGG_NAME_MAX];	/* normalised, NUL-terminated, raw bytes */
 	uint64_t sni, host_hdr, ingress;
 	uint64_t requests, responses;	/* responses: final answers timed */
+	uint64_t funnel;		/* requests from the public internet through
+					 * a funnel (Tailscale-Funnel-Request: ?1);
+					 * the rest came from the tailnet */
 	uint64_t status[6];		/* [1..5]: 1xx..5xx; [0] other */
 	uint64_t mismatches;
 	int64_t first_ns, last_ns;	/* first and last seen */
@@ -75,12 +84,28 @@ struct fsc_agg_client {
 	char as_org[128];
 };
 
+/* Disco and STUN between two UDP endpoints (addr[0] the first seen
+ * sending; a debug capture's disco record has no second: family 0). */
+struct fsc_agg_endpoint {
+	struct fsc_addr addr[2];
+	uint16_t port[2];
+	uint64_t disco;		/* sealed disco on the wire */
+	uint64_t tsdisco;	/* tailscale debug capture disco records */
+	uint64_t disco_types[16]; /* of those, by disco type */
+	uint64_t stun_req, stun_resp, stun_other;
+	bool has_mapped;	/* the latest STUN mapped address */
+	struct fsc_addr mapped;
+	uint16_t mapped_port;
+	int64_t first_ns, last_ns;
+};
+
 struct fsc_agg_stats {
 	uint64_t requests, responses;	/* as the hosts count them */
 	uint64_t hellos, ingress;
 	uint64_t mismatches;
 	uint64_t hosts_dropped, clients_dropped;
 	uint64_t hosts_evicted, clients_evicted;
+	uint64_t endpoints_dropped, endpoints_evicted;
 	uint64_t clients_new;		/* entries ever made in the clients table */
 	uint64_t codes[600];		/* every response by status code */
 };
@@ -95,6 +120,10 @@ void fsc_agg_free(struct fsc_agg *a);
  * (country, AS). */
 typedef void (*fsc_agg_client_fn)(void *ctx, struct fsc_agg_client *c);
 void fsc_agg_on_client(struct fsc_agg *a, fsc_agg_client_fn fn, void *ctx);
+/* Sets c's country, AS and organisation (NUL-terminated strings, cut to
+ * the fields). */
+void fsc_agg_client_geo(struct fsc_agg_client *c, const char *country, uint32_t asn,
+			const char *as_org);
 
 /* Every event of the pipeline (those it has no use for are ignored). */
 void fsc_agg_event(struct fsc_agg *a, const struct fsc_event *ev);
@@ -114,6 +143,9 @@ size_t fsc_agg_host_count(const struct fsc_agg *a);
 size_t fsc_agg_clients(const struct fsc_agg *a, const struct fsc_agg_client **out, size_t max);
 size_t fsc_agg_client_count(const struct fsc_agg *a);
 bool fsc_agg_is_client(const struct fsc_agg *a, const struct fsc_agg_client *c);
+size_t fsc_agg_endpoints(const struct fsc_agg *a, const struct fsc_agg_endpoint **out,
+			 size_t max);
+size_t fsc_agg_endpoint_count(const struct fsc_agg *a);
 
 /* One entry by name (normalised here) or address; NULL when not kept. */
 const struct fsc_agg_host *fsc_agg_host(const struct fsc_agg *a, const char *name, size_t len);

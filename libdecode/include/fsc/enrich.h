@@ -192,6 +192,9 @@ bool fsc_enrich_late_name(struct fsc_enrich *e, size_t k, struct fsc_addr *a, ch
 
 /* How many GeoIP databases are open. */
 size_t fsc_enrich_geoip_count(const struct fsc_enrich *e);
+/* The GeoIP answer alone (no reverse DNS started): false when there is no
+ * database or it does not know a. */
+bool fsc_enrich_geo(const struct fsc_enrich *e, const struct fsc_addr *a, struct fsc_geo *out);
 
 /* One phrase for the summary: "reverse DNS off (-n); 2 GeoIP databases". */
 void fsc_enrich_describe(const struct fsc_enrich *e, char *buf, size_t len);

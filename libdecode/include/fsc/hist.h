@@ -35,6 +35,8 @@ void fsc_hist_add(struct fsc_hist *h, int64_t ns);
 /* One sample changes its value (a response's first byte becomes its last
  * byte); nothing when no sample of from_ns is there. */
 void fsc_hist_move(struct fsc_hist *h, int64_t from_ns, int64_t to_ns);
+/* Adds every sample of src to dst (an "other" row of several hosts). */
+void fsc_hist_merge(struct fsc_hist *dst, const struct fsc_hist *src);
 /* The p-quantile (0 < p <= 1, to four decimals) in ns; 0 when empty. */
 int64_t fsc_hist_percentile(const struct fsc_hist *h, double p);
 /* Samples below `le_ns`, when le_ns is a bucket edge (cumulative count for
