@@ -14,7 +14,8 @@ libc-ares-dev libmaxminddb-dev libncurses-dev zlib1g-dev liblwip-dev libjansson-
 # Testing: real peers and oracles (prometheus: a real server scrapes fwatch's
 # metrics, and its promtool checks them).
 TEST_PKGS="clang tcpdump tshark wireguard-go wireguard-tools iproute2 python3 python3-nacl
-coturn openssl curl dnsmasq libmaxmind-db-writer-perl time tmux iperf3 prometheus"
+coturn openssl curl dnsmasq libmaxmind-db-writer-perl time tmux iperf3 prometheus
+goaccess python3-jsonschema"
 
 case ${1:-all} in
 build) PKGS=$BUILD_PKGS ;;

@@ -553,7 +553,7 @@ static void on_response(struct tui_model *m, const struct fsc_event *ev)
 		return;
 	tui_lru_del(m->flows, &k);
 	if (r->client.family)
-		fsc_agg_client_response(m->agg, &r->client, status, r->resp_body);
+		fsc_agg_client_bytes(m->agg, &r->client, r->resp_body);
 }
 
 static void on_ingress(struct tui_model *m, const struct fsc_event *ev)

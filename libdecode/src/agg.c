@@ -378,28 +378,29 @@ static struct fsc_agg_client *client_at(struct fsc_agg *a, const struct fsc_addr
 	return c;
 }
 
-const struct fsc_agg_client *fsc_agg_client(const struct fsc_agg *a, const struct fsc_addr *addr)
-{
-	uint32_t i = find(&a->clients, fsc_addr_hash(addr, a->seed), client_eq, addr);
-	return i == NONE ? NULL : item(&a->clients, i);
-}
 
 bool fsc_agg_is_client(const struct fsc_agg *a, const struct fsc_agg_client *c)
 {
 	return c->requests || c->ingress || (c->hellos && a->st.requests == 0);
 }
 
-void fsc_agg_client_response(struct fsc_agg *a, const struct fsc_addr *addr, int status,
-			     int64_t body)
+static struct fsc_agg_client *client_find(const struct fsc_agg *a, const struct fsc_addr *addr)
 {
 	uint32_t i = find(&a->clients, fsc_addr_hash(addr, a->seed), client_eq, addr);
 
-	if (i == NONE)
-		return;
-	struct fsc_agg_client *c = item(&a->clients, i);
-	c->responses++;
-	c->status[fsc_agg_status_class(status)]++;
-	if (body > 0)
+	return i == NONE ? NULL : item(&a->clients, i);
+}
+
+const struct fsc_agg_client *fsc_agg_client(const struct fsc_agg *a, const struct fsc_addr *addr)
+{
+	return client_find(a, addr);
+}
+
+void fsc_agg_client_bytes(struct fsc_agg *a, const struct fsc_addr *addr, int64_t body)
+{
+	struct fsc_agg_client *c = client_find(a, addr);
+
+	if (c && body > 0)
 		c->bytes += (uint64_t)body;
 }
 
@@ -553,9 +554,15 @@ static void on_response(struct fsc_agg *a, const struct fsc_stream_event *se)
 {
 	int code = se->u.resp.head->status;
 	struct fsc_agg_host *h;
+	struct fsc_agg_client *c;
 
 	if (code >= 0 && code < 600)
 		a->st.codes[code]++;
+	if (se->u.resp.matched && final_status(code) && se->u.resp.client.family &&
+	    (c = client_find(a, &se->u.resp.client))) {
+		c->responses++;
+		c->status[fsc_agg_status_class(code)]++;
+	}
 	if (!se->u.resp.matched || !final_status(code) || !se->u.resp.host[0] ||
 	    !(h = host_at(a, se->u.resp.host, strlen(se->u.resp.host))))
 		return;

@@ -77,20 +77,20 @@ struct fsc_requests {
 	struct list age, conn_lru;
 	char *heads;		/* 2 * head_cap bytes a transaction */
 	struct fsc_request_stats st;
+	uint64_t seq;
 };
 
 /* ---- lists of slots, linked by index ---- */
 
-#define TXN_AGE(r, i) (&(r)->txns[i].age)
-#define TXN_SIB(r, i) (&(r)->txns[i].sib)
-#define CONN_LRU(r, i) (&(r)->conns[i].lru)
+/* The three lists: transactions by age, a connection's transactions,
+ * connections by recent use. */
+enum { L_AGE, L_SIB, L_LRU };
 
 static struct link *link_of(struct fsc_requests *r, int which, uint32_t i)
 {
-	return which == 0 ? TXN_AGE(r, i) : which == 1 ? TXN_SIB(r, i) : CONN_LRU(r, i);
+	return which == L_AGE ? &r->txns[i].age : which == L_SIB ? &r->txns[i].sib
+							 : &r->conns[i].lru;
 }
-
-enum { L_AGE, L_SIB, L_LRU };
 
 static void list_push(struct fsc_requests *r, int which, struct list *l, uint32_t i)
 {
@@ -354,10 +354,11 @@ static void on_ingress(struct fsc_requests *r, const struct fsc_event *ev, fsc_r
 	k->ingress = seen_of(ev);
 	k->has_ingress = true;
 	k->cut &= ~(unsigned)FSC_REQ_CUT_INGRESS;
-	if (put16(k->isrc, FSC_REQ_INGRESS_MAX, &k->isrc_len, se->u.ingress.src,
-		  strlen(se->u.ingress.src)) |
-	    put16(k->itgt, FSC_REQ_INGRESS_MAX, &k->itgt_len, se->u.ingress.target,
-		  strlen(se->u.ingress.target)))
+	bool cut = put16(k->isrc, FSC_REQ_INGRESS_MAX, &k->isrc_len, se->u.ingress.src,
+			 strlen(se->u.ingress.src));
+	cut |= put16(k->itgt, FSC_REQ_INGRESS_MAX, &k->itgt_len, se->u.ingress.target,
+		     strlen(se->u.ingress.target));
+	if (cut)
 		k->cut |= FSC_REQ_CUT_INGRESS;
 }
 
@@ -412,6 +413,10 @@ static void request_text(struct fsc_request *rec, const struct fsc_http_head *h)
 	x = fsc_http_find(h, "User-Agent", NULL);
 	if (x && put16(rec->user_agent, FSC_REQ_UA_MAX, &rec->ua_len, x->value, x->value_len))
 		rec->cut |= FSC_REQ_CUT_UA;
+	x = fsc_http_find(h, "Referer", NULL);
+	if (x && put16(rec->referer, FSC_REQ_REFERER_MAX, &rec->referer_len, x->value,
+		       x->value_len))
+		rec->cut |= FSC_REQ_CUT_REFERER;
 	join(h, "X-Forwarded-For", rec->xff, FSC_REQ_XFF_MAX, &rec->xff_len, &cut);
 	if (cut)
 		rec->cut |= FSC_REQ_CUT_XFF;
@@ -422,10 +427,11 @@ static void request_text(struct fsc_request *rec, const struct fsc_http_head *h)
 		if (s && t) {
 			rec->has_ingress = true;
 			rec->ingress = rec->req;
-			if (put16(rec->ingress_src, FSC_REQ_INGRESS_MAX, &rec->ingress_src_len,
-				  s->value, s->value_len) |
-			    put16(rec->ingress_target, FSC_REQ_INGRESS_MAX,
-				  &rec->ingress_target_len, t->value, t->value_len))
+			cut = put16(rec->ingress_src, FSC_REQ_INGRESS_MAX,
+				    &rec->ingress_src_len, s->value, s->value_len);
+			cut |= put16(rec->ingress_target, FSC_REQ_INGRESS_MAX,
+				     &rec->ingress_target_len, t->value, t->value_len);
+			if (cut)
 				rec->cut |= FSC_REQ_CUT_INGRESS;
 		}
 	}
@@ -456,6 +462,7 @@ static void on_request(struct fsc_requests *r, const struct fsc_event *ev, fsc_r
 	t->conn = c;
 	rec->flow_id = se->flow->id;
 	rec->index = se->u.req.index;
+	rec->seq = ++r->seq;
 	rec->src = se->src;
 	rec->dst = se->dst;
 	rec->sport = se->sport;
@@ -578,7 +585,7 @@ static void on_response(struct fsc_requests *r, const struct fsc_event *ev, fsc_
 		hand_over(r, i, FSC_REQ_BODY_CUT, fn, ctx);
 	} else if (h->status == 101 || (t->connect && h->status >= 200 && h->status < 300)) {
 		/* another protocol follows: the transaction is whole */
-		rec->resp_body_known = true;
+		rec->resp_body_known = rec->resp_body_measured = true;
 		rec->resp_body_len = 0;
 		hand_over(r, i, FSC_REQ_COMPLETE, fn, ctx);
 	}

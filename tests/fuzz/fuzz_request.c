@@ -19,11 +19,18 @@
  * each record's state is named, its request piece seen, its answer seen
  * when complete, its times ordered; every text field is NUL-terminated at
  * its length within its cap and read whole (ASan); kept head lines walk to
- * their end.
+ * their end; both access log formats (fsc/accesslog.h), with redaction and
+ * truncation, fit FSC_ACCESSLOG_LINE_MAX and end in one newline; fdecode's
+ * HAR entry and curl command (tools/fdecode/export.c) hold no control byte
+ * but newline: untrusted text reaches neither raw.
  */
+#define _GNU_SOURCE
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "export.h"
+#include "fsc/accesslog.h"
 #include "fsc/request.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
@@ -33,6 +40,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 struct harness {
 	struct fsc_requests *rq;
+	struct har *har;	/* into /dev/null: run for the sanitizers */
 	uint64_t requests;	/* request events seen */
 	uint64_t records;	/* records handed over */
 	volatile uint8_t sink;
@@ -56,9 +64,48 @@ static void text(struct harness *h, const char *s, size_t len, size_t cap)
 		h->sink ^= (uint8_t)s[i];
 }
 
+static void access_lines(const struct fsc_request *r)
+{
+	static char line[FSC_ACCESSLOG_LINE_MAX];
+	struct fsc_accesslog_opts o = {
+		.redact_headers = { "Cookie", "user-agent" }, .n_redact_headers = 2,
+		.redact_query = { "token", "" }, .n_redact_query = 2, .truncate_clients = true,
+	};
+
+	for (int f = 0; f < 2; f++) {
+		o.format = f ? FSC_ACCESSLOG_JSON : FSC_ACCESSLOG_COMBINED;
+		o.type_key = f;
+		size_t n = fsc_accesslog_format(r, &o, line, sizeof(line));
+		if (n == 0 || line[n - 1] != '\n' || memchr(line, '\n', n - 1) || line[n] != '\0')
+			abort();
+	}
+}
+
+/* fdecode's HAR entry and curl command of the record. */
+static void exports(struct harness *h, const struct fsc_request *r)
+{
+	struct fsc_accesslog_opts o = { .redact_headers = { "Cookie" }, .n_redact_headers = 1 };
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&buf, &len);
+
+	if (!f)
+		abort();
+	har_entry(h->har, r, &o);
+	curl_print(f, r, &o);
+	fclose(f);
+	for (size_t i = 0; i < len; i++)
+		if ((uint8_t)buf[i] < 0x20 && buf[i] != '\n')
+			abort();
+	free(buf);
+}
+
 static void on_record(const struct fsc_request *r, void *ctx)
 {
 	struct harness *h = ctx;
+
+	access_lines(r);
+	exports(h, r);
 
 	h->records++;
 	if ((unsigned)r->state >= FSC_REQ_STATE_COUNT || !r->req.seen || r->index == 0)
@@ -67,12 +114,13 @@ static void on_record(const struct fsc_request *r, void *ctx)
 		abort();
 	if (r->last_ns >= 0 && (r->first_ns < 0 || r->last_ns < r->first_ns))
 		abort();
-	if (r->resp_body_measured && !r->end.seen)
+	if (r->resp_body_measured && !r->end.seen && r->resp_body_len)
 		abort();
 	text(h, r->method, r->method_len, FSC_REQ_METHOD_MAX);
 	text(h, r->target, r->target_len, FSC_REQ_TARGET_MAX);
 	text(h, r->host, r->host_len, FSC_REQ_HOST_MAX);
 	text(h, r->user_agent, r->ua_len, FSC_REQ_UA_MAX);
+	text(h, r->referer, r->referer_len, FSC_REQ_REFERER_MAX);
 	text(h, r->xff, r->xff_len, FSC_REQ_XFF_MAX);
 	text(h, r->reason, r->reason_len, FSC_REQ_REASON_MAX);
 	text(h, r->sni, r->sni_len, FSC_REQ_SNI_MAX);
@@ -190,9 +238,14 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	fsc_requests_pipeline_limits(&pl);
 	struct fsc_pipeline *p = fsc_pipeline_new(&pl);
 	h.rq = fsc_requests_new(&rl);
+	int status;
+	h.har = har_open("/dev/null", &status);
+	if (!h.har)
+		abort();
 	if (!p || !h.rq) {
 		fsc_pipeline_free(p);
 		fsc_requests_free(h.rq);
+		har_close(h.har, "/dev/null");
 		return 0;
 	}
 	for (int c = 0; c < CONNS; c++)
@@ -244,5 +297,6 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		abort();
 	fsc_pipeline_free(p);
 	fsc_requests_free(h.rq);
+	har_close(h.har, "/dev/null");
 	return 0;
 }

@@ -3,7 +3,8 @@
 # (fsc/agg.h): for every sample capture they must agree on every figure
 # both show -- the request count, each host's requests, status mix (2xx..5xx)
 # and latency percentiles (p50, p90, p99 to the last byte; the first byte's
-# p50), and the clients (which addresses, and each one's requests). A
+# p50), and the clients (which addresses, each one's requests and answers
+# by class). A
 # capture that fdecode decrypts (a pcapng with WireGuard secrets) is compared
 # on its outer traffic only: fwatch does not decrypt.
 set -u
@@ -48,7 +49,9 @@ def fdecode(path):
                 "ttfb": "%.3f" % fb["p50"] if fb else "-",
             }
         elif t == "client" and o.get("is_client"):
-            clients[o["addr"]] = str(o["requests"])
+            s = o["status"]
+            clients[o["addr"]] = " ".join(
+                [str(o["requests"])] + [str(s[k]) for k in ("2xx", "3xx", "4xx", "5xx")])
     return total, hosts, clients
 
 def section(lines, title):
@@ -85,7 +88,9 @@ def fwatch(path):
         v = r.split()
         if v and v[0] == "*":  # the N column: new
             v = v[1:]
-        clients[v[0]] = v[head.index("REQS") - 1]
+        at = head.index("REQS") - 1
+        clients[v[0]] = " ".join([v[at]] + [v[head.index(k) - 1]
+                                            for k in ("2XX", "3XX", "4XX", "5XX")])
     return total, count, hosts, ccount, clients
 
 fail = 0
@@ -113,9 +118,9 @@ for i in range(1, n + 1):
     if wcn != len(fc) or set(fc) != set(wc):
         differ("clients", sorted(fc), sorted(wc))
     for c in fc:
-        figures += 1
+        figures += 5
         if c in wc and wc[c] != fc[c]:
-            differ("client %s requests" % c, fc[c], wc[c])
+            differ("client %s requests, 2xx..5xx" % c, fc[c], wc[c])
 print("%d captures, %d host and client figures compared, %d differences" % (n, figures, fail))
 sys.exit(1 if fail else 0)
 PY

@@ -26,7 +26,7 @@ fl_certs "$FL_NAME" || { echo "funnel_pair: openssl failed" >&2; exit 2; }
 fl_serve_config "$FL_NAME"
 python3 "$FSC_SRC/tests/integration/lib/proxy_backend.py" "$FL_TCP_BE" >/dev/null 2>&1 &
 FL_PIDS="$FL_PIDS $!"
-fl_backend && fl_node --tls-keylog "$FL_DIR/tls.keys" && fl_edge --listen "127.0.0.1:$FL_TCP_PUB" && fl_wait_port "$FL_TCP_BE" &&
+fl_backend && fl_node --tls-keylog "$FL_DIR/tls.keys" --access-log "$FL_DIR/access.log" && fl_edge --listen "127.0.0.1:$FL_TCP_PUB" && fl_wait_port "$FL_TCP_BE" &&
 	fl_wait_port "$FL_TCP_PUB" || { cat "$FL_DIR"/*.log; exit 1; }
 URL="https://$FL_NAME:$FL_PUB"
 
@@ -147,6 +147,17 @@ grep -q '^CLIENT_HANDSHAKE_TRAFFIC_SECRET [0-9a-f]* [0-9a-f]*$' "$FL_DIR/tls.key
 grep -q "request client=127.0.0.1:[0-9]* sni=$FL_NAME host=$FL_NAME:$FL_PUB method=GET target=/etag status=304" \
 	"$FL_DIR/node.log" && ok "access log line" || bad "access log"
 grep -q "outcome=proxied" "$FL_DIR/edge.log" && ok "edge logged proxied connections" || bad "edge log"
+# --access-log: the same requests in fdecode's combined format, the client as
+# host; the cut one as cut (no size); GoAccess reads every line
+grep -q "^127\.0\.0\.1 - - \[[0-9]*/[A-Z][a-z]*/[0-9]*:[0-9:]* +0000\] \"GET /etag HTTP/1\.1\" 304 " \
+	"$FL_DIR/access.log" && ok "--access-log combined line" || bad "--access-log: $(head -3 "$FL_DIR/access.log")"
+[ "$(wc -l <"$FL_DIR/access.log")" -eq "$(grep -c ' request client=' "$FL_DIR/node.log")" ] &&
+	ok "--access-log: a line a request" || bad "--access-log: $(wc -l <"$FL_DIR/access.log") lines"
+if command -v goaccess >/dev/null 2>&1; then
+	goaccess --no-global-config --log-format=COMBINED -o "$FL_DIR/ga.json" "$FL_DIR/access.log" 2>/dev/null
+	python3 -c 'import json,sys; g=json.load(open(sys.argv[1]))["general"]; sys.exit(g["failed_requests"] != 0 or g["total_requests"] < 5)' \
+		"$FL_DIR/ga.json" && ok "GoAccess reads fnode's access log" || bad "GoAccess on fnode's access log"
+fi
 
 if [ $fail -ne 0 ]; then
 	echo "--- node.log"; tail -n 30 "$FL_DIR/node.log"

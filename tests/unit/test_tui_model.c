@@ -172,6 +172,16 @@ struct msg {
 
 static struct msg M;
 
+/* The client of each request sent, so that its response names it as the
+ * streams do (fsc_stream_event.u.resp.client). */
+static struct sent {
+	uint64_t flow;
+	unsigned index;
+	struct fsc_addr client;
+	enum fsc_client_rule rule;
+} Sent[256];
+static size_t n_sent;
+
 static void addr(struct fsc_addr *a, const char *s)
 {
 	assert_true(fsc_addr_parse(s, a));
@@ -206,6 +216,8 @@ static void request(struct tui_model *m, const char *text, uint64_t flow, unsign
 		in.x_real_ip = &M.real_ip;
 	}
 	fsc_client_choose(&in, &M.client);
+	Sent[n_sent++ % 256] = (struct sent){ .flow = flow, .index = index,
+					       .client = M.client.addr, .rule = M.client.rule };
 	M.flow.id = flow;
 	M.se.type = FSC_EV_HTTP_REQUEST;
 	M.se.flow = &M.flow;
@@ -246,6 +258,12 @@ static void response(struct tui_model *m, const char *text, uint64_t flow, unsig
 	M.se.u.resp.method = method;
 	M.se.u.resp.uri = "/";
 	M.se.u.resp.host = host;
+	for (size_t i = n_sent < 256 ? n_sent : 256; index && i-- > 0;)
+		if (Sent[i].flow == flow && Sent[i].index == index) {
+			M.se.u.resp.client = Sent[i].client;
+			M.se.u.resp.client_rule = Sent[i].rule;
+			break;
+		}
 	M.ev.type = FSC_EV_HTTP_RESPONSE;
 	M.ev.ts_ns = ts;
 	M.ev.stream = &M.se;

@@ -6,7 +6,7 @@
 #include <string.h>
 
 #include "fsc/escape.h"
-#include "names.h"
+#include "fsc/jsonw.h"
 
 #define TOP_ROWS 50
 
@@ -131,6 +131,8 @@ static size_t merge(struct client *list, size_t n)
 			list[w - 1].packets += list[i].packets;
 			list[w - 1].bytes += list[i].bytes;
 			list[w - 1].is_client |= list[i].is_client;
+			for (int k = 0; k < 6; k++)
+				list[w - 1].status[k] += list[i].status[k];
 		} else {
 			list[w++] = list[i];
 		}
@@ -219,11 +221,6 @@ static void esc_text(const char *s, char *buf, size_t len)
 	fsc_escape_text((const uint8_t *)s, strlen(s), buf, len);
 }
 
-static void esc_json(const char *s, char *buf, size_t len)
-{
-	fsc_escape_json((const uint8_t *)s, strlen(s), buf, len);
-}
-
 static void text_tables(FILE *out, struct fsc_enrich *e, const struct client *list, size_t n,
 			const struct network *nets, size_t nn, const char *what)
 {
@@ -273,34 +270,51 @@ static void text_tables(FILE *out, struct fsc_enrich *e, const struct client *li
 static void json_tables(FILE *out, struct fsc_enrich *e, const struct client *list, size_t n,
 			const struct network *nets, size_t nn)
 {
-	char a[FSC_ADDR_STRLEN], org[128], buf[FSC_ESCAPE_JSON_CAP(128)];
+	static const char *const classes[] = { "1xx", "2xx", "3xx", "4xx", "5xx" };
+	char org[128], info[FSC_ENRICH_JSON_KEY_MAX + FSC_ENRICH_JSON_MAX];
+	char line[2 * sizeof(info) + 512];
+	struct fsc_outbuf ob;
+	struct fsc_jsonw w;
 
+	fsc_outbuf_init_fixed(&ob, line, sizeof(line), out);
 	for (size_t i = 0; i < n; i++) {
-		fprintf(out, "{\"type\":\"client\",\"addr\":\"%s\"",
-			fsc_addr_str(&list[i].addr, a));
-		names_json(out, e, "addr", &list[i].addr);
-		fprintf(out, ",\"requests\":%" PRIu64 ",\"packets\":%" PRIu64
-			",\"bytes\":%" PRIu64 "%s}\n", list[i].requests, list[i].packets,
-			list[i].bytes, list[i].is_client ? ",\"is_client\":true" : "");
+		fsc_jsonw_init(&w, &ob);
+		fsc_jsonw_object_begin(&w);
+		fsc_jsonw_token(&w, "type", "client");
+		fsc_jsonw_addr(&w, "addr", &list[i].addr);
+		/* addr_info, as every tool writes it (a member with its comma) */
+		fsc_outbuf_mem(&ob, info, fsc_enrich_json_member(e, "addr", &list[i].addr, info));
+		fsc_jsonw_u64(&w, "requests", list[i].requests);
+		fsc_jsonw_u64(&w, "packets", list[i].packets);
+		fsc_jsonw_u64(&w, "bytes", list[i].bytes);
+		if (list[i].is_client) {
+			fsc_jsonw_bool(&w, "is_client", true);
+			fsc_jsonw_object_begin_at(&w, "status");
+			for (int c = 1; c <= 5; c++)
+				fsc_jsonw_u64(&w, classes[c - 1], list[i].status[c]);
+			fsc_jsonw_object_end(&w);
+		}
+		fsc_jsonw_object_end(&w);
+		fsc_outbuf_end_line(&ob);
 	}
 	for (size_t i = 0; i < nn; i++) {
 		const struct network *nw = &nets[i];
-		fputs("{\"type\":\"client_network\"", out);
-		if (nw->country[0]) {
-			esc_json(nw->country, buf, sizeof(buf));
-			fprintf(out, ",\"country\":\"%s\"", buf);
-		}
+		fsc_jsonw_init(&w, &ob);
+		fsc_jsonw_object_begin(&w);
+		fsc_jsonw_token(&w, "type", "client_network");
+		fsc_jsonw_cstr(&w, "country", nw->country);
 		if (nw->asn)
-			fprintf(out, ",\"asn\":%" PRIu32, nw->asn);
+			fsc_jsonw_u64(&w, "asn", nw->asn);
 		org_of(e, &list[nw->first], org, sizeof(org));
-		if (org[0]) {
-			esc_json(org, buf, sizeof(buf));
-			fprintf(out, ",\"as_org\":\"%s\"", buf);
-		}
-		fprintf(out, ",\"addresses\":%" PRIu64 ",\"requests\":%" PRIu64
-			",\"packets\":%" PRIu64 ",\"bytes\":%" PRIu64 "}\n", nw->addresses,
-			nw->requests, nw->packets, nw->bytes);
+		fsc_jsonw_cstr(&w, "as_org", org);
+		fsc_jsonw_u64(&w, "addresses", nw->addresses);
+		fsc_jsonw_u64(&w, "requests", nw->requests);
+		fsc_jsonw_u64(&w, "packets", nw->packets);
+		fsc_jsonw_u64(&w, "bytes", nw->bytes);
+		fsc_jsonw_object_end(&w);
+		fsc_outbuf_end_line(&ob);
 	}
+	fsc_outbuf_flush(&ob);
 }
 
 void clients_prepare(struct fsc_enrich *e, struct client *list, size_t *n)

@@ -18,7 +18,8 @@ struct client {
 	struct fsc_addr addr;
 	uint64_t requests;	/* HTTP requests it is the client of */
 	uint64_t packets, bytes;
-	bool is_client;		/* a client as fsc_agg_is_client says */
+	bool is_client;		/* a client as fsc_agg_is_client says ... */
+	uint64_t status[6];	/* ... and its answers by class (agg.h) */
 };
 
 /*
@@ -47,7 +48,8 @@ void clients_prepare(struct fsc_enrich *e, struct client *list, size_t *n);
  * (country, AS) with the organisation, the number of addresses, packets
  * and bytes. `what` says where the addresses came from, for the text
  * heading. JSON: objects of type "client" (addr, addr_info, requests,
- * packets, bytes; is_client true for a client by fsc_agg_is_client) and "client_network" (country, asn, as_org where known,
+ * packets, bytes; for a client by fsc_agg_is_client, is_client true and status
+ * with its answers by class) and "client_network" (country, asn, as_org where known,
  * addresses, packets, bytes).
  */
 void clients_print(FILE *out, struct fsc_enrich *e, struct client *list, size_t n,

@@ -14,6 +14,7 @@
 #include "names.h"
 #include "fsc/jsonw.h"
 #include "fsc/outbuf.h"
+#include "records.h"
 #include "web.h"
 
 #define EXIT_USAGE 1
@@ -61,6 +62,7 @@ struct options {
 #define MAX_WG_KEYLOGS 64
 	const char *wg_keylogs[MAX_WG_KEYLOGS];
 	unsigned n_wg_keylogs;
+	struct rec_opts rec;	/* request records (records.c) */
 };
 
 struct printer {

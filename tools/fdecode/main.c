@@ -101,6 +101,7 @@ static const char usage_text[] =
 "                     time since the first line (as tcpdump). Default: local\n"
 "                     time of day, HH:MM:SS.uuuuuu (set TZ=UTC for UTC)\n"
 "\n"
+RECORDS_HELP
 "Names (see fdecode(1), NAMES)\n"
 "  An address can carry a tag in text, 66.249.72.211 [US AS15169 crawl-...],\n"
 "  fd7a:...:d02b [4to6 100.104.208.43], 127.3.3.40 [DERP], and a sibling\n"
@@ -363,6 +364,7 @@ static int parse_args(int argc, char **argv, struct options *o, const char **fil
 		FSC_DECOPTS_LONGOPTS,
 		{ "wg-keylog", required_argument, NULL, OPT_WG_KEYLOG },
 		{ "follow", no_argument, NULL, OPT_FOLLOW },
+		RECORDS_LONGOPTS,
 		{ "metrics-file", required_argument, NULL, OPT_METRICS_FILE },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -469,6 +471,11 @@ static int parse_args(int argc, char **argv, struct options *o, const char **fil
 			printf("fdecode %s\n", FSC_VERSION);
 			return 0;
 		default:
+			if (c >= OPT_REC_FIRST && c < OPT_REC_LAST) {
+				if (!records_option(c, optarg, &opt.rec))
+					return EXIT_USAGE;
+				break;
+			}
 			unknown_option(c, argv[optind - 1]);
 			return EXIT_USAGE;
 		}
@@ -482,6 +489,10 @@ static int parse_args(int argc, char **argv, struct options *o, const char **fil
 	opt.limits.streams.no_fingerprints = opt.summary;
 	/* The last-byte latency: an http_response_end event a response. */
 	opt.limits.streams.body_ends = true;
+	if (!records_check(&opt.rec))
+		return EXIT_USAGE;
+	if (records_wanted(&opt.rec))
+		fsc_requests_pipeline_limits(&opt.limits);
 	int i = optind;
 	for (; i < argc && names_a_file(argv[i]); i++)
 		files[n_files++] = argv[i];

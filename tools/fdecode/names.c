@@ -6,13 +6,6 @@
 
 #include "fsc/jsonw.h"
 
-void names_json(FILE *out, struct fsc_enrich *e, const char *key, const struct fsc_addr *a)
-{
-	char buf[FSC_ENRICH_JSON_KEY_MAX + FSC_ENRICH_JSON_MAX];
-
-	fwrite(buf, 1, fsc_enrich_json_member(e, key, a, buf), out);
-}
-
 void names_late(FILE *out, struct fsc_enrich *e, bool json)
 {
 	char s[FSC_ADDR_STRLEN], name[FSC_DNS_NAME_MAX];

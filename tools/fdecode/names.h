@@ -8,9 +8,6 @@
 
 #include "fsc/enrich.h"
 
-/* ",\"KEY_info\":{...}" after the "KEY" member of a JSON object, or nothing. */
-void names_json(FILE *out, struct fsc_enrich *e, const char *key, const struct fsc_addr *a);
-
 /* After the events: for each address printed while its name was pending
  * and named by now, a line "rdns ADDR NAME" (text) or an object
  * {"type":"rdns","addr":"...","addr_info":{...}} (JSON). */

@@ -413,9 +413,10 @@ static void json_request(struct printer *pr, const struct fsc_stream_event *se)
 	fsc_jsonw_u64(w, "request", se->u.req.index);
 }
 
-static void json_response(struct fsc_jsonw *w, const struct fsc_stream_event *se)
+static void json_response(struct printer *pr, const struct fsc_stream_event *se)
 {
 	const struct fsc_http_head *h = se->u.resp.head;
+	struct fsc_jsonw *w = &pr->jw;
 
 	fsc_jsonw_i64(w, "status", h->status);
 	fsc_jsonw_str(w, "reason", h->reason, h->reason_len);
@@ -426,6 +427,13 @@ static void json_response(struct fsc_jsonw *w, const struct fsc_stream_event *se
 	fsc_jsonw_cstr(w, "method", se->u.resp.method);
 	fsc_jsonw_cstr(w, "uri", se->u.resp.uri);
 	fsc_jsonw_u64(w, "request", se->u.resp.index);
+	/* what the request carried, so that a script needs no join */
+	if (se->u.resp.host[0])
+		fsc_jsonw_cstr(w, "host", se->u.resp.host);
+	if (se->u.resp.client.family) {
+		json_addr(pr, "client", &se->u.resp.client);
+		fsc_jsonw_token(w, "client_rule", fsc_client_rule_name(se->u.resp.client_rule));
+	}
 }
 
 static void json_response_end(struct fsc_jsonw *w, const struct fsc_stream_event *se)
@@ -486,7 +494,7 @@ void stream_json(struct printer *pr, const struct fsc_event *ev)
 		json_request(pr, se);
 		break;
 	case FSC_EV_HTTP_RESPONSE:
-		json_response(w, se);
+		json_response(pr, se);
 		break;
 	case FSC_EV_INGRESS:
 		json_ingress(pr, se);

@@ -187,6 +187,7 @@ struct shown {
 	uint64_t last_number;
 	unsigned last_file;
 	bool write_failed;
+	struct records *rec;	/* request records, or NULL */
 };
 
 static uint64_t out_bytes(const struct fsc_outbuf *ob)
@@ -194,9 +195,8 @@ static uint64_t out_bytes(const struct fsc_outbuf *ob)
 	return ob->written + ob->len;
 }
 
-static void on_event(const struct fsc_event *ev, void *ctx)
+static void show_event(const struct fsc_event *ev, struct shown *sh)
 {
-	struct shown *sh = ctx;
 	struct printer *pr = sh->pr;
 	uint64_t before = out_bytes(pr->ob);
 
@@ -222,6 +222,15 @@ static void on_event(const struct fsc_event *ev, void *ctx)
 		fflush(pr->ob->file);
 		capwrite_flush(sh->w);
 	}
+}
+
+static void on_event(const struct fsc_event *ev, void *ctx)
+{
+	struct shown *sh = ctx;
+
+	if (!records_own_stdout(&sh->pr->opt->rec))
+		show_event(ev, sh);
+	records_event(sh->rec, ev);
 }
 
 /* Nothing to read now: show what is held, then wait for input, a signal,
@@ -486,17 +495,22 @@ int run(const struct options *o, const char **files, unsigned n_files)
 			      .agg = agg, .name_file = !opt.n_ifaces && n_files > 1,
 			      .src = src };
 	struct shown sh = { .pr = &pr, .w = w };
+	int rec_status = 0;
+	if (!(sh.rec = records_new(&opt.rec, &pr, &rec_status)) && rec_status)
+		ok = false;
 	if (w && rereadable(files, n_files, &opt) && !(sh.sel = wsel_new(n_files))) {
 		fputs("fdecode: out of memory\n", stderr);
 		ok = false;
 	}
 	uint64_t frames = 0;
-	if (src)
+	if (src && !rec_status) /* an output that cannot be written: no decoding */
 		ok &= decode(src, &opt, n_files, pl, &sh, &frames);
 	else if (opt.n_ifaces)
 		ok = false;
 	/* Streams still open end with the input. */
 	fsc_pipeline_flush(pl, on_event, &sh);
+	if (!records_finish(sh.rec))
+		ok = false;
 	/* The events are out; what follows may wait (one DNS timeout). */
 	fsc_outbuf_flush(&ob);
 	fsc_outbuf_free(&ob);
@@ -523,6 +537,7 @@ int run(const struct options *o, const char **files, unsigned n_files)
 		fprintf(stderr, "fdecode: -w: more connections than remembered; some are "
 			"written from their event's frame only\n");
 	wsel_free(sh.sel);
+	records_free(sh.rec);
 	if (!capwrite_close(w) || sh.write_failed) {
 		fprintf(stderr, "fdecode: -w: '%s': write failed\n", opt.write_file);
 		ok = false;

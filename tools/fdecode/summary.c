@@ -8,6 +8,7 @@
 #include "fdecode.h"
 #include "fsc/counters.h"
 #include "fsc/escape.h"
+#include "fsc/jsonw.h"
 
 #define TOP_ROWS 50
 
@@ -277,39 +278,58 @@ static void text_unusual(FILE *out, const struct fsc_pipeline *pl, const struct 
 }
 
 /* The summary object: every counter of the registry with a JSON key, in
- * its order; "wg.initiation" goes into object "wg". */
-static void json_counters(FILE *out, const struct fsc_pipeline *pl, unsigned files)
+ * its order; "wg.initiation" goes into object "wg". Then the inputs'
+ * problems. */
+static void json_counters(FILE *out, const struct fsc_pipeline *pl, unsigned files,
+			  const struct input_problems *probs)
 {
 	size_t n;
 	const struct fsc_counter *c = fsc_counters(&n);
 	const char *open = NULL;
 	size_t open_len = 0;
+	char line[8192], key[64];
+	struct fsc_outbuf ob;
+	struct fsc_jsonw w;
 
-	fprintf(out, "{\"type\":\"summary\",\"files\":%u", files);
+	fsc_outbuf_init_fixed(&ob, line, sizeof(line), out);
+	fsc_jsonw_init(&w, &ob);
+	fsc_jsonw_object_begin(&w);
+	fsc_jsonw_token(&w, "type", "summary");
+	fsc_jsonw_u64(&w, "files", files);
 	for (size_t i = 0; i < n; i++) {
 		if (!c[i].key)
 			continue;
-		const char *dot = strchr(c[i].key, '.'), *key = dot ? dot + 1 : c[i].key;
+		const char *dot = strchr(c[i].key, '.');
 		size_t plen = dot ? (size_t)(dot - c[i].key) : 0;
 		if (open && (plen != open_len || strncmp(open, c[i].key, plen) != 0)) {
-			fputc('}', out);
+			fsc_jsonw_object_end(&w);
 			open = NULL;
 		}
 		if (dot && !open) {
-			fprintf(out, ",\"%.*s\":{", (int)plen, c[i].key);
+			snprintf(key, sizeof(key), "%.*s", (int)plen, c[i].key);
+			fsc_jsonw_object_begin_at(&w, key);
 			open = c[i].key;
 			open_len = plen;
-		} else {
-			fputc(',', out);
 		}
 		uint64_t v = fsc_counter_value(&c[i], pl);
 		if (c[i].unit == FSC_UNIT_TIME_NS)
-			fprintf(out, "\"%s\":%" PRIu64 ".%06" PRIu64, key, v / 1000000000,
-				v % 1000000000 / 1000);
+			fsc_jsonw_time(&w, dot ? dot + 1 : c[i].key, (int64_t)v);
 		else
-			fprintf(out, "\"%s\":%" PRIu64, key, v);
+			fsc_jsonw_u64(&w, dot ? dot + 1 : c[i].key, v);
 	}
-	fputs(open ? "}}\n" : "}\n", out);
+	if (open)
+		fsc_jsonw_object_end(&w);
+	fsc_jsonw_object_end(&w);
+	fsc_outbuf_end_line(&ob);
+	for (unsigned i = 0; i < probs->n; i++) {
+		fsc_jsonw_init(&w, &ob);
+		fsc_jsonw_object_begin(&w);
+		fsc_jsonw_token(&w, "type", "input_problem");
+		fsc_jsonw_cstr(&w, "message", probs->msg[i]);
+		fsc_jsonw_object_end(&w);
+		fsc_outbuf_end_line(&ob);
+	}
+	fsc_outbuf_flush(&ob);
 }
 
 static void json_summary(FILE *out, const struct fsc_pipeline *pl, const struct tables *t,
@@ -318,65 +338,88 @@ static void json_summary(FILE *out, const struct fsc_pipeline *pl, const struct 
 	const struct fsc_pipeline_stats *st = fsc_pipeline_stats(pl);
 	char a[FSC_ENDPOINT_STRLEN], b[FSC_ENDPOINT_STRLEN], why[160];
 
-	json_counters(out, pl, files);
-	for (unsigned i = 0; i < probs->n; i++) {
-		char msg[sizeof(probs->msg[0]) * 2];
-		fsc_escape_json((const uint8_t *)probs->msg[i], strlen(probs->msg[i]), msg,
-				sizeof(msg));
-		fprintf(out, "{\"type\":\"input_problem\",\"message\":\"%s\"}\n", msg);
-	}
+	json_counters(out, pl, files, probs);
+	char line[8192], info[FSC_ENRICH_JSON_KEY_MAX + FSC_ENRICH_JSON_MAX], num[32];
+	struct fsc_outbuf ob;
+	struct fsc_jsonw w;
+
+	fsc_outbuf_init_fixed(&ob, line, sizeof(line), out);
 	for (size_t i = 0; i < t->n_peers; i++) {
 		const struct fsc_wg_peer *p = t->peers[i];
 		enum fsc_wg_health h = fsc_wg_peer_health(p, st->last_ns, why, sizeof(why));
-		fprintf(out, "{\"type\":\"wg_peer\",\"peer\":%" PRIu32 ",\"a\":\"%s\"", p->id,
-			fsc_endpoint_str(&p->ep[0].addr, p->ep[0].port, a));
-		names_json(out, enr, "a", &p->ep[0].addr);
-		fprintf(out, ",\"b\":\"%s\"", fsc_endpoint_str(&p->ep[1].addr, p->ep[1].port, b));
-		names_json(out, enr, "b", &p->ep[1].addr);
-		fprintf(out, ",\"sessions\":%" PRIu64 ",\"initiations\":%" PRIu64 ",\"responses\":%" PRIu64
-			",\"cookies\":%" PRIu64 ",\"packets_ab\":%" PRIu64 ",\"packets_ba\":%" PRIu64
-			",\"bytes_ab\":%" PRIu64 ",\"bytes_ba\":%" PRIu64 ",\"keepalives_ab\":%" PRIu64
-			",\"keepalives_ba\":%" PRIu64, p->sessions,
-			p->initiations, p->responses, p->cookies, p->packets[0], p->packets[1],
-			p->bytes[0], p->bytes[1], p->keepalives[0], p->keepalives[1]);
-		if (p->rtts)
-			fprintf(out, ",\"rtt_ms_avg\":%.3f,\"rtt_ms_min\":%.3f,\"rtt_ms_max\":%.3f",
-				ms(p->rtt_sum_ns / (int64_t)p->rtts), ms(p->rtt_min_ns),
-				ms(p->rtt_max_ns));
-		fprintf(out, ",\"health\":\"%s\",\"health_reason\":\"%s\"}\n",
-			fsc_wg_health_name(h), why);
+		fsc_jsonw_init(&w, &ob);
+		fsc_jsonw_object_begin(&w);
+		fsc_jsonw_token(&w, "type", "wg_peer");
+		fsc_jsonw_u64(&w, "peer", p->id);
+		/* Endpoints as one "addr:port" string each: the keys of this
+		 * line are older than the writer's endpoint rule. */
+		fsc_jsonw_cstr(&w, "a", fsc_endpoint_str(&p->ep[0].addr, p->ep[0].port, a));
+		fsc_outbuf_mem(&ob, info, fsc_enrich_json_member(enr, "a", &p->ep[0].addr, info));
+		fsc_jsonw_cstr(&w, "b", fsc_endpoint_str(&p->ep[1].addr, p->ep[1].port, b));
+		fsc_outbuf_mem(&ob, info, fsc_enrich_json_member(enr, "b", &p->ep[1].addr, info));
+		fsc_jsonw_u64(&w, "sessions", p->sessions);
+		fsc_jsonw_u64(&w, "initiations", p->initiations);
+		fsc_jsonw_u64(&w, "responses", p->responses);
+		fsc_jsonw_u64(&w, "cookies", p->cookies);
+		fsc_jsonw_u64(&w, "packets_ab", p->packets[0]);
+		fsc_jsonw_u64(&w, "packets_ba", p->packets[1]);
+		fsc_jsonw_u64(&w, "bytes_ab", p->bytes[0]);
+		fsc_jsonw_u64(&w, "bytes_ba", p->bytes[1]);
+		fsc_jsonw_u64(&w, "keepalives_ab", p->keepalives[0]);
+		fsc_jsonw_u64(&w, "keepalives_ba", p->keepalives[1]);
+		if (p->rtts) {
+			fsc_jsonw_ms(&w, "rtt_ms_avg", p->rtt_sum_ns / (int64_t)p->rtts);
+			fsc_jsonw_ms(&w, "rtt_ms_min", p->rtt_min_ns);
+			fsc_jsonw_ms(&w, "rtt_ms_max", p->rtt_max_ns);
+		}
+		fsc_jsonw_token(&w, "health", fsc_wg_health_name(h));
+		/* Always there, "" when healthy (scripts read it unconditionally). */
+		if (why[0])
+			fsc_jsonw_cstr(&w, "health_reason", why);
+		else
+			fsc_jsonw_raw(&w, "health_reason", "\"\"", 2);
+		fsc_jsonw_object_end(&w);
+		fsc_outbuf_end_line(&ob);
 	}
 	for (size_t i = 0; i < t->n_sessions; i++) {
 		const struct fsc_wg_session *s = t->sessions[i];
-		fprintf(out, "{\"type\":\"wg_session\",\"session\":%" PRIu32 ",\"peer\":%" PRIu32
-			",\"initiator\":\"%s\"", s->id, s->peer,
-			fsc_endpoint_str(&s->ep[0].addr, s->ep[0].port, a));
-		names_json(out, enr, "initiator", &s->ep[0].addr);
-		fprintf(out, ",\"responder\":\"%s\"",
-			fsc_endpoint_str(&s->ep[1].addr, s->ep[1].port, b));
-		names_json(out, enr, "responder", &s->ep[1].addr);
+		fsc_jsonw_init(&w, &ob);
+		fsc_jsonw_object_begin(&w);
+		fsc_jsonw_token(&w, "type", "wg_session");
+		fsc_jsonw_u64(&w, "session", s->id);
+		fsc_jsonw_u64(&w, "peer", s->peer);
+		fsc_jsonw_cstr(&w, "initiator", fsc_endpoint_str(&s->ep[0].addr, s->ep[0].port, a));
+		fsc_outbuf_mem(&ob, info,
+			       fsc_enrich_json_member(enr, "initiator", &s->ep[0].addr, info));
+		fsc_jsonw_cstr(&w, "responder", fsc_endpoint_str(&s->ep[1].addr, s->ep[1].port, b));
+		fsc_outbuf_mem(&ob, info,
+			       fsc_enrich_json_member(enr, "responder", &s->ep[1].addr, info));
 		if (s->have_index[0])
-			fprintf(out, ",\"initiator_index\":%" PRIu32, s->index[0]);
+			fsc_jsonw_u64(&w, "initiator_index", s->index[0]);
 		if (s->have_index[1])
-			fprintf(out, ",\"responder_index\":%" PRIu32, s->index[1]);
-		fprintf(out, ",\"handshake\":%s", s->handshake ? "true" : "false");
+			fsc_jsonw_u64(&w, "responder_index", s->index[1]);
+		fsc_jsonw_bool(&w, "handshake", s->handshake);
 		if (s->handshake)
-			fprintf(out, ",\"rtt_ms\":%.3f", ms(s->response_ns - s->initiation_ns));
+			fsc_jsonw_ms(&w, "rtt_ms", s->response_ns - s->initiation_ns);
 		for (int d = 0; d < 2; d++) {
 			const struct fsc_wg_flow *f = &s->dir[d];
-			fprintf(out, ",\"%s\":{\"packets\":%" PRIu64 ",\"bytes\":%" PRIu64
-				",\"keepalives\":%" PRIu64, d ? "r2i" : "i2r", f->packets,
-				f->bytes, f->keepalives);
-			if (f->ka_gaps)
-				fprintf(out, ",\"keepalive_every_s\":%.3f",
-					(double)f->ka_gap_sum_ns / (double)f->ka_gaps / 1e9);
-			fputc('}', out);
+			fsc_jsonw_object_begin_at(&w, d ? "r2i" : "i2r");
+			fsc_jsonw_u64(&w, "packets", f->packets);
+			fsc_jsonw_u64(&w, "bytes", f->bytes);
+			fsc_jsonw_u64(&w, "keepalives", f->keepalives);
+			if (f->ka_gaps) {
+				int k = snprintf(num, sizeof(num), "%.3f",
+						 (double)f->ka_gap_sum_ns / (double)f->ka_gaps / 1e9);
+				fsc_jsonw_raw(&w, "keepalive_every_s", num, (size_t)k);
+			}
+			fsc_jsonw_object_end(&w);
 		}
-		fprintf(out, ",\"first_ts\":%" PRId64 ".%06" PRId64 ",\"last_ts\":%" PRId64
-			".%06" PRId64 "}\n", s->first_ns / 1000000000,
-			s->first_ns % 1000000000 / 1000, s->last_ns / 1000000000,
-			s->last_ns % 1000000000 / 1000);
+		fsc_jsonw_time(&w, "first_ts", s->first_ns);
+		fsc_jsonw_time(&w, "last_ts", s->last_ns);
+		fsc_jsonw_object_end(&w);
+		fsc_outbuf_end_line(&ob);
 	}
+	fsc_outbuf_flush(&ob);
 }
 
 #define CLIENTS_FROM "HTTP clients by the client rule, remote tunnel endpoints, STUN " \
@@ -400,9 +443,11 @@ static struct client *client_list(const struct tables *t, const struct client_ta
 		return NULL;
 	}
 	na = agg ? fsc_agg_clients(agg, ac, na) : 0;
-	for (size_t i = 0; i < na; i++)
-		list[(*n)++] = (struct client){ .addr = ac[i]->addr, .requests = ac[i]->requests,
-						.is_client = true };
+	for (size_t i = 0; i < na; i++) {
+		list[*n] = (struct client){ .addr = ac[i]->addr, .requests = ac[i]->requests,
+					    .is_client = true };
+		memcpy(list[(*n)++].status, ac[i]->status, sizeof(ac[i]->status));
+	}
 	free(ac);
 	for (size_t i = 0; i < t->n_peers; i++) {
 		const struct fsc_wg_peer *p = t->peers[i];

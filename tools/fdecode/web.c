@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "fsc/escape.h"
+#include "fsc/jsonw.h"
 
 #define TOP_HOSTS 50
 
@@ -25,28 +26,42 @@ static double pct_ms(const struct fsc_hist *h, double p)
 	return (double)fsc_hist_percentile(h, p) / 1e6;
 }
 
-static void json_host(FILE *out, const struct fsc_agg_host *h)
+static void json_percentiles(struct fsc_jsonw *w, const char *key, const struct fsc_hist *h)
 {
-	char name[FSC_ESCAPE_JSON_CAP(FSC_AGG_NAME_MAX)];
+	if (!h->n)
+		return;
+	fsc_jsonw_object_begin_at(w, key);
+	fsc_jsonw_ms(w, "p50", fsc_hist_percentile(h, 0.5));
+	fsc_jsonw_ms(w, "p90", fsc_hist_percentile(h, 0.9));
+	fsc_jsonw_ms(w, "p99", fsc_hist_percentile(h, 0.99));
+	fsc_jsonw_object_end(w);
+}
 
-	fsc_escape_json((const uint8_t *)h->name, strlen(h->name), name, sizeof(name));
-	fprintf(out, "{\"type\":\"host\",\"name\":\"%s\",\"sni\":%" PRIu64 ",\"host\":%" PRIu64
-		",\"ingress\":%" PRIu64 ",\"requests\":%" PRIu64 ",\"responses\":%" PRIu64
-		",\"status\":{\"1xx\":%" PRIu64 ",\"2xx\":%" PRIu64 ",\"3xx\":%" PRIu64
-		",\"4xx\":%" PRIu64 ",\"5xx\":%" PRIu64 "}", name, h->sni, h->host_hdr,
-		h->ingress, h->requests, h->responses, h->status[1], h->status[2], h->status[3],
-		h->status[4], h->status[5]);
+static void json_host(struct fsc_outbuf *ob, const struct fsc_agg_host *h)
+{
+	static const char *const classes[] = { "1xx", "2xx", "3xx", "4xx", "5xx" };
+	struct fsc_jsonw w;
+
+	fsc_jsonw_init(&w, ob);
+	fsc_jsonw_object_begin(&w);
+	fsc_jsonw_token(&w, "type", "host");
+	fsc_jsonw_cstr(&w, "name", h->name);
+	fsc_jsonw_u64(&w, "sni", h->sni);
+	fsc_jsonw_u64(&w, "host", h->host_hdr);
+	fsc_jsonw_u64(&w, "ingress", h->ingress);
+	fsc_jsonw_u64(&w, "requests", h->requests);
+	fsc_jsonw_u64(&w, "responses", h->responses);
+	fsc_jsonw_object_begin_at(&w, "status");
+	for (int c = 1; c <= 5; c++)
+		fsc_jsonw_u64(&w, classes[c - 1], h->status[c]);
+	fsc_jsonw_object_end(&w);
 	/* latency_ms: to the last byte of the response; first_byte_ms: to its
 	 * head. */
-	if (h->last_byte.n)
-		fprintf(out, ",\"latency_ms\":{\"p50\":%.3f,\"p90\":%.3f,\"p99\":%.3f}",
-			pct_ms(&h->last_byte, 0.5), pct_ms(&h->last_byte, 0.9),
-			pct_ms(&h->last_byte, 0.99));
-	if (h->first_byte.n)
-		fprintf(out, ",\"first_byte_ms\":{\"p50\":%.3f,\"p90\":%.3f,\"p99\":%.3f}",
-			pct_ms(&h->first_byte, 0.5), pct_ms(&h->first_byte, 0.9),
-			pct_ms(&h->first_byte, 0.99));
-	fprintf(out, ",\"mismatches\":%" PRIu64 "}\n", h->mismatches);
+	json_percentiles(&w, "latency_ms", &h->last_byte);
+	json_percentiles(&w, "first_byte_ms", &h->first_byte);
+	fsc_jsonw_u64(&w, "mismatches", h->mismatches);
+	fsc_jsonw_object_end(&w);
+	fsc_outbuf_end_line(ob);
 }
 
 static void text_host(FILE *out, const struct fsc_agg_host *h)
@@ -68,23 +83,29 @@ static void text_host(FILE *out, const struct fsc_agg_host *h)
 		h->status[5], p[0], p[1], p[2], p[3], h->mismatches ? "MISMATCH" : "");
 }
 
-static void status_codes(const struct fsc_agg *a, FILE *out, bool json)
+static void status_codes(const struct fsc_agg *a, FILE *out, struct fsc_outbuf *ob)
 {
 	const uint64_t *codes = fsc_agg_stats(a)->codes;
 	uint64_t any = 0;
-	bool first = true;
 
 	for (int c = 0; c < 600; c++)
 		any += codes[c];
-	if (json) {
-		fputs("{\"type\":\"http_status\",\"codes\":{", out);
+	if (ob) {
+		struct fsc_jsonw w;
+		char key[4];
+		fsc_jsonw_init(&w, ob);
+		fsc_jsonw_object_begin(&w);
+		fsc_jsonw_token(&w, "type", "http_status");
+		fsc_jsonw_object_begin_at(&w, "codes");
 		for (int c = 0; c < 600; c++) {
 			if (!codes[c])
 				continue;
-			fprintf(out, first ? "\"%d\":%" PRIu64 : ",\"%d\":%" PRIu64, c, codes[c]);
-			first = false;
+			snprintf(key, sizeof(key), "%d", c);
+			fsc_jsonw_u64(&w, key, codes[c]);
 		}
-		fputs("}}\n", out);
+		fsc_jsonw_object_end(&w);
+		fsc_jsonw_object_end(&w);
+		fsc_outbuf_end_line(ob);
 	} else if (any) {
 		fputs("\nHTTP status codes\n", out);
 		for (int c = 0; c < 600; c++)
@@ -97,12 +118,15 @@ void web_print(const struct fsc_agg *a, FILE *out, bool json)
 {
 	size_t n = a ? fsc_agg_host_count(a) : 0;
 	const struct fsc_agg_host **order;
+	struct fsc_outbuf ob;
 
 	if (!a)
 		return;
 	order = malloc((n ? n : 1) * sizeof(*order));
-	if (!order)
+	if (!order || (json && !fsc_outbuf_init(&ob, out))) {
+		free(order);
 		return;
+	}
 	n = fsc_agg_hosts(a, order, n);
 	qsort(order, n, sizeof(*order), by_activity);
 	if (!json) {
@@ -116,12 +140,16 @@ void web_print(const struct fsc_agg *a, FILE *out, bool json)
 	}
 	for (size_t i = 0; i < n && (json || i < TOP_HOSTS); i++) {
 		if (json)
-			json_host(out, order[i]);
+			json_host(&ob, order[i]);
 		else
 			text_host(out, order[i]);
 	}
 	if (!json && n > TOP_HOSTS)
 		fprintf(out, "  ... and %zu more names\n", n - TOP_HOSTS);
-	status_codes(a, out, json);
+	status_codes(a, out, json ? &ob : NULL);
+	if (json) {
+		fsc_outbuf_flush(&ob);
+		fsc_outbuf_free(&ob);
+	}
 	free(order);
 }

@@ -11,6 +11,7 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include "fsc/accesslog.h"
 #include "fsc/addr.h"
 #include "fsc/http.h"
 #include "fsc/span.h"
@@ -34,6 +35,8 @@ struct fnode_opts {
 	bool any_edge;
 	struct fsc_transport_cfg tc;
 	const char *log;
+	const char *access_log;		/* --access-log FILE (appended) */
+	enum fsc_accesslog_format access_format;
 	const char *tls_keylog;		/* --tls-keylog or SSLKEYLOGFILE */
 	unsigned head_timeout_ms, idle_timeout_ms, connect_timeout_ms, response_timeout_ms;
 	unsigned max_headers, max_head, max_conns;
@@ -48,6 +51,9 @@ struct fnode {
 	struct fsc_transport *tr;
 	SSL_CTX *ctx;
 	FILE *keylog;
+	FILE *access;			/* --access-log, or NULL */
+	struct fsc_accesslog_opts access_opts;
+	bool access_failed;
 	struct fnode_cert *certs;
 	size_t n_certs;
 	char own_host_buf[FNODE_MAX_LISTEN][FSC_ENDPOINT_STRLEN];
@@ -162,5 +168,8 @@ void http_timeout(struct conn *c);
 void http_send_error(struct conn *c, int status, const char *reason, const char *body);
 /* The access-log line of a request cut short (connection closing). */
 void http_log_unfinished(struct conn *c);
+
+/* access.c: the request as a line of --access-log (fsc/accesslog.h). */
+void fnode_access_line(struct conn *c);
 
 #endif

@@ -11,6 +11,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "cli.h"
 #include "flog.h"
 #include "lint.h"
 
@@ -53,6 +54,10 @@ static const char usage[] =
 	"                       $WG_KEYLOGFILE)\n"
 	"  --log FILE           log lines to FILE (appended) instead of stderr\n"
 	"  --log-json           log JSON lines: {\"ts\", \"event\", the same keys}\n"
+	"  --access-log FILE    also an access log, appended, a line a request:\n"
+	"                       fdecode's format with the ingress client as host\n"
+	"  --access-log-format combined|json\n"
+	"                       NCSA combined (default; GoAccess reads it) or JSON\n"
 	"  --tls-keylog FILE    write TLS secrets (NSS key log) to FILE; the\n"
 	"                       SSLKEYLOGFILE environment variable does the same\n"
 	"  --head-timeout S     ingress head, TLS handshake, request head (10)\n"
@@ -132,7 +137,7 @@ static void tick(void *ctx, uint64_t now)
 static int parse_args(int argc, char **argv, struct fnode_opts *o)
 {
 	enum { O_SC = 256, O_CERTS, O_NAME, O_PEERAPI, O_EDGE, O_ANY, O_LOG, O_KEYLOG, O_HT, O_IT,
-	       O_CT, O_RT, O_MH, O_MHB, O_MC, O_VERSION, O_LOGJSON };
+	       O_CT, O_RT, O_MH, O_MHB, O_MC, O_VERSION, O_LOGJSON, O_ACCESS, O_ACCESS_FMT };
 	static const struct option opts[] = {
 		{ "serve-config", required_argument, NULL, O_SC },
 		{ "certs", required_argument, NULL, O_CERTS },
@@ -151,6 +156,8 @@ static int parse_args(int argc, char **argv, struct fnode_opts *o)
 		{ "max-conns", required_argument, NULL, O_MC },
 		{ "version", no_argument, NULL, O_VERSION },
 		{ "log-json", no_argument, NULL, O_LOGJSON },
+		{ "access-log", required_argument, NULL, O_ACCESS },
+		{ "access-log-format", required_argument, NULL, O_ACCESS_FMT },
 		FSC_TRANSPORT_LONGOPTS,
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
@@ -192,6 +199,16 @@ static int parse_args(int argc, char **argv, struct fnode_opts *o)
 		case O_ANY: o->any_edge = true; break;
 		case O_LOGJSON: fsc_log_json(true); break;
 		case O_LOG: o->log = optarg; break;
+		case O_ACCESS: o->access_log = optarg; break;
+		case O_ACCESS_FMT:
+			if (strcmp(optarg, "combined") == 0)
+				o->access_format = FSC_ACCESSLOG_COMBINED;
+			else if (strcmp(optarg, "json") == 0)
+				o->access_format = FSC_ACCESSLOG_JSON;
+			else
+				return fsc_cli_bad("fnode", EXIT_USAGE, "--access-log-format", optarg,
+						   "not combined or json");
+			break;
 		case O_KEYLOG: o->tls_keylog = optarg; break;
 		case O_HT: case O_IT: case O_CT: case O_RT:
 			snprintf(name, sizeof(name), "--%s", opts[ch - O_SC].name);
@@ -272,6 +289,11 @@ int main(int argc, char **argv)
 		}
 		fsc_log_fd(fd);
 	}
+	if (nd.o.access_log && !(nd.access = fopen(nd.o.access_log, "a"))) {
+		fprintf(stderr, "fnode: --access-log: '%s': %s\n", nd.o.access_log, strerror(errno));
+		return EXIT_SETUP;
+	}
+	nd.access_opts.format = nd.o.access_format;
 	if (!fsc_serveconf_load(nd.o.serve_config, &nd.sc, err, sizeof(err))) {
 		fprintf(stderr, "fnode: --serve-config: '%s': %s\n", nd.o.serve_config, err);
 		return EXIT_SETUP;

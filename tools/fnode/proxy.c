@@ -169,6 +169,7 @@ static void access_log(struct conn *c, const char *handler)
 		fsc_line_cstr(&l, "end", c->status ? "cut during the response body"
 						    : "closed before a response");
 	fsc_line_end(&l);
+	fnode_access_line(c);
 }
 
 void http_log_unfinished(struct conn *c)

@@ -5,6 +5,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "fsc/accesslog.h"
 #include "fsc/enrich.h"
 #include "fsc/pipeline.h"
 #include "fsc/source.h"
@@ -36,10 +37,20 @@ struct options {
 	struct fsc_enrich_opts enrich;
 	struct fsc_pipeline_limits limits;
 	struct tui_model_limits model;
+	const char *access_log;		/* --access-log FILE (appended) */
+	enum fsc_accesslog_format access_format; /* --access-log-format */
+	bool truncate_clients;		/* --truncate-clients */
 };
 
 /* Runs the capture (live or replay) with the screen or the dump; returns
  * the exit status. */
 int fwatch_run(const struct options *o);
+
+/* accesslog.c: --access-log, the request records as lines of a file. */
+struct fw_log;
+struct fw_log *fw_log_open(const struct options *o, char *err, size_t cap);
+void fw_log_event(struct fw_log *l, const struct fsc_event *ev);
+/* Flushes the records still open; false when writing failed. */
+bool fw_log_close(struct fw_log *l);
 
 #endif

@@ -56,6 +56,7 @@ struct fw {
 	struct tui_model *model;
 	struct fsc_enrich *names;
 	struct tui_screen *screen;
+	struct fw_log *log;	/* --access-log, or NULL */
 	struct metrics_srv *metrics;	/* --metrics, or NULL */
 	struct metrics_view mview;
 	bool live, ended, failed;
@@ -82,19 +83,28 @@ static void update_stats(struct fw *w)
 	}
 }
 
+/* Every event goes to the model, and to the access log's records. */
+static void on_event(const struct fsc_event *ev, void *ctx)
+{
+	struct fw *w = ctx;
+
+	tui_model_event(ev, w->model);
+	fw_log_event(w->log, ev);
+}
+
 /* The capture reached its end, or an error: streams still open close. */
 static void end_capture(struct fw *w)
 {
 	if (w->ended)
 		return;
 	w->ended = true;
-	fsc_pipeline_flush(w->pl, tui_model_event, w->model);
+	fsc_pipeline_flush(w->pl, on_event, w);
 	w->model_changed = true;
 }
 
 static void feed(struct fw *w, const struct fsc_frame *f)
 {
-	fsc_pipeline_frame(w->pl, f, tui_model_event, w->model);
+	fsc_pipeline_frame(w->pl, f, on_event, w);
 	w->frames++;
 	w->model_changed = true;
 	if (w->o->count && w->frames >= w->o->count)
@@ -231,6 +241,9 @@ static void run_loop(struct fw *w)
 			if (!w->live && w->ended)
 				return;
 		}
+		/* headless for the access log alone: a replay is done at its end */
+		if (w->o->headless && !w->o->metrics && !w->live && w->ended)
+			return;
 		if (now - w->last_stats >= STATS_EVERY_NS) {
 			update_stats(w);
 			w->last_stats = now;
@@ -374,6 +387,11 @@ int fwatch_run(const struct options *o)
 		goto out;
 	}
 	tui_model_set_wg(w.model, fsc_pipeline_wg(w.pl));
+	if (o->access_log && !(w.log = fw_log_open(o, err, sizeof(err)))) {
+		fprintf(stderr, "fwatch: %s\n", err);
+		rc = EXIT_RUNTIME;
+		goto out;
+	}
 	if (!open_source(&w)) {
 		rc = EXIT_RUNTIME;
 		goto out;
@@ -434,6 +452,10 @@ int fwatch_run(const struct options *o)
 		rc = EXIT_RUNTIME;
 	}
 out:
+	if (!fw_log_close(w.log)) {
+		fprintf(stderr, "fwatch: --access-log: '%s': write failed\n", o->access_log);
+		rc = EXIT_RUNTIME;
+	}
 	metrics_close(w.metrics);
 	if (w.src)
 		fsc_source_close(w.src);

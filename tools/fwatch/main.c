@@ -73,12 +73,21 @@ static const char usage_text[] =
 "                     stable (fwatch(1), DUMP); times are local (TZ=UTC).\n"
 "      --details      with --dump: the Detail of every request kept, not only\n"
 "                     the newest\n"
+"      --access-log FILE\n"
+"                     append an access log to FILE, a line a request when it\n"
+"                     completes or is given up, the real client as host\n"
+"                     (fdecode(1), --access-log; flushed each line)\n"
+"      --access-log-format combined|json\n"
+"                     NCSA combined (default; GoAccess reads it) or JSON lines\n"
+"      --truncate-clients\n"
+"                     logged clients cut to their /24 (IPv4) or /48 (IPv6)\n"
 "      --metrics ADDR:PORT\n"
 "                     serve Prometheus metrics at http://ADDR:PORT/metrics\n"
 "                     (\":9477\" on every address, \"127.0.0.1:9477\", \"[::1]:9477\";\n"
 "                     port 0: one the kernel picks); names in fwatch(1), METRICS\n"
 "      --headless     no screen and no dump: capture (-i) or replay (-r) and\n"
-"                     serve --metrics until SIGINT or SIGTERM\n"
+"                     serve --metrics until SIGINT or SIGTERM, or write\n"
+"                     --access-log (a replay alone ends with its end)\n"
 "\n"
 "Names (as fdecode)\n"
 "  -n                 no DNS queries (GeoIP and Tailscale names stay)\n"
@@ -115,6 +124,9 @@ static const char usage_text[] =
 
 enum {
 	OPT_SPEED = 256,
+	OPT_ACCESS_LOG,
+	OPT_ACCESS_LOG_FORMAT,
+	OPT_TRUNCATE_CLIENTS,
 	OPT_MAX,
 	OPT_PROMISC,
 	OPT_IMMEDIATE,
@@ -200,6 +212,9 @@ static int parse_args(int argc, char **argv, struct options *o)
 		{ "max-clients", required_argument, NULL, OPT_MAX_CLIENTS },
 		{ "max-hosts", required_argument, NULL, OPT_MAX_HOSTS },
 		{ "detail-memory", required_argument, NULL, OPT_DETAIL_MEMORY },
+		{ "access-log", required_argument, NULL, OPT_ACCESS_LOG },
+		{ "access-log-format", required_argument, NULL, OPT_ACCESS_LOG_FORMAT },
+		{ "truncate-clients", no_argument, NULL, OPT_TRUNCATE_CLIENTS },
 		{ "metrics", required_argument, NULL, OPT_METRICS },
 		{ "headless", no_argument, NULL, OPT_HEADLESS },
 		{ NULL, 0, NULL, 0 },
@@ -330,6 +345,25 @@ static int parse_args(int argc, char **argv, struct options *o)
 				return EXIT_USAGE;
 			o->model.detail_bytes = (size_t)v;
 			break;
+		case OPT_ACCESS_LOG:
+			if (strcmp(optarg, "-") == 0)
+				return fsc_cli_bad("fwatch", EXIT_USAGE, "--access-log", optarg,
+						   "standard output is the screen or the dump; "
+						   "give a file");
+			o->access_log = optarg;
+			break;
+		case OPT_ACCESS_LOG_FORMAT:
+			if (strcmp(optarg, "combined") == 0)
+				o->access_format = FSC_ACCESSLOG_COMBINED;
+			else if (strcmp(optarg, "json") == 0)
+				o->access_format = FSC_ACCESSLOG_JSON;
+			else
+				return fsc_cli_bad("fwatch", EXIT_USAGE, "--access-log-format", optarg,
+						   "not combined or json");
+			break;
+		case OPT_TRUNCATE_CLIENTS:
+			o->truncate_clients = true;
+			break;
 		case 'h':
 			fputs(usage_text, stdout);
 			return 0;
@@ -359,15 +393,17 @@ static int parse_args(int argc, char **argv, struct options *o)
 		fputs("fwatch: --headless and --dump exclude each other\n", stderr);
 		return EXIT_USAGE;
 	}
-	if (o->headless && !o->metrics) {
-		fputs("fwatch: --headless shows nothing: it goes with --metrics ADDR:PORT\n",
-		      stderr);
+	if (o->headless && !o->metrics && !o->access_log) {
+		fputs("fwatch: --headless shows nothing: it goes with --metrics ADDR:PORT or "
+		      "--access-log FILE\n", stderr);
 		return EXIT_USAGE;
 	}
 	if (o->all_details && !o->dump) {
 		fputs("fwatch: --details goes with --dump\n", stderr);
 		return EXIT_USAGE;
 	}
+	if (o->access_log)
+		fsc_requests_pipeline_limits(&o->limits);
 	if (o->dump && !o->file && !o->dump_ns)
 		o->dump_ns = 10 * 1000000000ll;
 	/* A replay's dump wants the end, not the original pace. */

@@ -72,9 +72,10 @@ struct fsc_agg_client {
 	uint64_t requests;	/* HTTP requests it is the client of */
 	uint64_t ingress;	/* ingress handshakes that named it */
 	uint64_t hellos;	/* TLS ClientHellos it sent */
-	uint64_t responses;	/* final answers to its requests ... */
-	uint64_t bytes;		/* ... their bodies by Content-Length ... */
-	uint64_t status[6];	/* ... and classes, as fsc_agg_client_response */
+	uint64_t responses;	/* final answers to its requests (the response
+				 * names its request's client) ... */
+	uint64_t status[6];	/* ... by class */
+	uint64_t bytes;		/* their bodies, as fsc_agg_client_bytes */
 	int64_t first_ns, last_ns;
 	enum fsc_client_rule rule; /* of its latest request */
 	/* Filled by the caller's fsc_agg_client_fn when it is entered
@@ -127,10 +128,10 @@ void fsc_agg_client_geo(struct fsc_agg_client *c, const char *country, uint32_t 
 
 /* Every event of the pipeline (those it has no use for are ignored). */
 void fsc_agg_event(struct fsc_agg *a, const struct fsc_event *ev);
-/* The final answer to a request of client c (the caller joined it): its
- * status and body length (-1 unknown). Nothing if c is not kept. */
-void fsc_agg_client_response(struct fsc_agg *a, const struct fsc_addr *c, int status,
-			     int64_t body);
+/* The body length (by its framing; -1 unknown) of a final answer to a
+ * request of client c, which the caller read from the answer's head.
+ * Nothing if c is not kept. */
+void fsc_agg_client_bytes(struct fsc_agg *a, const struct fsc_addr *c, int64_t body);
 
 const struct fsc_agg_stats *fsc_agg_stats(const struct fsc_agg *a);
 const struct fsc_agg_limits *fsc_agg_limits(const struct fsc_agg *a);

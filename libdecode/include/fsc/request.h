@@ -24,6 +24,7 @@
 #define FSC_REQ_HOST_MAX 256
 #define FSC_REQ_METHOD_MAX 32
 #define FSC_REQ_UA_MAX 256
+#define FSC_REQ_REFERER_MAX 512
 #define FSC_REQ_XFF_MAX 512	/* the X-Forwarded-For lines, joined */
 #define FSC_REQ_REASON_MAX 64
 #define FSC_REQ_SNI_MAX 256
@@ -51,6 +52,7 @@ enum fsc_req_cut {
 	FSC_REQ_CUT_FIELD = 1 << 9,	/* a field value (see its own `cut`) */
 	FSC_REQ_CUT_REQ_HEADERS = 1 << 10, /* request header lines over head_cap */
 	FSC_REQ_CUT_RESP_HEADERS = 1 << 11,
+	FSC_REQ_CUT_REFERER = 1 << 12,
 };
 
 /* How a transaction ended; each record is handed over exactly once. */
@@ -119,6 +121,9 @@ struct fsc_request {
 	/* flow identity: the connection, by the table that read it */
 	uint64_t flow_id;	/* fsc_flow.id: unique for the pipeline's life */
 	unsigned index;		/* 1-based request number on the connection */
+	uint64_t seq;		/* 1-based order of the request among all the
+				 * builder saw (records are handed over in the
+				 * order they end) */
 	struct fsc_addr src, dst; /* the request's sender and receiver */
 	uint16_t sport, dport;
 	uint8_t obs;		/* the flow's observation point (fsc_flow.obs) */
@@ -149,7 +154,8 @@ struct fsc_request {
 	int64_t last_ns;		/* request head -> body's last byte; -1 */
 	bool resp_body_known;		/* body_len measured at its end, or
 					 * declared by Content-Length when cut */
-	bool resp_body_measured;	/* ... measured */
+	bool resp_body_measured;	/* ... measured (or none by definition:
+					 * 101, 2xx to CONNECT) */
 	uint64_t resp_body_len;		/* content bytes, chunk framing aside */
 	/* the connection's TLS: its ClientHello (SNI, JA4, the first ALPN
 	 * protocol offered) and ServerHello (the ALPN protocol selected,
@@ -160,12 +166,13 @@ struct fsc_request {
 	 * handshake, or of this request's own headers */
 	bool has_ingress;
 	unsigned cut;			/* enum fsc_req_cut bits */
-	uint16_t method_len, target_len, host_len, ua_len, xff_len, reason_len;
+	uint16_t method_len, target_len, host_len, ua_len, referer_len, xff_len, reason_len;
 	uint16_t sni_len, alpn_len, ja4_len, ingress_src_len, ingress_target_len;
 	char method[FSC_REQ_METHOD_MAX + 1];
 	char target[FSC_REQ_TARGET_MAX + 1];
 	char host[FSC_REQ_HOST_MAX + 1];	/* Host; "" when none */
 	char user_agent[FSC_REQ_UA_MAX + 1];
+	char referer[FSC_REQ_REFERER_MAX + 1];
 	char xff[FSC_REQ_XFF_MAX + 1];		/* X-Forwarded-For as sent */
 	char reason[FSC_REQ_REASON_MAX + 1];	/* of the answer */
 	char sni[FSC_REQ_SNI_MAX + 1];
