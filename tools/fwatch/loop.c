@@ -416,7 +416,7 @@ int fwatch_run(const struct options *o)
 		w.metrics = metrics_open(o->metrics, metrics_render_model, &w.mview, err,
 					 sizeof(err));
 		if (!w.metrics) {
-			fprintf(stderr, "fwatch: --metrics '%s': %s\n", o->metrics, err);
+			fprintf(stderr, "fwatch: --metrics: '%s': %s\n", o->metrics, err);
 			rc = EXIT_USAGE;
 			goto out;
 		}
