@@ -10,6 +10,7 @@
 #include "fdecode.h"
 #include "fsc/clocksync.h"
 #include "fsc/correlate.h"
+#include "fsc/sink.h"
 
 /* The stretches between stages a story is told in, each ending at a stage
  * and starting at the one before it in the chain. */
@@ -623,5 +624,52 @@ bool clock_offset_option(struct options *opt, const char *arg)
 	struct clock_offset *c = &opt->clock_offsets[opt->n_clock_offsets++];
 	c->file = arg;
 	c->ns = (int64_t)(v * 1e9 + (v < 0 ? -0.5 : 0.5));
+	return true;
+}
+
+/* ---- the sink ---- */
+
+static void sink_event(void *self, const struct fsc_event *ev)
+{
+	stories_event(self, ev);
+}
+
+static bool sink_flush(void *self)
+{
+	struct stories *st = self;
+
+	fsc_outbuf_flush(st->pr->ob);
+	return fflush(st->pr->ob->file) == 0;
+}
+
+/* The end: the stories still open, then the clock offsets (or, with the
+ * summary, "where the time goes" after its tables). */
+static bool sink_close(void *self)
+{
+	struct stories *st = self;
+
+	stories_flush(st);
+	if (st->pr->opt->summary) {
+		fsc_outbuf_flush(st->pr->ob);
+		stories_summary(st, st->pr->ob->file);
+	} else {
+		stories_clock(st, st->pr->ob);
+	}
+	bool ok = sink_flush(st);
+	stories_free(st);
+	return ok;
+}
+
+static const struct fsc_sink_ops sink_ops = {
+	.name = "stories", .event = sink_event, .flush = sink_flush, .close = sink_close,
+};
+
+bool stories_sink(struct printer *pr, unsigned inputs, struct fsc_sink *out)
+{
+	struct stories *st = stories_new(pr, inputs);
+
+	if (!st)
+		return false;
+	*out = (struct fsc_sink){ .ops = &sink_ops, .self = st };
 	return true;
 }
