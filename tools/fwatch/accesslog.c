@@ -26,8 +26,7 @@ struct fw_log *fw_log_open(const struct options *o, char *err, size_t cap)
 		free(l);
 		return NULL;
 	}
-	l->opts.format = o->access_format;
-	l->opts.truncate_clients = o->truncate_clients;
+	l->opts = o->access;
 	if (!(l->f = fopen(o->access_log, "a"))) {
 		snprintf(err, cap, "--access-log: '%s': %s", o->access_log, strerror(errno));
 		fsc_requests_free(l->rq);

@@ -38,8 +38,7 @@ struct options {
 	struct fsc_pipeline_limits limits;
 	struct tui_model_limits model;
 	const char *access_log;		/* --access-log FILE (appended) */
-	enum fsc_accesslog_format access_format; /* --access-log-format */
-	bool truncate_clients;		/* --truncate-clients */
+	struct fsc_accesslog_opts access;	/* format, fields, redaction (logopts.h) */
 };
 
 /* Runs the capture (live or replay) with the screen or the dump; returns
