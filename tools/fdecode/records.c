@@ -297,7 +297,7 @@ bool records_finish(struct records *rs)
 			rs->o->curl ? "--curl" : "--replay", want, seen);
 		ok = false;
 	} else if (rs->o->curl) {
-		curl_print(stdout, rs->kept, &rs->o->log);
+		fsc_curl_print(stdout, rs->kept, &rs->o->log, "fdecode");
 	} else if (rs->o->replay) {
 		ok &= replay_run(stdout, rs->kept, &rs->o->log, rs->o->replay_to);
 	}
