@@ -159,18 +159,26 @@ static bool segments_fit(const uint8_t *p, size_t len, size_t size, uint32_t rec
 
 size_t fsc_wg_gso_segment(const uint8_t *p, size_t len)
 {
+	/* Sizes a first segment can have: padded ones step by 16; from the
+	 * smallest MTU up, any. */
+	const size_t any_size = FSC_WG_TRANSPORT_MIN + (FSC_WG_MTU_MIN + 15) / 16 * 16;
 	uint32_t receiver;
 	uint64_t counter;
 
 	if (len < 2 * FSC_WG_TRANSPORT_MIN || !transport_at(p, len, 0, &receiver, &counter))
 		return 0;
-	/* Sizes a first segment can have: padded ones step by 16; from the
-	 * smallest MTU up, any. */
-	for (size_t size = FSC_WG_TRANSPORT_MIN; size + FSC_WG_TRANSPORT_MIN <= len;
-	     size += size >= FSC_WG_TRANSPORT_MIN + FSC_WG_MTU_MIN ? 1 : 16) {
-		uint32_t r;
-		uint64_t n;
-		if (transport_len_ok(size) && transport_at(p, len, size, &r, &n) && r == receiver &&
+	/* A second segment opens with the first's 8 bytes (type, reserved,
+	 * receiver): find those with memchr rather than trying every size,
+	 * since this runs on every transport datagram and batches are rare. */
+	for (size_t size = FSC_WG_TRANSPORT_MIN; size + FSC_WG_TRANSPORT_MIN <= len; size++) {
+		const uint8_t *q = memchr(p + size, FSC_WG_TRANSPORT,
+					  len - FSC_WG_TRANSPORT_MIN - size + 1);
+		if (!q)
+			break;
+		size = (size_t)(q - p);
+		if (size < any_size && (size - FSC_WG_TRANSPORT_MIN) % 16 != 0)
+			continue;
+		if (memcmp(q, p, 8) == 0 && transport_len_ok(size) &&
 		    segments_fit(p, len, size, receiver, counter))
 			return size;
 	}
