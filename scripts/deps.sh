@@ -12,9 +12,10 @@ set -eu
 BUILD_PKGS="build-essential cmake pkg-config libpcap-dev libssl-dev libcmocka-dev
 libc-ares-dev libmaxminddb-dev libncurses-dev zlib1g-dev liblwip-dev libjansson-dev"
 # Testing: real peers and oracles (prometheus: a real server scrapes fwatch's
-# metrics, and its promtool checks them).
+# metrics, and its promtool checks them; jq: the JSON reader that
+# json_keys.sh checks every JSON line and its keys with).
 TEST_PKGS="clang tcpdump tshark wireguard-go wireguard-tools iproute2 python3 python3-nacl
-coturn openssl curl dnsmasq libmaxmind-db-writer-perl time tmux iperf3 prometheus
+coturn openssl curl dnsmasq libmaxmind-db-writer-perl time tmux iperf3 jq prometheus
 goaccess python3-jsonschema"
 
 case ${1:-all} in

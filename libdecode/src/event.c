@@ -1,31 +1,37 @@
 /* event.c - the event types' table (event.h). */
 #include "fsc/event.h"
 
+#define PACKET(t, nm, json, show) \
+	[t] = { .type = t, .name = nm, .json_name = json, .shown = show, .line = true }
+#define STREAM(t, nm) \
+	[t] = { .type = t, .name = nm, .json_name = nm, .shown = true, .stream = true, .line = true }
+
 static const struct fsc_event_desc descs[FSC_EV_COUNT] = {
-	{ FSC_EV_WG, "wg", "wg", true, false },
-	{ FSC_EV_DISCO, "disco", "disco", true, false },
-	{ FSC_EV_STUN, "stun", "stun", true, false },
-	{ FSC_EV_TSDISCO, "tsdisco", "disco", true, false },
-	{ FSC_EV_UDP, "udp", "udp", false, false },
-	{ FSC_EV_TCP, "tcp", "tcp", false, false },
-	{ FSC_EV_IP, "ip", "ip", false, false },
-	{ FSC_EV_FRAME, "frame", "frame", false, false },
-	{ FSC_EV_TLS_CLIENT_HELLO, "tls_client_hello", "tls_client_hello", true, true },
-	{ FSC_EV_TLS_SERVER_HELLO, "tls_server_hello", "tls_server_hello", true, true },
-	{ FSC_EV_HTTP_REQUEST, "http_request", "http_request", true, true },
-	{ FSC_EV_HTTP_RESPONSE, "http_response", "http_response", true, true },
-	{ FSC_EV_INGRESS, "ingress", "ingress", true, true },
-	{ FSC_EV_HTTP_RESPONSE_END, "http_response_end", "http_response_end", true, true },
-	/* for the request records, never a line of its own */
-	{ FSC_EV_HTTP_CLOSE, "http_close", "http_close", false, true },
+	PACKET(FSC_EV_WG, "wg", "wg", true),
+	PACKET(FSC_EV_DISCO, "disco", "disco", true),
+	PACKET(FSC_EV_STUN, "stun", "stun", true),
+	PACKET(FSC_EV_TSDISCO, "tsdisco", "disco", true),
+	PACKET(FSC_EV_UDP, "udp", "udp", false),
+	PACKET(FSC_EV_TCP, "tcp", "tcp", false),
+	PACKET(FSC_EV_IP, "ip", "ip", false),
+	PACKET(FSC_EV_FRAME, "frame", "frame", false),
+	STREAM(FSC_EV_TLS_CLIENT_HELLO, "tls_client_hello"),
+	STREAM(FSC_EV_TLS_SERVER_HELLO, "tls_server_hello"),
+	STREAM(FSC_EV_HTTP_REQUEST, "http_request"),
+	STREAM(FSC_EV_HTTP_RESPONSE, "http_response"),
+	STREAM(FSC_EV_INGRESS, "ingress"),
+	STREAM(FSC_EV_HTTP_RESPONSE_END, "http_response_end"),
+	/* for the request records (fsc/request.h), never a line */
+	[FSC_EV_HTTP_CLOSE] = { .type = FSC_EV_HTTP_CLOSE, .name = "http_close",
+				.json_name = "http_close", .stream = true },
 };
 
-static const struct fsc_event_desc unknown = { FSC_EV_COUNT, "unknown", "unknown", false,
-					       false };
+static const struct fsc_event_desc unknown = { .type = FSC_EV_COUNT, .name = "unknown",
+					       .json_name = "unknown" };
 
 const struct fsc_event_desc *fsc_event_desc(enum fsc_event_type t)
 {
-	return (unsigned)t < FSC_EV_COUNT ? &descs[t] : &unknown;
+	return (unsigned)t < FSC_EV_COUNT && descs[t].name ? &descs[t] : &unknown;
 }
 
 const char *fsc_event_type_name(enum fsc_event_type t)

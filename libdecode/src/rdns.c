@@ -22,6 +22,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "fsc/num.h"
 #include "fsc/tsaddr.h"
 
 #define WAYS 8
@@ -141,12 +142,12 @@ static bool server_csv(const char *s, char *csv, size_t n, char *err, size_t err
 		return false;
 	}
 	if (port) {
-		char *end;
-		if (port[0] < '0' || port[0] > '9' ||
-		    (p = strtoul(port, &end, 10), *end) || p == 0 || p > 65535) {
+		uint64_t v;
+		if (fsc_num_parse(port, 1, 65535, &v) != FSC_NUM_OK) {
 			snprintf(err, errlen, "DNS server '%s': port must be 1 to 65535", s);
 			return false;
 		}
+		p = (unsigned long)v;
 	}
 	fsc_addr_str(&a, host);
 	snprintf(csv, n, a.family == 6 ? "[%s]:%lu" : "%s:%lu", host, p);

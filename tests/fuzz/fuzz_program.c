@@ -48,6 +48,7 @@
 #include "fsc/enrich.h"
 #include "fsc/prom.h"
 #include "fdecode.h"
+#include "sinks.h"
 #include "model.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
@@ -65,6 +66,8 @@ struct harness {
 	char *out[N_PRINTERS];
 	size_t out_len[N_PRINTERS];
 	struct tui_model *model;
+	struct client_tally *tally;	/* the summary sink's tallies */
+	struct fsc_agg *agg;
 	uint64_t events;
 };
 
@@ -75,8 +78,15 @@ static void fan_out(const struct fsc_event *ev, void *ctx)
 	struct harness *h = ctx;
 
 	h->events++;
-	for (int i = 0; i < N_PRINTERS; i++)
-		print_event(ev, &h->pr[i]);
+	/* What fdecode's sinks do (sinks.c): the lines, the summary's tallies */
+	for (int i = 0; i < N_PRINTERS; i++) {
+		if (i == P_SUMMARY)
+			summary_tally(h->tally, h->agg, ev);
+		else if (print_wanted(&h->opt[i], ev) && h->opt[i].json)
+			print_json(&h->pr[i], ev);
+		else if (print_wanted(&h->opt[i], ev))
+			print_text(&h->pr[i], ev);
+	}
 	tui_model_event(ev, h->model);
 }
 
@@ -328,9 +338,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		h.pr[i] = (struct printer){ .ob = &h.ob[i], .opt = o, .enr = enr,
 					    .file = "fuzz.pcap" };
 	}
-	/* Addresses and hosts are tallied once, by the summary's printer. */
-	h.pr[P_SUMMARY].clients = tally;
-	h.pr[P_SUMMARY].agg = agg;
+	/* Addresses and hosts are tallied once, by the summary. */
+	h.tally = tally;
+	h.agg = agg;
 	h.events = 0;
 
 	struct fsc_frame f = { .linktype = linktypes[wrap] };

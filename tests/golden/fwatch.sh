@@ -69,7 +69,7 @@ usage 1 "fwatch: --match: 'client:10.0.0.0/40': a network is ADDR/LEN with LEN 0
 usage 1 "exclude each other" --headless --metrics :0 --dump -r x
 usage 1 "goes with --metrics" --headless -r x
 usage 1 "not ADDR:PORT" --headless --metrics 9477 -r "$FSC_SRC/captures/wg-tunnel.pcap"
-usage 1 "invalid port" --headless --metrics 127.0.0.1:99999 -r "$FSC_SRC/captures/wg-tunnel.pcap"
+usage 1 "fwatch: --metrics: '127.0.0.1:99999': port '99999': out of range (0 to 65535)" --headless --metrics 127.0.0.1:99999 -r "$FSC_SRC/captures/wg-tunnel.pcap"
 usage 0 "usage: fwatch" --help
 usage 0 "fwatch " --version
 

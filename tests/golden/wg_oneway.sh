@@ -63,7 +63,7 @@ for p in peers:
         bad.append("peer %d called one-way-capture in a whole capture" % p["peer"])
     if want != "both" and p["health"] != want:
         bad.append("peer %d: health %s (%s), want %s" %
-                   (p["peer"], p["health"], p["health_reason"], want))
+                   (p["peer"], p["health"], p.get("health_reason", ""), want))
 if len(sess) != int(sys.argv[3]):
     bad.append("%d sessions, the whole capture has %s" % (len(sess), sys.argv[3]))
 if not peers or not sess:

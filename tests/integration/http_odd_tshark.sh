@@ -62,7 +62,7 @@ has gnutella-tls tls_server_hello '"cipher":"0xc02f"'
 has midstream-join '"status":200' '"uri":"/images/go_homepage.png"' '"resync"'
 has midstream-join '"status":200' '"uri":"/images/action_bar_5.png"' '"request":3'
 has clock-behind tls_client_hello '"hello":2'
-has ms-turn '"mapped":"203.0.113.72","mapped_port":57543' '"software":"2.0.1.211"' '"unpadded":true'
+has ms-turn '"mapped":"203.0.113.72:57543"' '"software":"2.0.1.211"' '"unpadded":true'
 has urgent-uri '"uri":"/aX/b"' '"urgent"'
 grep -q '"method":"OST"' "$D/te-obs-fold.jsonl" && bad "te-obs-fold: a request read one byte in"
 # The fingerprints and the draft cipher, as tshark computes and reads them.

@@ -137,6 +137,16 @@ json() { "$FSC_BIN/fwg" show "$1" json | sed -n "s/.*\"$2\":\([0-9]*\).*/\1/p" |
 for s in a b; do
 	[ "$(json "$TMP/$s.sock" too_long)" -eq 0 ] || fail "$s: packets over the MTU"
 done
+# fwg show json keeps the JSON writer's rules: every line an object, a
+# peer's endpoint also as an address and a port beside its "ADDR:PORT", no "".
+if command -v jq >/dev/null 2>&1; then
+	"$FSC_BIN/fwg" show "$TMP/a.sock" json >"$TMP/show.json"
+	jq -e 'select(.type == "peer") | . as $p | ($p.endpoint_port | type == "number") and
+		($p.endpoint | endswith(":\($p.endpoint_port)")) and
+		($p.endpoint | contains($p.endpoint_addr))' "$TMP/show.json" >/dev/null &&
+	! grep -q '""' "$TMP/show.json" ||
+		fail "fwg show json: $(cat "$TMP/show.json")"
+fi
 # B got its key log from WG_KEYLOGFILE (no flag): as responder, its static
 # and ephemeral keys, created private.
 grep -q '^LOCAL_EPHEMERAL_PRIVATE_KEY = ' "$TMP/b.keys" 2>/dev/null ||

@@ -19,6 +19,8 @@ struct out_iface {
 
 struct capwrite {
 	FILE *f;
+	char *path;	/* NULL: standard output */
+	bool failed;	/* a write to a file closed by a reopen failed */
 	unsigned n;
 	struct out_iface ifs[MAX_OUT_IFACES];
 };
@@ -38,30 +40,54 @@ static uint32_t pad4(size_t n)
 	return (uint32_t)((n + 3) & ~(size_t)3);
 }
 
+/* Section Header Block: no options, section length unknown. */
+static void section_header(FILE *f)
+{
+	put32(f, 0x0A0D0D0A);
+	put32(f, 28);
+	put32(f, 0x1A2B3C4D);
+	put16(f, 1);
+	put16(f, 0);
+	put32(f, 0xffffffff);
+	put32(f, 0xffffffff);
+	put32(f, 28);
+}
+
 struct capwrite *capwrite_open(const char *path, char *err, size_t errlen)
 {
 	struct capwrite *w = calloc(1, sizeof(*w));
 
-	if (!w) {
+	if (!w || (strcmp(path, "-") != 0 && !(w->path = strdup(path)))) {
 		snprintf(err, errlen, "out of memory");
-		return NULL;
-	}
-	w->f = strcmp(path, "-") == 0 ? stdout : fopen(path, "wb");
-	if (!w->f) {
-		snprintf(err, errlen, "%s", strerror(errno));
 		free(w);
 		return NULL;
 	}
-	/* Section Header Block: no options, section length unknown. */
-	put32(w->f, 0x0A0D0D0A);
-	put32(w->f, 28);
-	put32(w->f, 0x1A2B3C4D);
-	put16(w->f, 1);
-	put16(w->f, 0);
-	put32(w->f, 0xffffffff);
-	put32(w->f, 0xffffffff);
-	put32(w->f, 28);
+	w->f = w->path ? fopen(path, "wb") : stdout;
+	if (!w->f) {
+		snprintf(err, errlen, "%s", strerror(errno));
+		free(w->path);
+		free(w);
+		return NULL;
+	}
+	section_header(w->f);
 	return w;
+}
+
+bool capwrite_reopen(struct capwrite *w, char *err, size_t errlen)
+{
+	if (!w || !w->path)
+		return true; /* standard output goes on */
+	FILE *f = fopen(w->path, "wb");
+	if (!f) {
+		snprintf(err, errlen, "'%s': %s", w->path, strerror(errno));
+		return false;
+	}
+	if (fflush(w->f) != 0 || ferror(w->f) || fclose(w->f) != 0)
+		w->failed = true;
+	w->f = f;
+	w->n = 0; /* a new file describes its interfaces again */
+	section_header(w->f);
+	return true;
 }
 
 static void option(FILE *f, uint16_t code, const void *v, size_t n)
@@ -141,9 +167,10 @@ bool capwrite_close(struct capwrite *w)
 {
 	if (!w)
 		return true;
-	bool ok = fflush(w->f) == 0 && !ferror(w->f);
+	bool ok = fflush(w->f) == 0 && !ferror(w->f) && !w->failed;
 	if (w->f != stdout && fclose(w->f) != 0)
 		ok = false;
+	free(w->path);
 	free(w);
 	return ok;
 }

@@ -70,8 +70,8 @@ struct printer {
 	struct fsc_jsonw jw;		/* JSON lines onto ob */
 	const struct options *opt;
 	struct fsc_enrich *enr;		/* names for every address printed */
-	struct client_tally *clients;	/* STUN mapped addresses */
-	struct fsc_agg *agg;		/* hosts and clients, for --summary */
+	bool late_names;	/* at the end: names that came late (NAMES) */
+	bool shown;		/* the last event made a text or JSON line */
 	const char *file;	/* current input, named in JSON when several */
 	bool name_file;
 	const struct fsc_source *src; /* names of files and interfaces */
@@ -90,7 +90,6 @@ struct input_problems {
 	char msg[MAX_INPUT_PROBLEMS][320];
 };
 
-void print_event(const struct fsc_event *ev, void *ctx);
 /* print.c: whether an event is printed (its type shown by default, -v, or
  * a problem); one event as a text line or a JSON line. */
 bool print_wanted(const struct options *opt, const struct fsc_event *ev);
@@ -114,15 +113,16 @@ void json_origin(struct printer *pr, const struct fsc_event *ev);
 void print_time(struct printer *pr, int64_t ts_ns);
 void text_addr(struct printer *pr, const struct fsc_addr *a, int port);
 
-/* Room for a whole head's worth of value: JSON never cuts a field. */
-#define JSON_VALUE_CAP FSC_JSONW_STR_CAP
-
 /* ,"key":"ADDR" and ,"key_info":{...} when enrichment has something. */
 void json_addr(struct printer *pr, const char *key, const struct fsc_addr *a);
 void json_enrich(struct printer *pr, const char *key, const struct fsc_addr *a);
 /* ,"key":"ADDR","port_key":PORT (the endpoint rule) and the enrichment. */
 void json_endpoint(struct printer *pr, const char *key, const char *port_key,
 		   const struct fsc_addr *a, uint16_t port);
+/* ,"key":"ADDR:PORT" (a key that had that form before the rule), its
+ * enrichment, and ,"addr_key":"ADDR","port_key":PORT. */
+void json_endpoint_kept(struct printer *pr, const char *key, const char *addr_key,
+			const char *port_key, const struct fsc_addr *a, uint16_t port);
 /* print_stream.c: TLS, HTTP and ingress events; text after the time,
  * JSON the whole line. */
 void stream_text(struct printer *pr, const struct fsc_event *ev);

@@ -121,3 +121,14 @@ void json_head(struct printer *pr, const struct fsc_event *ev)
 		fsc_jsonw_u64(w, "frame", ev->frame->number);
 	fsc_jsonw_token(w, "type", fsc_event_json_name(ev->type));
 }
+
+/* A key that carried "ADDR:PORT" before the endpoint rule (mapped,
+ * pong_src): that text and its enrichment as before, then the rule's
+ * KEY_addr and KEY_port. */
+void json_endpoint_kept(struct printer *pr, const char *key, const char *addr_key,
+			const char *port_key, const struct fsc_addr *a, uint16_t port)
+{
+	fsc_jsonw_endpoint_text(&pr->jw, key, a, port);
+	json_enrich(pr, key, a);
+	fsc_jsonw_endpoint(&pr->jw, addr_key, port_key, a, port);
+}

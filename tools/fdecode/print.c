@@ -345,7 +345,8 @@ static void json_stun(struct printer *pr, const struct fsc_stun_msg *m)
 	if (m->txid)
 		fsc_jsonw_hex(w, "txid", m->txid, FSC_STUN_TXID_LEN);
 	if (m->has_mapped)
-		json_endpoint(pr, "mapped", "mapped_port", &m->mapped, m->mapped_port);
+		json_endpoint_kept(pr, "mapped", "mapped_addr", "mapped_port", &m->mapped,
+				   m->mapped_port);
 	if (m->error_code)
 		fsc_jsonw_u64(w, "error_code", m->error_code);
 	if (m->software)
@@ -388,7 +389,8 @@ static void json_tsdisco(struct printer *pr, const struct fsc_event *ev)
 	if (d->node_key)
 		fsc_jsonw_hex(w, "node_key", d->node_key, 32);
 	if (d->type == FSC_DISCO_PONG)
-		json_endpoint(pr, "pong_src", "pong_src_port", &d->pong_addr, d->pong_port);
+		json_endpoint_kept(pr, "pong_src", "pong_src_addr", "pong_src_port",
+				   &d->pong_addr, d->pong_port);
 	if (d->type == FSC_DISCO_CALL_ME_MAYBE)
 		fsc_jsonw_u64(w, "endpoints", d->n_endpoints);
 	json_disco_endpoints(w, d);
@@ -476,30 +478,13 @@ void print_json(struct printer *pr, const struct fsc_event *ev)
  * the rest only with -v, unless something is wrong with them. */
 bool print_wanted(const struct options *opt, const struct fsc_event *ev)
 {
-	if (ev->type == FSC_EV_HTTP_CLOSE)	/* for the request records, not a line */
+	const struct fsc_event_desc *d = fsc_event_desc(ev->type);
+
+	if (!d->line)
 		return false;
-	if (fsc_event_desc(ev->type)->shown || opt->verbose)
+	if (d->shown || opt->verbose)
 		return true;
 	if (ev->type == FSC_EV_FRAME)
 		return ev->status == FSC_TRUNCATED || ev->status == FSC_MALFORMED;
 	return ev->pkt->fragment || ev->status != FSC_OK;
-}
-
-void print_event(const struct fsc_event *ev, void *ctx)
-{
-	struct printer *pr = ctx;
-
-	if (ev->type == FSC_EV_STUN && ev->tun->u.stun.has_mapped && pr->clients)
-		client_tally_add(pr->clients, &ev->tun->u.stun.mapped, 1,
-				 ev->pkt->payload_wire_len);
-	/* Hosts and clients come from stream events; fdecode shows no tunnel
-	 * endpoints table, so the UDP events need not go there. */
-	if (ev->stream && pr->agg)
-		fsc_agg_event(pr->agg, ev);
-	if (pr->opt->summary || !print_wanted(pr->opt, ev))
-		return;
-	if (pr->opt->json)
-		print_json(pr, ev);
-	else
-		print_text(pr, ev);
 }

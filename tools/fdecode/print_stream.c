@@ -184,7 +184,8 @@ static void text_ingress(struct printer *pr, const struct fsc_stream_event *se)
 
 	fsc_outbuf_lit(ob, "ingress src ");
 	if (se->u.ingress.client.family)
-		text_addr(pr, &se->u.ingress.client, se->u.ingress.client_port);
+		text_addr(pr, &se->u.ingress.client,
+			  se->u.ingress.client_port ? se->u.ingress.client_port : -1);
 	else
 		text_span(ob, se->u.ingress.src, strlen(se->u.ingress.src));
 	fsc_outbuf_lit(ob, " target ");
@@ -456,9 +457,11 @@ static void json_ingress(struct printer *pr, const struct fsc_stream_event *se)
 		fsc_jsonw_str(w, "sni", se->u.ingress.sni, se->u.ingress.sni_len);
 	else
 		fsc_jsonw_null(w, "sni");
-	if (se->u.ingress.client.family)
+	if (se->u.ingress.client.family && se->u.ingress.client_port)
 		json_endpoint(pr, "client", "client_port", &se->u.ingress.client,
 			      se->u.ingress.client_port);
+	else if (se->u.ingress.client.family) /* no port sent: none made up */
+		json_addr(pr, "client", &se->u.ingress.client);
 }
 
 /* The event's flags as names, in bit order: "flags":["resync",...]. */

@@ -1,7 +1,9 @@
 /* run.c - fdecode's input loop: files (merged by timestamp when several,
  * followed with --follow) or live interfaces, frames through the pipeline,
- * events to the printer; what a shown event brings along (-l flush, -x,
- * -w); a clean stop on SIGINT/SIGTERM with the summary. */
+ * events to the sinks (sinks.c); what a shown event brings along (-x, -w);
+ * output a line at a time to a terminal, a JSON reader at a pipe or with
+ * -l; -w reopened on SIGHUP (log rotation); a clean stop on SIGINT/SIGTERM
+ * with the summary. */
 #include <errno.h>
 #include <inttypes.h>
 #include <poll.h>
@@ -15,21 +17,25 @@
 
 #include "capwrite.h"
 #include "fdecode.h"
+#include "sinks.h"
 #include "wsel.h"
 
 #define PROGRESS_EVERY 65536	/* frames between looks at the clock */
 #define IDLE_WAIT_MS 100	/* a followed file, or a poll, at most this */
-#define MAX_CLIENTS 4096	/* distinct STUN mapped addresses counted */
-#define MAX_HOSTS 4096		/* names in the summary's hostname table */
-#define MAX_HTTP_CLIENTS 65536	/* clients in the summary's clients table */
 #define MAX_POLL_FDS 32
 
-static volatile sig_atomic_t interrupted;
+static volatile sig_atomic_t interrupted, reopen_asked;
 
 static void on_signal(int sig)
 {
 	(void)sig;
 	interrupted = 1;
+}
+
+static void on_hangup(int sig)
+{
+	(void)sig;
+	reopen_asked = 1;
 }
 
 /* No SA_RESTART: a read or an open(2) of a FIFO waiting when the signal
@@ -41,6 +47,16 @@ void run_catch_signals(void)
 
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);
+}
+
+/* With an output file: SIGHUP opens it again by name (a log rotated away
+ * with mv goes on in a new file), as syslog daemons do. Without one SIGHUP
+ * keeps its default: a closed terminal ends fdecode. */
+static void catch_hangup(void)
+{
+	struct sigaction hup = { .sa_handler = on_hangup };
+
+	sigaction(SIGHUP, &hup, NULL);
 }
 
 struct progress {
@@ -178,8 +194,9 @@ static struct fsc_source *open_live(const struct options *opt)
 	return src;
 }
 
-/* The printer, and what a shown event brings along. */
+/* The sinks, and what an event shown by the printer brings along. */
 struct shown {
+	struct fsc_fanout *sinks;
 	struct printer *pr;
 	struct capwrite *w;
 	struct wsel *sel;	/* files read twice: -w writes after */
@@ -187,22 +204,17 @@ struct shown {
 	uint64_t last_number;
 	unsigned last_file;
 	bool write_failed;
-	struct records *rec;	/* request records, or NULL */
 };
 
-static uint64_t out_bytes(const struct fsc_outbuf *ob)
+static void on_event(const struct fsc_event *ev, void *ctx)
 {
-	return ob->written + ob->len;
-}
-
-static void show_event(const struct fsc_event *ev, struct shown *sh)
-{
+	struct shown *sh = ctx;
 	struct printer *pr = sh->pr;
-	uint64_t before = out_bytes(pr->ob);
 
-	print_event(ev, pr);
-	if (out_bytes(pr->ob) == before)
-		return; /* not shown */
+	pr->shown = false;
+	fsc_fanout_event(ev, sh->sinks);
+	if (!pr->shown)
+		return; /* not a line of the text or JSON sink */
 	if (sh->sel && !wsel_event(sh->sel, ev))
 		sh->write_failed = true;
 	const struct fsc_frame *f = ev->frame;
@@ -217,35 +229,36 @@ static void show_event(const struct fsc_event *ev, struct shown *sh)
 		if (sh->w && !sh->sel && !capwrite_frame(sh->w, pr->src, f))
 			sh->write_failed = true;
 	}
-	if (pr->opt->line_buffered) {
-		fsc_outbuf_flush(pr->ob);
-		fflush(pr->ob->file);
-		capwrite_flush(sh->w);
-	}
+	if (pr->ob->line_flush)
+		capwrite_flush(sh->w); /* the lines went out as they ended */
 }
 
-static void on_event(const struct fsc_event *ev, void *ctx)
+/* SIGHUP: the sinks' files and -w opened again. */
+static void reopen_outputs(struct shown *sh)
 {
-	struct shown *sh = ctx;
-
-	if (!records_own_stdout(&sh->pr->opt->rec))
-		show_event(ev, sh);
-	records_event(sh->rec, ev);
+	reopen_asked = 0;
+	if (!fsc_fanout_reopen(sh->sinks))
+		fprintf(stderr, "fdecode: SIGHUP: an output could not be opened again; "
+			"writing on to the old one\n");
+	if (sh->w && !sh->sel) {
+		char err[256];
+		if (!capwrite_reopen(sh->w, err, sizeof(err)))
+			fprintf(stderr, "fdecode: -w: SIGHUP: %s; writing on to the old file\n", err);
+	}
 }
 
 /* Nothing to read now: show what is held, then wait for input, a signal,
  * or (a followed file, which poll cannot watch) a short while. */
-static void idle(struct fsc_source *src, struct printer *pr, struct capwrite *w)
+static void idle(struct fsc_source *src, struct shown *sh)
 {
 	int fds[MAX_POLL_FDS];
 	struct pollfd p[MAX_POLL_FDS];
 	unsigned n = fsc_source_fds(src, fds, MAX_POLL_FDS);
 
-	fsc_outbuf_flush(pr->ob);
-	fflush(pr->ob->file);
-	capwrite_flush(w);
-	fsc_enrich_poll(pr->enr);
-	if (interrupted)
+	fsc_fanout_flush(sh->sinks);
+	capwrite_flush(sh->w);
+	fsc_enrich_poll(sh->pr->enr);
+	if (interrupted || reopen_asked)
 		return;
 	for (unsigned i = 0; i < n; i++)
 		p[i] = (struct pollfd){ .fd = fds[i], .events = POLLIN };
@@ -335,17 +348,18 @@ static bool decode(struct fsc_source *src, const struct options *opt, unsigned n
 	bool warned_lt[512] = { false };
 
 	while (!interrupted && (opt->count == 0 || frames < opt->count)) {
+		if (reopen_asked)
+			reopen_outputs(sh);
 		enum fsc_src_result r = fsc_source_next(src, &f);
 		if (r == FSC_SRC_END)
 			break;
 		if (r == FSC_SRC_AGAIN) {
 			progress_done(&pg);
-			idle(src, pr, sh->w);
+			idle(src, sh);
 			continue;
 		}
 		if (r == FSC_SRC_ERROR) {
-			fsc_outbuf_flush(pr->ob);
-			fflush(pr->ob->file);
+			fsc_fanout_flush(sh->sinks);
 			progress_done(&pg);
 			ok = false;
 			if (damaged(src, per_file, live))
@@ -429,6 +443,23 @@ static void live_stats(struct fsc_source *src, const struct options *opt)
 				opt->ifaces[i], st.received, st.dropped, st.if_dropped);
 }
 
+/* A line at a time, each as its event is decoded: with -l, to a terminal,
+ * and JSON lines to a pipe or a socket (a script at the other end: jq,
+ * vector) while the input is a stream (live, a pipe, a followed file),
+ * where a line may otherwise wait for the next 64 KiB. Files read whole
+ * keep the big writes: their lines all come within the run anyway. Text to
+ * a pipe keeps tcpdump's habit: buffered unless -l. */
+static bool flush_each_line(const struct options *opt, const char **files, unsigned n_files,
+			    FILE *out)
+{
+	struct stat st;
+
+	if (opt->line_buffered || isatty(fileno(out)))
+		return true;
+	return opt->json && !opt->summary && !rereadable(files, n_files, opt) &&
+	       fstat(fileno(out), &st) == 0 && (S_ISFIFO(st.st_mode) || S_ISSOCK(st.st_mode));
+}
+
 /* Decodes the inputs and prints; returns the exit status. */
 int run(const struct options *o, const char **files, unsigned n_files)
 {
@@ -448,18 +479,12 @@ int run(const struct options *o, const char **files, unsigned n_files)
 		fsc_enrich_free(enr);
 		return EXIT_INPUT;
 	}
-	struct client_tally *tally = client_tally_new(MAX_CLIENTS);
-	struct fsc_agg_limits al = { .max_hosts = MAX_HOSTS, .max_clients = MAX_HTTP_CLIENTS };
-	bool want_agg = opt.summary || opt.metrics_file;
-	struct fsc_agg *agg = want_agg ? fsc_agg_new(&al) : NULL;
-	if (agg && opt.metrics_file)
-		fsc_agg_on_client(agg, metrics_client_geo, enr);
 	struct fsc_pipeline *pl = fsc_pipeline_new(&opt.limits);
 	struct fsc_outbuf ob;
 	bool ob_ok = false;
 	/* -w - puts the capture on standard output: the text goes to stderr. */
 	FILE *out = opt.write_file && strcmp(opt.write_file, "-") == 0 ? stderr : stdout;
-	if (!pl || !tally || (want_agg && !agg) || !(ob_ok = fsc_outbuf_init(&ob, out))) {
+	if (!pl || !(ob_ok = fsc_outbuf_init(&ob, out))) {
 		fputs(ob_ok || !pl ? "fdecode: out of memory for the tables; lower --max-sessions, "
 				     "--max-peers, --max-flows, --max-streams or --flow-memory\n"
 				   : "fdecode: out of memory\n", stderr);
@@ -467,19 +492,16 @@ int run(const struct options *o, const char **files, unsigned n_files)
 			fsc_outbuf_free(&ob);
 		if (pl)
 			fsc_pipeline_free(pl);
-		client_tally_free(tally);
-		fsc_agg_free(agg);
 		fsc_enrich_free(enr);
 		capwrite_close(w);
 		return EXIT_INPUT;
 	}
+	ob.line_flush = flush_each_line(&opt, files, n_files, out);
 	int wk_status;
 	struct wgkeys *wk = wgkeys_new(&opt, files, n_files, pl, &wk_status);
 	if (!wk) {
 		fsc_outbuf_free(&ob);
 		fsc_pipeline_free(pl);
-		client_tally_free(tally);
-		fsc_agg_free(agg);
 		fsc_enrich_free(enr);
 		capwrite_close(w);
 		return wk_status;
@@ -490,45 +512,40 @@ int run(const struct options *o, const char **files, unsigned n_files)
 	bool ok = true;
 	struct fsc_source *src = opt.n_ifaces ? open_live(&opt)
 					      : open_files(files, n_files, &opt, &ok);
-	unsigned inputs = opt.n_ifaces ? opt.n_ifaces : n_files;
-	struct printer pr = { .ob = &ob, .opt = &opt, .enr = enr, .clients = tally,
-			      .agg = agg, .name_file = !opt.n_ifaces && n_files > 1,
-			      .src = src };
-	struct shown sh = { .pr = &pr, .w = w };
-	int rec_status = 0;
-	if (!(sh.rec = records_new(&opt.rec, &pr, &rec_status)) && rec_status)
+	struct printer pr = { .ob = &ob, .opt = &opt, .enr = enr,
+			      .name_file = !opt.n_ifaces && n_files > 1, .src = src };
+	struct sink_env env = { .opt = &opt, .pr = &pr, .enr = enr, .pl = pl, .src = src,
+				.problems = &problems,
+				.inputs = opt.n_ifaces ? opt.n_ifaces : n_files };
+	struct fsc_fanout sinks = { .n = 0 };
+	struct shown sh = { .sinks = &sinks, .pr = &pr, .w = w };
+	int open_status = 0;
+	if (!sinks_open_all(&env, &sinks, &open_status)) {
+		if (!open_status) /* else the sink said why */
+			fputs("fdecode: out of memory\n", stderr);
 		ok = false;
-	if (w && rereadable(files, n_files, &opt) && !(sh.sel = wsel_new(n_files))) {
+	} else if (w && rereadable(files, n_files, &opt) && !(sh.sel = wsel_new(n_files))) {
 		fputs("fdecode: out of memory\n", stderr);
 		ok = false;
 	}
+	if ((opt.write_file && strcmp(opt.write_file, "-") != 0) || fsc_fanout_reopens(&sinks))
+		catch_hangup();
 	uint64_t frames = 0;
-	if (src && !rec_status) /* an output that cannot be written: no decoding */
+	if (src && !open_status) /* an output that cannot be written: no decoding */
 		ok &= decode(src, &opt, n_files, pl, &sh, &frames);
 	else if (opt.n_ifaces)
 		ok = false;
 	/* Streams still open end with the input. */
 	fsc_pipeline_flush(pl, on_event, &sh);
-	if (!records_finish(sh.rec))
-		ok = false;
-	/* The events are out; what follows may wait (one DNS timeout). */
-	fsc_outbuf_flush(&ob);
+	/* The events are out; what the sinks write at the end may wait (one
+	 * DNS timeout for the names that came late). */
+	pr.late_names = !interrupted && !opt.quiet;
+	if (!fsc_fanout_close(&sinks))
+		ok = false; /* a sink that failed to write said so */
+	fsc_outbuf_flush(&ob); /* the records' lines when no event sink is open */
 	fsc_outbuf_free(&ob);
-	fflush(out);
-	if (opt.summary) {
-		print_summary(out, &opt, pl, inputs, &problems, enr, tally, agg);
-	} else if (!interrupted && !opt.quiet && fsc_enrich_late_count(enr) > 0) {
-		fsc_enrich_drain(enr, fsc_enrich_dns_timeout_ms(enr));
-		names_late(out, enr, opt.json);
-	}
 	if (fflush(out) != 0 || ferror(out)) {
 		fprintf(stderr, "fdecode: writing output: %s\n", strerror(errno));
-		ok = false;
-	}
-	if (opt.metrics_file &&
-	    !metrics_file_write(opt.metrics_file, pl, agg, src, fsc_enrich_geoip_count(enr) > 0,
-				err, sizeof(err))) {
-		fprintf(stderr, "fdecode: --metrics-file: '%s': %s\n", opt.metrics_file, err);
 		ok = false;
 	}
 	if (sh.sel && src && !write_selected(files, n_files, &opt, sh.sel, w, frames))
@@ -537,7 +554,6 @@ int run(const struct options *o, const char **files, unsigned n_files)
 		fprintf(stderr, "fdecode: -w: more connections than remembered; some are "
 			"written from their event's frame only\n");
 	wsel_free(sh.sel);
-	records_free(sh.rec);
 	if (!capwrite_close(w) || sh.write_failed) {
 		fprintf(stderr, "fdecode: -w: '%s': write failed\n", opt.write_file);
 		ok = false;
@@ -546,8 +562,6 @@ int run(const struct options *o, const char **files, unsigned n_files)
 	fsc_source_close(src);
 	fsc_pipeline_free(pl);
 	wgkeys_free(wk);
-	client_tally_free(tally);
-	fsc_agg_free(agg);
 	fsc_enrich_free(enr);
 	return ok ? 0 : EXIT_INPUT;
 }

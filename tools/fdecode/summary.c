@@ -332,11 +332,23 @@ static void json_counters(FILE *out, const struct fsc_pipeline *pl, unsigned fil
 	fsc_outbuf_flush(&ob);
 }
 
+/* A WireGuard endpoint under key as "ADDR:PORT" text (the form these keys
+ * had before the writer's endpoint rule), then by the rule (addr_key,
+ * port_key), then its enrichment (key_info). info: scratch for that. */
+static void peer_endpoint(struct fsc_jsonw *w, struct fsc_outbuf *ob, struct fsc_enrich *enr,
+			  const char *key, const char *addr_key, const char *port_key,
+			  const struct fsc_wg_endpoint *ep, char *info)
+{
+	fsc_jsonw_endpoint_text(w, key, &ep->addr, ep->port);
+	fsc_jsonw_endpoint(w, addr_key, port_key, &ep->addr, ep->port);
+	fsc_outbuf_mem(ob, info, fsc_enrich_json_member(enr, key, &ep->addr, info));
+}
+
 static void json_summary(FILE *out, const struct fsc_pipeline *pl, const struct tables *t,
 			 unsigned files, const struct input_problems *probs, struct fsc_enrich *enr)
 {
 	const struct fsc_pipeline_stats *st = fsc_pipeline_stats(pl);
-	char a[FSC_ENDPOINT_STRLEN], b[FSC_ENDPOINT_STRLEN], why[160];
+	char why[160];
 
 	json_counters(out, pl, files, probs);
 	char line[8192], info[FSC_ENRICH_JSON_KEY_MAX + FSC_ENRICH_JSON_MAX], num[32];
@@ -351,12 +363,10 @@ static void json_summary(FILE *out, const struct fsc_pipeline *pl, const struct 
 		fsc_jsonw_object_begin(&w);
 		fsc_jsonw_token(&w, "type", "wg_peer");
 		fsc_jsonw_u64(&w, "peer", p->id);
-		/* Endpoints as one "addr:port" string each: the keys of this
-		 * line are older than the writer's endpoint rule. */
-		fsc_jsonw_cstr(&w, "a", fsc_endpoint_str(&p->ep[0].addr, p->ep[0].port, a));
-		fsc_outbuf_mem(&ob, info, fsc_enrich_json_member(enr, "a", &p->ep[0].addr, info));
-		fsc_jsonw_cstr(&w, "b", fsc_endpoint_str(&p->ep[1].addr, p->ep[1].port, b));
-		fsc_outbuf_mem(&ob, info, fsc_enrich_json_member(enr, "b", &p->ep[1].addr, info));
+		/* "a" and "b" kept their "addr:port" text from before the
+		 * endpoint rule; a_addr/a_port and b_addr/b_port follow it. */
+		peer_endpoint(&w, &ob, enr, "a", "a_addr", "a_port", &p->ep[0], info);
+		peer_endpoint(&w, &ob, enr, "b", "b_addr", "b_port", &p->ep[1], info);
 		fsc_jsonw_u64(&w, "sessions", p->sessions);
 		fsc_jsonw_u64(&w, "initiations", p->initiations);
 		fsc_jsonw_u64(&w, "responses", p->responses);
@@ -373,11 +383,8 @@ static void json_summary(FILE *out, const struct fsc_pipeline *pl, const struct 
 			fsc_jsonw_ms(&w, "rtt_ms_max", p->rtt_max_ns);
 		}
 		fsc_jsonw_token(&w, "health", fsc_wg_health_name(h));
-		/* Always there, "" when healthy (scripts read it unconditionally). */
-		if (why[0])
-			fsc_jsonw_cstr(&w, "health_reason", why);
-		else
-			fsc_jsonw_raw(&w, "health_reason", "\"\"", 2);
+		/* Absent when there is nothing to say (absent means absent). */
+		fsc_jsonw_cstr(&w, "health_reason", why);
 		fsc_jsonw_object_end(&w);
 		fsc_outbuf_end_line(&ob);
 	}
@@ -388,12 +395,10 @@ static void json_summary(FILE *out, const struct fsc_pipeline *pl, const struct 
 		fsc_jsonw_token(&w, "type", "wg_session");
 		fsc_jsonw_u64(&w, "session", s->id);
 		fsc_jsonw_u64(&w, "peer", s->peer);
-		fsc_jsonw_cstr(&w, "initiator", fsc_endpoint_str(&s->ep[0].addr, s->ep[0].port, a));
-		fsc_outbuf_mem(&ob, info,
-			       fsc_enrich_json_member(enr, "initiator", &s->ep[0].addr, info));
-		fsc_jsonw_cstr(&w, "responder", fsc_endpoint_str(&s->ep[1].addr, s->ep[1].port, b));
-		fsc_outbuf_mem(&ob, info,
-			       fsc_enrich_json_member(enr, "responder", &s->ep[1].addr, info));
+		peer_endpoint(&w, &ob, enr, "initiator", "initiator_addr", "initiator_port",
+			      &s->ep[0], info);
+		peer_endpoint(&w, &ob, enr, "responder", "responder_addr", "responder_port",
+			      &s->ep[1], info);
 		if (s->have_index[0])
 			fsc_jsonw_u64(&w, "initiator_index", s->index[0]);
 		if (s->have_index[1])

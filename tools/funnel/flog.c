@@ -1,4 +1,4 @@
-/* flog.c - log lines. */
+/* flog.c - log lines: text, or JSON through the one writer. */
 #include "flog.h"
 
 #include <inttypes.h>
@@ -25,7 +25,7 @@ void fsc_log_json(bool on)
 
 static void add(struct fsc_line *l, const char *s, size_t n)
 {
-	size_t room = sizeof(l->buf) - 2 - l->n;	/* keep room for "}" and "\n" */
+	size_t room = sizeof(l->buf) - 1 - l->n;	/* keep room for the "\n" */
 
 	if (n > room)
 		n = room;
@@ -41,29 +41,22 @@ void fsc_line_begin(struct fsc_line *l, const char *event)
 	size_t n;
 
 	gettimeofday(&tv, NULL);
+	l->n = 0;
+	if (log_json) {
+		/* The array keeps two bytes for the '}' and the '\n'. A line's
+		 * values are cut at 160 bytes, so a few fields never fill it. */
+		fsc_outbuf_init_fixed(&l->ob, l->buf, sizeof(l->buf) - 2, NULL);
+		fsc_jsonw_init(&l->w, &l->ob);
+		fsc_jsonw_object_begin(&l->w);
+		fsc_jsonw_time(&l->w, "ts", (int64_t)tv.tv_sec * 1000000000 + tv.tv_usec * 1000);
+		fsc_jsonw_token(&l->w, "event", event);
+		return;
+	}
 	gmtime_r(&tv.tv_sec, &tm);
 	n = strftime(ts, sizeof(ts), "%Y-%m-%dT%H:%M:%S", &tm);
 	snprintf(ts + n, sizeof(ts) - n, ".%03dZ ", (int)(tv.tv_usec / 1000));
-	l->n = 0;
-	if (log_json) {
-		ts[strlen(ts) - 1] = '\0';
-		add(l, "{\"ts\":\"", 7);
-		add(l, ts, strlen(ts));
-		add(l, "\",\"event\":\"", 11);
-		add(l, event, strlen(event));
-		add(l, "\"", 1);
-		return;
-	}
 	add(l, ts, strlen(ts));
 	add(l, event, strlen(event));
-}
-
-/* ,"key": */
-static void json_key(struct fsc_line *l, const char *key)
-{
-	add(l, ",\"", 2);
-	add(l, key, strlen(key));
-	add(l, "\":", 2);
 }
 
 void fsc_line_str(struct fsc_line *l, const char *key, const void *p, size_t len)
@@ -72,13 +65,7 @@ void fsc_line_str(struct fsc_line *l, const char *key, const void *p, size_t len
 	size_t n;
 
 	if (log_json) {
-		if (len > 160)
-			len = 160;	/* 6 bytes each at most, escaped */
-		n = fsc_escape_json(p, len, esc, sizeof(esc));
-		json_key(l, key);
-		add(l, "\"", 1);
-		add(l, esc, n);
-		add(l, "\"", 1);
+		fsc_jsonw_str_cap(&l->w, key, p, len < 160 ? len : 160, FSC_ESCAPE_JSON_CAP(160));
 		return;
 	}
 	add(l, " ", 1);
@@ -98,6 +85,8 @@ void fsc_line_str(struct fsc_line *l, const char *key, const void *p, size_t len
 
 void fsc_line_cstr(struct fsc_line *l, const char *key, const char *s)
 {
+	if (log_json && !s)
+		return; /* absent */
 	fsc_line_str(l, key, s ? s : "-", s ? strlen(s) : 1);
 }
 
@@ -105,19 +94,28 @@ void fsc_line_u64(struct fsc_line *l, const char *key, uint64_t v)
 {
 	char b[32];
 
-	snprintf(b, sizeof(b), "%" PRIu64, v);
 	if (log_json) {
-		json_key(l, key);
-		add(l, b, strlen(b));
+		fsc_jsonw_u64(&l->w, key, v);
 		return;
 	}
+	snprintf(b, sizeof(b), "%" PRIu64, v);
 	fsc_line_str(l, key, b, strlen(b));
 }
 
+/* Text: key=ADDR:PORT; JSON the same "key":"ADDR:PORT" (as before the
+ * endpoint rule), then the rule's "key_addr":"ADDR","key_port":PORT. */
 void fsc_line_ep(struct fsc_line *l, const char *key, const struct fsc_addr *a, uint16_t port)
 {
 	char b[FSC_ENDPOINT_STRLEN];
 
+	if (log_json) {
+		char addr_key[64], port_key[64];
+		snprintf(addr_key, sizeof(addr_key), "%s_addr", key);
+		snprintf(port_key, sizeof(port_key), "%s_port", key);
+		fsc_jsonw_endpoint_text(&l->w, key, a, port);
+		fsc_jsonw_endpoint(&l->w, addr_key, port_key, a, port);
+		return;
+	}
 	fsc_endpoint_str(a, port, b);
 	fsc_line_str(l, key, b, strlen(b));
 }
@@ -126,8 +124,10 @@ void fsc_line_end(struct fsc_line *l)
 {
 	ssize_t r;
 
-	if (log_json)
-		l->buf[l->n++] = '}';	/* add() kept 2 bytes for this and the \n */
+	if (log_json) {
+		l->n = l->ob.len;
+		l->buf[l->n++] = '}';
+	}
 	l->buf[l->n++] = '\n';
 	r = write(log_fd, l->buf, l->n);
 	(void)r;

@@ -11,16 +11,22 @@
 #include <stdint.h>
 
 #include "fsc/addr.h"
+#include "fsc/jsonw.h"
 
 struct fsc_line {
 	char buf[4096];
 	size_t n;
+	struct fsc_outbuf ob;	/* JSON: the one writer, over buf */
+	struct fsc_jsonw w;
 };
 
 /* Where lines go (default 2). */
 void fsc_log_fd(int fd);
-/* JSON lines instead: {"ts":"...","event":"...","key":"value","n":1}, the
- * same keys; numbers stay numbers (--log-json). */
+/* JSON lines instead, through the one JSON writer (fsc/jsonw.h) and its
+ * rules: {"ts":1795591826.171992,"event":"...","key":"value","n":1}, the
+ * same keys; numbers stay numbers, an endpoint KEY ("ADDR:PORT" as in the
+ * text) has KEY_addr and KEY_port beside it, a value that is absent is left
+ * out (--log-json). */
 void fsc_log_json(bool on);
 void fsc_line_begin(struct fsc_line *l, const char *event);
 void fsc_line_str(struct fsc_line *l, const char *key, const void *p, size_t len);

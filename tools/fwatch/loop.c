@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "dump.h"
+#include "fsc/sink.h"
 #include "fwatch.h"
 #include "metrics.h"
 #include "view.h"
@@ -54,6 +55,7 @@ struct fw {
 	struct fsc_source *src;
 	struct fsc_pipeline *pl;
 	struct tui_model *model;
+	struct fsc_fanout sinks;	/* where events go: the model, the access log */
 	struct fsc_enrich *names;
 	struct tui_screen *screen;
 	struct fw_log *log;	/* --access-log, or NULL */
@@ -83,14 +85,23 @@ static void update_stats(struct fw *w)
 	}
 }
 
-/* Every event goes to the model, and to the access log's records. */
-static void on_event(const struct fsc_event *ev, void *ctx)
+/* The model as a sink (fsc/sink.h): fwatch's outputs are a fan-out, so a
+ * metrics endpoint or an access log joins the model beside it, not inside
+ * the loop. */
+static void model_event(void *self, const struct fsc_event *ev)
 {
-	struct fw *w = ctx;
-
-	tui_model_event(ev, w->model);
-	fw_log_event(w->log, ev);
+	tui_model_event(ev, self);
 }
+
+static const struct fsc_sink_ops model_sink = { .name = "model", .event = model_event };
+
+/* The access log (--access-log) takes the events its records are made of. */
+static void log_event(void *self, const struct fsc_event *ev)
+{
+	fw_log_event(self, ev);
+}
+
+static const struct fsc_sink_ops log_sink = { .name = "access-log", .event = log_event };
 
 /* The capture reached its end, or an error: streams still open close. */
 static void end_capture(struct fw *w)
@@ -98,13 +109,13 @@ static void end_capture(struct fw *w)
 	if (w->ended)
 		return;
 	w->ended = true;
-	fsc_pipeline_flush(w->pl, on_event, w);
+	fsc_pipeline_flush(w->pl, fsc_fanout_event, &w->sinks);
 	w->model_changed = true;
 }
 
 static void feed(struct fw *w, const struct fsc_frame *f)
 {
-	fsc_pipeline_frame(w->pl, f, on_event, w);
+	fsc_pipeline_frame(w->pl, f, fsc_fanout_event, &w->sinks);
 	w->frames++;
 	w->model_changed = true;
 	if (w->o->count && w->frames >= w->o->count)
@@ -387,11 +398,14 @@ int fwatch_run(const struct options *o)
 		goto out;
 	}
 	tui_model_set_wg(w.model, fsc_pipeline_wg(w.pl));
+	fsc_fanout_add(&w.sinks, &(struct fsc_sink){ .ops = &model_sink, .self = w.model });
 	if (o->access_log && !(w.log = fw_log_open(o, err, sizeof(err)))) {
 		fprintf(stderr, "fwatch: %s\n", err);
 		rc = EXIT_RUNTIME;
 		goto out;
 	}
+	if (w.log)
+		fsc_fanout_add(&w.sinks, &(struct fsc_sink){ .ops = &log_sink, .self = w.log });
 	if (!open_source(&w)) {
 		rc = EXIT_RUNTIME;
 		goto out;
@@ -402,7 +416,7 @@ int fwatch_run(const struct options *o)
 		w.metrics = metrics_open(o->metrics, metrics_render_model, &w.mview, err,
 					 sizeof(err));
 		if (!w.metrics) {
-			fprintf(stderr, "fwatch: --metrics '%s': %s\n", o->metrics, err);
+			fprintf(stderr, "fwatch: --metrics: '%s': %s\n", o->metrics, err);
 			rc = EXIT_USAGE;
 			goto out;
 		}

@@ -16,6 +16,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "fsc/num.h"
 #include "fsc/prom.h"
 
 struct conn {
@@ -78,10 +79,10 @@ struct metrics_srv *metrics_open(const char *addr_port, metrics_render_fn render
 		snprintf(err, errlen, "not ADDR:PORT ([ADDR]:PORT for IPv6, :PORT for any)");
 		return NULL;
 	}
-	char *end;
-	long p = strtol(port, &end, 10);
-	if (*end || p < 0 || p > 65535) {
-		snprintf(err, errlen, "invalid port '%s' (0 to 65535)", port);
+	uint64_t p;
+	enum fsc_num_result r = fsc_num_parse(port, 0, 65535, &p);
+	if (r != FSC_NUM_OK) {
+		snprintf(err, errlen, "port '%s': %s (0 to 65535)", port, fsc_num_why(r));
 		return NULL;
 	}
 	/* :PORT: every address, IPv6 and IPv4 alike where the system can. */

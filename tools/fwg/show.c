@@ -48,8 +48,8 @@ static void allowed_list(FILE *out, const struct fsc_wgconf *c,
 			fsc_prefix_str(&c->allowed[pi->allowed_first + k], b));
 }
 
-/* One peer as a JSON line: the endpoint as address and port (the one
- * endpoint rule, fsc/jsonw.h), left out when there is none. */
+/* One peer as a JSON line. "endpoint" keeps its "ADDR:PORT" (null: none)
+ * and the endpoint rule (fsc/jsonw.h) adds endpoint_addr, endpoint_port. */
 static void json_peer(struct fsc_jsonw *w, const struct fsc_wgconf *c,
 		      const struct fsc_wgengine_peer_info *pi, const char *key, long long hs)
 {
@@ -58,9 +58,13 @@ static void json_peer(struct fsc_jsonw *w, const struct fsc_wgconf *c,
 	fsc_jsonw_object_begin(w);
 	fsc_jsonw_token(w, "type", "peer");
 	fsc_jsonw_token(w, "public_key", key);
-	if (pi->has_endpoint)
-		fsc_jsonw_endpoint(w, "endpoint", "endpoint_port", &pi->endpoint,
+	if (pi->has_endpoint) {
+		fsc_jsonw_endpoint_text(w, "endpoint", &pi->endpoint, pi->endpoint_port);
+		fsc_jsonw_endpoint(w, "endpoint_addr", "endpoint_port", &pi->endpoint,
 				   pi->endpoint_port);
+	} else {
+		fsc_jsonw_null(w, "endpoint");
+	}
 	fsc_jsonw_array_begin(w, "allowed_ips");
 	for (size_t k = 0; k < pi->allowed_n; k++)
 		fsc_jsonw_token(w, NULL, fsc_prefix_str(&c->allowed[pi->allowed_first + k], b));
@@ -173,8 +177,8 @@ static void show_usage(FILE *f)
 		"          under_load_drops bad_mac1 bad_auth unknown_peer unknown_index replays\n"
 		"          bad_inner_source not_wireguard no_route too_long queue_drops\n"
 		"          initiation_flood}, then {\"type\":\"peer\",\"public_key\",\"endpoint\"\n"
-		"          (the address),\"endpoint_port\" (both absent: no endpoint),\n"
-		"          \"allowed_ips\":[...],\"latest_handshake\"\n"
+		"          (\"ADDR:PORT\" or null),\"endpoint_addr\",\"endpoint_port\" (with an\n"
+		"          endpoint),\"allowed_ips\":[...],\"latest_handshake\"\n"
 		"          (unix seconds, 0 = never),\"rx_bytes\",\"tx_bytes\",\n"
 		"          \"persistent_keepalive\" (seconds, 0 = off),\"handshakes\",\n"
 		"          \"keepalives_sent\"} for each peer\n",

@@ -14,6 +14,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "cli.h"
@@ -431,9 +432,17 @@ static struct fsc_jsonw jw;
 
 static struct fsc_jsonw *json_begin(const char *input)
 {
-	if (!json_out.buf && !fsc_outbuf_init(&json_out, stdout)) {
-		fputs(PROG ": out of memory\n", stderr);
-		exit(EXIT_USAGE);
+	if (!json_out.buf) {
+		struct stat st;
+		if (!fsc_outbuf_init(&json_out, stdout)) {
+			fputs(PROG ": out of memory\n", stderr);
+			exit(EXIT_USAGE);
+		}
+		/* A script reading at a pipe's end gets each answer as it is
+		 * made (`tail -f log | ula2v4 --json - | jq`). */
+		json_out.line_flush = isatty(STDOUT_FILENO) ||
+				      (fstat(STDOUT_FILENO, &st) == 0 &&
+				       (S_ISFIFO(st.st_mode) || S_ISSOCK(st.st_mode)));
 	}
 	fsc_jsonw_init(&jw, &json_out);
 	fsc_jsonw_object_begin(&jw);

@@ -40,6 +40,9 @@ struct fsc_event_desc {
 				 * meaning; the others only with -v or a
 				 * problem */
 	bool stream;		/* from a TCP stream (fsc_event.stream) */
+	bool line;		/* printed at all (-v): false for an event
+				 * that only feeds other modules (http_close:
+				 * the request records) */
 };
 
 /* The descriptor of t; an "unknown" one for a value out of range. */

@@ -5,8 +5,10 @@
  *
  *   - a string member with no text is left out, never written as "" (absent
  *     means absent); null is written only where a caller asks for it;
- *   - an endpoint is two members, the address as a string under its name
- *     and the port as a number under the port's key: fsc_jsonw_endpoint;
+ *   - an endpoint's address and port are separate members, the port a
+ *     number (fsc_jsonw_endpoint); a key that carried "ADDR:PORT" before
+ *     this rule keeps that text (fsc_jsonw_endpoint_text) and gets the
+ *     separate members beside it as KEY_addr and KEY_port;
  *   - a time is seconds since the epoch with six digits of microseconds,
  *     a duration milliseconds with three decimals (microseconds);
  *   - keys are the caller's own ASCII words (not escaped); every string
@@ -25,7 +27,10 @@
  *	fsc_outbuf_end_line(ob);
  *
  * Every function that takes a key also writes array elements: key NULL.
- * The small ones are static inline (a JSON line is dozens of members).
+ * The members are static inline on purpose, as fsc/outbuf.h's appenders:
+ * a JSON line is dozens of members, and with the key a literal its length
+ * is known at compile time (a few moves, not a strlen and a memcpy call);
+ * the values go to the out-of-line writers of fsc/outbuf.h.
  */
 #ifndef FSC_JSONW_H
 #define FSC_JSONW_H
@@ -41,6 +46,10 @@
 /* Room for a whole head's worth of value: a JSON value is never cut. */
 #define FSC_JSONW_STR_CAP FSC_ESCAPE_JSON_CAP(65536)
 
+/* Members are always inlined: at a call with a literal key, the key's
+ * length is a constant and its copy a few moves. */
+#define FSC_JSONW_INLINE static inline __attribute__((always_inline))
+
 struct fsc_jsonw {
 	struct fsc_outbuf *ob;
 	bool more;	/* a member or element is already in the open container */
@@ -52,28 +61,35 @@ static inline void fsc_jsonw_init(struct fsc_jsonw *w, struct fsc_outbuf *ob)
 	w->more = false;
 }
 
-/* The separator and, with a key, "key": (key NULL: an array element). */
-static inline void fsc_jsonw_key(struct fsc_jsonw *w, const char *key)
+/* The separator and, with a key, "key": (key NULL: an array element).
+ */
+FSC_JSONW_INLINE void fsc_jsonw_key(struct fsc_jsonw *w, const char *key)
 {
-	if (w->more)
-		fsc_outbuf_char(w->ob, ',');
+	bool more = w->more;
+
 	w->more = true;
-	if (key) {
-		fsc_outbuf_char(w->ob, '"');
-		fsc_outbuf_str(w->ob, key);
-		fsc_outbuf_lit(w->ob, "\":");
+	if (!key) {
+		if (more)
+			fsc_outbuf_char(w->ob, ',');
+		return;
 	}
+	if (more)
+		fsc_outbuf_lit(w->ob, ",\"");
+	else
+		fsc_outbuf_char(w->ob, '"');
+	fsc_outbuf_str(w->ob, key);
+	fsc_outbuf_lit(w->ob, "\":");
 }
 
 /* { } [ ]: begin takes a key (NULL: top level, or an array element). */
-static inline void fsc_jsonw_object_begin_at(struct fsc_jsonw *w, const char *key)
+FSC_JSONW_INLINE void fsc_jsonw_object_begin_at(struct fsc_jsonw *w, const char *key)
 {
 	fsc_jsonw_key(w, key);
 	fsc_outbuf_char(w->ob, '{');
 	w->more = false;
 }
 
-static inline void fsc_jsonw_array_begin(struct fsc_jsonw *w, const char *key)
+FSC_JSONW_INLINE void fsc_jsonw_array_begin(struct fsc_jsonw *w, const char *key)
 {
 	fsc_jsonw_key(w, key);
 	fsc_outbuf_char(w->ob, '[');
@@ -105,19 +121,19 @@ static inline void fsc_jsonw_line_end(struct fsc_jsonw *w)
 	w->more = false;
 }
 
-static inline void fsc_jsonw_u64(struct fsc_jsonw *w, const char *key, uint64_t v)
+FSC_JSONW_INLINE void fsc_jsonw_u64(struct fsc_jsonw *w, const char *key, uint64_t v)
 {
 	fsc_jsonw_key(w, key);
 	fsc_outbuf_u64(w->ob, v);
 }
 
-static inline void fsc_jsonw_i64(struct fsc_jsonw *w, const char *key, int64_t v)
+FSC_JSONW_INLINE void fsc_jsonw_i64(struct fsc_jsonw *w, const char *key, int64_t v)
 {
 	fsc_jsonw_key(w, key);
 	fsc_outbuf_i64(w->ob, v);
 }
 
-static inline void fsc_jsonw_bool(struct fsc_jsonw *w, const char *key, bool v)
+FSC_JSONW_INLINE void fsc_jsonw_bool(struct fsc_jsonw *w, const char *key, bool v)
 {
 	fsc_jsonw_key(w, key);
 	if (v)
@@ -126,26 +142,39 @@ static inline void fsc_jsonw_bool(struct fsc_jsonw *w, const char *key, bool v)
 		fsc_outbuf_lit(w->ob, "false");
 }
 
-static inline void fsc_jsonw_null(struct fsc_jsonw *w, const char *key)
+FSC_JSONW_INLINE void fsc_jsonw_null(struct fsc_jsonw *w, const char *key)
 {
 	fsc_jsonw_key(w, key);
 	fsc_outbuf_lit(w->ob, "null");
 }
 
-/* A string from outside (a packet, a file, a user): escaped, never cut
- * below FSC_JSONW_STR_CAP. A member with n == 0 is left out; an element is
- * written (its place in the array is the information). */
-void fsc_jsonw_str(struct fsc_jsonw *w, const char *key, const void *s, size_t n);
+/* A string from outside (a packet, a file, a user) with an output cap
+ * (bytes, NUL included): escaped, longer values end in "..." as
+ * fsc_escape_json cuts them. A member with n == 0 is left out; an element
+ * is written (its place in the array is the information). */
+FSC_JSONW_INLINE void fsc_jsonw_str_cap(struct fsc_jsonw *w, const char *key, const void *s,
+				     size_t n, size_t cap)
+{
+	if (key && n == 0)
+		return;
+	fsc_jsonw_key(w, key);
+	fsc_outbuf_char(w->ob, '"');
+	fsc_outbuf_json_escaped(w->ob, s, n, cap);
+	fsc_outbuf_char(w->ob, '"');
+}
+
+/* The same, never cut below FSC_JSONW_STR_CAP. */
+FSC_JSONW_INLINE void fsc_jsonw_str(struct fsc_jsonw *w, const char *key, const void *s, size_t n)
+{
+	fsc_jsonw_str_cap(w, key, s, n, FSC_JSONW_STR_CAP);
+}
+
 /* The same, s NUL-terminated (NULL: left out, also as an element). */
 void fsc_jsonw_cstr(struct fsc_jsonw *w, const char *key, const char *s);
-/* fsc_jsonw_str with an output cap (bytes, NUL included): longer values end
- * in "..." as fsc_escape_json cuts them. */
-void fsc_jsonw_str_cap(struct fsc_jsonw *w, const char *key, const void *s, size_t n,
-		       size_t cap);
 
 /* Our own word from a table ("initiation", "ok"): not escaped. NULL or ""
  * leaves the member out. */
-static inline void fsc_jsonw_token(struct fsc_jsonw *w, const char *key, const char *s)
+FSC_JSONW_INLINE void fsc_jsonw_token(struct fsc_jsonw *w, const char *key, const char *s)
 {
 	if (!s || !s[0])
 		return;
@@ -156,20 +185,58 @@ static inline void fsc_jsonw_token(struct fsc_jsonw *w, const char *key, const c
 }
 
 /* Bytes as a string of lower-case hex ("txid":"0a1b..."). */
-void fsc_jsonw_hex(struct fsc_jsonw *w, const char *key, const uint8_t *p, size_t n);
+FSC_JSONW_INLINE void fsc_jsonw_hex(struct fsc_jsonw *w, const char *key, const uint8_t *p,
+				 size_t n)
+{
+	fsc_jsonw_key(w, key);
+	fsc_outbuf_char(w->ob, '"');
+	fsc_outbuf_hex_bytes(w->ob, p, n);
+	fsc_outbuf_char(w->ob, '"');
+}
+
 /* "0x%0<digits>x" as a string ("cipher":"0x1301"). */
-void fsc_jsonw_hex_u64(struct fsc_jsonw *w, const char *key, uint64_t v, unsigned digits);
+FSC_JSONW_INLINE void fsc_jsonw_hex_u64(struct fsc_jsonw *w, const char *key, uint64_t v,
+				     unsigned digits)
+{
+	fsc_jsonw_key(w, key);
+	fsc_outbuf_lit(w->ob, "\"0x");
+	fsc_outbuf_hex(w->ob, v, digits);
+	fsc_outbuf_char(w->ob, '"');
+}
+
 /* A duration in nanoseconds as milliseconds, three decimals: 0.614. */
-void fsc_jsonw_ms(struct fsc_jsonw *w, const char *key, int64_t ns);
+FSC_JSONW_INLINE void fsc_jsonw_ms(struct fsc_jsonw *w, const char *key, int64_t ns)
+{
+	fsc_jsonw_key(w, key);
+	fsc_outbuf_ms(w->ob, ns);
+}
+
 /* A time in nanoseconds since the epoch: 1795591826.171992. */
-void fsc_jsonw_time(struct fsc_jsonw *w, const char *key, int64_t ns);
+FSC_JSONW_INLINE void fsc_jsonw_time(struct fsc_jsonw *w, const char *key, int64_t ns)
+{
+	fsc_jsonw_key(w, key);
+	fsc_outbuf_epoch_us(w->ob, ns);
+}
+
 /* An address as a string ("198.18.0.1", "fd7a:115c:a1e0::1"). */
-void fsc_jsonw_addr(struct fsc_jsonw *w, const char *key, const struct fsc_addr *a);
+FSC_JSONW_INLINE void fsc_jsonw_addr(struct fsc_jsonw *w, const char *key,
+				  const struct fsc_addr *a)
+{
+	fsc_jsonw_key(w, key);
+	fsc_outbuf_char(w->ob, '"');
+	fsc_outbuf_addr(w->ob, a);
+	fsc_outbuf_char(w->ob, '"');
+}
+
 /* An endpoint: the address under key, the port under port_key
  * ("mapped":"198.18.0.1","mapped_port":41641). In an array (key NULL) the
  * element is the object {"addr":"...","port":N}. */
 void fsc_jsonw_endpoint(struct fsc_jsonw *w, const char *key, const char *port_key,
 			const struct fsc_addr *a, uint16_t port);
+/* "ADDR:PORT" ("[v6]:PORT") as one string: only for the keys that had
+ * this form before the endpoint rule, which keep it for their scripts. */
+void fsc_jsonw_endpoint_text(struct fsc_jsonw *w, const char *key, const struct fsc_addr *a,
+			     uint16_t port);
 /* A value already written as JSON by a writer of ours (n bytes). */
 void fsc_jsonw_raw(struct fsc_jsonw *w, const char *key, const char *json, size_t n);
 
