@@ -110,7 +110,7 @@ grep -Eq '^  203\.0\.113\.7 +0 +1 +32  nat-7\.example\.net$' "$TMP/s" &&
 	grep -q 'reverse DNS via 127.0.0.1:' "$TMP/s" && ok || bad "summary names: $(cat "$TMP/s")"
 "$F" --summary --json --dns "$D" "$DISCO" >"$TMP/sj" 2>&1
 grep -qF '{"type":"client","addr":"203.0.113.7","addr_info":{"class":"documentation","rdns":"nat-7.example.net"},"requests":0,"packets":1,"bytes":32}' "$TMP/sj" &&
-	grep -qF '"a":"198.18.0.1:41641","a_info":{"class":"benchmark","rdns":"node-a.example.net"}' "$TMP/sj" &&
+	grep -qF '"a":"198.18.0.1:41641","a_addr":"198.18.0.1","a_port":41641,"a_info":{"class":"benchmark","rdns":"node-a.example.net"}' "$TMP/sj" &&
 	ok || bad "summary json names: $(cat "$TMP/sj")"
 
 # 5. Tailscale addresses, asked of the named server: 4to6, other ULA, 100.x.
