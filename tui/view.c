@@ -105,6 +105,8 @@ struct tui_screen *tui_screen_open(struct tui_model *m, const struct tui_screen_
 	s->color = o->color;
 	s->view = o->view < TUI_V_COUNT ? o->view : TUI_V_REQUESTS;
 	s->prev_view = TUI_V_REQUESTS;
+	s->export_fn = o->export_fn;
+	s->export_ctx = o->export_ctx;
 	if (o->filter)
 		s->filter = *o->filter;
 	for (int i = 0; i < TUI_T_COUNT; i++)
@@ -655,6 +657,19 @@ static void enter(struct tui_screen *s)
 	set_view(s, TUI_V_REQUESTS);
 }
 
+/* H, c in Detail: the shown request handed to the program to write out. */
+static void export_detail(struct tui_screen *s, enum tui_export kind)
+{
+	const struct tui_request *r = s->detail_seq ? tui_model_request(s->m, s->detail_seq) : NULL;
+
+	if (s->view != TUI_V_DETAIL || !r)
+		snprintf(s->msg, sizeof(s->msg), "export: open a request's Detail first (Enter)");
+	else if (!s->export_fn)
+		snprintf(s->msg, sizeof(s->msg), "export: not available");
+	else
+		s->export_fn(s->export_ctx, r, kind, s->msg, sizeof(s->msg));
+}
+
 static enum tui_action key(struct tui_screen *s, int c)
 {
 	int page = tui_body_rows() > 1 ? tui_body_rows() - 1 : 1;
@@ -741,6 +756,12 @@ static enum tui_action key(struct tui_screen *s, int c)
 		snprintf(s->msg, sizeof(s->msg), "sort: %s", tui_table_sort_name(t, s->pane[t].sort));
 		break;
 	}
+	case 'H':
+		export_detail(s, TUI_EXPORT_HAR);
+		break;
+	case 'c':
+		export_detail(s, TUI_EXPORT_CURL);
+		break;
 	case 'p':
 		s->paused = !s->paused;
 		s->paused_seq = tui_model_last_seq(s->m);

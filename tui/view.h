@@ -22,11 +22,20 @@
 #include "model.h"
 #include "table.h"
 
+/* The Detail view's export keys (H: HAR, c: curl): the program writes the
+ * request out (it has the records, the files) and puts what the footer
+ * says, a path or why not, in msg. */
+enum tui_export { TUI_EXPORT_HAR, TUI_EXPORT_CURL };
+typedef void (*tui_export_fn)(void *ctx, const struct tui_request *r, enum tui_export kind,
+			      char *msg, size_t cap);
+
 struct tui_screen_opts {
 	bool color;			/* false: monochrome (--no-color, NO_COLOR) */
 	enum tui_view view;		/* the first view */
 	const struct tui_filter *filter; /* the first filter, or NULL */
 	const char *prog;		/* "fwatch" */
+	tui_export_fn export_fn;	/* NULL: the export keys say so */
+	void *export_ctx;
 };
 
 /* What the loop tells the header line. */

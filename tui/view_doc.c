@@ -186,6 +186,7 @@ static const char *const help_lines[][2] = {
 	{ "PgUp PgDn", "a page; Home End (g G): first, last" },
 	{ "Enter", "Requests: Detail of the request; Clients, Hosts: their requests" },
 	{ "Esc Bksp", "back from Detail" },
+	{ "H c", "Detail: the request as a HAR file, as a curl command (path below)" },
 	{ "/", "filter: words that must all match, e.g. status:5 host:api !path:/health" },
 	{ "", "client: host: path: method: rule: name: status:4xx asn:15169 country:US;" },
 	{ "", "plain words match client, host, path, status, AS, country, method" },

@@ -66,6 +66,8 @@ struct tui_screen {
 	struct tui_filter edit_filter;	/* edit[] parsed, shown while typing */
 	const char *edit_why;	/* why edit[] is no filter; NULL: it is */
 	char msg[160];		/* one-shot footer message */
+	tui_export_fn export_fn;
+	void *export_ctx;
 	bool help;
 	bool paused;
 	uint64_t paused_seq;

@@ -92,7 +92,7 @@ static void exports(struct harness *h, const struct fsc_request *r)
 	if (!f)
 		abort();
 	har_entry(h->har, r, &o);
-	curl_print(f, r, &o);
+	fsc_curl_print(f, r, &o, "fdecode");
 	fclose(f);
 	for (size_t i = 0; i < len; i++)
 		if ((uint8_t)buf[i] < 0x20 && buf[i] != '\n')

@@ -68,6 +68,30 @@ if ! cmp -s "$TMP/fwatch.sorted" "$TMP/fdecode.sorted"; then
 	fail=$((fail + 1))
 fi
 
+# ... and the same lines with the same field and redaction options, which
+# both programs take from one table (tools/common/logopts.h)
+for opts in "--truncate-clients --redact-query status --redact-query q" \
+	"--access-log-format json --access-log-fields ts,client,claimed,uri,user_agent,status --redact User-Agent --redact-query status --truncate-clients"; do
+	rm -f "$TMP/o.fd" "$TMP/o.fw"
+	# shellcheck disable=SC2086 # the options are words
+	"$FD" -n $opts --access-log "$TMP/o.fd" "$CAP" >/dev/null &&
+		"$FSC_BIN/fwatch" -n --headless --max -r "$CAP" $opts --access-log "$TMP/o.fw" >/dev/null ||
+		{ echo "FAIL: with $opts: a program failed"; fail=$((fail + 1)); continue; }
+	sort "$TMP/o.fd" >"$TMP/o.fd.s"
+	sort "$TMP/o.fw" >"$TMP/o.fw.s"
+	if [ ! -s "$TMP/o.fd.s" ] || ! cmp -s "$TMP/o.fd.s" "$TMP/o.fw.s"; then
+		echo "FAIL: with $opts: fwatch's log differs from fdecode's (or is empty)"
+		diff "$TMP/o.fd.s" "$TMP/o.fw.s" | head -5
+		fail=$((fail + 1))
+	fi
+	case $opts in *json*)
+		grep -q '"user_agent":"REDACTED"' "$TMP/o.fw" && ! grep -q '"method"' "$TMP/o.fw" ||
+			{ echo "FAIL: fwatch ignored --redact or --access-log-fields"; fail=$((fail + 1)); } ;;
+	*)	grep -q 'status=REDACTED' "$TMP/o.fw" ||
+			{ echo "FAIL: fwatch ignored --redact-query"; fail=$((fail + 1)); } ;;
+	esac
+done
+
 python3 - "$TMP" <<'EOF' || fail=$((fail + 1))
 import json, sys
 tmp = sys.argv[1]

@@ -52,6 +52,13 @@ if "$FD" -n --replay 1 --to localhost:80 "$CAP" >/dev/null 2>"$TMP/err"; then
 	echo "FAIL: --to localhost:80 accepted"; fail=$((fail + 1))
 fi
 grep -q "^fdecode: --to: 'localhost:80': not an IPv4 or \[IPv6\] address and a port" "$TMP/err" || { echo "FAIL: --to message: $(cat "$TMP/err")"; fail=$((fail + 1)); }
+# the port read as every number is (fsc/num.h), in cli.h's one wording
+for to in 127.0.0.1:0 127.0.0.1:65536 '[::1]:8x' 127.0.0.1:+80; do
+	"$FD" -n --replay 1 --to "$to" "$CAP" >/dev/null 2>"$TMP/err" &&
+		{ echo "FAIL: --to $to accepted"; fail=$((fail + 1)); }
+	grep -Eq "^fdecode: --to: '\\[?[0-9a-f.:]+\\]?:[^']*': port (out of range|not a number) \\(1 to 65535\\)$" "$TMP/err" ||
+		{ echo "FAIL: --to $to message: $(cat "$TMP/err")"; fail=$((fail + 1)); }
+done
 "$FD" -n --to 127.0.0.1:1 "$CAP" >/dev/null 2>&1 && { echo "FAIL: --to without --replay accepted"; fail=$((fail + 1)); }
 
 # the default: 127.0.0.1 and the capture's server port (2367)

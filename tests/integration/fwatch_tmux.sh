@@ -17,6 +17,7 @@ n=0
 
 command -v python3 >/dev/null 2>&1 || { echo "skip: no python3"; exit 77; }
 TMP=$(mktemp -d)
+mkdir "$TMP/export"
 runs=0
 T() { tmux -L "$SOCK" -f /dev/null "$@"; }
 cleanup() { T kill-server 2>/dev/null; rm -rf "$TMP"; }
@@ -75,7 +76,7 @@ start() {
 	cap=$1
 	shift
 	T new-session -d -s "$S" -x 80 -y 24 \
-		"cd '$FSC_SRC' && exec env TZ=UTC '$F' -n --no-geoip -r '$cap' $*" || exit 1
+		"cd '$FSC_SRC' && exec env TZ=UTC TMPDIR='$TMP/export' '$F' -n --no-geoip -r '$cap' $*" || exit 1
 	T set-option -t "$S" remain-on-exit on >/dev/null
 	# Every byte fwatch writes, to see how it left the terminal.
 	LOG=$TMP/pty.$runs
@@ -129,6 +130,11 @@ keys Enter
 check "detail of the first row" "#21 GET /plain?status=503 HTTP/1.1"
 check "detail client" "127.0.0.1 by tcp-peer"
 check "detail headers" "User-Agent: curl-fsc-test/1 (conn C)"
+# the export keys: the shown request as HAR and as curl, to $TMPDIR
+keys H
+check "H exports HAR" "HAR: $TMP/export/fwatch-"
+keys c
+check "c exports curl" "curl: $TMP/export/fwatch-"
 keys Escape
 check "back to the list" " 1/2 of 30"
 
@@ -209,6 +215,39 @@ keys q
 restored "quit with q"
 
 # Tunnel view over real WireGuard, then SIGTERM.
+# The exported HAR is valid HAR 1.2 and is fdecode --har's entry for the
+# same request, byte for byte once parsed; the curl file is fdecode --curl's.
+n=$((n + 1))
+if ! python3 -c 'import jsonschema' 2>/dev/null; then
+	echo "note: python3-jsonschema missing; the exported HAR not validated"
+elif ! python3 - "$TMP/export" "$FSC_SRC/tests/golden/har/har12.schema.json" "$FSC_BIN/fdecode" \
+	"$FSC_SRC/captures/streams/http-xff.pcap" <<'PY'
+import glob, json, subprocess, sys
+import jsonschema
+d, schema, fd, cap = sys.argv[1:5]
+hars, curls = glob.glob(d + "/*.har"), glob.glob(d + "/*.curl")
+if len(hars) != 1 or len(curls) != 1:
+    sys.exit("want one .har and one .curl, have %s" % (hars + curls))
+h = json.load(open(hars[0]))
+errs = list(jsonschema.Draft202012Validator(json.load(open(schema))).iter_errors(h))
+if errs or len(h["log"]["entries"]) != 1:
+    sys.exit("exported HAR invalid: %s" % errs[:2])
+e = h["log"]["entries"][0]
+if not e["request"]["url"].endswith("/plain?status=503") or e["response"]["status"] != 503:
+    sys.exit("exported the wrong request: %s" % e["request"]["url"])
+ref = json.loads(subprocess.run([fd, "-n", "--har", "-", cap], capture_output=True).stdout)
+same = [x for x in ref["log"]["entries"] if x["_seq"] == e["_seq"]]
+if same != [e]:
+    sys.exit("fdecode --har's entry %s differs:\n%s\n%s" % (e["_seq"], same, e))
+c = subprocess.run([fd, "-n", "--curl", str(e["_seq"]), cap], capture_output=True).stdout
+if c != open(curls[0], "rb").read():
+    sys.exit("fdecode --curl %s differs from the exported curl" % e["_seq"])
+PY
+then
+	echo "FAIL: the Detail view's export"
+	fail=$((fail + 1))
+fi
+
 start captures/wg-tunnel.pcap --max --view tunnel
 check "tunnel peers" "WireGuard peers (2)"
 check "tunnel endpoint" "198.18.0.1:41641"

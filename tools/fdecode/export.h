@@ -1,5 +1,6 @@
-/* export.h - request records for other tools: HAR 1.2 (--har), one request
- * as a curl command (--curl), one request sent again (--replay). */
+/* export.h - request records for other tools: HAR 1.2 (--har, the file
+ * around fsc/har.h), one request sent again (--replay); --curl is
+ * fsc/har.h's fsc_curl_print. */
 #ifndef FDECODE_EXPORT_H
 #define FDECODE_EXPORT_H
 
@@ -7,6 +8,7 @@
 #include <stdio.h>
 
 #include "fsc/accesslog.h"
+#include "fsc/har.h"
 #include "fsc/request.h"
 
 struct har;
@@ -18,10 +20,6 @@ void har_entry(struct har *h, const struct fsc_request *r, const struct fsc_acce
 /* Ends the log and closes the file; false after a message when writing
  * failed. */
 bool har_close(struct har *h, const char *path);
-
-/* r as a curl command line: method, URL, the request's headers as seen
- * (redacted ones as REDACTED), shell-quoted. */
-void curl_print(FILE *out, const struct fsc_request *r, const struct fsc_accesslog_opts *o);
 
 /* Whether HOST:PORT is a numeric address with a port (a message if not,
  * "fdecode: invalid --to ..."). */

@@ -474,7 +474,8 @@ static int parse_args(int argc, char **argv, struct options *o, const char **fil
 			printf("fdecode %s\n", FSC_VERSION);
 			return 0;
 		default:
-			if (c >= OPT_REC_FIRST && c < OPT_REC_LAST) {
+			if ((c >= OPT_REC_FIRST && c < OPT_REC_LAST) ||
+			    (c >= FSC_LOPT_FORMAT && c <= FSC_LOPT_TRUNCATE_CLIENTS)) {
 				if (!records_option(c, optarg, &opt.rec))
 					return EXIT_USAGE;
 				break;

@@ -31,17 +31,6 @@ struct records {
 
 /* ---- options ---- */
 
-/* A header name as RFC 9110 spells tokens, so it can be a JSON key as is. */
-static bool is_token(const char *s)
-{
-	if (!*s || strlen(s) > FSC_REQ_FIELD_NAME_MAX)
-		return false;
-	for (; *s; s++)
-		if (!fsc_byteset_has(&fsc_tchar_set, (uint8_t)*s))
-			return false;
-	return true;
-}
-
 static bool add_field(struct rec_opts *o, const char *arg)
 {
 	bool response = strncmp(arg, "response:", 9) == 0;
@@ -49,7 +38,7 @@ static bool add_field(struct rec_opts *o, const char *arg)
 
 	if (strncmp(arg, "request:", 8) == 0)
 		name = arg + 8;
-	if (!is_token(name)) {
+	if (!fsc_logopt_header_name(name)) {
 		fsc_cli_bad("fdecode", 0, "--record-field", arg,
 			    "not a header name (optionally after request: or response:)");
 		return false;
@@ -62,34 +51,12 @@ static bool add_field(struct rec_opts *o, const char *arg)
 	return true;
 }
 
-static bool parse_keys(struct rec_opts *o, const char *arg)
-{
-	const char *p = arg;
-
-	o->log.keys = 0;
-	while (*p) {
-		const char *c = strchr(p, ',');
-		size_t n = c ? (size_t)(c - p) : strlen(p);
-		enum fsc_accesslog_key k = fsc_accesslog_key_parse(p, n);
-		if (k == FSC_AK_COUNT) {
-			char why[96];
-			snprintf(why, sizeof(why), "no field '%.*s' (see fdecode --help)",
-				 (int)(n < 32 ? n : 32), p);
-			fsc_cli_bad("fdecode", 0, "--access-log-fields", arg, why);
-			return false;
-		}
-		o->log.keys |= 1u << k;
-		p += n + (c != NULL);
-	}
-	if (!o->log.keys) {
-		fsc_cli_bad("fdecode", 0, "--access-log-fields", arg, "no field");
-		return false;
-	}
-	return true;
-}
-
 bool records_option(int c, const char *arg, struct rec_opts *o)
 {
+	int applied = fsc_logopt_apply("fdecode", c, arg, &o->log);
+
+	if (applied)
+		return applied > 0;
 	switch (c) {
 	case OPT_RECORDS:
 		o->records = true;
@@ -98,38 +65,6 @@ bool records_option(int c, const char *arg, struct rec_opts *o)
 		return add_field(o, arg);
 	case OPT_ACCESS_LOG:
 		o->access_log = arg;
-		return true;
-	case OPT_ACCESS_LOG_FORMAT:
-		if (strcmp(arg, "combined") == 0)
-			o->log.format = FSC_ACCESSLOG_COMBINED;
-		else if (strcmp(arg, "json") == 0)
-			o->log.format = FSC_ACCESSLOG_JSON;
-		else {
-			fsc_cli_bad("fdecode", 0, "--access-log-format", arg, "not combined or json");
-			return false;
-		}
-		return true;
-	case OPT_ACCESS_LOG_FIELDS:
-		return parse_keys(o, arg);
-	case OPT_REDACT:
-	case OPT_REDACT_QUERY: {
-		bool q = c == OPT_REDACT_QUERY;
-		size_t *n = q ? &o->log.n_redact_query : &o->log.n_redact_headers;
-		if (!*arg || (!q && !is_token(arg))) {
-			fsc_cli_bad("fdecode", 0, q ? "--redact-query" : "--redact", arg,
-				    q ? "empty" : "not a header name");
-			return false;
-		}
-		if (*n == FSC_ACCESSLOG_REDACT_MAX) {
-			fprintf(stderr, "fdecode: at most %d %s\n", FSC_ACCESSLOG_REDACT_MAX,
-				q ? "--redact-query" : "--redact");
-			return false;
-		}
-		(q ? o->log.redact_query : o->log.redact_headers)[(*n)++] = arg;
-		return true;
-	}
-	case OPT_TRUNCATE_CLIENTS:
-		o->log.truncate_clients = true;
 		return true;
 	case OPT_HAR:
 		o->har = arg;
@@ -362,7 +297,7 @@ bool records_finish(struct records *rs)
 			rs->o->curl ? "--curl" : "--replay", want, seen);
 		ok = false;
 	} else if (rs->o->curl) {
-		curl_print(stdout, rs->kept, &rs->o->log);
+		fsc_curl_print(stdout, rs->kept, &rs->o->log, "fdecode");
 	} else if (rs->o->replay) {
 		ok &= replay_run(stdout, rs->kept, &rs->o->log, rs->o->replay_to);
 	}

@@ -10,6 +10,7 @@
 
 #include "fsc/accesslog.h"
 #include "fsc/request.h"
+#include "logopts.h"
 
 struct rec_opts {
 	bool records;			/* --records */
@@ -29,11 +30,6 @@ enum {
 	OPT_RECORDS = OPT_REC_FIRST,
 	OPT_RECORD_FIELD,
 	OPT_ACCESS_LOG,
-	OPT_ACCESS_LOG_FORMAT,
-	OPT_ACCESS_LOG_FIELDS,
-	OPT_REDACT,
-	OPT_REDACT_QUERY,
-	OPT_TRUNCATE_CLIENTS,
 	OPT_HAR,
 	OPT_CURL,
 	OPT_REPLAY,
@@ -45,11 +41,7 @@ enum {
 	{ "records", no_argument, NULL, OPT_RECORDS },                            \
 	{ "record-field", required_argument, NULL, OPT_RECORD_FIELD },            \
 	{ "access-log", required_argument, NULL, OPT_ACCESS_LOG },                \
-	{ "access-log-format", required_argument, NULL, OPT_ACCESS_LOG_FORMAT },  \
-	{ "access-log-fields", required_argument, NULL, OPT_ACCESS_LOG_FIELDS },  \
-	{ "redact", required_argument, NULL, OPT_REDACT },                        \
-	{ "redact-query", required_argument, NULL, OPT_REDACT_QUERY },            \
-	{ "truncate-clients", no_argument, NULL, OPT_TRUNCATE_CLIENTS },          \
+	FSC_LOGOPTS_LONGOPTS,                                                     \
 	{ "har", required_argument, NULL, OPT_HAR },                              \
 	{ "curl", required_argument, NULL, OPT_CURL },                            \
 	{ "replay", required_argument, NULL, OPT_REPLAY },                        \
@@ -67,20 +59,7 @@ enum {
 "      --access-log FILE\n" \
 "                     write an access log (- standard output, instead of the\n" \
 "                     events) with the real client by the client rule as host\n" \
-"      --access-log-format combined|json\n" \
-"                     NCSA combined (default; GoAccess --log-format=COMBINED)\n" \
-"                     or JSON lines with the record's fields\n" \
-"      --access-log-fields LIST\n" \
-"                     JSON: only these comma-separated groups: ts state flow\n" \
-"                     request src dst client claimed xff method uri version\n" \
-"                     host user_agent referer status latency body funnel tls\n" \
-"                     ingress headers cut seen\n" \
-"      --redact NAME  write this header's value as REDACTED (repeatable; in\n" \
-"                     records, logs, HAR, curl; left out of --replay)\n" \
-"      --redact-query NAME\n" \
-"                     write this query parameter's value as REDACTED\n" \
-"      --truncate-clients\n" \
-"                     client addresses cut to their /24 (IPv4) or /48 (IPv6)\n" \
+FSC_LOGOPTS_HELP \
 "      --har FILE     write the records as HAR 1.2 (- standard output)\n" \
 "      --curl N       print request N (\"seq\" in --records) as a curl command\n" \
 "      --replay N     send request N again and show the captured answer and\n" \

@@ -17,47 +17,57 @@
 #include "export.h"
 #include "fsc/escape.h"
 #include "fsc/http.h"
+#include "fsc/num.h"
 #include "fsc/span.h"
 
 #define REPLAY_TIMEOUT_S 5
 #define REPLAY_READ_MAX (1 << 20)
 
-static bool parse_to(const char *to, struct fsc_addr *a, uint16_t *port)
+#define TO_WHY "not an IPv4 or [IPv6] address and a port (names are not resolved)"
+
+/* to as ADDR:PORT; NULL, or why not: the port in num.h's words, so that
+ * "--to 127.0.0.1:0" reads as any other number out of range. */
+static const char *parse_to(const char *to, struct fsc_addr *a, uint16_t *port, char *why,
+			    size_t cap)
 {
 	char host[FSC_ADDR_STRLEN + 2];
 	const char *colon = strrchr(to, ':');
 
 	if (!colon || colon == to || (size_t)(colon - to) >= sizeof(host))
-		return false;
+		return TO_WHY;
 	memcpy(host, to, (size_t)(colon - to));
 	host[colon - to] = '\0';
 	char *h = host;
 	if (h[0] == '[') {
 		size_t n = strlen(h);
 		if (n < 3 || h[n - 1] != ']')
-			return false;
+			return TO_WHY;
 		h[n - 1] = '\0';
 		h++;
 	}
-	char *end;
-	errno = 0;
-	unsigned long p = strtoul(colon + 1, &end, 10);
-	if (errno || *end || end == colon + 1 || p == 0 || p > 65535)
-		return false;
+	if (!fsc_addr_parse(h, a))
+		return TO_WHY;
+	uint64_t p;
+	enum fsc_num_result r = fsc_num_parse(colon + 1, 1, UINT16_MAX, &p);
+	if (r != FSC_NUM_OK) {
+		snprintf(why, cap, "port %s (1 to %u)", fsc_num_why(r), (unsigned)UINT16_MAX);
+		return why;
+	}
 	*port = (uint16_t)p;
-	return fsc_addr_parse(h, a);
+	return NULL;
 }
 
 bool replay_target_ok(const char *to, void *unused)
 {
 	struct fsc_addr a;
 	uint16_t port;
+	char buf[64];
+	const char *why = parse_to(to, &a, &port, buf, sizeof(buf));
 
 	(void)unused;
-	if (parse_to(to, &a, &port))
+	if (!why)
 		return true;
-	fsc_cli_bad("fdecode", 0, "--to", to,
-		    "not an IPv4 or [IPv6] address and a port (names are not resolved)");
+	fsc_cli_bad("fdecode", 0, "--to", to, why);
 	return false;
 }
 
@@ -158,8 +168,9 @@ bool replay_run(FILE *out, const struct fsc_request *r, const struct fsc_accessl
 	uint16_t port = r->dport;
 	char where[FSC_ENDPOINT_STRLEN], astr[FSC_ADDR_STRLEN];
 
+	char unused[64];
 	if (to)
-		parse_to(to, &a, &port);
+		parse_to(to, &a, &port, unused, sizeof(unused)); /* checked: records_check */
 	else
 		fsc_addr_parse("127.0.0.1", &a);
 	snprintf(where, sizeof(where), a.family == 6 ? "[%s]:%u" : "%s:%u", fsc_addr_str(&a, astr),

@@ -11,6 +11,7 @@
 #include "fsc/source.h"
 #include "model.h"
 #include "table.h"
+#include "view.h"
 
 #define EXIT_USAGE 1
 #define EXIT_RUNTIME 2
@@ -38,19 +39,30 @@ struct options {
 	struct fsc_pipeline_limits limits;
 	struct tui_model_limits model;
 	const char *access_log;		/* --access-log FILE (appended) */
-	enum fsc_accesslog_format access_format; /* --access-log-format */
-	bool truncate_clients;		/* --truncate-clients */
+	struct fsc_accesslog_opts access;	/* format, fields, redaction (logopts.h) */
 };
 
 /* Runs the capture (live or replay) with the screen or the dump; returns
  * the exit status. */
 int fwatch_run(const struct options *o);
 
-/* accesslog.c: --access-log, the request records as lines of a file. */
+/* accesslog.c: the request records: --access-log lines, and the newest
+ * FW_RECORDS_KEEP kept on the screen for the Detail view's export. */
+#define FW_RECORDS_KEEP 64
 struct fw_log;
-struct fw_log *fw_log_open(const struct options *o, char *err, size_t cap);
+/* n_keep: records kept for fw_log_find (0: none); the file only with
+ * --access-log. */
+struct fw_log *fw_log_open(const struct options *o, size_t n_keep, char *err, size_t cap);
 void fw_log_event(struct fw_log *l, const struct fsc_event *ev);
+/* A kept record by its connection and number on it, or NULL. */
+const struct fsc_request *fw_log_find(const struct fw_log *l, uint64_t flow_id, unsigned index);
+const struct fsc_accesslog_opts *fw_log_opts(const struct fw_log *l);
 /* Flushes the records still open; false when writing failed. */
 bool fw_log_close(struct fw_log *l);
+
+/* export.c: the Detail view's H and c keys (a tui_export_fn; ctx: the
+ * fw_log). */
+void fw_export(void *ctx, const struct tui_request *r, enum tui_export kind, char *msg,
+	       size_t cap);
 
 #endif

@@ -58,7 +58,7 @@ struct fw {
 	struct fsc_fanout sinks;	/* where events go: the model, the access log */
 	struct fsc_enrich *names;
 	struct tui_screen *screen;
-	struct fw_log *log;	/* --access-log, or NULL */
+	struct fw_log *log;	/* records: --access-log, the screen's export */
 	struct metrics_srv *metrics;	/* --metrics, or NULL */
 	struct metrics_view mview;
 	bool live, ended, failed;
@@ -399,7 +399,9 @@ int fwatch_run(const struct options *o)
 	}
 	tui_model_set_wg(w.model, fsc_pipeline_wg(w.pl));
 	fsc_fanout_add(&w.sinks, &(struct fsc_sink){ .ops = &model_sink, .self = w.model });
-	if (o->access_log && !(w.log = fw_log_open(o, err, sizeof(err)))) {
+	bool screen = !o->dump && !o->headless;
+	if ((o->access_log || screen) &&
+	    !(w.log = fw_log_open(o, screen ? FW_RECORDS_KEEP : 0, err, sizeof(err)))) {
 		fprintf(stderr, "fwatch: %s\n", err);
 		rc = EXIT_RUNTIME;
 		goto out;
@@ -424,9 +426,10 @@ int fwatch_run(const struct options *o)
 			fprintf(stderr, "fwatch: metrics on http://%s/metrics\n",
 				metrics_address(w.metrics));
 	}
-	if (!o->dump && !o->headless) {
+	if (screen) {
 		struct tui_screen_opts so = { .color = o->color, .view = o->view,
-					      .filter = &o->filter, .prog = "fwatch" };
+					      .filter = &o->filter, .prog = "fwatch",
+					      .export_fn = fw_export, .export_ctx = w.log };
 		w.screen = tui_screen_open(w.model, &so, err, sizeof(err));
 		if (!w.screen) {
 			fprintf(stderr, "fwatch: %s\n", err);

@@ -8,6 +8,7 @@
 
 #include "cli.h"
 #include "decopts.h"
+#include "logopts.h"
 #include "fwatch.h"
 
 static const char usage_text[] =
@@ -49,7 +50,9 @@ static const char usage_text[] =
 "  Tab/Shift-Tab and 1-5 switch views, arrows j k PgUp PgDn Home End move,\n"
 "  Enter opens the Detail of a request (or filters Requests by the client\n"
 "  or host under the cursor), / filters, s cycles the sort, p pauses the\n"
-"  display (capture continues), ? help.\n"
+"  display (capture continues), ? help. In Detail, H writes the request as\n"
+"  a HAR file and c as a curl command, to $TMPDIR or the current directory\n"
+"  (the path on the last line; the newest 64 ended requests can be).\n"
 "  -m, --match FILTER start with this filter (the same words as /, below)\n"
 "      --view VIEW    start on VIEW (requests, clients, tunnel, hosts or 1-4)\n"
 "      --no-color, --no-colour\n"
@@ -77,10 +80,7 @@ static const char usage_text[] =
 "                     append an access log to FILE, a line a request when it\n"
 "                     completes or is given up, the real client as host\n"
 "                     (fdecode(1), --access-log; flushed each line)\n"
-"      --access-log-format combined|json\n"
-"                     NCSA combined (default; GoAccess reads it) or JSON lines\n"
-"      --truncate-clients\n"
-"                     logged clients cut to their /24 (IPv4) or /48 (IPv6)\n"
+FSC_LOGOPTS_HELP
 "      --metrics ADDR:PORT\n"
 "                     serve Prometheus metrics at http://ADDR:PORT/metrics\n"
 "                     (\":9477\" on every address, \"127.0.0.1:9477\", \"[::1]:9477\";\n"
@@ -125,8 +125,6 @@ static const char usage_text[] =
 enum {
 	OPT_SPEED = 256,
 	OPT_ACCESS_LOG,
-	OPT_ACCESS_LOG_FORMAT,
-	OPT_TRUNCATE_CLIENTS,
 	OPT_MAX,
 	OPT_PROMISC,
 	OPT_IMMEDIATE,
@@ -213,8 +211,7 @@ static int parse_args(int argc, char **argv, struct options *o)
 		{ "max-hosts", required_argument, NULL, OPT_MAX_HOSTS },
 		{ "detail-memory", required_argument, NULL, OPT_DETAIL_MEMORY },
 		{ "access-log", required_argument, NULL, OPT_ACCESS_LOG },
-		{ "access-log-format", required_argument, NULL, OPT_ACCESS_LOG_FORMAT },
-		{ "truncate-clients", no_argument, NULL, OPT_TRUNCATE_CLIENTS },
+		FSC_LOGOPTS_LONGOPTS,
 		{ "metrics", required_argument, NULL, OPT_METRICS },
 		{ "headless", no_argument, NULL, OPT_HEADLESS },
 		{ NULL, 0, NULL, 0 },
@@ -230,6 +227,8 @@ static int parse_args(int argc, char **argv, struct options *o)
 	fsc_enrich_opts_init(&o->enrich);
 	while ((c = getopt_long(argc, argv, "i:f:r:d::m:c:nhV", longopts, NULL)) != -1) {
 		int shared = fsc_decopt_apply("fwatch", c, optarg, &o->enrich, &o->limits);
+		if (!shared)
+			shared = fsc_logopt_apply("fwatch", c, optarg, &o->access);
 		if (shared < 0)
 			return EXIT_USAGE;
 		if (shared > 0)
@@ -351,18 +350,6 @@ static int parse_args(int argc, char **argv, struct options *o)
 						   "standard output is the screen or the dump; "
 						   "give a file");
 			o->access_log = optarg;
-			break;
-		case OPT_ACCESS_LOG_FORMAT:
-			if (strcmp(optarg, "combined") == 0)
-				o->access_format = FSC_ACCESSLOG_COMBINED;
-			else if (strcmp(optarg, "json") == 0)
-				o->access_format = FSC_ACCESSLOG_JSON;
-			else
-				return fsc_cli_bad("fwatch", EXIT_USAGE, "--access-log-format", optarg,
-						   "not combined or json");
-			break;
-		case OPT_TRUNCATE_CLIENTS:
-			o->truncate_clients = true;
 			break;
 		case 'h':
 			fputs(usage_text, stdout);
