@@ -124,7 +124,7 @@ TSHARK_FIELDS="-e wg.type -e wg.sender -e wg.receiver -e wg.counter
 set -- $TSHARK_FIELDS
 TSHARK_ARGS="$*"
 
-FAST="readloop fdecode_text fdecode_json fdecode_summary fwatch_replay tcpdump"
+FAST="readloop fdecode_text fdecode_json fdecode_summary fdecode_correlate fwatch_replay tcpdump"
 for p in $FAST tshark; do : >"$OUT/m.$p"; done
 say "timing on $F ($PK packets, $RUNS rounds)"
 r=0
@@ -133,6 +133,7 @@ while [ "$r" -lt "$RUNS" ]; do
 	run_once fdecode_text /dev/null "$BIN/fdecode" -n "$F"
 	run_once fdecode_json /dev/null "$BIN/fdecode" -n --json "$F"
 	run_once fdecode_summary /dev/null "$BIN/fdecode" -n --summary "$F"
+	run_once fdecode_correlate /dev/null "$BIN/fdecode" -n --correlate "$F"
 	run_once fwatch_replay /dev/null "$BIN/fwatch" -n --no-geoip -r "$F" --dump
 	run_once tcpdump /dev/null tcpdump -n -r "$F"
 	r=$((r + 1))
@@ -234,6 +235,7 @@ report() {
 		label["fdecode_text"] = "fdecode (text)"
 		label["fdecode_json"] = "fdecode --json"
 		label["fdecode_summary"] = "fdecode --summary"
+		label["fdecode_correlate"] = "fdecode --correlate (stories)"
 		label["fwatch_replay"] = "fwatch -r --dump (replay --max)"
 		label["tcpdump"] = "tcpdump -n"
 		label["tshark"] = "tshark -T fields"
@@ -241,6 +243,7 @@ report() {
 		cmd["fdecode_text"] = "fdecode -n FILE >/dev/null"
 		cmd["fdecode_json"] = "fdecode -n --json FILE >/dev/null"
 		cmd["fdecode_summary"] = "fdecode -n --summary FILE >/dev/null"
+		cmd["fdecode_correlate"] = "fdecode -n --correlate FILE >/dev/null"
 		cmd["fwatch_replay"] = "fwatch -n --no-geoip -r FILE --dump >/dev/null"
 		cmd["tcpdump"] = "tcpdump -n -r FILE >/dev/null"
 		cmd["tshark"] = "tshark -n -r FILE -d tcp.port==2367,http -T fields " tfields " >out.tsv"

@@ -92,6 +92,9 @@ echo "\$ fdecode inner.pcap   (the node's TUN: the ingress handshake in the clea
 "$FSC_BIN/fdecode" "$OUT/inner.pcap" | grep -v ' tcp ' | head -6
 echo "\$ fdecode node-lo.pcap   (fnode -> backend: the real client in X-Forwarded-For)"
 "$FSC_BIN/fdecode" "$OUT/node-lo.pcap" | head -4
+echo "\$ fdecode --correlate --wg-keylog node-wg.keys public.pcap underlay.pcap node-lo.pcap   (one story: edge, relay, ingress, TLS, loopback request)"
+"$FSC_BIN/fdecode" -n --correlate --wg-keylog "$OUT/node-wg.keys" "$OUT/public.pcap" "$OUT/underlay.pcap" \
+	"$OUT/node-lo.pcap"
 echo "\$ tshark -r underlay.pcap -o wg.keylog_file:node-wg.keys -Y http.request   (decrypted)"
 tshark -r "$OUT/underlay.pcap" -d udp.port==51821,wg -o "wg.keylog_file:$OUT/node-wg.keys" \
 	-Y http.request -T fields -e ip.src -e ip.dst -e http.request.method -e http.request.uri \

@@ -632,7 +632,7 @@ void tui_model_event(const struct fsc_event *ev, void *ctx)
 	m->tot.clients_evicted = as->clients_evicted;
 	m->tot.hosts_evicted = as->hosts_evicted;
 	m->tot.endpoints_evicted = as->endpoints_evicted;
-	if (ev->type < FSC_EV_TLS_CLIENT_HELLO && ev->frame) {
+	if (ev->type < FSC_EV_TLS_CLIENT_HELLO && ev->frame && !ev->segment) {
 		uint32_t len = ev->frame->wirelen;
 		m->tot.frames++;
 		m->tot.bytes += len;

@@ -210,6 +210,52 @@ static void inner_frame(struct fsc_pipeline *pl, const struct fsc_event *outer,
 	pl->tunnel_peer = NULL;
 }
 
+/* Counts an event, hands it over, and what follows from it: its TCP
+ * stream's events, a decrypted inner packet. */
+static void deliver(struct fsc_pipeline *pl, struct fsc_event *ev, struct fsc_packet *pkt,
+		    fsc_event_fn fn, void *ctx)
+{
+	struct fsc_pipeline_stats *st = &pl->st;
+
+	st->truncated += ev->status == FSC_TRUNCATED;
+	st->malformed += ev->status == FSC_MALFORMED;
+	st->events[ev->type]++;
+	fn(ev, ctx);
+	if (ev->type == FSC_EV_TCP && pkt->layer == FSC_LAYER_PAYLOAD) {
+		pl->cur = ev;
+		pl->fn = fn;
+		pl->ctx = ctx;
+		fsc_streams_packet(pl->streams, pkt, ev->ts_ns, on_stream_event, pl);
+		pl->cur = NULL;
+	}
+	if (ev->type == FSC_EV_WG && ev->wgd && ev->wgd->result == FSC_WGD_OK &&
+	    ev->wgd->plain_len)
+		inner_frame(pl, ev, fn, ctx);
+}
+
+/* A UDP datagram that is a batch of WireGuard transport messages (GSO or
+ * GRO, fsc_wg_gso_segment): an event for each, as sent on the wire. */
+static void gso_batch(struct fsc_pipeline *pl, const struct fsc_event *whole,
+		      const struct fsc_packet *pkt, size_t size, fsc_event_fn fn, void *ctx)
+{
+	unsigned n = 0;
+
+	for (size_t off = 0; off < pkt->payload_len; off += size) {
+		struct fsc_packet seg = *pkt;
+		struct fsc_event ev = *whole;
+		ev.segment = n++;
+		struct fsc_tunnel_msg tun;
+		struct fsc_wgd_note wgd;
+		seg.payload = pkt->payload + off;
+		seg.payload_len = seg.payload_wire_len =
+			pkt->payload_len - off < size ? pkt->payload_len - off : size;
+		ev.pkt = &seg;
+		tunnel_event(pl, &ev, &tun, &wgd);
+		deliver(pl, &ev, &seg, fn, ctx);
+	}
+	pl->st.udp_gso_batches++;
+}
+
 void fsc_pipeline_frame(struct fsc_pipeline *pl, const struct fsc_frame *f,
 			fsc_event_fn fn, void *ctx)
 {
@@ -261,6 +307,13 @@ void fsc_pipeline_frame(struct fsc_pipeline *pl, const struct fsc_frame *f,
 			st->tsdisco_types[plain.type & 15]++;
 		adopt_status(&ev, ds, why);
 	} else if (pkt.layer == FSC_LAYER_PAYLOAD && pkt.proto == 17) {
+		size_t gso = !pkt.tunnel && pkt.payload_len == pkt.payload_wire_len
+				     ? fsc_wg_gso_segment(pkt.payload, pkt.payload_len) : 0;
+		if (gso) {
+			st->snaplen_cut += f->caplen < f->wirelen;
+			gso_batch(pl, &ev, &pkt, gso, fn, ctx);
+			return;
+		}
 		tunnel_event(pl, &ev, &tun, &wgd);
 	} else if (pkt.layer == FSC_LAYER_PAYLOAD && pkt.proto == 6) {
 		ev.type = FSC_EV_TCP;
@@ -282,18 +335,5 @@ void fsc_pipeline_frame(struct fsc_pipeline *pl, const struct fsc_frame *f,
 		st->unsupported_linktype += !fsc_linktype_supported(f->linktype);
 	}
 	st->snaplen_cut += f->caplen < f->wirelen;
-	st->truncated += ev.status == FSC_TRUNCATED;
-	st->malformed += ev.status == FSC_MALFORMED;
-	st->events[ev.type]++;
-	fn(&ev, ctx);
-	if (ev.type == FSC_EV_TCP && pkt.layer == FSC_LAYER_PAYLOAD) {
-		pl->cur = &ev;
-		pl->fn = fn;
-		pl->ctx = ctx;
-		fsc_streams_packet(pl->streams, &pkt, ev.ts_ns, on_stream_event, pl);
-		pl->cur = NULL;
-	}
-	if (ev.type == FSC_EV_WG && ev.wgd && ev.wgd->result == FSC_WGD_OK &&
-	    ev.wgd->plain_len)
-		inner_frame(pl, &ev, fn, ctx);
+	deliver(pl, &ev, &pkt, fn, ctx);
 }

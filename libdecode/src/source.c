@@ -38,6 +38,7 @@ struct fsc_source {
 	unsigned next; /* live: the interface to try first */
 	/* A file. */
 	struct capfile *cf;
+	int64_t shift_ns;	/* fsc_source_shift */
 	char *filter;
 	struct file_prog *progs;
 	unsigned n_progs;
@@ -310,12 +311,49 @@ static enum fsc_src_result read_live(struct fsc_source *s, unsigned i,
 	return FSC_SRC_ERROR;
 }
 
+bool fsc_source_shift(struct fsc_source *s, unsigned file, int64_t ns)
+{
+	if (s->kids) {
+		if (file >= s->n_kids)
+			return false;
+		s->kids[file].src->shift_ns = ns;
+		return true;
+	}
+	if (s->live || file != 0)
+		return false;
+	s->shift_ns = ns;
+	return true;
+}
+
+/* A shift that would take a frame before the epoch stops there. Seconds
+ * and nanoseconds apart: a damaged file's far-future second (capfile
+ * clamps it near INT64_MAX / 1e9) must not overflow. */
+static void shift(struct fsc_frame *f, int64_t ns)
+{
+	int64_t sec = f->sec + ns / 1000000000;
+	int64_t nsec = (int64_t)f->nsec + ns % 1000000000;
+
+	if (nsec < 0) {
+		nsec += 1000000000;
+		sec--;
+	} else if (nsec >= 1000000000) {
+		nsec -= 1000000000;
+		sec++;
+	}
+	if (sec < 0)
+		sec = nsec = 0;
+	f->sec = sec;
+	f->nsec = (uint32_t)nsec;
+}
+
 static enum fsc_src_result read_file(struct fsc_source *s, struct fsc_frame *f)
 {
 	enum fsc_src_result r;
 
 	while ((r = capfile_next(s->cf, f)) == FSC_SRC_FRAME) {
 		f->file = 0;
+		if (s->shift_ns)
+			shift(f, s->shift_ns);
 		if (!s->filter)
 			return r;
 		struct bpf_program *prog = file_filter(s, f->iface);

@@ -121,6 +121,62 @@ static const char *const wg_names[] = {
 	[FSC_WG_TRANSPORT] = "transport",
 };
 
+/* A transport header at p[off]: type 4, reserved zero; its receiver and
+ * counter. */
+static bool transport_at(const uint8_t *p, size_t len, size_t off, uint32_t *receiver,
+			 uint64_t *counter)
+{
+	struct fsc_cursor c = fsc_cur_make(p + off, len - off);
+
+	if (fsc_cur_left(&c) < FSC_WG_TRANSPORT_MIN || fsc_cur_u8(&c) != FSC_WG_TRANSPORT ||
+	    fsc_cur_u8(&c) || fsc_cur_u8(&c) || fsc_cur_u8(&c))
+		return false;
+	*receiver = fsc_cur_le32(&c);
+	*counter = fsc_cur_le64(&c);
+	return !c.bad;
+}
+
+/* Counters of one batch follow one another; a little slack for messages
+ * of the session sent between (other threads, keepalives). */
+#define GSO_COUNTER_SLACK 256
+
+static bool segments_fit(const uint8_t *p, size_t len, size_t size, uint32_t receiver,
+			 uint64_t counter)
+{
+	size_t off;
+
+	for (off = size; off < len; off += size) {
+		uint32_t r;
+		uint64_t n;
+		size_t seg = len - off < size ? len - off : size;
+		if (!transport_len_ok(seg) || !transport_at(p, len, off, &r, &n) ||
+		    r != receiver || n <= counter || n - counter > GSO_COUNTER_SLACK)
+			return false;
+		counter = n;
+	}
+	return true;
+}
+
+size_t fsc_wg_gso_segment(const uint8_t *p, size_t len)
+{
+	uint32_t receiver;
+	uint64_t counter;
+
+	if (len < 2 * FSC_WG_TRANSPORT_MIN || !transport_at(p, len, 0, &receiver, &counter))
+		return 0;
+	/* Sizes a first segment can have: padded ones step by 16; from the
+	 * smallest MTU up, any. */
+	for (size_t size = FSC_WG_TRANSPORT_MIN; size + FSC_WG_TRANSPORT_MIN <= len;
+	     size += size >= FSC_WG_TRANSPORT_MIN + FSC_WG_MTU_MIN ? 1 : 16) {
+		uint32_t r;
+		uint64_t n;
+		if (transport_len_ok(size) && transport_at(p, len, size, &r, &n) && r == receiver &&
+		    segments_fit(p, len, size, receiver, counter))
+			return size;
+	}
+	return 0;
+}
+
 const char *fsc_wg_msg_name(const struct fsc_wg_msg *m)
 {
 	if (m->type == FSC_WG_TRANSPORT && m->keepalive)

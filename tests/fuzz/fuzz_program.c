@@ -50,6 +50,7 @@
 #include "fdecode.h"
 #include "sinks.h"
 #include "model.h"
+#include "outcheck.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -145,45 +146,7 @@ static size_t udp_frame(const uint8_t *pay, size_t n, bool v6, bool back)
 	return (size_t)(udp + 8 + n - p);
 }
 
-/* ---- output checks ---- */
-
-/* One JSON object a line: strings closed, escapes known, brackets matched,
- * no raw control byte. */
-static void check_json(const char *s, size_t n)
-{
-	size_t i = 0;
-
-	while (i < n) {
-		int depth = 0;
-		bool in_str = false;
-
-		if (s[i] != '{')
-			abort();
-		for (; i < n && s[i] != '\n'; i++) {
-			unsigned char c = (unsigned char)s[i];
-			if (c < 0x20)
-				abort();
-			if (in_str) {
-				if (c == '\\') {
-					if (++i >= n || !strchr("\"\\/bfnrtu", s[i]))
-						abort();
-				} else if (c == '"') {
-					in_str = false;
-				}
-			} else if (c == '"') {
-				in_str = true;
-			} else if (c == '{' || c == '[') {
-				depth++;
-			} else if (c == '}' || c == ']') {
-				if (--depth < 0)
-					abort();
-			}
-		}
-		if (in_str || depth != 0 || i >= n)
-			abort();
-		i++; /* the newline */
-	}
-}
+/* ---- output checks (the JSON and text ones: outcheck.h) ---- */
 
 /* Prometheus exposition: printable ASCII lines, each a comment or a
  * sample "name[{labels}] value" whose labels end before the value. */
@@ -213,35 +176,6 @@ static void check_prom(const char *s, size_t n)
 static void to_memstream(void *ctx, const char *p, size_t n)
 {
 	fwrite(p, 1, n, ctx);
-}
-
-/* Raw text for a terminal: no C0 control but newline, no DEL, no C1 (as
- * UTF-8), no Bidi_Control or invisible format character (U+061C, U+180E,
- * U+200B-U+200F, U+202A-U+202E, U+2060-U+2064, U+2066-U+206F, U+FEFF). */
-static void check_text(const char *s, size_t n)
-{
-	const unsigned char *p = (const unsigned char *)s;
-
-	for (size_t i = 0; i < n; i++) {
-		unsigned c = p[i];
-		if ((c < 0x20 && c != '\n') || c == 0x7f)
-			abort();
-		if (c == 0xc2 && i + 1 < n && p[i + 1] >= 0x80 && p[i + 1] <= 0x9f)
-			abort();
-		if (c == 0xd8 && i + 1 < n && p[i + 1] == 0x9c)
-			abort(); /* U+061C */
-		if (c == 0xe1 && i + 2 < n && p[i + 1] == 0xa0 && p[i + 2] == 0x8e)
-			abort(); /* U+180E */
-		if (c == 0xe2 && i + 2 < n) {
-			unsigned b = p[i + 1], d = p[i + 2];
-			if (b == 0x80 && ((d >= 0x8b && d <= 0x8f) || (d >= 0xaa && d <= 0xae)))
-				abort();
-			if (b == 0x81 && ((d >= 0xa0 && d <= 0xa4) || (d >= 0xa6 && d <= 0xaf)))
-				abort();
-		}
-		if (c == 0xef && i + 2 < n && p[i + 1] == 0xbb && p[i + 2] == 0xbf)
-			abort(); /* U+FEFF */
-	}
 }
 
 static size_t count_lines(const char *s, size_t n)

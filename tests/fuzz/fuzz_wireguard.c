@@ -1,5 +1,6 @@
 /* fuzz_wireguard.c - libFuzzer target: fsc_wg_decode, and the tunnel
- * classifier's agreement with it. Any violated invariant traps. */
+ * classifier's agreement with it, and fsc_wg_gso_segment (every segment
+ * of a batch a transport message). Any violated invariant traps. */
 #include <stddef.h>
 #include <stdint.h>
 
@@ -72,5 +73,17 @@ int LLVMFuzzerTestOneInput(const uint8_t *p, size_t len)
 	if (st == FSC_OK)
 		CHECK(t.kind == FSC_TUNNEL_WG ||
 		      (t.kind == FSC_TUNNEL_STUN && t.status == FSC_OK));
+
+	/* A GSO/GRO batch: every segment a transport message the decoder
+	 * takes, the last no longer than the rest. */
+	size_t seg = fsc_wg_gso_segment(p, len);
+	if (seg) {
+		CHECK(seg < len);
+		for (size_t off = 0; off < len; off += seg) {
+			size_t n = len - off < seg ? len - off : seg;
+			CHECK(fsc_wg_decode(p + off, n, &m, NULL) == FSC_OK);
+			CHECK(m.type == FSC_WG_TRANSPORT);
+		}
+	}
 	return 0;
 }

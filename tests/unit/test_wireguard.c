@@ -320,6 +320,64 @@ static void only_the_exact_shapes(void **state)
 	assert_int_equal(fsc_wg_decode(NULL, 0, &m, NULL), FSC_NOT_THIS);
 }
 
+/* A transport message of plaintext `plain` bytes to receiver r, counter n. */
+static size_t put_transport(uint8_t *b, size_t plain, uint32_t r, uint64_t n)
+{
+	memset(b, 0xa5, 32 + plain);	/* ciphertext stand-in */
+	b[0] = 4;
+	b[1] = b[2] = b[3] = 0;
+	for (int i = 0; i < 4; i++)
+		b[4 + i] = (uint8_t)(r >> (8 * i));
+	for (int i = 0; i < 8; i++)
+		b[8 + i] = (uint8_t)(n >> (8 * i));
+	return 32 + plain;
+}
+
+/* UDP GSO/GRO: equal segments, the last shorter; one receiver, counters
+ * going up. Anything else is one message (0). */
+static void gso_batches(void **state)
+{
+	(void)state;
+	uint8_t b[8192];
+	size_t n = 0;
+
+	/* three full 1452-byte messages (MTU 1420, unpadded) and a short one */
+	for (int i = 0; i < 3; i++)
+		n += put_transport(b + n, 1420, 0x11223344, 7 + (uint64_t)i);
+	n += put_transport(b + n, 48, 0x11223344, 10);
+	assert_int_equal(fsc_wg_gso_segment(b, n), 1452);
+	uint8_t *g = vec_guard(b, n);
+	assert_int_equal(fsc_wg_gso_segment(g, n), 1452);
+	vec_guard_free(g, n);
+	/* two pure ACKs (88 bytes each), as GRO merged them */
+	n = put_transport(b, 48, 9, 100);
+	n += put_transport(b + n, 48, 9, 101);
+	assert_int_equal(fsc_wg_gso_segment(b, n), 80);
+	/* one message: 0; a prefix of the batch is one message, or a batch
+	 * with a shorter last message, never read past */
+	assert_int_equal(fsc_wg_gso_segment(b, 80), 0);
+	for (size_t k = 0; k < 2 * 80; k++) {
+		g = vec_guard(b, k);
+		size_t seg = fsc_wg_gso_segment(g, k);
+		assert_true(seg == 0 || (seg == 80 && k >= 80 + 32));
+		vec_guard_free(g, k);
+	}
+	/* another receiver, a counter going back, a last segment longer than
+	 * the first, a reserved byte set: not a batch */
+	n = put_transport(b, 48, 9, 100);
+	put_transport(b + n, 48, 10, 101);
+	assert_int_equal(fsc_wg_gso_segment(b, 2 * 80), 0);
+	put_transport(b + n, 48, 9, 99);
+	assert_int_equal(fsc_wg_gso_segment(b, 2 * 80), 0);
+	n = put_transport(b, 48, 9, 100);
+	n += put_transport(b + n, 64, 9, 101);
+	assert_int_equal(fsc_wg_gso_segment(b, n), 0);
+	n = put_transport(b, 48, 9, 100);
+	put_transport(b + n, 48, 9, 101);
+	b[n + 2] = 1;
+	assert_int_equal(fsc_wg_gso_segment(b, 2 * 80), 0);
+}
+
 static void names(void **state)
 {
 	(void)state;
@@ -354,6 +412,7 @@ int main(void)
 		cmocka_unit_test(every_prefix),
 		cmocka_unit_test(near_misses),
 		cmocka_unit_test(only_the_exact_shapes),
+		cmocka_unit_test(gso_batches),
 		cmocka_unit_test(names),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

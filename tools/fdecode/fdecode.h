@@ -7,6 +7,7 @@
 #include <stdio.h>
 
 #include "clients.h"
+#include "fsc/correlate.h"
 #include "fsc/escape.h"
 #include "fsc/enrich.h"
 #include "fsc/pipeline.h"
@@ -62,6 +63,12 @@ struct options {
 #define MAX_WG_KEYLOGS 64
 	const char *wg_keylogs[MAX_WG_KEYLOGS];
 	unsigned n_wg_keylogs;
+	/* --correlate (story.c) and --clock-offset FILE=SECONDS */
+	bool correlate;
+	struct fsc_corr_limits corr_limits;	/* zero: the defaults */
+#define MAX_CLOCK_OFFSETS 16
+	struct clock_offset { const char *file; int64_t ns; } clock_offsets[MAX_CLOCK_OFFSETS];
+	unsigned n_clock_offsets;
 	struct rec_opts rec;	/* request records (records.c) */
 };
 
@@ -155,5 +162,25 @@ void text_wgd(struct printer *pr, const struct fsc_event *ev);
 void json_tunnel(struct printer *pr, const struct fsc_event *ev);
 void text_tunnel(struct printer *pr, const struct fsc_event *ev);
 void wgkeys_summary(FILE *out, const struct fsc_pipeline *pl, bool json);
+/* Standard base64 of a 32-byte WireGuard key (44 characters). */
+void key_b64(struct fsc_outbuf *ob, const uint8_t key[32]);
+
+/* story.c: --correlate. Events go to stories_event; stories_flush at
+ * the end tells the stories still open; stories_clock writes the clock
+ * offsets between the inputs, stories_summary the "where the time goes"
+ * tables (and the offsets) after the summary. */
+struct stories;
+struct stories *stories_new(struct printer *pr, unsigned inputs);
+void stories_free(struct stories *st);
+void stories_event(struct stories *st, const struct fsc_event *ev);
+void stories_flush(struct stories *st);
+void stories_clock(struct stories *st, struct fsc_outbuf *ob);
+void stories_summary(struct stories *st, FILE *out);
+/* The "stories" sink (sinks.c): the stories as text or JSON lines, then the
+ * clock offsets; with --summary, "where the time goes" at the close. */
+struct fsc_sink;
+bool stories_sink(struct printer *pr, unsigned inputs, struct fsc_sink *out);
+/* --clock-offset FILE=SECONDS: false on a malformed value. */
+bool clock_offset_option(struct options *opt, const char *arg);
 
 #endif

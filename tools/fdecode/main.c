@@ -52,6 +52,11 @@ static const char usage_text[] =
 "                     show the initiator's static key, timestamp and\n"
 "                     handshake_ok; decrypted inner packets are decoded like\n"
 "                     any packet and marked with their tunnel session\n"
+"      --clock-offset FILE=SECONDS\n"
+"                     add SECONDS (e.g. -3.5) to every time in FILE, one of the\n"
+"                     inputs, before the files are merged: a capture from a\n"
+"                     machine whose clock was off (--correlate estimates it;\n"
+"                     repeatable, one a file)\n"
 "  -s SNAPLEN         live: bytes kept of each packet (0: 65535); -s takes a\n"
 "                     number only when one follows (see below)\n"
 "  -B KIB             live: kernel buffer in KiB (default 4096)\n"
@@ -75,6 +80,22 @@ static const char usage_text[] =
 "                     unusual; with --json the same as objects of type\n"
 "                     summary, wg_peer, wg_session, client, client_network,\n"
 "                     host and http_status (and wg_decryption with keys)\n"
+"      --correlate    one line (JSON: an object of type story) a public funnel\n"
+"                     request instead of events, joined across the inputs:\n"
+"                     the public connection at the edge, the relay\n"
+"                     (WireGuard endpoint and session), the ingress\n"
+"                     connection (Ingress-Src, Target, the node's answer), its\n"
+"                     TLS (SNI, ALPN, JA4) and the node's loopback request\n"
+"                     (method, host, target, status, bytes), each join marked\n"
+"                     exact, address+time, time, ambiguous N or none, with\n"
+"                     the time of each stretch: edge, ingress, tls, to_backend,\n"
+"                     first_byte, last_byte, total. Several files (the\n"
+"                     underlay with --wg-keylog, lo) are not correlated\n"
+"                     unless asked. With several inputs, the clock offsets\n"
+"                     between them, estimated from packets seen in both, end\n"
+"                     the output (clock_offset). With --summary: \"where the\n"
+"                     time goes\", percentiles of each stretch per relay and\n"
+"                     per host (story_timing)\n"
 "  -l                 flush each event as it is written (the default when\n"
 "                     standard output is a terminal, and for --json to a pipe\n"
 "                     or a socket while reading live, a pipe or --follow);\n"
@@ -182,6 +203,8 @@ static void usage(FILE *out)
 enum {
 	OPT_FOLLOW = 256,
 	OPT_WG_KEYLOG,
+	OPT_CORRELATE,
+	OPT_CLOCK_OFFSET,
 	OPT_METRICS_FILE,
 };
 
@@ -367,6 +390,8 @@ static int parse_args(int argc, char **argv, struct options *o, const char **fil
 		FSC_DECOPTS_LONGOPTS,
 		{ "wg-keylog", required_argument, NULL, OPT_WG_KEYLOG },
 		{ "follow", no_argument, NULL, OPT_FOLLOW },
+		{ "correlate", no_argument, NULL, OPT_CORRELATE },
+		{ "clock-offset", required_argument, NULL, OPT_CLOCK_OFFSET },
 		RECORDS_LONGOPTS,
 		{ "metrics-file", required_argument, NULL, OPT_METRICS_FILE },
 		{ NULL, 0, NULL, 0 },
@@ -467,6 +492,16 @@ static int parse_args(int argc, char **argv, struct options *o, const char **fil
 				return EXIT_USAGE;
 			}
 			break;
+		case OPT_CORRELATE:
+			opt.correlate = true;
+			break;
+		case OPT_CLOCK_OFFSET:
+			if (!clock_offset_option(&opt, optarg)) {
+				fprintf(stderr, "fdecode: --clock-offset: '%s': want FILE=SECONDS "
+					"(-1e6 to 1e6; at most %d)\n", optarg, MAX_CLOCK_OFFSETS);
+				return EXIT_USAGE;
+			}
+			break;
 		case 'h':
 			usage(stdout);
 			return 0;
@@ -490,7 +525,7 @@ static int parse_args(int argc, char **argv, struct options *o, const char **fil
 	}
 	opt.ts = (enum ts_mode)t_count;
 	/* The summary's tables name no fingerprint: save computing them. */
-	opt.limits.streams.no_fingerprints = opt.summary;
+	opt.limits.streams.no_fingerprints = opt.summary && !opt.correlate;
 	/* The last-byte latency: an http_response_end event a response. */
 	opt.limits.streams.body_ends = true;
 	if (!records_check(&opt.rec))
@@ -526,6 +561,27 @@ static int parse_args(int argc, char **argv, struct options *o, const char **fil
 		else
 			fputs("fdecode: no capture file given\n", stderr);
 		fputs("Try 'fdecode --help' for more information.\n", stderr);
+		return EXIT_USAGE;
+	}
+	for (unsigned k = 0; k < opt.n_clock_offsets; k++) {
+		const char *f = opt.clock_offsets[k].file;
+		size_t n = (size_t)(strrchr(f, '=') - f);
+		bool found = false;
+		for (unsigned j = 0; j < n_files && !found; j++)
+			found = strlen(files[j]) == n && memcmp(files[j], f, n) == 0;
+		if (!found) {
+			fprintf(stderr, "fdecode: --clock-offset: '%.*s': not one of the input "
+				"files\n", (int)n, f);
+			return EXIT_USAGE;
+		}
+	}
+	if (opt.correlate && opt.write_file) {
+		fputs("fdecode: --correlate and -w together: stories are no frames\n", stderr);
+		return EXIT_USAGE;
+	}
+	if (opt.correlate && records_own_stdout(&opt.rec)) {
+		fputs("fdecode: --correlate and an output of records on standard output "
+		      "together: both would write there\n", stderr);
 		return EXIT_USAGE;
 	}
 	if (opt.filter && !filter_compiles(opt.filter))

@@ -9,6 +9,10 @@
  *            metrics.c)
  *   records  request records (records.c): --records, --access-log, --har,
  *            --curl, --replay
+ *   stories  one story a public request across the inputs (--correlate,
+ *            story.c): instead of text or JSON lines, or beside the
+ *            summary (opened before it, so it closes after: "where the
+ *            time goes" follows the tables)
  *
  * The summary and the metrics read one aggregation (fsc/agg.h): the first
  * of them to open adds the "aggregation" sink that feeds it, ahead of
@@ -220,6 +224,14 @@ static bool records_open(struct sink_env *env, struct fsc_fanout *fan, struct fs
 	return true;
 }
 
+/* ---- stories (story.c): --correlate ---- */
+
+static bool stories_open(struct sink_env *env, struct fsc_fanout *fan, struct fsc_sink *out)
+{
+	(void)fan;
+	return stories_sink(env->pr, env->inputs, out);
+}
+
 /* ---- the table ---- */
 
 static const struct sink_kind {
@@ -231,6 +243,7 @@ static const struct sink_kind {
 	{ "summary", summary_open },
 	{ "metrics", metrics_open },
 	{ "records", records_open },
+	{ "stories", stories_open },
 	/* A sink with a record op takes finished requests (fsc/request.h: an
 	 * fsc_requests builder fed the same events hands them to
 	 * fsc_fanout_record, an fsc_request_fn); one with a reopen op gets
@@ -251,10 +264,11 @@ bool sinks_open(const char *name, struct sink_env *env, struct fsc_fanout *fan)
 	return false;
 }
 
-/* The options' choice: --summary, else --json, else text. */
+/* The options' choice: --summary, else --correlate's stories, else --json,
+ * else text. */
 const char *sinks_main_name(const struct options *opt)
 {
-	return opt->summary ? "summary" : opt->json ? "json" : "text";
+	return opt->summary ? "summary" : opt->correlate ? "stories" : opt->json ? "json" : "text";
 }
 
 bool sinks_open_all(struct sink_env *env, struct fsc_fanout *fan, int *status)
@@ -267,7 +281,9 @@ bool sinks_open_all(struct sink_env *env, struct fsc_fanout *fan, int *status)
 	 * reverse: the metrics file first, then the records (their last
 	 * lines before the events' are flushed), then the summary or the
 	 * lines (which may wait for late names). */
-	if (opt->summary || !records_own_stdout(&opt->rec))
+	if (opt->summary && opt->correlate)
+		ok = sinks_open("stories", env, fan);
+	if (ok && (opt->summary || !records_own_stdout(&opt->rec)))
 		ok = sinks_open(sinks_main_name(opt), env, fan);
 	if (ok && records_wanted(&opt->rec))
 		ok = sinks_open("records", env, fan);

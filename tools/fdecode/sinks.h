@@ -36,7 +36,7 @@ struct sink_env {
 /* Opens the sink called name into fan; false when there is no such sink,
  * it could not be made (out of memory) or the fan-out is full. */
 bool sinks_open(const char *name, struct sink_env *env, struct fsc_fanout *fan);
-/* The sink the options ask for: "summary", "json" or "text". */
+/* The sink the options ask for: "summary", "stories", "json" or "text". */
 const char *sinks_main_name(const struct options *opt);
 /* Every sink the options ask for (text, JSON or summary; the records;
  * --metrics-file). False when one could not be opened: *status is then the

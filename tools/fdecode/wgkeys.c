@@ -82,7 +82,7 @@ void wgkeys_free(struct wgkeys *k)
 }
 
 /* Standard base64 of a 32-byte key (44 characters). */
-static void key_b64(struct fsc_outbuf *ob, const uint8_t key[32])
+void key_b64(struct fsc_outbuf *ob, const uint8_t key[32])
 {
 	char line[FSC_WGKEYLOG_LINE_MAX];
 	size_t n = fsc_wgkeylog_format(line, sizeof(line),

@@ -43,6 +43,9 @@ struct fsc_event {
 				 * session), 0 for packets on the wire */
 	const uint8_t *tunnel_peer; /* inner: the initiator's static public
 				     * key (32 bytes), or NULL if unknown */
+	/* A UDP GSO/GRO batch (fsc_wg_gso_segment) is an event a message:
+	 * 0 for a frame's first (count frames by it), N for its Nth after */
+	unsigned segment;
 };
 
 typedef void (*fsc_event_fn)(const struct fsc_event *ev, void *ctx);
@@ -61,6 +64,8 @@ struct fsc_pipeline_stats {
 	uint64_t snaplen_cut;	/* frames captured shorter than on the wire */
 	int64_t first_ns, last_ns;
 	uint64_t inner_packets;	/* decrypted tunnel packets dissected */
+	uint64_t udp_gso_batches; /* datagrams read as several WireGuard
+				   * messages (fsc_wg_gso_segment) */
 };
 
 struct fsc_pipeline_limits {
@@ -73,8 +78,10 @@ struct fsc_pipeline;
 struct fsc_pipeline *fsc_pipeline_new(const struct fsc_pipeline_limits *lim);
 void fsc_pipeline_free(struct fsc_pipeline *pl);
 
-/* Decodes one frame and calls fn for each event in it: one for the frame,
- * then any its TCP stream completed. Never allocates. */
+/* Decodes one frame and calls fn for each event in it: one for the frame
+ * (one for each WireGuard message of a UDP GSO/GRO batch,
+ * fsc_wg_gso_segment), then any its TCP stream completed, or its
+ * decrypted inner packet's. Never allocates. */
 void fsc_pipeline_frame(struct fsc_pipeline *pl, const struct fsc_frame *f,
 			fsc_event_fn fn, void *ctx);
 

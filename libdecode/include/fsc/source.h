@@ -80,6 +80,11 @@ struct fsc_source *fsc_source_merge(struct fsc_source **files, unsigned n,
 				    char *err, size_t errlen);
 /* Merged: which file the last FSC_SRC_ERROR came from. */
 unsigned fsc_source_error_file(const struct fsc_source *s);
+/* Adds ns to the time of every frame of `file` (its index in a merged
+ * source; 0 for a single file) from the next one read: a capture taken by
+ * a clock that was off. Merged files are ordered by the shifted times.
+ * False when there is no such file. */
+bool fsc_source_shift(struct fsc_source *s, unsigned file, int64_t ns);
 /* A file's path, by its index in a merged source (0 for a single file). */
 const char *fsc_source_path(const struct fsc_source *s, unsigned file);
 /* An interface of a file (its pcapng index) or live interface; NULL if

@@ -60,6 +60,17 @@ struct fsc_wg_msg {
 enum fsc_status fsc_wg_decode(const uint8_t *p, size_t len,
 			      struct fsc_wg_msg *m, const char **why);
 
+/*
+ * UDP segmentation offload: a sender that batches datagrams (UDP_SEGMENT,
+ * as wireguard-go and fsc_wgengine do) hands the kernel one buffer of
+ * equal segments, and a capture on the sending host or on a veth sees the
+ * buffer whole; GRO merges received datagrams the same way. Returns the
+ * segment size when p[0..len) is two or more WireGuard transport messages
+ * to one receiver index with increasing counters, each `size` bytes but
+ * the last (at most size); 0 otherwise.
+ */
+size_t fsc_wg_gso_segment(const uint8_t *p, size_t len);
+
 /* "initiation", "response", "cookie", "transport" or "keepalive". */
 const char *fsc_wg_msg_name(const struct fsc_wg_msg *m);
 

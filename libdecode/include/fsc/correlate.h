@@ -1,0 +1,181 @@
+/* correlate.h - one story per public funnel request, joined across vantage
+ * points: the WireGuard datagrams from a relay (underlay), the ingress
+ * connection inside the tunnel (POST /v0/ingress, its 101, the client's TLS)
+ * and the plain HTTP request the node sends its backend (loopback), from
+ * the events of one pipeline fed by several captures merged by time.
+ *
+ *   public     client C:p -> edge (its SYN, ClientHello) ── address+time:
+ *                                                          C:p is the Src
+ *   underlay   WG transport from relay R, session S  ─┐ exact: decrypted in
+ *                                                      │ session S; time: a
+ *                                                      │ WG burst at the SYN
+ *   ingress    POST /v0/ingress  Src C:p  Target T     │
+ *              101  ClientHello (SNI, ALPN, JA4)       ┘ exact: same connection
+ *              ServerHello  client Finished
+ *   loopback   GET /x  X-Forwarded-For: C             ── address+time: C and
+ *              response head ... last body byte          the ingress whose TLS
+ *                                                        finished before it
+ *
+ * A story is emitted per loopback request (when its response body ends,
+ * or when it is given up), and per ingress connection that never led to a
+ * request (a refusal, a failed TLS handshake). Each join says how it was
+ * made (enum fsc_join): never a silent guess; several candidates leave the
+ * side empty and say how many.
+ *
+ * Stage times (fsc_story.t) are the capture's, in ns, 0 when not seen:
+ *   EDGE        the public client's connection reaching the edge (its SYN,
+ *               in a capture of the edge's public side)
+ *   TUNNEL      the ingress connection's first packet (its SYN)
+ *   INGRESS     the node's answer to the ingress POST (101 when accepted)
+ *   TLS_HELLO   the client's ClientHello
+ *   TLS_DONE    the client's first bytes after the server's hello (its
+ *               Finished: the handshake is done from then on)
+ *   REQUEST     the node's request to the backend (its head complete)
+ *   FIRST_BYTE  the backend's response head
+ *   LAST_BYTE   the response body's last byte
+ *
+ * Memory is bounded and reserved at fsc_corr_new; nothing is allocated per
+ * event. When a table is full its oldest entry is given up (its story, if
+ * any, emitted first) and counted.
+ */
+#ifndef FSC_CORRELATE_H
+#define FSC_CORRELATE_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "fsc/addr.h"
+#include "fsc/pipeline.h"
+
+enum fsc_join {
+	FSC_JOIN_NONE = 0,	/* "none": nothing to join with was seen */
+	FSC_JOIN_EXACT,		/* "exact": the decrypted stream, the same
+				 * connection */
+	FSC_JOIN_ADDR_TIME,	/* "address+time": the client address and a
+				 * time window single out one candidate */
+	FSC_JOIN_TIME,		/* "time": one candidate by time alone */
+	FSC_JOIN_AMBIGUOUS,	/* "ambiguous": `candidates` fit; none taken */
+	FSC_JOIN_COUNT
+};
+
+struct fsc_story_join {
+	enum fsc_join kind;
+	unsigned candidates;	/* that fitted (1 for a made join) */
+};
+
+enum fsc_stage {
+	FSC_STAGE_EDGE,
+	FSC_STAGE_TUNNEL,
+	FSC_STAGE_INGRESS,
+	FSC_STAGE_TLS_HELLO,
+	FSC_STAGE_TLS_DONE,
+	FSC_STAGE_REQUEST,
+	FSC_STAGE_FIRST_BYTE,
+	FSC_STAGE_LAST_BYTE,
+	FSC_STAGE_COUNT
+};
+
+#define FSC_STORY_TEXT 128	/* bytes kept of each text field, NUL included */
+
+/* One story, owned (no pointer into packets). Texts come from the wire:
+ * escape them before showing. Inputs are fsc_frame.file numbers. */
+struct fsc_story {
+	uint64_t id;			/* 1, 2, ... in order of emission */
+	int64_t t[FSC_STAGE_COUNT];
+	/* the public connection at the edge: its client C:p is the ingress's
+	 * Tailscale-Ingress-Src (address+time) */
+	struct fsc_story_join edge_join;
+	struct fsc_addr edge;		/* the edge's public address */
+	uint16_t edge_port;
+	unsigned edge_input;
+	/* relay: the sender of the WireGuard datagram that carried the
+	 * client's ClientHello into the node */
+	struct fsc_story_join relay_join;
+	struct fsc_addr relay;
+	uint16_t relay_port;
+	uint32_t wg_session;		/* the pipeline's session id */
+	bool have_wg_key;
+	uint8_t wg_initiator_key[32];	/* the session initiator's static key */
+	unsigned relay_input;
+	/* ingress connection (seen in the tunnel, decrypted or in clear) */
+	bool have_ingress;
+	unsigned ingress_input;
+	struct fsc_addr node;		/* the node's PeerAPI address */
+	uint16_t node_port;
+	struct fsc_addr client;		/* Tailscale-Ingress-Src, read */
+	uint16_t client_port;
+	char ingress_src[FSC_STORY_TEXT];	/* as sent */
+	char ingress_target[FSC_STORY_TEXT];
+	int ingress_status;		/* the node's answer; 0: none seen */
+	/* TLS on the ingress connection (always the same connection: exact) */
+	bool have_tls;
+	char sni[FSC_STORY_TEXT];
+	char alpn[FSC_STORY_TEXT];	/* offered, comma-separated */
+	char alpn_selected[32];		/* from the ServerHello, when in clear */
+	char ja4[40];
+	/* the loopback request */
+	struct fsc_story_join request_join;	/* request <-> ingress */
+	bool have_request;
+	unsigned request_input;
+	char method[16];
+	char host[FSC_STORY_TEXT];
+	char target[FSC_STORY_TEXT];
+	struct fsc_addr request_client;	/* the client the request names */
+	const char *client_rule;	/* fsc_client_rule_name: static */
+	unsigned request_index;		/* 1-based on its backend connection */
+	int http_status;		/* 0: no response seen */
+	uint64_t response_bytes;	/* TCP payload from the backend, head and
+					 * body, until the last byte; 0 unknown */
+	bool complete;			/* the response's body ended */
+};
+
+typedef void (*fsc_story_fn)(void *ctx, const struct fsc_story *s);
+
+struct fsc_corr_limits {
+	uint32_t max_conns;	/* ingress connections remembered; 4096 */
+	uint32_t max_requests;	/* loopback requests awaiting their end; 4096 */
+	int64_t window_ns;	/* a loopback request joins an ingress whose
+				 * TLS finished at most this long before;
+				 * 60 s */
+	int64_t relay_window_ns; /* without decryption: WireGuard datagrams
+				  * this long before an ingress SYN are
+				  * candidates for its relay; 50 ms */
+	int64_t idle_ns;	/* an entry untouched this long is given up;
+				 * 300 s */
+};
+
+/* The sides joined to an ingress connection, for fsc_corr_stats.joins. */
+enum fsc_corr_side { FSC_SIDE_EDGE, FSC_SIDE_RELAY, FSC_SIDE_TLS, FSC_SIDE_REQUEST,
+		     FSC_CORR_SIDES };
+
+struct fsc_corr_stats {
+	uint64_t stories;
+	uint64_t joins[FSC_CORR_SIDES][FSC_JOIN_COUNT];	/* [side][kind] */
+	uint64_t conns_given_up;	/* table full or idle */
+	uint64_t requests_given_up;	/* table full, idle or end of input */
+};
+
+struct fsc_corr;
+
+struct fsc_corr *fsc_corr_new(const struct fsc_corr_limits *lim);
+void fsc_corr_free(struct fsc_corr *c);
+
+/* One pipeline event (its frame's `file` names the input). Stories that
+ * it completes go to fn during the call. Never allocates. */
+void fsc_corr_event(struct fsc_corr *c, const struct fsc_event *ev,
+		    fsc_story_fn fn, void *ctx);
+
+/* End of input: every story still open goes to fn. */
+void fsc_corr_flush(struct fsc_corr *c, fsc_story_fn fn, void *ctx);
+
+const struct fsc_corr_stats *fsc_corr_stats(const struct fsc_corr *c);
+
+/* "edge", "relay", "tls", "request". */
+const char *fsc_corr_side_name(enum fsc_corr_side s);
+/* "none", "exact", "address+time", "time", "ambiguous". */
+const char *fsc_join_name(enum fsc_join j);
+/* "edge", "tunnel", "ingress", "tls_hello", "tls_done", "request", "first_byte",
+ * "last_byte". */
+const char *fsc_stage_name(enum fsc_stage s);
+
+#endif

@@ -1,0 +1,930 @@
+/* correlate.c - stories: the ingress connection, its relay and the node's
+ * loopback request joined (correlate.h says what each join means).
+ *
+ * Three bounded tables, each a ring of slots reused oldest first, with an
+ * hmap index:
+ *
+ *   conns     one per ingress connection, from the node's answer to the
+ *             ingress POST; found by flow id (the ingress connection's,
+ *             and once bound, the backend connection's)
+ *   awaiting  conns whose ServerHello came and whose client Finished did
+ *             not: found by the client->node addresses of a TCP segment
+ *   by_tuple  both connections of a conn by their addresses either way, so
+ *             that a FIN or RST says it ended: an ingress connection that
+ *             ended serves no new backend connection, and one whose backend
+ *             connection ended may be served by a new one
+ *   requests  loopback requests waiting for their response's last byte,
+ *             by backend flow id and request index
+ *
+ * A ring of recent WireGuard datagrams names the relay of an ingress seen
+ * without decryption (by time); a ring of recent public ClientHellos (on
+ * the wire, on no ingress connection) finds the public connection at the
+ * edge whose client is the ingress's Src. Stories are built in place in the slots
+ * and copied out only to the callback.
+ */
+#include "fsc/correlate.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "fsc/client.h"
+#include "hmap.h"
+
+#define DEF_CONNS 4096u
+#define DEF_REQUESTS 4096u
+#define MAX_TABLE (1u << 20)
+#define DEF_WINDOW_NS (60 * 1000000000ll)
+#define DEF_RELAY_WINDOW_NS (50 * 1000000ll)
+#define DEF_IDLE_NS (300 * 1000000000ll)
+#define WG_RING 1024u		/* recent WireGuard datagrams (a power of 2) */
+#define MAX_RELAY_CANDIDATES 8
+/* Two views of one ingress (a decrypted underlay and a TUN capture) are
+ * the same connection when their Src, Target and answer agree this close. */
+#define SAME_INGRESS_NS (1000000000ll)
+
+
+struct conn {
+	bool used, dup;		/* dup: another conn is the better view */
+	bool await;		/* in the awaiting index */
+	uint32_t gen;
+	uint64_t flow_id;
+	uint64_t lo_flow_id;	/* the bound backend connection; 0 none */
+	struct fsc_story_join lo_join;
+	uint64_t await_key;
+	struct fsc_addr ca, na;	/* client (edge) side and node side */
+	uint16_t cp, np;
+	uint32_t tunnel;
+	uint8_t obs;
+	bool in_indexed, in_closed;	/* the ingress connection in by_tuple */
+	uint64_t in_key;
+	bool lo_indexed, lo_closed;	/* the backend connection in by_tuple */
+	uint64_t lo_key;
+	struct fsc_addr la[2];		/* the backend connection's ends */
+	uint16_t lp[2];
+	uint32_t lo_tunnel;
+	uint8_t lo_obs;
+	unsigned requests;	/* stories told with a request */
+	int64_t last_ns;
+	struct fsc_story s;	/* relay, ingress, TLS and stages up to TLS_DONE */
+};
+
+struct req {
+	bool used;
+	uint64_t key, flow_id;
+	unsigned index;
+	uint32_t conn, conn_gen; /* HMAP_NONE: not joined */
+	int resp_dir;
+	uint64_t bytes_base;	/* backend payload bytes before the response */
+	int64_t last_ns;
+	struct fsc_story s;	/* request part and its stages */
+};
+
+struct wg_seen {
+	int64_t ts;
+	uint32_t session;
+	struct fsc_addr src, dst;
+	uint16_t sport, dport;
+	unsigned input;
+	bool have_key;
+	uint8_t key[32];
+};
+
+/* A public connection's ClientHello: at the edge, client -> edge. */
+struct public_seen {
+	struct fsc_addr client, edge;
+	uint16_t cport, eport;
+	int64_t syn_ns;		/* the connection's first packet */
+	unsigned input;
+};
+
+#define PUBLIC_RING 1024u	/* a power of 2 */
+
+struct fsc_corr {
+	struct public_seen pub[PUBLIC_RING];
+	uint32_t pub_next;
+	struct fsc_corr_limits lim;
+	struct conn *conns;
+	uint32_t n_conns, next_conn;
+	struct req *reqs;
+	uint32_t n_reqs, next_req;
+	struct hmap by_flow, awaiting, by_req, by_tuple;
+	struct wg_seen wg[WG_RING];
+	uint32_t wg_next;
+	bool wg_have_last;	/* wg[wg_next - 1] is the current frame's */
+	uint64_t last_frame_number;
+	unsigned last_frame_file;
+	int64_t now;
+	struct fsc_corr_stats st;
+	struct fsc_story out;
+};
+
+static const char *const join_names[FSC_JOIN_COUNT] = {
+	[FSC_JOIN_NONE] = "none", [FSC_JOIN_EXACT] = "exact",
+	[FSC_JOIN_ADDR_TIME] = "address+time", [FSC_JOIN_TIME] = "time",
+	[FSC_JOIN_AMBIGUOUS] = "ambiguous",
+};
+
+static const char *const side_names[FSC_CORR_SIDES] = {
+	[FSC_SIDE_EDGE] = "edge", [FSC_SIDE_RELAY] = "relay", [FSC_SIDE_TLS] = "tls",
+	[FSC_SIDE_REQUEST] = "request",
+};
+
+const char *fsc_corr_side_name(enum fsc_corr_side s)
+{
+	return (unsigned)s < FSC_CORR_SIDES ? side_names[s] : "?";
+}
+
+static const char *const stage_names[FSC_STAGE_COUNT] = {
+	[FSC_STAGE_EDGE] = "edge", [FSC_STAGE_TUNNEL] = "tunnel", [FSC_STAGE_INGRESS] = "ingress",
+	[FSC_STAGE_TLS_HELLO] = "tls_hello", [FSC_STAGE_TLS_DONE] = "tls_done",
+	[FSC_STAGE_REQUEST] = "request", [FSC_STAGE_FIRST_BYTE] = "first_byte",
+	[FSC_STAGE_LAST_BYTE] = "last_byte",
+};
+
+const char *fsc_join_name(enum fsc_join j)
+{
+	return (unsigned)j < FSC_JOIN_COUNT ? join_names[j] : "?";
+}
+
+const char *fsc_stage_name(enum fsc_stage s)
+{
+	return (unsigned)s < FSC_STAGE_COUNT ? stage_names[s] : "?";
+}
+
+static uint32_t clamp_table(uint32_t v, uint32_t def)
+{
+	if (v == 0)
+		return def;
+	return v > MAX_TABLE ? MAX_TABLE : v;
+}
+
+struct fsc_corr *fsc_corr_new(const struct fsc_corr_limits *lim)
+{
+	struct fsc_corr *c = calloc(1, sizeof(*c));
+
+	if (!c)
+		return NULL;
+	if (lim)
+		c->lim = *lim;
+	c->n_conns = clamp_table(c->lim.max_conns, DEF_CONNS);
+	c->n_reqs = clamp_table(c->lim.max_requests, DEF_REQUESTS);
+	c->lim.max_conns = c->n_conns;
+	c->lim.max_requests = c->n_reqs;
+	if (c->lim.window_ns <= 0)
+		c->lim.window_ns = DEF_WINDOW_NS;
+	if (c->lim.relay_window_ns <= 0)
+		c->lim.relay_window_ns = DEF_RELAY_WINDOW_NS;
+	if (c->lim.idle_ns <= 0)
+		c->lim.idle_ns = DEF_IDLE_NS;
+	c->conns = calloc(c->n_conns, sizeof(*c->conns));
+	c->reqs = calloc(c->n_reqs, sizeof(*c->reqs));
+	/* A conn is indexed by two flows at most. */
+	if (!c->conns || !c->reqs || !hmap_init(&c->by_flow, 2 * c->n_conns) ||
+	    !hmap_init(&c->awaiting, c->n_conns) || !hmap_init(&c->by_req, c->n_reqs) ||
+	    !hmap_init(&c->by_tuple, 2 * c->n_conns)) {
+		fsc_corr_free(c);
+		return NULL;
+	}
+	return c;
+}
+
+void fsc_corr_free(struct fsc_corr *c)
+{
+	if (!c)
+		return;
+	hmap_free(&c->by_flow);
+	hmap_free(&c->awaiting);
+	hmap_free(&c->by_req);
+	hmap_free(&c->by_tuple);
+	free(c->conns);
+	free(c->reqs);
+	free(c);
+}
+
+const struct fsc_corr_stats *fsc_corr_stats(const struct fsc_corr *c)
+{
+	return &c->st;
+}
+
+/* ---- keys and small helpers ---- */
+
+static uint64_t mix(uint64_t h, uint64_t v)
+{
+	h ^= v + 0x9e3779b97f4a7c15ull + (h << 6) + (h >> 2);
+	return h * 0xff51afd7ed558ccdull;
+}
+
+static uint64_t tuple_key(uint32_t tunnel, uint8_t obs, const struct fsc_addr *sa,
+			  uint16_t sp, const struct fsc_addr *da, uint16_t dp)
+{
+	uint64_t h = mix(fsc_addr_hash(sa, 0x51), fsc_addr_hash(da, 0x7a));
+	h = mix(h, (uint64_t)sp << 16 | dp);
+	return mix(h, (uint64_t)tunnel << 8 | obs);
+}
+
+/* The same key from either direction of a connection. */
+static uint64_t conn_key(uint32_t tunnel, uint8_t obs, const struct fsc_addr *a, uint16_t ap,
+			 const struct fsc_addr *b, uint16_t bp)
+{
+	uint64_t x = mix(fsc_addr_hash(a, 0x33), ap), y = mix(fsc_addr_hash(b, 0x33), bp);
+
+	return mix(x < y ? mix(x, y) : mix(y, x), (uint64_t)tunnel << 8 | obs);
+}
+
+static uint64_t req_key(uint64_t flow_id, unsigned index)
+{
+	return mix(mix(0x2545f4914f6cdd1dull, flow_id), index);
+}
+
+static void keep(char *dst, size_t cap, const void *p, size_t len)
+{
+	size_t n = len < cap - 1 ? len : cap - 1;
+
+	if (n)
+		memcpy(dst, p, n);
+	dst[n] = '\0';
+}
+
+static unsigned input_of(const struct fsc_event *ev)
+{
+	return ev->frame ? ev->frame->file : 0;
+}
+
+static void set_stage(struct fsc_story *s, enum fsc_stage st, int64_t ts)
+{
+	if (!s->t[st])
+		s->t[st] = ts;
+}
+
+/* ---- telling a story ---- */
+
+static void tell(struct fsc_corr *c, const struct req *r, const struct conn *k,
+		 fsc_story_fn fn, void *ctx)
+{
+	struct fsc_story *o = &c->out;
+
+	if (k) {
+		*o = k->s;
+	} else {
+		memset(o, 0, sizeof(*o));
+	}
+	if (r) {
+		const struct fsc_story *q = &r->s;
+		o->request_join = q->request_join;
+		o->have_request = true;
+		o->request_input = q->request_input;
+		memcpy(o->method, q->method, sizeof(o->method));
+		memcpy(o->host, q->host, sizeof(o->host));
+		memcpy(o->target, q->target, sizeof(o->target));
+		o->request_client = q->request_client;
+		o->client_rule = q->client_rule;
+		o->request_index = q->request_index;
+		o->http_status = q->http_status;
+		o->response_bytes = q->response_bytes;
+		o->complete = q->complete;
+		for (int i = FSC_STAGE_REQUEST; i < FSC_STAGE_COUNT; i++)
+			o->t[i] = q->t[i];
+	}
+	o->id = ++c->st.stories;
+	c->st.joins[FSC_SIDE_EDGE][o->edge_join.kind]++;
+	c->st.joins[FSC_SIDE_RELAY][o->relay_join.kind]++;
+	c->st.joins[FSC_SIDE_TLS][o->have_tls ? FSC_JOIN_EXACT : FSC_JOIN_NONE]++;
+	c->st.joins[FSC_SIDE_REQUEST][o->request_join.kind]++;
+	if (fn)
+		fn(ctx, o);
+}
+
+static void await_drop(struct fsc_corr *c, struct conn *k)
+{
+	if (k->await)
+		hmap_del(&c->awaiting, k->await_key, (uint32_t)(k - c->conns));
+	k->await = false;
+}
+
+/* A conn leaves the table: an ingress that never led to a request is a
+ * story of its own. */
+static void conn_retire(struct fsc_corr *c, struct conn *k, fsc_story_fn fn, void *ctx)
+{
+	uint32_t slot = (uint32_t)(k - c->conns);
+
+	if (!k->used)
+		return;
+	if (k->requests == 0 && !k->dup)
+		tell(c, NULL, k, fn, ctx);
+	await_drop(c, k);
+	if (k->in_indexed)
+		hmap_del(&c->by_tuple, k->in_key, slot);
+	if (k->lo_indexed)
+		hmap_del(&c->by_tuple, k->lo_key, slot);
+	hmap_del(&c->by_flow, k->flow_id, slot);
+	if (k->lo_flow_id)
+		hmap_del(&c->by_flow, k->lo_flow_id, slot);
+	k->used = false;
+}
+
+static struct conn *conn_of(struct fsc_corr *c, uint32_t slot, uint32_t gen)
+{
+	if (slot == HMAP_NONE || slot >= c->n_conns)
+		return NULL;
+	struct conn *k = &c->conns[slot];
+	return k->used && k->gen == gen ? k : NULL;
+}
+
+static void req_retire(struct fsc_corr *c, struct req *r, fsc_story_fn fn, void *ctx)
+{
+	if (!r->used)
+		return;
+	struct conn *k = conn_of(c, r->conn, r->conn_gen);
+	if (k)
+		k->requests++;
+	tell(c, r, k, fn, ctx);
+	hmap_del(&c->by_req, r->key, (uint32_t)(r - c->reqs));
+	r->used = false;
+}
+
+/* The oldest slot of each ring, given up when idle. */
+static void expire(struct fsc_corr *c, fsc_story_fn fn, void *ctx)
+{
+	struct conn *k = &c->conns[c->next_conn];
+	struct req *r = &c->reqs[c->next_req];
+
+	if (k->used && c->now - k->last_ns > c->lim.idle_ns) {
+		c->st.conns_given_up++;
+		conn_retire(c, k, fn, ctx);
+	}
+	if (r->used && c->now - r->last_ns > c->lim.idle_ns) {
+		c->st.requests_given_up++;
+		req_retire(c, r, fn, ctx);
+	}
+}
+
+/* ---- the underlay ---- */
+
+static void on_wg(struct fsc_corr *c, const struct fsc_event *ev)
+{
+	const struct fsc_packet *p = ev->pkt;
+
+	c->wg_have_last = false;
+	if (!p || ev->tunnel || !ev->tun || ev->tun->kind != FSC_TUNNEL_WG ||
+	    ev->tun->u.wg.type != FSC_WG_TRANSPORT || !ev->frame)
+		return;
+	struct wg_seen *w = &c->wg[c->wg_next++ & (WG_RING - 1)];
+	w->ts = ev->ts_ns;
+	w->session = ev->wg.session;
+	w->src = p->src;
+	w->dst = p->dst;
+	w->sport = p->sport;
+	w->dport = p->dport;
+	w->input = input_of(ev);
+	w->have_key = ev->wgd && ev->wgd->result == FSC_WGD_OK && ev->wgd->have_static;
+	if (w->have_key)
+		memcpy(w->key, ev->wgd->initiator_static, 32);
+	c->wg_have_last = ev->wgd && ev->wgd->result == FSC_WGD_OK;
+	c->last_frame_number = ev->frame->number;
+	c->last_frame_file = ev->frame->file;
+}
+
+/* The datagram that carried this inner event, when it was decrypted. */
+static const struct wg_seen *carrier(const struct fsc_corr *c, const struct fsc_event *ev)
+{
+	if (!c->wg_have_last || !ev->tunnel || !ev->frame ||
+	    ev->frame->number != c->last_frame_number || ev->frame->file != c->last_frame_file)
+		return NULL;
+	const struct wg_seen *w = &c->wg[(c->wg_next - 1) & (WG_RING - 1)];
+	return w->session == ev->tunnel ? w : NULL;
+}
+
+static void relay_from(struct fsc_story *s, const struct wg_seen *w, bool from_relay)
+{
+	s->relay = from_relay ? w->src : w->dst;
+	s->relay_port = from_relay ? w->sport : w->dport;
+	s->wg_session = w->session;
+	s->relay_input = w->input;
+	s->have_wg_key = w->have_key;
+	if (w->have_key)
+		memcpy(s->wg_initiator_key, w->key, 32);
+}
+
+/* Without decryption: the sessions whose datagrams came around the SYN. */
+static void relay_by_time(struct fsc_corr *c, struct conn *k)
+{
+	int64_t t = k->s.t[FSC_STAGE_TUNNEL];
+	uint32_t seen[MAX_RELAY_CANDIDATES];
+	unsigned n = 0, total = 0;
+	const struct wg_seen *pick = NULL;
+
+	for (uint32_t i = 0; i < WG_RING && i < c->wg_next; i++) {
+		const struct wg_seen *w = &c->wg[(c->wg_next - 1 - i) & (WG_RING - 1)];
+		if (w->ts < t - c->lim.relay_window_ns)
+			break;
+		if (w->ts > t + c->lim.relay_window_ns)
+			continue;
+		bool known = false;
+		for (unsigned j = 0; j < n; j++)
+			known |= seen[j] == w->session;
+		if (known)
+			continue;
+		total++;
+		if (n < MAX_RELAY_CANDIDATES)
+			seen[n++] = w->session;
+		pick = w;
+	}
+	if (total == 1) {
+		relay_from(&k->s, pick, true);
+		k->s.relay_join = (struct fsc_story_join){ FSC_JOIN_TIME, 1 };
+	} else if (total > 1) {
+		k->s.relay_join = (struct fsc_story_join){ FSC_JOIN_AMBIGUOUS, total };
+	}
+}
+
+/* ---- the ingress connection ---- */
+
+static struct conn *conn_by_flow(struct fsc_corr *c, const struct fsc_flow *f)
+{
+	uint32_t slot = hmap_get(&c->by_flow, f->id);
+
+	if (slot == HMAP_NONE || slot >= c->n_conns || !c->conns[slot].used)
+		return NULL;
+	return &c->conns[slot];
+}
+
+/* The node answered POST /v0/ingress: a conn begins. */
+static void conn_open(struct fsc_corr *c, const struct fsc_event *ev, fsc_story_fn fn,
+		      void *ctx)
+{
+	const struct fsc_stream_event *se = ev->stream;
+	const struct fsc_flow *f = se->flow;
+
+	if (conn_by_flow(c, f))
+		return; /* a second ingress POST on one connection: the first holds */
+	struct conn *k = &c->conns[c->next_conn];
+	if (k->used)
+		c->st.conns_given_up++;
+	conn_retire(c, k, fn, ctx);
+	c->next_conn = (c->next_conn + 1) % c->n_conns;
+	uint32_t gen = k->gen + 1;
+	memset(k, 0, sizeof(*k));
+	k->used = true;
+	k->gen = gen;
+	k->flow_id = f->id;
+	/* The response goes node -> client: the client is its receiver. */
+	k->ca = se->dst;
+	k->cp = se->dport;
+	k->na = se->src;
+	k->np = se->sport;
+	k->tunnel = fsc_flow_tunnel(f);
+	k->obs = f->obs;
+	k->last_ns = ev->ts_ns;
+	struct fsc_story *s = &k->s;
+	s->have_ingress = true;
+	s->ingress_input = input_of(ev);
+	s->node = se->src;
+	s->node_port = se->sport;
+	s->ingress_status = se->u.resp.head ? se->u.resp.head->status : 0;
+	s->t[FSC_STAGE_TUNNEL] = f->first_ns;
+	s->t[FSC_STAGE_INGRESS] = ev->ts_ns;
+	const struct wg_seen *w = carrier(c, ev);
+	if (w) {
+		relay_from(s, w, false); /* the answer goes back to the relay */
+		s->relay_join = (struct fsc_story_join){ FSC_JOIN_EXACT, 1 };
+	} else if (!k->tunnel) {
+		relay_by_time(c, k);
+	}
+	if (!hmap_put(&c->by_flow, f->id, (uint32_t)(k - c->conns)))
+		k->used = false; /* cannot happen: the map has room for all */
+	k->in_key = conn_key(k->tunnel, k->obs, &k->ca, k->cp, &k->na, k->np);
+	k->in_indexed = hmap_put(&c->by_tuple, k->in_key, (uint32_t)(k - c->conns));
+}
+
+/* Another view of the same ingress already in the table? Keep the view
+ * whose relay join is better; the other tells no story. */
+static void dedupe(struct fsc_corr *c, struct conn *k)
+{
+	for (uint32_t i = 0; i < c->n_conns; i++) {
+		struct conn *o = &c->conns[i];
+		if (o == k || !o->used || o->dup || !o->s.ingress_src[0] ||
+		    strcmp(o->s.ingress_src, k->s.ingress_src) != 0 ||
+		    strcmp(o->s.ingress_target, k->s.ingress_target) != 0 ||
+		    o->s.ingress_status != k->s.ingress_status)
+			continue;
+		int64_t d = o->s.t[FSC_STAGE_INGRESS] - k->s.t[FSC_STAGE_INGRESS];
+		if (d > SAME_INGRESS_NS || d < -SAME_INGRESS_NS)
+			continue;
+		if (k->s.relay_join.kind == FSC_JOIN_EXACT && o->s.relay_join.kind != FSC_JOIN_EXACT)
+			o->dup = true;
+		else
+			k->dup = true;
+		return;
+	}
+}
+
+/* ---- the public side, at the edge ---- */
+
+static bool public_fits(const struct fsc_corr *c, const struct public_seen *p,
+			const struct conn *k)
+{
+	int64_t d = p->syn_ns - k->s.t[FSC_STAGE_TUNNEL];
+
+	return p->cport == k->s.client_port && fsc_addr_eq(&p->client, &k->s.client) &&
+	       d <= c->lim.window_ns && d >= -c->lim.window_ns;
+}
+
+static void edge_set(struct conn *k, const struct public_seen *p, unsigned n)
+{
+	struct fsc_story *s = &k->s;
+
+	if (n > 1) {
+		s->edge_join = (struct fsc_story_join){ FSC_JOIN_AMBIGUOUS, n };
+		s->t[FSC_STAGE_EDGE] = 0;
+		return;
+	}
+	s->edge_join = (struct fsc_story_join){ FSC_JOIN_ADDR_TIME, 1 };
+	s->edge = p->edge;
+	s->edge_port = p->eport;
+	s->edge_input = p->input;
+	s->t[FSC_STAGE_EDGE] = p->syn_ns;
+}
+
+/* An ingress learnt its Src: the public connections already seen. */
+static void edge_for_ingress(struct fsc_corr *c, struct conn *k)
+{
+	const struct public_seen *pick = NULL;
+	unsigned n = 0;
+
+	if (!k->s.client.family || !k->s.client_port)
+		return;
+	for (uint32_t i = 0; i < PUBLIC_RING && i < c->pub_next; i++) {
+		const struct public_seen *p = &c->pub[(c->pub_next - 1 - i) & (PUBLIC_RING - 1)];
+		if (public_fits(c, p, k)) {
+			n++;
+			pick = p;
+		}
+	}
+	if (n)
+		edge_set(k, pick, n);
+}
+
+/* A ClientHello on the wire and on no ingress connection: a public
+ * connection, perhaps at an edge. Remembered, and given to an ingress
+ * already seen (a capture whose clock runs late). */
+static void on_public_hello(struct fsc_corr *c, const struct fsc_event *ev)
+{
+	const struct fsc_stream_event *se = ev->stream;
+	struct public_seen *p = &c->pub[c->pub_next++ & (PUBLIC_RING - 1)];
+
+	*p = (struct public_seen){ se->src, se->dst, se->sport, se->dport, se->flow->first_ns,
+				   input_of(ev) };
+	for (uint32_t i = 0; i < c->n_conns; i++) {
+		struct conn *k = &c->conns[i];
+		if (!k->used || k->dup || k->s.edge_join.kind != FSC_JOIN_NONE ||
+		    !public_fits(c, p, k))
+			continue;
+		edge_set(k, p, 1);
+	}
+}
+
+static void on_ingress(struct fsc_corr *c, const struct fsc_event *ev, fsc_story_fn fn,
+		       void *ctx)
+{
+	const struct fsc_stream_event *se = ev->stream;
+	struct conn *k = conn_by_flow(c, se->flow);
+
+	if (!k)
+		return; /* no answer seen: nothing accepted it */
+	struct fsc_story *s = &k->s;
+	keep(s->ingress_src, sizeof(s->ingress_src), se->u.ingress.src, strlen(se->u.ingress.src));
+	keep(s->ingress_target, sizeof(s->ingress_target), se->u.ingress.target,
+	     strlen(se->u.ingress.target));
+	s->client = se->u.ingress.client;
+	s->client_port = se->u.ingress.client_port;
+	if (se->u.ingress.status)
+		s->ingress_status = se->u.ingress.status;
+	if (se->u.ingress.has_sni && !s->sni[0])
+		keep(s->sni, sizeof(s->sni), se->u.ingress.sni, se->u.ingress.sni_len);
+	k->last_ns = ev->ts_ns;
+	dedupe(c, k);
+	edge_for_ingress(c, k);
+	if (s->ingress_status != 101) /* refused: nothing follows */
+		conn_retire(c, k, fn, ctx);
+}
+
+static void on_client_hello(struct fsc_corr *c, const struct fsc_event *ev)
+{
+	const struct fsc_stream_event *se = ev->stream;
+	struct conn *k = conn_by_flow(c, se->flow);
+	const struct fsc_tls_client_hello *h = se->u.hello.h;
+
+	if (se->u.hello.index != 1)
+		return;
+	if (!k) {
+		if (!ev->tunnel && se->status == FSC_OK)
+			on_public_hello(c, ev);
+		return;
+	}
+	struct fsc_story *s = &k->s;
+	s->have_tls = true;
+	set_stage(s, FSC_STAGE_TLS_HELLO, ev->ts_ns);
+	k->last_ns = ev->ts_ns;
+	if (se->status != FSC_OK || !h)
+		return;
+	if (h->has_sni)
+		keep(s->sni, sizeof(s->sni), h->sni.p, h->sni.len);
+	size_t at = 0;
+	for (size_t i = 0; i < h->n_alpn && at + 1 < sizeof(s->alpn); i++) {
+		size_t room = sizeof(s->alpn) - at - 1;
+		size_t n = h->alpn[i].len + (i > 0);
+		if (n > room)
+			break;
+		if (i > 0)
+			s->alpn[at++] = ',';
+		memcpy(s->alpn + at, h->alpn[i].p, h->alpn[i].len);
+		at += h->alpn[i].len;
+	}
+	s->alpn[at] = '\0';
+	if (se->u.hello.have_fp && se->u.hello.ja4)
+		keep(s->ja4, sizeof(s->ja4), se->u.hello.ja4, strlen(se->u.hello.ja4));
+}
+
+static void on_server_hello(struct fsc_corr *c, const struct fsc_event *ev)
+{
+	const struct fsc_stream_event *se = ev->stream;
+	struct conn *k = conn_by_flow(c, se->flow);
+
+	if (!k || k->await || k->s.t[FSC_STAGE_TLS_DONE])
+		return;
+	const struct fsc_tls_server_hello *h = se->u.server.h;
+	if (se->status == FSC_OK && h && h->alpn.len)
+		keep(k->s.alpn_selected, sizeof(k->s.alpn_selected), h->alpn.p, h->alpn.len);
+	k->await_key = tuple_key(k->tunnel, k->obs, &k->ca, k->cp, &k->na, k->np);
+	k->await = hmap_put(&c->awaiting, k->await_key, (uint32_t)(k - c->conns));
+	k->last_ns = ev->ts_ns;
+}
+
+static bool same_ends(const struct fsc_packet *p, const struct fsc_addr *a, uint16_t ap,
+		      const struct fsc_addr *b, uint16_t bp)
+{
+	return (p->sport == ap && p->dport == bp && fsc_addr_eq(&p->src, a) &&
+		fsc_addr_eq(&p->dst, b)) ||
+	       (p->sport == bp && p->dport == ap && fsc_addr_eq(&p->src, b) &&
+		fsc_addr_eq(&p->dst, a));
+}
+
+/* A FIN or RST on one of a conn's connections. */
+static void on_close(struct fsc_corr *c, const struct fsc_packet *p)
+{
+	uint64_t key = conn_key(p->tunnel, p->obs, &p->src, p->sport, &p->dst, p->dport);
+	uint32_t slot = hmap_get(&c->by_tuple, key);
+
+	if (slot == HMAP_NONE || slot >= c->n_conns || !c->conns[slot].used)
+		return;
+	struct conn *k = &c->conns[slot];
+	if (k->in_indexed && key == k->in_key && p->tunnel == k->tunnel &&
+	    same_ends(p, &k->ca, k->cp, &k->na, k->np))
+		k->in_closed = true;
+	if (k->lo_indexed && key == k->lo_key && p->tunnel == k->lo_tunnel &&
+	    same_ends(p, &k->la[0], k->lp[0], &k->la[1], k->lp[1]))
+		k->lo_closed = true;
+}
+
+/* A segment with payload: the client's first after the ServerHello ends
+ * the handshake. */
+static void on_tcp(struct fsc_corr *c, const struct fsc_event *ev)
+{
+	const struct fsc_packet *p = ev->pkt;
+
+	if (p && (p->tcp_flags & (FSC_TCP_FIN | FSC_TCP_RST)) && c->by_tuple.count)
+		on_close(c, p);
+	if (c->awaiting.count == 0 || !p || p->payload_len == 0)
+		return;
+	uint64_t key = tuple_key(p->tunnel, p->obs, &p->src, p->sport, &p->dst, p->dport);
+	uint32_t slot = hmap_get(&c->awaiting, key);
+	if (slot == HMAP_NONE || slot >= c->n_conns)
+		return;
+	struct conn *k = &c->conns[slot];
+	if (!k->used || !k->await || k->cp != p->sport || k->np != p->dport ||
+	    !fsc_addr_eq(&k->ca, &p->src) || !fsc_addr_eq(&k->na, &p->dst))
+		return;
+	set_stage(&k->s, FSC_STAGE_TLS_DONE, ev->ts_ns);
+	k->last_ns = ev->ts_ns;
+	await_drop(c, k);
+}
+
+/* ---- the loopback request ---- */
+
+static bool is_ingress_post(const struct fsc_http_head *h)
+{
+	return h && h->method_len == 4 && memcmp(h->method, "POST", 4) == 0 &&
+	       h->target_len == 11 && memcmp(h->target, "/v0/ingress", 11) == 0;
+}
+
+/* The ingress a new backend connection serves: accepted, the same client
+ * address, its own connection not ended, and either unbound with its TLS
+ * done (or begun) before the request and within the window, or bound to a
+ * backend connection that ended (the node connects again for its next
+ * request) and active within the window. */
+static struct conn *find_ingress(struct fsc_corr *c, const struct fsc_addr *client,
+				 int64_t ts, unsigned *candidates)
+{
+	struct conn *pick = NULL;
+
+	*candidates = 0;
+	for (uint32_t i = 0; i < c->n_conns; i++) {
+		struct conn *k = &c->conns[i];
+		if (!k->used || k->dup || k->in_closed || (k->lo_flow_id && !k->lo_closed) ||
+		    k->s.ingress_status != 101 || !fsc_addr_eq(&k->s.client, client))
+			continue;
+		int64_t t = k->lo_flow_id ? k->last_ns
+			  : k->s.t[FSC_STAGE_TLS_DONE] ? k->s.t[FSC_STAGE_TLS_DONE]
+							: k->s.t[FSC_STAGE_TLS_HELLO];
+		if (!t || t > ts || ts - t > c->lim.window_ns)
+			continue;
+		(*candidates)++;
+		pick = k;
+	}
+	return *candidates == 1 ? pick : NULL;
+}
+
+static void bind_backend(struct fsc_corr *c, struct conn *k, const struct fsc_flow *f)
+{
+	uint32_t slot = (uint32_t)(k - c->conns);
+
+	if (k->lo_flow_id)
+		hmap_del(&c->by_flow, k->lo_flow_id, slot);
+	if (k->lo_indexed)
+		hmap_del(&c->by_tuple, k->lo_key, slot);
+	k->lo_flow_id = f->id;
+	k->lo_join = (struct fsc_story_join){ FSC_JOIN_ADDR_TIME, 1 };
+	hmap_put(&c->by_flow, f->id, slot);
+	for (int d = 0; d < 2; d++) {
+		k->la[d] = f->addr[d];
+		k->lp[d] = f->port[d];
+	}
+	k->lo_tunnel = fsc_flow_tunnel(f);
+	k->lo_obs = f->obs;
+	k->lo_closed = false;
+	k->lo_key = conn_key(k->lo_tunnel, k->lo_obs, &k->la[0], k->lp[0], &k->la[1], k->lp[1]);
+	k->lo_indexed = hmap_put(&c->by_tuple, k->lo_key, slot);
+}
+
+static void on_request(struct fsc_corr *c, const struct fsc_event *ev, fsc_story_fn fn,
+		       void *ctx)
+{
+	const struct fsc_stream_event *se = ev->stream;
+	const struct fsc_http_head *h = se->u.req.head;
+	const struct fsc_flow *f = se->flow;
+
+	if (!h || is_ingress_post(h))
+		return;
+	struct conn *self = conn_by_flow(c, f);
+	if (self && self->flow_id == f->id)
+		return; /* on an ingress connection: not a loopback request */
+	struct req *r = &c->reqs[c->next_req];
+	if (r->used)
+		c->st.requests_given_up++;
+	req_retire(c, r, fn, ctx);
+	c->next_req = (c->next_req + 1) % c->n_reqs;
+	memset(r, 0, sizeof(*r));
+	r->used = true;
+	r->flow_id = f->id;
+	r->index = se->u.req.index;
+	r->key = req_key(f->id, r->index);
+	r->conn = HMAP_NONE;
+	r->resp_dir = !se->dir;
+	r->bytes_base = f->dir[!se->dir].bytes;
+	r->last_ns = ev->ts_ns;
+	struct fsc_story *s = &r->s;
+	s->request_input = input_of(ev);
+	keep(s->method, sizeof(s->method), h->method, h->method_len);
+	keep(s->target, sizeof(s->target), h->target, h->target_len);
+	const struct fsc_http_info *in = se->u.req.info;
+	if (in && in->host)
+		keep(s->host, sizeof(s->host), in->host->value, in->host->value_len);
+	const struct fsc_client *cl = se->u.req.client;
+	s->client_rule = fsc_client_rule_name(cl ? cl->rule : FSC_CLIENT_NONE);
+	if (cl)
+		s->request_client = cl->addr;
+	s->request_index = r->index;
+	s->t[FSC_STAGE_REQUEST] = ev->ts_ns;
+
+	/* The same backend connection as an earlier, joined request: its
+	 * ingress, joined as that one was. */
+	struct conn *k = self;
+	if (k) {
+		s->request_join = k->lo_join;
+	} else if (cl && cl->rule != FSC_CLIENT_NONE && cl->rule != FSC_CLIENT_TCP_PEER) {
+		unsigned n;
+		k = find_ingress(c, &cl->addr, ev->ts_ns, &n);
+		if (k) {
+			bind_backend(c, k, f);
+			s->request_join = k->lo_join;
+		} else if (n > 1) {
+			s->request_join = (struct fsc_story_join){ FSC_JOIN_AMBIGUOUS, n };
+		}
+	}
+	if (k) {
+		r->conn = (uint32_t)(k - c->conns);
+		r->conn_gen = k->gen;
+		k->last_ns = ev->ts_ns;
+	}
+	if (!hmap_put(&c->by_req, r->key, (uint32_t)(r - c->reqs)))
+		r->used = false;
+}
+
+static struct req *req_by(struct fsc_corr *c, const struct fsc_flow *f, unsigned index)
+{
+	uint64_t key = req_key(f->id, index);
+	uint32_t slot = hmap_get(&c->by_req, key);
+
+	if (slot == HMAP_NONE || slot >= c->n_reqs)
+		return NULL;
+	struct req *r = &c->reqs[slot];
+	return r->used && r->flow_id == f->id && r->index == index ? r : NULL;
+}
+
+static void on_response(struct fsc_corr *c, const struct fsc_event *ev, fsc_story_fn fn,
+			void *ctx)
+{
+	const struct fsc_stream_event *se = ev->stream;
+
+	if (se->u.resp.matched && se->u.resp.method && se->u.resp.uri &&
+	    strcmp(se->u.resp.method, "POST") == 0 && strcmp(se->u.resp.uri, "/v0/ingress") == 0) {
+		conn_open(c, ev, fn, ctx);
+		return;
+	}
+	struct req *r = se->u.resp.matched ? req_by(c, se->flow, se->u.resp.index) : NULL;
+	if (!r || !se->u.resp.head || se->u.resp.head->status < 200)
+		return; /* an interim answer (100, 103): the real one follows */
+	r->s.http_status = se->u.resp.head->status;
+	set_stage(&r->s, FSC_STAGE_FIRST_BYTE, ev->ts_ns);
+	r->last_ns = ev->ts_ns;
+}
+
+static void on_response_end(struct fsc_corr *c, const struct fsc_event *ev, fsc_story_fn fn,
+			    void *ctx)
+{
+	const struct fsc_stream_event *se = ev->stream;
+	struct req *r = req_by(c, se->flow, se->u.resp_end.index);
+
+	if (!r)
+		return;
+	struct fsc_story *s = &r->s;
+	if (se->u.resp_end.status)
+		s->http_status = se->u.resp_end.status;
+	s->t[FSC_STAGE_LAST_BYTE] = ev->ts_ns;
+	set_stage(s, FSC_STAGE_FIRST_BYTE, ev->ts_ns);
+	uint64_t now = se->flow->dir[r->resp_dir].bytes;
+	s->response_bytes = now >= r->bytes_base ? now - r->bytes_base : 0;
+	s->complete = true;
+	req_retire(c, r, fn, ctx);
+}
+
+/* ---- the entry points ---- */
+
+void fsc_corr_event(struct fsc_corr *c, const struct fsc_event *ev, fsc_story_fn fn, void *ctx)
+{
+	if (ev->ts_ns > c->now)
+		c->now = ev->ts_ns;
+	switch (ev->type) {
+	case FSC_EV_WG:
+		on_wg(c, ev);
+		break;
+	case FSC_EV_TCP:
+		on_tcp(c, ev);
+		break;
+	case FSC_EV_TLS_CLIENT_HELLO:
+		on_client_hello(c, ev);
+		break;
+	case FSC_EV_TLS_SERVER_HELLO:
+		on_server_hello(c, ev);
+		break;
+	case FSC_EV_HTTP_REQUEST:
+		on_request(c, ev, fn, ctx);
+		break;
+	case FSC_EV_HTTP_RESPONSE:
+		on_response(c, ev, fn, ctx);
+		break;
+	case FSC_EV_INGRESS:
+		on_ingress(c, ev, fn, ctx);
+		break;
+	case FSC_EV_HTTP_RESPONSE_END:
+		on_response_end(c, ev, fn, ctx);
+		break;
+	default:
+		break;
+	}
+	expire(c, fn, ctx);
+}
+
+void fsc_corr_flush(struct fsc_corr *c, fsc_story_fn fn, void *ctx)
+{
+	/* Requests first (they tell their ingress), then ingress alone, each
+	 * ring from its oldest slot. */
+	for (uint32_t i = 0; i < c->n_reqs; i++) {
+		struct req *r = &c->reqs[(c->next_req + i) % c->n_reqs];
+		if (r->used)
+			c->st.requests_given_up++;
+		req_retire(c, r, fn, ctx);
+	}
+	for (uint32_t i = 0; i < c->n_conns; i++)
+		conn_retire(c, &c->conns[(c->next_conn + i) % c->n_conns], fn, ctx);
+}

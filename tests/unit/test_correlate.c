@@ -1,0 +1,564 @@
+/* test_correlate.c - stories from hand-built connections through the whole
+ * pipeline: an ingress connection (POST /v0/ingress, 101, ClientHello,
+ * ServerHello, the client's Finished) and the node's loopback request with
+ * X-Forwarded-For; joins by address and time, ambiguous ones named, a
+ * refusal told at once, keep-alive requests on one backend connection, the
+ * window, bounded tables; and clock offsets from packets seen twice. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "fsc/clocksync.h"
+#include "fsc/correlate.h"
+#include "vectors.h"
+
+#define LT_RAW 101
+#define MS 1000000ll
+
+/* protocols.md §9.4: a ClientHello record with SNI example.ts.net, ALPN
+ * h2 and http/1.1. */
+static const char hello_hex[] =
+	"160301008b010000870303000000000000000000000000000000000000000000"
+	"00000000000000000000000000080a0a13011302c02f010000561a1a00000000"
+	"0013001100000e6578616d706c652e74732e6e65740010000e000c0268320868"
+	"7474702f312e31002b0007062a2a03040303000a000800063a3a001d0017000b"
+	"00020100000d00080006040308040401";
+
+/* A TLS 1.3 ServerHello record. */
+static const char server_hello_hex[] =
+	"16 0303 0030"		/* handshake record, 48 bytes */
+	"02 00002c"		/* ServerHello, 44 bytes */
+	"0303"			/* legacy version */
+	"1111111111111111111111111111111111111111111111111111111111111111"
+	"00"			/* session id: none */
+	"1301 00"		/* TLS_AES_128_GCM_SHA256, no compression */
+	"0004 002b 0000";	/* extensions: supported_versions, empty */
+
+struct tcp {
+	uint8_t a[4], b[4];	/* client, server */
+	uint16_t ap, bp;
+	uint32_t seq[2];
+};
+
+static struct fsc_pipeline *pl;
+static struct fsc_corr *corr;
+static int64_t now = 1767225600ll * 1000000000;
+static uint64_t number;
+static struct fsc_story told[16];
+static unsigned n_told;
+
+static void on_story(void *ctx, const struct fsc_story *s)
+{
+	(void)ctx;
+	assert_true(n_told < 16);
+	told[n_told++] = *s;
+}
+
+static void on_event(const struct fsc_event *ev, void *ctx)
+{
+	(void)ctx;
+	fsc_corr_event(corr, ev, on_story, NULL);
+}
+
+static void put16(uint8_t *p, uint16_t v)
+{
+	p[0] = (uint8_t)(v >> 8);
+	p[1] = (uint8_t)v;
+}
+
+static void put32(uint8_t *p, uint32_t v)
+{
+	put16(p, (uint16_t)(v >> 16));
+	put16(p + 2, (uint16_t)v);
+}
+
+/* One segment of c from side `from` (0 client), 1 ms after the last. */
+static void seg(struct tcp *c, int from, uint8_t flags, const void *data, size_t n)
+{
+	uint8_t b[2048];
+	struct fsc_frame f;
+
+	assert_true(n + 40 <= sizeof(b));
+	memset(b, 0, 40);
+	b[0] = 0x45;
+	put16(b + 2, (uint16_t)(40 + n));
+	b[8] = 64;
+	b[9] = 6;
+	memcpy(b + 12, from ? c->b : c->a, 4);
+	memcpy(b + 16, from ? c->a : c->b, 4);
+	put16(b + 20, from ? c->bp : c->ap);
+	put16(b + 22, from ? c->ap : c->bp);
+	put32(b + 24, c->seq[from]);
+	put32(b + 28, c->seq[!from]);
+	b[32] = 5 << 4;
+	b[33] = flags;
+	put16(b + 34, 65535);
+	if (n)
+		memcpy(b + 40, data, n);
+	c->seq[from] += (uint32_t)n + ((flags & 0x03) ? 1 : 0); /* SYN, FIN */
+	now += MS;
+	memset(&f, 0, sizeof(f));
+	f.data = b;
+	f.caplen = f.wirelen = (uint32_t)(40 + n);
+	f.sec = now / 1000000000;
+	f.nsec = (uint32_t)(now % 1000000000);
+	f.linktype = LT_RAW;
+	f.number = ++number;
+	fsc_pipeline_frame(pl, &f, on_event, NULL);
+}
+
+#define ACK 0x10
+#define PSH_ACK 0x18
+
+static void send_str(struct tcp *c, int from, const char *s)
+{
+	seg(c, from, PSH_ACK, s, strlen(s));
+}
+
+static void handshake(struct tcp *c)
+{
+	c->seq[0] = 1000;
+	c->seq[1] = 5000;
+	seg(c, 0, 0x02, NULL, 0);
+	seg(c, 1, 0x12, NULL, 0);
+	seg(c, 0, ACK, NULL, 0);
+}
+
+/* An ingress connection from the edge's port `edge_port` for the public
+ * client src; answered `status`; with TLS when 101. */
+static void ingress(struct tcp *c, uint16_t edge_port, const char *src, int status)
+{
+	char req[256];
+	uint8_t hello[256], server[128];
+	size_t n = vec_hex(hello_hex, hello, sizeof(hello));
+	size_t m = vec_hex(server_hello_hex, server, sizeof(server));
+
+	*c = (struct tcp){ { 100, 64, 0, 1 }, { 100, 64, 0, 2 }, edge_port, 46187, { 0, 0 } };
+	handshake(c);
+	snprintf(req, sizeof(req), "POST /v0/ingress HTTP/1.1\r\nHost: 100.64.0.2:46187\r\n"
+		 "Tailscale-Ingress-Src: %s\r\nTailscale-Ingress-Target: example.ts.net:443\r\n\r\n",
+		 src);
+	send_str(c, 0, req);
+	if (status != 101) {
+		send_str(c, 1, "HTTP/1.1 403 Forbidden\r\nContent-Length: 7\r\n\r\ndenied\n");
+		return;
+	}
+	send_str(c, 1, "HTTP/1.1 101 Switching Protocols\r\n\r\n");
+	seg(c, 0, PSH_ACK, hello, n);
+	seg(c, 1, PSH_ACK, server, m);
+	seg(c, 0, PSH_ACK, "\x17\x03\x03\x00\x02zz", 7); /* the client's Finished */
+}
+
+/* The node's backend connection from port lport. */
+static void backend_open(struct tcp *c, uint16_t lport)
+{
+	*c = (struct tcp){ { 127, 0, 0, 1 }, { 127, 0, 0, 1 }, lport, 2367, { 0, 0 } };
+	handshake(c);
+}
+
+static void backend_request(struct tcp *c, const char *xff, const char *path)
+{
+	char req[256];
+
+	snprintf(req, sizeof(req), "GET %s HTTP/1.1\r\nHost: example.ts.net\r\n"
+		 "X-Forwarded-For: %s\r\nTailscale-Funnel-Request: ?1\r\n\r\n", path, xff);
+	send_str(c, 0, req);
+	send_str(c, 1, "HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\n");
+	send_str(c, 1, "hello");
+}
+
+static void setup(const struct fsc_corr_limits *lim)
+{
+	struct fsc_pipeline_limits pll = { .streams = { .body_ends = true } };
+
+	pl = fsc_pipeline_new(&pll);
+	corr = fsc_corr_new(lim);
+	assert_non_null(pl);
+	assert_non_null(corr);
+	n_told = 0;
+}
+
+static void finish(void)
+{
+	fsc_pipeline_flush(pl, on_event, NULL);
+	fsc_corr_flush(corr, on_story, NULL);
+	fsc_pipeline_free(pl);
+	fsc_corr_free(corr);
+}
+
+static void stages_in_order(const struct fsc_story *s)
+{
+	static const enum fsc_stage chain[] = {
+		FSC_STAGE_TUNNEL, FSC_STAGE_INGRESS, FSC_STAGE_TLS_HELLO, FSC_STAGE_TLS_DONE,
+		FSC_STAGE_REQUEST, FSC_STAGE_FIRST_BYTE, FSC_STAGE_LAST_BYTE,
+	};
+	for (size_t i = 0; i < sizeof(chain) / sizeof(chain[0]); i++) {
+		assert_true(s->t[chain[i]] != 0);
+		if (i)
+			assert_true(s->t[chain[i - 1]] < s->t[chain[i]]);
+	}
+}
+
+static void joined_by_address_and_time(void **state)
+{
+	(void)state;
+	struct tcp in, lo;
+
+	setup(NULL);
+	ingress(&in, 40001, "203.0.113.7:5555", 101);
+	backend_open(&lo, 50001);
+	backend_request(&lo, "203.0.113.7", "/a");
+	assert_int_equal(n_told, 1); /* told when the body ended */
+	const struct fsc_story *s = &told[0];
+	assert_int_equal(s->request_join.kind, FSC_JOIN_ADDR_TIME);
+	assert_int_equal(s->request_join.candidates, 1);
+	assert_int_equal(s->relay_join.kind, FSC_JOIN_NONE); /* no WireGuard seen */
+	assert_true(s->have_ingress && s->have_tls && s->have_request && s->complete);
+	assert_int_equal(s->client_port, 5555);
+	assert_string_equal(s->ingress_src, "203.0.113.7:5555");
+	assert_string_equal(s->ingress_target, "example.ts.net:443");
+	assert_int_equal(s->ingress_status, 101);
+	assert_string_equal(s->sni, "example.ts.net");
+	assert_string_equal(s->alpn, "h2,http/1.1");
+	assert_string_equal(s->method, "GET");
+	assert_string_equal(s->target, "/a");
+	assert_string_equal(s->host, "example.ts.net");
+	assert_string_equal(s->client_rule, "xff-single");
+	assert_int_equal(s->http_status, 200);
+	/* "HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\n" and "hello" */
+	assert_int_equal(s->response_bytes, 38 + 5);
+	stages_in_order(s);
+	/* the Finished came 1 ms after the ServerHello, 2 after the hello */
+	assert_int_equal(s->t[FSC_STAGE_TLS_DONE] - s->t[FSC_STAGE_TLS_HELLO], 2 * MS);
+	finish();
+	assert_int_equal(n_told, 1); /* the ingress told no second story */
+}
+
+static void two_candidates_are_ambiguous(void **state)
+{
+	(void)state;
+	struct tcp a, b, lo;
+
+	setup(NULL);
+	ingress(&a, 40001, "203.0.113.7:5555", 101);
+	ingress(&b, 40002, "203.0.113.7:6666", 101);
+	backend_open(&lo, 50001);
+	backend_request(&lo, "203.0.113.7", "/which");
+	assert_int_equal(n_told, 1);
+	assert_int_equal(told[0].request_join.kind, FSC_JOIN_AMBIGUOUS);
+	assert_int_equal(told[0].request_join.candidates, 2);
+	assert_false(told[0].have_ingress); /* never a guess */
+	assert_string_equal(told[0].target, "/which");
+	/* a request from another client joins nothing */
+	struct tcp lo2;
+	backend_open(&lo2, 50002);
+	backend_request(&lo2, "198.51.100.9", "/other");
+	assert_int_equal(n_told, 2);
+	assert_int_equal(told[1].request_join.kind, FSC_JOIN_NONE);
+	assert_int_equal(fsc_corr_stats(corr)->joins[FSC_SIDE_REQUEST][FSC_JOIN_AMBIGUOUS], 1);
+	finish();
+	/* both ingress connections, never joined, are stories of their own */
+	assert_int_equal(n_told, 4);
+	assert_int_equal(told[2].client_port + told[3].client_port, 5555 + 6666);
+	assert_false(told[2].have_request);
+}
+
+static void refusal_told_at_once(void **state)
+{
+	(void)state;
+	struct tcp in;
+
+	setup(NULL);
+	ingress(&in, 40001, "203.0.113.8:7777", 403);
+	assert_int_equal(n_told, 1);
+	assert_int_equal(told[0].ingress_status, 403);
+	assert_false(told[0].have_request);
+	assert_false(told[0].have_tls);
+	finish();
+	assert_int_equal(n_told, 1);
+}
+
+static void keepalive_follows_its_connection(void **state)
+{
+	(void)state;
+	struct tcp a, b, lo;
+
+	setup(NULL);
+	ingress(&a, 40001, "203.0.113.7:5555", 101);
+	backend_open(&lo, 50001);
+	backend_request(&lo, "203.0.113.7", "/1");
+	/* a second client from the same address comes; the first's backend
+	 * connection carries its next request: the connection decides */
+	ingress(&b, 40002, "203.0.113.7:6666", 101);
+	backend_request(&lo, "203.0.113.7", "/2");
+	assert_int_equal(n_told, 2);
+	assert_int_equal(told[1].client_port, 5555);
+	assert_int_equal(told[1].request_index, 2);
+	assert_int_equal(told[1].request_join.kind, FSC_JOIN_ADDR_TIME);
+	/* and the second client's own backend connection finds it alone */
+	struct tcp lo2;
+	backend_open(&lo2, 50002);
+	backend_request(&lo2, "203.0.113.7", "/3");
+	assert_int_equal(n_told, 3);
+	assert_int_equal(told[2].client_port, 6666);
+	assert_int_equal(told[2].request_join.kind, FSC_JOIN_ADDR_TIME);
+	finish();
+	assert_int_equal(n_told, 3);
+}
+
+static void close_both(struct tcp *c)
+{
+	seg(c, 0, 0x11, NULL, 0); /* FIN ACK */
+	seg(c, 1, 0x11, NULL, 0);
+	seg(c, 0, ACK, NULL, 0);
+}
+
+/* The node connects to its backend again for a client's next request: the
+ * new backend connection may serve an ingress whose backend connection
+ * ended, never one whose own connection ended. */
+static void connections_that_ended(void **state)
+{
+	(void)state;
+	struct tcp a, b, lo1, lo2, lo3;
+
+	setup(NULL);
+	ingress(&a, 40001, "203.0.113.7:5555", 101);
+	backend_open(&lo1, 50001);
+	backend_request(&lo1, "203.0.113.7", "/1");
+	close_both(&lo1);
+	/* a's next request on a new backend connection: a alone fits */
+	backend_open(&lo2, 50002);
+	backend_request(&lo2, "203.0.113.7", "/2");
+	assert_int_equal(n_told, 2);
+	assert_int_equal(told[1].client_port, 5555);
+	assert_int_equal(told[1].request_join.kind, FSC_JOIN_ADDR_TIME);
+	/* its backend connection ends again, and a second client of that
+	 * address comes: a third backend connection could serve either */
+	close_both(&lo2);
+	ingress(&b, 40002, "203.0.113.7:6666", 101);
+	backend_open(&lo3, 50003);
+	backend_request(&lo3, "203.0.113.7", "/3");
+	assert_int_equal(n_told, 3);
+	assert_int_equal(told[2].request_join.kind, FSC_JOIN_AMBIGUOUS);
+	assert_int_equal(told[2].request_join.candidates, 2);
+	finish();
+
+	/* a's own connection ended: only b remains */
+	setup(NULL);
+	ingress(&a, 40001, "203.0.113.7:5555", 101);
+	backend_open(&lo1, 50001);
+	backend_request(&lo1, "203.0.113.7", "/1");
+	close_both(&lo1);
+	close_both(&a);
+	ingress(&b, 40002, "203.0.113.7:6666", 101);
+	backend_open(&lo2, 50002);
+	backend_request(&lo2, "203.0.113.7", "/2");
+	assert_int_equal(n_told, 2);
+	assert_int_equal(told[1].client_port, 6666);
+	assert_int_equal(told[1].request_join.kind, FSC_JOIN_ADDR_TIME);
+	finish();
+}
+
+static void outside_the_window(void **state)
+{
+	(void)state;
+	struct tcp in, lo;
+	struct fsc_corr_limits lim = { .window_ns = 5 * MS };
+
+	setup(&lim);
+	ingress(&in, 40001, "203.0.113.7:5555", 101);
+	backend_open(&lo, 50001); /* three segments: 3 ms */
+	now += 10 * MS;
+	backend_request(&lo, "203.0.113.7", "/late");
+	assert_int_equal(n_told, 1);
+	assert_int_equal(told[0].request_join.kind, FSC_JOIN_NONE);
+	finish();
+	assert_int_equal(n_told, 2);
+}
+
+static void tables_are_bounded(void **state)
+{
+	(void)state;
+	struct tcp c[3];
+	struct fsc_corr_limits lim = { .max_conns = 2, .max_requests = 2 };
+
+	setup(&lim);
+	ingress(&c[0], 40001, "203.0.113.1:1", 101);
+	ingress(&c[1], 40002, "203.0.113.2:2", 101);
+	assert_int_equal(n_told, 0);
+	ingress(&c[2], 40003, "203.0.113.3:3", 101);
+	/* the oldest gave way, and told its story */
+	assert_int_equal(n_told, 1);
+	assert_int_equal(told[0].client_port, 1);
+	assert_int_equal(fsc_corr_stats(corr)->conns_given_up, 1);
+	finish();
+	assert_int_equal(n_told, 3);
+}
+
+/* The public client's connection to the edge: a ClientHello on the wire,
+ * its client the ingress's Src. */
+static void public_hello(struct tcp *c, const uint8_t a[4], uint16_t port)
+{
+	uint8_t hello[256];
+	size_t n = vec_hex(hello_hex, hello, sizeof(hello));
+
+	*c = (struct tcp){ { 0 }, { 198, 18, 1, 2 }, port, 443, { 0, 0 } };
+	memcpy(c->a, a, 4);
+	handshake(c);
+	seg(c, 0, PSH_ACK, hello, n);
+}
+
+static void edge_by_client_address_and_port(void **state)
+{
+	(void)state;
+	static const uint8_t client[4] = { 203, 0, 113, 7 };
+	struct tcp pub, pub2, in, lo;
+
+	setup(NULL);
+	int64_t syn = now + MS; /* each segment comes 1 ms after the last */
+	public_hello(&pub, client, 5555);
+	public_hello(&pub2, client, 5556); /* the same client, another port */
+	ingress(&in, 40001, "203.0.113.7:5555", 101);
+	backend_open(&lo, 50001);
+	backend_request(&lo, "203.0.113.7", "/a");
+	assert_int_equal(n_told, 1);
+	assert_int_equal(told[0].edge_join.kind, FSC_JOIN_ADDR_TIME);
+	assert_int_equal(told[0].edge_port, 443);
+	assert_int_equal(told[0].t[FSC_STAGE_EDGE], syn);
+	assert_true(told[0].t[FSC_STAGE_EDGE] < told[0].t[FSC_STAGE_TUNNEL]);
+	finish();
+
+	/* the edge's capture read after the node's (its clock late): the
+	 * join is made when the public hello comes */
+	setup(NULL);
+	ingress(&in, 40001, "203.0.113.7:5555", 101);
+	public_hello(&pub, client, 5555);
+	backend_open(&lo, 50001);
+	backend_request(&lo, "203.0.113.7", "/a");
+	assert_int_equal(n_told, 1);
+	assert_int_equal(told[0].edge_join.kind, FSC_JOIN_ADDR_TIME);
+	finish();
+
+	/* no public connection from that port: none */
+	setup(NULL);
+	public_hello(&pub, client, 7777);
+	ingress(&in, 40001, "203.0.113.7:5555", 101);
+	finish();
+	assert_int_equal(n_told, 1);
+	assert_int_equal(told[0].edge_join.kind, FSC_JOIN_NONE);
+	assert_int_equal(told[0].t[FSC_STAGE_EDGE], 0);
+}
+
+static void names(void **state)
+{
+	(void)state;
+	assert_string_equal(fsc_join_name(FSC_JOIN_ADDR_TIME), "address+time");
+	assert_string_equal(fsc_join_name(FSC_JOIN_AMBIGUOUS), "ambiguous");
+	assert_string_equal(fsc_stage_name(FSC_STAGE_TLS_DONE), "tls_done");
+	assert_string_equal(fsc_stage_name(FSC_STAGE_EDGE), "edge");
+	assert_string_equal(fsc_corr_side_name(FSC_SIDE_REQUEST), "request");
+	assert_string_equal(fsc_stage_name(FSC_STAGE_COUNT), "?");
+}
+
+/* ---- clock offsets ---- */
+
+static void udp(struct fsc_packet *p, const uint8_t *payload, size_t n, int from_a)
+{
+	static const uint8_t a[4] = { 198, 18, 0, 1 }, b[4] = { 198, 18, 0, 2 };
+
+	memset(p, 0, sizeof(*p));
+	p->proto = 17;
+	fsc_addr_set4(&p->src, from_a ? a : b);
+	fsc_addr_set4(&p->dst, from_a ? b : a);
+	p->sport = from_a ? 51820 : 51821;
+	p->dport = from_a ? 51821 : 51820;
+	p->payload = payload;
+	p->payload_len = p->payload_wire_len = n;
+}
+
+/* Input 1's clock runs 2.5 s ahead; trips take 1 to 3 ms. */
+static void clock_midpoint(void **state)
+{
+	(void)state;
+	struct fsc_clocksync *c = fsc_clocksync_new();
+	struct fsc_packet p;
+	uint8_t msg[48];
+	int64_t off = 2500 * MS, t = 1767225600ll * 1000000000;
+
+	assert_non_null(c);
+	for (int i = 0; i < 40; i++) {
+		int from_a = i % 2;
+		int64_t delay = (1 + i % 3) * MS;
+		memset(msg, 0, sizeof(msg));
+		msg[0] = 4;
+		msg[8] = (uint8_t)i;	/* a WireGuard counter: each datagram unique */
+		msg[9] = (uint8_t)from_a;
+		udp(&p, msg, sizeof(msg), from_a);
+		t += 10 * MS;
+		/* seen by the sender's capture first, then the receiver's */
+		unsigned sender = from_a ? 0 : 1, receiver = !sender;
+		int64_t ts = sender == 1 ? t + off : t;
+		int64_t tr = receiver == 1 ? t + delay + off : t + delay;
+		fsc_clocksync_packet(c, sender, &p, ts);
+		fsc_clocksync_packet(c, receiver, &p, tr);
+		fsc_clocksync_packet(c, receiver, &p, tr + MS); /* a duplicate: ignored */
+	}
+	struct fsc_clock_offset o[4];
+	assert_int_equal(fsc_clocksync_offsets(c, o, 4), 1);
+	assert_int_equal(o[0].a, 0);
+	assert_int_equal(o[0].b, 1);
+	assert_int_equal(o[0].pairs, 40);
+	assert_int_equal(o[0].directions, 2);
+	assert_false(o[0].one_way);
+	assert_false(o[0].inconsistent);
+	/* fastest trips 1 ms each way: the midpoint is exact, the bound 1 ms */
+	assert_int_equal(o[0].offset_ns, off);
+	assert_int_equal(o[0].error_ns, MS);
+	fsc_clocksync_free(c);
+}
+
+static void clock_one_way(void **state)
+{
+	(void)state;
+	struct fsc_clocksync *c = fsc_clocksync_new();
+	struct fsc_packet p;
+	uint8_t msg[32] = { 4, 0, 0, 0, 7 };
+
+	udp(&p, msg, sizeof(msg), 1);
+	fsc_clocksync_packet(c, 0, &p, 1000);
+	fsc_clocksync_packet(c, 2, &p, 4000);
+	struct fsc_clock_offset o[4];
+	assert_int_equal(fsc_clocksync_offsets(c, o, 4), 1);
+	assert_int_equal(o[0].b, 2);
+	assert_true(o[0].one_way);
+	assert_int_equal(o[0].offset_ns, 3000);
+	/* inside a tunnel or out of range: not counted */
+	p.tunnel = 3;
+	fsc_clocksync_packet(c, 1, &p, 1);
+	p.tunnel = 0;
+	fsc_clocksync_packet(c, FSC_CLOCK_INPUTS, &p, 1);
+	assert_int_equal(fsc_clocksync_offsets(c, o, 4), 1);
+	fsc_clocksync_free(c);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(joined_by_address_and_time),
+		cmocka_unit_test(two_candidates_are_ambiguous),
+		cmocka_unit_test(refusal_told_at_once),
+		cmocka_unit_test(keepalive_follows_its_connection),
+		cmocka_unit_test(connections_that_ended),
+		cmocka_unit_test(outside_the_window),
+		cmocka_unit_test(tables_are_bounded),
+		cmocka_unit_test(edge_by_client_address_and_port),
+		cmocka_unit_test(names),
+		cmocka_unit_test(clock_midpoint),
+		cmocka_unit_test(clock_one_way),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
