@@ -53,7 +53,9 @@ fuzz: deps
 
 # fdecode against a bare read loop, tcpdump and tshark on a generated capture
 # (Release build in build-bench; BENCH_PACKETS, BENCH_RUNS; a few minutes).
-# Prints the table and rewrites doc/bench.md. Then, as root, TCP throughput
+# Prints the table and rewrites doc/bench.md. BENCH_BASE=COMMIT adds the
+# instructions each mode costs against COMMIT (scripts/bench_ir.sh,
+# valgrind; doc/bench-ir.md). Then, as root, TCP throughput
 # through our WireGuard engine against wireguard-go (scripts/bench_wg.sh,
 # doc/bench-wg.md; BENCH_WG_SECONDS, BENCH_WG_ROUNDS). Not part of `test`.
 bench: deps

@@ -16,6 +16,11 @@
 #                  "100000 200000 400000"; empty: none). Needs root (a
 #                  throw-away network namespace); skipped otherwise
 #   BENCH_LIVE_SECONDS  seconds of each load (default 3)
+#   BENCH_BASE     a commit: also count the instructions of each fdecode and
+#                  fwatch mode built from it and from this tree
+#                  (scripts/bench_ir.sh, needs valgrind; a few minutes more)
+#                  and write that section to doc/bench-ir.md. The last such
+#                  section is appended to doc/bench.md by every run
 set -eu
 
 SRC=$(cd "$(dirname "$0")/.." && pwd)
@@ -496,6 +501,16 @@ fwatch_report >>"$OUT/bench.md"
 FSC_BIN="$BUILD/bin" bash "$SRC/scripts/funnel-bench.sh" >>"$OUT/bench.md"
 say "WireGuard decryption: fdecode and tshark with one key log"
 sh "$SRC/scripts/bench_wgdecrypt.sh" "$BIN" "$OUT" >>"$OUT/bench.md"
+# The cost of a change against BENCH_BASE, in instructions; the last one
+# measured stays in the report until the next.
+IRDOC=$OUT/bench-ir.md
+[ -n "$DOC" ] && IRDOC=$(dirname "$DOC")/bench-ir.md
+if [ -n "${BENCH_BASE:-}" ]; then
+	say "instructions against $BENCH_BASE (callgrind)"
+	sh "$SRC/scripts/bench_ir.sh" "$BENCH_BASE" "$BIN" "$OUT" >"$OUT/bench-ir.md.new"
+	mv "$OUT/bench-ir.md.new" "$IRDOC"
+fi
+if [ -s "$IRDOC" ]; then cat "$IRDOC" >>"$OUT/bench.md"; fi
 cat "$OUT/bench.md"
 if [ -n "$DOC" ]; then
 	cp "$OUT/bench.md" "$DOC"

@@ -78,7 +78,7 @@ enum {
 void fsc_http_chunked_init(struct fsc_http_chunked *c)
 {
 	memset(c, 0, sizeof(*c));
-	c->state = C_SIZE0;
+	c->_state = C_SIZE0;
 }
 
 static bool line_char_ok(int ch)
@@ -90,13 +90,13 @@ static bool line_char_ok(int ch)
 static void size_done(struct fsc_http_chunked *c)
 {
 	c->chunks++;
-	c->line = 0;
-	c->state = c->left ? C_DATA : C_TRAILER0;
+	c->_line = 0;
+	c->_state = c->_left ? C_DATA : C_TRAILER0;
 }
 
 static enum fsc_status chunk_bad(struct fsc_http_chunked *c, const char *why)
 {
-	c->state = C_BAD;
+	c->_state = C_BAD;
 	c->why = why;
 	return FSC_MALFORMED;
 }
@@ -111,49 +111,49 @@ enum fsc_status fsc_http_chunked_skip(struct fsc_http_chunked *c, const uint8_t 
 	struct fsc_cursor cur = fsc_cur_make(p, len);
 
 	*used = 0;
-	if (c->state == C_DONE) {
+	if (c->_state == C_DONE) {
 		*why = NULL;
 		return FSC_OK;
 	}
-	while (c->state != C_BAD && fsc_cur_left(&cur) > 0) {
-		if (c->state == C_DATA) {
+	while (c->_state != C_BAD && fsc_cur_left(&cur) > 0) {
+		if (c->_state == C_DATA) {
 			size_t n = fsc_cur_left(&cur);
-			if (n > c->left)
-				n = (size_t)c->left;
+			if (n > c->_left)
+				n = (size_t)c->_left;
 			fsc_cur_skip(&cur, n);
-			c->left -= n;
+			c->_left -= n;
 			c->body += n;
-			if (c->left == 0)
-				c->state = C_DATA_CR;
+			if (c->_left == 0)
+				c->_state = C_DATA_CR;
 			continue;
 		}
 		int ch = fsc_cur_u8(&cur);
-		if (c->state <= C_SIZE_LF && ++c->line > FSC_HTTP_CHUNK_LINE_MAX) {
+		if (c->_state <= C_SIZE_LF && ++c->_line > FSC_HTTP_CHUNK_LINE_MAX) {
 			chunk_bad(c, "chunk size line too long");
 			break;
 		}
-		if ((c->state >= C_TRAILER0 && c->state <= C_END_LF) &&
+		if ((c->_state >= C_TRAILER0 && c->_state <= C_END_LF) &&
 		    ++c->trailer > FSC_HTTP_TRAILER_MAX) {
 			chunk_bad(c, "trailer section too long");
 			break;
 		}
-		switch (c->state) {
+		switch (c->_state) {
 		case C_SIZE0:
 		case C_SIZE: {
 			int v = fsc_hex_value((unsigned char)ch);
 			if (v >= 0) {
-				if (c->left > (UINT64_MAX >> 4)) {
+				if (c->_left > (UINT64_MAX >> 4)) {
 					chunk_bad(c, "chunk size overflows");
 					break;
 				}
-				c->left = c->left << 4 | (uint64_t)v;
-				c->state = C_SIZE;
-			} else if (c->state == C_SIZE0) {
+				c->_left = c->_left << 4 | (uint64_t)v;
+				c->_state = C_SIZE;
+			} else if (c->_state == C_SIZE0) {
 				chunk_bad(c, "chunk size is not hex");
 			} else if (ch == ';' || ch == ' ' || ch == '\t') {
-				c->state = C_EXT;
+				c->_state = C_EXT;
 			} else if (ch == '\r') {
-				c->state = C_SIZE_LF;
+				c->_state = C_SIZE_LF;
 			} else if (ch == '\n') {
 				size_done(c);
 			} else {
@@ -163,7 +163,7 @@ enum fsc_status fsc_http_chunked_skip(struct fsc_http_chunked *c, const uint8_t 
 		}
 		case C_EXT:
 			if (ch == '\r')
-				c->state = C_SIZE_LF;
+				c->_state = C_SIZE_LF;
 			else if (ch == '\n')
 				size_done(c);
 			else if (!line_char_ok(ch))
@@ -177,36 +177,36 @@ enum fsc_status fsc_http_chunked_skip(struct fsc_http_chunked *c, const uint8_t 
 			break;
 		case C_DATA_CR:
 			if (ch == '\r')
-				c->state = C_DATA_LF;
+				c->_state = C_DATA_LF;
 			else if (ch == '\n')
-				c->state = C_SIZE0;
+				c->_state = C_SIZE0;
 			else
 				chunk_bad(c, "chunk data not followed by CRLF");
-			c->line = 0;
+			c->_line = 0;
 			break;
 		case C_DATA_LF:
 			if (ch != '\n')
 				chunk_bad(c, "chunk data not followed by CRLF");
 			else
-				c->state = C_SIZE0;
+				c->_state = C_SIZE0;
 			break;
 		case C_TRAILER0:
 			if (ch == '\r')
-				c->state = C_END_LF;
+				c->_state = C_END_LF;
 			else if (ch == '\n')
-				c->state = C_DONE;
+				c->_state = C_DONE;
 			else if (ch == ' ' || ch == '\t')
 				chunk_bad(c, "obsolete line folding in trailer");
 			else if (!fsc_byteset_has(&fsc_tchar_set, (uint8_t)ch))
 				chunk_bad(c, "trailer field name: not a token");
 			else
-				c->state = C_TRAILER;
+				c->_state = C_TRAILER;
 			break;
 		case C_TRAILER:
 			if (ch == '\r')
-				c->state = C_TRAILER_LF;
+				c->_state = C_TRAILER_LF;
 			else if (ch == '\n')
-				c->state = C_TRAILER0;
+				c->_state = C_TRAILER0;
 			else if (!line_char_ok(ch))
 				chunk_bad(c, "control character in trailer");
 			break;
@@ -214,23 +214,23 @@ enum fsc_status fsc_http_chunked_skip(struct fsc_http_chunked *c, const uint8_t 
 			if (ch != '\n')
 				chunk_bad(c, "CR not followed by LF");
 			else
-				c->state = C_TRAILER0;
+				c->_state = C_TRAILER0;
 			break;
 		case C_END_LF:
 			if (ch != '\n')
 				chunk_bad(c, "CR not followed by LF");
 			else
-				c->state = C_DONE;
+				c->_state = C_DONE;
 			break;
 		}
-		if (c->state == C_DONE) {
+		if (c->_state == C_DONE) {
 			*used = (size_t)(cur.p - p);
 			*why = NULL;
 			return FSC_OK;
 		}
 	}
 	*used = (size_t)(cur.p - p);
-	if (c->state == C_BAD) {
+	if (c->_state == C_BAD) {
 		*why = c->why;
 		return FSC_MALFORMED;
 	}

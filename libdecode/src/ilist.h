@@ -35,11 +35,45 @@ static inline struct ilink *ilist_link(const struct ilist *l, uint32_t i)
 	return (struct ilink *)(void *)(l->base + (size_t)i * l->stride);
 }
 
+/* The three moves are inline: a flow's every packet touches its record
+ * (make bench: an out-of-line call cost 1% of fdecode --summary). */
+
 /* Takes slot i out (it must be on l). */
-void ilist_unlink(struct ilist *l, uint32_t i);
+static inline void ilist_unlink(struct ilist *l, uint32_t i)
+{
+	struct ilink *k = ilist_link(l, i);
+
+	if (k->prev != ILIST_NONE)
+		ilist_link(l, k->prev)->next = k->next;
+	else
+		l->head = k->next;
+	if (k->next != ILIST_NONE)
+		ilist_link(l, k->next)->prev = k->prev;
+	else
+		l->tail = k->prev;
+}
+
 /* Puts slot i (on no list) at the head. */
-void ilist_push(struct ilist *l, uint32_t i);
+static inline void ilist_push(struct ilist *l, uint32_t i)
+{
+	struct ilink *k = ilist_link(l, i);
+
+	k->prev = ILIST_NONE;
+	k->next = l->head;
+	if (l->head != ILIST_NONE)
+		ilist_link(l, l->head)->prev = i;
+	l->head = i;
+	if (l->tail == ILIST_NONE)
+		l->tail = i;
+}
+
 /* Moves slot i (on l) to the head. */
-void ilist_touch(struct ilist *l, uint32_t i);
+static inline void ilist_touch(struct ilist *l, uint32_t i)
+{
+	if (l->head == i)
+		return;
+	ilist_unlink(l, i);
+	ilist_push(l, i);
+}
 
 #endif

@@ -124,9 +124,9 @@ void fsc_tls_reasm_init(struct fsc_tls_reasm *r, uint8_t *buf, size_t cap)
 	memset(r, 0, sizeof(*r));
 	r->buf = buf;
 	r->cap = cap;
-	r->state = ST_HDR;
+	r->_state = ST_HDR;
 	if (cap < 4) { /* not even a handshake header fits */
-		r->state = ST_BAD;
+		r->_state = ST_BAD;
 		r->why = "reassembly buffer under 4 bytes";
 	}
 }
@@ -134,7 +134,7 @@ void fsc_tls_reasm_init(struct fsc_tls_reasm *r, uint8_t *buf, size_t cap)
 static enum fsc_status reasm_stop(struct fsc_tls_reasm *r, enum fsc_status st,
 				  const char *reason)
 {
-	r->state = st == FSC_NOT_THIS ? ST_END : ST_BAD;
+	r->_state = st == FSC_NOT_THIS ? ST_END : ST_BAD;
 	r->why = reason;
 	return st;
 }
@@ -142,11 +142,11 @@ static enum fsc_status reasm_stop(struct fsc_tls_reasm *r, enum fsc_status st,
 /* Checks a complete record header; starts the record or ends reassembly. */
 static enum fsc_status record_start(struct fsc_tls_reasm *r)
 {
-	struct fsc_cursor c = fsc_cur_make(r->hdr, sizeof(r->hdr));
+	struct fsc_cursor c = fsc_cur_make(r->_hdr, sizeof(r->_hdr));
 	uint8_t type = fsc_cur_u8(&c);
 	uint8_t major = fsc_cur_u8(&c), minor = fsc_cur_u8(&c);
 	uint16_t len = fsc_cur_be16(&c);
-	bool in_msg = r->have > 0 || r->skip_left > 0;
+	bool in_msg = r->have > 0 || r->_skip_left > 0;
 
 	/* A server may warn before its ServerHello (OpenSSL's s_server sends an
 	 * unrecognized_name alert), so an alert may come first too. */
@@ -170,10 +170,10 @@ static enum fsc_status record_start(struct fsc_tls_reasm *r)
 		return reasm_stop(r, r->records ? FSC_MALFORMED : FSC_NOT_THIS,
 				  "empty record");
 	r->records++;
-	r->rec_type = type;
-	r->rec_left = len;
-	r->hdr_have = 0;
-	r->state = ST_BODY;
+	r->_rec_type = type;
+	r->_rec_left = len;
+	r->_hdr_have = 0;
+	r->_state = ST_BODY;
 	if (type == FSC_TLS_CT_CCS)
 		r->after_ccs = true;
 	if (type != FSC_TLS_CT_HANDSHAKE)
@@ -195,7 +195,7 @@ static enum fsc_status message_start(struct fsc_tls_reasm *r)
 	if (body > r->cap - 4) {
 		if (hello)
 			return reasm_stop(r, FSC_MALFORMED, "hello too large");
-		r->skip_left = body;
+		r->_skip_left = body;
 		r->have = 0;
 		return FSC_TRUNCATED;
 	}
@@ -214,26 +214,26 @@ enum fsc_status fsc_tls_reasm_feed(struct fsc_tls_reasm *r, const uint8_t *p,
 	enum fsc_status st;
 
 	*used = 0;
-	if (r->deliver_reset) {
+	if (r->_deliver_reset) {
 		r->have = 0;
 		r->msg_len = 0;
 		r->msg = NULL;
 		r->msg_type = 0;
-		r->deliver_reset = false;
+		r->_deliver_reset = false;
 	}
-	if (r->state == ST_END || r->state == ST_BAD) {
+	if (r->_state == ST_END || r->_state == ST_BAD) {
 		*why = r->why;
-		return r->state == ST_END ? FSC_NOT_THIS : FSC_MALFORMED;
+		return r->_state == ST_END ? FSC_NOT_THIS : FSC_MALFORMED;
 	}
 	while (i < len) {
-		if (r->state == ST_HDR) {
-			size_t n = FSC_TLS_RECORD_HDR - r->hdr_have;
+		if (r->_state == ST_HDR) {
+			size_t n = FSC_TLS_RECORD_HDR - r->_hdr_have;
 			if (n > len - i)
 				n = len - i;
-			memcpy(r->hdr + r->hdr_have, p + i, n);
-			r->hdr_have += (uint8_t)n;
+			memcpy(r->_hdr + r->_hdr_have, p + i, n);
+			r->_hdr_have += (uint8_t)n;
 			i += n;
-			if (r->hdr_have < FSC_TLS_RECORD_HDR)
+			if (r->_hdr_have < FSC_TLS_RECORD_HDR)
 				break;
 			st = record_start(r);
 			if (st != FSC_TRUNCATED) {
@@ -244,16 +244,16 @@ enum fsc_status fsc_tls_reasm_feed(struct fsc_tls_reasm *r, const uint8_t *p,
 			continue;
 		}
 		/* ST_BODY: a slice of the current record's payload. */
-		size_t n = r->rec_left;
+		size_t n = r->_rec_left;
 		if (n > len - i)
 			n = len - i;
-		if (r->rec_type != FSC_TLS_CT_HANDSHAKE) {
+		if (r->_rec_type != FSC_TLS_CT_HANDSHAKE) {
 			/* skipped */
-		} else if (r->skip_left > 0) {
-			if (n > r->skip_left)
-				n = r->skip_left;
-			r->skip_left -= n;
-			if (r->skip_left == 0)
+		} else if (r->_skip_left > 0) {
+			if (n > r->_skip_left)
+				n = r->_skip_left;
+			r->_skip_left -= n;
+			if (r->_skip_left == 0)
 				r->skipped++;
 		} else if (r->have < 4) {
 			if (n > 4 - r->have)
@@ -275,15 +275,15 @@ enum fsc_status fsc_tls_reasm_feed(struct fsc_tls_reasm *r, const uint8_t *p,
 			r->have += n;
 		}
 		i += n;
-		r->rec_left -= (uint32_t)n;
-		if (r->rec_left == 0)
-			r->state = ST_HDR;
-		if (r->rec_type == FSC_TLS_CT_HANDSHAKE && r->msg_len > 0 &&
+		r->_rec_left -= (uint32_t)n;
+		if (r->_rec_left == 0)
+			r->_state = ST_HDR;
+		if (r->_rec_type == FSC_TLS_CT_HANDSHAKE && r->msg_len > 0 &&
 		    r->have == r->msg_len) {
 			r->msg = r->buf;
 			r->msg_type = r->buf[0];
 			r->messages++;
-			r->deliver_reset = true;
+			r->_deliver_reset = true;
 			*used = i;
 			*why = NULL;
 			return FSC_OK;
@@ -296,7 +296,7 @@ enum fsc_status fsc_tls_reasm_feed(struct fsc_tls_reasm *r, const uint8_t *p,
 
 uint8_t fsc_tls_reasm_partial(const struct fsc_tls_reasm *r)
 {
-	if (r->deliver_reset || r->have == 0 || r->skip_left > 0 || !r->buf)
+	if (r->_deliver_reset || r->have == 0 || r->_skip_left > 0 || !r->buf)
 		return 0;
 	if (r->buf[0] == FSC_TLS_HS_CLIENT_HELLO || r->buf[0] == FSC_TLS_HS_SERVER_HELLO)
 		return r->buf[0];

@@ -136,7 +136,7 @@ const struct fsc_http_header *fsc_http_find(const struct fsc_http_head *h, const
 /* Stores the values of every line named name, in order, in out[0..max);
  * returns how many lines there are (which may exceed max). Several lines of
  * a list-valued field form one list (RFC 9110 §5.3): hand them to
- * fsc_xff_parse_lines / fsc_fwd_parse_lines without copying. */
+ * fsc_xff_parse_lines / fsc_xff_fwd_parse_lines without copying. */
 size_t fsc_http_values(const struct fsc_http_head *h, const char *name,
 		       struct fsc_span *out, size_t max);
 
@@ -225,10 +225,11 @@ enum fsc_status fsc_http_body_framing(const struct fsc_http_head *h,
  * incremental state machine: feed the body bytes in any split.
  */
 struct fsc_http_chunked {
-	uint8_t state;		/* private */
-	uint8_t digits;
-	uint64_t left;		/* size of / data left in the current chunk */
-	size_t line;		/* bytes in the current line */
+	/* private (a leading _): where the parser is */
+	uint8_t _state;
+	uint8_t _digits;
+	uint64_t _left;		/* size of / data left in the current chunk */
+	size_t _line;		/* bytes in the current line */
 	uint64_t trailer;	/* trailer bytes so far */
 	uint64_t body;		/* chunk data bytes skipped */
 	uint64_t chunks;	/* chunks seen, the last (0) one included */

@@ -87,14 +87,15 @@ struct fsc_tls_reasm {
 	size_t cap;
 	size_t have;		/* bytes of the current message in buf */
 	size_t msg_len;		/* current message, header included; 0 = unknown */
-	size_t skip_left;	/* bytes of an oversized, skipped message */
-	uint32_t rec_left;	/* payload bytes left in the current record */
-	uint8_t rec_type;
-	uint8_t hdr[FSC_TLS_RECORD_HDR];
-	uint8_t hdr_have;
-	uint8_t state;		/* private */
-	bool after_ccs;
-	bool deliver_reset;	/* private: a message was handed out */
+	/* private (a leading _): the record and message state machine */
+	size_t _skip_left;	/* bytes of an oversized, skipped message */
+	uint32_t _rec_left;	/* payload bytes left in the current record */
+	uint8_t _rec_type;
+	uint8_t _hdr[FSC_TLS_RECORD_HDR];
+	uint8_t _hdr_have;
+	uint8_t _state;
+	bool _deliver_reset;	/* a message was handed out */
+	bool after_ccs;		/* a ChangeCipherSpec was seen: what follows is encrypted */
 	const char *why;	/* sticky reason once done/failed */
 	uint64_t records;	/* records started */
 	uint64_t messages;	/* messages delivered */
@@ -136,7 +137,7 @@ uint8_t fsc_tls_reasm_partial(const struct fsc_tls_reasm *r);
  * (the fields stored are still right, the fingerprints refuse). Ciphers:
  * every one a hello that fits the reassembly buffer can carry (handshake
  * header, version, random, empty session id, list length: 41 bytes), so
- * JA3/JA4 of a hello with hundreds of suites are computed (issue 18). */
+ * JA3/JA4 of a hello with hundreds of suites are computed. */
 #define FSC_TLS_MAX_CIPHERS ((FSC_TLS_HS_MAX - 41) / 2)
 #define FSC_TLS_MAX_EXTS 64
 #define FSC_TLS_MAX_ALPN 128
