@@ -278,8 +278,8 @@ bool records_finish(struct records *rs)
 	if (!rs)
 		return true;
 	fsc_requests_flush(rs->rq, on_record, rs);
-	if (rs->log) {
-		if (fflush(rs->log) != 0 || ferror(rs->log) || rs->log_failed) {
+	if (rs->log || rs->log_failed) {
+		if (rs->log_failed || fflush(rs->log) != 0 || ferror(rs->log)) {
 			fprintf(stderr, "fdecode: --access-log: '%s': write failed\n",
 				rs->o->access_log);
 			ok = false;
@@ -300,6 +300,32 @@ bool records_finish(struct records *rs)
 		fsc_curl_print(stdout, rs->kept, &rs->o->log, "fdecode");
 	} else if (rs->o->replay) {
 		ok &= replay_run(stdout, rs->kept, &rs->o->log, rs->o->replay_to);
+	}
+	return ok;
+}
+
+bool records_log_is_file(const struct rec_opts *o)
+{
+	return o->access_log && !is_stdout(o->access_log);
+}
+
+bool records_reopen(struct records *rs)
+{
+	if (!rs || !rs->log || rs->log_stdout)
+		return true;
+	bool ok = fflush(rs->log) == 0 && !ferror(rs->log) && !rs->log_failed;
+	if (fclose(rs->log) != 0)
+		ok = false;
+	if (!ok)
+		fprintf(stderr, "fdecode: --access-log: '%s': write failed\n", rs->o->access_log);
+	rs->log_failed = false;
+	rs->log = fopen(rs->o->access_log, "a");
+	if (!rs->log) {
+		fprintf(stderr, "fdecode: --access-log: '%s': %s\n", rs->o->access_log,
+			strerror(errno));
+		/* Lines from here on are lost; say so once at the end too. */
+		rs->log_failed = true;
+		return false;
 	}
 	return ok;
 }

@@ -58,7 +58,8 @@ enum {
 "                     each record (repeatable, at most 8)\n" \
 "      --access-log FILE\n" \
 "                     write an access log (- standard output, instead of the\n" \
-"                     events) with the real client by the client rule as host\n" \
+"                     events) with the real client by the client rule as host;\n" \
+"                     SIGHUP opens FILE again, appending (log rotation)\n" \
 FSC_LOGOPTS_HELP \
 "      --har FILE     write the records as HAR 1.2 (- standard output)\n" \
 "      --curl N       print request N (\"seq\" in --records) as a curl command\n" \
@@ -90,6 +91,12 @@ void records_event(struct records *rs, const struct fsc_event *ev);
 /* End of input: the records still open, the HAR file, curl and replay.
  * Returns false when writing failed or the request asked for is missing. */
 bool records_finish(struct records *rs);
+/* Log rotation (SIGHUP): the access log, when it is a file, is closed and
+ * opened again by its name, appending (after mv, a new file; without one,
+ * nothing lost). False, said on stderr, when it cannot be. */
+bool records_reopen(struct records *rs);
+/* An access log file that records_reopen would reopen. */
+bool records_log_is_file(const struct rec_opts *o);
 void records_free(struct records *rs);
 
 #endif

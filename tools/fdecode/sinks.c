@@ -209,8 +209,19 @@ static bool records_sink_close(void *self)
 	return ok;
 }
 
+static bool records_sink_reopen(void *self)
+{
+	return records_reopen(self);
+}
+
 static const struct fsc_sink_ops records_ops = {
 	.name = "records", .event = records_sink_event, .close = records_sink_close,
+};
+
+/* With an access log file: SIGHUP reopens it (log rotation). */
+static const struct fsc_sink_ops records_log_ops = {
+	.name = "records", .event = records_sink_event, .reopen = records_sink_reopen,
+	.close = records_sink_close,
 };
 
 static bool records_open(struct sink_env *env, struct fsc_fanout *fan, struct fsc_sink *out)
@@ -220,7 +231,9 @@ static bool records_open(struct sink_env *env, struct fsc_fanout *fan, struct fs
 	(void)fan;
 	if (!rs)
 		return false;
-	*out = (struct fsc_sink){ .ops = &records_ops, .self = rs };
+	*out = (struct fsc_sink){
+		.ops = records_log_is_file(&env->opt->rec) ? &records_log_ops : &records_ops,
+		.self = rs };
 	return true;
 }
 
