@@ -4,7 +4,8 @@
 # GET, keep-alive, chunked upload, a large download with checksum, HEAD,
 # 304, Text handler, SSE event by event, WebSocket with its query string,
 # and what the backend sees: one X-Forwarded-For = the client, the set
-# headers, none of the spoofed ones.
+# headers, none of the spoofed ones; --metrics of both (promtool when
+# installed).
 set -u
 [ -n "${FSC_BIN:-}" ] || { echo "funnel_pair: FSC_BIN not set" >&2; exit 2; }
 for t in curl openssl python3 ss; do
@@ -22,12 +23,16 @@ CLIENT="python3 $FSC_SRC/tests/integration/lib/funnel_client.py"
 fl_ports
 FL_TCP_PUB=$(fl_free_port)
 FL_TCP_BE=$(fl_free_port)
+MET_NODE=$(fl_free_port)
+MET_EDGE=$(fl_free_port)
 fl_certs "$FL_NAME" || { echo "funnel_pair: openssl failed" >&2; exit 2; }
 fl_serve_config "$FL_NAME"
 python3 "$FSC_SRC/tests/integration/lib/proxy_backend.py" "$FL_TCP_BE" >/dev/null 2>&1 &
 FL_PIDS="$FL_PIDS $!"
-fl_backend && fl_node --tls-keylog "$FL_DIR/tls.keys" --access-log "$FL_DIR/access.log" && fl_edge --listen "127.0.0.1:$FL_TCP_PUB" && fl_wait_port "$FL_TCP_BE" &&
-	fl_wait_port "$FL_TCP_PUB" || { cat "$FL_DIR"/*.log; exit 1; }
+fl_backend && fl_node --tls-keylog "$FL_DIR/tls.keys" --access-log "$FL_DIR/access.log" \
+	--metrics "127.0.0.1:$MET_NODE" && fl_edge --listen "127.0.0.1:$FL_TCP_PUB" \
+	--metrics "127.0.0.1:$MET_EDGE" && fl_wait_port "$FL_TCP_BE" && fl_wait_port "$FL_TCP_PUB" &&
+	fl_wait_port "$MET_NODE" && fl_wait_port "$MET_EDGE" || { cat "$FL_DIR"/*.log; exit 1; }
 URL="https://$FL_NAME:$FL_PUB"
 
 # 1. GET with spoofed forwarding and identity headers
@@ -157,6 +162,44 @@ if command -v goaccess >/dev/null 2>&1; then
 	goaccess --no-global-config --log-format=COMBINED -o "$FL_DIR/ga.json" "$FL_DIR/access.log" 2>/dev/null
 	python3 -c 'import json,sys; g=json.load(open(sys.argv[1]))["general"]; sys.exit(g["failed_requests"] != 0 or g["total_requests"] < 5)' \
 		"$FL_DIR/ga.json" && ok "GoAccess reads fnode's access log" || bad "GoAccess on fnode's access log"
+fi
+
+# 11. --metrics: a request counter that moves by the requests made (three
+# 200s, one 404), its total equal to the node's request lines; the edge's
+# proxied connections and relayed bytes; promtool finds nothing to fix
+met() { curl -sS --max-time 5 "http://127.0.0.1:$1/metrics"; }
+series() { awk -v k="$1" 'index($0, k) == 1 { print $2; f = 1 } END { if (!f) print 0 }'; }
+NODE_2XX="funnelscope_node_requests_total{host=\"$FL_NAME:$FL_PUB\",class=\"2xx\",origin=\"funnel\"}"
+NODE_4XX="funnelscope_node_requests_total{host=\"$FL_NAME:$FL_PUB\",class=\"4xx\",origin=\"funnel\"}"
+b2=$(met "$MET_NODE" | series "$NODE_2XX ")
+b4=$(met "$MET_NODE" | series "$NODE_4XX ")
+fl_curl -o /dev/null -o /dev/null -o /dev/null -o /dev/null "$URL/hello" "$URL/hello" "$URL/hello" \
+	"$URL/nothing-here"
+i=0 # the node counts a request as its answer ends; give it up to 5 s
+while [ $i -lt 50 ] && [ "$(met "$MET_NODE" | series "$NODE_4XX ")" != $((b4 + 1)) ]; do
+	sleep 0.1; i=$((i + 1))
+done
+met "$MET_NODE" >"$FL_DIR/node.prom"
+met "$MET_EDGE" >"$FL_DIR/edge.prom"
+a2=$(series "$NODE_2XX " <"$FL_DIR/node.prom")
+a4=$(series "$NODE_4XX " <"$FL_DIR/node.prom")
+[ $((a2 - b2)) -eq 3 ] && [ $((a4 - b4)) -eq 1 ] && ok "fnode --metrics: +3 2xx, +1 4xx" ||
+	bad "fnode --metrics: 2xx $b2 -> $a2, 4xx $b4 -> $a4"
+total=$(awk '/^funnelscope_node_requests_total\{/ { n += $2 } END { print n + 0 }' "$FL_DIR/node.prom")
+[ "$total" -eq "$(grep -c ' request client=' "$FL_DIR/node.log")" ] &&
+	ok "fnode --metrics: requests_total = request log lines ($total)" ||
+	bad "fnode --metrics: $total requests, $(grep -c ' request client=' "$FL_DIR/node.log") lines"
+grep -q '^funnelscope_node_request_duration_seconds_count{host="'"$FL_NAME:$FL_PUB"'"} [1-9]' \
+	"$FL_DIR/node.prom" && grep -q '^funnelscope_node_tls_handshakes_total [1-9]' "$FL_DIR/node.prom" &&
+	ok "fnode --metrics: latency histogram, TLS handshakes" || bad "fnode --metrics: $(head -40 "$FL_DIR/node.prom")"
+grep -q '^funnelscope_edge_connections_total{sni="'"$FL_NAME"'",outcome="proxied"} [1-9]' "$FL_DIR/edge.prom" &&
+	grep -q '^funnelscope_edge_relayed_bytes_total{direction="down"} [1-9]' "$FL_DIR/edge.prom" &&
+	ok "fedge --metrics: proxied by SNI, bytes relayed" || bad "fedge --metrics: $(cat "$FL_DIR/edge.prom")"
+if command -v promtool >/dev/null 2>&1; then
+	for f in node edge; do
+		promtool check metrics <"$FL_DIR/$f.prom" >"$FL_DIR/pt" 2>&1 &&
+			ok "promtool check metrics: f$f" || bad "promtool on f$f: $(cat "$FL_DIR/pt")"
+	done
 fi
 
 if [ $fail -ne 0 ]; then

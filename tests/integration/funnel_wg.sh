@@ -20,6 +20,8 @@ bad() { echo "FAIL: $*"; fail=1; }
 fl_ports
 UE=$(fl_free_port)
 UN=$(fl_free_port)
+MET_NODE=$(fl_free_port)
+MET_EDGE=$(fl_free_port)
 fl_certs "$FL_NAME" || exit 2
 fl_serve_config "$FL_NAME"
 (umask 077; wg genkey >"$FL_DIR/e.key"; wg genkey >"$FL_DIR/n.key")
@@ -49,11 +51,12 @@ fl_backend || exit 1
 "$FSC_BIN/fnode" --serve-config "$FL_DIR/serve.json" --certs "$FL_DIR/certs" \
 	--wg-config "$FL_DIR/node.conf" --wg-keylog "$FL_DIR/node-wg.keys" \
 	--peerapi "100.64.0.2:46187" --peerapi "[fd7a:115c:a1e0::2]:46187" \
-	--edge 100.64.0.1 --edge fd7a:115c:a1e0::1 >/dev/null 2>>"$FL_DIR/node.log" &
+	--edge 100.64.0.1 --edge fd7a:115c:a1e0::1 --metrics "127.0.0.1:$MET_NODE" \
+	>/dev/null 2>>"$FL_DIR/node.log" &
 FL_NODE_PID=$!
 FL_PIDS="$FL_PIDS $!"
 "$FSC_BIN/fedge" --listen "127.0.0.1:$FL_PUB" --wg-config "$FL_DIR/edge.conf" \
-	--wg-keylog "$FL_DIR/edge-wg.keys" --log-json \
+	--wg-keylog "$FL_DIR/edge-wg.keys" --log-json --metrics "127.0.0.1:$MET_EDGE" \
 	--route "$FL_NAME=100.64.0.2:46187" --route "v6.example.test=[fd7a:115c:a1e0::2]:46187" \
 	>/dev/null 2>>"$FL_DIR/edge.log" &
 FL_EDGE_PID=$!
@@ -80,6 +83,20 @@ while n > 0:
 print(h.hexdigest())")
 got=$(fl_curl --max-time 60 "$URL/big?n=$n" | sha256sum | cut -d' ' -f1)
 [ "$got" = "$want" ] && ok "$n bytes through the tunnel, checksum matches" || bad "download"
+
+# --metrics: each side's one peer, the other's key, the download counted
+for side in node edge; do
+	[ $side = node ] && { port=$MET_NODE; key=$(wg pubkey <"$FL_DIR/e.key"); } ||
+		{ port=$MET_EDGE; key=$(wg pubkey <"$FL_DIR/n.key"); }
+	curl -sS --max-time 5 "http://127.0.0.1:$port/metrics" >"$FL_DIR/$side.prom"
+	awk -v p="funnelscope_${side}_wg_peer_" -v k="{peer=\"$key\"}" -v n="$n" '
+		$1 == p "rx_bytes_total" k || $1 == p "tx_bytes_total" k { if ($2 > n) big++ }
+		$1 == p "handshakes_total" k && $2 >= 1 { hs = 1 }
+		$1 == p "last_handshake_age_seconds" k && $2 >= 0 && $2 < 600 { age = 1 }
+		END { exit !(big && hs && age) }' "$FL_DIR/$side.prom" &&
+		ok "f$side --metrics: the WireGuard peer, its bytes and handshake" ||
+		bad "f$side --metrics: $(grep wg_peer "$FL_DIR/$side.prom")"
+done
 
 # IPv6 tunnel addresses: the PeerAPI on fd7a:115c:a1e0::2
 out=$(curl -sS --max-time 20 -k --resolve "v6.example.test:$FL_PUB:127.0.0.1" "https://v6.example.test:$FL_PUB/" 2>&1)

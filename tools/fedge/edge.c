@@ -122,6 +122,7 @@ static void log_end(struct econn *c, enum outcome o)
 	fsc_line_u64(&l, "down", c->bytes_down);
 	fsc_line_u64(&l, "ms", fsc_now_ms() - c->t0);
 	fsc_line_end(&l);
+	fedge_metrics_conn(c->e, c->sni, o);
 }
 
 void edge_free(struct econn *c)

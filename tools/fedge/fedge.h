@@ -10,6 +10,7 @@
 
 #include "fsc/addr.h"
 #include "fsc/tls.h"
+#include "fmetrics.h"
 #include "loop.h"
 #include "net.h"
 #include "transport.h"
@@ -42,6 +43,7 @@ struct fedge_opts {
 	bool host_peer;			/* Host: peer instead of the node's ip:port */
 	struct fsc_transport_cfg tc;
 	const char *log;
+	const char *metrics;		/* --metrics ADDR:PORT */
 	unsigned hello_timeout_ms, node_timeout_ms, idle_timeout_ms;
 	unsigned hello_max, max_conns, rate, burst;
 };
@@ -55,9 +57,17 @@ struct fedge {
 	uint64_t outcomes[OUT_COUNT];
 	uint64_t accepted, bytes_up, bytes_down;
 	struct bucket *buckets;		/* per-source rate limit */
+	struct metrics_srv *metrics;	/* --metrics, or NULL */
+	struct fsc_fmetrics_table *by_sni;	/* connections: SNI, outcome */
 };
 
 extern const char *const fedge_outcome_names[OUT_COUNT];
+
+/* metrics.c: --metrics */
+bool fedge_metrics_open(struct fedge *e, char *err, size_t errlen);
+void fedge_metrics_close(struct fedge *e);
+/* One connection ended with outcome o (sni "" when none was read). */
+void fedge_metrics_conn(struct fedge *e, const char *sni, enum outcome o);
 
 /* edge.c */
 void edge_accept(struct fedge *e, int fd, const struct sockaddr_storage *peer,

@@ -54,6 +54,9 @@ static const char usage[] =
 	"  --burst N              ... with bursts up to N (default: the rate)\n"
 	"  --log FILE             log lines to FILE (appended) instead of stderr\n"
 	"  --log-json             log JSON lines: {\"ts\", \"event\", the same keys}\n"
+	"  --metrics ADDR:PORT    serve Prometheus metrics at http://ADDR:PORT/metrics\n"
+	"                         (\":9477\" every address; port 0: one the kernel\n"
+	"                         picks, logged); names in fedge(1), METRICS\n"
 	"  -h, --help; --version\n"
 	"\n"
 	"Alerts sent before closing: unrecognized_name (no or unknown SNI),\n"
@@ -148,7 +151,7 @@ static void tick(void *ctx, uint64_t now)
 static int parse_args(int argc, char **argv, struct fedge_opts *o)
 {
 	enum { O_LISTEN = 256, O_ROUTE, O_PROXY, O_HOSTPEER, O_HT, O_HM, O_NT, O_IT, O_MC, O_RATE,
-	       O_BURST, O_LOG, O_VERSION, O_LOGJSON };
+	       O_BURST, O_LOG, O_VERSION, O_LOGJSON, O_METRICS };
 	static const struct option opts[] = {
 		{ "listen", required_argument, NULL, O_LISTEN },
 		{ "route", required_argument, NULL, O_ROUTE },
@@ -164,6 +167,7 @@ static int parse_args(int argc, char **argv, struct fedge_opts *o)
 		{ "log", required_argument, NULL, O_LOG },
 		{ "version", no_argument, NULL, O_VERSION },
 		{ "log-json", no_argument, NULL, O_LOGJSON },
+		{ "metrics", required_argument, NULL, O_METRICS },
 		FSC_TRANSPORT_LONGOPTS,
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
@@ -198,6 +202,7 @@ static int parse_args(int argc, char **argv, struct fedge_opts *o)
 		case O_HOSTPEER: o->host_peer = true; break;
 		case O_LOGJSON: fsc_log_json(true); break;
 		case O_LOG: o->log = optarg; break;
+		case O_METRICS: o->metrics = optarg; break;
 		case O_HT: case O_NT: case O_IT:
 			snprintf(name, sizeof(name), "--%s", opts[ch - O_LISTEN].name);
 			if (!fsc_cli_uint("fedge", name, optarg, 1, 86400, &v))
@@ -301,6 +306,10 @@ int main(int argc, char **argv)
 		fsc_line_u64(&l, "routes", e.o.n_routes);
 		fsc_line_end(&l);
 	}
+	if (e.o.metrics && !fedge_metrics_open(&e, err, sizeof(err))) {
+		fprintf(stderr, "fedge: --metrics: '%s': %s\n", e.o.metrics, err);
+		return EXIT_SETUP;
+	}
 	fsc_loop_tick(e.loop, tick, &e, 250);
 	rc = fsc_loop_run(e.loop, &stop);
 	stats_line(&e);
@@ -309,6 +318,7 @@ int main(int argc, char **argv)
 	for (i = 0; i < e.o.n_listen; i++)
 		close(li[i].fd);
 	free(e.buckets);
+	fedge_metrics_close(&e);
 	fsc_transport_close(e.tr);
 	fsc_loop_free(e.loop);
 	return rc < 0 ? EXIT_SETUP : 0;

@@ -15,6 +15,7 @@
 #include "fsc/addr.h"
 #include "fsc/http.h"
 #include "fsc/span.h"
+#include "fmetrics.h"
 #include "loop.h"
 #include "net.h"
 #include "serveconf.h"
@@ -38,6 +39,7 @@ struct fnode_opts {
 	const char *access_log;		/* --access-log FILE (appended) */
 	enum fsc_accesslog_format access_format;
 	const char *tls_keylog;		/* --tls-keylog or SSLKEYLOGFILE */
+	const char *metrics;		/* --metrics ADDR:PORT */
 	unsigned head_timeout_ms, idle_timeout_ms, connect_timeout_ms, response_timeout_ms;
 	unsigned max_headers, max_head, max_conns;
 };
@@ -61,6 +63,9 @@ struct fnode {
 	size_t n_own;
 	struct conn *conns;
 	size_t n_conns;
+	struct metrics_srv *metrics;	/* --metrics, or NULL */
+	struct fsc_fmetrics_table *by_class;	/* requests: host, class, origin */
+	struct fsc_fmetrics_table *by_host;	/* latency: host */
 	struct {
 		uint64_t accepted, refused_limit, ingress_ok, ingress_refused, tls_ok,
 			tls_failed, requests, bad_requests, upstream_errors, bytes_in, bytes_out;
@@ -131,6 +136,12 @@ struct conn {
 	uint64_t t_req;
 	struct fsc_http_header hdrs[FNODE_HEADERS_MAX];
 };
+
+/* metrics.c: --metrics */
+bool fnode_metrics_open(struct fnode *nd, char *err, size_t errlen);
+void fnode_metrics_close(struct fnode *nd);
+/* One request answered, cut or left unanswered (with its access-log line). */
+void fnode_metrics_request(const struct conn *c);
 
 /* main.c */
 uint64_t fnode_timeout(const struct fnode *nd, enum wait_kind w);

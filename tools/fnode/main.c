@@ -58,6 +58,9 @@ static const char usage[] =
 	"                       fdecode's format with the ingress client as host\n"
 	"  --access-log-format combined|json\n"
 	"                       NCSA combined (default; GoAccess reads it) or JSON\n"
+	"  --metrics ADDR:PORT  serve Prometheus metrics at http://ADDR:PORT/metrics\n"
+	"                       (\":9477\" every address; port 0: one the kernel\n"
+	"                       picks, logged); names in fnode(1), METRICS\n"
 	"  --tls-keylog FILE    write TLS secrets (NSS key log) to FILE; the\n"
 	"                       SSLKEYLOGFILE environment variable does the same\n"
 	"  --head-timeout S     ingress head, TLS handshake, request head (10)\n"
@@ -137,7 +140,8 @@ static void tick(void *ctx, uint64_t now)
 static int parse_args(int argc, char **argv, struct fnode_opts *o)
 {
 	enum { O_SC = 256, O_CERTS, O_NAME, O_PEERAPI, O_EDGE, O_ANY, O_LOG, O_KEYLOG, O_HT, O_IT,
-	       O_CT, O_RT, O_MH, O_MHB, O_MC, O_VERSION, O_LOGJSON, O_ACCESS, O_ACCESS_FMT };
+	       O_CT, O_RT, O_MH, O_MHB, O_MC, O_VERSION, O_LOGJSON, O_ACCESS, O_ACCESS_FMT,
+	       O_METRICS };
 	static const struct option opts[] = {
 		{ "serve-config", required_argument, NULL, O_SC },
 		{ "certs", required_argument, NULL, O_CERTS },
@@ -158,6 +162,7 @@ static int parse_args(int argc, char **argv, struct fnode_opts *o)
 		{ "log-json", no_argument, NULL, O_LOGJSON },
 		{ "access-log", required_argument, NULL, O_ACCESS },
 		{ "access-log-format", required_argument, NULL, O_ACCESS_FMT },
+		{ "metrics", required_argument, NULL, O_METRICS },
 		FSC_TRANSPORT_LONGOPTS,
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
@@ -210,6 +215,7 @@ static int parse_args(int argc, char **argv, struct fnode_opts *o)
 						   "not combined or json");
 			break;
 		case O_KEYLOG: o->tls_keylog = optarg; break;
+		case O_METRICS: o->metrics = optarg; break;
 		case O_HT: case O_IT: case O_CT: case O_RT:
 			snprintf(name, sizeof(name), "--%s", opts[ch - O_SC].name);
 			if (!fsc_cli_uint("fnode", name, optarg, 1, 86400, &v))
@@ -330,11 +336,16 @@ int main(int argc, char **argv)
 		fsc_line_u64(&l, "funnel", nd.sc.n_funnel);
 		fsc_line_end(&l);
 	}
+	if (nd.o.metrics && !fnode_metrics_open(&nd, err, sizeof(err))) {
+		fprintf(stderr, "fnode: --metrics: '%s': %s\n", nd.o.metrics, err);
+		return EXIT_SETUP;
+	}
 	fsc_loop_tick(nd.loop, tick, &nd, 250);
 	rc = fsc_loop_run(nd.loop, &stop);
 	stats_line(&nd, "stats");
 	while (nd.conns)
 		conn_free(nd.conns);
+	fnode_metrics_close(&nd);
 	fsc_transport_close(nd.tr);
 	fsc_loop_free(nd.loop);
 	tls_teardown(&nd);

@@ -170,6 +170,7 @@ static void access_log(struct conn *c, const char *handler)
 						    : "closed before a response");
 	fsc_line_end(&l);
 	fnode_access_line(c);
+	fnode_metrics_request(c);
 }
 
 void http_log_unfinished(struct conn *c)

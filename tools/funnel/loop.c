@@ -29,18 +29,20 @@ struct fsc_loop {
 	fsc_loop_tick_fn tick;
 	void *tick_ctx;
 	int period;
-	struct fsc_loop_source src;
-	bool has_src;
+	struct fsc_loop_source src[FSC_LOOP_MAX_SOURCES];
+	size_t n_src;
 };
 
 /* pollfd entries a source may fill in one iteration (one a tunnel
  * connection, plus its own few). */
 #define SRC_MAX 8192
 
-void fsc_loop_source(struct fsc_loop *l, const struct fsc_loop_source *src)
+bool fsc_loop_source(struct fsc_loop *l, const struct fsc_loop_source *src)
 {
-	l->src = *src;
-	l->has_src = true;
+	if (l->n_src == FSC_LOOP_MAX_SOURCES)
+		return false;
+	l->src[l->n_src++] = *src;
+	return true;
 }
 
 uint64_t fsc_now_ms(void)
@@ -147,12 +149,12 @@ int fsc_loop_run(struct fsc_loop *l, volatile bool *stop)
 	uint64_t next_tick = fsc_now_ms();
 
 	while (!*stop) {
-		size_t i, n = l->n_live, m = 0;
+		size_t i, n = l->n_live, m = 0, got[FSC_LOOP_MAX_SOURCES];
 		uint64_t now;
 		int r, wait;
 
-		if (n + SRC_MAX > l->pcap) {
-			size_t cap = n * 2 + SRC_MAX;
+		if (n + SRC_MAX * FSC_LOOP_MAX_SOURCES > l->pcap) {
+			size_t cap = n * 2 + SRC_MAX * FSC_LOOP_MAX_SOURCES;
 			struct pollfd *p = realloc(l->pfd, cap * sizeof(*p));
 			uint32_t *g;
 
@@ -175,10 +177,11 @@ int fsc_loop_run(struct fsc_loop *l, volatile bool *stop)
 		}
 		now = fsc_now_ms();
 		wait = next_tick > now ? (int)(next_tick - now) : 0;
-		if (l->has_src) {
-			int t = l->src.timeout_ms(l->src.ctx);
+		for (i = 0; i < l->n_src; i++) {
+			int t = l->src[i].timeout_ms(l->src[i].ctx);
 
-			m = l->src.fill(l->src.ctx, l->pfd + n, SRC_MAX);
+			got[i] = l->src[i].fill(l->src[i].ctx, l->pfd + n + m, SRC_MAX);
+			m += got[i];
 			if (t >= 0 && t < wait)
 				wait = t;
 		}
@@ -198,8 +201,10 @@ int fsc_loop_run(struct fsc_loop *l, volatile bool *stop)
 				continue;
 			w->fn(w->ctx, fd, l->pfd[i].revents);
 		}
-		if (l->has_src)
-			l->src.handle(l->src.ctx, l->pfd + n, m);
+		for (i = 0, m = 0; i < l->n_src; i++) {
+			l->src[i].handle(l->src[i].ctx, l->pfd + n + m, got[i]);
+			m += got[i];
+		}
 		now = fsc_now_ms();
 		if (now >= next_tick) {
 			if (l->tick)

@@ -33,15 +33,17 @@ void fsc_loop_tick(struct fsc_loop *l, fsc_loop_tick_fn fn, void *ctx, int perio
  * A source that keeps its own pollfd entries (the WireGuard engine, its
  * netstack): each iteration the loop asks it to fill entries after the
  * watched fds, polls with its timeout too, and hands the same entries back
- * after dispatching the watched ones. One source a loop.
+ * after dispatching the watched ones. At most FSC_LOOP_MAX_SOURCES a
+ * loop (the tunnel engine, the --metrics server); false when full.
  */
+#define FSC_LOOP_MAX_SOURCES 2
 struct fsc_loop_source {
 	size_t (*fill)(void *ctx, struct pollfd *pfd, size_t cap);
 	int (*timeout_ms)(void *ctx);		/* -1: none */
 	void (*handle)(void *ctx, const struct pollfd *pfd, size_t n);
 	void *ctx;
 };
-void fsc_loop_source(struct fsc_loop *l, const struct fsc_loop_source *src);
+bool fsc_loop_source(struct fsc_loop *l, const struct fsc_loop_source *src);
 
 /* Runs until *stop becomes true (a signal handler sets it). Returns 0, or
  * -1 when poll fails for another reason than EINTR. */

@@ -45,6 +45,11 @@ const char *fsc_transport_mode(const struct fsc_transport *t)
 	return t->mode;
 }
 
+const struct fsc_wgengine *fsc_transport_engine(const struct fsc_transport *t)
+{
+	return t->eng;
+}
+
 /* ---- the engine as a loop source ------------------------------------ */
 
 static size_t src_fill(void *ctx, struct pollfd *pfd, size_t cap)

@@ -26,6 +26,8 @@
 #include "fsc/addr.h"
 #include "loop.h"
 
+struct fsc_wgengine;
+
 struct fsc_transport_cfg {
 	const char *mode;	/* "direct", "lwip", "tun"; NULL: lwip with a
 				 * WireGuard config, else direct */
@@ -70,6 +72,8 @@ struct fsc_transport *fsc_transport_open(const struct fsc_transport_cfg *cfg,
 					 struct fsc_loop *l, char *err, size_t errlen);
 void fsc_transport_close(struct fsc_transport *t);
 const char *fsc_transport_mode(const struct fsc_transport *t);
+/* The WireGuard engine (its peers for --metrics); NULL when direct. */
+const struct fsc_wgengine *fsc_transport_engine(const struct fsc_transport *t);
 
 /* Listens on addr ("ip:port", or ":port" for every address) and calls fn
  * for each connection. False with a reason in err. */
