@@ -6,7 +6,7 @@
 #define STREAM(t, nm) \
 	[t] = { .type = t, .name = nm, .json_name = nm, .shown = true, .stream = true, .line = true }
 
-static const struct fsc_event_desc descs[FSC_EV_COUNT] = {
+const struct fsc_event_desc fsc_event_descs[FSC_EV_COUNT] = {
 	PACKET(FSC_EV_WG, "wg", "wg", true),
 	PACKET(FSC_EV_DISCO, "disco", "disco", true),
 	PACKET(FSC_EV_STUN, "stun", "stun", true),
@@ -26,13 +26,8 @@ static const struct fsc_event_desc descs[FSC_EV_COUNT] = {
 				.json_name = "http_close", .stream = true },
 };
 
-static const struct fsc_event_desc unknown = { .type = FSC_EV_COUNT, .name = "unknown",
-					       .json_name = "unknown" };
-
-const struct fsc_event_desc *fsc_event_desc(enum fsc_event_type t)
-{
-	return (unsigned)t < FSC_EV_COUNT && descs[t].name ? &descs[t] : &unknown;
-}
+const struct fsc_event_desc fsc_event_desc_unknown = { .type = FSC_EV_COUNT, .name = "unknown",
+						      .json_name = "unknown" };
 
 const char *fsc_event_type_name(enum fsc_event_type t)
 {

@@ -97,9 +97,22 @@ struct input_problems {
 	char msg[MAX_INPUT_PROBLEMS][320];
 };
 
-/* print.c: whether an event is printed (its type shown by default, -v, or
- * a problem); one event as a text line or a JSON line. */
-bool print_wanted(const struct options *opt, const struct fsc_event *ev);
+/* Whether an event is printed: its type shown by default, -v, or a
+ * problem. Inline: asked of every event. */
+static inline bool print_wanted(const struct options *opt, const struct fsc_event *ev)
+{
+	const struct fsc_event_desc *d = fsc_event_desc(ev->type);
+
+	if (!d->line)
+		return false;
+	if (d->shown || opt->verbose)
+		return true;
+	if (ev->type == FSC_EV_FRAME)
+		return ev->status == FSC_TRUNCATED || ev->status == FSC_MALFORMED;
+	return ev->pkt->fragment || ev->status != FSC_OK;
+}
+
+/* print.c: one event as a text line or a JSON line. */
 void print_text(struct printer *pr, const struct fsc_event *ev);
 void print_json(struct printer *pr, const struct fsc_event *ev);
 /* fields.c: the members every JSON event begins with (ts, file, iface,

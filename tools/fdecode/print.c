@@ -474,17 +474,3 @@ void print_json(struct printer *pr, const struct fsc_event *ev)
 	fsc_jsonw_line_end(w);
 }
 
-/* Events that carry funnel meaning (the table's "shown") always print;
- * the rest only with -v, unless something is wrong with them. */
-bool print_wanted(const struct options *opt, const struct fsc_event *ev)
-{
-	const struct fsc_event_desc *d = fsc_event_desc(ev->type);
-
-	if (!d->line)
-		return false;
-	if (d->shown || opt->verbose)
-		return true;
-	if (ev->type == FSC_EV_FRAME)
-		return ev->status == FSC_TRUNCATED || ev->status == FSC_MALFORMED;
-	return ev->pkt->fragment || ev->status != FSC_OK;
-}

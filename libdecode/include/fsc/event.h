@@ -45,8 +45,17 @@ struct fsc_event_desc {
 				 * the request records) */
 };
 
-/* The descriptor of t; an "unknown" one for a value out of range. */
-const struct fsc_event_desc *fsc_event_desc(enum fsc_event_type t);
+/* The table (event.c) and the descriptor of a value out of range. */
+extern const struct fsc_event_desc fsc_event_descs[FSC_EV_COUNT];
+extern const struct fsc_event_desc fsc_event_desc_unknown;
+
+/* The descriptor of t; the "unknown" one for a value out of range. Inline:
+ * every printer asks it of every event. */
+static inline const struct fsc_event_desc *fsc_event_desc(enum fsc_event_type t)
+{
+	return (unsigned)t < FSC_EV_COUNT && fsc_event_descs[t].name ? &fsc_event_descs[t]
+								    : &fsc_event_desc_unknown;
+}
 
 /* fsc_event_desc(t)->name and ->json_name. */
 const char *fsc_event_type_name(enum fsc_event_type t);
