@@ -6,16 +6,19 @@ bool fsc_fanout_add(struct fsc_fanout *f, const struct fsc_sink *s)
 	if (f->n == FSC_FANOUT_MAX)
 		return false;
 	f->sinks[f->n++] = *s;
+	if (s->ops->event) {
+		f->_ev[f->_n_ev].fn = s->ops->event;
+		f->_ev[f->_n_ev++].self = s->self;
+	}
 	return true;
 }
 
 void fsc_fanout_event(const struct fsc_event *ev, void *ctx)
 {
-	struct fsc_fanout *f = ctx;
+	const struct fsc_fanout *f = ctx;
 
-	for (unsigned i = 0; i < f->n; i++)
-		if (f->sinks[i].ops->event)
-			f->sinks[i].ops->event(f->sinks[i].self, ev);
+	for (unsigned i = 0; i < f->_n_ev; i++)
+		f->_ev[i].fn(f->_ev[i].self, ev);
 }
 
 void fsc_fanout_record(const struct fsc_request *rec, void *ctx)
@@ -73,5 +76,6 @@ bool fsc_fanout_close(struct fsc_fanout *f)
 		if (f->sinks[i].ops->close)
 			ok &= f->sinks[i].ops->close(f->sinks[i].self);
 	f->n = 0;
+	f->_n_ev = 0;
 	return ok;
 }

@@ -47,6 +47,13 @@ struct fsc_sink {
 struct fsc_fanout {
 	struct fsc_sink sinks[FSC_FANOUT_MAX];
 	unsigned n;
+	/* The sinks that take events, their functions at hand: every event
+	 * passes here, so the loop skips the others and a pointer hop. */
+	struct {
+		void (*fn)(void *self, const struct fsc_event *ev);
+		void *self;
+	} _ev[FSC_FANOUT_MAX];
+	unsigned _n_ev;
 };
 
 /* False when the fan-out is full. */
