@@ -17,6 +17,9 @@ enum id {
 #define P FSC_CS_PACKETS
 #define S FSC_CS_STREAMS
 #define CNT FSC_COUNTER, FSC_UNIT_COUNT
+/* One family's help, shared by its labelled rows (Prometheus prints it once). */
+#define HELP_STREAM_MESSAGES \
+	"TLS hellos, HTTP requests and responses and ingress handshakes read from TCP streams."
 
 static const struct fsc_counter rows[] = {
 	{ "packets", "packets_total", NULL, NULL, "Frames read.", CNT, P, 0, NULL, NULL,
@@ -81,20 +84,15 @@ static const struct fsc_counter rows[] = {
 	  "WireGuard peers evicted at the limit.", CNT, P, 10, "wg peers evicted (limit reached)",
 	  NULL, C_WG_PEERS_EVICTED },
 	{ "tls_client_hello", "stream_messages_total", "type", "tls_client_hello",
-	  "TLS hellos, HTTP requests and responses and ingress handshakes read from TCP "
-	  "streams.", CNT, S, 0, NULL, NULL, C_HELLO },
+	  HELP_STREAM_MESSAGES, CNT, S, 0, NULL, NULL, C_HELLO },
 	{ "tls_server_hello", "stream_messages_total", "type", "tls_server_hello",
-	  "TLS hellos, HTTP requests and responses and ingress handshakes read from TCP "
-	  "streams.", CNT, S, 0, NULL, NULL, C_SERVER_HELLO },
+	  HELP_STREAM_MESSAGES, CNT, S, 0, NULL, NULL, C_SERVER_HELLO },
 	{ "http_request", "stream_messages_total", "type", "http_request",
-	  "TLS hellos, HTTP requests and responses and ingress handshakes read from TCP "
-	  "streams.", CNT, S, 0, NULL, NULL, C_REQUESTS },
+	  HELP_STREAM_MESSAGES, CNT, S, 0, NULL, NULL, C_REQUESTS },
 	{ "http_response", "stream_messages_total", "type", "http_response",
-	  "TLS hellos, HTTP requests and responses and ingress handshakes read from TCP "
-	  "streams.", CNT, S, 0, NULL, NULL, C_RESPONSES },
+	  HELP_STREAM_MESSAGES, CNT, S, 0, NULL, NULL, C_RESPONSES },
 	{ "ingress", "stream_messages_total", "type", "ingress",
-	  "TLS hellos, HTTP requests and responses and ingress handshakes read from TCP "
-	  "streams.", CNT, S, 0, NULL, NULL, C_INGRESS },
+	  HELP_STREAM_MESSAGES, CNT, S, 0, NULL, NULL, C_INGRESS },
 	{ NULL, "stream_malformed_total", "proto", "tls", "Messages malformed, by protocol.",
 	  CNT, S, 1, "TLS hellos malformed", NULL, C_TLS_MALFORMED },
 	{ NULL, "stream_malformed_total", "proto", "http", "Messages malformed, by protocol.",
