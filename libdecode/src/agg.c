@@ -16,7 +16,7 @@
 #include "fsc/streams.h"
 #include "fsc/stun.h"
 #include "fsc/tls.h"
-#include "hmap.h"
+#include "fsc/hmap.h"
 
 #define DEF_HOSTS 1024
 #define DEF_CLIENTS 4096
@@ -29,7 +29,7 @@ struct table {
 	uint64_t *hash;		/* of each slot's key */
 	uint32_t *prev, *next;	/* recency: prev is newer */
 	uint32_t head, tail, n, max;
-	struct hmap idx;
+	struct fsc_hmap idx;
 };
 
 /* Raw names seen lately and the slot each normalised to: most requests and
@@ -67,7 +67,7 @@ static bool table_init(struct table *t, uint32_t max, size_t size)
 	t->hash = calloc(max, sizeof(*t->hash));
 	t->prev = calloc(max, sizeof(*t->prev));
 	t->next = calloc(max, sizeof(*t->next));
-	return t->items && t->hash && t->prev && t->next && hmap_init(&t->idx, max);
+	return t->items && t->hash && t->prev && t->next && fsc_hmap_init(&t->idx, max);
 }
 
 static void table_free(struct table *t)
@@ -77,7 +77,7 @@ static void table_free(struct table *t)
 	free(t->prev);
 	free(t->next);
 	if (t->idx.b)
-		hmap_free(&t->idx);
+		fsc_hmap_free(&t->idx);
 }
 
 static void *item(const struct table *t, uint32_t i)
@@ -122,7 +122,7 @@ static uint32_t find(const struct table *t, uint64_t hash, key_eq_fn eq, const v
 {
 	uint32_t pos = 0, i;
 
-	while ((i = hmap_next(&t->idx, hash, &pos)) != NONE)
+	while ((i = fsc_hmap_next(&t->idx, hash, &pos)) != NONE)
 		if (eq(item(t, i), key))
 			return i;
 	return NONE;
@@ -140,7 +140,7 @@ static uint32_t make(struct table *t, uint64_t hash, bool evict, uint64_t *evict
 	} else if (evict && t->tail != NONE) {
 		i = t->tail;
 		unlink_slot(t, i);
-		hmap_del(&t->idx, t->hash[i], i);
+		fsc_hmap_del(&t->idx, t->hash[i], i);
 		(*evicted)++;
 	} else {
 		(*dropped)++;
@@ -148,7 +148,7 @@ static uint32_t make(struct table *t, uint64_t hash, bool evict, uint64_t *evict
 	}
 	memset(item(t, i), 0, t->size);
 	t->hash[i] = hash;
-	hmap_add(&t->idx, hash, i); /* room: one entry a slot at most */
+	fsc_hmap_add(&t->idx, hash, i); /* room: one entry a slot at most */
 	push_slot(t, i);
 	return i;
 }

@@ -28,7 +28,7 @@
 #include <string.h>
 
 #include "fsc/client.h"
-#include "hmap.h"
+#include "fsc/hmap.h"
 
 #define DEF_CONNS 4096u
 #define DEF_REQUESTS 4096u
@@ -72,7 +72,7 @@ struct req {
 	bool used;
 	uint64_t key, flow_id;
 	unsigned index;
-	uint32_t conn, conn_gen; /* HMAP_NONE: not joined */
+	uint32_t conn, conn_gen; /* FSC_HMAP_NONE: not joined */
 	int resp_dir;
 	uint64_t bytes_base;	/* backend payload bytes before the response */
 	int64_t last_ns;
@@ -107,7 +107,7 @@ struct fsc_corr {
 	uint32_t n_conns, next_conn;
 	struct req *reqs;
 	uint32_t n_reqs, next_req;
-	struct hmap by_flow, awaiting, by_req, by_tuple;
+	struct fsc_hmap by_flow, awaiting, by_req, by_tuple;
 	struct wg_seen wg[WG_RING];
 	uint32_t wg_next;
 	bool wg_have_last;	/* wg[wg_next - 1] is the current frame's */
@@ -179,9 +179,9 @@ struct fsc_corr *fsc_corr_new(const struct fsc_corr_limits *lim)
 	c->conns = calloc(c->n_conns, sizeof(*c->conns));
 	c->reqs = calloc(c->n_reqs, sizeof(*c->reqs));
 	/* A conn is indexed by two flows at most. */
-	if (!c->conns || !c->reqs || !hmap_init(&c->by_flow, 2 * c->n_conns) ||
-	    !hmap_init(&c->awaiting, c->n_conns) || !hmap_init(&c->by_req, c->n_reqs) ||
-	    !hmap_init(&c->by_tuple, 2 * c->n_conns)) {
+	if (!c->conns || !c->reqs || !fsc_hmap_init(&c->by_flow, 2 * c->n_conns) ||
+	    !fsc_hmap_init(&c->awaiting, c->n_conns) || !fsc_hmap_init(&c->by_req, c->n_reqs) ||
+	    !fsc_hmap_init(&c->by_tuple, 2 * c->n_conns)) {
 		fsc_corr_free(c);
 		return NULL;
 	}
@@ -192,10 +192,10 @@ void fsc_corr_free(struct fsc_corr *c)
 {
 	if (!c)
 		return;
-	hmap_free(&c->by_flow);
-	hmap_free(&c->awaiting);
-	hmap_free(&c->by_req);
-	hmap_free(&c->by_tuple);
+	fsc_hmap_free(&c->by_flow);
+	fsc_hmap_free(&c->awaiting);
+	fsc_hmap_free(&c->by_req);
+	fsc_hmap_free(&c->by_tuple);
 	free(c->conns);
 	free(c->reqs);
 	free(c);
@@ -297,7 +297,7 @@ static void tell(struct fsc_corr *c, const struct req *r, const struct conn *k,
 static void await_drop(struct fsc_corr *c, struct conn *k)
 {
 	if (k->await)
-		hmap_del(&c->awaiting, k->await_key, (uint32_t)(k - c->conns));
+		fsc_hmap_del(&c->awaiting, k->await_key, (uint32_t)(k - c->conns));
 	k->await = false;
 }
 
@@ -313,18 +313,18 @@ static void conn_retire(struct fsc_corr *c, struct conn *k, fsc_story_fn fn, voi
 		tell(c, NULL, k, fn, ctx);
 	await_drop(c, k);
 	if (k->in_indexed)
-		hmap_del(&c->by_tuple, k->in_key, slot);
+		fsc_hmap_del(&c->by_tuple, k->in_key, slot);
 	if (k->lo_indexed)
-		hmap_del(&c->by_tuple, k->lo_key, slot);
-	hmap_del(&c->by_flow, k->flow_id, slot);
+		fsc_hmap_del(&c->by_tuple, k->lo_key, slot);
+	fsc_hmap_del(&c->by_flow, k->flow_id, slot);
 	if (k->lo_flow_id)
-		hmap_del(&c->by_flow, k->lo_flow_id, slot);
+		fsc_hmap_del(&c->by_flow, k->lo_flow_id, slot);
 	k->used = false;
 }
 
 static struct conn *conn_of(struct fsc_corr *c, uint32_t slot, uint32_t gen)
 {
-	if (slot == HMAP_NONE || slot >= c->n_conns)
+	if (slot == FSC_HMAP_NONE || slot >= c->n_conns)
 		return NULL;
 	struct conn *k = &c->conns[slot];
 	return k->used && k->gen == gen ? k : NULL;
@@ -338,7 +338,7 @@ static void req_retire(struct fsc_corr *c, struct req *r, fsc_story_fn fn, void 
 	if (k)
 		k->requests++;
 	tell(c, r, k, fn, ctx);
-	hmap_del(&c->by_req, r->key, (uint32_t)(r - c->reqs));
+	fsc_hmap_del(&c->by_req, r->key, (uint32_t)(r - c->reqs));
 	r->used = false;
 }
 
@@ -441,9 +441,9 @@ static void relay_by_time(struct fsc_corr *c, struct conn *k)
 
 static struct conn *conn_by_flow(struct fsc_corr *c, const struct fsc_flow *f)
 {
-	uint32_t slot = hmap_get(&c->by_flow, f->id);
+	uint32_t slot = fsc_hmap_get(&c->by_flow, f->id);
 
-	if (slot == HMAP_NONE || slot >= c->n_conns || !c->conns[slot].used)
+	if (slot == FSC_HMAP_NONE || slot >= c->n_conns || !c->conns[slot].used)
 		return NULL;
 	return &c->conns[slot];
 }
@@ -490,10 +490,10 @@ static void conn_open(struct fsc_corr *c, const struct fsc_event *ev, fsc_story_
 	} else if (!k->tunnel) {
 		relay_by_time(c, k);
 	}
-	if (!hmap_put(&c->by_flow, f->id, (uint32_t)(k - c->conns)))
+	if (!fsc_hmap_put(&c->by_flow, f->id, (uint32_t)(k - c->conns)))
 		k->used = false; /* cannot happen: the map has room for all */
 	k->in_key = conn_key(k->tunnel, k->obs, &k->ca, k->cp, &k->na, k->np);
-	k->in_indexed = hmap_put(&c->by_tuple, k->in_key, (uint32_t)(k - c->conns));
+	k->in_indexed = fsc_hmap_put(&c->by_tuple, k->in_key, (uint32_t)(k - c->conns));
 }
 
 /* Another view of the same ingress already in the table? Keep the view
@@ -656,7 +656,7 @@ static void on_server_hello(struct fsc_corr *c, const struct fsc_event *ev)
 	if (se->status == FSC_OK && h && h->alpn.len)
 		keep(k->s.alpn_selected, sizeof(k->s.alpn_selected), h->alpn.p, h->alpn.len);
 	k->await_key = tuple_key(k->tunnel, k->obs, &k->ca, k->cp, &k->na, k->np);
-	k->await = hmap_put(&c->awaiting, k->await_key, (uint32_t)(k - c->conns));
+	k->await = fsc_hmap_put(&c->awaiting, k->await_key, (uint32_t)(k - c->conns));
 	k->last_ns = ev->ts_ns;
 }
 
@@ -673,9 +673,9 @@ static bool same_ends(const struct fsc_packet *p, const struct fsc_addr *a, uint
 static void on_close(struct fsc_corr *c, const struct fsc_packet *p)
 {
 	uint64_t key = conn_key(p->tunnel, p->obs, &p->src, p->sport, &p->dst, p->dport);
-	uint32_t slot = hmap_get(&c->by_tuple, key);
+	uint32_t slot = fsc_hmap_get(&c->by_tuple, key);
 
-	if (slot == HMAP_NONE || slot >= c->n_conns || !c->conns[slot].used)
+	if (slot == FSC_HMAP_NONE || slot >= c->n_conns || !c->conns[slot].used)
 		return;
 	struct conn *k = &c->conns[slot];
 	if (k->in_indexed && key == k->in_key && p->tunnel == k->tunnel &&
@@ -697,8 +697,8 @@ static void on_tcp(struct fsc_corr *c, const struct fsc_event *ev)
 	if (c->awaiting.count == 0 || !p || p->payload_len == 0)
 		return;
 	uint64_t key = tuple_key(p->tunnel, p->obs, &p->src, p->sport, &p->dst, p->dport);
-	uint32_t slot = hmap_get(&c->awaiting, key);
-	if (slot == HMAP_NONE || slot >= c->n_conns)
+	uint32_t slot = fsc_hmap_get(&c->awaiting, key);
+	if (slot == FSC_HMAP_NONE || slot >= c->n_conns)
 		return;
 	struct conn *k = &c->conns[slot];
 	if (!k->used || !k->await || k->cp != p->sport || k->np != p->dport ||
@@ -749,12 +749,12 @@ static void bind_backend(struct fsc_corr *c, struct conn *k, const struct fsc_fl
 	uint32_t slot = (uint32_t)(k - c->conns);
 
 	if (k->lo_flow_id)
-		hmap_del(&c->by_flow, k->lo_flow_id, slot);
+		fsc_hmap_del(&c->by_flow, k->lo_flow_id, slot);
 	if (k->lo_indexed)
-		hmap_del(&c->by_tuple, k->lo_key, slot);
+		fsc_hmap_del(&c->by_tuple, k->lo_key, slot);
 	k->lo_flow_id = f->id;
 	k->lo_join = (struct fsc_story_join){ FSC_JOIN_ADDR_TIME, 1 };
-	hmap_put(&c->by_flow, f->id, slot);
+	fsc_hmap_put(&c->by_flow, f->id, slot);
 	for (int d = 0; d < 2; d++) {
 		k->la[d] = f->addr[d];
 		k->lp[d] = f->port[d];
@@ -763,7 +763,7 @@ static void bind_backend(struct fsc_corr *c, struct conn *k, const struct fsc_fl
 	k->lo_obs = f->obs;
 	k->lo_closed = false;
 	k->lo_key = conn_key(k->lo_tunnel, k->lo_obs, &k->la[0], k->lp[0], &k->la[1], k->lp[1]);
-	k->lo_indexed = hmap_put(&c->by_tuple, k->lo_key, slot);
+	k->lo_indexed = fsc_hmap_put(&c->by_tuple, k->lo_key, slot);
 }
 
 static void on_request(struct fsc_corr *c, const struct fsc_event *ev, fsc_story_fn fn,
@@ -788,7 +788,7 @@ static void on_request(struct fsc_corr *c, const struct fsc_event *ev, fsc_story
 	r->flow_id = f->id;
 	r->index = se->u.req.index;
 	r->key = req_key(f->id, r->index);
-	r->conn = HMAP_NONE;
+	r->conn = FSC_HMAP_NONE;
 	r->resp_dir = !se->dir;
 	r->bytes_base = f->dir[!se->dir].bytes;
 	r->last_ns = ev->ts_ns;
@@ -826,16 +826,16 @@ static void on_request(struct fsc_corr *c, const struct fsc_event *ev, fsc_story
 		r->conn_gen = k->gen;
 		k->last_ns = ev->ts_ns;
 	}
-	if (!hmap_put(&c->by_req, r->key, (uint32_t)(r - c->reqs)))
+	if (!fsc_hmap_put(&c->by_req, r->key, (uint32_t)(r - c->reqs)))
 		r->used = false;
 }
 
 static struct req *req_by(struct fsc_corr *c, const struct fsc_flow *f, unsigned index)
 {
 	uint64_t key = req_key(f->id, index);
-	uint32_t slot = hmap_get(&c->by_req, key);
+	uint32_t slot = fsc_hmap_get(&c->by_req, key);
 
-	if (slot == HMAP_NONE || slot >= c->n_reqs)
+	if (slot == FSC_HMAP_NONE || slot >= c->n_reqs)
 		return NULL;
 	struct req *r = &c->reqs[slot];
 	return r->used && r->flow_id == f->id && r->index == index ? r : NULL;

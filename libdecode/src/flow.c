@@ -102,7 +102,7 @@ size_t fsc_flows_bytes_per_flow(const struct fsc_flow_limits *lim)
 	size_t idx;
 
 	normalize(&l, lim);
-	idx = index_buckets(l.max_flows) * sizeof(struct hmap_bucket);
+	idx = index_buckets(l.max_flows) * sizeof(struct fsc_hmap_bucket);
 	return sizeof(struct rec) + user_stride(&l) + (idx + l.max_flows - 1) / l.max_flows;
 }
 
@@ -113,7 +113,7 @@ size_t fsc_flows_mem_bound(const struct fsc_flow_limits *lim)
 	normalize(&l, lim);
 	return sizeof(struct fsc_flows) +
 	       (size_t)l.max_flows * (sizeof(struct rec) + user_stride(&l)) +
-	       index_buckets(l.max_flows) * sizeof(struct hmap_bucket) +
+	       index_buckets(l.max_flows) * sizeof(struct fsc_hmap_bucket) +
 	       bpool_footprint(l.mem_cap, bpool_order_for(l.dir_cap));
 }
 
@@ -135,13 +135,13 @@ struct fsc_flows *fsc_flows_new(const struct fsc_flow_limits *lim,
 	if (t->user_stride)
 		t->users = malloc((size_t)t->lim.max_flows * t->user_stride);
 	if (!t->recs || (t->user_stride && !t->users) ||
-	    !hmap_init(&t->idx, t->lim.max_flows)) {
+	    !fsc_hmap_init(&t->idx, t->lim.max_flows)) {
 		fsc_flows_free(t);
 		return NULL;
 	}
-	ilist_init(&t->live, &t->recs[0].link[L_AGE], sizeof(*t->recs));
-	ilist_init(&t->closed, &t->recs[0].link[L_AGE], sizeof(*t->recs));
-	ilist_init(&t->buffered, &t->recs[0].link[L_BUF], sizeof(*t->recs));
+	fsc_ilist_init(&t->live, &t->recs[0].link[L_AGE], sizeof(*t->recs));
+	fsc_ilist_init(&t->closed, &t->recs[0].link[L_AGE], sizeof(*t->recs));
+	fsc_ilist_init(&t->buffered, &t->recs[0].link[L_BUF], sizeof(*t->recs));
 	if (!bpool_init(&t->pool, (size_t)t->lim.mem_cap, bpool_order_for(t->lim.dir_cap))) {
 		fsc_flows_free(t);
 		return NULL;
@@ -155,7 +155,7 @@ void fsc_flows_free(struct fsc_flows *t)
 		return;
 	free(t->recs);
 	free(t->users);
-	hmap_free(&t->idx);
+	fsc_hmap_free(&t->idx);
 	bpool_free_all(&t->pool);
 	free(t);
 }
@@ -228,7 +228,7 @@ static void release_slot(struct fsc_flows *t, uint32_t i)
 {
 	struct rec *r = &t->recs[i];
 
-	hmap_del(&t->idx, rec_key(t, r), i);
+	fsc_hmap_del(&t->idx, rec_key(t, r), i);
 	reasm_release(t, r, 0);
 	reasm_release(t, r, 1);
 	r->state = REC_FREE;
@@ -238,7 +238,7 @@ static void release_slot(struct fsc_flows *t, uint32_t i)
 
 static void drop_closed(struct fsc_flows *t, uint32_t i)
 {
-	ilist_unlink(&t->closed, i);
+	fsc_ilist_unlink(&t->closed, i);
 	release_slot(t, i);
 }
 
@@ -258,10 +258,10 @@ static void close_rec(struct fsc_flows *t, struct rec *r, enum fsc_close_reason 
 		t->h.on_close(t->h.ctx, &r->pub, why);
 	reasm_release(t, r, 0);
 	reasm_release(t, r, 1);
-	ilist_unlink(&t->live, i);
+	fsc_ilist_unlink(&t->live, i);
 	if (why == FSC_CLOSE_FIN || why == FSC_CLOSE_RST || why == FSC_CLOSE_REUSED) {
 		r->state = REC_CLOSED;
-		ilist_push(&t->closed, i);
+		fsc_ilist_push(&t->closed, i);
 	} else {
 		release_slot(t, i);
 	}
@@ -342,8 +342,8 @@ static struct rec *open_rec(struct fsc_flows *t, const struct fsc_packet *pkt,
 		memset(f->user, 0, t->user_stride);
 	}
 	r->state = REC_LIVE;
-	hmap_put(&t->idx, key, i); /* never full: one entry a record at most */
-	ilist_push(&t->live, i);
+	fsc_hmap_put(&t->idx, key, i); /* never full: one entry a record at most */
+	fsc_ilist_push(&t->live, i);
 	if (++t->st.active > t->st.peak_active)
 		t->st.peak_active = t->st.active;
 	bool want = t->h.on_data != NULL;
@@ -382,7 +382,7 @@ static void segment(struct fsc_flows *t, struct rec *r, int d,
 	fd->bytes += wire;
 	if (ts > r->pub.last_ns)
 		r->pub.last_ns = ts;
-	ilist_touch(&t->live, rec_slot(t, r));
+	fsc_ilist_touch(&t->live, rec_slot(t, r));
 	if (fl & FSC_TCP_RST) {
 		fd->rst = true;
 		close_rec(t, r, FSC_CLOSE_RST);
@@ -438,8 +438,8 @@ const struct fsc_flow *fsc_flows_packet(struct fsc_flows *t,
 
 	uint64_t key = flow_key(t, &pkt->src, pkt->sport, &pkt->dst, pkt->dport, pkt->proto,
 				pkt->obs, pkt->tunnel);
-	uint32_t i = hmap_get(&t->idx, key);
-	if (i != HMAP_NONE && t->recs[i].state != REC_FREE &&
+	uint32_t i = fsc_hmap_get(&t->idx, key);
+	if (i != FSC_HMAP_NONE && t->recs[i].state != REC_FREE &&
 	    (d = match(&t->recs[i], pkt)) >= 0)
 		r = &t->recs[i];
 	bool syn_only = (pkt->tcp_flags & (FSC_TCP_SYN | FSC_TCP_ACK | FSC_TCP_RST)) ==
@@ -450,7 +450,7 @@ const struct fsc_flow *fsc_flows_packet(struct fsc_flows *t,
 			t->st.absorbed++;
 			if (ts_ns > r->pub.last_ns)
 				r->pub.last_ns = ts_ns;
-			ilist_touch(&t->closed, i);
+			fsc_ilist_touch(&t->closed, i);
 			goto out;
 		}
 		drop_closed(t, i);

@@ -6,10 +6,10 @@
 #include "fsc/flow.h"
 
 #include "bpool.h"
-#include "hmap.h"
-#include "ilist.h"
+#include "fsc/hmap.h"
+#include "fsc/ilist.h"
 
-#define FL_NONE ILIST_NONE
+#define FL_NONE FSC_ILIST_NONE
 
 /* Serial arithmetic (RFC 1982) on 32-bit sequence numbers. */
 static inline bool seq_lt(uint32_t a, uint32_t b)
@@ -66,7 +66,7 @@ enum { L_AGE = 0, L_BUF = 1 };
 struct rec {
 	struct fsc_flow pub;	/* first: a flow pointer is a record pointer */
 	struct rdir d[2];
-	struct ilink link[2];	/* [list]; link[L_AGE].next: the free list too */
+	struct fsc_ilink link[2];	/* [list]; link[L_AGE].next: the free list too */
 	uint8_t state;
 	bool on_buf_list;
 	uint32_t tunnel;	/* fsc_flow_tunnel: in the padding here */
@@ -79,8 +79,8 @@ struct fsc_flows {
 	uint8_t *users;
 	size_t user_stride;
 	uint32_t n_used, free_head;
-	struct ilist live, closed, buffered; /* head: most recent */
-	struct hmap idx;
+	struct fsc_ilist live, closed, buffered; /* head: most recent */
+	struct fsc_hmap idx;
 	struct bpool pool;
 	int64_t now;		/* latest timestamp seen */
 	int64_t ts;		/* timestamp handed to callbacks */

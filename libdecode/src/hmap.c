@@ -1,12 +1,13 @@
 /* hmap.c - linear probing with backward-shift deletion (no tombstones, so
  * lookups stay short however long the table lives). */
-#include "hmap.h"
+#include "fsc/hmap.h"
 
 #include <stdlib.h>
+#include <string.h>
 
 #define EMPTY 0u /* a bucket's val: values are stored + 1 */
 
-static uint32_t bucket(const struct hmap *h, uint64_t key)
+static uint32_t bucket(const struct fsc_hmap *h, uint64_t key)
 {
 	/* Keys are already mixed by their makers; fold the halves anyway so
 	 * that a key whose entropy sits in the top bits still spreads. */
@@ -15,18 +16,18 @@ static uint32_t bucket(const struct hmap *h, uint64_t key)
 	return (uint32_t)(x >> 32) & h->mask;
 }
 
-static uint64_t key_of(const struct hmap_bucket *b)
+static uint64_t key_of(const struct fsc_hmap_bucket *b)
 {
 	return (uint64_t)b->key_hi << 32 | b->key_lo;
 }
 
-static void set_key(struct hmap_bucket *b, uint64_t key)
+static void set_key(struct fsc_hmap_bucket *b, uint64_t key)
 {
 	b->key_lo = (uint32_t)key;
 	b->key_hi = (uint32_t)(key >> 32);
 }
 
-bool hmap_init(struct hmap *h, uint32_t entries)
+bool fsc_hmap_init(struct fsc_hmap *h, uint32_t entries)
 {
 	uint32_t size = 16;
 
@@ -43,24 +44,30 @@ bool hmap_init(struct hmap *h, uint32_t entries)
 	return true;
 }
 
-void hmap_free(struct hmap *h)
+void fsc_hmap_free(struct fsc_hmap *h)
 {
 	free(h->b);
 	h->b = NULL;
 	h->count = 0;
 }
 
-uint32_t hmap_get(const struct hmap *h, uint64_t key)
+void fsc_hmap_clear(struct fsc_hmap *h)
+{
+	memset(h->b, 0, ((size_t)h->mask + 1) * sizeof(*h->b));
+	h->count = 0;
+}
+
+uint32_t fsc_hmap_get(const struct fsc_hmap *h, uint64_t key)
 {
 	for (uint32_t i = bucket(h, key);; i = (i + 1) & h->mask) {
 		if (h->b[i].val == EMPTY)
-			return HMAP_NONE;
+			return FSC_HMAP_NONE;
 		if (key_of(&h->b[i]) == key)
 			return h->b[i].val - 1;
 	}
 }
 
-bool hmap_put(struct hmap *h, uint64_t key, uint32_t val)
+bool fsc_hmap_put(struct fsc_hmap *h, uint64_t key, uint32_t val)
 {
 	uint32_t i;
 
@@ -78,7 +85,7 @@ bool hmap_put(struct hmap *h, uint64_t key, uint32_t val)
 	return true;
 }
 
-void hmap_del(struct hmap *h, uint64_t key, uint32_t val)
+void fsc_hmap_del(struct fsc_hmap *h, uint64_t key, uint32_t val)
 {
 	uint32_t i;
 
@@ -107,7 +114,7 @@ void hmap_del(struct hmap *h, uint64_t key, uint32_t val)
 	}
 }
 
-bool hmap_add(struct hmap *h, uint64_t key, uint32_t val)
+bool fsc_hmap_add(struct fsc_hmap *h, uint64_t key, uint32_t val)
 {
 	uint32_t i;
 
@@ -121,13 +128,13 @@ bool hmap_add(struct hmap *h, uint64_t key, uint32_t val)
 	return true;
 }
 
-uint32_t hmap_next(const struct hmap *h, uint64_t key, uint32_t *pos)
+uint32_t fsc_hmap_next(const struct fsc_hmap *h, uint64_t key, uint32_t *pos)
 {
 	/* *pos counts the buckets probed so far, so 0 starts at the home. */
 	for (uint32_t i = (bucket(h, key) + *pos) & h->mask;; i = (i + 1) & h->mask) {
 		++*pos;
 		if (h->b[i].val == EMPTY || *pos > h->mask + 1)
-			return HMAP_NONE;
+			return FSC_HMAP_NONE;
 		if (key_of(&h->b[i]) == key)
 			return h->b[i].val - 1;
 	}

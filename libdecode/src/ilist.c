@@ -1,9 +1,9 @@
 /* ilist.c - the intrusive recently-used list (ilist.h). */
-#include "ilist.h"
+#include "fsc/ilist.h"
 
-void ilist_init(struct ilist *l, struct ilink *first, size_t stride)
+void fsc_ilist_init(struct fsc_ilist *l, struct fsc_ilink *first, size_t stride)
 {
-	l->head = l->tail = ILIST_NONE;
+	l->head = l->tail = FSC_ILIST_NONE;
 	l->base = (char *)first;
 	l->stride = stride;
 }

@@ -68,10 +68,10 @@ static void buf_touch(struct fsc_flows *t, struct rec *r)
 	uint32_t i = rec_slot(t, r);
 
 	if (r->on_buf_list)
-		ilist_unlink(&t->buffered, i);
+		fsc_ilist_unlink(&t->buffered, i);
 	r->on_buf_list = has;
 	if (has)
-		ilist_push(&t->buffered, i);
+		fsc_ilist_push(&t->buffered, i);
 }
 
 void reasm_release(struct fsc_flows *t, struct rec *r, int d)

@@ -23,7 +23,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "hmap.h"
+#include "fsc/hmap.h"
 #include "fsc/request.h"
 
 #define DEFAULT_MAX_OPEN 1024
@@ -73,7 +73,7 @@ struct fsc_requests {
 	struct conn *conns;
 	uint32_t *free_txns, n_free_txns;
 	uint32_t *free_conns, n_free_conns;
-	struct hmap txn_index, conn_index;
+	struct fsc_hmap txn_index, conn_index;
 	struct list age, conn_lru;
 	char *heads;		/* 2 * head_cap bytes a transaction */
 	struct fsc_request_stats st;
@@ -239,7 +239,7 @@ static void hand_over(struct fsc_requests *r, uint32_t i, enum fsc_req_state sta
 	r->st.records[state]++;
 	if (fn)
 		fn(&t->rec, ctx);
-	hmap_del(&r->txn_index, txn_key(t->rec.flow_id, t->rec.index), i);
+	fsc_hmap_del(&r->txn_index, txn_key(t->rec.flow_id, t->rec.index), i);
 	list_del(r, L_AGE, &r->age, i);
 	list_del(r, L_SIB, &r->conns[t->conn].txns, i);
 	t->in_use = false;
@@ -255,7 +255,7 @@ static void conn_drop(struct fsc_requests *r, uint32_t c, enum fsc_req_state una
 		uint32_t i = k->txns.head;
 		hand_over(r, i, r->txns[i].answered ? FSC_REQ_BODY_CUT : unanswered, fn, ctx);
 	}
-	hmap_del(&r->conn_index, k->flow_id, c);
+	fsc_hmap_del(&r->conn_index, k->flow_id, c);
 	list_del(r, L_LRU, &r->conn_lru, c);
 	k->in_use = false;
 	r->free_conns[r->n_free_conns++] = c;
@@ -263,9 +263,9 @@ static void conn_drop(struct fsc_requests *r, uint32_t c, enum fsc_req_state una
 
 static uint32_t conn_find(struct fsc_requests *r, uint64_t flow_id)
 {
-	uint32_t c = hmap_get(&r->conn_index, flow_id);
+	uint32_t c = fsc_hmap_get(&r->conn_index, flow_id);
 
-	return c != HMAP_NONE && r->conns[c].in_use && r->conns[c].flow_id == flow_id ? c : NIL;
+	return c != FSC_HMAP_NONE && r->conns[c].in_use && r->conns[c].flow_id == flow_id ? c : NIL;
 }
 
 /* The connection's context, made when new (the least recent one forgotten
@@ -290,16 +290,16 @@ static uint32_t conn_get(struct fsc_requests *r, uint64_t flow_id, fsc_request_f
 	k->in_use = true;
 	k->flow_id = flow_id;
 	k->txns.head = k->txns.tail = NIL;
-	hmap_put(&r->conn_index, flow_id, c);
+	fsc_hmap_put(&r->conn_index, flow_id, c);
 	list_push(r, L_LRU, &r->conn_lru, c);
 	return c;
 }
 
 static uint32_t txn_find(struct fsc_requests *r, uint64_t flow_id, unsigned index)
 {
-	uint32_t i = hmap_get(&r->txn_index, txn_key(flow_id, index));
+	uint32_t i = fsc_hmap_get(&r->txn_index, txn_key(flow_id, index));
 
-	if (i == HMAP_NONE || !r->txns[i].in_use || r->txns[i].rec.flow_id != flow_id ||
+	if (i == FSC_HMAP_NONE || !r->txns[i].in_use || r->txns[i].rec.flow_id != flow_id ||
 	    r->txns[i].rec.index != index)
 		return NIL;
 	return i;
@@ -511,11 +511,11 @@ static void on_request(struct fsc_requests *r, const struct fsc_event *ev, fsc_r
 
 	/* A key already taken (the same flow and index twice, or a rare
 	 * collision) gives the older record up first. */
-	uint32_t old = hmap_get(&r->txn_index, txn_key(rec->flow_id, rec->index));
-	if (old != HMAP_NONE && old != i && r->txns[old].in_use)
+	uint32_t old = fsc_hmap_get(&r->txn_index, txn_key(rec->flow_id, rec->index));
+	if (old != FSC_HMAP_NONE && old != i && r->txns[old].in_use)
 		hand_over(r, old, r->txns[old].answered ? FSC_REQ_BODY_CUT : FSC_REQ_UNANSWERED,
 			  fn, ctx);
-	hmap_put(&r->txn_index, txn_key(rec->flow_id, rec->index), i);
+	fsc_hmap_put(&r->txn_index, txn_key(rec->flow_id, rec->index), i);
 	list_push(r, L_AGE, &r->age, i);
 	list_push(r, L_SIB, &r->conns[c].txns, i);
 }
@@ -717,10 +717,10 @@ struct fsc_requests *fsc_requests_new(const struct fsc_request_limits *lim)
 		r->heads = malloc((size_t)no * 2 * r->lim.head_cap);
 	bool ok = r->txns && r->conns && r->free_txns && r->free_conns &&
 		  (!r->lim.head_cap || r->heads);
-	if (ok && !hmap_init(&r->txn_index, no))
+	if (ok && !fsc_hmap_init(&r->txn_index, no))
 		ok = false;
-	if (ok && !hmap_init(&r->conn_index, nc)) {
-		hmap_free(&r->txn_index);
+	if (ok && !fsc_hmap_init(&r->conn_index, nc)) {
+		fsc_hmap_free(&r->txn_index);
 		ok = false;
 	}
 	if (!ok) {
@@ -747,8 +747,8 @@ void fsc_requests_free(struct fsc_requests *r)
 {
 	if (!r)
 		return;
-	hmap_free(&r->txn_index);
-	hmap_free(&r->conn_index);
+	fsc_hmap_free(&r->txn_index);
+	fsc_hmap_free(&r->conn_index);
 	free(r->txns);
 	free(r->conns);
 	free(r->free_txns);

@@ -9,9 +9,13 @@
  *   se = DH(Spriv_i, Epub_r) = DH(Epriv_r, Spub_i)     response
  *
  * Pending handshakes are kept by the initiator's index; opened sessions by
- * each receiver index (two per session, one per direction).
+ * each receiver index (two per session, one per direction). Both live in
+ * fixed arrays indexed by the one map (fsc/hmap.h); when an array is full
+ * the oldest record (first made) gives way to the next.
  */
 #include "fsc/wgdecrypt.h"
+
+#include "fsc/hmap.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -20,8 +24,6 @@
 #include <openssl/crypto.h>
 
 #include "wgnoise_int.h"
-
-#define PROBE 8 /* slots tried per lookup in the index tables */
 
 struct local_static {
 	uint8_t priv[32], pub[32], mac1_key[32];
@@ -35,10 +37,24 @@ struct eph {
 	uint8_t priv[32], pub[32], psk[32];
 };
 
-struct pending {
+/* What the index tables know of a record: it leads each. */
+struct indexed {
 	bool used;
-	uint32_t index;		/* the initiator's (initiation sender) */
-	uint64_t age;
+	uint32_t index;
+};
+
+/* Records by a 32-bit message index, in a fixed array; when it is full
+ * the record made longest ago gives way (*replaced counts those). */
+struct index_table {
+	char *recs;		/* cap records of size bytes, each led by an indexed */
+	size_t size;
+	uint32_t cap, next;	/* next: the slot made longest ago */
+	struct fsc_hmap idx;	/* index -> slot */
+	uint64_t *replaced;
+};
+
+struct pending {
+	struct indexed at;	/* the initiator's index (initiation sender) */
 	struct fsc_wgnoise_handshake hs; /* after the timestamp */
 	uint8_t spub_r[32];
 	int eph_i;		/* the initiator's ephemeral in the log, or -1 */
@@ -46,9 +62,7 @@ struct pending {
 };
 
 struct session {
-	bool used;
-	uint32_t index;		/* receiver index of the messages it opens */
-	uint64_t age;
+	struct indexed at;	/* receiver index of the messages it opens */
 	uint32_t id;		/* the caller's session id */
 	uint8_t key[32];
 	uint8_t peer[32];	/* the initiator's static public key */
@@ -63,11 +77,8 @@ struct fsc_wgdecrypt {
 	size_t n_remotes, cap_remotes;
 	struct eph *ephs;
 	size_t n_ephs;
-	int32_t *eph_idx;	/* open addressing by public key; -1 empty */
-	size_t eph_idx_size;	/* power of two */
-	struct pending *pending;
-	struct session *sessions;
-	uint64_t clock;		/* ages for replacement */
+	struct fsc_hmap eph_idx;	/* first 8 bytes of a public key -> eph */
+	struct index_table pending, sessions;
 	struct fsc_wgd_stats st;
 	uint8_t plain[FSC_WGD_MAX_PLAIN];
 };
@@ -83,28 +94,39 @@ const char *fsc_wgd_result_name(enum fsc_wgd_result r)
 	return (unsigned)r < FSC_WGD_RESULT_COUNT ? result_names[r] : "?";
 }
 
-static uint32_t hash32(const uint8_t *p)
+/* Public keys are uniform bytes: their first 8 are key enough; the full
+ * key is compared on a hit. */
+static uint64_t pub_key(const uint8_t pub[32])
 {
-	uint32_t h = 2166136261u;
+	uint64_t k;
 
-	for (int i = 0; i < 8; i++)
-		h = (h ^ p[i]) * 16777619u;
-	return h;
+	memcpy(&k, pub, sizeof(k));
+	return k;
 }
 
-static uint32_t mix_index(uint32_t x)
+static bool index_table_init(struct index_table *t, uint32_t cap, size_t size,
+			     uint64_t *replaced)
 {
-	x ^= x >> 16;
-	x *= 0x7feb352d;
-	x ^= x >> 15;
-	return x;
+	t->recs = calloc(cap, size);
+	t->size = size;
+	t->cap = cap;
+	t->replaced = replaced;
+	return t->recs && fsc_hmap_init(&t->idx, cap);
+}
+
+/* Keys are wiped, not only freed. */
+static void index_table_free(struct index_table *t)
+{
+	if (t->recs)
+		OPENSSL_cleanse(t->recs, (size_t)t->cap * t->size);
+	free(t->recs);
+	fsc_hmap_free(&t->idx);
 }
 
 struct fsc_wgdecrypt *fsc_wgdecrypt_new(const struct fsc_wgkeylog_set *keys,
 					char *err, size_t errlen)
 {
 	struct fsc_wgdecrypt *d = calloc(1, sizeof(*d));
-	size_t size = 16;
 
 	if (!d) {
 		snprintf(err, errlen, "out of memory");
@@ -112,24 +134,21 @@ struct fsc_wgdecrypt *fsc_wgdecrypt_new(const struct fsc_wgkeylog_set *keys,
 	}
 	d->keys = keys;
 	d->nz = fsc_wgnoise_new(err, errlen);
-	while (size < 2 * keys->max_eph)
-		size *= 2;
-	d->eph_idx_size = size;
 	d->statics = calloc(keys->max_static_priv, sizeof(*d->statics));
 	d->cap_remotes = keys->max_remote_pub + keys->max_static_priv;
 	d->remotes = calloc(d->cap_remotes, sizeof(*d->remotes));
 	d->ephs = calloc(keys->max_eph, sizeof(*d->ephs));
-	d->eph_idx = malloc(size * sizeof(*d->eph_idx));
-	d->pending = calloc(FSC_WGD_MAX_PENDING, sizeof(*d->pending));
-	d->sessions = calloc(FSC_WGD_MAX_SESSIONS, sizeof(*d->sessions));
-	if (!d->nz || !d->statics || !d->remotes || !d->ephs || !d->eph_idx ||
-	    !d->pending || !d->sessions) {
+	if (!d->nz || !d->statics || !d->remotes || !d->ephs ||
+	    !fsc_hmap_init(&d->eph_idx, (uint32_t)keys->max_eph) ||
+	    !index_table_init(&d->pending, FSC_WGD_MAX_PENDING, sizeof(struct pending),
+			      &d->st.pending_replaced) ||
+	    !index_table_init(&d->sessions, FSC_WGD_MAX_SESSIONS, sizeof(struct session),
+			      &d->st.sessions_replaced)) {
 		if (d->nz)
 			snprintf(err, errlen, "out of memory");
 		fsc_wgdecrypt_free(d);
 		return NULL;
 	}
-	memset(d->eph_idx, 0xff, size * sizeof(*d->eph_idx));
 	fsc_wgdecrypt_keys_added(d);
 	return d;
 }
@@ -143,17 +162,12 @@ void fsc_wgdecrypt_free(struct fsc_wgdecrypt *d)
 		OPENSSL_cleanse(d->statics, d->n_statics * sizeof(*d->statics));
 	if (d->ephs)
 		OPENSSL_cleanse(d->ephs, d->n_ephs * sizeof(*d->ephs));
-	if (d->sessions)
-		OPENSSL_cleanse(d->sessions,
-				FSC_WGD_MAX_SESSIONS * sizeof(*d->sessions));
-	if (d->pending)
-		OPENSSL_cleanse(d->pending, FSC_WGD_MAX_PENDING * sizeof(*d->pending));
+	index_table_free(&d->sessions);
+	index_table_free(&d->pending);
 	free(d->statics);
 	free(d->remotes);
 	free(d->ephs);
-	free(d->eph_idx);
-	free(d->pending);
-	free(d->sessions);
+	fsc_hmap_free(&d->eph_idx);
 	free(d);
 }
 
@@ -207,28 +221,19 @@ void fsc_wgdecrypt_keys_added(struct fsc_wgdecrypt *d)
 		memcpy(e->psk, k->eph[i].psk, 32);
 		if (!fsc_wgnoise_pubkey(d->nz, e->pub, e->priv))
 			memset(e->pub, 0, 32);
-		size_t mask = d->eph_idx_size - 1;
-		for (size_t h = hash32(e->pub) & mask;; h = (h + 1) & mask)
-			if (d->eph_idx[h] < 0) {
-				d->eph_idx[h] = (int32_t)i;
-				break;
-			}
+		fsc_hmap_add(&d->eph_idx, pub_key(e->pub), (uint32_t)i); /* sized for max_eph */
 	}
 	d->n_ephs = k->n_eph;
 }
 
 static int find_eph(const struct fsc_wgdecrypt *d, const uint8_t pub[32])
 {
-	size_t mask = d->eph_idx_size - 1;
+	uint64_t key = pub_key(pub);
+	uint32_t pos = 0, i;
 
-	for (size_t h = hash32(pub) & mask, n = 0; n < d->eph_idx_size;
-	     h = (h + 1) & mask, n++) {
-		int32_t i = d->eph_idx[h];
-		if (i < 0)
-			return -1;
+	while ((i = fsc_hmap_next(&d->eph_idx, key, &pos)) != FSC_HMAP_NONE)
 		if (memcmp(d->ephs[i].pub, pub, 32) == 0)
-			return i;
-	}
+			return (int)i;
 	return -1;
 }
 
@@ -251,54 +256,39 @@ static bool mac1_fits(struct fsc_wgdecrypt *d, const uint8_t key[32],
 
 /* ---- Index tables ------------------------------------------------------------ */
 
-static struct pending *pending_slot(struct fsc_wgdecrypt *d, uint32_t index,
-				    bool create)
+/* The record of an index, or NULL; with create, a new zeroed one when
+ * there is none. */
+static void *index_slot(struct index_table *t, uint32_t index, bool create)
 {
-	uint32_t h = mix_index(index);
-	struct pending *oldest = NULL;
+	uint32_t i = fsc_hmap_get(&t->idx, index);
+	struct indexed *r;
 
-	for (int i = 0; i < PROBE; i++) {
-		struct pending *p = &d->pending[(h + (uint32_t)i) % FSC_WGD_MAX_PENDING];
-		if (p->used && p->index == index)
-			return p;
-		if (!oldest || !p->used || (oldest->used && p->age < oldest->age))
-			oldest = p;
-	}
+	if (i != FSC_HMAP_NONE)
+		return t->recs + (size_t)i * t->size;
 	if (!create)
 		return NULL;
-	d->st.pending_replaced += oldest->used;
-	memset(oldest, 0, sizeof(*oldest));
-	oldest->used = true;
-	oldest->index = index;
-	oldest->age = ++d->clock;
-	return oldest;
+	i = t->next;
+	t->next = (i + 1) % t->cap;
+	r = (struct indexed *)(void *)(t->recs + (size_t)i * t->size);
+	if (r->used) {
+		fsc_hmap_del(&t->idx, r->index, i);
+		++*t->replaced;
+	}
+	memset(r, 0, t->size);
+	r->used = true;
+	r->index = index;
+	fsc_hmap_put(&t->idx, index, i); /* room: one entry a record at most */
+	return r;
 }
 
-static struct session *session_slot(struct fsc_wgdecrypt *d, uint32_t index,
-				    bool create)
+static struct pending *pending_slot(struct fsc_wgdecrypt *d, uint32_t index, bool create)
 {
-	uint32_t h = mix_index(index);
-	struct session *oldest = NULL;
+	return index_slot(&d->pending, index, create);
+}
 
-	for (int i = 0; i < PROBE; i++) {
-		struct session *s =
-			&d->sessions[(h + (uint32_t)i) % FSC_WGD_MAX_SESSIONS];
-		if (s->used && s->index == index) {
-			if (create)
-				s->age = ++d->clock;
-			return s;
-		}
-		if (!oldest || !s->used || (oldest->used && s->age < oldest->age))
-			oldest = s;
-	}
-	if (!create)
-		return NULL;
-	d->st.sessions_replaced += oldest->used;
-	memset(oldest, 0, sizeof(*oldest));
-	oldest->used = true;
-	oldest->index = index;
-	oldest->age = ++d->clock;
-	return oldest;
+static struct session *session_slot(struct fsc_wgdecrypt *d, uint32_t index, bool create)
+{
+	return index_slot(&d->sessions, index, create);
 }
 
 /* ---- Messages ------------------------------------------------------------------ */

@@ -7,25 +7,25 @@
 #include <string.h>
 #include <time.h>
 
-#include "hmap.h"
-#include "ilist.h"
+#include "fsc/hmap.h"
+#include "fsc/ilist.h"
 
 #define DEFAULT_MAX_SESSIONS 65536
 #define DEFAULT_MAX_PEERS 16384
-#define NONE ILIST_NONE
+#define NONE FSC_ILIST_NONE
 
 struct fsc_wg_tracker {
 	struct fsc_wg_session *sessions;
 	struct fsc_wg_peer *peers;
 	uint32_t *session_partial; /* per peer: a session missing one index */
 	uint32_t *session_pending; /* per peer: the latest unanswered initiation */
-	struct ilist slru, plru; /* least recently seen at the tail */
-	struct ilink *slink, *plink; /* their links, by slot */
+	struct fsc_ilist slru, plru; /* least recently seen at the tail */
+	struct fsc_ilink *slink, *plink; /* their links, by slot */
 	uint32_t max_sessions, max_peers;
 	uint32_t n_sessions, n_peers; /* slots ever used */
-	struct hmap by_index;	/* (index, owner endpoint) -> session slot */
-	struct hmap by_bare_index; /* index alone: finds a session that roamed */
-	struct hmap by_pair;	/* endpoint pair -> peer slot */
+	struct fsc_hmap by_index;	/* (index, owner endpoint) -> session slot */
+	struct fsc_hmap by_bare_index; /* index alone: finds a session that roamed */
+	struct fsc_hmap by_pair;	/* endpoint pair -> peer slot */
 	struct fsc_wg_stats stats;
 };
 
@@ -91,14 +91,14 @@ struct fsc_wg_tracker *fsc_wg_tracker_new(const struct fsc_wg_limits *lim)
 	if (!t->sessions || !t->peers || !t->session_partial || !t->session_pending ||
 	    !(t->slink = malloc((size_t)t->max_sessions * sizeof(*t->slink))) ||
 	    !(t->plink = malloc((size_t)t->max_peers * sizeof(*t->plink))) ||
-	    !hmap_init(&t->by_index, t->max_sessions * 2) ||
-	    !hmap_init(&t->by_bare_index, t->max_sessions * 2) ||
-	    !hmap_init(&t->by_pair, t->max_peers)) {
+	    !fsc_hmap_init(&t->by_index, t->max_sessions * 2) ||
+	    !fsc_hmap_init(&t->by_bare_index, t->max_sessions * 2) ||
+	    !fsc_hmap_init(&t->by_pair, t->max_peers)) {
 		fsc_wg_tracker_free(t);
 		return NULL;
 	}
-	ilist_init(&t->slru, t->slink, sizeof(*t->slink));
-	ilist_init(&t->plru, t->plink, sizeof(*t->plink));
+	fsc_ilist_init(&t->slru, t->slink, sizeof(*t->slink));
+	fsc_ilist_init(&t->plru, t->plink, sizeof(*t->plink));
 	return t;
 }
 
@@ -112,9 +112,9 @@ void fsc_wg_tracker_free(struct fsc_wg_tracker *t)
 	free(t->session_pending);
 	free(t->slink);
 	free(t->plink);
-	hmap_free(&t->by_index);
-	hmap_free(&t->by_bare_index);
-	hmap_free(&t->by_pair);
+	fsc_hmap_free(&t->by_index);
+	fsc_hmap_free(&t->by_bare_index);
+	fsc_hmap_free(&t->by_pair);
 	free(t);
 }
 
@@ -125,8 +125,8 @@ static void forget_session(struct fsc_wg_tracker *t, uint32_t slot)
 	for (int side = 0; side < 2; side++) {
 		if (!s->have_index[side])
 			continue;
-		hmap_del(&t->by_index, index_key(s->index[side], &s->ep[side]), slot);
-		hmap_del(&t->by_bare_index, s->index[side], slot);
+		fsc_hmap_del(&t->by_index, index_key(s->index[side], &s->ep[side]), slot);
+		fsc_hmap_del(&t->by_bare_index, s->index[side], slot);
 	}
 }
 
@@ -139,7 +139,7 @@ static uint32_t new_session(struct fsc_wg_tracker *t, uint32_t peer_slot, int64_
 	} else {
 		slot = t->slru.tail;
 		forget_session(t, slot);
-		ilist_unlink(&t->slru, slot);
+		fsc_ilist_unlink(&t->slru, slot);
 		t->stats.sessions_evicted++;
 	}
 	struct fsc_wg_session *s = &t->sessions[slot];
@@ -148,7 +148,7 @@ static uint32_t new_session(struct fsc_wg_tracker *t, uint32_t peer_slot, int64_
 	s->peer = t->peers[peer_slot].id;
 	s->first_ns = s->last_ns = ts;
 	t->peers[peer_slot].sessions++;
-	ilist_push(&t->slru, slot);
+	fsc_ilist_push(&t->slru, slot);
 	return slot;
 }
 
@@ -158,8 +158,8 @@ static void own_index(struct fsc_wg_tracker *t, uint32_t slot, int side, uint32_
 
 	s->index[side] = index;
 	s->have_index[side] = true;
-	hmap_put(&t->by_index, index_key(index, &s->ep[side]), slot);
-	hmap_put(&t->by_bare_index, index, slot);
+	fsc_hmap_put(&t->by_index, index_key(index, &s->ep[side]), slot);
+	fsc_hmap_put(&t->by_bare_index, index, slot);
 }
 
 /* Moves one side of a session to a new endpoint, keeping its index. */
@@ -171,10 +171,10 @@ static void move_side(struct fsc_wg_tracker *t, uint32_t slot, int side,
 	if (ep_eq(&s->ep[side], to))
 		return;
 	if (s->have_index[side])
-		hmap_del(&t->by_index, index_key(s->index[side], &s->ep[side]), slot);
+		fsc_hmap_del(&t->by_index, index_key(s->index[side], &s->ep[side]), slot);
 	s->ep[side] = *to;
 	if (s->have_index[side])
-		hmap_put(&t->by_index, index_key(s->index[side], to), slot);
+		fsc_hmap_put(&t->by_index, index_key(s->index[side], to), slot);
 }
 
 static uint32_t find_peer(struct fsc_wg_tracker *t, const struct fsc_wg_endpoint *src,
@@ -182,13 +182,13 @@ static uint32_t find_peer(struct fsc_wg_tracker *t, const struct fsc_wg_endpoint
 			  uint64_t dst_hash, int64_t ts)
 {
 	uint64_t key = pair_key_h(src, dst, src_hash, dst_hash);
-	uint32_t slot = hmap_get(&t->by_pair, key);
+	uint32_t slot = fsc_hmap_get(&t->by_pair, key);
 
-	if (slot != HMAP_NONE) {
+	if (slot != FSC_HMAP_NONE) {
 		struct fsc_wg_peer *p = &t->peers[slot];
 		if ((ep_eq(&p->ep[0], src) && ep_eq(&p->ep[1], dst)) ||
 		    (ep_eq(&p->ep[0], dst) && ep_eq(&p->ep[1], src))) {
-			ilist_touch(&t->plru, slot);
+			fsc_ilist_touch(&t->plru, slot);
 			p->last_ns = ts;
 			return slot;
 		}
@@ -198,8 +198,8 @@ static uint32_t find_peer(struct fsc_wg_tracker *t, const struct fsc_wg_endpoint
 	} else {
 		slot = t->plru.tail;
 		struct fsc_wg_peer *old = &t->peers[slot];
-		hmap_del(&t->by_pair, pair_key(&old->ep[0], &old->ep[1]), slot);
-		ilist_unlink(&t->plru, slot);
+		fsc_hmap_del(&t->by_pair, pair_key(&old->ep[0], &old->ep[1]), slot);
+		fsc_ilist_unlink(&t->plru, slot);
 		t->stats.peers_evicted++;
 	}
 	struct fsc_wg_peer *p = &t->peers[slot];
@@ -210,8 +210,8 @@ static uint32_t find_peer(struct fsc_wg_tracker *t, const struct fsc_wg_endpoint
 	p->first_ns = p->last_ns = ts;
 	t->session_partial[slot] = NONE;
 	t->session_pending[slot] = NONE;
-	hmap_put(&t->by_pair, key, slot);
-	ilist_push(&t->plru, slot);
+	fsc_hmap_put(&t->by_pair, key, slot);
+	fsc_ilist_push(&t->plru, slot);
 	return slot;
 }
 
@@ -219,9 +219,9 @@ static uint32_t find_peer(struct fsc_wg_tracker *t, const struct fsc_wg_endpoint
 static uint32_t find_session(struct fsc_wg_tracker *t, uint32_t index,
 			     const struct fsc_wg_endpoint *owner, uint64_t owner_hash)
 {
-	uint32_t slot = hmap_get(&t->by_index, index_key_h(index, owner_hash));
+	uint32_t slot = fsc_hmap_get(&t->by_index, index_key_h(index, owner_hash));
 
-	if (slot == HMAP_NONE)
+	if (slot == FSC_HMAP_NONE)
 		return NONE;
 	struct fsc_wg_session *s = &t->sessions[slot];
 	for (int side = 0; side < 2; side++)
@@ -245,8 +245,8 @@ static uint32_t find_session_roaming(struct fsc_wg_tracker *t, uint32_t index,
 	bool moved = slot == NONE;
 
 	if (slot == NONE) {
-		slot = hmap_get(&t->by_bare_index, index);
-		if (slot == HMAP_NONE)
+		slot = fsc_hmap_get(&t->by_bare_index, index);
+		if (slot == FSC_HMAP_NONE)
 			return NONE;
 	}
 	struct fsc_wg_session *s = &t->sessions[slot];
@@ -511,7 +511,7 @@ void fsc_wg_track(struct fsc_wg_tracker *t, const struct fsc_wg_msg *m,
 		}
 		t->sessions[slot].last_ns = ts_ns;
 		note->session = t->sessions[slot].id;
-		ilist_touch(&t->slru, slot);
+		fsc_ilist_touch(&t->slru, slot);
 	}
 }
 
@@ -520,7 +520,7 @@ size_t fsc_wg_sessions(const struct fsc_wg_tracker *t,
 {
 	size_t n = 0;
 
-	for (uint32_t i = t->slru.tail; i != NONE && n < max; i = ilist_link(&t->slru, i)->prev)
+	for (uint32_t i = t->slru.tail; i != NONE && n < max; i = fsc_ilist_link(&t->slru, i)->prev)
 		out[n++] = &t->sessions[i];
 	return n;
 }
@@ -530,7 +530,7 @@ size_t fsc_wg_peers(const struct fsc_wg_tracker *t,
 {
 	size_t n = 0;
 
-	for (uint32_t i = t->plru.tail; i != NONE && n < max; i = ilist_link(&t->plru, i)->prev)
+	for (uint32_t i = t->plru.tail; i != NONE && n < max; i = fsc_ilist_link(&t->plru, i)->prev)
 		out[n++] = &t->peers[i];
 	return n;
 }

@@ -15,7 +15,7 @@
 #include "fsc/hist.h"
 #include "fsc/prom.h"
 #include "fsc/streams.h"
-#include "../../libdecode/src/hmap.h"
+#include "fsc/hmap.h"
 
 #define US 1000ll
 #define MS 1000000ll
@@ -78,22 +78,22 @@ static void hist_percentiles(void **state)
 static void hmap_same_key(void **state)
 {
 	(void)state;
-	struct hmap h;
+	struct fsc_hmap h;
 	uint32_t pos = 0, seen = 0, v;
 
-	assert_true(hmap_init(&h, 8));
-	assert_true(hmap_add(&h, 42, 1));
-	assert_true(hmap_add(&h, 42, 2));
-	assert_true(hmap_add(&h, 7, 3));
-	while ((v = hmap_next(&h, 42, &pos)) != HMAP_NONE)
+	assert_true(fsc_hmap_init(&h, 8));
+	assert_true(fsc_hmap_add(&h, 42, 1));
+	assert_true(fsc_hmap_add(&h, 42, 2));
+	assert_true(fsc_hmap_add(&h, 7, 3));
+	while ((v = fsc_hmap_next(&h, 42, &pos)) != FSC_HMAP_NONE)
 		seen |= 1u << v;
 	assert_int_equal(seen, (1u << 1) | (1u << 2));
-	hmap_del(&h, 42, 1);
+	fsc_hmap_del(&h, 42, 1);
 	pos = 0;
-	assert_int_equal(hmap_next(&h, 42, &pos), 2);
-	assert_int_equal(hmap_next(&h, 42, &pos), HMAP_NONE);
-	assert_int_equal(hmap_get(&h, 7), 3);
-	hmap_free(&h);
+	assert_int_equal(fsc_hmap_next(&h, 42, &pos), 2);
+	assert_int_equal(fsc_hmap_next(&h, 42, &pos), FSC_HMAP_NONE);
+	assert_int_equal(fsc_hmap_get(&h, 7), 3);
+	fsc_hmap_free(&h);
 }
 
 /* ---------------------------------------------------------------- agg */
