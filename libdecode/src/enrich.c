@@ -12,13 +12,14 @@
 #include <time.h>
 
 #include "fsc/escape.h"
+#include "fsc/hmap.h"
 #include "fsc/jsonw.h"
 #include "fsc/outbuf.h"
 
 /* Addresses printed while their name was pending, remembered for the list
  * at the end; more are counted, not kept. */
 #define LATE_MAX 4096
-#define LATE_SLOTS (2 * LATE_MAX) /* open addressing, power of two */
+#define LATE_SEED 0x9e3779b97f4a7c15ull
 #define POLL_EVERY_NS 1000000     /* 1 ms between looks at the resolver */
 #define MAX_POLLFDS 16
 
@@ -34,7 +35,7 @@ struct fsc_enrich {
 	int64_t last_poll_ns;
 	/* the late list: addresses in print order and a set over them */
 	struct fsc_addr *late;
-	uint32_t *late_set;    /* index + 1; 0 is empty */
+	struct fsc_hmap late_set; /* address hash -> index in late */
 	size_t nlate;
 	uint64_t late_dropped;
 };
@@ -95,8 +96,7 @@ struct fsc_enrich *fsc_enrich_new(const struct fsc_enrich_opts *o, char *err, si
 			e->dns_off = "off (the resolver did not start)";
 		}
 		e->late = calloc(LATE_MAX, sizeof(*e->late));
-		e->late_set = calloc(LATE_SLOTS, sizeof(*e->late_set));
-		if (!e->late || !e->late_set) {
+		if (!e->late || !fsc_hmap_init(&e->late_set, LATE_MAX)) {
 			snprintf(err, errlen, "out of memory");
 			fsc_enrich_free(e);
 			return NULL;
@@ -126,7 +126,7 @@ void fsc_enrich_free(struct fsc_enrich *e)
 	fsc_rdns_free(e->rdns);
 	fsc_geoip_close(e->geo);
 	free(e->late);
-	free(e->late_set);
+	fsc_hmap_free(&e->late_set);
 	free(e);
 }
 
@@ -210,20 +210,17 @@ static void note_late(struct fsc_enrich *e, const struct fsc_enrich_info *i)
 {
 	if (i->rdns_st != FSC_RDNS_PENDING || !e->late)
 		return;
-	size_t h = (size_t)fsc_addr_hash(&i->ts.addr, 0x9e3779b97f4a7c15ull) & (LATE_SLOTS - 1);
-	for (;; h = (h + 1) & (LATE_SLOTS - 1)) {
-		uint32_t k = e->late_set[h];
-		if (k == 0)
-			break;
-		if (fsc_addr_eq(&e->late[k - 1], &i->ts.addr))
+	uint64_t hash = fsc_addr_hash(&i->ts.addr, LATE_SEED);
+	uint32_t pos = 0, k;
+	while ((k = fsc_hmap_next(&e->late_set, hash, &pos)) != FSC_HMAP_NONE)
+		if (fsc_addr_eq(&e->late[k], &i->ts.addr))
 			return;
-	}
 	if (e->nlate == LATE_MAX) {
 		e->late_dropped++;
 		return;
 	}
 	e->late[e->nlate] = i->ts.addr;
-	e->late_set[h] = (uint32_t)++e->nlate;
+	fsc_hmap_add(&e->late_set, hash, (uint32_t)e->nlate++); /* sized for LATE_MAX */
 }
 
 size_t fsc_enrich_late_count(const struct fsc_enrich *e)

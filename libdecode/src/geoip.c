@@ -20,6 +20,9 @@
 
 #include "fsc/tsaddr.h"
 
+/* The cache is set-associative (8 ways, the least recently used goes), not
+ * the one map (fsc/hmap.h): a cache may forget, so the ways hold the
+ * answers themselves, with no index beside them. */
 #define WAYS 8
 
 const char *const fsc_geoip_default_dirs[] = { "/usr/share/GeoIP", "/var/lib/GeoIP", NULL };

@@ -10,9 +10,12 @@
  * The cache is set-associative: an address hashes to one bucket of 8 ways;
  * a new address takes an empty way, else an expired one, else the least
  * recently used final one. Pending ways are never evicted, so when all 8
- * are pending the lookup answers FULL rather than grow. Queries on the wire
- * are bounded by max_inflight; the rest wait in a FIFO ring sized to the
- * cache (an entry is in it at most once, while QUEUED).
+ * are pending the lookup answers FULL rather than grow. Not the one map
+ * (fsc/hmap.h): a cache may forget, and it picks what to forget within a
+ * bucket by state and age; the ways hold the entries, with no index beside
+ * them. Queries on the wire are bounded by max_inflight; the rest wait in
+ * a FIFO ring sized to the cache (an entry is in it at most once, while
+ * QUEUED).
  */
 #include "fsc/rdns.h"
 

@@ -6,42 +6,32 @@
 #include <string.h>
 
 #include "fsc/escape.h"
+#include "fsc/hmap.h"
 #include "fsc/jsonw.h"
 
 #define TOP_ROWS 50
 
-/* A slot holds the item's index + 1 (0: empty) and 32 more bits of its
- * hash: a probe past other addresses compares those, not the items, which
- * are far apart in memory. */
-struct slot {
-	uint32_t item;
-	uint32_t tag;
-};
+#define TALLY_SEED 0x243f6a8885a308d3ull
 
 struct client_tally {
 	struct client *items;
-	struct slot *slots;
-	size_t n, max, mask;
+	struct fsc_hmap idx;	/* address hash -> item */
+	size_t n, max;
 	uint64_t dropped;
 };
 
 struct client_tally *client_tally_new(size_t max)
 {
 	struct client_tally *t = calloc(1, sizeof(*t));
-	size_t cap = 16;
 
 	if (!t)
 		return NULL;
-	while (cap < 2 * max)
-		cap *= 2;
 	t->items = calloc(max ? max : 1, sizeof(*t->items));
-	t->slots = calloc(cap, sizeof(*t->slots));
-	if (!t->items || !t->slots) {
+	if (!t->items || max > UINT32_MAX / 2 || !fsc_hmap_init(&t->idx, (uint32_t)max)) {
 		client_tally_free(t);
 		return NULL;
 	}
 	t->max = max;
-	t->mask = cap - 1;
 	return t;
 }
 
@@ -50,7 +40,7 @@ void client_tally_free(struct client_tally *t)
 	if (!t)
 		return;
 	free(t->items);
-	free(t->slots);
+	fsc_hmap_free(&t->idx);
 	free(t);
 }
 
@@ -59,16 +49,12 @@ void client_tally_add(struct client_tally *t, const struct fsc_addr *a, uint64_t
 {
 	if (!fsc_enrich_is_remote(a))
 		return;
-	uint64_t hash = fsc_addr_hash(a, 0x243f6a8885a308d3ull);
-	uint32_t tag = (uint32_t)(hash >> 32);
-	size_t h = (size_t)hash & t->mask;
-	for (;; h = (h + 1) & t->mask) {
-		uint32_t k = t->slots[h].item;
-		if (k == 0)
-			break;
-		if (t->slots[h].tag == tag && fsc_addr_eq(&t->items[k - 1].addr, a)) {
-			t->items[k - 1].packets += packets;
-			t->items[k - 1].bytes += bytes;
+	uint64_t hash = fsc_addr_hash(a, TALLY_SEED);
+	uint32_t pos = 0, i;
+	while ((i = fsc_hmap_next(&t->idx, hash, &pos)) != FSC_HMAP_NONE) {
+		if (fsc_addr_eq(&t->items[i].addr, a)) {
+			t->items[i].packets += packets;
+			t->items[i].bytes += bytes;
 			return;
 		}
 	}
@@ -77,8 +63,7 @@ void client_tally_add(struct client_tally *t, const struct fsc_addr *a, uint64_t
 		return;
 	}
 	t->items[t->n] = (struct client){ .addr = *a, .packets = packets, .bytes = bytes };
-	t->slots[h].item = (uint32_t)++t->n;
-	t->slots[h].tag = tag;
+	fsc_hmap_add(&t->idx, hash, (uint32_t)t->n++); /* sized for max */
 }
 
 const struct client *client_tally_items(const struct client_tally *t, size_t *n)
