@@ -1,6 +1,8 @@
-/* lru.h - a bounded map from fixed-size keys to fixed-size values. When it
- * is full, the entry touched least recently makes room for a new one. Every
- * operation is O(1); memory is allocated once, at creation.
+/* lru.h - a bounded map from fixed-size keys to fixed-size values (the
+ * TUI's ingress handshakes by client, rate snapshots by tunnel peer), built
+ * on the one map and list (fsc/hmap.h, fsc/ilist.h). When it is full, the
+ * entry touched least recently makes room for a new one. Every operation
+ * is O(1); memory is allocated once, at creation.
  *
  * Keys are compared and hashed as bytes: callers zero them before filling
  * (struct padding, the unused tail of a name). The hash is seeded per table
@@ -44,14 +46,11 @@ void *tui_lru_put(struct tui_lru *l, const void *key, bool *created, bool *evict
 bool tui_lru_del(struct tui_lru *l, const void *key);
 
 size_t tui_lru_count(const struct tui_lru *l);
-size_t tui_lru_cap(const struct tui_lru *l);
 uint64_t tui_lru_evictions(const struct tui_lru *l);
 
 /* Slot access: the value in slot i (i < cap) and its key, or NULL when the
  * slot is empty. */
 void *tui_lru_slot(const struct tui_lru *l, uint32_t i, const void **key);
-/* The slot of a value pointer this table returned. */
-uint32_t tui_lru_slot_of(const struct tui_lru *l, const void *val);
 
 /* Recency order: the most recent slot, then each next older one;
  * TUI_LRU_NONE at the end. */

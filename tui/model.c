@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "fsc/enrich.h"
+#include "fsc/hmap.h"
 #include "fsc/http.h"
 #include "fsc/span.h"
 #include "detail.h"
@@ -18,13 +19,6 @@
 #define DEF_DETAIL (4u << 20)
 #define DEF_NEW_NS (60 * 1000000000ll)
 #define NS 1000000000ll
-
-
-struct flow_key {
-	uint64_t flow;
-	uint32_t index;
-	uint32_t zero;
-};
 
 struct peer_snap {
 	int64_t ns;
@@ -52,7 +46,8 @@ struct tui_model {
 
 	struct tui_request *ring;
 	uint64_t first_seq, last_seq;
-	struct tui_lru *flows;		/* (flow, index) -> seq */
+	struct fsc_hmap by_txn;		/* (flow, index) -> ring slot of its
+					 * request, until its final response */
 
 	struct tui_dring dring;		/* heads and hops for Detail */
 
@@ -72,10 +67,11 @@ struct tui_model {
 	bool live;
 
 	/* Each peer's newest session, found once per change of the model:
-	 * an open-addressing table over the tracker's sessions. */
+	 * peer id -> its index in ps_all, the tracker's sessions. */
 	uint64_t gen, ps_gen;
-	const struct fsc_wg_session **ps_all, **ps_tab;
-	size_t ps_cap, ps_tab_size;
+	const struct fsc_wg_session **ps_all;
+	size_t ps_cap;
+	struct fsc_hmap ps_idx;
 };
 
 /* ---------------------------------------------------------------- setup */
@@ -118,8 +114,7 @@ struct tui_model *tui_model_new(const struct tui_model_limits *lim, struct fsc_e
 	/* The seed only spreads the tables; nothing printed depends on it. */
 	uint64_t seed = (uint64_t)(uintptr_t)m ^ 0x5851f42d4c957f2dull;
 	m->ring = calloc(m->lim.max_requests, sizeof(*m->ring));
-	m->flows = tui_lru_new(m->lim.max_requests, sizeof(struct flow_key), sizeof(uint64_t),
-			       seed + 1);
+	bool by_txn = fsc_hmap_init(&m->by_txn, m->lim.max_requests);
 	struct fsc_agg_limits al = { .max_hosts = m->lim.max_hosts,
 				     .max_clients = m->lim.max_clients,
 				     .max_endpoints = m->lim.max_endpoints, .evict = true };
@@ -130,7 +125,7 @@ struct tui_model *tui_model_new(const struct tui_model_limits *lim, struct fsc_e
 				 sizeof(struct tui_ingress), seed + 5);
 	m->peers = tui_lru_new(4096, sizeof(uint32_t), sizeof(struct peer_snap), seed + 6);
 	bool dring = tui_dring_init(&m->dring, m->lim.detail_bytes);
-	if (!m->ring || !dring || !m->flows || !m->agg ||
+	if (!m->ring || !dring || !by_txn || !m->agg ||
 	    !m->ingress || !m->peers) {
 		tui_model_free(m);
 		return NULL;
@@ -144,13 +139,13 @@ void tui_model_free(struct tui_model *m)
 		return;
 	free(m->ring);
 	tui_dring_free(&m->dring);
-	tui_lru_free(m->flows);
+	fsc_hmap_free(&m->by_txn);
 	fsc_agg_free(m->agg);
 	tui_lru_free(m->ingress);
 	tui_lru_free(m->peers);
 	free(m->peerbuf);
 	free(m->ps_all);
-	free(m->ps_tab);
+	fsc_hmap_free(&m->ps_idx);
 	free(m);
 }
 
@@ -433,10 +428,30 @@ uint64_t tui_model_last_seq(const struct tui_model *m)
 	return m->last_seq;
 }
 
-static struct flow_key fkey(uint64_t flow, unsigned index)
+/* The request index's key: a collision only costs a lookup its answer
+ * (txn_find checks the request). */
+static uint64_t txn_key(uint64_t flow, unsigned index)
 {
-	struct flow_key k = { .flow = flow, .index = index, .zero = 0 };
-	return k;
+	return flow * 0x9e3779b97f4a7c15ull ^ index;
+}
+
+static uint32_t ring_slot(const struct tui_model *m, const struct tui_request *r)
+{
+	return (uint32_t)(r - m->ring);
+}
+
+/* The request waiting for its final response on (flow, index), or NULL. */
+static struct tui_request *txn_find(const struct tui_model *m, uint64_t flow, unsigned index)
+{
+	uint32_t i = fsc_hmap_get(&m->by_txn, txn_key(flow, index));
+	struct tui_request *r = i != FSC_HMAP_NONE ? &m->ring[i] : NULL;
+
+	return r && r->seq && r->flow_id == flow && r->index == index ? r : NULL;
+}
+
+static void txn_forget(struct tui_model *m, const struct tui_request *r)
+{
+	fsc_hmap_del(&m->by_txn, txn_key(r->flow_id, r->index), ring_slot(m, r));
 }
 
 static void on_request(struct tui_model *m, const struct fsc_event *ev)
@@ -449,10 +464,7 @@ static void on_request(struct tui_model *m, const struct fsc_event *ev)
 	struct tui_request *r = slot_of(m, seq);
 
 	if (r->seq) {
-		struct flow_key k = fkey(r->flow_id, r->index);
-		uint64_t *v = tui_lru_get(m->flows, &k, false);
-		if (v && *v == r->seq)
-			tui_lru_del(m->flows, &k);
+		txn_forget(m, r);
 		m->tot.requests_evicted++;
 	}
 	if (m->first_seq == 0)
@@ -502,9 +514,8 @@ static void on_request(struct tui_model *m, const struct fsc_event *ev)
 			r->asn = cl->asn;
 		}
 	}
-	struct flow_key k = fkey(r->flow_id, r->index);
-	uint64_t *v = tui_lru_put(m->flows, &k, NULL, NULL, NULL, NULL);
-	*v = seq;
+	/* room: one entry a ring slot at most */
+	fsc_hmap_put(&m->by_txn, txn_key(r->flow_id, r->index), ring_slot(m, r));
 	store_detail(m, r, se);
 	m->tot.requests++;
 	count(m, se->ts_ns, TUI_S_REQUESTS, 1);
@@ -527,9 +538,7 @@ static void on_response(struct tui_model *m, const struct fsc_event *ev)
 		m->tot.unmatched_responses++;
 		return;
 	}
-	struct flow_key k = fkey(se->flow ? se->flow->id : 0, se->u.resp.index);
-	uint64_t *v = tui_lru_get(m->flows, &k, false);
-	struct tui_request *r = v ? req_at(m, *v) : NULL;
+	struct tui_request *r = txn_find(m, se->flow ? se->flow->id : 0, se->u.resp.index);
 	if (!r)
 		return;
 	if (r->status && final_status(r->status))
@@ -551,7 +560,7 @@ static void on_response(struct tui_model *m, const struct fsc_event *ev)
 	}
 	if (!final)
 		return;
-	tui_lru_del(m->flows, &k);
+	txn_forget(m, r);
 	if (r->client.family)
 		fsc_agg_client_bytes(m->agg, &r->client, r->resp_body);
 }
@@ -717,40 +726,26 @@ const struct tui_host *tui_model_host(const struct tui_model *m, const char *nam
 static bool build_peer_sessions(struct tui_model *m)
 {
 	const struct fsc_wg_stats *ws = fsc_wg_tracker_stats(m->wg);
-	size_t live = (size_t)(ws->sessions - ws->sessions_evicted), size = 16;
+	size_t live = (size_t)(ws->sessions - ws->sessions_evicted);
 
-	if (live > m->ps_cap) {
-		const struct fsc_wg_session **nb = realloc(m->ps_all, (live + 64) * sizeof(*nb));
+	/* Grown with the tracker's live sessions (bounded by its limits). */
+	if (live > m->ps_cap || !m->ps_idx.b) {
+		size_t cap = live + 64;
+		const struct fsc_wg_session **nb = realloc(m->ps_all, cap * sizeof(*nb));
 		if (!nb)
 			return false;
 		m->ps_all = nb;
-		m->ps_cap = live + 64;
+		m->ps_cap = cap;
+		fsc_hmap_free(&m->ps_idx);
+		if (!fsc_hmap_init(&m->ps_idx, (uint32_t)cap))
+			return false;
 	}
 	size_t n = fsc_wg_sessions(m->wg, m->ps_all, m->ps_cap);
-	while (size < 2 * n)
-		size <<= 1;
-	if (size > m->ps_tab_size) {
-		const struct fsc_wg_session **nt = realloc(m->ps_tab, size * sizeof(*nt));
-		if (!nt)
-			return false;
-		m->ps_tab = nt;
-		m->ps_tab_size = size;
-	}
-	memset(m->ps_tab, 0, m->ps_tab_size * sizeof(*m->ps_tab));
-	for (size_t i = 0; i < n; i++) {
-		const struct fsc_wg_session *se = m->ps_all[i];
-		size_t mask = m->ps_tab_size - 1;
-		for (size_t k = (se->peer * 0x9e3779b1u) & mask;; k = (k + 1) & mask) {
-			if (!m->ps_tab[k]) {
-				m->ps_tab[k] = se;
-				break;
-			}
-			if (m->ps_tab[k]->peer == se->peer) {
-				if (se->id > m->ps_tab[k]->id)
-					m->ps_tab[k] = se;
-				break;
-			}
-		}
+	fsc_hmap_clear(&m->ps_idx);
+	for (size_t k = 0; k < n; k++) {
+		uint32_t peer = m->ps_all[k]->peer, i = fsc_hmap_get(&m->ps_idx, peer);
+		if (i == FSC_HMAP_NONE || m->ps_all[k]->id > m->ps_all[i]->id)
+			fsc_hmap_put(&m->ps_idx, peer, (uint32_t)k);
 	}
 	m->ps_gen = m->gen;
 	return true;
@@ -760,11 +755,8 @@ const struct fsc_wg_session *tui_model_peer_session(struct tui_model *m, uint32_
 {
 	if (!m->wg)
 		return NULL;
-	if ((m->ps_gen != m->gen || !m->ps_tab) && !build_peer_sessions(m))
+	if ((m->ps_gen != m->gen || !m->ps_idx.b) && !build_peer_sessions(m))
 		return NULL;
-	size_t mask = m->ps_tab_size - 1;
-	for (size_t k = (peer * 0x9e3779b1u) & mask; m->ps_tab[k]; k = (k + 1) & mask)
-		if (m->ps_tab[k]->peer == peer)
-			return m->ps_tab[k];
-	return NULL;
+	uint32_t i = fsc_hmap_get(&m->ps_idx, peer);
+	return i != FSC_HMAP_NONE ? m->ps_all[i] : NULL;
 }
