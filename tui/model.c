@@ -342,12 +342,12 @@ void tui_model_tick(struct tui_model *m, int64_t now_ns)
 
 /* ---------------------------------------------------------------- hosts */
 
-int64_t tui_host_percentile(const struct tui_host *h, double p)
+int64_t tui_host_percentile(const struct fsc_agg_host *h, double p)
 {
 	return fsc_hist_percentile(&h->last_byte, p);
 }
 
-int64_t tui_host_percentile_first(const struct tui_host *h, double p)
+int64_t tui_host_percentile_first(const struct fsc_agg_host *h, double p)
 {
 	return fsc_hist_percentile(&h->first_byte, p);
 }
@@ -359,14 +359,15 @@ const struct fsc_agg *tui_model_agg(const struct tui_model *m)
 
 /* ---------------------------------------------------------------- clients */
 
-const struct tui_client *tui_model_client(const struct tui_model *m, const struct fsc_addr *a)
+const struct fsc_agg_client *tui_model_client(const struct tui_model *m,
+					      const struct fsc_addr *a)
 {
-	const struct tui_client *c = fsc_agg_client(m->agg, a);
+	const struct fsc_agg_client *c = fsc_agg_client(m->agg, a);
 
 	return c && fsc_agg_is_client(m->agg, c) ? c : NULL;
 }
 
-bool tui_model_client_is_new(const struct tui_model *m, const struct tui_client *c)
+bool tui_model_client_is_new(const struct tui_model *m, const struct fsc_agg_client *c)
 {
 	return m->now - c->first_ns < m->lim.new_client_ns;
 }
@@ -508,7 +509,7 @@ static void on_request(struct tui_model *m, const struct fsc_event *ev)
 		r->rule = c->rule;
 		r->has_claimed = c->has_claimed;
 		r->claimed = c->claimed;
-		const struct tui_client *cl = fsc_agg_client(m->agg, &c->addr);
+		const struct fsc_agg_client *cl = fsc_agg_client(m->agg, &c->addr);
 		if (cl) {
 			memcpy(r->country, cl->country, sizeof(r->country));
 			r->asn = cl->asn;
@@ -685,17 +686,18 @@ void tui_model_event(const struct fsc_event *ev, void *ctx)
 
 /* ---------------------------------------------------------------- tables */
 
-size_t tui_model_clients(const struct tui_model *m, const struct tui_client **out, size_t max)
+size_t tui_model_clients(const struct tui_model *m, const struct fsc_agg_client **out,
+			 size_t max)
 {
 	return fsc_agg_clients(m->agg, out, max);
 }
 
-size_t tui_model_hosts(const struct tui_model *m, const struct tui_host **out, size_t max)
+size_t tui_model_hosts(const struct tui_model *m, const struct fsc_agg_host **out, size_t max)
 {
 	return fsc_agg_hosts(m->agg, out, max);
 }
 
-size_t tui_model_endpoints(const struct tui_model *m, const struct tui_endpoint **out,
+size_t tui_model_endpoints(const struct tui_model *m, const struct fsc_agg_endpoint **out,
 			   size_t max)
 {
 	return fsc_agg_endpoints(m->agg, out, max);
@@ -716,7 +718,7 @@ size_t tui_model_endpoint_count(const struct tui_model *m)
 	return fsc_agg_endpoint_count(m->agg);
 }
 
-const struct tui_host *tui_model_host(const struct tui_model *m, const char *name)
+const struct fsc_agg_host *tui_model_host(const struct tui_model *m, const char *name)
 {
 	return fsc_agg_host(m->agg, name, strlen(name));
 }

@@ -95,12 +95,6 @@ struct tui_request {
 	uint32_t detail_len;		/* 0: nothing kept */
 };
 
-/* The clients' and hosts' entries are the aggregation's (the names the
- * view files use). */
-#define tui_client fsc_agg_client
-#define tui_host fsc_agg_host
-#define tui_endpoint fsc_agg_endpoint
-
 /* The latest ingress handshake of one client address. */
 struct tui_ingress {
 	struct fsc_addr client;
@@ -212,18 +206,20 @@ const struct tui_request *tui_model_request(const struct tui_model *m, uint64_t 
 void tui_model_detail(struct tui_model *m, const struct tui_request *r, struct tui_detail *d);
 
 /* Tables: the entries in no particular order (at most max), or one by key. */
-size_t tui_model_clients(const struct tui_model *m, const struct tui_client **out, size_t max);
-size_t tui_model_hosts(const struct tui_model *m, const struct tui_host **out, size_t max);
-size_t tui_model_endpoints(const struct tui_model *m, const struct tui_endpoint **out,
+size_t tui_model_clients(const struct tui_model *m, const struct fsc_agg_client **out,
+			 size_t max);
+size_t tui_model_hosts(const struct tui_model *m, const struct fsc_agg_host **out, size_t max);
+size_t tui_model_endpoints(const struct tui_model *m, const struct fsc_agg_endpoint **out,
 			   size_t max);
 size_t tui_model_client_count(const struct tui_model *m);
 size_t tui_model_host_count(const struct tui_model *m);
 size_t tui_model_endpoint_count(const struct tui_model *m);
-const struct tui_client *tui_model_client(const struct tui_model *m, const struct fsc_addr *a);
-const struct tui_host *tui_model_host(const struct tui_model *m, const char *name);
+const struct fsc_agg_client *tui_model_client(const struct tui_model *m,
+					      const struct fsc_addr *a);
+const struct fsc_agg_host *tui_model_host(const struct tui_model *m, const char *name);
 const struct tui_ingress *tui_model_ingress(const struct tui_model *m,
 					    const struct fsc_addr *client);
-bool tui_model_client_is_new(const struct tui_model *m, const struct tui_client *c);
+bool tui_model_client_is_new(const struct tui_model *m, const struct fsc_agg_client *c);
 
 /* The newest session of a tunnel peer, or NULL; valid until the model
  * next changes. O(1) after one pass over the sessions per change. */
@@ -240,9 +236,9 @@ uint64_t tui_model_rate(const struct tui_model *m, enum tui_series s);
 
 /* Latency percentile of a host in ns, to the last byte of the response as
  * fdecode --summary shows it (0 when no response was timed). */
-int64_t tui_host_percentile(const struct tui_host *h, double p);
+int64_t tui_host_percentile(const struct fsc_agg_host *h, double p);
 /* The same to the first byte (the response head). */
-int64_t tui_host_percentile_first(const struct tui_host *h, double p);
+int64_t tui_host_percentile_first(const struct fsc_agg_host *h, double p);
 
 /* The aggregation behind the clients and hosts tables (for the metrics). */
 const struct fsc_agg *tui_model_agg(const struct tui_model *m);

@@ -208,7 +208,7 @@ static long field_text(struct tui_model *m, enum tui_table t, const void *item, 
 		}
 	}
 	case TUI_T_CLIENTS: {
-		const struct tui_client *c = item;
+		const struct fsc_agg_client *c = item;
 		switch (field) {
 		case F_CLIENT:
 			return (long)tui_put(buf, cap, "%s", fsc_addr_str(&c->addr, s));
@@ -225,7 +225,7 @@ static long field_text(struct tui_model *m, enum tui_table t, const void *item, 
 		}
 	}
 	case TUI_T_HOSTS: {
-		const struct tui_host *h = item;
+		const struct fsc_agg_host *h = item;
 		return field == F_HOST ? (long)tui_put(buf, cap, "%s", h->name) : -1;
 	}
 	case TUI_T_PEERS: {
@@ -251,7 +251,7 @@ static long field_text(struct tui_model *m, enum tui_table t, const void *item, 
 		return (long)n;
 	}
 	case TUI_T_ENDPOINTS: {
-		const struct tui_endpoint *e = item;
+		const struct fsc_agg_endpoint *e = item;
 		if (field != F_CLIENT)
 			return -1;
 		size_t n = tui_endpoint_text(&e->addr[0], e->port[0], buf, cap);
@@ -275,7 +275,7 @@ static int client_addrs(enum tui_table t, const void *item, const struct fsc_add
 		a[0] = &((const struct tui_request *)item)->client;
 		return a[0]->family ? 1 : 0;
 	case TUI_T_CLIENTS:
-		a[0] = &((const struct tui_client *)item)->addr;
+		a[0] = &((const struct fsc_agg_client *)item)->addr;
 		return 1;
 	case TUI_T_PEERS:
 		a[0] = &((const struct fsc_wg_peer *)item)->ep[0].addr;
@@ -286,8 +286,8 @@ static int client_addrs(enum tui_table t, const void *item, const struct fsc_add
 		a[1] = &((const struct fsc_wg_session *)item)->ep[1].addr;
 		return 2;
 	case TUI_T_ENDPOINTS:
-		a[0] = &((const struct tui_endpoint *)item)->addr[0];
-		a[1] = &((const struct tui_endpoint *)item)->addr[1];
+		a[0] = &((const struct fsc_agg_endpoint *)item)->addr[0];
+		a[1] = &((const struct fsc_agg_endpoint *)item)->addr[1];
 		return 2;
 	default:
 		return -1;
@@ -435,7 +435,7 @@ static int cmp_requests(const void *x, const void *y)
 
 static int cmp_clients(const void *x, const void *y)
 {
-	const struct tui_client *a = *(const void *const *)x, *b = *(const void *const *)y;
+	const struct fsc_agg_client *a = *(const void *const *)x, *b = *(const void *const *)y;
 	int c = 0;
 
 	switch (sort_key) {
@@ -478,7 +478,7 @@ static int cmp_sessions(const void *x, const void *y)
 
 static int cmp_endpoints(const void *x, const void *y)
 {
-	const struct tui_endpoint *a = *(const void *const *)x, *b = *(const void *const *)y;
+	const struct fsc_agg_endpoint *a = *(const void *const *)x, *b = *(const void *const *)y;
 	int c = CMP(b->last_ns, a->last_ns);
 
 	if (!c)
@@ -488,7 +488,7 @@ static int cmp_endpoints(const void *x, const void *y)
 
 static int cmp_hosts(const void *x, const void *y)
 {
-	const struct tui_host *a = *(const void *const *)x, *b = *(const void *const *)y;
+	const struct fsc_agg_host *a = *(const void *const *)x, *b = *(const void *const *)y;
 	int c = 0;
 
 	switch (sort_key) {
@@ -597,17 +597,17 @@ bool tui_rows_build(struct tui_rows *r, enum tui_table t, struct tui_model *m,
 			return false;
 		/* The scratch is read back through the type it was written with. */
 		if (t == TUI_T_CLIENTS) {
-			const struct tui_client **v = (void *)r->tmp;
+			const struct fsc_agg_client **v = (void *)r->tmp;
 			n = tui_model_clients(m, v, n);
 			for (size_t i = 0; i < n && ok; i++)
 				ok = add(r, m, f, v[i]);
 		} else if (t == TUI_T_HOSTS) {
-			const struct tui_host **v = (void *)r->tmp;
+			const struct fsc_agg_host **v = (void *)r->tmp;
 			n = tui_model_hosts(m, v, n);
 			for (size_t i = 0; i < n && ok; i++)
 				ok = add(r, m, f, v[i]);
 		} else {
-			const struct tui_endpoint **v = (void *)r->tmp;
+			const struct fsc_agg_endpoint **v = (void *)r->tmp;
 			n = tui_model_endpoints(m, v, n);
 			for (size_t i = 0; i < n && ok; i++)
 				ok = add(r, m, f, v[i]);

@@ -296,8 +296,8 @@ static size_t request_cell(struct tui_model *m, const struct tui_request *r, siz
 	}
 }
 
-static size_t client_cell(struct tui_model *m, const struct tui_client *c, size_t col, bool dump,
-			  char *buf, size_t cap)
+static size_t client_cell(struct tui_model *m, const struct fsc_agg_client *c, size_t col,
+			  bool dump, char *buf, size_t cap)
 {
 	switch (col) {
 	case CL_NEW:
@@ -446,7 +446,7 @@ static size_t session_cell(struct tui_model *m, const struct fsc_wg_session *s, 
 	}
 }
 
-static size_t endpoint_cell(struct tui_model *m, const struct tui_endpoint *e, size_t col,
+static size_t endpoint_cell(struct tui_model *m, const struct fsc_agg_endpoint *e, size_t col,
 			    bool dump, char *buf, size_t cap)
 {
 	switch (col) {
@@ -477,8 +477,8 @@ static size_t endpoint_cell(struct tui_model *m, const struct tui_endpoint *e, s
 	}
 }
 
-static size_t host_cell(struct tui_model *m, const struct tui_host *h, size_t col, bool dump,
-			char *buf, size_t cap)
+static size_t host_cell(struct tui_model *m, const struct fsc_agg_host *h, size_t col,
+			bool dump, char *buf, size_t cap)
 {
 	switch (col) {
 	case HO_NAME:
@@ -562,7 +562,7 @@ enum tui_mark tui_row_mark(struct tui_model *m, enum tui_table t, const void *it
 		return r->malformed ? TUI_MARK_BAD : tui_status_mark(r->status);
 	}
 	case TUI_T_CLIENTS: {
-		const struct tui_client *c = item;
+		const struct fsc_agg_client *c = item;
 		if (tui_model_client_is_new(m, c))
 			return TUI_MARK_NEW;
 		return c->status[5] ? TUI_MARK_BAD : TUI_MARK_NONE;
@@ -578,7 +578,7 @@ enum tui_mark tui_row_mark(struct tui_model *m, enum tui_table t, const void *it
 		return TUI_MARK_WARN;
 	}
 	case TUI_T_HOSTS: {
-		const struct tui_host *h = item;
+		const struct fsc_agg_host *h = item;
 		if (h->mismatches || h->status[5])
 			return TUI_MARK_BAD;
 		return h->status[4] ? TUI_MARK_WARN : TUI_MARK_NONE;

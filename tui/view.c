@@ -256,9 +256,9 @@ static bool same_item(const struct pane *p, enum tui_table t, const void *item)
 	case TUI_T_REQUESTS:
 		return ((const struct tui_request *)item)->seq == p->sel_seq;
 	case TUI_T_CLIENTS:
-		return fsc_addr_eq(&((const struct tui_client *)item)->addr, &p->sel_addr);
+		return fsc_addr_eq(&((const struct fsc_agg_client *)item)->addr, &p->sel_addr);
 	case TUI_T_HOSTS:
-		return strcmp(((const struct tui_host *)item)->name, p->sel_host) == 0;
+		return strcmp(((const struct fsc_agg_host *)item)->name, p->sel_host) == 0;
 	default:
 		return false;
 	}
@@ -271,11 +271,11 @@ static void remember(struct pane *p, enum tui_table t, const void *item)
 		p->sel_seq = ((const struct tui_request *)item)->seq;
 		break;
 	case TUI_T_CLIENTS:
-		p->sel_addr = ((const struct tui_client *)item)->addr;
+		p->sel_addr = ((const struct fsc_agg_client *)item)->addr;
 		break;
 	case TUI_T_HOSTS:
 		snprintf(p->sel_host, sizeof(p->sel_host), "%s",
-			 ((const struct tui_host *)item)->name);
+			 ((const struct fsc_agg_host *)item)->name);
 		break;
 	default:
 		break;
@@ -642,11 +642,11 @@ static void enter(struct tui_screen *s)
 		return;
 	case TUI_T_CLIENTS:
 		snprintf(f, sizeof(f), "client:%s",
-			 fsc_addr_str(&((const struct tui_client *)item)->addr, a));
+			 fsc_addr_str(&((const struct fsc_agg_client *)item)->addr, a));
 		break;
 	case TUI_T_HOSTS: {
 		/* A host name with a space cannot be one word: take its start. */
-		const char *name = ((const struct tui_host *)item)->name;
+		const char *name = ((const struct fsc_agg_host *)item)->name;
 		snprintf(f, sizeof(f), "host:%.*s", (int)strcspn(name, " "), name);
 		break;
 	}

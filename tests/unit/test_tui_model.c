@@ -338,14 +338,14 @@ static void pairs_responses(void **state)
 
 	struct fsc_addr ca;
 	addr(&ca, "66.249.72.211");
-	const struct tui_client *c = tui_model_client(m, &ca);
+	const struct fsc_agg_client *c = tui_model_client(m, &ca);
 	assert_non_null(c);
 	assert_int_equal(c->requests, 2);
 	assert_int_equal(c->status[2], 1);
 	assert_int_equal(c->status[4], 1);
 	assert_int_equal(c->bytes, 9);
 
-	const struct tui_host *h = tui_model_host(m, "NODE.example.ts.net.");
+	const struct fsc_agg_host *h = tui_model_host(m, "NODE.example.ts.net.");
 	assert_non_null(h);
 	assert_int_equal(h->requests, 2);
 	assert_int_equal(h->responses, 2);	/* final answers only */
@@ -502,7 +502,7 @@ static void forwarded_and_mismatch(void **state)
 	tui_model_detail(m, r, &d);
 	assert_true(d.hops_from_forwarded);
 	assert_int_equal(d.n_hops, 1);
-	const struct tui_host *h = tui_model_host(m, "a.example");
+	const struct fsc_agg_host *h = tui_model_host(m, "a.example");
 	assert_non_null(h);
 	assert_int_equal(h->mismatches, 1);
 	assert_int_equal(h->host_hdr, 1);
@@ -625,7 +625,7 @@ static void filters_and_sorts(void **state)
 	assert_true(tui_filter_set(&f, "host:other", &why));
 	assert_true(tui_rows_build(&r, TUI_T_HOSTS, m, &f, 0, 0));
 	assert_int_equal(r.n, 1);
-	assert_string_equal(((const struct tui_host *)r.items[0])->name, "other.example");
+	assert_string_equal(((const struct fsc_agg_host *)r.items[0])->name, "other.example");
 	tui_rows_free(&r);
 	tui_model_free(m);
 }
@@ -702,7 +702,7 @@ static void capture_http_xff(void **state)
 	}
 	struct fsc_addr a;
 	addr(&a, "66.249.72.211");
-	const struct tui_client *c = tui_model_client(m, &a);
+	const struct fsc_agg_client *c = tui_model_client(m, &a);
 	assert_non_null(c);
 	assert_true(c->requests >= 10);
 	tui_model_free(m);
