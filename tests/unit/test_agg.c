@@ -2,7 +2,7 @@
  * aggregation (fsc/agg.h): bucket edges, percentile ranks, the cap at the
  * slowest sample, moving a sample to the last byte; hosts normalised,
  * clients by the client rule and from TLS-only traffic, both bound
- * policies (drop and evict), and keys whose hashes collide (hmap.h). */
+ * policies (drop and evict). The map under its tables: test_hmap.c. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -15,7 +15,6 @@
 #include "fsc/hist.h"
 #include "fsc/prom.h"
 #include "fsc/streams.h"
-#include "fsc/hmap.h"
 
 #define US 1000ll
 #define MS 1000000ll
@@ -71,29 +70,6 @@ static void hist_percentiles(void **state)
 	fsc_hist_move(&h, 3 * US, 1 * MS);
 	assert_int_equal(h.n, 10);
 	assert_int_equal(h.sum_ns, 85 * MS);
-}
-
-/* ---------------------------------------------------------------- hmap */
-
-static void hmap_same_key(void **state)
-{
-	(void)state;
-	struct fsc_hmap h;
-	uint32_t pos = 0, seen = 0, v;
-
-	assert_true(fsc_hmap_init(&h, 8));
-	assert_true(fsc_hmap_add(&h, 42, 1));
-	assert_true(fsc_hmap_add(&h, 42, 2));
-	assert_true(fsc_hmap_add(&h, 7, 3));
-	while ((v = fsc_hmap_next(&h, 42, &pos)) != FSC_HMAP_NONE)
-		seen |= 1u << v;
-	assert_int_equal(seen, (1u << 1) | (1u << 2));
-	fsc_hmap_del(&h, 42, 1);
-	pos = 0;
-	assert_int_equal(fsc_hmap_next(&h, 42, &pos), 2);
-	assert_int_equal(fsc_hmap_next(&h, 42, &pos), FSC_HMAP_NONE);
-	assert_int_equal(fsc_hmap_get(&h, 7), 3);
-	fsc_hmap_free(&h);
 }
 
 /* ---------------------------------------------------------------- agg */
@@ -379,7 +355,6 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(hist_edges),
 		cmocka_unit_test(hist_percentiles),
-		cmocka_unit_test(hmap_same_key),
 		cmocka_unit_test(hosts_and_latency),
 		cmocka_unit_test(tls_only_clients),
 		cmocka_unit_test(bounds),
