@@ -357,6 +357,42 @@ static void pairs_responses(void **state)
 	tui_model_free(m);
 }
 
+/* The request index: a response finds its request by (flow, index) while
+ * the request is in the ring, the newest of two on one (flow, index), and
+ * nothing once the final response came or the ring moved past it. */
+static void request_index(void **state)
+{
+	(void)state;
+	struct tui_model_limits lim = { .max_requests = 4 };
+	struct tui_model *m = tui_model_new(&lim, NULL);
+	const char *get = "GET / HTTP/1.1\r\nHost: h.example\r\n\r\n";
+
+	for (uint64_t f = 1; f <= 3; f++)
+		request(m, get, f, 1, T0 + (int64_t)f * SEC, "127.0.0.1");
+	request(m, get, 3, 1, T0 + 4 * SEC, "127.0.0.1"); /* seq 4: same (3, 1) */
+	response(m, "HTTP/1.1 100 Continue\r\n\r\n", 2, 1, T0 + 5 * SEC, MS, "GET",
+		 "h.example");
+	assert_int_equal(tui_model_request(m, 2)->status, 100);
+	response(m, "HTTP/1.1 204 No Content\r\n\r\n", 2, 1, T0 + 5 * SEC, MS, "GET",
+		 "h.example");
+	assert_int_equal(tui_model_request(m, 2)->status, 204);
+	/* Answered: a second final response finds nothing. */
+	response(m, "HTTP/1.1 500 Oops\r\n\r\n", 2, 1, T0 + 6 * SEC, MS, "GET", "h.example");
+	assert_int_equal(tui_model_request(m, 2)->status, 204);
+	response(m, "HTTP/1.1 200 OK\r\n\r\n", 3, 1, T0 + 6 * SEC, MS, "GET", "h.example");
+	assert_int_equal(tui_model_request(m, 4)->status, 200);
+	assert_int_equal(tui_model_request(m, 3)->status, 0);
+	/* seq 5 takes request 1's place in the ring: its response is lost. */
+	request(m, get, 5, 1, T0 + 7 * SEC, "127.0.0.1");
+	assert_null(tui_model_request(m, 1));
+	response(m, "HTTP/1.1 200 OK\r\n\r\n", 1, 1, T0 + 8 * SEC, MS, "GET", "h.example");
+	assert_int_equal(tui_model_request(m, 5)->status, 0);
+	response(m, "HTTP/1.1 404 Not Found\r\n\r\n", 5, 1, T0 + 8 * SEC, MS, "GET",
+		 "h.example");
+	assert_int_equal(tui_model_request(m, 5)->status, 404);
+	tui_model_free(m);
+}
+
 static void evicts_oldest(void **state)
 {
 	(void)state;
@@ -762,6 +798,7 @@ int main(void)
 		cmocka_unit_test(lru_basic),
 		cmocka_unit_test(lru_property),
 		cmocka_unit_test(pairs_responses),
+		cmocka_unit_test(request_index),
 		cmocka_unit_test(evicts_oldest),
 		cmocka_unit_test(detail_hops_and_loss),
 		cmocka_unit_test(forwarded_and_mismatch),
