@@ -1,7 +1,7 @@
 /* agg.c - hosts and clients over funnel events (see fsc/agg.h).
  *
  * Each table keeps its entries in one array that never moves, a recency
- * list through it (index links, newest at head) and a hash index (hmap.h)
+ * list over it (fsc/ilist.h, newest at head) and a hash index (fsc/hmap.h)
  * from a seeded hash of the key to the slot; entries sharing a hash are
  * told apart by comparing keys. */
 #include "fsc/agg.h"
@@ -17,6 +17,7 @@
 #include "fsc/stun.h"
 #include "fsc/tls.h"
 #include "fsc/hmap.h"
+#include "fsc/ilist.h"
 
 #define DEF_HOSTS 1024
 #define DEF_CLIENTS 4096
@@ -27,8 +28,9 @@ struct table {
 	unsigned char *items;
 	size_t size;		/* of an item */
 	uint64_t *hash;		/* of each slot's key */
-	uint32_t *prev, *next;	/* recency: prev is newer */
-	uint32_t head, tail, n, max;
+	struct fsc_ilink *link;	/* recency, one a slot */
+	struct fsc_ilist order;	/* head: the newest */
+	uint32_t n, max;
 	struct fsc_hmap idx;
 };
 
@@ -62,20 +64,18 @@ static bool table_init(struct table *t, uint32_t max, size_t size)
 {
 	t->size = size;
 	t->max = max;
-	t->head = t->tail = NONE;
 	t->items = calloc(max, size);
 	t->hash = calloc(max, sizeof(*t->hash));
-	t->prev = calloc(max, sizeof(*t->prev));
-	t->next = calloc(max, sizeof(*t->next));
-	return t->items && t->hash && t->prev && t->next && fsc_hmap_init(&t->idx, max);
+	t->link = calloc(max, sizeof(*t->link));
+	fsc_ilist_init(&t->order, t->link, sizeof(*t->link));
+	return t->items && t->hash && t->link && fsc_hmap_init(&t->idx, max);
 }
 
 static void table_free(struct table *t)
 {
 	free(t->items);
 	free(t->hash);
-	free(t->prev);
-	free(t->next);
+	free(t->link);
 	if (t->idx.b)
 		fsc_hmap_free(&t->idx);
 }
@@ -83,37 +83,6 @@ static void table_free(struct table *t)
 static void *item(const struct table *t, uint32_t i)
 {
 	return t->items + (size_t)i * t->size;
-}
-
-static void unlink_slot(struct table *t, uint32_t i)
-{
-	if (t->prev[i] != NONE)
-		t->next[t->prev[i]] = t->next[i];
-	else
-		t->head = t->next[i];
-	if (t->next[i] != NONE)
-		t->prev[t->next[i]] = t->prev[i];
-	else
-		t->tail = t->prev[i];
-}
-
-static void push_slot(struct table *t, uint32_t i)
-{
-	t->prev[i] = NONE;
-	t->next[i] = t->head;
-	if (t->head != NONE)
-		t->prev[t->head] = i;
-	t->head = i;
-	if (t->tail == NONE)
-		t->tail = i;
-}
-
-static void touch(struct table *t, uint32_t i)
-{
-	if (t->head != i) {
-		unlink_slot(t, i);
-		push_slot(t, i);
-	}
 }
 
 typedef bool (*key_eq_fn)(const void *item, const void *key);
@@ -137,9 +106,9 @@ static uint32_t make(struct table *t, uint64_t hash, bool evict, uint64_t *evict
 
 	if (t->n < t->max) {
 		i = t->n++;
-	} else if (evict && t->tail != NONE) {
-		i = t->tail;
-		unlink_slot(t, i);
+	} else if (evict && t->order.tail != NONE) {
+		i = t->order.tail;
+		fsc_ilist_unlink(&t->order, i);
 		fsc_hmap_del(&t->idx, t->hash[i], i);
 		(*evicted)++;
 	} else {
@@ -149,7 +118,7 @@ static uint32_t make(struct table *t, uint64_t hash, bool evict, uint64_t *evict
 	memset(item(t, i), 0, t->size);
 	t->hash[i] = hash;
 	fsc_hmap_add(&t->idx, hash, i); /* room: one entry a slot at most */
-	push_slot(t, i);
+	fsc_ilist_push(&t->order, i);
 	return i;
 }
 
@@ -325,7 +294,7 @@ static struct fsc_agg_host *host_at(struct fsc_agg *a, const char *p, size_t len
 		}
 	}
 	if (h) {
-		touch(&a->hosts, slot);
+		fsc_ilist_touch(&a->hosts.order, slot);
 		h->last_ns = a->now;
 	}
 	return h;
@@ -371,7 +340,7 @@ static struct fsc_agg_client *client_at(struct fsc_agg *a, const struct fsc_addr
 		if (a->on_client)
 			a->on_client(a->on_client_ctx, c);
 	} else {
-		touch(&a->clients, i);
+		fsc_ilist_touch(&a->clients.order, i);
 		c = item(&a->clients, i);
 	}
 	c->last_ns = a->now;
@@ -455,7 +424,7 @@ static struct fsc_agg_endpoint *endpoint_at(struct fsc_agg *a, const struct fsc_
 		e->port[1] = dport;
 		e->first_ns = a->now;
 	} else {
-		touch(&a->endpoints, i);
+		fsc_ilist_touch(&a->endpoints.order, i);
 		e = item(&a->endpoints, i);
 	}
 	e->last_ns = a->now;
@@ -507,7 +476,8 @@ size_t fsc_agg_endpoints(const struct fsc_agg *a, const struct fsc_agg_endpoint 
 {
 	size_t n = 0;
 
-	for (uint32_t i = a->endpoints.head; i != NONE && n < max; i = a->endpoints.next[i])
+	for (uint32_t i = a->endpoints.order.head; i != NONE && n < max;
+	     i = a->endpoints.link[i].next)
 		out[n++] = item(&a->endpoints, i);
 	return n;
 }
@@ -659,7 +629,8 @@ size_t fsc_agg_hosts(const struct fsc_agg *a, const struct fsc_agg_host **out, s
 {
 	size_t n = 0;
 
-	for (uint32_t i = a->hosts.head; i != NONE && n < max; i = a->hosts.next[i])
+	for (uint32_t i = a->hosts.order.head; i != NONE && n < max;
+	     i = a->hosts.link[i].next)
 		out[n++] = item(&a->hosts, i);
 	return n;
 }
@@ -673,7 +644,8 @@ size_t fsc_agg_clients(const struct fsc_agg *a, const struct fsc_agg_client **ou
 {
 	size_t n = 0;
 
-	for (uint32_t i = a->clients.head; i != NONE && n < max; i = a->clients.next[i])
+	for (uint32_t i = a->clients.order.head; i != NONE && n < max;
+	     i = a->clients.link[i].next)
 		if (fsc_agg_is_client(a, item(&a->clients, i)))
 			out[n++] = item(&a->clients, i);
 	return n;
@@ -683,7 +655,7 @@ size_t fsc_agg_client_count(const struct fsc_agg *a)
 {
 	size_t n = 0;
 
-	for (uint32_t i = a->clients.head; i != NONE; i = a->clients.next[i])
+	for (uint32_t i = a->clients.order.head; i != NONE; i = a->clients.link[i].next)
 		n += fsc_agg_is_client(a, item(&a->clients, i));
 	return n;
 }
