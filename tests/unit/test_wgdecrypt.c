@@ -263,6 +263,61 @@ static void transport_reasons(void **state)
 	fsc_wgkeylog_set_free(s);
 }
 
+/* A handshake message under another index: the index is outside the
+ * Noise transcript, so only mac1 (over everything before it) is redone,
+ * keyed by the receiver's static public key. */
+static void reindex(uint8_t *msg, size_t at, uint32_t index, size_t mac1_at,
+		    const uint8_t receiver_pub[32])
+{
+	uint8_t key[32];
+
+	for (int b = 0; b < 4; b++)
+		msg[at + (size_t)b] = (uint8_t)(index >> (8 * b));
+	assert_true(fsc_wgnoise_hash(nz, key, (const uint8_t *)"mac1----", 8, receiver_pub, 32));
+	assert_true(fsc_wgnoise_mac(nz, msg + mac1_at, 16, key, 32, msg, mac1_at));
+}
+
+/* Bounded: past FSC_WGD_MAX_PENDING handshakes waiting for a response,
+ * the one made longest ago gives way, and only it. */
+static void pending_bound(void **state)
+{
+	struct exchange x;
+	struct fsc_wgkeylog_set *s = fsc_wgkeylog_set_new(0, 0, 0);
+	struct fsc_wgdecrypt *d;
+	struct fsc_wg_msg m;
+	struct fsc_wgd_note n;
+	uint8_t init[148], resp[92];
+	const uint32_t last = FSC_WGD_MAX_PENDING + 1;
+
+	(void)state;
+	make_exchange(&x, NULL);
+	add_line(s, FSC_WGKEYLOG_LOCAL_STATIC_PRIVATE_KEY, x.r.id.priv);
+	add_line(s, FSC_WGKEYLOG_LOCAL_EPHEMERAL_PRIVATE_KEY, x.r.eph);
+	d = fsc_wgdecrypt_new(s, NULL, 0);
+	assert_non_null(d);
+	for (uint32_t k = 1; k <= last; k++) {
+		memcpy(init, x.init, sizeof(init));
+		reindex(init, 4, k, 116, x.r.id.pub);
+		assert_int_equal(fsc_wg_decode(init, 148, &m, NULL), FSC_OK);
+		fsc_wgdecrypt_msg(d, init, 148, &m, k, true, &n);
+		assert_int_equal(n.result, FSC_WGD_OK);
+	}
+	assert_int_equal(fsc_wgdecrypt_stats(d)->pending_replaced, 1);
+	/* The response to the first initiation finds nothing; to the second
+	 * and the last, its handshake. */
+	const uint32_t to[3] = { 1, 2, last };
+	for (int k = 0; k < 3; k++) {
+		memcpy(resp, x.resp, sizeof(resp));
+		reindex(resp, 8, to[k], 60, x.i.id.pub);
+		assert_int_equal(fsc_wg_decode(resp, 92, &m, NULL), FSC_OK);
+		fsc_wgdecrypt_msg(d, resp, 92, &m, to[k], true, &n);
+		assert_int_equal(n.result, k == 0 ? FSC_WGD_NO_KEY : FSC_WGD_OK);
+		assert_int_equal(n.handshake_ok, k == 0 ? -1 : 1);
+	}
+	fsc_wgdecrypt_free(d);
+	fsc_wgkeylog_set_free(s);
+}
+
 static void put32(FILE *f, uint32_t v, bool be)
 {
 	uint8_t b[4];
@@ -415,6 +470,7 @@ int main(void)
 		cmocka_unit_test(static_keys_only),
 		cmocka_unit_test(psk_binding),
 		cmocka_unit_test(transport_reasons),
+		cmocka_unit_test(pending_bound),
 		cmocka_unit_test(secrets_blocks),
 		cmocka_unit_test(flows_apart),
 	};
