@@ -24,6 +24,7 @@
 #include <string.h>
 
 #include "fsc/hmap.h"
+#include "fsc/ilist.h"
 #include "fsc/request.h"
 
 #define DEFAULT_MAX_OPEN 1024
@@ -31,19 +32,11 @@
 #define LIMIT_TABLE (1u << 20)
 #define NIL UINT32_MAX
 
-struct link {
-	uint32_t prev, next;
-};
-
-struct list {
-	uint32_t head, tail;
-};
-
 struct conn {
 	bool in_use;
 	uint64_t flow_id;
-	struct link lru;	/* r->conn_lru: least recent first */
-	struct list txns;	/* its open transactions, oldest first */
+	struct fsc_ilink lru;	/* on r->conn_lru */
+	struct fsc_ilist txns;	/* its open transactions (tail: the oldest) */
 	struct fsc_req_seen hello, ingress;
 	bool has_sni, alpn_selected, has_ingress;
 	unsigned cut;
@@ -60,8 +53,8 @@ struct txn {
 	bool answered;
 	bool connect;		/* CONNECT: a 2xx switches protocols */
 	uint32_t conn;
-	struct link age;	/* r->age: oldest first */
-	struct link sib;	/* its connection's list */
+	struct fsc_ilink age;	/* on r->age */
+	struct fsc_ilink sib;	/* on its connection's txns */
 	struct fsc_request rec;
 };
 
@@ -74,51 +67,11 @@ struct fsc_requests {
 	uint32_t *free_txns, n_free_txns;
 	uint32_t *free_conns, n_free_conns;
 	struct fsc_hmap txn_index, conn_index;
-	struct list age, conn_lru;
+	struct fsc_ilist age, conn_lru; /* tail: the oldest, the least recent */
 	char *heads;		/* 2 * head_cap bytes a transaction */
 	struct fsc_request_stats st;
 	uint64_t seq;
 };
-
-/* ---- lists of slots, linked by index ---- */
-
-/* The three lists: transactions by age, a connection's transactions,
- * connections by recent use. */
-enum { L_AGE, L_SIB, L_LRU };
-
-static struct link *link_of(struct fsc_requests *r, int which, uint32_t i)
-{
-	return which == L_AGE ? &r->txns[i].age : which == L_SIB ? &r->txns[i].sib
-							 : &r->conns[i].lru;
-}
-
-static void list_push(struct fsc_requests *r, int which, struct list *l, uint32_t i)
-{
-	struct link *k = link_of(r, which, i);
-
-	k->prev = l->tail;
-	k->next = NIL;
-	if (l->tail != NIL)
-		link_of(r, which, l->tail)->next = i;
-	else
-		l->head = i;
-	l->tail = i;
-}
-
-static void list_del(struct fsc_requests *r, int which, struct list *l, uint32_t i)
-{
-	struct link *k = link_of(r, which, i);
-
-	if (k->prev != NIL)
-		link_of(r, which, k->prev)->next = k->next;
-	else
-		l->head = k->next;
-	if (k->next != NIL)
-		link_of(r, which, k->next)->prev = k->prev;
-	else
-		l->tail = k->prev;
-	k->prev = k->next = NIL;
-}
 
 /* ---- text ---- */
 
@@ -240,8 +193,8 @@ static void hand_over(struct fsc_requests *r, uint32_t i, enum fsc_req_state sta
 	if (fn)
 		fn(&t->rec, ctx);
 	fsc_hmap_del(&r->txn_index, txn_key(t->rec.flow_id, t->rec.index), i);
-	list_del(r, L_AGE, &r->age, i);
-	list_del(r, L_SIB, &r->conns[t->conn].txns, i);
+	fsc_ilist_unlink(&r->age, i);
+	fsc_ilist_unlink(&r->conns[t->conn].txns, i);
 	t->in_use = false;
 	r->free_txns[r->n_free_txns++] = i;
 }
@@ -251,12 +204,12 @@ static void conn_drop(struct fsc_requests *r, uint32_t c, enum fsc_req_state una
 {
 	struct conn *k = &r->conns[c];
 
-	while (k->txns.head != NIL) {
-		uint32_t i = k->txns.head;
+	while (k->txns.tail != NIL) {
+		uint32_t i = k->txns.tail;
 		hand_over(r, i, r->txns[i].answered ? FSC_REQ_BODY_CUT : unanswered, fn, ctx);
 	}
 	fsc_hmap_del(&r->conn_index, k->flow_id, c);
-	list_del(r, L_LRU, &r->conn_lru, c);
+	fsc_ilist_unlink(&r->conn_lru, c);
 	k->in_use = false;
 	r->free_conns[r->n_free_conns++] = c;
 }
@@ -276,22 +229,21 @@ static uint32_t conn_get(struct fsc_requests *r, uint64_t flow_id, fsc_request_f
 	uint32_t c = conn_find(r, flow_id);
 
 	if (c != NIL) {
-		list_del(r, L_LRU, &r->conn_lru, c);
-		list_push(r, L_LRU, &r->conn_lru, c);
+		fsc_ilist_touch(&r->conn_lru, c);
 		return c;
 	}
 	if (!r->n_free_conns) {
 		r->st.evicted_conns++;
-		conn_drop(r, r->conn_lru.head, FSC_REQ_EVICTED, fn, ctx);
+		conn_drop(r, r->conn_lru.tail, FSC_REQ_EVICTED, fn, ctx);
 	}
 	c = r->free_conns[--r->n_free_conns];
 	struct conn *k = &r->conns[c];
 	memset(k, 0, sizeof(*k));
 	k->in_use = true;
 	k->flow_id = flow_id;
-	k->txns.head = k->txns.tail = NIL;
+	fsc_ilist_init(&k->txns, &r->txns[0].sib, sizeof(*r->txns));
 	fsc_hmap_put(&r->conn_index, flow_id, c);
-	list_push(r, L_LRU, &r->conn_lru, c);
+	fsc_ilist_push(&r->conn_lru, c);
 	return c;
 }
 
@@ -451,7 +403,7 @@ static void on_request(struct fsc_requests *r, const struct fsc_event *ev, fsc_r
 
 	if (!r->n_free_txns) {
 		r->st.evicted_open++;
-		hand_over(r, r->age.head, FSC_REQ_EVICTED, fn, ctx);
+		hand_over(r, r->age.tail, FSC_REQ_EVICTED, fn, ctx);
 	}
 	uint32_t i = r->free_txns[--r->n_free_txns];
 	struct txn *t = &r->txns[i];
@@ -516,8 +468,8 @@ static void on_request(struct fsc_requests *r, const struct fsc_event *ev, fsc_r
 		hand_over(r, old, r->txns[old].answered ? FSC_REQ_BODY_CUT : FSC_REQ_UNANSWERED,
 			  fn, ctx);
 	fsc_hmap_put(&r->txn_index, txn_key(rec->flow_id, rec->index), i);
-	list_push(r, L_AGE, &r->age, i);
-	list_push(r, L_SIB, &r->conns[c].txns, i);
+	fsc_ilist_push(&r->age, i);
+	fsc_ilist_push(&r->conns[c].txns, i);
 }
 
 /* An answer to index k: the connection's transactions before it are over
@@ -525,10 +477,10 @@ static void on_request(struct fsc_requests *r, const struct fsc_event *ev, fsc_r
 static void before_answer(struct fsc_requests *r, uint32_t c, unsigned index,
 			  fsc_request_fn fn, void *ctx)
 {
-	uint32_t i = r->conns[c].txns.head;
+	uint32_t i = r->conns[c].txns.tail; /* the oldest first */
 
 	while (i != NIL) {
-		uint32_t next = r->txns[i].sib.next;
+		uint32_t next = r->txns[i].sib.prev;
 		if (r->txns[i].rec.index < index)
 			hand_over(r, i, r->txns[i].answered ? FSC_REQ_BODY_CUT : FSC_REQ_UNANSWERED,
 				  fn, ctx);
@@ -660,12 +612,12 @@ void fsc_requests_event(struct fsc_requests *r, const struct fsc_event *ev,
 
 void fsc_requests_flush(struct fsc_requests *r, fsc_request_fn fn, void *ctx)
 {
-	while (r->age.head != NIL) {
-		uint32_t i = r->age.head;
+	while (r->age.tail != NIL) {
+		uint32_t i = r->age.tail;
 		hand_over(r, i, r->txns[i].answered ? FSC_REQ_BODY_CUT : FSC_REQ_END, fn, ctx);
 	}
-	while (r->conn_lru.head != NIL)
-		conn_drop(r, r->conn_lru.head, FSC_REQ_END, fn, ctx);
+	while (r->conn_lru.tail != NIL)
+		conn_drop(r, r->conn_lru.tail, FSC_REQ_END, fn, ctx);
 }
 
 /* ---- setup ---- */
@@ -738,8 +690,8 @@ struct fsc_requests *fsc_requests_new(const struct fsc_request_limits *lim)
 	for (uint32_t i = 0; i < nc; i++)
 		r->free_conns[i] = nc - 1 - i;
 	r->n_free_conns = nc;
-	r->age.head = r->age.tail = NIL;
-	r->conn_lru.head = r->conn_lru.tail = NIL;
+	fsc_ilist_init(&r->age, &r->txns[0].age, sizeof(*r->txns));
+	fsc_ilist_init(&r->conn_lru, &r->conns[0].lru, sizeof(*r->conns));
 	return r;
 }
 

@@ -1,6 +1,7 @@
 /* ilist.h - the one intrusive list for bounded tables: the recently-used
  * order that picks what to evict (flow.c's live, closed and buffering
- * flows; wgsess.c's sessions and peers; the TUI's tables). Records live in
+ * flows; wgsess.c's sessions and peers; the aggregation's tables;
+ * request.c's transactions and connections; the TUI's). Records live in
  * an array and are named by slot number; each holds its own links, so the
  * list allocates nothing. head is the most recent, tail the next to go.
  *
