@@ -15,14 +15,13 @@
  */
 #include "fsc/wgdecrypt.h"
 
-#include "fsc/hmap.h"
-
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include <openssl/crypto.h>
 
+#include "fsc/hmap.h"
 #include "wgnoise_int.h"
 
 struct local_static {
