@@ -730,17 +730,19 @@ static bool build_peer_sessions(struct tui_model *m)
 	const struct fsc_wg_stats *ws = fsc_wg_tracker_stats(m->wg);
 	size_t live = (size_t)(ws->sessions - ws->sessions_evicted);
 
-	/* Grown with the tracker's live sessions (bounded by its limits). */
-	if (live > m->ps_cap || !m->ps_idx.b) {
+	/* Grown with the tracker's live sessions (bounded by its limits);
+	 * ps_cap is 0 until both the list and the map are there. */
+	if (live >= m->ps_cap) {
 		size_t cap = live + 64;
 		const struct fsc_wg_session **nb = realloc(m->ps_all, cap * sizeof(*nb));
 		if (!nb)
 			return false;
 		m->ps_all = nb;
-		m->ps_cap = cap;
+		m->ps_cap = 0;
 		fsc_hmap_free(&m->ps_idx);
 		if (!fsc_hmap_init(&m->ps_idx, (uint32_t)cap))
 			return false;
+		m->ps_cap = cap;
 	}
 	size_t n = fsc_wg_sessions(m->wg, m->ps_all, m->ps_cap);
 	fsc_hmap_clear(&m->ps_idx);
@@ -757,7 +759,7 @@ const struct fsc_wg_session *tui_model_peer_session(struct tui_model *m, uint32_
 {
 	if (!m->wg)
 		return NULL;
-	if ((m->ps_gen != m->gen || !m->ps_idx.b) && !build_peer_sessions(m))
+	if ((m->ps_gen != m->gen || !m->ps_cap) && !build_peer_sessions(m))
 		return NULL;
 	uint32_t i = fsc_hmap_get(&m->ps_idx, peer);
 	return i != FSC_HMAP_NONE ? m->ps_all[i] : NULL;

@@ -76,8 +76,7 @@ static void table_free(struct table *t)
 	free(t->items);
 	free(t->hash);
 	free(t->link);
-	if (t->idx.b)
-		fsc_hmap_free(&t->idx);
+	fsc_hmap_free(&t->idx);
 }
 
 static void *item(const struct table *t, uint32_t i)

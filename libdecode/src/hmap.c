@@ -13,7 +13,7 @@ static uint32_t bucket(const struct fsc_hmap *h, uint64_t key)
 	 * that a key whose entropy sits in the top bits still spreads. */
 	uint64_t x = key ^ (key >> 29);
 	x *= 0x9e3779b97f4a7c15ull;
-	return (uint32_t)(x >> 32) & h->mask;
+	return (uint32_t)(x >> 32) & h->_mask;
 }
 
 static uint64_t key_of(const struct fsc_hmap_bucket *b)
@@ -35,35 +35,35 @@ bool fsc_hmap_init(struct fsc_hmap *h, uint32_t entries)
 		size <<= 1;
 	/* Zeroed is empty: the pages cost nothing until a key lands in them,
 	 * so a table sized for millions starts at once. */
-	h->b = calloc(size, sizeof(*h->b));
-	if (!h->b)
+	h->_b = calloc(size, sizeof(*h->_b));
+	if (!h->_b)
 		return false;
-	h->mask = size - 1;
+	h->_mask = size - 1;
 	h->count = 0;
-	h->limit = size / 2;
+	h->_limit = size / 2;
 	return true;
 }
 
 void fsc_hmap_free(struct fsc_hmap *h)
 {
-	free(h->b);
-	h->b = NULL;
+	free(h->_b);
+	h->_b = NULL;
 	h->count = 0;
 }
 
 void fsc_hmap_clear(struct fsc_hmap *h)
 {
-	memset(h->b, 0, ((size_t)h->mask + 1) * sizeof(*h->b));
+	memset(h->_b, 0, ((size_t)h->_mask + 1) * sizeof(*h->_b));
 	h->count = 0;
 }
 
 uint32_t fsc_hmap_get(const struct fsc_hmap *h, uint64_t key)
 {
-	for (uint32_t i = bucket(h, key);; i = (i + 1) & h->mask) {
-		if (h->b[i].val == EMPTY)
+	for (uint32_t i = bucket(h, key);; i = (i + 1) & h->_mask) {
+		if (h->_b[i].val == EMPTY)
 			return FSC_HMAP_NONE;
-		if (key_of(&h->b[i]) == key)
-			return h->b[i].val - 1;
+		if (key_of(&h->_b[i]) == key)
+			return h->_b[i].val - 1;
 	}
 }
 
@@ -71,16 +71,16 @@ bool fsc_hmap_put(struct fsc_hmap *h, uint64_t key, uint32_t val)
 {
 	uint32_t i;
 
-	for (i = bucket(h, key); h->b[i].val != EMPTY; i = (i + 1) & h->mask) {
-		if (key_of(&h->b[i]) == key) {
-			h->b[i].val = val + 1;
+	for (i = bucket(h, key); h->_b[i].val != EMPTY; i = (i + 1) & h->_mask) {
+		if (key_of(&h->_b[i]) == key) {
+			h->_b[i].val = val + 1;
 			return true;
 		}
 	}
-	if (h->count >= h->limit)
+	if (h->count >= h->_limit)
 		return false;
-	set_key(&h->b[i], key);
-	h->b[i].val = val + 1;
+	set_key(&h->_b[i], key);
+	h->_b[i].val = val + 1;
 	h->count++;
 	return true;
 }
@@ -89,27 +89,27 @@ void fsc_hmap_del(struct fsc_hmap *h, uint64_t key, uint32_t val)
 {
 	uint32_t i;
 
-	for (i = bucket(h, key);; i = (i + 1) & h->mask) {
-		if (h->b[i].val == EMPTY)
+	for (i = bucket(h, key);; i = (i + 1) & h->_mask) {
+		if (h->_b[i].val == EMPTY)
 			return;
-		if (key_of(&h->b[i]) == key && h->b[i].val == val + 1)
+		if (key_of(&h->_b[i]) == key && h->_b[i].val == val + 1)
 			break;
 	}
 	/* Shift later members of the probe run back into the hole. */
 	for (uint32_t j = i;;) {
-		h->b[i].val = EMPTY;
+		h->_b[i].val = EMPTY;
 		for (;;) {
-			j = (j + 1) & h->mask;
-			if (h->b[j].val == EMPTY) {
+			j = (j + 1) & h->_mask;
+			if (h->_b[j].val == EMPTY) {
 				h->count--;
 				return;
 			}
-			uint32_t home = bucket(h, key_of(&h->b[j]));
+			uint32_t home = bucket(h, key_of(&h->_b[j]));
 			/* j may move to i only if its home is not in (i, j]. */
 			if (i <= j ? (home <= i || home > j) : (home <= i && home > j))
 				break;
 		}
-		h->b[i] = h->b[j];
+		h->_b[i] = h->_b[j];
 		i = j;
 	}
 }
@@ -118,12 +118,12 @@ bool fsc_hmap_add(struct fsc_hmap *h, uint64_t key, uint32_t val)
 {
 	uint32_t i;
 
-	if (h->count >= h->limit)
+	if (h->count >= h->_limit)
 		return false;
-	for (i = bucket(h, key); h->b[i].val != EMPTY; i = (i + 1) & h->mask)
+	for (i = bucket(h, key); h->_b[i].val != EMPTY; i = (i + 1) & h->_mask)
 		;
-	set_key(&h->b[i], key);
-	h->b[i].val = val + 1;
+	set_key(&h->_b[i], key);
+	h->_b[i].val = val + 1;
 	h->count++;
 	return true;
 }
@@ -131,11 +131,11 @@ bool fsc_hmap_add(struct fsc_hmap *h, uint64_t key, uint32_t val)
 uint32_t fsc_hmap_next(const struct fsc_hmap *h, uint64_t key, uint32_t *pos)
 {
 	/* *pos counts the buckets probed so far, so 0 starts at the home. */
-	for (uint32_t i = (bucket(h, key) + *pos) & h->mask;; i = (i + 1) & h->mask) {
+	for (uint32_t i = (bucket(h, key) + *pos) & h->_mask;; i = (i + 1) & h->_mask) {
 		++*pos;
-		if (h->b[i].val == EMPTY || *pos > h->mask + 1)
+		if (h->_b[i].val == EMPTY || *pos > h->_mask + 1)
 			return FSC_HMAP_NONE;
-		if (key_of(&h->b[i]) == key)
-			return h->b[i].val - 1;
+		if (key_of(&h->_b[i]) == key)
+			return h->_b[i].val - 1;
 	}
 }

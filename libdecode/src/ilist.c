@@ -4,6 +4,6 @@
 void fsc_ilist_init(struct fsc_ilist *l, struct fsc_ilink *first, size_t stride)
 {
 	l->head = l->tail = FSC_ILIST_NONE;
-	l->base = (char *)first;
-	l->stride = stride;
+	l->_base = (char *)first;
+	l->_stride = stride;
 }

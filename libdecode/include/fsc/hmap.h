@@ -18,11 +18,12 @@ struct fsc_hmap_bucket {
 	uint32_t val; /* value + 1; 0 (EMPTY) marks an empty bucket */
 };
 
+/* Embedded by its owner; count may be read, the rest is private. */
 struct fsc_hmap {
-	struct fsc_hmap_bucket *b;
-	uint32_t mask;
 	uint32_t count;
-	uint32_t limit; /* at most this many entries: load stays <= 1/2 */
+	struct fsc_hmap_bucket *_b;
+	uint32_t _mask;
+	uint32_t _limit; /* at most this many entries: load stays <= 1/2 */
 };
 
 /* Room for at least `entries`; false when out of memory. Takes no time and

@@ -20,10 +20,11 @@ struct fsc_ilink {
 	uint32_t prev, next;	/* towards head, towards tail */
 };
 
+/* head and tail may be read; the rest is private. */
 struct fsc_ilist {
 	uint32_t head, tail;
-	char *base;		/* slot i's links: base + i * stride */
-	size_t stride;
+	char *_base;		/* slot i's links: _base + i * _stride */
+	size_t _stride;
 };
 
 /* An empty list whose records keep their links at first (slot 0's) and
@@ -32,7 +33,7 @@ void fsc_ilist_init(struct fsc_ilist *l, struct fsc_ilink *first, size_t stride)
 
 static inline struct fsc_ilink *fsc_ilist_link(const struct fsc_ilist *l, uint32_t i)
 {
-	return (struct fsc_ilink *)(void *)(l->base + (size_t)i * l->stride);
+	return (struct fsc_ilink *)(void *)(l->_base + (size_t)i * l->_stride);
 }
 
 /* The three moves are inline: a flow's every packet touches its record
