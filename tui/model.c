@@ -9,6 +9,7 @@
 #include "fsc/hmap.h"
 #include "fsc/http.h"
 #include "fsc/span.h"
+#include "fsc/streams.h"
 #include "detail.h"
 #include "lru.h"
 
@@ -429,13 +430,6 @@ uint64_t tui_model_last_seq(const struct tui_model *m)
 	return m->last_seq;
 }
 
-/* The request index's key: a collision only costs a lookup its answer
- * (txn_find checks the request). */
-static uint64_t txn_key(uint64_t flow, unsigned index)
-{
-	return flow * 0x9e3779b97f4a7c15ull ^ index;
-}
-
 static uint32_t ring_slot(const struct tui_model *m, const struct tui_request *r)
 {
 	return (uint32_t)(r - m->ring);
@@ -444,7 +438,7 @@ static uint32_t ring_slot(const struct tui_model *m, const struct tui_request *r
 /* The request waiting for its final response on (flow, index), or NULL. */
 static struct tui_request *txn_find(const struct tui_model *m, uint64_t flow, unsigned index)
 {
-	uint32_t i = fsc_hmap_get(&m->by_txn, txn_key(flow, index));
+	uint32_t i = fsc_hmap_get(&m->by_txn, fsc_stream_txn_key(flow, index));
 	struct tui_request *r = i != FSC_HMAP_NONE ? &m->ring[i] : NULL;
 
 	return r && r->seq && r->flow_id == flow && r->index == index ? r : NULL;
@@ -452,7 +446,7 @@ static struct tui_request *txn_find(const struct tui_model *m, uint64_t flow, un
 
 static void txn_forget(struct tui_model *m, const struct tui_request *r)
 {
-	fsc_hmap_del(&m->by_txn, txn_key(r->flow_id, r->index), ring_slot(m, r));
+	fsc_hmap_del(&m->by_txn, fsc_stream_txn_key(r->flow_id, r->index), ring_slot(m, r));
 }
 
 static void on_request(struct tui_model *m, const struct fsc_event *ev)
@@ -516,7 +510,7 @@ static void on_request(struct tui_model *m, const struct fsc_event *ev)
 		}
 	}
 	/* room: one entry a ring slot at most */
-	fsc_hmap_put(&m->by_txn, txn_key(r->flow_id, r->index), ring_slot(m, r));
+	fsc_hmap_put(&m->by_txn, fsc_stream_txn_key(r->flow_id, r->index), ring_slot(m, r));
 	store_detail(m, r, se);
 	m->tot.requests++;
 	count(m, se->ts_ns, TUI_S_REQUESTS, 1);

@@ -26,6 +26,7 @@
 #include "fsc/hmap.h"
 #include "fsc/ilist.h"
 #include "fsc/request.h"
+#include "fsc/streams.h"
 
 #define DEFAULT_MAX_OPEN 1024
 #define DEFAULT_MAX_CONNS 1024
@@ -164,12 +165,6 @@ bool fsc_request_header_next(const char *text, size_t len, size_t *off,
 
 /* ---- the tables ---- */
 
-static uint64_t txn_key(uint64_t flow_id, unsigned index)
-{
-	/* Collisions are possible in principle; a lookup checks the slot. */
-	return flow_id * 0x9e3779b97f4a7c15ull ^ index;
-}
-
 static struct fsc_req_seen seen_of(const struct fsc_event *ev)
 {
 	struct fsc_req_seen s = { .seen = true, .ts_ns = ev->stream->ts_ns };
@@ -192,7 +187,7 @@ static void hand_over(struct fsc_requests *r, uint32_t i, enum fsc_req_state sta
 	r->st.records[state]++;
 	if (fn)
 		fn(&t->rec, ctx);
-	fsc_hmap_del(&r->txn_index, txn_key(t->rec.flow_id, t->rec.index), i);
+	fsc_hmap_del(&r->txn_index, fsc_stream_txn_key(t->rec.flow_id, t->rec.index), i);
 	fsc_ilist_unlink(&r->age, i);
 	fsc_ilist_unlink(&r->conns[t->conn].txns, i);
 	t->in_use = false;
@@ -249,7 +244,7 @@ static uint32_t conn_get(struct fsc_requests *r, uint64_t flow_id, fsc_request_f
 
 static uint32_t txn_find(struct fsc_requests *r, uint64_t flow_id, unsigned index)
 {
-	uint32_t i = fsc_hmap_get(&r->txn_index, txn_key(flow_id, index));
+	uint32_t i = fsc_hmap_get(&r->txn_index, fsc_stream_txn_key(flow_id, index));
 
 	if (i == FSC_HMAP_NONE || !r->txns[i].in_use || r->txns[i].rec.flow_id != flow_id ||
 	    r->txns[i].rec.index != index)
@@ -463,11 +458,12 @@ static void on_request(struct fsc_requests *r, const struct fsc_event *ev, fsc_r
 
 	/* A key already taken (the same flow and index twice, or a rare
 	 * collision) gives the older record up first. */
-	uint32_t old = fsc_hmap_get(&r->txn_index, txn_key(rec->flow_id, rec->index));
+	uint64_t key = fsc_stream_txn_key(rec->flow_id, rec->index);
+	uint32_t old = fsc_hmap_get(&r->txn_index, key);
 	if (old != FSC_HMAP_NONE && old != i && r->txns[old].in_use)
 		hand_over(r, old, r->txns[old].answered ? FSC_REQ_BODY_CUT : FSC_REQ_UNANSWERED,
 			  fn, ctx);
-	fsc_hmap_put(&r->txn_index, txn_key(rec->flow_id, rec->index), i);
+	fsc_hmap_put(&r->txn_index, key, i);
 	fsc_ilist_push(&r->age, i);
 	fsc_ilist_push(&r->conns[c].txns, i);
 }

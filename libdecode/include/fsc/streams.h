@@ -152,6 +152,15 @@ struct fsc_stream_event {
 	} u;
 };
 
+/* The key of one HTTP transaction (a connection's fsc_flow.id and the
+ * request's index on it) in a map of transactions (fsc/hmap.h), by which
+ * request records and fwatch's request list join answers to requests.
+ * Two transactions may share a key: a lookup compares the record. */
+static inline uint64_t fsc_stream_txn_key(uint64_t flow_id, unsigned index)
+{
+	return flow_id * 0x9e3779b97f4a7c15ull ^ index;
+}
+
 typedef void (*fsc_stream_fn)(void *ctx, const struct fsc_stream_event *ev);
 
 /* The most max_streams honours (larger values are clamped); a stream's
