@@ -17,7 +17,9 @@
  *             by backend flow id and request index
  *
  * A ring of recent WireGuard datagrams names the relay of an ingress seen
- * without decryption (by time); a ring of recent public ClientHellos (on
+ * without decryption (by time, then by the sizes of the datagrams that
+ * carried its SYN, POST and ClientHello: a ring of recent SYNs and POSTs
+ * seen in clear keeps their times and sizes until the conn exists); a ring of recent public ClientHellos (on
  * the wire, on no ingress connection) finds the public connection at the
  * edge whose client is the ingress's Src. Stories are built in place in the slots
  * and copied out only to the callback.
@@ -28,6 +30,7 @@
 #include <string.h>
 
 #include "fsc/client.h"
+#include "fsc/wireguard.h"
 #include "hmap.h"
 
 #define DEF_CONNS 4096u
@@ -38,10 +41,39 @@
 #define DEF_IDLE_NS (300 * 1000000000ll)
 #define WG_RING 1024u		/* recent WireGuard datagrams (a power of 2) */
 #define MAX_RELAY_CANDIDATES 8
+#define DEF_SIZE_WINDOW_NS (20 * 1000000ll)
+#define MARK_RING 256u		/* recent SYNs and POSTs in clear (a power of 2) */
+#define WG_OVERHEAD 32u		/* transport header 16 + AEAD tag 16 */
+#define PEER_PATHS 64u		/* tunnel addresses whose relay a size join found */
 /* Two views of one ingress (a decrypted underlay and a TUN capture) are
  * the same connection when their Src, Target and answer agree this close. */
 #define SAME_INGRESS_NS (1000000000ll)
 
+
+/* The ingress connection's packets whose carriers a relay join by size
+ * looks for. */
+enum mark_kind { MARK_SYN, MARK_POST, MARK_HELLO, MARKS };
+
+struct mark {
+	int64_t ts;		/* 0: not seen */
+	uint32_t len;		/* the IP packet's length */
+};
+
+/* A SYN or POST seen in clear, before its conn exists. */
+struct mark_seen {
+	uint64_t key;		/* conn_key of its connection */
+	enum mark_kind what;
+	struct mark m;
+};
+
+/* The relay path that carried a tunnel address's ingress (time+size):
+ * cryptokey routing lets one peer only send from its own addresses. */
+struct peer_path {
+	struct fsc_addr inner;
+	int64_t ts;		/* when it was learnt; 0: a free slot */
+	struct fsc_addr src, dst;
+	uint16_t sport, dport;
+};
 
 struct conn {
 	bool used, dup;		/* dup: another conn is the better view */
@@ -65,6 +97,7 @@ struct conn {
 	uint8_t lo_obs;
 	unsigned requests;	/* stories told with a request */
 	int64_t last_ns;
+	struct mark mark[MARKS];
 	struct fsc_story s;	/* relay, ingress, TLS and stages up to TLS_DONE */
 };
 
@@ -87,6 +120,8 @@ struct wg_seen {
 	unsigned input;
 	bool have_key;
 	uint8_t key[32];
+	uint32_t seg, last;	/* message lengths: the datagram's, or a GSO
+				 * batch's segments' and its last one's */
 };
 
 /* A public connection's ClientHello: at the edge, client -> edge. */
@@ -110,6 +145,9 @@ struct fsc_corr {
 	struct hmap by_flow, awaiting, by_req, by_tuple;
 	struct wg_seen wg[WG_RING];
 	uint32_t wg_next;
+	struct mark_seen marks[MARK_RING];
+	uint32_t marks_next;
+	struct peer_path peers[PEER_PATHS];
 	bool wg_have_last;	/* wg[wg_next - 1] is the current frame's */
 	uint64_t last_frame_number;
 	unsigned last_frame_file;
@@ -121,7 +159,8 @@ struct fsc_corr {
 static const char *const join_names[FSC_JOIN_COUNT] = {
 	[FSC_JOIN_NONE] = "none", [FSC_JOIN_EXACT] = "exact",
 	[FSC_JOIN_ADDR_TIME] = "address+time", [FSC_JOIN_TIME] = "time",
-	[FSC_JOIN_AMBIGUOUS] = "ambiguous",
+	[FSC_JOIN_AMBIGUOUS] = "ambiguous", [FSC_JOIN_TIME_SIZE] = "time+size",
+	[FSC_JOIN_TIME_SIZE_PEER] = "time+size+peer",
 };
 
 static const char *const side_names[FSC_CORR_SIDES] = {
@@ -176,6 +215,8 @@ struct fsc_corr *fsc_corr_new(const struct fsc_corr_limits *lim)
 		c->lim.relay_window_ns = DEF_RELAY_WINDOW_NS;
 	if (c->lim.idle_ns <= 0)
 		c->lim.idle_ns = DEF_IDLE_NS;
+	if (c->lim.size_window_ns <= 0)
+		c->lim.size_window_ns = DEF_SIZE_WINDOW_NS;
 	c->conns = calloc(c->n_conns, sizeof(*c->conns));
 	c->reqs = calloc(c->n_reqs, sizeof(*c->reqs));
 	/* A conn is indexed by two flows at most. */
@@ -380,6 +421,16 @@ static void on_wg(struct fsc_corr *c, const struct fsc_event *ev)
 	if (w->have_key)
 		memcpy(w->key, ev->wgd->initiator_static, 32);
 	c->wg_have_last = ev->wgd && ev->wgd->result == FSC_WGD_OK;
+	w->seg = w->last = (uint32_t)p->payload_wire_len;
+	if (!c->wg_have_last && p->payload_len == p->payload_wire_len) {
+		/* Not split by the pipeline (that needs a key): a batch's
+		 * segments are what a size join looks for. */
+		size_t seg = fsc_wg_gso_segment(p->payload, p->payload_len);
+		if (seg) {
+			w->seg = (uint32_t)seg;
+			w->last = (uint32_t)(p->payload_len % seg ? p->payload_len % seg : seg);
+		}
+	}
 	c->last_frame_number = ev->frame->number;
 	c->last_frame_file = ev->frame->file;
 }
@@ -429,11 +480,164 @@ static void relay_by_time(struct fsc_corr *c, struct conn *k)
 			seen[n++] = w->session;
 		pick = w;
 	}
+	k->s.relay_time_candidates = total;
 	if (total == 1) {
 		relay_from(&k->s, pick, true);
 		k->s.relay_join = (struct fsc_story_join){ FSC_JOIN_TIME, 1 };
 	} else if (total > 1) {
 		k->s.relay_join = (struct fsc_story_join){ FSC_JOIN_AMBIGUOUS, total };
+	}
+}
+
+/* A message of len bytes can carry an IP packet of ip_len: the packet
+ * padded to 16, or less at the MTU, plus the overhead. */
+static bool carries(uint32_t len, uint32_t ip_len)
+{
+	return len >= WG_OVERHEAD && len - WG_OVERHEAD >= ip_len &&
+	       len - WG_OVERHEAD <= (ip_len + 15) / 16 * 16;
+}
+
+/* One way of one session: the datagrams of a relay towards the node. */
+static bool same_path(const struct wg_seen *a, const struct wg_seen *b)
+{
+	return a->session == b->session && a->sport == b->sport && a->dport == b->dport &&
+	       fsc_addr_eq(&a->src, &b->src) && fsc_addr_eq(&a->dst, &b->dst);
+}
+
+/* The paths with a datagram that can carry mark m, arrived after `after`
+ * and at most the size window before m; the newest datagram of each. */
+static unsigned carriers(const struct fsc_corr *c, const struct mark *m, int64_t after,
+			 const struct wg_seen **out, unsigned cap)
+{
+	unsigned n = 0;
+
+	if (after < m->ts - c->lim.size_window_ns)
+		after = m->ts - c->lim.size_window_ns;
+
+	for (uint32_t i = 0; i < WG_RING && i < c->wg_next; i++) {
+		const struct wg_seen *w = &c->wg[(c->wg_next - 1 - i) & (WG_RING - 1)];
+		if (w->ts > m->ts)
+			continue;
+		if (w->ts <= after)
+			break;
+		if (!carries(w->seg, m->len) && !carries(w->last, m->len))
+			continue;
+		bool known = false;
+		for (unsigned j = 0; j < n && !known; j++)
+			known = same_path(out[j], w);
+		if (!known && n < cap)
+			out[n++] = w;
+	}
+	return n;
+}
+
+static bool path_is(const struct wg_seen *w, const struct peer_path *p)
+{
+	return w->sport == p->sport && w->dport == p->dport && fsc_addr_eq(&w->src, &p->src) &&
+	       fsc_addr_eq(&w->dst, &p->dst);
+}
+
+/* The path learnt for a tunnel address (recently), or NULL. */
+static struct peer_path *peer_find(struct fsc_corr *c, const struct fsc_addr *inner)
+{
+	for (uint32_t i = 0; i < PEER_PATHS; i++) {
+		struct peer_path *p = &c->peers[i];
+		if (p->ts && c->now - p->ts <= c->lim.idle_ns && fsc_addr_eq(&p->inner, inner))
+			return p;
+	}
+	return NULL;
+}
+
+static void peer_learn(struct fsc_corr *c, const struct fsc_addr *inner, const struct wg_seen *w)
+{
+	struct peer_path *p = peer_find(c, inner);
+
+	if (!p) { /* a free slot, else the oldest */
+		p = &c->peers[0];
+		for (uint32_t i = 1; i < PEER_PATHS; i++)
+			if (c->peers[i].ts < p->ts)
+				p = &c->peers[i];
+	}
+	*p = (struct peer_path){ *inner, c->now, w->src, w->dst, w->sport, w->dport };
+}
+
+/* Without decryption, by size: the paths that carried every packet of the
+ * connection seen so far (the POST at least; the SYN alone has the size of
+ * any ACK). Each packet's carrier came after the one before it was seen
+ * inside (the edge sends the POST only once the node answered the SYN, the
+ * ClientHello only after the 101). One path: the relay, and the tunnel
+ * address's path from now on; several: the one its earlier ingress came
+ * on, if one did, else ambiguous; none: the join by time stands. */
+static void relay_by_size(struct fsc_corr *c, struct conn *k)
+{
+	const struct wg_seen *fit[MAX_RELAY_CANDIDATES], *got[MAX_RELAY_CANDIDATES];
+	unsigned n = 0;
+	bool first = true;
+	int64_t after = 0;
+
+	if (!k->mark[MARK_POST].ts)
+		return;
+	for (int i = 0; i < MARKS; i++) {
+		if (!k->mark[i].ts)
+			continue;
+		if (i == MARK_HELLO && k->s.t[FSC_STAGE_INGRESS] > after)
+			after = k->s.t[FSC_STAGE_INGRESS]; /* the 101 went out */
+		unsigned m = carriers(c, &k->mark[i], after, got, MAX_RELAY_CANDIDATES);
+		after = k->mark[i].ts;
+		if (first) {
+			memcpy(fit, got, m * sizeof(got[0]));
+			n = m;
+			first = false;
+			continue;
+		}
+		unsigned kept = 0;
+		for (unsigned a = 0; a < n; a++)
+			for (unsigned b = 0; b < m; b++)
+				if (same_path(fit[a], got[b])) {
+					fit[kept++] = fit[a];
+					break;
+				}
+		n = kept;
+	}
+	if (n == 1) {
+		relay_from(&k->s, fit[0], true);
+		k->s.relay_join = (struct fsc_story_join){ FSC_JOIN_TIME_SIZE, 1 };
+		peer_learn(c, &k->ca, fit[0]);
+		return;
+	}
+	if (n == 0)
+		return;
+	const struct peer_path *p = peer_find(c, &k->ca);
+	const struct wg_seen *pick = NULL;
+	for (unsigned i = 0; p && i < n; i++)
+		if (path_is(fit[i], p))
+			pick = fit[i];
+	if (pick) {
+		relay_from(&k->s, pick, true);
+		k->s.relay_join = (struct fsc_story_join){ FSC_JOIN_TIME_SIZE_PEER, 1 };
+	} else {
+		k->s.relay_join = (struct fsc_story_join){ FSC_JOIN_AMBIGUOUS, n };
+	}
+}
+
+/* A SYN or POST in clear while datagrams are about: kept for its conn. */
+static void mark_keep(struct fsc_corr *c, const struct fsc_packet *p, int64_t ts, enum mark_kind what)
+{
+	struct mark_seen *s = &c->marks[c->marks_next++ & (MARK_RING - 1)];
+
+	s->key = conn_key(0, p->obs, &p->src, p->sport, &p->dst, p->dport);
+	s->what = what;
+	s->m = (struct mark){ ts, p->ip_len };
+}
+
+static void marks_take(struct fsc_corr *c, struct conn *k)
+{
+	uint64_t key = conn_key(0, k->obs, &k->ca, k->cp, &k->na, k->np);
+
+	for (uint32_t i = 0; i < MARK_RING && i < c->marks_next; i++) {
+		const struct mark_seen *s = &c->marks[(c->marks_next - 1 - i) & (MARK_RING - 1)];
+		if (s->key == key && !k->mark[s->what].ts)
+			k->mark[s->what] = s->m;
 	}
 }
 
@@ -489,6 +693,8 @@ static void conn_open(struct fsc_corr *c, const struct fsc_event *ev, fsc_story_
 		s->relay_join = (struct fsc_story_join){ FSC_JOIN_EXACT, 1 };
 	} else if (!k->tunnel) {
 		relay_by_time(c, k);
+		marks_take(c, k);
+		relay_by_size(c, k);
 	}
 	if (!hmap_put(&c->by_flow, f->id, (uint32_t)(k - c->conns)))
 		k->used = false; /* cannot happen: the map has room for all */
@@ -624,6 +830,11 @@ static void on_client_hello(struct fsc_corr *c, const struct fsc_event *ev)
 	struct fsc_story *s = &k->s;
 	s->have_tls = true;
 	set_stage(s, FSC_STAGE_TLS_HELLO, ev->ts_ns);
+	if (!k->tunnel && ev->pkt && !k->mark[MARK_HELLO].ts && s->relay_join.kind != FSC_JOIN_EXACT &&
+	    c->wg_next) {
+		k->mark[MARK_HELLO] = (struct mark){ ev->ts_ns, ev->pkt->ip_len };
+		relay_by_size(c, k);
+	}
 	k->last_ns = ev->ts_ns;
 	if (se->status != FSC_OK || !h)
 		return;
@@ -694,6 +905,9 @@ static void on_tcp(struct fsc_corr *c, const struct fsc_event *ev)
 
 	if (p && (p->tcp_flags & (FSC_TCP_FIN | FSC_TCP_RST)) && c->by_tuple.count)
 		on_close(c, p);
+	if (p && c->wg_next && !p->tunnel &&
+	    (p->tcp_flags & (FSC_TCP_SYN | FSC_TCP_ACK)) == FSC_TCP_SYN)
+		mark_keep(c, p, ev->ts_ns, MARK_SYN);
 	if (c->awaiting.count == 0 || !p || p->payload_len == 0)
 		return;
 	uint64_t key = tuple_key(p->tunnel, p->obs, &p->src, p->sport, &p->dst, p->dport);
@@ -773,8 +987,13 @@ static void on_request(struct fsc_corr *c, const struct fsc_event *ev, fsc_story
 	const struct fsc_http_head *h = se->u.req.head;
 	const struct fsc_flow *f = se->flow;
 
-	if (!h || is_ingress_post(h))
+	if (!h)
 		return;
+	if (is_ingress_post(h)) {
+		if (c->wg_next && !ev->tunnel && ev->pkt)
+			mark_keep(c, ev->pkt, ev->ts_ns, MARK_POST);
+		return;
+	}
 	struct conn *self = conn_by_flow(c, f);
 	if (self && self->flow_id == f->id)
 		return; /* on an ingress connection: not a loopback request */

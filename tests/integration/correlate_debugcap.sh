@@ -151,6 +151,115 @@ sys.exit(0 if (magic, vmaj, vmin, snap, lt) == (0xa1b2c3d4, 2, 4, 65535, 147) an
          set(paths) == {1, 3} and posts == ups == hellos == ingress and ingress > 0 else 1)
 PY
 
+# tshark as the oracle on the same file: told that USER0 is a 4-byte header
+# (the tscap header with no NAT addresses) then IP, it reads the ingress
+# POSTs (their Tailscale-Ingress-Src), the 101s and the ClientHellos.
+if command -v tshark >/dev/null; then
+	TS=(tshark -n -o 'uat:user_dlts:"User 0 (DLT=147)","ip","4","","0",""' -r "$D/node-debug.pcap")
+	"${TS[@]}" -Y 'http.request.uri == "/v0/ingress"' -T fields -e http.request.line 2>/dev/null |
+		grep -o 'Tailscale-Ingress-Src: [^\\]*' | sed 's/.*: //' | sort >"$D/ts-src.txt"
+	ts101=$("${TS[@]}" -Y 'http.response.code == 101' 2>/dev/null | wc -l)
+	tshello=$("${TS[@]}" -Y 'tcp.dstport == 46187 && tcp.payload[0] == 0x16 && tcp.payload[5] == 0x01' 2>/dev/null | wc -l)
+	python3 -c '
+import json, sys
+for l in open(sys.argv[1]):
+    o = json.loads(l)
+    if o.get("type") == "ingress" and "ingress_src" in o:
+        print(o["ingress_src"])' "$D/debug.json" | sort >"$D/fd-src.txt"
+	n_src=$(wc -l <"$D/ts-src.txt")
+	[ "$n_src" -gt 0 ] && cmp -s "$D/ts-src.txt" "$D/fd-src.txt" && [ "$ts101" -eq "$n_src" ] && [ "$tshello" -eq "$n_src" ] &&
+		ok "tshark on the debug capture (USER0 as 4 bytes + IP): the same $n_src Ingress-Src as fdecode, $ts101 101s, $tshello ClientHellos" ||
+		bad "tshark: $n_src Src ($(diff "$D/ts-src.txt" "$D/fd-src.txt" | head -4)), $ts101 101s, $tshello hellos"
+fi
+
+# Stories: debug capture + lo with no key (A), key log + underlay + lo (B),
+# underlay + debug capture + lo with no key (C).
+"$F" -n -q --correlate --json "$D/node-debug.pcap" "$D/lo.pcap" >"$D/a.json" 2>"$D/err" || bad "stories A: $(cat "$D/err")"
+"$F" -n -q --correlate --json --wg-keylog "$D/node-wg.keys" "$D/underlay.pcap" "$D/lo.pcap" >"$D/b.json" 2>"$D/err" || bad "stories B: $(cat "$D/err")"
+"$F" -n -q --correlate --json "$D/underlay.pcap" "$D/node-debug.pcap" "$D/lo.pcap" >"$D/c.json" 2>"$D/err" || bad "stories C: $(cat "$D/err")"
+python3 - "$D" <<'PY' || fail=1
+import json, re, sys
+d = sys.argv[1]
+def stories(name):
+    r = {}
+    for line in open("%s/%s.json" % (d, name)):
+        o = json.loads(line)
+        if o.get("type") == "story" and o.get("request", {}).get("target", "").startswith("/echo?r="):
+            r[o["request"]["target"]] = o
+    return r
+truth = {}   # target -> (client ip, port)
+for line in open(d + "/node.log"):
+    m = re.search(r" request client=([0-9.]+):(\d+) .*target=(/echo\?r=\S+)", line)
+    if m:
+        truth[m.group(3)] = (m.group(1), int(m.group(2)))
+a, b, c = stories("a"), stories("b"), stories("c")
+# the relay each client address went through: odd addresses edge a (51820)
+def relay_port(ip):
+    return 51820 if (int(ip.split(".")[3]) - 9) % 2 == 1 else 51822
+same = differ = 0
+worst = 0.0
+fail = False
+for t, (ip, port) in sorted(truth.items()):
+    sa, sb = a.get(t), b.get(t)
+    why = []
+    if not sa or not sb:
+        why.append("no story" + (" without key" if not sa else " with key"))
+    else:
+        for s, lab in ((sa, "A"), (sb, "B")):
+            if (s["ingress"].get("client"), s["ingress"].get("client_port")) != (ip, port):
+                why.append("%s Ingress-Src %s:%s" % (lab, s["ingress"].get("client"), s["ingress"].get("client_port")))
+        for k in ("src", "target", "status"):
+            if sa["ingress"].get(k) != sb["ingress"].get(k):
+                why.append("ingress %s %s / %s" % (k, sa["ingress"].get(k), sb["ingress"].get(k)))
+        for k in ("method", "host", "target", "status", "client", "index", "join"):
+            if sa["request"].get(k) != sb["request"].get(k):
+                why.append("request %s %s / %s" % (k, sa["request"].get(k), sb["request"].get(k)))
+        ia, ib = sa["stages"].get("ingress"), sb["stages"].get("ingress")
+        if ia is None or ib is None or abs(ia - ib) > 0.02:
+            why.append("ingress stage %s / %s" % (ia, ib))
+        else:
+            worst = max(worst, abs(ia - ib))
+        if sb["relay"]["join"] != "exact" or sb["relay"].get("port") != relay_port(ip):
+            why.append("keyed relay %s %s" % (sb["relay"]["join"], sb["relay"].get("port")))
+    if why:
+        differ += 1
+        print("  %s: %s" % (t, "; ".join(why)))
+    else:
+        same += 1
+print("  %d requests in the node's log: %d stories the same without a key (debug capture + lo) as with it (key log + underlay + lo), %d differ; ingress stage at most %.3f ms apart" % (len(truth), same, differ, worst * 1000))
+if differ or not truth:
+    fail = True
+else:
+    print("ok: debug capture + lo without a key: the same Ingress-Src, loopback request and ingress stage as the key log gives, for all %d requests" % same)
+# The relay without a key: by time, then size, then the tunnel address.
+kinds = {}
+right = wrong = 0
+by_size = {}   # kind -> stories time alone left ambiguous
+for t, (ip, port) in truth.items():
+    s = c.get(t)
+    r = s["relay"] if s else {"join": "missing"}
+    kinds[r["join"]] = kinds.get(r["join"], 0) + 1
+    if "port" in r:
+        if r["port"] == relay_port(ip) and r["addr"] == "198.18.0.1":
+            right += 1
+        else:
+            wrong += 1
+            print("  wrong relay: %s joined %s:%s by %s" % (t, r["addr"], r["port"], r["join"]))
+    if r["join"].startswith("time+size") and r.get("time_candidates", 0) > 1:
+        by_size[r["join"]] = by_size.get(r["join"], 0) + 1
+amb_time = sum(1 for s in c.values() if s["relay"].get("time_candidates", 0) > 1)
+print("  relay without a key (underlay + debug capture + lo): %s; right %d, wrong %d; of %d that time alone left ambiguous, %s" % (
+    ", ".join("%s %d" % kv for kv in sorted(kinds.items())), right, wrong, amb_time,
+    ", ".join("%d joined %s" % (v, k) for k, v in sorted(by_size.items())) or "none joined by size"))
+# Two relays under concurrent load: time alone is ambiguous for some, and
+# size must single some of those out.
+if wrong or kinds.get("missing") or not by_size:
+    fail = True
+else:
+    print("ok: relay by time+size without a key: %d of %d right, 0 wrong" % (right, len(truth)))
+sys.exit(1 if fail else 0)
+PY
+
 [ $fail -eq 0 ] || { echo "--- node.log"; tail -20 "$D/node.log"; }
 [ -n "${CORRELATE_DEBUGCAP_KEEP:-}" ] && cp -r "$D/." "$CORRELATE_DEBUGCAP_KEEP/"
 exit $fail
