@@ -18,8 +18,8 @@
  *
  * A ring of recent WireGuard datagrams names the relay of an ingress seen
  * without decryption (by time, then by the sizes of the datagrams that
- * carried its SYN, POST and ClientHello: a ring of recent SYNs and POSTs
- * seen in clear keeps their times and sizes until the conn exists); a ring of recent public ClientHellos (on
+ * carried its POST and ClientHello: a ring of recent SYNs and POSTs seen
+ * in clear keeps their times and sizes until the conn exists); a ring of recent public ClientHellos (on
  * the wire, on no ingress connection) finds the public connection at the
  * edge whose client is the ingress's Src. Stories are built in place in the slots
  * and copied out only to the callback.
@@ -41,7 +41,7 @@
 #define DEF_IDLE_NS (300 * 1000000000ll)
 #define WG_RING 1024u		/* recent WireGuard datagrams (a power of 2) */
 #define MAX_RELAY_CANDIDATES 8
-#define DEF_SIZE_WINDOW_NS (20 * 1000000ll)
+#define DEF_SIZE_WINDOW_NS (100 * 1000000ll)
 #define MARK_RING 256u		/* recent SYNs and POSTs in clear (a power of 2) */
 #define WG_OVERHEAD 32u		/* transport header 16 + AEAD tag 16 */
 #define PEER_PATHS 64u		/* tunnel addresses whose relay a size join found */
@@ -505,30 +505,36 @@ static bool same_path(const struct wg_seen *a, const struct wg_seen *b)
 }
 
 /* The paths with a datagram that can carry mark m, arrived after `after`
- * and at most the size window before m; the newest datagram of each. */
-static unsigned carriers(const struct fsc_corr *c, const struct mark *m, int64_t after,
-			 const struct wg_seen **out, unsigned cap)
+ * and at most the size window before m: into out (the newest datagram of
+ * each), their count into *n. False when that cannot be told: the ring no
+ * longer holds the whole window, or more paths fit than out holds (the
+ * right one might be among those left out). */
+static bool carriers(const struct fsc_corr *c, const struct mark *m, int64_t after,
+		     const struct wg_seen **out, unsigned cap, unsigned *n)
 {
-	unsigned n = 0;
+	uint32_t i;
 
+	*n = 0;
 	if (after < m->ts - c->lim.size_window_ns)
 		after = m->ts - c->lim.size_window_ns;
-
-	for (uint32_t i = 0; i < WG_RING && i < c->wg_next; i++) {
+	for (i = 0; i < WG_RING && i < c->wg_next; i++) {
 		const struct wg_seen *w = &c->wg[(c->wg_next - 1 - i) & (WG_RING - 1)];
 		if (w->ts > m->ts)
 			continue;
 		if (w->ts <= after)
-			break;
+			return true;
 		if (!carries(w->seg, m->len) && !carries(w->last, m->len))
 			continue;
 		bool known = false;
-		for (unsigned j = 0; j < n && !known; j++)
+		for (unsigned j = 0; j < *n && !known; j++)
 			known = same_path(out[j], w);
-		if (!known && n < cap)
-			out[n++] = w;
+		if (known)
+			continue;
+		if (*n == cap)
+			return false;
+		out[(*n)++] = w;
 	}
-	return n;
+	return i < WG_RING; /* every datagram seen is in the window */
 }
 
 static bool path_is(const struct wg_seen *w, const struct peer_path *p)
@@ -561,35 +567,28 @@ static void peer_learn(struct fsc_corr *c, const struct fsc_addr *inner, const s
 	*p = (struct peer_path){ *inner, c->now, w->src, w->dst, w->sport, w->dport };
 }
 
-/* Without decryption, by size: the paths that carried every packet of the
- * connection seen so far (the POST at least; the SYN alone has the size of
- * any ACK). Each packet's carrier came after the one before it was seen
- * inside (the edge sends the POST only once the node answered the SYN, the
- * ClientHello only after the 101). One path: the relay, and the tunnel
- * address's path from now on; several: the one its earlier ingress came
- * on, if one did, else ambiguous; none: the join by time stands. */
+/* Without decryption, by size: the paths that carried both the POST and
+ * the ClientHello (when seen yet) of the connection, each carrier arrived
+ * after the packet before it was seen inside: the edge sends the POST only
+ * once the node answered the SYN, the ClientHello only after the 101. (The
+ * SYN's own carrier has the size of any ACK: it tells nothing.) One path:
+ * the relay, and the tunnel address's path from now on; several: the one
+ * its earlier ingress came on, if one did, else ambiguous; none, or a
+ * window the ring no longer holds: the join by time stands. */
 static void relay_by_size(struct fsc_corr *c, struct conn *k)
 {
 	const struct wg_seen *fit[MAX_RELAY_CANDIDATES], *got[MAX_RELAY_CANDIDATES];
-	unsigned n = 0;
-	bool first = true;
-	int64_t after = 0;
+	unsigned n = 0, m;
+	int64_t after = k->mark[MARK_SYN].ts;
 
-	if (!k->mark[MARK_POST].ts)
+	if (!k->mark[MARK_POST].ts ||
+	    !carriers(c, &k->mark[MARK_POST], after, fit, MAX_RELAY_CANDIDATES, &n))
 		return;
-	for (int i = 0; i < MARKS; i++) {
-		if (!k->mark[i].ts)
-			continue;
-		if (i == MARK_HELLO && k->s.t[FSC_STAGE_INGRESS] > after)
-			after = k->s.t[FSC_STAGE_INGRESS]; /* the 101 went out */
-		unsigned m = carriers(c, &k->mark[i], after, got, MAX_RELAY_CANDIDATES);
-		after = k->mark[i].ts;
-		if (first) {
-			memcpy(fit, got, m * sizeof(got[0]));
-			n = m;
-			first = false;
-			continue;
-		}
+	after = k->s.t[FSC_STAGE_INGRESS] > k->mark[MARK_POST].ts ? k->s.t[FSC_STAGE_INGRESS]
+								   : k->mark[MARK_POST].ts;
+	if (k->mark[MARK_HELLO].ts) {
+		if (!carriers(c, &k->mark[MARK_HELLO], after, got, MAX_RELAY_CANDIDATES, &m))
+			return;
 		unsigned kept = 0;
 		for (unsigned a = 0; a < n; a++)
 			for (unsigned b = 0; b < m; b++)

@@ -23,10 +23,10 @@
  * TUN capture, a `tailscale debug capture` file) and its relay is found
  * by the datagrams that carried it: a WireGuard transport message is 32
  * bytes longer than its plaintext, and the plaintext is the inner packet
- * padded to 16 (never beyond the MTU). The SYN, the POST /v0/ingress and
- * the ClientHello each have a carrier of their size, arrived shortly before
- * the packet was seen inside; when the carriers of all of them are in one
- * session (and direction), and no other session fits as well, that is the
+ * padded to 16 (never beyond the MTU). The POST /v0/ingress and the
+ * ClientHello each have a carrier of their size, arrived before the packet
+ * was seen inside and after the node's answer before it (the SYN-ACK, the
+ * 101) went out; when one session (one way) carried both, that is the
  * relay ("time+size"). Batched datagrams (UDP GSO) count as their
  * segments. Two connections through two relays at the same instant fit
  * both; then the path that carried the same tunnel address's ingress
@@ -170,7 +170,8 @@ struct fsc_corr_limits {
 				 * 300 s */
 	int64_t size_window_ns;	/* without decryption: a datagram carries an
 				 * inner packet of its size seen at most this
-				 * long after it; 20 ms */
+				 * long after it (the time the receiver took
+				 * to decrypt and record it); 100 ms */
 };
 
 /* The sides joined to an ingress connection, for fsc_corr_stats.joins. */
