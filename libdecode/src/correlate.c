@@ -16,10 +16,8 @@
  *   requests  loopback requests waiting for their response's last byte,
  *             by backend flow id and request index
  *
- * A ring of recent WireGuard datagrams names the relay of an ingress seen
- * without decryption (by time, then by the sizes of the datagrams that
- * carried its POST and ClientHello: a ring of recent SYNs and POSTs seen
- * in clear keeps their times and sizes until the conn exists); a ring of recent public ClientHellos (on
+ * The relay of an ingress connection comes from the underlay as
+ * correlate_relay.c keeps it (exact, by time, by size); a ring of recent public ClientHellos (on
  * the wire, on no ingress connection) finds the public connection at the
  * edge whose client is the ingress's Src. Stories are built in place in the slots
  * and copied out only to the callback.
@@ -29,8 +27,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "correlate_int.h"
 #include "fsc/client.h"
-#include "fsc/wireguard.h"
 #include "hmap.h"
 
 #define DEF_CONNS 4096u
@@ -39,41 +37,11 @@
 #define DEF_WINDOW_NS (60 * 1000000000ll)
 #define DEF_RELAY_WINDOW_NS (50 * 1000000ll)
 #define DEF_IDLE_NS (300 * 1000000000ll)
-#define WG_RING 1024u		/* recent WireGuard datagrams (a power of 2) */
-#define MAX_RELAY_CANDIDATES 8
 #define DEF_SIZE_WINDOW_NS (100 * 1000000ll)
-#define MARK_RING 256u		/* recent SYNs and POSTs in clear (a power of 2) */
-#define WG_OVERHEAD 32u		/* transport header 16 + AEAD tag 16 */
-#define PEER_PATHS 64u		/* tunnel addresses whose relay a size join found */
 /* Two views of one ingress (a decrypted underlay and a TUN capture) are
  * the same connection when their Src, Target and answer agree this close. */
 #define SAME_INGRESS_NS (1000000000ll)
 
-
-/* The ingress connection's packets whose carriers a relay join by size
- * looks for. */
-enum mark_kind { MARK_SYN, MARK_POST, MARK_HELLO, MARKS };
-
-struct mark {
-	int64_t ts;		/* 0: not seen */
-	uint32_t len;		/* the IP packet's length */
-};
-
-/* A SYN or POST seen in clear, before its conn exists. */
-struct mark_seen {
-	uint64_t key;		/* conn_key of its connection */
-	enum mark_kind what;
-	struct mark m;
-};
-
-/* The relay path that carried a tunnel address's ingress (time+size):
- * cryptokey routing lets one peer only send from its own addresses. */
-struct peer_path {
-	struct fsc_addr inner;
-	int64_t ts;		/* when it was learnt; 0: a free slot */
-	struct fsc_addr src, dst;
-	uint16_t sport, dport;
-};
 
 struct conn {
 	bool used, dup;		/* dup: another conn is the better view */
@@ -97,7 +65,7 @@ struct conn {
 	uint8_t lo_obs;
 	unsigned requests;	/* stories told with a request */
 	int64_t last_ns;
-	struct mark mark[MARKS];
+	struct corr_mark mark[CORR_MARKS];
 	struct fsc_story s;	/* relay, ingress, TLS and stages up to TLS_DONE */
 };
 
@@ -110,18 +78,6 @@ struct req {
 	uint64_t bytes_base;	/* backend payload bytes before the response */
 	int64_t last_ns;
 	struct fsc_story s;	/* request part and its stages */
-};
-
-struct wg_seen {
-	int64_t ts;
-	uint32_t session;
-	struct fsc_addr src, dst;
-	uint16_t sport, dport;
-	unsigned input;
-	bool have_key;
-	uint8_t key[32];
-	uint32_t seg, last;	/* message lengths: the datagram's, or a GSO
-				 * batch's segments' and its last one's */
 };
 
 /* A public connection's ClientHello: at the edge, client -> edge. */
@@ -143,14 +99,7 @@ struct fsc_corr {
 	struct req *reqs;
 	uint32_t n_reqs, next_req;
 	struct hmap by_flow, awaiting, by_req, by_tuple;
-	struct wg_seen wg[WG_RING];
-	uint32_t wg_next;
-	struct mark_seen marks[MARK_RING];
-	uint32_t marks_next;
-	struct peer_path peers[PEER_PATHS];
-	bool wg_have_last;	/* wg[wg_next - 1] is the current frame's */
-	uint64_t last_frame_number;
-	unsigned last_frame_file;
+	struct corr_underlay ul;
 	int64_t now;
 	struct fsc_corr_stats st;
 	struct fsc_story out;
@@ -399,247 +348,6 @@ static void expire(struct fsc_corr *c, fsc_story_fn fn, void *ctx)
 	}
 }
 
-/* ---- the underlay ---- */
-
-static void on_wg(struct fsc_corr *c, const struct fsc_event *ev)
-{
-	const struct fsc_packet *p = ev->pkt;
-
-	c->wg_have_last = false;
-	if (!p || ev->tunnel || !ev->tun || ev->tun->kind != FSC_TUNNEL_WG ||
-	    ev->tun->u.wg.type != FSC_WG_TRANSPORT || !ev->frame)
-		return;
-	struct wg_seen *w = &c->wg[c->wg_next++ & (WG_RING - 1)];
-	w->ts = ev->ts_ns;
-	w->session = ev->wg.session;
-	w->src = p->src;
-	w->dst = p->dst;
-	w->sport = p->sport;
-	w->dport = p->dport;
-	w->input = input_of(ev);
-	w->have_key = ev->wgd && ev->wgd->result == FSC_WGD_OK && ev->wgd->have_static;
-	if (w->have_key)
-		memcpy(w->key, ev->wgd->initiator_static, 32);
-	c->wg_have_last = ev->wgd && ev->wgd->result == FSC_WGD_OK;
-	w->seg = w->last = (uint32_t)p->payload_wire_len;
-	if (!c->wg_have_last && p->payload_len == p->payload_wire_len) {
-		/* Not split by the pipeline (that needs a key): a batch's
-		 * segments are what a size join looks for. */
-		size_t seg = fsc_wg_gso_segment(p->payload, p->payload_len);
-		if (seg) {
-			w->seg = (uint32_t)seg;
-			w->last = (uint32_t)(p->payload_len % seg ? p->payload_len % seg : seg);
-		}
-	}
-	c->last_frame_number = ev->frame->number;
-	c->last_frame_file = ev->frame->file;
-}
-
-/* The datagram that carried this inner event, when it was decrypted. */
-static const struct wg_seen *carrier(const struct fsc_corr *c, const struct fsc_event *ev)
-{
-	if (!c->wg_have_last || !ev->tunnel || !ev->frame ||
-	    ev->frame->number != c->last_frame_number || ev->frame->file != c->last_frame_file)
-		return NULL;
-	const struct wg_seen *w = &c->wg[(c->wg_next - 1) & (WG_RING - 1)];
-	return w->session == ev->tunnel ? w : NULL;
-}
-
-static void relay_from(struct fsc_story *s, const struct wg_seen *w, bool from_relay)
-{
-	s->relay = from_relay ? w->src : w->dst;
-	s->relay_port = from_relay ? w->sport : w->dport;
-	s->wg_session = w->session;
-	s->relay_input = w->input;
-	s->have_wg_key = w->have_key;
-	if (w->have_key)
-		memcpy(s->wg_initiator_key, w->key, 32);
-}
-
-/* Without decryption: the sessions whose datagrams came around the SYN. */
-static void relay_by_time(struct fsc_corr *c, struct conn *k)
-{
-	int64_t t = k->s.t[FSC_STAGE_TUNNEL];
-	uint32_t seen[MAX_RELAY_CANDIDATES];
-	unsigned n = 0, total = 0;
-	const struct wg_seen *pick = NULL;
-
-	for (uint32_t i = 0; i < WG_RING && i < c->wg_next; i++) {
-		const struct wg_seen *w = &c->wg[(c->wg_next - 1 - i) & (WG_RING - 1)];
-		if (w->ts < t - c->lim.relay_window_ns)
-			break;
-		if (w->ts > t + c->lim.relay_window_ns)
-			continue;
-		bool known = false;
-		for (unsigned j = 0; j < n; j++)
-			known |= seen[j] == w->session;
-		if (known)
-			continue;
-		total++;
-		if (n < MAX_RELAY_CANDIDATES)
-			seen[n++] = w->session;
-		pick = w;
-	}
-	k->s.relay_time_candidates = total;
-	if (total == 1) {
-		relay_from(&k->s, pick, true);
-		k->s.relay_join = (struct fsc_story_join){ FSC_JOIN_TIME, 1 };
-	} else if (total > 1) {
-		k->s.relay_join = (struct fsc_story_join){ FSC_JOIN_AMBIGUOUS, total };
-	}
-}
-
-/* A message of len bytes can carry an IP packet of ip_len: the packet
- * padded to 16, or less at the MTU, plus the overhead. */
-static bool carries(uint32_t len, uint32_t ip_len)
-{
-	return len >= WG_OVERHEAD && len - WG_OVERHEAD >= ip_len &&
-	       len - WG_OVERHEAD <= (ip_len + 15) / 16 * 16;
-}
-
-/* One way of one session: the datagrams of a relay towards the node. */
-static bool same_path(const struct wg_seen *a, const struct wg_seen *b)
-{
-	return a->session == b->session && a->sport == b->sport && a->dport == b->dport &&
-	       fsc_addr_eq(&a->src, &b->src) && fsc_addr_eq(&a->dst, &b->dst);
-}
-
-/* The paths with a datagram that can carry mark m, arrived after `after`
- * and at most the size window before m: into out (the newest datagram of
- * each), their count into *n. False when that cannot be told: the ring no
- * longer holds the whole window, or more paths fit than out holds (the
- * right one might be among those left out). */
-static bool carriers(const struct fsc_corr *c, const struct mark *m, int64_t after,
-		     const struct wg_seen **out, unsigned cap, unsigned *n)
-{
-	uint32_t i;
-
-	*n = 0;
-	if (after < m->ts - c->lim.size_window_ns)
-		after = m->ts - c->lim.size_window_ns;
-	for (i = 0; i < WG_RING && i < c->wg_next; i++) {
-		const struct wg_seen *w = &c->wg[(c->wg_next - 1 - i) & (WG_RING - 1)];
-		if (w->ts > m->ts)
-			continue;
-		if (w->ts <= after)
-			return true;
-		if (!carries(w->seg, m->len) && !carries(w->last, m->len))
-			continue;
-		bool known = false;
-		for (unsigned j = 0; j < *n && !known; j++)
-			known = same_path(out[j], w);
-		if (known)
-			continue;
-		if (*n == cap)
-			return false;
-		out[(*n)++] = w;
-	}
-	return i < WG_RING; /* every datagram seen is in the window */
-}
-
-static bool path_is(const struct wg_seen *w, const struct peer_path *p)
-{
-	return w->sport == p->sport && w->dport == p->dport && fsc_addr_eq(&w->src, &p->src) &&
-	       fsc_addr_eq(&w->dst, &p->dst);
-}
-
-/* The path learnt for a tunnel address (recently), or NULL. */
-static struct peer_path *peer_find(struct fsc_corr *c, const struct fsc_addr *inner)
-{
-	for (uint32_t i = 0; i < PEER_PATHS; i++) {
-		struct peer_path *p = &c->peers[i];
-		if (p->ts && c->now - p->ts <= c->lim.idle_ns && fsc_addr_eq(&p->inner, inner))
-			return p;
-	}
-	return NULL;
-}
-
-static void peer_learn(struct fsc_corr *c, const struct fsc_addr *inner, const struct wg_seen *w)
-{
-	struct peer_path *p = peer_find(c, inner);
-
-	if (!p) { /* a free slot, else the oldest */
-		p = &c->peers[0];
-		for (uint32_t i = 1; i < PEER_PATHS; i++)
-			if (c->peers[i].ts < p->ts)
-				p = &c->peers[i];
-	}
-	*p = (struct peer_path){ *inner, c->now, w->src, w->dst, w->sport, w->dport };
-}
-
-/* Without decryption, by size: the paths that carried both the POST and
- * the ClientHello (when seen yet) of the connection, each carrier arrived
- * after the packet before it was seen inside: the edge sends the POST only
- * once the node answered the SYN, the ClientHello only after the 101. (The
- * SYN's own carrier has the size of any ACK: it tells nothing.) One path:
- * the relay, and the tunnel address's path from now on; several: the one
- * its earlier ingress came on, if one did, else ambiguous; none, or a
- * window the ring no longer holds: the join by time stands. */
-static void relay_by_size(struct fsc_corr *c, struct conn *k)
-{
-	const struct wg_seen *fit[MAX_RELAY_CANDIDATES], *got[MAX_RELAY_CANDIDATES];
-	unsigned n = 0, m;
-	int64_t after = k->mark[MARK_SYN].ts;
-
-	if (!k->mark[MARK_POST].ts ||
-	    !carriers(c, &k->mark[MARK_POST], after, fit, MAX_RELAY_CANDIDATES, &n))
-		return;
-	after = k->s.t[FSC_STAGE_INGRESS] > k->mark[MARK_POST].ts ? k->s.t[FSC_STAGE_INGRESS]
-								   : k->mark[MARK_POST].ts;
-	if (k->mark[MARK_HELLO].ts) {
-		if (!carriers(c, &k->mark[MARK_HELLO], after, got, MAX_RELAY_CANDIDATES, &m))
-			return;
-		unsigned kept = 0;
-		for (unsigned a = 0; a < n; a++)
-			for (unsigned b = 0; b < m; b++)
-				if (same_path(fit[a], got[b])) {
-					fit[kept++] = fit[a];
-					break;
-				}
-		n = kept;
-	}
-	if (n == 1) {
-		relay_from(&k->s, fit[0], true);
-		k->s.relay_join = (struct fsc_story_join){ FSC_JOIN_TIME_SIZE, 1 };
-		peer_learn(c, &k->ca, fit[0]);
-		return;
-	}
-	if (n == 0)
-		return;
-	const struct peer_path *p = peer_find(c, &k->ca);
-	const struct wg_seen *pick = NULL;
-	for (unsigned i = 0; p && i < n; i++)
-		if (path_is(fit[i], p))
-			pick = fit[i];
-	if (pick) {
-		relay_from(&k->s, pick, true);
-		k->s.relay_join = (struct fsc_story_join){ FSC_JOIN_TIME_SIZE_PEER, 1 };
-	} else {
-		k->s.relay_join = (struct fsc_story_join){ FSC_JOIN_AMBIGUOUS, n };
-	}
-}
-
-/* A SYN or POST in clear while datagrams are about: kept for its conn. */
-static void mark_keep(struct fsc_corr *c, const struct fsc_packet *p, int64_t ts, enum mark_kind what)
-{
-	struct mark_seen *s = &c->marks[c->marks_next++ & (MARK_RING - 1)];
-
-	s->key = conn_key(0, p->obs, &p->src, p->sport, &p->dst, p->dport);
-	s->what = what;
-	s->m = (struct mark){ ts, p->ip_len };
-}
-
-static void marks_take(struct fsc_corr *c, struct conn *k)
-{
-	uint64_t key = conn_key(0, k->obs, &k->ca, k->cp, &k->na, k->np);
-
-	for (uint32_t i = 0; i < MARK_RING && i < c->marks_next; i++) {
-		const struct mark_seen *s = &c->marks[(c->marks_next - 1 - i) & (MARK_RING - 1)];
-		if (s->key == key && !k->mark[s->what].ts)
-			k->mark[s->what] = s->m;
-	}
-}
-
 /* ---- the ingress connection ---- */
 
 static struct conn *conn_by_flow(struct fsc_corr *c, const struct fsc_flow *f)
@@ -686,14 +394,10 @@ static void conn_open(struct fsc_corr *c, const struct fsc_event *ev, fsc_story_
 	s->ingress_status = se->u.resp.head ? se->u.resp.head->status : 0;
 	s->t[FSC_STAGE_TUNNEL] = f->first_ns;
 	s->t[FSC_STAGE_INGRESS] = ev->ts_ns;
-	const struct wg_seen *w = carrier(c, ev);
-	if (w) {
-		relay_from(s, w, false); /* the answer goes back to the relay */
-		s->relay_join = (struct fsc_story_join){ FSC_JOIN_EXACT, 1 };
-	} else if (!k->tunnel) {
-		relay_by_time(c, k);
-		marks_take(c, k);
-		relay_by_size(c, k);
+	if (!corr_relay_exact(&c->ul, ev, s) && !k->tunnel) {
+		corr_relay_by_time(&c->ul, &c->lim, s);
+		corr_marks_take(&c->ul, conn_key(0, k->obs, &k->ca, k->cp, &k->na, k->np), k->mark);
+		corr_relay_by_size(&c->ul, &c->lim, c->now, k->mark, &k->ca, s);
 	}
 	if (!hmap_put(&c->by_flow, f->id, (uint32_t)(k - c->conns)))
 		k->used = false; /* cannot happen: the map has room for all */
@@ -829,10 +533,10 @@ static void on_client_hello(struct fsc_corr *c, const struct fsc_event *ev)
 	struct fsc_story *s = &k->s;
 	s->have_tls = true;
 	set_stage(s, FSC_STAGE_TLS_HELLO, ev->ts_ns);
-	if (!k->tunnel && ev->pkt && !k->mark[MARK_HELLO].ts && s->relay_join.kind != FSC_JOIN_EXACT &&
-	    c->wg_next) {
-		k->mark[MARK_HELLO] = (struct mark){ ev->ts_ns, ev->pkt->ip_len };
-		relay_by_size(c, k);
+	if (!k->tunnel && ev->pkt && !k->mark[CORR_MARK_HELLO].ts &&
+	    s->relay_join.kind != FSC_JOIN_EXACT && c->ul.wg_next) {
+		k->mark[CORR_MARK_HELLO] = (struct corr_mark){ ev->ts_ns, ev->pkt->ip_len };
+		corr_relay_by_size(&c->ul, &c->lim, c->now, k->mark, &k->ca, s);
 	}
 	k->last_ns = ev->ts_ns;
 	if (se->status != FSC_OK || !h)
@@ -896,6 +600,16 @@ static void on_close(struct fsc_corr *c, const struct fsc_packet *p)
 		k->lo_closed = true;
 }
 
+/* A SYN or POST in clear while datagrams are about: kept for its conn
+ * (the relay by size). */
+static void mark_keep(struct fsc_corr *c, const struct fsc_packet *p, int64_t ts,
+		      enum corr_mark_kind what)
+{
+	uint64_t key = conn_key(0, p->obs, &p->src, p->sport, &p->dst, p->dport);
+
+	corr_mark_keep(&c->ul, key, what, (struct corr_mark){ ts, p->ip_len });
+}
+
 /* A segment with payload: the client's first after the ServerHello ends
  * the handshake. */
 static void on_tcp(struct fsc_corr *c, const struct fsc_event *ev)
@@ -904,9 +618,9 @@ static void on_tcp(struct fsc_corr *c, const struct fsc_event *ev)
 
 	if (p && (p->tcp_flags & (FSC_TCP_FIN | FSC_TCP_RST)) && c->by_tuple.count)
 		on_close(c, p);
-	if (p && c->wg_next && !p->tunnel &&
+	if (p && c->ul.wg_next && !p->tunnel &&
 	    (p->tcp_flags & (FSC_TCP_SYN | FSC_TCP_ACK)) == FSC_TCP_SYN)
-		mark_keep(c, p, ev->ts_ns, MARK_SYN);
+		mark_keep(c, p, ev->ts_ns, CORR_MARK_SYN);
 	if (c->awaiting.count == 0 || !p || p->payload_len == 0)
 		return;
 	uint64_t key = tuple_key(p->tunnel, p->obs, &p->src, p->sport, &p->dst, p->dport);
@@ -989,8 +703,8 @@ static void on_request(struct fsc_corr *c, const struct fsc_event *ev, fsc_story
 	if (!h)
 		return;
 	if (is_ingress_post(h)) {
-		if (c->wg_next && !ev->tunnel && ev->pkt)
-			mark_keep(c, ev->pkt, ev->ts_ns, MARK_POST);
+		if (c->ul.wg_next && !ev->tunnel && ev->pkt)
+			mark_keep(c, ev->pkt, ev->ts_ns, CORR_MARK_POST);
 		return;
 	}
 	struct conn *self = conn_by_flow(c, f);
@@ -1104,7 +818,7 @@ void fsc_corr_event(struct fsc_corr *c, const struct fsc_event *ev, fsc_story_fn
 		c->now = ev->ts_ns;
 	switch (ev->type) {
 	case FSC_EV_WG:
-		on_wg(c, ev);
+		corr_underlay_wg(&c->ul, ev);
 		break;
 	case FSC_EV_TCP:
 		on_tcp(c, ev);
