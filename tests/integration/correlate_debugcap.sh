@@ -12,6 +12,8 @@
 #     (key log + underlay + lo): the same Ingress-Src, loopback request,
 #     ingress status and ingress stage (within 20 ms) for every request of
 #     the node's log; none differs;
+#   - with the key log and the debug capture both: one story a request (the
+#     decrypted view kept);
 #   - (underlay + debug capture + lo, no key): the relay joined by timing and
 #     size ("time+size"); against the decrypted truth none is wrong; the
 #     stories whose relay time alone left ambiguous (two sessions in the
@@ -177,6 +179,13 @@ fi
 "$F" -n -q --correlate --json "$D/node-debug.pcap" "$D/lo.pcap" >"$D/a.json" 2>"$D/err" || bad "stories A: $(cat "$D/err")"
 "$F" -n -q --correlate --json --wg-keylog "$D/node-wg.keys" "$D/underlay.pcap" "$D/lo.pcap" >"$D/b.json" 2>"$D/err" || bad "stories B: $(cat "$D/err")"
 "$F" -n -q --correlate --json "$D/underlay.pcap" "$D/node-debug.pcap" "$D/lo.pcap" >"$D/c.json" 2>"$D/err" || bad "stories C: $(cat "$D/err")"
+# Both views of each ingress (decrypted and the debug capture): one story
+# each, the decrypted view's (exact).
+"$F" -n -q --correlate --json --wg-keylog "$D/node-wg.keys" "$D/underlay.pcap" "$D/node-debug.pcap" "$D/lo.pcap" >"$D/d.json" 2>"$D/err" || bad "stories D: $(cat "$D/err")"
+both=$(grep -c '"type":"story".*"relay":{"join":"exact"' "$D/d.json")
+[ "$(grep -c '"type":"story"' "$D/d.json")" -eq "$N" ] && [ "$both" -eq "$N" ] &&
+	ok "key log + underlay + debug capture + lo: $N stories, one per request, each the decrypted view (relay exact)" ||
+	bad "two views: $(grep -c '"type":"story"' "$D/d.json") stories, $both exact, want $N"
 python3 - "$D" <<'PY' || fail=1
 import json, re, sys
 d = sys.argv[1]
