@@ -17,9 +17,9 @@
  *             by backend flow id and request index
  *
  * The relay of an ingress connection comes from the underlay as
- * correlate_relay.c keeps it (exact, by time, by size); a ring of recent public ClientHellos (on
- * the wire, on no ingress connection) finds the public connection at the
- * edge whose client is the ingress's Src. Stories are built in place in the slots
+ * correlate_relay.c keeps it (exact, by time, by size); a ring of recent
+ * public ClientHellos (on the wire, on no ingress connection) finds the
+ * public connection at the edge whose client is the ingress's Src. Stories are built in place in the slots
  * and copied out only to the callback.
  */
 #include "fsc/correlate.h"

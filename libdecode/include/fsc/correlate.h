@@ -10,8 +10,8 @@
  *                                                      │ session S; time: a
  *                                                      │ WG burst at the SYN;
  *                                                      │ time+size: the
- *                                                      │ datagrams of the
- *                                                      │ SYN, POST, hello
+ *                                                      │ datagrams of its
+ *                                                      │ POST and hello
  *   ingress    POST /v0/ingress  Src C:p  Target T     │
  *              101  ClientHello (SNI, ALPN, JA4)       ┘ exact: same connection
  *              ServerHello  client Finished
@@ -118,8 +118,9 @@ struct fsc_story {
 	struct fsc_addr relay;
 	uint16_t relay_port;
 	uint32_t wg_session;		/* the pipeline's session id */
-	unsigned relay_time_candidates;	/* sessions time alone left (a time
-					 * or time+size join; 0 otherwise) */
+	unsigned relay_time_candidates;	/* sessions time alone left, when
+					 * the relay was sought without
+					 * decryption; 0 otherwise */
 	bool have_wg_key;
 	uint8_t wg_initiator_key[32];	/* the session initiator's static key */
 	unsigned relay_input;
