@@ -12,7 +12,7 @@
 #define FSC_HMAP_NONE UINT32_MAX
 
 /* A key's halves beside its value: a probe touches one cache line, where
- * separate key and value arrays cost a miss each. 12 bytes, as before. */
+ * separate key and value arrays cost a miss each. 12 bytes. */
 struct fsc_hmap_bucket {
 	uint32_t key_lo, key_hi;
 	uint32_t val; /* value + 1; 0 (EMPTY) marks an empty bucket */
@@ -41,10 +41,10 @@ void fsc_hmap_del(struct fsc_hmap *h, uint64_t key, uint32_t val);
 
 /*
  * For keys that are hashes of longer keys (names, addresses), where two
- * records may share one: hmap_add inserts beside any entries of the same
- * key (false when full), hmap_next gives the values under key one by one
- * (*pos 0 to start; FSC_HMAP_NONE at the end) for the caller to compare, and
- * hmap_del removes the one with its value.
+ * records may share one: fsc_hmap_add inserts beside any entries of the
+ * same key (false when full), fsc_hmap_next gives the values under key one
+ * by one (*pos 0 to start; FSC_HMAP_NONE at the end) for the caller to
+ * compare, and fsc_hmap_del removes the one with its value.
  */
 bool fsc_hmap_add(struct fsc_hmap *h, uint64_t key, uint32_t val);
 uint32_t fsc_hmap_next(const struct fsc_hmap *h, uint64_t key, uint32_t *pos);
