@@ -219,8 +219,8 @@ size_t tui_stage_bar(const int64_t *stretch, int width, char *buf, size_t cap)
 		rem[best] = -1;
 		left--;
 	}
-	if (!timed) /* every stretch seen took no time: one cell for the last */
-		cells[last] = 1;
+	if (!timed) /* every stretch seen took no time: the last, whole */
+		cells[last] = width;
 	for (int k = 0; k < FSC_STRETCH_TOTAL; k++)
 		for (int c = 0; c < cells[k] && n + 1 < cap; c++)
 			buf[n++] = bar_letters[k];
