@@ -256,7 +256,10 @@ void tui_detail_lines(struct tui_model *m, const struct tui_request *r, tui_line
 			     h->skip ? h->skip : "", i == client_hop ? "  <- client" : "");
 		}
 	}
-	const struct tui_ingress *in = r->client.family ? tui_model_ingress(m, &r->client) : NULL;
+	/* That client's latest ingress handshake, unless the story names the
+	 * very one. */
+	const struct tui_ingress *in = r->client.family && !tui_model_story_of(m, r)
+					       ? tui_model_ingress(m, &r->client) : NULL;
 	if (in) {
 		tui_escape(in->src, in->src_len, a, sizeof(a));
 		tui_escape(in->target, in->target_len, b, sizeof(b));
