@@ -38,7 +38,9 @@ static const char *input_text(struct tui_model *m, unsigned input, char *buf, si
 {
 	const char *s = tui_model_source_name(m, input);
 
-	if (tui_model_sources(m) < 2 || !s[0]) {
+	/* Live, a story's inputs are all the one source's (its interfaces
+	 * are not told apart): no name. */
+	if (tui_model_sources(m) < 2 || !s[0] || tui_model_live(m)) {
 		buf[0] = '\0';
 		return buf;
 	}

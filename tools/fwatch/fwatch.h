@@ -25,6 +25,8 @@ struct options {
 	const char *files[MAX_FILES];	/* -r, merged by time */
 	unsigned n_files;
 	struct fsc_inputopts inputs;	/* --wg-keylog, --clock-offset */
+	bool correlate;			/* stories: several -r, live, or
+					 * --correlate */
 	const char *bpf;		/* -f */
 	double speed;			/* replay pace; 0: as fast as possible */
 	bool dump;			/* --dump */

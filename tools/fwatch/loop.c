@@ -26,6 +26,10 @@
 #define BATCH_NS (20 * 1000000ll)	/* ... or this much time */
 #define MAX_DNS_FDS 16
 #define CAPTURE_TIMEOUT_MS 50		/* kernel block timeout, live */
+/* Several interfaces: frames in time order (the underlay's ingress before
+ * lo's request it led to, for the stories), each held for the block
+ * timeout and a margin at most. */
+#define MERGE_NS(timeout_ms) (((int64_t)(timeout_ms) + 30) * 1000000)
 
 static volatile sig_atomic_t stop_signal;
 
@@ -244,7 +248,6 @@ static void run_loop(struct fw *w)
 {
 	struct pollfd fds[MAX_IFACES + MAX_DNS_FDS + 2 + METRICS_MAX_CONNS];
 	int cap_fds[MAX_IFACES];
-	unsigned n_cap = w->live ? fsc_source_fds(w->src, cap_fds, MAX_IFACES) : 0;
 	int want = 0;
 
 	for (;;) {
@@ -270,8 +273,13 @@ static void run_loop(struct fw *w)
 		if (w->screen && now - w->last_draw >= DRAW_EVERY_NS)
 			draw(w, now);
 
-		/* What to wait for, and how long. */
+		/* What to wait for, and how long: an interface whose frame is
+		 * held for the merge by time has nothing to say until it is
+		 * due. */
 		int nf = 0, timeout = want;
+		unsigned n_cap = w->live ? fsc_source_fds(w->src, cap_fds, MAX_IFACES) : 0;
+		if (w->live && !w->ended)
+			timeout = min_timeout(timeout, fsc_source_timeout_ms(w->src));
 		for (unsigned i = 0; i < n_cap && !w->ended; i++)
 			fds[nf++] = (struct pollfd){ .fd = cap_fds[i], .events = POLLIN };
 		if (w->live && !w->ended)
@@ -322,6 +330,25 @@ static void run_loop(struct fw *w)
 		want = w->ended ? -1 : read_batch(w);
 		if (w->ended && w->screen)
 			want = -1;
+	}
+}
+
+/* The end of a live dump: the frames held for the merge by time, and what
+ * the interfaces hold already, are the capture's too (bounded). */
+static void drain_held(struct fw *w)
+{
+	struct fsc_frame f;
+
+	fsc_source_release(w->src);
+	for (unsigned n = 0; n < 65536 && !w->ended; n++) {
+		if (w->have_pending) {
+			w->have_pending = false;
+			feed(w, &w->pending);
+			continue;
+		}
+		if (fsc_source_next(w->src, &f) != FSC_SRC_FRAME)
+			break;
+		feed(w, &f);
 	}
 }
 
@@ -396,7 +423,8 @@ static bool open_source(struct fw *w)
 	 * and a wake-up a block instead of a packet under load. */
 	struct fsc_live_opts lo = { .filter = o->bpf, .snaplen = o->snaplen,
 				    .buffer_size = o->buffer_size, .promisc = o->promisc,
-				    .timeout_ms = o->immediate ? 0 : CAPTURE_TIMEOUT_MS };
+				    .timeout_ms = o->immediate ? 0 : CAPTURE_TIMEOUT_MS,
+				    .merge_ns = MERGE_NS(o->immediate ? 0 : CAPTURE_TIMEOUT_MS) };
 	w->src = fsc_source_open_live(o->ifaces, o->n_ifaces, &lo, err, sizeof(err));
 	if (!w->src) {
 		fprintf(stderr, "fwatch: %s\n", err);
@@ -440,12 +468,13 @@ int fwatch_run(const struct options *o)
 	tui_model_set_wg(w.model, fsc_pipeline_wg(w.pl));
 	fsc_fanout_add(&w.sinks, &(struct fsc_sink){ .ops = &model_sink, .self = w.model });
 	struct fsc_sink story_sink;
-	if (!(w.stories = fw_stories_open(w.model, &story_sink))) {
+	if (o->correlate && !(w.stories = fw_stories_open(w.model, &story_sink))) {
 		fputs("fwatch: out of memory for the tables; lower the limits\n", stderr);
 		rc = EXIT_RUNTIME;
 		goto out;
 	}
-	fsc_fanout_add(&w.sinks, &story_sink);
+	if (w.stories)
+		fsc_fanout_add(&w.sinks, &story_sink);
 	int key_status;
 	if (!(w.keys = fsc_wgkeys_open("fwatch", &o->inputs, o->files, o->n_files, w.pl,
 				       &key_status))) {
@@ -497,6 +526,8 @@ int fwatch_run(const struct options *o)
 		w.screen = NULL;
 	}
 	if (o->dump) {
+		if (w.live && !w.ended && !stop_signal)
+			drain_held(&w);
 		if (!w.ended)
 			end_capture(&w);
 		update_stats(&w);

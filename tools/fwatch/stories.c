@@ -4,10 +4,11 @@
  * which puts it on its request's row (the stage bar) and keeps it for
  * Detail's chain.
  *
- * Always on, even over one input: `-i any` or one capture can hold the
- * underlay and lo together, and the stage costs a switch on each event and
- * a ring write a WireGuard transport datagram (doc/bench-ir.md: fwatch
- * --dump). */
+ * On where vantage points meet: several -r files, or live (`any`, or the
+ * underlay and lo side by side); over one file only with --correlate. Its
+ * scans of the ingress table (a loopback request's candidates, a public
+ * ClientHello's ingress) cost a generated one-file replay 39% more
+ * instructions (callgrind, scripts/bench_ir.sh's capture). */
 #include <stdlib.h>
 
 #include "fsc/correlate.h"

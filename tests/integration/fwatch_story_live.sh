@@ -1,0 +1,126 @@
+#!/bin/bash
+# fwatch_story_live.sh - fwatch's stories live (issue 13 item 3): the
+# reference funnel in three namespaces (client -> fedge ==WireGuard==>
+# fnode --tun -> backend on the node's lo); in the node's namespace
+# `fwatch --dump -i un0 -i lo --wg-keylog node-wg.keys` captures the
+# underlay and lo at once, while fnode writes its key log as the handshake
+# happens (fwatch reads it again as it grows). N requests, each from its
+# own client port to its own path; the dump must show every one joined:
+# the relay exact (the decrypted session), the ingress whose Src is the
+# port that asked (the node's log is the truth), answer 101, the loopback
+# request address+time, and a STAGES cell with its stretches. About 15 s.
+# Root (namespaces, TUN); skips (77) otherwise.
+[ -n "${BASH_VERSION:-}" ] || exec bash "$0" "$@"
+set -u
+[ -n "${FSC_BIN:-}" ] || { echo "fwatch_story_live: FSC_BIN not set" >&2; exit 2; }
+[ "$(id -u)" -eq 0 ] || { echo "fwatch_story_live: SKIP: needs root (TUN, namespaces)" >&2; exit 77; }
+[ -c /dev/net/tun ] || { echo "fwatch_story_live: SKIP: no /dev/net/tun" >&2; exit 77; }
+for t in ip curl openssl python3 wg ss; do
+	command -v $t >/dev/null || { echo "fwatch_story_live: SKIP: no $t" >&2; exit 77; }
+done
+. "$FSC_SRC/tests/integration/lib/netns.sh"
+nsl_init fwatch_story_live
+FL_DIR=$NSL_TMP
+. "$FSC_SRC/tests/integration/lib/funnel.sh"
+D=$NSL_TMP
+fail=0
+ok() { echo "ok: $*"; }
+bad() { echo "FAIL: $*"; fail=1; }
+N=${FWATCH_STORY_LIVE_N:-4}
+
+NC=fwc$$ NE=fwe$$ NN=fwn$$ TUN=fwt$$
+for n in $NC $NE $NN; do nsl_ns_add "$n"; done
+nsl_veth "$NC" uc0 "$NE" ue1
+nsl_addr "$NC" uc0 198.18.1.1/24
+nsl_addr "$NE" ue1 198.18.1.2/24
+nsl_veth "$NE" ue0 "$NN" un0
+nsl_addr "$NE" ue0 198.18.0.1/30
+nsl_addr "$NN" un0 198.18.0.2/30
+FL_PUB=443 FL_BE=2367
+fl_certs "$FL_NAME" >/dev/null || exit 2
+fl_serve_config "$FL_NAME"
+(umask 077; wg genkey >"$D/e.key"; wg genkey >"$D/n.key")
+printf '[Interface]\nPrivateKey = %s\nListenPort = 51821\nAddress = 100.64.0.2/24\n\n[Peer]\nPublicKey = %s\nAllowedIPs = 100.64.0.1/32\nEndpoint = 198.18.0.1:51820\n' \
+	"$(cat "$D/n.key")" "$(wg pubkey <"$D/e.key")" >"$D/node.conf"
+printf '[Interface]\nPrivateKey = %s\nListenPort = 51820\nAddress = 100.64.0.1/24\n\n[Peer]\nPublicKey = %s\nAllowedIPs = 100.64.0.2/32\nEndpoint = 198.18.0.2:51821\n' \
+	"$(cat "$D/e.key")" "$(wg pubkey <"$D/n.key")" >"$D/edge.conf"
+listening() {	# NS PORT
+	nsl_wait_for 10 sh -c "ip netns exec '$1' ss -Hltn 'sport = :$2' | grep -q ."
+}
+nsl_bg "$NN" python3 "$FSC_SRC/tests/integration/lib/funnel_backend.py" "$FL_BE" "$D/backend.jsonl"
+nsl_bg "$NN" sh -c "exec '$FSC_BIN/fnode' --serve-config '$D/serve.json' --certs '$D/certs' \
+	--wg-config '$D/node.conf' --tun $TUN --wg-keylog '$D/node-wg.keys' \
+	--peerapi 100.64.0.2:46187 --edge 100.64.0.1 >/dev/null 2>>'$D/node.log'"
+nsl_bg "$NE" sh -c "exec '$FSC_BIN/fedge' --listen 198.18.1.2:$FL_PUB --wg-config '$D/edge.conf' \
+	--route '$FL_NAME=100.64.0.2:46187' >/dev/null 2>>'$D/edge.log'"
+listening "$NN" 46187 && listening "$NE" "$FL_PUB" && listening "$NN" "$FL_BE" ||
+	{ cat "$D"/*.log; nsl_die "a listener did not come up"; }
+[ -f "$D/node-wg.keys" ] || nsl_die "fnode wrote no key log"
+
+# fwatch first: the WireGuard handshake happens with the first request, so
+# its keys reach the key log while fwatch runs.
+nsl_bg "$NN" "$FSC_BIN/fwatch" -n --no-geoip --dump 10 --details -i un0 -i lo \
+	--wg-keylog "$D/node-wg.keys" -f "udp or tcp port $FL_BE" >"$D/dump" 2>"$D/fwatch.err"
+FW=$NSL_PID
+# Its two capture sockets are open (ss lists packet sockets with their process).
+nsl_wait_for 10 sh -c "[ \$(ip netns exec '$NN' ss -0 -p | grep -c fwatch) -ge 2 ]" ||
+	bad "fwatch did not open its captures: $(cat "$D/fwatch.err")"
+t0=$(date +%s)
+ports=""
+for i in $(seq "$N"); do
+	p=$((40000 + $$ % 10000 + i))
+	ports="$ports $p"
+	ip netns exec "$NC" curl -sS -o /dev/null --max-time 10 --local-port "$p" --cacert "$D/ca.crt" \
+		--resolve "$FL_NAME:443:198.18.1.2" "https://$FL_NAME/echo?live=$i" || bad "curl $i"
+done
+# The dump comes after its 10 s; bounded wait.
+for _ in $(seq 200); do kill -0 "$FW" 2>/dev/null || break; sleep 0.1; done
+kill -0 "$FW" 2>/dev/null && bad "fwatch --dump 10 still running after 20 s"
+wait "$FW" 2>/dev/null
+rc=$?
+[ "$rc" -eq 0 ] || bad "fwatch exit $rc: $(cat "$D/fwatch.err")"
+ok "$N requests in $(( $(date +%s) - t0 )) s while fwatch watched un0 and lo"
+
+python3 - "$D/dump" "$D/node.log" "$N" <<'PY' || bad "the live stories (dump in $D/dump)"
+import re, sys
+dump, log, n = sys.argv[1], sys.argv[2], int(sys.argv[3])
+text = open(dump).read()
+truth = {}
+for line in open(log):
+    m = re.search(r" request client=[0-9.]+:(\d+) .*target=(/echo\?live=\d+)", line)
+    if m:
+        truth[m.group(2)] = m.group(1)
+errs = []
+if len(truth) != n:
+    errs.append("the node served %d requests, want %d" % (len(truth), n))
+rows = {}
+sec = text.split("== Requests")[1].split("\n\n")[0].splitlines()[1:]
+if not sec or sec[0].split()[-1] != "STAGES":
+    errs.append("no STAGES column")
+for r in sec[1:]:
+    f = r.split()
+    rows[f[7]] = f[-1]
+for target, port in sorted(truth.items()):
+    blk = [b for b in text.split("== Detail #")[1:] if re.search(r"GET %s HTTP" % re.escape(target), b)]
+    if len(blk) != 1:
+        errs.append("%s: %d Detail blocks" % (target, len(blk)))
+        continue
+    b = blk[0]
+    need = [r"Story +#\d+, the public request end to end\n",
+            r"Relay +198\.18\.0\.1:51820 .*session \d+ peer \d+ key \S+ \[exact\]",
+            r"Ingress +src 198\.18\.1\.1:%s target %s:443 answer 101 node 100\.64\.0\.2:46187" % (port, re.escape("node.example.test")),
+            r"TLS +sni node\.example\.test alpn \S+ .*\[exact\]",
+            r"Loopback +GET node\.example\.test%s 200 \d+ bytes, request 1 by xff-single \[address\+time\]" % re.escape(target),
+            r"Stages +ingress [0-9.]+  tls [0-9.]+  to_backend [0-9.]+  first_byte [0-9.]+  last_byte [0-9.]+  total [0-9.]+ ms"]
+    for pat in need:
+        if not re.search(pat, b):
+            errs.append("%s: no line like /%s/" % (target, pat))
+    if not re.fullmatch(r"i[0-9.]+/t[0-9.]+/b[0-9.]+/f[0-9.]+/l[0-9.]+", rows.get(target, "")):
+        errs.append("%s: STAGES cell %r" % (target, rows.get(target)))
+for e in errs:
+    print("  " + e)
+sys.exit(1 if errs else 0)
+PY
+[ $fail -eq 0 ] && ok "live over un0 and lo: every request's story joined (relay exact, ingress by its port, loopback address+time) with its stage figures"
+[ $fail -eq 0 ] || { echo "--- node.log"; cat "$D/node.log"; echo "--- dump"; sed -n '/== Requests/,/== Clients/p' "$D/dump"; }
+exit $fail
