@@ -8,7 +8,9 @@
 # own client port to its own path; the dump must show every one joined:
 # the relay exact (the decrypted session), the ingress whose Src is the
 # port that asked (the node's log is the truth), answer 101, the loopback
-# request address+time, and a STAGES cell with its stretches. About 15 s.
+# request address+time, and a STAGES cell with its stretches. Beside it, a
+# second fwatch without keys over the underlay, the node's TUN and lo: the
+# same requests joined, the relay by time. About 15 s.
 # Root (namespaces, TUN); skips (77) otherwise.
 [ -n "${BASH_VERSION:-}" ] || exec bash "$0" "$@"
 set -u
@@ -62,9 +64,13 @@ listening "$NN" 46187 && listening "$NE" "$FL_PUB" && listening "$NN" "$FL_BE" |
 nsl_bg "$NN" "$FSC_BIN/fwatch" -n --no-geoip --dump 10 --details -i un0 -i lo \
 	--wg-keylog "$D/node-wg.keys" -f "udp or tcp port $FL_BE" >"$D/dump" 2>"$D/fwatch.err"
 FW=$NSL_PID
-# Its two capture sockets are open (ss lists packet sockets with their process).
-nsl_wait_for 10 sh -c "[ \$(ip netns exec '$NN' ss -0 -p | grep -c fwatch) -ge 2 ]" ||
-	bad "fwatch did not open its captures: $(cat "$D/fwatch.err")"
+nsl_bg "$NN" "$FSC_BIN/fwatch" -n --no-geoip --dump 10 --details -i un0 -i "$TUN" -i lo \
+	-f "udp or tcp port $FL_BE or tcp port 46187" >"$D/dump-nokeys" 2>"$D/fwatch-nokeys.err"
+FW2=$NSL_PID
+# Their five capture sockets are open (ss lists packet sockets with their
+# process).
+nsl_wait_for 10 sh -c "[ \$(ip netns exec '$NN' ss -0 -p | grep -c fwatch) -ge 5 ]" ||
+	bad "fwatch did not open its captures: $(cat "$D/fwatch.err" "$D/fwatch-nokeys.err")"
 t0=$(date +%s)
 ports=""
 for i in $(seq "$N"); do
@@ -73,17 +79,20 @@ for i in $(seq "$N"); do
 	ip netns exec "$NC" curl -sS -o /dev/null --max-time 10 --local-port "$p" --cacert "$D/ca.crt" \
 		--resolve "$FL_NAME:443:198.18.1.2" "https://$FL_NAME/echo?live=$i" || bad "curl $i"
 done
-# The dump comes after its 10 s; bounded wait.
-for _ in $(seq 200); do kill -0 "$FW" 2>/dev/null || break; sleep 0.1; done
-kill -0 "$FW" 2>/dev/null && bad "fwatch --dump 10 still running after 20 s"
-wait "$FW" 2>/dev/null
-rc=$?
-[ "$rc" -eq 0 ] || bad "fwatch exit $rc: $(cat "$D/fwatch.err")"
-ok "$N requests in $(( $(date +%s) - t0 )) s while fwatch watched un0 and lo"
+# The dumps come after their 10 s; bounded wait.
+for pid in $FW $FW2; do
+	for _ in $(seq 200); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+	kill -0 "$pid" 2>/dev/null && bad "fwatch --dump 10 still running after 20 s"
+	wait "$pid" 2>/dev/null
+	rc=$?
+	[ "$rc" -eq 0 ] || bad "fwatch exit $rc: $(cat "$D/fwatch.err" "$D/fwatch-nokeys.err")"
+done
+ok "$N requests in $(( $(date +%s) - t0 )) s while two fwatch watched un0, $TUN and lo"
 
-python3 - "$D/dump" "$D/node.log" "$N" <<'PY' || bad "the live stories (dump in $D/dump)"
+stories() {	# DUMP RELAY_JOIN
+	python3 - "$1" "$D/node.log" "$N" "$2" <<'PY'
 import re, sys
-dump, log, n = sys.argv[1], sys.argv[2], int(sys.argv[3])
+dump, log, n, relay = sys.argv[1], sys.argv[2], int(sys.argv[3]), sys.argv[4]
 text = open(dump).read()
 truth = {}
 for line in open(log):
@@ -107,7 +116,7 @@ for target, port in sorted(truth.items()):
         continue
     b = blk[0]
     need = [r"Story +#\d+, the public request end to end\n",
-            r"Relay +198\.18\.0\.1:51820 .*session \d+ peer \d+ key \S+ \[exact\]",
+            r"Relay +198\.18\.0\.1:51820 .*session \d+ peer \d+ %s\[%s\]" % (r"key \S+ " if relay == "exact" else "", relay),
             r"Ingress +src 198\.18\.1\.1:%s target %s:443 answer 101 node 100\.64\.0\.2:46187" % (port, re.escape("node.example.test")),
             r"TLS +sni node\.example\.test alpn \S+ .*\[exact\]",
             r"Loopback +GET node\.example\.test%s 200 \d+ bytes, request 1 by xff-single \[address\+time\]" % re.escape(target),
@@ -121,6 +130,10 @@ for e in errs:
     print("  " + e)
 sys.exit(1 if errs else 0)
 PY
-[ $fail -eq 0 ] && ok "live over un0 and lo: every request's story joined (relay exact, ingress by its port, loopback address+time) with its stage figures"
+}
+stories "$D/dump" exact && ok "live over un0 and lo with the key log read as it grew: every request's story joined (relay exact, ingress by its port, loopback address+time) with its stage figures" ||
+	bad "the live stories with keys (dump in $D/dump)"
+stories "$D/dump-nokeys" time && ok "live over un0, the TUN and lo without keys: every request joined, the relay by time" ||
+	bad "the live stories without keys (dump in $D/dump-nokeys)"
 [ $fail -eq 0 ] || { echo "--- node.log"; cat "$D/node.log"; echo "--- dump"; sed -n '/== Requests/,/== Clients/p' "$D/dump"; }
 exit $fail
