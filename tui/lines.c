@@ -368,6 +368,23 @@ void tui_capture_lines(struct tui_model *m, tui_line_fn fn, void *ctx)
 	line(fn, ctx, "tunnel", TUI_MARK_NONE, "%" PRIu64 " wg, %" PRIu64 " disco, %" PRIu64
 	     " stun, %" PRIu64 " tailscale debug disco; %" PRIu64 " tls hellos, %" PRIu64
 	     " ingress", t->wg, t->disco, t->stun, t->tsdisco, t->tls_hellos, t->ingress);
+	const struct fsc_clock_offset *co;
+	size_t n_clock = tui_model_clock(m, &co);
+	for (size_t i = 0; i < n_clock; i++) {
+		char na[96], nb[96], err[96] = "";
+		const char *sa = tui_model_source_name(m, co[i].a), *sb = tui_model_source_name(m, co[i].b);
+		sa = strrchr(sa, '/') && strrchr(sa, '/')[1] ? strrchr(sa, '/') + 1 : sa;
+		sb = strrchr(sb, '/') && strrchr(sb, '/')[1] ? strrchr(sb, '/') + 1 : sb;
+		tui_escape(sa, strlen(sa), na, sizeof(na));
+		tui_escape(sb, strlen(sb), nb, sizeof(nb));
+		if (!co[i].one_way)
+			snprintf(err, sizeof(err), " +/- %.6f s%s", (double)co[i].error_ns / 1e9,
+				 co[i].inconsistent ? " (the two ways overlap: a clock moved)" : "");
+		line(fn, ctx, "clock", co[i].inconsistent ? TUI_MARK_WARN : TUI_MARK_NONE,
+		     "%s minus %s: %+.6f s%s%s, from %" PRIu64 " packets seen in both", nb, na,
+		     (double)co[i].offset_ns / 1e9, err,
+		     co[i].one_way ? " (one way only: a bound, not an estimate)" : "", co[i].pairs);
+	}
 	if (t->malformed || t->truncated)
 		line(fn, ctx, "problems", TUI_MARK_WARN, "%" PRIu64 " malformed, %" PRIu64
 		     " truncated frames", t->malformed, t->truncated);

@@ -59,6 +59,8 @@ struct tui_model {
 
 	struct fsc_story *stories;	/* the newest, by (id - 1) % max_stories */
 	uint64_t last_story, stories_kept;
+	struct fsc_clock_offset clock[TUI_CLOCK_OFFSETS];
+	size_t n_clock;
 
 	struct fsc_agg *agg;		/* clients, hosts, endpoints */
 	struct tui_lru *ingress, *peers;
@@ -655,6 +657,18 @@ const struct fsc_story *tui_model_story_of(const struct tui_model *m,
 		return NULL;
 	const struct fsc_story *s = &m->stories[(r->story_id - 1) % m->lim.max_stories];
 	return s->id == r->story_id ? s : NULL;
+}
+
+void tui_model_set_clock(struct tui_model *m, const struct fsc_clock_offset *o, size_t n)
+{
+	m->n_clock = n < TUI_CLOCK_OFFSETS ? n : TUI_CLOCK_OFFSETS;
+	memcpy(m->clock, o, m->n_clock * sizeof(*o));
+}
+
+size_t tui_model_clock(const struct tui_model *m, const struct fsc_clock_offset **o)
+{
+	*o = m->clock;
+	return m->n_clock;
 }
 
 uint64_t tui_model_stories(const struct tui_model *m)

@@ -43,6 +43,7 @@
 
 #include "fsc/agg.h"
 #include "fsc/client.h"
+#include "fsc/clocksync.h"
 #include "fsc/correlate.h"
 #include "fsc/pipeline.h"
 #include "fsc/source.h"
@@ -200,6 +201,12 @@ void tui_model_story(void *ctx, const struct fsc_story *s);
 const struct fsc_story *tui_model_story_of(const struct tui_model *m,
 					   const struct tui_request *r);
 uint64_t tui_model_stories(const struct tui_model *m);	/* taken so far */
+/* The clock offsets between the replayed files, estimated from packets
+ * seen in both (fsc/clocksync.h), for the capture lines; replaces those
+ * given before. */
+#define TUI_CLOCK_OFFSETS (FSC_CLOCK_INPUTS * FSC_CLOCK_INPUTS / 2)
+void tui_model_set_clock(struct tui_model *m, const struct fsc_clock_offset *o, size_t n);
+size_t tui_model_clock(const struct tui_model *m, const struct fsc_clock_offset **o);
 
 /* The clock moved (live: wall-clock ns; a replay need not call it): rolls
  * the rate history forward and measures tunnel peer rates. */

@@ -286,6 +286,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	fsc_pipeline_flush(pl, on_event, &h);
 	fsc_corr_flush(h.corr, on_story, &h);
 	fsc_corr_flush(h.model_corr, tui_model_story, h.model);
+	{
+		struct fsc_clock_offset co[TUI_CLOCK_OFFSETS];
+		tui_model_set_clock(h.model, co,
+				    fsc_clocksync_offsets(h.clock, co, TUI_CLOCK_OFFSETS));
+	}
 	model_check(&h);
 	tui_model_free(h.model);
 	fsc_corr_free(h.model_corr);

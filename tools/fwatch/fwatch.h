@@ -67,11 +67,13 @@ const struct fsc_accesslog_opts *fw_log_opts(const struct fw_log *l);
 bool fw_log_close(struct fw_log *l);
 
 /* stories.c: the correlation stage, a sink (*sink filled) whose stories
- * go to the model; fw_stories_end tells the stories still open (the end
- * of the capture). NULL when out of memory. */
+ * go to the model; with several files also their clock offsets, which
+ * fw_stories_end gives the model with the stories still open (the end of
+ * the capture). NULL when out of memory. */
 struct fw_stories;
 struct fsc_sink;
-struct fw_stories *fw_stories_open(struct tui_model *model, struct fsc_sink *sink);
+struct fw_stories *fw_stories_open(struct tui_model *model, unsigned files,
+				   struct fsc_sink *sink);
 void fw_stories_end(struct fw_stories *s);
 void fw_stories_free(struct fw_stories *s);
 

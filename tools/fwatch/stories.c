@@ -11,12 +11,14 @@
  * instructions (callgrind, scripts/bench_ir.sh's capture). */
 #include <stdlib.h>
 
+#include "fsc/clocksync.h"
 #include "fsc/correlate.h"
 #include "fsc/sink.h"
 #include "fwatch.h"
 
 struct fw_stories {
 	struct fsc_corr *corr;
+	struct fsc_clocksync *clock;	/* several files: their offsets */
 	struct tui_model *model;
 };
 
@@ -24,17 +26,23 @@ static void stories_event(void *self, const struct fsc_event *ev)
 {
 	struct fw_stories *s = self;
 
+	/* The packets off the wire, as fdecode --correlate counts them. */
+	if (s->clock && ev->pkt && ev->frame && !ev->tunnel && !ev->stream &&
+	    (ev->type == FSC_EV_WG || ev->type == FSC_EV_TCP || ev->type == FSC_EV_UDP))
+		fsc_clocksync_packet(s->clock, ev->frame->file, ev->pkt, ev->ts_ns);
 	fsc_corr_event(s->corr, ev, tui_model_story, s->model);
 }
 
 static const struct fsc_sink_ops stories_sink = { .name = "stories", .event = stories_event };
 
-struct fw_stories *fw_stories_open(struct tui_model *model, struct fsc_sink *sink)
+struct fw_stories *fw_stories_open(struct tui_model *model, unsigned files,
+				   struct fsc_sink *sink)
 {
 	struct fw_stories *s = calloc(1, sizeof(*s));
 
-	if (!s || !(s->corr = fsc_corr_new(NULL))) {
-		free(s);
+	if (!s || !(s->corr = fsc_corr_new(NULL)) ||
+	    (files > 1 && !(s->clock = fsc_clocksync_new()))) {
+		fw_stories_free(s);
 		return NULL;
 	}
 	s->model = model;
@@ -44,8 +52,13 @@ struct fw_stories *fw_stories_open(struct tui_model *model, struct fsc_sink *sin
 
 void fw_stories_end(struct fw_stories *s)
 {
-	if (s)
-		fsc_corr_flush(s->corr, tui_model_story, s->model);
+	struct fsc_clock_offset o[TUI_CLOCK_OFFSETS];
+
+	if (!s)
+		return;
+	fsc_corr_flush(s->corr, tui_model_story, s->model);
+	if (s->clock)
+		tui_model_set_clock(s->model, o, fsc_clocksync_offsets(s->clock, o, TUI_CLOCK_OFFSETS));
 }
 
 void fw_stories_free(struct fw_stories *s)
@@ -53,5 +66,6 @@ void fw_stories_free(struct fw_stories *s)
 	if (!s)
 		return;
 	fsc_corr_free(s->corr);
+	fsc_clocksync_free(s->clock);
 	free(s);
 }
