@@ -427,12 +427,33 @@ static int64_t frame_ns(const struct fsc_frame *f)
 	return f->sec * 1000000000 + f->nsec;
 }
 
+static int64_t real_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
+}
+
+/* ns until a held frame may go out: merge_ns after it was captured (a
+ * backlog goes at once), and never more than merge_ns after it was read
+ * (a clock that stepped). */
+static int64_t held_left(const struct fsc_source *s, const struct handle *h, int64_t mono,
+			 int64_t real)
+{
+	int64_t by_read = h->held_until - mono;
+	int64_t by_capture = frame_ns(&h->pend) + s->merge_ns - real;
+
+	return by_read < by_capture ? by_read : by_capture;
+}
+
 /*
  * Live interfaces merged by time: each handle holds the frame it read;
- * the earliest goes out once every handle holds one, or once it has waited
- * merge_ns (an earlier frame on another interface would have come by
- * then). Nothing is copied: a held frame's bytes stay libpcap's until its
- * handle is read again, after it went out.
+ * the earliest goes out once every handle holds one, or once it is
+ * merge_ns old (an earlier frame on another interface would have come by
+ * then: a block comes timeout_ms after its first frame at most). Nothing
+ * is copied: a held frame's bytes stay libpcap's until its handle is read
+ * again, after it went out.
  */
 static enum fsc_src_result read_live_merged(struct fsc_source *s, struct fsc_frame *f)
 {
@@ -456,7 +477,7 @@ static enum fsc_src_result read_live_merged(struct fsc_source *s, struct fsc_fra
 		if (first == s->n || frame_ns(&h->pend) < frame_ns(&s->h[first].pend))
 			first = i;
 	}
-	if (first == s->n || (held < s->n && s->h[first].held_until > now))
+	if (first == s->n || (held < s->n && held_left(s, &s->h[first], now, real_ns()) > 0))
 		return FSC_SRC_AGAIN;
 	*f = s->h[first].pend;
 	s->h[first].held = false;
@@ -465,15 +486,18 @@ static enum fsc_src_result read_live_merged(struct fsc_source *s, struct fsc_fra
 
 int fsc_source_timeout_ms(const struct fsc_source *s)
 {
-	int64_t due = -1;
+	int64_t mono = mono_ns(), real = real_ns(), left = -1;
 
-	for (unsigned i = 0; s->merge && i < s->n; i++)
-		if (s->h[i].held && (due < 0 || s->h[i].held_until < due))
-			due = s->h[i].held_until;
-	if (due < 0)
+	for (unsigned i = 0; s->merge && i < s->n; i++) {
+		if (!s->h[i].held)
+			continue;
+		int64_t l = held_left(s, &s->h[i], mono, real);
+		if (left < 0 || l < left)
+			left = l < 0 ? 0 : l;
+	}
+	if (left < 0)
 		return -1;
-	int64_t left = due - mono_ns();
-	return left <= 0 ? 0 : (int)(left / 1000000) + 1;
+	return left == 0 ? 0 : (int)(left / 1000000) + 1;
 }
 
 void fsc_source_release(struct fsc_source *s)

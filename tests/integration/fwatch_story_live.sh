@@ -10,7 +10,8 @@
 # port that asked (the node's log is the truth), answer 101, the loopback
 # request address+time, and a STAGES cell with its stretches. Beside it, a
 # second fwatch without keys over the underlay, the node's TUN and lo: the
-# same requests joined, the relay by time. About 15 s.
+# same requests joined, the relay by time. Then the merge's pace: a flood
+# on lo while un0 is quiet. About 20 s.
 # Root (namespaces, TUN); skips (77) otherwise.
 [ -n "${BASH_VERSION:-}" ] || exec bash "$0" "$@"
 set -u
@@ -135,5 +136,24 @@ stories "$D/dump" exact && ok "live over un0 and lo with the key log read as it 
 	bad "the live stories with keys (dump in $D/dump)"
 stories "$D/dump-nokeys" time && ok "live over un0, the TUN and lo without keys: every request joined, the relay by time" ||
 	bad "the live stories without keys (dump in $D/dump-nokeys)"
+# The merge by time holds a frame only until it is old enough, never a
+# frame each hold: 3000 datagrams on lo (and their 3000 ICMP answers) while
+# un0 is quiet are all decoded within the dump's 5 s (with a frame each
+# hold it would be a few dozen).
+nsl_bg "$NN" "$FSC_BIN/fwatch" -n --no-geoip --dump 5 -i lo -i un0 -f "udp port 9 or icmp" \
+	>"$D/flood" 2>&1
+FW3=$NSL_PID
+nsl_wait_for 10 sh -c "[ \$(ip netns exec '$NN' ss -0 -p | grep -c fwatch) -ge 2 ]"
+ip netns exec "$NN" python3 -c '
+import socket
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+for i in range(3000):
+    s.sendto(b"x" * 64, ("127.0.0.1", 9))
+'
+for _ in $(seq 150); do kill -0 "$FW3" 2>/dev/null || break; sleep 0.1; done
+wait "$FW3" 2>/dev/null
+got=$(sed -n 's/^  packets *\([0-9]*\) .*/\1/p' "$D/flood")
+[ "${got:-0}" -ge 6000 ] && ok "merge by time keeps up: $got packets from lo decoded while un0 was quiet" ||
+	bad "merge by time: ${got:-no} packets of 6000 decoded in 5 s: $(head -5 "$D/flood")"
 [ $fail -eq 0 ] || { echo "--- node.log"; cat "$D/node.log"; echo "--- dump"; sed -n '/== Requests/,/== Clients/p' "$D/dump"; }
 exit $fail

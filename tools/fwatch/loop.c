@@ -333,14 +333,15 @@ static void run_loop(struct fw *w)
 	}
 }
 
-/* The end of a live dump: the frames held for the merge by time, and what
- * the interfaces hold already, are the capture's too (bounded). */
+/* The end of a live dump: the frames held for the merge by time (one an
+ * interface at most) are the capture's too; what the kernel still holds
+ * is left, as it always was. */
 static void drain_held(struct fw *w)
 {
 	struct fsc_frame f;
 
 	fsc_source_release(w->src);
-	for (unsigned n = 0; n < 65536 && !w->ended; n++) {
+	for (unsigned n = 0; n <= fsc_source_count(w->src) && !w->ended; n++) {
 		if (w->have_pending) {
 			w->have_pending = false;
 			feed(w, &w->pending);
