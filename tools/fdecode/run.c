@@ -182,8 +182,11 @@ static struct fsc_source *open_files(const char **files, unsigned n,
 static struct fsc_source *open_live(const struct options *opt)
 {
 	char err[512] = "";
+	/* Stories across interfaces need the underlay's ingress before lo's
+	 * request: merged by time, each frame held 30 ms at most. */
 	struct fsc_live_opts lo = { .filter = opt->filter, .snaplen = opt->snaplen,
-				    .buffer_size = opt->buffer_kib * 1024 };
+				    .buffer_size = opt->buffer_kib * 1024,
+				    .merge_ns = opt->correlate ? 30 * 1000000 : 0 };
 	struct fsc_source *src = fsc_source_open_live(opt->ifaces, opt->n_ifaces, &lo,
 						      err, sizeof(err));
 
