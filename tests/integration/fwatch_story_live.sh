@@ -10,7 +10,8 @@
 # port that asked (the node's log is the truth), answer 101, the loopback
 # request address+time, and a STAGES cell with its stretches. Beside it, a
 # second fwatch without keys over the underlay, the node's TUN and lo: the
-# same requests joined, the relay by time. Then the merge's pace: a flood
+# same requests joined, the relay by time; and fdecode --correlate live on
+# un0 and lo: the same stories. Then the merge's pace: a flood
 # on lo while un0 is quiet. About 20 s.
 # Root (namespaces, TUN); skips (77) otherwise.
 [ -n "${BASH_VERSION:-}" ] || exec bash "$0" "$@"
@@ -68,9 +69,13 @@ FW=$NSL_PID
 nsl_bg "$NN" "$FSC_BIN/fwatch" -n --no-geoip --dump 10 --details -i un0 -i "$TUN" -i lo \
 	-f "udp or tcp port $FL_BE or tcp port 46187" >"$D/dump-nokeys" 2>"$D/fwatch-nokeys.err"
 FW2=$NSL_PID
-# Their five capture sockets are open (ss lists packet sockets with their
+# And fdecode --correlate live the same way (the same merge and key log).
+nsl_bg "$NN" "$FSC_BIN/fdecode" -n -q --no-geoip --correlate --json -i un0 -i lo \
+	--wg-keylog "$D/node-wg.keys" "udp or tcp port $FL_BE" >"$D/fdecode.json" 2>"$D/fdecode.err"
+FD=$NSL_PID
+# Their seven capture sockets are open (ss lists packet sockets with their
 # process).
-nsl_wait_for 10 sh -c "[ \$(ip netns exec '$NN' ss -0 -p | grep -c fwatch) -ge 5 ]" ||
+nsl_wait_for 10 sh -c "[ \$(ip netns exec '$NN' ss -0 -p | grep -c 'fwatch\|fdecode') -ge 7 ]" ||
 	bad "fwatch did not open its captures: $(cat "$D/fwatch.err" "$D/fwatch-nokeys.err")"
 t0=$(date +%s)
 ports=""
@@ -132,6 +137,28 @@ for e in errs:
 sys.exit(1 if errs else 0)
 PY
 }
+kill -INT "$FD" 2>/dev/null
+for _ in $(seq 100); do kill -0 "$FD" 2>/dev/null || break; sleep 0.1; done
+wait "$FD" 2>/dev/null
+python3 - "$D/fdecode.json" "$D/node.log" "$N" <<'PY' &&
+import json, re, sys
+truth = {}
+for line in open(sys.argv[2]):
+    m = re.search(r" request client=[0-9.]+:(\d+) .*target=(/echo\?live=\d+)", line)
+    if m:
+        truth[m.group(2)] = int(m.group(1))
+got = {}
+for line in open(sys.argv[1]):
+    o = json.loads(line)
+    if o.get("type") == "story" and "request" in o:
+        got[o["request"]["target"]] = o
+bad = [t for t, p in truth.items() if t not in got or got[t]["relay"]["join"] != "exact"
+       or got[t].get("ingress", {}).get("client_port") != p or got[t]["request"]["join"] != "address+time"]
+print("  fdecode: %d stories of %d requests; wrong or unjoined: %s" % (len(got), len(truth), bad))
+sys.exit(1 if bad or len(truth) != int(sys.argv[3]) else 0)
+PY
+	ok "fdecode --correlate live on un0 and lo: the same stories (relay exact, ingress by port)" ||
+	bad "fdecode --correlate live: $(cat "$D/fdecode.err"; head -c 600 "$D/fdecode.json")"
 stories "$D/dump" exact && ok "live over un0 and lo with the key log read as it grew: every request's story joined (relay exact, ingress by its port, loopback address+time) with its stage figures" ||
 	bad "the live stories with keys (dump in $D/dump)"
 stories "$D/dump-nokeys" time && ok "live over un0, the TUN and lo without keys: every request joined, the relay by time" ||

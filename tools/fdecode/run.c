@@ -203,6 +203,7 @@ struct shown {
 	struct printer *pr;
 	struct capwrite *w;
 	struct wsel *sel;	/* files read twice: -w writes after */
+	struct fsc_wgkeys *keys;	/* live: key logs read again as they grow */
 	const struct fsc_frame *last; /* the frame already dumped / written */
 	uint64_t last_number;
 	unsigned last_file;
@@ -265,7 +266,10 @@ static void idle(struct fsc_source *src, struct shown *sh)
 		return;
 	for (unsigned i = 0; i < n; i++)
 		p[i] = (struct pollfd){ .fd = fds[i], .events = POLLIN };
-	poll(p, n, IDLE_WAIT_MS);
+	int held = fsc_source_timeout_ms(src); /* a frame held for the merge */
+	poll(p, n, held >= 0 && held < IDLE_WAIT_MS ? held : IDLE_WAIT_MS);
+	/* keys logged as the handshakes happen, before the packets that need them */
+	fsc_wgkeys_refresh(sh->keys);
 }
 
 /* "fdecode: FILE: interface N 'name' (LINKTYPE) description '...' comment
@@ -522,7 +526,7 @@ int run(const struct options *o, const char **files, unsigned n_files)
 				.problems = &problems,
 				.inputs = opt.n_ifaces ? opt.n_ifaces : n_files };
 	struct fsc_fanout sinks = { .n = 0 };
-	struct shown sh = { .sinks = &sinks, .pr = &pr, .w = w };
+	struct shown sh = { .sinks = &sinks, .pr = &pr, .w = w, .keys = opt.n_ifaces ? wk : NULL };
 	fsc_inputopts_shift(&opt.inputs, src);
 	int open_status = 0;
 	if (!sinks_open_all(&env, &sinks, &open_status)) {
