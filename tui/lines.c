@@ -87,7 +87,7 @@ static void story_lines(struct tui_model *m, const struct tui_request *r, tui_li
 		line(fn, ctx, "Edge", s->edge_join.kind == FSC_JOIN_AMBIGUOUS ? TUI_MARK_WARN
 									  : TUI_MARK_NONE,
 		     "%s", join_text(s->edge_join, j, sizeof(j)));
-	if (s->relay_join.kind == FSC_JOIN_EXACT || s->relay_join.kind == FSC_JOIN_TIME) {
+	if (fsc_story_relay_named(s)) {
 		const struct fsc_wg_session *se = tui_model_session(m, s->wg_session);
 		tui_tag_text(m, &s->relay, b, sizeof(b));
 		c[0] = '\0';

@@ -903,3 +903,16 @@ int64_t fsc_story_stretch(const struct fsc_story *s, enum fsc_stretch k)
 	int64_t a = s->t[stretches[k].from], b = s->t[stretches[k].to];
 	return a && b ? b - a : -1;
 }
+
+bool fsc_story_relay_named(const struct fsc_story *s)
+{
+	switch (s->relay_join.kind) {
+	case FSC_JOIN_EXACT:
+	case FSC_JOIN_TIME:
+	case FSC_JOIN_TIME_SIZE:
+	case FSC_JOIN_TIME_SIZE_PEER:
+		return true;
+	default:
+		return false;
+	}
+}

@@ -10,7 +10,7 @@
 # least one cell and the rest within a cell of its share; the loopback
 # request must be the one the node served that client port. Then without
 # keys (the TUN capture in place of the underlay): the relay joined by
-# time. And one capture of one vantage point: no STAGES column at all.
+# time (and size). And one capture of one vantage point: no STAGES column at all.
 set -u
 : "${FSC_BIN:?}" "${FSC_SRC:?}"
 command -v python3 >/dev/null || { echo "fwatch_story: SKIP: no python3"; exit 77; }
@@ -85,9 +85,9 @@ for target, s in sorted(by_target.items()):
     if target not in truth.get(ing["client_port"], ()):
         errs.append("%s: joined client port %s, which the node served %s" % (target, ing["client_port"], truth.get(ing["client_port"])))
     rel = field("Relay")
-    if not rel.endswith("[%s]" % relay_join) and "[%s] (" % relay_join not in rel:
-        errs.append("%s: Relay '%s', want [%s]" % (target, rel, relay_join))
-    if relay_join in ("exact", "time") and "%s:%d" % (s["relay"]["addr"], s["relay"]["port"]) not in rel \
+    if not re.fullmatch(relay_join, s["relay"]["join"]) or "[%s]" % s["relay"]["join"] not in rel:
+        errs.append("%s: Relay '%s', fdecode %s, want /%s/" % (target, rel, s["relay"]["join"], relay_join))
+    if "%s:%d" % (s["relay"]["addr"], s["relay"]["port"]) not in rel \
             or "session %d" % s["relay"].get("session", -1) not in rel:
         errs.append("%s: Relay '%s' is not %s" % (target, rel, s["relay"]))
     if "[%s]" % edge_join not in field("Edge"):
@@ -143,8 +143,8 @@ run keys -r "$L/public.pcap" -r "$L/underlay.pcap" -r "$L/node-lo.pcap" --wg-key
 	fi
 run nokeys -r "$L/inner.pcap" -r "$L/underlay.pcap" -r "$L/node-lo.pcap" \
 	-- "$L/inner.pcap" "$L/underlay.pcap" "$L/node-lo.pcap" &&
-	if check nokeys time none 14; then
-		echo "ok: without keys (TUN capture): 14 requests, relay joined by time"
+	if check nokeys 'time(\+size(\+peer)?)?' none 14; then
+		echo "ok: without keys (TUN capture): 14 requests, the relay joined by time (and size) as fdecode joins it"
 	else
 		echo "FAIL: without keys"; fail=1
 	fi

@@ -111,12 +111,9 @@ static void spread_free(struct spread *sp)
 
 /* ---- names ---- */
 
-/* A relay named: decrypted, or by time (and size). */
 static bool relay_known(const struct fsc_story *s)
 {
-	return s->relay_join.kind == FSC_JOIN_EXACT || s->relay_join.kind == FSC_JOIN_TIME ||
-	       s->relay_join.kind == FSC_JOIN_TIME_SIZE ||
-	       s->relay_join.kind == FSC_JOIN_TIME_SIZE_PEER;
+	return fsc_story_relay_named(s);
 }
 
 static void relay_name(const struct fsc_story *s, char *out, size_t cap)

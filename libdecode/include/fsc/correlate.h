@@ -230,5 +230,8 @@ enum fsc_stretch {
 const char *fsc_stretch_name(enum fsc_stretch k);
 /* The stretch in ns; -1 when a stage it needs was not seen. */
 int64_t fsc_story_stretch(const struct fsc_story *s, enum fsc_stretch k);
+/* The relay is named (relay, relay_port, wg_session): decrypted, or by
+ * time (and size). */
+bool fsc_story_relay_named(const struct fsc_story *s);
 
 #endif
