@@ -8,7 +8,9 @@
 #      the frames before the signal are in FILE.1 and those after it in a new
 #      FILE, each a capture fdecode reads whole; exit 0 at the input's end;
 #   3. --access-log FILE, then mv and SIGHUP: the lines before the signal
-#      stay in the old file, the rest go to a new FILE, none lost or doubled.
+#      stay in the old file, the rest go to a new FILE, none lost or doubled;
+#   4. the same with fwatch --headless --access-log (the same writer,
+#      tools/common/logfile.c): SIGHUP reopens rather than ends it.
 # No root, no network: a sample capture cut at its record boundaries.
 [ -n "${BASH_VERSION:-}" ] || exec bash "$0" "$@"
 set -u
@@ -20,7 +22,7 @@ unset FSC_GEOIP_DB
 T=$(mktemp -d)
 pids=""
 cleanup() {
-	exec 3>&- 4>&- 5>&- 2>/dev/null
+	exec 3>&- 4>&- 5>&- 6>&- 2>/dev/null
 	for p in $pids; do kill "$p" 2>/dev/null; done
 	rm -rf "$T"
 }
@@ -125,9 +127,34 @@ if command -v editcap >/dev/null; then
 	[ "$n2" -ge 1 ] || bad "access log: the new file got no line"
 	sort "$T/log.1" "$T/log" | cmp -s - "$T/log.whole" ||
 		bad "access log: the two files are not the one run's lines"
+
+	# ---- 4. fwatch --headless --access-log FILE, the same mv and SIGHUP
+	mkfifo "$T/in4"
+	"$FSC_BIN/fwatch" -n --no-geoip --headless --max -r "$T/in4" --access-log "$T/wlog" \
+		2>"$T/err4" &
+	fpid=$!
+	pids="$pids $fpid"
+	exec 6>"$T/in4"
+	cat "$T/h1.pcap" >&6
+	wait_for 20 lines "$T/wlog" 1 || bad "fwatch: no access log line while the input was open"
+	mv "$T/wlog" "$T/wlog.1"
+	kill -HUP "$fpid"
+	wait_for 20 test -f "$T/wlog" || bad "fwatch: SIGHUP did not make a new access log"
+	kill -0 "$fpid" 2>/dev/null || bad "fwatch: SIGHUP ended it"
+	tail -c +25 "$T/h2.pcap" >&6
+	exec 6>&-
+	wait "$fpid"
+	rc=$?
+	[ "$rc" -eq 0 ] || bad "fwatch access log: exit $rc: $(cat "$T/err4")"
+	n1=$(wc -l <"$T/wlog.1")
+	n2=$(wc -l <"$T/wlog")
+	echo "fwatch access log: $n1 lines before SIGHUP, $n2 after"
+	[ "$n2" -ge 1 ] || bad "fwatch access log: the new file got no line"
+	sort "$T/wlog.1" "$T/wlog" | cmp -s - "$T/log.whole" ||
+		bad "fwatch access log: the two files are not fdecode's one run's lines"
 else
 	echo "SKIP: access log rotation (editcap, from tshark's package, missing)"
 fi
 
-[ "$fail" -eq 0 ] && echo "fdecode_outputs: pipe reader live, -w and the access log rotated on SIGHUP"
+[ "$fail" -eq 0 ] && echo "fdecode_outputs: pipe reader live, -w and fdecode's and fwatch's access logs rotated on SIGHUP"
 exit "$fail"

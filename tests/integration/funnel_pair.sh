@@ -202,6 +202,29 @@ if command -v promtool >/dev/null 2>&1; then
 	done
 fi
 
+# 12. log rotation: mv the node's --access-log, SIGHUP: fnode goes on, the
+# requests before the signal stay in the old file, the next two are in a
+# new one, and together they are the node's request log lines, none lost or
+# doubled
+before=$(wc -l <"$FL_DIR/access.log")
+mv "$FL_DIR/access.log" "$FL_DIR/access.log.1"
+kill -HUP "$FL_NODE_PID"
+i=0 # the node reopens on its next tick (250 ms)
+while [ $i -lt 50 ] && [ ! -f "$FL_DIR/access.log" ]; do sleep 0.1; i=$((i + 1)); done
+fl_curl -o /dev/null -o /dev/null "$URL/hello?hup=1" "$URL/hello?hup=2"
+i=0
+while [ $i -lt 50 ] && [ "$(wc -l <"$FL_DIR/access.log" 2>/dev/null || echo 0)" -lt 2 ]; do
+	sleep 0.1; i=$((i + 1))
+done
+if kill -0 "$FL_NODE_PID" 2>/dev/null && [ "$(wc -l <"$FL_DIR/access.log.1")" -eq "$before" ] &&
+	[ "$(grep -c 'hup=' "$FL_DIR/access.log")" -eq 2 ] && ! grep -q 'hup=' "$FL_DIR/access.log.1" &&
+	[ "$(cat "$FL_DIR/access.log.1" "$FL_DIR/access.log" | wc -l)" -eq \
+		"$(grep -c ' request client=' "$FL_DIR/node.log")" ]; then
+	ok "fnode SIGHUP: access log rotated ($before lines before, $(wc -l <"$FL_DIR/access.log") after)"
+else
+	bad "fnode SIGHUP: $before before, old $(wc -l <"$FL_DIR/access.log.1" 2>&1), new $(wc -l <"$FL_DIR/access.log" 2>&1), $(grep -c ' request client=' "$FL_DIR/node.log") request lines"
+fi
+
 if [ $fail -ne 0 ]; then
 	echo "--- node.log"; tail -n 30 "$FL_DIR/node.log"
 	echo "--- edge.log"; tail -n 30 "$FL_DIR/edge.log"

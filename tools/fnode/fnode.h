@@ -16,6 +16,7 @@
 #include "fsc/http.h"
 #include "fsc/span.h"
 #include "fmetrics.h"
+#include "logfile.h"
 #include "loop.h"
 #include "net.h"
 #include "serveconf.h"
@@ -53,9 +54,8 @@ struct fnode {
 	struct fsc_transport *tr;
 	SSL_CTX *ctx;
 	FILE *keylog;
-	FILE *access;			/* --access-log, or NULL */
+	struct fsc_logfile access;	/* --access-log (path NULL without one) */
 	struct fsc_accesslog_opts access_opts;
-	bool access_failed;
 	struct fnode_cert *certs;
 	size_t n_certs;
 	char own_host_buf[FNODE_MAX_LISTEN][FSC_ENDPOINT_STRLEN];
@@ -182,5 +182,12 @@ void http_log_unfinished(struct conn *c);
 
 /* access.c: the request as a line of --access-log (fsc/accesslog.h). */
 void fnode_access_line(struct conn *c);
+/* Opens --access-log (appending) and has SIGHUP open it again (log
+ * rotation); false with a message on stderr. Nothing without the option. */
+bool fnode_access_open(struct fnode *nd);
+/* From the loop's tick: the reopen a SIGHUP asked for. */
+void fnode_access_tick(struct fnode *nd);
+/* At exit: flushed and closed; a lost line said on stderr. */
+void fnode_access_close(struct fnode *nd);
 
 #endif

@@ -55,7 +55,8 @@ static const char usage[] =
 	"  --log FILE           log lines to FILE (appended) instead of stderr\n"
 	"  --log-json           log JSON lines: {\"ts\", \"event\", the same keys}\n"
 	"  --access-log FILE    also an access log, appended, a line a request:\n"
-	"                       fdecode's format with the ingress client as host\n"
+	"                       fdecode's format with the ingress client as host;\n"
+	"                       SIGHUP opens FILE again (log rotation)\n"
 	"  --access-log-format combined|json\n"
 	"                       NCSA combined (default; GoAccess reads it) or JSON\n"
 	"  --metrics ADDR:PORT  serve Prometheus metrics at http://ADDR:PORT/metrics\n"
@@ -135,6 +136,7 @@ static void stats_line(struct fnode *nd, const char *event)
 static void tick(void *ctx, uint64_t now)
 {
 	conn_tick(ctx, now);
+	fnode_access_tick(ctx);
 }
 
 static int parse_args(int argc, char **argv, struct fnode_opts *o)
@@ -295,11 +297,8 @@ int main(int argc, char **argv)
 		}
 		fsc_log_fd(fd);
 	}
-	if (nd.o.access_log && !(nd.access = fopen(nd.o.access_log, "a"))) {
-		fprintf(stderr, "fnode: --access-log: '%s': %s\n", nd.o.access_log, strerror(errno));
+	if (!fnode_access_open(&nd))
 		return EXIT_SETUP;
-	}
-	nd.access_opts.format = nd.o.access_format;
 	if (!fsc_serveconf_load(nd.o.serve_config, &nd.sc, err, sizeof(err))) {
 		fprintf(stderr, "fnode: --serve-config: '%s': %s\n", nd.o.serve_config, err);
 		return EXIT_SETUP;
@@ -346,6 +345,7 @@ int main(int argc, char **argv)
 	while (nd.conns)
 		conn_free(nd.conns);
 	fnode_metrics_close(&nd);
+	fnode_access_close(&nd);
 	fsc_transport_close(nd.tr);
 	fsc_loop_free(nd.loop);
 	tls_teardown(&nd);
