@@ -173,6 +173,17 @@ static inline void open_conn(struct conn *c)
 	open_conn_with(c, NULL);
 }
 
+/* A connection the capture joins after its handshake: no SYN seen. */
+static inline void join_conn(struct conn *c)
+{
+	memset(c, 0, sizeof(*c));
+	c->s = fsc_streams_new(NULL);
+	assert_non_null(c->s);
+	c->seq[0] = 7777;
+	c->seq[1] = 9999;
+	n_ev = 0;
+}
+
 static inline void close_conn(struct conn *c)
 {
 	fsc_streams_flush(c->s, record, NULL);
