@@ -41,6 +41,7 @@ struct fnode_opts {
 	enum fsc_accesslog_format access_format;
 	const char *tls_keylog;		/* --tls-keylog or SSLKEYLOGFILE */
 	const char *metrics;		/* --metrics ADDR:PORT */
+	struct fsc_fmetrics_opts mo;	/* --geoip-db */
 	unsigned head_timeout_ms, idle_timeout_ms, connect_timeout_ms, response_timeout_ms;
 	unsigned max_headers, max_head, max_conns;
 };
@@ -66,6 +67,7 @@ struct fnode {
 	struct metrics_srv *metrics;	/* --metrics, or NULL */
 	struct fsc_fmetrics_table *by_class;	/* requests: host, class, origin */
 	struct fsc_fmetrics_table *by_host;	/* latency: host */
+	struct fsc_fmetrics_clients *clients;	/* of the requests answered */
 	struct {
 		uint64_t accepted, refused_limit, ingress_ok, ingress_refused, tls_ok,
 			tls_failed, requests, bad_requests, upstream_errors, bytes_in, bytes_out;

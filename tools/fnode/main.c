@@ -62,6 +62,8 @@ static const char usage[] =
 	"  --metrics ADDR:PORT  serve Prometheus metrics at http://ADDR:PORT/metrics\n"
 	"                       (\":9477\" every address; port 0: one the kernel\n"
 	"                       picks, logged); names in fnode(1), METRICS\n"
+	"  --geoip-db FILE      MaxMind DB (repeatable): --metrics counts clients\n"
+	"                       by country and AS too\n"
 	"  --tls-keylog FILE    write TLS secrets (NSS key log) to FILE; the\n"
 	"                       SSLKEYLOGFILE environment variable does the same\n"
 	"  --head-timeout S     ingress head, TLS handshake, request head (10)\n"
@@ -165,6 +167,7 @@ static int parse_args(int argc, char **argv, struct fnode_opts *o)
 		{ "access-log", required_argument, NULL, O_ACCESS },
 		{ "access-log-format", required_argument, NULL, O_ACCESS_FMT },
 		{ "metrics", required_argument, NULL, O_METRICS },
+		FSC_FMETRICS_LONGOPTS,
 		FSC_TRANSPORT_LONGOPTS,
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
@@ -249,11 +252,14 @@ static int parse_args(int argc, char **argv, struct fnode_opts *o)
 		case O_VERSION:
 			printf("fnode %s\n", FSC_VERSION);
 			exit(0);
-		default:
-			if (fsc_transport_option(&o->tc, ch, optarg))
+		default: {
+			int m = fsc_fmetrics_option(&o->mo, "fnode", ch, optarg);
+			if (m > 0 || fsc_transport_option(&o->tc, ch, optarg))
 				break;
-			fputs(usage, stderr);
+			if (m == 0)
+				fputs(usage, stderr);
 			return EXIT_USAGE;
+		}
 		}
 	}
 	if (optind < argc)
