@@ -2,7 +2,7 @@
  * blog/har-12-spec/) and as a curl command (har.h). Records come as their
  * transactions end, but HAR viewers list entries in the order they come
  * and expect it to be startedDateTime's: each entry is written to a spool
- * file as it comes, with its start kept in an index (24 bytes an entry, no
+ * file as it comes, with its start kept in an index (32 bytes an entry, no
  * more in memory), and the log is put in start order at its end. */
 #include "fsc/har.h"
 
@@ -79,7 +79,8 @@ static bool unspool(struct fsc_har *h)
 	char buf[8192];
 	bool ok = fflush(h->f) == 0 && !ferror(h->f);
 
-	qsort(h->idx, h->n, sizeof(*h->idx), by_start);
+	if (h->n) /* no index at all before the first entry */
+		qsort(h->idx, h->n, sizeof(*h->idx), by_start);
 	for (size_t i = 0; ok && i < h->n; i++) {
 		fputs(i ? ",\n" : "\n", h->out);
 		ok = fseek(h->f, h->idx[i].off, SEEK_SET) == 0;
