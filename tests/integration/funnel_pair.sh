@@ -278,6 +278,12 @@ if [ -n "$GEO" ]; then
 else
 	echo "SKIP: clients by country and AS (libmaxmind-db-writer-perl missing)"
 fi
+# --geoip-db feeds --metrics alone: without it, a usage error (exit 2)
+"$FSC_BIN/fnode" --serve-config "$FL_DIR/serve.json" --peerapi 127.0.0.1:1 --any-edge \
+	--geoip-db "$FL_DIR/x.mmdb" 2>"$FL_DIR/usage"
+rc=$?
+[ $rc -eq 2 ] && grep -q "^fnode: --geoip-db: '$FL_DIR/x.mmdb': only --metrics uses it" "$FL_DIR/usage" &&
+	ok "fnode --geoip-db without --metrics: exit 2" || bad "fnode --geoip-db alone: exit $rc, $(cat "$FL_DIR/usage")"
 if command -v promtool >/dev/null 2>&1; then
 	for f in node edge; do
 		promtool check metrics <"$FL_DIR/${f}2.prom" >"$FL_DIR/pt" 2>&1 &&

@@ -251,6 +251,9 @@ static int parse_args(int argc, char **argv, struct fedge_opts *o)
 	}
 	if (optind < argc)
 		return fsc_cli_bad("fedge", EXIT_USAGE, "argument", argv[optind], "unexpected");
+	if (o->mo.n_geoip_db && !o->metrics)
+		return fsc_cli_bad("fedge", EXIT_USAGE, "--geoip-db", o->mo.geoip_db[0],
+				   "only --metrics uses it; give --metrics too");
 	if (o->n_listen == 0 || o->n_routes == 0) {
 		fprintf(stderr, "fedge: --listen and --route are required\n");
 		return EXIT_USAGE;

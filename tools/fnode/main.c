@@ -281,6 +281,9 @@ static int parse_args(int argc, char **argv, struct fnode_opts *o)
 	}
 	if (optind < argc)
 		return fsc_cli_bad("fnode", EXIT_USAGE, "argument", argv[optind], "unexpected");
+	if (o->mo.n_geoip_db && !o->metrics)
+		return fsc_cli_bad("fnode", EXIT_USAGE, "--geoip-db", o->mo.geoip_db[0],
+				   "only --metrics uses it; give --metrics too");
 	if (!o->serve_config) {
 		fprintf(stderr, "fnode: --serve-config is required\n");
 		return EXIT_USAGE;
