@@ -251,6 +251,7 @@ static void start_dial(struct econn *c)
 		return;
 	}
 	fsc_bq_put(&c->up, req, n);
+	fedge_metrics_client(c->e, &c->client);
 	fsc_loop_watch(c->e->loop, c->nfd, POLLOUT, on_node, c);
 	c->phase = E_DIAL;
 	c->mark = fsc_now_ms();
