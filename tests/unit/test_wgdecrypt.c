@@ -216,20 +216,32 @@ static void psk_binding(void **state)
 	fsc_wgkeylog_set_free(s);
 }
 
+/* An exchange, and a decryptor over the responder's static and
+ * ephemeral keys (*keys to free after it). */
+static struct fsc_wgdecrypt *responder_side(struct exchange *x,
+					    struct fsc_wgkeylog_set **keys)
+{
+	struct fsc_wgdecrypt *d;
+
+	make_exchange(x, NULL);
+	*keys = fsc_wgkeylog_set_new(0, 0, 0);
+	assert_non_null(*keys);
+	add_line(*keys, FSC_WGKEYLOG_LOCAL_STATIC_PRIVATE_KEY, x->r.id.priv);
+	add_line(*keys, FSC_WGKEYLOG_LOCAL_EPHEMERAL_PRIVATE_KEY, x->r.eph);
+	d = fsc_wgdecrypt_new(*keys, NULL, 0);
+	assert_non_null(d);
+	return d;
+}
+
 static void transport_reasons(void **state)
 {
 	struct exchange x;
-	struct fsc_wgkeylog_set *s = fsc_wgkeylog_set_new(0, 0, 0);
-	struct fsc_wgdecrypt *d;
+	struct fsc_wgkeylog_set *s;
+	struct fsc_wgdecrypt *d = responder_side(&x, &s);
 	struct fsc_wg_msg m;
 	struct fsc_wgd_note n;
 
 	(void)state;
-	make_exchange(&x, NULL);
-	add_line(s, FSC_WGKEYLOG_LOCAL_STATIC_PRIVATE_KEY, x.r.id.priv);
-	add_line(s, FSC_WGKEYLOG_LOCAL_EPHEMERAL_PRIVATE_KEY, x.r.eph);
-	d = fsc_wgdecrypt_new(s, NULL, 0);
-	assert_non_null(d);
 	/* before its handshake: the caller says whether the index was seen */
 	assert_int_equal(fsc_wg_decode(x.to_r, x.to_r_len, &m, NULL), FSC_OK);
 	fsc_wgdecrypt_msg(d, x.to_r, x.to_r_len, &m, 1, false, &n);
@@ -282,19 +294,14 @@ static void reindex(uint8_t *msg, size_t at, uint32_t index, size_t mac1_at,
 static void pending_bound(void **state)
 {
 	struct exchange x;
-	struct fsc_wgkeylog_set *s = fsc_wgkeylog_set_new(0, 0, 0);
-	struct fsc_wgdecrypt *d;
+	struct fsc_wgkeylog_set *s;
+	struct fsc_wgdecrypt *d = responder_side(&x, &s);
 	struct fsc_wg_msg m;
 	struct fsc_wgd_note n;
 	uint8_t init[148], resp[92];
 	const uint32_t last = FSC_WGD_MAX_PENDING + 1;
 
 	(void)state;
-	make_exchange(&x, NULL);
-	add_line(s, FSC_WGKEYLOG_LOCAL_STATIC_PRIVATE_KEY, x.r.id.priv);
-	add_line(s, FSC_WGKEYLOG_LOCAL_EPHEMERAL_PRIVATE_KEY, x.r.eph);
-	d = fsc_wgdecrypt_new(s, NULL, 0);
-	assert_non_null(d);
 	for (uint32_t k = 1; k <= last; k++) {
 		memcpy(init, x.init, sizeof(init));
 		reindex(init, 4, k, 116, x.r.id.pub);
