@@ -48,6 +48,7 @@ void conn_accept(struct fnode *nd, int fd, const struct fsc_addr *peer, uint16_t
 	c->peer = *peer;
 	c->peer_port = peer_port;
 	c->phase = PH_INGRESS;
+	c->t_tunnel = fsc_wall_ns();
 	conn_set_wait(c, W_HEAD);
 	c->next = nd->conns;
 	if (nd->conns)
@@ -186,6 +187,7 @@ static bool edge_read(struct conn *c)
 			return false;
 		r = read(c->fd, tmp, sizeof(tmp));
 		if (r > 0) {
+			c->t_edge_read = fsc_wall_ns();
 			BIO_write(c->rbio, tmp, (int)r);
 			c->nd->count.bytes_in += (uint64_t)r;
 			return true;
@@ -196,6 +198,7 @@ static bool edge_read(struct conn *c)
 	}
 	r = fsc_bq_read(q, c->fd);
 	if (r > 0) {
+		c->t_edge_read = fsc_wall_ns();
 		c->nd->count.bytes_in += (uint64_t)r;
 		return true;
 	}
@@ -242,13 +245,18 @@ static bool backend_io(struct conn *c)
 		}
 		if (r <= 0)
 			break;
+		if (c->head_unsent) {
+			c->t_request = fsc_wall_ns();
+			c->head_unsent = false;
+		}
 		moved = true;
 	}
 	if (!c->be_eof && fsc_bq_room(&c->bin) > 0) {
 		r = fsc_bq_read(&c->bin, c->be);
-		if (r > 0)
+		if (r > 0) {
+			c->t_be_read = fsc_wall_ns();
 			moved = true;
-		else if (r == 0 || r == -2) {
+		} else if (r == 0 || r == -2) {
 			c->be_eof = true;
 			moved = true;
 		}
