@@ -49,6 +49,7 @@ void conn_accept(struct fnode *nd, int fd, const struct fsc_addr *peer, uint16_t
 	c->peer_port = peer_port;
 	c->phase = PH_INGRESS;
 	c->t_tunnel = fsc_wall_ns();
+	fsc_sock_rx_stamps(fd);
 	conn_set_wait(c, W_HEAD);
 	c->next = nd->conns;
 	if (nd->conns)
@@ -163,6 +164,7 @@ bool backend_start(struct conn *c, const char *addr)
 		return false;
 	c->be_connecting = true;
 	c->be_keep = false;
+	fsc_sock_rx_stamps(c->be);
 	fsc_loop_watch(c->nd->loop, c->be, POLLOUT, on_backend, c);
 	return true;
 }
@@ -185,9 +187,11 @@ static bool edge_read(struct conn *c)
 
 		if (BIO_ctrl_pending(c->rbio) >= RAW_CAP || fsc_bq_room(&c->cin) == 0)
 			return false;
-		r = read(c->fd, tmp, sizeof(tmp));
+		int64_t t = fsc_wall_ns();	/* unless the kernel says when */
+
+		r = fsc_read_stamped(c->fd, tmp, sizeof(tmp), &t);
 		if (r > 0) {
-			c->t_edge_read = fsc_wall_ns();
+			c->t_edge_read = t;
 			BIO_write(c->rbio, tmp, (int)r);
 			c->nd->count.bytes_in += (uint64_t)r;
 			return true;
@@ -196,9 +200,11 @@ static bool edge_read(struct conn *c)
 			c->edge_eof = true;
 		return r == 0;
 	}
-	r = fsc_bq_read(q, c->fd);
+	int64_t t = fsc_wall_ns();
+
+	r = fsc_bq_read_stamped(q, c->fd, &t);
 	if (r > 0) {
-		c->t_edge_read = fsc_wall_ns();
+		c->t_edge_read = t;
 		c->nd->count.bytes_in += (uint64_t)r;
 		return true;
 	}
@@ -252,9 +258,10 @@ static bool backend_io(struct conn *c)
 		moved = true;
 	}
 	if (!c->be_eof && fsc_bq_room(&c->bin) > 0) {
-		r = fsc_bq_read(&c->bin, c->be);
+		int64_t t = fsc_wall_ns();
+		r = fsc_bq_read_stamped(&c->bin, c->be, &t);
 		if (r > 0) {
-			c->t_be_read = fsc_wall_ns();
+			c->t_be_read = t;
 			moved = true;
 		} else if (r == 0 || r == -2) {
 			c->be_eof = true;

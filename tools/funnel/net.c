@@ -83,6 +83,55 @@ ssize_t fsc_bq_read(struct fsc_bq *q, int fd)
 	return (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR) ? -1 : -2;
 }
 
+void fsc_sock_rx_stamps(int fd)
+{
+	int on = 1;
+
+	(void)setsockopt(fd, SOL_SOCKET, SO_TIMESTAMPNS, &on, sizeof(on));
+}
+
+ssize_t fsc_read_stamped(int fd, void *buf, size_t n, int64_t *rx_ns)
+{
+	union {
+		char b[CMSG_SPACE(sizeof(struct timespec))];
+		struct cmsghdr align;
+	} ctl;
+	struct iovec iov = { buf, n };
+	struct msghdr m = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = ctl.b,
+			    .msg_controllen = sizeof(ctl.b) };
+	ssize_t r = recvmsg(fd, &m, 0);
+
+	if (r <= 0)
+		return r;
+	for (struct cmsghdr *c = CMSG_FIRSTHDR(&m); c; c = CMSG_NXTHDR(&m, c)) {
+		struct timespec ts;
+		if (c->cmsg_level != SOL_SOCKET || c->cmsg_type != SCM_TIMESTAMPNS ||
+		    c->cmsg_len < CMSG_LEN(sizeof(ts)))
+			continue;
+		memcpy(&ts, CMSG_DATA(c), sizeof(ts));
+		if (ts.tv_sec || ts.tv_nsec)
+			*rx_ns = (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
+	}
+	return r;
+}
+
+ssize_t fsc_bq_read_stamped(struct fsc_bq *q, int fd, int64_t *rx_ns)
+{
+	size_t room = fsc_bq_room(q);
+	ssize_t r;
+
+	if (room == 0)
+		return -1;
+	r = fsc_read_stamped(fd, fsc_bq_tail(q), room, rx_ns);
+	if (r > 0) {
+		q->len += (size_t)r;
+		return r;
+	}
+	if (r == 0)
+		return 0;
+	return (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR) ? -1 : -2;
+}
+
 ssize_t fsc_bq_write(struct fsc_bq *q, int fd)
 {
 	ssize_t r;
