@@ -154,7 +154,7 @@ ok "mixed load: $LOAD_N requests from $LA addresses in $(( $(date +%s) - t0 )) s
 refuse() {	# PORT NAME KIND
 	ip netns exec "$NC" curl -sS -o /dev/null --max-time 10 --interface 198.18.1.250 --local-port "$1" --cacert "$D/ca.crt" \
 		--resolve "$2:443:198.18.1.2" "https://$2/echo?refused" 2>/dev/null
-	echo "$1 $3" >>"$D/refusals"
+	echo "198.18.1.250:$1 $3" >>"$D/refusals"
 }
 : >"$D/refusals"
 rp=$((30000 + $$ % 5000))
@@ -168,7 +168,7 @@ for i in $(seq 16); do burst="$burst -o /dev/null https://$FL_NAME/echo?burst=$i
 ip netns exec "$NC" curl -sS --max-time 20 --interface 198.18.1.250 -H 'Connection: close' \
 	--cacert "$D/ca.crt" --resolve "$FL_NAME:443:198.18.1.2" $burst 2>/dev/null
 sleep 0.5
-sed -n 's/.* conn client=198\.18\.1\.250:\([0-9]*\) .*outcome=rate-limited.*/\1 edge/p' "$D/edge.log" >>"$D/refusals"
+sed -n 's/.* conn client=\(198\.18\.1\.250:[0-9]*\) .*outcome=rate-limited.*/\1 edge/p' "$D/edge.log" >>"$D/refusals"
 [ "$(grep -c ' edge$' "$D/refusals")" -ge 2 ] && ok "refusals made: $(awk '{print $2}' "$D/refusals" | sort | uniq -c | tr -s ' \n' ' ')" ||
 	bad "refusals: $(cat "$D/refusals"; grep -c rate-limited "$D/edge.log")"
 sleep 1

@@ -9,7 +9,7 @@ usage:
       every request of the mixed load (targets with r=): correct,
       ambiguous, wrong, unjoined; wrong must be 0
   correlate_truth.py refusals LABEL STORIES EDGE_LOG REFUSALS
-      REFUSALS: lines "PORT KIND"; KIND edge (refused at the edge: no
+      REFUSALS: lines "ADDR:PORT KIND"; KIND edge (refused at the edge: no
       story), node (the ingress refused: a story, status 403, no
       request), tls (101, then the TLS refused: a story, no request)
   correlate_truth.py timing LABEL STORIES NODE_LOG EDGE_LOG BOUND_MS HOLD:STAGE...
@@ -137,16 +137,17 @@ def load(label, path, node_log, edge_log):
 
 def refusals(label, path, edge_log, spec):
     edge = edge_conns(edge_log)
-    by_port = {}
+    by_client = {}
     for s in stories(path):
-        by_port.setdefault(client_of(s)[1], []).append(s)
+        by_client.setdefault(client_of(s), []).append(s)
     errs = []
     counts = {}
     for line in open(spec):
-        port, kind = line.split()
-        port = int(port)
-        found = by_port.get(port, [])
-        outcome = next((kv["outcome"] for (a, p), kv in edge.items() if p == port), None)
+        client, kind = line.split()
+        client = ep(client)
+        port = client[1]
+        found = by_client.get(client, [])
+        outcome = edge.get(client, {}).get("outcome")
         counts[kind] = counts.get(kind, 0) + 1
         if kind == "edge":
             if found:
@@ -163,7 +164,7 @@ def refusals(label, path, edge_log, spec):
             errs.append("port %d (%s): ingress %s, request %s" % (port, kind, s["ingress"]["status"], "request" in s))
         if kind == "tls" and "tls" not in s:
             errs.append("port %d: the refused TLS is not in the story" % port)
-    print("%s: refusals %s, each told as the logs say" % (label, ", ".join("%s %d" % kv for kv in sorted(counts.items()))))
+    print("%s: refusals %s" % (label, ", ".join("%s %d" % kv for kv in sorted(counts.items()))))
     return errs
 
 
