@@ -147,7 +147,7 @@ export -f one_run
 export NC D FL_NAME LK
 t0=$(date +%s)
 runs | xargs -P "$LP" -L 1 bash -c 'one_run "$0" "$1"' || bad "a curl of the load failed"
-LOAD_N=$(grep -c ' request .*target=/[a-z-]*?.*r=' "$D/node.log")
+LOAD_N=$(grep -cE ' request .* target=/[a-z-]+\?([^ ]*&)?r=' "$D/node.log")
 ok "mixed load: $LOAD_N requests from $LA addresses in $(( $(date +%s) - t0 )) s ($(grep -c 'target=/slow-head' "$D/node.log") slow)"
 
 # Refusals, from 198.18.1.250: PORT KIND lines for the check.
