@@ -47,7 +47,7 @@ done
 pk=$("$BIN/fdecode" -n --summary $FILES | sed -n 's/^  packets *\([0-9]*\) .*/\1/p')
 # shellcheck disable=SC2086
 joined=$("$BIN/fdecode" -n --correlate --summary $FILES |
-	sed -n 's/^Where the time goes: \([0-9]*\) stories; requests joined exact [0-9]*, address+time \([0-9]*\),.*/\1 \2/p')
+	sed -n 's/^Where the time goes: \([0-9]*\) stories; requests joined exact [0-9]*, address+time \([0-9]*\),.*/\1 stories, \2 requests joined address+time/p')
 row() {	# label file
 	w=$(cut -d' ' -f1 "$2" | median)
 	c=$(cut -d' ' -f2 "$2" | median)
@@ -57,7 +57,7 @@ row() {	# label file
 }
 echo "## Correlation: one story per request"
 echo ""
-echo "Three captures of $N public requests (\`tests/gen/stories.py $N DIR\`: the lab's one request at the edge's public side, the node's TUN and its lo, each copy with its own client address and ports, one every 2 ms, ~110 open at once): $pk packets. Stories told and requests joined address+time: $joined. Median of $RUNS runs, round-robin."
+echo "Three captures of $N public requests (\`tests/gen/stories.py $N DIR\`: the lab's one request at the edge's public side, the node's TUN and its lo, each copy with its own client address and ports, one every 2 ms, ~110 open at once): $pk packets; $joined. Median of $RUNS runs, round-robin."
 echo ""
 echo "| fdecode on the three files | wall s | CPU s | packets/s | packets per CPU-s | peak RSS MiB |"
 echo "|---|---:|---:|---:|---:|---:|"
