@@ -165,6 +165,9 @@ bool backend_start(struct conn *c, const char *addr)
 	c->be_connecting = true;
 	c->be_keep = false;
 	fsc_sock_rx_stamps(c->be);
+	fsc_sock_tx_stamps(c->be);
+	c->be_sent = 0;
+	c->head_stamp_wait = false;
 	fsc_loop_watch(c->nd->loop, c->be, POLLOUT, on_backend, c);
 	return true;
 }
@@ -235,6 +238,18 @@ static bool edge_flush(struct conn *c)
 	return moved;
 }
 
+/* The backend's transmit times: the head's is the request's moment (the
+ * one a capture on lo shows); the others are only emptied out. */
+static void tx_stamps(struct conn *c)
+{
+	int64_t tx = 0;
+
+	if (fsc_sock_tx_stamps_read(c->be, c->head_stamp_wait, c->head_id, &tx)) {
+		c->t_request = tx;
+		c->head_stamp_wait = false;
+	}
+}
+
 static bool backend_io(struct conn *c)
 {
 	bool moved = false;
@@ -251,12 +266,15 @@ static bool backend_io(struct conn *c)
 		}
 		if (r <= 0)
 			break;
+		c->be_sent += (uint32_t)r;
 		if (c->head_unsent) {
-			c->t_request = fsc_wall_ns();
+			c->t_request = fsc_wall_ns();	/* unless the kernel says when */
 			c->head_unsent = false;
 		}
 		moved = true;
 	}
+	if (c->head_stamp_wait)
+		tx_stamps(c);
 	if (!c->be_eof && fsc_bq_room(&c->bin) > 0) {
 		int64_t t = fsc_wall_ns();
 		r = fsc_bq_read_stamped(&c->bin, c->be, &t);
@@ -353,7 +371,8 @@ static void on_backend(void *ctx, int fd, short ev)
 {
 	struct conn *c = ctx;
 
-	(void)ev;
+	if ((ev & POLLERR) && !c->be_connecting)	/* transmit times waiting */
+		tx_stamps(c);
 	if (c->be_connecting) {
 		int e = fsc_tcp_connect_result(fd);
 

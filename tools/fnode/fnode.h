@@ -145,6 +145,9 @@ struct conn {
 	int64_t t_last_byte;		/* the read with the body's last byte */
 	int64_t t_edge_read, t_be_read;	/* the last read on each side */
 	bool head_unsent;		/* the backend head is queued, not written */
+	bool head_stamp_wait;		/* ... its transmit time not read yet */
+	uint32_t be_sent;		/* bytes sent on this backend connection */
+	uint32_t head_id;		/* the byte id of the head's last byte */
 	struct fsc_http_header hdrs[FNODE_HEADERS_MAX];
 };
 

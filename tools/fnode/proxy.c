@@ -445,7 +445,7 @@ static bool read_request(struct conn *c)
 	c->logged = false;
 	c->t_req = fsc_now_ms();
 	c->t_request = c->t_first_byte = c->t_last_byte = 0;
-	c->head_unsent = false;
+	c->head_unsent = c->head_stamp_wait = false;
 	c->resp_bytes = 0;
 	c->status = 0;
 	c->method[0] = c->host[0] = c->req_target[0] = '\0';
@@ -518,6 +518,8 @@ static bool read_request(struct conn *c)
 			return true;
 		}
 		c->head_unsent = true;
+		c->head_stamp_wait = true;
+		c->head_id = c->be_sent + (uint32_t)c->bout.len - 1;
 		c->rs = RS_HEAD;
 		conn_set_wait(c, c->be_connecting ? W_CONNECT : W_RESPONSE);
 	}
