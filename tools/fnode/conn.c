@@ -205,7 +205,7 @@ static bool edge_read(struct conn *c)
 	}
 	int64_t t = fsc_wall_ns();
 
-	r = fsc_bq_read_stamped(q, c->fd, 0, &t);
+	r = fsc_bq_read_stamped(q, c->fd, &t);
 	if (r > 0) {
 		c->t_edge_read = t;
 		c->nd->count.bytes_in += (uint64_t)r;
@@ -277,14 +277,9 @@ static bool backend_io(struct conn *c)
 		tx_stamps(c);
 	if (!c->be_eof && fsc_bq_room(&c->bin) > 0) {
 		int64_t t = fsc_wall_ns();
-		/* A response's first byte alone: the kernel's time is then its
-		 * first segment's, not that of body bytes that came later. */
-		r = fsc_bq_read_stamped(&c->bin, c->be, c->first_pending ? 1 : 0, &t);
+		r = fsc_bq_read_stamped(&c->bin, c->be, &t);
 		if (r > 0) {
 			c->t_be_read = t;
-			if (c->first_pending)
-				c->t_be_first = t;
-			c->first_pending = false;
 			moved = true;
 		} else if (r == 0 || r == -2) {
 			c->be_eof = true;

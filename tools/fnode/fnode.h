@@ -148,8 +148,6 @@ struct conn {
 	bool head_stamp_wait;		/* ... its transmit time not read yet */
 	uint32_t be_sent;		/* bytes sent on this backend connection */
 	uint32_t head_id;		/* the byte id of the head's last byte */
-	bool first_pending;		/* the response's first byte not read yet */
-	int64_t t_be_first;		/* the read of its first byte; 0 unknown */
 	struct fsc_http_header hdrs[FNODE_HEADERS_MAX];
 };
 

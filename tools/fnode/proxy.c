@@ -445,7 +445,7 @@ static bool read_request(struct conn *c)
 	c->logged = false;
 	c->t_req = fsc_now_ms();
 	c->t_request = c->t_first_byte = c->t_last_byte = 0;
-	c->head_unsent = c->head_stamp_wait = c->first_pending = false;
+	c->head_unsent = c->head_stamp_wait = false;
 	c->resp_bytes = 0;
 	c->status = 0;
 	c->method[0] = c->host[0] = c->req_target[0] = '\0';
@@ -520,8 +520,6 @@ static bool read_request(struct conn *c)
 		c->head_unsent = true;
 		c->head_stamp_wait = true;
 		c->head_id = c->be_sent + (uint32_t)c->bout.len - 1;
-		c->first_pending = c->bin.len == 0;
-		c->t_be_first = 0;
 		c->rs = RS_HEAD;
 		conn_set_wait(c, c->be_connecting ? W_CONNECT : W_RESPONSE);
 	}
@@ -654,7 +652,7 @@ static bool read_response_head(struct conn *c)
 			return true;
 		}
 		c->status = 101;
-		c->t_first_byte = c->t_be_first ? c->t_be_first : c->t_be_read;
+		c->t_first_byte = c->t_be_read;
 		build_client_head(c, &h, true);
 		fsc_bq_drop(&c->bin, h.head_len);
 		c->upgraded = true;
@@ -665,12 +663,10 @@ static bool read_response_head(struct conn *c)
 	if (h.status < 200) {		/* 100 Continue, 103: passed on, wait on */
 		build_client_head(c, &h, false);
 		fsc_bq_drop(&c->bin, h.head_len);
-		c->first_pending = c->bin.len == 0;	/* the final head's first byte */
-		c->t_be_first = 0;
 		return true;
 	}
 	c->status = h.status;
-	c->t_first_byte = c->t_be_first ? c->t_be_first : c->t_be_read;
+	c->t_first_byte = c->t_be_read;
 	c->be_keep = h.minor_version == 1 && !(in.connection & FSC_HTTP_CONN_CLOSE) &&
 		     c->resp_body.kind != FSC_HTTP_BODY_CLOSE;
 	if (c->resp_body.kind == FSC_HTTP_BODY_CLOSE)

@@ -170,15 +170,13 @@ ssize_t fsc_read_stamped(int fd, void *buf, size_t n, int64_t *rx_ns)
 	return r;
 }
 
-ssize_t fsc_bq_read_stamped(struct fsc_bq *q, int fd, size_t max, int64_t *rx_ns)
+ssize_t fsc_bq_read_stamped(struct fsc_bq *q, int fd, int64_t *rx_ns)
 {
 	size_t room = fsc_bq_room(q);
 	ssize_t r;
 
 	if (room == 0)
 		return -1;
-	if (max && max < room)
-		room = max;
 	r = fsc_read_stamped(fd, fsc_bq_tail(q), room, rx_ns);
 	if (r > 0) {
 		q->len += (size_t)r;
