@@ -223,8 +223,9 @@ refusals "without keys" "$D/nokeys.json" && ok "refusals without keys: each as t
 # moment a program's one poll loop got to a socket, late now and then
 # under load (fedge's accept: edge; fnode's accept: tunnel; fnode's send
 # of the 101, and with keys its WireGuard between the underlay and the
-# TUN: ingress, tls_done; a response head read together with body bytes
-# that came later, which the kernel stamps with the last one: first_byte). Figures at 1000+ requests: README, "Stage times".
+# TUN: ingress, tls_done; a response head that waited unread until body
+# bytes came, which the kernel merges into one segment with the later
+# time: first_byte). Figures at 1000+ requests: README, "Ground truth".
 ALL="median:tunnel median:ingress each:request median:first_byte each:last_byte"
 timing "with keys" "$D/keys.json" $ALL median:edge median:tls_done &&
 	ok "with keys: request and last_byte within $BOUND_MS ms of the logs in every story, every stage's median within it" ||
