@@ -63,7 +63,8 @@ bench: deps
 	bash scripts/bench_wg.sh
 
 # fdecode --correlate against the reference pair's logs at 1000+ requests
-# from 50 client addresses (root; a few minutes; CI runs a small version).
+# from 50 client addresses (root; a few minutes; CI runs a small version);
+# LAB_OUT=DIR keeps the captures, logs and stories there.
 lab-correlate: build
 	sh scripts/lab-correlate.sh $(LAB_OUT)
 
