@@ -18,7 +18,7 @@ SRC=$(cd "$(dirname "$0")/.." && pwd)
 N=${BENCH_STORIES:-10000}
 RUNS=${BENCH_RUNS:-5}
 D=$OUT/stories-$N
-if [ ! -s "$D/lo.pcap" ] || [ "$SRC/tests/gen/stories.py" -nt "$D/lo.pcap" ]; then
+if [ ! -s "$D/lo.pcap" ] || [ -n "$(find "$SRC/tests/gen/stories.py" -newer "$D/lo.pcap")" ]; then
 	python3 "$SRC/tests/gen/stories.py" "$N" "$D" >&2
 fi
 FILES="$D/public.pcap $D/inner.pcap $D/lo.pcap"
