@@ -19,10 +19,10 @@
  *             key): the joins by client address look there, not at every
  *             slot (a scan of the table per story was 3/4 of the cost)
  *
- * A ring of recent WireGuard datagrams names the relay of an ingress seen
- * without decryption (by time); a ring of recent public ClientHellos (on
- * the wire, on no ingress connection) finds the public connection at the
- * edge whose client is the ingress's Src. Stories are built in place in the slots
+ * The relay of an ingress connection comes from the underlay as
+ * correlate_relay.c keeps it (exact, by time, by size); a ring of recent
+ * public ClientHellos (on the wire, on no ingress connection) finds the
+ * public connection at the edge whose client is the ingress's Src. Stories are built in place in the slots
  * and copied out only to the callback.
  */
 #include "fsc/correlate.h"
@@ -30,6 +30,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "correlate_int.h"
 #include "fsc/client.h"
 #include "hmap.h"
 
@@ -39,8 +40,7 @@
 #define DEF_WINDOW_NS (60 * 1000000000ll)
 #define DEF_RELAY_WINDOW_NS (50 * 1000000ll)
 #define DEF_IDLE_NS (300 * 1000000000ll)
-#define WG_RING 1024u		/* recent WireGuard datagrams (a power of 2) */
-#define MAX_RELAY_CANDIDATES 8
+#define DEF_SIZE_WINDOW_NS (100 * 1000000ll)
 /* Two views of one ingress (a decrypted underlay and a TUN capture) are
  * the same connection when their Src, Target and answer agree this close. */
 #define SAME_INGRESS_NS (1000000000ll)
@@ -70,6 +70,7 @@ struct conn {
 	uint8_t lo_obs;
 	unsigned requests;	/* stories told with a request */
 	int64_t last_ns;
+	struct corr_mark mark[CORR_MARKS];
 	struct fsc_story s;	/* relay, ingress, TLS and stages up to TLS_DONE */
 };
 
@@ -82,16 +83,6 @@ struct req {
 	uint64_t bytes_base;	/* backend payload bytes before the response */
 	int64_t last_ns;
 	struct fsc_story s;	/* request part and its stages */
-};
-
-struct wg_seen {
-	int64_t ts;
-	uint32_t session;
-	struct fsc_addr src, dst;
-	uint16_t sport, dport;
-	unsigned input;
-	bool have_key;
-	uint8_t key[32];
 };
 
 /* A public connection's ClientHello: at the edge, client -> edge. */
@@ -113,11 +104,7 @@ struct fsc_corr {
 	struct req *reqs;
 	uint32_t n_reqs, next_req;
 	struct hmap by_flow, awaiting, by_req, by_tuple, by_client;
-	struct wg_seen wg[WG_RING];
-	uint32_t wg_next;
-	bool wg_have_last;	/* wg[wg_next - 1] is the current frame's */
-	uint64_t last_frame_number;
-	unsigned last_frame_file;
+	struct corr_underlay ul;
 	int64_t now;
 	struct fsc_corr_stats st;
 	struct fsc_story out;
@@ -126,7 +113,8 @@ struct fsc_corr {
 static const char *const join_names[FSC_JOIN_COUNT] = {
 	[FSC_JOIN_NONE] = "none", [FSC_JOIN_EXACT] = "exact",
 	[FSC_JOIN_ADDR_TIME] = "address+time", [FSC_JOIN_TIME] = "time",
-	[FSC_JOIN_AMBIGUOUS] = "ambiguous",
+	[FSC_JOIN_AMBIGUOUS] = "ambiguous", [FSC_JOIN_TIME_SIZE] = "time+size",
+	[FSC_JOIN_TIME_SIZE_PEER] = "time+size+peer",
 };
 
 static const char *const side_names[FSC_CORR_SIDES] = {
@@ -181,6 +169,8 @@ struct fsc_corr *fsc_corr_new(const struct fsc_corr_limits *lim)
 		c->lim.relay_window_ns = DEF_RELAY_WINDOW_NS;
 	if (c->lim.idle_ns <= 0)
 		c->lim.idle_ns = DEF_IDLE_NS;
+	if (c->lim.size_window_ns <= 0)
+		c->lim.size_window_ns = DEF_SIZE_WINDOW_NS;
 	c->conns = calloc(c->n_conns, sizeof(*c->conns));
 	c->reqs = calloc(c->n_reqs, sizeof(*c->reqs));
 	/* A conn is indexed by two flows at most. */
@@ -371,85 +361,6 @@ static void expire(struct fsc_corr *c, fsc_story_fn fn, void *ctx)
 	}
 }
 
-/* ---- the underlay ---- */
-
-static void on_wg(struct fsc_corr *c, const struct fsc_event *ev)
-{
-	const struct fsc_packet *p = ev->pkt;
-
-	c->wg_have_last = false;
-	if (!p || ev->tunnel || !ev->tun || ev->tun->kind != FSC_TUNNEL_WG ||
-	    ev->tun->u.wg.type != FSC_WG_TRANSPORT || !ev->frame)
-		return;
-	struct wg_seen *w = &c->wg[c->wg_next++ & (WG_RING - 1)];
-	w->ts = ev->ts_ns;
-	w->session = ev->wg.session;
-	w->src = p->src;
-	w->dst = p->dst;
-	w->sport = p->sport;
-	w->dport = p->dport;
-	w->input = input_of(ev);
-	w->have_key = ev->wgd && ev->wgd->result == FSC_WGD_OK && ev->wgd->have_static;
-	if (w->have_key)
-		memcpy(w->key, ev->wgd->initiator_static, 32);
-	c->wg_have_last = ev->wgd && ev->wgd->result == FSC_WGD_OK;
-	c->last_frame_number = ev->frame->number;
-	c->last_frame_file = ev->frame->file;
-}
-
-/* The datagram that carried this inner event, when it was decrypted. */
-static const struct wg_seen *carrier(const struct fsc_corr *c, const struct fsc_event *ev)
-{
-	if (!c->wg_have_last || !ev->tunnel || !ev->frame ||
-	    ev->frame->number != c->last_frame_number || ev->frame->file != c->last_frame_file)
-		return NULL;
-	const struct wg_seen *w = &c->wg[(c->wg_next - 1) & (WG_RING - 1)];
-	return w->session == ev->tunnel ? w : NULL;
-}
-
-static void relay_from(struct fsc_story *s, const struct wg_seen *w, bool from_relay)
-{
-	s->relay = from_relay ? w->src : w->dst;
-	s->relay_port = from_relay ? w->sport : w->dport;
-	s->wg_session = w->session;
-	s->relay_input = w->input;
-	s->have_wg_key = w->have_key;
-	if (w->have_key)
-		memcpy(s->wg_initiator_key, w->key, 32);
-}
-
-/* Without decryption: the sessions whose datagrams came around the SYN. */
-static void relay_by_time(struct fsc_corr *c, struct conn *k)
-{
-	int64_t t = k->s.t[FSC_STAGE_TUNNEL];
-	uint32_t seen[MAX_RELAY_CANDIDATES];
-	unsigned n = 0, total = 0;
-	const struct wg_seen *pick = NULL;
-
-	for (uint32_t i = 0; i < WG_RING && i < c->wg_next; i++) {
-		const struct wg_seen *w = &c->wg[(c->wg_next - 1 - i) & (WG_RING - 1)];
-		if (w->ts < t - c->lim.relay_window_ns)
-			break;
-		if (w->ts > t + c->lim.relay_window_ns)
-			continue;
-		bool known = false;
-		for (unsigned j = 0; j < n; j++)
-			known |= seen[j] == w->session;
-		if (known)
-			continue;
-		total++;
-		if (n < MAX_RELAY_CANDIDATES)
-			seen[n++] = w->session;
-		pick = w;
-	}
-	if (total == 1) {
-		relay_from(&k->s, pick, true);
-		k->s.relay_join = (struct fsc_story_join){ FSC_JOIN_TIME, 1 };
-	} else if (total > 1) {
-		k->s.relay_join = (struct fsc_story_join){ FSC_JOIN_AMBIGUOUS, total };
-	}
-}
-
 /* ---- the ingress connection ---- */
 
 static struct conn *conn_by_flow(struct fsc_corr *c, const struct fsc_flow *f)
@@ -496,12 +407,10 @@ static void conn_open(struct fsc_corr *c, const struct fsc_event *ev, fsc_story_
 	s->ingress_status = se->u.resp.head ? se->u.resp.head->status : 0;
 	s->t[FSC_STAGE_TUNNEL] = f->first_ns;
 	s->t[FSC_STAGE_INGRESS] = ev->ts_ns;
-	const struct wg_seen *w = carrier(c, ev);
-	if (w) {
-		relay_from(s, w, false); /* the answer goes back to the relay */
-		s->relay_join = (struct fsc_story_join){ FSC_JOIN_EXACT, 1 };
-	} else if (!k->tunnel) {
-		relay_by_time(c, k);
+	if (!corr_relay_exact(&c->ul, ev, s) && !k->tunnel) {
+		corr_relay_by_time(&c->ul, &c->lim, s);
+		corr_marks_take(&c->ul, conn_key(0, k->obs, &k->ca, k->cp, &k->na, k->np), k->mark);
+		corr_relay_by_size(&c->ul, &c->lim, c->now, k->mark, &k->ca, s);
 	}
 	if (!hmap_put(&c->by_flow, f->id, (uint32_t)(k - c->conns)))
 		k->used = false; /* cannot happen: the map has room for all */
@@ -509,8 +418,7 @@ static void conn_open(struct fsc_corr *c, const struct fsc_event *ev, fsc_story_
 	k->in_indexed = hmap_put(&c->by_tuple, k->in_key, (uint32_t)(k - c->conns));
 }
 
-/* Another view of the same ingress already in the table? Keep the view
- * whose relay join is better; the other tells no story. */
+/* Two views of one ingress: the same Src, Target and answer. */
 static bool same_ingress(const struct conn *o, const struct conn *k)
 {
 	return o != k && o->used && !o->dup && o->s.ingress_src[0] &&
@@ -530,6 +438,8 @@ static struct conn *next_of_client(struct fsc_corr *c, const struct fsc_addr *a,
 	return NULL;
 }
 
+/* Another view of the same ingress already in the table? Keep the view
+ * whose relay join is better; the other tells no story. */
 static void dedupe(struct fsc_corr *c, struct conn *k)
 {
 	uint32_t pos = 0;
@@ -664,6 +574,11 @@ static void on_client_hello(struct fsc_corr *c, const struct fsc_event *ev)
 	struct fsc_story *s = &k->s;
 	s->have_tls = true;
 	set_stage(s, FSC_STAGE_TLS_HELLO, ev->ts_ns);
+	if (!k->tunnel && ev->pkt && !k->mark[CORR_MARK_HELLO].ts &&
+	    s->relay_join.kind != FSC_JOIN_EXACT && c->ul.wg_next) {
+		k->mark[CORR_MARK_HELLO] = (struct corr_mark){ ev->ts_ns, ev->pkt->ip_len };
+		corr_relay_by_size(&c->ul, &c->lim, c->now, k->mark, &k->ca, s);
+	}
 	k->last_ns = ev->ts_ns;
 	if (se->status != FSC_OK || !h)
 		return;
@@ -726,6 +641,16 @@ static void on_close(struct fsc_corr *c, const struct fsc_packet *p)
 		k->lo_closed = true;
 }
 
+/* A SYN or POST in clear while datagrams are about: kept for its conn
+ * (the relay by size). */
+static void mark_keep(struct fsc_corr *c, const struct fsc_packet *p, int64_t ts,
+		      enum corr_mark_kind what)
+{
+	uint64_t key = conn_key(0, p->obs, &p->src, p->sport, &p->dst, p->dport);
+
+	corr_mark_keep(&c->ul, key, what, (struct corr_mark){ ts, p->ip_len });
+}
+
 /* A segment with payload: the client's first after the ServerHello ends
  * the handshake. */
 static void on_tcp(struct fsc_corr *c, const struct fsc_event *ev)
@@ -734,6 +659,9 @@ static void on_tcp(struct fsc_corr *c, const struct fsc_event *ev)
 
 	if (p && (p->tcp_flags & (FSC_TCP_FIN | FSC_TCP_RST)) && c->by_tuple.count)
 		on_close(c, p);
+	if (p && c->ul.wg_next && !p->tunnel &&
+	    (p->tcp_flags & (FSC_TCP_SYN | FSC_TCP_ACK)) == FSC_TCP_SYN)
+		mark_keep(c, p, ev->ts_ns, CORR_MARK_SYN);
 	if (c->awaiting.count == 0 || !p || p->payload_len == 0)
 		return;
 	uint64_t key = tuple_key(p->tunnel, p->obs, &p->src, p->sport, &p->dst, p->dport);
@@ -813,8 +741,13 @@ static void on_request(struct fsc_corr *c, const struct fsc_event *ev, fsc_story
 	const struct fsc_http_head *h = se->u.req.head;
 	const struct fsc_flow *f = se->flow;
 
-	if (!h || is_ingress_post(h))
+	if (!h)
 		return;
+	if (is_ingress_post(h)) {
+		if (c->ul.wg_next && !ev->tunnel && ev->pkt)
+			mark_keep(c, ev->pkt, ev->ts_ns, CORR_MARK_POST);
+		return;
+	}
 	struct conn *self = conn_by_flow(c, f);
 	if (self && self->flow_id == f->id)
 		return; /* on an ingress connection: not a loopback request */
@@ -926,7 +859,7 @@ void fsc_corr_event(struct fsc_corr *c, const struct fsc_event *ev, fsc_story_fn
 		c->now = ev->ts_ns;
 	switch (ev->type) {
 	case FSC_EV_WG:
-		on_wg(c, ev);
+		corr_underlay_wg(&c->ul, ev);
 		break;
 	case FSC_EV_TCP:
 		on_tcp(c, ev);

@@ -236,6 +236,7 @@ static void dissect_ipv4(struct fsc_cursor *c, size_t wire_left,
 		note(pkt, FSC_MALFORMED, "ipv4 total length beyond frame");
 		total = wire_left;
 	}
+	pkt->ip_len = (uint32_t)total;
 	if (ihl > avail) {
 		short_header(pkt, ihl <= wire_left, "ipv4 options cut short");
 		return;
@@ -299,6 +300,7 @@ static void dissect_ipv6(struct fsc_cursor *c, size_t wire_left,
 		note(pkt, FSC_MALFORMED, "ipv6 payload length beyond frame");
 		plen = wire_left;
 	}
+	pkt->ip_len = (uint32_t)(40 + plen);
 	if (fsc_cur_left(c) > plen)
 		c->end = c->p + plen;
 

@@ -122,3 +122,14 @@ enum fsc_status fsc_tscap_decode(const uint8_t *p, size_t len,
 	t->data = fsc_cur_take(&c, t->data_len);
 	return fsc_status_verdict(why, FSC_OK, NULL);
 }
+
+size_t fsc_tscap_encode_head(uint8_t *out, size_t cap, uint16_t path)
+{
+	if (cap < FSC_TSCAP_HEAD_LEN)
+		return 0;
+	out[0] = (uint8_t)(path & 0xff);
+	out[1] = (uint8_t)(path >> 8);
+	out[2] = 0; /* no pre-SNAT source */
+	out[3] = 0; /* no pre-DNAT destination */
+	return FSC_TSCAP_HEAD_LEN;
+}

@@ -16,6 +16,7 @@ map=$(awk '
 	on && /\)/ { on = 0 }' "$lib/CMakeLists.txt")
 # headers without a .c of their name
 map="$map
+correlate_int fsc_streams
 cursor fsc_parse
 frame fsc_parse
 flow_int fsc_streams

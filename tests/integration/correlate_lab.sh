@@ -10,7 +10,7 @@
 #     exact (decrypted session), the request address+time, stage times in
 #     order and the ingress stage within 50 ms of the node's log line;
 #   - without keys, the TUN capture instead of the underlay: the same N
-#     stories, the relay joined by time;
+#     stories, the relay joined by time and size;
 #   - the edge's underlay capture shifted by editcap -t: the estimated clock
 #     offset is the shift within 0.2 s, and --clock-offset with the estimate
 #     brings back N exact stories;
@@ -187,8 +187,8 @@ check() {	# LABEL RELAY_JOIN EDGE_JOIN JSON_FILE
 	ok "with the key log: $N stories, the right ports and paths, edge address+time, relay exact, request address+time, stages in order" ||
 	bad "with keys: $(cat "$D/err"; head -c 2000 "$D/keys.json")"
 "$F" -n -q --correlate --json "$D/inner.pcap" "$D/underlay.pcap" "$D/lo.pcap" >"$D/nokeys.json" 2>"$D/err" &&
-	check nokeys time none "$D/nokeys.json" &&
-	ok "without keys (TUN capture + underlay + lo): $N stories, relay joined by time" ||
+	check nokeys time+size none "$D/nokeys.json" &&
+	ok "without keys (TUN capture + underlay + lo): $N stories, relay joined by time and size" ||
 	bad "without keys: $(cat "$D/err"; head -c 2000 "$D/nokeys.json")"
 "$F" -n -q --correlate --wg-keylog "$D/node-wg.keys" "$D/underlay.pcap" "$D/lo.pcap" >"$D/keys.txt" 2>&1 &&
 	[ "$(grep -c ' story .*/echo?n=.*\[exact\].*request \[address+time\].* total ' "$D/keys.txt")" -eq "$N" ] &&

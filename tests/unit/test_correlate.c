@@ -51,6 +51,16 @@ static uint64_t number;
 static struct fsc_story told[16];
 static unsigned n_told;
 
+/* Underlay without a key: each client -> node segment of the inner
+ * connection comes 0.5 ms after a WireGuard transport datagram that can
+ * carry it on relay A (port 51820); relay B (51822) sends one at the same
+ * time, of the same size (CARRY_BOTH) or of another (CARRY_A). */
+enum carry { CARRY_NONE, CARRY_A, CARRY_BOTH };
+static enum carry carry;
+static uint64_t wg_counter;
+
+static void wg_datagram(uint16_t relay_port, uint32_t receiver, size_t inner_len, int64_t ts);
+
 static void on_story(void *ctx, const struct fsc_story *s)
 {
 	(void)ctx;
@@ -100,12 +110,52 @@ static void seg(struct tcp *c, int from, uint8_t flags, const void *data, size_t
 	if (n)
 		memcpy(b + 40, data, n);
 	c->seq[from] += (uint32_t)n + ((flags & 0x03) ? 1 : 0); /* SYN, FIN */
+	if (carry != CARRY_NONE && from == 0) {
+		wg_datagram(51820, 0x11, 40 + n, now + MS / 2);
+		wg_datagram(51822, 0x22, carry == CARRY_BOTH ? 40 + n : 40 + n + 300, now + MS / 2);
+	}
 	now += MS;
 	memset(&f, 0, sizeof(f));
 	f.data = b;
 	f.caplen = f.wirelen = (uint32_t)(40 + n);
 	f.sec = now / 1000000000;
 	f.nsec = (uint32_t)(now % 1000000000);
+	f.linktype = LT_RAW;
+	f.number = ++number;
+	fsc_pipeline_frame(pl, &f, on_event, NULL);
+}
+
+/* A transport message from relay_port to the node that carries inner_len
+ * bytes padded to 16: 16 header + padded + 16 tag. */
+static void wg_datagram(uint16_t relay_port, uint32_t receiver, size_t inner_len, int64_t ts)
+{
+	uint8_t b[2048];
+	size_t msg = 16 + (inner_len + 15) / 16 * 16 + 16;
+	struct fsc_frame f;
+
+	assert_true(28 + msg <= sizeof(b));
+	memset(b, 0, 28 + msg);
+	b[0] = 0x45;
+	put16(b + 2, (uint16_t)(28 + msg));
+	b[8] = 64;
+	b[9] = 17;
+	memcpy(b + 12, (uint8_t[]){ 198, 18, 0, 1 }, 4);
+	memcpy(b + 16, (uint8_t[]){ 198, 18, 0, 2 }, 4);
+	put16(b + 20, relay_port);
+	put16(b + 22, 51821);
+	put16(b + 24, (uint16_t)(8 + msg));
+	b[28] = 4; /* transport data, receiver and counter little-endian */
+	for (int i = 0; i < 4; i++)
+		b[32 + i] = (uint8_t)(receiver >> (8 * i));
+	wg_counter++;
+	for (int i = 0; i < 8; i++)
+		b[36 + i] = (uint8_t)(wg_counter >> (8 * i));
+	memset(b + 44, 0x5a, msg - 16);
+	memset(&f, 0, sizeof(f));
+	f.data = b;
+	f.caplen = f.wirelen = (uint32_t)(28 + msg);
+	f.sec = ts / 1000000000;
+	f.nsec = (uint32_t)(ts % 1000000000);
 	f.linktype = LT_RAW;
 	f.number = ++number;
 	fsc_pipeline_frame(pl, &f, on_event, NULL);
@@ -453,6 +503,47 @@ static void edge_by_client_address_and_port(void **state)
 	assert_int_equal(told[0].t[FSC_STAGE_EDGE], 0);
 }
 
+/* No key: the relay by the sizes of the datagrams that carried the POST
+ * and the ClientHello, among two sessions that time alone cannot tell
+ * apart; both carrying the sizes: ambiguous until the tunnel address's
+ * relay is known, then that one (time+size+peer). */
+static void relay_by_size(void **state)
+{
+	(void)state;
+	struct tcp in, lo;
+
+	setup(NULL);
+	carry = CARRY_BOTH; /* the first: nothing tells the two relays apart */
+	ingress(&in, 40001, "203.0.113.7:5555", 101);
+	carry = CARRY_A;
+	ingress(&in, 40002, "203.0.113.8:5555", 101);
+	carry = CARRY_BOTH; /* now 100.64.0.1's relay is known */
+	ingress(&in, 40003, "203.0.113.9:5555", 101);
+	carry = CARRY_NONE;
+	backend_open(&lo, 50001);
+	backend_request(&lo, "203.0.113.7", "/a");
+	backend_open(&lo, 50002);
+	backend_request(&lo, "203.0.113.8", "/b");
+	backend_open(&lo, 50003);
+	backend_request(&lo, "203.0.113.9", "/c");
+	finish();
+	assert_int_equal(n_told, 3);
+	assert_int_equal(told[0].relay_join.kind, FSC_JOIN_AMBIGUOUS);
+	assert_int_equal(told[0].relay_join.candidates, 2);
+	assert_int_equal(told[0].relay_time_candidates, 2);
+	assert_int_equal(told[1].relay_join.kind, FSC_JOIN_TIME_SIZE);
+	assert_int_equal(told[1].relay_join.candidates, 1);
+	assert_int_equal(told[1].relay_time_candidates, 2);
+	assert_int_equal(told[1].relay_port, 51820);
+	assert_int_equal(told[2].relay_join.kind, FSC_JOIN_TIME_SIZE_PEER);
+	assert_int_equal(told[2].relay_port, 51820);
+	assert_int_equal(told[2].wg_session, told[1].wg_session);
+	for (int i = 0; i < 3; i++)
+		assert_int_equal(told[i].request_join.kind, FSC_JOIN_ADDR_TIME);
+	assert_string_equal(fsc_join_name(FSC_JOIN_TIME_SIZE), "time+size");
+	assert_string_equal(fsc_join_name(FSC_JOIN_TIME_SIZE_PEER), "time+size+peer");
+}
+
 static void names(void **state)
 {
 	(void)state;
@@ -556,6 +647,7 @@ int main(void)
 		cmocka_unit_test(outside_the_window),
 		cmocka_unit_test(tables_are_bounded),
 		cmocka_unit_test(edge_by_client_address_and_port),
+		cmocka_unit_test(relay_by_size),
 		cmocka_unit_test(names),
 		cmocka_unit_test(clock_midpoint),
 		cmocka_unit_test(clock_one_way),

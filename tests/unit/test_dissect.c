@@ -465,6 +465,33 @@ static void tscap_records(void **state)
 	}
 }
 
+/* The header a debug capture writer puts before an inner packet
+ * (fsc_tscap_encode_head) reads back: path, no NAT, the packet whole, and
+ * the packet's IP length. */
+static void tscap_written(void **state)
+{
+	(void)state;
+	const struct tun_vec *v = tv_find("tscap_from_peer");
+	uint8_t f[256], w[256];
+	struct fsc_packet pkt;
+	struct fsc_tscap t;
+	size_t n, head;
+
+	assert_non_null(v);
+	n = vec_hex(v->hex, f, sizeof(f));
+	assert_int_equal(fsc_tscap_decode(f, n, &t, NULL), FSC_OK);
+	assert_int_equal(fsc_tscap_encode_head(w, 3, FSC_TSCAP_SYNTH_TO_PEER), 0);
+	head = fsc_tscap_encode_head(w, sizeof(w), FSC_TSCAP_SYNTH_TO_PEER);
+	assert_int_equal(head, FSC_TSCAP_HEAD_LEN);
+	memcpy(w + head, t.data, t.data_len);
+	assert_int_equal(fsc_dissect(147, w, head + t.data_len, head + t.data_len, &pkt), FSC_OK);
+	assert_int_equal(pkt.tscap.path, FSC_TSCAP_SYNTH_TO_PEER);
+	assert_int_equal(pkt.tscap.snat.family, 0);
+	assert_int_equal(pkt.tscap.dnat.family, 0);
+	assert_int_equal(pkt.tscap.data_len, t.data_len);
+	assert_int_equal(pkt.ip_len, t.data_len);
+}
+
 static void linktype_names(void **state)
 {
 	(void)state;
@@ -491,6 +518,7 @@ int main(void)
 		cmocka_unit_test(lying_length_keeps_fields),
 		cmocka_unit_test(snaplen_cut_payload),
 		cmocka_unit_test(tscap_records),
+		cmocka_unit_test(tscap_written),
 		cmocka_unit_test(linktype_names),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -139,11 +139,19 @@ static void spread_free(struct spread *sp)
 
 /* ---- names ---- */
 
+/* A relay named: decrypted, or by time (and size). */
+static bool relay_known(const struct fsc_story *s)
+{
+	return s->relay_join.kind == FSC_JOIN_EXACT || s->relay_join.kind == FSC_JOIN_TIME ||
+	       s->relay_join.kind == FSC_JOIN_TIME_SIZE ||
+	       s->relay_join.kind == FSC_JOIN_TIME_SIZE_PEER;
+}
+
 static void relay_name(const struct fsc_story *s, char *out, size_t cap)
 {
 	char ep[FSC_ADDR_STRLEN + 8];
 
-	if (s->relay_join.kind == FSC_JOIN_EXACT || s->relay_join.kind == FSC_JOIN_TIME)
+	if (relay_known(s))
 		snprintf(out, cap, "%s", fsc_endpoint_str(&s->relay, s->relay_port, ep));
 	else
 		snprintf(out, cap, "(%s)", fsc_join_name(s->relay_join.kind));
@@ -221,7 +229,7 @@ static void story_text(struct printer *pr, const struct fsc_story *s)
 		text_join(ob, s->edge_join);
 	}
 	fsc_outbuf_lit(ob, " | relay ");
-	if (s->relay_join.kind == FSC_JOIN_EXACT || s->relay_join.kind == FSC_JOIN_TIME) {
+	if (relay_known(s)) {
 		text_addr(pr, &s->relay, s->relay_port);
 		fsc_outbuf_lit(ob, " session ");
 		fsc_outbuf_u64(ob, s->wg_session);
@@ -312,7 +320,9 @@ static void story_json(struct printer *pr, const struct fsc_story *s)
 	}
 	fsc_jsonw_object_end(w);
 	json_open(w, "relay", s->relay_join);
-	if (s->relay_join.kind == FSC_JOIN_EXACT || s->relay_join.kind == FSC_JOIN_TIME) {
+	if (s->relay_time_candidates)
+		fsc_jsonw_u64(w, "time_candidates", s->relay_time_candidates);
+	if (relay_known(s)) {
 		json_endpoint(pr, "addr", "port", &s->relay, s->relay_port);
 		fsc_jsonw_u64(w, "session", s->wg_session);
 		if (s->have_wg_key) {

@@ -52,6 +52,14 @@ static const char usage[] =
 	"  --transport MODE     the same as one of the three: direct, lwip, tun\n"
 	"  --wg-keylog FILE     WireGuard key log for tshark/fdecode (else\n"
 	"                       $WG_KEYLOGFILE)\n"
+	"  --debug-capture FILE write every tunnel-inner packet the node sends and\n"
+	"                       receives to FILE (mode 0600) in `tailscale debug\n"
+	"                       capture` format (pcap, LINKTYPE_USER0): fdecode\n"
+	"                       decodes it, and --correlate joins it, with no key;\n"
+	"                       a record a write, so a reader sees it at once\n"
+	"  --debug-capture-size MIB\n"
+	"                       stop writing FILE at this size (256; 1 to 1048576),\n"
+	"                       logged once as debug-capture-full\n"
 	"  --log FILE           log lines to FILE (appended) instead of stderr\n"
 	"  --log-json           log JSON lines: {\"ts\", \"event\", the same keys}\n"
 	"  --access-log FILE    also an access log, appended, a line a request:\n"
@@ -141,7 +149,7 @@ static int parse_args(int argc, char **argv, struct fnode_opts *o)
 {
 	enum { O_SC = 256, O_CERTS, O_NAME, O_PEERAPI, O_EDGE, O_ANY, O_LOG, O_KEYLOG, O_HT, O_IT,
 	       O_CT, O_RT, O_MH, O_MHB, O_MC, O_VERSION, O_LOGJSON, O_ACCESS, O_ACCESS_FMT,
-	       O_METRICS };
+	       O_METRICS, O_DEBUGCAP, O_DEBUGCAP_SIZE };
 	static const struct option opts[] = {
 		{ "serve-config", required_argument, NULL, O_SC },
 		{ "certs", required_argument, NULL, O_CERTS },
@@ -163,6 +171,8 @@ static int parse_args(int argc, char **argv, struct fnode_opts *o)
 		{ "access-log", required_argument, NULL, O_ACCESS },
 		{ "access-log-format", required_argument, NULL, O_ACCESS_FMT },
 		{ "metrics", required_argument, NULL, O_METRICS },
+		{ "debug-capture", required_argument, NULL, O_DEBUGCAP },
+		{ "debug-capture-size", required_argument, NULL, O_DEBUGCAP_SIZE },
 		FSC_TRANSPORT_LONGOPTS,
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
@@ -178,6 +188,7 @@ static int parse_args(int argc, char **argv, struct fnode_opts *o)
 	o->max_headers = 100;
 	o->max_head = 32768;
 	o->max_conns = 4096;
+	o->tc.debug_capture_max = 256ull << 20;
 	o->tls_keylog = getenv("SSLKEYLOGFILE");
 	if (o->tls_keylog && !*o->tls_keylog)
 		o->tls_keylog = NULL;
@@ -216,6 +227,12 @@ static int parse_args(int argc, char **argv, struct fnode_opts *o)
 			break;
 		case O_KEYLOG: o->tls_keylog = optarg; break;
 		case O_METRICS: o->metrics = optarg; break;
+		case O_DEBUGCAP: o->tc.debug_capture = optarg; break;
+		case O_DEBUGCAP_SIZE:
+			if (!fsc_cli_uint("fnode", "--debug-capture-size", optarg, 1, 1048576, &v))
+				return EXIT_USAGE;
+			o->tc.debug_capture_max = (uint64_t)v << 20;
+			break;
 		case O_HT: case O_IT: case O_CT: case O_RT:
 			snprintf(name, sizeof(name), "--%s", opts[ch - O_SC].name);
 			if (!fsc_cli_uint("fnode", name, optarg, 1, 86400, &v))

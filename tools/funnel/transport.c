@@ -9,9 +9,11 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "debugcap.h"
 #include "fsc/netstack.h"
 #include "fsc/wgconf.h"
 #include "fsc/wgengine.h"
+#include "fsc/tscap.h"
 #include "fsc/wgtun.h"
 #include "net.h"
 
@@ -35,6 +37,7 @@ struct fsc_transport {
 	struct fsc_wgengine *eng;
 	struct fsc_netstack *ns;
 	struct fsc_wgtun *tun;
+	struct fsc_debugcap *dcap;
 	struct kernel_listener kl[MAX_LISTENERS];
 	struct ns_listener nl[MAX_LISTENERS];
 	size_t n_kl, n_nl;
@@ -83,6 +86,18 @@ static void src_handle(void *ctx, const struct pollfd *pfd, size_t n)
 	fsc_wgengine_handle(t->eng, pfd, n);
 	if (t->tun)
 		fsc_wgtun_handle(t->tun, pfd, n);
+}
+
+/* The engine's inner packets into the debug capture. Sent packets are
+ * tailscaled's: SynthesizedToPeer from its userspace stack (lwip),
+ * FromLocal read off its TUN. */
+static void tap(void *ctx, bool from_peer, const uint8_t *pkt, size_t len)
+{
+	struct fsc_transport *t = ctx;
+	uint16_t path = from_peer ? FSC_TSCAP_FROM_PEER
+			: t->ns ? FSC_TSCAP_SYNTH_TO_PEER : FSC_TSCAP_FROM_LOCAL;
+
+	fsc_debugcap_packet(t->dcap, path, pkt, len);
 }
 
 static char *read_all(const char *path, size_t *len, char *err, size_t errlen)
@@ -148,6 +163,15 @@ static bool start_engine(struct fsc_transport *t, const struct fsc_transport_cfg
 		snprintf(err, errlen, "%s: %s", t->mode, why);
 		return false;
 	}
+	if (cfg->debug_capture) {
+		t->dcap = fsc_debugcap_open(cfg->debug_capture, cfg->debug_capture_max, why,
+					    sizeof(why));
+		if (!t->dcap) {
+			snprintf(err, errlen, "--debug-capture: '%s': %s", cfg->debug_capture, why);
+			return false;
+		}
+		fsc_wgengine_set_tap(t->eng, tap, t);
+	}
 	fsc_loop_source(t->loop, &src);
 	return true;
 }
@@ -175,6 +199,11 @@ struct fsc_transport *fsc_transport_open(const struct fsc_transport_cfg *cfg,
 		free(t);
 		return NULL;
 	}
+	if (strcmp(t->mode, "direct") == 0 && cfg->debug_capture) {
+		snprintf(err, errlen, "--debug-capture needs the WireGuard engine (lwip or tun)");
+		free(t);
+		return NULL;
+	}
 	if (strcmp(t->mode, "direct") != 0 && !start_engine(t, cfg, err, errlen)) {
 		fsc_transport_close(t);
 		return NULL;
@@ -197,6 +226,7 @@ void fsc_transport_close(struct fsc_transport *t)
 		fsc_wgtun_free(t->tun);
 	if (t->eng)
 		fsc_wgengine_free(t->eng);
+	fsc_debugcap_close(t->dcap);
 	free(t);
 }
 

@@ -34,6 +34,10 @@ struct fsc_transport_cfg {
 	const char *wg_config;	/* wg(8) configuration file (lwip, tun) */
 	const char *wg_keylog;	/* --wg-keylog (else $WG_KEYLOGFILE) */
 	const char *tun_name;	/* tun: the interface name */
+	const char *debug_capture; /* lwip, tun: the inner packets to this
+				    * file as `tailscale debug capture`
+				    * (debugcap.h); NULL none */
+	uint64_t debug_capture_max; /* its size cap in bytes */
 };
 
 /* The transport options fedge and fnode share (--transport, --direct,

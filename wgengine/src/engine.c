@@ -458,6 +458,8 @@ bool fsc_wgengine_send(struct fsc_wgengine *eng, const uint8_t *pkt, size_t len)
 		return false;
 	}
 	p = &eng->peers[pi];
+	if (eng->tap)
+		eng->tap(eng->tap_ctx, false, pkt, len);
 	now = eng_now_ns();
 	if (!p->q_n && seal_and_send(eng, p, pkt, len, now))
 		return true;
@@ -757,6 +759,8 @@ static void got_transport(struct fsc_wgengine *eng, const uint8_t *msg, size_t l
 		eng->st.bad_inner_source++;
 		return;
 	}
+	if (eng->tap)
+		eng->tap(eng->tap_ctx, true, eng->plain, ilen);
 	if (eng->deliver)
 		eng->deliver(eng->deliver_ctx, eng->plain, ilen);
 }
@@ -880,4 +884,10 @@ void fsc_wgengine_set_inner(struct fsc_wgengine *eng, fsc_wgengine_deliver_fn de
 {
 	eng->deliver = deliver;
 	eng->deliver_ctx = ctx;
+}
+
+void fsc_wgengine_set_tap(struct fsc_wgengine *eng, fsc_wgengine_tap_fn tap, void *ctx)
+{
+	eng->tap = tap;
+	eng->tap_ctx = ctx;
 }

@@ -62,6 +62,8 @@ struct fsc_wgengine {
 	FILE *keylog;
 	fsc_wgengine_deliver_fn deliver;
 	void *deliver_ctx;
+	fsc_wgengine_tap_fn tap;
+	void *tap_ctx;
 	struct fsc_wgengine_stats st;
 	uint8_t *rxbuf, *plain, *txbuf; /* MAX_PACKET each */
 	/* Sealed transport messages waiting for one sendmmsg (dual-stack

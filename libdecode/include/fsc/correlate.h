@@ -8,13 +8,29 @@
  *                                                          C:p is the Src
  *   underlay   WG transport from relay R, session S  ─┐ exact: decrypted in
  *                                                      │ session S; time: a
- *                                                      │ WG burst at the SYN
+ *                                                      │ WG burst at the SYN;
+ *                                                      │ time+size: the
+ *                                                      │ datagrams of its
+ *                                                      │ POST and hello
  *   ingress    POST /v0/ingress  Src C:p  Target T     │
  *              101  ClientHello (SNI, ALPN, JA4)       ┘ exact: same connection
  *              ServerHello  client Finished
  *   loopback   GET /x  X-Forwarded-For: C             ── address+time: C and
  *              response head ... last body byte          the ingress whose TLS
  *                                                        finished before it
+ *
+ * Without decryption the ingress connection is seen in clear elsewhere (a
+ * TUN capture, a `tailscale debug capture` file) and its relay is found
+ * by the datagrams that carried it: a WireGuard transport message is 32
+ * bytes longer than its plaintext, and the plaintext is the inner packet
+ * padded to 16 (never beyond the MTU). The POST /v0/ingress and the
+ * ClientHello each have a carrier of their size, arrived before the packet
+ * was seen inside and after the node's answer before it (the SYN-ACK, the
+ * 101) went out; when one session (one way) carried both, that is the
+ * relay ("time+size"). Batched datagrams (UDP GSO) count as their
+ * segments. Two connections through two relays at the same instant fit
+ * both; then the path that carried the same tunnel address's ingress
+ * before decides ("time+size+peer"), or the join stays ambiguous.
  *
  * A story is emitted per loopback request (when its response body ends,
  * or when it is given up), and per ingress connection that never led to a
@@ -55,6 +71,14 @@ enum fsc_join {
 				 * time window single out one candidate */
 	FSC_JOIN_TIME,		/* "time": one candidate by time alone */
 	FSC_JOIN_AMBIGUOUS,	/* "ambiguous": `candidates` fit; none taken */
+	FSC_JOIN_TIME_SIZE,	/* "time+size": one session carried datagrams of
+				 * the sizes of the connection's packets right
+				 * before each was seen inside */
+	FSC_JOIN_TIME_SIZE_PEER, /* "time+size+peer": several sessions fitted
+				 * by size; taken the one whose path carried
+				 * this tunnel address's earlier ingress
+				 * (time+size): a peer sends only from its
+				 * own addresses */
 	FSC_JOIN_COUNT
 };
 
@@ -94,6 +118,9 @@ struct fsc_story {
 	struct fsc_addr relay;
 	uint16_t relay_port;
 	uint32_t wg_session;		/* the pipeline's session id */
+	unsigned relay_time_candidates;	/* sessions time alone left, when
+					 * the relay was sought without
+					 * decryption; 0 otherwise */
 	bool have_wg_key;
 	uint8_t wg_initiator_key[32];	/* the session initiator's static key */
 	unsigned relay_input;
@@ -142,6 +169,10 @@ struct fsc_corr_limits {
 				  * candidates for its relay; 50 ms */
 	int64_t idle_ns;	/* an entry untouched this long is given up;
 				 * 300 s */
+	int64_t size_window_ns;	/* without decryption: a datagram carries an
+				 * inner packet of its size seen at most this
+				 * long after it (the time the receiver took
+				 * to decrypt and record it); 100 ms */
 };
 
 /* The sides joined to an ingress connection, for fsc_corr_stats.joins. */
@@ -172,7 +203,8 @@ const struct fsc_corr_stats *fsc_corr_stats(const struct fsc_corr *c);
 
 /* "edge", "relay", "tls", "request". */
 const char *fsc_corr_side_name(enum fsc_corr_side s);
-/* "none", "exact", "address+time", "time", "ambiguous". */
+/* "none", "exact", "address+time", "time", "ambiguous", "time+size",
+ * "time+size+peer". */
 const char *fsc_join_name(enum fsc_join j);
 /* "edge", "tunnel", "ingress", "tls_hello", "tls_done", "request", "first_byte",
  * "last_byte". */

@@ -52,6 +52,9 @@ struct fsc_packet {
 				 * identity, so the same connection seen on
 				 * two interfaces is two */
 	uint8_t ttl;		/* TTL or hop limit */
+	uint32_t ip_len;	/* the IP packet's length as its header says
+				 * (IPv4 total length, IPv6 40 + payload
+				 * length), bounded by the frame */
 	bool fragment;		/* part of a fragmented datagram */
 	bool first_fragment;	/* offset 0: transport header present */
 	uint32_t frag_id;

@@ -59,6 +59,13 @@ struct fsc_tscap {
 enum fsc_status fsc_tscap_decode(const uint8_t *p, size_t len,
 				 struct fsc_tscap *t, const char **why);
 
+/* The record header a writer puts before an inner IP packet of path 0-3
+ * with no NAT addresses (what fsc_tscap_decode reads back): path u16 LE,
+ * SNAT length 0, DNAT length 0. Returns FSC_TSCAP_HEAD_LEN, or 0 when cap
+ * is smaller. */
+#define FSC_TSCAP_HEAD_LEN 4
+size_t fsc_tscap_encode_head(uint8_t *out, size_t cap, uint16_t path);
+
 /* "from-local", "from-peer", "synth-to-local", "synth-to-peer", "disco". */
 const char *fsc_tscap_path_name(uint16_t path);
 

@@ -71,6 +71,16 @@ void fsc_wgengine_set_inner(struct fsc_wgengine *eng, fsc_wgengine_deliver_fn de
 			    void *ctx);
 
 /*
+ * A tap on the inner side, for a debug capture (tailscale debug capture):
+ * called with every inner packet handed to the inner side (from_peer true,
+ * right before deliver) and every one fsc_wgengine_send accepts (routed to
+ * a peer, sent or queued). pkt is valid only during the call; the tap must
+ * not call back into the engine. NULL removes it.
+ */
+typedef void (*fsc_wgengine_tap_fn)(void *ctx, bool from_peer, const uint8_t *pkt, size_t len);
+void fsc_wgengine_set_tap(struct fsc_wgengine *eng, fsc_wgengine_tap_fn tap, void *ctx);
+
+/*
  * An inner IP packet to send: routed by its destination through AllowedIPs,
  * encrypted to that peer, or queued (up to 64 packets a peer) while a
  * handshake runs. Returns false when it was dropped (no route, not IP,
