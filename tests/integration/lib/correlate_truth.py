@@ -67,7 +67,8 @@ def client_of(s):
 
 
 def exact(label, path, node_log, edge_log, relay_join, edge_join, n, ports):
-    truth = {ep(kv["client"])[1]: kv["target"] for kv in log_lines(node_log, "request")}
+    # by client address and port: a load client elsewhere may use the port
+    truth = {ep(kv["client"]): kv["target"] for kv in log_lines(node_log, "request")}
     errs = []
     mine = [s for s in stories(path) if s.get("request", {}).get("target", "").startswith("/echo?n=")]
     if len(mine) != n:
@@ -75,13 +76,14 @@ def exact(label, path, node_log, edge_log, relay_join, edge_join, n, ports):
     order = (["edge"] if edge_join != "none" else []) + STAGES[1:]
     seen = set()
     for s in mine:
-        port = s.get("ingress", {}).get("client_port")
+        client = client_of(s)
+        port = client[1]
         seen.add(port)
-        if port not in truth:
-            errs.append("story %s: client port %s not in the node's log" % (s["id"], port))
+        if client not in truth:
+            errs.append("story %s: client %s:%s not in the node's log" % (s["id"], client[0], port))
             continue
-        if s["request"]["target"] != truth[port]:
-            errs.append("story %s: port %d asked %s, joined %s" % (s["id"], port, truth[port], s["request"]["target"]))
+        if s["request"]["target"] != truth[client]:
+            errs.append("story %s: port %d asked %s, joined %s" % (s["id"], port, truth[client], s["request"]["target"]))
         if s["edge"]["join"] != edge_join or s["relay"]["join"] != relay_join:
             errs.append("story %s: edge %s relay %s, want %s %s" % (s["id"], s["edge"]["join"], s["relay"]["join"], edge_join, relay_join))
         if s["request"]["join"] != "address+time" or s["tls"]["join"] != "exact":
