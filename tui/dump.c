@@ -42,7 +42,7 @@ static void cell_out(FILE *f, const char *s, int width, bool right, bool last)
 static void table_out(FILE *f, struct tui_model *m, const struct tui_rows *r, bool reverse)
 {
 	size_t ncols;
-	const struct tui_col *cols = tui_table_cols(r->table, &ncols);
+	const struct tui_col *cols = tui_table_cols_shown(m, r->table, &ncols);
 	char buf[CELL];
 
 	/* Longer values than a column's width just push the row. */

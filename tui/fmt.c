@@ -168,3 +168,74 @@ size_t tui_escaped(const char *p, size_t len, char *buf, size_t cap)
 	return len ? tui_escape(p, len, buf, cap) : tui_dash(buf, cap);
 }
 
+
+/* ---------------------------------------------------------------- stage bar */
+
+static const char bar_letters[FSC_STRETCH_TOTAL] = "eitbfl";
+
+size_t tui_stage_bar(const int64_t *stretch, int width, char *buf, size_t cap)
+{
+	int64_t sum = 0, rem[FSC_STRETCH_TOTAL] = { 0 };
+	int cells[FSC_STRETCH_TOTAL] = { 0 }, timed = 0, seen = 0, last = 0;
+	size_t n = 0;
+
+	for (int k = 0; k < FSC_STRETCH_TOTAL; k++) {
+		if (stretch[k] < 0)
+			continue;
+		seen++;
+		last = k;
+		if (stretch[k] > 0) {
+			sum += stretch[k];
+			timed++;
+		}
+	}
+	if (!seen || width <= 0)
+		return tui_dash(buf, cap);
+	/* A cell for each stretch that took time (while there is room),
+	 * the rest by share: floors, then the largest remainders. */
+	int left = width;
+	for (int k = 0; k < FSC_STRETCH_TOTAL && left > 0; k++)
+		if (stretch[k] > 0) {
+			cells[k] = 1;
+			left--;
+		}
+	int spread = left;
+	for (int k = 0; k < FSC_STRETCH_TOTAL && timed && spread; k++) {
+		if (stretch[k] <= 0)
+			continue;
+		int c = (int)((double)stretch[k] * spread / (double)sum);
+		cells[k] += c;
+		left -= c;
+		rem[k] = stretch[k] * spread - (int64_t)c * sum;
+	}
+	while (left > 0 && timed) {
+		int best = -1;
+		for (int k = 0; k < FSC_STRETCH_TOTAL; k++)
+			if (stretch[k] > 0 && rem[k] >= 0 && (best < 0 || rem[k] > rem[best]))
+				best = k;
+		if (best < 0)
+			break;
+		cells[best]++;
+		rem[best] = -1;
+		left--;
+	}
+	if (!timed) /* every stretch seen took no time: the last, whole */
+		cells[last] = width;
+	for (int k = 0; k < FSC_STRETCH_TOTAL; k++)
+		for (int c = 0; c < cells[k] && n + 1 < cap; c++)
+			buf[n++] = bar_letters[k];
+	buf[n] = '\0';
+	return n;
+}
+
+size_t tui_stage_figures(const int64_t *stretch, char *buf, size_t cap)
+{
+	size_t n = 0;
+
+	buf[0] = '\0';
+	for (int k = 0; k < FSC_STRETCH_TOTAL && n + 1 < cap; k++)
+		if (stretch[k] >= 0)
+			n += tui_put(buf + n, cap - n, "%s%c%.3f", n ? "/" : "", bar_letters[k],
+				     (double)stretch[k] / 1e6);
+	return n ? n : tui_dash(buf, cap);
+}

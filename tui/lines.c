@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "fsc/wgkeylog.h"
 #include "table.h"
 #include "tui_int.h"
 
@@ -21,6 +22,146 @@ static void line(tui_line_fn fn, void *ctx, const char *label, enum tui_mark mk,
 	vsnprintf(buf, sizeof(buf), fmt, ap);
 	va_end(ap);
 	fn(ctx, label, buf, mk);
+}
+
+/* " [exact]", " [ambiguous 3]". */
+static const char *join_text(struct fsc_story_join j, char *buf, size_t cap)
+{
+	if (j.kind == FSC_JOIN_AMBIGUOUS)
+		snprintf(buf, cap, "[%s %u]", fsc_join_name(j.kind), j.candidates);
+	else
+		snprintf(buf, cap, "[%s]", fsc_join_name(j.kind));
+	return buf;
+}
+
+static const char *input_text(struct tui_model *m, unsigned input, char *buf, size_t cap)
+{
+	const char *s = tui_model_source_name(m, input);
+
+	/* Live, a story's inputs are all the one source's (its interfaces
+	 * are not told apart): no name. */
+	if (tui_model_sources(m) < 2 || !s[0] || tui_model_live(m)) {
+		buf[0] = '\0';
+		return buf;
+	}
+	if (!tui_model_live(m) && strrchr(s, '/') && strrchr(s, '/')[1])
+		s = strrchr(s, '/') + 1;
+	char name[96];
+	tui_escape(s, strlen(s), name, sizeof(name));
+	snprintf(buf, cap, " (%s)", name);
+	return buf;
+}
+
+static void key_text(const uint8_t key[32], char *buf, size_t cap)
+{
+	char l[FSC_WGKEYLOG_LINE_MAX];
+	size_t n = fsc_wgkeylog_format(l, sizeof(l), FSC_WGKEYLOG_REMOTE_STATIC_PUBLIC_KEY, key);
+	const char *eq = memchr(l, '=', n);
+
+	snprintf(buf, cap, "%.44s", eq ? eq + 2 : "?");
+}
+
+/* The story's chain: where the request was seen on its way in, each join
+ * with how it was made, and the stretches between the stages. */
+static void story_lines(struct tui_model *m, const struct tui_request *r, tui_line_fn fn,
+			void *ctx)
+{
+	const struct fsc_story *s = tui_model_story_of(m, r);
+	char a[CELL_MAX], b[CELL_MAX], c[CELL_MAX], j[48], in[128];
+	char e1[FSC_ENDPOINT_STRLEN], e2[FSC_ENDPOINT_STRLEN];
+
+	if (!s) {
+		if (r->story_id)
+			line(fn, ctx, "Story", TUI_MARK_WARN, "#%" PRIu64 " no longer kept "
+			     "(the newest %" PRIu32 " are)", r->story_id, tui_model_limits(m)->max_stories);
+		return;
+	}
+	line(fn, ctx, "Story", TUI_MARK_TITLE, "#%" PRIu64 ", the public request end to end%s",
+	     s->id, s->complete ? "" : " (its response did not end)");
+	if (s->edge_join.kind == FSC_JOIN_ADDR_TIME)
+		line(fn, ctx, "Edge", TUI_MARK_NONE, "%s > %s %s%s",
+		     fsc_endpoint_str(&s->client, s->client_port, e1),
+		     fsc_endpoint_str(&s->edge, s->edge_port, e2), join_text(s->edge_join, j, sizeof(j)),
+		     input_text(m, s->edge_input, in, sizeof(in)));
+	else
+		line(fn, ctx, "Edge", s->edge_join.kind == FSC_JOIN_AMBIGUOUS ? TUI_MARK_WARN
+									  : TUI_MARK_NONE,
+		     "%s", join_text(s->edge_join, j, sizeof(j)));
+	if (fsc_story_relay_named(s)) {
+		const struct fsc_wg_session *se = tui_model_session(m, s->wg_session);
+		tui_tag_text(m, &s->relay, b, sizeof(b));
+		c[0] = '\0';
+		if (se)
+			snprintf(c, sizeof(c), " peer %" PRIu32, se->peer);
+		if (s->have_wg_key) {
+			char k[64];
+			key_text(s->wg_initiator_key, k, sizeof(k));
+			snprintf(c + strlen(c), sizeof(c) - strlen(c), " key %s", k);
+		}
+		line(fn, ctx, "Relay", TUI_MARK_NONE, "%s %s session %" PRIu32 "%s %s%s",
+		     fsc_endpoint_str(&s->relay, s->relay_port, e1), b, s->wg_session, c,
+		     join_text(s->relay_join, j, sizeof(j)),
+		     input_text(m, s->relay_input, in, sizeof(in)));
+	} else {
+		line(fn, ctx, "Relay", s->relay_join.kind == FSC_JOIN_AMBIGUOUS ? TUI_MARK_WARN
+										: TUI_MARK_NONE,
+		     "%s", join_text(s->relay_join, j, sizeof(j)));
+	}
+	if (s->have_ingress) {
+		tui_escape(s->ingress_src, strlen(s->ingress_src), a, sizeof(a));
+		tui_escape(s->ingress_target, strlen(s->ingress_target), b, sizeof(b));
+		line(fn, ctx, "Ingress", s->ingress_status == 101 ? TUI_MARK_NONE : TUI_MARK_WARN,
+		     "src %s target %s answer %d node %s%s", a, b, s->ingress_status,
+		     fsc_endpoint_str(&s->node, s->node_port, e1),
+		     input_text(m, s->ingress_input, in, sizeof(in)));
+	} else {
+		line(fn, ctx, "Ingress", TUI_MARK_NONE, "[none]");
+	}
+	if (s->have_tls) {
+		tui_escape(s->sni, strlen(s->sni), a, sizeof(a));
+		tui_escape(s->alpn, strlen(s->alpn), b, sizeof(b));
+		c[0] = '\0';
+		if (s->alpn_selected[0]) {
+			char sel[64];
+			tui_escape(s->alpn_selected, strlen(s->alpn_selected), sel, sizeof(sel));
+			snprintf(c, sizeof(c), " (chosen %s)", sel);
+		}
+		char ja4[64], hs[32] = "-";
+		tui_escape(s->ja4, strlen(s->ja4), ja4, sizeof(ja4));
+		if (s->t[FSC_STAGE_TLS_HELLO] && s->t[FSC_STAGE_TLS_DONE])
+			snprintf(hs, sizeof(hs), "%.3fms",
+				 (double)(s->t[FSC_STAGE_TLS_DONE] - s->t[FSC_STAGE_TLS_HELLO]) / 1e6);
+		line(fn, ctx, "TLS", TUI_MARK_NONE, "sni %s alpn %s%s ja4 %s handshake %s [exact]",
+		     a[0] ? a : "-", b[0] ? b : "-", c, ja4[0] ? ja4 : "-", hs);
+	}
+	if (s->have_request) {
+		tui_escape(s->method, strlen(s->method), a, sizeof(a));
+		tui_escape(s->host, strlen(s->host), b, sizeof(b));
+		tui_escape(s->target, strlen(s->target), c, sizeof(c));
+		char st[16] = "no answer";
+		if (s->http_status)
+			snprintf(st, sizeof(st), "%d", s->http_status);
+		line(fn, ctx, "Loopback", s->request_join.kind == FSC_JOIN_AMBIGUOUS ? TUI_MARK_WARN
+										    : TUI_MARK_NONE,
+		     "%s %s%s %s %" PRIu64 " bytes, request %u by %s %s%s", a, b, c, st,
+		     s->response_bytes, s->request_index, s->client_rule ? s->client_rule : "none",
+		     join_text(s->request_join, j, sizeof(j)),
+		     input_text(m, s->request_input, in, sizeof(in)));
+	} else {
+		line(fn, ctx, "Loopback", TUI_MARK_NONE, "[none]");
+	}
+	size_t n = 0;
+	a[0] = '\0';
+	for (int k = 0; k < FSC_STRETCH_COUNT; k++) {
+		int64_t d = fsc_story_stretch(s, (enum fsc_stretch)k);
+		if (d >= 0)
+			n += tui_put(a + n, sizeof(a) - n, "%s%s %.3f", n ? "  " : "",
+				     fsc_stretch_name((enum fsc_stretch)k), (double)d / 1e6);
+	}
+	line(fn, ctx, "Stages", TUI_MARK_NONE, "%s ms", n ? a : "(none timed)");
+	tui_stage_bar(r->stretch, 2 * TUI_BAR_WIDTH, b, sizeof(b));
+	line(fn, ctx, "", TUI_MARK_NONE, "[%s]  e edge, i ingress, t tls, b to backend, "
+	     "f first byte, l last byte", b);
 }
 
 void tui_detail_lines(struct tui_model *m, const struct tui_request *r, tui_line_fn fn,
@@ -84,6 +225,7 @@ void tui_detail_lines(struct tui_model *m, const struct tui_request *r, tui_line
 		     fsc_addr_str(&r->claimed, a));
 	if (r->funnel)
 		line(fn, ctx, "Funnel", TUI_MARK_NONE, "yes (Tailscale-Funnel-Request: ?1)");
+	story_lines(m, r, fn, ctx);
 
 	if (!d->kept) {
 		line(fn, ctx, "Headers", TUI_MARK_WARN, "no longer kept (the detail memory, %zu "
@@ -116,7 +258,10 @@ void tui_detail_lines(struct tui_model *m, const struct tui_request *r, tui_line
 			     h->skip ? h->skip : "", i == client_hop ? "  <- client" : "");
 		}
 	}
-	const struct tui_ingress *in = r->client.family ? tui_model_ingress(m, &r->client) : NULL;
+	/* That client's latest ingress handshake, unless the story names the
+	 * very one. */
+	const struct tui_ingress *in = r->client.family && !tui_model_story_of(m, r)
+					       ? tui_model_ingress(m, &r->client) : NULL;
 	if (in) {
 		tui_escape(in->src, in->src_len, a, sizeof(a));
 		tui_escape(in->target, in->target_len, b, sizeof(b));
@@ -223,6 +368,23 @@ void tui_capture_lines(struct tui_model *m, tui_line_fn fn, void *ctx)
 	line(fn, ctx, "tunnel", TUI_MARK_NONE, "%" PRIu64 " wg, %" PRIu64 " disco, %" PRIu64
 	     " stun, %" PRIu64 " tailscale debug disco; %" PRIu64 " tls hellos, %" PRIu64
 	     " ingress", t->wg, t->disco, t->stun, t->tsdisco, t->tls_hellos, t->ingress);
+	const struct fsc_clock_offset *co;
+	size_t n_clock = tui_model_clock(m, &co);
+	for (size_t i = 0; i < n_clock; i++) {
+		char na[96], nb[96], err[96] = "";
+		const char *sa = tui_model_source_name(m, co[i].a), *sb = tui_model_source_name(m, co[i].b);
+		sa = strrchr(sa, '/') && strrchr(sa, '/')[1] ? strrchr(sa, '/') + 1 : sa;
+		sb = strrchr(sb, '/') && strrchr(sb, '/')[1] ? strrchr(sb, '/') + 1 : sb;
+		tui_escape(sa, strlen(sa), na, sizeof(na));
+		tui_escape(sb, strlen(sb), nb, sizeof(nb));
+		if (!co[i].one_way)
+			snprintf(err, sizeof(err), " +/- %.6f s%s", (double)co[i].error_ns / 1e9,
+				 co[i].inconsistent ? " (the two ways overlap: a clock moved)" : "");
+		line(fn, ctx, "clock", co[i].inconsistent ? TUI_MARK_WARN : TUI_MARK_NONE,
+		     "%s minus %s: %+.6f s%s%s, from %" PRIu64 " packets seen in both", nb, na,
+		     (double)co[i].offset_ns / 1e9, err,
+		     co[i].one_way ? " (one way only: a bound, not an estimate)" : "", co[i].pairs);
+	}
 	if (t->malformed || t->truncated)
 		line(fn, ctx, "problems", TUI_MARK_WARN, "%" PRIu64 " malformed, %" PRIu64
 		     " truncated frames", t->malformed, t->truncated);

@@ -17,6 +17,7 @@
 #define DEF_ENDPOINTS 1024
 #define DEF_DETAIL (4u << 20)
 #define DEF_NEW_NS (60 * 1000000000ll)
+#define DEF_STORIES 2048
 #define NS 1000000000ll
 
 
@@ -56,6 +57,11 @@ struct tui_model {
 
 	struct tui_dring dring;		/* heads and hops for Detail */
 
+	struct fsc_story *stories;	/* the newest, by (id - 1) % max_stories */
+	uint64_t last_story, stories_kept;
+	struct fsc_clock_offset clock[TUI_CLOCK_OFFSETS];
+	size_t n_clock;
+
 	struct fsc_agg *agg;		/* clients, hosts, endpoints */
 	struct tui_lru *ingress, *peers;
 
@@ -75,7 +81,7 @@ struct tui_model {
 	 * an open-addressing table over the tracker's sessions. */
 	uint64_t gen, ps_gen;
 	const struct fsc_wg_session **ps_all, **ps_tab;
-	size_t ps_cap, ps_tab_size;
+	size_t ps_cap, ps_n, ps_tab_size;
 };
 
 /* ---------------------------------------------------------------- setup */
@@ -114,6 +120,8 @@ struct tui_model *tui_model_new(const struct tui_model_limits *lim, struct fsc_e
 		m->lim.detail_bytes = DEF_DETAIL;
 	if (!m->lim.new_client_ns)
 		m->lim.new_client_ns = DEF_NEW_NS;
+	if (!m->lim.max_stories)
+		m->lim.max_stories = DEF_STORIES;
 	m->names = names;
 	/* The seed only spreads the tables; nothing printed depends on it. */
 	uint64_t seed = (uint64_t)(uintptr_t)m ^ 0x5851f42d4c957f2dull;
@@ -130,7 +138,8 @@ struct tui_model *tui_model_new(const struct tui_model_limits *lim, struct fsc_e
 				 sizeof(struct tui_ingress), seed + 5);
 	m->peers = tui_lru_new(4096, sizeof(uint32_t), sizeof(struct peer_snap), seed + 6);
 	bool dring = tui_dring_init(&m->dring, m->lim.detail_bytes);
-	if (!m->ring || !dring || !m->flows || !m->agg ||
+	m->stories = calloc(m->lim.max_stories, sizeof(*m->stories));
+	if (!m->ring || !dring || !m->flows || !m->agg || !m->stories ||
 	    !m->ingress || !m->peers) {
 		tui_model_free(m);
 		return NULL;
@@ -143,6 +152,7 @@ void tui_model_free(struct tui_model *m)
 	if (!m)
 		return;
 	free(m->ring);
+	free(m->stories);
 	tui_dring_free(&m->dring);
 	tui_lru_free(m->flows);
 	fsc_agg_free(m->agg);
@@ -551,7 +561,8 @@ static void on_response(struct tui_model *m, const struct fsc_event *ev)
 	}
 	if (!final)
 		return;
-	tui_lru_del(m->flows, &k);
+	/* The (flow, index) entry stays until the row is overwritten: the
+	 * request's story comes after its response. */
 	if (r->client.family)
 		fsc_agg_client_bytes(m->agg, &r->client, r->resp_body);
 }
@@ -593,6 +604,76 @@ const struct tui_ingress *tui_model_ingress(const struct tui_model *m,
 	key.family = client->family;
 	memcpy(key.b, client->b, sizeof(key.b));
 	return tui_lru_get(m->ingress, &key, false);
+}
+
+/* ---------------------------------------------------------------- stories */
+
+static struct tui_request *row_of(const struct tui_model *m, uint64_t flow, unsigned index)
+{
+	struct flow_key k = fkey(flow, index);
+	const uint64_t *v = tui_lru_get(m->flows, &k, false);
+
+	return v ? req_at(m, *v) : NULL;
+}
+
+void tui_model_story(void *ctx, const struct fsc_story *s)
+{
+	struct tui_model *m = ctx;
+	struct tui_request *r = NULL;
+
+	/* A request joined to nothing tells no more than its row: the
+	 * latency is there already. */
+	if (!s->have_ingress)
+		return;
+	m->gen++;
+	if (s->have_request)
+		r = row_of(m, s->request_flow, s->request_index);
+	/* Told without a request (a refusal, a failed handshake): its
+	 * ingress handshake's row, the connection's first request. */
+	else if (s->have_ingress)
+		r = row_of(m, s->ingress_flow, 1);
+	m->last_story = s->id;
+	m->stories_kept++;
+	m->stories[(s->id - 1) % m->lim.max_stories] = *s;
+	if (!r)
+		return;
+	r->story_id = s->id;
+	for (int i = 0; i < FSC_STRETCH_COUNT; i++)
+		r->stretch[i] = fsc_story_stretch(s, (enum fsc_stretch)i);
+	/* The ingress handshake's row gets the first story of its
+	 * connection (a keep-alive connection tells several). */
+	struct tui_request *in = s->have_request && s->have_ingress
+					 ? row_of(m, s->ingress_flow, 1) : NULL;
+	if (in && !in->story_id) {
+		in->story_id = s->id;
+		memcpy(in->stretch, r->stretch, sizeof(in->stretch));
+	}
+}
+
+const struct fsc_story *tui_model_story_of(const struct tui_model *m,
+					   const struct tui_request *r)
+{
+	if (!r->story_id || m->last_story - r->story_id >= m->lim.max_stories)
+		return NULL;
+	const struct fsc_story *s = &m->stories[(r->story_id - 1) % m->lim.max_stories];
+	return s->id == r->story_id ? s : NULL;
+}
+
+void tui_model_set_clock(struct tui_model *m, const struct fsc_clock_offset *o, size_t n)
+{
+	m->n_clock = n < TUI_CLOCK_OFFSETS ? n : TUI_CLOCK_OFFSETS;
+	memcpy(m->clock, o, m->n_clock * sizeof(*o));
+}
+
+size_t tui_model_clock(const struct tui_model *m, const struct fsc_clock_offset **o)
+{
+	*o = m->clock;
+	return m->n_clock;
+}
+
+uint64_t tui_model_stories(const struct tui_model *m)
+{
+	return m->stories_kept;
 }
 
 /* ---------------------------------------------------------------- tunnel UDP */
@@ -727,6 +808,7 @@ static bool build_peer_sessions(struct tui_model *m)
 		m->ps_cap = live + 64;
 	}
 	size_t n = fsc_wg_sessions(m->wg, m->ps_all, m->ps_cap);
+	m->ps_n = n;
 	while (size < 2 * n)
 		size <<= 1;
 	if (size > m->ps_tab_size) {
@@ -766,5 +848,17 @@ const struct fsc_wg_session *tui_model_peer_session(struct tui_model *m, uint32_
 	for (size_t k = (peer * 0x9e3779b1u) & mask; m->ps_tab[k]; k = (k + 1) & mask)
 		if (m->ps_tab[k]->peer == peer)
 			return m->ps_tab[k];
+	return NULL;
+}
+
+const struct fsc_wg_session *tui_model_session(struct tui_model *m, uint32_t id)
+{
+	if (!m->wg)
+		return NULL;
+	if ((m->ps_gen != m->gen || !m->ps_tab) && !build_peer_sessions(m))
+		return NULL;
+	for (size_t i = 0; i < m->ps_n; i++)
+		if (m->ps_all[i]->id == id)
+			return m->ps_all[i];
 	return NULL;
 }

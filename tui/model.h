@@ -22,6 +22,11 @@
  *              read where they are; the model adds per-peer rates.
  *   rates      packets, bytes, requests and WireGuard messages per second
  *              of capture time, the last TUI_HIST seconds.
+ *   stories    the correlation stage's (fsc/correlate.h), given by the
+ *              caller: each goes to its loopback request's row (or, told
+ *              without one, to its ingress handshake's row) as the stretch
+ *              times the stage bar draws; the newest max_stories are kept
+ *              whole for Detail's chain.
  *
  * Strings copied from packets are kept as raw bytes with their length
  * (cut to the field's size, `*_cut` set): escaping is the reader's, through
@@ -38,6 +43,8 @@
 
 #include "fsc/agg.h"
 #include "fsc/client.h"
+#include "fsc/clocksync.h"
+#include "fsc/correlate.h"
 #include "fsc/pipeline.h"
 #include "fsc/source.h"
 #include "fsc/wgsess.h"
@@ -58,6 +65,7 @@ struct tui_model_limits {
 	size_t detail_bytes;	/* heads and hops for Detail; 0: 4 MiB */
 	int64_t new_client_ns;	/* a client first seen this recently is new;
 				 * 0: 60 s */
+	uint32_t max_stories;	/* stories kept whole for Detail; 0: 2048 */
 };
 
 struct tui_request {
@@ -93,6 +101,9 @@ struct tui_request {
 	uint32_t asn;			/* of the client, 0 unknown */
 	uint64_t detail_pos;		/* in the detail ring */
 	uint32_t detail_len;		/* 0: nothing kept */
+	/* its story (tui_model_story): 0 none; the stretches, -1 unseen */
+	uint64_t story_id;
+	int64_t stretch[FSC_STRETCH_COUNT];
 };
 
 /* The clients' and hosts' entries are the aggregation's (the names the
@@ -182,6 +193,21 @@ void tui_model_free(struct tui_model *m);
 /* An fsc_event_fn: ctx is the model. */
 void tui_model_event(const struct fsc_event *ev, void *ctx);
 
+/* A story of the correlation stage (an fsc_story_fn: ctx is the model),
+ * told after the events of its request. One without an ingress (a request
+ * joined to nothing) is left out: its row tells as much. */
+void tui_model_story(void *ctx, const struct fsc_story *s);
+/* The story of a request, whole, or NULL (none, or no longer kept). */
+const struct fsc_story *tui_model_story_of(const struct tui_model *m,
+					   const struct tui_request *r);
+uint64_t tui_model_stories(const struct tui_model *m);	/* taken so far */
+/* The clock offsets between the replayed files, estimated from packets
+ * seen in both (fsc/clocksync.h), for the capture lines; replaces those
+ * given before. */
+#define TUI_CLOCK_OFFSETS (FSC_CLOCK_INPUTS * FSC_CLOCK_INPUTS / 2)
+void tui_model_set_clock(struct tui_model *m, const struct fsc_clock_offset *o, size_t n);
+size_t tui_model_clock(const struct tui_model *m, const struct fsc_clock_offset **o);
+
 /* The clock moved (live: wall-clock ns; a replay need not call it): rolls
  * the rate history forward and measures tunnel peer rates. */
 void tui_model_tick(struct tui_model *m, int64_t now_ns);
@@ -228,6 +254,10 @@ bool tui_model_client_is_new(const struct tui_model *m, const struct tui_client 
 /* The newest session of a tunnel peer, or NULL; valid until the model
  * next changes. O(1) after one pass over the sessions per change. */
 const struct fsc_wg_session *tui_model_peer_session(struct tui_model *m, uint32_t peer);
+
+/* A WireGuard session by its tracker id, or NULL; valid as
+ * tui_model_peer_session's. */
+const struct fsc_wg_session *tui_model_session(struct tui_model *m, uint32_t id);
 
 /* Rate of a tunnel peer (valid false before two measurements). */
 struct tui_peer_rate tui_model_peer_rate(const struct tui_model *m, uint32_t peer_id);

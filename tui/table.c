@@ -41,7 +41,7 @@ const char *tui_table_title(enum tui_table t)
  * { title, min, pref, dump, prio, right, weight } */
 enum {
 	RQ_TIME, RQ_CLIENT, RQ_CC, RQ_AS, RQ_NAME, RQ_METHOD, RQ_HOST, RQ_PATH, RQ_STATUS,
-	RQ_LATENCY, RQ_BYTES,
+	RQ_LATENCY, RQ_BYTES, RQ_STAGES,
 };
 static const struct tui_col requests_cols[] = {
 	[RQ_TIME] = { "TIME", 8, 8, 12, 0, false, 0 },
@@ -55,6 +55,7 @@ static const struct tui_col requests_cols[] = {
 	[RQ_STATUS] = { "ST", 3, 3, 3, 0, true, 0 },
 	[RQ_LATENCY] = { "LATENCY", 7, 8, 8, 0, true, 0 },
 	[RQ_BYTES] = { "BYTES", 5, 6, 7, 2, true, 0 },
+	[RQ_STAGES] = { "STAGES", TUI_BAR_WIDTH, TUI_BAR_WIDTH, 6, 5, false, 0 },
 };
 
 enum {
@@ -163,6 +164,16 @@ const struct tui_col *tui_table_cols(enum tui_table t, size_t *n)
 {
 	*n = tables[t].n;
 	return tables[t].cols;
+}
+
+const struct tui_col *tui_table_cols_shown(struct tui_model *m, enum tui_table t, size_t *n)
+{
+	const struct tui_col *c = tui_table_cols(t, n);
+
+	/* No correlation seen (one vantage point): no column of dashes. */
+	if (t == TUI_T_REQUESTS && !tui_model_stories(m))
+		*n = RQ_STAGES;
+	return c;
 }
 
 /* ---------------------------------------------------------------- layout */
@@ -285,6 +296,11 @@ static size_t request_cell(struct tui_model *m, const struct tui_request *r, siz
 		if (!r->status)
 			return tui_dash(buf, cap);
 		return dump ? ms3(r->latency_ns, buf, cap) : tui_fmt_ms(r->latency_ns, buf, cap);
+	case RQ_STAGES:
+		if (!r->story_id)
+			return tui_dash(buf, cap);
+		return dump ? tui_stage_figures(r->stretch, buf, cap)
+			    : tui_stage_bar(r->stretch, TUI_BAR_WIDTH, buf, cap);
 	case RQ_BYTES:
 		if (r->resp_chunked)
 			return tui_put(buf, cap, dump ? "chunked" : "chunk");

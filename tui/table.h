@@ -56,6 +56,9 @@ struct tui_col {
 #define TUI_PRIO_EXTRA 3
 
 const struct tui_col *tui_table_cols(enum tui_table t, size_t *n);
+/* The columns the model has something for: Requests' last, STAGES (the
+ * stage bar), comes with the first story. The outputs lay these out. */
+const struct tui_col *tui_table_cols_shown(struct tui_model *m, enum tui_table t, size_t *n);
 
 /*
  * Column widths for a screen `width` wide (w[i] 0: hidden). Columns go,
@@ -160,6 +163,18 @@ void tui_capture_lines(struct tui_model *m, tui_line_fn fn, void *ctx);
 size_t tui_rates_text(struct tui_model *m, char *buf, size_t cap);
 /* Sources and their drops: "lo, eth0  drops 0" or the file name. */
 size_t tui_sources_text(struct tui_model *m, char *buf, size_t cap);
+
+/* The stage bar of a story (fsc/correlate.h): its stretches edge,
+ * ingress, tls, to_backend, first_byte and last_byte as runs of 'e', 'i',
+ * 't', 'b', 'f' and 'l' in `width` cells: one for each stretch that took
+ * any time (while there is room), the rest shared by their times (largest
+ * remainders). Stretches not seen leave no run. stretch[]:
+ * fsc_story_stretch's, -1 unseen. "-" when none was seen. */
+#define TUI_BAR_WIDTH 10
+size_t tui_stage_bar(const int64_t *stretch, int width, char *buf, size_t cap);
+/* The same as figures: "e5.960/i0.450/t2.483/b1.697/f0.692/l0.154" (ms,
+ * the letters of the bar; stretches not seen left out). */
+size_t tui_stage_figures(const int64_t *stretch, char *buf, size_t cap);
 
 /* Formatting helpers, shared by the outputs. */
 size_t tui_fmt_bytes(uint64_t v, char *buf, size_t cap);	/* 999 1.2k 34M */

@@ -202,7 +202,7 @@ static void draw_row(struct tui_screen *s, int y, enum tui_table t, const void *
 		     const int *w, size_t n, attr_t attr, bool title)
 {
 	size_t ncols;
-	const struct tui_col *cols = tui_table_cols(t, &ncols);
+	const struct tui_col *cols = tui_table_cols_shown(s->m, t, &ncols);
 	char buf[CELL];
 	int x = 0;
 
@@ -322,7 +322,7 @@ static void draw_list(struct tui_screen *s)
 	enum tui_table t = tui_view_table(s->view);
 	struct pane *p = &s->pane[t];
 	size_t ncols;
-	const struct tui_col *cols = tui_table_cols(t, &ncols);
+	const struct tui_col *cols = tui_table_cols_shown(s->m, t, &ncols);
 	int w[32], rows = tui_body_rows();
 
 	rebuild(s);

@@ -87,7 +87,7 @@ static void doc_table(struct tui_screen *s, enum tui_table t, unsigned sort, siz
 		      bool tail)
 {
 	size_t ncols;
-	const struct tui_col *cols = tui_table_cols(t, &ncols);
+	const struct tui_col *cols = tui_table_cols_shown(s->m, t, &ncols);
 	int w[32];
 	char row[4 * CELL], buf[CELL];
 

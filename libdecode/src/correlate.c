@@ -274,6 +274,7 @@ static void tell(struct fsc_corr *c, const struct req *r, const struct conn *k,
 		o->request_join = q->request_join;
 		o->have_request = true;
 		o->request_input = q->request_input;
+		o->request_flow = q->request_flow;
 		memcpy(o->method, q->method, sizeof(o->method));
 		memcpy(o->host, q->host, sizeof(o->host));
 		memcpy(o->target, q->target, sizeof(o->target));
@@ -401,6 +402,7 @@ static void conn_open(struct fsc_corr *c, const struct fsc_event *ev, fsc_story_
 	k->last_ns = ev->ts_ns;
 	struct fsc_story *s = &k->s;
 	s->have_ingress = true;
+	s->ingress_flow = f->id;
 	s->ingress_input = input_of(ev);
 	s->node = se->src;
 	s->node_port = se->sport;
@@ -767,6 +769,7 @@ static void on_request(struct fsc_corr *c, const struct fsc_event *ev, fsc_story
 	r->last_ns = ev->ts_ns;
 	struct fsc_story *s = &r->s;
 	s->request_input = input_of(ev);
+	s->request_flow = f->id;
 	keep(s->method, sizeof(s->method), h->method, h->method_len);
 	keep(s->target, sizeof(s->target), h->target, h->target_len);
 	const struct fsc_http_info *in = se->u.req.info;
@@ -900,4 +903,57 @@ void fsc_corr_flush(struct fsc_corr *c, fsc_story_fn fn, void *ctx)
 	}
 	for (uint32_t i = 0; i < c->n_conns; i++)
 		conn_retire(c, &c->conns[(c->next_conn + i) % c->n_conns], fn, ctx);
+}
+
+/* ---- stretches ---- */
+
+static const struct {
+	const char *name;
+	enum fsc_stage from, to;
+} stretches[FSC_STRETCH_COUNT] = {
+	[FSC_STRETCH_EDGE] = { "edge", FSC_STAGE_EDGE, FSC_STAGE_TUNNEL },
+	[FSC_STRETCH_INGRESS] = { "ingress", FSC_STAGE_TUNNEL, FSC_STAGE_INGRESS },
+	[FSC_STRETCH_TLS] = { "tls", FSC_STAGE_INGRESS, FSC_STAGE_TLS_DONE },
+	[FSC_STRETCH_TO_BACKEND] = { "to_backend", FSC_STAGE_TLS_DONE, FSC_STAGE_REQUEST },
+	[FSC_STRETCH_FIRST_BYTE] = { "first_byte", FSC_STAGE_REQUEST, FSC_STAGE_FIRST_BYTE },
+	[FSC_STRETCH_LAST_BYTE] = { "last_byte", FSC_STAGE_FIRST_BYTE, FSC_STAGE_LAST_BYTE },
+	[FSC_STRETCH_TOTAL] = { "total", FSC_STAGE_COUNT, FSC_STAGE_COUNT },
+};
+
+const char *fsc_stretch_name(enum fsc_stretch k)
+{
+	return (unsigned)k < FSC_STRETCH_COUNT ? stretches[k].name : "?";
+}
+
+int64_t fsc_story_stretch(const struct fsc_story *s, enum fsc_stretch k)
+{
+	if ((unsigned)k >= FSC_STRETCH_COUNT)
+		return -1;
+	if (k == FSC_STRETCH_TOTAL) {
+		int64_t first = 0, last = 0;
+		for (int i = 0; i < FSC_STAGE_COUNT; i++) {
+			if (!s->t[i])
+				continue;
+			if (!first || s->t[i] < first)
+				first = s->t[i];
+			if (s->t[i] > last)
+				last = s->t[i];
+		}
+		return first ? last - first : -1;
+	}
+	int64_t a = s->t[stretches[k].from], b = s->t[stretches[k].to];
+	return a && b ? b - a : -1;
+}
+
+bool fsc_story_relay_named(const struct fsc_story *s)
+{
+	switch (s->relay_join.kind) {
+	case FSC_JOIN_EXACT:
+	case FSC_JOIN_TIME:
+	case FSC_JOIN_TIME_SIZE:
+	case FSC_JOIN_TIME_SIZE_PEER:
+		return true;
+	default:
+		return false;
+	}
 }

@@ -2,6 +2,7 @@
 #include "fsc/source.h"
 
 #include <pcap/pcap.h>
+#include <time.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -17,6 +18,11 @@ struct handle {
 	int linktype;
 	uint64_t number;
 	struct fsc_iface_info info;
+	/* live, merged by time: the frame read and not yet handed out (its
+	 * bytes libpcap's until the next read of this handle) */
+	bool held;
+	int64_t held_until;	/* monotonic ns */
+	struct fsc_frame pend;
 };
 
 /* Files are filtered here, not by libpcap, so that frames keep their
@@ -36,6 +42,8 @@ struct fsc_source {
 	bool live;
 	unsigned n;
 	unsigned next; /* live: the interface to try first */
+	int64_t merge_ns;	/* live: fsc_live_opts.merge_ns; 0 after release */
+	bool merge;
 	/* A file. */
 	struct capfile *cf;
 	int64_t shift_ns;	/* fsc_source_shift */
@@ -268,6 +276,8 @@ struct fsc_source *fsc_source_open_live(const char *const *ifaces, unsigned n,
 		return NULL;
 	}
 	s->live = true;
+	s->merge = n > 1 && opts && opts->merge_ns > 0;
+	s->merge_ns = s->merge ? opts->merge_ns : 0;
 	for (unsigned i = 0; i < n; i++) {
 		s->h[i].name = strdup(ifaces[i]);
 		if (!s->h[i].name) {
@@ -404,12 +414,107 @@ static enum fsc_src_result read_merged(struct fsc_source *s, struct fsc_frame *f
 	return FSC_SRC_FRAME;
 }
 
+static int64_t mono_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
+}
+
+static int64_t frame_ns(const struct fsc_frame *f)
+{
+	return f->sec * 1000000000 + f->nsec;
+}
+
+static int64_t real_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
+}
+
+/* ns until a held frame may go out: merge_ns after it was captured (a
+ * backlog goes at once), and never more than merge_ns after it was read
+ * (a clock that stepped). */
+static int64_t held_left(const struct fsc_source *s, const struct handle *h, int64_t mono,
+			 int64_t real)
+{
+	int64_t by_read = h->held_until - mono;
+	int64_t by_capture = frame_ns(&h->pend) + s->merge_ns - real;
+
+	return by_read < by_capture ? by_read : by_capture;
+}
+
+/*
+ * Live interfaces merged by time: each handle holds the frame it read;
+ * the earliest goes out once every handle holds one, or once it is
+ * merge_ns old (an earlier frame on another interface would have come by
+ * then: a block comes timeout_ms after its first frame at most). Nothing
+ * is copied: a held frame's bytes stay libpcap's until its handle is read
+ * again, after it went out.
+ */
+static enum fsc_src_result read_live_merged(struct fsc_source *s, struct fsc_frame *f)
+{
+	int64_t now = mono_ns();
+	unsigned held = 0, first = s->n;
+
+	for (unsigned i = 0; i < s->n; i++) {
+		struct handle *h = &s->h[i];
+		if (!h->held) {
+			enum fsc_src_result r = read_live(s, i, &h->pend);
+			if (r == FSC_SRC_ERROR || r == FSC_SRC_END)
+				return r;
+			if (r == FSC_SRC_FRAME) {
+				h->held = true;
+				h->held_until = now + s->merge_ns;
+			}
+		}
+		if (!h->held)
+			continue;
+		held++;
+		if (first == s->n || frame_ns(&h->pend) < frame_ns(&s->h[first].pend))
+			first = i;
+	}
+	if (first == s->n || (held < s->n && held_left(s, &s->h[first], now, real_ns()) > 0))
+		return FSC_SRC_AGAIN;
+	*f = s->h[first].pend;
+	s->h[first].held = false;
+	return FSC_SRC_FRAME;
+}
+
+int fsc_source_timeout_ms(const struct fsc_source *s)
+{
+	int64_t mono = mono_ns(), real = real_ns(), left = -1;
+
+	for (unsigned i = 0; s->merge && i < s->n; i++) {
+		if (!s->h[i].held)
+			continue;
+		int64_t l = held_left(s, &s->h[i], mono, real);
+		if (left < 0 || l < left)
+			left = l < 0 ? 0 : l;
+	}
+	if (left < 0)
+		return -1;
+	return left == 0 ? 0 : (int)(left / 1000000) + 1;
+}
+
+void fsc_source_release(struct fsc_source *s)
+{
+	s->merge_ns = 0;
+	for (unsigned i = 0; s->merge && i < s->n; i++)
+		s->h[i].held_until = 0;
+}
+
 enum fsc_src_result fsc_source_next(struct fsc_source *s, struct fsc_frame *f)
 {
 	if (s->kids)
 		return read_merged(s, f);
 	if (!s->live)
 		return read_file(s, f);
+	if (s->merge)
+		return read_live_merged(s, f);
 	for (unsigned k = 0; k < s->n; k++) {
 		unsigned i = (s->next + k) % s->n;
 		enum fsc_src_result r = read_live(s, i, f);
@@ -437,6 +542,8 @@ unsigned fsc_source_fds(const struct fsc_source *s, int *fds, unsigned max)
 		return k;
 	}
 	for (unsigned i = 0; i < s->n && k < max; i++) {
+		if (s->h[i].held)
+			continue;
 		int fd = pcap_get_selectable_fd(s->h[i].pcap);
 		if (fd >= 0)
 			fds[k++] = fd;

@@ -3,7 +3,9 @@
  * into fsc_corr (correlate.c) and fsc_clocksync (clocksync.c), and through
  * fdecode's story printer (tools/fdecode/story.c: text, JSON lines, the
  * summary's "where the time goes" and the clock offsets), as fdecode
- * --correlate drives them with several inputs.
+ * --correlate drives them with several inputs; and into fwatch's model
+ * (tui/model.c: stories on their requests' rows), its stage bars and
+ * Detail chains (tui/fmt.c, lines.c) through the dump, as fwatch does.
  *
  * Build: make fuzz (clang, -fsanitize=fuzzer,address,undefined).
  * Corpus: tests/fuzz/corpus/correlate/, written by
@@ -28,7 +30,9 @@
  * by one; the statistics count every story told; clock offsets name two
  * inputs a < b below FSC_CLOCK_INPUTS; the printers' JSON is one object a
  * line and their text holds nothing a terminal acts on (outcheck.h), one
- * line a story.
+ * line a story; the dump holds nothing a terminal acts on, and every
+ * stage bar of a row with a story is TUI_BAR_WIDTH cells of its letters
+ * (or "-").
  */
 #define _GNU_SOURCE
 #include <stdio.h>
@@ -39,6 +43,9 @@
 #include "fsc/clocksync.h"
 #include "fsc/correlate.h"
 #include "outcheck.h"
+#include "dump.h"
+#include "model.h"
+#include "table.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -55,6 +62,8 @@ struct harness {
 	FILE *file[N_PRINTERS];
 	struct fsc_corr *corr;
 	struct fsc_clocksync *clock;
+	struct tui_model *model;	/* fwatch's, with its own stage */
+	struct fsc_corr *model_corr;
 	int64_t min_ns, max_ns;
 	uint64_t told;
 };
@@ -111,6 +120,8 @@ static void on_event(const struct fsc_event *ev, void *ctx)
 	if (ev->pkt && ev->frame && !ev->tunnel && !ev->stream)
 		fsc_clocksync_packet(h->clock, ev->frame->file, ev->pkt, ev->ts_ns);
 	fsc_corr_event(h->corr, ev, on_story, h);
+	tui_model_event(ev, h->model);
+	fsc_corr_event(h->model_corr, ev, tui_model_story, h->model);
 	for (int i = 0; i < N_PRINTERS; i++)
 		stories_event(h->st[i], ev);
 }
@@ -174,6 +185,38 @@ static void printers_close(struct harness *h)
 		free(h->out[i]);
 }
 
+/* fwatch's side: every row's bar, then the whole dump with every Detail. */
+static void model_check(struct harness *h)
+{
+	char buf[512];
+	size_t ncols;
+	const struct tui_col *cols = tui_table_cols(TUI_T_REQUESTS, &ncols);
+
+	for (uint64_t q = tui_model_first_seq(h->model); q && q <= tui_model_last_seq(h->model);
+	     q++) {
+		const struct tui_request *r = tui_model_request(h->model, q);
+		if (!r)
+			continue;
+		size_t n = tui_cell(h->model, TUI_T_REQUESTS, r, ncols - 1, false, buf, sizeof(buf));
+		if (strcmp(cols[ncols - 1].title, "STAGES") != 0 || n != strlen(buf))
+			abort();
+		if (strcmp(buf, "-") == 0)
+			continue;
+		if (!r->story_id || n != TUI_BAR_WIDTH || strspn(buf, "eitbfl") != n)
+			abort();
+	}
+	char *out = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&out, &len);
+	if (!f)
+		abort();
+	struct tui_dump_opts d = { .all_details = true };
+	tui_dump(f, h->model, &d);
+	fclose(f);
+	check_text(out, len);
+	free(out);
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	if (size < 1)
@@ -208,8 +251,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		eo.no_geoip = true;
 		enr = fsc_enrich_new(&eo, err, sizeof(err), &usage);
 	}
-	if (!h.corr || !h.clock || !pl || !enr)
+	struct tui_model_limits ml = { .max_requests = 32, .max_clients = 16, .max_hosts = 16,
+				       .detail_bytes = 65536, .max_stories = tight ? 2 : 16 };
+	h.model = tui_model_new(&ml, enr);
+	h.model_corr = fsc_corr_new(&lim);
+	if (!h.corr || !h.clock || !pl || !enr || !h.model || !h.model_corr)
 		abort();
+	tui_model_set_wg(h.model, fsc_pipeline_wg(pl));
 	printers_open(&h, enr, &lim);
 	int64_t now = 1767225600ll * 1000000000;
 	h.min_ns = h.max_ns = now;
@@ -237,6 +285,15 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	}
 	fsc_pipeline_flush(pl, on_event, &h);
 	fsc_corr_flush(h.corr, on_story, &h);
+	fsc_corr_flush(h.model_corr, tui_model_story, h.model);
+	{
+		struct fsc_clock_offset co[TUI_CLOCK_OFFSETS];
+		tui_model_set_clock(h.model, co,
+				    fsc_clocksync_offsets(h.clock, co, TUI_CLOCK_OFFSETS));
+	}
+	model_check(&h);
+	tui_model_free(h.model);
+	fsc_corr_free(h.model_corr);
 	if (fsc_corr_stats(h.corr)->stories != h.told)
 		abort();
 	struct fsc_clock_offset o[FSC_CLOCK_INPUTS * FSC_CLOCK_INPUTS];

@@ -59,7 +59,10 @@ usage 1 "fwatch: --view: '9': not a view (requests" --view 9 --dump -r x
 usage 1 "fwatch: --dns-timeout: '0': out of range (1 to 600000)" --dns-timeout 0 --dump -r x
 # Options that cannot both hold are refused, never the last one silently
 # taken (issue 15 item 6).
-usage 1 "fwatch: -r given twice ('a.pcap', 'b.pcap'): one capture file a run" -r a.pcap -r b.pcap --dump
+# Several -r are merged by time; --clock-offset names one of them.
+usage 1 "fwatch: --clock-offset: 'c.pcap': not one of the input files" -r a.pcap -r b.pcap --clock-offset c.pcap=1 --dump
+usage 1 "fwatch: --clock-offset: 'a.pcap=soon': want FILE=SECONDS" -r a.pcap --clock-offset a.pcap=soon --dump
+usage 1 "fwatch: --wg-keylog: '/nonexistent/k': No such file" -r "$FSC_SRC/captures/wg-tunnel.pcap" --wg-keylog /nonexistent/k --dump
 usage 1 "fwatch: --speed '2' and --max exclude each other" -r x --speed 2 --max --dump
 usage 1 "fwatch: --max and --speed '2' exclude each other" -r x --max --speed 2 --dump
 usage 1 "fwatch: --speed given twice ('1', '2')" -r x --speed 1 --speed 2 --dump

@@ -214,6 +214,34 @@ check "narrow still draws" "1 Requests"
 keys q
 restored "quit with q"
 
+# Three vantage points at once (-r merged by time, the node's key log):
+# the STAGES column with its bar at 132 columns, and one request's Detail
+# with its chain (issue 13 item 3).
+L=captures/correlate/lab
+start $L/public.pcap --max -r $L/underlay.pcap -r $L/node-lo.pcap --wg-keylog $L/node-wg.keys
+check "stories: replay ends" "ended"
+T resize-window -t "$S" -x 132 -y 40
+check "132 columns: the stage bar's column" " STAGES"
+n=$((n + 1))
+if ! screen | grep -q '/echo?n=3 .* 200 .* [eitbfl]\{10\}$'; then
+	echo "FAIL: no stage bar on the row of /echo?n=3:"
+	screen | sed 's/^/  | /'
+	fail=$((fail + 1))
+fi
+keys / 'path:/echo?n=3' Enter
+check "stories: one request" " 1/1 of 25"
+keys Enter
+check "chain: the story" "#3, the public request end to end"
+check "chain: edge" "[address+time] (public.pcap)"
+check "chain: relay, its session, decrypted" "198.18.0.1:51820 - session 1 peer 1 key "
+check "chain: ingress" "answer 101 node 100.64.0.2:46187 (underlay.pcap)"
+check "chain: TLS" "sni node.example.test alpn h2,http/1.1 ja4 t13d"
+check "chain: the loopback request" "GET node.example.test/echo?n=3 200 454 bytes, request 1 by xff-single [address+time]"
+check "chain: stretches" "edge 1.740  ingress 0.291  tls 1.614  to_backend 0.511"
+check "chain: the bar's legend" "e edge, i ingress, t tls, b to backend, f first byte, l last byte"
+keys q
+restored "quit after the chain"
+
 # Tunnel view over real WireGuard, then SIGTERM.
 # The exported HAR is valid HAR 1.2 and is fdecode --har's entry for the
 # same request, byte for byte once parsed; the curl file is fdecode --curl's.

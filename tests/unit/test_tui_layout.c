@@ -75,12 +75,14 @@ static void every_table_fits(void **state)
 
 /* The Requests list, the view people read most: HOST is there at 80
  * columns and gets a fair share as the screen grows (it was cut to 12 at
- * 100 columns while PATH got 26, and vanished at 80). */
+ * 100 columns while PATH got 26, and vanished at 80). Without stories:
+ * the stage bar's column (the last) is not there. */
 static void requests_share(void **state)
 {
 	(void)state;
 	size_t n;
 	const struct tui_col *c = tui_table_cols(TUI_T_REQUESTS, &n);
+	n = (size_t)col(TUI_T_REQUESTS, "STAGES");
 	int host = col(TUI_T_REQUESTS, "HOST"), path = col(TUI_T_REQUESTS, "PATH");
 	int client = col(TUI_T_REQUESTS, "CLIENT"), method = col(TUI_T_REQUESTS, "METHOD");
 	int name = col(TUI_T_REQUESTS, "NAME");
@@ -107,6 +109,29 @@ static void requests_share(void **state)
 	}
 }
 
+/* With stories (several vantage points joined): the stage bar goes
+ * first when narrow, before NAME (80 and 100 columns), and is there whole
+ * at 132 and 200, HOST and PATH keeping their minimums and order. */
+static void requests_with_stages(void **state)
+{
+	(void)state;
+	size_t n;
+	const struct tui_col *c = tui_table_cols(TUI_T_REQUESTS, &n);
+	int stages = col(TUI_T_REQUESTS, "STAGES"), name = col(TUI_T_REQUESTS, "NAME");
+	int host = col(TUI_T_REQUESTS, "HOST"), path = col(TUI_T_REQUESTS, "PATH");
+	int w[32];
+
+	assert_int_equal(stages, (int)n - 1);
+	for (size_t k = 0; k < NW; k++) {
+		tui_layout(c, n, widths[k], w);
+		bool wide = widths[k] >= 132;
+		assert_int_equal(w[stages], wide ? TUI_BAR_WIDTH : 0);
+		if (w[name])
+			assert_true(w[stages] > 0 || widths[k] < 132);
+		assert_true(w[host] >= 16 && w[path] >= 16 && w[path] >= w[host]);
+	}
+}
+
 /* A screen narrower than the minimums: the prio-0 columns stay (the row
  * is clipped when drawn); nothing divides by zero or loops. */
 static void too_narrow(void **state)
@@ -130,6 +155,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(every_table_fits),
 		cmocka_unit_test(requests_share),
+		cmocka_unit_test(requests_with_stages),
 		cmocka_unit_test(too_narrow),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

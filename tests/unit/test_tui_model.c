@@ -755,6 +755,48 @@ static void capture_dump_runs(void **state)
 	fsc_pipeline_free(pl);
 }
 
+/* The stage bar (tui_stage_bar) and its figures: runs in the chain's
+ * order, one cell for each stretch that took time, the rest by share;
+ * unseen stretches (-1, or negative after a clock stepped back) leave no
+ * run; the width is always filled. */
+static void stage_bar(void **state)
+{
+	(void)state;
+	char buf[64];
+	/* edge 0 (seen, no time), ingress 1 ms, tls 2 ms, to_backend unseen,
+	 * first byte 6 ms, last byte 1 ms */
+	int64_t s[FSC_STRETCH_COUNT] = { 0, 1000000, 2000000, -1, 6000000, 1000000, 10000000 };
+
+	assert_int_equal(tui_stage_bar(s, 10, buf, sizeof(buf)), 10);
+	/* 4 cells for the 4 timed stretches, 6 shared 1:2:6:1 -> 0.6 1.2 3.6
+	 * 0.6: floors 0 1 3 0; the 2 left to the largest remainders (.6 each
+	 * for i, f and l; a tie goes to the earlier stretch): i and f */
+	assert_string_equal(buf, "iittfffffl");
+	assert_int_equal(tui_stage_bar(s, 4, buf, sizeof(buf)), 4);
+	assert_string_equal(buf, "itfl");
+	/* narrower than the timed stretches: the first ones keep their cell */
+	assert_int_equal(tui_stage_bar(s, 2, buf, sizeof(buf)), 2);
+	assert_string_equal(buf, "it");
+	tui_stage_figures(s, buf, sizeof(buf));
+	assert_string_equal(buf, "e0.000/i1.000/t2.000/f6.000/l1.000");
+	/* nothing timed: the last stretch seen fills the bar */
+	int64_t z[FSC_STRETCH_COUNT] = { -1, 0, 0, -1, -1, -1, 0 };
+	tui_stage_bar(z, 5, buf, sizeof(buf));
+	assert_string_equal(buf, "ttttt");
+	/* nothing seen, or a stretch gone negative: no run for it */
+	int64_t none[FSC_STRETCH_COUNT] = { -1, -1, -1, -1, -1, -1, -1 };
+	tui_stage_bar(none, 10, buf, sizeof(buf));
+	assert_string_equal(buf, "-");
+	tui_stage_figures(none, buf, sizeof(buf));
+	assert_string_equal(buf, "-");
+	int64_t back[FSC_STRETCH_COUNT] = { -1, -5000, 3000000, -1, -1, -1, -1 };
+	tui_stage_bar(back, 6, buf, sizeof(buf));
+	assert_string_equal(buf, "tttttt");
+	/* a small buffer cuts, and ends with a NUL */
+	tui_stage_bar(s, 10, buf, 4);
+	assert_string_equal(buf, "iit");
+}
+
 int main(void)
 {
 	setenv("TZ", "UTC", 1);
@@ -771,6 +813,7 @@ int main(void)
 		cmocka_unit_test(capture_http_xff),
 		cmocka_unit_test(capture_wg_tunnel),
 		cmocka_unit_test(capture_dump_runs),
+		cmocka_unit_test(stage_bar),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

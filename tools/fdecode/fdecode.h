@@ -12,6 +12,7 @@
 #include "fsc/enrich.h"
 #include "fsc/pipeline.h"
 #include "fsc/source.h"
+#include "inputopts.h"
 #include "names.h"
 #include "fsc/jsonw.h"
 #include "fsc/outbuf.h"
@@ -59,16 +60,11 @@ struct options {
 	const char *ifaces[MAX_LIVE_IFACES];
 	unsigned n_ifaces;
 	struct fsc_pipeline_limits limits;
-	/* WireGuard decryption (wgkeys.c) */
-#define MAX_WG_KEYLOGS 64
-	const char *wg_keylogs[MAX_WG_KEYLOGS];
-	unsigned n_wg_keylogs;
-	/* --correlate (story.c) and --clock-offset FILE=SECONDS */
+	/* --wg-keylog, --clock-offset (tools/common/inputopts.h) */
+	struct fsc_inputopts inputs;
+	/* --correlate (story.c) */
 	bool correlate;
 	struct fsc_corr_limits corr_limits;	/* zero: the defaults */
-#define MAX_CLOCK_OFFSETS 16
-	struct clock_offset { const char *file; int64_t ns; } clock_offsets[MAX_CLOCK_OFFSETS];
-	unsigned n_clock_offsets;
 	struct rec_opts rec;	/* request records (records.c) */
 };
 
@@ -162,14 +158,8 @@ void print_summary(FILE *out, const struct options *opt,
 		   const struct input_problems *probs, struct fsc_enrich *enr,
 		   const struct client_tally *tally, const struct fsc_agg *agg);
 
-/* wgkeys.c: WireGuard decryption. wgkeys_new loads --wg-keylog files and
- * the inputs' pcapng secrets blocks and, when there are keys, attaches a
- * decryptor to pl; NULL with *status the exit status on failure. */
-struct wgkeys;
-bool wgkeys_add_option(struct options *opt, const char *path);
-struct wgkeys *wgkeys_new(const struct options *opt, const char **files,
-			  unsigned n_files, struct fsc_pipeline *pl, int *status);
-void wgkeys_free(struct wgkeys *k);
+/* wgkeys.c: what WireGuard decryption (fsc_wgkeys_open, inputopts.h)
+ * adds to the lines and the summary. */
 void json_wgd(struct printer *pr, const struct fsc_event *ev);
 void text_wgd(struct printer *pr, const struct fsc_event *ev);
 void json_tunnel(struct printer *pr, const struct fsc_event *ev);
@@ -193,7 +183,5 @@ void stories_summary(struct stories *st, FILE *out);
  * clock offsets; with --summary, "where the time goes" at the close. */
 struct fsc_sink;
 bool stories_sink(struct printer *pr, unsigned inputs, struct fsc_sink *out);
-/* --clock-offset FILE=SECONDS: false on a malformed value. */
-bool clock_offset_option(struct options *opt, const char *arg);
 
 #endif

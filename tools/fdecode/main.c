@@ -51,7 +51,9 @@ static const char usage_text[] =
 "                     editcap's inject-secrets wg,FILE) are used too. Handshakes\n"
 "                     show the initiator's static key, timestamp and\n"
 "                     handshake_ok; decrypted inner packets are decoded like\n"
-"                     any packet and marked with their tunnel session\n"
+"                     any packet and marked with their tunnel session. Live,\n"
+"                     FILE is read again when it grows (keys logged as the\n"
+"                     handshakes happen)\n"
 "      --clock-offset FILE=SECONDS\n"
 "                     add SECONDS (e.g. -3.5) to every time in FILE, one of the\n"
 "                     inputs, before the files are merged: a capture from a\n"
@@ -201,12 +203,11 @@ static void usage(FILE *out)
 	fputs(usage_text, out);
 }
 
-/* Codes of fdecode's own long options (the shared ones: decopts.h). */
+/* Codes of fdecode's own long options (the shared ones: decopts.h,
+ * inputopts.h). */
 enum {
 	OPT_FOLLOW = 256,
-	OPT_WG_KEYLOG,
 	OPT_CORRELATE,
-	OPT_CLOCK_OFFSET,
 	OPT_METRICS_FILE,
 };
 
@@ -390,10 +391,9 @@ static int parse_args(int argc, char **argv, struct options *o, const char **fil
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
 		FSC_DECOPTS_LONGOPTS,
-		{ "wg-keylog", required_argument, NULL, OPT_WG_KEYLOG },
 		{ "follow", no_argument, NULL, OPT_FOLLOW },
 		{ "correlate", no_argument, NULL, OPT_CORRELATE },
-		{ "clock-offset", required_argument, NULL, OPT_CLOCK_OFFSET },
+		FSC_INPUTOPTS_LONGOPTS,
 		RECORDS_LONGOPTS,
 		{ "metrics-file", required_argument, NULL, OPT_METRICS_FILE },
 		{ NULL, 0, NULL, 0 },
@@ -409,6 +409,8 @@ static int parse_args(int argc, char **argv, struct options *o, const char **fil
 	opterr = 0; /* our own messages, with tcpdump hints */
 	while ((c = getopt_long(argc, argv, ":r:f:c:jsvtnhVi:DlUqexXAw:B:p", longopts, NULL)) != -1) {
 		int shared = fsc_decopt_apply("fdecode", c, optarg, &opt.enrich, &opt.limits);
+		if (!shared)
+			shared = fsc_inputopt_apply("fdecode", c, optarg, &opt.inputs);
 		if (shared < 0)
 			return EXIT_USAGE;
 		if (shared > 0)
@@ -487,22 +489,8 @@ static int parse_args(int argc, char **argv, struct options *o, const char **fil
 		case 't':
 			t_count++;
 			break;
-		case OPT_WG_KEYLOG:
-			if (!wgkeys_add_option(&opt, optarg)) {
-				fprintf(stderr, "fdecode: at most %d --wg-keylog\n",
-					MAX_WG_KEYLOGS);
-				return EXIT_USAGE;
-			}
-			break;
 		case OPT_CORRELATE:
 			opt.correlate = true;
-			break;
-		case OPT_CLOCK_OFFSET:
-			if (!clock_offset_option(&opt, optarg)) {
-				fprintf(stderr, "fdecode: --clock-offset: '%s': want FILE=SECONDS "
-					"(-1e6 to 1e6; at most %d)\n", optarg, MAX_CLOCK_OFFSETS);
-				return EXIT_USAGE;
-			}
 			break;
 		case 'h':
 			usage(stdout);
@@ -565,18 +553,8 @@ static int parse_args(int argc, char **argv, struct options *o, const char **fil
 		fputs("Try 'fdecode --help' for more information.\n", stderr);
 		return EXIT_USAGE;
 	}
-	for (unsigned k = 0; k < opt.n_clock_offsets; k++) {
-		const char *f = opt.clock_offsets[k].file;
-		size_t n = (size_t)(strrchr(f, '=') - f);
-		bool found = false;
-		for (unsigned j = 0; j < n_files && !found; j++)
-			found = strlen(files[j]) == n && memcmp(files[j], f, n) == 0;
-		if (!found) {
-			fprintf(stderr, "fdecode: --clock-offset: '%.*s': not one of the input "
-				"files\n", (int)n, f);
-			return EXIT_USAGE;
-		}
-	}
+	if (!fsc_inputopts_check("fdecode", &opt.inputs, files, n_files))
+		return EXIT_USAGE;
 	if (opt.correlate && opt.write_file) {
 		fputs("fdecode: --correlate and -w together: stories are no frames\n", stderr);
 		return EXIT_USAGE;

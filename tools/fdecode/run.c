@@ -182,8 +182,11 @@ static struct fsc_source *open_files(const char **files, unsigned n,
 static struct fsc_source *open_live(const struct options *opt)
 {
 	char err[512] = "";
+	/* Stories across interfaces need the underlay's ingress before lo's
+	 * request: merged by time, each frame held 30 ms at most. */
 	struct fsc_live_opts lo = { .filter = opt->filter, .snaplen = opt->snaplen,
-				    .buffer_size = opt->buffer_kib * 1024 };
+				    .buffer_size = opt->buffer_kib * 1024,
+				    .merge_ns = opt->correlate ? 30 * 1000000 : 0 };
 	struct fsc_source *src = fsc_source_open_live(opt->ifaces, opt->n_ifaces, &lo,
 						      err, sizeof(err));
 
@@ -200,6 +203,7 @@ struct shown {
 	struct printer *pr;
 	struct capwrite *w;
 	struct wsel *sel;	/* files read twice: -w writes after */
+	struct fsc_wgkeys *keys;	/* live: key logs read again as they grow */
 	const struct fsc_frame *last; /* the frame already dumped / written */
 	uint64_t last_number;
 	unsigned last_file;
@@ -262,7 +266,10 @@ static void idle(struct fsc_source *src, struct shown *sh)
 		return;
 	for (unsigned i = 0; i < n; i++)
 		p[i] = (struct pollfd){ .fd = fds[i], .events = POLLIN };
-	poll(p, n, IDLE_WAIT_MS);
+	int held = fsc_source_timeout_ms(src); /* a frame held for the merge */
+	poll(p, n, held >= 0 && held < IDLE_WAIT_MS ? held : IDLE_WAIT_MS);
+	/* keys logged as the handshakes happen, before the packets that need them */
+	fsc_wgkeys_refresh(sh->keys);
 }
 
 /* "fdecode: FILE: interface N 'name' (LINKTYPE) description '...' comment
@@ -443,21 +450,6 @@ static void live_stats(struct fsc_source *src, const struct options *opt)
 				opt->ifaces[i], st.received, st.dropped, st.if_dropped);
 }
 
-/* --clock-offset: each FILE (the text before the last '=', one of the
- * inputs, as parse_args made sure) shifted, if it opened. */
-static void apply_clock_offsets(struct fsc_source *src, const struct options *opt)
-{
-	for (unsigned i = 0; src && i < opt->n_clock_offsets; i++) {
-		const struct clock_offset *c = &opt->clock_offsets[i];
-		size_t n = (size_t)(strrchr(c->file, '=') - c->file);
-		const char *p;
-		for (unsigned k = 0; (p = fsc_source_path(src, k)); k++) {
-			if (strlen(p) == n && memcmp(p, c->file, n) == 0)
-				fsc_source_shift(src, k, c->ns);
-		}
-	}
-}
-
 /* A line at a time, each as its event is decoded: with -l, to a terminal,
  * and JSON lines to a pipe or a socket (a script at the other end: jq,
  * vector) while the input is a stream (live, a pipe, a followed file),
@@ -513,7 +505,8 @@ int run(const struct options *o, const char **files, unsigned n_files)
 	}
 	ob.line_flush = flush_each_line(&opt, files, n_files, out);
 	int wk_status;
-	struct wgkeys *wk = wgkeys_new(&opt, files, n_files, pl, &wk_status);
+	struct fsc_wgkeys *wk = fsc_wgkeys_open("fdecode", &opt.inputs, files, n_files, pl,
+					       &wk_status);
 	if (!wk) {
 		fsc_outbuf_free(&ob);
 		fsc_pipeline_free(pl);
@@ -533,8 +526,8 @@ int run(const struct options *o, const char **files, unsigned n_files)
 				.problems = &problems,
 				.inputs = opt.n_ifaces ? opt.n_ifaces : n_files };
 	struct fsc_fanout sinks = { .n = 0 };
-	struct shown sh = { .sinks = &sinks, .pr = &pr, .w = w };
-	apply_clock_offsets(src, &opt);
+	struct shown sh = { .sinks = &sinks, .pr = &pr, .w = w, .keys = opt.n_ifaces ? wk : NULL };
+	fsc_inputopts_shift(&opt.inputs, src);
 	int open_status = 0;
 	if (!sinks_open_all(&env, &sinks, &open_status)) {
 		if (!open_status) /* else the sink said why */
@@ -577,7 +570,7 @@ int run(const struct options *o, const char **files, unsigned n_files)
 	live_stats(src, &opt);
 	fsc_source_close(src);
 	fsc_pipeline_free(pl);
-	wgkeys_free(wk);
+	fsc_wgkeys_free(wk);
 	fsc_enrich_free(enr);
 	return ok ? 0 : EXIT_INPUT;
 }

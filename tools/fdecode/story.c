@@ -12,44 +12,16 @@
 #include "fsc/correlate.h"
 #include "fsc/sink.h"
 
-/* The stretches between stages a story is told in, each ending at a stage
- * and starting at the one before it in the chain. */
-enum stretch { S_EDGE, S_INGRESS, S_TLS, S_TO_BACKEND, S_FIRST_BYTE, S_LAST_BYTE, S_TOTAL, S_COUNT };
+#define S_COUNT FSC_STRETCH_COUNT
 
-static const struct {
-	const char *name;
-	enum fsc_stage from, to;
-} stretches[S_TOTAL] = {
-	[S_EDGE] = { "edge", FSC_STAGE_EDGE, FSC_STAGE_TUNNEL },
-	[S_INGRESS] = { "ingress", FSC_STAGE_TUNNEL, FSC_STAGE_INGRESS },
-	[S_TLS] = { "tls", FSC_STAGE_INGRESS, FSC_STAGE_TLS_DONE },
-	[S_TO_BACKEND] = { "to_backend", FSC_STAGE_TLS_DONE, FSC_STAGE_REQUEST },
-	[S_FIRST_BYTE] = { "first_byte", FSC_STAGE_REQUEST, FSC_STAGE_FIRST_BYTE },
-	[S_LAST_BYTE] = { "last_byte", FSC_STAGE_FIRST_BYTE, FSC_STAGE_LAST_BYTE },
-};
-
-static const char *stretch_name(enum stretch s)
+static const char *stretch_name(int k)
 {
-	return s == S_TOTAL ? "total" : stretches[s].name;
+	return fsc_stretch_name((enum fsc_stretch)k);
 }
 
-/* The stretch in ns, or -1 when either end was not seen. */
-static int64_t stretch_ns(const struct fsc_story *s, enum stretch k)
+static int64_t stretch_ns(const struct fsc_story *s, int k)
 {
-	if (k == S_TOTAL) {
-		int64_t first = 0, last = 0;
-		for (int i = 0; i < FSC_STAGE_COUNT; i++) {
-			if (!s->t[i])
-				continue;
-			if (!first || s->t[i] < first)
-				first = s->t[i];
-			if (s->t[i] > last)
-				last = s->t[i];
-		}
-		return first ? last - first : -1;
-	}
-	int64_t a = s->t[stretches[k].from], b = s->t[stretches[k].to];
-	return a && b ? b - a : -1;
+	return fsc_story_stretch(s, (enum fsc_stretch)k);
 }
 
 /* ---- "where the time goes": samples per key, bounded ---- */
@@ -107,7 +79,7 @@ static void spread_add(struct spread *sp, const char *name, const struct fsc_sto
 	}
 	k->stories++;
 	for (int i = 0; i < S_COUNT; i++) {
-		int64_t d = stretch_ns(s, (enum stretch)i);
+		int64_t d = stretch_ns(s, i);
 		if (d < 0)
 			continue;
 		k->seen[i]++;
@@ -139,12 +111,9 @@ static void spread_free(struct spread *sp)
 
 /* ---- names ---- */
 
-/* A relay named: decrypted, or by time (and size). */
 static bool relay_known(const struct fsc_story *s)
 {
-	return s->relay_join.kind == FSC_JOIN_EXACT || s->relay_join.kind == FSC_JOIN_TIME ||
-	       s->relay_join.kind == FSC_JOIN_TIME_SIZE ||
-	       s->relay_join.kind == FSC_JOIN_TIME_SIZE_PEER;
+	return fsc_story_relay_named(s);
 }
 
 static void relay_name(const struct fsc_story *s, char *out, size_t cap)
@@ -258,11 +227,11 @@ static void story_text(struct printer *pr, const struct fsc_story *s)
 	}
 	fsc_outbuf_lit(ob, " |");
 	for (int i = 0; i < S_COUNT; i++) {
-		int64_t d = stretch_ns(s, (enum stretch)i);
+		int64_t d = stretch_ns(s, i);
 		if (d < 0)
 			continue;
 		fsc_outbuf_char(ob, ' ');
-		fsc_outbuf_str(ob, stretch_name((enum stretch)i));
+		fsc_outbuf_str(ob, stretch_name(i));
 		fsc_outbuf_char(ob, ' ');
 		fsc_outbuf_ms(ob, d);
 	}
@@ -380,9 +349,9 @@ static void story_json(struct printer *pr, const struct fsc_story *s)
 	fsc_jsonw_object_end(w);
 	fsc_jsonw_object_begin_at(w, "durations_ms");
 	for (int i = 0; i < S_COUNT; i++) {
-		int64_t d = stretch_ns(s, (enum stretch)i);
+		int64_t d = stretch_ns(s, i);
 		if (d >= 0)
-			fsc_jsonw_ms(w, stretch_name((enum stretch)i), d);
+			fsc_jsonw_ms(w, stretch_name(i), d);
 	}
 	fsc_jsonw_object_end(w);
 	fsc_jsonw_line_end(w);
@@ -548,7 +517,7 @@ static void spread_text(struct fsc_outbuf *ob, struct spread *sp)
 				continue;
 			qsort(v, k->n[s], sizeof(*v), cmp_i64);
 			fsc_outbuf_lit(ob, "  ");
-			fsc_outbuf_str(ob, stretch_name((enum stretch)s));
+			fsc_outbuf_str(ob, stretch_name(s));
 			fsc_outbuf_char(ob, ' ');
 			fsc_outbuf_ms(ob, pct(v, k->n[s], 50));
 			fsc_outbuf_char(ob, '/');
@@ -585,7 +554,7 @@ static void spread_json(struct fsc_outbuf *ob, struct spread *sp)
 			if (!k->n[s])
 				continue;
 			qsort(v, k->n[s], sizeof(*v), cmp_i64);
-			fsc_jsonw_object_begin_at(&w, stretch_name((enum stretch)s));
+			fsc_jsonw_object_begin_at(&w, stretch_name(s));
 			fsc_jsonw_u64(&w, "n", k->seen[s]);
 			fsc_jsonw_ms(&w, "p50_ms", pct(v, k->n[s], 50));
 			fsc_jsonw_ms(&w, "p90_ms", pct(v, k->n[s], 90));
@@ -639,23 +608,6 @@ void stories_summary(struct stories *st, FILE *out)
 	stories_clock(st, &ob);
 	fsc_outbuf_flush(&ob);
 	fsc_outbuf_free(&ob);
-}
-
-bool clock_offset_option(struct options *opt, const char *arg)
-{
-	const char *eq = strrchr(arg, '=');
-	char *end;
-
-	if (!eq || eq == arg || opt->n_clock_offsets == MAX_CLOCK_OFFSETS)
-		return false;
-	double v = strtod(eq + 1, &end);
-	if (end == eq + 1 || *end || !(v >= -1e6 && v <= 1e6))
-		return false;
-	/* The file name is the argument up to '=': kept in argv, cut there. */
-	struct clock_offset *c = &opt->clock_offsets[opt->n_clock_offsets++];
-	c->file = arg;
-	c->ns = (int64_t)(v * 1e9 + (v < 0 ? -0.5 : 0.5));
-	return true;
 }
 
 /* ---- the sink ---- */

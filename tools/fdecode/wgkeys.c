@@ -1,85 +1,12 @@
-/* wgkeys.c - fdecode's WireGuard decryption: key logs from --wg-keylog and
- * from the inputs' pcapng Decryption Secrets Blocks, what decryption adds to
- * WG lines, the tunnel mark on inner packets, and the summary's counts. */
+/* wgkeys.c - what fdecode's WireGuard decryption (the keys: inputopts.h)
+ * adds to WG lines, the tunnel mark on inner packets, and the summary's
+ * counts. */
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include "fdecode.h"
 #include "fsc/wgdecrypt.h"
 #include "fsc/wgnoise.h"
-
-struct wgkeys {
-	struct fsc_wgkeylog_set *set;
-	struct fsc_wgdecrypt *dec;
-	unsigned files, blocks;
-};
-
-bool wgkeys_add_option(struct options *opt, const char *path)
-{
-	if (opt->n_wg_keylogs >= MAX_WG_KEYLOGS)
-		return false;
-	opt->wg_keylogs[opt->n_wg_keylogs++] = path;
-	return true;
-}
-
-struct wgkeys *wgkeys_new(const struct options *opt, const char **files,
-			  unsigned n_files, struct fsc_pipeline *pl, int *status)
-{
-	struct wgkeys *k = calloc(1, sizeof(*k));
-	char err[256];
-
-	*status = 0;
-	if (!k || !(k->set = fsc_wgkeylog_set_new(0, 0, 0))) {
-		fputs("fdecode: out of memory for the key log\n", stderr);
-		*status = 2;
-		wgkeys_free(k);
-		return NULL;
-	}
-	for (unsigned i = 0; i < opt->n_wg_keylogs; i++) {
-		if (!fsc_wgkeylog_set_add_file(k->set, opt->wg_keylogs[i], err,
-					       sizeof(err))) {
-			fprintf(stderr, "fdecode: --wg-keylog: '%s': %s\n",
-				opt->wg_keylogs[i], err);
-			*status = 1;
-			wgkeys_free(k);
-			return NULL;
-		}
-		k->files++;
-	}
-	/* Secrets inside the inputs; a file that cannot be read here is
-	 * reported when it is decoded. */
-	for (unsigned i = 0; i < n_files; i++) {
-		int n = 0;
-		if (strcmp(files[i], "-") != 0 && access(files[i], R_OK) == 0)
-			n = fsc_wgd_pcapng_secrets(files[i], k->set, err, sizeof(err));
-		if (n > 0)
-			k->blocks += (unsigned)n;
-		else if (n < 0)
-			fprintf(stderr, "fdecode: %s: warning: secrets blocks not read: %s\n",
-				files[i], err);
-	}
-	if (k->files == 0 && k->blocks == 0)
-		return k; /* no keys: nothing changes */
-	k->dec = fsc_wgdecrypt_new(k->set, err, sizeof(err));
-	if (!k->dec) {
-		fprintf(stderr, "fdecode: WireGuard decryption: %s\n", err);
-		*status = 2;
-		wgkeys_free(k);
-		return NULL;
-	}
-	fsc_pipeline_set_wgdecrypt(pl, k->dec);
-	return k;
-}
-
-void wgkeys_free(struct wgkeys *k)
-{
-	if (!k)
-		return;
-	fsc_wgdecrypt_free(k->dec);
-	fsc_wgkeylog_set_free(k->set);
-	free(k);
-}
 
 /* Standard base64 of a 32-byte key (44 characters). */
 void key_b64(struct fsc_outbuf *ob, const uint8_t key[32])

@@ -9,6 +9,7 @@
 #include "fsc/enrich.h"
 #include "fsc/pipeline.h"
 #include "fsc/source.h"
+#include "inputopts.h"
 #include "model.h"
 #include "table.h"
 #include "view.h"
@@ -16,11 +17,16 @@
 #define EXIT_USAGE 1
 #define EXIT_RUNTIME 2
 #define MAX_IFACES TUI_MAX_IFACES
+#define MAX_FILES TUI_MAX_IFACES
 
 struct options {
 	const char *ifaces[MAX_IFACES];
 	unsigned n_ifaces;
-	const char *file;		/* -r */
+	const char *files[MAX_FILES];	/* -r, merged by time */
+	unsigned n_files;
+	struct fsc_inputopts inputs;	/* --wg-keylog, --clock-offset */
+	bool correlate;			/* stories: several -r, live, or
+					 * --correlate */
 	const char *bpf;		/* -f */
 	double speed;			/* replay pace; 0: as fast as possible */
 	bool dump;			/* --dump */
@@ -59,6 +65,17 @@ const struct fsc_request *fw_log_find(const struct fw_log *l, uint64_t flow_id, 
 const struct fsc_accesslog_opts *fw_log_opts(const struct fw_log *l);
 /* Flushes the records still open; false when writing failed. */
 bool fw_log_close(struct fw_log *l);
+
+/* stories.c: the correlation stage, a sink (*sink filled) whose stories
+ * go to the model; with several files also their clock offsets, which
+ * fw_stories_end gives the model with the stories still open (the end of
+ * the capture). NULL when out of memory. */
+struct fw_stories;
+struct fsc_sink;
+struct fw_stories *fw_stories_open(struct tui_model *model, unsigned files,
+				   struct fsc_sink *sink);
+void fw_stories_end(struct fw_stories *s);
+void fw_stories_free(struct fw_stories *s);
 
 /* export.c: the Detail view's H and c keys (a tui_export_fn; ctx: the
  * fw_log). */

@@ -26,6 +26,10 @@
 #define BATCH_NS (20 * 1000000ll)	/* ... or this much time */
 #define MAX_DNS_FDS 16
 #define CAPTURE_TIMEOUT_MS 50		/* kernel block timeout, live */
+/* Several interfaces: frames in time order (the underlay's ingress before
+ * lo's request it led to, for the stories), each held for the block
+ * timeout and a margin at most. */
+#define MERGE_NS(timeout_ms) (((int64_t)(timeout_ms) + 30) * 1000000)
 
 static volatile sig_atomic_t stop_signal;
 
@@ -59,6 +63,8 @@ struct fw {
 	struct fsc_enrich *names;
 	struct tui_screen *screen;
 	struct fw_log *log;	/* records: --access-log, the screen's export */
+	struct fw_stories *stories;	/* the correlation stage */
+	struct fsc_wgkeys *keys;	/* --wg-keylog, secrets blocks */
 	struct metrics_srv *metrics;	/* --metrics, or NULL */
 	struct metrics_view mview;
 	bool live, ended, failed;
@@ -110,6 +116,7 @@ static void end_capture(struct fw *w)
 		return;
 	w->ended = true;
 	fsc_pipeline_flush(w->pl, fsc_fanout_event, &w->sinks);
+	fw_stories_end(w->stories);
 	w->model_changed = true;
 }
 
@@ -134,6 +141,10 @@ static int read_batch(struct fw *w)
 	int64_t t0 = mono_ns();
 	unsigned n = 0;
 
+	/* Live, keys are logged as the handshakes happen: before the
+	 * packets that need them. */
+	if (w->live)
+		fsc_wgkeys_refresh(w->keys);
 	while (!w->ended) {
 		if (!w->have_pending) {
 			enum fsc_src_result r = fsc_source_next(w->src, &w->pending);
@@ -237,7 +248,6 @@ static void run_loop(struct fw *w)
 {
 	struct pollfd fds[MAX_IFACES + MAX_DNS_FDS + 2 + METRICS_MAX_CONNS];
 	int cap_fds[MAX_IFACES];
-	unsigned n_cap = w->live ? fsc_source_fds(w->src, cap_fds, MAX_IFACES) : 0;
 	int want = 0;
 
 	for (;;) {
@@ -263,8 +273,13 @@ static void run_loop(struct fw *w)
 		if (w->screen && now - w->last_draw >= DRAW_EVERY_NS)
 			draw(w, now);
 
-		/* What to wait for, and how long. */
+		/* What to wait for, and how long: an interface whose frame is
+		 * held for the merge by time has nothing to say until it is
+		 * due. */
 		int nf = 0, timeout = want;
+		unsigned n_cap = w->live ? fsc_source_fds(w->src, cap_fds, MAX_IFACES) : 0;
+		if (w->live && !w->ended)
+			timeout = min_timeout(timeout, fsc_source_timeout_ms(w->src));
 		for (unsigned i = 0; i < n_cap && !w->ended; i++)
 			fds[nf++] = (struct pollfd){ .fd = cap_fds[i], .events = POLLIN };
 		if (w->live && !w->ended)
@@ -318,6 +333,26 @@ static void run_loop(struct fw *w)
 	}
 }
 
+/* The end of a live dump: the frames held for the merge by time (one an
+ * interface at most) are the capture's too; what the kernel still holds
+ * is left, as it always was. */
+static void drain_held(struct fw *w)
+{
+	struct fsc_frame f;
+
+	fsc_source_release(w->src);
+	for (unsigned n = 0; n <= fsc_source_count(w->src) && !w->ended; n++) {
+		if (w->have_pending) {
+			w->have_pending = false;
+			feed(w, &w->pending);
+			continue;
+		}
+		if (fsc_source_next(w->src, &f) != FSC_SRC_FRAME)
+			break;
+		feed(w, &f);
+	}
+}
+
 static void install_signals(void)
 {
 	struct sigaction sa;
@@ -333,30 +368,64 @@ static void install_signals(void)
 	sigaction(SIGPIPE, &sa, NULL);
 }
 
+static struct fsc_source *open_file(const char *path, const char *bpf)
+{
+	char err[512] = "";
+	struct fsc_source *src = fsc_source_open_file(path, bpf, err, sizeof(err));
+
+	if (!src) {
+		/* libpcap often starts its message with the path: once. */
+		size_t n = strlen(path);
+		const char *why = err;
+		if (strncmp(err, path, n) == 0 && err[n] == ':' && err[n + 1] == ' ')
+			why = err + n + 2;
+		fprintf(stderr, "fwatch: %s: %s\n", path, why);
+	}
+	return src;
+}
+
+/* The -r files, one source merged by time (fsc_source_merge), each file
+ * shifted by its --clock-offset. */
+static bool open_files(struct fw *w)
+{
+	const struct options *o = w->o;
+	struct fsc_source *srcs[MAX_FILES];
+	char err[512] = "";
+	unsigned k = 0;
+
+	for (unsigned i = 0; i < o->n_files; i++) {
+		if (!(srcs[k] = open_file(o->files[i], o->bpf))) {
+			while (k)
+				fsc_source_close(srcs[--k]);
+			return false;
+		}
+		k++;
+	}
+	if (k == 1) {
+		w->src = srcs[0];
+	} else if (!(w->src = fsc_source_merge(srcs, k, err, sizeof(err)))) {
+		fprintf(stderr, "fwatch: %s\n", err);
+		return false;
+	}
+	fsc_inputopts_shift(&o->inputs, w->src);
+	for (unsigned i = 0; i < k; i++)
+		tui_model_set_source(w->model, i, fsc_source_path(w->src, i), false);
+	return true;
+}
+
 static bool open_source(struct fw *w)
 {
 	const struct options *o = w->o;
 	char err[512] = "";
 
-	if (o->file) {
-		w->src = fsc_source_open_file(o->file, o->bpf, err, sizeof(err));
-		if (!w->src) {
-			/* libpcap often starts its message with the path: once. */
-			size_t n = strlen(o->file);
-			const char *why = err;
-			if (strncmp(err, o->file, n) == 0 && err[n] == ':' && err[n + 1] == ' ')
-				why = err + n + 2;
-			fprintf(stderr, "fwatch: %s: %s\n", o->file, why);
-			return false;
-		}
-		tui_model_set_source(w->model, 0, o->file, false);
-		return true;
-	}
+	if (o->n_files)
+		return open_files(w);
 	/* Blocks of at most CAPTURE_TIMEOUT_MS: fast enough for a screen,
 	 * and a wake-up a block instead of a packet under load. */
 	struct fsc_live_opts lo = { .filter = o->bpf, .snaplen = o->snaplen,
 				    .buffer_size = o->buffer_size, .promisc = o->promisc,
-				    .timeout_ms = o->immediate ? 0 : CAPTURE_TIMEOUT_MS };
+				    .timeout_ms = o->immediate ? 0 : CAPTURE_TIMEOUT_MS,
+				    .merge_ns = MERGE_NS(o->immediate ? 0 : CAPTURE_TIMEOUT_MS) };
 	w->src = fsc_source_open_live(o->ifaces, o->n_ifaces, &lo, err, sizeof(err));
 	if (!w->src) {
 		fprintf(stderr, "fwatch: %s\n", err);
@@ -399,6 +468,20 @@ int fwatch_run(const struct options *o)
 	}
 	tui_model_set_wg(w.model, fsc_pipeline_wg(w.pl));
 	fsc_fanout_add(&w.sinks, &(struct fsc_sink){ .ops = &model_sink, .self = w.model });
+	struct fsc_sink story_sink;
+	if (o->correlate && !(w.stories = fw_stories_open(w.model, o->n_files, &story_sink))) {
+		fputs("fwatch: out of memory for the tables; lower the limits\n", stderr);
+		rc = EXIT_RUNTIME;
+		goto out;
+	}
+	if (w.stories)
+		fsc_fanout_add(&w.sinks, &story_sink);
+	int key_status;
+	if (!(w.keys = fsc_wgkeys_open("fwatch", &o->inputs, o->files, o->n_files, w.pl,
+				       &key_status))) {
+		rc = key_status == 1 ? EXIT_USAGE : EXIT_RUNTIME;
+		goto out;
+	}
 	bool screen = !o->dump && !o->headless;
 	if ((o->access_log || screen) &&
 	    !(w.log = fw_log_open(o, screen ? FW_RECORDS_KEEP : 0, err, sizeof(err)))) {
@@ -444,6 +527,8 @@ int fwatch_run(const struct options *o)
 		w.screen = NULL;
 	}
 	if (o->dump) {
+		if (w.live && !w.ended && !stop_signal)
+			drain_held(&w);
 		if (!w.ended)
 			end_capture(&w);
 		update_stats(&w);
@@ -461,9 +546,11 @@ int fwatch_run(const struct options *o)
 		}
 	}
 	if (w.failed) {
-		if (o->file)
+		if (o->n_files)
 			fprintf(stderr, "fwatch: %s: %s; shown: the %" PRIu64
-				" packets before the damage\n", o->file, w.err, w.frames);
+				" packets before the damage\n",
+				fsc_source_path(w.src, fsc_source_error_file(w.src)), w.err,
+				w.frames);
 		else
 			fprintf(stderr, "fwatch: %s\n", w.err);
 		rc = EXIT_RUNTIME;
@@ -477,8 +564,10 @@ out:
 	if (w.src)
 		fsc_source_close(w.src);
 	tui_model_free(w.model);
+	fw_stories_free(w.stories);
 	if (w.pl)
 		fsc_pipeline_free(w.pl);
+	fsc_wgkeys_free(w.keys);
 	fsc_enrich_free(w.names);
 	return rc;
 }

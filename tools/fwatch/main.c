@@ -8,12 +8,13 @@
 
 #include "cli.h"
 #include "decopts.h"
+#include "inputopts.h"
 #include "logopts.h"
 #include "fwatch.h"
 
 static const char usage_text[] =
 "usage: fwatch [options] [-i IFACE]... [-f FILTER]\n"
-"       fwatch [options] -r FILE [--speed X | --max]\n"
+"       fwatch [options] -r FILE [-r FILE]... [--speed X | --max]\n"
 "       fwatch --dump [SECONDS] ...\n"
 "\n"
 "Watch funnel traffic as it happens: who is connecting, from where, asking\n"
@@ -30,8 +31,16 @@ static const char usage_text[] =
 "                     backend's HTTP). Default: any\n"
 "  -f, --filter EXPR  only packets matching the BPF expression (pcap-filter(7)),\n"
 "                     e.g. 'udp port 41641 or tcp port 2367'\n"
-"  -r, --read FILE    replay a pcap or pcapng file (- for standard input); one\n"
-"                     file a run (fdecode merges several)\n"
+"  -r, --read FILE    replay a pcap or pcapng file (- for standard input);\n"
+"                     repeatable: the files are merged by time, as fdecode\n"
+"                     does (the edge's public side, the underlay, lo)\n"
+"      --wg-keylog FILE\n"
+"                     decrypt WireGuard with the keys in FILE (Wireshark's\n"
+"                     wg.keylog_file format; repeatable), as fdecode; live,\n"
+"                     the file is read again when it grows\n"
+"      --clock-offset FILE=SECONDS\n"
+"                     add SECONDS to every time in FILE, one of the -r files\n"
+"                     (a capture from a machine whose clock was off)\n"
 "      --speed X      replay at X times the original pace (default 1; 0 is --max)\n"
 "      --max          replay as fast as possible (not with --speed)\n"
 "  -c COUNT           stop reading after COUNT packets\n"
@@ -58,6 +67,15 @@ static const char usage_text[] =
 "      --no-color, --no-colour\n"
 "                     monochrome (also when NO_COLOR is set or the terminal\n"
 "                     has no colours)\n"
+"\n"
+"Stories (fwatch(1), STORIES)\n"
+"  Several -r files, or live interfaces, are joined as fdecode --correlate\n"
+"  joins them: one story a public request (edge, relay, ingress, TLS, the\n"
+"  loopback request; each join exact, address+time, time, ambiguous N or\n"
+"  none). Detail shows a request's chain; Requests gains a STAGES column,\n"
+"  the stage bar: e edge, i ingress, t tls, b to backend, f first byte,\n"
+"  l last byte, each as long as its share of the time\n"
+"      --correlate    stories over one -r file too (one capture of `any`)\n"
 "\n"
 "Filter words (all must match; !WORD must not)\n"
 "  TEXT               anywhere: client, host, path, status, AS, country, method\n"
@@ -139,6 +157,7 @@ enum {
 	OPT_DETAIL_MEMORY,
 	OPT_METRICS,
 	OPT_HEADLESS,
+	OPT_CORRELATE,
 };
 
 #define CONTINUE (-1)
@@ -212,8 +231,10 @@ static int parse_args(int argc, char **argv, struct options *o)
 		{ "detail-memory", required_argument, NULL, OPT_DETAIL_MEMORY },
 		{ "access-log", required_argument, NULL, OPT_ACCESS_LOG },
 		FSC_LOGOPTS_LONGOPTS,
+		FSC_INPUTOPTS_LONGOPTS,
 		{ "metrics", required_argument, NULL, OPT_METRICS },
 		{ "headless", no_argument, NULL, OPT_HEADLESS },
+		{ "correlate", no_argument, NULL, OPT_CORRELATE },
 		{ NULL, 0, NULL, 0 },
 	};
 	bool speed_set = false;
@@ -229,6 +250,8 @@ static int parse_args(int argc, char **argv, struct options *o)
 		int shared = fsc_decopt_apply("fwatch", c, optarg, &o->enrich, &o->limits);
 		if (!shared)
 			shared = fsc_logopt_apply("fwatch", c, optarg, &o->access);
+		if (!shared)
+			shared = fsc_inputopt_apply("fwatch", c, optarg, &o->inputs);
 		if (shared < 0)
 			return EXIT_USAGE;
 		if (shared > 0)
@@ -247,11 +270,12 @@ static int parse_args(int argc, char **argv, struct options *o)
 			o->bpf = optarg;
 			break;
 		case 'r':
-			/* One replay: fdecode merges several files by time. */
-			if (o->file)
-				return twice("-r", o->file, optarg,
-					     "one capture file a run; fdecode merges several");
-			o->file = optarg;
+			/* Several: merged by time (edge, underlay, lo). */
+			if (o->n_files == MAX_FILES) {
+				fprintf(stderr, "fwatch: at most %d -r\n", MAX_FILES);
+				return EXIT_USAGE;
+			}
+			o->files[o->n_files++] = optarg;
 			break;
 		case 'd':
 			o->dump = true;
@@ -321,6 +345,9 @@ static int parse_args(int argc, char **argv, struct options *o)
 		case OPT_HEADLESS:
 			o->headless = true;
 			break;
+		case OPT_CORRELATE:
+			o->correlate = true;
+			break;
 		case OPT_DETAILS:
 			o->all_details = true;
 			break;
@@ -368,11 +395,11 @@ static int parse_args(int argc, char **argv, struct options *o)
 		fputs("Try 'fwatch --help' for more information.\n", stderr);
 		return EXIT_USAGE;
 	}
-	if (o->file && o->n_ifaces) {
+	if (o->n_files && o->n_ifaces) {
 		fputs("fwatch: -r and -i exclude each other\n", stderr);
 		return EXIT_USAGE;
 	}
-	if (speed_set && !o->file) {
+	if (speed_set && !o->n_files) {
 		fputs("fwatch: --speed and --max are for replays (-r FILE)\n", stderr);
 		return EXIT_USAGE;
 	}
@@ -391,13 +418,19 @@ static int parse_args(int argc, char **argv, struct options *o)
 	}
 	if (o->access_log)
 		fsc_requests_pipeline_limits(&o->limits);
-	if (o->dump && !o->file && !o->dump_ns)
+	if (o->dump && !o->n_files && !o->dump_ns)
 		o->dump_ns = 10 * 1000000000ll;
 	/* A replay's dump wants the end, not the original pace. */
-	if (o->dump && o->file && !speed_set)
+	if (o->dump && o->n_files && !speed_set)
 		o->speed = 0;
-	if (!o->file && !o->n_ifaces)
+	if (!fsc_inputopts_check("fwatch", &o->inputs, o->files, o->n_files))
+		return EXIT_USAGE;
+	if (!o->n_files && !o->n_ifaces)
 		o->ifaces[o->n_ifaces++] = "any";
+	/* Stories where vantage points meet: several files, or live (lo and
+	 * the underlay on `any` or side by side). One file only when asked:
+	 * the stage's scans cost a replay 39% more instructions. */
+	o->correlate |= o->n_files > 1 || o->n_ifaces > 0;
 	if (!o->dump && !o->headless && (!isatty(STDIN_FILENO) || !isatty(STDOUT_FILENO))) {
 		fputs("fwatch: the screen needs a terminal on standard input and output; "
 		      "use --dump for text\n", stderr);

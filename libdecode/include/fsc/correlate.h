@@ -126,6 +126,7 @@ struct fsc_story {
 	unsigned relay_input;
 	/* ingress connection (seen in the tunnel, decrypted or in clear) */
 	bool have_ingress;
+	uint64_t ingress_flow;		/* its fsc_flow.id in the pipeline */
 	unsigned ingress_input;
 	struct fsc_addr node;		/* the node's PeerAPI address */
 	uint16_t node_port;
@@ -144,6 +145,7 @@ struct fsc_story {
 	struct fsc_story_join request_join;	/* request <-> ingress */
 	bool have_request;
 	unsigned request_input;
+	uint64_t request_flow;		/* the backend connection's fsc_flow.id */
 	char method[16];
 	char host[FSC_STORY_TEXT];
 	char target[FSC_STORY_TEXT];
@@ -209,5 +211,27 @@ const char *fsc_join_name(enum fsc_join j);
 /* "edge", "tunnel", "ingress", "tls_hello", "tls_done", "request", "first_byte",
  * "last_byte". */
 const char *fsc_stage_name(enum fsc_stage s);
+
+/* The stretches a story is told in, each from one stage to the next of the
+ * chain (TLS_HELLO only times the handshake), and the whole: */
+enum fsc_stretch {
+	FSC_STRETCH_EDGE,	/* EDGE -> TUNNEL: the edge dials the node */
+	FSC_STRETCH_INGRESS,	/* TUNNEL -> INGRESS: the node accepts */
+	FSC_STRETCH_TLS,	/* INGRESS -> TLS_DONE: the client's handshake */
+	FSC_STRETCH_TO_BACKEND,	/* TLS_DONE -> REQUEST: the node's proxy */
+	FSC_STRETCH_FIRST_BYTE,	/* REQUEST -> FIRST_BYTE: the backend thinks */
+	FSC_STRETCH_LAST_BYTE,	/* FIRST_BYTE -> LAST_BYTE: the body */
+	FSC_STRETCH_TOTAL,	/* the first stage seen to the last */
+	FSC_STRETCH_COUNT
+};
+
+/* "edge", "ingress", "tls", "to_backend", "first_byte", "last_byte",
+ * "total". */
+const char *fsc_stretch_name(enum fsc_stretch k);
+/* The stretch in ns; -1 when a stage it needs was not seen. */
+int64_t fsc_story_stretch(const struct fsc_story *s, enum fsc_stretch k);
+/* The relay is named (relay, relay_port, wg_session): decrypted, or by
+ * time (and size). */
+bool fsc_story_relay_named(const struct fsc_story *s);
 
 #endif

@@ -38,6 +38,13 @@ struct fsc_live_opts {
 	int timeout_ms;		/* 0: immediate mode, each packet readable at
 				 * once; > 0: packets readable in blocks at
 				 * least this often (cheaper under load) */
+	int64_t merge_ns;	/* several interfaces: frames in time order,
+				 * each held up to this long (monotonic) after
+				 * it was read for an earlier one that another
+				 * interface has yet to hand over (a block
+				 * comes timeout_ms late at most); 0: the
+				 * interfaces in turn, as they hand frames
+				 * over */
 };
 
 struct fsc_src_stats {
@@ -105,12 +112,20 @@ struct fsc_source *fsc_source_open_live(const char *const *ifaces, unsigned n,
 					char *err, size_t errlen);
 
 /* Next frame. Live sources never block: they return FSC_SRC_AGAIN when every
- * interface is empty, and take interfaces in turn so none starves. */
+ * interface is empty (or, with merge_ns, the frames read are held), and take
+ * interfaces in turn so none starves (with merge_ns: the earliest frame). */
 enum fsc_src_result fsc_source_next(struct fsc_source *s, struct fsc_frame *f);
 
-/* Fds to poll after FSC_SRC_AGAIN: a live source's (one an interface), a
+/* Fds to poll after FSC_SRC_AGAIN: a live source's (one an interface, but
+ * none of an interface whose frame is held: it has nothing new to say), a
  * file read from a pipe; none for a regular file (sleep, then call again). */
 unsigned fsc_source_fds(const struct fsc_source *s, int *fds, unsigned max);
+/* Live with merge_ns: ms until a held frame is due (call fsc_source_next
+ * then), or -1 when none is held. */
+int fsc_source_timeout_ms(const struct fsc_source *s);
+/* Live with merge_ns: the frames held (and any read from now on) wait no
+ * longer, for the end of a capture. */
+void fsc_source_release(struct fsc_source *s);
 
 unsigned fsc_source_count(const struct fsc_source *s);
 const char *fsc_source_name(const struct fsc_source *s, unsigned iface);

@@ -1,0 +1,172 @@
+/* inputopts.c - --wg-keylog and --clock-offset for fdecode and fwatch
+ * (inputopts.h). */
+#include "inputopts.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "fsc/wgdecrypt.h"
+#include "fsc/wgkeylog.h"
+
+static bool clock_offset(struct fsc_inputopts *io, const char *arg)
+{
+	const char *eq = strrchr(arg, '=');
+	char *end;
+
+	if (!eq || eq == arg || io->n_shifts == FSC_INPUT_MAX_OFFSETS)
+		return false;
+	double v = strtod(eq + 1, &end);
+	if (end == eq + 1 || *end || !(v >= -1e6 && v <= 1e6))
+		return false;
+	struct fsc_clock_shift *s = &io->shifts[io->n_shifts++];
+	s->file = arg;
+	s->file_len = (size_t)(eq - arg);
+	s->ns = (int64_t)(v * 1e9 + (v < 0 ? -0.5 : 0.5));
+	return true;
+}
+
+int fsc_inputopt_apply(const char *prog, int c, const char *arg, struct fsc_inputopts *io)
+{
+	switch (c) {
+	case FSC_IOPT_WG_KEYLOG:
+		if (io->n_wg_keylogs == FSC_INPUT_MAX_KEYLOGS) {
+			fprintf(stderr, "%s: at most %d --wg-keylog\n", prog, FSC_INPUT_MAX_KEYLOGS);
+			return -1;
+		}
+		io->wg_keylogs[io->n_wg_keylogs++] = arg;
+		return 1;
+	case FSC_IOPT_CLOCK_OFFSET:
+		if (clock_offset(io, arg))
+			return 1;
+		fprintf(stderr, "%s: --clock-offset: '%s': want FILE=SECONDS (-1e6 to 1e6; at most "
+			"%d)\n", prog, arg, FSC_INPUT_MAX_OFFSETS);
+		return -1;
+	default:
+		return 0;
+	}
+}
+
+static bool names(const struct fsc_clock_shift *s, const char *path)
+{
+	return path && strlen(path) == s->file_len && memcmp(path, s->file, s->file_len) == 0;
+}
+
+bool fsc_inputopts_check(const char *prog, const struct fsc_inputopts *io,
+			 const char *const *files, unsigned n_files)
+{
+	for (unsigned k = 0; k < io->n_shifts; k++) {
+		bool found = false;
+		for (unsigned j = 0; j < n_files && !found; j++)
+			found = names(&io->shifts[k], files[j]);
+		if (!found) {
+			fprintf(stderr, "%s: --clock-offset: '%.*s': not one of the input files\n",
+				prog, (int)io->shifts[k].file_len, io->shifts[k].file);
+			return false;
+		}
+	}
+	return true;
+}
+
+void fsc_inputopts_shift(const struct fsc_inputopts *io, struct fsc_source *src)
+{
+	const char *p;
+
+	for (unsigned i = 0; src && i < io->n_shifts; i++)
+		for (unsigned k = 0; (p = fsc_source_path(src, k)); k++)
+			if (names(&io->shifts[i], p))
+				fsc_source_shift(src, k, io->shifts[i].ns);
+}
+
+/* ---- the keys ---- */
+
+struct fsc_wgkeys {
+	struct fsc_wgkeylog_set *set;
+	struct fsc_wgdecrypt *dec;
+	const struct fsc_inputopts *io;
+	off_t size[FSC_INPUT_MAX_KEYLOGS];	/* each key log as last read */
+	unsigned blocks;
+};
+
+struct fsc_wgkeys *fsc_wgkeys_open(const char *prog, const struct fsc_inputopts *io,
+				   const char *const *files, unsigned n_files,
+				   struct fsc_pipeline *pl,
+				   int *status)
+{
+	struct fsc_wgkeys *k = calloc(1, sizeof(*k));
+	char err[256];
+	struct stat st;
+
+	*status = 0;
+	if (!k || !(k->set = fsc_wgkeylog_set_new(0, 0, 0))) {
+		fprintf(stderr, "%s: out of memory for the key log\n", prog);
+		*status = 2;
+		fsc_wgkeys_free(k);
+		return NULL;
+	}
+	k->io = io;
+	for (unsigned i = 0; i < io->n_wg_keylogs; i++) {
+		/* the size before the read: a line added meanwhile is read again */
+		k->size[i] = stat(io->wg_keylogs[i], &st) == 0 ? st.st_size : 0;
+		if (!fsc_wgkeylog_set_add_file(k->set, io->wg_keylogs[i], err, sizeof(err))) {
+			fprintf(stderr, "%s: --wg-keylog: '%s': %s\n", prog, io->wg_keylogs[i], err);
+			*status = 1;
+			fsc_wgkeys_free(k);
+			return NULL;
+		}
+	}
+	/* Secrets inside the inputs; a file that cannot be read here is
+	 * reported when it is decoded. */
+	for (unsigned i = 0; i < n_files; i++) {
+		int n = 0;
+		if (strcmp(files[i], "-") != 0 && access(files[i], R_OK) == 0)
+			n = fsc_wgd_pcapng_secrets(files[i], k->set, err, sizeof(err));
+		if (n > 0)
+			k->blocks += (unsigned)n;
+		else if (n < 0)
+			fprintf(stderr, "%s: %s: warning: secrets blocks not read: %s\n", prog,
+				files[i], err);
+	}
+	if (io->n_wg_keylogs == 0 && k->blocks == 0)
+		return k; /* no keys: nothing changes */
+	k->dec = fsc_wgdecrypt_new(k->set, err, sizeof(err));
+	if (!k->dec) {
+		fprintf(stderr, "%s: WireGuard decryption: %s\n", prog, err);
+		*status = 2;
+		fsc_wgkeys_free(k);
+		return NULL;
+	}
+	fsc_pipeline_set_wgdecrypt(pl, k->dec);
+	return k;
+}
+
+bool fsc_wgkeys_refresh(struct fsc_wgkeys *k)
+{
+	struct stat st;
+	char err[256];
+	bool added = false;
+
+	for (unsigned i = 0; k && k->dec && i < k->io->n_wg_keylogs; i++) {
+		const char *path = k->io->wg_keylogs[i];
+		if (stat(path, &st) != 0 || st.st_size == k->size[i])
+			continue;
+		k->size[i] = st.st_size;
+		/* The set keeps each key once: reading it whole again adds only
+		 * the new lines' keys. */
+		added |= fsc_wgkeylog_set_add_file(k->set, path, err, sizeof(err));
+	}
+	if (added)
+		fsc_wgdecrypt_keys_added(k->dec);
+	return added;
+}
+
+void fsc_wgkeys_free(struct fsc_wgkeys *k)
+{
+	if (!k)
+		return;
+	fsc_wgdecrypt_free(k->dec);
+	fsc_wgkeylog_set_free(k->set);
+	free(k);
+}
