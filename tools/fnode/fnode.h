@@ -136,6 +136,20 @@ struct conn {
 	int status;
 	uint64_t resp_bytes;
 	uint64_t t_req;
+	/* Moments of the stages (fsc_wall_ns; 0 not yet), logged as the
+	 * request line's t_STAGE keys: taken at the system call that made
+	 * or saw the stage, so that they meet a capture's times. */
+	int64_t t_tunnel;		/* the ingress connection accepted */
+	int64_t t_ingress;		/* the 101 queued */
+	int64_t t_tls_done;		/* the read that finished the handshake */
+	int64_t t_request;		/* the backend head written */
+	int64_t t_first_byte;		/* the read that completed the response head */
+	int64_t t_last_byte;		/* the read with the body's last byte */
+	int64_t t_edge_read, t_be_read;	/* the last read on each side */
+	bool head_unsent;		/* the backend head is queued, not written */
+	bool head_stamp_wait;		/* ... its transmit time not read yet */
+	uint32_t be_sent;		/* bytes sent on this backend connection */
+	uint32_t head_id;		/* the byte id of the head's last byte */
 	struct fsc_http_header hdrs[FNODE_HEADERS_MAX];
 };
 
