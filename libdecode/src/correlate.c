@@ -176,7 +176,8 @@ struct fsc_corr *fsc_corr_new(const struct fsc_corr_limits *lim)
 	/* A conn is indexed by two flows at most. */
 	if (!c->conns || !c->reqs || !fsc_hmap_init(&c->by_flow, 2 * c->n_conns) ||
 	    !fsc_hmap_init(&c->awaiting, c->n_conns) || !fsc_hmap_init(&c->by_req, c->n_reqs) ||
-	    !fsc_hmap_init(&c->by_tuple, 2 * c->n_conns) || !fsc_hmap_init(&c->by_client, c->n_conns)) {
+	    !fsc_hmap_init(&c->by_tuple, 2 * c->n_conns) ||
+	    !fsc_hmap_init(&c->by_client, c->n_conns)) {
 		fsc_corr_free(c);
 		return NULL;
 	}
