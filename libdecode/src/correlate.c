@@ -85,7 +85,7 @@ struct public_seen {
 	struct fsc_addr client, edge;
 	uint16_t cport, eport;
 	int64_t syn_ns;		/* the connection's first packet */
-	unsigned input;
+	unsigned input, iface;	/* where it was seen (fsc_story) */
 };
 
 #define PUBLIC_RING 1024u	/* a power of 2 */
@@ -240,6 +240,11 @@ static unsigned input_of(const struct fsc_event *ev)
 	return ev->frame ? ev->frame->file : 0;
 }
 
+static unsigned iface_of(const struct fsc_event *ev)
+{
+	return ev->frame ? ev->frame->iface : 0;
+}
+
 static void set_stage(struct fsc_story *s, enum fsc_stage st, int64_t ts)
 {
 	if (!s->t[st])
@@ -263,6 +268,7 @@ static void tell(struct fsc_corr *c, const struct req *r, const struct conn *k,
 		o->request_join = q->request_join;
 		o->have_request = true;
 		o->request_input = q->request_input;
+		o->request_iface = q->request_iface;
 		o->request_flow = q->request_flow;
 		memcpy(o->method, q->method, sizeof(o->method));
 		memcpy(o->host, q->host, sizeof(o->host));
@@ -391,6 +397,7 @@ static void conn_open(struct fsc_corr *c, const struct fsc_event *ev, fsc_story_
 	s->have_ingress = true;
 	s->ingress_flow = f->id;
 	s->ingress_input = input_of(ev);
+	s->ingress_iface = iface_of(ev);
 	s->node = se->src;
 	s->node_port = se->sport;
 	s->ingress_status = se->u.resp.head ? se->u.resp.head->status : 0;
@@ -453,6 +460,7 @@ static void edge_set(struct conn *k, const struct public_seen *p, unsigned n)
 	s->edge = p->edge;
 	s->edge_port = p->eport;
 	s->edge_input = p->input;
+	s->edge_iface = p->iface;
 	s->t[FSC_STAGE_EDGE] = p->syn_ns;
 }
 
@@ -484,7 +492,7 @@ static void on_public_hello(struct fsc_corr *c, const struct fsc_event *ev)
 	struct public_seen *p = &c->pub[c->pub_next++ & (PUBLIC_RING - 1)];
 
 	*p = (struct public_seen){ se->src, se->dst, se->sport, se->dport, se->flow->first_ns,
-				   input_of(ev) };
+				   input_of(ev), iface_of(ev) };
 	for (uint32_t i = 0; i < c->n_conns; i++) {
 		struct conn *k = &c->conns[i];
 		if (!k->used || k->dup || k->s.edge_join.kind != FSC_JOIN_NONE ||
@@ -728,6 +736,7 @@ static void on_request(struct fsc_corr *c, const struct fsc_event *ev, fsc_story
 	r->last_ns = ev->ts_ns;
 	struct fsc_story *s = &r->s;
 	s->request_input = input_of(ev);
+	s->request_iface = iface_of(ev);
 	s->request_flow = f->id;
 	keep(s->method, sizeof(s->method), h->method, h->method_len);
 	keep(s->target, sizeof(s->target), h->target, h->target_len);
