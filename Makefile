@@ -9,7 +9,7 @@ JOBS       ?= $(shell nproc 2>/dev/null || echo 2)
 
 PREFIX     ?= /usr/local
 
-.PHONY: all deps build install demo test test-asan fuzz bench clean
+.PHONY: all deps build install demo test test-asan fuzz bench lab-correlate clean
 
 all: build
 
@@ -61,6 +61,12 @@ fuzz: deps
 bench: deps
 	sh scripts/bench.sh
 	bash scripts/bench_wg.sh
+
+# fdecode --correlate against the reference pair's logs at 1000+ requests
+# from 50 client addresses (root; a few minutes; CI runs a small version);
+# LAB_OUT=DIR keeps the captures, logs and stories there.
+lab-correlate: build
+	sh scripts/lab-correlate.sh $(LAB_OUT)
 
 clean:
 	rm -rf $(BUILD) $(BUILD_ASAN) $(BUILD_FUZZ)

@@ -9,6 +9,8 @@
 #   BENCH_TSHARK_RUNS  runs of tshark (default 1: it is 20x slower than the rest)
 #   BENCH_SEED     generator seed (default 1)
 #   BENCH_SCALING  0 skips the scaling run (default 1)
+#   BENCH_STORIES  public requests in the correlation capture (default 10000;
+#                  scripts/bench_correlate.sh, tests/gen/stories.py)
 #   BENCH_BUILD    build directory (default build-bench, CMAKE_BUILD_TYPE=Release)
 #   BENCH_OUT      where captures and logs go (default tests/bench/out)
 #   BENCH_DOC      markdown output (default doc/bench.md; empty: none)
@@ -235,7 +237,7 @@ report() {
 		label["fdecode_text"] = "fdecode (text)"
 		label["fdecode_json"] = "fdecode --json"
 		label["fdecode_summary"] = "fdecode --summary"
-		label["fdecode_correlate"] = "fdecode --correlate (stories)"
+		label["fdecode_correlate"] = "fdecode --correlate (one vantage: little to join; see Correlation)"
 		label["fwatch_replay"] = "fwatch -r --dump (replay --max)"
 		label["tcpdump"] = "tcpdump -n"
 		label["tshark"] = "tshark -T fields"
@@ -501,6 +503,8 @@ fwatch_report >>"$OUT/bench.md"
 FSC_BIN="$BUILD/bin" bash "$SRC/scripts/funnel-bench.sh" >>"$OUT/bench.md"
 say "WireGuard decryption: fdecode and tshark with one key log"
 sh "$SRC/scripts/bench_wgdecrypt.sh" "$BIN" "$OUT" >>"$OUT/bench.md"
+say "correlation: fdecode with and without --correlate on three vantage points"
+sh "$SRC/scripts/bench_correlate.sh" "$BIN" "$OUT" >>"$OUT/bench.md"
 # The cost of a change against BENCH_BASE, in instructions; the last one
 # measured stays in the report until the next.
 IRDOC=$OUT/bench-ir.md

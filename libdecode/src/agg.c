@@ -378,6 +378,24 @@ static struct fsc_agg_client *client_at(struct fsc_agg *a, const struct fsc_addr
 	return c;
 }
 
+void fsc_agg_client_seen(struct fsc_agg *a, const struct fsc_addr *addr, enum fsc_agg_seen how,
+			 int64_t ts_ns)
+{
+	struct fsc_agg_client *c;
+
+	if (ts_ns > a->now)
+		a->now = ts_ns;
+	if (how == FSC_AGG_SEEN_REQUEST)
+		a->st.requests++;
+	else
+		a->st.ingress++;
+	if (!(c = client_at(a, addr)))
+		return;
+	if (how == FSC_AGG_SEEN_REQUEST)
+		c->requests++;
+	else
+		c->ingress++;
+}
 
 bool fsc_agg_is_client(const struct fsc_agg *a, const struct fsc_agg_client *c)
 {

@@ -1,7 +1,9 @@
 /* har.c - request records as HAR 1.2 (http://www.softwareishard.com/
- * blog/har-12-spec/) and as a curl command (har.h). HAR entries are
- * written as their transactions end, so a log needs no memory beyond one
- * entry; the spec lets a reader sort them. */
+ * blog/har-12-spec/) and as a curl command (har.h). Records come as their
+ * transactions end, but HAR viewers list entries in the order they come
+ * and expect it to be startedDateTime's: each entry is written to a spool
+ * file as it comes, with its start kept in an index (32 bytes an entry, no
+ * more in memory), and the log is put in start order at its end. */
 #include "fsc/har.h"
 
 #include <stdlib.h>
@@ -11,9 +13,18 @@
 #include "fsc/escape.h"
 #include "fsc/span.h"
 
+struct spooled {
+	int64_t start_ns;	/* the request head's time */
+	uint64_t seq;		/* ties: the order requests were numbered in */
+	long off, len;		/* where the entry is in the spool */
+};
+
 struct fsc_har {
-	FILE *f;
-	bool first;
+	FILE *out;		/* the caller's */
+	FILE *f;		/* the spool the entries are written to */
+	bool failed;
+	struct spooled *idx;
+	size_t n, cap;
 	char esc[FSC_ESCAPE_JSON_CAP(FSC_REQ_HEAD_CAP_MAX)];
 };
 
@@ -39,22 +50,59 @@ struct fsc_har *fsc_har_start(FILE *f, const char *creator, const char *version)
 
 	if (!h)
 		return NULL;
-	h->f = f;
-	h->first = true;
+	h->out = h->f = f;
 	fputs("{\"log\":{\"version\":\"1.2\",\"creator\":{\"name\":", f);
 	jstr(h, creator, strlen(creator));
 	fputs(",\"version\":", f);
 	jstr(h, version, strlen(version));
 	fputs("},\"entries\":[", f);
+	h->f = tmpfile();
+	if (!h->f) {
+		free(h);
+		return NULL;
+	}
 	return h;
+}
+
+static int by_start(const void *a, const void *b)
+{
+	const struct spooled *x = a, *y = b;
+
+	if (x->start_ns != y->start_ns)
+		return x->start_ns < y->start_ns ? -1 : 1;
+	return x->seq < y->seq ? -1 : x->seq > y->seq;
+}
+
+/* The spooled entries to the log, by start. */
+static bool unspool(struct fsc_har *h)
+{
+	char buf[8192];
+	bool ok = fflush(h->f) == 0 && !ferror(h->f);
+
+	if (h->n) /* no index at all before the first entry */
+		qsort(h->idx, h->n, sizeof(*h->idx), by_start);
+	for (size_t i = 0; ok && i < h->n; i++) {
+		fputs(i ? ",\n" : "\n", h->out);
+		ok = fseek(h->f, h->idx[i].off, SEEK_SET) == 0;
+		for (long left = h->idx[i].len; ok && left > 0;) {
+			size_t want = left < (long)sizeof(buf) ? (size_t)left : sizeof(buf);
+			size_t got = fread(buf, 1, want, h->f);
+			ok = got == want && fwrite(buf, 1, got, h->out) == got;
+			left -= (long)got;
+		}
+	}
+	return ok;
 }
 
 bool fsc_har_end(struct fsc_har *h)
 {
 	if (!h)
 		return true;
-	fputs("\n]}}\n", h->f);
-	bool ok = fflush(h->f) == 0 && !ferror(h->f);
+	bool ok = !h->failed && unspool(h);
+	fputs("\n]}}\n", h->out);
+	ok = fflush(h->out) == 0 && !ferror(h->out) && ok;
+	fclose(h->f);
+	free(h->idx);
 	free(h);
 	return ok;
 }
@@ -169,8 +217,21 @@ void fsc_har_entry(struct fsc_har *h, const struct fsc_request *r, const struct 
 	struct fsc_addr client = fsc_accesslog_client(r, o);
 	char caddr[FSC_ADDR_STRLEN], saddr[FSC_ADDR_STRLEN];
 
-	fputs(h->first ? "\n{" : ",\n{", h->f);
-	h->first = false;
+	if (h->n == h->cap) {
+		size_t cap = h->cap ? 2 * h->cap : 64;
+		struct spooled *idx = realloc(h->idx, cap * sizeof(*idx));
+		if (!idx) {
+			h->failed = true;
+			return;
+		}
+		h->idx = idx;
+		h->cap = cap;
+	}
+	struct spooled *at = &h->idx[h->n];
+	at->start_ns = r->req.ts_ns;
+	at->seq = r->seq;
+	at->off = ftell(h->f);
+	fputc('{', h->f);
 	fprintf(h->f, "\"startedDateTime\":\"%s\",\"time\":%.3f,\"request\":{", when, ms(total));
 	jkv(h, "method", r->method, r->method_len);
 	fputc(',', h->f);
@@ -204,6 +265,13 @@ void fsc_har_entry(struct fsc_har *h, const struct fsc_request *r, const struct 
 	fprintf(h->f, "\"_seq\":%llu,\"_state\":\"%s\",\"_client\":\"%s\",\"_client_rule\":\"%s\"}",
 		(unsigned long long)r->seq, fsc_req_state_name(r->state),
 		fsc_addr_str(&client, caddr), fsc_client_rule_name(r->client.rule));
+	long end = ftell(h->f);
+	if (at->off < 0 || end < at->off) {
+		h->failed = true;
+		return;
+	}
+	at->len = end - at->off;
+	h->n++;
 }
 
 /* ---- curl ---- */

@@ -21,6 +21,7 @@
 #define LABEL_CAP (3 * FSC_AGG_NAME_MAX + 1)
 
 struct out {
+	const char *prefix;	/* of every name: "funnelscope_" or the caller's */
 	fsc_prom_write_fn fn;
 	void *ctx;
 	size_t len;
@@ -55,7 +56,7 @@ static void put(struct out *o, const char *fmt, ...)
 
 static void head(struct out *o, const char *name, const char *type, const char *help)
 {
-	put(o, "# HELP funnelscope_%s %s\n# TYPE funnelscope_%s %s\n", name, help, name, type);
+	put(o, "# HELP %s%s %s\n# TYPE %s%s %s\n", o->prefix, name, help, o->prefix, name, type);
 }
 
 size_t fsc_prom_label(const char *p, size_t len, char *out, size_t cap)
@@ -116,9 +117,9 @@ static void counters(struct out *o, const struct fsc_pipeline *pl)
 			snprintf(labels, sizeof(labels), "{%s=\"%s\"}", c[i].label,
 				 c[i].label_value);
 		if (c[i].unit == FSC_UNIT_TIME_NS)
-			put(o, "funnelscope_%s%s %.6f\n", c[i].metric, labels, sec((int64_t)v));
+			put(o, "%s%s%s %.6f\n", o->prefix, c[i].metric, labels, sec((int64_t)v));
 		else
-			put(o, "funnelscope_%s%s %" PRIu64 "\n", c[i].metric, labels, v);
+			put(o, "%s%s%s %" PRIu64 "\n", o->prefix, c[i].metric, labels, v);
 	}
 }
 
@@ -159,14 +160,14 @@ static void histogram(struct out *o, const char *name, const struct host_row *ro
 			continue;
 		for (unsigned k = LE_FIRST; k <= LE_LAST; k++) {
 			int64_t le = fsc_hist_edge_ns(4 * k);
-			put(o, "funnelscope_%s_bucket{host=\"%s\",le=\"%.6f\"} %" PRIu64 "\n", name,
+			put(o, "%s%s_bucket{host=\"%s\",le=\"%.6f\"} %" PRIu64 "\n", o->prefix, name,
 			    rows[i].label, sec(le), fsc_hist_count_le(h, le));
 		}
-		put(o, "funnelscope_%s_bucket{host=\"%s\",le=\"+Inf\"} %" PRIu64 "\n", name,
+		put(o, "%s%s_bucket{host=\"%s\",le=\"+Inf\"} %" PRIu64 "\n", o->prefix, name,
 		    rows[i].label, h->n);
-		put(o, "funnelscope_%s_sum{host=\"%s\"} %.9f\n", name, rows[i].label,
+		put(o, "%s%s_sum{host=\"%s\"} %.9f\n", o->prefix, name, rows[i].label,
 		    sec(h->sum_ns));
-		put(o, "funnelscope_%s_count{host=\"%s\"} %" PRIu64 "\n", name, rows[i].label,
+		put(o, "%s%s_count{host=\"%s\"} %" PRIu64 "\n", o->prefix, name, rows[i].label,
 		    h->n);
 	}
 }
@@ -201,10 +202,10 @@ static bool hosts(struct out *o, const struct fsc_agg *a, unsigned top)
 	     "HTTP requests by Host (normalised; beyond the busiest, \"other\") and origin: "
 	     "funnel (Tailscale-Funnel-Request) or tailnet.");
 	for (size_t i = 0; i < nr; i++) {
-		put(o, "funnelscope_http_requests_total{host=\"%s\",origin=\"funnel\"} %" PRIu64
-		    "\n", rows[i].label, rows[i].h.funnel);
-		put(o, "funnelscope_http_requests_total{host=\"%s\",origin=\"tailnet\"} %" PRIu64
-		    "\n", rows[i].label, rows[i].h.requests - rows[i].h.funnel);
+		put(o, "%shttp_requests_total{host=\"%s\",origin=\"funnel\"} %" PRIu64
+		    "\n", o->prefix, rows[i].label, rows[i].h.funnel);
+		put(o, "%shttp_requests_total{host=\"%s\",origin=\"tailnet\"} %" PRIu64
+		    "\n", o->prefix, rows[i].label, rows[i].h.requests - rows[i].h.funnel);
 	}
 	head(o, "http_responses_total", "counter",
 	     "Final HTTP responses by their request's Host and status class.");
@@ -212,8 +213,9 @@ static bool hosts(struct out *o, const struct fsc_agg *a, unsigned top)
 		for (int k = 1; k < 6 + 1; k++) {
 			int c = k % 6; /* 1xx..5xx, then other */
 			if (rows[i].h.status[c] || (c >= 2 && c <= 5))
-				put(o, "funnelscope_http_responses_total{host=\"%s\",class=\"%s\"} "
-				    "%" PRIu64 "\n", rows[i].label, classes[c], rows[i].h.status[c]);
+				put(o, "%shttp_responses_total{host=\"%s\",class=\"%s\"} "
+				    "%" PRIu64 "\n", o->prefix, rows[i].label, classes[c],
+				    rows[i].h.status[c]);
 		}
 	head(o, "http_response_duration_seconds", "histogram",
 	     "Request head to the last byte of the response body, by Host.");
@@ -277,13 +279,13 @@ static void geo_table(struct out *o, const struct fsc_agg_client **c, size_t n, 
 	uint64_t other = 0;
 	for (size_t i = 0; i < nt; i++) {
 		if (i < top)
-			put(o, "funnelscope_%s{%s=\"%s\"} %" PRIu64 "\n", name, label, t[i].key,
+			put(o, "%s%s{%s=\"%s\"} %" PRIu64 "\n", o->prefix, name, label, t[i].key,
 			    t[i].clients);
 		else
 			other += t[i].clients;
 	}
 	if (nt > top)
-		put(o, "funnelscope_%s{%s=\"other\"} %" PRIu64 "\n", name, label, other);
+		put(o, "%s%s{%s=\"other\"} %" PRIu64 "\n", o->prefix, name, label, other);
 }
 
 static bool clients(struct out *o, const struct fsc_agg *a, const struct fsc_prom_input *in,
@@ -303,25 +305,27 @@ static bool clients(struct out *o, const struct fsc_agg *a, const struct fsc_pro
 	for (size_t i = 0; i < n; i++)
 		fresh += in->now_ns - c[i]->first_ns < NEW_CLIENT_NS;
 	head(o, "clients", "gauge", "Clients in the table (by the client rule).");
-	put(o, "funnelscope_clients %zu\n", n);
+	put(o, "%sclients %zu\n", o->prefix, n);
 	head(o, "clients_new_total", "counter",
 	     "Clients entered in the table since the start (rate() * 60: new clients a "
 	     "minute).");
-	put(o, "funnelscope_clients_new_total %" PRIu64 "\n", st->clients_new);
+	put(o, "%sclients_new_total %" PRIu64 "\n", o->prefix, st->clients_new);
 	head(o, "clients_new_last_minute", "gauge",
-	     "Clients first seen in the last minute of capture time.");
-	put(o, "funnelscope_clients_new_last_minute %zu\n", fresh);
+	     "Clients first seen in the last minute (of capture time in a replay).");
+	put(o, "%sclients_new_last_minute %zu\n", o->prefix, fresh);
 	head(o, "table_dropped_total", "counter",
 	     "Entries not kept because a table was full.");
-	put(o, "funnelscope_table_dropped_total{table=\"hosts\"} %" PRIu64 "\n",
-	    st->hosts_dropped);
-	put(o, "funnelscope_table_dropped_total{table=\"clients\"} %" PRIu64 "\n",
+	if (!in->clients_only)
+		put(o, "%stable_dropped_total{table=\"hosts\"} %" PRIu64 "\n", o->prefix,
+		    st->hosts_dropped);
+	put(o, "%stable_dropped_total{table=\"clients\"} %" PRIu64 "\n", o->prefix,
 	    st->clients_dropped);
 	head(o, "table_evicted_total", "counter",
 	     "Entries evicted (least recently seen) to make room.");
-	put(o, "funnelscope_table_evicted_total{table=\"hosts\"} %" PRIu64 "\n",
-	    st->hosts_evicted);
-	put(o, "funnelscope_table_evicted_total{table=\"clients\"} %" PRIu64 "\n",
+	if (!in->clients_only)
+		put(o, "%stable_evicted_total{table=\"hosts\"} %" PRIu64 "\n", o->prefix,
+		    st->hosts_evicted);
+	put(o, "%stable_evicted_total{table=\"clients\"} %" PRIu64 "\n", o->prefix,
 	    st->clients_evicted);
 	if (in->geo) {
 		geo_table(o, c, n, false, top, t);
@@ -350,26 +354,26 @@ static bool peers(struct out *o, const struct fsc_pipeline *pl, int64_t now)
 	head(o, "wg_peer_info", "gauge",
 	     "A WireGuard peer (a pair of UDP endpoints) and its endpoints; always 1.");
 	for (size_t i = from; i < n; i++)
-		put(o, "funnelscope_wg_peer_info{peer=\"%" PRIu32 "\",endpoint_a=\"%s\","
-		    "endpoint_b=\"%s\"} 1\n", p[i]->id,
+		put(o, "%swg_peer_info{peer=\"%" PRIu32 "\",endpoint_a=\"%s\","
+		    "endpoint_b=\"%s\"} 1\n", o->prefix, p[i]->id,
 		    fsc_endpoint_str(&p[i]->ep[0].addr, p[i]->ep[0].port, a),
 		    fsc_endpoint_str(&p[i]->ep[1].addr, p[i]->ep[1].port, b));
 	head(o, "wg_peer_last_handshake_age_seconds", "gauge",
 	     "Capture time since the peer's last handshake response.");
 	for (size_t i = from; i < n; i++)
 		if (p[i]->last_handshake_ns)
-			put(o, "funnelscope_wg_peer_last_handshake_age_seconds{peer=\"%" PRIu32
-			    "\"} %.3f\n", p[i]->id, sec(now - p[i]->last_handshake_ns));
+			put(o, "%swg_peer_last_handshake_age_seconds{peer=\"%" PRIu32
+			    "\"} %.3f\n", o->prefix, p[i]->id, sec(now - p[i]->last_handshake_ns));
 	head(o, "wg_peer_bytes_total", "counter",
 	     "WireGuard transport bytes of a peer by direction (a_to_b: sent by endpoint_a).");
 	for (size_t i = from; i < n; i++)
 		for (int d = 0; d < 2; d++)
-			put(o, "funnelscope_wg_peer_bytes_total{peer=\"%" PRIu32 "\",direction=\"%s\"} "
-			    "%" PRIu64 "\n", p[i]->id, d ? "b_to_a" : "a_to_b", p[i]->bytes[d]);
+			put(o, "%swg_peer_bytes_total{peer=\"%" PRIu32 "\",direction=\"%s\"} "
+			    "%" PRIu64 "\n", o->prefix, p[i]->id, d ? "b_to_a" : "a_to_b", p[i]->bytes[d]);
 	head(o, "wg_peer_handshakes_total", "counter",
 	     "WireGuard handshakes completed (responses) of a peer.");
 	for (size_t i = from; i < n; i++)
-		put(o, "funnelscope_wg_peer_handshakes_total{peer=\"%" PRIu32 "\"} %" PRIu64 "\n",
+		put(o, "%swg_peer_handshakes_total{peer=\"%" PRIu32 "\"} %" PRIu64 "\n", o->prefix,
 		    p[i]->id, p[i]->responses);
 	head(o, "wg_peer_health", "gauge",
 	     "A peer's health verdict: 1 for the current one (see fdecode(1), SESSIONS AND "
@@ -377,7 +381,7 @@ static bool peers(struct out *o, const struct fsc_pipeline *pl, int64_t now)
 	for (size_t i = from; i < n; i++) {
 		enum fsc_wg_health h = fsc_wg_peer_health(p[i], now, NULL, 0);
 		for (int k = FSC_WG_OK; k <= FSC_WG_NO_RESPONSE; k++)
-			put(o, "funnelscope_wg_peer_health{peer=\"%" PRIu32 "\",health=\"%s\"} %d\n",
+			put(o, "%swg_peer_health{peer=\"%" PRIu32 "\",health=\"%s\"} %d\n", o->prefix,
 			    p[i]->id, fsc_wg_health_name((enum fsc_wg_health)k), (int)h == k);
 	}
 	free(p);
@@ -395,8 +399,8 @@ static void captures(struct out *o, const struct fsc_prom_input *in)
 	for (size_t i = 0; i < in->n_captures; i++) {
 		const struct fsc_prom_capture *c = &in->captures[i];
 		fsc_prom_label(c->name, strlen(c->name), name, sizeof(name));
-		put(o, "funnelscope_capture_packets_received_total{interface=\"%s\"} %" PRIu64
-		    "\n", name, c->received);
+		put(o, "%scapture_packets_received_total{interface=\"%s\"} %" PRIu64
+		    "\n", o->prefix, name, c->received);
 	}
 	head(o, "capture_packets_dropped_total", "counter",
 	     "Packets lost before the capture read them, by interface and by whom: kernel "
@@ -404,10 +408,10 @@ static void captures(struct out *o, const struct fsc_prom_input *in)
 	for (size_t i = 0; i < in->n_captures; i++) {
 		const struct fsc_prom_capture *c = &in->captures[i];
 		fsc_prom_label(c->name, strlen(c->name), name, sizeof(name));
-		put(o, "funnelscope_capture_packets_dropped_total{interface=\"%s\",by=\"kernel\"} "
-		    "%" PRIu64 "\n", name, c->dropped);
-		put(o, "funnelscope_capture_packets_dropped_total{interface=\"%s\","
-		    "by=\"interface\"} %" PRIu64 "\n", name, c->if_dropped);
+		put(o, "%scapture_packets_dropped_total{interface=\"%s\",by=\"kernel\"} "
+		    "%" PRIu64 "\n", o->prefix, name, c->dropped);
+		put(o, "%scapture_packets_dropped_total{interface=\"%s\","
+		    "by=\"interface\"} %" PRIu64 "\n", o->prefix, name, c->if_dropped);
 	}
 }
 
@@ -419,6 +423,7 @@ bool fsc_prom_write(const struct fsc_prom_input *in, fsc_prom_write_fn fn, void 
 
 	if (!o)
 		return false;
+	o->prefix = in->prefix ? in->prefix : "funnelscope_";
 	o->fn = fn;
 	o->ctx = ctx;
 	o->len = 0;
@@ -427,7 +432,8 @@ bool fsc_prom_write(const struct fsc_prom_input *in, fsc_prom_write_fn fn, void 
 		ok &= peers(o, in->pl, in->now_ns);
 	}
 	if (in->agg) {
-		ok &= hosts(o, in->agg, top);
+		if (!in->clients_only)
+			ok &= hosts(o, in->agg, top);
 		ok &= clients(o, in->agg, in, top);
 	}
 	captures(o, in);

@@ -4,7 +4,8 @@
 # required, checked with python3-jsonschema; a broken copy must fail it),
 # its entries are fdecode's request records one for one (method, URL,
 # status, times, client), redaction holds, and --curl prints request N as
-# a curl command with its headers as seen.
+# a curl command with its headers as seen; entries come in the order their
+# requests started.
 set -u
 : "${FSC_BIN:?}" "${FSC_SRC:?}"
 python3 -c 'import jsonschema' 2>/dev/null || { echo "SKIP: python3-jsonschema not installed (scripts/deps.sh)"; exit 77; }
@@ -74,5 +75,44 @@ check("-H 'User-Agent: curl-fsc-test/1 (conn A)'" in curl and "-H 'X-Forwarded-F
 check("Host:" not in curl, "curl leaves Host to the URL")
 sys.exit(1 if bad else 0)
 PY
+# Entries in the order requests started (startedDateTime; HAR viewers list
+# them as they come), not the order transactions ended (--records): on
+# samples with overlapping transactions, where the two orders differ. One
+# is real (each request seen on lo and on any); the other is http-xff.pcap
+# merged with a copy 10 ms later, so short requests of one copy start
+# after and end before long ones of the other (editcap/mergecap, tshark's;
+# -I none keeps two interfaces, so the copies' connections stay apart).
+order() { # CAPTURE NAME
+	"$FD" -n --har "$TMP/$2.har" "$1" >/dev/null 2>&1 &&
+		"$FD" -n --json --records "$1" 2>/dev/null | grep '"type":"request"' >"$TMP/$2.rec" &&
+		python3 - "$TMP/$2.har" "$TMP/$2.rec" "$2" <<'PY'
+import json, sys
+ents = json.load(open(sys.argv[1]))["log"]["entries"]
+recs = [json.loads(l) for l in open(sys.argv[2])]
+starts = [e["startedDateTime"] for e in ents]
+ended = [r["seq"] for r in recs]
+by_start = [r["seq"] for r in sorted(recs, key=lambda r: (r["ts"], r["seq"]))]
+bad = []
+if sorted(e["_seq"] for e in ents) != sorted(ended): bad.append("entries are not the records")
+if starts != sorted(starts): bad.append("startedDateTime out of order: %s" % starts)
+ts = {r["seq"]: r["ts"] for r in recs}
+har_ts = [ts.get(e["_seq"], 0) for e in ents]
+if har_ts != sorted(har_ts): bad.append("not by the records' start times: %s" % har_ts)
+if by_start == ended: bad.append("the sample has no overlap: it tests nothing")
+print("%s: %d entries by start; %d of them in another place by end" % (sys.argv[3], len(ents),
+      sum(a != b for a, b in zip(by_start, ended))))
+for b in bad: print("FAIL: %s: %s" % (sys.argv[3], b))
+sys.exit(1 if bad else 0)
+PY
+}
+order "$FSC_SRC/captures/mixed/lo-any.pcapng" lo-any || fail=$((fail + 1))
+if command -v editcap >/dev/null && command -v mergecap >/dev/null; then
+	editcap -t 0.01 "$CAP" "$TMP/later.pcap" &&
+		mergecap -I none -w "$TMP/overlap.pcapng" "$CAP" "$TMP/later.pcap" &&
+		order "$TMP/overlap.pcapng" overlap || fail=$((fail + 1))
+else
+	echo "SKIP: the merged sample (editcap, mergecap from tshark's package, missing)"
+fi
+
 echo "$fail failed"
 [ "$fail" -eq 0 ]

@@ -1,7 +1,8 @@
 #!/bin/sh
 # The JSON lines keep their promises (issue 15 item 7), over every sample
 # capture (captures/**/*.pcap*, with its key log when one lies beside it), as
-# events (--json -v) and as the summary (--summary --json):
+# events (--json -v) and as the summary (--summary --json), and over the
+# stories of --correlate:
 #   - every line is one JSON object (jq parses it);
 #   - no member's value is "" (absent means absent);
 #   - every timestamp ("ts", "first_ts", "last_ts") has six decimals;
@@ -34,6 +35,15 @@ for cap in $(find captures -name '*.pcap' -o -name '*.pcapng' | sort); do
 	n=$((n + 1))
 done
 [ "$n" -gt 10 ] || { echo "FAIL: only $n captures found"; exit 1; }
+# The stories of --correlate (the lab's one request at four vantage
+# points), with the key log and without: their keys go with the events.
+c=captures/correlate
+"$FSC_BIN/fdecode" -n --no-geoip --correlate --json --wg-keylog $c/node-wg.keys \
+	$c/public.pcap $c/underlay.pcap $c/node-lo.pcap >>"$out/events" 2>/dev/null
+"$FSC_BIN/fdecode" -n --no-geoip --correlate --json $c/inner.pcap $c/underlay.pcap \
+	$c/node-lo.pcap >>"$out/events" 2>/dev/null
+grep -q '"type":"story".*"request":{.*"stages":{' "$out/events" ||
+	{ echo "FAIL: no story with its request's nested stages"; fail=1; }
 [ -s "$out/events" ] && [ -s "$out/summary" ] || { echo "FAIL: no JSON written"; exit 1; }
 
 for f in events summary; do
@@ -95,7 +105,7 @@ fi
 grep -ohE 'fsc_jsonw_[a-z_0-9]+\(&?[a-z>-]+(->jw)?, "[a-z_0-9]+"|json_(addr|endpoint)\(pr, "[a-z_0-9]+"(, "[a-z_0-9]+")?|json_(header|fwd_value)\(w, "[a-z_0-9]+"' \
 	"$FSC_SRC"/tools/fdecode/print.c "$FSC_SRC"/tools/fdecode/print_stream.c \
 	"$FSC_SRC"/tools/fdecode/fields.c "$FSC_SRC"/tools/fdecode/origin.c \
-	"$FSC_SRC"/tools/fdecode/wgkeys.c | grep -oE '"[a-z_0-9]+"' | tr -d '"' | sort -u >"$out/srckeys"
+	"$FSC_SRC"/tools/fdecode/wgkeys.c "$FSC_SRC"/tools/fdecode/story.c | grep -oE '"[a-z_0-9]+"' | tr -d '"' | sort -u >"$out/srckeys"
 nsrc=$(wc -l <"$out/srckeys")
 [ "$nsrc" -gt 80 ] || { echo "FAIL: only $nsrc keys read from the printers' source"; fail=1; }
 src_missing=$(comm -23 "$out/srckeys" "$out/words" | tr '\n' ' ')

@@ -16,12 +16,26 @@
 #     brings back N exact stories;
 #   - a mixed load after them: A client addresses, each making J curl runs
 #     of K requests on one connection (keep-alive), P runs at once, half of
-#     the addresses twice at once (two connections of one address): every
-#     request a story, none joined wrong (the node's log is the truth); the
-#     shares of correct, ambiguous (two connections of one address at once:
-#     X-Forwarded-For has no port) and unjoined (the ingress not decoded)
-#     are printed, with and without the key log. CORRELATE_LAB_LOAD="A J K P" scales it (default
-#     "8 2 3 4": 48 requests and 16 more from the doubled addresses).
+#     the addresses twice at once (two connections of one address), every
+#     fifth run with a slow backend (its last request waits 300 ms for its
+#     head): every request a story, none joined wrong (the node's log is
+#     the truth); the shares of correct, ambiguous (two connections of one
+#     address at once: X-Forwarded-For has no port) and unjoined (the
+#     ingress not decoded) are printed, with and without the key log.
+#     CORRELATE_LAB_LOAD="A J K P" scales it (default "8 2 3 4": 48
+#     requests and 24 more from the doubled addresses; scripts/
+#     lab-correlate.sh runs "50 3 5 8": 1125 and more);
+#   - refusals, each told as the edge's log says: an unknown SNI and a
+#     burst over the edge's per-source --rate (refused at the edge: no
+#     story), a Target not in AllowFunnel (the node answers 403: a story
+#     with no request), a name allowed but with no Web entry (101, then the
+#     node refuses its TLS: a story with TLS and no request);
+#   - stage times against the logs: fedge's t_edge and fnode's t_STAGE
+#     keys (microseconds, taken at the system call, or the kernel's
+#     receive time) for every story joined right: |log - capture| within
+#     CORRELATE_LAB_BOUND_MS (1) in every story for request, at the
+#     median for the others (below); p50/p99/max printed.
+# CORRELATE_LAB_KEEP=DIR keeps the captures, logs and stories.
 # Root (namespaces, TUN); skips (77) otherwise.
 [ -n "${BASH_VERSION:-}" ] || exec bash "$0" "$@"
 set -u
@@ -50,12 +64,16 @@ nsl_addr "$NE" ue1 198.18.1.2/24
 set -- ${CORRELATE_LAB_LOAD:-8 2 3 4}
 LA=$1 LJ=$2 LK=$3 LP=$4
 for a in $(seq "$LA"); do ip -n "$NC" addr add "198.18.1.$((9 + a))/24" dev uc0; done
+ip -n "$NC" addr add 198.18.1.250/24 dev uc0	# the refusals' client
+BOUND_MS=${CORRELATE_LAB_BOUND_MS:-1}
 nsl_veth "$NE" ue0 "$NN" un0
 nsl_addr "$NE" ue0 198.18.0.1/30
 nsl_addr "$NN" un0 198.18.0.2/30
 FL_PUB=443 FL_BE=2367
 fl_certs "$FL_NAME" >/dev/null || exit 2
 fl_serve_config "$FL_NAME"
+# nocert.example.test: funnel allowed, no Web entry (its TLS is refused)
+sed -i 's/"AllowFunnel": {/"AllowFunnel": { "nocert.example.test:443": true,/' "$D/serve.json"
 (umask 077; wg genkey >"$D/e.key"; wg genkey >"$D/n.key")
 printf '[Interface]\nPrivateKey = %s\nListenPort = 51821\nAddress = 100.64.0.2/24\n\n[Peer]\nPublicKey = %s\nAllowedIPs = 100.64.0.1/32\nEndpoint = 198.18.0.1:51820\n' \
 	"$(cat "$D/n.key")" "$(wg pubkey <"$D/e.key")" >"$D/node.conf"
@@ -84,7 +102,9 @@ nsl_bg "$NN" sh -c "exec '$FSC_BIN/fnode' --serve-config '$D/serve.json' --certs
 	--wg-config '$D/node.conf' --tun $TUN --wg-keylog '$D/node-wg.keys' \
 	--peerapi 100.64.0.2:46187 --edge 100.64.0.1 >/dev/null 2>>'$D/node.log'"
 nsl_bg "$NE" sh -c "exec '$FSC_BIN/fedge' --listen 198.18.1.2:$FL_PUB --wg-config '$D/edge.conf' \
-	--route '$FL_NAME=100.64.0.2:46187' >/dev/null 2>>'$D/edge.log'"
+	--route '$FL_NAME=100.64.0.2:46187' \
+	--route 'denied.example.test=100.64.0.2:46187' --route 'nocert.example.test=100.64.0.2:46187' \
+	--rate 5 --burst 10 >/dev/null 2>>'$D/edge.log'"
 listening "$NN" 46187 && listening "$NE" "$FL_PUB" && listening "$NN" "$FL_BE" ||
 	{ cat "$D"/*.log; nsl_die "a listener did not come up"; }
 cap "$NN" "$TUN" "$D/inner.pcap" 2>/dev/null
@@ -111,9 +131,13 @@ runs() {
 		done
 	done
 }
-one_run() {	# ADDR RUN
-	local k urls=""
-	for k in $(seq "$LK"); do urls="$urls -o /dev/null https://$FL_NAME/echo?r=$1-$2-$k"; done
+one_run() {	# ADDR RUN: every fifth run's last request has a slow backend
+	local k path urls=""
+	for k in $(seq "$LK"); do
+		path="echo?r=$1-$2-$k"
+		[ "$k" -eq "$LK" ] && [ $(( (${1} + ${2%-2}) % 5 )) -eq 0 ] && path="slow-head?ms=300&r=$1-$2-$k"
+		urls="$urls -o /dev/null https://$FL_NAME/$path"
+	done
 	# shellcheck disable=SC2086
 	ip netns exec "$NC" curl -sS --max-time 30 \
 		--interface "198.18.1.$((9 + $1))" --cacert "$D/ca.crt" \
@@ -123,73 +147,38 @@ export -f one_run
 export NC D FL_NAME LK
 t0=$(date +%s)
 runs | xargs -P "$LP" -L 1 bash -c 'one_run "$0" "$1"' || bad "a curl of the load failed"
-LOAD_N=$(grep -c ' request .*target=/echo?r=' "$D/node.log")
-ok "mixed load: $LOAD_N requests from $LA addresses in $(( $(date +%s) - t0 )) s"
+LOAD_N=$(grep -cE ' request .* target=/[a-z-]+\?([^ ]*&)?r=' "$D/node.log")
+ok "mixed load: $LOAD_N requests from $LA addresses in $(( $(date +%s) - t0 )) s ($(grep -c 'target=/slow-head' "$D/node.log") slow)"
+
+# Refusals, from 198.18.1.250: PORT KIND lines for the check.
+refuse() {	# PORT NAME KIND
+	ip netns exec "$NC" curl -sS -o /dev/null --max-time 10 --interface 198.18.1.250 --local-port "$1" --cacert "$D/ca.crt" \
+		--resolve "$2:443:198.18.1.2" "https://$2/echo?refused" 2>/dev/null
+	echo "198.18.1.250:$1 $3" >>"$D/refusals"
+}
+: >"$D/refusals"
+rp=$((30000 + $$ % 5000))
+refuse $((rp + 1)) unknown.example.test edge
+refuse $((rp + 2)) denied.example.test node
+refuse $((rp + 3)) nocert.example.test tls
+# A burst of new connections from one source, beyond --rate 5 --burst 10.
+burst=""
+for i in $(seq 16); do burst="$burst -o /dev/null https://$FL_NAME/echo?burst=$i"; done
+# shellcheck disable=SC2086
+ip netns exec "$NC" curl -sS --max-time 20 --interface 198.18.1.250 -H 'Connection: close' \
+	--cacert "$D/ca.crt" --resolve "$FL_NAME:443:198.18.1.2" $burst 2>/dev/null
+sleep 0.5
+sed -n 's/.* conn client=\(198\.18\.1\.250:[0-9]*\) .*outcome=rate-limited.*/\1 edge/p' "$D/edge.log" >>"$D/refusals"
+[ "$(grep -c ' edge$' "$D/refusals")" -ge 2 ] && ok "refusals made: $(awk '{print $2}' "$D/refusals" | sort | uniq -c | tr -s ' \n' ' ')" ||
+	bad "refusals: $(cat "$D/refusals"; grep -c rate-limited "$D/edge.log")"
 sleep 1
 for pid in $CAPS; do nsl_stop "$pid"; done
 ok "$N requests made through the lab ($(grep -c ' request ' "$D/node.log") in the node's log)"
 
 F=$FSC_BIN/fdecode
+T=$FSC_SRC/tests/integration/lib/correlate_truth.py
 check() {	# LABEL RELAY_JOIN EDGE_JOIN JSON_FILE
-	python3 - "$1" "$2" "$3" "$4" "$D/node.log" "$N" $ports <<'PY'
-import json, re, sys, datetime
-label, relay_join, edge_join, path, log, n = sys.argv[1:7]
-ports = [int(p) for p in sys.argv[7:]]
-n = int(n)
-stories = []
-for line in open(path):
-    o = json.loads(line)
-    if o.get("type") == "story" and o.get("request", {}).get("target", "").startswith("/echo?n="):
-        stories.append(o)
-truth = {}   # client port -> (target, ingress time)
-ingress_t = {}
-for line in open(log):
-    m = re.match(r"(\S+)Z (\w+) .*client=[0-9.]+:(\d+) ", line)
-    if not m:
-        continue
-    t = datetime.datetime.fromisoformat(m.group(1)).replace(tzinfo=datetime.timezone.utc).timestamp()
-    port = int(m.group(3))
-    if m.group(2) == "ingress":
-        ingress_t[port] = t
-    elif m.group(2) == "request":
-        truth[port] = re.search(r"target=(\S+)", line).group(1)
-errs = []
-if len(stories) != n:
-    errs.append("%d stories, want %d" % (len(stories), n))
-seen = set()
-order = (["edge"] if edge_join != "none" else []) + \
-    ["tunnel", "ingress", "tls_done", "request", "first_byte", "last_byte"]
-for s in stories:
-    port = s.get("ingress", {}).get("client_port")
-    seen.add(port)
-    if port not in truth:
-        errs.append("story %s: client port %s not in the node's log" % (s["id"], port))
-        continue
-    if s["request"]["target"] != truth[port]:
-        errs.append("story %s: port %d asked %s, joined %s" % (s["id"], port, truth[port], s["request"]["target"]))
-    if s["edge"]["join"] != edge_join:
-        errs.append("story %s: edge join %s, want %s" % (s["id"], s["edge"]["join"], edge_join))
-    if s["relay"]["join"] != relay_join:
-        errs.append("story %s: relay join %s, want %s" % (s["id"], s["relay"]["join"], relay_join))
-    if s["request"]["join"] != "address+time" or s["tls"]["join"] != "exact":
-        errs.append("story %s: joins %s/%s" % (s["id"], s["tls"]["join"], s["request"]["join"]))
-    if s["request"].get("status") != 200 or s["ingress"]["status"] != 101 or not s["complete"]:
-        errs.append("story %s: status %s/%s" % (s["id"], s["ingress"]["status"], s["request"].get("status")))
-    st = s["stages"]
-    missing = [k for k in order if k not in st]
-    if missing:
-        errs.append("story %s: no stage %s" % (s["id"], missing))
-        continue
-    if any(st[a] > st[b] for a, b in zip(order, order[1:])):
-        errs.append("story %s: stages out of order %s" % (s["id"], st))
-    if abs(st["ingress"] - ingress_t[port]) > 0.05:
-        errs.append("story %s: ingress at %.6f, the node logged %.3f" % (s["id"], st["ingress"], ingress_t[port]))
-if seen != set(ports):
-    errs.append("client ports %s, want %s" % (sorted(p for p in seen if p), sorted(ports)))
-for e in errs:
-    print("  " + e)
-sys.exit(1 if errs else 0)
-PY
+	python3 "$T" exact "$1" "$4" "$D/node.log" "$D/edge.log" "$2" "$3" "$N" $ports
 }
 
 "$F" -n -q --correlate --json --wg-keylog "$D/node-wg.keys" "$D/public.pcap" "$D/underlay.pcap" "$D/lo.pcap" \
@@ -206,44 +195,46 @@ PY
 	ok "text: one line a story with its joins and stretches" || bad "text: $(cat "$D/keys.txt")"
 
 load() {	# LABEL JSON_FILE: the mixed load's joins against the node's log
-	python3 - "$1" "$2" "$D/node.log" <<'PY'
-import json, re, sys
-label, path, log = sys.argv[1:4]
-truth = {}   # target -> (client ip, port)
-for line in open(log):
-    m = re.search(r" request client=([0-9.]+):(\d+) .*target=(/echo\?r=\S+)", line)
-    if m:
-        truth[m.group(3)] = (m.group(1), int(m.group(2)))
-right = amb = wrong = none = 0
-seen = set()
-for line in open(path):
-    s = json.loads(line)
-    t = s.get("request", {}).get("target", "")
-    if s.get("type") != "story" or not t.startswith("/echo?r="):
-        continue
-    seen.add(t)
-    j = s["request"]["join"]
-    if j == "ambiguous":
-        amb += 1
-    elif "ingress" not in s:
-        none += 1
-    elif (s["ingress"].get("client"), s["ingress"].get("client_port")) == truth.get(t):
-        right += 1
-    else:
-        wrong += 1
-        print("  wrong: %s joined %s:%s, the node served %s" % (t, s["ingress"].get("client"), s["ingress"].get("client_port"), truth.get(t)))
-n = len(truth)
-print("%s: %d requests, %d stories: correct %d (%.1f%%), ambiguous %d (%.1f%%), wrong %d, unjoined %d, missing %d" % (
-    label, n, len(seen), right, 100.0 * right / max(n, 1), amb, 100.0 * amb / max(n, 1), wrong, none, n - len(seen & set(truth))))
-# Unjoined: the ingress was not decoded (a capture that lost its packets
-# under load); allowed, counted. Wrong: never.
-sys.exit(0 if wrong == 0 and seen == set(truth) and right > 0 else 1)
-PY
+	python3 "$T" load "$1" "$2" "$D/node.log" "$D/edge.log"
+}
+refusals() {	# LABEL JSON_FILE
+	python3 "$T" refusals "$1" "$2" "$D/edge.log" "$D/refusals"
+}
+timing() {	# LABEL JSON_FILE PREFIX each|median STAGE...: held to BOUND_MS
+	local label=$1 json=$2
+	shift 2
+	python3 "$T" timing "$label" "$json" "$D/node.log" "$D/edge.log" "$BOUND_MS" "$@"
 }
 load "with keys" "$D/keys.json" && ok "mixed load with the key log: every request a story, none joined wrong" ||
 	bad "mixed load with keys"
 load "without keys" "$D/nokeys.json" && ok "mixed load without keys (TUN capture): none joined wrong" ||
 	bad "mixed load without keys"
+refusals "with keys" "$D/keys.json" && ok "refusals with the key log: each as the edge logged it" ||
+	bad "refusals with keys"
+refusals "without keys" "$D/nokeys.json" && ok "refusals without keys: each as the edge logged it" ||
+	bad "refusals without keys"
+# Stage times against the logs, every story joined right, bound 1 ms
+# (issue 13). Held in every story: request (fnode logs the kernel's
+# transmit time of the head's last byte: the moment a capture on lo shows
+# it, whatever the load). Held at the median, the tail printed: the rest.
+# last_byte and, without keys, tls_done are the kernel's receive times and
+# meet the capture within microseconds nearly always (max 0.028 and 0.030
+# ms over 1051 stories at 1000+ requests), but once in 79 under the ASan
+# suite's load last_byte was 1.8 ms off, and a Finished that waited unread
+# for the request behind it takes that one's time. The others are the
+# moment a program's one poll loop got to a socket, late now and then
+# under load (fedge's accept: edge; fnode's accept: tunnel; fnode's send
+# of the 101, and with keys its WireGuard between the underlay and the
+# TUN: ingress, tls_done; a response head that waited unread until body
+# bytes came, which the kernel merges into one segment with the later
+# time: first_byte). Figures at 1000+ requests: README, "Ground truth".
+ALL="median:tunnel median:ingress each:request median:first_byte median:last_byte median:tls_done"
+timing "with keys" "$D/keys.json" $ALL median:edge &&
+	ok "with keys: request within $BOUND_MS ms of the logs in every story, every stage's median within it" ||
+	bad "with keys: stage times beyond $BOUND_MS ms"
+timing "without keys" "$D/nokeys.json" $ALL &&
+	ok "without keys: request within $BOUND_MS ms in every story, every stage's median within it" ||
+	bad "without keys: stage times beyond $BOUND_MS ms"
 
 # A clock that was off: the edge's capture shifted.
 editcap -t "$SHIFT" "$D/edge-underlay.pcap" "$D/edge-shifted.pcap" >/dev/null 2>&1 || bad "editcap"

@@ -8,7 +8,9 @@
 #      the frames before the signal are in FILE.1 and those after it in a new
 #      FILE, each a capture fdecode reads whole; exit 0 at the input's end;
 #   3. --access-log FILE, then mv and SIGHUP: the lines before the signal
-#      stay in the old file, the rest go to a new FILE, none lost or doubled.
+#      stay in the old file, the rest go to a new FILE, none lost or doubled;
+#   4. the same with fwatch --headless --access-log (the same writer,
+#      tools/common/logfile.c): SIGHUP reopens rather than ends it.
 # No root, no network: a sample capture cut at its record boundaries.
 [ -n "${BASH_VERSION:-}" ] || exec bash "$0" "$@"
 set -u
@@ -98,36 +100,47 @@ echo "after SIGHUP:  $new"
 	! printf '%s\n' "$new" | grep -q 'request' ||
 	bad "-w: the new file does not hold the second frame alone"
 
-# ---- 3. --access-log FILE rotated on SIGHUP
+# ---- 3. and 4. --access-log FILE rotated on SIGHUP, by fdecode and by
+# fwatch --headless (the same writer): rotated NAME LOG PROGRAM ARGS... runs
+# the program on a FIFO with --access-log LOG, feeds the first part, mv and
+# SIGHUP, then the rest; the program must go on and write the new file.
+rotated() {
+	local name=$1 log=$2
+	shift 2
+	rm -f "$T/in"
+	mkfifo "$T/in"
+	"$@" --access-log "$log" <"$T/in" >/dev/null 2>"$T/err" &
+	fpid=$!
+	pids="$pids $fpid"
+	exec 5>"$T/in"
+	cat "$T/h1.pcap" >&5
+	wait_for 20 lines "$log" 1 || bad "$name: no access log line while the input was open"
+	mv "$log" "$log.1"
+	kill -HUP "$fpid"
+	wait_for 20 test -f "$log" || bad "$name: SIGHUP did not make a new access log"
+	kill -0 "$fpid" 2>/dev/null || bad "$name: SIGHUP ended it"
+	tail -c +25 "$T/h2.pcap" >&5
+	exec 5>&-
+	wait "$fpid"
+	rc=$?
+	[ "$rc" -eq 0 ] || bad "$name access log: exit $rc: $(cat "$T/err")"
+	n1=$(wc -l <"$log.1")
+	n2=$(wc -l <"$log")
+	echo "$name access log: $n1 lines before SIGHUP, $n2 after, $(wc -l <"$T/log.whole") in one run"
+	[ "$n2" -ge 1 ] || bad "$name access log: the new file got no line"
+	sort "$log.1" "$log" | cmp -s - "$T/log.whole" ||
+		bad "$name access log: the two files are not fdecode's one run's lines"
+}
 http="$FSC_SRC/captures/streams/http-xff.pcap"
 if command -v editcap >/dev/null; then
 	editcap -F pcap -r "$http" "$T/h1.pcap" 1-60
 	editcap -F pcap -r "$http" "$T/h2.pcap" 61-1000000
 	"$FD" -n --no-geoip -q --access-log - "$http" | sort >"$T/log.whole"
-	mkfifo "$T/in3"
-	"$FD" -n --no-geoip -q -l --access-log "$T/log" - <"$T/in3" >/dev/null 2>"$T/err3" &
-	fpid=$!
-	pids="$pids $fpid"
-	exec 5>"$T/in3"
-	cat "$T/h1.pcap" >&5
-	wait_for 20 lines "$T/log" 1 || bad "access log: no line while the input was open"
-	mv "$T/log" "$T/log.1"
-	kill -HUP "$fpid"
-	wait_for 20 test -f "$T/log" || bad "access log: SIGHUP did not make a new file"
-	tail -c +25 "$T/h2.pcap" >&5
-	exec 5>&-
-	wait "$fpid"
-	rc=$?
-	[ "$rc" -eq 0 ] || bad "access log: exit $rc: $(cat "$T/err3")"
-	n1=$(wc -l <"$T/log.1")
-	n2=$(wc -l <"$T/log")
-	echo "access log: $n1 lines before SIGHUP, $n2 after, $(wc -l <"$T/log.whole") in one run"
-	[ "$n2" -ge 1 ] || bad "access log: the new file got no line"
-	sort "$T/log.1" "$T/log" | cmp -s - "$T/log.whole" ||
-		bad "access log: the two files are not the one run's lines"
+	rotated fdecode "$T/log" "$FD" -n --no-geoip -q -l -
+	rotated fwatch "$T/wlog" "$FSC_BIN/fwatch" -n --no-geoip --headless --max -r /dev/stdin
 else
 	echo "SKIP: access log rotation (editcap, from tshark's package, missing)"
 fi
 
-[ "$fail" -eq 0 ] && echo "fdecode_outputs: pipe reader live, -w and the access log rotated on SIGHUP"
+[ "$fail" -eq 0 ] && echo "fdecode_outputs: pipe reader live, -w and fdecode's and fwatch's access logs rotated on SIGHUP"
 exit "$fail"

@@ -6,17 +6,8 @@
 # tunnel MTU below 1280 from TS_DEBUG_MTU or --mtu, a certificate expiring
 # within 14 days; a clean config exits 0; both programs print the same.
 set -u
-[ -n "${FSC_BIN:-}" ] || { echo "fdoctor_lint: FSC_BIN not set" >&2; exit 2; }
-for t in openssl python3 ss; do
-	command -v $t >/dev/null || { echo "fdoctor_lint: SKIP: no $t" >&2; exit 77; }
-done
-FL_DIR=$(mktemp -d /tmp/fdoctor_lint.XXXXXX)
 . "$FSC_SRC/tests/integration/lib/funnel.sh"
-cleanup() { fl_stop; rm -rf "$FL_DIR"; }
-trap cleanup EXIT
-fail=0
-ok() { echo "ok: $*"; }
-bad() { echo "FAIL: $*"; fail=1; }
+fl_test fdoctor_lint openssl python3 ss
 L="$FSC_BIN/fdoctor lint"
 
 fl_ports

@@ -5,17 +5,8 @@
 # smuggling shapes, a peer that is not an edge, the exact PeerAPI answers,
 # a target not in AllowFunnel, a missing certificate.
 set -u
-[ -n "${FSC_BIN:-}" ] || { echo "funnel_hostile: FSC_BIN not set" >&2; exit 2; }
-for t in curl openssl python3 ss; do
-	command -v $t >/dev/null || { echo "funnel_hostile: SKIP: no $t" >&2; exit 77; }
-done
-FL_DIR=$(mktemp -d /tmp/funnel_hostile.XXXXXX)
 . "$FSC_SRC/tests/integration/lib/funnel.sh"
-cleanup() { fl_stop; rm -rf "$FL_DIR"; }
-trap cleanup EXIT
-fail=0
-ok() { echo "ok: $*"; }
-bad() { echo "FAIL: $*"; fail=1; }
+fl_test funnel_hostile curl openssl python3 ss
 CLIENT="python3 $FSC_SRC/tests/integration/lib/funnel_client.py"
 
 fl_ports

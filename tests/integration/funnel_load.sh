@@ -5,17 +5,8 @@
 # requests (the edge dials per connection: the next one works), and the
 # edge's counters.
 set -u
-[ -n "${FSC_BIN:-}" ] || { echo "funnel_load: FSC_BIN not set" >&2; exit 2; }
-for t in curl openssl python3 ss; do
-	command -v $t >/dev/null || { echo "funnel_load: SKIP: no $t" >&2; exit 77; }
-done
-FL_DIR=$(mktemp -d /tmp/funnel_load.XXXXXX)
 . "$FSC_SRC/tests/integration/lib/funnel.sh"
-cleanup() { fl_stop; rm -rf "$FL_DIR"; }
-trap cleanup EXIT
-fail=0
-ok() { echo "ok: $*"; }
-bad() { echo "FAIL: $*"; fail=1; }
+fl_test funnel_load curl openssl python3 ss
 ulimit -n 8192 2>/dev/null || ulimit -n 4096 2>/dev/null
 
 fl_ports

@@ -5,19 +5,11 @@
 # 304, Text handler, SSE event by event, WebSocket with its query string,
 # and what the backend sees: one X-Forwarded-For = the client, the set
 # headers, none of the spoofed ones; --metrics of both (promtool when
-# installed).
+# installed), their clients (new ones, by country and AS with --geoip-db);
+# the node's --access-log rotated by mv + SIGHUP.
 set -u
-[ -n "${FSC_BIN:-}" ] || { echo "funnel_pair: FSC_BIN not set" >&2; exit 2; }
-for t in curl openssl python3 ss; do
-	command -v $t >/dev/null || { echo "funnel_pair: SKIP: no $t" >&2; exit 77; }
-done
-FL_DIR=$(mktemp -d /tmp/funnel_pair.XXXXXX)
 . "$FSC_SRC/tests/integration/lib/funnel.sh"
-cleanup() { fl_stop; rm -rf "$FL_DIR"; }
-trap cleanup EXIT
-fail=0
-ok() { echo "ok: $*"; }
-bad() { echo "FAIL: $*"; fail=1; }
+fl_test funnel_pair curl openssl python3 ss
 CLIENT="python3 $FSC_SRC/tests/integration/lib/funnel_client.py"
 
 fl_ports
@@ -25,12 +17,20 @@ FL_TCP_PUB=$(fl_free_port)
 FL_TCP_BE=$(fl_free_port)
 MET_NODE=$(fl_free_port)
 MET_EDGE=$(fl_free_port)
+MET_EDGE2=$(fl_free_port)
 fl_certs "$FL_NAME" || { echo "funnel_pair: openssl failed" >&2; exit 2; }
+# GeoIP databases for --metrics' countries and ASes: the crafted ones of the
+# GeoIP tests (tests/unit/mkmmdb.pl; without its Perl module, none)
+GEO=""
+mkdir -p "$FL_DIR/geo"
+if perl "$FSC_SRC/tests/unit/mkmmdb.pl" "$FL_DIR/geo" >/dev/null 2>&1; then
+	for db in City Country ASN; do GEO="$GEO --geoip-db $FL_DIR/geo/GeoLite2-$db.mmdb"; done
+fi
 fl_serve_config "$FL_NAME"
 python3 "$FSC_SRC/tests/integration/lib/proxy_backend.py" "$FL_TCP_BE" >/dev/null 2>&1 &
 FL_PIDS="$FL_PIDS $!"
 fl_backend && fl_node --tls-keylog "$FL_DIR/tls.keys" --access-log "$FL_DIR/access.log" \
-	--metrics "127.0.0.1:$MET_NODE" && fl_edge --listen "127.0.0.1:$FL_TCP_PUB" \
+	--metrics "127.0.0.1:$MET_NODE" $GEO && fl_edge --listen "127.0.0.1:$FL_TCP_PUB" \
 	--metrics "127.0.0.1:$MET_EDGE" && fl_wait_port "$FL_TCP_BE" && fl_wait_port "$FL_TCP_PUB" &&
 	fl_wait_port "$MET_NODE" && fl_wait_port "$MET_EDGE" || { cat "$FL_DIR"/*.log; exit 1; }
 URL="https://$FL_NAME:$FL_PUB"
@@ -199,6 +199,95 @@ if command -v promtool >/dev/null 2>&1; then
 	for f in node edge; do
 		promtool check metrics <"$FL_DIR/$f.prom" >"$FL_DIR/pt" 2>&1 &&
 			ok "promtool check metrics: f$f" || bad "promtool on f$f: $(cat "$FL_DIR/pt")"
+	done
+fi
+
+# 12. log rotation: mv the node's --access-log, SIGHUP: fnode goes on, the
+# requests before the signal stay in the old file, the next two are in a
+# new one, and together they are the node's request log lines, none lost or
+# doubled
+before=$(wc -l <"$FL_DIR/access.log")
+mv "$FL_DIR/access.log" "$FL_DIR/access.log.1"
+kill -HUP "$FL_NODE_PID"
+i=0 # the node reopens on its next tick (250 ms)
+while [ $i -lt 50 ] && [ ! -f "$FL_DIR/access.log" ]; do sleep 0.1; i=$((i + 1)); done
+fl_curl -o /dev/null -o /dev/null "$URL/hello?hup=1" "$URL/hello?hup=2"
+i=0
+while [ $i -lt 50 ] && [ "$(wc -l <"$FL_DIR/access.log" 2>/dev/null || echo 0)" -lt 2 ]; do
+	sleep 0.1; i=$((i + 1))
+done
+if kill -0 "$FL_NODE_PID" 2>/dev/null && [ "$(wc -l <"$FL_DIR/access.log.1")" -eq "$before" ] &&
+	[ "$(grep -c 'hup=' "$FL_DIR/access.log")" -eq 2 ] && ! grep -q 'hup=' "$FL_DIR/access.log.1" &&
+	[ "$(cat "$FL_DIR/access.log.1" "$FL_DIR/access.log" | wc -l)" -eq \
+		"$(grep -c ' request client=' "$FL_DIR/node.log")" ]; then
+	ok "fnode SIGHUP: access log rotated ($before lines before, $(wc -l <"$FL_DIR/access.log") after)"
+else
+	bad "fnode SIGHUP: $before before, old $(wc -l <"$FL_DIR/access.log.1" 2>&1), new $(wc -l <"$FL_DIR/access.log" 2>&1), $(grep -c ' request client=' "$FL_DIR/node.log") request lines"
+fi
+
+# 13. clients in --metrics (fsc/agg.h's table, fsc/prom.h's series, as
+# fwatch's): the edge restarted behind a "load balancer" (--accept-proxy),
+# six connections from five public sources in PROXY headers. The node's
+# new clients = the distinct X-Forwarded-For addresses its backend saw; the
+# new edge's = the five; with GeoIP, clients by country and AS.
+kill "$FL_EDGE_PID"
+wait "$FL_EDGE_PID" 2>/dev/null
+"$FSC_BIN/fedge" --listen "127.0.0.1:$FL_PUB" --route "$FL_NAME=127.0.0.1:$FL_PEER" --accept-proxy \
+	--metrics "127.0.0.1:$MET_EDGE2" $GEO >/dev/null 2>>"$FL_DIR/edge2.log" &
+FL_PIDS="$FL_PIDS $!"
+fl_wait_port "$FL_PUB" && fl_wait_port "$MET_EDGE2" || bad "the edge with --accept-proxy did not start"
+for src in 66.249.72.211 66.249.72.212 81.2.69.160 203.0.113.7 198.18.1.5 66.249.72.211; do
+	$CLIENT proxy-get "$FL_NAME" "$FL_PUB" "$FL_DIR/ca.crt" \
+		"PROXY TCP4 $src 127.0.0.1 40000 443\\r\\n" /echo >/dev/null
+done
+i=0
+while [ $i -lt 50 ] && [ "$(grep -c '"X-Forwarded-For", "66.249.72.211"' "$FL_DIR/backend.jsonl")" -lt 2 ]; do
+	sleep 0.1; i=$((i + 1))
+done
+sleep 0.3 # the node's request line (and count) follows the backend's answer
+met "$MET_NODE" >"$FL_DIR/node2.prom"
+met "$MET_EDGE2" >"$FL_DIR/edge2.prom"
+xff=$(python3 -c '
+import json, sys
+print(len({v for l in open(sys.argv[1]) for k, v in json.loads(l)["headers"] if k.lower() == "x-forwarded-for"}))' \
+	"$FL_DIR/backend.jsonl")
+nn=$(series "funnelscope_node_clients_new_total " <"$FL_DIR/node2.prom")
+ne=$(series "funnelscope_edge_clients_new_total " <"$FL_DIR/edge2.prom")
+[ "$nn" -eq "$xff" ] && [ "$xff" -eq 6 ] &&
+	ok "fnode --metrics: clients_new_total $nn = distinct X-Forwarded-For at the backend (127.0.0.1 + 5)" ||
+	bad "fnode clients_new_total $nn, backend saw $xff X-Forwarded-For addresses"
+[ "$ne" -eq 5 ] && [ "$(series "funnelscope_edge_clients " <"$FL_DIR/edge2.prom")" -eq 5 ] &&
+	ok "fedge --metrics: 5 new clients from 6 PROXY connections" ||
+	bad "fedge clients_new_total $ne: $(grep clients "$FL_DIR/edge2.prom")"
+if [ -n "$GEO" ]; then
+	for f in node edge; do
+		c=$(grep "^funnelscope_${f}_clients_by_country{" "$FL_DIR/${f}2.prom" | sort | tr '\n' ' ')
+		a=$(grep "^funnelscope_${f}_clients_by_asn{" "$FL_DIR/${f}2.prom" | sort | tr '\n' ' ')
+		want_c='funnelscope_F_clients_by_country{country="GB"} 1 funnelscope_F_clients_by_country{country="JP"} 1 funnelscope_F_clients_by_country{country="US"} 3 '
+		want_a='funnelscope_F_clients_by_asn{asn="15169"} 2 funnelscope_F_clients_by_asn{asn="64496"} 1 funnelscope_F_clients_by_asn{asn="64497"} 1 funnelscope_F_clients_by_asn{asn="64501"} 1 '
+		[ "$f" = node ] && { # and 127.0.0.1, in no database
+			want_c="$want_c"'funnelscope_F_clients_by_country{country="unknown"} 1 '
+			want_a="$want_a"'funnelscope_F_clients_by_asn{asn="unknown"} 1 '
+		}
+		want_c=$(printf '%s' "$want_c" | sed "s/_F_/_${f}_/g" | tr ' ' '\n' | paste -d' ' - - | sort | tr '\n' ' ')
+		want_a=$(printf '%s' "$want_a" | sed "s/_F_/_${f}_/g" | tr ' ' '\n' | paste -d' ' - - | sort | tr '\n' ' ')
+		[ "$c" = "$want_c" ] && [ "$a" = "$want_a" ] &&
+			ok "f$f --metrics --geoip-db: clients by country and AS" ||
+			bad "f$f GeoIP series: '$c' '$a', want '$want_c' '$want_a'"
+	done
+else
+	echo "SKIP: clients by country and AS (libmaxmind-db-writer-perl missing)"
+fi
+# --geoip-db feeds --metrics alone: without it, a usage error (exit 2)
+"$FSC_BIN/fnode" --serve-config "$FL_DIR/serve.json" --peerapi 127.0.0.1:1 --any-edge \
+	--geoip-db "$FL_DIR/x.mmdb" 2>"$FL_DIR/usage"
+rc=$?
+[ $rc -eq 2 ] && grep -q "^fnode: --geoip-db: '$FL_DIR/x.mmdb': only --metrics uses it" "$FL_DIR/usage" &&
+	ok "fnode --geoip-db without --metrics: exit 2" || bad "fnode --geoip-db alone: exit $rc, $(cat "$FL_DIR/usage")"
+if command -v promtool >/dev/null 2>&1; then
+	for f in node edge; do
+		promtool check metrics <"$FL_DIR/${f}2.prom" >"$FL_DIR/pt" 2>&1 &&
+			ok "promtool check metrics with clients: f$f" || bad "promtool on f$f: $(cat "$FL_DIR/pt")"
 	done
 fi
 

@@ -5,17 +5,8 @@
 # writes the config without it, certificates are checked (present, SAN,
 # days left), and a config that cannot be read is an error.
 set -u
-[ -n "${FSC_BIN:-}" ] || { echo "funnel_status: FSC_BIN not set" >&2; exit 2; }
-for t in openssl python3 ss; do
-	command -v $t >/dev/null || { echo "funnel_status: SKIP: no $t" >&2; exit 77; }
-done
-FL_DIR=$(mktemp -d /tmp/funnel_status.XXXXXX)
 . "$FSC_SRC/tests/integration/lib/funnel.sh"
-cleanup() { fl_stop; rm -rf "$FL_DIR"; }
-trap cleanup EXIT
-fail=0
-ok() { echo "ok: $*"; }
-bad() { echo "FAIL: $*"; fail=1; }
+fl_test funnel_status openssl python3 ss
 S="$FSC_BIN/fnode status"
 
 fl_ports

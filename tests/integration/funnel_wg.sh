@@ -5,17 +5,8 @@
 # -> backend. The node knows the edge by its tunnel address (--edge), over
 # IPv4 and IPv6 tunnel addresses; both write WireGuard key logs.
 set -u
-[ -n "${FSC_BIN:-}" ] || { echo "funnel_wg: FSC_BIN not set" >&2; exit 2; }
-for t in curl openssl python3 ss wg; do
-	command -v $t >/dev/null || { echo "funnel_wg: SKIP: no $t" >&2; exit 77; }
-done
-FL_DIR=$(mktemp -d /tmp/funnel_wg.XXXXXX)
 . "$FSC_SRC/tests/integration/lib/funnel.sh"
-cleanup() { fl_stop; rm -rf "$FL_DIR"; }
-trap cleanup EXIT
-fail=0
-ok() { echo "ok: $*"; }
-bad() { echo "FAIL: $*"; fail=1; }
+fl_test funnel_wg curl openssl python3 ss wg
 
 fl_ports
 UE=$(fl_free_port)

@@ -155,14 +155,21 @@ static inline void send_str(struct conn *c, int dir, const char *text)
 	segment(c, dir, FSC_TCP_ACK | FSC_TCP_PSH, text, strlen(text));
 }
 
-static inline void open_conn_with(struct conn *c, const struct fsc_stream_limits *lim)
+/* A connection with no segment yet, its sequence numbers at seq0, seq1. */
+static inline void new_conn(struct conn *c, const struct fsc_stream_limits *lim, uint32_t seq0,
+			    uint32_t seq1)
 {
 	memset(c, 0, sizeof(*c));
 	c->s = fsc_streams_new(lim);
 	assert_non_null(c->s);
-	c->seq[0] = 1000;
-	c->seq[1] = 5000;
+	c->seq[0] = seq0;
+	c->seq[1] = seq1;
 	n_ev = 0;
+}
+
+static inline void open_conn_with(struct conn *c, const struct fsc_stream_limits *lim)
+{
+	new_conn(c, lim, 1000, 5000);
 	segment(c, 0, FSC_TCP_SYN, NULL, 0);
 	segment(c, 1, FSC_TCP_SYN | FSC_TCP_ACK, NULL, 0);
 	segment(c, 0, FSC_TCP_ACK, NULL, 0);
@@ -171,6 +178,12 @@ static inline void open_conn_with(struct conn *c, const struct fsc_stream_limits
 static inline void open_conn(struct conn *c)
 {
 	open_conn_with(c, NULL);
+}
+
+/* A connection the capture joins after its handshake: no SYN seen. */
+static inline void join_conn(struct conn *c)
+{
+	new_conn(c, NULL, 7777, 9999);
 }
 
 static inline void close_conn(struct conn *c)

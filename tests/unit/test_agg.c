@@ -374,6 +374,48 @@ static void prom_top(void **state)
 	fsc_agg_free(a);
 }
 
+/* An actor's clients (fnode, fedge): met first hand, counted as events
+ * would count them, and rendered alone under a prefix, with the top and
+ * "other" of the full exposition. */
+static void clients_seen(void **state)
+{
+	(void)state;
+	struct fsc_agg_limits lim = { .max_hosts = 1, .max_endpoints = 1, .evict = true };
+	struct fsc_agg *a = fsc_agg_new(&lim);
+	static char out[1 << 16];
+	char client[16];
+	struct fsc_addr x;
+
+	fsc_agg_on_client(a, count_client_geo, NULL);
+	for (int i = 1; i <= 4; i++) {
+		snprintf(client, sizeof(client), "192.0.2.%d", i);
+		assert_true(fsc_addr_parse(client, &x));
+		fsc_agg_client_seen(a, &x, i == 4 ? FSC_AGG_SEEN_INGRESS : FSC_AGG_SEEN_REQUEST,
+				    100 * MS);
+		fsc_agg_client_seen(a, &x, FSC_AGG_SEEN_REQUEST, 200 * MS);
+	}
+	assert_int_equal(fsc_agg_stats(a)->clients_new, 4);
+	assert_int_equal(fsc_agg_client_count(a), 4);
+	assert_int_equal(fsc_agg_client(a, &x)->ingress, 1);
+	assert_int_equal(fsc_agg_client(a, &x)->requests, 1);
+	assert_int_equal(fsc_agg_now(a), 200 * MS);
+	struct fsc_prom_input in = { .agg = a, .geo = true, .top = 2, .now_ns = 200 * MS,
+				     .prefix = "funnelscope_node_", .clients_only = true };
+	out[0] = '\0';
+	assert_true(fsc_prom_write(&in, to_buf, out));
+	assert_non_null(strstr(out, "# TYPE funnelscope_node_clients_new_total counter\n"
+				    "funnelscope_node_clients_new_total 4\n"));
+	assert_non_null(strstr(out, "funnelscope_node_clients_new_last_minute 4\n"));
+	assert_non_null(strstr(out, "funnelscope_node_clients_by_country{country=\"other\"} 2\n"));
+	assert_non_null(strstr(out, "funnelscope_node_table_evicted_total{table=\"clients\"} 0\n"));
+	/* the clients alone: no host series, no name outside the prefix */
+	assert_null(strstr(out, "http_"));
+	assert_null(strstr(out, "table=\"hosts\""));
+	for (const char *p = out; (p = strstr(p, "funnelscope_")); p++)
+		assert_memory_equal(p, "funnelscope_node_", 17);
+	fsc_agg_free(a);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -386,6 +428,7 @@ int main(void)
 		cmocka_unit_test(prom_labels),
 		cmocka_unit_test(endpoints),
 		cmocka_unit_test(prom_top),
+		cmocka_unit_test(clients_seen),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

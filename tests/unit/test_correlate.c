@@ -19,15 +19,6 @@
 #define LT_RAW 101
 #define MS 1000000ll
 
-/* protocols.md §9.4: a ClientHello record with SNI example.ts.net, ALPN
- * h2 and http/1.1. */
-static const char hello_hex[] =
-	"160301008b010000870303000000000000000000000000000000000000000000"
-	"00000000000000000000000000080a0a13011302c02f010000561a1a00000000"
-	"0013001100000e6578616d706c652e74732e6e65740010000e000c0268320868"
-	"7474702f312e31002b0007062a2a03040303000a000800063a3a001d0017000b"
-	"00020100000d00080006040308040401";
-
 /* A TLS 1.3 ServerHello record. */
 static const char server_hello_hex[] =
 	"16 0303 0030"		/* handshake record, 48 bytes */
@@ -191,7 +182,7 @@ static void ingress(struct tcp *c, uint16_t edge_port, const char *src, int stat
 {
 	char req[256];
 	uint8_t hello[256], server[128];
-	size_t n = vec_hex(hello_hex, hello, sizeof(hello));
+	size_t n = vec_hex(vec_client_hello_hex, hello, sizeof(hello));
 	size_t m = vec_hex(server_hello_hex, server, sizeof(server));
 
 	*c = (struct tcp){ { 100, 64, 0, 1 }, { 100, 64, 0, 2 }, edge_port, 46187, { 0, 0 } };
@@ -461,7 +452,7 @@ static void tables_are_bounded(void **state)
 static void public_hello(struct tcp *c, const uint8_t a[4], uint16_t port)
 {
 	uint8_t hello[256];
-	size_t n = vec_hex(hello_hex, hello, sizeof(hello));
+	size_t n = vec_hex(vec_client_hello_hex, hello, sizeof(hello));
 
 	*c = (struct tcp){ { 0 }, { 198, 18, 1, 2 }, port, 443, { 0, 0 } };
 	memcpy(c->a, a, 4);

@@ -134,19 +134,11 @@ static void head_across_segments(void **state)
 	assert_string_equal(ev[0].rule, "xff-single");
 }
 
-/* protocols.md §9.4: a 144-byte ClientHello record with SNI example.ts.net. */
-static const char hello_hex[] =
-	"160301008b010000870303000000000000000000000000000000000000000000"
-	"00000000000000000000000000080a0a13011302c02f010000561a1a00000000"
-	"0013001100000e6578616d706c652e74732e6e65740010000e000c0268320868"
-	"7474702f312e31002b0007062a2a03040303000a000800063a3a001d0017000b"
-	"00020100000d00080006040308040401";
-
 static void ingress_then_tls(void **state)
 {
 	(void)state;
 	uint8_t hello[256];
-	size_t n = vec_hex(hello_hex, hello, sizeof(hello));
+	size_t n = vec_hex(vec_client_hello_hex, hello, sizeof(hello));
 	struct conn c;
 
 	open_conn(&c);
@@ -196,7 +188,7 @@ static void tls_fragmented_records(void **state)
 {
 	(void)state;
 	uint8_t hello[256], two[300];
-	size_t n = vec_hex(hello_hex, hello, sizeof(hello)), body = n - 5, half = body / 2;
+	size_t n = vec_hex(vec_client_hello_hex, hello, sizeof(hello)), body = n - 5, half = body / 2;
 	struct conn c;
 
 	/* record 1: first half of the handshake bytes; record 2: the rest */
@@ -224,7 +216,7 @@ static void hello_without_fingerprints(void **state)
 {
 	(void)state;
 	uint8_t hello[256];
-	size_t n = vec_hex(hello_hex, hello, sizeof(hello));
+	size_t n = vec_hex(vec_client_hello_hex, hello, sizeof(hello));
 	struct fsc_stream_limits lim = { .no_fingerprints = true };
 	struct conn c;
 
@@ -252,11 +244,7 @@ static void midstream_resync(void **state)
 	(void)state;
 	struct conn c;
 
-	memset(&c, 0, sizeof(c));
-	c.s = fsc_streams_new(NULL);
-	c.seq[0] = 7777;
-	c.seq[1] = 9999;
-	n_ev = 0;
+	join_conn(&c);
 	send_str(&c, 0, "tail of some body\r\nmore\r\nGET /after HTTP/1.1\r\nHost: h\r\n\r\n");
 	send_str(&c, 1, "HTTP/1.1 204 No Content\r\n\r\n");
 	close_conn(&c);
@@ -343,7 +331,7 @@ static void hellos_cut(void **state)
 {
 	(void)state;
 	uint8_t hello[256], lie[256];
-	size_t n = vec_hex(hello_hex, hello, sizeof(hello));
+	size_t n = vec_hex(vec_client_hello_hex, hello, sizeof(hello));
 	struct conn c;
 
 	/* the handshake header claims 0x200 more bytes than the record holds */

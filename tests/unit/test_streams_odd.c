@@ -5,14 +5,6 @@
  * tests/gen/http_odd.py's (golden and tshark tests). */
 #include "streamkit.h"
 
-/* protocols.md §9.4: a ClientHello record with SNI example.ts.net. */
-static const char hello_hex[] =
-	"160301008b010000870303000000000000000000000000000000000000000000"
-	"00000000000000000000000000080a0a13011302c02f010000561a1a00000000"
-	"0013001100000e6578616d706c652e74732e6e65740010000e000c0268320868"
-	"7474702f312e31002b0007062a2a03040303000a000800063a3a001d0017000b"
-	"00020100000d00080006040308040401";
-
 static void expect_request(unsigned i, const char *method, const char *target,
 			   enum fsc_status st, unsigned flags)
 {
@@ -109,7 +101,7 @@ static void connect_tunnel(void **state)
 	(void)state;
 	struct conn c;
 	uint8_t hello[256];
-	size_t n = vec_hex(hello_hex, hello, sizeof(hello));
+	size_t n = vec_hex(vec_client_hello_hex, hello, sizeof(hello));
 
 	open_conn(&c);
 	send_str(&c, 0, "CONNECT apache.org:443 HTTP/1.1\r\nHost: apache.org:443\r\n\r\n");
@@ -149,11 +141,7 @@ static void response_joined_mid_body(void **state)
 	(void)state;
 	struct conn c;
 
-	memset(&c, 0, sizeof(c));
-	c.s = fsc_streams_new(NULL);
-	c.seq[0] = 7777;
-	c.seq[1] = 9999;
-	n_ev = 0;
+	join_conn(&c);
 	send_str(&c, 0, "GET /js HTTP/1.1\r\nHost: h\r\n\r\n");
 	/* the tail of a body whose head went by before the capture */
 	send_str(&c, 1, "x\x89PNG\r\n\x1a\nbinary tail of the body without line ends");
@@ -175,7 +163,7 @@ static void tls_after_text_handshake(void **state)
 	(void)state;
 	struct conn c;
 	uint8_t hello[256];
-	size_t n = vec_hex(hello_hex, hello, sizeof(hello));
+	size_t n = vec_hex(vec_client_hello_hex, hello, sizeof(hello));
 	uint8_t buf[512];
 	static const char head[] = "GNUTELLA/0.6 200 OK\r\nUpgrade: TLS/1.0\r\n\r\n";
 

@@ -17,4 +17,8 @@ size_t vec_hex(const char *hex, uint8_t *out, size_t max);
 uint8_t *vec_guard(const uint8_t *p, size_t len);
 void vec_guard_free(uint8_t *g, size_t len);
 
+/* protocols.md §9.4: a 144-byte ClientHello record with SNI example.ts.net,
+ * ALPN h2 and http/1.1 (the stream and correlation tests' hello). */
+extern const char vec_client_hello_hex[];
+
 #endif

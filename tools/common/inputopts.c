@@ -117,11 +117,13 @@ struct fsc_wgkeys *fsc_wgkeys_open(const char *prog, const struct fsc_inputopts 
 			return NULL;
 		}
 	}
-	/* Secrets inside the inputs; a file that cannot be read here is
-	 * reported when it is decoded. */
+	/* Secrets inside the inputs, read ahead from regular files only (a
+	 * pipe or /dev/stdin read here would be lost to the decoder); a
+	 * file that cannot be read here is reported when it is decoded. */
 	for (unsigned i = 0; i < n_files; i++) {
 		int n = 0;
-		if (strcmp(files[i], "-") != 0 && access(files[i], R_OK) == 0)
+		if (strcmp(files[i], "-") != 0 && stat(files[i], &st) == 0 &&
+		    S_ISREG(st.st_mode) && access(files[i], R_OK) == 0)
 			n = fsc_wgd_pcapng_secrets(files[i], k->set, err, sizeof(err));
 		if (n > 0)
 			k->blocks += (unsigned)n;

@@ -11,6 +11,7 @@
 #include "export.h"
 #include "fdecode.h"
 #include "fsc/span.h"
+#include "logfile.h"
 #include "records.h"
 
 #define HEAD_CAP 16384	/* header lines kept per head for HAR, curl, replay */
@@ -19,9 +20,7 @@ struct records {
 	const struct rec_opts *o;
 	struct printer *pr;
 	struct fsc_requests *rq;
-	FILE *log;		/* access log, or NULL */
-	bool log_stdout;
-	bool log_failed;
+	struct fsc_logfile log;	/* --access-log (path NULL without one) */
 	struct har *har;
 	struct fsc_request *kept;	/* --curl / --replay: the one asked for */
 	char *kept_heads;
@@ -200,12 +199,10 @@ static void on_record(const struct fsc_request *r, void *ctx)
 
 	if (o->records && !rs->pr->opt->summary && !records_own_stdout(o))
 		print_record(rs, r);
-	if (rs->log) {
+	if (rs->log.path) {
 		size_t n = fsc_accesslog_format(r, &o->log, rs->line, sizeof(rs->line));
-		if (n && fwrite(rs->line, 1, n, rs->log) != n)
-			rs->log_failed = true;
-		if (rs->pr->opt->line_buffered)
-			fflush(rs->log);
+		if (n)
+			fsc_logfile_write(&rs->log, rs->line, n);
 	}
 	if (rs->har)
 		har_entry(rs->har, r, &o->log);
@@ -220,18 +217,6 @@ void records_event(struct records *rs, const struct fsc_event *ev)
 }
 
 /* ---- setup ---- */
-
-static FILE *open_out(const char *path, const char *opt, int *status)
-{
-	if (is_stdout(path))
-		return stdout;
-	FILE *f = fopen(path, "w");
-	if (!f) {
-		fprintf(stderr, "fdecode: %s: '%s': %s\n", opt, path, strerror(errno));
-		*status = EXIT_INPUT;
-	}
-	return f;
-}
 
 struct records *records_new(const struct rec_opts *o, struct printer *pr, int *status)
 {
@@ -259,11 +244,14 @@ struct records *records_new(const struct rec_opts *o, struct printer *pr, int *s
 		records_free(rs);
 		return NULL;
 	}
-	if (o->access_log && !(rs->log = open_out(o->access_log, "--access-log", status))) {
+	char err[256];
+	if (o->access_log && !fsc_logfile_open(&rs->log, o->access_log, false,
+					       pr->opt->line_buffered, err, sizeof(err))) {
+		fprintf(stderr, "fdecode: --access-log: '%s': %s\n", o->access_log, err);
+		*status = EXIT_INPUT;
 		records_free(rs);
 		return NULL;
 	}
-	rs->log_stdout = is_stdout(o->access_log);
 	if (o->har && !(rs->har = har_open(o->har, status))) {
 		records_free(rs);
 		return NULL;
@@ -278,12 +266,9 @@ bool records_finish(struct records *rs)
 	if (!rs)
 		return true;
 	fsc_requests_flush(rs->rq, on_record, rs);
-	if (rs->log || rs->log_failed) {
-		if (rs->log_failed || fflush(rs->log) != 0 || ferror(rs->log)) {
-			fprintf(stderr, "fdecode: --access-log: '%s': write failed\n",
-				rs->o->access_log);
-			ok = false;
-		}
+	if (!fsc_logfile_close(&rs->log)) {
+		fprintf(stderr, "fdecode: --access-log: '%s': write failed\n", rs->o->access_log);
+		ok = false;
 	}
 	if (rs->har && !har_close(rs->har, rs->o->har))
 		ok = false;
@@ -306,36 +291,24 @@ bool records_finish(struct records *rs)
 
 bool records_log_is_file(const struct rec_opts *o)
 {
-	return o->access_log && !is_stdout(o->access_log);
+	return fsc_logfile_is_file(o->access_log);
 }
 
 bool records_reopen(struct records *rs)
 {
-	if (!rs || !rs->log || rs->log_stdout)
+	char err[256];
+
+	if (!rs || !rs->log.path || fsc_logfile_reopen(&rs->log, err, sizeof(err)))
 		return true;
-	bool ok = fflush(rs->log) == 0 && !ferror(rs->log) && !rs->log_failed;
-	if (fclose(rs->log) != 0)
-		ok = false;
-	if (!ok)
-		fprintf(stderr, "fdecode: --access-log: '%s': write failed\n", rs->o->access_log);
-	rs->log_failed = false;
-	rs->log = fopen(rs->o->access_log, "a");
-	if (!rs->log) {
-		fprintf(stderr, "fdecode: --access-log: '%s': %s\n", rs->o->access_log,
-			strerror(errno));
-		/* Lines from here on are lost; say so once at the end too. */
-		rs->log_failed = true;
-		return false;
-	}
-	return ok;
+	fprintf(stderr, "fdecode: --access-log: '%s': %s\n", rs->o->access_log, err);
+	return false;
 }
 
 void records_free(struct records *rs)
 {
 	if (!rs)
 		return;
-	if (rs->log && !rs->log_stdout)
-		fclose(rs->log);
+	fsc_logfile_close(&rs->log);
 	if (rs->har)
 		har_close(rs->har, rs->o->har);
 	fsc_requests_free(rs->rq);

@@ -253,6 +253,26 @@ static void json_open(struct fsc_jsonw *w, const char *key, struct fsc_story_joi
 	fsc_jsonw_u64(w, "candidates", j.candidates);
 }
 
+/* The public request's chain inside its "request" object: each stage seen
+ * as {"ts", "after_ms"}, after_ms from the stage seen before it. */
+static void json_request_stages(struct fsc_jsonw *w, const struct fsc_story *s)
+{
+	int64_t before = 0;
+
+	fsc_jsonw_object_begin_at(w, "stages");
+	for (int i = 0; i < FSC_STAGE_COUNT; i++) {
+		if (!s->t[i])
+			continue;
+		fsc_jsonw_object_begin_at(w, fsc_stage_name((enum fsc_stage)i));
+		fsc_jsonw_time(w, "ts", s->t[i]);
+		if (before)
+			fsc_jsonw_ms(w, "after_ms", s->t[i] - before);
+		fsc_jsonw_object_end(w);
+		before = s->t[i];
+	}
+	fsc_jsonw_object_end(w);
+}
+
 static void story_json(struct printer *pr, const struct fsc_story *s)
 {
 	struct fsc_jsonw *w = &pr->jw;
@@ -320,6 +340,7 @@ static void story_json(struct printer *pr, const struct fsc_story *s)
 		fsc_jsonw_token(w, "client_rule", s->client_rule ? s->client_rule : "none");
 		fsc_jsonw_u64(w, "index", s->request_index);
 		json_obs(pr, s->request_input, s->request_iface);
+		json_request_stages(w, s);
 		fsc_jsonw_object_end(w);
 	}
 	fsc_jsonw_object_begin_at(w, "stages");

@@ -58,6 +58,7 @@ struct econn {
 	struct fsc_addr client;
 	uint16_t client_port, public_port;
 	uint64_t t0, mark;
+	int64_t t_edge;			/* accepted (fsc_wall_ns): the log's t_edge */
 	struct fsc_bq hello;		/* every client byte before the 101 */
 	size_t fed;			/* of those, fed to the reassembler */
 	struct fsc_tls_reasm reasm;
@@ -121,6 +122,7 @@ static void log_end(struct econn *c, enum outcome o)
 	fsc_line_u64(&l, "up", c->bytes_up);
 	fsc_line_u64(&l, "down", c->bytes_down);
 	fsc_line_u64(&l, "ms", fsc_now_ms() - c->t0);
+	fsc_line_time(&l, "t_edge", c->t_edge);
 	fsc_line_end(&l);
 	fedge_metrics_conn(c->e, c->sni, o);
 }
@@ -194,6 +196,7 @@ void edge_accept(struct fedge *e, int fd, const struct sockaddr_storage *peer,
 	c->nfd = -1;
 	c->public_port = public_port;
 	c->t0 = c->mark = fsc_now_ms();
+	c->t_edge = fsc_wall_ns();
 	fsc_sockaddr_split(peer, &c->client, &c->client_port);
 	fsc_tls_reasm_init(&c->reasm, c->hs, sizeof(c->hs));
 	c->phase = e->o.accept_proxy ? E_PROXY : E_HELLO;
@@ -251,6 +254,7 @@ static void start_dial(struct econn *c)
 		return;
 	}
 	fsc_bq_put(&c->up, req, n);
+	fedge_metrics_client(c->e, &c->client);
 	fsc_loop_watch(c->e->loop, c->nfd, POLLOUT, on_node, c);
 	c->phase = E_DIAL;
 	c->mark = fsc_now_ms();

@@ -44,6 +44,7 @@ struct fedge_opts {
 	struct fsc_transport_cfg tc;
 	const char *log;
 	const char *metrics;		/* --metrics ADDR:PORT */
+	struct fsc_fmetrics_opts mo;	/* --geoip-db */
 	unsigned hello_timeout_ms, node_timeout_ms, idle_timeout_ms;
 	unsigned hello_max, max_conns, rate, burst;
 };
@@ -59,6 +60,7 @@ struct fedge {
 	struct bucket *buckets;		/* per-source rate limit */
 	struct metrics_srv *metrics;	/* --metrics, or NULL */
 	struct fsc_fmetrics_table *by_sni;	/* connections: SNI, outcome */
+	struct fsc_fmetrics_clients *clients;	/* named in ingress handshakes */
 };
 
 extern const char *const fedge_outcome_names[OUT_COUNT];
@@ -68,6 +70,8 @@ bool fedge_metrics_open(struct fedge *e, char *err, size_t errlen);
 void fedge_metrics_close(struct fedge *e);
 /* One connection ended with outcome o (sni "" when none was read). */
 void fedge_metrics_conn(struct fedge *e, const char *sni, enum outcome o);
+/* A public client named to a node in an ingress handshake. */
+void fedge_metrics_client(struct fedge *e, const struct fsc_addr *client);
 
 /* edge.c */
 void edge_accept(struct fedge *e, int fd, const struct sockaddr_storage *peer,

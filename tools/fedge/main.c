@@ -57,6 +57,8 @@ static const char usage[] =
 	"  --metrics ADDR:PORT    serve Prometheus metrics at http://ADDR:PORT/metrics\n"
 	"                         (\":9477\" every address; port 0: one the kernel\n"
 	"                         picks, logged); names in fedge(1), METRICS\n"
+	"  --geoip-db FILE        MaxMind DB (repeatable): --metrics counts clients\n"
+	"                         by country and AS too\n"
 	"  -h, --help; --version\n"
 	"\n"
 	"Alerts sent before closing: unrecognized_name (no or unknown SNI),\n"
@@ -168,6 +170,7 @@ static int parse_args(int argc, char **argv, struct fedge_opts *o)
 		{ "version", no_argument, NULL, O_VERSION },
 		{ "log-json", no_argument, NULL, O_LOGJSON },
 		{ "metrics", required_argument, NULL, O_METRICS },
+		FSC_FMETRICS_LONGOPTS,
 		FSC_TRANSPORT_LONGOPTS,
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
@@ -236,15 +239,21 @@ static int parse_args(int argc, char **argv, struct fedge_opts *o)
 		case O_VERSION:
 			printf("fedge %s\n", FSC_VERSION);
 			exit(0);
-		default:
-			if (fsc_transport_option(&o->tc, ch, optarg))
+		default: {
+			int m = fsc_fmetrics_option(&o->mo, "fedge", ch, optarg);
+			if (m > 0 || fsc_transport_option(&o->tc, ch, optarg))
 				break;
-			fputs(usage, stderr);
+			if (m == 0)
+				fputs(usage, stderr);
 			return EXIT_USAGE;
+		}
 		}
 	}
 	if (optind < argc)
 		return fsc_cli_bad("fedge", EXIT_USAGE, "argument", argv[optind], "unexpected");
+	if (o->mo.n_geoip_db && !o->metrics)
+		return fsc_cli_bad("fedge", EXIT_USAGE, "--geoip-db", o->mo.geoip_db[0],
+				   "only --metrics uses it; give --metrics too");
 	if (o->n_listen == 0 || o->n_routes == 0) {
 		fprintf(stderr, "fedge: --listen and --route are required\n");
 		return EXIT_USAGE;

@@ -19,6 +19,11 @@ void fedge_metrics_conn(struct fedge *e, const char *sni, enum outcome o)
 	fsc_fmetrics_row(e->by_sni, set, "sni=\"other\",outcome=\"other\"")->n++;
 }
 
+void fedge_metrics_client(struct fedge *e, const struct fsc_addr *client)
+{
+	fsc_fmetrics_client(e->clients, client, FSC_AGG_SEEN_INGRESS);
+}
+
 static bool render(void *ctx, FILE *out)
 {
 	const struct fedge *e = ctx;
@@ -37,6 +42,7 @@ static bool render(void *ctx, FILE *out)
 		"funnelscope_edge_relayed_bytes_total{direction=\"up\"} %" PRIu64 "\n"
 		"funnelscope_edge_relayed_bytes_total{direction=\"down\"} %" PRIu64 "\n",
 		e->bytes_up, e->bytes_down);
+	fsc_fmetrics_clients_write(out, "funnelscope_edge_", e->clients);
 	fsc_fmetrics_wg(out, "funnelscope_edge", e->tr);
 	return !ferror(out);
 }
@@ -50,6 +56,8 @@ bool fedge_metrics_open(struct fedge *e, char *err, size_t errlen)
 		snprintf(err, errlen, "out of memory");
 		return false;
 	}
+	if (!(e->clients = fsc_fmetrics_clients_new(&e->o.mo, err, errlen)))
+		return false;
 	e->metrics = fsc_fmetrics_open(e->loop, e->o.metrics, render, e, err, errlen);
 	if (!e->metrics)
 		return false;
@@ -63,4 +71,5 @@ void fedge_metrics_close(struct fedge *e)
 {
 	metrics_close(e->metrics);
 	free(e->by_sni);
+	fsc_fmetrics_clients_free(e->clients);
 }

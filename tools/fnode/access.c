@@ -4,6 +4,7 @@
  * log reader gets the same lines from the node itself as from a capture of
  * it. What the node does not keep (the answer's head time, the request's
  * User-Agent) is left out as "-". */
+#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -29,7 +30,7 @@ void fnode_access_line(struct conn *c)
 	struct fnode *nd = c->nd;
 	struct timespec now;
 
-	if (!nd->access)
+	if (!nd->access.path)
 		return;
 	memset(&r, 0, sizeof(r));
 	clock_gettime(CLOCK_REALTIME, &now);
@@ -54,6 +55,50 @@ void fnode_access_line(struct conn *c)
 	r.resp_body_known = r.resp_body_measured = c->status != 0;
 	r.resp_body_len = c->resp_bytes;
 	size_t n = fsc_accesslog_format(&r, &nd->access_opts, line, sizeof(line));
-	if (n && (fwrite(line, 1, n, nd->access) != n || fflush(nd->access) != 0))
-		nd->access_failed = true;
+	if (n)
+		fsc_logfile_write(&nd->access, line, n);
+}
+
+static volatile sig_atomic_t reopen_asked;
+
+static void on_hangup(int sig)
+{
+	(void)sig;
+	reopen_asked = 1;
+}
+
+bool fnode_access_open(struct fnode *nd)
+{
+	const char *path = nd->o.access_log;
+	char err[256];
+
+	if (!path)
+		return true;
+	if (!fsc_logfile_open(&nd->access, path, true, true, err, sizeof(err))) {
+		fprintf(stderr, "fnode: --access-log: '%s': %s\n", path, err);
+		return false;
+	}
+	nd->access_opts.format = nd->o.access_format;
+	if (fsc_logfile_is_file(path)) {
+		struct sigaction hup = { .sa_handler = on_hangup };
+		sigaction(SIGHUP, &hup, NULL);
+	}
+	return true;
+}
+
+void fnode_access_tick(struct fnode *nd)
+{
+	char err[256];
+
+	if (!reopen_asked)
+		return;
+	reopen_asked = 0;
+	if (nd->access.path && !fsc_logfile_reopen(&nd->access, err, sizeof(err)))
+		fprintf(stderr, "fnode: --access-log: SIGHUP: '%s': %s\n", nd->o.access_log, err);
+}
+
+void fnode_access_close(struct fnode *nd)
+{
+	if (!fsc_logfile_close(&nd->access))
+		fprintf(stderr, "fnode: --access-log: '%s': write failed\n", nd->o.access_log);
 }

@@ -48,6 +48,8 @@ void conn_accept(struct fnode *nd, int fd, const struct fsc_addr *peer, uint16_t
 	c->peer = *peer;
 	c->peer_port = peer_port;
 	c->phase = PH_INGRESS;
+	c->t_tunnel = fsc_wall_ns();
+	fsc_sock_rx_stamps(fd);
 	conn_set_wait(c, W_HEAD);
 	c->next = nd->conns;
 	if (nd->conns)
@@ -162,6 +164,10 @@ bool backend_start(struct conn *c, const char *addr)
 		return false;
 	c->be_connecting = true;
 	c->be_keep = false;
+	fsc_sock_rx_stamps(c->be);
+	fsc_sock_tx_stamps(c->be);
+	c->be_sent = 0;
+	c->head_stamp_wait = false;
 	fsc_loop_watch(c->nd->loop, c->be, POLLOUT, on_backend, c);
 	return true;
 }
@@ -184,8 +190,11 @@ static bool edge_read(struct conn *c)
 
 		if (BIO_ctrl_pending(c->rbio) >= RAW_CAP || fsc_bq_room(&c->cin) == 0)
 			return false;
-		r = read(c->fd, tmp, sizeof(tmp));
+		int64_t t = fsc_wall_ns();	/* unless the kernel says when */
+
+		r = fsc_read_stamped(c->fd, tmp, sizeof(tmp), &t);
 		if (r > 0) {
+			c->t_edge_read = t;
 			BIO_write(c->rbio, tmp, (int)r);
 			c->nd->count.bytes_in += (uint64_t)r;
 			return true;
@@ -194,8 +203,11 @@ static bool edge_read(struct conn *c)
 			c->edge_eof = true;
 		return r == 0;
 	}
-	r = fsc_bq_read(q, c->fd);
+	int64_t t = fsc_wall_ns();
+
+	r = fsc_bq_read_stamped(q, c->fd, &t);
 	if (r > 0) {
+		c->t_edge_read = t;
 		c->nd->count.bytes_in += (uint64_t)r;
 		return true;
 	}
@@ -226,6 +238,18 @@ static bool edge_flush(struct conn *c)
 	return moved;
 }
 
+/* The backend's transmit times: the head's is the request's moment (the
+ * one a capture on lo shows); the others are only emptied out. */
+static void tx_stamps(struct conn *c)
+{
+	int64_t tx = 0;
+
+	if (fsc_sock_tx_stamps_read(c->be, c->head_stamp_wait, c->head_id, &tx)) {
+		c->t_request = tx;
+		c->head_stamp_wait = false;
+	}
+}
+
 static bool backend_io(struct conn *c)
 {
 	bool moved = false;
@@ -242,13 +266,22 @@ static bool backend_io(struct conn *c)
 		}
 		if (r <= 0)
 			break;
+		c->be_sent += (uint32_t)r;
+		if (c->head_unsent) {
+			c->t_request = fsc_wall_ns();	/* unless the kernel says when */
+			c->head_unsent = false;
+		}
 		moved = true;
 	}
+	if (c->head_stamp_wait)
+		tx_stamps(c);
 	if (!c->be_eof && fsc_bq_room(&c->bin) > 0) {
-		r = fsc_bq_read(&c->bin, c->be);
-		if (r > 0)
+		int64_t t = fsc_wall_ns();
+		r = fsc_bq_read_stamped(&c->bin, c->be, &t);
+		if (r > 0) {
+			c->t_be_read = t;
 			moved = true;
-		else if (r == 0 || r == -2) {
+		} else if (r == 0 || r == -2) {
 			c->be_eof = true;
 			moved = true;
 		}
@@ -338,7 +371,8 @@ static void on_backend(void *ctx, int fd, short ev)
 {
 	struct conn *c = ctx;
 
-	(void)ev;
+	if ((ev & POLLERR) && !c->be_connecting)	/* transmit times waiting */
+		tx_stamps(c);
 	if (c->be_connecting) {
 		int e = fsc_tcp_connect_result(fd);
 

@@ -16,6 +16,7 @@
 #include "fsc/http.h"
 #include "fsc/span.h"
 #include "fmetrics.h"
+#include "logfile.h"
 #include "loop.h"
 #include "net.h"
 #include "serveconf.h"
@@ -40,6 +41,7 @@ struct fnode_opts {
 	enum fsc_accesslog_format access_format;
 	const char *tls_keylog;		/* --tls-keylog or SSLKEYLOGFILE */
 	const char *metrics;		/* --metrics ADDR:PORT */
+	struct fsc_fmetrics_opts mo;	/* --geoip-db */
 	unsigned head_timeout_ms, idle_timeout_ms, connect_timeout_ms, response_timeout_ms;
 	unsigned max_headers, max_head, max_conns;
 };
@@ -53,9 +55,8 @@ struct fnode {
 	struct fsc_transport *tr;
 	SSL_CTX *ctx;
 	FILE *keylog;
-	FILE *access;			/* --access-log, or NULL */
+	struct fsc_logfile access;	/* --access-log (path NULL without one) */
 	struct fsc_accesslog_opts access_opts;
-	bool access_failed;
 	struct fnode_cert *certs;
 	size_t n_certs;
 	char own_host_buf[FNODE_MAX_LISTEN][FSC_ENDPOINT_STRLEN];
@@ -66,6 +67,7 @@ struct fnode {
 	struct metrics_srv *metrics;	/* --metrics, or NULL */
 	struct fsc_fmetrics_table *by_class;	/* requests: host, class, origin */
 	struct fsc_fmetrics_table *by_host;	/* latency: host */
+	struct fsc_fmetrics_clients *clients;	/* of the requests answered */
 	struct {
 		uint64_t accepted, refused_limit, ingress_ok, ingress_refused, tls_ok,
 			tls_failed, requests, bad_requests, upstream_errors, bytes_in, bytes_out;
@@ -134,6 +136,20 @@ struct conn {
 	int status;
 	uint64_t resp_bytes;
 	uint64_t t_req;
+	/* Moments of the stages (fsc_wall_ns; 0 not yet), logged as the
+	 * request line's t_STAGE keys: taken at the system call that made
+	 * or saw the stage, so that they meet a capture's times. */
+	int64_t t_tunnel;		/* the ingress connection accepted */
+	int64_t t_ingress;		/* the 101 queued */
+	int64_t t_tls_done;		/* the read that finished the handshake */
+	int64_t t_request;		/* the backend head written */
+	int64_t t_first_byte;		/* the read that completed the response head */
+	int64_t t_last_byte;		/* the read with the body's last byte */
+	int64_t t_edge_read, t_be_read;	/* the last read on each side */
+	bool head_unsent;		/* the backend head is queued, not written */
+	bool head_stamp_wait;		/* ... its transmit time not read yet */
+	uint32_t be_sent;		/* bytes sent on this backend connection */
+	uint32_t head_id;		/* the byte id of the head's last byte */
 	struct fsc_http_header hdrs[FNODE_HEADERS_MAX];
 };
 
@@ -182,5 +198,12 @@ void http_log_unfinished(struct conn *c);
 
 /* access.c: the request as a line of --access-log (fsc/accesslog.h). */
 void fnode_access_line(struct conn *c);
+/* Opens --access-log (appending) and has SIGHUP open it again (log
+ * rotation); false with a message on stderr. Nothing without the option. */
+bool fnode_access_open(struct fnode *nd);
+/* From the loop's tick: the reopen a SIGHUP asked for. */
+void fnode_access_tick(struct fnode *nd);
+/* At exit: flushed and closed; a lost line said on stderr. */
+void fnode_access_close(struct fnode *nd);
 
 #endif

@@ -63,12 +63,15 @@ static const char usage[] =
 	"  --log FILE           log lines to FILE (appended) instead of stderr\n"
 	"  --log-json           log JSON lines: {\"ts\", \"event\", the same keys}\n"
 	"  --access-log FILE    also an access log, appended, a line a request:\n"
-	"                       fdecode's format with the ingress client as host\n"
+	"                       fdecode's format with the ingress client as host;\n"
+	"                       SIGHUP opens FILE again (log rotation)\n"
 	"  --access-log-format combined|json\n"
 	"                       NCSA combined (default; GoAccess reads it) or JSON\n"
 	"  --metrics ADDR:PORT  serve Prometheus metrics at http://ADDR:PORT/metrics\n"
 	"                       (\":9477\" every address; port 0: one the kernel\n"
 	"                       picks, logged); names in fnode(1), METRICS\n"
+	"  --geoip-db FILE      MaxMind DB (repeatable): --metrics counts clients\n"
+	"                       by country and AS too\n"
 	"  --tls-keylog FILE    write TLS secrets (NSS key log) to FILE; the\n"
 	"                       SSLKEYLOGFILE environment variable does the same\n"
 	"  --head-timeout S     ingress head, TLS handshake, request head (10)\n"
@@ -143,6 +146,7 @@ static void stats_line(struct fnode *nd, const char *event)
 static void tick(void *ctx, uint64_t now)
 {
 	conn_tick(ctx, now);
+	fnode_access_tick(ctx);
 }
 
 static int parse_args(int argc, char **argv, struct fnode_opts *o)
@@ -173,6 +177,7 @@ static int parse_args(int argc, char **argv, struct fnode_opts *o)
 		{ "metrics", required_argument, NULL, O_METRICS },
 		{ "debug-capture", required_argument, NULL, O_DEBUGCAP },
 		{ "debug-capture-size", required_argument, NULL, O_DEBUGCAP_SIZE },
+		FSC_FMETRICS_LONGOPTS,
 		FSC_TRANSPORT_LONGOPTS,
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
@@ -264,15 +269,21 @@ static int parse_args(int argc, char **argv, struct fnode_opts *o)
 		case O_VERSION:
 			printf("fnode %s\n", FSC_VERSION);
 			exit(0);
-		default:
-			if (fsc_transport_option(&o->tc, ch, optarg))
+		default: {
+			int m = fsc_fmetrics_option(&o->mo, "fnode", ch, optarg);
+			if (m > 0 || fsc_transport_option(&o->tc, ch, optarg))
 				break;
-			fputs(usage, stderr);
+			if (m == 0)
+				fputs(usage, stderr);
 			return EXIT_USAGE;
+		}
 		}
 	}
 	if (optind < argc)
 		return fsc_cli_bad("fnode", EXIT_USAGE, "argument", argv[optind], "unexpected");
+	if (o->mo.n_geoip_db && !o->metrics)
+		return fsc_cli_bad("fnode", EXIT_USAGE, "--geoip-db", o->mo.geoip_db[0],
+				   "only --metrics uses it; give --metrics too");
 	if (!o->serve_config) {
 		fprintf(stderr, "fnode: --serve-config is required\n");
 		return EXIT_USAGE;
@@ -312,11 +323,8 @@ int main(int argc, char **argv)
 		}
 		fsc_log_fd(fd);
 	}
-	if (nd.o.access_log && !(nd.access = fopen(nd.o.access_log, "a"))) {
-		fprintf(stderr, "fnode: --access-log: '%s': %s\n", nd.o.access_log, strerror(errno));
+	if (!fnode_access_open(&nd))
 		return EXIT_SETUP;
-	}
-	nd.access_opts.format = nd.o.access_format;
 	if (!fsc_serveconf_load(nd.o.serve_config, &nd.sc, err, sizeof(err))) {
 		fprintf(stderr, "fnode: --serve-config: '%s': %s\n", nd.o.serve_config, err);
 		return EXIT_SETUP;
@@ -363,6 +371,7 @@ int main(int argc, char **argv)
 	while (nd.conns)
 		conn_free(nd.conns);
 	fnode_metrics_close(&nd);
+	fnode_access_close(&nd);
 	fsc_transport_close(nd.tr);
 	fsc_loop_free(nd.loop);
 	tls_teardown(&nd);

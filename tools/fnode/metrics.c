@@ -28,6 +28,8 @@ void fnode_metrics_request(const struct conn *c)
 	 * connection without one came from inside the tailnet */
 	fsc_fmetrics_label(set, "origin", c->client.family ? "funnel" : "tailnet");
 	fsc_fmetrics_row(nd->by_class, set, "host=\"other\",class=\"other\",origin=\"other\"")->n++;
+	fsc_fmetrics_client(nd->clients, c->client.family ? &c->client : &c->peer,
+			    FSC_AGG_SEEN_REQUEST);
 	if (c->rs == RS_DONE)
 		fsc_hist_add(&fsc_fmetrics_row(nd->by_host, host, "host=\"other\"")->h,
 			     (int64_t)(fsc_now_ms() - c->t_req) * 1000000);
@@ -63,6 +65,7 @@ static bool render(void *ctx, FILE *out)
 			   "Bytes received from edges.", nd->count.bytes_in);
 	fsc_fmetrics_value(out, "funnelscope_node_sent_bytes_total", "counter",
 			   "Bytes sent to edges.", nd->count.bytes_out);
+	fsc_fmetrics_clients_write(out, "funnelscope_node_", nd->clients);
 	fsc_fmetrics_wg(out, "funnelscope_node", nd->tr);
 	return !ferror(out);
 }
@@ -77,6 +80,8 @@ bool fnode_metrics_open(struct fnode *nd, char *err, size_t errlen)
 		snprintf(err, errlen, "out of memory");
 		return false;
 	}
+	if (!(nd->clients = fsc_fmetrics_clients_new(&nd->o.mo, err, errlen)))
+		return false;
 	nd->metrics = fsc_fmetrics_open(nd->loop, nd->o.metrics, render, nd, err, errlen);
 	if (!nd->metrics)
 		return false;
@@ -91,4 +96,5 @@ void fnode_metrics_close(struct fnode *nd)
 	metrics_close(nd->metrics);
 	free(nd->by_class);
 	free(nd->by_host);
+	fsc_fmetrics_clients_free(nd->clients);
 }

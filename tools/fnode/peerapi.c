@@ -138,6 +138,7 @@ bool peerapi_step(struct conn *c)
 	}
 	fsc_bq_drop(&c->rin, h.head_len);
 	fsc_bq_put(&c->rout, FSC_INGRESS_SWITCH, FSC_INGRESS_SWITCH_LEN);
+	c->t_ingress = fsc_wall_ns();
 	nd->count.ingress_ok++;
 	fsc_line_begin(&l, "ingress");
 	fsc_line_ep(&l, "peer", &c->peer, c->peer_port);

@@ -168,6 +168,12 @@ static void access_log(struct conn *c, const char *handler)
 	if (c->rs != RS_DONE && !c->upgraded)
 		fsc_line_cstr(&l, "end", c->status ? "cut during the response body"
 						    : "closed before a response");
+	fsc_line_time(&l, "t_tunnel", c->t_tunnel);
+	fsc_line_time(&l, "t_ingress", c->t_ingress);
+	fsc_line_time(&l, "t_tls_done", c->t_tls_done);
+	fsc_line_time(&l, "t_request", c->t_request);
+	fsc_line_time(&l, "t_first_byte", c->t_first_byte);
+	fsc_line_time(&l, "t_last_byte", c->t_last_byte);
 	fsc_line_end(&l);
 	fnode_access_line(c);
 	fnode_metrics_request(c);
@@ -438,6 +444,8 @@ static bool read_request(struct conn *c)
 	c->last_len = 0;
 	c->logged = false;
 	c->t_req = fsc_now_ms();
+	c->t_request = c->t_first_byte = c->t_last_byte = 0;
+	c->head_unsent = c->head_stamp_wait = false;
 	c->resp_bytes = 0;
 	c->status = 0;
 	c->method[0] = c->host[0] = c->req_target[0] = '\0';
@@ -509,6 +517,9 @@ static bool read_request(struct conn *c)
 			bad_request(c, "head too large once rewritten");
 			return true;
 		}
+		c->head_unsent = true;
+		c->head_stamp_wait = true;
+		c->head_id = c->be_sent + (uint32_t)c->bout.len - 1;
 		c->rs = RS_HEAD;
 		conn_set_wait(c, c->be_connecting ? W_CONNECT : W_RESPONSE);
 	}
@@ -641,6 +652,7 @@ static bool read_response_head(struct conn *c)
 			return true;
 		}
 		c->status = 101;
+		c->t_first_byte = c->t_be_read;
 		build_client_head(c, &h, true);
 		fsc_bq_drop(&c->bin, h.head_len);
 		c->upgraded = true;
@@ -654,6 +666,7 @@ static bool read_response_head(struct conn *c)
 		return true;
 	}
 	c->status = h.status;
+	c->t_first_byte = c->t_be_read;
 	c->be_keep = h.minor_version == 1 && !(in.connection & FSC_HTTP_CONN_CLOSE) &&
 		     c->resp_body.kind != FSC_HTTP_BODY_CLOSE;
 	if (c->resp_body.kind == FSC_HTTP_BODY_CLOSE)
@@ -739,8 +752,10 @@ static bool forward_resp_body(struct conn *c)
 
 static void finish_request(struct conn *c)
 {
-	if (c->src == SRC_BACKEND && c->status)
+	if (c->src == SRC_BACKEND && c->status) {
+		c->t_last_byte = c->t_be_read;
 		access_log(c, "proxy");
+	}
 	if (!c->be_keep || c->bin.len > 0)
 		backend_close(c);
 	if (c->client_close) {

@@ -246,6 +246,7 @@ bool tls_step(struct conn *c)
 			struct fsc_line l;
 
 			c->hs_done = true;
+			c->t_tls_done = c->t_edge_read;
 			c->nd->count.tls_ok++;
 			SSL_get0_alpn_selected(c->ssl, &alpn, &alpn_len);
 			fsc_line_begin(&l, "tls");

@@ -120,6 +120,28 @@ void fsc_line_ep(struct fsc_line *l, const char *key, const struct fsc_addr *a, 
 	fsc_line_str(l, key, b, strlen(b));
 }
 
+void fsc_line_time(struct fsc_line *l, const char *key, int64_t ns)
+{
+	char b[32];
+
+	if (ns <= 0)
+		return;
+	if (log_json) {
+		fsc_jsonw_time(&l->w, key, ns);
+		return;
+	}
+	snprintf(b, sizeof(b), "%" PRId64 ".%06" PRId64, ns / 1000000000, ns % 1000000000 / 1000);
+	fsc_line_str(l, key, b, strlen(b));
+}
+
+int64_t fsc_wall_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
+}
+
 void fsc_line_end(struct fsc_line *l)
 {
 	ssize_t r;

@@ -1,5 +1,9 @@
 /* flog.h - log lines of fnode and fedge: one line an event,
  *   2026-12-06T15:40:01.123Z EVENT key=value key="escaped value" ...
+ * The line's own time has millisecond resolution (when it was written);
+ * the moments a request's stages happened ride along as t_STAGE keys in
+ * Unix seconds with six decimals (fsc_line_time), taken where the program
+ * did the stage's system call, so they can be held against a capture.
  * written with one write(2) to the log fd (stderr unless --log). Untrusted
  * text (SNI, Host, target, bodies) goes through fsc_escape_text, quoted
  * when it is not a bare token. */
@@ -33,6 +37,11 @@ void fsc_line_str(struct fsc_line *l, const char *key, const void *p, size_t len
 void fsc_line_cstr(struct fsc_line *l, const char *key, const char *s);
 void fsc_line_u64(struct fsc_line *l, const char *key, uint64_t v);
 void fsc_line_ep(struct fsc_line *l, const char *key, const struct fsc_addr *a, uint16_t port);
+/* KEY=1795591826.171992 (a JSON number the same); nothing when ns is 0
+ * (the moment did not happen). */
+void fsc_line_time(struct fsc_line *l, const char *key, int64_t ns);
+/* CLOCK_REALTIME in ns: the clock of the lines and of a capture. */
+int64_t fsc_wall_ns(void);
 void fsc_line_end(struct fsc_line *l);
 
 #endif

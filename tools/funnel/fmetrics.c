@@ -2,6 +2,7 @@
 #include "fmetrics.h"
 
 #include <inttypes.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
@@ -179,4 +180,101 @@ void fsc_fmetrics_wg(FILE *out, const char *prefix, const struct fsc_transport *
 			fprintf(out, "%s{peer=\"%s\"} %" PRIu64 "\n", name, key, v);
 		}
 	}
+}
+
+/* ---------------------------------------------------------------- clients */
+
+struct fsc_fmetrics_clients {
+	struct fsc_agg *agg;
+	struct fsc_geoip *geo;	/* NULL: no --geoip-db */
+};
+
+static int64_t wall_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
+}
+
+/* A new client's country and AS, looked up once, when it is entered. */
+static void client_geo(void *ctx, struct fsc_agg_client *c)
+{
+	struct fsc_geo g;
+
+	if (fsc_geoip_lookup(ctx, &c->addr, &g))
+		fsc_agg_client_geo(c, g.country, g.asn, g.as_org);
+}
+
+int fsc_fmetrics_option(struct fsc_fmetrics_opts *o, const char *prog, int code, const char *arg)
+{
+	if (code != FSC_FMOPT_GEOIP_DB)
+		return 0;
+	if (o->n_geoip_db == FSC_GEOIP_MAX_DBS) {
+		fprintf(stderr, "%s: --geoip-db: '%s': at most %d databases\n", prog, arg,
+			FSC_GEOIP_MAX_DBS);
+		return -1;
+	}
+	o->geoip_db[o->n_geoip_db++] = arg;
+	return 1;
+}
+
+struct fsc_fmetrics_clients *fsc_fmetrics_clients_new(const struct fsc_fmetrics_opts *o,
+						      char *err, size_t errlen)
+{
+	struct fsc_fmetrics_clients *c = calloc(1, sizeof(*c));
+	/* hosts and endpoints: none are entered, one slot each is enough */
+	struct fsc_agg_limits lim = { .max_hosts = 1, .max_endpoints = 1, .evict = true };
+
+	if (!c || !(c->agg = fsc_agg_new(&lim))) {
+		snprintf(err, errlen, "out of memory");
+		free(c);
+		return NULL;
+	}
+	if (o->n_geoip_db) {
+		/* the files named alone: no environment, no well-known places */
+		struct fsc_geoip_config gc = { .cache_size = 4096 };
+		char why[256];
+		for (size_t i = 0; i < o->n_geoip_db; i++)
+			gc.files[gc.nfiles++] = o->geoip_db[i];
+		c->geo = fsc_geoip_open(&gc, why, sizeof(why));
+		if (!c->geo) {
+			snprintf(err, errlen, "GeoIP database %s", why);
+			fsc_fmetrics_clients_free(c);
+			return NULL;
+		}
+		fsc_agg_on_client(c->agg, client_geo, c->geo);
+	}
+	return c;
+}
+
+void fsc_fmetrics_client(struct fsc_fmetrics_clients *c, const struct fsc_addr *addr,
+			 enum fsc_agg_seen how)
+{
+	if (c)
+		fsc_agg_client_seen(c->agg, addr, how, wall_ns());
+}
+
+static void to_file(void *ctx, const char *p, size_t n)
+{
+	fwrite(p, 1, n, ctx);
+}
+
+void fsc_fmetrics_clients_write(FILE *out, const char *prefix,
+				const struct fsc_fmetrics_clients *c)
+{
+	if (!c)
+		return;
+	struct fsc_prom_input in = { .agg = c->agg, .geo = c->geo != NULL, .now_ns = wall_ns(),
+				     .prefix = prefix, .clients_only = true };
+	fsc_prom_write(&in, to_file, out);
+}
+
+void fsc_fmetrics_clients_free(struct fsc_fmetrics_clients *c)
+{
+	if (!c)
+		return;
+	fsc_agg_free(c->agg);
+	fsc_geoip_close(c->geo);
+	free(c);
 }

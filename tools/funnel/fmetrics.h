@@ -15,6 +15,8 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include "fsc/agg.h"
+#include "fsc/geoip.h"
 #include "fsc/hist.h"
 #include "loop.h"
 #include "metricsrv.h"
@@ -60,5 +62,35 @@ void fsc_fmetrics_histograms(FILE *out, const char *name, const char *help,
 /* The WireGuard engine's peers, when tr runs one: PREFIX_wg_peer_*
  * (last handshake age, rx/tx bytes, handshakes) by public key. */
 void fsc_fmetrics_wg(FILE *out, const char *prefix, const struct fsc_transport *tr);
+
+/*
+ * The clients a program met (fnode: of the requests it answered; fedge:
+ * named in its ingress handshakes): the one aggregation's clients table
+ * (fsc/agg.h: bounded, the least recently seen evicted), rendered by the
+ * code that renders fwatch's (fsc/prom.h), under the program's prefix:
+ * PREFIX_clients, _clients_new_total, _clients_new_last_minute,
+ * _table_dropped_total and _table_evicted_total {table="clients"}, and
+ * with GeoIP databases (--geoip-db, at most FSC_GEOIP_MAX_DBS) countries
+ * and ASes, the top 20 and "other": _clients_by_country, _clients_by_asn.
+ */
+struct fsc_fmetrics_opts {
+	const char *geoip_db[FSC_GEOIP_MAX_DBS];	/* --geoip-db FILE */
+	size_t n_geoip_db;
+};
+enum { FSC_FMOPT_GEOIP_DB = 0x1100 };
+#define FSC_FMETRICS_LONGOPTS { "geoip-db", required_argument, NULL, FSC_FMOPT_GEOIP_DB }
+/* Applies option code: 1 done, 0 not one of these, -1 refused (said on
+ * stderr as "prog: ..."). */
+int fsc_fmetrics_option(struct fsc_fmetrics_opts *o, const char *prog, int code, const char *arg);
+
+struct fsc_fmetrics_clients;
+/* NULL with a message in err (a database that cannot be opened, memory). */
+struct fsc_fmetrics_clients *fsc_fmetrics_clients_new(const struct fsc_fmetrics_opts *o,
+						      char *err, size_t errlen);
+void fsc_fmetrics_client(struct fsc_fmetrics_clients *c, const struct fsc_addr *addr,
+			 enum fsc_agg_seen how);
+void fsc_fmetrics_clients_write(FILE *out, const char *prefix,
+				const struct fsc_fmetrics_clients *c);
+void fsc_fmetrics_clients_free(struct fsc_fmetrics_clients *c);
 
 #endif

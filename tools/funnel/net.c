@@ -4,6 +4,8 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <linux/errqueue.h>
+#include <linux/net_tstamp.h>
 #include <netinet/tcp.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -74,6 +76,108 @@ ssize_t fsc_bq_read(struct fsc_bq *q, int fd)
 	if (room == 0)
 		return -1;
 	r = read(fd, fsc_bq_tail(q), room);
+	if (r > 0) {
+		q->len += (size_t)r;
+		return r;
+	}
+	if (r == 0)
+		return 0;
+	return (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR) ? -1 : -2;
+}
+
+void fsc_sock_rx_stamps(int fd)
+{
+	int on = 1;
+
+	(void)setsockopt(fd, SOL_SOCKET, SO_TIMESTAMPNS, &on, sizeof(on));
+}
+
+void fsc_sock_tx_stamps(int fd)
+{
+	unsigned flags = SOF_TIMESTAMPING_TX_SOFTWARE | SOF_TIMESTAMPING_SOFTWARE |
+			 SOF_TIMESTAMPING_OPT_ID | SOF_TIMESTAMPING_OPT_TSONLY;
+
+	(void)setsockopt(fd, SOL_SOCKET, SO_TIMESTAMPING, &flags, sizeof(flags));
+}
+
+bool fsc_sock_tx_stamps_read(int fd, bool want, uint32_t want_id, int64_t *ns)
+{
+	bool got = false;
+
+	for (int i = 0; i < 64; i++) {	/* bounded: a few a request */
+		union {
+			char b[512];
+			struct cmsghdr align;
+		} ctl;
+		char data[1];
+		struct iovec iov = { data, sizeof(data) };
+		struct msghdr m = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = ctl.b,
+				    .msg_controllen = sizeof(ctl.b) };
+		struct timespec ts = { 0, 0 };
+		uint32_t id = 0;
+		bool have_id = false;
+
+		if (recvmsg(fd, &m, MSG_ERRQUEUE | MSG_DONTWAIT) < 0)
+			break;
+		for (struct cmsghdr *c = CMSG_FIRSTHDR(&m); c; c = CMSG_NXTHDR(&m, c)) {
+			if (c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_TIMESTAMPING &&
+			    c->cmsg_len >= CMSG_LEN(sizeof(struct scm_timestamping))) {
+				struct scm_timestamping st;
+				memcpy(&st, CMSG_DATA(c), sizeof(st));
+				ts = st.ts[0];
+			} else if (((c->cmsg_level == SOL_IP && c->cmsg_type == IP_RECVERR) ||
+				    (c->cmsg_level == SOL_IPV6 && c->cmsg_type == IPV6_RECVERR)) &&
+				   c->cmsg_len >= CMSG_LEN(sizeof(struct sock_extended_err))) {
+				struct sock_extended_err e;
+				memcpy(&e, CMSG_DATA(c), sizeof(e));
+				if (e.ee_origin == SO_EE_ORIGIN_TIMESTAMPING) {
+					id = e.ee_data;
+					have_id = true;
+				}
+			}
+		}
+		if (want && !got && !*ns && have_id && (int32_t)(id - want_id) >= 0 &&
+		    (ts.tv_sec || ts.tv_nsec)) {
+			*ns = (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
+			got = true;
+		}
+	}
+	return got;
+}
+
+ssize_t fsc_read_stamped(int fd, void *buf, size_t n, int64_t *rx_ns)
+{
+	union {
+		char b[CMSG_SPACE(sizeof(struct timespec))];
+		struct cmsghdr align;
+	} ctl;
+	struct iovec iov = { buf, n };
+	struct msghdr m = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = ctl.b,
+			    .msg_controllen = sizeof(ctl.b) };
+	ssize_t r = recvmsg(fd, &m, 0);
+
+	if (r <= 0)
+		return r;
+	for (struct cmsghdr *c = CMSG_FIRSTHDR(&m); c; c = CMSG_NXTHDR(&m, c)) {
+		struct timespec ts;
+		if (c->cmsg_level != SOL_SOCKET || c->cmsg_type != SCM_TIMESTAMPNS ||
+		    c->cmsg_len < CMSG_LEN(sizeof(ts)))
+			continue;
+		memcpy(&ts, CMSG_DATA(c), sizeof(ts));
+		if (ts.tv_sec || ts.tv_nsec)
+			*rx_ns = (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
+	}
+	return r;
+}
+
+ssize_t fsc_bq_read_stamped(struct fsc_bq *q, int fd, int64_t *rx_ns)
+{
+	size_t room = fsc_bq_room(q);
+	ssize_t r;
+
+	if (room == 0)
+		return -1;
+	r = fsc_read_stamped(fd, fsc_bq_tail(q), room, rx_ns);
 	if (r > 0) {
 		q->len += (size_t)r;
 		return r;

@@ -28,6 +28,25 @@ void fsc_bq_drop(struct fsc_bq *q, size_t n);
 /* read(2) into the queue's room: >0 bytes, 0 EOF, -1 EAGAIN (or no room),
  * -2 error (errno kept). */
 ssize_t fsc_bq_read(struct fsc_bq *q, int fd);
+/* The same through recvmsg(2) on a socket with fsc_sock_rx_stamps: *rx_ns
+ * (CLOCK_REALTIME ns) becomes the kernel's receive time of the last
+ * segment read (TCP), when it gave one: the moment a capture shows,
+ * however late the program got to read. */
+ssize_t fsc_bq_read_stamped(struct fsc_bq *q, int fd, int64_t *rx_ns);
+ssize_t fsc_read_stamped(int fd, void *buf, size_t n, int64_t *rx_ns);
+/* SO_TIMESTAMPNS on: receive times for fsc_read_stamped. */
+void fsc_sock_rx_stamps(int fd);
+/* Transmit times of a TCP socket's sends (SO_TIMESTAMPING, software, by
+ * byte: the moment the segment with a byte left for the device, which is
+ * when a capture there sees it). Byte ids count from 0 at the first byte
+ * sent after this call (a kernel may count from 1: callers ask for "at or
+ * after"). Set once, before the first send. */
+void fsc_sock_tx_stamps(int fd);
+/* Empties the socket's error queue of transmit times (it must be emptied:
+ * a waiting one makes poll(2) report POLLERR). The first time whose byte
+ * id is at or after want_id goes to *ns, when *ns is 0 and want is true;
+ * returns true then. */
+bool fsc_sock_tx_stamps_read(int fd, bool want, uint32_t want_id, int64_t *ns);
 /* write(2) from the queue: bytes written, -1 EAGAIN, -2 error. */
 ssize_t fsc_bq_write(struct fsc_bq *q, int fd);
 

@@ -1,15 +1,16 @@
 /* accesslog.c - fwatch's request records (fsc/request.h), built beside
  * the model from the same events: for --access-log each is written as one
  * line of fdecode's access log format (fsc/accesslog.h) and flushed at
- * once, so a log reader tailing the file sees a request when it ends; on
+ * once, so a log reader tailing the file sees a request when it ends
+ * (logfile.h; fw_log_reopen on SIGHUP, for logrotate); on
  * the screen the newest FW_RECORDS_KEEP are kept with their heads for the
  * Detail view's HAR and curl export (fsc/har.h). */
-#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "fwatch.h"
+#include "logfile.h"
 
 /* Header bytes kept per head of an exported request: fdecode's --har and
  * --curl keep as many, so both write the same entry. */
@@ -23,8 +24,7 @@ struct kept {
 struct fw_log {
 	struct fsc_requests *rq;
 	struct fsc_accesslog_opts opts;
-	FILE *f;		/* --access-log, or NULL */
-	bool failed;
+	struct fsc_logfile file;	/* --access-log (path NULL without one) */
 	struct kept *keep;	/* a ring of n_keep, newest at (next - 1) */
 	size_t n_keep, next, filled;
 	char line[FSC_ACCESSLOG_LINE_MAX];
@@ -45,8 +45,15 @@ struct fw_log *fw_log_open(const struct options *o, size_t n_keep, char *err, si
 	}
 	l->n_keep = n_keep;
 	l->opts = o->access;
-	if (o->access_log && !(l->f = fopen(o->access_log, "a"))) {
-		snprintf(err, cap, "--access-log: '%s': %s", o->access_log, strerror(errno));
+	if (n_keep && o->access_log && !fsc_logfile_is_file(o->access_log)) {
+		snprintf(err, cap, "--access-log: '-': standard output is the screen here "
+			 "(give a file, or --headless)");
+		fw_log_close(l);
+		return NULL;
+	}
+	char why[256];
+	if (o->access_log && !fsc_logfile_open(&l->file, o->access_log, true, true, why, sizeof(why))) {
+		snprintf(err, cap, "--access-log: '%s': %s", o->access_log, why);
 		fsc_requests_free(l->rq);
 		free(l->keep);
 		free(l);
@@ -73,10 +80,10 @@ static void on_record(const struct fsc_request *r, void *ctx)
 {
 	struct fw_log *l = ctx;
 
-	if (l->f) {
+	if (l->file.path) {
 		size_t n = fsc_accesslog_format(r, &l->opts, l->line, sizeof(l->line));
-		if (n && (fwrite(l->line, 1, n, l->f) != n || fflush(l->f) != 0))
-			l->failed = true;
+		if (n)
+			fsc_logfile_write(&l->file, l->line, n);
 	}
 	if (l->n_keep)
 		keep(l, r);
@@ -103,12 +110,17 @@ const struct fsc_accesslog_opts *fw_log_opts(const struct fw_log *l)
 	return &l->opts;
 }
 
+bool fw_log_reopen(struct fw_log *l, char *err, size_t cap)
+{
+	return !l || !l->file.path || fsc_logfile_reopen(&l->file, err, cap);
+}
+
 bool fw_log_close(struct fw_log *l)
 {
 	if (!l)
 		return true;
 	fsc_requests_flush(l->rq, on_record, l);
-	bool ok = !l->failed && (!l->f || fclose(l->f) == 0);
+	bool ok = fsc_logfile_close(&l->file);
 	fsc_requests_free(l->rq);
 	free(l->keep);
 	free(l);

@@ -63,6 +63,9 @@ void fw_log_event(struct fw_log *l, const struct fsc_event *ev);
 /* A kept record by its connection and number on it, or NULL. */
 const struct fsc_request *fw_log_find(const struct fw_log *l, uint64_t flow_id, unsigned index);
 const struct fsc_accesslog_opts *fw_log_opts(const struct fw_log *l);
+/* SIGHUP: the --access-log file opened again by its name (logfile.h);
+ * false with the reason in err. */
+bool fw_log_reopen(struct fw_log *l, char *err, size_t cap);
 /* Flushes the records still open; false when writing failed. */
 bool fw_log_close(struct fw_log *l);
 

@@ -16,6 +16,7 @@
 #include "dump.h"
 #include "fsc/sink.h"
 #include "fwatch.h"
+#include "logfile.h"
 #include "metrics.h"
 #include "view.h"
 
@@ -31,11 +32,17 @@
  * timeout and a margin at most. */
 #define MERGE_NS(timeout_ms) (((int64_t)(timeout_ms) + 30) * 1000000)
 
-static volatile sig_atomic_t stop_signal;
+static volatile sig_atomic_t stop_signal, reopen_asked;
 
 static void on_signal(int sig)
 {
 	stop_signal = sig;
+}
+
+static void on_hangup(int sig)
+{
+	(void)sig;
+	reopen_asked = 1;
 }
 
 static int64_t mono_ns(void)
@@ -283,6 +290,13 @@ static void run_loop(struct fw *w)
 		int64_t now = mono_ns();
 		if (stop_signal)
 			return;
+		if (reopen_asked) {
+			char err[256];
+			reopen_asked = 0;
+			if (!fw_log_reopen(w->log, err, sizeof(err)))
+				fprintf(stderr, "fwatch: --access-log: SIGHUP: '%s': %s\n",
+					w->o->access_log, err);
+		}
 		if (w->live)
 			tui_model_tick(w->model, wall_ns());
 		if (w->o->dump) {
@@ -382,7 +396,10 @@ static void drain_held(struct fw *w)
 	}
 }
 
-static void install_signals(void)
+/* SIGHUP: without a screen and with an --access-log file, the file is
+ * opened again (log rotation, as fdecode does); on a screen it is the
+ * terminal hanging up and ends fwatch. */
+static void install_signals(bool reopen_on_hup)
 {
 	struct sigaction sa;
 
@@ -392,6 +409,8 @@ static void install_signals(void)
 	/* No SA_RESTART: the signal must end the poll. */
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);
+	if (reopen_on_hup)
+		sa.sa_handler = on_hangup;
 	sigaction(SIGHUP, &sa, NULL);
 	sa.sa_handler = SIG_IGN;
 	sigaction(SIGPIPE, &sa, NULL);
@@ -532,7 +551,7 @@ int fwatch_run(const struct options *o)
 		rc = EXIT_RUNTIME;
 		goto out;
 	}
-	install_signals();
+	install_signals(!screen && fsc_logfile_is_file(o->access_log));
 	if (o->metrics) {
 		w.mview = (struct metrics_view){ .pl = w.pl, .model = w.model, .names = w.names };
 		w.metrics = metrics_open(o->metrics, metrics_render_model, &w.mview, err,

@@ -97,7 +97,8 @@ static const char usage_text[] =
 "      --access-log FILE\n"
 "                     append an access log to FILE, a line a request when it\n"
 "                     completes or is given up, the real client as host\n"
-"                     (fdecode(1), --access-log; flushed each line)\n"
+"                     (fdecode(1), --access-log; flushed each line); without\n"
+"                     the screen, SIGHUP opens FILE again (log rotation)\n"
 FSC_LOGOPTS_HELP
 "      --metrics ADDR:PORT\n"
 "                     serve Prometheus metrics at http://ADDR:PORT/metrics\n"

@@ -128,6 +128,14 @@ void fsc_agg_client_geo(struct fsc_agg_client *c, const char *country, uint32_t 
 
 /* Every event of the pipeline (those it has no use for are ignored). */
 void fsc_agg_event(struct fsc_agg *a, const struct fsc_event *ev);
+/* A client met first hand rather than through events: fnode answers its
+ * request, fedge names it in an ingress handshake. Counted as the event
+ * would count it (requests or ingress of the entry, clients_new for a new
+ * one, the on_client function first), at ts_ns (wall time; the
+ * aggregation's clock moves to it when later). */
+enum fsc_agg_seen { FSC_AGG_SEEN_REQUEST, FSC_AGG_SEEN_INGRESS };
+void fsc_agg_client_seen(struct fsc_agg *a, const struct fsc_addr *addr, enum fsc_agg_seen how,
+			 int64_t ts_ns);
 /* The body length (by its framing; -1 unknown) of a final answer to a
  * request of client c, which the caller read from the answer's head.
  * Nothing if c is not kept. */

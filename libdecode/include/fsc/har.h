@@ -14,13 +14,17 @@
 
 struct fsc_har;
 
-/* Starts a HAR log on f (the creator named); NULL when out of memory. */
+/* Starts a HAR log on f (the creator named); NULL when out of memory or
+ * no temporary file can be made (entries are spooled to one, tmpfile(3),
+ * to be written in the order the requests started). */
 struct fsc_har *fsc_har_start(FILE *f, const char *creator, const char *version);
-/* One entry (redaction as the access log's: o). */
+/* One entry (redaction as the access log's: o); the log lists it by its
+ * request's start (startedDateTime), ties by seq, whatever order the
+ * entries come in. */
 void fsc_har_entry(struct fsc_har *h, const struct fsc_request *r,
 		   const struct fsc_accesslog_opts *o);
-/* Ends the log and flushes f (which stays open); false when writing
- * failed. Frees h. */
+/* Writes the entries by start, ends the log and flushes f (which stays
+ * open); false when writing failed. Frees h. */
 bool fsc_har_end(struct fsc_har *h);
 
 /* r as a curl command line: method, URL, the request's headers as seen

@@ -39,12 +39,20 @@ struct fsc_prom_input {
 	unsigned top;		/* hosts, countries, ASes named; 0: 20 */
 	int64_t now_ns;		/* capture time, for ages (handshakes, new
 				 * clients) */
+	const char *prefix;	/* of every name; NULL: "funnelscope_" (fnode:
+				 * "funnelscope_node_") */
+	bool clients_only;	/* of agg, the clients alone: for fnode and
+				 * fedge, whose requests have series of their
+				 * own */
 };
 
 /* Where the text goes, in pieces. */
 typedef void (*fsc_prom_write_fn)(void *ctx, const char *p, size_t n);
 
-/* Writes the whole exposition. false when out of memory (what was written
+/* Writes the whole exposition (with clients_only, the clients series:
+ * clients, clients_new_total, clients_new_last_minute, the clients table's
+ * dropped and evicted, and with geo clients_by_country and
+ * clients_by_asn). false when out of memory (what was written
  * is then incomplete). */
 bool fsc_prom_write(const struct fsc_prom_input *in, fsc_prom_write_fn fn, void *ctx);
 

@@ -1,7 +1,13 @@
 # funnel.sh - the unprivileged loopback lab of the reference funnel pair,
 # shared by scripts/funnel-lab.sh and the funnel_* integration tests.
-# Source it after setting FL_DIR (a scratch folder) and FSC_BIN; functions:
+# Source it, then call fl_test (a test) or set FL_DIR (a scratch folder) and
+# FSC_BIN (the lab); functions:
 #
+#   fl_test NAME TOOL...     a funnel test's start: FSC_BIN set (else exit 2),
+#                            each TOOL installed (else exit 77, skipped),
+#                            FL_DIR a fresh folder, fl_stop and its removal at
+#                            exit, fail=0, and ok/bad to print a check's
+#                            verdict (bad sets fail=1)
 #   fl_ports                 free TCP ports: FL_PUB (edge), FL_PEER (node
 #                            PeerAPI), FL_BE (backend)
 #   fl_certs NAME...         a throw-away CA (FL_DIR/ca.crt) and, per name,
@@ -25,6 +31,20 @@
 FL_PIDS=""
 FL_NAME=${FL_NAME:-node.example.test}
 FL_SRC=${FSC_SRC:-$(cd "$(dirname "$0")/../.." && pwd)}
+
+fl_test() {
+	fl_test_name=$1
+	shift
+	[ -n "${FSC_BIN:-}" ] || { echo "$fl_test_name: FSC_BIN not set" >&2; exit 2; }
+	for t in "$@"; do
+		command -v "$t" >/dev/null || { echo "$fl_test_name: SKIP: no $t" >&2; exit 77; }
+	done
+	FL_DIR=$(mktemp -d "/tmp/$fl_test_name.XXXXXX")
+	trap 'fl_stop; rm -rf "$FL_DIR"' EXIT
+	fail=0
+	ok() { echo "ok: $*"; }
+	bad() { echo "FAIL: $*"; fail=1; }
+}
 
 fl_free_port() {
 	python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
