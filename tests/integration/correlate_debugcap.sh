@@ -23,19 +23,9 @@
 # connection, P runs at once). Root (namespaces); skips (77) otherwise.
 [ -n "${BASH_VERSION:-}" ] || exec bash "$0" "$@"
 set -u
-[ -n "${FSC_BIN:-}" ] || { echo "correlate_debugcap: FSC_BIN not set" >&2; exit 2; }
-[ "$(id -u)" -eq 0 ] || { echo "correlate_debugcap: SKIP: needs root (namespaces)" >&2; exit 77; }
-for t in ip curl openssl python3 wg ss tcpdump; do
-	command -v $t >/dev/null || { echo "correlate_debugcap: SKIP: no $t" >&2; exit 77; }
-done
-. "$FSC_SRC/tests/integration/lib/netns.sh"
-nsl_init correlate_debugcap
-FL_DIR=$NSL_TMP
 . "$FSC_SRC/tests/integration/lib/funnel.sh"
-D=$NSL_TMP
-fail=0
-ok() { echo "ok: $*"; }
-bad() { echo "FAIL: $*"; fail=1; }
+fl_ns_test correlate_debugcap ip curl openssl python3 wg ss tcpdump
+D=$FL_DIR
 set -- ${CORRELATE_DEBUGCAP_LOAD:-12 3 6}
 LA=$1 LK=$2 LP=$3
 

@@ -39,20 +39,9 @@
 # Root (namespaces, TUN); skips (77) otherwise.
 [ -n "${BASH_VERSION:-}" ] || exec bash "$0" "$@"
 set -u
-[ -n "${FSC_BIN:-}" ] || { echo "correlate_lab: FSC_BIN not set" >&2; exit 2; }
-[ "$(id -u)" -eq 0 ] || { echo "correlate_lab: SKIP: needs root (TUN, namespaces)" >&2; exit 77; }
-[ -c /dev/net/tun ] || { echo "correlate_lab: SKIP: no /dev/net/tun" >&2; exit 77; }
-for t in ip curl openssl python3 wg ss tcpdump editcap; do
-	command -v $t >/dev/null || { echo "correlate_lab: SKIP: no $t" >&2; exit 77; }
-done
-. "$FSC_SRC/tests/integration/lib/netns.sh"
-nsl_init correlate_lab
-FL_DIR=$NSL_TMP
 . "$FSC_SRC/tests/integration/lib/funnel.sh"
-D=$NSL_TMP
-fail=0
-ok() { echo "ok: $*"; }
-bad() { echo "FAIL: $*"; fail=1; }
+fl_ns_test correlate_lab tun ip curl openssl python3 wg ss tcpdump editcap
+D=$FL_DIR
 N=8
 SHIFT=3.5
 

@@ -6,19 +6,8 @@
 # No default route anywhere: nothing leaves. Skips (77) when not root.
 [ -n "${BASH_VERSION:-}" ] || exec bash "$0" "$@"
 set -u
-[ -n "${FSC_BIN:-}" ] || { echo "funnel_tun: FSC_BIN not set" >&2; exit 2; }
-[ "$(id -u)" -eq 0 ] || { echo "funnel_tun: SKIP: needs root (TUN, namespaces)" >&2; exit 77; }
-[ -c /dev/net/tun ] || { echo "funnel_tun: SKIP: no /dev/net/tun" >&2; exit 77; }
-for t in ip curl openssl python3 wg ss; do
-	command -v $t >/dev/null || { echo "funnel_tun: SKIP: no $t" >&2; exit 77; }
-done
-. "$FSC_SRC/tests/integration/lib/netns.sh"
-nsl_init funnel_tun
-FL_DIR=$NSL_TMP
 . "$FSC_SRC/tests/integration/lib/funnel.sh"
-fail=0
-ok() { echo "ok: $*"; }
-bad() { echo "FAIL: $*"; fail=1; }
+fl_ns_test funnel_tun tun ip curl openssl python3 wg ss
 
 NE=fle$$ NN=fln$$ TUN=flt$$
 nsl_ns_add "$NE"

@@ -16,20 +16,9 @@
 # Root (namespaces, TUN); skips (77) otherwise.
 [ -n "${BASH_VERSION:-}" ] || exec bash "$0" "$@"
 set -u
-[ -n "${FSC_BIN:-}" ] || { echo "fwatch_story_live: FSC_BIN not set" >&2; exit 2; }
-[ "$(id -u)" -eq 0 ] || { echo "fwatch_story_live: SKIP: needs root (TUN, namespaces)" >&2; exit 77; }
-[ -c /dev/net/tun ] || { echo "fwatch_story_live: SKIP: no /dev/net/tun" >&2; exit 77; }
-for t in ip curl openssl python3 wg ss; do
-	command -v $t >/dev/null || { echo "fwatch_story_live: SKIP: no $t" >&2; exit 77; }
-done
-. "$FSC_SRC/tests/integration/lib/netns.sh"
-nsl_init fwatch_story_live
-FL_DIR=$NSL_TMP
 . "$FSC_SRC/tests/integration/lib/funnel.sh"
-D=$NSL_TMP
-fail=0
-ok() { echo "ok: $*"; }
-bad() { echo "FAIL: $*"; fail=1; }
+fl_ns_test fwatch_story_live tun ip curl openssl python3 wg ss
+D=$FL_DIR
 N=${FWATCH_STORY_LIVE_N:-4}
 
 NC=fwc$$ NE=fwe$$ NN=fwn$$ TUN=fwt$$

@@ -8,6 +8,11 @@
 #                            FL_DIR a fresh folder, fl_stop and its removal at
 #                            exit, fail=0, and ok/bad to print a check's
 #                            verdict (bad sets fail=1)
+#   fl_ns_test NAME [tun] TOOL...
+#                            the same for a namespace lab (netns.sh): root
+#                            (with `tun`, /dev/net/tun too) else exit 77;
+#                            FL_DIR the lab's folder (NSL_TMP), cleaned up by
+#                            nsl_cleanup at exit
 #   fl_ports                 free TCP ports: FL_PUB (edge), FL_PEER (node
 #                            PeerAPI), FL_BE (backend)
 #   fl_certs NAME...         a throw-away CA (FL_DIR/ca.crt) and, per name,
@@ -41,6 +46,26 @@ fl_test() {
 	done
 	FL_DIR=$(mktemp -d "/tmp/$fl_test_name.XXXXXX")
 	trap 'fl_stop; rm -rf "$FL_DIR"' EXIT
+	fail=0
+	ok() { echo "ok: $*"; }
+	bad() { echo "FAIL: $*"; fail=1; }
+}
+
+fl_ns_test() {
+	fl_test_name=$1
+	shift
+	[ -n "${FSC_BIN:-}" ] || { echo "$fl_test_name: FSC_BIN not set" >&2; exit 2; }
+	[ "$(id -u)" -eq 0 ] || { echo "$fl_test_name: SKIP: needs root (namespaces)" >&2; exit 77; }
+	if [ "${1:-}" = tun ]; then
+		shift
+		[ -c /dev/net/tun ] || { echo "$fl_test_name: SKIP: no /dev/net/tun" >&2; exit 77; }
+	fi
+	for t in "$@"; do
+		command -v "$t" >/dev/null || { echo "$fl_test_name: SKIP: no $t" >&2; exit 77; }
+	done
+	. "$FL_SRC/tests/integration/lib/netns.sh"
+	nsl_init "$fl_test_name"
+	FL_DIR=$NSL_TMP
 	fail=0
 	ok() { echo "ok: $*"; }
 	bad() { echo "FAIL: $*"; fail=1; }
