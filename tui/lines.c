@@ -34,13 +34,14 @@ static const char *join_text(struct fsc_story_join j, char *buf, size_t cap)
 	return buf;
 }
 
-static const char *input_text(struct tui_model *m, unsigned input, char *buf, size_t cap)
+/* A story side's observation point: live, the model's sources are the
+ * interfaces; in replay, the files. */
+static const char *input_text(struct tui_model *m, unsigned input, unsigned iface, char *buf,
+			      size_t cap)
 {
-	const char *s = tui_model_source_name(m, input);
+	const char *s = tui_model_source_name(m, tui_model_live(m) ? iface : input);
 
-	/* Live, a story's inputs are all the one source's (its interfaces
-	 * are not told apart): no name. */
-	if (tui_model_sources(m) < 2 || !s[0] || tui_model_live(m)) {
+	if (tui_model_sources(m) < 2 || !s[0]) {
 		buf[0] = '\0';
 		return buf;
 	}
@@ -82,7 +83,7 @@ static void story_lines(struct tui_model *m, const struct tui_request *r, tui_li
 		line(fn, ctx, "Edge", TUI_MARK_NONE, "%s > %s %s%s",
 		     fsc_endpoint_str(&s->client, s->client_port, e1),
 		     fsc_endpoint_str(&s->edge, s->edge_port, e2), join_text(s->edge_join, j, sizeof(j)),
-		     input_text(m, s->edge_input, in, sizeof(in)));
+		     input_text(m, s->edge_input, s->edge_iface, in, sizeof(in)));
 	else
 		line(fn, ctx, "Edge", s->edge_join.kind == FSC_JOIN_AMBIGUOUS ? TUI_MARK_WARN
 									  : TUI_MARK_NONE,
@@ -101,7 +102,7 @@ static void story_lines(struct tui_model *m, const struct tui_request *r, tui_li
 		line(fn, ctx, "Relay", TUI_MARK_NONE, "%s %s session %" PRIu32 "%s %s%s",
 		     fsc_endpoint_str(&s->relay, s->relay_port, e1), b, s->wg_session, c,
 		     join_text(s->relay_join, j, sizeof(j)),
-		     input_text(m, s->relay_input, in, sizeof(in)));
+		     input_text(m, s->relay_input, s->relay_iface, in, sizeof(in)));
 	} else {
 		line(fn, ctx, "Relay", s->relay_join.kind == FSC_JOIN_AMBIGUOUS ? TUI_MARK_WARN
 										: TUI_MARK_NONE,
@@ -113,7 +114,7 @@ static void story_lines(struct tui_model *m, const struct tui_request *r, tui_li
 		line(fn, ctx, "Ingress", s->ingress_status == 101 ? TUI_MARK_NONE : TUI_MARK_WARN,
 		     "src %s target %s answer %d node %s%s", a, b, s->ingress_status,
 		     fsc_endpoint_str(&s->node, s->node_port, e1),
-		     input_text(m, s->ingress_input, in, sizeof(in)));
+		     input_text(m, s->ingress_input, s->ingress_iface, in, sizeof(in)));
 	} else {
 		line(fn, ctx, "Ingress", TUI_MARK_NONE, "[none]");
 	}
@@ -146,7 +147,7 @@ static void story_lines(struct tui_model *m, const struct tui_request *r, tui_li
 		     "%s %s%s %s %" PRIu64 " bytes, request %u by %s %s%s", a, b, c, st,
 		     s->response_bytes, s->request_index, s->client_rule ? s->client_rule : "none",
 		     join_text(s->request_join, j, sizeof(j)),
-		     input_text(m, s->request_input, in, sizeof(in)));
+		     input_text(m, s->request_input, s->request_iface, in, sizeof(in)));
 	} else {
 		line(fn, ctx, "Loopback", TUI_MARK_NONE, "[none]");
 	}

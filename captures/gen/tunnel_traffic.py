@@ -1,9 +1,10 @@
 """tunnel_traffic: a little real UDP and TCP through a tunnel, for the capture
 scripts.  `serve ADDR` answers one UDP datagram on ADDR:5000 (echo) and one
 TCP connection on ADDR:8080 (reads a line, answers it), then exits (or after
-10 s).  `client ADDR` sends a datagram and a TCP request to them.  `ping ADDR N`
-sends N ICMP echo requests 0.2 s apart and fails unless every one is
-answered (a raw socket, so root; iputils ping is not installed everywhere).
+10 s).  `client ADDR` sends a datagram and a TCP request to them.  `ping ADDR N
+[WAIT]` sends N ICMP echo requests 0.2 s apart and fails unless every one is
+answered within WAIT seconds (3; a loaded machine's tests give more) (a raw
+socket, so root; iputils ping is not installed everywhere).
 `bigserve PORT ADDR...` answers each datagram on ADDR:PORT with "got N"
 (N = its size), up to one datagram per address, then exits (or after 10 s);
 `big ADDR PORT SIZE` sends one SIZE-byte datagram (larger than the MTU, so
@@ -94,7 +95,7 @@ def icmp_checksum(b):
     return ~s & 0xFFFF
 
 
-def ping(addr, count):
+def ping(addr, count, wait=3.0):
     s = socket.socket(socket.AF_INET, socket.SOCK_RAW, socket.IPPROTO_ICMP)
     ident = os.getpid() & 0xFFFF
     for seq in range(1, count + 1):
@@ -102,7 +103,7 @@ def ping(addr, count):
         hdr = struct.pack("!BBHHH", 8, 0, 0, ident, seq)
         c = icmp_checksum(hdr + body)
         s.sendto(hdr[:2] + struct.pack("!H", c) + hdr[4:] + body, (addr, 0))
-        deadline = time.time() + 3
+        deadline = time.time() + wait
         while True:
             left = deadline - time.time()
             if left <= 0:
@@ -125,12 +126,12 @@ if __name__ == "__main__":
         serve(a[1])
     elif len(a) == 2 and a[0] == "client":
         client(a[1])
-    elif len(a) == 3 and a[0] == "ping":
-        ping(a[1], int(a[2]))
+    elif len(a) in (3, 4) and a[0] == "ping":
+        ping(a[1], int(a[2]), float(a[3]) if len(a) == 4 else 3.0)
     elif len(a) >= 3 and a[0] == "bigserve":
         bigserve(int(a[1]), a[2:])
     elif len(a) == 4 and a[0] == "big":
         big(a[1], int(a[2]), int(a[3]))
     else:
-        sys.exit("usage: tunnel_traffic.py serve|client ADDR | ping ADDR N"
+        sys.exit("usage: tunnel_traffic.py serve|client ADDR | ping ADDR N [WAIT]"
                  " | bigserve PORT ADDR... | big ADDR PORT SIZE")

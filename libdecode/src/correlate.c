@@ -90,7 +90,7 @@ struct public_seen {
 	struct fsc_addr client, edge;
 	uint16_t cport, eport;
 	int64_t syn_ns;		/* the connection's first packet */
-	unsigned input;
+	unsigned input, iface;	/* where it was seen (fsc_story) */
 };
 
 #define PUBLIC_RING 1024u	/* a power of 2 */
@@ -252,6 +252,11 @@ static unsigned input_of(const struct fsc_event *ev)
 	return ev->frame ? ev->frame->file : 0;
 }
 
+static unsigned iface_of(const struct fsc_event *ev)
+{
+	return ev->frame ? ev->frame->iface : 0;
+}
+
 static void set_stage(struct fsc_story *s, enum fsc_stage st, int64_t ts)
 {
 	if (!s->t[st])
@@ -275,6 +280,7 @@ static void tell(struct fsc_corr *c, const struct req *r, const struct conn *k,
 		o->request_join = q->request_join;
 		o->have_request = true;
 		o->request_input = q->request_input;
+		o->request_iface = q->request_iface;
 		o->request_flow = q->request_flow;
 		memcpy(o->method, q->method, sizeof(o->method));
 		memcpy(o->host, q->host, sizeof(o->host));
@@ -405,6 +411,7 @@ static void conn_open(struct fsc_corr *c, const struct fsc_event *ev, fsc_story_
 	s->have_ingress = true;
 	s->ingress_flow = f->id;
 	s->ingress_input = input_of(ev);
+	s->ingress_iface = iface_of(ev);
 	s->node = se->src;
 	s->node_port = se->sport;
 	s->ingress_status = se->u.resp.head ? se->u.resp.head->status : 0;
@@ -489,6 +496,7 @@ static void edge_set(struct conn *k, const struct public_seen *p, unsigned n)
 	s->edge = p->edge;
 	s->edge_port = p->eport;
 	s->edge_input = p->input;
+	s->edge_iface = p->iface;
 	s->t[FSC_STAGE_EDGE] = p->syn_ns;
 }
 
@@ -520,7 +528,7 @@ static void on_public_hello(struct fsc_corr *c, const struct fsc_event *ev)
 	struct public_seen *p = &c->pub[c->pub_next++ & (PUBLIC_RING - 1)];
 
 	*p = (struct public_seen){ se->src, se->dst, se->sport, se->dport, se->flow->first_ns,
-				   input_of(ev) };
+				   input_of(ev), iface_of(ev) };
 	uint32_t pos = 0;
 	struct conn *k;
 	while ((k = next_of_client(c, &p->client, &pos))) {
@@ -770,6 +778,7 @@ static void on_request(struct fsc_corr *c, const struct fsc_event *ev, fsc_story
 	r->last_ns = ev->ts_ns;
 	struct fsc_story *s = &r->s;
 	s->request_input = input_of(ev);
+	s->request_iface = iface_of(ev);
 	s->request_flow = f->id;
 	keep(s->method, sizeof(s->method), h->method, h->method_len);
 	keep(s->target, sizeof(s->target), h->target, h->target_len);

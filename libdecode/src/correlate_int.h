@@ -34,7 +34,7 @@ struct corr_wg_seen {
 	uint32_t session;
 	struct fsc_addr src, dst;
 	uint16_t sport, dport;
-	unsigned input;
+	unsigned input, iface;	/* where it was seen (fsc_story) */
 	bool have_key;
 	uint8_t key[32];
 	uint32_t seg, last;	/* message lengths: the datagram's, or a GSO

@@ -34,6 +34,7 @@ void corr_underlay_wg(struct corr_underlay *u, const struct fsc_event *ev)
 	w->sport = p->sport;
 	w->dport = p->dport;
 	w->input = ev->frame->file;
+	w->iface = ev->frame->iface;
 	w->have_key = ev->wgd && ev->wgd->result == FSC_WGD_OK && ev->wgd->have_static;
 	if (w->have_key)
 		memcpy(w->key, ev->wgd->initiator_static, 32);
@@ -58,6 +59,7 @@ static void relay_from(struct fsc_story *s, const struct corr_wg_seen *w, bool f
 	s->relay_port = from_relay ? w->sport : w->dport;
 	s->wg_session = w->session;
 	s->relay_input = w->input;
+	s->relay_iface = w->iface;
 	s->have_wg_key = w->have_key;
 	if (w->have_key)
 		memcpy(s->wg_initiator_key, w->key, 32);

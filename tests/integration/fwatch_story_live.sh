@@ -84,10 +84,10 @@ for pid in $FW $FW2; do
 done
 ok "$N requests in $(( $(date +%s) - t0 )) s while two fwatch watched un0, $TUN and lo"
 
-stories() {	# DUMP RELAY_JOIN
-	python3 - "$1" "$D/node.log" "$N" "$2" <<'PY'
+stories() {	# DUMP RELAY_JOIN INGRESS_IFACE
+	python3 - "$1" "$D/node.log" "$N" "$2" "$3" <<'PY'
 import re, sys
-dump, log, n, relay = sys.argv[1], sys.argv[2], int(sys.argv[3]), sys.argv[4]
+dump, log, n, relay, inif = sys.argv[1], sys.argv[2], int(sys.argv[3]), sys.argv[4], sys.argv[5]
 text = open(dump).read()
 truth = {}
 for line in open(log):
@@ -110,11 +110,12 @@ for target, port in sorted(truth.items()):
         errs.append("%s: %d Detail blocks" % (target, len(blk)))
         continue
     b = blk[0]
+    # each side names the interface it was seen on (the observation point)
     need = [r"Story +#\d+, the public request end to end\n",
-            r"Relay +198\.18\.0\.1:51820 .*session \d+ peer \d+ %s\[%s\]" % (r"key \S+ " if relay == "exact" else "", relay),
-            r"Ingress +src 198\.18\.1\.1:%s target %s:443 answer 101 node 100\.64\.0\.2:46187" % (port, re.escape("node.example.test")),
+            r"Relay +198\.18\.0\.1:51820 .*session \d+ peer \d+ %s\[%s\] \(un0\)\n" % (r"key \S+ " if relay == "exact" else "", relay),
+            r"Ingress +src 198\.18\.1\.1:%s target %s:443 answer 101 node 100\.64\.0\.2:46187 \(%s\)\n" % (port, re.escape("node.example.test"), re.escape(inif)),
             r"TLS +sni node\.example\.test alpn \S+ .*\[exact\]",
-            r"Loopback +GET node\.example\.test%s 200 \d+ bytes, request 1 by xff-single \[address\+time\]" % re.escape(target),
+            r"Loopback +GET node\.example\.test%s 200 \d+ bytes, request 1 by xff-single \[address\+time\] \(lo\)\n" % re.escape(target),
             r"Stages +ingress [0-9.]+  tls [0-9.]+  to_backend [0-9.]+  first_byte [0-9.]+  last_byte [0-9.]+  total [0-9.]+ ms"]
     for pat in need:
         if not re.search(pat, b):
@@ -142,15 +143,18 @@ for line in open(sys.argv[1]):
     if o.get("type") == "story" and "request" in o:
         got[o["request"]["target"]] = o
 bad = [t for t, p in truth.items() if t not in got or got[t]["relay"]["join"] != "exact"
-       or got[t].get("ingress", {}).get("client_port") != p or got[t]["request"]["join"] != "address+time"]
+       or got[t].get("ingress", {}).get("client_port") != p or got[t]["request"]["join"] != "address+time"
+       # each side's observation point: the interface it was seen on
+       or (got[t]["relay"].get("iface"), got[t]["ingress"].get("iface"), got[t]["request"].get("iface"))
+          != ("un0", "un0", "lo")]
 print("  fdecode: %d stories of %d requests; wrong or unjoined: %s" % (len(got), len(truth), bad))
 sys.exit(1 if bad or len(truth) != int(sys.argv[3]) else 0)
 PY
-	ok "fdecode --correlate live on un0 and lo: the same stories (relay exact, ingress by port)" ||
+	ok "fdecode --correlate live on un0 and lo: the same stories (relay exact, ingress by port), each side naming its interface" ||
 	bad "fdecode --correlate live: $(cat "$D/fdecode.err"; head -c 600 "$D/fdecode.json")"
-stories "$D/dump" exact && ok "live over un0 and lo with the key log read as it grew: every request's story joined (relay exact, ingress by its port, loopback address+time) with its stage figures" ||
+stories "$D/dump" exact un0 && ok "live over un0 and lo with the key log read as it grew: every request's story joined (relay exact, ingress by its port, loopback address+time) with its stage figures" ||
 	bad "the live stories with keys (dump in $D/dump)"
-stories "$D/dump-nokeys" 'time(\+size(\+peer)?)?' && ok "live over un0, the TUN and lo without keys: every request joined, the relay by time (and size)" ||
+stories "$D/dump-nokeys" 'time(\+size(\+peer)?)?' "$TUN" && ok "live over un0, the TUN and lo without keys: every request joined, the relay by time (and size)" ||
 	bad "the live stories without keys (dump in $D/dump-nokeys)"
 # The merge by time holds a frame only until it is old enough, never a
 # frame each hold: 3000 datagrams on lo (and their 3000 ICMP answers) while

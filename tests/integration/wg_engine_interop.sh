@@ -19,12 +19,22 @@
 #  5. cookies under load: a spray of initiations with a valid mac1 from
 #     198.18.0.3 (wgspray) gets cookie replies; the spray's cookie opens and
 #     its mac2 initiation passes the gate; wireguard-go re-handshakes in the
-#     middle of the flood and gets through (a cookie reply to its port is in
-#     the capture, then a response)
+#     middle of the flood (once our engine is seen answering cookies) and
+#     gets through (a cookie reply to its port is in the capture, then a
+#     response)
 #  6. rekey: fwg restarted with --test-timer-divisor 20 (rekey after 6 s)
-#     under steady pings for 8 s: at least two handshakes, no ping lost
+#     under 40 steady pings (8 s at least): at least two handshakes, no ping
+#     lost
 #  7. persistent keepalive: fwg restarted with PersistentKeepalive = 1 and
-#     idle: the 32-byte keepalives it sends are 0.6 to 1.7 s apart
+#     idle, until it has sent 6 keepalives: none came early (every gap at
+#     least 0.6 s), the median gap is 0.6 to 1.7 s, none late by more than
+#     a stall (5 s)
+#
+# Timing: no fixed sleep decides a verdict. Each wait polls for its
+# condition against the clock with a bound far above what it takes on an
+# idle machine (WAIT_S, 30 s; a ping waits PING_WAIT_S, 10 s, per reply:
+# a lost packet is still never answered), so a loaded machine (a build
+# beside it) only makes the test slower.
 #
 # exit: 0 pass, 1 fail, 77 skipped (not root, or a tool missing).
 [ -n "${BASH_VERSION:-}" ] || exec bash "$0" "$@"
@@ -56,6 +66,8 @@ for b in fwg wgxfer wgspray; do
 done
 
 nsl_init wg_engine_interop
+WAIT_S=${WG_INTEROP_WAIT_S:-30}
+PING_WAIT_S=${WG_INTEROP_PING_WAIT_S:-10}
 PY=python3
 PING=$FSC_SRC/captures/gen/tunnel_traffic.py
 K=$NSL_TMP/keys
@@ -92,6 +104,18 @@ PersistentKeepalive = ${2:-0}
 EOF
 }
 
+# until SECONDS CMD...: polls CMD (every 0.1 s) until it succeeds or
+# SECONDS of the clock have passed, however long each try takes.
+until_s() {
+	local end=$((SECONDS + $1))
+	shift
+	while :; do
+		"$@" >/dev/null 2>&1 && return 0
+		[ "$SECONDS" -lt "$end" ] || return 1
+		sleep 0.1
+	done
+}
+
 FWG_PID=""
 FWG_N=0
 # fwg_start CONF [ARGS...]: our engine in A on TUN $NSL_WA, control socket
@@ -105,8 +129,8 @@ fwg_start() {
 		--control "$NSL_TMP/a.sock" "$@" >"$NSL_TMP/fwg$FWG_N.log" 2>&1 &
 	FWG_PID=$!
 	nsl_track "$FWG_PID"
-	nsl_wait_for 5 test -S "$NSL_TMP/a.sock" || fail "fwg did not start"
-	ip -n "$NSL_A" route show 100.64.0.2/32 | grep -q "dev $NSL_WA" ||
+	until_s "$WAIT_S" test -S "$NSL_TMP/a.sock" || fail "fwg did not start in $WAIT_S s"
+	until_s "$WAIT_S" sh -c "ip -n '$NSL_A' route show 100.64.0.2/32 | grep -q 'dev $NSL_WA'" ||
 		fail "fwg added no route for AllowedIPs 100.64.0.2/32"
 }
 # fwg_stop: stops our engine, and makes B forget the session (a restarted
@@ -115,7 +139,7 @@ fwg_start() {
 fwg_stop() {
 	nsl_stop "$FWG_PID"
 	rm -f "$NSL_TMP/a.sock"
-	nsl_wait_for 5 sh -c "! ip -n $NSL_A link show $NSL_WA" || fail "TUN not removed"
+	until_s "$WAIT_S" sh -c "! ip -n $NSL_A link show $NSL_WA" || fail "TUN not removed"
 	wg set "$NSL_WB" peer "$(cat "$K/a.pub")" remove
 	wg set "$NSL_WB" listen-port 51820 peer "$(cat "$K/a.pub")" allowed-ips "$B_ALLOWED"
 }
@@ -124,7 +148,8 @@ json_field() {
 	"$FSC_BIN/fwg" show "$NSL_TMP/a.sock" json |
 		sed -n "s/.*\"$1\":\([0-9]*\).*/\1/p" | head -1
 }
-ping_from() { ip netns exec "$1" "$PY" "$PING" ping "$2" "$3"; }
+# ping_from NS ADDR N [WAIT]: N pings, each answered within WAIT s.
+ping_from() { ip netns exec "$1" "$PY" "$PING" ping "$2" "$3" "${4:-$PING_WAIT_S}"; }
 
 # xfer FROM_NS TO_NS TO_ADDR SEED [BYTES]: 12 MB (or BYTES) from FROM_NS to
 # TO_ADDR:9000.
@@ -133,8 +158,8 @@ xfer() {
 	ip netns exec "$2" "$FSC_BIN/wgxfer" serve "$3" 9000 >"$out.srv" 2>&1 &
 	local srv=$!
 	nsl_track "$srv"
-	nsl_wait_for 5 grep -q listening "$out.srv" || fail "wgxfer serve did not start"
-	timeout 30 ip netns exec "$1" "$FSC_BIN/wgxfer" send "$3" 9000 "${5:-12000000}" "$4" \
+	until_s "$WAIT_S" grep -q listening "$out.srv" || fail "wgxfer serve did not start"
+	timeout $((4 * WAIT_S)) ip netns exec "$1" "$FSC_BIN/wgxfer" send "$3" 9000 "${5:-12000000}" "$4" \
 		>"$out.cli" 2>&1 || fail "transfer $1 -> $3: $(cat "$out.cli")"
 	wait "$srv"
 	local l1 l2
@@ -215,16 +240,20 @@ ping_from "$NSL_A" 100.64.0.2 2 || fail "ping A -> B over the IPv6 underlay"
 say "5. cookies under load"
 nsl_capture_start "$NSL_A" "$NSL_VA" "$NSL_TMP/load.pcap" udp
 CAP=$NSL_PID
+# 2400 initiations at 200/s: 12 s of load, of which wireguard-go's first
+# initiation needs the start (its retry, 5 s later, carries the cookie).
 ip netns exec "$NSL_B" "$FSC_BIN/wgspray" --bind 198.18.0.3 198.18.0.1 41641 \
-	"$(cat "$K/a.pub")" 1400 200 >"$NSL_TMP/spray.json" 2>&1 &
+	"$(cat "$K/a.pub")" 2400 200 >"$NSL_TMP/spray.json" 2>&1 &
 SPRAY=$!
 nsl_track "$SPRAY"
-sleep 1
-# wireguard-go forgets its session and must handshake through the flood.
+cookies_flowing() { [ "$(json_field cookies_sent)" -ge 1 ]; }
+until_s "$WAIT_S" cookies_flowing || fail "no cookie reply to the spray in $WAIT_S s"
+# wireguard-go forgets its session and must handshake through the flood;
+# its ping waits in its queue until the handshake is done.
 wg set "$NSL_WB" peer "$(cat "$K/a.pub")" remove
 wg set "$NSL_WB" peer "$(cat "$K/a.pub")" allowed-ips "$B_ALLOWED" \
 	endpoint "198.18.0.1:41641"
-nsl_wait_for 15 ping_from "$NSL_B" 100.64.0.1 1 || fail "no handshake through the flood"
+ping_from "$NSL_B" 100.64.0.1 1 "$WAIT_S" || fail "no handshake through the flood in $WAIT_S s"
 wait "$SPRAY" || fail "wgspray: $(cat "$NSL_TMP/spray.json")"
 nsl_stop "$CAP"
 grep -q '"cookie_opened":true' "$NSL_TMP/spray.json" ||
@@ -244,8 +273,8 @@ fwg_stop
 fwg_start "$NSL_TMP/a.conf" --test-timer-divisor 20
 ping_from "$NSL_A" 100.64.0.2 40 || fail "pings lost across rekeys"
 hs=$(json_field handshakes_completed)
-[ "$hs" -ge 2 ] || fail "no rekey in 8 s with rekey-after 6 s ($hs handshakes)"
-say "  $hs handshakes in 8 s, no ping lost"
+[ "$hs" -ge 2 ] || fail "no rekey in 40 pings (8 s at least) with rekey-after 6 s ($hs handshakes)"
+say "  $hs handshakes in 40 pings, no ping lost"
 
 say "7. persistent keepalive cadence"
 fwg_stop
@@ -253,16 +282,26 @@ write_conf "$NSL_TMP/ka.conf" 1
 nsl_capture_start "$NSL_A" "$NSL_VA" "$NSL_TMP/ka.pcap" udp
 CAP=$NSL_PID
 fwg_start "$NSL_TMP/ka.conf"
-sleep 5.5
+t_ka=$SECONDS
+six_keepalives() { [ "$(json_field keepalives_sent)" -ge 6 ]; }
+until_s $((2 * WAIT_S)) six_keepalives ||
+	fail "$(json_field keepalives_sent) keepalives in $((2 * WAIT_S)) s (1 s apart wanted)"
+t_ka=$((SECONDS - t_ka))
 nsl_stop "$CAP"
 tshark -n -r "$NSL_TMP/ka.pcap" -Y 'udp.srcport == 41641 && udp.length == 40' -T fields -e frame.time_relative \
 	>"$NSL_TMP/ka.txt" 2>/dev/null
 n=$(wc -l <"$NSL_TMP/ka.txt")
-[ "$n" -ge 3 ] && [ "$n" -le 7 ] || fail "$n keepalives in 5.5 s (wanted about 5)"
-awk 'NR > 1 { d = $1 - prev; if (d < 0.6 || d > 1.7) { print "gap " d; bad = 1 } }
-	{ prev = $1 } END { exit bad }' "$NSL_TMP/ka.txt" ||
-	fail "keepalive gaps off 1 s: $(tr '\n' ' ' <"$NSL_TMP/ka.txt"; tshark -n -r "$NSL_TMP/ka.pcap" -d udp.port==41641,wg | head -20)"
-say "  $n keepalives, gaps within 0.6-1.7 s"
+# (tcpdump -U wrote each as it came; the 6th may still have been on its way)
+[ "$n" -ge 5 ] || fail "$n keepalives on the wire (fwg counted 6 or more)"
+# Never early (the timer is re-armed by every packet sent, so load only
+# delays), about 1 s typically, no stall.
+gaps=$(awk 'NR > 1 { print $1 - prev } { prev = $1 }' "$NSL_TMP/ka.txt" | sort -g)
+echo "$gaps" | awk '{ g[NR] = $1 } END {
+	med = g[int((NR + 1) / 2)]
+	printf "min %.3f median %.3f max %.3f\n", g[1], med, g[NR]
+	exit !(g[1] >= 0.6 && med >= 0.6 && med <= 1.7 && g[NR] <= 5) }' >"$NSL_TMP/ka.gaps" ||
+	fail "keepalive gaps off 1 s ($(cat "$NSL_TMP/ka.gaps")): $(tr '\n' ' ' <"$NSL_TMP/ka.txt")"
+say "  $n keepalives in ${t_ka} s, gaps $(cat "$NSL_TMP/ka.gaps") s"
 
 fwg_stop
 ! grep -l 'Sanitizer' "$NSL_TMP"/fwg*.log >/dev/null 2>&1 || fail "sanitizer report in fwg's log"

@@ -39,6 +39,9 @@ static struct fsc_pipeline *pl;
 static struct fsc_corr *corr;
 static int64_t now = 1767225600ll * 1000000000;
 static uint64_t number;
+/* Where the next frames are seen (fsc_frame.file, .iface); the underlay's
+ * WireGuard datagrams at their own point. */
+static struct { unsigned file, iface; } at, wg_at;
 static struct fsc_story told[16];
 static unsigned n_told;
 
@@ -113,6 +116,8 @@ static void seg(struct tcp *c, int from, uint8_t flags, const void *data, size_t
 	f.nsec = (uint32_t)(now % 1000000000);
 	f.linktype = LT_RAW;
 	f.number = ++number;
+	f.file = at.file;
+	f.iface = at.iface;
 	fsc_pipeline_frame(pl, &f, on_event, NULL);
 }
 
@@ -149,6 +154,8 @@ static void wg_datagram(uint16_t relay_port, uint32_t receiver, size_t inner_len
 	f.nsec = (uint32_t)(ts % 1000000000);
 	f.linktype = LT_RAW;
 	f.number = ++number;
+	f.file = wg_at.file;
+	f.iface = wg_at.iface;
 	fsc_pipeline_frame(pl, &f, on_event, NULL);
 }
 
@@ -535,6 +542,50 @@ static void relay_by_size(void **state)
 	assert_string_equal(fsc_join_name(FSC_JOIN_TIME_SIZE_PEER), "time+size+peer");
 }
 
+/* Each side's observation point is the frame's: live, several interfaces
+ * of one source (file 0); in replay, several files (interface 0). */
+static void observation_points(void **state)
+{
+	(void)state;
+	static const uint8_t client[4] = { 203, 0, 113, 7 };
+	struct tcp pub, in, lo;
+
+	for (int live = 1; live >= 0; live--) {
+		/* the edge's wire 3, the underlay 0, the TUN 1, lo 2 */
+		unsigned pt[4] = { 3, 0, 1, 2 };
+		setup(NULL);
+		wg_at.file = live ? 0 : pt[1];
+		wg_at.iface = live ? pt[1] : 0;
+		carry = CARRY_A;
+		at.file = live ? 0 : pt[0];
+		at.iface = live ? pt[0] : 0;
+		public_hello(&pub, client, 5555);
+		at.file = live ? 0 : pt[2];
+		at.iface = live ? pt[2] : 0;
+		ingress(&in, 40001, "203.0.113.7:5555", 101);
+		carry = CARRY_NONE;
+		at.file = live ? 0 : pt[3];
+		at.iface = live ? pt[3] : 0;
+		backend_open(&lo, 50001);
+		backend_request(&lo, "203.0.113.7", "/a");
+		finish();
+		at.file = at.iface = wg_at.file = wg_at.iface = 0;
+		assert_int_equal(n_told, 1);
+		const struct fsc_story *s = &told[0];
+		assert_int_equal(s->edge_join.kind, FSC_JOIN_ADDR_TIME);
+		assert_int_equal(s->relay_join.kind, FSC_JOIN_TIME_SIZE);
+		assert_true(s->have_ingress && s->have_request);
+		unsigned got[4][2] = { { s->edge_input, s->edge_iface },
+				       { s->relay_input, s->relay_iface },
+				       { s->ingress_input, s->ingress_iface },
+				       { s->request_input, s->request_iface } };
+		for (int i = 0; i < 4; i++) {
+			assert_int_equal(got[i][0], live ? 0 : pt[i]);
+			assert_int_equal(got[i][1], live ? pt[i] : 0);
+		}
+	}
+}
+
 static void names(void **state)
 {
 	(void)state;
@@ -639,6 +690,7 @@ int main(void)
 		cmocka_unit_test(tables_are_bounded),
 		cmocka_unit_test(edge_by_client_address_and_port),
 		cmocka_unit_test(relay_by_size),
+		cmocka_unit_test(observation_points),
 		cmocka_unit_test(names),
 		cmocka_unit_test(clock_midpoint),
 		cmocka_unit_test(clock_one_way),

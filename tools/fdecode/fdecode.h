@@ -125,6 +125,8 @@ void dump_frame(struct fsc_outbuf *ob, enum dump_mode mode, const struct fsc_fra
  * more than one of either: "FILE:IFACE " in text, "iface" in JSON. */
 void text_origin(struct printer *pr, const struct fsc_event *ev);
 void json_origin(struct printer *pr, const struct fsc_event *ev);
+void text_obs(struct printer *pr, unsigned file, unsigned iface);
+void json_obs(struct printer *pr, unsigned file, unsigned iface);
 /* fields.c: the time column; "ADDR[:PORT] [tag]". */
 void print_time(struct printer *pr, int64_t ts_ns);
 void text_addr(struct printer *pr, const struct fsc_addr *a, int port);

@@ -196,6 +196,8 @@ static void story_text(struct printer *pr, const struct fsc_story *s)
 			fsc_outbuf_char(ob, ' ');
 		}
 		text_join(ob, s->edge_join);
+		if (s->edge_join.kind == FSC_JOIN_ADDR_TIME)
+			text_obs(pr, s->edge_input, s->edge_iface);
 	}
 	fsc_outbuf_lit(ob, " | relay ");
 	if (relay_known(s)) {
@@ -205,6 +207,8 @@ static void story_text(struct printer *pr, const struct fsc_story *s)
 		fsc_outbuf_char(ob, ' ');
 	}
 	text_join(ob, s->relay_join);
+	if (relay_known(s))
+		text_obs(pr, s->relay_input, s->relay_iface);
 	fsc_outbuf_lit(ob, " | ingress ");
 	if (s->have_ingress) {
 		text_field(ob, s->ingress_target);
@@ -218,12 +222,14 @@ static void story_text(struct printer *pr, const struct fsc_story *s)
 				text_field(ob, s->alpn);
 			}
 		}
+		text_obs(pr, s->ingress_input, s->ingress_iface);
 	} else {
 		fsc_outbuf_lit(ob, "(none)");
 	}
 	if (s->have_request) {
 		fsc_outbuf_lit(ob, " | request ");
 		text_join(ob, s->request_join);
+		text_obs(pr, s->request_input, s->request_iface);
 	}
 	fsc_outbuf_lit(ob, " |");
 	for (int i = 0; i < S_COUNT; i++) {
@@ -245,11 +251,6 @@ static void json_open(struct fsc_jsonw *w, const char *key, struct fsc_story_joi
 	fsc_jsonw_object_begin_at(w, key);
 	fsc_jsonw_token(w, "join", fsc_join_name(j.kind));
 	fsc_jsonw_u64(w, "candidates", j.candidates);
-}
-
-static void json_input(struct printer *pr, unsigned input)
-{
-	fsc_jsonw_cstr(&pr->jw, "input", pr->src ? fsc_source_path(pr->src, input) : NULL);
 }
 
 /* The public request's chain inside its "request" object: each stage seen
@@ -285,7 +286,7 @@ static void story_json(struct printer *pr, const struct fsc_story *s)
 	json_open(w, "edge", s->edge_join);
 	if (s->edge_join.kind == FSC_JOIN_ADDR_TIME) {
 		json_endpoint(pr, "addr", "port", &s->edge, s->edge_port);
-		json_input(pr, s->edge_input);
+		json_obs(pr, s->edge_input, s->edge_iface);
 	}
 	fsc_jsonw_object_end(w);
 	json_open(w, "relay", s->relay_join);
@@ -300,7 +301,7 @@ static void story_json(struct printer *pr, const struct fsc_story *s)
 			key_b64(pr->ob, s->wg_initiator_key);
 			fsc_outbuf_char(pr->ob, '"');
 		}
-		json_input(pr, s->relay_input);
+		json_obs(pr, s->relay_input, s->relay_iface);
 	}
 	fsc_jsonw_object_end(w);
 	if (s->have_ingress) {
@@ -312,7 +313,7 @@ static void story_json(struct printer *pr, const struct fsc_story *s)
 		fsc_jsonw_cstr(w, "target", s->ingress_target);
 		fsc_jsonw_i64(w, "status", s->ingress_status);
 		json_endpoint(pr, "node", "node_port", &s->node, s->node_port);
-		json_input(pr, s->ingress_input);
+		json_obs(pr, s->ingress_input, s->ingress_iface);
 		fsc_jsonw_object_end(w);
 	}
 	if (s->have_tls) {
@@ -338,7 +339,7 @@ static void story_json(struct printer *pr, const struct fsc_story *s)
 			json_addr(pr, "client", &s->request_client);
 		fsc_jsonw_token(w, "client_rule", s->client_rule ? s->client_rule : "none");
 		fsc_jsonw_u64(w, "index", s->request_index);
-		json_input(pr, s->request_input);
+		json_obs(pr, s->request_input, s->request_iface);
 		json_request_stages(w, s);
 		fsc_jsonw_object_end(w);
 	}

@@ -76,6 +76,16 @@ struct fw {
 	struct metrics_view mview;
 	bool live, ended, failed;
 	uint64_t frames;
+	/* Several files merged: a damaged one is told (each once, at the end)
+	 * and the others go on, as in fdecode. */
+	uint64_t *file_frames;	/* frames read from each file */
+	struct damage {
+		unsigned file;
+		uint64_t packet;	/* 1-based in its file */
+		int64_t offset;		/* byte; -1 unknown */
+		char why[512];		/* as err */
+	} *damage;
+	unsigned n_damage;
 	/* replay pacing: frame time -> wall time */
 	bool paced_started;
 	int64_t pace_mono0, pace_cap0;
@@ -129,11 +139,26 @@ static void end_capture(struct fw *w)
 
 static void feed(struct fw *w, const struct fsc_frame *f)
 {
+	if (w->file_frames)
+		w->file_frames[f->file]++;
 	fsc_pipeline_frame(w->pl, f, fsc_fanout_event, &w->sinks);
 	w->frames++;
 	w->model_changed = true;
 	if (w->o->count && w->frames >= w->o->count)
 		end_capture(w);
+}
+
+/* A merged file's damage, for the end; the merge goes on with the others
+ * (fsc_source_merge returns each file's error once). */
+static void note_damage(struct fw *w)
+{
+	unsigned file = fsc_source_error_file(w->src);
+
+	if (w->n_damage >= w->o->n_files)
+		return;
+	struct damage *d = &w->damage[w->n_damage++];
+	*d = (struct damage){ file, w->file_frames[file] + 1, fsc_source_offset(w->src), "" };
+	snprintf(d->why, sizeof(d->why), "%s", w->err);
 }
 
 /*
@@ -165,6 +190,10 @@ static int read_batch(struct fw *w)
 			}
 			if (r == FSC_SRC_ERROR) {
 				snprintf(w->err, sizeof(w->err), "%s", fsc_source_error(w->src));
+				if (w->damage) {
+					note_damage(w);
+					continue;
+				}
 				w->failed = true;
 				end_capture(w);
 				return -1;
@@ -217,7 +246,7 @@ static int min_timeout(int a, int b)
 
 static const char *state_text(struct fw *w, char *buf, size_t len)
 {
-	if (w->ended && w->failed)
+	if (w->ended && (w->failed || w->n_damage))
 		snprintf(buf, len, "%s: %.40s", w->live ? "capture failed" : "damaged", w->err);
 	else if (w->live && w->ended)
 		snprintf(buf, len, "stopped after %" PRIu64 " packets", w->frames);
@@ -426,6 +455,14 @@ static bool open_files(struct fw *w)
 		fprintf(stderr, "fwatch: %s\n", err);
 		return false;
 	}
+	if (k > 1) {
+		w->file_frames = calloc(k, sizeof(*w->file_frames));
+		w->damage = calloc(k, sizeof(*w->damage));
+		if (!w->file_frames || !w->damage) {
+			fprintf(stderr, "fwatch: out of memory\n");
+			return false;
+		}
+	}
 	fsc_inputopts_shift(&o->inputs, w->src);
 	for (unsigned i = 0; i < k; i++)
 		tui_model_set_source(w->model, i, fsc_source_path(w->src, i), false);
@@ -564,6 +601,16 @@ int fwatch_run(const struct options *o)
 			rc = EXIT_RUNTIME;
 		}
 	}
+	for (unsigned i = 0; i < w.n_damage; i++) {
+		const struct damage *d = &w.damage[i];
+		char at[40] = "";
+		if (d->offset >= 0)
+			snprintf(at, sizeof(at), " (byte %" PRId64 ")", d->offset);
+		fprintf(stderr, "fwatch: %s: damaged at packet %" PRIu64 "%s: %s; shown: its %" PRIu64
+			" packets before the damage, and the other files\n",
+			fsc_source_path(w.src, d->file), d->packet, at, d->why, d->packet - 1);
+		rc = EXIT_RUNTIME;
+	}
 	if (w.failed) {
 		if (o->n_files)
 			fprintf(stderr, "fwatch: %s: %s; shown: the %" PRIu64
@@ -588,5 +635,7 @@ out:
 		fsc_pipeline_free(w.pl);
 	fsc_wgkeys_free(w.keys);
 	fsc_enrich_free(w.names);
+	free(w.file_frames);
+	free(w.damage);
 	return rc;
 }

@@ -102,7 +102,11 @@ enum fsc_stage {
 #define FSC_STORY_TEXT 128	/* bytes kept of each text field, NUL included */
 
 /* One story, owned (no pointer into packets). Texts come from the wire:
- * escape them before showing. Inputs are fsc_frame.file numbers. */
+ * escape them before showing. Each side's observation point is where its
+ * frame was seen: `*_input` the input file (fsc_frame.file; 0 live) and
+ * `*_iface` the interface (fsc_frame.iface: the live interface, or the
+ * pcapng interface of the file), so that a live run over several
+ * interfaces names them as a replay of several files does. */
 struct fsc_story {
 	uint64_t id;			/* 1, 2, ... in order of emission */
 	int64_t t[FSC_STAGE_COUNT];
@@ -112,6 +116,7 @@ struct fsc_story {
 	struct fsc_addr edge;		/* the edge's public address */
 	uint16_t edge_port;
 	unsigned edge_input;
+	unsigned edge_iface;
 	/* relay: the sender of the WireGuard datagram that carried the
 	 * client's ClientHello into the node */
 	struct fsc_story_join relay_join;
@@ -124,10 +129,12 @@ struct fsc_story {
 	bool have_wg_key;
 	uint8_t wg_initiator_key[32];	/* the session initiator's static key */
 	unsigned relay_input;
+	unsigned relay_iface;
 	/* ingress connection (seen in the tunnel, decrypted or in clear) */
 	bool have_ingress;
 	uint64_t ingress_flow;		/* its fsc_flow.id in the pipeline */
 	unsigned ingress_input;
+	unsigned ingress_iface;
 	struct fsc_addr node;		/* the node's PeerAPI address */
 	uint16_t node_port;
 	struct fsc_addr client;		/* Tailscale-Ingress-Src, read */
@@ -145,6 +152,7 @@ struct fsc_story {
 	struct fsc_story_join request_join;	/* request <-> ingress */
 	bool have_request;
 	unsigned request_input;
+	unsigned request_iface;
 	uint64_t request_flow;		/* the backend connection's fsc_flow.id */
 	char method[16];
 	char host[FSC_STORY_TEXT];
