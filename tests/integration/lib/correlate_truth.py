@@ -26,6 +26,7 @@ import json
 import re
 import sys
 
+RELAY = ("198.18.0.1", 51820)  # correlate_lab.sh's one edge, its underlay end
 STAGES = ["edge", "tunnel", "ingress", "tls_done", "request", "first_byte", "last_byte"]
 KV = re.compile(r'(\w+)=("(?:[^"\\]|\\.)*"|\S+)')
 
@@ -74,6 +75,12 @@ def exact(label, path, node_log, edge_log, relay_join, edge_join, n, ports):
     if len(mine) != n:
         errs.append("%d stories, want %d" % (len(mine), n))
     order = (["edge"] if edge_join != "none" else []) + STAGES[1:]
+    # A join by time windows (no key) may give up on a story whose datagram
+    # the loaded node took long to pass inside (seen once under the ASan
+    # suite): then it says `time` or `none`, never another relay; most
+    # stories must still be joined as asked.
+    heuristic = relay_join != "exact"
+    joined = 0
     seen = set()
     for s in mine:
         client = client_of(s)
@@ -84,8 +91,15 @@ def exact(label, path, node_log, edge_log, relay_join, edge_join, n, ports):
             continue
         if s["request"]["target"] != truth[client]:
             errs.append("story %s: port %d asked %s, joined %s" % (s["id"], port, truth[client], s["request"]["target"]))
-        if s["edge"]["join"] != edge_join or s["relay"]["join"] != relay_join:
-            errs.append("story %s: edge %s relay %s, want %s %s" % (s["id"], s["edge"]["join"], s["relay"]["join"], edge_join, relay_join))
+        r = s["relay"]
+        if s["edge"]["join"] != edge_join:
+            errs.append("story %s: edge %s, want %s" % (s["id"], s["edge"]["join"], edge_join))
+        if r["join"] == relay_join:
+            joined += 1
+        elif not (heuristic and r["join"] in ("time", "none")):
+            errs.append("story %s: relay %s, want %s" % (s["id"], r["join"], relay_join))
+        if "addr" in r and (r["addr"], r.get("port")) != RELAY:
+            errs.append("story %s: relay %s:%s, the edge is %s:%s" % ((s["id"], r["addr"], r.get("port")) + RELAY))
         if s["request"]["join"] != "address+time" or s["tls"]["join"] != "exact":
             errs.append("story %s: joins %s/%s" % (s["id"], s["tls"]["join"], s["request"]["join"]))
         if s["request"].get("status") != 200 or s["ingress"]["status"] != 101 or not s["complete"]:
@@ -99,6 +113,8 @@ def exact(label, path, node_log, edge_log, relay_join, edge_join, n, ports):
             errs.append("story %s: stages out of order %s" % (s["id"], st))
         if s["request"].get("stages", {}).get("request", {}).get("ts") != st["request"]:
             errs.append("story %s: request.stages does not nest the stages" % s["id"])
+    if joined < (n + 1) // 2 if heuristic else joined != len(mine):
+        errs.append("relay joined %s in %d of %d stories" % (relay_join, joined, len(mine)))
     if seen != set(ports):
         errs.append("client ports %s, want %s" % (sorted(p for p in seen if p), sorted(ports)))
     return errs
