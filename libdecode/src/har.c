@@ -192,6 +192,19 @@ static size_t url_of(const struct fsc_request *r, const char *target, size_t tle
 				(int)tlen, target);
 }
 
+/* The target as the options redact it (into t, its length in *tlen; none
+ * when it does not fit) and the URL made of it: the URL's length, cut to
+ * fit. */
+static size_t redacted_url(const struct fsc_request *r, const struct fsc_accesslog_opts *o,
+			   char *t, size_t tcap, size_t *tlen, char *url, size_t ucap)
+{
+	*tlen = fsc_accesslog_redact_target(r->target, r->target_len, o, t, tcap);
+	if (*tlen >= tcap)
+		*tlen = 0;
+	size_t ulen = url_of(r, t, *tlen, url, ucap);
+	return ulen >= ucap ? ucap - 1 : ulen;
+}
+
 static double ms(int64_t ns)
 {
 	return ns < 0 ? 0 : (double)ns / 1e6;
@@ -200,12 +213,7 @@ static double ms(int64_t ns)
 void fsc_har_entry(struct fsc_har *h, const struct fsc_request *r, const struct fsc_accesslog_opts *o)
 {
 	char t[FSC_REQ_TARGET_MAX * 2], url[FSC_REQ_TARGET_MAX * 3], when[96], ver[16];
-	size_t tlen = fsc_accesslog_redact_target(r->target, r->target_len, o, t, sizeof(t));
-	if (tlen >= sizeof(t))
-		tlen = 0;
-	size_t ulen = url_of(r, t, tlen, url, sizeof(url));
-	if (ulen >= sizeof(url))
-		ulen = sizeof(url) - 1;
+	size_t tlen, ulen = redacted_url(r, o, t, sizeof(t), &tlen, url, sizeof(url));
 	time_t sec = (time_t)(r->req.ts_ns / 1000000000);
 	struct tm tm;
 	gmtime_r(&sec, &tm);
@@ -302,12 +310,7 @@ void fsc_curl_print(FILE *out, const struct fsc_request *r, const struct fsc_acc
 		    const char *prog)
 {
 	char t[FSC_REQ_TARGET_MAX * 2], url[FSC_REQ_TARGET_MAX * 3];
-	size_t tlen = fsc_accesslog_redact_target(r->target, r->target_len, o, t, sizeof(t));
-	if (tlen >= sizeof(t))
-		tlen = 0;
-	size_t ulen = url_of(r, t, tlen, url, sizeof(url));
-	if (ulen >= sizeof(url))
-		ulen = sizeof(url) - 1;
+	size_t tlen, ulen = redacted_url(r, o, t, sizeof(t), &tlen, url, sizeof(url));
 	struct fsc_span name, value;
 	size_t off = 0;
 
