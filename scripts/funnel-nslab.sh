@@ -48,14 +48,6 @@ printf '[Interface]\nPrivateKey = %s\nListenPort = 51820\nAddress = 100.64.0.1/2
 cap() {	# NS IF FILE [FILTER]
 	nsl_bg "$1" tcpdump --immediate-mode -s 65535 -B 131072 -U -n -i "$2" -w "$3" ${4:+"$4"}
 }
-listening() {	# NS PORT
-	local i
-	for i in $(seq 100); do
-		ip netns exec "$1" ss -Hltn "sport = :$2" | grep -q . && return 0
-		sleep 0.1
-	done
-	return 1
-}
 cap "$NN" un0 "$OUT/underlay.pcap" udp 2>/dev/null
 cap "$NN" lo "$OUT/node-lo.pcap" "tcp port $FL_BE" 2>/dev/null
 cap "$NE" ue1 "$OUT/public.pcap" "tcp port $FL_PUB" 2>/dev/null
@@ -66,7 +58,7 @@ nsl_bg "$NN" sh -c "exec '$FSC_BIN/fnode' --serve-config '$OUT/serve.json' --cer
 	>/dev/null 2>>'$OUT/node.log'"
 nsl_bg "$NE" sh -c "exec '$FSC_BIN/fedge' --listen 198.18.1.2:$FL_PUB --wg-config '$OUT/edge.conf' \
 	--wg-keylog '$OUT/edge-wg.keys' --route '$FL_NAME=100.64.0.2:46187' >/dev/null 2>>'$OUT/edge.log'"
-listening "$NN" 46187 && listening "$NE" "$FL_PUB" && listening "$NN" "$FL_BE" ||
+nsl_listening "$NN" 46187 && nsl_listening "$NE" "$FL_PUB" && nsl_listening "$NN" "$FL_BE" ||
 	{ cat "$OUT"/*.log; nsl_die "a listener did not come up"; }
 cap "$NN" fsl0 "$OUT/inner.pcap" 2>/dev/null
 sleep 1

@@ -60,14 +60,6 @@ cap() {	# NS IF FILE FILTER
 	nsl_capture_start "$1" "$2" "$3" "$4"
 	CAPS="$CAPS $NSL_PID"
 }
-listening() {	# NS PORT
-	local i
-	for i in $(seq 100); do
-		ip netns exec "$1" ss -Hltn "sport = :$2" | grep -q . && return 0
-		sleep 0.1
-	done
-	return 1
-}
 cap "$NN" un0 "$D/underlay.pcap" udp
 cap "$NN" lo "$D/lo.pcap" "tcp port $FL_BE"
 nsl_bg "$NN" python3 "$FSC_SRC/tests/integration/lib/funnel_backend.py" "$FL_BE" "$D/backend.jsonl"
@@ -80,7 +72,7 @@ for e in a b; do
 	nsl_bg "$NE" sh -c "exec '$FSC_BIN/fedge' --listen $pubip:$FL_PUB --wg-config '$D/edge-$e.conf' \
 		--route '$FL_NAME=100.64.0.2:46187' >/dev/null 2>>'$D/edge-$e.log'"
 done
-listening "$NE" "$FL_PUB" && listening "$NN" "$FL_BE" ||
+nsl_listening "$NE" "$FL_PUB" && nsl_listening "$NN" "$FL_BE" ||
 	{ cat "$D"/*.log; nsl_die "a listener did not come up"; }
 
 # The load: "ADDR RUN" lines, each a curl of K requests on one connection,

@@ -74,14 +74,6 @@ cap() {	# NS IF FILE [FILTER]
 	nsl_bg "$1" tcpdump --immediate-mode -s 65535 -B 131072 -U -n -i "$2" -w "$3" ${4:+"$4"}
 	CAPS="$CAPS $NSL_PID"
 }
-listening() {	# NS PORT
-	local i
-	for i in $(seq 100); do
-		ip netns exec "$1" ss -Hltn "sport = :$2" | grep -q . && return 0
-		sleep 0.1
-	done
-	return 1
-}
 cap "$NN" un0 "$D/underlay.pcap" udp 2>/dev/null
 cap "$NE" ue0 "$D/edge-underlay.pcap" udp 2>/dev/null
 cap "$NN" lo "$D/lo.pcap" "tcp port $FL_BE" 2>/dev/null
@@ -94,7 +86,7 @@ nsl_bg "$NE" sh -c "exec '$FSC_BIN/fedge' --listen 198.18.1.2:$FL_PUB --wg-confi
 	--route '$FL_NAME=100.64.0.2:46187' \
 	--route 'denied.example.test=100.64.0.2:46187' --route 'nocert.example.test=100.64.0.2:46187' \
 	--rate 5 --burst 10 >/dev/null 2>>'$D/edge.log'"
-listening "$NN" 46187 && listening "$NE" "$FL_PUB" && listening "$NN" "$FL_BE" ||
+nsl_listening "$NN" 46187 && nsl_listening "$NE" "$FL_PUB" && nsl_listening "$NN" "$FL_BE" ||
 	{ cat "$D"/*.log; nsl_die "a listener did not come up"; }
 cap "$NN" "$TUN" "$D/inner.pcap" 2>/dev/null
 sleep 1

@@ -24,14 +24,6 @@ printf '[Interface]\nPrivateKey = %s\nListenPort = 51821\nAddress = 100.64.0.2/2
 printf '[Interface]\nPrivateKey = %s\nListenPort = 51820\nAddress = 100.64.0.1/24\n\n[Peer]\nPublicKey = %s\nAllowedIPs = 100.64.0.2/32\nEndpoint = 198.18.0.2:51821\n' \
 	"$(cat "$FL_DIR/e.key")" "$(wg pubkey <"$FL_DIR/n.key")" >"$FL_DIR/edge.conf"
 
-wait_listen() {	# NS PORT
-	local i
-	for i in $(seq 100); do
-		ip netns exec "$1" ss -Hltn "sport = :$2" | grep -q . && return 0
-		sleep 0.1
-	done
-	return 1
-}
 nsl_bg "$NN" python3 "$FSC_SRC/tests/integration/lib/funnel_backend.py" "$FL_BE" "$FL_DIR/backend.jsonl"
 nsl_bg "$NN" sh -c "exec '$FSC_BIN/fnode' --serve-config '$FL_DIR/serve.json' --certs '$FL_DIR/certs' \
 	--wg-config '$FL_DIR/node.conf' --tun $TUN --wg-keylog '$FL_DIR/node-wg.keys' \
@@ -39,7 +31,7 @@ nsl_bg "$NN" sh -c "exec '$FSC_BIN/fnode' --serve-config '$FL_DIR/serve.json' --
 	--peerapi 100.64.0.2:$FL_PEER --edge 100.64.0.1 >/dev/null 2>>'$FL_DIR/node.log'"
 nsl_bg "$NE" sh -c "exec '$FSC_BIN/fedge' --listen 127.0.0.1:$FL_PUB --wg-config '$FL_DIR/edge.conf' \
 	--route '$FL_NAME=100.64.0.2:$FL_PEER' >/dev/null 2>>'$FL_DIR/edge.log'"
-wait_listen "$NN" "$FL_BE" && wait_listen "$NN" "$FL_PEER" && wait_listen "$NE" "$FL_PUB" ||
+nsl_listening "$NN" "$FL_BE" && nsl_listening "$NN" "$FL_PEER" && nsl_listening "$NE" "$FL_PUB" ||
 	{ cat "$FL_DIR"/*.log; nsl_die "a listener did not come up"; }
 grep -q 'transport=tun' "$FL_DIR/node.log" && ip -n "$NN" addr show "$TUN" | grep -q '100.64.0.2/24' &&
 	ok "node on TUN $TUN with 100.64.0.2/24 (kernel TCP)" || bad "tun: $(cat "$FL_DIR/node.log")"

@@ -37,16 +37,13 @@ printf '[Interface]\nPrivateKey = %s\nListenPort = 51821\nAddress = 100.64.0.2/2
 	"$(cat "$D/n.key")" "$(wg pubkey <"$D/e.key")" >"$D/node.conf"
 printf '[Interface]\nPrivateKey = %s\nListenPort = 51820\nAddress = 100.64.0.1/24\n\n[Peer]\nPublicKey = %s\nAllowedIPs = 100.64.0.2/32\nEndpoint = 198.18.0.2:51821\n' \
 	"$(cat "$D/e.key")" "$(wg pubkey <"$D/n.key")" >"$D/edge.conf"
-listening() {	# NS PORT
-	nsl_wait_for 10 sh -c "ip netns exec '$1' ss -Hltn 'sport = :$2' | grep -q ."
-}
 nsl_bg "$NN" python3 "$FSC_SRC/tests/integration/lib/funnel_backend.py" "$FL_BE" "$D/backend.jsonl"
 nsl_bg "$NN" sh -c "exec '$FSC_BIN/fnode' --serve-config '$D/serve.json' --certs '$D/certs' \
 	--wg-config '$D/node.conf' --tun $TUN --wg-keylog '$D/node-wg.keys' \
 	--peerapi 100.64.0.2:46187 --edge 100.64.0.1 >/dev/null 2>>'$D/node.log'"
 nsl_bg "$NE" sh -c "exec '$FSC_BIN/fedge' --listen 198.18.1.2:$FL_PUB --wg-config '$D/edge.conf' \
 	--route '$FL_NAME=100.64.0.2:46187' >/dev/null 2>>'$D/edge.log'"
-listening "$NN" 46187 && listening "$NE" "$FL_PUB" && listening "$NN" "$FL_BE" ||
+nsl_listening "$NN" 46187 && nsl_listening "$NE" "$FL_PUB" && nsl_listening "$NN" "$FL_BE" ||
 	{ cat "$D"/*.log; nsl_die "a listener did not come up"; }
 [ -f "$D/node-wg.keys" ] || nsl_die "fnode wrote no key log"
 

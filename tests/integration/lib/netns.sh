@@ -118,6 +118,11 @@ nsl_wait_for() {
 	return 1
 }
 
+# nsl_listening NS PORT: waits (10 s at most) until something in NS listens
+# on TCP PORT.
+nsl_is_listening() { ip netns exec "$1" ss -Hltn "sport = :$2" | grep -q .; }
+nsl_listening() { nsl_wait_for 10 nsl_is_listening "$1" "$2"; }
+
 # nsl_wg_start NS IFNAME: wireguard-go in the foreground (background job),
 # returns when its TUN interface and UAPI socket exist.  PID in $NSL_PID.
 nsl_wg_start() {
