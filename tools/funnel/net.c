@@ -70,19 +70,7 @@ void fsc_bq_drop(struct fsc_bq *q, size_t n)
 
 ssize_t fsc_bq_read(struct fsc_bq *q, int fd)
 {
-	size_t room = fsc_bq_room(q);
-	ssize_t r;
-
-	if (room == 0)
-		return -1;
-	r = read(fd, fsc_bq_tail(q), room);
-	if (r > 0) {
-		q->len += (size_t)r;
-		return r;
-	}
-	if (r == 0)
-		return 0;
-	return (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR) ? -1 : -2;
+	return fsc_bq_read_stamped(q, fd, NULL);
 }
 
 void fsc_sock_rx_stamps(int fd)
@@ -177,7 +165,8 @@ ssize_t fsc_bq_read_stamped(struct fsc_bq *q, int fd, int64_t *rx_ns)
 
 	if (room == 0)
 		return -1;
-	r = fsc_read_stamped(fd, fsc_bq_tail(q), room, rx_ns);
+	r = rx_ns ? fsc_read_stamped(fd, fsc_bq_tail(q), room, rx_ns)
+		  : read(fd, fsc_bq_tail(q), room);
 	if (r > 0) {
 		q->len += (size_t)r;
 		return r;

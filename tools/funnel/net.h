@@ -31,7 +31,7 @@ ssize_t fsc_bq_read(struct fsc_bq *q, int fd);
 /* The same through recvmsg(2) on a socket with fsc_sock_rx_stamps: *rx_ns
  * (CLOCK_REALTIME ns) becomes the kernel's receive time of the last
  * segment read (TCP), when it gave one: the moment a capture shows,
- * however late the program got to read. */
+ * however late the program got to read. rx_ns NULL: fsc_bq_read. */
 ssize_t fsc_bq_read_stamped(struct fsc_bq *q, int fd, int64_t *rx_ns);
 ssize_t fsc_read_stamped(int fd, void *buf, size_t n, int64_t *rx_ns);
 /* SO_TIMESTAMPNS on: receive times for fsc_read_stamped. */
