@@ -44,6 +44,13 @@
 /* Two views of one ingress (a decrypted underlay and a TUN capture) are
  * the same connection when their Src, Target and answer agree this close. */
 #define SAME_INGRESS_NS (1000000000ll)
+/* The data rule (correlate.h): candidates a request keeps while its choice
+ * waits for the next instant, and requests waiting at once. */
+#define DATA_CANDIDATES 4u
+#define DATA_WAITING 64u	/* a power of 2 */
+#define POST_RING 64u		/* recent ingress POSTs: where their TLS begins */
+#define TLS13 0x0304
+#define EXT_EARLY_DATA 42
 
 
 struct conn {
@@ -70,6 +77,9 @@ struct conn {
 	uint8_t lo_obs;
 	unsigned requests;	/* stories told with a request */
 	int64_t last_ns;
+	struct corr_records rec;	/* the client's TLS records */
+	bool tls13;		/* the ServerHello selected TLS 1.3 */
+	bool no_early;		/* the ClientHello, read whole, offers no early data */
 	struct corr_mark mark[CORR_MARKS];
 	struct fsc_story s;	/* relay, ingress, TLS and stages up to TLS_DONE */
 };
@@ -82,7 +92,22 @@ struct req {
 	int resp_dir;
 	uint64_t bytes_base;	/* backend payload bytes before the response */
 	int64_t last_ns;
+	/* Its choice waiting for the data rule: the candidates, and the
+	 * backend connection's ends to bind. */
+	bool waiting;
+	unsigned n_cand;
+	struct cand { uint32_t slot, gen; } cand[DATA_CANDIDATES];
+	struct fsc_addr la[2];
+	uint16_t lp[2];
+	uint32_t lo_tunnel;
+	uint8_t lo_obs;
 	struct fsc_story s;	/* request part and its stages */
+};
+
+/* Where the TLS of an ingress connection begins: the byte after its POST. */
+struct post_seen {
+	uint64_t flow_id;
+	uint64_t tls_off;	/* stream offset in the client's direction */
 };
 
 /* A public connection's ClientHello: at the edge, client -> edge. */
@@ -105,16 +130,24 @@ struct fsc_corr {
 	uint32_t n_reqs, next_req;
 	struct fsc_hmap by_flow, awaiting, by_req, by_tuple, by_client;
 	struct corr_underlay ul;
+	struct post_seen posts[POST_RING];
+	uint32_t posts_next;
+	struct { uint32_t slot; uint64_t key; int64_t ts; } waiting[DATA_WAITING];
+	uint32_t waiting_first, n_waiting;
+	uint32_t walking;	/* conns whose client records are read */
 	int64_t now;
 	struct fsc_corr_stats st;
 	struct fsc_story out;
 };
 
+static void data_wait(struct fsc_corr *c, struct req *r);
+static void data_choose(struct fsc_corr *c, struct req *r);
+
 static const char *const join_names[FSC_JOIN_COUNT] = {
 	[FSC_JOIN_NONE] = "none", [FSC_JOIN_EXACT] = "exact",
 	[FSC_JOIN_ADDR_TIME] = "address+time", [FSC_JOIN_TIME] = "time",
 	[FSC_JOIN_AMBIGUOUS] = "ambiguous", [FSC_JOIN_TIME_SIZE] = "time+size",
-	[FSC_JOIN_TIME_SIZE_PEER] = "time+size+peer",
+	[FSC_JOIN_TIME_SIZE_PEER] = "time+size+peer", [FSC_JOIN_ADDR_DATA] = "address+data",
 };
 
 static const char *const side_names[FSC_CORR_SIDES] = {
@@ -321,6 +354,9 @@ static void conn_retire(struct fsc_corr *c, struct conn *k, fsc_story_fn fn, voi
 	if (k->requests == 0 && !k->dup)
 		tell(c, NULL, k, fn, ctx);
 	await_drop(c, k);
+	if (k->rec.state == CORR_REC_WALKING)
+		c->walking--;
+	k->rec.state = CORR_REC_UNSURE;
 	if (k->in_indexed)
 		fsc_hmap_del(&c->by_tuple, k->in_key, slot);
 	if (k->lo_indexed)
@@ -345,6 +381,8 @@ static void req_retire(struct fsc_corr *c, struct req *r, fsc_story_fn fn, void 
 {
 	if (!r->used)
 		return;
+	if (r->waiting)
+		data_choose(c, r);
 	struct conn *k = conn_of(c, r->conn, r->conn_gen);
 	if (k)
 		k->requests++;
@@ -371,13 +409,36 @@ static void expire(struct fsc_corr *c, fsc_story_fn fn, void *ctx)
 
 /* ---- the ingress connection ---- */
 
-static struct conn *conn_by_flow(struct fsc_corr *c, const struct fsc_flow *f)
+static struct conn *conn_by_flow_id(struct fsc_corr *c, uint64_t id)
 {
-	uint32_t slot = fsc_hmap_get(&c->by_flow, f->id);
+	uint32_t slot = fsc_hmap_get(&c->by_flow, id);
 
 	if (slot == FSC_HMAP_NONE || slot >= c->n_conns || !c->conns[slot].used)
 		return NULL;
 	return &c->conns[slot];
+}
+
+static struct conn *conn_by_flow(struct fsc_corr *c, const struct fsc_flow *f)
+{
+	return conn_by_flow_id(c, f->id);
+}
+
+/* The client's TLS records are read from the byte after its POST, when
+ * none of its bytes after the POST has passed yet (no walk otherwise). */
+static void records_begin(struct fsc_corr *c, struct conn *k, const struct fsc_flow *f, int cd)
+{
+	const struct fsc_flow_dir *d = &f->dir[cd];
+
+	for (uint32_t i = 0; i < POST_RING; i++) {
+		const struct post_seen *p = &c->posts[i];
+		if (p->flow_id != f->id)
+			continue;
+		if (d->syn && !d->midstream && d->bytes == p->tls_off) {
+			corr_records_start(&k->rec, d->start + (uint32_t)p->tls_off);
+			c->walking++;
+		}
+		return;
+	}
 }
 
 /* The node answered POST /v0/ingress: a conn begins. */
@@ -417,6 +478,7 @@ static void conn_open(struct fsc_corr *c, const struct fsc_event *ev, fsc_story_
 	s->ingress_status = se->u.resp.head ? se->u.resp.head->status : 0;
 	s->t[FSC_STAGE_TUNNEL] = f->first_ns;
 	s->t[FSC_STAGE_INGRESS] = ev->ts_ns;
+	records_begin(c, k, f, !se->dir);
 	if (!corr_relay_exact(&c->ul, ev, s) && !k->tunnel) {
 		corr_relay_by_time(&c->ul, &c->lim, s);
 		corr_marks_take(&c->ul, conn_key(0, k->obs, &k->ca, k->cp, &k->na, k->np), k->mark);
@@ -569,6 +631,17 @@ static void on_ingress(struct fsc_corr *c, const struct fsc_event *ev, fsc_story
 		conn_retire(c, k, fn, ctx);
 }
 
+/* Early data, or a list cut short that might have hidden it. */
+static bool offers_early_data(const struct fsc_tls_client_hello *h)
+{
+	if (h->overflow || h->n_exts >= FSC_TLS_MAX_EXTS)
+		return true;
+	for (size_t i = 0; i < h->n_exts; i++)
+		if (h->exts[i].type == EXT_EARLY_DATA)
+			return true;
+	return false;
+}
+
 static void on_client_hello(struct fsc_corr *c, const struct fsc_event *ev)
 {
 	const struct fsc_stream_event *se = ev->stream;
@@ -584,6 +657,7 @@ static void on_client_hello(struct fsc_corr *c, const struct fsc_event *ev)
 	}
 	struct fsc_story *s = &k->s;
 	s->have_tls = true;
+	k->no_early = se->status == FSC_OK && h && !offers_early_data(h);
 	set_stage(s, FSC_STAGE_TLS_HELLO, ev->ts_ns);
 	if (!k->tunnel && ev->pkt && !k->mark[CORR_MARK_HELLO].ts &&
 	    s->relay_join.kind != FSC_JOIN_EXACT && c->ul.wg_next) {
@@ -615,10 +689,12 @@ static void on_server_hello(struct fsc_corr *c, const struct fsc_event *ev)
 {
 	const struct fsc_stream_event *se = ev->stream;
 	struct conn *k = conn_by_flow(c, se->flow);
+	const struct fsc_tls_server_hello *h = se->u.server.h;
 
+	if (k && se->status == FSC_OK && h && !h->hrr)
+		k->tls13 = h->has_selected_version && h->version == TLS13;
 	if (!k || k->await || k->s.t[FSC_STAGE_TLS_DONE])
 		return;
-	const struct fsc_tls_server_hello *h = se->u.server.h;
 	if (se->status == FSC_OK && h && h->alpn.len)
 		keep(k->s.alpn_selected, sizeof(k->s.alpn_selected), h->alpn.p, h->alpn.len);
 	k->await_key = tuple_key(k->tunnel, k->obs, &k->ca, k->cp, &k->na, k->np);
@@ -662,11 +738,37 @@ static void mark_keep(struct fsc_corr *c, const struct fsc_packet *p, int64_t ts
 	corr_mark_keep(&c->ul, key, what, (struct corr_mark){ ts, p->ip_len });
 }
 
+/* A segment of an ingress connection whose client's records are read:
+ * the client's bytes, or the node's acknowledgement of them. */
+static void records_feed(struct fsc_corr *c, const struct fsc_packet *p, int64_t ts)
+{
+	uint64_t key = conn_key(p->tunnel, p->obs, &p->src, p->sport, &p->dst, p->dport);
+	uint32_t slot = fsc_hmap_get(&c->by_tuple, key);
+
+	if (slot == FSC_HMAP_NONE || slot >= c->n_conns)
+		return;
+	struct conn *k = &c->conns[slot];
+	if (!k->used || k->rec.state != CORR_REC_WALKING || !k->in_indexed || key != k->in_key ||
+	    p->tunnel != k->tunnel || p->obs != k->obs)
+		return;
+	bool ended = false;
+	if (p->sport == k->cp && p->dport == k->np && fsc_addr_eq(&p->src, &k->ca) &&
+	    fsc_addr_eq(&p->dst, &k->na))
+		ended = corr_records_client(&k->rec, p, ts);
+	else if ((p->tcp_flags & FSC_TCP_ACK) && same_ends(p, &k->ca, k->cp, &k->na, k->np))
+		ended = corr_records_ack(&k->rec, p->ack);
+	if (ended)
+		c->walking--;
+}
+
 /* A segment with payload: the client's first after the ServerHello ends
  * the handshake. */
 static void on_tcp(struct fsc_corr *c, const struct fsc_event *ev)
 {
 	const struct fsc_packet *p = ev->pkt;
+
+	if (p && c->walking)
+		records_feed(c, p, ev->ts_ns);
 
 	if (p && (p->tcp_flags & (FSC_TCP_FIN | FSC_TCP_RST)) && c->by_tuple.count)
 		on_close(c, p);
@@ -702,12 +804,13 @@ static bool is_ingress_post(const struct fsc_http_head *h)
  * backend connection that ended (the node connects again for its next
  * request) and active within the window. */
 static struct conn *find_ingress(struct fsc_corr *c, const struct fsc_addr *client,
-				 int64_t ts, unsigned *candidates)
+				 int64_t ts, struct req *r, unsigned *candidates)
 {
 	struct conn *pick = NULL, *k;
 	uint32_t pos = 0;
 
 	*candidates = 0;
+	r->n_cand = 0;
 	while ((k = next_of_client(c, client, &pos))) {
 		if (k->dup || k->in_closed || (k->lo_flow_id && !k->lo_closed) ||
 		    k->s.ingress_status != 101 || !fsc_addr_eq(&k->s.client, client))
@@ -717,13 +820,18 @@ static struct conn *find_ingress(struct fsc_corr *c, const struct fsc_addr *clie
 							: k->s.t[FSC_STAGE_TLS_HELLO];
 		if (!t || t > ts || ts - t > c->lim.window_ns)
 			continue;
+		if (r->n_cand < DATA_CANDIDATES)
+			r->cand[r->n_cand] = (struct cand){ (uint32_t)(k - c->conns), k->gen };
+		r->n_cand++;
 		(*candidates)++;
 		pick = k;
 	}
 	return *candidates == 1 ? pick : NULL;
 }
 
-static void bind_backend(struct fsc_corr *c, struct conn *k, const struct fsc_flow *f)
+/* k serves r's backend connection from now on, joined as `how`. */
+static void bind_backend(struct fsc_corr *c, struct conn *k, const struct req *r,
+			 enum fsc_join how)
 {
 	uint32_t slot = (uint32_t)(k - c->conns);
 
@@ -731,18 +839,38 @@ static void bind_backend(struct fsc_corr *c, struct conn *k, const struct fsc_fl
 		fsc_hmap_del(&c->by_flow, k->lo_flow_id, slot);
 	if (k->lo_indexed)
 		fsc_hmap_del(&c->by_tuple, k->lo_key, slot);
-	k->lo_flow_id = f->id;
-	k->lo_join = (struct fsc_story_join){ FSC_JOIN_ADDR_TIME, 1 };
-	fsc_hmap_put(&c->by_flow, f->id, slot);
+	k->lo_flow_id = r->flow_id;
+	k->lo_join = (struct fsc_story_join){ how, 1 };
+	fsc_hmap_put(&c->by_flow, r->flow_id, slot);
 	for (int d = 0; d < 2; d++) {
-		k->la[d] = f->addr[d];
-		k->lp[d] = f->port[d];
+		k->la[d] = r->la[d];
+		k->lp[d] = r->lp[d];
 	}
-	k->lo_tunnel = fsc_flow_tunnel(f);
-	k->lo_obs = f->obs;
+	k->lo_tunnel = r->lo_tunnel;
+	k->lo_obs = r->lo_obs;
 	k->lo_closed = false;
 	k->lo_key = conn_key(k->lo_tunnel, k->lo_obs, &k->la[0], k->lp[0], &k->la[1], k->lp[1]);
 	k->lo_indexed = fsc_hmap_put(&c->by_tuple, k->lo_key, slot);
+}
+
+/* The POST that opens an ingress connection, read whole from the
+ * connection's first byte: its TLS begins right after it (and its body). */
+static void post_keep(struct fsc_corr *c, const struct fsc_stream_event *se)
+{
+	const unsigned odd = FSC_SF_RESYNC | FSC_SF_SMUGGLING | FSC_SF_FOLDED_FRAMING |
+			     FSC_SF_CL_AND_TE;
+	const struct fsc_http_info *in = se->u.req.info;
+	const struct fsc_flow_dir *d = &se->flow->dir[se->dir];
+	size_t head = se->u.req.head->head_len;
+
+	if (se->status != FSC_OK || (se->flags & odd) || se->u.req.index != 1 || !in ||
+	    in->chunked || !head || !d->syn || d->midstream)
+		return;
+	uint64_t body = in->has_content_length ? in->content_length : 0;
+	if (body > (1u << 20))
+		return;
+	c->posts[c->posts_next++ & (POST_RING - 1)] = (struct post_seen){ se->flow->id,
+									   head + body };
 }
 
 static void on_request(struct fsc_corr *c, const struct fsc_event *ev, fsc_story_fn fn,
@@ -757,6 +885,7 @@ static void on_request(struct fsc_corr *c, const struct fsc_event *ev, fsc_story
 	if (is_ingress_post(h)) {
 		if (c->ul.wg_next && !ev->tunnel && ev->pkt)
 			mark_keep(c, ev->pkt, ev->ts_ns, CORR_MARK_POST);
+		post_keep(c, se);
 		return;
 	}
 	struct conn *self = conn_by_flow(c, f);
@@ -776,6 +905,12 @@ static void on_request(struct fsc_corr *c, const struct fsc_event *ev, fsc_story
 	r->resp_dir = !se->dir;
 	r->bytes_base = f->dir[!se->dir].bytes;
 	r->last_ns = ev->ts_ns;
+	for (int d = 0; d < 2; d++) {
+		r->la[d] = f->addr[d];
+		r->lp[d] = f->port[d];
+	}
+	r->lo_tunnel = fsc_flow_tunnel(f);
+	r->lo_obs = f->obs;
 	struct fsc_story *s = &r->s;
 	s->request_input = input_of(ev);
 	s->request_iface = iface_of(ev);
@@ -799,12 +934,13 @@ static void on_request(struct fsc_corr *c, const struct fsc_event *ev, fsc_story
 		s->request_join = k->lo_join;
 	} else if (cl && cl->rule != FSC_CLIENT_NONE && cl->rule != FSC_CLIENT_TCP_PEER) {
 		unsigned n;
-		k = find_ingress(c, &cl->addr, ev->ts_ns, &n);
+		k = find_ingress(c, &cl->addr, ev->ts_ns, r, &n);
 		if (k) {
-			bind_backend(c, k, f);
+			bind_backend(c, k, r, FSC_JOIN_ADDR_TIME);
 			s->request_join = k->lo_join;
 		} else if (n > 1) {
 			s->request_join = (struct fsc_story_join){ FSC_JOIN_AMBIGUOUS, n };
+			data_wait(c, r);
 		}
 	}
 	if (k) {
@@ -814,6 +950,80 @@ static void on_request(struct fsc_corr *c, const struct fsc_event *ev, fsc_story
 	}
 	if (!fsc_hmap_put(&c->by_req, r->key, (uint32_t)(r - c->reqs)))
 		r->used = false;
+}
+
+/* ---- the data rule (correlate.h) ---- */
+
+/* Could k's client have sent the bytes of a request seen at ts? Unless its
+ * records say no for certain. */
+static bool data_before(const struct conn *k, int64_t ts)
+{
+	int64_t t = corr_records_data_ns(&k->rec, k->tls13 && k->no_early);
+
+	return t < 0 || (t && t <= ts);
+}
+
+/* An ambiguous request's choice waits for the first event after its time:
+ * a record seen at that very time in another input comes first. */
+static void data_wait(struct fsc_corr *c, struct req *r)
+{
+	if (r->n_cand > DATA_CANDIDATES || c->n_waiting == DATA_WAITING)
+		return; /* stays ambiguous */
+	uint32_t i = (c->waiting_first + c->n_waiting++) & (DATA_WAITING - 1);
+	c->waiting[i].slot = (uint32_t)(r - c->reqs);
+	c->waiting[i].key = r->key;
+	c->waiting[i].ts = r->s.t[FSC_STAGE_REQUEST];
+	r->waiting = true;
+}
+
+/* The candidates that sent data before the request: one is its source. */
+static void data_choose(struct fsc_corr *c, struct req *r)
+{
+	struct fsc_story *s = &r->s;
+	int64_t ts = s->t[FSC_STAGE_REQUEST];
+	struct conn *pick = NULL;
+	unsigned fit = 0;
+
+	r->waiting = false;
+	struct conn *self = conn_by_flow_id(c, r->flow_id);
+	if (self) { /* an earlier request of its backend connection chose */
+		pick = self;
+		s->request_join = self->lo_join;
+	} else {
+		for (unsigned i = 0; i < r->n_cand; i++) {
+			struct conn *k = conn_of(c, r->cand[i].slot, r->cand[i].gen);
+			if (!k || data_before(k, ts)) { /* gone: cannot be ruled out */
+				fit++;
+				pick = k;
+			}
+		}
+		if (fit != 1 || !pick) {
+			if (fit > 1)
+				s->request_join.candidates = fit;
+			return;
+		}
+		bind_backend(c, pick, r, FSC_JOIN_ADDR_DATA);
+		s->request_join = pick->lo_join;
+	}
+	r->conn = (uint32_t)(pick - c->conns);
+	r->conn_gen = pick->gen;
+	if (ts > pick->last_ns)
+		pick->last_ns = ts;
+}
+
+/* Choose for the waiting requests older than ts (all: INT64_MAX). */
+static void data_settle(struct fsc_corr *c, int64_t ts)
+{
+	while (c->n_waiting) {
+		uint32_t i = c->waiting_first & (DATA_WAITING - 1);
+		if (c->waiting[i].ts >= ts)
+			return;
+		struct req *r = &c->reqs[c->waiting[i].slot];
+		c->waiting_first++;
+		c->n_waiting--;
+		if (r->used && r->waiting && r->key == c->waiting[i].key)
+			data_choose(c, r);
+	}
 }
 
 static struct req *req_by(struct fsc_corr *c, const struct fsc_flow *f, unsigned index)
@@ -870,6 +1080,8 @@ void fsc_corr_event(struct fsc_corr *c, const struct fsc_event *ev, fsc_story_fn
 {
 	if (ev->ts_ns > c->now)
 		c->now = ev->ts_ns;
+	if (c->n_waiting)
+		data_settle(c, ev->ts_ns);
 	switch (ev->type) {
 	case FSC_EV_WG:
 		corr_underlay_wg(&c->ul, ev);
@@ -905,6 +1117,7 @@ void fsc_corr_flush(struct fsc_corr *c, fsc_story_fn fn, void *ctx)
 {
 	/* Requests first (they tell their ingress), then ingress alone, each
 	 * ring from its oldest slot. */
+	data_settle(c, INT64_MAX);
 	for (uint32_t i = 0; i < c->n_reqs; i++) {
 		struct req *r = &c->reqs[(c->next_req + i) % c->n_reqs];
 		if (r->used)

@@ -1,6 +1,7 @@
-/* correlate_int.h - private to correlate.c and correlate_relay.c: the
- * underlay as the correlation sees it, to name the relay of an ingress
- * connection (correlate.h says what each join means). */
+/* correlate_int.h - private to correlate.c, correlate_relay.c and
+ * correlate_data.c: the underlay as the correlation sees it, to name the
+ * relay of an ingress connection, and the client's TLS records on it, for
+ * the request join (correlate.h says what each join means). */
 #ifndef FSC_CORRELATE_INT_H
 #define FSC_CORRELATE_INT_H
 
@@ -89,5 +90,38 @@ void corr_marks_take(const struct corr_underlay *u, uint64_t key,
 void corr_relay_by_size(struct corr_underlay *u, const struct fsc_corr_limits *lim, int64_t now,
 			const struct corr_mark marks[CORR_MARKS], const struct fsc_addr *inner,
 			struct fsc_story *s);
+
+/* The client's TLS records on an ingress connection (correlate_data.c). */
+enum corr_rec_state {
+	CORR_REC_OFF = 0,	/* never begun: the TLS's first byte not known */
+	CORR_REC_WALKING,	/* reading record headers */
+	CORR_REC_DONE,		/* CORR_REC_SEALED application_data records seen */
+	CORR_REC_UNSURE,	/* stopped where it could miss a record */
+};
+
+#define CORR_REC_SEALED 2	/* records of outer type 23 kept */
+
+struct corr_records {
+	uint8_t state;		/* enum corr_rec_state */
+	uint8_t hdr_n, hdr[5];	/* a record header split across segments */
+	uint8_t n_sealed;
+	uint32_t next;		/* sequence number of the next client byte */
+	uint32_t left;		/* body bytes of the record in hand still to come */
+	int64_t sealed_ns[CORR_REC_SEALED]; /* the segment that completed the
+					     * header of each */
+};
+
+/* Walks the client's bytes from sequence number seq (the TLS's first). */
+void corr_records_start(struct corr_records *w, uint32_t seq);
+/* A client -> node segment of the connection, seen at ts; an ACK of the
+ * node's. Each returns true when the walk just ended (done or unsure). */
+bool corr_records_client(struct corr_records *w, const struct fsc_packet *p, int64_t ts);
+bool corr_records_ack(struct corr_records *w, uint32_t ack);
+/* When the first record that can carry application data began: 0 none
+ * yet, -1 unknown (never begun, or unsure before it). With
+ * first_sealed_is_handshake (TLS 1.3 without early data) the first record
+ * of type 23 is the client's Finished (or its certificate) and the second
+ * is that record; else the first. */
+int64_t corr_records_data_ns(const struct corr_records *w, bool first_sealed_is_handshake);
 
 #endif

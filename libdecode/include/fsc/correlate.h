@@ -17,7 +17,9 @@
  *              ServerHello  client Finished
  *   loopback   GET /x  X-Forwarded-For: C             ── address+time: C and
  *              response head ... last body byte          the ingress whose TLS
- *                                                        finished before it
+ *                                                        finished before it;
+ *                                                        address+data: ... and
+ *                                                        had sent data before it
  *
  * Without decryption the ingress connection is seen in clear elsewhere (a
  * TUN capture, a `tailscale debug capture` file) and its relay is found
@@ -31,6 +33,27 @@
  * segments. Two connections through two relays at the same instant fit
  * both; then the path that carried the same tunnel address's ingress
  * before decides ("time+size+peer"), or the join stays ambiguous.
+ *
+ * X-Forwarded-For has no port: two ingress connections of one client
+ * address open at once both fit a new backend connection by address and
+ * time. The data rule narrows them by causality, for any proxy: the node
+ * sends a request to its backend only after the client's bytes that carry
+ * it arrived, and those come in a TLS record of outer type 23
+ * (application_data) that no key is needed to see. A candidate whose
+ * client had sent no such record before the request's head was seen
+ * cannot be its source. In TLS 1.3 (the ServerHello says so) without
+ * early data (the ClientHello offers none) the first such record is the
+ * client's Finished, so it is the second that counts; in TLS 1.2, or
+ * when either hello is unknown, the first. The records are read from the
+ * byte after POST /v0/ingress, only while nothing was missed (a hole, a
+ * segment the capture cut, the node acknowledging bytes never seen,
+ * bytes that are no record header): then the candidate stays one. The
+ * choice waits for the first event after the request's time, so that a
+ * record seen at the same instant in another capture counts. It trusts
+ * what the address join trusts: the captures' clocks agree (one host: the
+ * TUN or underlay and lo of the node), and the inputs come in time order
+ * (files are merged by time; live interfaces with a merge delay). When
+ * exactly one candidate is left the join is "address+data".
  *
  * A story is emitted per loopback request (when its response body ends,
  * or when it is given up), and per ingress connection that never led to a
@@ -79,6 +102,11 @@ enum fsc_join {
 				 * this tunnel address's earlier ingress
 				 * (time+size): a peer sends only from its
 				 * own addresses */
+	FSC_JOIN_ADDR_DATA,	/* "address+data": the client address left
+				 * several candidates, and only one of them
+				 * had carried a client record that can hold
+				 * application data before the request (the
+				 * data rule, below) */
 	FSC_JOIN_COUNT
 };
 
@@ -214,7 +242,7 @@ const struct fsc_corr_stats *fsc_corr_stats(const struct fsc_corr *c);
 /* "edge", "relay", "tls", "request". */
 const char *fsc_corr_side_name(enum fsc_corr_side s);
 /* "none", "exact", "address+time", "time", "ambiguous", "time+size",
- * "time+size+peer". */
+ * "time+size+peer", "address+data". */
 const char *fsc_join_name(enum fsc_join j);
 /* "edge", "tunnel", "ingress", "tls_hello", "tls_done", "request", "first_byte",
  * "last_byte". */
