@@ -3,7 +3,8 @@
  * ServerHello, the client's Finished) and the node's loopback request with
  * X-Forwarded-For; joins by address and time, ambiguous ones named, a
  * refusal told at once, keep-alive requests on one backend connection, the
- * window, bounded tables; and clock offsets from packets seen twice. */
+ * window, bounded tables; the data rule (address+data) and where it must
+ * not decide; and clock offsets from packets seen twice. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -28,6 +29,23 @@ static const char server_hello_hex[] =
 	"00"			/* session id: none */
 	"1301 00"		/* TLS_AES_128_GCM_SHA256, no compression */
 	"0004 002b 0000";	/* extensions: supported_versions, empty */
+
+/* The same, selecting TLS 1.3 (supported_versions 0304). */
+static const char server_hello_13_hex[] =
+	"16 0303 0032"		/* handshake record, 50 bytes */
+	"02 00002e"		/* ServerHello, 46 bytes */
+	"0303"
+	"1111111111111111111111111111111111111111111111111111111111111111"
+	"00"
+	"1301 00"
+	"0006 002b 0002 0304";	/* extensions: supported_versions, TLS 1.3 */
+
+/* The TLS the next ingress connections speak: the ServerHello above that
+ * names no version, or TLS 1.3; the ClientHello as is, or offering early
+ * data too. */
+static enum { TLS_UNNAMED, TLS_13, TLS_13_EARLY } tls_kind;
+/* The next ingress's POST is sent twice (a retransmission). */
+static bool resend_post;
 
 struct tcp {
 	uint8_t a[4], b[4];	/* client, server */
@@ -176,6 +194,20 @@ static void handshake(struct tcp *c)
 	seg(c, 0, ACK, NULL, 0);
 }
 
+/* The ClientHello record h (n bytes) with an early_data extension (type
+ * 42, empty) appended: record, handshake and extensions lengths grow by 4. */
+static size_t with_early_data(uint8_t *h, size_t n)
+{
+	const size_t ext_len_at = 5 + 4 + 2 + 32 + 1 + 2 + 8 + 2; /* the vector's */
+
+	assert_int_equal((h[ext_len_at] << 8 | h[ext_len_at + 1]) + ext_len_at + 2, n);
+	put16(h + 3, (uint16_t)((h[3] << 8 | h[4]) + 4));
+	put16(h + 7, (uint16_t)((h[7] << 8 | h[8]) + 4));
+	put16(h + ext_len_at, (uint16_t)((h[ext_len_at] << 8 | h[ext_len_at + 1]) + 4));
+	memcpy(h + n, "\x00\x2a\x00\x00", 4);
+	return n + 4;
+}
+
 /* An ingress connection from the edge's port `edge_port` for the public
  * client src; answered `status`; with TLS when 101. */
 static void ingress(struct tcp *c, uint16_t edge_port, const char *src, int status)
@@ -183,7 +215,11 @@ static void ingress(struct tcp *c, uint16_t edge_port, const char *src, int stat
 	char req[256];
 	uint8_t hello[256], server[128];
 	size_t n = vec_hex(vec_client_hello_hex, hello, sizeof(hello));
-	size_t m = vec_hex(server_hello_hex, server, sizeof(server));
+	size_t m = vec_hex(tls_kind == TLS_UNNAMED ? server_hello_hex : server_hello_13_hex,
+			   server, sizeof(server));
+
+	if (tls_kind == TLS_13_EARLY)
+		n = with_early_data(hello, n);
 
 	*c = (struct tcp){ { 100, 64, 0, 1 }, { 100, 64, 0, 2 }, edge_port, 46187, { 0, 0 } };
 	handshake(c);
@@ -191,6 +227,10 @@ static void ingress(struct tcp *c, uint16_t edge_port, const char *src, int stat
 		 "Tailscale-Ingress-Src: %s\r\nTailscale-Ingress-Target: example.ts.net:443\r\n\r\n",
 		 src);
 	send_str(c, 0, req);
+	if (resend_post) {
+		c->seq[0] -= (uint32_t)strlen(req);
+		send_str(c, 0, req);
+	}
 	if (status != 101) {
 		send_str(c, 1, "HTTP/1.1 403 Forbidden\r\nContent-Length: 7\r\n\r\ndenied\n");
 		return;
@@ -225,6 +265,7 @@ static void setup(const struct fsc_corr_limits *lim)
 
 	pl = fsc_pipeline_new(&pll);
 	corr = fsc_corr_new(lim);
+	tls_kind = TLS_UNNAMED;
 	assert_non_null(pl);
 	assert_non_null(corr);
 	n_told = 0;
@@ -313,6 +354,152 @@ static void two_candidates_are_ambiguous(void **state)
 	assert_int_equal(n_told, 4);
 	assert_int_equal(told[2].client_port + told[3].client_port, 5555 + 6666);
 	assert_false(told[2].have_request);
+}
+
+/* ---- the data rule: a candidate whose client sent no record that can
+ * carry application data before the request is not its source ---- */
+
+static void app_data(struct tcp *c)
+{
+	seg(c, 0, PSH_ACK, "\x17\x03\x03\x00\x03GET", 8);
+}
+
+/* The node's next request to its backend on lo (head only). */
+static void backend_head(struct tcp *lo, const char *xff, const char *path)
+{
+	char req[256];
+
+	snprintf(req, sizeof(req), "GET %s HTTP/1.1\r\nHost: example.ts.net\r\n"
+		 "X-Forwarded-For: %s\r\n\r\n", path, xff);
+	send_str(lo, 0, req);
+}
+
+static void backend_answer(struct tcp *lo)
+{
+	send_str(lo, 1, "HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\nhello");
+}
+
+/* Two clients of one address; a's request reaches the backend while b's
+ * client has sent only its Finished (TLS 1.3: sealed, outer type 23, and
+ * not data) and, in a second case, not even that. */
+static void data_rule_decides(void **state)
+{
+	(void)state;
+	struct tcp a, b, lo1, lo2;
+
+	for (int finished = 1; finished >= 0; finished--) {
+		setup(NULL);
+		tls_kind = TLS_13;
+		ingress(&a, 40001, "203.0.113.7:5555", 101);
+		ingress(&b, 40002, "203.0.113.7:6666", 101);
+		if (!finished) { /* b: only its ClientHello and the ServerHello */
+			b.seq[0] -= 7;
+			now -= MS;
+		} else { /* its Finished again: bytes read already count once */
+			b.seq[0] -= 7;
+			seg(&b, 0, PSH_ACK, "\x17\x03\x03\x00\x02zz", 7);
+		}
+		app_data(&a);
+		backend_open(&lo1, 50001);
+		backend_request(&lo1, "203.0.113.7", "/a");
+		assert_int_equal(n_told, 1);
+		assert_int_equal(told[0].request_join.kind, FSC_JOIN_ADDR_DATA);
+		assert_int_equal(told[0].request_join.candidates, 1);
+		assert_int_equal(told[0].client_port, 5555);
+		/* the next request on that backend connection: joined as it was */
+		backend_request(&lo1, "203.0.113.7", "/a2");
+		assert_int_equal(told[1].request_join.kind, FSC_JOIN_ADDR_DATA);
+		assert_int_equal(told[1].client_port, 5555);
+		/* b's own request: a serves a backend connection still open */
+		if (!finished)
+			seg(&b, 0, PSH_ACK, "\x17\x03\x03\x00\x02zz", 7);
+		app_data(&b);
+		backend_open(&lo2, 50002);
+		backend_request(&lo2, "203.0.113.7", "/b");
+		assert_int_equal(told[2].request_join.kind, FSC_JOIN_ADDR_TIME);
+		assert_int_equal(told[2].client_port, 6666);
+		assert_int_equal(fsc_corr_stats(corr)->joins[FSC_SIDE_REQUEST][FSC_JOIN_ADDR_DATA], 2);
+		finish();
+	}
+}
+
+enum undecided {
+	BOTH_SENT,	/* both clients sent a record of data */
+	UNNAMED,	/* no TLS version: b's Finished may be data (TLS 1.2) */
+	EARLY,		/* b offered early data: its first sealed record may be */
+	HOLE,		/* b's next segment shows bytes the capture missed */
+	ACKED,		/* the node acknowledged b's bytes the capture missed */
+	CUT,		/* a segment of b cut by the capture's snapshot length */
+	SAME_TIME,	/* b's data seen at the request's instant, after it */
+	RESENT,		/* b's POST sent twice: where its TLS begins is not
+			 * known for certain, no walk */
+	UNDECIDED_COUNT
+};
+
+/* As data_rule_decides, but b might have sent the request's bytes: the
+ * join stays ambiguous between both. */
+static void data_rule_must_not_decide(void **state)
+{
+	(void)state;
+	struct tcp a, b, lo;
+	uint8_t pkt[64];
+
+	for (int u = 0; u < UNDECIDED_COUNT; u++) {
+		setup(NULL);
+		tls_kind = u == UNNAMED ? TLS_UNNAMED : u == EARLY ? TLS_13_EARLY : TLS_13;
+		ingress(&a, 40001, "203.0.113.7:5555", 101);
+		if (u == RESENT)
+			resend_post = true;
+		ingress(&b, 40002, "203.0.113.7:6666", 101);
+		resend_post = false;
+		app_data(&a);
+		if (u == BOTH_SENT)
+			app_data(&b);
+		if (u == HOLE || u == ACKED) {
+			b.seq[0] += 8; /* a record of data the capture lost */
+			if (u == HOLE)
+				seg(&b, 0, ACK, "\x17", 1);
+			else
+				seg(&b, 1, ACK, NULL, 0);
+		}
+		if (u == CUT) {
+			struct fsc_frame f = { 0 };
+			memset(pkt, 0, 40);
+			pkt[0] = 0x45;
+			put16(pkt + 2, 40 + 8);
+			pkt[8] = 64;
+			pkt[9] = 6;
+			memcpy(pkt + 12, b.a, 4);
+			memcpy(pkt + 16, b.b, 4);
+			put16(pkt + 20, b.ap);
+			put16(pkt + 22, b.bp);
+			put32(pkt + 24, b.seq[0]);
+			put32(pkt + 28, b.seq[1]);
+			pkt[32] = 5 << 4;
+			pkt[33] = PSH_ACK;
+			memcpy(pkt + 40, "\x17\x03", 2);
+			now += MS;
+			f.data = pkt;
+			f.caplen = 42; /* of 48 */
+			f.wirelen = 48;
+			f.sec = now / 1000000000;
+			f.nsec = (uint32_t)(now % 1000000000);
+			f.linktype = LT_RAW;
+			fsc_pipeline_frame(pl, &f, on_event, NULL);
+		}
+		backend_open(&lo, 50001);
+		backend_head(&lo, "203.0.113.7", "/which");
+		if (u == SAME_TIME) {
+			now -= MS;
+			app_data(&b);
+		}
+		backend_answer(&lo);
+		assert_int_equal(n_told, 1);
+		assert_int_equal(told[0].request_join.kind, FSC_JOIN_AMBIGUOUS);
+		assert_int_equal(told[0].request_join.candidates, 2);
+		assert_false(told[0].have_ingress);
+		finish();
+	}
 }
 
 static void refusal_told_at_once(void **state)
@@ -683,6 +870,8 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(joined_by_address_and_time),
 		cmocka_unit_test(two_candidates_are_ambiguous),
+		cmocka_unit_test(data_rule_decides),
+		cmocka_unit_test(data_rule_must_not_decide),
 		cmocka_unit_test(refusal_told_at_once),
 		cmocka_unit_test(keepalive_follows_its_connection),
 		cmocka_unit_test(connections_that_ended),
