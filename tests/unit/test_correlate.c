@@ -40,10 +40,19 @@ static const char server_hello_13_hex[] =
 	"1301 00"
 	"0006 002b 0002 0304";	/* extensions: supported_versions, TLS 1.3 */
 
-/* The TLS the next ingress connections speak: the ServerHello above that
- * names no version, or TLS 1.3; the ClientHello as is, or offering early
- * data too. */
-static enum { TLS_UNNAMED, TLS_13, TLS_13_EARLY } tls_kind;
+/* TLS 1.2: no extensions. */
+static const char server_hello_12_hex[] =
+	"16 0303 002a"		/* handshake record, 42 bytes */
+	"02 000026"		/* ServerHello, 38 bytes */
+	"0303"
+	"1111111111111111111111111111111111111111111111111111111111111111"
+	"00"
+	"c02f 00";		/* ECDHE-RSA-AES128-GCM-SHA256, no compression */
+
+/* The TLS the next ingress connections speak: the first ServerHello above
+ * (it names no version it can be read by), TLS 1.3 or 1.2; the ClientHello
+ * as is, or offering early data too. */
+static enum { TLS_UNNAMED, TLS_13, TLS_13_EARLY, TLS_12 } tls_kind;
 /* The next ingress's POST is sent twice (a retransmission). */
 static bool resend_post;
 
@@ -215,7 +224,9 @@ static void ingress(struct tcp *c, uint16_t edge_port, const char *src, int stat
 	char req[256];
 	uint8_t hello[256], server[128];
 	size_t n = vec_hex(vec_client_hello_hex, hello, sizeof(hello));
-	size_t m = vec_hex(tls_kind == TLS_UNNAMED ? server_hello_hex : server_hello_13_hex,
+	size_t m = vec_hex(tls_kind == TLS_UNNAMED ? server_hello_hex
+			   : tls_kind == TLS_12	   ? server_hello_12_hex
+						   : server_hello_13_hex,
 			   server, sizeof(server));
 
 	if (tls_kind == TLS_13_EARLY)
@@ -425,7 +436,8 @@ static void data_rule_decides(void **state)
 
 enum undecided {
 	BOTH_SENT,	/* both clients sent a record of data */
-	UNNAMED,	/* no TLS version: b's Finished may be data (TLS 1.2) */
+	UNNAMED,	/* no TLS version: b's sealed record may be data */
+	TLS12,		/* TLS 1.2: b's first record of type 23 is data */
 	EARLY,		/* b offered early data: its first sealed record may be */
 	HOLE,		/* b's next segment shows bytes the capture missed */
 	ACKED,		/* the node acknowledged b's bytes the capture missed */
@@ -446,7 +458,10 @@ static void data_rule_must_not_decide(void **state)
 
 	for (int u = 0; u < UNDECIDED_COUNT; u++) {
 		setup(NULL);
-		tls_kind = u == UNNAMED ? TLS_UNNAMED : u == EARLY ? TLS_13_EARLY : TLS_13;
+		tls_kind = u == UNNAMED ? TLS_UNNAMED
+			 : u == EARLY	? TLS_13_EARLY
+			 : u == TLS12	? TLS_12
+					: TLS_13;
 		ingress(&a, 40001, "203.0.113.7:5555", 101);
 		if (u == RESENT)
 			resend_post = true;
