@@ -598,6 +598,8 @@ void stories_summary(struct stories *st, FILE *out)
 		fsc_outbuf_u64(&ob, cs->joins[FSC_SIDE_REQUEST][FSC_JOIN_EXACT]);
 		fsc_outbuf_lit(&ob, ", address+time ");
 		fsc_outbuf_u64(&ob, cs->joins[FSC_SIDE_REQUEST][FSC_JOIN_ADDR_TIME]);
+		fsc_outbuf_lit(&ob, ", address+data ");
+		fsc_outbuf_u64(&ob, cs->joins[FSC_SIDE_REQUEST][FSC_JOIN_ADDR_DATA]);
 		fsc_outbuf_lit(&ob, ", ambiguous ");
 		fsc_outbuf_u64(&ob, cs->joins[FSC_SIDE_REQUEST][FSC_JOIN_AMBIGUOUS]);
 		fsc_outbuf_lit(&ob, ", none ");
