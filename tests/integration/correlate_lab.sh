@@ -22,6 +22,11 @@
 #     the truth); the shares of correct, ambiguous (two connections of one
 #     address at once: X-Forwarded-For has no port) and unjoined (the
 #     ingress not decoded) are printed, with and without the key log.
+#     Two connections of one address are told apart by the data rule
+#     (address+data) when only one had sent its client's data before the
+#     request: every such join is checked against tshark's reading of the
+#     TUN capture (that connection's client had sent a record of
+#     application data before the request) as well as the node's log.
 #     CORRELATE_LAB_LOAD="A J K P" scales it (default "8 2 3 4": 48
 #     requests and 24 more from the doubled addresses; scripts/
 #     lab-correlate.sh runs "50 3 5 8": 1125 and more);
@@ -190,6 +195,9 @@ load "with keys" "$D/keys.json" && ok "mixed load with the key log: every reques
 	bad "mixed load with keys"
 load "without keys" "$D/nokeys.json" && ok "mixed load without keys (TUN capture): none joined wrong" ||
 	bad "mixed load without keys"
+python3 "$T" data "without keys" "$D/nokeys.json" "$D/inner.pcap" &&
+	ok "without keys: each request joined address+data came after its client's data (tshark)" ||
+	bad "address+data against tshark"
 refusals "with keys" "$D/keys.json" && ok "refusals with the key log: each as the edge logged it" ||
 	bad "refusals with keys"
 refusals "without keys" "$D/nokeys.json" && ok "refusals without keys: each as the edge logged it" ||

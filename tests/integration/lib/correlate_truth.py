@@ -12,6 +12,12 @@ usage:
       REFUSALS: lines "ADDR:PORT KIND"; KIND edge (refused at the edge: no
       story), node (the ingress refused: a story, status 403, no
       request), tls (101, then the TLS refused: a story, no request)
+  correlate_truth.py data LABEL STORIES INNER_PCAP
+      every request joined address+data (the data rule, correlate.h):
+      the ingress connection it names had sent, by tshark's reading of the
+      TUN capture, a TLS record that can carry application data (outer
+      type 23; in TLS 1.3 the one after the client's Finished) before the
+      request; prints the request joins by kind
   correlate_truth.py timing LABEL STORIES NODE_LOG EDGE_LOG BOUND_MS HOLD:STAGE...
       each stage of every story joined right against the moment the logs
       give it (t_STAGE keys); prints p50/p99/max of |log - capture| per
@@ -24,6 +30,7 @@ Exit 0 when the check holds, 1 otherwise (the reasons on stdout).
 
 import json
 import re
+import subprocess
 import sys
 
 RELAY = ("198.18.0.1", 51820)  # correlate_lab.sh's one edge, its underlay end
@@ -186,6 +193,83 @@ def refusals(label, path, edge_log, spec):
     return errs
 
 
+def client_records(pcap, node_port):
+    """Tailscale-Ingress-Src -> the times the client's TLS records of outer
+    type 23 began, read by tshark from each ingress connection's bytes
+    after its POST; and whether the ServerHello chose TLS 1.3. A stream
+    with a hole is left out (the rule says nothing there)."""
+    out = subprocess.run(["tshark", "-n", "-r", pcap, "-o", "tcp.relative_sequence_numbers:TRUE",
+                          "-Y", "tcp.port==%d && tcp.len>0" % node_port, "-T", "fields",
+                          "-e", "tcp.stream", "-e", "frame.time_epoch", "-e", "tcp.srcport",
+                          "-e", "ip.src", "-e", "tcp.seq", "-e", "tcp.payload"],
+                         capture_output=True, text=True, check=True).stdout
+    dirs = {}
+    for line in out.splitlines():
+        stream, t, sport, src, seq, payload = line.split("\t")
+        d = dirs.setdefault((stream, int(sport) == node_port), {"src": (src, int(sport)), "segs": []})
+        d["segs"].append((int(seq), float(t), bytes.fromhex(payload.replace(":", ""))))
+    def stream_bytes(d):
+        data, times, nxt = b"", [], 1
+        for seq, t, b in sorted(d["segs"], key=lambda x: x[0]):
+            if seq > nxt:
+                return None, None  # a hole
+            b = b[nxt - seq:]
+            data += b
+            times += [t] * len(b)
+            nxt += len(b)
+        return data, times
+    def records(data, times, start):
+        o = start
+        while o + 5 <= len(data):
+            yield data[o], times[o + 4], data[o + 5:o + 5 + (data[o + 3] << 8 | data[o + 4])]
+            o += 5 + (data[o + 3] << 8 | data[o + 4])
+    res = {}
+    for (stream, from_node), d in dirs.items():
+        if from_node:
+            continue
+        data, times = stream_bytes(d)
+        if data is None or not data.startswith(b"POST /v0/ingress ") or b"\r\n\r\n" not in data:
+            continue
+        tls13 = False
+        server = dirs.get((stream, True))
+        sdata, stimes = stream_bytes(server) if server else (None, None)
+        if sdata and b"\r\n\r\n" in sdata:
+            for typ, _, body in records(sdata, stimes, sdata.index(b"\r\n\r\n") + 4):
+                if typ == 22 and body[:1] == b"\x02":
+                    tls13 = b"\x00\x2b\x00\x02\x03\x04" in body
+                    break
+        head = data[:data.index(b"\r\n\r\n")].decode("latin-1")
+        src = re.search(r"\r\nTailscale-Ingress-Src: *([^\r]*)", head, re.I)
+        sealed = [t for typ, t, _ in records(data, times, data.index(b"\r\n\r\n") + 4) if typ == 23]
+        if src:
+            res[src.group(1)] = (sealed, tls13)
+    return res
+
+
+def data(label, path, inner):
+    kinds = {}
+    decided = [s for s in stories(path) if s.get("request", {}).get("join") == "address+data"]
+    for s in stories(path):
+        if "request" in s:
+            kinds[s["request"]["join"]] = kinds.get(s["request"]["join"], 0) + 1
+    print("%s: request joins %s" % (label, ", ".join("%s %d" % kv for kv in sorted(kinds.items()))))
+    if not decided:
+        return []
+    recs = client_records(inner, decided[0]["ingress"]["node_port"])
+    errs = []
+    for s in decided:
+        i = s["ingress"]
+        ts = s["request"]["stages"]["request"]["ts"]
+        sealed, tls13 = recs.get(i["src"], ([], False))
+        first = sealed[1:2] if tls13 else sealed[:1]  # TLS 1.3: after its Finished
+        if i["src"] not in recs:
+            errs.append("story %s: the ingress of %s:%s not read in %s" % (s["id"], i["client"], i["client_port"], inner))
+        elif not first or first[0] > ts + 1e-6:
+            errs.append("story %s: address+data, but %s:%s sent no data before the request (%s)" % (
+                s["id"], i["client"], i["client_port"], sealed))
+    return errs
+
+
 def pct(v, p):
     v = sorted(v)
     return v[max(0, (len(v) * p + 99) // 100 - 1)] if v else float("nan")
@@ -235,6 +319,8 @@ def main(argv):
         errs = load(label, *argv[3:6])
     elif mode == "refusals":
         errs = refusals(label, *argv[3:6])
+    elif mode == "data":
+        errs = data(label, argv[3], argv[4])
     elif mode == "timing":
         errs = timing(label, argv[3], argv[4], argv[5], float(argv[6]), argv[7:])
     else:
