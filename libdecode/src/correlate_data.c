@@ -11,11 +11,13 @@
  * application_data record (outer type 23), or as soon as it can no longer
  * be sure of what it counted: a segment after a hole, a segment cut by the
  * capture, the node acknowledging bytes never seen, bytes that are no
- * record header. Unsure, the rule says nothing.
+ * record header, a first record that is no handshake. Unsure, the rule
+ * says nothing.
  */
 #include "correlate_int.h"
 
 #define TLS_CCS 20
+#define TLS_HANDSHAKE 22
 #define TLS_HEARTBEAT 24
 #define TLS_SEALED 23
 #define RECORD_MAX (16384u + 2048u)	/* TLSCiphertext.length at most */
@@ -48,7 +50,10 @@ static void walk(struct corr_records *w, const uint8_t *p, size_t n, int64_t ts)
 		w->hdr_n = 0;
 		uint8_t type = w->hdr[0];
 		uint32_t len = (uint32_t)w->hdr[3] << 8 | w->hdr[4];
-		if (type < TLS_CCS || type > TLS_HEARTBEAT || w->hdr[1] != 3 || len > RECORD_MAX) {
+		/* TLS opens with the ClientHello's handshake record */
+		bool first = !w->records++;
+		if (type < TLS_CCS || type > TLS_HEARTBEAT || w->hdr[1] != 3 || len > RECORD_MAX ||
+		    (first && type != TLS_HANDSHAKE)) {
 			give_up(w);
 			return;
 		}

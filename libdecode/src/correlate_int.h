@@ -105,6 +105,7 @@ struct corr_records {
 	uint8_t state;		/* enum corr_rec_state */
 	uint8_t hdr_n, hdr[5];	/* a record header split across segments */
 	uint8_t n_sealed;
+	uint32_t records;	/* headers read */
 	uint32_t next;		/* sequence number of the next client byte */
 	uint32_t left;		/* body bytes of the record in hand still to come */
 	int64_t sealed_ns[CORR_REC_SEALED]; /* the segment that completed the
