@@ -20,34 +20,22 @@
 #define LT_RAW 101
 #define MS 1000000ll
 
-/* A TLS 1.3 ServerHello record. */
+/* A ServerHello's legacy version, random and empty session id. */
+#define SERVER_HELLO_START \
+	"0303" "1111111111111111111111111111111111111111111111111111111111111111" "00"
+
+/* A TLS 1.3 ServerHello record whose supported_versions is empty (so its
+ * version cannot be read); one that selects TLS 1.3; a TLS 1.2 one. */
 static const char server_hello_hex[] =
-	"16 0303 0030"		/* handshake record, 48 bytes */
-	"02 00002c"		/* ServerHello, 44 bytes */
-	"0303"			/* legacy version */
-	"1111111111111111111111111111111111111111111111111111111111111111"
-	"00"			/* session id: none */
+	"16 0303 0030 02 00002c" SERVER_HELLO_START	/* record 48, hello 44 */
 	"1301 00"		/* TLS_AES_128_GCM_SHA256, no compression */
 	"0004 002b 0000";	/* extensions: supported_versions, empty */
-
-/* The same, selecting TLS 1.3 (supported_versions 0304). */
 static const char server_hello_13_hex[] =
-	"16 0303 0032"		/* handshake record, 50 bytes */
-	"02 00002e"		/* ServerHello, 46 bytes */
-	"0303"
-	"1111111111111111111111111111111111111111111111111111111111111111"
-	"00"
-	"1301 00"
-	"0006 002b 0002 0304";	/* extensions: supported_versions, TLS 1.3 */
-
-/* TLS 1.2: no extensions. */
+	"16 0303 0032 02 00002e" SERVER_HELLO_START "1301 00"
+	"0006 002b 0002 0304";	/* supported_versions: TLS 1.3 */
 static const char server_hello_12_hex[] =
-	"16 0303 002a"		/* handshake record, 42 bytes */
-	"02 000026"		/* ServerHello, 38 bytes */
-	"0303"
-	"1111111111111111111111111111111111111111111111111111111111111111"
-	"00"
-	"c02f 00";		/* ECDHE-RSA-AES128-GCM-SHA256, no compression */
+	"16 0303 002a 02 000026" SERVER_HELLO_START
+	"c02f 00";		/* ECDHE-RSA-AES128-GCM-SHA256; no extensions */
 
 /* The TLS the next ingress connections speak: the first ServerHello above
  * (it names no version it can be read by), TLS 1.3 or 1.2; the ClientHello
