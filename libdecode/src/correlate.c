@@ -761,15 +761,14 @@ static void records_feed(struct fsc_corr *c, const struct fsc_packet *p, int64_t
 		c->walking--;
 }
 
-/* A segment with payload: the client's first after the ServerHello ends
- * the handshake. */
+/* A segment: the client's TLS records, a close, and with payload the
+ * client's first after the ServerHello ends the handshake. */
 static void on_tcp(struct fsc_corr *c, const struct fsc_event *ev)
 {
 	const struct fsc_packet *p = ev->pkt;
 
 	if (p && c->walking)
 		records_feed(c, p, ev->ts_ns);
-
 	if (p && (p->tcp_flags & (FSC_TCP_FIN | FSC_TCP_RST)) && c->by_tuple.count)
 		on_close(c, p);
 	if (p && c->ul.wg_next && !p->tunnel &&
