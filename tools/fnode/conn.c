@@ -49,6 +49,11 @@ void conn_accept(struct fnode *nd, int fd, const struct fsc_addr *peer, uint16_t
 	c->peer_port = peer_port;
 	c->phase = PH_INGRESS;
 	c->t_tunnel = fsc_wall_ns();
+	struct fsc_tunstamp_conn tt;
+	if (fsc_transport_conn_times(nd->tr, peer, peer_port, &tt) && tt.syn_wg) {
+		c->t_tunnel = tt.syn_inner;
+		c->t_tunnel_wg = tt.syn_wg;
+	}
 	fsc_sock_rx_stamps(fd);
 	conn_set_wait(c, W_HEAD);
 	c->next = nd->conns;

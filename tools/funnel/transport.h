@@ -25,6 +25,7 @@
 
 #include "fsc/addr.h"
 #include "loop.h"
+#include "tunstamp.h"
 
 struct fsc_wgengine;
 
@@ -78,6 +79,15 @@ void fsc_transport_close(struct fsc_transport *t);
 const char *fsc_transport_mode(const struct fsc_transport *t);
 /* The WireGuard engine (its peers for --metrics); NULL when direct. */
 const struct fsc_wgengine *fsc_transport_engine(const struct fsc_transport *t);
+/* When the tunnel carried the connection from peer:port, at its two ends
+ * (tunstamp.h); false in direct mode or when no longer remembered. */
+bool fsc_transport_conn_times(const struct fsc_transport *t, const struct fsc_addr *peer,
+			      uint16_t port, struct fsc_tunstamp_conn *out);
+/* The kernel receive time of the WireGuard datagram that carried what an
+ * inner socket's read was stamped with (inner_ns, SO_TIMESTAMPNS: in tun
+ * mode the moment the engine wrote it to the TUN); 0 in direct mode or
+ * when no longer known. */
+int64_t fsc_transport_carrier_time(const struct fsc_transport *t, int64_t inner_ns);
 
 /* Listens on addr ("ip:port", or ":port" for every address) and calls fn
  * for each connection. False with a reason in err. */

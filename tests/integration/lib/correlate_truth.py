@@ -12,11 +12,14 @@ usage:
       REFUSALS: lines "ADDR:PORT KIND"; KIND edge (refused at the edge: no
       story), node (the ingress refused: a story, status 403, no
       request), tls (101, then the TLS refused: a story, no request)
-  correlate_truth.py timing LABEL STORIES NODE_LOG EDGE_LOG BOUND_MS HOLD:STAGE...
+  correlate_truth.py timing LABEL STORIES NODE_LOG EDGE_LOG BOUND_MS [inner] HOLD:STAGE...
       each stage of every story joined right against the moment the logs
       give it (t_STAGE keys); prints p50/p99/max of |log - capture| per
       stage; fails when a STAGE named is off by more than BOUND_MS in any
-      story (HOLD "each") or at the median (HOLD "median")
+      story (HOLD "each") or at the median (HOLD "median"). "inner": the
+      stories saw the tunnel inside (a TUN or debug capture, no key):
+      fnode's t_STAGE_inner where it gives one (the inner packet; t_STAGE
+      is then the WireGuard datagram that carried it)
 
 The logs are the text format of fnode/fedge: TIME EVENT key=value ...
 Exit 0 when the check holds, 1 otherwise (the reasons on stdout).
@@ -192,7 +195,8 @@ def pct(v, p):
 
 
 def timing(label, path, node_log, edge_log, bound_ms, holds):
-    held = dict(h.split(":") [::-1] for h in holds)  # stage -> each|median
+    inner = holds[:1] == ["inner"]
+    held = dict(h.split(":") [::-1] for h in holds[inner:])  # stage -> each|median
     req = node_requests(node_log)
     edge = edge_conns(edge_log)
     diffs = {k: [] for k in STAGES}
@@ -202,6 +206,9 @@ def timing(label, path, node_log, edge_log, bound_ms, holds):
         if t not in req or s["request"]["join"] != "address+time" or client_of(s) != ep(req[t]["client"]):
             continue  # only stories joined, and joined right
         log = dict(req[t])
+        for k in STAGES:
+            if inner and "t_%s_inner" % k in log:
+                log["t_" + k] = log["t_%s_inner" % k]
         if client_of(s) in edge and "t_edge" in edge[client_of(s)]:
             log["t_edge"] = edge[client_of(s)]["t_edge"]
         for k in STAGES:
