@@ -282,6 +282,11 @@ static bool backend_io(struct conn *c)
 		tx_stamps(c);
 	if (!c->be_eof && fsc_bq_room(&c->bin) > 0) {
 		int64_t t = fsc_wall_ns();
+		/* A response's first read: also its first segment's time, for
+		 * a head read with body bytes behind it (proxy.c) */
+		c->t_be_head = 0;
+		if (c->rs == RS_HEAD && c->bin.len == 0)
+			fsc_peek_stamped(c->be, &c->t_be_head);
 		r = fsc_bq_read_stamped(&c->bin, c->be, &t);
 		if (r > 0) {
 			c->t_be_read = t;

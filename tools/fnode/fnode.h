@@ -151,6 +151,8 @@ struct conn {
 	int64_t t_first_byte;		/* the read that completed the response head */
 	int64_t t_last_byte;		/* the read with the body's last byte */
 	int64_t t_edge_read, t_be_read;	/* the last read on each side */
+	int64_t t_be_head;		/* the last backend read began a response
+					 * head: its first segment's time */
 	bool head_unsent;		/* the backend head is queued, not written */
 	bool head_stamp_wait;		/* ... its transmit time not read yet */
 	uint32_t be_sent;		/* bytes sent on this backend connection */

@@ -682,7 +682,10 @@ static bool read_response_head(struct conn *c)
 		return true;
 	}
 	c->status = h.status;
-	c->t_first_byte = c->t_be_read;
+	/* The segment that completed the head (FIRST_BYTE): the read's time
+	 * is its last segment's, a body's when body bytes came with it; then
+	 * the head's own, the first, when that read began it. */
+	c->t_first_byte = c->bin.len > h.head_len && c->t_be_head ? c->t_be_head : c->t_be_read;
 	c->be_keep = h.minor_version == 1 && !(in.connection & FSC_HTTP_CONN_CLOSE) &&
 		     c->resp_body.kind != FSC_HTTP_BODY_CLOSE;
 	if (c->resp_body.kind == FSC_HTTP_BODY_CLOSE)

@@ -16,7 +16,8 @@ usage:
       each stage of every story joined right against the moment the logs
       give it (t_STAGE keys); prints p50/p99/max of |log - capture| per
       stage; fails when a STAGE named is off by more than BOUND_MS in any
-      story (HOLD "each") or at the median (HOLD "median"). "inner": the
+      story (HOLD "each"; "each@MS": by more than MS) or at the median
+      (HOLD "median"); a stage may be held several ways. "inner": the
       stories saw the tunnel inside (a TUN or debug capture, no key):
       fnode's t_STAGE_inner where it gives one (the inner packet; t_STAGE
       is then the WireGuard datagram that carried it)
@@ -196,11 +197,18 @@ def pct(v, p):
 
 def timing(label, path, node_log, edge_log, bound_ms, holds):
     inner = holds[:1] == ["inner"]
-    held = dict(h.split(":") [::-1] for h in holds[inner:])  # stage -> each|median
+    held = [h.split(":") for h in holds[inner:]]  # [each|each@MS|median, stage]
     req = node_requests(node_log)
     edge = edge_conns(edge_log)
     diffs = {k: [] for k in STAGES}
     signed = {k: [] for k in STAGES}
+    # A response head the node had not read when the body's segment came
+    # is merged into it by the kernel's receive queue, under the later
+    # time (tcp_try_coalesce): no socket call tells the head's own time
+    # then. Its signature: the log's first_byte is its last_byte (one
+    # stamp, the head's first segment peeked already the merged one), later
+    # than the capture. Counted apart from "each"; printed.
+    merged = []
     for s in stories(path):
         t = s.get("request", {}).get("target")
         if t not in req or s["request"]["join"] != "address+time" or client_of(s) != ep(req[t]["client"]):
@@ -216,6 +224,8 @@ def timing(label, path, node_log, edge_log, bound_ms, holds):
                 d = (float(log["t_" + k]) - s["stages"][k]) * 1000.0
                 signed[k].append(d)
                 diffs[k].append(abs(d))
+                if k == "first_byte" and d > bound_ms and log["t_first_byte"] == log.get("t_last_byte"):
+                    merged.append(d)
     errs = []
     for k in STAGES:
         v = diffs[k]
@@ -224,11 +234,18 @@ def timing(label, path, node_log, edge_log, bound_ms, holds):
         over = sum(1 for d in v if d > bound_ms)
         print("%s: %-10s n=%4d |log-capture| ms p50 %.3f p99 %.3f max %.3f (log later: median %+.3f), over %g ms: %d" % (
             label, k, len(v), pct(v, 50), pct(v, 99), max(v), pct(signed[k], 50), bound_ms, over))
-        if held.get(k) == "each" and over:
-            errs.append("%s: %d of %d beyond %g ms (max %.3f)" % (k, over, len(v), bound_ms, max(v)))
-        if held.get(k) == "median" and pct(v, 50) > bound_ms:
-            errs.append("%s: median %.3f ms beyond %g ms" % (k, pct(v, 50), bound_ms))
-    for k in held:
+        apart = sorted(merged) if k == "first_byte" else []
+        if apart:
+            print("%s: %-10s %d of those over %g ms the kernel's merge of the head into the body's segment (max %.3f)" % (
+                label, k, len(apart), bound_ms, apart[-1]))
+        for how, _ in (h for h in held if h[1] == k):
+            each = bound_ms if how == "each" else float(how[5:]) if how.startswith("each@") else None
+            beyond = sum(1 for d in v if each is not None and d > each) - sum(1 for d in apart if each is not None and d > each)
+            if beyond:
+                errs.append("%s: %d of %d beyond %g ms (max %.3f)" % (k, beyond, len(v), each, max(v)))
+            if how == "median" and pct(v, 50) > bound_ms:
+                errs.append("%s: median %.3f ms beyond %g ms" % (k, pct(v, 50), bound_ms))
+    for _, k in held:
         if not diffs[k]:
             errs.append("%s: no story had it with a log time" % k)
     return errs
