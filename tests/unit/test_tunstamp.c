@@ -11,22 +11,16 @@
 #include <string.h>
 
 #include "tunstamp.h"
+#include "vectors.h"
 
 /* An IPv4 TCP packet 100.64.0.1:sport -> 100.64.0.2:dport (or back when
  * out) with flags and n payload bytes, in b (>= 40 + n). */
 static size_t tcp4(uint8_t *b, bool out, uint16_t port, uint8_t flags, size_t n)
 {
 	size_t len = 40 + n;
-	uint8_t edge[4] = { 100, 64, 0, 1 }, node[4] = { 100, 64, 0, 2 };
+	static const uint8_t edge[4] = { 100, 64, 0, 1 }, node[4] = { 100, 64, 0, 2 };
 
-	memset(b, 0, len);
-	b[0] = 0x45;
-	b[2] = (uint8_t)(len >> 8);
-	b[3] = (uint8_t)len;
-	b[8] = 64;
-	b[9] = 6;
-	memcpy(b + 12, out ? node : edge, 4);
-	memcpy(b + 16, out ? edge : node, 4);
+	vec_ip4(b, len, 6, out ? node : edge, out ? edge : node);
 	uint16_t sp = out ? 46187 : port, dp = out ? port : 46187;
 	b[20] = (uint8_t)(sp >> 8), b[21] = (uint8_t)sp;
 	b[22] = (uint8_t)(dp >> 8), b[23] = (uint8_t)dp;
