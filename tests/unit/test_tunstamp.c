@@ -1,8 +1,9 @@
 /* test_tunstamp.c - the tunnel's two ends' times (tools/funnel/tunstamp.c):
  * a connection's first SYN remembered by its remote address and port (a
  * retransmission does not move it, a new connection on the port does), its
- * first payload out marked once and told its send time, and the carrier of
- * an inner receive time found among the last deliveries. */
+ * first payload out marked once and told its send time, the peer's latest
+ * payload, and the carrier of an inner receive time found among the last
+ * deliveries. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -62,6 +63,13 @@ static void syn_and_answer(void **state)
 	assert_true(fsc_tunstamp_conn(ts, &edge, 40000, &c));
 	assert_int_equal(c.answer_wg, 3000);
 	assert_int_equal(c.syn_wg, 1000);
+	assert_int_equal(c.data_wg, 0); /* the ACK carried nothing */
+	/* the peer's payloads: the latest one's times */
+	fsc_tunstamp_inbound(ts, b, tcp4(b, false, 40000, 0x18, 100), 3100, 3200);
+	fsc_tunstamp_inbound(ts, b, tcp4(b, false, 40000, 0x18, 50), 3300, 3400);
+	assert_true(fsc_tunstamp_conn(ts, &edge, 40000, &c));
+	assert_int_equal(c.data_wg, 3300);
+	assert_int_equal(c.data_inner, 3400);
 	/* a new connection on the port: its own SYN */
 	fsc_tunstamp_inbound(ts, b, tcp4(b, false, 40000, 0x02, 0), 5000, 5100);
 	assert_true(fsc_tunstamp_conn(ts, &edge, 40000, &c));

@@ -260,9 +260,21 @@ bool fsc_transport_conn_times(const struct fsc_transport *t, const struct fsc_ad
 	return t->stamps && fsc_tunstamp_conn(t->stamps, peer, port, out);
 }
 
-int64_t fsc_transport_carrier_time(const struct fsc_transport *t, int64_t inner_ns)
+int64_t fsc_transport_carrier_time(const struct fsc_transport *t, const struct fsc_addr *peer,
+				   uint16_t port, int64_t *inner_ns)
 {
-	return t->stamps && inner_ns ? fsc_tunstamp_carrier(t->stamps, inner_ns) : 0;
+	struct fsc_tunstamp_conn c;
+
+	if (!t->stamps)
+		return 0;
+	if (t->tun)
+		return *inner_ns ? fsc_tunstamp_carrier(t->stamps, *inner_ns) : 0;
+	/* lwIP's socketpairs give their reads no kernel time: the peer's
+	 * latest payload, handed to lwIP before the read */
+	if (!fsc_tunstamp_conn(t->stamps, peer, port, &c) || !c.data_wg)
+		return 0;
+	*inner_ns = c.data_inner;
+	return c.data_wg;
 }
 
 static void on_kernel_accept(void *ctx, int fd, short ev)

@@ -83,11 +83,14 @@ const struct fsc_wgengine *fsc_transport_engine(const struct fsc_transport *t);
  * (tunstamp.h); false in direct mode or when no longer remembered. */
 bool fsc_transport_conn_times(const struct fsc_transport *t, const struct fsc_addr *peer,
 			      uint16_t port, struct fsc_tunstamp_conn *out);
-/* The kernel receive time of the WireGuard datagram that carried what an
- * inner socket's read was stamped with (inner_ns, SO_TIMESTAMPNS: in tun
- * mode the moment the engine wrote it to the TUN); 0 in direct mode or
- * when no longer known. */
-int64_t fsc_transport_carrier_time(const struct fsc_transport *t, int64_t inner_ns);
+/* The kernel receive time of the WireGuard datagram that carried what a
+ * read of the connection from peer:port brought last; 0 in direct mode
+ * or when no longer known. *inner_ns: the read's kernel receive time (tun:
+ * the moment the engine wrote it to the TUN); with lwIP, whose socketpairs
+ * stamp nothing, it becomes the moment the peer's latest payload was
+ * handed inside. */
+int64_t fsc_transport_carrier_time(const struct fsc_transport *t, const struct fsc_addr *peer,
+				   uint16_t port, int64_t *inner_ns);
 
 /* Listens on addr ("ip:port", or ":port" for every address) and calls fn
  * for each connection. False with a reason in err. */

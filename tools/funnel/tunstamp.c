@@ -58,16 +58,24 @@ void fsc_tunstamp_inbound(struct fsc_tunstamp *ts, const uint8_t *pkt, size_t le
 {
 	struct fsc_packet p;
 
-	ts->ring[ts->n_carriers++ & (CARRIERS - 1)] = (struct carrier){ now, wg_ns ? wg_ns : now };
-	if (fsc_dissect_ip(pkt, len, &p) != FSC_OK || p.proto != 6 ||
-	    (p.tcp_flags & (FSC_TCP_SYN | FSC_TCP_ACK)) != FSC_TCP_SYN)
+	if (!wg_ns)
+		wg_ns = now;
+	ts->ring[ts->n_carriers++ & (CARRIERS - 1)] = (struct carrier){ now, wg_ns };
+	if (fsc_dissect_ip(pkt, len, &p) != FSC_OK || p.proto != 6)
 		return;
 	struct conn_slot *s = &ts->slot[slot_of(&p.src, p.sport)];
+	if ((p.tcp_flags & (FSC_TCP_SYN | FSC_TCP_ACK)) != FSC_TCP_SYN) {
+		if (p.payload_wire_len && slot_is(s, &p.src, p.sport)) {
+			s->t.data_wg = wg_ns;
+			s->t.data_inner = now;
+		}
+		return;
+	}
 	/* A retransmitted SYN: the capture's connection began with the first. */
 	if (slot_is(s, &p.src, p.sport) && !s->answered && now - s->t.syn_inner < SYN_RETRY_NS)
 		return;
 	*s = (struct conn_slot){ .peer = p.src, .port = p.sport, .used = true };
-	s->t.syn_wg = wg_ns ? wg_ns : now;
+	s->t.syn_wg = wg_ns;
 	s->t.syn_inner = now;
 }
 

@@ -30,6 +30,9 @@ struct fsc_tunstamp_conn {
 	int64_t syn_inner;	/* that SYN handed inside */
 	int64_t answer_wg;	/* the datagram that carried the node's first
 				 * payload on it (the ingress 101) sent */
+	int64_t data_wg;	/* the datagram with the peer's latest payload
+				 * arrived */
+	int64_t data_inner;	/* that payload handed inside */
 };
 
 struct fsc_tunstamp *fsc_tunstamp_new(void);
