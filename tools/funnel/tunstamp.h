@@ -1,12 +1,12 @@
 /* tunstamp.h - when the tunnel carried a connection, at both ends of the
  * node's tunnel: the WireGuard datagram (its kernel receive time, or the
- * moment its send returned: what a capture of the UDP port shows) and the
- * inner packet (the moment the engine handed it inside: what a capture of
- * the TUN device or a debug capture shows). Between the two lies the
- * program's own loop, which under load gets to a datagram milliseconds
- * late, so a log that is to meet a capture within a millisecond says which
- * end it means (fnode(1) LOG: t_tunnel, t_ingress, t_tls_done and their
- * _inner twins).
+ * clock right before the engine handed it to the kernel: what a capture of
+ * the UDP port shows) and the inner packet (the moment the engine handed it
+ * inside: what a capture of the TUN device or a debug capture shows).
+ * Between the two lies the program's own loop, which under load gets to a
+ * datagram milliseconds late, so a log that is to meet a capture within a
+ * millisecond says which end it means (fnode(1) LOG: t_tunnel, t_ingress,
+ * t_tls_done and their _inner twins).
  *
  * The transport feeds every inner packet (its tap, transport.c); fnode
  * asks by the connection's remote address and port. Fixed memory, taken
