@@ -172,7 +172,7 @@ size_t tui_sources_text(struct tui_model *m, char *buf, size_t cap);
  * fsc_story_stretch's, -1 unseen. "-" when none was seen. */
 #define TUI_BAR_WIDTH 10
 size_t tui_stage_bar(const int64_t *stretch, int width, char *buf, size_t cap);
-/* The same as figures: "e5.960/i0.450/t2.483/b1.697/f0.692/l0.154" (ms,
+/* The same as figures: "e4.452/i0.450/t2.483/b1.697/f0.692/l0.154" (ms,
  * the letters of the bar; stretches not seen left out). */
 size_t tui_stage_figures(const int64_t *stretch, char *buf, size_t cap);
 

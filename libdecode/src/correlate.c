@@ -114,7 +114,7 @@ struct post_seen {
 struct public_seen {
 	struct fsc_addr client, edge;
 	uint16_t cport, eport;
-	int64_t syn_ns;		/* the connection's first packet */
+	int64_t hello_ns;	/* the packet that completed its ClientHello */
 	unsigned input, iface;	/* where it was seen (fsc_story) */
 };
 
@@ -539,7 +539,7 @@ static void dedupe(struct fsc_corr *c, struct conn *k)
 static bool public_fits(const struct fsc_corr *c, const struct public_seen *p,
 			const struct conn *k)
 {
-	int64_t d = p->syn_ns - k->s.t[FSC_STAGE_TUNNEL];
+	int64_t d = p->hello_ns - k->s.t[FSC_STAGE_TUNNEL];
 
 	return p->cport == k->s.client_port && fsc_addr_eq(&p->client, &k->s.client) &&
 	       d <= c->lim.window_ns && d >= -c->lim.window_ns;
@@ -559,7 +559,7 @@ static void edge_set(struct conn *k, const struct public_seen *p, unsigned n)
 	s->edge_port = p->eport;
 	s->edge_input = p->input;
 	s->edge_iface = p->iface;
-	s->t[FSC_STAGE_EDGE] = p->syn_ns;
+	s->t[FSC_STAGE_EDGE] = p->hello_ns;
 }
 
 /* An ingress learnt its Src: the public connections already seen. */
@@ -589,7 +589,7 @@ static void on_public_hello(struct fsc_corr *c, const struct fsc_event *ev)
 	const struct fsc_stream_event *se = ev->stream;
 	struct public_seen *p = &c->pub[c->pub_next++ & (PUBLIC_RING - 1)];
 
-	*p = (struct public_seen){ se->src, se->dst, se->sport, se->dport, se->flow->first_ns,
+	*p = (struct public_seen){ se->src, se->dst, se->sport, se->dport, ev->ts_ns,
 				   input_of(ev), iface_of(ev) };
 	uint32_t pos = 0;
 	struct conn *k;

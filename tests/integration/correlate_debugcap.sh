@@ -17,7 +17,10 @@
 #   - (underlay + debug capture + lo, no key): the relay joined by timing and
 #     size ("time+size"); against the decrypted truth none is wrong; the
 #     stories whose relay time alone left ambiguous (two sessions in the
-#     window) and size made single are counted.
+#     window) and size made single are counted;
+#   - stage times against fnode's log over lwIP: tunnel, ingress and
+#     tls_done at the WireGuard datagram (key log) and at the inner packet
+#     (debug capture): every story within 25 ms, the median within 1 ms.
 # CORRELATE_DEBUGCAP_LOAD="A K P" scales the load (default "12 3 6": A client
 # addresses, half through each edge, each two curl runs of K requests on one
 # connection, P runs at once). Root (namespaces); skips (77) otherwise.
@@ -250,6 +253,24 @@ else:
     print("ok: relay by time+size without a key: %d of %d right, 0 wrong" % (right, len(truth)))
 sys.exit(1 if fail else 0)
 PY
+
+# Stage times against fnode's log over lwIP: with the key log the
+# WireGuard datagrams' moments (t_tunnel, t_tls_done: the SYN's and the
+# Finished's datagram received; t_ingress: the 101's sent), from the debug
+# capture the inner packets' (t_*_inner: handed to lwIP, or written to it);
+# every story within 25 ms, the median within 1 ms (correlate_truth.py
+# timing; figures printed).
+T=$FSC_SRC/tests/integration/lib/correlate_truth.py
+HOLDS=""
+for s in tunnel ingress tls_done request; do HOLDS="$HOLDS each@25:$s median:$s"; done
+# shellcheck disable=SC2086
+python3 "$T" timing "lwip, key log" "$D/b.json" "$D/node.log" /dev/null 1 $HOLDS &&
+	ok "lwip, key log: the tunnel's stages at the WireGuard datagram within 25 ms of the log in every story, the median within 1 ms" ||
+	bad "lwip, key log: stage times beyond the bounds"
+# shellcheck disable=SC2086
+python3 "$T" timing "lwip, debug capture" "$D/a.json" "$D/node.log" /dev/null 1 inner $HOLDS &&
+	ok "lwip, debug capture: the tunnel's stages at the inner packet within 25 ms of the log in every story, the median within 1 ms" ||
+	bad "lwip, debug capture: stage times beyond the bounds"
 
 [ $fail -eq 0 ] || { echo "--- node.log"; tail -20 "$D/node.log"; }
 [ -n "${CORRELATE_DEBUGCAP_KEEP:-}" ] && cp -r "$D/." "$CORRELATE_DEBUGCAP_KEEP/"

@@ -36,10 +36,11 @@
 #     with no request), a name allowed but with no Web entry (101, then the
 #     node refuses its TLS: a story with TLS and no request);
 #   - stage times against the logs: fedge's t_edge and fnode's t_STAGE
-#     keys (microseconds, taken at the system call, or the kernel's
-#     receive time) for every story joined right: |log - capture| within
-#     CORRELATE_LAB_BOUND_MS (1) in every story for request, at the
-#     median for the others (below); p50/p99/max printed.
+#     keys (microseconds, the kernel's receive or transmit time of the
+#     packet the capture shows; without keys fnode's t_STAGE_inner, the
+#     inner side's) for every story joined right: |log - capture| within
+#     CORRELATE_LAB_EACH_MS in every story (25; 1 in lab-correlate) and
+#     CORRELATE_LAB_BOUND_MS (1) at the median; p50/p99/max printed.
 # CORRELATE_LAB_KEEP=DIR keeps the captures, logs and stories.
 # Root (namespaces, TUN); skips (77) otherwise.
 [ -n "${BASH_VERSION:-}" ] || exec bash "$0" "$@"
@@ -202,28 +203,31 @@ refusals "with keys" "$D/keys.json" && ok "refusals with the key log: each as th
 	bad "refusals with keys"
 refusals "without keys" "$D/nokeys.json" && ok "refusals without keys: each as the edge logged it" ||
 	bad "refusals without keys"
-# Stage times against the logs, every story joined right, bound 1 ms
-# (issue 13). Held in every story: request (fnode logs the kernel's
-# transmit time of the head's last byte: the moment a capture on lo shows
-# it, whatever the load). Held at the median, the tail printed: the rest.
-# last_byte and, without keys, tls_done are the kernel's receive times and
-# meet the capture within microseconds nearly always (max 0.028 and 0.030
-# ms over 1051 stories at 1000+ requests), but once in 79 under the ASan
-# suite's load last_byte was 1.8 ms off, and a Finished that waited unread
-# for the request behind it takes that one's time. The others are the
-# moment a program's one poll loop got to a socket, late now and then
-# under load (fedge's accept: edge; fnode's accept: tunnel; fnode's send
-# of the 101, and with keys its WireGuard between the underlay and the
-# TUN: ingress, tls_done; a response head that waited unread until body
-# bytes came, which the kernel merges into one segment with the later
-# time: first_byte). Figures at 1000+ requests: README, "Ground truth".
-ALL="median:tunnel median:ingress each:request median:first_byte median:last_byte median:tls_done"
-timing "with keys" "$D/keys.json" $ALL median:edge &&
-	ok "with keys: request within $BOUND_MS ms of the logs in every story, every stage's median within it" ||
-	bad "with keys: stage times beyond $BOUND_MS ms"
-timing "without keys" "$D/nokeys.json" $ALL &&
-	ok "without keys: request within $BOUND_MS ms in every story, every stage's median within it" ||
-	bad "without keys: stage times beyond $BOUND_MS ms"
+# Stage times against the logs, every story joined right (issue 13): each
+# log time is the moment of the packet the capture shows, taken by the
+# kernel (SO_TIMESTAMPNS on the edge's public socket, fnode's WireGuard
+# socket, its inner and backend sockets; SO_TIMESTAMPING on the backend
+# head) or right before the engine hands the 101's datagram to the kernel,
+# so it meets the capture within microseconds whatever the load. Held in
+# CI: every stage's median within BOUND_MS (1) and every story within
+# CORRELATE_LAB_EACH_MS (25: a loaded machine, the ASan build, and the
+# kernel, which merges a response head left unread with a later body
+# segment under the later one's time); scripts/lab-correlate.sh holds
+# every story to 1 ms. Figures at 1000+ requests: README, "Ground truth".
+EACH_MS=${CORRELATE_LAB_EACH_MS:-25}
+holds() {	# STAGE...: each held in every story and at the median
+	local s
+	for s; do printf ' each@%s:%s median:%s' "$EACH_MS" "$s" "$s"; done
+}
+NODE_STAGES="tunnel ingress tls_done request first_byte last_byte"
+# shellcheck disable=SC2046
+timing "with keys" "$D/keys.json" $(holds edge $NODE_STAGES) &&
+	ok "with keys: every stage within $EACH_MS ms of the logs in every story, its median within $BOUND_MS ms" ||
+	bad "with keys: stage times beyond the bounds"
+# shellcheck disable=SC2046
+timing "without keys" "$D/nokeys.json" inner $(holds $NODE_STAGES) &&
+	ok "without keys: every stage within $EACH_MS ms of the logs (the inner side's) in every story, its median within $BOUND_MS ms" ||
+	bad "without keys: stage times beyond the bounds"
 
 # A clock that was off: the edge's capture shifted.
 editcap -t "$SHIFT" "$D/edge-underlay.pcap" "$D/edge-shifted.pcap" >/dev/null 2>&1 || bad "editcap"

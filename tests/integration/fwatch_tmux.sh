@@ -237,7 +237,7 @@ check "chain: relay, its session, decrypted" "198.18.0.1:51820 - session 1 peer 
 check "chain: ingress" "answer 101 node 100.64.0.2:46187 (underlay.pcap)"
 check "chain: TLS" "sni node.example.test alpn h2,http/1.1 ja4 t13d"
 check "chain: the loopback request" "GET node.example.test/echo?n=3 200 454 bytes, request 1 by xff-single [address+time]"
-check "chain: stretches" "edge 1.740  ingress 0.291  tls 1.614  to_backend 0.511"
+check "chain: stretches" "edge 0.108  ingress 0.291  tls 1.614  to_backend 0.511"
 check "chain: the bar's legend" "e edge, i ingress, t tls, b to backend, f first byte, l last byte"
 keys q
 restored "quit after the chain"

@@ -17,6 +17,7 @@
 #include "debugcap.h"
 #include "flog.h"
 #include "fsc/dissect.h"
+#include "vectors.h"
 
 static uint32_t le32(const uint8_t *p)
 {
@@ -26,13 +27,7 @@ static uint32_t le32(const uint8_t *p)
 /* An IPv4 UDP packet of n bytes (n >= 28) from 100.64.0.1 to 100.64.0.2. */
 static void ip_packet(uint8_t *b, size_t n)
 {
-	memset(b, 0, n);
-	b[0] = 0x45;
-	b[2] = (uint8_t)(n >> 8);
-	b[3] = (uint8_t)n;
-	b[8] = 64;
-	b[9] = 17;
-	memcpy(b + 12, (uint8_t[]){ 100, 64, 0, 1, 100, 64, 0, 2 }, 8);
+	vec_ip4(b, n, 17, (const uint8_t[]){ 100, 64, 0, 1 }, (const uint8_t[]){ 100, 64, 0, 2 });
 	b[20] = 0x30, b[21] = 0x39, b[22] = 0x01, b[23] = 0xbb;
 	b[24] = (uint8_t)((n - 20) >> 8);
 	b[25] = (uint8_t)(n - 20);

@@ -28,6 +28,7 @@ struct side {
 	uint8_t last[2048];
 	size_t last_len;
 	unsigned delivered;
+	int64_t last_rx_ns;	/* fsc_wgengine_rx_time at the last delivery */
 };
 
 static struct side A, B;
@@ -40,6 +41,7 @@ static void on_deliver(void *ctx, const uint8_t *pkt, size_t len)
 	memcpy(s->last, pkt, len);
 	s->last_len = len;
 	s->delivered++;
+	s->last_rx_ns = fsc_wgengine_rx_time(s->eng);
 }
 
 static uint64_t ms_now(void)
@@ -177,6 +179,62 @@ static void test_both_ways(void **state)
 	n = ip4_packet(pkt, "100.64.0.1", "100.64.9.9", 3);
 	assert_false(fsc_wgengine_send(A.eng, pkt, n));
 	assert_int_equal(fsc_wgengine_stats(A.eng)->no_route, 1);
+}
+
+static int64_t wall_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
+}
+
+/* A's tap marks every packet it sends with its tag byte; sent records. */
+static unsigned told[4];
+static int64_t told_ns[4];
+
+static void mark_tap(void *ctx, bool from_peer, const uint8_t *pkt, size_t len)
+{
+	(void)ctx;
+	if (!from_peer && len == 60)
+		fsc_wgengine_mark_sent(A.eng, pkt[28] & 3);
+}
+
+static void on_sent(void *ctx, uint32_t cookie, int64_t ns)
+{
+	(void)ctx;
+	told[cookie & 3]++;
+	told_ns[cookie & 3] = ns;
+}
+
+/* The send time of a marked packet (right before its datagram goes to the
+ * kernel), never for one staged for the handshake; the receive time of the
+ * datagram that carried a delivered packet (the kernel's, after the send). */
+static void test_send_and_receive_times(void **state)
+{
+	uint8_t pkt[64];
+	size_t n;
+
+	(void)state;
+	memset(told, 0, sizeof(told));
+	fsc_wgengine_set_tap(A.eng, mark_tap, NULL);
+	fsc_wgengine_set_sent(A.eng, on_sent, NULL);
+	n = ip4_packet(pkt, "100.64.0.1", "100.64.0.2", 1);
+	assert_true(fsc_wgengine_send(A.eng, pkt, n)); /* staged: no session yet */
+	want_b = 1;
+	assert_true(run_until(b_got, 3000));
+	assert_int_equal(told[1], 0);
+
+	int64_t before = wall_ns();
+	n = ip4_packet(pkt, "100.64.0.1", "100.64.0.2", 2);
+	assert_true(fsc_wgengine_send(A.eng, pkt, n));
+	want_b = 2;
+	assert_true(run_until(b_got, 3000));
+	int64_t after = wall_ns();
+	assert_int_equal(told[2], 1);
+	assert_true(told_ns[2] >= before && told_ns[2] <= after);
+	assert_true(B.last_rx_ns >= told_ns[2] && B.last_rx_ns <= after);
+	fsc_wgengine_set_tap(A.eng, NULL, NULL);
 }
 
 static void test_spoofed_inner_source(void **state)
@@ -375,6 +433,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_both_ways, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_send_and_receive_times, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_spoofed_inner_source, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_silence_to_the_unauthenticated, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_replay, setup, teardown),

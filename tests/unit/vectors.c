@@ -97,3 +97,15 @@ const char vec_client_hello_hex[] =
 	"0013001100000e6578616d706c652e74732e6e65740010000e000c0268320868"
 	"7474702f312e31002b0007062a2a03040303000a000800063a3a001d0017000b"
 	"00020100000d00080006040308040401";
+
+void vec_ip4(uint8_t *b, size_t len, uint8_t proto, const uint8_t src[4], const uint8_t dst[4])
+{
+	memset(b, 0, len);
+	b[0] = 0x45;
+	b[2] = (uint8_t)(len >> 8);
+	b[3] = (uint8_t)len;
+	b[8] = 64;
+	b[9] = proto;
+	memcpy(b + 12, src, 4);
+	memcpy(b + 16, dst, 4);
+}

@@ -58,7 +58,9 @@ struct econn {
 	struct fsc_addr client;
 	uint16_t client_port, public_port;
 	uint64_t t0, mark;
-	int64_t t_edge;			/* accepted (fsc_wall_ns): the log's t_edge */
+	int64_t t_edge;			/* the log's t_edge: the kernel's receive
+					 * time of the read that completed the
+					 * ClientHello (else: accepted) */
 	struct fsc_bq hello;		/* every client byte before the 101 */
 	size_t fed;			/* of those, fed to the reassembler */
 	struct fsc_tls_reasm reasm;
@@ -197,6 +199,7 @@ void edge_accept(struct fedge *e, int fd, const struct sockaddr_storage *peer,
 	c->public_port = public_port;
 	c->t0 = c->mark = fsc_now_ms();
 	c->t_edge = fsc_wall_ns();
+	fsc_sock_rx_stamps(fd);
 	fsc_sockaddr_split(peer, &c->client, &c->client_port);
 	fsc_tls_reasm_init(&c->reasm, c->hs, sizeof(c->hs));
 	c->phase = e->o.accept_proxy ? E_PROXY : E_HELLO;
@@ -445,7 +448,8 @@ static bool client_io(struct econn *c)
 			c->e->bytes_up += (uint64_t)r;
 		}
 	} else if (c->phase == E_PROXY || c->phase == E_HELLO) {
-		r = fsc_bq_read(&c->hello, c->cfd);
+		/* the last of these reads completes the ClientHello */
+		r = fsc_bq_read_stamped(&c->hello, c->cfd, &c->t_edge);
 	} else {
 		return moved;	/* DIAL/ANSWER: the client waits */
 	}

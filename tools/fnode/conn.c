@@ -49,6 +49,11 @@ void conn_accept(struct fnode *nd, int fd, const struct fsc_addr *peer, uint16_t
 	c->peer_port = peer_port;
 	c->phase = PH_INGRESS;
 	c->t_tunnel = fsc_wall_ns();
+	struct fsc_tunstamp_conn tt;
+	if (fsc_transport_conn_times(nd->tr, peer, peer_port, &tt) && tt.syn_wg) {
+		c->t_tunnel = tt.syn_inner;
+		c->t_tunnel_wg = tt.syn_wg;
+	}
 	fsc_sock_rx_stamps(fd);
 	conn_set_wait(c, W_HEAD);
 	c->next = nd->conns;
@@ -277,6 +282,11 @@ static bool backend_io(struct conn *c)
 		tx_stamps(c);
 	if (!c->be_eof && fsc_bq_room(&c->bin) > 0) {
 		int64_t t = fsc_wall_ns();
+		/* A response's first read: also its first segment's time, for
+		 * a head read with body bytes behind it (proxy.c) */
+		c->t_be_head = 0;
+		if (c->rs == RS_HEAD && c->bin.len == 0)
+			fsc_peek_stamped(c->be, &c->t_be_head);
 		r = fsc_bq_read_stamped(&c->bin, c->be, &t);
 		if (r > 0) {
 			c->t_be_read = t;

@@ -138,14 +138,21 @@ struct conn {
 	uint64_t t_req;
 	/* Moments of the stages (fsc_wall_ns; 0 not yet), logged as the
 	 * request line's t_STAGE keys: taken at the system call that made
-	 * or saw the stage, so that they meet a capture's times. */
-	int64_t t_tunnel;		/* the ingress connection accepted */
+	 * or saw the stage, so that they meet a capture's times. The first
+	 * three at the inner side; through the engine also at the WireGuard
+	 * datagram that carried them (*_wg, tunstamp.h; 0 unknown): then
+	 * t_STAGE is that and t_STAGE_inner the inner moment. */
+	int64_t t_tunnel;		/* the ingress SYN handed inside (else:
+					 * the connection accepted) */
 	int64_t t_ingress;		/* the 101 queued */
 	int64_t t_tls_done;		/* the read that finished the handshake */
+	int64_t t_tunnel_wg, t_ingress_wg, t_tls_done_wg;
 	int64_t t_request;		/* the backend head written */
 	int64_t t_first_byte;		/* the read that completed the response head */
 	int64_t t_last_byte;		/* the read with the body's last byte */
 	int64_t t_edge_read, t_be_read;	/* the last read on each side */
+	int64_t t_be_head;		/* the last backend read began a response
+					 * head: its first segment's time */
 	bool head_unsent;		/* the backend head is queued, not written */
 	bool head_stamp_wait;		/* ... its transmit time not read yet */
 	uint32_t be_sent;		/* bytes sent on this backend connection */

@@ -148,13 +148,29 @@ static bool in_list(const struct fsc_http_header *h, const char *const *names, b
 	return false;
 }
 
+/* A stage the tunnel carried: t_STAGE at the WireGuard datagram and
+ * t_STAGE_inner at the inner packet when the engine told both, else
+ * t_STAGE at the inner side alone. */
+static void line_tunnel_time(struct fsc_line *l, const char *key, const char *inner_key,
+			     int64_t wg, int64_t inner)
+{
+	fsc_line_time(l, key, wg ? wg : inner);
+	if (wg)
+		fsc_line_time(l, inner_key, inner);
+}
+
 static void access_log(struct conn *c, const char *handler)
 {
 	struct fsc_line l;
+	struct fsc_tunstamp_conn tt;
 
 	if (c->logged)
 		return;
 	c->logged = true;
+	/* The 101's datagram left when the engine flushed, after it queued. */
+	if (c->t_ingress && !c->t_ingress_wg &&
+	    fsc_transport_conn_times(c->nd->tr, &c->peer, c->peer_port, &tt))
+		c->t_ingress_wg = tt.answer_wg;
 	fsc_line_begin(&l, "request");
 	fsc_line_ep(&l, "client", &c->client, c->client_port);
 	fsc_line_cstr(&l, "sni", c->sni[0] ? c->sni : NULL);
@@ -168,9 +184,9 @@ static void access_log(struct conn *c, const char *handler)
 	if (c->rs != RS_DONE && !c->upgraded)
 		fsc_line_cstr(&l, "end", c->status ? "cut during the response body"
 						    : "closed before a response");
-	fsc_line_time(&l, "t_tunnel", c->t_tunnel);
-	fsc_line_time(&l, "t_ingress", c->t_ingress);
-	fsc_line_time(&l, "t_tls_done", c->t_tls_done);
+	line_tunnel_time(&l, "t_tunnel", "t_tunnel_inner", c->t_tunnel_wg, c->t_tunnel);
+	line_tunnel_time(&l, "t_ingress", "t_ingress_inner", c->t_ingress_wg, c->t_ingress);
+	line_tunnel_time(&l, "t_tls_done", "t_tls_done_inner", c->t_tls_done_wg, c->t_tls_done);
 	fsc_line_time(&l, "t_request", c->t_request);
 	fsc_line_time(&l, "t_first_byte", c->t_first_byte);
 	fsc_line_time(&l, "t_last_byte", c->t_last_byte);
@@ -666,7 +682,10 @@ static bool read_response_head(struct conn *c)
 		return true;
 	}
 	c->status = h.status;
-	c->t_first_byte = c->t_be_read;
+	/* The segment that completed the head (FIRST_BYTE): the read's time
+	 * is its last segment's, a body's when body bytes came with it; then
+	 * the head's own, the first, when that read began it. */
+	c->t_first_byte = c->bin.len > h.head_len && c->t_be_head ? c->t_be_head : c->t_be_read;
 	c->be_keep = h.minor_version == 1 && !(in.connection & FSC_HTTP_CONN_CLOSE) &&
 		     c->resp_body.kind != FSC_HTTP_BODY_CLOSE;
 	if (c->resp_body.kind == FSC_HTTP_BODY_CLOSE)

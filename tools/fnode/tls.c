@@ -247,6 +247,8 @@ bool tls_step(struct conn *c)
 
 			c->hs_done = true;
 			c->t_tls_done = c->t_edge_read;
+			c->t_tls_done_wg = fsc_transport_carrier_time(c->nd->tr, &c->peer,
+								      c->peer_port, &c->t_tls_done);
 			c->nd->count.tls_ok++;
 			SSL_get0_alpn_selected(c->ssl, &alpn, &alpn_len);
 			fsc_line_begin(&l, "tls");

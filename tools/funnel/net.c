@@ -133,7 +133,7 @@ bool fsc_sock_tx_stamps_read(int fd, bool want, uint32_t want_id, int64_t *ns)
 	return got;
 }
 
-ssize_t fsc_read_stamped(int fd, void *buf, size_t n, int64_t *rx_ns)
+static ssize_t recv_stamped(int fd, void *buf, size_t n, int flags, int64_t *rx_ns)
 {
 	union {
 		char b[CMSG_SPACE(sizeof(struct timespec))];
@@ -142,7 +142,7 @@ ssize_t fsc_read_stamped(int fd, void *buf, size_t n, int64_t *rx_ns)
 	struct iovec iov = { buf, n };
 	struct msghdr m = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = ctl.b,
 			    .msg_controllen = sizeof(ctl.b) };
-	ssize_t r = recvmsg(fd, &m, 0);
+	ssize_t r = recvmsg(fd, &m, flags);
 
 	if (r <= 0)
 		return r;
@@ -156,6 +156,18 @@ ssize_t fsc_read_stamped(int fd, void *buf, size_t n, int64_t *rx_ns)
 			*rx_ns = (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
 	}
 	return r;
+}
+
+ssize_t fsc_read_stamped(int fd, void *buf, size_t n, int64_t *rx_ns)
+{
+	return recv_stamped(fd, buf, n, 0, rx_ns);
+}
+
+void fsc_peek_stamped(int fd, int64_t *rx_ns)
+{
+	uint8_t one;
+
+	(void)recv_stamped(fd, &one, 1, MSG_PEEK | MSG_DONTWAIT, rx_ns);
 }
 
 ssize_t fsc_bq_read_stamped(struct fsc_bq *q, int fd, int64_t *rx_ns)

@@ -34,6 +34,9 @@ ssize_t fsc_bq_read(struct fsc_bq *q, int fd);
  * however late the program got to read. rx_ns NULL: fsc_bq_read. */
 ssize_t fsc_bq_read_stamped(struct fsc_bq *q, int fd, int64_t *rx_ns);
 ssize_t fsc_read_stamped(int fd, void *buf, size_t n, int64_t *rx_ns);
+/* The receive time of the first segment waiting (one byte peeked: a TCP
+ * read's time is its last segment's) into *rx_ns, when there is one. */
+void fsc_peek_stamped(int fd, int64_t *rx_ns);
 /* SO_TIMESTAMPNS on: receive times for fsc_read_stamped. */
 void fsc_sock_rx_stamps(int fd);
 /* Transmit times of a TCP socket's sends (SO_TIMESTAMPING, software, by

@@ -10,12 +10,14 @@
 #include <unistd.h>
 
 #include "debugcap.h"
+#include "flog.h"
 #include "fsc/netstack.h"
 #include "fsc/wgconf.h"
 #include "fsc/wgengine.h"
 #include "fsc/tscap.h"
 #include "fsc/wgtun.h"
 #include "net.h"
+#include "tunstamp.h"
 
 #define MAX_LISTENERS 8
 
@@ -38,6 +40,7 @@ struct fsc_transport {
 	struct fsc_netstack *ns;
 	struct fsc_wgtun *tun;
 	struct fsc_debugcap *dcap;
+	struct fsc_tunstamp *stamps;	/* the tunnel's two ends' times */
 	struct kernel_listener kl[MAX_LISTENERS];
 	struct ns_listener nl[MAX_LISTENERS];
 	size_t n_kl, n_nl;
@@ -88,16 +91,31 @@ static void src_handle(void *ctx, const struct pollfd *pfd, size_t n)
 		fsc_wgtun_handle(t->tun, pfd, n);
 }
 
-/* The engine's inner packets into the debug capture. Sent packets are
- * tailscaled's: SynthesizedToPeer from its userspace stack (lwip),
- * FromLocal read off its TUN. */
+/* The engine's inner packets: their times (tunstamp.h) and, with
+ * --debug-capture, the capture. Sent packets are tailscaled's:
+ * SynthesizedToPeer from its userspace stack (lwip), FromLocal read off
+ * its TUN. */
 static void tap(void *ctx, bool from_peer, const uint8_t *pkt, size_t len)
 {
 	struct fsc_transport *t = ctx;
 	uint16_t path = from_peer ? FSC_TSCAP_FROM_PEER
 			: t->ns ? FSC_TSCAP_SYNTH_TO_PEER : FSC_TSCAP_FROM_LOCAL;
+	uint32_t cookie;
 
-	fsc_debugcap_packet(t->dcap, path, pkt, len);
+	if (from_peer)
+		fsc_tunstamp_inbound(t->stamps, pkt, len, fsc_wgengine_rx_time(t->eng),
+				     fsc_wall_ns());
+	else if (fsc_tunstamp_outbound(t->stamps, pkt, len, &cookie))
+		fsc_wgengine_mark_sent(t->eng, cookie);
+	if (t->dcap)
+		fsc_debugcap_packet(t->dcap, path, pkt, len);
+}
+
+static void sent(void *ctx, uint32_t cookie, int64_t wall_ns)
+{
+	struct fsc_transport *t = ctx;
+
+	fsc_tunstamp_sent(t->stamps, cookie, wall_ns);
 }
 
 static char *read_all(const char *path, size_t *len, char *err, size_t errlen)
@@ -170,8 +188,13 @@ static bool start_engine(struct fsc_transport *t, const struct fsc_transport_cfg
 			snprintf(err, errlen, "--debug-capture: '%s': %s", cfg->debug_capture, why);
 			return false;
 		}
-		fsc_wgengine_set_tap(t->eng, tap, t);
 	}
+	if (!(t->stamps = fsc_tunstamp_new())) {
+		snprintf(err, errlen, "out of memory");
+		return false;
+	}
+	fsc_wgengine_set_tap(t->eng, tap, t);
+	fsc_wgengine_set_sent(t->eng, sent, t);
 	fsc_loop_source(t->loop, &src);
 	return true;
 }
@@ -227,7 +250,31 @@ void fsc_transport_close(struct fsc_transport *t)
 	if (t->eng)
 		fsc_wgengine_free(t->eng);
 	fsc_debugcap_close(t->dcap);
+	fsc_tunstamp_free(t->stamps);
 	free(t);
+}
+
+bool fsc_transport_conn_times(const struct fsc_transport *t, const struct fsc_addr *peer,
+			      uint16_t port, struct fsc_tunstamp_conn *out)
+{
+	return t->stamps && fsc_tunstamp_conn(t->stamps, peer, port, out);
+}
+
+int64_t fsc_transport_carrier_time(const struct fsc_transport *t, const struct fsc_addr *peer,
+				   uint16_t port, int64_t *inner_ns)
+{
+	struct fsc_tunstamp_conn c;
+
+	if (!t->stamps)
+		return 0;
+	if (t->tun)
+		return *inner_ns ? fsc_tunstamp_carrier(t->stamps, *inner_ns) : 0;
+	/* lwIP's socketpairs give their reads no kernel time: the peer's
+	 * latest payload, handed to lwIP before the read */
+	if (!fsc_tunstamp_conn(t->stamps, peer, port, &c) || !c.data_wg)
+		return 0;
+	*inner_ns = c.data_inner;
+	return c.data_wg;
 }
 
 static void on_kernel_accept(void *ctx, int fd, short ev)

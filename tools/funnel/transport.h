@@ -25,6 +25,7 @@
 
 #include "fsc/addr.h"
 #include "loop.h"
+#include "tunstamp.h"
 
 struct fsc_wgengine;
 
@@ -78,6 +79,18 @@ void fsc_transport_close(struct fsc_transport *t);
 const char *fsc_transport_mode(const struct fsc_transport *t);
 /* The WireGuard engine (its peers for --metrics); NULL when direct. */
 const struct fsc_wgengine *fsc_transport_engine(const struct fsc_transport *t);
+/* When the tunnel carried the connection from peer:port, at its two ends
+ * (tunstamp.h); false in direct mode or when no longer remembered. */
+bool fsc_transport_conn_times(const struct fsc_transport *t, const struct fsc_addr *peer,
+			      uint16_t port, struct fsc_tunstamp_conn *out);
+/* The kernel receive time of the WireGuard datagram that carried what a
+ * read of the connection from peer:port brought last; 0 in direct mode
+ * or when no longer known. *inner_ns: the read's kernel receive time (tun:
+ * the moment the engine wrote it to the TUN); with lwIP, whose socketpairs
+ * stamp nothing, it becomes the moment the peer's latest payload was
+ * handed inside. */
+int64_t fsc_transport_carrier_time(const struct fsc_transport *t, const struct fsc_addr *peer,
+				   uint16_t port, int64_t *inner_ns);
 
 /* Listens on addr ("ip:port", or ":port" for every address) and calls fn
  * for each connection. False with a reason in err. */

@@ -217,7 +217,12 @@ void fsc_wgengine_flush(struct fsc_wgengine *eng)
 		 * the last (a TCP stream's full-sized packets), goes as one
 		 * GSO send. */
 		unsigned j = i + 1;
-		while (j < n && same_dest(&eng->txto[j], &eng->txto[i]) &&
+		if (eng->txmarked[i]) { /* its datagram goes to the kernel now */
+			eng->txmarked[i] = false;
+			if (eng->sent)
+				eng->sent(eng->sent_ctx, eng->txcookie[i], (int64_t)eng_unix_ns());
+		}
+		while (j < n && !eng->txmarked[j] && same_dest(&eng->txto[j], &eng->txto[i]) &&
 		       eng->txlen[j - 1] == eng->txlen[i] && eng->txlen[j] <= eng->txlen[i] &&
 		       (j - i + 1) * eng->txlen[i] <= 65000) /* one UDP GSO send's limit */
 			j++;
@@ -376,6 +381,9 @@ static bool seal_and_send(struct fsc_wgengine *eng, struct peer *p, const uint8_
 		if (fsc_wgnoise_transport_seal(eng->nz, &p->cur.kp, pkt, len, eng->mtu,
 					       eng->txb[i], eng->txcap, &out_len, &why) != FSC_OK)
 			return false;
+		eng->txmarked[i] = len && eng->mark_next;
+		eng->txcookie[i] = eng->mark_cookie;
+		eng->mark_next = false;
 		eng->txlen[i] = out_len;
 		eng->txpeer[i] = p;
 		eng->txto[i] = p->ep;
@@ -385,6 +393,12 @@ static bool seal_and_send(struct fsc_wgengine *eng, struct peer *p, const uint8_
 		if (fsc_wgnoise_transport_seal(eng->nz, &p->cur.kp, pkt, len, eng->mtu,
 					       eng->txbuf, MAX_PACKET, &out_len, &why) != FSC_OK)
 			return false;
+		if (len && eng->mark_next && eng->sent) {
+			fsc_wgengine_flush(eng); /* what is before it goes first */
+			eng->sent(eng->sent_ctx, eng->mark_cookie, (int64_t)eng_unix_ns());
+		}
+		if (len)
+			eng->mark_next = false;
 		send_to(eng, p, eng->txbuf, out_len);
 	}
 	fsc_wgtimers_authed_traversal(&p->timers, now);
@@ -461,7 +475,9 @@ bool fsc_wgengine_send(struct fsc_wgengine *eng, const uint8_t *pkt, size_t len)
 	if (eng->tap)
 		eng->tap(eng->tap_ctx, false, pkt, len);
 	now = eng_now_ns();
-	if (!p->q_n && seal_and_send(eng, p, pkt, len, now))
+	bool sealed = !p->q_n && seal_and_send(eng, p, pkt, len, now);
+	eng->mark_next = false; /* staged: its send time is not told */
+	if (sealed)
 		return true;
 	/* Stage it until a handshake completes. */
 	if (p->q_n == QUEUE_LEN) {
@@ -784,13 +800,39 @@ static void got_datagram(struct fsc_wgengine *eng, const uint8_t *msg, size_t le
 		eng->st.not_wireguard++;
 }
 
+/* One datagram into rxbuf, its receive time (SO_TIMESTAMPNS, else the
+ * clock now) into eng->rx_ns. */
+static ssize_t recv_stamped(struct fsc_wgengine *eng, struct sockaddr_storage *ss)
+{
+	union {
+		char b[CMSG_SPACE(sizeof(struct timespec))];
+		struct cmsghdr align;
+	} ctl;
+	struct iovec iov = { eng->rxbuf, MAX_PACKET };
+	struct msghdr m = { .msg_name = ss, .msg_namelen = sizeof(*ss), .msg_iov = &iov,
+			    .msg_iovlen = 1, .msg_control = ctl.b, .msg_controllen = sizeof(ctl.b) };
+	ssize_t n = recvmsg(eng->fd, &m, 0);
+
+	eng->rx_ns = 0;
+	for (struct cmsghdr *c = n >= 0 ? CMSG_FIRSTHDR(&m) : NULL; c; c = CMSG_NXTHDR(&m, c)) {
+		struct timespec ts;
+		if (c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_TIMESTAMPNS &&
+		    c->cmsg_len >= CMSG_LEN(sizeof(ts))) {
+			memcpy(&ts, CMSG_DATA(c), sizeof(ts));
+			eng->rx_ns = (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
+		}
+	}
+	if (n >= 0 && !eng->rx_ns)
+		eng->rx_ns = (int64_t)eng_unix_ns();
+	return n;
+}
+
 static void read_socket(struct fsc_wgengine *eng)
 {
 	for (int i = 0; i < RX_BATCH; i++) {
 		struct sockaddr_storage ss;
-		socklen_t sl = sizeof(ss);
 		struct sockaddr_in6 from;
-		ssize_t n = recvfrom(eng->fd, eng->rxbuf, MAX_PACKET, 0, (struct sockaddr *)&ss, &sl);
+		ssize_t n = recv_stamped(eng, &ss);
 
 		if (n < 0)
 			return; /* EAGAIN, or an ICMP error queued on the socket */
@@ -815,6 +857,7 @@ void fsc_wgengine_receive(struct fsc_wgengine *eng, const uint8_t *msg, size_t l
 	struct sockaddr_in6 from;
 
 	eng_sa_from_addr(&from, addr, port);
+	eng->rx_ns = (int64_t)eng_unix_ns();
 	got_datagram(eng, msg, len, &from, eng_now_ns());
 }
 
@@ -884,6 +927,23 @@ void fsc_wgengine_set_inner(struct fsc_wgengine *eng, fsc_wgengine_deliver_fn de
 {
 	eng->deliver = deliver;
 	eng->deliver_ctx = ctx;
+}
+
+void fsc_wgengine_mark_sent(struct fsc_wgengine *eng, uint32_t cookie)
+{
+	eng->mark_next = true;
+	eng->mark_cookie = cookie;
+}
+
+void fsc_wgengine_set_sent(struct fsc_wgengine *eng, fsc_wgengine_sent_fn fn, void *ctx)
+{
+	eng->sent = fn;
+	eng->sent_ctx = ctx;
+}
+
+int64_t fsc_wgengine_rx_time(const struct fsc_wgengine *eng)
+{
+	return eng->rx_ns;
 }
 
 void fsc_wgengine_set_tap(struct fsc_wgengine *eng, fsc_wgengine_tap_fn tap, void *ctx)

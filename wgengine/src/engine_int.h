@@ -66,6 +66,7 @@ struct fsc_wgengine {
 	void *tap_ctx;
 	struct fsc_wgengine_stats st;
 	uint8_t *rxbuf, *plain, *txbuf; /* MAX_PACKET each */
+	int64_t rx_ns; /* the datagram at hand: its kernel receive time */
 	/* Sealed transport messages waiting for one sendmmsg (dual-stack
 	 * socket only): buffers of txcap bytes, their lengths, peers and
 	 * destinations. */
@@ -74,6 +75,14 @@ struct fsc_wgengine {
 	size_t txlen[TX_BATCH];
 	struct peer *txpeer[TX_BATCH];
 	struct sockaddr_in6 txto[TX_BATCH];
+	/* Send times asked for (fsc_wgengine_mark_sent): the packet being
+	 * sent, then each batched message's cookie (txmarked). */
+	bool mark_next;
+	uint32_t mark_cookie;
+	bool txmarked[TX_BATCH];
+	uint32_t txcookie[TX_BATCH];
+	fsc_wgengine_sent_fn sent;
+	void *sent_ctx;
 	unsigned txn;
 	bool no_gso; /* the kernel refused UDP_SEGMENT once */
 	uint64_t jitter_state; /* never 0 */

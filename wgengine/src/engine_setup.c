@@ -75,6 +75,9 @@ static bool open_socket(struct fsc_wgengine *eng, char *err, size_t errlen)
 	int buf = 4 << 20;
 	setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &buf, sizeof(buf));
 	setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &buf, sizeof(buf));
+	/* Each datagram's kernel receive time (fsc_wgengine_rx_time). */
+	int on = 1;
+	setsockopt(fd, SOL_SOCKET, SO_TIMESTAMPNS, &on, sizeof(on));
 	eng->fd = fd;
 	return true;
 }

@@ -61,17 +61,28 @@
  * made (enum fsc_join): never a silent guess; several candidates leave the
  * side empty and say how many.
  *
- * Stage times (fsc_story.t) are the capture's, in ns, 0 when not seen:
- *   EDGE        the public client's connection reaching the edge (its SYN,
- *               in a capture of the edge's public side)
+ * Stage times (fsc_story.t) are the capture's, in ns, 0 when not seen,
+ * each the time of one packet, the one that brings the stage (the one a
+ * program's kernel stamps when it reads or sends it: fedge's and fnode's
+ * logs name the same packets, so the two meet within microseconds):
+ *   EDGE        the segment that completes the public client's
+ *               ClientHello at the edge (in a capture of its public side);
+ *               not the SYN: accept(2) tells no SYN's time, the hello's
+ *               receive time is what the edge's first reads give, and it
+ *               is the first moment the edge can act on
  *   TUNNEL      the ingress connection's first packet (its SYN)
  *   INGRESS     the node's answer to the ingress POST (101 when accepted)
  *   TLS_HELLO   the client's ClientHello
  *   TLS_DONE    the client's first bytes after the server's hello (its
  *               Finished: the handshake is done from then on)
  *   REQUEST     the node's request to the backend (its head complete)
- *   FIRST_BYTE  the backend's response head
+ *   FIRST_BYTE  the segment that completes the backend's response head
  *   LAST_BYTE   the response body's last byte
+ * The ingress connection's packets (TUNNEL .. TLS_DONE) are timed where
+ * they were seen: decrypted from the underlay, the WireGuard datagram that
+ * carried each (its arrival at, or departure from, the node); in a TUN or
+ * debug capture, the inner packet. The node's loop lies between the two
+ * (milliseconds under load): fnode logs both (t_STAGE, t_STAGE_inner).
  *
  * Memory is bounded and reserved at fsc_corr_new; nothing is allocated per
  * event. When a table is full its oldest entry is given up (its story, if

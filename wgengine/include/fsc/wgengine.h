@@ -75,10 +75,32 @@ void fsc_wgengine_set_inner(struct fsc_wgengine *eng, fsc_wgengine_deliver_fn de
  * called with every inner packet handed to the inner side (from_peer true,
  * right before deliver) and every one fsc_wgengine_send accepts (routed to
  * a peer, sent or queued). pkt is valid only during the call; the tap must
- * not call back into the engine. NULL removes it.
+ * not call back into the engine (but fsc_wgengine_mark_sent). NULL removes
+ * it.
  */
 typedef void (*fsc_wgengine_tap_fn)(void *ctx, bool from_peer, const uint8_t *pkt, size_t len);
 void fsc_wgengine_set_tap(struct fsc_wgengine *eng, fsc_wgengine_tap_fn tap, void *ctx);
+
+/*
+ * While deliver or the tap (from_peer) runs: the kernel's receive time
+ * (SO_TIMESTAMPNS, CLOCK_REALTIME ns) of the datagram that carried the
+ * packet, which is the moment a capture of the UDP port shows it however
+ * late the loop got to it (the clock at the call for fsc_wgengine_receive,
+ * or when the kernel gave none).
+ */
+int64_t fsc_wgengine_rx_time(const struct fsc_wgengine *eng);
+
+/*
+ * The send time of one packet: called from the tap (from_peer false) for
+ * the packet it is given, the one call back into the engine a tap may
+ * make. When that packet's datagram is handed to the kernel, sent is
+ * called with cookie and the clock (CLOCK_REALTIME ns) right before: what
+ * a capture of the UDP port shows, within microseconds, however long the
+ * packet waited in a batch. A packet staged for a handshake is not told.
+ */
+typedef void (*fsc_wgengine_sent_fn)(void *ctx, uint32_t cookie, int64_t wall_ns);
+void fsc_wgengine_mark_sent(struct fsc_wgengine *eng, uint32_t cookie);
+void fsc_wgengine_set_sent(struct fsc_wgengine *eng, fsc_wgengine_sent_fn fn, void *ctx);
 
 /*
  * An inner IP packet to send: routed by its destination through AllowedIPs,
