@@ -5,7 +5,9 @@
 # the CPU seconds of the two tunnel processes (user + system, from
 # /proc/PID/stat) are divided by the bytes carried. Also complete handshakes
 # a second through the core (tests/bench/wghandshakes). Prints a table and
-# the ratio, and writes doc/bench-wg.md.
+# the ratio, and writes doc/bench-wg.md. And transport messages a second
+# into the engine with 1 peer and with 4096 (tests/bench/wgpeers), where a
+# session found by a scan over the peers would show.
 #
 # Environment (all optional):
 #   BENCH_WG_SECONDS  seconds of each iperf3 run (default 5)
@@ -35,13 +37,22 @@ miss=$(nsl_missing ip wireguard-go wg iperf3 python3 cmake)
 if [ ! -x "$BUILD/bin/fwg" ]; then
 	cmake -S "$SRC" -B "$BUILD" -DCMAKE_BUILD_TYPE=Release >/dev/null || nsl_die "cmake failed"
 fi
-cmake --build "$BUILD" --target fwg wghandshakes -j "$(nproc)" >/dev/null ||
-	nsl_die "building fwg and wghandshakes failed"
+cmake --build "$BUILD" --target fwg wghandshakes wgpeers -j "$(nproc)" >/dev/null ||
+	nsl_die "building fwg, wghandshakes and wgpeers failed"
 FWG=$BUILD/bin/fwg
 HS=$("$BUILD/bin/wghandshakes" 3) || nsl_die "wghandshakes failed"
 HS=${HS##* }
 
 nsl_init bench_wg
+
+wgpeers_rate() { # PEERS: messages a second, the median of three runs
+	local r out=$NSL_TMP/wgpeers.$1
+	for r in 1 2 3; do
+		"$BUILD/bin/wgpeers" "$1" >>"$out" || return 1
+	done
+	awk '{print $NF}' "$out" | sort -n | sed -n 2p
+}
+PEERS1=$(wgpeers_rate 1) && PEERSN=$(wgpeers_rate 4096) || nsl_die "wgpeers failed"
 K=$NSL_TMP/keys
 mkdir -p "$K"
 nsl_wg_underlay bw
@@ -142,7 +153,7 @@ for r in $(seq "$ROUNDS"); do
 	down
 done
 
-python3 - "$RES" "$SECS" "$ROUNDS" "$DOC" "$HS" <<'EOF'
+python3 - "$RES" "$SECS" "$ROUNDS" "$DOC" "$HS" "$PEERS1" "$PEERSN" <<'EOF'
 import statistics, sys, datetime, platform, os
 rows = [l.split() for l in open(sys.argv[1]) if l.strip()]
 by = {}
@@ -160,6 +171,8 @@ lines = [
     "throughput ratio fwg / wireguard-go: **%.2f**; CPU per GB ratio: %.2f" % (ours[0] / go[0], ours[1] / go[1]),
     "",
     "complete handshakes a second (libdecode's core, both roles in one thread, tests/bench/wghandshakes): %s" % sys.argv[5],
+    "",
+    "transport messages a second into the engine (60-byte packets opened and delivered, tests/bench/wgpeers, median of 3): 1 peer %s, 4096 peers %s" % (sys.argv[6], sys.argv[7]),
 ]
 print("\n".join(lines))
 if sys.argv[4]:

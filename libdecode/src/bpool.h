@@ -25,7 +25,9 @@ struct bpool {
 	uint32_t top;		/* units carved so far (multiple of a max block) */
 	unsigned max_order;
 	uint32_t free_head[BPOOL_MAX_ORDERS];
-	uint32_t *fnext, *fprev; /* free-list links, per unit (block heads only) */
+	/* Free-list links, per unit (block heads only); doubly linked, unlike
+	 * flow.c's free stack, as a merge unlinks a buddy from the middle. */
+	uint32_t *fnext, *fprev;
 	uint8_t *tag;		/* per unit: order, | BPOOL_FREE for a free head */
 	size_t in_use, peak;	/* bytes in allocated blocks */
 };

@@ -6,7 +6,7 @@
 # and what the backend sees: one X-Forwarded-For = the client, the set
 # headers, none of the spoofed ones; --metrics of both (promtool when
 # installed), their clients (new ones, by country and AS with --geoip-db);
-# the node's --access-log rotated by mv + SIGHUP.
+# the node's --access-log and both --log files rotated by mv + SIGHUP.
 set -u
 . "$FSC_SRC/tests/integration/lib/funnel.sh"
 fl_test funnel_pair curl openssl python3 ss
@@ -29,8 +29,11 @@ fi
 fl_serve_config "$FL_NAME"
 python3 "$FSC_SRC/tests/integration/lib/proxy_backend.py" "$FL_TCP_BE" >/dev/null 2>&1 &
 FL_PIDS="$FL_PIDS $!"
+# The two write their event logs themselves (--log, rotated in 12), where
+# fl_node and fl_edge send stderr.
 fl_backend && fl_node --tls-keylog "$FL_DIR/tls.keys" --access-log "$FL_DIR/access.log" \
-	--metrics "127.0.0.1:$MET_NODE" $GEO && fl_edge --listen "127.0.0.1:$FL_TCP_PUB" \
+	--log "$FL_DIR/node.log" --metrics "127.0.0.1:$MET_NODE" $GEO &&
+	fl_edge --listen "127.0.0.1:$FL_TCP_PUB" --log "$FL_DIR/edge.log" \
 	--metrics "127.0.0.1:$MET_EDGE" && fl_wait_port "$FL_TCP_BE" && fl_wait_port "$FL_TCP_PUB" &&
 	fl_wait_port "$MET_NODE" && fl_wait_port "$MET_EDGE" || { cat "$FL_DIR"/*.log; exit 1; }
 URL="https://$FL_NAME:$FL_PUB"
@@ -202,15 +205,21 @@ if command -v promtool >/dev/null 2>&1; then
 	done
 fi
 
-# 12. log rotation: mv the node's --access-log, SIGHUP: fnode goes on, the
-# requests before the signal stay in the old file, the next two are in a
-# new one, and together they are the node's request log lines, none lost or
-# doubled
+# 12. log rotation: mv the node's --access-log and --log and the edge's
+# --log, SIGHUP both: they go on, the lines before the signal stay in the
+# old files, the next two requests are in new ones, and together they are
+# all the lines, none lost or doubled: the node's access lines and request
+# events match, a request each, and the edge's connection events match its
+# --metrics connections
 before=$(wc -l <"$FL_DIR/access.log")
-mv "$FL_DIR/access.log" "$FL_DIR/access.log.1"
-kill -HUP "$FL_NODE_PID"
-i=0 # the node reopens on its next tick (250 ms)
-while [ $i -lt 50 ] && [ ! -f "$FL_DIR/access.log" ]; do sleep 0.1; i=$((i + 1)); done
+nbefore=$(grep -c ' request client=' "$FL_DIR/node.log")
+for f in access node edge; do mv "$FL_DIR/$f.log" "$FL_DIR/$f.log.1"; done
+kill -HUP "$FL_NODE_PID" "$FL_EDGE_PID"
+i=0 # each reopens on its next tick (250 ms)
+while [ $i -lt 50 ] && ! { [ -f "$FL_DIR/access.log" ] && [ -f "$FL_DIR/node.log" ] &&
+	[ -f "$FL_DIR/edge.log" ]; }; do
+	sleep 0.1; i=$((i + 1))
+done
 fl_curl -o /dev/null -o /dev/null "$URL/hello?hup=1" "$URL/hello?hup=2"
 i=0
 while [ $i -lt 50 ] && [ "$(wc -l <"$FL_DIR/access.log" 2>/dev/null || echo 0)" -lt 2 ]; do
@@ -219,11 +228,30 @@ done
 if kill -0 "$FL_NODE_PID" 2>/dev/null && [ "$(wc -l <"$FL_DIR/access.log.1")" -eq "$before" ] &&
 	[ "$(grep -c 'hup=' "$FL_DIR/access.log")" -eq 2 ] && ! grep -q 'hup=' "$FL_DIR/access.log.1" &&
 	[ "$(cat "$FL_DIR/access.log.1" "$FL_DIR/access.log" | wc -l)" -eq \
-		"$(grep -c ' request client=' "$FL_DIR/node.log")" ]; then
+		"$(cat "$FL_DIR/node.log.1" "$FL_DIR/node.log" | grep -c ' request client=')" ]; then
 	ok "fnode SIGHUP: access log rotated ($before lines before, $(wc -l <"$FL_DIR/access.log") after)"
 else
-	bad "fnode SIGHUP: $before before, old $(wc -l <"$FL_DIR/access.log.1" 2>&1), new $(wc -l <"$FL_DIR/access.log" 2>&1), $(grep -c ' request client=' "$FL_DIR/node.log") request lines"
+	bad "fnode SIGHUP: $before before, old $(wc -l <"$FL_DIR/access.log.1" 2>&1), new $(wc -l <"$FL_DIR/access.log" 2>&1), $(cat "$FL_DIR/node.log.1" "$FL_DIR/node.log" | grep -c ' request client=') request lines"
 fi
+nold=$(grep -c ' request client=' "$FL_DIR/node.log.1")
+[ "$nold" -eq "$nbefore" ] && ! grep -q 'hup=' "$FL_DIR/node.log.1" &&
+	[ "$(grep -c ' request client=.*hup=' "$FL_DIR/node.log")" -eq 2 ] &&
+	[ "$(grep -c ' request client=' "$FL_DIR/node.log")" -eq 2 ] &&
+	ok "fnode SIGHUP: --log rotated ($nold request lines before, 2 after)" ||
+	bad "fnode SIGHUP: --log: $nbefore request lines before, old $nold, new $(grep -c ' request client=' "$FL_DIR/node.log")"
+# The edge logs a connection when it ends, and counts it in --metrics then.
+econns() { cat "$FL_DIR/edge.log.1" "$FL_DIR/edge.log" | grep -c ' conn client='; }
+i=0
+while [ $i -lt 50 ]; do
+	l0=$(econns)
+	m=$(met "$MET_EDGE" | awk '/^funnelscope_edge_connections_total\{/ { n += $2 } END { print n + 0 }')
+	[ "$l0" -eq "$m" ] && [ "$(econns)" -eq "$l0" ] && grep -q ' conn client=' "$FL_DIR/edge.log" && break
+	sleep 0.1; i=$((i + 1))
+done
+kill -0 "$FL_EDGE_PID" 2>/dev/null && [ "$l0" -eq "$m" ] && grep -q ' conn client=.*outcome=proxied' "$FL_DIR/edge.log" &&
+	[ -z "$(sort "$FL_DIR/edge.log.1" "$FL_DIR/edge.log" | uniq -d)" ] &&
+	ok "fedge SIGHUP: --log rotated ($(grep -c ' conn client=' "$FL_DIR/edge.log.1") connections before, $(grep -c ' conn client=' "$FL_DIR/edge.log") after, $m in --metrics)" ||
+	bad "fedge SIGHUP: --log: $l0 connection lines, $m in --metrics, new file: $(cat "$FL_DIR/edge.log")"
 
 # 13. clients in --metrics (fsc/agg.h's table, fsc/prom.h's series, as
 # fwatch's): the edge restarted behind a "load balancer" (--accept-proxy),

@@ -1,5 +1,6 @@
-/* logfile.c - the log file of fdecode, fwatch and fnode (logfile.h). */
+/* logfile.c - the log file of fdecode, fwatch, fnode and fedge (logfile.h). */
 #include <errno.h>
+#include <signal.h>
 #include <string.h>
 
 #include "logfile.h"
@@ -72,4 +73,28 @@ bool fsc_logfile_close(struct fsc_logfile *l)
 	l->path = NULL;
 	l->failed = false;
 	return ok;
+}
+
+static volatile sig_atomic_t hangup_noted;
+
+static void on_hangup(int sig)
+{
+	(void)sig;
+	hangup_noted = 1;
+}
+
+void fsc_logfile_catch_hangup(void)
+{
+	struct sigaction sa = { .sa_handler = on_hangup };
+
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGHUP, &sa, NULL);
+}
+
+bool fsc_logfile_hangup(void)
+{
+	if (!hangup_noted)
+		return false;
+	hangup_noted = 0;
+	return true;
 }

@@ -1,7 +1,8 @@
 /* logfile.h - a log file that a program appends lines to and opens again
  * on SIGHUP, logrotate's habit (mv the file, send SIGHUP, the program goes
  * on in a new file by the same name; without the mv, nothing is lost).
- * fdecode's, fwatch's and fnode's --access-log are each one of these.
+ * fdecode's, fwatch's and fnode's --access-log are each one of these, and
+ * so are fnode's and fedge's --log (tools/funnel/flog.h).
  * The caller owns the struct; the path is borrowed for its life. */
 #ifndef FSC_LOGFILE_H
 #define FSC_LOGFILE_H
@@ -38,5 +39,12 @@ bool fsc_logfile_reopen(struct fsc_logfile *l, char *err, size_t cap);
 /* Flushed and closed (standard output only flushed); false when a line was
  * lost. A second close is a no-op that returns true. */
 bool fsc_logfile_close(struct fsc_logfile *l);
+
+/* SIGHUP for a program whose loop reopens its log files (fnode, fedge):
+ * fsc_logfile_catch_hangup installs a handler that only notes the signal,
+ * fsc_logfile_hangup says, from the loop, whether one came since it last
+ * asked. */
+void fsc_logfile_catch_hangup(void);
+bool fsc_logfile_hangup(void);
 
 #endif

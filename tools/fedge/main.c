@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "flog.h"
+#include "logfile.h"
 
 enum { EXIT_SETUP = 1, EXIT_USAGE = 2 };
 
@@ -52,7 +53,8 @@ static const char usage[] =
 	"  --max-conns N          connections at once (4096)\n"
 	"  --rate N               new connections a second from one source (0: off)\n"
 	"  --burst N              ... with bursts up to N (default: the rate)\n"
-	"  --log FILE             log lines to FILE (appended) instead of stderr\n"
+	"  --log FILE             log lines to FILE (appended) instead of stderr;\n"
+	"                         SIGHUP opens FILE again (log rotation)\n"
 	"  --log-json             log JSON lines: {\"ts\", \"event\", the same keys}\n"
 	"  --metrics ADDR:PORT    serve Prometheus metrics at http://ADDR:PORT/metrics\n"
 	"                         (\":9477\" every address; port 0: one the kernel\n"
@@ -142,12 +144,15 @@ static void stats_line(struct fedge *e)
 static void tick(void *ctx, uint64_t now)
 {
 	struct fedge *e = ctx;
+	char err[256];
 
 	if (dump) {
 		dump = false;
 		stats_line(e);
 	}
 	edge_tick(e, now);
+	if (fsc_logfile_hangup() && !fsc_log_reopen(err, sizeof(err)))
+		fprintf(stderr, "fedge: --log: SIGHUP: '%s': %s\n", e->o.log, err);
 }
 
 static int parse_args(int argc, char **argv, struct fedge_opts *o)
@@ -275,15 +280,13 @@ int main(int argc, char **argv)
 	signal(SIGINT, on_signal);
 	signal(SIGTERM, on_signal);
 	signal(SIGUSR1, on_signal);
-	if (e.o.log) {
-		int fd = open(e.o.log, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
-
-		if (fd < 0) {
-			fprintf(stderr, "fedge: --log: '%s': %s\n", e.o.log, strerror(errno));
-			return EXIT_SETUP;
-		}
-		fsc_log_fd(fd);
+	if (e.o.log && !fsc_log_open(e.o.log, err, sizeof(err))) {
+		fprintf(stderr, "fedge: --log: '%s': %s\n", e.o.log, err);
+		return EXIT_SETUP;
 	}
+	/* Log rotation; without a file to reopen, SIGHUP ends fedge. */
+	if (fsc_logfile_is_file(e.o.log))
+		fsc_logfile_catch_hangup();
 	e.loop = fsc_loop_new();
 	if (!e.loop) {
 		fprintf(stderr, "fedge: out of memory\n");

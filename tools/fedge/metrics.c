@@ -49,8 +49,6 @@ static bool render(void *ctx, FILE *out)
 
 bool fedge_metrics_open(struct fedge *e, char *err, size_t errlen)
 {
-	struct fsc_line l;
-
 	e->by_sni = calloc(1, sizeof(*e->by_sni));
 	if (!e->by_sni) {
 		snprintf(err, errlen, "out of memory");
@@ -59,12 +57,7 @@ bool fedge_metrics_open(struct fedge *e, char *err, size_t errlen)
 	if (!(e->clients = fsc_fmetrics_clients_new(&e->o.mo, err, errlen)))
 		return false;
 	e->metrics = fsc_fmetrics_open(e->loop, e->o.metrics, render, e, err, errlen);
-	if (!e->metrics)
-		return false;
-	fsc_line_begin(&l, "metrics");
-	fsc_line_cstr(&l, "listen", metrics_address(e->metrics));
-	fsc_line_end(&l);
-	return true;
+	return e->metrics != NULL;
 }
 
 void fedge_metrics_close(struct fedge *e)

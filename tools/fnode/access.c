@@ -4,7 +4,6 @@
  * log reader gets the same lines from the node itself as from a capture of
  * it. What the node does not keep (the answer's head time, the request's
  * User-Agent) is left out as "-". */
-#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -59,14 +58,6 @@ void fnode_access_line(struct conn *c)
 		fsc_logfile_write(&nd->access, line, n);
 }
 
-static volatile sig_atomic_t reopen_asked;
-
-static void on_hangup(int sig)
-{
-	(void)sig;
-	reopen_asked = 1;
-}
-
 bool fnode_access_open(struct fnode *nd)
 {
 	const char *path = nd->o.access_log;
@@ -79,20 +70,13 @@ bool fnode_access_open(struct fnode *nd)
 		return false;
 	}
 	nd->access_opts.format = nd->o.access_format;
-	if (fsc_logfile_is_file(path)) {
-		struct sigaction hup = { .sa_handler = on_hangup };
-		sigaction(SIGHUP, &hup, NULL);
-	}
 	return true;
 }
 
-void fnode_access_tick(struct fnode *nd)
+void fnode_access_reopen(struct fnode *nd)
 {
 	char err[256];
 
-	if (!reopen_asked)
-		return;
-	reopen_asked = 0;
 	if (nd->access.path && !fsc_logfile_reopen(&nd->access, err, sizeof(err)))
 		fprintf(stderr, "fnode: --access-log: SIGHUP: '%s': %s\n", nd->o.access_log, err);
 }

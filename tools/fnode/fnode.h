@@ -205,11 +205,12 @@ void http_log_unfinished(struct conn *c);
 
 /* access.c: the request as a line of --access-log (fsc/accesslog.h). */
 void fnode_access_line(struct conn *c);
-/* Opens --access-log (appending) and has SIGHUP open it again (log
- * rotation); false with a message on stderr. Nothing without the option. */
+/* Opens --access-log (appending); false with a message on stderr. Nothing
+ * without the option. */
 bool fnode_access_open(struct fnode *nd);
-/* From the loop's tick: the reopen a SIGHUP asked for. */
-void fnode_access_tick(struct fnode *nd);
+/* After SIGHUP (log rotation): --access-log opened again by its name; a
+ * failure said on stderr. */
+void fnode_access_reopen(struct fnode *nd);
 /* At exit: flushed and closed; a lost line said on stderr. */
 void fnode_access_close(struct fnode *nd);
 

@@ -60,7 +60,8 @@ static const char usage[] =
 	"  --debug-capture-size MIB\n"
 	"                       stop writing FILE at this size (256; 1 to 1048576),\n"
 	"                       logged once as debug-capture-full\n"
-	"  --log FILE           log lines to FILE (appended) instead of stderr\n"
+	"  --log FILE           log lines to FILE (appended) instead of stderr;\n"
+	"                       SIGHUP opens FILE again (log rotation)\n"
 	"  --log-json           log JSON lines: {\"ts\", \"event\", the same keys}\n"
 	"  --access-log FILE    also an access log, appended, a line a request:\n"
 	"                       fdecode's format with the ingress client as host;\n"
@@ -145,8 +146,15 @@ static void stats_line(struct fnode *nd, const char *event)
 
 static void tick(void *ctx, uint64_t now)
 {
-	conn_tick(ctx, now);
-	fnode_access_tick(ctx);
+	struct fnode *nd = ctx;
+	char err[256];
+
+	conn_tick(nd, now);
+	if (!fsc_logfile_hangup())
+		return;
+	if (!fsc_log_reopen(err, sizeof(err)))
+		fprintf(stderr, "fnode: --log: SIGHUP: '%s': %s\n", nd->o.log, err);
+	fnode_access_reopen(nd);
 }
 
 static int parse_args(int argc, char **argv, struct fnode_opts *o)
@@ -314,17 +322,15 @@ int main(int argc, char **argv)
 	signal(SIGPIPE, SIG_IGN);
 	signal(SIGINT, on_signal);
 	signal(SIGTERM, on_signal);
-	if (nd.o.log) {
-		int fd = open(nd.o.log, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
-
-		if (fd < 0) {
-			fprintf(stderr, "fnode: --log: '%s': %s\n", nd.o.log, strerror(errno));
-			return EXIT_SETUP;
-		}
-		fsc_log_fd(fd);
+	if (nd.o.log && !fsc_log_open(nd.o.log, err, sizeof(err))) {
+		fprintf(stderr, "fnode: --log: '%s': %s\n", nd.o.log, err);
+		return EXIT_SETUP;
 	}
 	if (!fnode_access_open(&nd))
 		return EXIT_SETUP;
+	/* Log rotation; without a file to reopen, SIGHUP ends fnode. */
+	if (fsc_logfile_is_file(nd.o.log) || fsc_logfile_is_file(nd.o.access_log))
+		fsc_logfile_catch_hangup();
 	if (!fsc_serveconf_load(nd.o.serve_config, &nd.sc, err, sizeof(err))) {
 		fprintf(stderr, "fnode: --serve-config: '%s': %s\n", nd.o.serve_config, err);
 		return EXIT_SETUP;

@@ -72,8 +72,6 @@ static bool render(void *ctx, FILE *out)
 
 bool fnode_metrics_open(struct fnode *nd, char *err, size_t errlen)
 {
-	struct fsc_line l;
-
 	nd->by_class = calloc(1, sizeof(*nd->by_class));
 	nd->by_host = calloc(1, sizeof(*nd->by_host));
 	if (!nd->by_class || !nd->by_host) {
@@ -83,12 +81,7 @@ bool fnode_metrics_open(struct fnode *nd, char *err, size_t errlen)
 	if (!(nd->clients = fsc_fmetrics_clients_new(&nd->o.mo, err, errlen)))
 		return false;
 	nd->metrics = fsc_fmetrics_open(nd->loop, nd->o.metrics, render, nd, err, errlen);
-	if (!nd->metrics)
-		return false;
-	fsc_line_begin(&l, "metrics");
-	fsc_line_cstr(&l, "listen", metrics_address(nd->metrics));
-	fsc_line_end(&l);
-	return true;
+	return nd->metrics != NULL;
 }
 
 void fnode_metrics_close(struct fnode *nd)

@@ -9,13 +9,25 @@
 #include <unistd.h>
 
 #include "fsc/escape.h"
+#include "logfile.h"
 
 static int log_fd = 2;
+static struct fsc_logfile log_file; /* path NULL: lines go to log_fd */
 static bool log_json;
 
 void fsc_log_fd(int fd)
 {
 	log_fd = fd;
+}
+
+bool fsc_log_open(const char *path, char *err, size_t cap)
+{
+	return fsc_logfile_open(&log_file, path, true, true, err, cap);
+}
+
+bool fsc_log_reopen(char *err, size_t cap)
+{
+	return !log_file.path || fsc_logfile_reopen(&log_file, err, cap);
 }
 
 void fsc_log_json(bool on)
@@ -151,6 +163,10 @@ void fsc_line_end(struct fsc_line *l)
 		l->buf[l->n++] = '}';
 	}
 	l->buf[l->n++] = '\n';
+	if (log_file.path) {
+		fsc_logfile_write(&log_file, l->buf, l->n);
+		return;
+	}
 	r = write(log_fd, l->buf, l->n);
 	(void)r;
 }

@@ -4,7 +4,8 @@
  * the moments a request's stages happened ride along as t_STAGE keys in
  * Unix seconds with six decimals (fsc_line_time), taken where the program
  * did the stage's system call, so they can be held against a capture.
- * written with one write(2) to the log fd (stderr unless --log). Untrusted
+ * written with one write(2) to the log fd (stderr), or to the --log file
+ * (flushed a line at a time: one write(2) too). Untrusted
  * text (SNI, Host, target, bodies) goes through fsc_escape_text, quoted
  * when it is not a bare token. */
 #ifndef FSC_FLOG_H
@@ -26,6 +27,12 @@ struct fsc_line {
 
 /* Where lines go (default 2). */
 void fsc_log_fd(int fd);
+/* --log FILE: lines appended to FILE ("-": standard output) instead, a log
+ * file (tools/common/logfile.h) that fsc_log_reopen opens again by its name
+ * (log rotation, on SIGHUP). False with strerror in err. */
+bool fsc_log_open(const char *path, char *err, size_t cap);
+/* True without --log; else as fsc_logfile_reopen (err says why not). */
+bool fsc_log_reopen(char *err, size_t cap);
 /* JSON lines instead, through the one JSON writer (fsc/jsonw.h) and its
  * rules: {"ts":1795591826.171992,"event":"...","key":"value","n":1}, the
  * same keys; numbers stay numbers, an endpoint KEY ("ADDR:PORT" as in the

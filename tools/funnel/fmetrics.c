@@ -6,6 +6,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "flog.h"
 #include "fsc/prom.h"
 #include "fsc/wgconf.h"
 #include "fsc/wgengine.h"
@@ -45,6 +46,10 @@ struct metrics_srv *fsc_fmetrics_open(struct fsc_loop *l, const char *addr_port,
 		metrics_close(m);
 		return NULL;
 	}
+	struct fsc_line line;
+	fsc_line_begin(&line, "metrics");
+	fsc_line_cstr(&line, "listen", metrics_address(m));
+	fsc_line_end(&line);
 	return m;
 }
 

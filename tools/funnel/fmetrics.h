@@ -37,8 +37,10 @@ struct fsc_fmetrics_table {
 	bool other_used;
 };
 
-/* Opens the server on ADDR:PORT and makes it a source of the loop; NULL
- * with a message in err. Close it with metrics_close after the loop. */
+/* Opens the server on ADDR:PORT, makes it a source of the loop and logs
+ * where it listens (a `metrics listen=ADDR:PORT` line, the port the kernel
+ * picked for 0); NULL with a message in err. Close it with metrics_close
+ * after the loop. */
 struct metrics_srv *fsc_fmetrics_open(struct fsc_loop *l, const char *addr_port,
 				      metrics_render_fn render, void *ctx, char *err,
 				      size_t errlen);

@@ -301,17 +301,41 @@ static bool slot_usable(const struct fsc_wgengine *eng, const struct slot *s, ui
 	       s->kp.send_counter < FSC_WGNOISE_REJECT_AFTER_MESSAGES;
 }
 
-static bool index_in_use(const struct fsc_wgengine *eng, uint32_t idx)
+/* The receiver indices p holds: its handshake's while one runs, and each
+ * keypair's. */
+static unsigned held_indices(const struct peer *p, uint32_t idx[4])
 {
-	for (size_t i = 0; i < eng->npeers; i++) {
-		const struct peer *p = &eng->peers[i];
-		if ((p->hs.state != FSC_WGNOISE_HS_ZEROED && p->hs.local_index == idx) ||
-		    (p->cur.created && p->cur.kp.local_index == idx) ||
-		    (p->prev.created && p->prev.kp.local_index == idx) ||
-		    (p->next.created && p->next.kp.local_index == idx))
-			return true;
+	const struct slot *s[3] = { &p->cur, &p->prev, &p->next };
+	unsigned n = 0;
+
+	if (p->hs.state != FSC_WGNOISE_HS_ZEROED)
+		idx[n++] = p->hs.local_index;
+	for (int k = 0; k < 3; k++)
+		if (s[k]->created)
+			idx[n++] = s[k]->kp.local_index;
+	return n;
+}
+
+/* Brings by_index in step with p after its handshake or keypairs changed
+ * (made, rotated, expired, cleared): drops the indices p let go of and
+ * adds the new ones. */
+static void index_sync(struct fsc_wgengine *eng, struct peer *p)
+{
+	uint32_t held[4], pi = (uint32_t)(p - eng->peers);
+	unsigned n = held_indices(p, held);
+
+	for (unsigned i = 0; i < p->n_indexed; i++) {
+		bool kept = false;
+		for (unsigned j = 0; j < n; j++)
+			kept |= held[j] == p->indexed[i];
+		if (!kept)
+			fsc_hmap_del(&eng->by_index, p->indexed[i], pi);
 	}
-	return false;
+	/* Room: four a peer, and fresh_index keeps indices unique. */
+	for (unsigned j = 0; j < n; j++)
+		fsc_hmap_put(&eng->by_index, held[j], pi);
+	memcpy(p->indexed, held, sizeof(held));
+	p->n_indexed = n;
 }
 
 static uint32_t fresh_index(const struct fsc_wgengine *eng)
@@ -320,7 +344,7 @@ static uint32_t fresh_index(const struct fsc_wgengine *eng)
 
 	do
 		eng_random_bytes(&idx, sizeof(idx));
-	while (index_in_use(eng, idx));
+	while (fsc_hmap_get(&eng->by_index, idx) != FSC_HMAP_NONE);
 	return idx;
 }
 
@@ -359,6 +383,7 @@ void eng_send_initiation(struct fsc_wgengine *eng, struct peer *p, bool retry)
 		return;
 	}
 	fsc_wgnoise_wipe(eph, sizeof(eph));
+	index_sync(eng, p);
 	keylog_handshake(eng, p);
 	send_to(eng, p, msg, sizeof(msg));
 	eng->st.handshakes_initiated++;
@@ -568,7 +593,7 @@ static void got_initiation(struct fsc_wgengine *eng, const uint8_t *msg, size_t 
 	uint8_t pub[32], eph[32], out[FSC_WG_RESPONSE_LEN];
 	struct fsc_wgnoise_keypair kp;
 	const char *why;
-	struct peer *p;
+	struct peer *p = NULL;
 
 	if (!load_gate(eng, msg, len, from, now))
 		return;
@@ -613,18 +638,21 @@ static void got_initiation(struct fsc_wgengine *eng, const uint8_t *msg, size_t 
 	fsc_wgtimers_authed_traversal(&p->timers, now);
 	fsc_wgtimers_authed_sent(&p->timers, now);
 out:
+	if (p)
+		index_sync(eng, p);
 	fsc_wgnoise_wipe(&hs, sizeof(hs));
 	fsc_wgnoise_wipe(&kp, sizeof(kp));
 	fsc_wgnoise_wipe(eph, sizeof(eph));
 }
 
+/* The peer whose initiation a response or cookie reply answers. */
 static struct peer *peer_by_handshake(struct fsc_wgengine *eng, uint32_t idx)
 {
-	for (size_t i = 0; i < eng->npeers; i++) {
-		struct peer *p = &eng->peers[i];
-		if (p->hs.state == FSC_WGNOISE_HS_INITIATION_CREATED && p->hs.local_index == idx)
-			return p;
-	}
+	uint32_t pi = fsc_hmap_get(&eng->by_index, idx);
+	struct peer *p = pi == FSC_HMAP_NONE ? NULL : &eng->peers[pi];
+
+	if (p && p->hs.state == FSC_WGNOISE_HS_INITIATION_CREATED && p->hs.local_index == idx)
+		return p;
 	return NULL;
 }
 
@@ -662,6 +690,7 @@ static void got_response(struct fsc_wgengine *eng, const uint8_t *msg, size_t le
 	p->cur.kp = kp;
 	p->cur.created = now;
 	fsc_wgnoise_wipe(&kp, sizeof(kp));
+	index_sync(eng, p);
 	p->handshakes++;
 	p->last_handshake_unix_ns = eng_unix_ns();
 	eng->st.handshakes_completed++;
@@ -695,15 +724,18 @@ static void got_cookie(struct fsc_wgengine *eng, const uint8_t *msg, size_t len,
 /* The peer and slot a transport message's receiver index names. */
 static struct slot *slot_by_index(struct fsc_wgengine *eng, uint32_t idx, struct peer **pp)
 {
-	for (size_t i = 0; i < eng->npeers; i++) {
-		struct peer *p = &eng->peers[i];
-		struct slot *s[3] = { &p->cur, &p->next, &p->prev };
-		for (int k = 0; k < 3; k++)
-			if (s[k]->created && s[k]->kp.local_index == idx) {
-				*pp = p;
-				return s[k];
-			}
-	}
+	uint32_t pi = fsc_hmap_get(&eng->by_index, idx);
+	struct peer *p;
+
+	if (pi == FSC_HMAP_NONE)
+		return NULL;
+	p = &eng->peers[pi];
+	struct slot *s[3] = { &p->cur, &p->next, &p->prev };
+	for (int k = 0; k < 3; k++)
+		if (s[k]->created && s[k]->kp.local_index == idx) {
+			*pp = p;
+			return s[k];
+		}
 	return NULL;
 }
 
@@ -739,6 +771,7 @@ static void got_transport(struct fsc_wgengine *eng, const uint8_t *msg, size_t l
 		p->prev = p->cur;
 		p->cur = p->next;
 		memset(&p->next, 0, sizeof(p->next));
+		index_sync(eng, p);
 		p->handshakes++;
 		p->last_handshake_unix_ns = eng_unix_ns();
 		eng->st.handshakes_completed++;
@@ -883,6 +916,8 @@ static void run_timers(struct fsc_wgengine *eng)
 			send_keepalive(eng, p, now);
 		if (act & FSC_WGA_ZERO_KEYS)
 			eng_zero_keys(p);
+		if (act & (FSC_WGA_GIVE_UP | FSC_WGA_ZERO_KEYS))
+			index_sync(eng, p);
 	}
 }
 

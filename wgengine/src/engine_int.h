@@ -8,6 +8,7 @@
 #include <stdio.h>
 
 #include "fsc/allowedips.h"
+#include "fsc/hmap.h"
 #include "fsc/wgengine.h"
 #include "fsc/wgload.h"
 #include "fsc/wgnoise.h"
@@ -42,6 +43,10 @@ struct peer {
 	struct staged q[QUEUE_LEN];
 	unsigned q_head, q_n;
 	size_t conf_index;
+	/* The receiver indices this peer has in fsc_wgengine.by_index: its
+	 * handshake's and its three keypairs' at the last index_sync. */
+	uint32_t indexed[4];
+	unsigned n_indexed;
 };
 
 struct fsc_wgengine {
@@ -55,6 +60,10 @@ struct fsc_wgengine {
 	struct fsc_wgrate *rate;
 	struct peer *peers;
 	size_t npeers;
+	/* Our receiver index -> peer number, for every index a peer holds
+	 * (four at most a peer): transport, response and cookie messages find
+	 * their session in one probe. */
+	struct fsc_hmap by_index;
 	int fd;
 	bool v6; /* fd is AF_INET6 (dual-stack) */
 	uint16_t port;

@@ -92,6 +92,10 @@ static bool setup_peers(struct fsc_wgengine *eng, char *err, size_t errlen)
 		return false;
 	}
 	eng->npeers = eng->conf.peer_n;
+	if (!fsc_hmap_init(&eng->by_index, 4 * (uint32_t)eng->npeers)) {
+		snprintf(err, errlen, "out of memory");
+		return false;
+	}
 	for (size_t i = 0; i < eng->npeers; i++) {
 		const struct fsc_wgconf_peer *cp = &eng->conf.peer[i];
 		struct peer *p = &eng->peers[i];
@@ -217,6 +221,7 @@ void fsc_wgengine_free(struct fsc_wgengine *eng)
 		fsc_wgnoise_wipe(&eng->peers[i].np, sizeof(eng->peers[i].np));
 	}
 	free(eng->peers);
+	fsc_hmap_free(&eng->by_index);
 	fsc_allowedips_free(&eng->aip);
 	fsc_wgnoise_wipe(eng->conf.private_key, sizeof(eng->conf.private_key));
 	fsc_wgconf_free(&eng->conf);

@@ -14,8 +14,8 @@
  * answer is a cookie reply, and only to a correct mac1 while under load.
  *
  * Memory: everything is allocated by fsc_wgengine_new; the packet paths do
- * not allocate. Peers are looked up by receiver index with a linear scan
- * (fine for the tens of peers a funnel edge or node has).
+ * not allocate. A message's session is found by its receiver index in one
+ * map lookup (fsc/hmap.h), however many peers there are.
  */
 #ifndef FSC_WGENGINE_H
 #define FSC_WGENGINE_H

@@ -49,6 +49,8 @@ struct fsc_wgrate_slot {
 	uint64_t tokens; /* in ns of credit: one packet costs 1e9 / PER_SEC */
 };
 
+/* A cache, not fsc/hmap.h: flooded by more sources than it holds, it forgets
+ * the stalest (which then starts a fresh bucket) where a map would refuse. */
 struct fsc_wgrate {
 	struct fsc_wgrate_slot slot[FSC_WGRATE_SLOTS];
 	uint64_t seed;
