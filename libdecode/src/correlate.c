@@ -167,6 +167,25 @@ static const char *const stage_names[FSC_STAGE_COUNT] = {
 	[FSC_STAGE_LAST_BYTE] = "last_byte",
 };
 
+static const char *const proxy_names[FSC_PROXY_COUNT] = {
+	[FSC_PROXY_POOLED] = "pooled", [FSC_PROXY_PER_CONNECTION] = "per-connection",
+};
+
+const char *fsc_proxy_model_name(enum fsc_proxy_model m)
+{
+	return (unsigned)m < FSC_PROXY_COUNT ? proxy_names[m] : "?";
+}
+
+bool fsc_proxy_model_parse(const char *name, enum fsc_proxy_model *m)
+{
+	for (unsigned i = 0; i < FSC_PROXY_COUNT; i++)
+		if (strcmp(name, proxy_names[i]) == 0) {
+			*m = (enum fsc_proxy_model)i;
+			return true;
+		}
+	return false;
+}
+
 const char *fsc_join_name(enum fsc_join j)
 {
 	return (unsigned)j < FSC_JOIN_COUNT ? join_names[j] : "?";
@@ -195,6 +214,9 @@ struct fsc_corr *fsc_corr_new(const struct fsc_corr_limits *lim)
 	c->n_conns = clamp_table(c->lim.max_conns, DEF_CONNS);
 	c->n_reqs = clamp_table(c->lim.max_requests, DEF_REQUESTS);
 	c->lim.max_conns = c->n_conns;
+	if ((unsigned)c->lim.proxy >= FSC_PROXY_COUNT)
+		c->lim.proxy = FSC_PROXY_POOLED;
+	c->st.proxy = c->lim.proxy;
 	c->lim.max_requests = c->n_reqs;
 	if (c->lim.window_ns <= 0)
 		c->lim.window_ns = DEF_WINDOW_NS;
@@ -797,33 +819,84 @@ static bool is_ingress_post(const struct fsc_http_head *h)
 	       h->target_len == 11 && memcmp(h->target, "/v0/ingress", 11) == 0;
 }
 
-/* The ingress a new backend connection serves: accepted, the same client
- * address, its own connection not ended, and either unbound with its TLS
- * done (or begun) before the request and within the window, or bound to a
- * backend connection that ended (the node connects again for its next
- * request) and active within the window. */
+static bool per_connection(const struct fsc_corr *c)
+{
+	return c->st.proxy == FSC_PROXY_PER_CONNECTION;
+}
+
+/* Something a per-connection proxy never does, seen at ts: the run is
+ * pooled from now on (correlate.h). */
+static void proxy_violation(struct fsc_corr *c, int64_t ts)
+{
+	if (!per_connection(c))
+		return;
+	c->st.proxy_violations++;
+	c->st.proxy = FSC_PROXY_POOLED;
+	c->st.pooled_since_ns = ts;
+}
+
+/* (a): the next request on k's backend connection is k's, per-connection,
+ * unless its X-Forwarded-For (client, when it names one) says otherwise:
+ * then the proxy pools. */
+static bool inherits(struct fsc_corr *c, const struct conn *k, const struct fsc_addr *client,
+		     int64_t ts)
+{
+	if (!per_connection(c))
+		return false;
+	if (client && !fsc_addr_eq(client, &k->s.client)) {
+		proxy_violation(c, ts);
+		return false;
+	}
+	return true;
+}
+
+/* The ingress a request serves: accepted, the same client address, its
+ * own connection not ended, its TLS done (or begun) before the request,
+ * and active within the window: its TLS, or (once joined or a candidate)
+ * the last request it may have carried. Per-connection, (b): not bound to
+ * a backend connection still open; one bound to a backend connection that
+ * ended (the node connects again for its next request) is active from its
+ * last request. A request that (b) leaves with no candidate at all came
+ * from an ingress serving another backend connection: a pooling proxy. */
 static struct conn *find_ingress(struct fsc_corr *c, const struct fsc_addr *client,
 				 int64_t ts, struct req *r, unsigned *candidates)
 {
 	struct conn *pick = NULL, *k;
 	uint32_t pos = 0;
+	unsigned excluded = 0;
+	bool per_conn = per_connection(c);
 
 	*candidates = 0;
 	r->n_cand = 0;
 	while ((k = next_of_client(c, client, &pos))) {
-		if (k->dup || k->in_closed || (k->lo_flow_id && !k->lo_closed) ||
-		    k->s.ingress_status != 101 || !fsc_addr_eq(&k->s.client, client))
+		if (k->dup || k->in_closed || k->s.ingress_status != 101 ||
+		    !fsc_addr_eq(&k->s.client, client))
 			continue;
-		int64_t t = k->lo_flow_id ? k->last_ns
-			  : k->s.t[FSC_STAGE_TLS_DONE] ? k->s.t[FSC_STAGE_TLS_DONE]
-							: k->s.t[FSC_STAGE_TLS_HELLO];
-		if (!t || t > ts || ts - t > c->lim.window_ns)
+		int64_t begun = k->s.t[FSC_STAGE_TLS_DONE] ? k->s.t[FSC_STAGE_TLS_DONE]
+							     : k->s.t[FSC_STAGE_TLS_HELLO];
+		int64_t active = begun > k->last_ns ? begun : k->last_ns;
+		if (per_conn && k->lo_flow_id) {
+			if (!k->lo_closed) {
+				excluded++;
+				continue;
+			}
+			begun = active = k->last_ns;
+		} else if (per_conn) {
+			active = begun;
+		}
+		if (!begun || begun > ts || ts - active > c->lim.window_ns)
 			continue;
 		if (r->n_cand < DATA_CANDIDATES)
 			r->cand[r->n_cand] = (struct cand){ (uint32_t)(k - c->conns), k->gen };
 		r->n_cand++;
 		(*candidates)++;
 		pick = k;
+		if (!per_conn && ts > k->last_ns)
+			k->last_ns = ts; /* it may have carried it: alive */
+	}
+	if (per_conn && !*candidates && excluded) {
+		proxy_violation(c, ts);
+		return find_ingress(c, client, ts, r, candidates);
 	}
 	return *candidates == 1 ? pick : NULL;
 }
@@ -850,6 +923,19 @@ static void bind_backend(struct fsc_corr *c, struct conn *k, const struct req *r
 	k->lo_closed = false;
 	k->lo_key = conn_key(k->lo_tunnel, k->lo_obs, &k->la[0], k->lp[0], &k->la[1], k->lp[1]);
 	k->lo_indexed = fsc_hmap_put(&c->by_tuple, k->lo_key, slot);
+}
+
+/* r came from k, joined as `how`; per-connection, k serves r's backend
+ * connection from now on (its next requests inherit). */
+static void join(struct fsc_corr *c, struct conn *k, struct req *r, enum fsc_join how)
+{
+	if (per_connection(c))
+		bind_backend(c, k, r, how);
+	r->s.request_join = (struct fsc_story_join){ how, 1 };
+	r->conn = (uint32_t)(k - c->conns);
+	r->conn_gen = k->gen;
+	if (r->s.t[FSC_STAGE_REQUEST] > k->last_ns)
+		k->last_ns = r->s.t[FSC_STAGE_REQUEST];
 }
 
 /* The POST that opens an ingress connection, read whole from the
@@ -926,26 +1012,25 @@ static void on_request(struct fsc_corr *c, const struct fsc_event *ev, fsc_story
 	s->request_index = r->index;
 	s->t[FSC_STAGE_REQUEST] = ev->ts_ns;
 
-	/* The same backend connection as an earlier, joined request: its
-	 * ingress, joined as that one was. */
+	/* Per-connection, the same backend connection as an earlier, joined
+	 * request: its ingress, joined as that one was (a). */
+	const struct fsc_addr *named = cl && cl->rule != FSC_CLIENT_NONE &&
+				       cl->rule != FSC_CLIENT_TCP_PEER ? &cl->addr : NULL;
 	struct conn *k = self;
-	if (k) {
+	if (k && inherits(c, k, named, ev->ts_ns)) {
 		s->request_join = k->lo_join;
-	} else if (cl && cl->rule != FSC_CLIENT_NONE && cl->rule != FSC_CLIENT_TCP_PEER) {
+		r->conn = (uint32_t)(k - c->conns);
+		r->conn_gen = k->gen;
+		k->last_ns = ev->ts_ns;
+	} else if (named) {
 		unsigned n;
-		k = find_ingress(c, &cl->addr, ev->ts_ns, r, &n);
+		k = find_ingress(c, named, ev->ts_ns, r, &n);
 		if (k) {
-			bind_backend(c, k, r, FSC_JOIN_ADDR_TIME);
-			s->request_join = k->lo_join;
+			join(c, k, r, FSC_JOIN_ADDR_TIME);
 		} else if (n > 1) {
 			s->request_join = (struct fsc_story_join){ FSC_JOIN_AMBIGUOUS, n };
 			data_wait(c, r);
 		}
-	}
-	if (k) {
-		r->conn = (uint32_t)(k - c->conns);
-		r->conn_gen = k->gen;
-		k->last_ns = ev->ts_ns;
 	}
 	if (!fsc_hmap_put(&c->by_req, r->key, (uint32_t)(r - c->reqs)))
 		r->used = false;
@@ -985,29 +1070,26 @@ static void data_choose(struct fsc_corr *c, struct req *r)
 
 	r->waiting = false;
 	struct conn *self = conn_by_flow_id(c, r->flow_id);
-	if (self) { /* an earlier request of its backend connection chose */
-		pick = self;
+	if (self && inherits(c, self, &s->request_client, ts)) {
+		/* an earlier request of its backend connection chose */
 		s->request_join = self->lo_join;
-	} else {
-		for (unsigned i = 0; i < r->n_cand; i++) {
-			struct conn *k = conn_of(c, r->cand[i].slot, r->cand[i].gen);
-			if (!k || data_before(k, ts)) { /* gone: cannot be ruled out */
-				fit++;
-				pick = k;
-			}
-		}
-		if (fit != 1 || !pick) {
-			if (fit > 1)
-				s->request_join.candidates = fit;
-			return;
-		}
-		bind_backend(c, pick, r, FSC_JOIN_ADDR_DATA);
-		s->request_join = pick->lo_join;
+		r->conn = (uint32_t)(self - c->conns);
+		r->conn_gen = self->gen;
+		if (ts > self->last_ns)
+			self->last_ns = ts;
+		return;
 	}
-	r->conn = (uint32_t)(pick - c->conns);
-	r->conn_gen = pick->gen;
-	if (ts > pick->last_ns)
-		pick->last_ns = ts;
+	for (unsigned i = 0; i < r->n_cand; i++) {
+		struct conn *k = conn_of(c, r->cand[i].slot, r->cand[i].gen);
+		if (!k || data_before(k, ts)) { /* gone: cannot be ruled out */
+			fit++;
+			pick = k;
+		}
+	}
+	if (fit == 1 && pick)
+		join(c, pick, r, FSC_JOIN_ADDR_DATA);
+	else if (fit > 1)
+		s->request_join.candidates = fit;
 }
 
 /* Choose for the waiting requests older than ts (all: INT64_MAX). */

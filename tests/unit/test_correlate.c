@@ -258,6 +258,9 @@ static void backend_request(struct tcp *c, const char *xff, const char *path)
 	send_str(c, 1, "hello");
 }
 
+/* fnode's proxy: (a) and (b) of correlate.h */
+static const struct fsc_corr_limits per_connection = { .proxy = FSC_PROXY_PER_CONNECTION };
+
 static void setup(const struct fsc_corr_limits *lim)
 {
 	struct fsc_pipeline_limits pll = { .streams = { .body_ends = true } };
@@ -387,7 +390,7 @@ static void data_rule_decides(void **state)
 	struct tcp a, b, lo1, lo2;
 
 	for (int finished = 1; finished >= 0; finished--) {
-		setup(NULL);
+		setup(&per_connection); /* its /a2 and /b: (a) and (b) */
 		tls_kind = TLS_13;
 		ingress(&a, 40001, "203.0.113.7:5555", 101);
 		ingress(&b, 40002, "203.0.113.7:6666", 101);
@@ -520,12 +523,14 @@ static void refusal_told_at_once(void **state)
 	assert_int_equal(n_told, 1);
 }
 
+/* per-connection (fnode): a backend connection carries one client
+ * connection's requests */
 static void keepalive_follows_its_connection(void **state)
 {
 	(void)state;
 	struct tcp a, b, lo;
 
-	setup(NULL);
+	setup(&per_connection);
 	ingress(&a, 40001, "203.0.113.7:5555", 101);
 	backend_open(&lo, 50001);
 	backend_request(&lo, "203.0.113.7", "/1");
@@ -544,6 +549,8 @@ static void keepalive_follows_its_connection(void **state)
 	assert_int_equal(n_told, 3);
 	assert_int_equal(told[2].client_port, 6666);
 	assert_int_equal(told[2].request_join.kind, FSC_JOIN_ADDR_TIME);
+	assert_int_equal(fsc_corr_stats(corr)->proxy_violations, 0);
+	assert_int_equal(fsc_corr_stats(corr)->proxy, FSC_PROXY_PER_CONNECTION);
 	finish();
 	assert_int_equal(n_told, 3);
 }
@@ -599,6 +606,206 @@ static void connections_that_ended(void **state)
 	assert_int_equal(told[1].client_port, 6666);
 	assert_int_equal(told[1].request_join.kind, FSC_JOIN_ADDR_TIME);
 	finish();
+}
+
+/* ---- behind a pooling proxy (tailscaled's, nginx's, HAProxy's): a
+ * backend connection carries any client connection's requests in turn,
+ * and one client connection's streams may go over several at once ---- */
+
+/* One backend connection carries a request of one client, then one of
+ * another: the second is the other's, never inherited. per-connection
+ * sees the second address, counts it and is pooled from then on. */
+static void pool_carries_two_clients(void **state)
+{
+	(void)state;
+	struct tcp a, b, lo;
+
+	for (int model = 0; model < 2; model++) {
+		setup(model ? &per_connection : NULL);
+		ingress(&a, 40001, "203.0.113.7:5555", 101);
+		ingress(&b, 40002, "198.51.100.9:6666", 101);
+		backend_open(&lo, 50001);
+		backend_request(&lo, "203.0.113.7", "/a");
+		backend_request(&lo, "198.51.100.9", "/b");
+		assert_int_equal(n_told, 2);
+		assert_int_equal(told[0].client_port, 5555);
+		assert_int_equal(told[1].client_port, 6666);
+		assert_int_equal(told[1].request_join.kind, FSC_JOIN_ADDR_TIME);
+		assert_int_equal(told[1].request_index, 2);
+		const struct fsc_corr_stats *st = fsc_corr_stats(corr);
+		assert_int_equal(st->proxy, FSC_PROXY_POOLED);
+		assert_int_equal(st->proxy_violations, model ? 1 : 0);
+		assert_true(model ? st->pooled_since_ns == told[1].t[FSC_STAGE_REQUEST]
+				  : st->pooled_since_ns == 0);
+		/* pooled from then on: a's next request on it is a's again */
+		backend_request(&lo, "203.0.113.7", "/a2");
+		assert_int_equal(told[2].client_port, 5555);
+		assert_int_equal(told[2].request_join.kind, FSC_JOIN_ADDR_TIME);
+		finish();
+	}
+}
+
+/* Two connections of one address, both open, and one backend connection
+ * that carries the first's requests and then the second's: pooled never
+ * inherits (nothing but the pool would tell them apart). a's next request
+ * is a's only by the data rule (b's client had sent nothing yet, TLS
+ * 1.3), ambiguous without it; b's is ambiguous either way. */
+static void pool_one_address_in_turn(void **state)
+{
+	(void)state;
+	struct tcp a, b, lo;
+
+	for (int data_rule = 0; data_rule < 2; data_rule++) {
+		setup(NULL);
+		tls_kind = data_rule ? TLS_13 : TLS_UNNAMED;
+		ingress(&a, 40001, "203.0.113.7:5555", 101);
+		app_data(&a);
+		backend_open(&lo, 50001);
+		backend_request(&lo, "203.0.113.7", "/a");
+		assert_int_equal(told[0].client_port, 5555);
+		assert_int_equal(told[0].request_join.kind, FSC_JOIN_ADDR_TIME);
+		ingress(&b, 40002, "203.0.113.7:6666", 101);
+		app_data(&a);
+		backend_request(&lo, "203.0.113.7", "/a2");
+		assert_int_equal(n_told, 2);
+		if (data_rule) {
+			assert_int_equal(told[1].request_join.kind, FSC_JOIN_ADDR_DATA);
+			assert_int_equal(told[1].client_port, 5555);
+		} else {
+			assert_int_equal(told[1].request_join.kind, FSC_JOIN_AMBIGUOUS);
+			assert_int_equal(told[1].request_join.candidates, 2);
+			assert_false(told[1].have_ingress);
+		}
+		app_data(&b);
+		backend_request(&lo, "203.0.113.7", "/b"); /* b's, in truth */
+		assert_int_equal(n_told, 3);
+		assert_int_equal(told[2].request_join.kind, FSC_JOIN_AMBIGUOUS);
+		assert_int_equal(told[2].request_join.candidates, 2);
+		assert_false(told[2].have_ingress);
+		finish();
+	}
+}
+
+/* An HTTP/2 client connection's two streams at once over two backend
+ * connections: the second's ingress is still a candidate. Today's
+ * exclusion left it out: with another connection of its address about,
+ * that one was joined, wrong. */
+static void pool_two_backends_of_one_client(void **state)
+{
+	(void)state;
+	struct tcp a, b, lo1, lo2;
+
+	for (int other = 0; other < 3; other++) {
+		setup(NULL);
+		tls_kind = other == 2 ? TLS_13 : TLS_UNNAMED;
+		ingress(&a, 40001, "203.0.113.7:5555", 101);
+		app_data(&a);
+		backend_open(&lo1, 50001);
+		backend_head(&lo1, "203.0.113.7", "/slow"); /* lo1 stays busy */
+		if (other)
+			ingress(&b, 40002, "203.0.113.7:6666", 101);
+		app_data(&a);
+		backend_open(&lo2, 50002);
+		backend_request(&lo2, "203.0.113.7", "/fast");
+		assert_int_equal(n_told, 1);
+		const struct fsc_story *s = &told[0];
+		assert_string_equal(s->target, "/fast");
+		if (other == 1) { /* b may have sent it */
+			assert_int_equal(s->request_join.kind, FSC_JOIN_AMBIGUOUS);
+			assert_int_equal(s->request_join.candidates, 2);
+		} else {
+			/* a alone; or b had sent only its Finished (data rule) */
+			assert_int_equal(s->client_port, 5555);
+			assert_int_equal(s->request_join.kind,
+					 other ? FSC_JOIN_ADDR_DATA : FSC_JOIN_ADDR_TIME);
+		}
+		backend_answer(&lo1);
+		assert_int_equal(n_told, 2);
+		assert_int_equal(told[1].client_port, 5555);
+		finish();
+	}
+}
+
+/* per-connection told wrongly, for the HTTP/2 client alone: its second
+ * backend connection finds only ingress connections serving open ones,
+ * which such a proxy never leaves; counted, pooled, joined by address. */
+static void per_connection_sees_a_second_backend(void **state)
+{
+	(void)state;
+	struct tcp a, lo1, lo2;
+
+	setup(&per_connection);
+	ingress(&a, 40001, "203.0.113.7:5555", 101);
+	backend_open(&lo1, 50001);
+	backend_head(&lo1, "203.0.113.7", "/slow");
+	backend_open(&lo2, 50002);
+	backend_request(&lo2, "203.0.113.7", "/fast");
+	assert_int_equal(n_told, 1);
+	assert_int_equal(told[0].client_port, 5555);
+	assert_int_equal(told[0].request_join.kind, FSC_JOIN_ADDR_TIME);
+	assert_int_equal(fsc_corr_stats(corr)->proxy_violations, 1);
+	assert_int_equal(fsc_corr_stats(corr)->proxy, FSC_PROXY_POOLED);
+	backend_answer(&lo1);
+	assert_int_equal(told[1].client_port, 5555);
+	finish();
+}
+
+/* per-connection with fnode's order keeps today's joins: each client
+ * connection's backend connection, closed and opened again, and the
+ * exclusion telling two connections of one address apart. */
+static void per_connection_keeps_its_joins(void **state)
+{
+	(void)state;
+	struct tcp a, b, lo1, lo2, lo3;
+
+	setup(&per_connection);
+	ingress(&a, 40001, "203.0.113.7:5555", 101);
+	backend_open(&lo1, 50001);
+	backend_request(&lo1, "203.0.113.7", "/1");
+	ingress(&b, 40002, "203.0.113.7:6666", 101);
+	backend_open(&lo2, 50002);
+	backend_request(&lo2, "203.0.113.7", "/2"); /* a serves lo1: b */
+	backend_request(&lo1, "203.0.113.7", "/3");
+	close_both(&lo2);
+	backend_open(&lo3, 50003);
+	backend_request(&lo3, "203.0.113.7", "/4"); /* b's again */
+	assert_int_equal(n_told, 4);
+	static const uint16_t want[4] = { 5555, 6666, 5555, 6666 };
+	for (int i = 0; i < 4; i++) {
+		assert_int_equal(told[i].client_port, want[i]);
+		assert_int_equal(told[i].request_join.kind, FSC_JOIN_ADDR_TIME);
+	}
+	assert_int_equal(fsc_corr_stats(corr)->proxy_violations, 0);
+	assert_int_equal(fsc_corr_stats(corr)->pooled_since_ns, 0);
+	finish();
+
+	/* the same sequence pooled: /2, /3 and /4 could be either's */
+	setup(NULL);
+	ingress(&a, 40001, "203.0.113.7:5555", 101);
+	backend_open(&lo1, 50001);
+	backend_request(&lo1, "203.0.113.7", "/1");
+	ingress(&b, 40002, "203.0.113.7:6666", 101);
+	backend_open(&lo2, 50002);
+	backend_request(&lo2, "203.0.113.7", "/2");
+	assert_int_equal(told[0].client_port, 5555);
+	assert_int_equal(told[1].request_join.kind, FSC_JOIN_AMBIGUOUS);
+	finish();
+}
+
+static void proxy_model_names(void **state)
+{
+	(void)state;
+	enum fsc_proxy_model m = FSC_PROXY_COUNT;
+
+	assert_string_equal(fsc_proxy_model_name(FSC_PROXY_POOLED), "pooled");
+	assert_string_equal(fsc_proxy_model_name(FSC_PROXY_PER_CONNECTION), "per-connection");
+	assert_string_equal(fsc_proxy_model_name(FSC_PROXY_COUNT), "?");
+	assert_true(fsc_proxy_model_parse("per-connection", &m));
+	assert_int_equal(m, FSC_PROXY_PER_CONNECTION);
+	assert_true(fsc_proxy_model_parse("pooled", &m));
+	assert_int_equal(m, FSC_PROXY_POOLED);
+	assert_false(fsc_proxy_model_parse("pool", &m));
+	assert_false(fsc_proxy_model_parse("?", &m));
 }
 
 static void outside_the_window(void **state)
@@ -879,6 +1086,12 @@ int main(void)
 		cmocka_unit_test(refusal_told_at_once),
 		cmocka_unit_test(keepalive_follows_its_connection),
 		cmocka_unit_test(connections_that_ended),
+		cmocka_unit_test(pool_carries_two_clients),
+		cmocka_unit_test(pool_one_address_in_turn),
+		cmocka_unit_test(pool_two_backends_of_one_client),
+		cmocka_unit_test(per_connection_sees_a_second_backend),
+		cmocka_unit_test(per_connection_keeps_its_joins),
+		cmocka_unit_test(proxy_model_names),
 		cmocka_unit_test(outside_the_window),
 		cmocka_unit_test(tables_are_bounded),
 		cmocka_unit_test(edge_by_client_address_and_port),

@@ -55,6 +55,31 @@
  * (files are merged by time; live interfaces with a merge delay). When
  * exactly one candidate is left the join is "address+data".
  *
+ * Which ingress connection a loopback request came from depends on the
+ * proxy between them (fsc_corr_limits.proxy). A pooling proxy, as any
+ * real one is (tailscaled's serve proxy: Go's httputil.ReverseProxy over
+ * one http.Transport pool per backend; nginx's or HAProxy's upstream
+ * keep-alive), hands an idle backend connection to whichever client
+ * connection needs one next, and one HTTP/2 client connection's
+ * concurrent streams to several backend connections at once. So
+ * "pooled", the default, joins each request on its own: its client
+ * address and time, the data rule, the exact join with a TLS key log.
+ * "per-connection" is for a proxy that gives each client connection a
+ * backend connection of its own, in order (fnode): then (a) a later
+ * request on a joined backend connection is its ingress's, joined as the
+ * first was, and (b) an ingress connection serving a backend connection
+ * still open is no candidate for a request on another one; both narrow
+ * two connections of one address further. Chosen wrongly, they make silent
+ * wrong joins; so per-connection checks what it can: a request inherits
+ * only when its X-Forwarded-For names the ingress's client, and what such
+ * a proxy never does, seen (a backend connection carrying a second client
+ * address; an ingress connection joined exactly, or by address alone, to a
+ * second backend connection while its first is open), switches the run to
+ * pooled from then on (fsc_corr_stats.proxy_violations, pooled_since_ns).
+ * Joins told before the first such sign stay as told: a pooling proxy
+ * whose backend connection carries two connections of one address in
+ * turn shows no sign at all. Hence the default.
+ *
  * A story is emitted per loopback request (when its response body ends,
  * or when it is given up), and per ingress connection that never led to a
  * request (a refusal, a failed TLS handshake). Each join says how it was
@@ -207,6 +232,17 @@ struct fsc_story {
 
 typedef void (*fsc_story_fn)(void *ctx, const struct fsc_story *s);
 
+/* The proxy between the ingress and the backend (above). */
+enum fsc_proxy_model {
+	FSC_PROXY_POOLED = 0,		/* "pooled": any proxy; each request
+					 * joins on its own */
+	FSC_PROXY_PER_CONNECTION,	/* "per-connection": one backend
+					 * connection a client connection, in
+					 * order (fnode); checked, and given up
+					 * for pooled on a violation */
+	FSC_PROXY_COUNT
+};
+
 struct fsc_corr_limits {
 	uint32_t max_conns;	/* ingress connections remembered; 4096 */
 	uint32_t max_requests;	/* loopback requests awaiting their end; 4096 */
@@ -222,6 +258,7 @@ struct fsc_corr_limits {
 				 * inner packet of its size seen at most this
 				 * long after it (the time the receiver took
 				 * to decrypt and record it); 100 ms */
+	enum fsc_proxy_model proxy; /* pooled (0) unless told */
 };
 
 /* The sides joined to an ingress connection, for fsc_corr_stats.joins. */
@@ -233,6 +270,11 @@ struct fsc_corr_stats {
 	uint64_t joins[FSC_CORR_SIDES][FSC_JOIN_COUNT];	/* [side][kind] */
 	uint64_t conns_given_up;	/* table full or idle */
 	uint64_t requests_given_up;	/* table full, idle or end of input */
+	enum fsc_proxy_model proxy;	/* the model in force now */
+	uint64_t proxy_violations;	/* per-connection: signs of a pooling
+					 * proxy seen (each one's request
+					 * joined as pooled) */
+	int64_t pooled_since_ns;	/* the first one's time; 0 none */
 };
 
 struct fsc_corr;
@@ -249,6 +291,11 @@ void fsc_corr_event(struct fsc_corr *c, const struct fsc_event *ev,
 void fsc_corr_flush(struct fsc_corr *c, fsc_story_fn fn, void *ctx);
 
 const struct fsc_corr_stats *fsc_corr_stats(const struct fsc_corr *c);
+
+/* "pooled", "per-connection"; "?" otherwise. */
+const char *fsc_proxy_model_name(enum fsc_proxy_model m);
+/* The model a name (as fsc_proxy_model_name gives it) means; false: none. */
+bool fsc_proxy_model_parse(const char *name, enum fsc_proxy_model *m);
 
 /* "edge", "relay", "tls", "request". */
 const char *fsc_corr_side_name(enum fsc_corr_side s);
