@@ -16,7 +16,8 @@
  *
  *   byte 0      bit 0 tight limits (2 conns, 2 requests, 1 ms window and
  *               relay window, 50 ms idle: eviction and give-up paths;
- *               else 16 of each, the default windows)
+ *               else 16 of each, the default windows); bit 2 the
+ *               per-connection proxy model (else pooled)
  *   per frame:
  *     u8        bits 0-2 input (fsc_frame.file), bit 3 link type (0 raw
  *               IP, 1 Ethernet), bits 4-7 k: the clock moves 2^k us
@@ -27,7 +28,9 @@
  * Oracles beyond "no crash": every story's texts are NUL-terminated within
  * their arrays; a made join counts one candidate, an ambiguous one two or
  * more, none zero; its stages are 0 or times the input gave; ids count up
- * by one; the statistics count every story told; clock offsets name two
+ * by one; the statistics count every story told; a run pooled from the
+ * start sees no proxy violation, a per-connection one is pooled exactly
+ * when it saw one, from a time the input gave; clock offsets name two
  * inputs a < b below FSC_CLOCK_INPUTS; the printers' JSON is one object a
  * line and their text holds nothing a terminal acts on (outcheck.h), one
  * line a story; the dump holds nothing a terminal acts on, and every
@@ -228,6 +231,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		lim = (struct fsc_corr_limits){ .max_conns = 2, .max_requests = 2,
 						.window_ns = 1000000, .relay_window_ns = 1000000,
 						.idle_ns = 50000000 };
+	if (data[0] & 4)
+		lim.proxy = FSC_PROXY_PER_CONNECTION;
 	struct fsc_pipeline_limits pll = { .streams = { .body_ends = true } };
 	pll.streams.flow.max_flows = 16;
 	pll.streams.flow.mem_cap = 1 << 20;
@@ -294,7 +299,14 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	model_check(&h);
 	tui_model_free(h.model);
 	fsc_corr_free(h.model_corr);
-	if (fsc_corr_stats(h.corr)->stories != h.told)
+	const struct fsc_corr_stats *cs = fsc_corr_stats(h.corr);
+	if (cs->stories != h.told)
+		abort();
+	bool pooled = cs->proxy == FSC_PROXY_POOLED;
+	if (!(data[0] & 4) ? !pooled || cs->proxy_violations
+			   : pooled != (cs->proxy_violations == 1) ||
+				     (pooled && (cs->pooled_since_ns < h.min_ns ||
+						 cs->pooled_since_ns > h.max_ns)))
 		abort();
 	struct fsc_clock_offset o[FSC_CLOCK_INPUTS * FSC_CLOCK_INPUTS];
 	size_t n = fsc_clocksync_offsets(h.clock, o, sizeof(o) / sizeof(o[0]));

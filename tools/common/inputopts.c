@@ -1,4 +1,4 @@
-/* inputopts.c - --wg-keylog and --clock-offset for fdecode and fwatch
+/* inputopts.c - --wg-keylog, --clock-offset and --proxy-model for fdecode and fwatch
  * (inputopts.h). */
 #include "inputopts.h"
 
@@ -43,6 +43,13 @@ int fsc_inputopt_apply(const char *prog, int c, const char *arg, struct fsc_inpu
 			return 1;
 		fprintf(stderr, "%s: --clock-offset: '%s': want FILE=SECONDS (-1e6 to 1e6; at most "
 			"%d)\n", prog, arg, FSC_INPUT_MAX_OFFSETS);
+		return -1;
+	case FSC_IOPT_PROXY_MODEL:
+		if (fsc_proxy_model_parse(arg, &io->proxy_model))
+			return 1;
+		fprintf(stderr, "%s: --proxy-model: '%s': want %s or %s\n", prog, arg,
+			fsc_proxy_model_name(FSC_PROXY_POOLED),
+			fsc_proxy_model_name(FSC_PROXY_PER_CONNECTION));
 		return -1;
 	default:
 		return 0;

@@ -1,6 +1,8 @@
 /* inputopts.h - the options about the inputs that fdecode and fwatch share:
  * --wg-keylog FILE (WireGuard key logs, repeatable) and --clock-offset
- * FILE=SECONDS (a capture from a machine whose clock was off), and what
+ * FILE=SECONDS (a capture from a machine whose clock was off),
+ * --proxy-model pooled|per-connection (the node's proxy, for the
+ * correlation: fsc_corr_limits.proxy), and what
  * they do: the keys (with the inputs' pcapng Decryption Secrets Blocks)
  * become the pipeline's decryptor, the offsets shift their files in the
  * merged source (fsc_source_merge, fsc_source_shift). Live, a key log that
@@ -15,6 +17,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "fsc/correlate.h"
 #include "fsc/pipeline.h"
 #include "fsc/source.h"
 
@@ -22,10 +25,12 @@
 enum fsc_inputopt {
 	FSC_IOPT_WG_KEYLOG = 0x1200,
 	FSC_IOPT_CLOCK_OFFSET,
+	FSC_IOPT_PROXY_MODEL,
 };
 #define FSC_INPUTOPTS_LONGOPTS \
 	{ "wg-keylog", required_argument, NULL, FSC_IOPT_WG_KEYLOG }, \
-	{ "clock-offset", required_argument, NULL, FSC_IOPT_CLOCK_OFFSET }
+	{ "clock-offset", required_argument, NULL, FSC_IOPT_CLOCK_OFFSET }, \
+	{ "proxy-model", required_argument, NULL, FSC_IOPT_PROXY_MODEL }
 
 #define FSC_INPUT_MAX_KEYLOGS 64
 #define FSC_INPUT_MAX_OFFSETS 16
@@ -39,6 +44,7 @@ struct fsc_inputopts {
 		int64_t ns;
 	} shifts[FSC_INPUT_MAX_OFFSETS];
 	unsigned n_shifts;
+	enum fsc_proxy_model proxy_model;	/* pooled unless told */
 };
 
 /* Applies option c with its argument: 1 applied, 0 not one of these, -1 a

@@ -103,6 +103,18 @@ static const char usage_text[] =
 "                     packets seen in both, end the output (clock_offset).\n"
 "                     With --summary: \"where the time goes\", percentiles of\n"
 "                     each stretch per relay and per host (story_timing)\n"
+"      --proxy-model pooled|per-connection\n"
+"                     the proxy between the node's ingress and its backend,\n"
+"                     for --correlate. pooled (the default; any proxy:\n"
+"                     tailscaled's serve proxy, nginx or HAProxy keep-alive\n"
+"                     pools, where a backend connection carries any client's\n"
+"                     requests) joins each request on its own. per-connection\n"
+"                     (one backend connection a client connection, in order:\n"
+"                     fnode) also gives a backend connection's next request\n"
+"                     its first one's ingress (when X-Forwarded-For agrees)\n"
+"                     and leaves out an ingress serving another one; at a\n"
+"                     sign of a pool the run turns pooled (--summary says\n"
+"                     when)\n"
 "  -l                 flush each event as it is written (the default when\n"
 "                     standard output is a terminal, and for --json to a pipe\n"
 "                     or a socket while reading live, a pipe or --follow);\n"
@@ -558,6 +570,7 @@ static int parse_args(int argc, char **argv, struct options *o, const char **fil
 	}
 	if (!fsc_inputopts_check("fdecode", &opt.inputs, files, n_files))
 		return EXIT_USAGE;
+	opt.corr_limits.proxy = opt.inputs.proxy_model;
 	if (opt.correlate && opt.write_file) {
 		fputs("fdecode: --correlate and -w together: stories are no frames\n", stderr);
 		return EXIT_USAGE;

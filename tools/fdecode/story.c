@@ -587,6 +587,10 @@ void stories_summary(struct stories *st, FILE *out)
 		}
 		fsc_jsonw_u64(&w, "conns_given_up", cs->conns_given_up);
 		fsc_jsonw_u64(&w, "requests_given_up", cs->requests_given_up);
+		fsc_jsonw_token(&w, "proxy_model", fsc_proxy_model_name(cs->proxy));
+		fsc_jsonw_u64(&w, "proxy_violations", cs->proxy_violations);
+		if (cs->pooled_since_ns)
+			fsc_jsonw_time(&w, "pooled_since", cs->pooled_since_ns);
 		fsc_jsonw_line_end(&w);
 		spread_json(&ob, &st->by_relay);
 		spread_json(&ob, &st->by_host);
@@ -604,6 +608,16 @@ void stories_summary(struct stories *st, FILE *out)
 		fsc_outbuf_u64(&ob, cs->joins[FSC_SIDE_REQUEST][FSC_JOIN_AMBIGUOUS]);
 		fsc_outbuf_lit(&ob, ", none ");
 		fsc_outbuf_u64(&ob, cs->joins[FSC_SIDE_REQUEST][FSC_JOIN_NONE]);
+		fsc_outbuf_lit(&ob, "; proxy ");
+		fsc_outbuf_str(&ob, fsc_proxy_model_name(cs->proxy));
+		if (cs->pooled_since_ns) {
+			/* told per-connection, and a pool showed */
+			fsc_outbuf_lit(&ob, " since ");
+			fsc_outbuf_i64(&ob, cs->pooled_since_ns / 1000000000);
+			fsc_outbuf_char(&ob, '.');
+			fsc_outbuf_i64_zpad(&ob, cs->pooled_since_ns % 1000000000 / 1000, 6);
+			fsc_outbuf_lit(&ob, " (per-connection given up: a sign of a pool)");
+		}
 		fsc_outbuf_end_line(&ob);
 		spread_text(&ob, &st->by_relay);
 		spread_text(&ob, &st->by_host);

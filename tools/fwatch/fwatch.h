@@ -24,7 +24,7 @@ struct options {
 	unsigned n_ifaces;
 	const char *files[MAX_FILES];	/* -r, merged by time */
 	unsigned n_files;
-	struct fsc_inputopts inputs;	/* --wg-keylog, --clock-offset */
+	struct fsc_inputopts inputs;	/* --wg-keylog, --clock-offset, --proxy-model */
 	bool correlate;			/* stories: several -r, live, or
 					 * --correlate */
 	const char *bpf;		/* -f */
@@ -76,7 +76,7 @@ bool fw_log_close(struct fw_log *l);
 struct fw_stories;
 struct fsc_sink;
 struct fw_stories *fw_stories_open(struct tui_model *model, unsigned files,
-				   struct fsc_sink *sink);
+				   enum fsc_proxy_model proxy, struct fsc_sink *sink);
 void fw_stories_end(struct fw_stories *s);
 void fw_stories_free(struct fw_stories *s);
 

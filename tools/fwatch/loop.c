@@ -525,7 +525,8 @@ int fwatch_run(const struct options *o)
 	tui_model_set_wg(w.model, fsc_pipeline_wg(w.pl));
 	fsc_fanout_add(&w.sinks, &(struct fsc_sink){ .ops = &model_sink, .self = w.model });
 	struct fsc_sink story_sink;
-	if (o->correlate && !(w.stories = fw_stories_open(w.model, o->n_files, &story_sink))) {
+	if (o->correlate &&
+	    !(w.stories = fw_stories_open(w.model, o->n_files, o->inputs.proxy_model, &story_sink))) {
 		fputs("fwatch: out of memory for the tables; lower the limits\n", stderr);
 		rc = EXIT_RUNTIME;
 		goto out;

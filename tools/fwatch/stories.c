@@ -36,11 +36,12 @@ static void stories_event(void *self, const struct fsc_event *ev)
 static const struct fsc_sink_ops stories_sink = { .name = "stories", .event = stories_event };
 
 struct fw_stories *fw_stories_open(struct tui_model *model, unsigned files,
-				   struct fsc_sink *sink)
+				   enum fsc_proxy_model proxy, struct fsc_sink *sink)
 {
 	struct fw_stories *s = calloc(1, sizeof(*s));
+	const struct fsc_corr_limits lim = { .proxy = proxy };
 
-	if (!s || !(s->corr = fsc_corr_new(NULL)) ||
+	if (!s || !(s->corr = fsc_corr_new(&lim)) ||
 	    (files > 1 && !(s->clock = fsc_clocksync_new()))) {
 		fw_stories_free(s);
 		return NULL;
