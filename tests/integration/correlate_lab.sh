@@ -41,6 +41,11 @@
 #     inner side's) for every story joined right: |log - capture| within
 #     CORRELATE_LAB_EACH_MS in every story (25; 1 in lab-correlate) and
 #     CORRELATE_LAB_BOUND_MS (1) at the median; p50/p99/max printed.
+#   The mixed load is joined twice without keys: pooled (the default
+#   --proxy-model) and per-connection (fnode's own proxy: each client
+#   connection its own backend connection). CORRELATE_LAB_POOL=N runs fnode
+#   --backend-pool N instead (backend connections shared, as tailscaled's
+#   are: correlate_lab_pool.sh): then only pooled is held to none wrong.
 # CORRELATE_LAB_KEEP=DIR keeps the captures, logs and stories.
 # Root (namespaces, TUN); skips (77) otherwise.
 [ -n "${BASH_VERSION:-}" ] || exec bash "$0" "$@"
@@ -87,7 +92,8 @@ cap "$NE" ue1 "$D/public.pcap" "tcp port $FL_PUB" 2>/dev/null
 nsl_bg "$NN" python3 "$FSC_SRC/tests/integration/lib/funnel_backend.py" "$FL_BE" "$D/backend.jsonl"
 nsl_bg "$NN" sh -c "exec '$FSC_BIN/fnode' --serve-config '$D/serve.json' --certs '$D/certs' \
 	--wg-config '$D/node.conf' --tun $TUN --wg-keylog '$D/node-wg.keys' \
-	--peerapi 100.64.0.2:46187 --edge 100.64.0.1 >/dev/null 2>>'$D/node.log'"
+	--peerapi 100.64.0.2:46187 --edge 100.64.0.1 ${CORRELATE_LAB_POOL:+--backend-pool $CORRELATE_LAB_POOL} \
+	>/dev/null 2>>'$D/node.log'"
 nsl_bg "$NE" sh -c "exec '$FSC_BIN/fedge' --listen 198.18.1.2:$FL_PUB --wg-config '$D/edge.conf' \
 	--route '$FL_NAME=100.64.0.2:46187' \
 	--route 'denied.example.test=100.64.0.2:46187' --route 'nocert.example.test=100.64.0.2:46187' \
@@ -196,6 +202,12 @@ load "with keys" "$D/keys.json" && ok "mixed load with the key log: every reques
 	bad "mixed load with keys"
 load "without keys" "$D/nokeys.json" && ok "mixed load without keys (TUN capture): none joined wrong" ||
 	bad "mixed load without keys"
+if [ -z "${CORRELATE_LAB_POOL:-}" ]; then
+	"$F" -n -q --correlate --json --proxy-model per-connection "$D/inner.pcap" "$D/underlay.pcap" "$D/lo.pcap" \
+		>"$D/perconn.json" 2>"$D/err" && load "without keys, per-connection" "$D/perconn.json" &&
+		ok "mixed load without keys, --proxy-model per-connection: none joined wrong" ||
+		bad "mixed load per-connection: $(cat "$D/err")"
+fi
 python3 "$T" data "without keys" "$D/nokeys.json" "$D/inner.pcap" &&
 	ok "without keys: each request joined address+data came after its client's data (tshark)" ||
 	bad "address+data against tshark"

@@ -153,6 +153,66 @@ bool client_write(struct conn *c, const void *p, size_t n)
 	return true;
 }
 
+/* The --backend-pool: as Go's http.Transport under tailscaled's serve
+ * proxy, an idle backend connection goes to whichever client connection
+ * next sends a request to its backend (the one idle last first), so one
+ * backend connection carries many clients' requests in turn. */
+void backend_release(struct conn *c)
+{
+	struct fnode *nd = c->nd;
+
+	if (!nd->o.backend_pool || c->be < 0)
+		return; /* kept on c */
+	if (c->head_stamp_wait || nd->n_pool == nd->o.backend_pool) {
+		backend_close(c);
+		return;
+	}
+	fsc_loop_unwatch(nd->loop, c->be);
+	struct fnode_idle_backend *b = &nd->pool[nd->n_pool++];
+	b->fd = c->be;
+	b->sent = c->be_sent;
+	snprintf(b->addr, sizeof(b->addr), "%s", c->be_addr);
+	c->be = -1;
+	c->be_keep = false;
+}
+
+/* An idle pooled connection to addr still open (the backend may have
+ * closed it meanwhile: those are closed), taken by c. */
+static bool pool_take(struct conn *c, const char *addr)
+{
+	struct fnode *nd = c->nd;
+	char b1;
+
+	for (size_t i = nd->n_pool; i-- > 0;) {
+		struct fnode_idle_backend b = nd->pool[i];
+		if (strcmp(b.addr, addr) != 0)
+			continue;
+		memmove(&nd->pool[i], &nd->pool[i + 1], (nd->n_pool - i - 1) * sizeof(b));
+		nd->n_pool--;
+		if (recv(b.fd, &b1, 1, MSG_PEEK | MSG_DONTWAIT) >= 0 ||
+		    (errno != EAGAIN && errno != EWOULDBLOCK)) {
+			close(b.fd); /* closed, or bytes nobody asked for */
+			continue;
+		}
+		c->be = b.fd;
+		c->be_sent = b.sent;
+		c->be_connecting = false;
+		c->be_keep = false;
+		c->head_stamp_wait = false;
+		fsc_loop_watch(nd->loop, c->be, POLLOUT, on_backend, c);
+		return true;
+	}
+	return false;
+}
+
+void backend_pool_close(struct fnode *nd)
+{
+	while (nd->n_pool)
+		close(nd->pool[--nd->n_pool].fd);
+	free(nd->pool);
+	nd->pool = NULL;
+}
+
 bool backend_start(struct conn *c, const char *addr)
 {
 	struct sockaddr_storage ss;
@@ -162,6 +222,8 @@ bool backend_start(struct conn *c, const char *addr)
 		return true;	/* reuse the kept-alive connection */
 	backend_close(c);
 	snprintf(c->be_addr, sizeof(c->be_addr), "%s", addr);
+	if (pool_take(c, addr))
+		return true;
 	if (!fsc_sockaddr_parse(addr, &ss, &len))
 		return false;
 	c->be = fsc_tcp_connect(&ss, len);

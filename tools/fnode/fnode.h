@@ -44,6 +44,14 @@ struct fnode_opts {
 	struct fsc_fmetrics_opts mo;	/* --geoip-db */
 	unsigned head_timeout_ms, idle_timeout_ms, connect_timeout_ms, response_timeout_ms;
 	unsigned max_headers, max_head, max_conns;
+	unsigned backend_pool;		/* --backend-pool N; 0: none */
+};
+
+/* An idle keep-alive backend connection in the --backend-pool. */
+struct fnode_idle_backend {
+	int fd;
+	uint32_t sent;			/* its bytes sent (transmit stamp ids) */
+	char addr[80];
 };
 
 struct fnode_cert;
@@ -64,6 +72,8 @@ struct fnode {
 	size_t n_own;
 	struct conn *conns;
 	size_t n_conns;
+	struct fnode_idle_backend *pool;	/* o.backend_pool slots */
+	size_t n_pool;				/* idle, oldest first */
 	struct metrics_srv *metrics;	/* --metrics, or NULL */
 	struct fsc_fmetrics_table *by_class;	/* requests: host, class, origin */
 	struct fsc_fmetrics_table *by_host;	/* latency: host */
@@ -181,6 +191,11 @@ bool client_write(struct conn *c, const void *p, size_t n);
 size_t client_room(struct conn *c);
 bool backend_start(struct conn *c, const char *addr);
 void backend_close(struct conn *c);
+/* The response is done and the backend connection reusable: with a
+ * --backend-pool into it for any client connection's next request, else
+ * kept for this client connection's. */
+void backend_release(struct conn *c);
+void backend_pool_close(struct fnode *nd);
 void conn_close_soon(struct conn *c);
 
 /* peerapi.c: the ingress head; true when it made progress. */

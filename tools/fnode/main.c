@@ -83,6 +83,10 @@ static const char usage[] =
 	"  --max-headers N      header lines a head (100); more is 400\n"
 	"  --max-head BYTES     request head size (32768); more is 400\n"
 	"  --max-conns N        connections at once (4096); more are closed\n"
+	"  --backend-pool N     keep up to N idle keep-alive backend connections for\n"
+	"                       any client connection's next request, as\n"
+	"                       tailscaled's proxy does (default: each client\n"
+	"                       connection keeps its own)\n"
 	"  -h, --help           this text;  --version  the version\n"
 	"\n"
 	"Exit: 0 stopped by SIGINT/SIGTERM, 1 setup failed, 2 usage.\n";
@@ -161,7 +165,7 @@ static int parse_args(int argc, char **argv, struct fnode_opts *o)
 {
 	enum { O_SC = 256, O_CERTS, O_NAME, O_PEERAPI, O_EDGE, O_ANY, O_LOG, O_KEYLOG, O_HT, O_IT,
 	       O_CT, O_RT, O_MH, O_MHB, O_MC, O_VERSION, O_LOGJSON, O_ACCESS, O_ACCESS_FMT,
-	       O_METRICS, O_DEBUGCAP, O_DEBUGCAP_SIZE };
+	       O_METRICS, O_DEBUGCAP, O_DEBUGCAP_SIZE, O_POOL };
 	static const struct option opts[] = {
 		{ "serve-config", required_argument, NULL, O_SC },
 		{ "certs", required_argument, NULL, O_CERTS },
@@ -178,6 +182,7 @@ static int parse_args(int argc, char **argv, struct fnode_opts *o)
 		{ "max-headers", required_argument, NULL, O_MH },
 		{ "max-head", required_argument, NULL, O_MHB },
 		{ "max-conns", required_argument, NULL, O_MC },
+		{ "backend-pool", required_argument, NULL, O_POOL },
 		{ "version", no_argument, NULL, O_VERSION },
 		{ "log-json", no_argument, NULL, O_LOGJSON },
 		{ "access-log", required_argument, NULL, O_ACCESS },
@@ -271,6 +276,11 @@ static int parse_args(int argc, char **argv, struct fnode_opts *o)
 					  &o->max_conns))
 				return EXIT_USAGE;
 			break;
+		case O_POOL:
+			if (!fsc_cli_uint("fnode", "--backend-pool", optarg, 1, 4096,
+					  &o->backend_pool))
+				return EXIT_USAGE;
+			break;
 		case 'h':
 			fputs(usage, stdout);
 			exit(0);
@@ -319,6 +329,10 @@ int main(int argc, char **argv)
 	rc = parse_args(argc, argv, &nd.o);
 	if (rc)
 		return rc;
+	if (nd.o.backend_pool && !(nd.pool = calloc(nd.o.backend_pool, sizeof(*nd.pool)))) {
+		fputs("fnode: out of memory for --backend-pool\n", stderr);
+		return EXIT_SETUP;
+	}
 	signal(SIGPIPE, SIG_IGN);
 	signal(SIGINT, on_signal);
 	signal(SIGTERM, on_signal);
@@ -376,6 +390,7 @@ int main(int argc, char **argv)
 	stats_line(&nd, "stats");
 	while (nd.conns)
 		conn_free(nd.conns);
+	backend_pool_close(&nd);
 	fnode_metrics_close(&nd);
 	fnode_access_close(&nd);
 	fsc_transport_close(nd.tr);

@@ -777,6 +777,8 @@ static void finish_request(struct conn *c)
 	}
 	if (!c->be_keep || c->bin.len > 0)
 		backend_close(c);
+	else
+		backend_release(c);
 	if (c->client_close) {
 		conn_close_soon(c);
 		return;
