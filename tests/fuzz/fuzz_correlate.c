@@ -10,7 +10,8 @@
  * Build: make fuzz (clang, -fsanitize=fuzzer,address,undefined).
  * Corpus: tests/fuzz/corpus/correlate/, written by
  *         tests/fuzz/gen/correlate_corpus.py from lab captures (an ingress
- *         connection inside the tunnel and the node's loopback request).
+ *         connection inside the tunnel and the node's loopback request);
+ *         lab-inner-lo-per-connection is lab-inner-lo with config bit 2.
  *
  * The input is a configuration byte, then frames:
  *
