@@ -11,8 +11,8 @@
  *             not: found by the client->node addresses of a TCP segment
  *   by_tuple  both connections of a conn by their addresses either way, so
  *             that a FIN or RST says it ended: an ingress connection that
- *             ended serves no new backend connection, and one whose backend
- *             connection ended may be served by a new one
+ *             ended serves no new backend connection, and (per-connection)
+ *             one whose backend connection ended may be served by a new one
  *   requests  loopback requests waiting for their response's last byte,
  *             by backend flow id and request index
  *   by_client conns by their Tailscale-Ingress-Src address (several a
