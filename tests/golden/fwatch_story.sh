@@ -11,6 +11,9 @@
 # request must be the one the node served that client port. Then without
 # keys (the TUN capture in place of the underlay): the relay joined by
 # time (and size). And one capture of one vantage point: no STAGES column at all.
+# The lab's node is fnode, whose proxy gives each client connection its own
+# backend connection: both tools run --proxy-model per-connection (pooled,
+# the default, leaves two connections of one address at once ambiguous).
 set -u
 : "${FSC_BIN:?}" "${FSC_SRC:?}"
 command -v python3 >/dev/null || { echo "fwatch_story: SKIP: no python3"; exit 77; }
@@ -28,10 +31,10 @@ run() {	# NAME FWATCH_INPUTS... -- FDECODE_INPUTS...
 	shift
 	fd="$*"
 	# shellcheck disable=SC2086
-	"$FSC_BIN/fwatch" -n --no-geoip --dump --details $fw >"$T/$name.dump" 2>"$T/$name.err" ||
+	"$FSC_BIN/fwatch" -n --no-geoip --proxy-model per-connection --dump --details $fw >"$T/$name.dump" 2>"$T/$name.err" ||
 		{ echo "FAIL: $name: fwatch exit $?: $(cat "$T/$name.err")"; fail=1; return 1; }
 	# shellcheck disable=SC2086
-	"$FSC_BIN/fdecode" -n -q --no-geoip --correlate --json $fd >"$T/$name.json" 2>"$T/$name.ferr" ||
+	"$FSC_BIN/fdecode" -n -q --no-geoip --correlate --proxy-model per-connection --json $fd >"$T/$name.json" 2>"$T/$name.ferr" ||
 		{ echo "FAIL: $name: fdecode exit $?: $(cat "$T/$name.ferr")"; fail=1; return 1; }
 }
 
@@ -158,7 +161,7 @@ else
 fi
 # The files in another order (and with a clock offset of 0 for one): the
 # same merged stream, the same dump.
-"$FSC_BIN/fwatch" -n --no-geoip --dump --details -r "$L/node-lo.pcap" -r "$L/underlay.pcap" \
+"$FSC_BIN/fwatch" -n --no-geoip --proxy-model per-connection --dump --details -r "$L/node-lo.pcap" -r "$L/underlay.pcap" \
 	-r "$L/public.pcap" --wg-keylog "$L/node-wg.keys" --clock-offset "$L/public.pcap=0" \
 	>"$T/order.dump" 2>&1
 sed 's/^  source .*//' "$T/keys.dump" >"$T/a"
