@@ -506,7 +506,7 @@ int run(const struct options *o, const char **files, unsigned n_files)
 	ob.line_flush = flush_each_line(&opt, files, n_files, out);
 	int wk_status;
 	struct fsc_wgkeys *wk = fsc_wgkeys_open("fdecode", &opt.inputs, files, n_files, pl,
-					       &wk_status);
+					       opt.n_ifaces > 0 || opt.follow, &wk_status);
 	if (!wk) {
 		fsc_outbuf_free(&ob);
 		fsc_pipeline_free(pl);

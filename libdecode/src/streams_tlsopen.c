@@ -1,0 +1,217 @@
+/*
+ * streams_tlsopen.c - a TLS 1.3 direction opened with a key log: where the
+ * hello reader stops at the first encrypted record, the records are opened
+ * one by one (tlsdecrypt.h) and their application data handed, as TCP
+ * segments numbered by plaintext offset, to a flow of its own in s->inner
+ * (same addresses and ports), which the same stream machines read: HTTP
+ * requests and answers inside the TLS, as in a plaintext connection.
+ *
+ * The epochs: the handshake's records (the client's Finished; the server's
+ * EncryptedExtensions .. Finished) under the handshake secret when the log
+ * has it, then application data under the traffic secret 0. Without the
+ * handshake secret a record the traffic key does not open is a handshake
+ * record (the tag is definitive): skipped, a few at most. A record that
+ * neither opens ends the direction (a KeyUpdate, other keys), counted.
+ * TLS 1.2, an unknown suite, no secrets: not decrypted, counted.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include <openssl/crypto.h>
+
+#include "streams_int.h"
+
+enum { TO_HANDSHAKE = 0, TO_APP };
+
+#define UNOPENED_MAX 16	/* handshake records skipped without their key */
+#define CT_CCS 20
+#define CT_APPDATA 23
+
+/* The direction's keys from the log; false (counted) when there are none. */
+static bool keys_for(struct fsc_streams *s, int dir, struct stream *st, struct tls_open *to)
+{
+	bool client = dir == st->req_dir;
+	const struct fsc_tlskeys_entry *e;
+
+	if (!st->cipher13 || !st->have_random) {
+		s->st.tls_not_13++;
+		return false;
+	}
+	e = fsc_tlskeys_find(s->tlskeys, st->client_random);
+	int app = client ? FSC_TLS_CLIENT_APP : FSC_TLS_SERVER_APP;
+	int hs = client ? FSC_TLS_CLIENT_HS : FSC_TLS_SERVER_HS;
+	if (!e || !fsc_tls13_traffic_key(st->cipher13, e->secret[app], e->len[app], &to->app)) {
+		s->st.tls_no_key++;
+		return false;
+	}
+	if (!fsc_tls13_traffic_key(st->cipher13, e->secret[hs], e->len[hs], &to->hs))
+		memset(&to->hs, 0, sizeof(to->hs));
+	return true;
+}
+
+/* One segment of the plaintext flow: flags and, with data, the bytes. */
+static void inner_segment(struct fsc_streams *s, const struct fsc_flow *f, int dir,
+			  uint8_t flags, uint32_t seq, uint32_t ack, const uint8_t *p,
+			  size_t len, int64_t ts)
+{
+	struct fsc_packet pkt;
+	bool urgent = s->urgent;
+
+	memset(&pkt, 0, sizeof(pkt));
+	pkt.layer = FSC_LAYER_PAYLOAD;
+	pkt.ipver = f->addr[dir].family == 6 ? 6 : 4;
+	pkt.proto = 6;
+	pkt.obs = f->obs;
+	pkt.tunnel = fsc_flow_tunnel(f);
+	pkt.src = f->addr[dir];
+	pkt.dst = f->addr[!dir];
+	pkt.sport = f->port[dir];
+	pkt.dport = f->port[!dir];
+	pkt.tcp_flags = flags;
+	pkt.seq = seq;
+	pkt.ack = ack;
+	pkt.payload = p;
+	pkt.payload_len = len;
+	pkt.payload_wire_len = len;
+	pkt.ip_len = (uint32_t)len + 40;
+	/* a table of its own: the outer flow's table is in this call */
+	s->urgent = false;
+	fsc_flows_packet(s->inner, &pkt, ts, NULL);
+	s->urgent = urgent;
+}
+
+/* The plaintext flow opens as a handshake seen whole: bytes from offset 0,
+ * the client the side that connected. */
+static void inner_open(struct fsc_streams *s, const struct fsc_flow *f, struct stream *st,
+		       int64_t ts)
+{
+	int c = st->req_dir >= 0 ? st->req_dir : 0;
+
+	if (st->inner_open)
+		return;
+	st->inner_open = true;
+	inner_segment(s, f, c, FSC_TCP_SYN, 0, 0, NULL, 0, ts);
+	inner_segment(s, f, !c, FSC_TCP_SYN | FSC_TCP_ACK, 0, 1, NULL, 0, ts);
+}
+
+bool stream_tls_open_start(struct fsc_streams *s, struct fsc_flow *f, int dir, struct stream *st,
+			   size_t used, size_t *back)
+{
+	struct dir_state *d = &st->d[dir];
+	struct tls_open *to = &st->to[dir];
+
+	*back = 0;
+	/* only TLS 1.3's encrypted records (outer type application_data);
+	 * never inside a plaintext flow (its buffer is in use) */
+	if (!s->tlskeys || f->table == s->inner || d->tls._hdr[0] != CT_APPDATA)
+		return false;
+	memset(to, 0, sizeof(*to));
+	if (!keys_for(s, dir, st, to))
+		return false;
+	if (used >= FSC_TLS_RECORD_HDR) {
+		*back = FSC_TLS_RECORD_HDR; /* read the header again */
+	} else {
+		to->hdr_taken = true; /* it began in bytes already given up */
+		memcpy(to->hdr, d->tls._hdr, sizeof(to->hdr));
+	}
+	s->st.tls_opened++;
+	stream_tls_release(s, d);
+	d->mode = M_TLS_OPEN;
+	inner_open(s, f, st, f->last_ns);
+	return true;
+}
+
+static size_t give_up(struct fsc_streams *s, struct fsc_flow *f, int dir, struct stream *st,
+		      size_t len)
+{
+	OPENSSL_cleanse(&st->to[dir], sizeof(st->to[dir]));
+	s->st.tls_open_failed++;
+	st->d[dir].mode = M_OFF;
+	fsc_flow_stop(f, dir);
+	return len;
+}
+
+/* Opens one record with the epoch's key; the next epoch when that fails
+ * and the handshake's key was in use or missing. */
+static enum fsc_status open_record(struct fsc_streams *s, struct tls_open *to, const uint8_t *hdr,
+				   const uint8_t *body, size_t n, size_t *out_len, uint8_t *type)
+{
+	const char *why;
+
+	if (to->epoch == TO_HANDSHAKE && to->hs.cipher &&
+	    fsc_tls13_open(s->aead, &to->hs, to->seq, hdr, body, n, s->plain, out_len, type,
+			   &why) == FSC_OK) {
+		to->seq++;
+		return FSC_OK;
+	}
+	uint64_t seq = to->epoch == TO_APP ? to->seq : 0;
+	if (fsc_tls13_open(s->aead, &to->app, seq, hdr, body, n, s->plain, out_len, type, &why) ==
+	    FSC_OK) {
+		to->epoch = TO_APP;
+		to->seq = seq + 1;
+		return FSC_OK;
+	}
+	if (to->epoch == TO_HANDSHAKE && !to->hs.cipher && to->unopened < UNOPENED_MAX) {
+		to->unopened++; /* a handshake record: its key is not in the log */
+		return FSC_NOT_THIS;
+	}
+	return FSC_MALFORMED;
+}
+
+size_t stream_tls_open_data(struct fsc_streams *s, struct fsc_flow *f, int dir, struct stream *st,
+			    const uint8_t *p, size_t len, unsigned flags, int64_t ts)
+{
+	struct tls_open *to = &st->to[dir];
+	size_t hl = to->hdr_taken ? 0 : FSC_TLS_RECORD_HDR;
+	const uint8_t *hdr = to->hdr_taken ? to->hdr : p;
+	bool last = flags & (FSC_DATA_END | FSC_DATA_FULL);
+
+	if (flags & FSC_DATA_RESYNC)
+		return give_up(s, f, dir, st, len); /* a gap: the sequence is lost */
+	if (len < hl)
+		return last ? give_up(s, f, dir, st, len) : 0;
+	uint8_t type = hdr[0];
+	size_t n = (size_t)hdr[3] << 8 | hdr[4];
+	if (hdr[1] != 3 || n > FSC_TLS_PLAIN_MAX + 256 + FSC_TLS_AEAD_TAG ||
+	    (type != CT_APPDATA && type != CT_CCS))
+		return give_up(s, f, dir, st, len);
+	if (len - hl < n)
+		return last ? give_up(s, f, dir, st, len) : 0;
+	to->hdr_taken = false;
+	if (type == CT_CCS)
+		return hl + n; /* compatibility mode's change_cipher_spec */
+	size_t out_len;
+	uint8_t inner;
+	enum fsc_status rc = open_record(s, to, hdr, p + hl, n, &out_len, &inner);
+	if (rc == FSC_MALFORMED)
+		return give_up(s, f, dir, st, len);
+	if (rc == FSC_OK) {
+		s->st.tls_records++;
+		if (inner == CT_APPDATA && out_len) {
+			inner_segment(s, f, dir, FSC_TCP_PSH, 1 + to->sent, 0, s->plain, out_len, ts);
+			to->sent += (uint32_t)out_len;
+		}
+	}
+	return hl + n;
+}
+
+void stream_tls_open_close(struct fsc_streams *s, const struct fsc_flow *f, struct stream *st)
+{
+	int c = st->req_dir >= 0 ? st->req_dir : 0;
+
+	if (!st->inner_open)
+		return;
+	st->inner_open = false;
+	inner_segment(s, f, c, FSC_TCP_FIN, 1 + st->to[c].sent, 0, NULL, 0, f->last_ns);
+	inner_segment(s, f, !c, FSC_TCP_FIN, 1 + st->to[!c].sent, 0, NULL, 0, f->last_ns);
+	OPENSSL_cleanse(st->to, sizeof(st->to));
+}
+
+void stream_tls_open_free(struct fsc_streams *s)
+{
+	fsc_flows_free(s->inner);
+	fsc_tls13_aead_free(s->aead);
+	if (s->plain)
+		OPENSSL_cleanse(s->plain, FSC_TLS_PLAIN_MAX + 256);
+	free(s->plain);
+}
