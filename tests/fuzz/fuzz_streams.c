@@ -13,7 +13,8 @@
  *   byte 0        config: bit 0 tight limits (tiny table, pools, caps and
  *                 timeouts, so eviction, exhaustion and gaps happen; else
  *                 the default parser limits on a 16-flow table);
- *                 bits 1-2 trusted hops; bit 3 IPv6 addresses
+ *                 bits 1-2 trusted hops; bit 3 IPv6 addresses; bit 4
+ *                 TLS 1.3 decryption with RFC 8448 §3's secrets
  *   per segment:
  *     u8          bits 0-1 connection, bit 2 direction (1: server to
  *                 client), bit 3 snaplen cut (wire length + 100),
@@ -39,6 +40,18 @@
 #include <string.h>
 
 #include "fsc/streams.h"
+#include "fsc/tlsdecrypt.h"
+
+#define RFC_RANDOM "cb34ecb1e78163ba1c38c6dacb196a6dffa21a8d9912ec18a2ef6283024dece7"
+static const char rfc8448_keylog[] =
+	"CLIENT_HANDSHAKE_TRAFFIC_SECRET " RFC_RANDOM
+	" b3eddb126e067f35a780b3abf45e2d8f3b1a950738f52e9600746a0e27a55a21\n"
+	"SERVER_HANDSHAKE_TRAFFIC_SECRET " RFC_RANDOM
+	" b67b7d690cc16c4e75e54213cb2d37b4e9c912bcded9105d42befd59d391ad38\n"
+	"CLIENT_TRAFFIC_SECRET_0 " RFC_RANDOM
+	" 9e40646ce79a7f9dc05af8889bce6552875afa0b06df0087f792ebb7c17504a5\n"
+	"SERVER_TRAFFIC_SECRET_0 " RFC_RANDOM
+	" a11af9f05531f856ad47116b45a950328204b4f44bfb6b3a4b4f1f3fcb631643\n";
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -328,9 +341,12 @@ static void on_event(void *ctx, const struct fsc_stream_event *ev)
 	if (ev->ts_ns > h->now || ev->ts_ns < f->first_ns)
 		abort();
 
-	struct track *t = f->id < MAX_IDS ? &h->t[f->id] : NULL;
-	if (f->id > h->max_id)
-		h->max_id = f->id;
+	/* a decrypted connection's plaintext is a flow of another table: its
+	 * ids are tracked apart */
+	uint64_t id = f->id * 2 + !!(ev->flags & FSC_SF_DECRYPTED);
+	struct track *t = id < MAX_IDS ? &h->t[id] : NULL;
+	if (id > h->max_id)
+		h->max_id = id;
 	switch (ev->type) {
 	case FSC_EV_TLS_CLIENT_HELLO:
 		check_hello(h, ev, t);
@@ -418,6 +434,14 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	struct fsc_streams *s = fsc_streams_new(&lim);
 	if (!s)
 		return 0;
+	/* bit 4: TLS 1.3 opened with RFC 8448 §3's secrets (its ClientHello's
+	 * random), so records sealed under them reach the plaintext flows */
+	struct fsc_tlskeys *keys = data[0] & 16 ? fsc_tlskeys_new(4) : NULL;
+	if (keys) {
+		fsc_tlskeys_add_text(keys, rfc8448_keylog, sizeof(rfc8448_keylog) - 1);
+		if (!fsc_streams_set_tlskeys(s, keys))
+			abort();
+	}
 	for (int c = 0; c < CONNS; c++)
 		next[c][0] = next[c][1] = c == 3 ? 0xffffff00u : 0;
 
@@ -476,6 +500,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (fs->active != 0 || fs->peak_active > lim.flow.max_flows)
 		abort();
 	fsc_streams_free(s);
+	fsc_tlskeys_free(keys);
 	memset(tracks, 0, (h.max_id < MAX_IDS ? h.max_id + 1 : MAX_IDS) * sizeof(tracks[0]));
 	return 0;
 }
