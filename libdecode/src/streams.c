@@ -455,6 +455,7 @@ bool fsc_streams_set_tlskeys(struct fsc_streams *s, const struct fsc_tlskeys *ke
 		 * outer table's (a head spans records) */
 		struct fsc_flow_limits lim = s->lim.flow;
 		lim.max_flows = s->lim.max_streams;
+		lim.id_base = FSC_STREAMS_DECRYPTED_ID_BASE;
 		s->plain = malloc(FSC_TLS_PLAIN_MAX + 256);
 		s->aead = fsc_tls13_aead_new();
 		s->inner = s->plain && s->aead ? fsc_flows_new(&lim, &h) : NULL;

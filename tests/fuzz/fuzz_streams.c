@@ -341,12 +341,11 @@ static void on_event(void *ctx, const struct fsc_stream_event *ev)
 	if (ev->ts_ns > h->now || ev->ts_ns < f->first_ns)
 		abort();
 
-	/* a decrypted connection's plaintext is a flow of another table: its
-	 * ids are tracked apart */
-	uint64_t id = f->id * 2 + !!(ev->flags & FSC_SF_DECRYPTED);
-	struct track *t = id < MAX_IDS ? &h->t[id] : NULL;
-	if (id > h->max_id)
-		h->max_id = id;
+	/* (a decrypted connection's plaintext flow has an id past
+	 * FSC_STREAMS_DECRYPTED_ID_BASE: not tracked) */
+	struct track *t = f->id < MAX_IDS ? &h->t[f->id] : NULL;
+	if (f->id > h->max_id && f->id < MAX_IDS)
+		h->max_id = f->id;
 	switch (ev->type) {
 	case FSC_EV_TLS_CLIENT_HELLO:
 		check_hello(h, ev, t);

@@ -17,7 +17,14 @@
  *              ServerHello  client Finished
  *   loopback   GET /x  X-Forwarded-For: C             ── address+time: C and
  *              response head ... last body byte          the ingress whose TLS
- *                                                        finished before it
+ *                                                        finished before it;
+ *                                                        exact: with the TLS
+ *                                                        key log, the one
+ *                                                        ingress of C whose
+ *                                                        decrypted request
+ *                                                        (next in its order)
+ *                                                        has this method and
+ *                                                        target
  *
  * Without decryption the ingress connection is seen in clear elsewhere (a
  * TUN capture, a `tailscale debug capture` file) and its relay is found

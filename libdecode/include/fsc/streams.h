@@ -227,6 +227,9 @@ const struct fsc_stream_stats *fsc_streams_stats(const struct fsc_streams *s);
  * decrypted from then on and their plaintext read as a connection of its
  * own (HTTP events flagged FSC_SF_DECRYPTED). keys is borrowed and may grow
  * (a key log read again). Allocates once; false when out of memory. */
+/* The plaintext flows' ids start after this: never an id of the capture's
+ * flows, so that a consumer keying by flow id keeps them apart. */
+#define FSC_STREAMS_DECRYPTED_ID_BASE (1ull << 48)
 struct fsc_tlskeys;
 bool fsc_streams_set_tlskeys(struct fsc_streams *s, const struct fsc_tlskeys *keys);
 const struct fsc_flow_stats *fsc_streams_flow_stats(const struct fsc_streams *s);
