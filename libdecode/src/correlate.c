@@ -72,8 +72,9 @@ struct conn {
 	uint32_t lo_tunnel;
 	uint8_t lo_obs;
 	unsigned requests;	/* stories told with a request */
-	/* the ingress stream's requests, decrypted: method and target hashed,
-	 * in their order; taken by the loopback requests one by one */
+	/* the ingress stream's requests, decrypted (its ServerHello said the
+	 * key log has its secrets): method and target hashed, in their order;
+	 * taken by the loopback requests one by one */
 	bool decrypted;
 	uint8_t dec_first, dec_n;
 	uint64_t dec[DECRYPTED_PENDING];
@@ -629,6 +630,10 @@ static void on_server_hello(struct fsc_corr *c, const struct fsc_event *ev)
 	const struct fsc_tls_server_hello *h = se->u.server.h;
 	if (se->status == FSC_OK && h && h->alpn.len)
 		keep(k->s.alpn_selected, sizeof(k->s.alpn_selected), h->alpn.p, h->alpn.len);
+	/* its requests will be read decrypted: the exact join may count on
+	 * them */
+	if (se->flags & FSC_SF_TLS_KEYS)
+		k->decrypted = true;
 	k->await_key = tuple_key(k->tunnel, k->obs, &k->ca, k->cp, &k->na, k->np);
 	k->await = fsc_hmap_put(&c->awaiting, k->await_key, (uint32_t)(k - c->conns));
 	k->last_ns = ev->ts_ns;

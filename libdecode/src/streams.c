@@ -110,6 +110,7 @@ static const char *const flag_names[] = {
 	[0] = "obs-fold", [1] = "spaces", [2] = "bad-version", [8] = "resync",
 	[9] = "folded-framing", [10] = "cl-and-te", [11] = "smuggling-suspect",
 	[12] = "tunnel", [13] = "no-fingerprint", [14] = "urgent", [15] = "tls-decrypted",
+	[16] = "tls-keys",
 };
 
 const char *fsc_stream_flag_name(unsigned bit)

@@ -178,6 +178,8 @@ void stream_tls_release(struct fsc_streams *s, struct dir_state *d);
  * back are returned in *back; false leaves it as it was. */
 bool stream_tls_open_start(struct fsc_streams *s, struct fsc_flow *f, int dir, struct stream *st,
 			   size_t used, size_t *back);
+/* The key log has this TLS 1.3 connection's traffic secrets. */
+bool stream_tls_keys_known(const struct fsc_streams *s, const struct stream *st);
 size_t stream_tls_open_data(struct fsc_streams *s, struct fsc_flow *f, int dir, struct stream *st,
 			    const uint8_t *p, size_t len, unsigned flags, int64_t ts);
 /* The connection closed: its plaintext flow closes too. */

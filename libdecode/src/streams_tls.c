@@ -89,6 +89,8 @@ static void on_server_hello(struct fsc_streams *s, struct fsc_flow *f, int dir,
 	ev.u.server.h = &s->sh;
 	if (st->tunnel)
 		ev.flags |= FSC_SF_TUNNEL;
+	if (stream_tls_keys_known(s, st))
+		ev.flags |= FSC_SF_TLS_KEYS;
 	s->st.server_hellos++;
 	s->st.tls_malformed += rc != FSC_OK;
 	stream_emit(s, &ev, rc, why);

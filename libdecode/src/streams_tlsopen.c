@@ -27,6 +27,16 @@ enum { TO_HANDSHAKE = 0, TO_APP };
 #define CT_CCS 20
 #define CT_APPDATA 23
 
+bool stream_tls_keys_known(const struct fsc_streams *s, const struct stream *st)
+{
+	const struct fsc_tlskeys_entry *e;
+
+	if (!s->tlskeys || !st->cipher13 || !st->have_random)
+		return false;
+	e = fsc_tlskeys_find(s->tlskeys, st->client_random);
+	return e && e->len[FSC_TLS_CLIENT_APP] && e->len[FSC_TLS_SERVER_APP];
+}
+
 /* The direction's keys from the log; false (counted) when there are none. */
 static bool keys_for(struct fsc_streams *s, int dir, struct stream *st, struct tls_open *to)
 {

@@ -161,6 +161,7 @@ static void decrypted(void **state)
 			assert_true(r->flags & FSC_SF_DECRYPTED);
 			/* the hellos are the connection's own, not flagged */
 			assert_false(find(FSC_EV_TLS_CLIENT_HELLO)->flags & FSC_SF_DECRYPTED);
+			assert_true(find(FSC_EV_TLS_SERVER_HELLO)->flags & FSC_SF_TLS_KEYS);
 			assert_int_equal(stats.tls_opened, 2);
 			/* the Finished, the request, the answer */
 			assert_int_equal(stats.tls_records, hs ? 3 : 2);
@@ -183,6 +184,7 @@ static void not_decrypted(void **state)
 	run(none, false, false);
 	assert_null(find(FSC_EV_HTTP_REQUEST));
 	assert_int_equal(stats.tls_no_key, 2);
+	assert_false(find(FSC_EV_TLS_SERVER_HELLO)->flags & FSC_SF_TLS_KEYS);
 	fsc_tlskeys_free(none);
 	/* an altered record: the direction is given up, nothing invented */
 	struct fsc_tlskeys *k = keys(true);

@@ -50,6 +50,9 @@ enum fsc_stream_flag {
 	 * log (fsc_streams_set_tlskeys): the event's flow is the connection's
 	 * plaintext, a flow of its own with the same addresses and ports */
 	FSC_SF_DECRYPTED = 1 << 15,
+	/* "tls-keys": a TLS 1.3 ServerHello whose connection the key log has
+	 * the traffic secrets of: what it carries is read decrypted */
+	FSC_SF_TLS_KEYS = 1 << 16,
 };
 
 /* The name of one flag bit, or NULL. */
