@@ -14,29 +14,18 @@
 #include <unistd.h>
 
 #include "fsc/tlsdecrypt.h"
+#include "vectors.h"
 
 static size_t unhex(const char *s, uint8_t *out)
 {
-	size_t n = 0;
-
-	for (; s[0] && s[1]; s += 2) {
-		unsigned v;
-		sscanf(s, "%2x", &v);
-		out[n++] = (uint8_t)v;
-	}
-	return n;
+	return vec_hex(s, out, 256);
 }
 
 /* RFC 8448 §3 */
-#define CLIENT_RANDOM "cb34ecb1e78163ba1c38c6dacb196a6dffa21a8d9912ec18a2ef6283024dece7"
-#define C_HS_SECRET "b3eddb126e067f35a780b3abf45e2d8f3b1a950738f52e9600746a0e27a55a21"
-#define C_AP_SECRET "9e40646ce79a7f9dc05af8889bce6552875afa0b06df0087f792ebb7c17504a5"
-#define S_AP_SECRET "a11af9f05531f856ad47116b45a950328204b4f44bfb6b3a4b4f1f3fcb631643"
-#define C_FINISHED_RECORD                                                              \
-	"170303003575ec4dc238cce60b298044a71e219c56cc77b0517fe9b93c7a4bfc44d87f38f80338" \
-	"ac98fc46deb384bd1caeacab6867d726c40546"
-#define C_FINISHED_PLAIN                                                               \
-	"14000020a8ec436d677634ae525ac1fcebe11a039ec17694fac6e98527b642f2edd5ce61"
+#define CLIENT_RANDOM VEC_RFC8448_RANDOM
+#define C_HS_SECRET VEC_RFC8448_C_HS
+#define C_AP_SECRET VEC_RFC8448_C_AP
+#define S_AP_SECRET VEC_RFC8448_S_AP
 #define C_APPDATA_RECORD                                                               \
 	"1703030043a23f7054b62c94d0affafe8228ba55cbefacea42f914aa66bcab3f2b9819a8a5b46b" \
 	"395bd54a9a20441e2b62974e1f5a6292a2977014bd1e3deae63aeebb21694915e4"
@@ -90,11 +79,11 @@ static void open_records(void **state)
 	key(C_HS_SECRET, &hs);
 	key(C_AP_SECRET, &ap);
 
-	n = unhex(C_FINISHED_RECORD, rec);
+	n = unhex(vec_rfc8448_client_finished, rec);
 	assert_int_equal(fsc_tls13_open(a, &hs, 0, rec, rec + 5, n - 5, out, &plen, &type, &why),
 			 FSC_OK);
 	assert_int_equal(type, 22);
-	assert_int_equal(plen, unhex(C_FINISHED_PLAIN, want));
+	assert_int_equal(plen, unhex(vec_rfc8448_client_finished_plain, want));
 	assert_memory_equal(out, want, plen);
 	/* the application key, or the next sequence number, fail the tag */
 	assert_int_equal(fsc_tls13_open(a, &ap, 0, rec, rec + 5, n - 5, out, &plen, &type, &why),
