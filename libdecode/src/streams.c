@@ -43,6 +43,8 @@ static struct stream *stream_get(struct fsc_streams *s, struct fsc_flow *f)
 					  : s->fresh_streams++;
 	struct stream *st = &s->pool[slot];
 	memset(st, 0, sizeof(*st));
+	if (s->tls13)
+		memset(&s->tls13[slot], 0, sizeof(s->tls13[slot]));
 	st->d[0].tls_buf = st->d[1].tls_buf = NONE;
 	st->req_dir = -1;
 	*(uint32_t *)f->user = slot + 1;
@@ -459,12 +461,15 @@ bool fsc_streams_set_tlskeys(struct fsc_streams *s, const struct fsc_tlskeys *ke
 		lim.id_base = FSC_STREAMS_DECRYPTED_ID_BASE;
 		s->plain = malloc(FSC_TLS_PLAIN_MAX + 256);
 		s->aead = fsc_tls13_aead_new();
-		s->inner = s->plain && s->aead ? fsc_flows_new(&lim, &h) : NULL;
+		/* zeroed pages: touched as streams are */
+		s->tls13 = calloc(s->lim.max_streams, sizeof(*s->tls13));
+		s->inner = s->plain && s->aead && s->tls13 ? fsc_flows_new(&lim, &h) : NULL;
 		if (!s->inner) {
 			stream_tls_open_free(s);
 			s->inner = NULL;
 			s->aead = NULL;
 			s->plain = NULL;
+			s->tls13 = NULL;
 			return false;
 		}
 	}

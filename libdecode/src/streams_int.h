@@ -105,8 +105,12 @@ struct stream {
 	char ingress_target[160];
 	struct fsc_addr ingress_addr;
 	uint16_t ingress_port;
-	/* TLS 1.3 opened with a key log: the hellos' facts, each direction's
-	 * keys, the plaintext flow begun in s->inner */
+};
+
+/* A stream's TLS 1.3 opened with a key log, beside it in s->tls13 (only
+ * with keys: the streams pool stays as small as it was): the hellos' facts,
+ * each direction's keys, the plaintext flow begun in s->inner. */
+struct stream_tls13 {
 	bool have_random, inner_open;
 	uint16_t cipher13;	/* the ServerHello's suite when TLS 1.3; else 0 */
 	uint8_t client_random[FSC_TLS_RANDOM_LEN];
@@ -130,6 +134,7 @@ struct fsc_streams {
 	const struct fsc_tlskeys *tlskeys;
 	struct fsc_tls13_aead *aead;
 	struct fsc_flows *inner;
+	struct stream_tls13 *tls13;	/* one a stream slot */
 	uint8_t *plain;
 	/* the call in progress */
 	fsc_stream_fn fn;
@@ -152,6 +157,13 @@ struct fsc_streams {
 	char ja3[FSC_JA3_HEX_LEN];
 	char ja4[FSC_JA4_LEN];
 };
+
+/* The TLS 1.3 state of a stream, or NULL without a key log. */
+static inline struct stream_tls13 *stream_tls13(const struct fsc_streams *s,
+						const struct stream *st)
+{
+	return s->tls13 ? &s->tls13[st - s->pool] : NULL;
+}
 
 /* streams.c */
 void stream_event_init(struct fsc_stream_event *ev, enum fsc_event_type type,

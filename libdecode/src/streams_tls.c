@@ -62,10 +62,11 @@ static void on_client_hello(struct fsc_streams *s, struct fsc_flow *f, int dir,
 	s->st.client_hellos++;
 	if (st->req_dir < 0)
 		st->req_dir = dir;
-	if (rc == FSC_OK && s->ch.random) {
+	struct stream_tls13 *t = stream_tls13(s, st);
+	if (t && rc == FSC_OK && s->ch.random) {
 		/* the key log's index (a second hello after a retry keeps it) */
-		memcpy(st->client_random, s->ch.random, FSC_TLS_RANDOM_LEN);
-		st->have_random = true;
+		memcpy(t->client_random, s->ch.random, FSC_TLS_RANDOM_LEN);
+		t->have_random = true;
 	}
 	stream_emit(s, &ev, rc, why);
 	if (st->ingress_switched && !st->ingress_reported)
@@ -81,9 +82,10 @@ static void on_server_hello(struct fsc_streams *s, struct fsc_flow *f, int dir,
 
 	if (rc == FSC_OK && s->sh.hrr)
 		st->hrr_seen = true;
-	if (rc == FSC_OK && !s->sh.hrr)
-		st->cipher13 = s->sh.version == 0x0304 && fsc_tls13_cipher_known(s->sh.cipher)
-				       ? s->sh.cipher : 0;
+	struct stream_tls13 *t = stream_tls13(s, st);
+	if (t && rc == FSC_OK && !s->sh.hrr)
+		t->cipher13 = s->sh.version == 0x0304 && fsc_tls13_cipher_known(s->sh.cipher)
+				      ? s->sh.cipher : 0;
 
 	stream_event_init(&ev, FSC_EV_TLS_SERVER_HELLO, f, dir, ts);
 	ev.u.server.h = &s->sh;

@@ -29,32 +29,34 @@ enum { TO_HANDSHAKE = 0, TO_APP };
 
 bool stream_tls_keys_known(const struct fsc_streams *s, const struct stream *st)
 {
+	const struct stream_tls13 *t = stream_tls13(s, st);
 	const struct fsc_tlskeys_entry *e;
 
-	if (!s->tlskeys || !st->cipher13 || !st->have_random)
+	if (!s->tlskeys || !t || !t->cipher13 || !t->have_random)
 		return false;
-	e = fsc_tlskeys_find(s->tlskeys, st->client_random);
+	e = fsc_tlskeys_find(s->tlskeys, t->client_random);
 	return e && e->len[FSC_TLS_CLIENT_APP] && e->len[FSC_TLS_SERVER_APP];
 }
 
 /* The direction's keys from the log; false (counted) when there are none. */
 static bool keys_for(struct fsc_streams *s, int dir, struct stream *st, struct tls_open *to)
 {
+	const struct stream_tls13 *t = stream_tls13(s, st);
 	bool client = dir == st->req_dir;
 	const struct fsc_tlskeys_entry *e;
 
-	if (!st->cipher13 || !st->have_random) {
+	if (!t->cipher13 || !t->have_random) {
 		s->st.tls_not_13++;
 		return false;
 	}
-	e = fsc_tlskeys_find(s->tlskeys, st->client_random);
+	e = fsc_tlskeys_find(s->tlskeys, t->client_random);
 	int app = client ? FSC_TLS_CLIENT_APP : FSC_TLS_SERVER_APP;
 	int hs = client ? FSC_TLS_CLIENT_HS : FSC_TLS_SERVER_HS;
-	if (!e || !fsc_tls13_traffic_key(st->cipher13, e->secret[app], e->len[app], &to->app)) {
+	if (!e || !fsc_tls13_traffic_key(t->cipher13, e->secret[app], e->len[app], &to->app)) {
 		s->st.tls_no_key++;
 		return false;
 	}
-	if (!fsc_tls13_traffic_key(st->cipher13, e->secret[hs], e->len[hs], &to->hs))
+	if (!fsc_tls13_traffic_key(t->cipher13, e->secret[hs], e->len[hs], &to->hs))
 		memset(&to->hs, 0, sizeof(to->hs));
 	return true;
 }
@@ -95,11 +97,12 @@ static void inner_segment(struct fsc_streams *s, const struct fsc_flow *f, int d
 static void inner_open(struct fsc_streams *s, const struct fsc_flow *f, struct stream *st,
 		       int64_t ts)
 {
+	struct stream_tls13 *t = stream_tls13(s, st);
 	int c = st->req_dir >= 0 ? st->req_dir : 0;
 
-	if (st->inner_open)
+	if (t->inner_open)
 		return;
-	st->inner_open = true;
+	t->inner_open = true;
 	inner_segment(s, f, c, FSC_TCP_SYN, 0, 0, NULL, 0, ts);
 	inner_segment(s, f, !c, FSC_TCP_SYN | FSC_TCP_ACK, 0, 1, NULL, 0, ts);
 }
@@ -108,13 +111,15 @@ bool stream_tls_open_start(struct fsc_streams *s, struct fsc_flow *f, int dir, s
 			   size_t used, size_t *back)
 {
 	struct dir_state *d = &st->d[dir];
-	struct tls_open *to = &st->to[dir];
+	struct stream_tls13 *t = stream_tls13(s, st);
+	struct tls_open *to;
 
 	*back = 0;
 	/* only TLS 1.3's encrypted records (outer type application_data);
 	 * never inside a plaintext flow (its buffer is in use) */
-	if (!s->tlskeys || f->table == s->inner || d->tls._hdr[0] != CT_APPDATA)
+	if (!t || !s->tlskeys || f->table == s->inner || d->tls._hdr[0] != CT_APPDATA)
 		return false;
+	to = &t->to[dir];
 	memset(to, 0, sizeof(*to));
 	if (!keys_for(s, dir, st, to))
 		return false;
@@ -134,7 +139,7 @@ bool stream_tls_open_start(struct fsc_streams *s, struct fsc_flow *f, int dir, s
 static size_t give_up(struct fsc_streams *s, struct fsc_flow *f, int dir, struct stream *st,
 		      size_t len)
 {
-	OPENSSL_cleanse(&st->to[dir], sizeof(st->to[dir]));
+	OPENSSL_cleanse(&stream_tls13(s, st)->to[dir], sizeof(struct tls_open));
 	s->st.tls_open_failed++;
 	st->d[dir].mode = M_OFF;
 	fsc_flow_stop(f, dir);
@@ -171,7 +176,7 @@ static enum fsc_status open_record(struct fsc_streams *s, struct tls_open *to, c
 size_t stream_tls_open_data(struct fsc_streams *s, struct fsc_flow *f, int dir, struct stream *st,
 			    const uint8_t *p, size_t len, unsigned flags, int64_t ts)
 {
-	struct tls_open *to = &st->to[dir];
+	struct tls_open *to = &stream_tls13(s, st)->to[dir];
 	size_t hl = to->hdr_taken ? 0 : FSC_TLS_RECORD_HDR;
 	const uint8_t *hdr = to->hdr_taken ? to->hdr : p;
 	bool last = flags & (FSC_DATA_END | FSC_DATA_FULL);
@@ -207,19 +212,21 @@ size_t stream_tls_open_data(struct fsc_streams *s, struct fsc_flow *f, int dir, 
 
 void stream_tls_open_close(struct fsc_streams *s, const struct fsc_flow *f, struct stream *st)
 {
+	struct stream_tls13 *t = stream_tls13(s, st);
 	int c = st->req_dir >= 0 ? st->req_dir : 0;
 
-	if (!st->inner_open)
+	if (!t || !t->inner_open)
 		return;
-	st->inner_open = false;
-	inner_segment(s, f, c, FSC_TCP_FIN, 1 + st->to[c].sent, 0, NULL, 0, f->last_ns);
-	inner_segment(s, f, !c, FSC_TCP_FIN, 1 + st->to[!c].sent, 0, NULL, 0, f->last_ns);
-	OPENSSL_cleanse(st->to, sizeof(st->to));
+	t->inner_open = false;
+	inner_segment(s, f, c, FSC_TCP_FIN, 1 + t->to[c].sent, 0, NULL, 0, f->last_ns);
+	inner_segment(s, f, !c, FSC_TCP_FIN, 1 + t->to[!c].sent, 0, NULL, 0, f->last_ns);
+	OPENSSL_cleanse(t->to, sizeof(t->to));
 }
 
 void stream_tls_open_free(struct fsc_streams *s)
 {
 	fsc_flows_free(s->inner);
+	free(s->tls13);
 	fsc_tls13_aead_free(s->aead);
 	if (s->plain)
 		OPENSSL_cleanse(s->plain, FSC_TLS_PLAIN_MAX + 256);
