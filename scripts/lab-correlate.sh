@@ -6,7 +6,8 @@
 # twice at once, 8 runs at once, every fifth run with a slow backend:
 # 1125 load requests, plus the 8 one at a time and the refusals). Prints
 # the shares of correct, ambiguous and wrong joins with and without the
-# key log, and |log - capture| per stage. Too slow for CI (a few
+# key log, and with the node's TLS key log too (every one exact, asserted),
+# and |log - capture| per stage. Too slow for CI (a few
 # minutes); CI runs the same test at "8 2 3 4".
 #
 # usage: sudo scripts/lab-correlate.sh [OUTDIR]   (or: sudo make lab-correlate)

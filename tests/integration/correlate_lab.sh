@@ -21,7 +21,10 @@
 #     head): every request a story, none joined wrong (the node's log is
 #     the truth); the shares of correct, ambiguous (two connections of one
 #     address at once: X-Forwarded-For has no port) and unjoined (the
-#     ingress not decoded) are printed, with and without the key log.
+#     ingress not decoded) are printed, with and without the key log; with
+#     the node's TLS key log too (fnode --tls-keylog), from the underlay
+#     or the TUN capture, every request joined exact (the decrypted
+#     ingress stream names it), none ambiguous, none wrong;
 #     CORRELATE_LAB_LOAD="A J K P" scales it (default "8 2 3 4": 48
 #     requests and 24 more from the doubled addresses; scripts/
 #     lab-correlate.sh runs "50 3 5 8": 1125 and more);
