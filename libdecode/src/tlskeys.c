@@ -13,6 +13,7 @@
 
 #include "fsc/dsb.h"
 #include "fsc/hmap.h"
+#include "fsc/span.h"
 
 #define DEFAULT_MAX 65536
 #define LINE_MAX_READ 512	/* the longest label, two hex fields: ~170 */
@@ -39,22 +40,11 @@ struct fsc_tlskeys {
 	struct fsc_tlskeys_stats st;
 };
 
-static int hexval(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
 /* n hex digits (even) into n / 2 bytes. */
 static bool unhex(const char *s, size_t n, uint8_t *out)
 {
 	for (size_t i = 0; i < n; i += 2) {
-		int hi = hexval(s[i]), lo = hexval(s[i + 1]);
+		int hi = fsc_hex_value((unsigned char)s[i]), lo = fsc_hex_value((unsigned char)s[i + 1]);
 		if (hi < 0 || lo < 0)
 			return false;
 		out[i / 2] = (uint8_t)(hi << 4 | lo);

@@ -29,23 +29,25 @@ static bool clock_offset(struct fsc_inputopts *io, const char *arg)
 	return true;
 }
 
+/* One more key log of a kind (--wg-keylog, --tls-keylog). */
+static int keylog(const char *prog, const char *kind, const char **list, unsigned *n,
+		  const char *arg)
+{
+	if (*n == FSC_INPUT_MAX_KEYLOGS) {
+		fprintf(stderr, "%s: at most %d --%s-keylog\n", prog, FSC_INPUT_MAX_KEYLOGS, kind);
+		return -1;
+	}
+	list[(*n)++] = arg;
+	return 1;
+}
+
 int fsc_inputopt_apply(const char *prog, int c, const char *arg, struct fsc_inputopts *io)
 {
 	switch (c) {
 	case FSC_IOPT_WG_KEYLOG:
-		if (io->n_wg_keylogs == FSC_INPUT_MAX_KEYLOGS) {
-			fprintf(stderr, "%s: at most %d --wg-keylog\n", prog, FSC_INPUT_MAX_KEYLOGS);
-			return -1;
-		}
-		io->wg_keylogs[io->n_wg_keylogs++] = arg;
-		return 1;
+		return keylog(prog, "wg", io->wg_keylogs, &io->n_wg_keylogs, arg);
 	case FSC_IOPT_TLS_KEYLOG:
-		if (io->n_tls_keylogs == FSC_INPUT_MAX_KEYLOGS) {
-			fprintf(stderr, "%s: at most %d --tls-keylog\n", prog, FSC_INPUT_MAX_KEYLOGS);
-			return -1;
-		}
-		io->tls_keylogs[io->n_tls_keylogs++] = arg;
-		return 1;
+		return keylog(prog, "tls", io->tls_keylogs, &io->n_tls_keylogs, arg);
 	case FSC_IOPT_CLOCK_OFFSET:
 		if (clock_offset(io, arg))
 			return 1;
@@ -101,6 +103,17 @@ struct fsc_wgkeys {
 	bool live;
 };
 
+/* Secrets inside an input are read ahead from regular files only (a pipe
+ * or /dev/stdin read here would be lost to the decoder); a file that cannot
+ * be read here is reported when it is decoded. */
+static bool secrets_readable(const char *path)
+{
+	struct stat st;
+
+	return strcmp(path, "-") != 0 && stat(path, &st) == 0 && S_ISREG(st.st_mode) &&
+	       access(path, R_OK) == 0;
+}
+
 /* --tls-keylog and the inputs' TLS secrets blocks: false (said, *status)
  * when a log cannot be read or memory runs out. */
 static bool tls_keys_open(const char *prog, struct fsc_wgkeys *k, const char *const *files,
@@ -108,7 +121,6 @@ static bool tls_keys_open(const char *prog, struct fsc_wgkeys *k, const char *co
 {
 	const struct fsc_inputopts *io = k->io;
 	char err[256];
-	struct stat st;
 	unsigned blocks = 0;
 
 	if (!(k->tls = fsc_tlskeys_new(0))) {
@@ -125,8 +137,7 @@ static bool tls_keys_open(const char *prog, struct fsc_wgkeys *k, const char *co
 		}
 	for (unsigned i = 0; i < n_files; i++) {
 		int n = 0;
-		if (strcmp(files[i], "-") != 0 && stat(files[i], &st) == 0 &&
-		    S_ISREG(st.st_mode) && access(files[i], R_OK) == 0)
+		if (secrets_readable(files[i]))
 			n = fsc_tlskeys_pcapng_secrets(files[i], k->tls, err, sizeof(err));
 		blocks += n > 0 ? (unsigned)n : 0;
 	}
@@ -175,13 +186,10 @@ struct fsc_wgkeys *fsc_wgkeys_open(const char *prog, const struct fsc_inputopts 
 			return NULL;
 		}
 	}
-	/* Secrets inside the inputs, read ahead from regular files only (a
-	 * pipe or /dev/stdin read here would be lost to the decoder); a
-	 * file that cannot be read here is reported when it is decoded. */
+	/* secrets inside the inputs */
 	for (unsigned i = 0; i < n_files; i++) {
 		int n = 0;
-		if (strcmp(files[i], "-") != 0 && stat(files[i], &st) == 0 &&
-		    S_ISREG(st.st_mode) && access(files[i], R_OK) == 0)
+		if (secrets_readable(files[i]))
 			n = fsc_wgd_pcapng_secrets(files[i], k->set, err, sizeof(err));
 		if (n > 0)
 			k->blocks += (unsigned)n;
