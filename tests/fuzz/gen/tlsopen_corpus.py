@@ -2,7 +2,9 @@
 """tlsopen_corpus.py - seeds for TLS 1.3 decryption: RFC 8448 section 3's
 hellos and client Finished, then an HTTP request and its answer sealed under
 its application secrets (AES-128-GCM), as fuzz_streams segments (config bit
-4: its secrets loaded) and as fuzz_tlsdecrypt inputs (a key log; records).
+4: its secrets loaded), as fuzz_correlate frames (bit 1: an ingress
+connection whose TLS is that handshake, the request inside, the node's
+loopback request) and as fuzz_tlsdecrypt inputs (a key log; records).
 
 usage: tlsopen_corpus.py CORPUS_DIR   (tests/fuzz/corpus)
 """
@@ -43,6 +45,41 @@ def seg(conn, d, flags, payload, delta=0):
     return struct.pack("<BBIH", conn | d << 2, flags, delta, len(payload)) + payload
 
 
+class Tcp:
+    """Raw IPv4 frames of one connection (fuzz_correlate: u8 input/link/clock,
+    le16 length, the frame)."""
+
+    def __init__(self, a, ap, b, bp):
+        self.ends, self.seq = ((a, ap), (b, bp)), [1000, 5000]
+
+    def frame(self, side, flags, data=b""):
+        (sa, sp), (da, dp) = self.ends[side], self.ends[1 - side]
+        tcp = struct.pack(">HHIIBBHHH", sp, dp, self.seq[side], self.seq[1 - side], 5 << 4, flags, 65535, 0, 0)
+        ip = struct.pack(">BBHHHBBH4s4s", 0x45, 0, 40 + len(data), 0, 0, 64, 6, 0, bytes(sa), bytes(da))
+        self.seq[side] += len(data) + (1 if flags & 3 else 0)
+        pkt = ip + tcp + data
+        return struct.pack("<BH", 1 << 4, len(pkt)) + pkt
+
+
+def correlate_seed():
+    syn, synack, ack, psh = 0x02, 0x12, 0x10, 0x18
+    i = Tcp((100, 64, 0, 1), 40001, (100, 64, 0, 2), 46187)
+    f = [i.frame(0, syn), i.frame(1, synack), i.frame(0, ack)]
+    f.append(i.frame(0, psh, b"POST /v0/ingress HTTP/1.1\r\nHost: 100.64.0.2:46187\r\n"
+                     b"Tailscale-Ingress-Src: 203.0.113.7:5555\r\n"
+                     b"Tailscale-Ingress-Target: example.ts.net:443\r\n\r\n"))
+    f.append(i.frame(1, psh, b"HTTP/1.1 101 Switching Protocols\r\n\r\n"))
+    f += [i.frame(0, psh, CH), i.frame(1, psh, SH + CCS), i.frame(0, psh, CCS + FIN),
+          i.frame(0, psh, seal(C_AP, 0, b"GET /exact HTTP/1.1\r\nHost: example.ts.net\r\n\r\n"))]
+    lo = Tcp((127, 0, 0, 1), 50001, (127, 0, 0, 1), 2367)
+    f += [lo.frame(0, syn), lo.frame(1, synack), lo.frame(0, ack),
+          lo.frame(0, psh, b"GET /exact HTTP/1.1\r\nHost: example.ts.net\r\n"
+                   b"X-Forwarded-For: 203.0.113.7\r\n\r\n"),
+          lo.frame(1, psh, b"HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\nhello")]
+    f.append(i.frame(1, psh, seal(S_AP, 0, b"HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\nhello")))
+    return bytes([2]) + b"".join(f)
+
+
 def main(out):
     syn, synack, ack, psh = 0x02, 0x12, 0x10, 0x18
     req = seal(C_AP, 0, b"GET /secret?x=1 HTTP/1.1\r\nHost: example.test\r\n\r\n")
@@ -57,6 +94,9 @@ def main(out):
     cut = flow[:5] + [seg(0, 0, psh, CCS + FIN[:3]), seg(0, 0, psh, FIN[3:])] + flow[6:]
     with open(os.path.join(out, "streams", "tls13-rfc8448-cut.bin"), "wb") as f:
         f.write(bytes([16]) + b"".join(cut))
+    os.makedirs(os.path.join(out, "correlate"), exist_ok=True)
+    with open(os.path.join(out, "correlate", "tls13-exact-join.bin"), "wb") as f:
+        f.write(correlate_seed())
     d = os.path.join(out, "tlsdecrypt")
     os.makedirs(d, exist_ok=True)
     log = ("CLIENT_TRAFFIC_SECRET_0 %s %s\nSERVER_TRAFFIC_SECRET_0 %s %s\n# comment\nCLIENT_RANDOM %s %s\n"
