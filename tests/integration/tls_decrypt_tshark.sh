@@ -5,8 +5,8 @@
 # among the GETs, captured with tcpdump. fdecode --tls-keylog must find the
 # same decrypted requests (client port, method, target, Host) as tshark
 # -o tls.keylog_file, each flagged tls-decrypted; the same from the
-# capture's own secrets block (editcap --inject-secrets tls,FILE); none
-# without the keys.
+# capture's own secrets block (editcap --inject-secrets tls,FILE); fwatch
+# --tls-keylog shows them; none without the keys.
 set -eu
 
 [ "$(id -u)" -eq 0 ] || { echo "skip: tcpdump on lo needs root"; exit 77; }
@@ -84,6 +84,10 @@ editcap --inject-secrets "tls,$W/keys.log" cap.pcap secrets.pcapng >/dev/null 2>
 cmp -s tshark.txt dsb.txt && ok "the pcapng's TLS secrets block: the same requests" ||
 	{ bad "from the secrets block"; diff tshark.txt dsb.txt || true; }
 
+# fwatch reads them the same way (its request rows)
+timeout 60 "$FSC_BIN/fwatch" -n -r cap.pcap --tls-keylog keys.log --dump >fwatch.txt 2>&1 || true
+[ "$(grep -cE ' (GET|HEAD) .* /(get|head)/[0-9]' fwatch.txt)" -eq 6 ] &&
+	ok "fwatch --tls-keylog: the 6 requests in its rows" || bad "fwatch: $(cat fwatch.txt)"
 "$FSC_BIN/fdecode" -n --json cap.pcap | lines >none.txt
 [ ! -s none.txt ] && ok "without the keys: no request invented" || bad "without keys: $(cat none.txt)"
 "$FSC_BIN/fdecode" -n --summary --tls-keylog keys.log cap.pcap >summary.txt
