@@ -218,10 +218,15 @@ bool fsc_wgkeys_refresh(struct fsc_wgkeys *k)
 
 	/* TLS: from where each log was left; a line still being written
 	 * waits for its LF */
-	for (unsigned i = 0; k && k->tls && i < k->io->n_tls_keylogs; i++)
-		if (stat(k->io->tls_keylogs[i], &st) == 0 && (uint64_t)st.st_size > k->tls_off[i])
+	for (unsigned i = 0; k && k->tls && i < k->io->n_tls_keylogs; i++) {
+		if (stat(k->io->tls_keylogs[i], &st) != 0)
+			continue;
+		if ((uint64_t)st.st_size < k->tls_off[i])
+			k->tls_off[i] = 0; /* a new file (rotated): from its start */
+		if ((uint64_t)st.st_size > k->tls_off[i])
 			fsc_tlskeys_add_file(k->tls, k->io->tls_keylogs[i], &k->tls_off[i], false, err,
 					     sizeof(err));
+	}
 	for (unsigned i = 0; k && k->dec && i < k->io->n_wg_keylogs; i++) {
 		const char *path = k->io->wg_keylogs[i];
 		if (stat(path, &st) != 0 || st.st_size == k->size[i])
