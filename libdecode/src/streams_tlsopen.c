@@ -21,7 +21,7 @@
 
 #include "streams_int.h"
 
-enum { TO_HANDSHAKE = 0, TO_APP };
+enum { TO_HANDSHAKE = 0, TO_APP, TO_WAIT_KEY };
 
 #define UNOPENED_MAX 16	/* handshake records skipped without their key */
 #define CT_CCS 20
@@ -34,31 +34,35 @@ bool stream_tls_keys_known(const struct fsc_streams *s, const struct stream *st)
 
 	if (!s->tlskeys || !t || !t->cipher13 || !t->have_random)
 		return false;
-	e = fsc_tlskeys_find(s->tlskeys, t->client_random);
+	e = fsc_tlskeys_lookup(s->tlskeys, t->client_random, FSC_TLS_SERVER_APP);
 	return e && e->len[FSC_TLS_CLIENT_APP] && e->len[FSC_TLS_SERVER_APP];
 }
 
-/* The direction's keys from the log; false (counted) when there are none. */
-static bool keys_for(struct fsc_streams *s, int dir, struct stream *st, struct tls_open *to)
+enum keys { K_OK, K_LATER, K_NONE, K_NOT_13 };
+
+/*
+ * The direction's keys from the log. K_LATER: the log has the connection
+ * but not yet this secret: a server logs the client's traffic secret when
+ * it reads the client's Finished, after a live capture may have shown it.
+ */
+static enum keys keys_for(struct fsc_streams *s, int dir, struct stream *st, struct tls_open *to)
 {
 	const struct stream_tls13 *t = stream_tls13(s, st);
 	bool client = dir == st->req_dir;
 	const struct fsc_tlskeys_entry *e;
 
-	if (!t->cipher13 || !t->have_random) {
-		s->st.tls_not_13++;
-		return false;
-	}
-	e = fsc_tlskeys_find(s->tlskeys, t->client_random);
-	int app = client ? FSC_TLS_CLIENT_APP : FSC_TLS_SERVER_APP;
-	int hs = client ? FSC_TLS_CLIENT_HS : FSC_TLS_SERVER_HS;
-	if (!e || !fsc_tls13_traffic_key(t->cipher13, e->secret[app], e->len[app], &to->app)) {
-		s->st.tls_no_key++;
-		return false;
-	}
+	if (!t->cipher13 || !t->have_random)
+		return K_NOT_13;
+	enum fsc_tls_secret app = client ? FSC_TLS_CLIENT_APP : FSC_TLS_SERVER_APP;
+	enum fsc_tls_secret hs = client ? FSC_TLS_CLIENT_HS : FSC_TLS_SERVER_HS;
+	e = fsc_tlskeys_lookup(s->tlskeys, t->client_random, app);
+	if (!e)
+		return K_NONE;
+	if (!fsc_tls13_traffic_key(t->cipher13, e->secret[app], e->len[app], &to->app))
+		return K_LATER;
 	if (!fsc_tls13_traffic_key(t->cipher13, e->secret[hs], e->len[hs], &to->hs))
 		memset(&to->hs, 0, sizeof(to->hs));
-	return true;
+	return K_OK;
 }
 
 /* One segment of the plaintext flow: flags and, with data, the bytes. */
@@ -121,17 +125,25 @@ bool stream_tls_open_start(struct fsc_streams *s, struct fsc_flow *f, int dir, s
 		return false;
 	to = &t->to[dir];
 	memset(to, 0, sizeof(*to));
-	if (!keys_for(s, dir, st, to))
+	enum keys k = keys_for(s, dir, st, to);
+	if (k == K_NOT_13 || k == K_NONE) {
+		s->st.tls_not_13 += k == K_NOT_13;
+		s->st.tls_no_key += k == K_NONE;
 		return false;
+	}
 	if (used >= FSC_TLS_RECORD_HDR) {
 		*back = FSC_TLS_RECORD_HDR; /* read the header again */
 	} else {
 		to->hdr_taken = true; /* it began in bytes already given up */
 		memcpy(to->hdr, d->tls._hdr, sizeof(to->hdr));
 	}
-	s->st.tls_opened++;
 	stream_tls_release(s, d);
 	d->mode = M_TLS_OPEN;
+	if (k == K_LATER) {
+		to->epoch = TO_WAIT_KEY; /* its records wait in the flow's buffer */
+		return true;
+	}
+	s->st.tls_opened++;
 	inner_open(s, f, st, f->last_ns);
 	return true;
 }
@@ -139,8 +151,13 @@ bool stream_tls_open_start(struct fsc_streams *s, struct fsc_flow *f, int dir, s
 static size_t give_up(struct fsc_streams *s, struct fsc_flow *f, int dir, struct stream *st,
 		      size_t len)
 {
-	OPENSSL_cleanse(&stream_tls13(s, st)->to[dir], sizeof(struct tls_open));
-	s->st.tls_open_failed++;
+	struct tls_open *to = &stream_tls13(s, st)->to[dir];
+
+	if (to->epoch == TO_WAIT_KEY)
+		s->st.tls_no_key++; /* it never came */
+	else
+		s->st.tls_open_failed++;
+	OPENSSL_cleanse(to, sizeof(*to));
 	st->d[dir].mode = M_OFF;
 	fsc_flow_stop(f, dir);
 	return len;
@@ -183,6 +200,14 @@ size_t stream_tls_open_data(struct fsc_streams *s, struct fsc_flow *f, int dir, 
 
 	if (flags & FSC_DATA_RESYNC)
 		return give_up(s, f, dir, st, len); /* a gap: the sequence is lost */
+	if (to->epoch == TO_WAIT_KEY) {
+		/* more bytes came: the secret may have been logged since */
+		if (keys_for(s, dir, st, to) != K_OK)
+			return last ? give_up(s, f, dir, st, len) : 0;
+		to->epoch = TO_HANDSHAKE;
+		s->st.tls_opened++;
+		inner_open(s, f, st, ts);
+	}
 	if (len < hl)
 		return last ? give_up(s, f, dir, st, len) : 0;
 	uint8_t type = hdr[0];

@@ -38,6 +38,8 @@ struct fsc_tlskeys {
 	uint32_t n, max;
 	struct fsc_hmap idx;	/* the random's first 8 bytes -> e[] */
 	struct fsc_tlskeys_stats st;
+	void (*reload)(void *ctx);
+	void *reload_ctx;
 };
 
 /* n hex digits (even) into n / 2 bytes. */
@@ -167,6 +169,24 @@ const struct fsc_tlskeys_entry *fsc_tlskeys_find(const struct fsc_tlskeys *k,
 		if (i < k->n && memcmp(k->e[i].random, random, FSC_TLS_RANDOM_LEN) == 0)
 			return &k->e[i];
 	return NULL;
+}
+
+void fsc_tlskeys_set_reload(struct fsc_tlskeys *k, void (*fn)(void *ctx), void *ctx)
+{
+	k->reload = fn;
+	k->reload_ctx = ctx;
+}
+
+const struct fsc_tlskeys_entry *fsc_tlskeys_lookup(const struct fsc_tlskeys *k,
+						   const uint8_t random[FSC_TLS_RANDOM_LEN],
+						   enum fsc_tls_secret need)
+{
+	const struct fsc_tlskeys_entry *e = fsc_tlskeys_find(k, random);
+
+	if ((e && e->len[need]) || !k->reload)
+		return e;
+	k->reload(k->reload_ctx);
+	return fsc_tlskeys_find(k, random);
 }
 
 static void add_secret(struct fsc_tlskeys *k, enum fsc_tls_secret which,

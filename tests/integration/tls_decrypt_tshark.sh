@@ -90,6 +90,27 @@ timeout 60 "$FSC_BIN/fwatch" -n -r cap.pcap --tls-keylog keys.log --dump >fwatch
 	ok "fwatch --tls-keylog: the 6 requests in its rows" || bad "fwatch: $(cat fwatch.txt)"
 "$FSC_BIN/fdecode" -n --json cap.pcap | lines >none.txt
 [ ! -s none.txt ] && ok "without the keys: no request invented" || bad "without keys: $(cat none.txt)"
+# Live: the server's own key log (s_server -keylogfile, as fnode
+# --tls-keylog), empty when fdecode starts and read again as it grows.
+PORT2=$((PORT + 1))
+: >server.keys
+"$FSC_BIN/fdecode" -n --json -i lo --tls-keylog server.keys "tcp port $PORT2" >live.json 2>live.err &
+FD=$!
+PIDS="$PIDS $FD"
+openssl s_server -accept "127.0.0.1:$PORT2" -cert cert.pem -key key.pem -www -quiet \
+	-keylogfile server.keys >/dev/null 2>&1 </dev/null &
+PIDS="$PIDS $!"
+sleep 1
+for k in 1 2 3; do
+	timeout 10 curl -sk --tlsv1.3 -o /dev/null "https://localhost:$PORT2/live/$k" || bad "curl live $k"
+	sleep 0.2
+done
+sleep 1
+kill -INT "$FD"
+wait "$FD" 2>/dev/null || true
+[ "$(lines <live.json | grep -c ' GET /live/')" -eq 3 ] &&
+	ok "live: the key log read as it grows, the 3 requests decrypted" ||
+	bad "live: $(cat live.err; lines <live.json)"
 "$FSC_BIN/fdecode" -n --summary --tls-keylog keys.log cap.pcap >summary.txt
 grep -q "directions opened  *12$" summary.txt && ok "summary: 12 directions opened" ||
 	bad "summary: $(grep -A6 'TLS key log' summary.txt)"

@@ -2,8 +2,8 @@
  * the stream machines: RFC 8448 §3's hellos and client Finished, then HTTP
  * sealed here under its application secrets: the request and its answer
  * come out as HTTP events flagged tls-decrypted; a record header cut
- * between segments; no secret, TLS 1.2, a record altered: counted, not
- * decrypted, nothing invented. */
+ * between segments; a secret logged after its records came (live); no
+ * secret, a record altered: counted, not decrypted, nothing invented. */
 #include "streamkit.h"
 
 #include "fsc/tlsdecrypt.h"
@@ -128,11 +128,53 @@ static void not_decrypted(void **state)
 	fsc_tlskeys_free(k);
 }
 
+/* Live: the log has the connection (its handshake secrets) but not yet the
+ * client's traffic secret when its records come (a server logs it when it
+ * reads the client's Finished): they wait in the flow, and open when more
+ * bytes come after the secret was logged. */
+static void key_comes_later(void **state)
+{
+	struct fsc_tlskeys *k = fsc_tlskeys_new(4);
+	struct conn c;
+	uint8_t rec[256];
+	size_t n;
+	char log[1024];
+
+	(void)state;
+	snprintf(log, sizeof(log), "CLIENT_HANDSHAKE_TRAFFIC_SECRET %s %s\n", VEC_RFC8448_RANDOM,
+		 VEC_RFC8448_C_HS);
+	fsc_tlskeys_add_text(k, log, strlen(log));
+	open_conn(&c);
+	assert_true(fsc_streams_set_tlskeys(c.s, k));
+	send_hex(&c, 0, vec_rfc8448_client_hello);
+	send_hex(&c, 1, vec_rfc8448_server_hello);
+	send_hex(&c, 0, vec_rfc8448_client_finished);
+	n = vec_tls13_seal(VEC_RFC8448_C_AP, 0, "GET /first HTTP/1.1\r\nHost: a\r\n\r\n", rec,
+			   sizeof(rec));
+	segment(&c, 0, FSC_TCP_ACK | FSC_TCP_PSH, rec, n);
+	assert_null(find(FSC_EV_HTTP_REQUEST));
+	assert_int_equal(fsc_streams_stats(c.s)->tls_opened, 0);
+	vec_rfc8448_keylog(log, sizeof(log), false);
+	fsc_tlskeys_add_text(k, log, strlen(log));
+	n = vec_tls13_seal(VEC_RFC8448_C_AP, 1, "GET /second HTTP/1.1\r\nHost: a\r\n\r\n", rec,
+			   sizeof(rec));
+	segment(&c, 0, FSC_TCP_ACK | FSC_TCP_PSH, rec, n);
+	const struct seen *q = find(FSC_EV_HTTP_REQUEST);
+	assert_non_null(q);
+	assert_string_equal(q->a, "/first");
+	assert_string_equal(ev[n_ev - 1].a, "/second");
+	assert_int_equal(fsc_streams_stats(c.s)->tls_opened, 1);
+	assert_int_equal(fsc_streams_stats(c.s)->tls_no_key, 0);
+	close_conn(&c);
+	fsc_tlskeys_free(k);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(decrypted),
 		cmocka_unit_test(not_decrypted),
+		cmocka_unit_test(key_comes_later),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

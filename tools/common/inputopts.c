@@ -103,6 +103,25 @@ struct fsc_wgkeys {
 	bool live;
 };
 
+/* The TLS key logs from where each was left; a line still being written
+ * waits for its LF. Also the key table's reload (a lookup that missed). */
+static void tls_refresh(void *ctx)
+{
+	struct fsc_wgkeys *k = ctx;
+	struct stat st;
+	char err[256];
+
+	for (unsigned i = 0; k->tls && i < k->io->n_tls_keylogs; i++) {
+		if (stat(k->io->tls_keylogs[i], &st) != 0)
+			continue;
+		if ((uint64_t)st.st_size < k->tls_off[i])
+			k->tls_off[i] = 0; /* a new file (rotated): from its start */
+		if ((uint64_t)st.st_size > k->tls_off[i])
+			fsc_tlskeys_add_file(k->tls, k->io->tls_keylogs[i], &k->tls_off[i], false, err,
+					     sizeof(err));
+	}
+}
+
 /* Secrets inside an input are read ahead from regular files only (a pipe
  * or /dev/stdin read here would be lost to the decoder); a file that cannot
  * be read here is reported when it is decoded. */
@@ -146,6 +165,8 @@ static bool tls_keys_open(const char *prog, struct fsc_wgkeys *k, const char *co
 		k->tls = NULL;
 		return true;
 	}
+	if (k->live)
+		fsc_tlskeys_set_reload(k->tls, tls_refresh, k);
 	if (!fsc_pipeline_set_tlskeys(pl, k->tls)) {
 		fprintf(stderr, "%s: out of memory for TLS decryption\n", prog);
 		*status = 2;
@@ -216,17 +237,8 @@ bool fsc_wgkeys_refresh(struct fsc_wgkeys *k)
 	char err[256];
 	bool added = false;
 
-	/* TLS: from where each log was left; a line still being written
-	 * waits for its LF */
-	for (unsigned i = 0; k && k->tls && i < k->io->n_tls_keylogs; i++) {
-		if (stat(k->io->tls_keylogs[i], &st) != 0)
-			continue;
-		if ((uint64_t)st.st_size < k->tls_off[i])
-			k->tls_off[i] = 0; /* a new file (rotated): from its start */
-		if ((uint64_t)st.st_size > k->tls_off[i])
-			fsc_tlskeys_add_file(k->tls, k->io->tls_keylogs[i], &k->tls_off[i], false, err,
-					     sizeof(err));
-	}
+	if (k)
+		tls_refresh(k);
 	for (unsigned i = 0; k && k->dec && i < k->io->n_wg_keylogs; i++) {
 		const char *path = k->io->wg_keylogs[i];
 		if (stat(path, &st) != 0 || st.st_size == k->size[i])

@@ -99,6 +99,17 @@ bool fsc_tlskeys_add_file(struct fsc_tlskeys *k, const char *path, uint64_t *off
 const struct fsc_tlskeys_entry *fsc_tlskeys_find(const struct fsc_tlskeys *k,
 						 const uint8_t random[FSC_TLS_RANDOM_LEN]);
 
+/* Live: fn(ctx) may read the key logs again (fsc_tlskeys_add_file from
+ * where they were left); fsc_tlskeys_lookup calls it when a secret is not
+ * found, then looks once more: a line written since, a moment before the
+ * records it opens, is found in time. */
+void fsc_tlskeys_set_reload(struct fsc_tlskeys *k, void (*fn)(void *ctx), void *ctx);
+/* fsc_tlskeys_find, and when the random or its secret `need` is not there
+ * (a log is written as the handshake goes), the reload and a second look. */
+const struct fsc_tlskeys_entry *fsc_tlskeys_lookup(const struct fsc_tlskeys *k,
+						   const uint8_t random[FSC_TLS_RANDOM_LEN],
+						   enum fsc_tls_secret need);
+
 const struct fsc_tlskeys_stats *fsc_tlskeys_stats(const struct fsc_tlskeys *k);
 
 /* The TLS secrets blocks of a pcapng file added to k: their count, 0 for a
