@@ -761,13 +761,15 @@ static void decrypted_take(struct conn *k, int at)
 
 /*
  * The exact join (a TLS key log): among the ingress connections of this
- * client address, accepted and not ended, every one decrypted, the one
+ * client address, accepted, not ended and with their TLS handshake done
+ * before the request (one still in its handshake carried no request: no
+ * early data, which Funnel nodes do not take), every one decrypted, the one
  * whose pending decrypted requests hold this method and target. NULL when
  * any candidate was not decrypted (then the joins by address and time
  * decide, as without keys) or when none or several hold it (*candidates).
  */
 static struct conn *find_ingress_decrypted(struct fsc_corr *c, const struct fsc_addr *client,
-					   uint64_t want, unsigned *candidates, int *at)
+					   uint64_t want, int64_t ts, unsigned *candidates, int *at)
 {
 	struct conn *pick = NULL, *k;
 	uint32_t pos = 0;
@@ -776,7 +778,8 @@ static struct conn *find_ingress_decrypted(struct fsc_corr *c, const struct fsc_
 	*candidates = 0;
 	while ((k = next_of_client(c, client, &pos))) {
 		if (k->dup || k->in_closed || k->s.ingress_status != 101 ||
-		    !fsc_addr_eq(&k->s.client, client))
+		    !fsc_addr_eq(&k->s.client, client) || !k->s.t[FSC_STAGE_TLS_DONE] ||
+		    k->s.t[FSC_STAGE_TLS_DONE] > ts)
 			continue;
 		if (!k->decrypted) {
 			all = false;
@@ -909,7 +912,7 @@ static void on_request(struct fsc_corr *c, const struct fsc_event *ev, fsc_story
 	} else if (cl && cl->rule != FSC_CLIENT_NONE && cl->rule != FSC_CLIENT_TCP_PEER) {
 		unsigned n;
 		/* the decrypted stream first: exact, or several that fit */
-		k = find_ingress_decrypted(c, &cl->addr, want, &n, &at);
+		k = find_ingress_decrypted(c, &cl->addr, want, ev->ts_ns, &n, &at);
 		if (k) {
 			decrypted_take(k, at);
 			bind_backend(c, k, f, FSC_JOIN_EXACT);
