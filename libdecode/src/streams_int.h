@@ -88,6 +88,8 @@ struct tls_open {
 	uint64_t seq;		/* of the epoch's key */
 	uint32_t sent;		/* plaintext bytes given to the inner flow */
 	struct fsc_tls13_key hs, app;	/* cipher 0: not known */
+	uint8_t app_secret[FSC_TLS_SECRET_MAX];	/* app's, for a KeyUpdate */
+	uint8_t app_secret_len;
 };
 
 struct stream {

@@ -10,8 +10,9 @@
  * EncryptedExtensions .. Finished) under the handshake secret when the log
  * has it, then application data under the traffic secret 0. Without the
  * handshake secret a record the traffic key does not open is a handshake
- * record (the tag is definitive): skipped, a few at most. A record that
- * neither opens ends the direction (a KeyUpdate, other keys), counted.
+ * record (the tag is definitive): skipped, a few at most. A KeyUpdate
+ * moves to the next traffic secret. A record that no key opens ends the
+ * direction (other keys, altered bytes), counted.
  * TLS 1.2, an unknown suite, no secrets: not decrypted, counted.
  */
 #include <stdlib.h>
@@ -25,6 +26,7 @@ enum { TO_HANDSHAKE = 0, TO_APP, TO_WAIT_KEY };
 
 #define UNOPENED_MAX 16	/* handshake records skipped without their key */
 #define CT_CCS 20
+#define CT_HANDSHAKE 22
 #define CT_APPDATA 23
 
 bool stream_tls_keys_known(const struct fsc_streams *s, const struct stream *st)
@@ -60,6 +62,8 @@ static enum keys keys_for(struct fsc_streams *s, int dir, struct stream *st, str
 		return K_NONE;
 	if (!fsc_tls13_traffic_key(t->cipher13, e->secret[app], e->len[app], &to->app))
 		return K_LATER;
+	memcpy(to->app_secret, e->secret[app], e->len[app]);
+	to->app_secret_len = e->len[app];
 	if (!fsc_tls13_traffic_key(t->cipher13, e->secret[hs], e->len[hs], &to->hs))
 		memset(&to->hs, 0, sizeof(to->hs));
 	return K_OK;
@@ -190,6 +194,29 @@ static enum fsc_status open_record(struct fsc_streams *s, struct tls_open *to, c
 	return FSC_MALFORMED;
 }
 
+/* A KeyUpdate among the handshake messages of a record in the application
+ * epoch: the next traffic secret (RFC 8446 §7.2), its key, sequence 0. */
+static void key_update(struct tls_open *to, const uint8_t *msg, size_t len)
+{
+	uint8_t next[FSC_TLS_SECRET_MAX];
+	struct fsc_tls13_key k;
+
+	for (size_t i = 0; i + 4 <= len;) {
+		size_t n = (size_t)msg[i + 1] << 16 | (size_t)msg[i + 2] << 8 | msg[i + 3];
+		if (msg[i] == 24 /* key_update */ && n == 1 &&
+		    fsc_tls13_expand_label(to->app.cipher, to->app_secret, to->app_secret_len,
+					   "traffic upd", next, to->app_secret_len) &&
+		    fsc_tls13_traffic_key(to->app.cipher, next, to->app_secret_len, &k)) {
+			to->app = k;
+			memcpy(to->app_secret, next, to->app_secret_len);
+			to->seq = 0;
+		}
+		i += 4 + n;
+	}
+	OPENSSL_cleanse(next, sizeof(next));
+	OPENSSL_cleanse(&k, sizeof(k));
+}
+
 size_t stream_tls_open_data(struct fsc_streams *s, struct fsc_flow *f, int dir, struct stream *st,
 			    const uint8_t *p, size_t len, unsigned flags, int64_t ts)
 {
@@ -231,6 +258,8 @@ size_t stream_tls_open_data(struct fsc_streams *s, struct fsc_flow *f, int dir, 
 			inner_segment(s, f, dir, FSC_TCP_PSH, 1 + to->sent, 0, s->plain, out_len, ts);
 			to->sent += (uint32_t)out_len;
 		}
+		else if (inner == CT_HANDSHAKE && to->epoch == TO_APP)
+			key_update(to, s->plain, out_len); /* or a NewSessionTicket */
 	}
 	return hl + n;
 }

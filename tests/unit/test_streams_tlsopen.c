@@ -2,7 +2,8 @@
  * the stream machines: RFC 8448 §3's hellos and client Finished, then HTTP
  * sealed here under its application secrets: the request and its answer
  * come out as HTTP events flagged tls-decrypted; a record header cut
- * between segments; a secret logged after its records came (live); no
+ * between segments; a secret logged after its records came (live); a
+ * KeyUpdate; no
  * secret, a record altered: counted, not decrypted, nothing invented. */
 #include "streamkit.h"
 
@@ -169,12 +170,45 @@ static void key_comes_later(void **state)
 	fsc_tlskeys_free(k);
 }
 
+/* A KeyUpdate from the client: the records after it open with the next
+ * traffic secret, from sequence 0. */
+static void key_update(void **state)
+{
+	struct fsc_tlskeys *k = keys(false);
+	struct conn c;
+	uint8_t rec[256], secret[32], next[32], fin[64];
+	static const uint8_t update[] = { 24, 0, 0, 1, 0 }; /* update_not_requested */
+
+	(void)state;
+	open_conn(&c);
+	assert_true(fsc_streams_set_tlskeys(c.s, k));
+	send_hex(&c, 0, vec_rfc8448_client_hello);
+	send_hex(&c, 1, vec_rfc8448_server_hello);
+	segment(&c, 0, FSC_TCP_ACK, fin, vec_hex(vec_rfc8448_client_finished, fin, sizeof(fin)));
+	vec_hex(VEC_RFC8448_C_AP, secret, sizeof(secret));
+	assert_true(fsc_tls13_expand_label(0x1301, secret, 32, "traffic upd", next, 32));
+	static const char r1[] = "GET /before HTTP/1.1\r\nHost: a\r\n\r\n";
+	static const char r2[] = "GET /after HTTP/1.1\r\nHost: a\r\n\r\n";
+	segment(&c, 0, FSC_TCP_ACK | FSC_TCP_PSH, rec,
+		vec_tls13_seal_bytes(secret, 0, 23, r1, strlen(r1), rec, sizeof(rec)));
+	segment(&c, 0, FSC_TCP_ACK | FSC_TCP_PSH, rec,
+		vec_tls13_seal_bytes(secret, 1, 22, update, sizeof(update), rec, sizeof(rec)));
+	segment(&c, 0, FSC_TCP_ACK | FSC_TCP_PSH, rec,
+		vec_tls13_seal_bytes(next, 0, 23, r2, strlen(r2), rec, sizeof(rec)));
+	assert_string_equal(find(FSC_EV_HTTP_REQUEST)->a, "/before");
+	assert_string_equal(ev[n_ev - 1].a, "/after");
+	assert_int_equal(fsc_streams_stats(c.s)->tls_open_failed, 0);
+	close_conn(&c);
+	fsc_tlskeys_free(k);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(decrypted),
 		cmocka_unit_test(not_decrypted),
 		cmocka_unit_test(key_comes_later),
+		cmocka_unit_test(key_update),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

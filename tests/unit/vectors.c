@@ -131,16 +131,14 @@ void vec_rfc8448_keylog(char *buf, size_t cap, bool handshake)
 			 VEC_RFC8448_RANDOM, VEC_RFC8448_C_HS, VEC_RFC8448_RANDOM, VEC_RFC8448_S_HS);
 }
 
-size_t vec_tls13_seal(const char *secret_hex, uint64_t seq, const char *text, uint8_t *rec,
-		      size_t cap)
+size_t vec_tls13_seal_bytes(const uint8_t secret[32], uint64_t seq, uint8_t type,
+			    const void *data, size_t n, uint8_t *rec, size_t cap)
 {
 	struct fsc_tls13_key k;
-	uint8_t s[32], nonce[12];
-	size_t n = strlen(text);
+	uint8_t nonce[12];
 	int len = 0, fin = 0;
 
-	if (vec_hex(secret_hex, s, sizeof(s)) != 32 || !fsc_tls13_traffic_key(0x1301, s, 32, &k) ||
-	    5 + n + 1 + 16 > cap)
+	if (!fsc_tls13_traffic_key(0x1301, secret, 32, &k) || 5 + n + 1 + 16 > cap)
 		abort();
 	memcpy(nonce, k.iv, 12);
 	for (int i = 0; i < 8; i++)
@@ -149,8 +147,8 @@ size_t vec_tls13_seal(const char *secret_hex, uint64_t seq, const char *text, ui
 	rec[1] = rec[2] = 3;
 	rec[3] = (uint8_t)((n + 17) >> 8);
 	rec[4] = (uint8_t)(n + 17);
-	memcpy(rec + 5, text, n);
-	rec[5 + n] = 23; /* the content type, then no padding */
+	memcpy(rec + 5, data, n);
+	rec[5 + n] = type; /* the content type, then no padding */
 	EVP_CIPHER_CTX *c = EVP_CIPHER_CTX_new();
 	if (!c || EVP_EncryptInit_ex(c, EVP_aes_128_gcm(), NULL, k.key, nonce) != 1 ||
 	    EVP_EncryptUpdate(c, NULL, &len, rec, 5) != 1 ||
@@ -160,4 +158,14 @@ size_t vec_tls13_seal(const char *secret_hex, uint64_t seq, const char *text, ui
 		abort();
 	EVP_CIPHER_CTX_free(c);
 	return 5 + n + 1 + 16;
+}
+
+size_t vec_tls13_seal(const char *secret_hex, uint64_t seq, const char *text, uint8_t *rec,
+		      size_t cap)
+{
+	uint8_t s[32];
+
+	if (vec_hex(secret_hex, s, sizeof(s)) != 32)
+		abort();
+	return vec_tls13_seal_bytes(s, seq, 23, text, strlen(text), rec, cap);
 }

@@ -44,5 +44,8 @@ void vec_rfc8448_keylog(char *buf, size_t cap, bool handshake);
  * header, ciphertext of text and its content type, tag. Its length. */
 size_t vec_tls13_seal(const char *secret_hex, uint64_t seq, const char *text, uint8_t *rec,
 		      size_t cap);
+/* The same from a secret's 32 bytes, any content type and bytes. */
+size_t vec_tls13_seal_bytes(const uint8_t secret[32], uint64_t seq, uint8_t type,
+			    const void *data, size_t n, uint8_t *rec, size_t cap);
 
 #endif
