@@ -208,8 +208,8 @@ struct fsc_stream_stats {
 	uint64_t tls_no_key;		/* TLS 1.3, no secret for its random */
 	uint64_t tls_not_13;		/* TLS 1.2, a suite not known, or no hello
 					 * seen: not decrypted */
-	uint64_t tls_open_failed;	/* a record no key opened (a KeyUpdate,
-					 * wrong keys, a gap): given up there */
+	uint64_t tls_open_failed;	/* a record no key opened (wrong keys, a
+					 * gap): given up there */
 	uint64_t tls_records;		/* records opened */
 };
 
