@@ -90,6 +90,12 @@ def main(out):
     os.makedirs(os.path.join(out, "streams"), exist_ok=True)
     with open(os.path.join(out, "streams", "tls13-rfc8448-http.bin"), "wb") as f:
         f.write(bytes([16]) + b"".join(flow))
+    # a KeyUpdate, then a request under the next secret
+    nxt = expand_label(C_AP, b"traffic upd", 32)
+    upd = flow[:7] + [seg(0, 0, psh, seal(C_AP, 1, bytes([24, 0, 0, 1, 0]), 22)),
+                      seg(0, 0, psh, seal(nxt, 0, b"GET /after HTTP/1.1\r\nHost: a\r\n\r\n"))]
+    with open(os.path.join(out, "streams", "tls13-rfc8448-keyupdate.bin"), "wb") as f:
+        f.write(bytes([16]) + b"".join(upd))
     # the header of the Finished cut between two segments
     cut = flow[:5] + [seg(0, 0, psh, CCS + FIN[:3]), seg(0, 0, psh, FIN[3:])] + flow[6:]
     with open(os.path.join(out, "streams", "tls13-rfc8448-cut.bin"), "wb") as f:
