@@ -6,9 +6,10 @@
 # twice at once, 8 runs at once, every fifth run with a slow backend:
 # 1125 load requests, plus the 8 one at a time and the refusals). Prints
 # the shares of correct, ambiguous and wrong joins with and without the
-# key log, and |log - capture| per stage, every stage held to 1 ms in
-# every story (EACH_MS). Too slow for CI (a few minutes); CI runs the same
-# test at "8 2 3 4", every story held to 25 ms and the medians to 1 ms.
+# key log, and with the node's TLS key log too (every one exact, asserted),
+# and |log - capture| per stage, every stage held to 1 ms in every story
+# (EACH_MS). Too slow for CI (a few minutes); CI runs the same test at
+# "8 2 3 4", every story held to 25 ms and the medians to 1 ms.
 #
 # usage: sudo scripts/lab-correlate.sh [OUTDIR]   (or: sudo make lab-correlate)
 # LOAD="A J K P" changes the load, EACH_MS the per-story bound; OUTDIR

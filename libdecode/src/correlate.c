@@ -51,6 +51,9 @@
 #define POST_RING 64u		/* recent ingress POSTs: where their TLS begins */
 #define TLS13 0x0304
 #define EXT_EARLY_DATA 42
+/* Requests read inside an ingress connection's TLS (a TLS key log) not
+ * yet taken by a loopback request: the node forwards them in order. */
+#define DECRYPTED_PENDING 8u
 
 
 struct conn {
@@ -76,6 +79,12 @@ struct conn {
 	uint32_t lo_tunnel;
 	uint8_t lo_obs;
 	unsigned requests;	/* stories told with a request */
+	/* the ingress stream's requests, decrypted (its ServerHello said the
+	 * key log has its secrets): method and target hashed, in their order;
+	 * taken by the loopback requests one by one */
+	bool decrypted;
+	uint8_t dec_first, dec_n;
+	uint64_t dec[DECRYPTED_PENDING];
 	int64_t last_ns;
 	struct corr_records rec;	/* the client's TLS records */
 	bool tls13;		/* the ServerHello selected TLS 1.3 */
@@ -719,6 +728,10 @@ static void on_server_hello(struct fsc_corr *c, const struct fsc_event *ev)
 		return;
 	if (se->status == FSC_OK && h && h->alpn.len)
 		keep(k->s.alpn_selected, sizeof(k->s.alpn_selected), h->alpn.p, h->alpn.len);
+	/* its requests will be read decrypted: the exact join may count on
+	 * them */
+	if (se->flags & FSC_SF_TLS_KEYS)
+		k->decrypted = true;
 	k->await_key = tuple_key(k->tunnel, k->obs, &k->ca, k->cp, &k->na, k->np);
 	k->await = fsc_hmap_put(&c->awaiting, k->await_key, (uint32_t)(k - c->conns));
 	k->last_ns = ev->ts_ns;
@@ -812,6 +825,100 @@ static void on_tcp(struct fsc_corr *c, const struct fsc_event *ev)
 }
 
 /* ---- the loopback request ---- */
+
+/* A request as the node forwards it: method and target. */
+static uint64_t request_hash(const char *method, size_t mlen, const char *target, size_t tlen)
+{
+	uint64_t h = 0xcbf29ce484222325ull;
+
+	for (size_t i = 0; i < mlen + 1 + tlen; i++) {
+		uint8_t b = i < mlen ? (uint8_t)method[i] : i == mlen ? 0 : (uint8_t)target[i - mlen - 1];
+		h = (h ^ b) * 0x100000001b3ull;
+	}
+	return h;
+}
+
+/* A request read inside an ingress connection's TLS (FSC_SF_DECRYPTED):
+ * its plaintext flow has the ingress connection's addresses and ports. */
+static void on_decrypted_request(struct fsc_corr *c, const struct fsc_event *ev)
+{
+	const struct fsc_stream_event *se = ev->stream;
+	const struct fsc_http_head *h = se->u.req.head;
+	const struct fsc_flow *f = se->flow;
+	uint32_t tunnel = fsc_flow_tunnel(f);
+	uint64_t key = conn_key(tunnel, f->obs, &se->src, se->sport, &se->dst, se->dport);
+	uint32_t slot = fsc_hmap_get(&c->by_tuple, key);
+
+	if (!h || slot == FSC_HMAP_NONE || slot >= c->n_conns)
+		return;
+	struct conn *k = &c->conns[slot];
+	if (!k->used || !k->in_indexed || k->in_key != key || k->tunnel != tunnel ||
+	    k->cp != se->sport || k->np != se->dport || !fsc_addr_eq(&k->ca, &se->src) ||
+	    !fsc_addr_eq(&k->na, &se->dst))
+		return;
+	k->decrypted = true;
+	if (k->dec_n == DECRYPTED_PENDING) { /* never taken: the oldest goes */
+		k->dec_first = (uint8_t)((k->dec_first + 1) % DECRYPTED_PENDING);
+		k->dec_n--;
+	}
+	k->dec[(k->dec_first + k->dec_n++) % DECRYPTED_PENDING] =
+		request_hash(h->method, h->method_len, h->target, h->target_len);
+	k->last_ns = ev->ts_ns;
+}
+
+/* Where in k's pending decrypted requests this one is, or -1. */
+static int decrypted_at(const struct conn *k, uint64_t want)
+{
+	for (unsigned i = 0; i < k->dec_n; i++)
+		if (k->dec[(k->dec_first + i) % DECRYPTED_PENDING] == want)
+			return (int)i;
+	return -1;
+}
+
+/* Taken, with the ones before it (requests the node did not forward). */
+static void decrypted_take(struct conn *k, int at)
+{
+	k->dec_first = (uint8_t)((k->dec_first + at + 1) % DECRYPTED_PENDING);
+	k->dec_n = (uint8_t)(k->dec_n - at - 1);
+}
+
+/*
+ * The exact join (a TLS key log): among the ingress connections of this
+ * client address, accepted, not ended and with their TLS handshake done
+ * before the request (one still in its handshake carried no request: no
+ * early data, which Funnel nodes do not take), every one decrypted, the one
+ * whose pending decrypted requests hold this method and target. NULL when
+ * any candidate was not decrypted (then the joins by address and time
+ * decide, as without keys) or when none or several hold it (*candidates).
+ */
+static struct conn *find_ingress_decrypted(struct fsc_corr *c, const struct fsc_addr *client,
+					   uint64_t want, int64_t ts, unsigned *candidates, int *at)
+{
+	struct conn *pick = NULL, *k;
+	uint32_t pos = 0;
+	bool all = true;
+
+	*candidates = 0;
+	while ((k = next_of_client(c, client, &pos))) {
+		if (k->dup || k->in_closed || k->s.ingress_status != 101 ||
+		    !fsc_addr_eq(&k->s.client, client) || !k->s.t[FSC_STAGE_TLS_DONE] ||
+		    k->s.t[FSC_STAGE_TLS_DONE] > ts)
+			continue;
+		if (!k->decrypted) {
+			all = false;
+			continue;
+		}
+		int i = decrypted_at(k, want);
+		if (i >= 0) {
+			(*candidates)++;
+			pick = k;
+			*at = i;
+		}
+	}
+	if (!all || *candidates == 0)
+		return NULL;
+	return *candidates == 1 ? pick : NULL;
+}
 
 static bool is_ingress_post(const struct fsc_http_head *h)
 {
@@ -1012,18 +1119,33 @@ static void on_request(struct fsc_corr *c, const struct fsc_event *ev, fsc_story
 	s->request_index = r->index;
 	s->t[FSC_STAGE_REQUEST] = ev->ts_ns;
 
-	/* Per-connection, the same backend connection as an earlier, joined
-	 * request: its ingress, joined as that one was (a). */
 	const struct fsc_addr *named = cl && cl->rule != FSC_CLIENT_NONE &&
 				       cl->rule != FSC_CLIENT_TCP_PEER ? &cl->addr : NULL;
-	struct conn *k = self;
-	if (k && inherits(c, k, named, ev->ts_ns)) {
+	uint64_t want = request_hash(h->method, h->method_len, h->target, h->target_len);
+	int at = -1;
+	unsigned n = 0;
+	/* The decrypted stream first, whatever the proxy: exact. Per-connection,
+	 * the exact ingress must be the one this backend connection serves,
+	 * or one serving none still open. */
+	struct conn *k = named ? find_ingress_decrypted(c, named, want, ev->ts_ns, &n, &at) : NULL;
+	if (k) {
+		if (self ? self != k : k->lo_flow_id && !k->lo_closed)
+			proxy_violation(c, ev->ts_ns);
+		decrypted_take(k, at);
+		join(c, k, r, FSC_JOIN_EXACT);
+	} else if (self && inherits(c, self, named, ev->ts_ns)) {
+		/* per-connection, the same backend connection as an earlier,
+		 * joined request: its ingress, joined as that one was (a) */
+		k = self;
 		s->request_join = k->lo_join;
 		r->conn = (uint32_t)(k - c->conns);
 		r->conn_gen = k->gen;
 		k->last_ns = ev->ts_ns;
+		if (k->decrypted && (at = decrypted_at(k, want)) >= 0)
+			decrypted_take(k, at);
+	} else if (n > 1) {
+		s->request_join = (struct fsc_story_join){ FSC_JOIN_AMBIGUOUS, n };
 	} else if (named) {
-		unsigned n;
 		k = find_ingress(c, named, ev->ts_ns, r, &n);
 		if (k) {
 			join(c, k, r, FSC_JOIN_ADDR_TIME);
@@ -1163,6 +1285,13 @@ void fsc_corr_event(struct fsc_corr *c, const struct fsc_event *ev, fsc_story_fn
 		c->now = ev->ts_ns;
 	if (c->n_waiting)
 		data_settle(c, ev->ts_ns);
+	if (ev->stream && (ev->stream->flags & FSC_SF_DECRYPTED)) {
+		/* inside a TLS connection: its requests name the ingress; its
+		 * flows are not the capture's */
+		if (ev->type == FSC_EV_HTTP_REQUEST)
+			on_decrypted_request(c, ev);
+		return;
+	}
 	switch (ev->type) {
 	case FSC_EV_WG:
 		corr_underlay_wg(&c->ul, ev);

@@ -334,7 +334,7 @@ static struct rec *open_rec(struct fsc_flows *t, const struct fsc_packet *pkt,
 	f->proto = pkt->proto;
 	f->obs = pkt->obs;
 	r->tunnel = pkt->tunnel;
-	f->id = ++t->st.flows;
+	f->id = t->lim.id_base + ++t->st.flows;
 	f->first_ns = f->last_ns = ts;
 	f->table = t;
 	if (t->user_stride) {

@@ -102,6 +102,11 @@ void fsc_pipeline_set_wgdecrypt(struct fsc_pipeline *pl, struct fsc_wgdecrypt *d
 	pl->wgd = d;
 }
 
+bool fsc_pipeline_set_tlskeys(struct fsc_pipeline *pl, const struct fsc_tlskeys *keys)
+{
+	return fsc_streams_set_tlskeys(pl->streams, keys);
+}
+
 const struct fsc_wgdecrypt *fsc_pipeline_wgdecrypt(const struct fsc_pipeline *pl)
 {
 	return pl->wgd;

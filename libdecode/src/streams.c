@@ -43,6 +43,8 @@ static struct stream *stream_get(struct fsc_streams *s, struct fsc_flow *f)
 					  : s->fresh_streams++;
 	struct stream *st = &s->pool[slot];
 	memset(st, 0, sizeof(*st));
+	if (s->tls13)
+		memset(&s->tls13[slot], 0, sizeof(s->tls13[slot]));
 	st->d[0].tls_buf = st->d[1].tls_buf = NONE;
 	st->req_dir = -1;
 	*(uint32_t *)f->user = slot + 1;
@@ -78,6 +80,8 @@ void stream_emit(struct fsc_streams *s, struct fsc_stream_event *ev, enum fsc_st
 {
 	ev->status = st == FSC_OK || st == FSC_TRUNCATED ? st : FSC_MALFORMED;
 	ev->why = st == FSC_OK ? NULL : why ? why : "unreadable";
+	if (ev->flow && s->inner && ev->flow->table == s->inner)
+		ev->flags |= FSC_SF_DECRYPTED;
 	if (s->fn)
 		s->fn(s->ctx, ev);
 }
@@ -107,7 +111,8 @@ void stream_emit_ingress(struct fsc_streams *s, const struct fsc_flow *f, struct
 static const char *const flag_names[] = {
 	[0] = "obs-fold", [1] = "spaces", [2] = "bad-version", [8] = "resync",
 	[9] = "folded-framing", [10] = "cl-and-te", [11] = "smuggling-suspect",
-	[12] = "tunnel", [13] = "no-fingerprint", [14] = "urgent",
+	[12] = "tunnel", [13] = "no-fingerprint", [14] = "urgent", [15] = "tls-decrypted",
+	[16] = "tls-keys",
 };
 
 const char *fsc_stream_flag_name(unsigned bit)
@@ -349,6 +354,8 @@ static size_t h_data(void *ctx, struct fsc_flow *f, int dir, const uint8_t *p, s
 		return stream_tls_data(s, f, dir, st, p, len, ts);
 	case M_TEXT:
 		return text_data(s, f, dir, st, p, len, flags);
+	case M_TLS_OPEN:
+		return stream_tls_open_data(s, f, dir, st, p, len, flags, ts);
 	case M_HTTP_REQ:
 	case M_HTTP_RESP:
 	case M_CHUNKED:
@@ -381,6 +388,8 @@ static void h_gap(void *ctx, struct fsc_flow *f, int dir, uint64_t missing,
 		d->mode = M_OFF;
 		fsc_flow_stop(f, dir);
 		break;
+	case M_TLS_OPEN:
+		break;	/* given up at its next bytes, which say FSC_DATA_RESYNC */
 	case M_TEXT:
 		d->mode = M_OFF;
 		fsc_flow_stop(f, dir);
@@ -416,6 +425,7 @@ static void h_close(void *ctx, struct fsc_flow *f, enum fsc_close_reason why)
 			 fsc_flow_offset(f, dir) >= d->body.end_off)
 			stream_http_body_done(s, f, dir, d, f->last_ns);
 	}
+	stream_tls_open_close(s, f, st);
 	s->st.unanswered_requests += st->q_n;
 	if (s->lim.http_closes && st->requests) {
 		struct fsc_stream_event ev;
@@ -430,6 +440,42 @@ static void h_close(void *ctx, struct fsc_flow *f, enum fsc_close_reason why)
 }
 
 /* ---- public ---- */
+
+static struct fsc_flow_handler handler(struct fsc_streams *s)
+{
+	return (struct fsc_flow_handler){
+		.on_open = h_open, .on_data = h_data, .on_gap = h_gap,
+		.on_close = h_close, .ctx = s,
+	};
+}
+
+bool fsc_streams_set_tlskeys(struct fsc_streams *s, const struct fsc_tlskeys *keys)
+{
+	struct fsc_flow_handler h = handler(s);
+
+	if (!s->inner) {
+		/* the plaintext flows: as many as the streams, buffers as the
+		 * outer table's (a head spans records) */
+		struct fsc_flow_limits lim = s->lim.flow;
+		lim.max_flows = s->lim.max_streams;
+		lim.id_base = FSC_STREAMS_DECRYPTED_ID_BASE;
+		s->plain = malloc(FSC_TLS_PLAIN_MAX + 256);
+		s->aead = fsc_tls13_aead_new();
+		/* zeroed pages: touched as streams are */
+		s->tls13 = calloc(s->lim.max_streams, sizeof(*s->tls13));
+		s->inner = s->plain && s->aead && s->tls13 ? fsc_flows_new(&lim, &h) : NULL;
+		if (!s->inner) {
+			stream_tls_open_free(s);
+			s->inner = NULL;
+			s->aead = NULL;
+			s->plain = NULL;
+			s->tls13 = NULL;
+			return false;
+		}
+	}
+	s->tlskeys = keys;
+	return true;
+}
 
 struct fsc_streams *fsc_streams_new(const struct fsc_stream_limits *lim)
 {
@@ -460,10 +506,7 @@ struct fsc_streams *fsc_streams_new(const struct fsc_stream_limits *lim)
 	s->tls_bufs = malloc((size_t)s->lim.tls_buffers * TLS_BUF_SIZE);
 	s->free_bufs = malloc((size_t)s->lim.tls_buffers * sizeof(uint32_t));
 	s->headers = malloc((size_t)s->lim.max_headers * sizeof(*s->headers));
-	struct fsc_flow_handler h = {
-		.on_open = h_open, .on_data = h_data, .on_gap = h_gap,
-		.on_close = h_close, .ctx = s,
-	};
+	struct fsc_flow_handler h = handler(s);
 	if (s->pool && s->free_streams && s->tls_bufs && s->free_bufs && s->headers)
 		s->flows = fsc_flows_new(&s->lim.flow, &h);
 	if (!s->flows) {
@@ -483,6 +526,7 @@ void fsc_streams_free(struct fsc_streams *s)
 	if (!s)
 		return;
 	fsc_flows_free(s->flows);
+	stream_tls_open_free(s);
 	free(s->pool);
 	free(s->free_streams);
 	free(s->tls_bufs);
@@ -514,6 +558,8 @@ void fsc_streams_flush(struct fsc_streams *s, fsc_stream_fn fn, void *ctx)
 	s->fn = fn;
 	s->ctx = ctx;
 	fsc_flows_flush(s->flows);
+	if (s->inner)
+		fsc_flows_flush(s->inner);
 }
 
 const struct fsc_stream_stats *fsc_streams_stats(const struct fsc_streams *s)

@@ -10,11 +10,14 @@
  *   M_HTTP_* --2xx to CONNECT, 101--> M_NEW, both directions (the tunnel)
  *   M_HTTP_* --unreadable bytes, a gap--> resync: search for a start line
  *   M_TLS --encrypted, broken--> M_OFF
+ *   M_TLS --TLS 1.3 encrypted, with its keys--> M_TLS_OPEN (records opened,
+ *           the plaintext fed to a flow of its own in s->inner) --> M_OFF
  */
 #ifndef FSC_STREAMS_INT_H
 #define FSC_STREAMS_INT_H
 
 #include "fsc/streams.h"
+#include "fsc/tlsdecrypt.h"
 
 #define TLS_BUF_SIZE FSC_TLS_HS_MAX
 #define MAX_PENDING 8		/* pipelined requests awaiting answers */
@@ -31,6 +34,7 @@ enum mode {
 	M_CHUNKED,	/* a chunked body, then back to the head mode */
 	M_UNTIL_CLOSE,	/* a response body that ends with the connection */
 	M_TEXT,		/* lines of a text protocol that is not HTTP */
+	M_TLS_OPEN,	/* TLS 1.3 records opened with a key log */
 	M_OFF,		/* nothing more to read */
 };
 
@@ -74,6 +78,20 @@ struct dir_state {
 	struct body_watch body;
 };
 
+/* A direction's TLS 1.3 records opened (streams_tlsopen.c). */
+struct tls_open {
+	uint8_t epoch;		/* TO_HANDSHAKE, then TO_APP */
+	uint8_t unopened;	/* handshake records without their key, skipped */
+	bool hdr_taken;		/* the hello reader consumed the first record's
+				 * header: it is in hdr */
+	uint8_t hdr[5];
+	uint64_t seq;		/* of the epoch's key */
+	uint32_t sent;		/* plaintext bytes given to the inner flow */
+	struct fsc_tls13_key hs, app;	/* cipher 0: not known */
+	uint8_t app_secret[FSC_TLS_SECRET_MAX];	/* app's, for a KeyUpdate */
+	uint8_t app_secret_len;
+};
+
 struct stream {
 	struct dir_state d[2];
 	struct pending q[MAX_PENDING];
@@ -91,6 +109,16 @@ struct stream {
 	uint16_t ingress_port;
 };
 
+/* A stream's TLS 1.3 opened with a key log, beside it in s->tls13 (only
+ * with keys: the streams pool stays as small as it was): the hellos' facts,
+ * each direction's keys, the plaintext flow begun in s->inner. */
+struct stream_tls13 {
+	bool have_random, inner_open;
+	uint16_t cipher13;	/* the ServerHello's suite when TLS 1.3; else 0 */
+	uint8_t client_random[FSC_TLS_RANDOM_LEN];
+	struct tls_open to[2];
+};
+
 struct fsc_streams {
 	struct fsc_flows *flows;
 	struct fsc_stream_limits lim;
@@ -103,6 +131,13 @@ struct fsc_streams {
 	uint32_t *free_bufs;
 	uint32_t n_free_bufs;
 	struct fsc_stream_stats st;
+	/* TLS opened with a key log (NULL: none): the keys, the AEAD, the
+	 * plaintext flows, a record's plaintext */
+	const struct fsc_tlskeys *tlskeys;
+	struct fsc_tls13_aead *aead;
+	struct fsc_flows *inner;
+	struct stream_tls13 *tls13;	/* one a stream slot */
+	uint8_t *plain;
 	/* the call in progress */
 	fsc_stream_fn fn;
 	void *ctx;
@@ -125,6 +160,13 @@ struct fsc_streams {
 	char ja4[FSC_JA4_LEN];
 };
 
+/* The TLS 1.3 state of a stream, or NULL without a key log. */
+static inline struct stream_tls13 *stream_tls13(const struct fsc_streams *s,
+						const struct stream *st)
+{
+	return s->tls13 ? &s->tls13[st - s->pool] : NULL;
+}
+
 /* streams.c */
 void stream_event_init(struct fsc_stream_event *ev, enum fsc_event_type type,
 		       const struct fsc_flow *f, int dir, int64_t ts);
@@ -143,6 +185,20 @@ size_t stream_tls_data(struct fsc_streams *s, struct fsc_flow *f, int dir, struc
 void stream_tls_cut(struct fsc_streams *s, struct fsc_flow *f, int dir, struct stream *st,
 		    enum fsc_status rc, const char *why, int64_t ts);
 void stream_tls_release(struct fsc_streams *s, struct dir_state *d);
+
+/* streams_tlsopen.c */
+/* The hello reader stopped at an encrypted record (used bytes consumed):
+ * with keys for it, the direction goes to M_TLS_OPEN and the bytes to give
+ * back are returned in *back; false leaves it as it was. */
+bool stream_tls_open_start(struct fsc_streams *s, struct fsc_flow *f, int dir, struct stream *st,
+			   size_t used, size_t *back);
+/* The key log has this TLS 1.3 connection's traffic secrets. */
+bool stream_tls_keys_known(const struct fsc_streams *s, const struct stream *st);
+size_t stream_tls_open_data(struct fsc_streams *s, struct fsc_flow *f, int dir, struct stream *st,
+			    const uint8_t *p, size_t len, unsigned flags, int64_t ts);
+/* The connection closed: its plaintext flow closes too. */
+void stream_tls_open_close(struct fsc_streams *s, const struct fsc_flow *f, struct stream *st);
+void stream_tls_open_free(struct fsc_streams *s);
 
 /* streams_http.c */
 size_t stream_http_data(struct fsc_streams *s, struct fsc_flow *f, int dir, struct stream *st,

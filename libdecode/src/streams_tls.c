@@ -62,6 +62,12 @@ static void on_client_hello(struct fsc_streams *s, struct fsc_flow *f, int dir,
 	s->st.client_hellos++;
 	if (st->req_dir < 0)
 		st->req_dir = dir;
+	struct stream_tls13 *t = stream_tls13(s, st);
+	if (t && rc == FSC_OK && s->ch.random) {
+		/* the key log's index (a second hello after a retry keeps it) */
+		memcpy(t->client_random, s->ch.random, FSC_TLS_RANDOM_LEN);
+		t->have_random = true;
+	}
 	stream_emit(s, &ev, rc, why);
 	if (st->ingress_switched && !st->ingress_reported)
 		stream_emit_ingress(s, f, st, ts, rc == FSC_OK ? &s->ch : NULL);
@@ -76,11 +82,17 @@ static void on_server_hello(struct fsc_streams *s, struct fsc_flow *f, int dir,
 
 	if (rc == FSC_OK && s->sh.hrr)
 		st->hrr_seen = true;
+	struct stream_tls13 *t = stream_tls13(s, st);
+	if (t && rc == FSC_OK && !s->sh.hrr)
+		t->cipher13 = s->sh.version == 0x0304 && fsc_tls13_cipher_known(s->sh.cipher)
+				      ? s->sh.cipher : 0;
 
 	stream_event_init(&ev, FSC_EV_TLS_SERVER_HELLO, f, dir, ts);
 	ev.u.server.h = &s->sh;
 	if (st->tunnel)
 		ev.flags |= FSC_SF_TUNNEL;
+	if (stream_tls_keys_known(s, st))
+		ev.flags |= FSC_SF_TLS_KEYS;
 	s->st.server_hellos++;
 	s->st.tls_malformed += rc != FSC_OK;
 	stream_emit(s, &ev, rc, why);
@@ -162,6 +174,13 @@ size_t stream_tls_data(struct fsc_streams *s, struct fsc_flow *f, int dir, struc
 	}
 	if (rc == FSC_TRUNCATED)
 		return used; /* a hello still open at the close is reported there */
+	/* Encrypted from here on: opened with a key log, or not at all. */
+	size_t back;
+	if (rc == FSC_NOT_THIS && stream_tls_open_start(s, f, dir, st, used, &back)) {
+		/* read on now: a 0 returned would wait for more bytes */
+		used -= back;
+		return used + stream_tls_open_data(s, f, dir, st, p + used, len - used, 0, ts);
+	}
 	/* Encrypted from here on, or not TLS after all. */
 	s->st.tls_malformed += rc == FSC_MALFORMED;
 	if (rc == FSC_MALFORMED)

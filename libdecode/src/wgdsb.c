@@ -1,5 +1,6 @@
-/* wgdsb.c - WireGuard key logs embedded in pcapng Decryption Secrets Blocks
- * (pcapng spec draft §4.7; wireshark wiretap/secrets-types.h; refpair.md §3).
+/* wgdsb.c - key logs embedded in pcapng Decryption Secrets Blocks (pcapng
+ * spec draft §4.7; wireshark wiretap/secrets-types.h; refpair.md §3): one
+ * walk for every secrets type (WireGuard's here, TLS's for tlskeys.c).
  * libpcap skips these blocks, so the file is walked here, block header by
  * block header, before libpcap reads its packets.
  *
@@ -9,6 +10,7 @@
  *           secrets (padded to 4) | options
  */
 #include "fsc/wgdecrypt.h"
+#include "fsc/dsb.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -27,9 +29,8 @@ static uint32_t rd32(struct fsc_cursor *c, bool swapped)
 	return swapped ? fsc_cur_be32(c) : fsc_cur_le32(c);
 }
 
-enum fsc_status fsc_wgd_dsb_body(const uint8_t *p, size_t len, bool swapped,
-				 const uint8_t **text, size_t *text_len,
-				 const char **why)
+enum fsc_status fsc_dsb_body(const uint8_t *p, size_t len, bool swapped, uint32_t want,
+			     const uint8_t **text, size_t *text_len, const char **why)
 {
 	struct fsc_cursor c = fsc_cur_make(p, len);
 	uint32_t type = rd32(&c, swapped);
@@ -41,7 +42,7 @@ enum fsc_status fsc_wgd_dsb_body(const uint8_t *p, size_t len, bool swapped,
 		*why = "secrets block shorter than its header";
 		return FSC_TRUNCATED;
 	}
-	if (type != FSC_WGKEYLOG_DSB_TYPE) {
+	if (type != want) {
 		*why = "other secrets type";
 		return FSC_NOT_THIS;
 	}
@@ -60,8 +61,26 @@ static bool read_exact(FILE *f, void *p, size_t n)
 	return fread(p, 1, n, f) == n;
 }
 
+enum fsc_status fsc_wgd_dsb_body(const uint8_t *p, size_t len, bool swapped,
+				 const uint8_t **text, size_t *text_len,
+				 const char **why)
+{
+	return fsc_dsb_body(p, len, swapped, FSC_WGKEYLOG_DSB_TYPE, text, text_len, why);
+}
+
+static void add_wg(void *ctx, const char *text, size_t len)
+{
+	fsc_wgkeylog_set_add_text(ctx, text, len);
+}
+
 int fsc_wgd_pcapng_secrets(const char *path, struct fsc_wgkeylog_set *keys,
 			   char *err, size_t errlen)
+{
+	return fsc_dsb_walk(path, FSC_WGKEYLOG_DSB_TYPE, add_wg, keys, err, errlen);
+}
+
+int fsc_dsb_walk(const char *path, uint32_t want, fsc_dsb_fn add, void *ctx, char *err,
+		 size_t errlen)
 {
 	FILE *f = fopen(path, "rb");
 	uint8_t hdr[12];
@@ -122,9 +141,9 @@ int fsc_wgd_pcapng_secrets(const char *path, struct fsc_wgkeylog_set *keys,
 				snprintf(err, errlen, "file ends inside a secrets block");
 				goto fail;
 			}
-			if (fsc_wgd_dsb_body(body, len - 12, swapped, &text, &text_len,
-					     &why) == FSC_OK) {
-				fsc_wgkeylog_set_add_text(keys, (const char *)text, text_len);
+			if (fsc_dsb_body(body, len - 12, swapped, want, &text, &text_len,
+					 &why) == FSC_OK) {
+				add(ctx, (const char *)text, text_len);
 				found++;
 			}
 			free(body);

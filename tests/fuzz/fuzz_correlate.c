@@ -17,7 +17,8 @@
  *
  *   byte 0      bit 0 tight limits (2 conns, 2 requests, 1 ms window and
  *               relay window, 50 ms idle: eviction and give-up paths;
- *               else 16 of each, the default windows); bit 2 the
+ *               else 16 of each, the default windows); bit 1 TLS 1.3
+ *               decrypted with RFC 8448 §3's secrets; bit 2 the
  *               per-connection proxy model (else pooled)
  *   per frame:
  *     u8        bits 0-2 input (fsc_frame.file), bit 3 link type (0 raw
@@ -42,6 +43,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+
+#include "fsc/tlsdecrypt.h"
+#include "fuzz_rfc8448.h"
+
 
 #include "fdecode.h"
 #include "fsc/clocksync.h"
@@ -264,6 +269,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (!h.corr || !h.clock || !pl || !enr || !h.model || !h.model_corr)
 		abort();
 	tui_model_set_wg(h.model, fsc_pipeline_wg(pl));
+	/* bit 1: TLS 1.3 decrypted with RFC 8448 §3's secrets (its random),
+	 * so requests read inside an ingress reach the exact join */
+	static struct fsc_tlskeys *keys;
+	if (!keys && (keys = fsc_tlskeys_new(4)))
+		fsc_tlskeys_add_text(keys, rfc8448_keylog, sizeof(rfc8448_keylog) - 1);
+	if ((data[0] & 2) && (!keys || !fsc_pipeline_set_tlskeys(pl, keys)))
+		abort();
 	printers_open(&h, enr, &lim);
 	int64_t now = 1767225600ll * 1000000000;
 	h.min_ns = h.max_ns = now;

@@ -13,7 +13,8 @@
  *   byte 0        config: bit 0 tight limits (tiny table, pools, caps and
  *                 timeouts, so eviction, exhaustion and gaps happen; else
  *                 the default parser limits on a 16-flow table);
- *                 bits 1-2 trusted hops; bit 3 IPv6 addresses
+ *                 bits 1-2 trusted hops; bit 3 IPv6 addresses; bit 4
+ *                 TLS 1.3 decryption with RFC 8448 §3's secrets
  *   per segment:
  *     u8          bits 0-1 connection, bit 2 direction (1: server to
  *                 client), bit 3 snaplen cut (wire length + 100),
@@ -39,6 +40,9 @@
 #include <string.h>
 
 #include "fsc/streams.h"
+#include "fsc/tlsdecrypt.h"
+#include "fuzz_rfc8448.h"
+
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -328,8 +332,10 @@ static void on_event(void *ctx, const struct fsc_stream_event *ev)
 	if (ev->ts_ns > h->now || ev->ts_ns < f->first_ns)
 		abort();
 
+	/* (a decrypted connection's plaintext flow has an id past
+	 * FSC_STREAMS_DECRYPTED_ID_BASE: not tracked) */
 	struct track *t = f->id < MAX_IDS ? &h->t[f->id] : NULL;
-	if (f->id > h->max_id)
+	if (f->id > h->max_id && f->id < MAX_IDS)
 		h->max_id = f->id;
 	switch (ev->type) {
 	case FSC_EV_TLS_CLIENT_HELLO:
@@ -418,6 +424,14 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	struct fsc_streams *s = fsc_streams_new(&lim);
 	if (!s)
 		return 0;
+	/* bit 4: TLS 1.3 opened with RFC 8448 §3's secrets (its ClientHello's
+	 * random), so records sealed under them reach the plaintext flows */
+	struct fsc_tlskeys *keys = data[0] & 16 ? fsc_tlskeys_new(4) : NULL;
+	if (keys) {
+		fsc_tlskeys_add_text(keys, rfc8448_keylog, sizeof(rfc8448_keylog) - 1);
+		if (!fsc_streams_set_tlskeys(s, keys))
+			abort();
+	}
 	for (int c = 0; c < CONNS; c++)
 		next[c][0] = next[c][1] = c == 3 ? 0xffffff00u : 0;
 
@@ -476,6 +490,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (fs->active != 0 || fs->peak_active > lim.flow.max_flows)
 		abort();
 	fsc_streams_free(s);
+	fsc_tlskeys_free(keys);
 	memset(tracks, 0, (h.max_id < MAX_IDS ? h.max_id + 1 : MAX_IDS) * sizeof(tracks[0]));
 	return 0;
 }

@@ -18,6 +18,7 @@ map=$(awk '
 map="$map
 correlate_int fsc_streams
 cursor fsc_parse
+dsb fsc_crypto
 frame fsc_parse
 flow_int fsc_streams
 streams_int fsc_streams

@@ -27,6 +27,9 @@
 #     request: every such join is checked against tshark's reading of the
 #     TUN capture (that connection's client had sent a record of
 #     application data before the request) as well as the node's log.
+#     With the node's TLS key log too (fnode --tls-keylog), from the
+#     underlay or the TUN capture, every request joined exact (the
+#     decrypted ingress stream names it), none ambiguous, none wrong;
 #     CORRELATE_LAB_LOAD="A J K P" scales it (default "8 2 3 4": 48
 #     requests and 24 more from the doubled addresses; scripts/
 #     lab-correlate.sh runs "50 3 5 8": 1125 and more);
@@ -91,7 +94,7 @@ cap "$NN" lo "$D/lo.pcap" "tcp port $FL_BE" 2>/dev/null
 cap "$NE" ue1 "$D/public.pcap" "tcp port $FL_PUB" 2>/dev/null
 nsl_bg "$NN" python3 "$FSC_SRC/tests/integration/lib/funnel_backend.py" "$FL_BE" "$D/backend.jsonl"
 nsl_bg "$NN" sh -c "exec '$FSC_BIN/fnode' --serve-config '$D/serve.json' --certs '$D/certs' \
-	--wg-config '$D/node.conf' --tun $TUN --wg-keylog '$D/node-wg.keys' \
+	--wg-config '$D/node.conf' --tun $TUN --wg-keylog '$D/node-wg.keys' --tls-keylog '$D/node-tls.keys' \
 	--peerapi 100.64.0.2:46187 --edge 100.64.0.1 ${CORRELATE_LAB_POOL:+--backend-pool $CORRELATE_LAB_POOL} \
 	>/dev/null 2>>'$D/node.log'"
 nsl_bg "$NE" sh -c "exec '$FSC_BIN/fedge' --listen 198.18.1.2:$FL_PUB --wg-config '$D/edge.conf' \
@@ -187,8 +190,8 @@ check() {	# LABEL RELAY_JOIN EDGE_JOIN JSON_FILE
 	[ "$(grep -c ' story .*/echo?n=.*\[exact\].*request \[address+time\].* total ' "$D/keys.txt")" -eq "$N" ] &&
 	ok "text: one line a story with its joins and stretches" || bad "text: $(cat "$D/keys.txt")"
 
-load() {	# LABEL JSON_FILE: the mixed load's joins against the node's log
-	python3 "$T" load "$1" "$2" "$D/node.log" "$D/edge.log"
+load() {	# LABEL JSON_FILE [exact]: the mixed load's joins against the node's log
+	python3 "$T" load "$1" "$2" "$D/node.log" "$D/edge.log" ${3:+"$3"}
 }
 refusals() {	# LABEL JSON_FILE
 	python3 "$T" refusals "$1" "$2" "$D/edge.log" "$D/refusals"
@@ -211,6 +214,20 @@ fi
 python3 "$T" data "without keys" "$D/nokeys.json" "$D/inner.pcap" &&
 	ok "without keys: each request joined address+data came after its client's data (tshark)" ||
 	bad "address+data against tshark"
+# With the node's TLS key log too, the ingress stream's requests are read
+# inside its TLS: every loopback request joins the one connection that
+# carried it (exact), none ambiguous, none wrong; the same from the TUN
+# capture with the TLS key log alone.
+"$F" -n -q --correlate --json --wg-keylog "$D/node-wg.keys" --tls-keylog "$D/node-tls.keys" \
+	"$D/public.pcap" "$D/underlay.pcap" "$D/lo.pcap" >"$D/tls.json" 2>"$D/err" || bad "with TLS keys: $(cat "$D/err")"
+load "with both key logs" "$D/tls.json" exact &&
+	ok "mixed load with both key logs (WireGuard, TLS): every request joined exact, none ambiguous" ||
+	bad "mixed load with both key logs"
+"$F" -n -q --correlate --json --tls-keylog "$D/node-tls.keys" "$D/inner.pcap" "$D/underlay.pcap" "$D/lo.pcap" \
+	>"$D/tlstun.json" 2>"$D/err" || bad "TUN capture with TLS keys: $(cat "$D/err")"
+load "TUN capture, TLS key log" "$D/tlstun.json" exact &&
+	ok "mixed load from the TUN capture with the TLS key log: every request joined exact" ||
+	bad "mixed load, TUN capture with TLS keys"
 refusals "with keys" "$D/keys.json" && ok "refusals with the key log: each as the edge logged it" ||
 	bad "refusals with keys"
 refusals "without keys" "$D/nokeys.json" && ok "refusals without keys: each as the edge logged it" ||

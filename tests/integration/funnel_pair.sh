@@ -150,6 +150,8 @@ grep -q 'target=/big?n=100000000000 status=200 bytes=[0-9]* ms=[0-9]* handler=pr
 # 9. the TLS key log (opt-in: --tls-keylog or SSLKEYLOGFILE)
 grep -q '^CLIENT_HANDSHAKE_TRAFFIC_SECRET [0-9a-f]* [0-9a-f]*$' "$FL_DIR/tls.keys" &&
 	ok "--tls-keylog: NSS key log lines" || bad "TLS key log"
+[ "$(stat -c %a "$FL_DIR/tls.keys")" = 600 ] && ok "--tls-keylog: mode 0600" ||
+	bad "TLS key log mode $(stat -c %a "$FL_DIR/tls.keys")"
 
 # 10. the access log: one line a request with client, sni, host, status, bytes
 grep -q "request client=127.0.0.1:[0-9]* sni=$FL_NAME host=$FL_NAME:$FL_PUB method=GET target=/etag status=304" \

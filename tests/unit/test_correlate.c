@@ -15,6 +15,7 @@
 
 #include "fsc/clocksync.h"
 #include "fsc/correlate.h"
+#include "fsc/tlsdecrypt.h"
 #include "vectors.h"
 
 #define LT_RAW 101
@@ -206,19 +207,10 @@ static size_t with_early_data(uint8_t *h, size_t n)
 }
 
 /* An ingress connection from the edge's port `edge_port` for the public
- * client src; answered `status`; with TLS when 101. */
-static void ingress(struct tcp *c, uint16_t edge_port, const char *src, int status)
+ * client src: its POST /v0/ingress, answered `status`: false unless 101. */
+static bool ingress_post(struct tcp *c, uint16_t edge_port, const char *src, int status)
 {
 	char req[256];
-	uint8_t hello[256], server[128];
-	size_t n = vec_hex(vec_client_hello_hex, hello, sizeof(hello));
-	size_t m = vec_hex(tls_kind == TLS_UNNAMED ? server_hello_hex
-			   : tls_kind == TLS_12	   ? server_hello_12_hex
-						   : server_hello_13_hex,
-			   server, sizeof(server));
-
-	if (tls_kind == TLS_13_EARLY)
-		n = with_early_data(hello, n);
 
 	*c = (struct tcp){ { 100, 64, 0, 1 }, { 100, 64, 0, 2 }, edge_port, 46187, { 0, 0 } };
 	handshake(c);
@@ -232,12 +224,49 @@ static void ingress(struct tcp *c, uint16_t edge_port, const char *src, int stat
 	}
 	if (status != 101) {
 		send_str(c, 1, "HTTP/1.1 403 Forbidden\r\nContent-Length: 7\r\n\r\ndenied\n");
-		return;
+		return false;
 	}
 	send_str(c, 1, "HTTP/1.1 101 Switching Protocols\r\n\r\n");
+	return true;
+}
+
+static void ingress(struct tcp *c, uint16_t edge_port, const char *src, int status)
+{
+	uint8_t hello[256], server[128];
+	size_t n = vec_hex(vec_client_hello_hex, hello, sizeof(hello));
+	size_t m = vec_hex(tls_kind == TLS_UNNAMED ? server_hello_hex
+			   : tls_kind == TLS_12	   ? server_hello_12_hex
+						   : server_hello_13_hex,
+			   server, sizeof(server));
+
+	if (tls_kind == TLS_13_EARLY)
+		n = with_early_data(hello, n);
+	if (!ingress_post(c, edge_port, src, status))
+		return;
 	seg(c, 0, PSH_ACK, hello, n);
 	seg(c, 1, PSH_ACK, server, m);
 	seg(c, 0, PSH_ACK, "\x17\x03\x03\x00\x02zz", 7); /* the client's Finished */
+}
+
+/* An ingress whose TLS is RFC 8448's handshake (its secrets: rfc_keys). */
+static void ingress_rfc8448(struct tcp *c, uint16_t edge_port, const char *src)
+{
+	uint8_t b[512];
+
+	ingress_post(c, edge_port, src, 101);
+	seg(c, 0, PSH_ACK, b, vec_hex(vec_rfc8448_client_hello, b, sizeof(b)));
+	seg(c, 1, PSH_ACK, b, vec_hex(vec_rfc8448_server_hello, b, sizeof(b)));
+	seg(c, 0, PSH_ACK, b, vec_hex(vec_rfc8448_client_finished, b, sizeof(b)));
+}
+
+/* The client's first request inside it, sealed under its secret. */
+static void ingress_request(struct tcp *c, const char *path)
+{
+	char req[256];
+	uint8_t rec[512];
+
+	snprintf(req, sizeof(req), "GET %s HTTP/1.1\r\nHost: example.ts.net\r\n\r\n", path);
+	seg(c, 0, PSH_ACK, rec, vec_tls13_seal(VEC_RFC8448_C_AP, 0, req, rec, sizeof(rec)));
 }
 
 /* The node's backend connection from port lport. */
@@ -553,6 +582,83 @@ static void keepalive_follows_its_connection(void **state)
 	assert_int_equal(fsc_corr_stats(corr)->proxy, FSC_PROXY_PER_CONNECTION);
 	finish();
 	assert_int_equal(n_told, 3);
+}
+
+/* With the TLS key log: two connections of one address at once, each
+ * request read inside its TLS: each loopback request joins its own
+ * (exact); a candidate whose TLS is not read leaves it to address and time
+ * (ambiguous). */
+static void decrypted_stream_is_exact(void **state)
+{
+	(void)state;
+	struct tcp a, b, x, lo, lo2, lo3;
+	struct fsc_tlskeys *keys = fsc_tlskeys_new(4);
+	char log[1024];
+
+	vec_rfc8448_keylog(log, sizeof(log), false);
+	fsc_tlskeys_add_text(keys, log, strlen(log));
+	setup(NULL);
+	assert_true(fsc_pipeline_set_tlskeys(pl, keys));
+	ingress_rfc8448(&a, 40001, "203.0.113.7:5555");
+	ingress_rfc8448(&b, 40002, "203.0.113.7:6666");
+	ingress_request(&a, "/a");
+	ingress_request(&b, "/b");
+	/* b's request reaches the backend first */
+	backend_open(&lo, 50001);
+	backend_request(&lo, "203.0.113.7", "/b");
+	backend_open(&lo2, 50002);
+	backend_request(&lo2, "203.0.113.7", "/a");
+	assert_int_equal(n_told, 2);
+	assert_int_equal(told[0].request_join.kind, FSC_JOIN_EXACT);
+	assert_int_equal(told[0].client_port, 6666);
+	assert_int_equal(told[1].request_join.kind, FSC_JOIN_EXACT);
+	assert_int_equal(told[1].client_port, 5555);
+	assert_true(told[1].have_request && told[1].complete);
+	/* a third connection of the address whose TLS has no key: a request
+	 * no decrypted stream holds is not guessed */
+	ingress(&x, 40003, "203.0.113.7:7777", 101);
+	backend_open(&lo3, 50003);
+	backend_request(&lo3, "203.0.113.7", "/c");
+	assert_int_equal(n_told, 3);
+	assert_int_not_equal(told[2].request_join.kind, FSC_JOIN_EXACT);
+	assert_true(told[2].request_join.kind != FSC_JOIN_ADDR_TIME || told[2].client_port == 7777);
+	finish();
+	fsc_tlskeys_free(keys);
+}
+
+/* With the TLS key log, one backend connection carrying a request of
+ * each of two connections of one address in turn: each exact to its own.
+ * Told per-connection, the second's exact ingress is not the one the
+ * backend connection serves: a sign of a pool, counted. */
+static void pool_decrypted_in_turn(void **state)
+{
+	(void)state;
+	struct tcp a, b, lo;
+	struct fsc_tlskeys *keys = fsc_tlskeys_new(4);
+	char log[1024];
+
+	vec_rfc8448_keylog(log, sizeof(log), false);
+	fsc_tlskeys_add_text(keys, log, strlen(log));
+	for (int model = 0; model < 2; model++) {
+		setup(model ? &per_connection : NULL);
+		assert_true(fsc_pipeline_set_tlskeys(pl, keys));
+		ingress_rfc8448(&a, 40001, "203.0.113.7:5555");
+		ingress_rfc8448(&b, 40002, "203.0.113.7:6666");
+		ingress_request(&a, "/a");
+		ingress_request(&b, "/b");
+		backend_open(&lo, 50001);
+		backend_request(&lo, "203.0.113.7", "/a");
+		backend_request(&lo, "203.0.113.7", "/b");
+		assert_int_equal(n_told, 2);
+		assert_int_equal(told[0].request_join.kind, FSC_JOIN_EXACT);
+		assert_int_equal(told[0].client_port, 5555);
+		assert_int_equal(told[1].request_join.kind, FSC_JOIN_EXACT);
+		assert_int_equal(told[1].client_port, 6666);
+		assert_int_equal(fsc_corr_stats(corr)->proxy_violations, model);
+		assert_int_equal(fsc_corr_stats(corr)->proxy, FSC_PROXY_POOLED);
+		finish();
+	}
+	fsc_tlskeys_free(keys);
 }
 
 static void close_both(struct tcp *c)
@@ -1083,10 +1189,12 @@ int main(void)
 		cmocka_unit_test(two_candidates_are_ambiguous),
 		cmocka_unit_test(data_rule_decides),
 		cmocka_unit_test(data_rule_must_not_decide),
+		cmocka_unit_test(decrypted_stream_is_exact),
 		cmocka_unit_test(refusal_told_at_once),
 		cmocka_unit_test(keepalive_follows_its_connection),
 		cmocka_unit_test(connections_that_ended),
 		cmocka_unit_test(pool_carries_two_clients),
+		cmocka_unit_test(pool_decrypted_in_turn),
 		cmocka_unit_test(pool_one_address_in_turn),
 		cmocka_unit_test(pool_two_backends_of_one_client),
 		cmocka_unit_test(per_connection_sees_a_second_backend),

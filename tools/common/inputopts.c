@@ -1,5 +1,5 @@
-/* inputopts.c - --wg-keylog, --clock-offset and --proxy-model for fdecode and fwatch
- * (inputopts.h). */
+/* inputopts.c - --wg-keylog, --tls-keylog, --clock-offset and
+ * --proxy-model for fdecode and fwatch (inputopts.h). */
 #include "inputopts.h"
 
 #include <stdio.h>
@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "fsc/wgdecrypt.h"
+#include "fsc/tlsdecrypt.h"
 #include "fsc/wgkeylog.h"
 
 static bool clock_offset(struct fsc_inputopts *io, const char *arg)
@@ -28,16 +29,25 @@ static bool clock_offset(struct fsc_inputopts *io, const char *arg)
 	return true;
 }
 
+/* One more key log of a kind (--wg-keylog, --tls-keylog). */
+static int keylog(const char *prog, const char *kind, const char **list, unsigned *n,
+		  const char *arg)
+{
+	if (*n == FSC_INPUT_MAX_KEYLOGS) {
+		fprintf(stderr, "%s: at most %d --%s-keylog\n", prog, FSC_INPUT_MAX_KEYLOGS, kind);
+		return -1;
+	}
+	list[(*n)++] = arg;
+	return 1;
+}
+
 int fsc_inputopt_apply(const char *prog, int c, const char *arg, struct fsc_inputopts *io)
 {
 	switch (c) {
 	case FSC_IOPT_WG_KEYLOG:
-		if (io->n_wg_keylogs == FSC_INPUT_MAX_KEYLOGS) {
-			fprintf(stderr, "%s: at most %d --wg-keylog\n", prog, FSC_INPUT_MAX_KEYLOGS);
-			return -1;
-		}
-		io->wg_keylogs[io->n_wg_keylogs++] = arg;
-		return 1;
+		return keylog(prog, "wg", io->wg_keylogs, &io->n_wg_keylogs, arg);
+	case FSC_IOPT_TLS_KEYLOG:
+		return keylog(prog, "tls", io->tls_keylogs, &io->n_tls_keylogs, arg);
 	case FSC_IOPT_CLOCK_OFFSET:
 		if (clock_offset(io, arg))
 			return 1;
@@ -95,11 +105,86 @@ struct fsc_wgkeys {
 	const struct fsc_inputopts *io;
 	off_t size[FSC_INPUT_MAX_KEYLOGS];	/* each key log as last read */
 	unsigned blocks;
+	struct fsc_tlskeys *tls;		/* NULL: no TLS keys asked for */
+	uint64_t tls_off[FSC_INPUT_MAX_KEYLOGS];	/* each TLS key log read to */
+	bool live;
 };
+
+/* The TLS key logs from where each was left; a line still being written
+ * waits for its LF. Also the key table's reload (a lookup that missed). */
+static void tls_refresh(void *ctx)
+{
+	struct fsc_wgkeys *k = ctx;
+	struct stat st;
+	char err[256];
+
+	for (unsigned i = 0; k->tls && i < k->io->n_tls_keylogs; i++) {
+		if (stat(k->io->tls_keylogs[i], &st) != 0)
+			continue;
+		if ((uint64_t)st.st_size < k->tls_off[i])
+			k->tls_off[i] = 0; /* a new file (rotated): from its start */
+		if ((uint64_t)st.st_size > k->tls_off[i])
+			fsc_tlskeys_add_file(k->tls, k->io->tls_keylogs[i], &k->tls_off[i], false, err,
+					     sizeof(err));
+	}
+}
+
+/* Secrets inside an input are read ahead from regular files only (a pipe
+ * or /dev/stdin read here would be lost to the decoder); a file that cannot
+ * be read here is reported when it is decoded. */
+static bool secrets_readable(const char *path)
+{
+	struct stat st;
+
+	return strcmp(path, "-") != 0 && stat(path, &st) == 0 && S_ISREG(st.st_mode) &&
+	       access(path, R_OK) == 0;
+}
+
+/* --tls-keylog and the inputs' TLS secrets blocks: false (said, *status)
+ * when a log cannot be read or memory runs out. */
+static bool tls_keys_open(const char *prog, struct fsc_wgkeys *k, const char *const *files,
+			  unsigned n_files, struct fsc_pipeline *pl, int *status)
+{
+	const struct fsc_inputopts *io = k->io;
+	char err[256];
+	unsigned blocks = 0;
+
+	if (!(k->tls = fsc_tlskeys_new(0))) {
+		fprintf(stderr, "%s: out of memory for the TLS key log\n", prog);
+		*status = 2;
+		return false;
+	}
+	for (unsigned i = 0; i < io->n_tls_keylogs; i++)
+		if (!fsc_tlskeys_add_file(k->tls, io->tls_keylogs[i], &k->tls_off[i], !k->live, err,
+					  sizeof(err))) {
+			fprintf(stderr, "%s: --tls-keylog: '%s': %s\n", prog, io->tls_keylogs[i], err);
+			*status = 1;
+			return false;
+		}
+	for (unsigned i = 0; i < n_files; i++) {
+		int n = 0;
+		if (secrets_readable(files[i]))
+			n = fsc_tlskeys_pcapng_secrets(files[i], k->tls, err, sizeof(err));
+		blocks += n > 0 ? (unsigned)n : 0;
+	}
+	if (io->n_tls_keylogs == 0 && blocks == 0) {
+		fsc_tlskeys_free(k->tls); /* no keys: nothing changes */
+		k->tls = NULL;
+		return true;
+	}
+	if (k->live)
+		fsc_tlskeys_set_reload(k->tls, tls_refresh, k);
+	if (!fsc_pipeline_set_tlskeys(pl, k->tls)) {
+		fprintf(stderr, "%s: out of memory for TLS decryption\n", prog);
+		*status = 2;
+		return false;
+	}
+	return true;
+}
 
 struct fsc_wgkeys *fsc_wgkeys_open(const char *prog, const struct fsc_inputopts *io,
 				   const char *const *files, unsigned n_files,
-				   struct fsc_pipeline *pl,
+				   struct fsc_pipeline *pl, bool live,
 				   int *status)
 {
 	struct fsc_wgkeys *k = calloc(1, sizeof(*k));
@@ -114,6 +199,11 @@ struct fsc_wgkeys *fsc_wgkeys_open(const char *prog, const struct fsc_inputopts 
 		return NULL;
 	}
 	k->io = io;
+	k->live = live;
+	if (!tls_keys_open(prog, k, files, n_files, pl, status)) {
+		fsc_wgkeys_free(k);
+		return NULL;
+	}
 	for (unsigned i = 0; i < io->n_wg_keylogs; i++) {
 		/* the size before the read: a line added meanwhile is read again */
 		k->size[i] = stat(io->wg_keylogs[i], &st) == 0 ? st.st_size : 0;
@@ -124,13 +214,10 @@ struct fsc_wgkeys *fsc_wgkeys_open(const char *prog, const struct fsc_inputopts 
 			return NULL;
 		}
 	}
-	/* Secrets inside the inputs, read ahead from regular files only (a
-	 * pipe or /dev/stdin read here would be lost to the decoder); a
-	 * file that cannot be read here is reported when it is decoded. */
+	/* secrets inside the inputs */
 	for (unsigned i = 0; i < n_files; i++) {
 		int n = 0;
-		if (strcmp(files[i], "-") != 0 && stat(files[i], &st) == 0 &&
-		    S_ISREG(st.st_mode) && access(files[i], R_OK) == 0)
+		if (secrets_readable(files[i]))
 			n = fsc_wgd_pcapng_secrets(files[i], k->set, err, sizeof(err));
 		if (n > 0)
 			k->blocks += (unsigned)n;
@@ -157,6 +244,8 @@ bool fsc_wgkeys_refresh(struct fsc_wgkeys *k)
 	char err[256];
 	bool added = false;
 
+	if (k)
+		tls_refresh(k);
 	for (unsigned i = 0; k && k->dec && i < k->io->n_wg_keylogs; i++) {
 		const char *path = k->io->wg_keylogs[i];
 		if (stat(path, &st) != 0 || st.st_size == k->size[i])
@@ -177,5 +266,11 @@ void fsc_wgkeys_free(struct fsc_wgkeys *k)
 		return;
 	fsc_wgdecrypt_free(k->dec);
 	fsc_wgkeylog_set_free(k->set);
+	fsc_tlskeys_free(k->tls);
 	free(k);
+}
+
+const struct fsc_tlskeys *fsc_wgkeys_tls(const struct fsc_wgkeys *k)
+{
+	return k ? k->tls : NULL;
 }

@@ -167,6 +167,7 @@ void text_wgd(struct printer *pr, const struct fsc_event *ev);
 void json_tunnel(struct printer *pr, const struct fsc_event *ev);
 void text_tunnel(struct printer *pr, const struct fsc_event *ev);
 void wgkeys_summary(FILE *out, const struct fsc_pipeline *pl, bool json);
+void tlskeys_summary(FILE *out, const struct fsc_pipeline *pl, bool json);
 /* Standard base64 of a 32-byte WireGuard key (44 characters). */
 void key_b64(struct fsc_outbuf *ob, const uint8_t key[32]);
 

@@ -506,7 +506,7 @@ int run(const struct options *o, const char **files, unsigned n_files)
 	ob.line_flush = flush_each_line(&opt, files, n_files, out);
 	int wk_status;
 	struct fsc_wgkeys *wk = fsc_wgkeys_open("fdecode", &opt.inputs, files, n_files, pl,
-					       &wk_status);
+					       opt.n_ifaces > 0 || opt.follow, &wk_status);
 	if (!wk) {
 		fsc_outbuf_free(&ob);
 		fsc_pipeline_free(pl);
@@ -526,7 +526,8 @@ int run(const struct options *o, const char **files, unsigned n_files)
 				.problems = &problems,
 				.inputs = opt.n_ifaces ? opt.n_ifaces : n_files };
 	struct fsc_fanout sinks = { .n = 0 };
-	struct shown sh = { .sinks = &sinks, .pr = &pr, .w = w, .keys = opt.n_ifaces ? wk : NULL };
+	struct shown sh = { .sinks = &sinks, .pr = &pr, .w = w,
+			    .keys = opt.n_ifaces || opt.follow ? wk : NULL };
 	fsc_inputopts_shift(&opt.inputs, src);
 	int open_status = 0;
 	if (!sinks_open_all(&env, &sinks, &open_status)) {

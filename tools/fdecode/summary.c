@@ -495,12 +495,14 @@ void print_summary(FILE *out, const struct options *opt,
 	if (opt->json) {
 		json_summary(out, pl, &t, files, probs, enr);
 		wgkeys_summary(out, pl, true);
+		tlskeys_summary(out, pl, true);
 		clients_print(out, enr, clients, nc, CLIENTS_FROM, true);
 		web_print(agg, out, true);
 	} else {
 		text_capture(out, st, files);
 		text_messages(out, st);
 		wgkeys_summary(out, pl, false);
+		tlskeys_summary(out, pl, false);
 		text_peers(out, &t, st->last_ns);
 		text_sessions(out, &t);
 		clients_print(out, enr, clients, nc, CLIENTS_FROM, false);

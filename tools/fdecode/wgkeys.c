@@ -1,6 +1,7 @@
 /* wgkeys.c - what fdecode's WireGuard decryption (the keys: inputopts.h)
  * adds to WG lines, the tunnel mark on inner packets, and the summary's
- * counts. */
+ * counts, with those of TLS decryption (--tls-keylog). */
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -158,4 +159,45 @@ void wgkeys_summary(FILE *out, const struct fsc_pipeline *pl, bool json)
 		(unsigned long long)t[FSC_WGD_AUTH_FAILED]);
 	fprintf(out, fmt, "inner packets",
 		(unsigned long long)fsc_pipeline_stats(pl)->inner_packets);
+}
+
+void tlskeys_summary(FILE *out, const struct fsc_pipeline *pl, bool json)
+{
+	const struct fsc_stream_stats *s = fsc_streams_stats(fsc_pipeline_streams(pl));
+	static const struct {
+		const char *key, *text;
+		size_t off;
+	} rows[] = {
+		{ "opened", "directions opened", offsetof(struct fsc_stream_stats, tls_opened) },
+		{ "records", "records opened", offsetof(struct fsc_stream_stats, tls_records) },
+		{ "no_key", "not decrypted: no secret for the random",
+		  offsetof(struct fsc_stream_stats, tls_no_key) },
+		{ "not_tls13", "not decrypted: TLS 1.2 or no hello",
+		  offsetof(struct fsc_stream_stats, tls_not_13) },
+		{ "failed", "given up: a record did not open",
+		  offsetof(struct fsc_stream_stats, tls_open_failed) },
+	};
+	uint64_t v[sizeof(rows) / sizeof(rows[0])], any = 0;
+
+	for (size_t i = 0; i < sizeof(rows) / sizeof(rows[0]); i++)
+		any |= v[i] = *(const uint64_t *)((const char *)s + rows[i].off);
+	if (!any)
+		return; /* no key log, or no TLS 1.3 handshake ended */
+	if (json) {
+		char line[512];
+		struct fsc_outbuf ob;
+		struct fsc_jsonw w;
+		fsc_outbuf_init_fixed(&ob, line, sizeof(line), out);
+		fsc_jsonw_init(&w, &ob);
+		fsc_jsonw_object_begin(&w);
+		fsc_jsonw_token(&w, "type", "tls_decryption");
+		for (size_t i = 0; i < sizeof(rows) / sizeof(rows[0]); i++)
+			fsc_jsonw_u64(&w, rows[i].key, v[i]);
+		fsc_jsonw_line_end(&w);
+		fsc_outbuf_flush(&ob);
+		return;
+	}
+	fputs("\nDecryption (TLS key log)\n", out);
+	for (size_t i = 0; i < sizeof(rows) / sizeof(rows[0]); i++)
+		fprintf(out, "  %-38s %10llu\n", rows[i].text, (unsigned long long)v[i]);
 }

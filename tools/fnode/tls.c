@@ -7,6 +7,9 @@
  * configured but has no usable certificate gets internal_error. */
 #include "fnode.h"
 
+#include <fcntl.h>
+#include <unistd.h>
+
 #include <openssl/err.h>
 #include <openssl/pem.h>
 #include <openssl/x509v3.h>
@@ -141,6 +144,8 @@ static int alpn_cb(SSL *ssl, const unsigned char **out, unsigned char *outlen,
 
 static FILE *keylog_file;
 
+/* A line at a time, flushed: a reader following the file (fdecode,
+ * fwatch) has a connection's keys before the records they open. */
 static void keylog_cb(const SSL *ssl, const char *line)
 {
 	(void)ssl;
@@ -163,8 +168,12 @@ bool tls_setup(struct fnode *nd, char *err, size_t errlen)
 	SSL_CTX_set_tlsext_servername_callback(nd->ctx, sni_cb);
 	SSL_CTX_set_alpn_select_cb(nd->ctx, alpn_cb, NULL);
 	if (nd->o.tls_keylog) {
-		keylog_file = fopen(nd->o.tls_keylog, "a");
+		/* secrets: readable by the owner only, as a key file is */
+		int fd = open(nd->o.tls_keylog, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0600);
+		keylog_file = fd >= 0 ? fdopen(fd, "a") : NULL;
 		if (!keylog_file) {
+			if (fd >= 0)
+				close(fd);
 			snprintf(err, errlen, "%s: %s", nd->o.tls_keylog, strerror(errno));
 			return false;
 		}

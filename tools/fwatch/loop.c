@@ -535,7 +535,7 @@ int fwatch_run(const struct options *o)
 		fsc_fanout_add(&w.sinks, &story_sink);
 	int key_status;
 	if (!(w.keys = fsc_wgkeys_open("fwatch", &o->inputs, o->files, o->n_files, w.pl,
-				       &key_status))) {
+				       o->n_ifaces > 0, &key_status))) {
 		rc = key_status == 1 ? EXIT_USAGE : EXIT_RUNTIME;
 		goto out;
 	}

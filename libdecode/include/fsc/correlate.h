@@ -19,7 +19,14 @@
  *              response head ... last body byte          the ingress whose TLS
  *                                                        finished before it;
  *                                                        address+data: ... and
- *                                                        had sent data before it
+ *                                                        had sent data before it;
+ *                                                        exact: with the TLS
+ *                                                        key log, the one
+ *                                                        ingress of C whose
+ *                                                        decrypted request
+ *                                                        (next in its order)
+ *                                                        has this method and
+ *                                                        target
  *
  * Without decryption the ingress connection is seen in clear elsewhere (a
  * TUN capture, a `tailscale debug capture` file) and its relay is found

@@ -138,7 +138,8 @@ struct fsc_flow_dir {
  * until on_close returns.
  */
 struct fsc_flow {
-	uint64_t id;		/* 1, 2, ... in order of creation */
+	uint64_t id;		/* 1, 2, ... in order of creation (after
+				 * limits.id_base) */
 	struct fsc_addr addr[2]; /* addr[d], port[d]: the sender of direction d */
 	uint16_t port[2];
 	uint8_t proto;		/* 6 */
@@ -193,6 +194,8 @@ struct fsc_flow_limits {
 	int64_t hole_timeout_ns;  /* declare a hole lost after; 5 s */
 	int64_t closed_timeout_ns; /* a closed flow lingers; 10 s */
 	uint64_t hash_seed;	/* for the flow index (randomise against flooding) */
+	uint64_t id_base;	/* flow ids are id_base + 1, 2, ...: tables whose
+				 * flows reach one consumer keep them apart; 0 */
 };
 
 #define FSC_FLOW_DEFAULT_MAX_FLOWS 65536u

@@ -104,6 +104,11 @@ int64_t fsc_pipeline_frame_ns(const struct fsc_frame *f);
 void fsc_pipeline_set_wgdecrypt(struct fsc_pipeline *pl, struct fsc_wgdecrypt *d);
 const struct fsc_wgdecrypt *fsc_pipeline_wgdecrypt(const struct fsc_pipeline *pl);
 
+/* Decrypts TLS 1.3 with the secrets of a key log (borrowed; it may grow):
+ * fsc_streams_set_tlskeys. false when out of memory. */
+struct fsc_tlskeys;
+bool fsc_pipeline_set_tlskeys(struct fsc_pipeline *pl, const struct fsc_tlskeys *keys);
+
 const struct fsc_pipeline_stats *fsc_pipeline_stats(const struct fsc_pipeline *pl);
 const struct fsc_wg_tracker *fsc_pipeline_wg(const struct fsc_pipeline *pl);
 const struct fsc_streams *fsc_pipeline_streams(const struct fsc_pipeline *pl);

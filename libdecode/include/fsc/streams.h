@@ -46,6 +46,13 @@ enum fsc_stream_flag {
 	 * receiver that does not (no SO_OOBINLINE) sees one byte less, so the
 	 * URI it serves may differ (an IDS evasion) */
 	FSC_SF_URGENT = 1 << 14,
+	/* "tls-decrypted": read inside a TLS 1.3 connection opened with a key
+	 * log (fsc_streams_set_tlskeys): the event's flow is the connection's
+	 * plaintext, a flow of its own with the same addresses and ports */
+	FSC_SF_DECRYPTED = 1 << 15,
+	/* "tls-keys": a TLS 1.3 ServerHello whose connection the key log has
+	 * the traffic secrets of: what it carries is read decrypted */
+	FSC_SF_TLS_KEYS = 1 << 16,
 };
 
 /* The name of one flag bit, or NULL. */
@@ -195,6 +202,15 @@ struct fsc_stream_stats {
 	uint64_t streams_exhausted;	/* max_streams reached: not parsed */
 	uint64_t tls_buffers_exhausted;	/* tls_buffers reached */
 	uint64_t other_protocol;	/* connections neither TLS nor HTTP */
+	/* With a TLS key log (fsc_streams_set_tlskeys), per direction whose
+	 * handshake ended: */
+	uint64_t tls_opened;		/* decrypted from its first record on */
+	uint64_t tls_no_key;		/* TLS 1.3, no secret for its random */
+	uint64_t tls_not_13;		/* TLS 1.2, a suite not known, or no hello
+					 * seen: not decrypted */
+	uint64_t tls_open_failed;	/* a record no key opened (wrong keys, a
+					 * gap): given up there */
+	uint64_t tls_records;		/* records opened */
 };
 
 struct fsc_streams;
@@ -209,6 +225,16 @@ void fsc_streams_packet(struct fsc_streams *s, const struct fsc_packet *pkt,
 void fsc_streams_flush(struct fsc_streams *s, fsc_stream_fn fn, void *ctx);
 
 const struct fsc_stream_stats *fsc_streams_stats(const struct fsc_streams *s);
+
+/* TLS 1.3 connections whose ClientHello.random has secrets in keys are
+ * decrypted from then on and their plaintext read as a connection of its
+ * own (HTTP events flagged FSC_SF_DECRYPTED). keys is borrowed and may grow
+ * (a key log read again). Allocates once; false when out of memory. */
+/* The plaintext flows' ids start after this: never an id of the capture's
+ * flows, so that a consumer keying by flow id keeps them apart. */
+#define FSC_STREAMS_DECRYPTED_ID_BASE (1ull << 48)
+struct fsc_tlskeys;
+bool fsc_streams_set_tlskeys(struct fsc_streams *s, const struct fsc_tlskeys *keys);
 const struct fsc_flow_stats *fsc_streams_flow_stats(const struct fsc_streams *s);
 
 #endif

@@ -5,9 +5,10 @@ usage:
   correlate_truth.py exact LABEL STORIES NODE_LOG EDGE_LOG RELAY EDGE N PORT...
       the N stories of /echo?n= requests, one a client port: the right
       path for each port, the joins named, stages in order
-  correlate_truth.py load LABEL STORIES NODE_LOG EDGE_LOG
+  correlate_truth.py load LABEL STORIES NODE_LOG EDGE_LOG [exact]
       every request of the mixed load (targets with r=): correct,
-      ambiguous, wrong, unjoined; wrong must be 0
+      ambiguous, wrong, unjoined; wrong must be 0; with `exact` (a TLS key
+      log: the decrypted stream) every request joined exact and right
   correlate_truth.py refusals LABEL STORIES EDGE_LOG REFUSALS
       REFUSALS: lines "ADDR:PORT KIND"; KIND edge (refused at the edge: no
       story), node (the ingress refused: a story, status 403, no
@@ -131,7 +132,7 @@ def exact(label, path, node_log, edge_log, relay_join, edge_join, n, ports):
     return errs
 
 
-def load(label, path, node_log, edge_log):
+def load(label, path, node_log, edge_log, want=None):
     truth = {t: ep(kv["client"]) for t, kv in node_requests(node_log).items() if "r=" in t}
     right = amb = wrong = none = 0
     seen = set()
@@ -161,6 +162,14 @@ def load(label, path, node_log, edge_log):
         ", ".join("%s: %d" % kv for kv in sorted(why.items())) or "-", wrong, none, n - len(seen)))
     if wrong or seen != set(truth) or right == 0:
         errs.append("%s: wrong %d, missing %d, correct %d" % (label, wrong, n - len(seen), right))
+    if want == "exact":
+        kinds = {}
+        for s in stories(path):
+            if s.get("request", {}).get("target", "") in truth:
+                kinds[s["request"]["join"]] = kinds.get(s["request"]["join"], 0) + 1
+        if amb or none or right != n or set(kinds) != {"exact"}:
+            errs.append("%s: want every request exact and right: joins %s, ambiguous %d, unjoined %d" % (
+                label, kinds, amb, none))
     return errs
 
 
@@ -340,7 +349,7 @@ def main(argv):
     if mode == "exact":
         errs = exact(label, argv[3], argv[4], argv[5], argv[6], argv[7], int(argv[8]), [int(p) for p in argv[9:]])
     elif mode == "load":
-        errs = load(label, *argv[3:6])
+        errs = load(label, *argv[3:7])
     elif mode == "refusals":
         errs = refusals(label, *argv[3:6])
     elif mode == "data":
