@@ -1032,17 +1032,24 @@ static void bind_backend(struct fsc_corr *c, struct conn *k, const struct req *r
 	k->lo_indexed = fsc_hmap_put(&c->by_tuple, k->lo_key, slot);
 }
 
-/* r came from k, joined as `how`; per-connection, k serves r's backend
+/* r came from k, joined as `how`. */
+static void came_from(struct fsc_corr *c, struct conn *k, struct req *r,
+		      struct fsc_story_join how)
+{
+	r->s.request_join = how;
+	r->conn = (uint32_t)(k - c->conns);
+	r->conn_gen = k->gen;
+	if (r->s.t[FSC_STAGE_REQUEST] > k->last_ns)
+		k->last_ns = r->s.t[FSC_STAGE_REQUEST];
+}
+
+/* r came from k, joined now as `how`; per-connection, k serves r's backend
  * connection from now on (its next requests inherit). */
 static void join(struct fsc_corr *c, struct conn *k, struct req *r, enum fsc_join how)
 {
 	if (per_connection(c))
 		bind_backend(c, k, r, how);
-	r->s.request_join = (struct fsc_story_join){ how, 1 };
-	r->conn = (uint32_t)(k - c->conns);
-	r->conn_gen = k->gen;
-	if (r->s.t[FSC_STAGE_REQUEST] > k->last_ns)
-		k->last_ns = r->s.t[FSC_STAGE_REQUEST];
+	came_from(c, k, r, (struct fsc_story_join){ how, 1 });
 }
 
 /* The POST that opens an ingress connection, read whole from the
@@ -1137,10 +1144,7 @@ static void on_request(struct fsc_corr *c, const struct fsc_event *ev, fsc_story
 		/* per-connection, the same backend connection as an earlier,
 		 * joined request: its ingress, joined as that one was (a) */
 		k = self;
-		s->request_join = k->lo_join;
-		r->conn = (uint32_t)(k - c->conns);
-		r->conn_gen = k->gen;
-		k->last_ns = ev->ts_ns;
+		came_from(c, k, r, k->lo_join);
 		if (k->decrypted && (at = decrypted_at(k, want)) >= 0)
 			decrypted_take(k, at);
 	} else if (n > 1) {
@@ -1194,11 +1198,7 @@ static void data_choose(struct fsc_corr *c, struct req *r)
 	struct conn *self = conn_by_flow_id(c, r->flow_id);
 	if (self && inherits(c, self, &s->request_client, ts)) {
 		/* an earlier request of its backend connection chose */
-		s->request_join = self->lo_join;
-		r->conn = (uint32_t)(self - c->conns);
-		r->conn_gen = self->gen;
-		if (ts > self->last_ns)
-			self->last_ns = ts;
+		came_from(c, self, r, self->lo_join);
 		return;
 	}
 	for (unsigned i = 0; i < r->n_cand; i++) {
