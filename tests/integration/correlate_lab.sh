@@ -242,6 +242,10 @@ timing "with keys" "$D/keys.json" $(holds edge $NODE_STAGES) &&
 	ok "with keys: every stage within $EACH_MS ms of the logs in every story, its median within $BOUND_MS ms" ||
 	bad "with keys: stage times beyond the bounds"
 # shellcheck disable=SC2046
+timing "with both key logs" "$D/tls.json" $(holds edge $NODE_STAGES) &&
+	ok "with both key logs: every stage within $EACH_MS ms of the logs in every story, its median within $BOUND_MS ms" ||
+	bad "with both key logs: stage times beyond the bounds"
+# shellcheck disable=SC2046
 timing "without keys" "$D/nokeys.json" inner $(holds $NODE_STAGES) &&
 	ok "without keys: every stage within $EACH_MS ms of the logs (the inner side's) in every story, its median within $BOUND_MS ms" ||
 	bad "without keys: stage times beyond the bounds"
