@@ -33,18 +33,9 @@ set -- ${CORRELATE_DEBUGCAP_LOAD:-12 3 6}
 LA=$1 LK=$2 LP=$3
 
 NC=fdc$$ NE=fde$$ NN=fdn$$
-for n in $NC $NE $NN; do nsl_ns_add "$n"; done
-nsl_veth "$NC" uc0 "$NE" ue1
-nsl_addr "$NC" uc0 198.18.1.1/24
-nsl_addr "$NE" ue1 198.18.1.2/24
+fl_ns_funnel "$NC" "$NE" "$NN"
 ip -n "$NE" addr add 198.18.1.3/24 dev ue1
 for a in $(seq "$LA"); do ip -n "$NC" addr add "198.18.1.$((9 + a))/24" dev uc0; done
-nsl_veth "$NE" ue0 "$NN" un0
-nsl_addr "$NE" ue0 198.18.0.1/30
-nsl_addr "$NN" un0 198.18.0.2/30
-FL_PUB=443 FL_BE=2367
-fl_certs "$FL_NAME" >/dev/null || exit 2
-fl_serve_config "$FL_NAME"
 (umask 077; for k in a b n; do wg genkey >"$D/$k.key"; done)
 # Edge a: public 198.18.1.2, tunnel 100.64.0.1, underlay port 51820; edge
 # b: 198.18.1.3, 100.64.0.3, 51822. The node: 100.64.0.2, port 51821.

@@ -55,21 +55,12 @@ N=8
 SHIFT=3.5
 
 NC=fcc$$ NE=fce$$ NN=fcn$$ TUN=fct$$
-for n in $NC $NE $NN; do nsl_ns_add "$n"; done
-nsl_veth "$NC" uc0 "$NE" ue1
-nsl_addr "$NC" uc0 198.18.1.1/24
-nsl_addr "$NE" ue1 198.18.1.2/24
+fl_ns_funnel "$NC" "$NE" "$NN"
 set -- ${CORRELATE_LAB_LOAD:-8 2 3 4}
 LA=$1 LJ=$2 LK=$3 LP=$4
 for a in $(seq "$LA"); do ip -n "$NC" addr add "198.18.1.$((9 + a))/24" dev uc0; done
 ip -n "$NC" addr add 198.18.1.250/24 dev uc0	# the refusals' client
 BOUND_MS=${CORRELATE_LAB_BOUND_MS:-1}
-nsl_veth "$NE" ue0 "$NN" un0
-nsl_addr "$NE" ue0 198.18.0.1/30
-nsl_addr "$NN" un0 198.18.0.2/30
-FL_PUB=443 FL_BE=2367
-fl_certs "$FL_NAME" >/dev/null || exit 2
-fl_serve_config "$FL_NAME"
 # nocert.example.test: funnel allowed, no Web entry (its TLS is refused)
 sed -i 's/"AllowFunnel": {/"AllowFunnel": { "nocert.example.test:443": true,/' "$D/serve.json"
 fl_wg_pair

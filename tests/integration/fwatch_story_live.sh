@@ -22,16 +22,7 @@ D=$FL_DIR
 N=${FWATCH_STORY_LIVE_N:-4}
 
 NC=fwc$$ NE=fwe$$ NN=fwn$$ TUN=fwt$$
-for n in $NC $NE $NN; do nsl_ns_add "$n"; done
-nsl_veth "$NC" uc0 "$NE" ue1
-nsl_addr "$NC" uc0 198.18.1.1/24
-nsl_addr "$NE" ue1 198.18.1.2/24
-nsl_veth "$NE" ue0 "$NN" un0
-nsl_addr "$NE" ue0 198.18.0.1/30
-nsl_addr "$NN" un0 198.18.0.2/30
-FL_PUB=443 FL_BE=2367
-fl_certs "$FL_NAME" >/dev/null || exit 2
-fl_serve_config "$FL_NAME"
+fl_ns_funnel "$NC" "$NE" "$NN"
 fl_wg_pair
 nsl_bg "$NN" python3 "$FSC_SRC/tests/integration/lib/funnel_backend.py" "$FL_BE" "$D/backend.jsonl"
 nsl_bg "$NN" sh -c "exec '$FSC_BIN/fnode' --serve-config '$D/serve.json' --certs '$D/certs' \

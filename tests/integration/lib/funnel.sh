@@ -13,6 +13,12 @@
 #                            (with `tun`, /dev/net/tun too) else exit 77;
 #                            FL_DIR the lab's folder (NSL_TMP), cleaned up by
 #                            nsl_cleanup at exit
+#   fl_ns_funnel NC NE NN    after fl_ns_test, the labs' three namespaces:
+#                            client NC's uc0 198.18.1.1/24 to edge NE's public
+#                            ue1 198.18.1.2/24, NE's underlay ue0
+#                            198.18.0.1/30 to node NN's un0 198.18.0.2/30;
+#                            FL_PUB=443, FL_BE=2367, certificates and the
+#                            serve config for FL_NAME (exit 2 if openssl fails)
 #   fl_ports                 free TCP ports: FL_PUB (edge), FL_PEER (node
 #                            PeerAPI), FL_BE (backend)
 #   fl_certs NAME...         a throw-away CA (FL_DIR/ca.crt) and, per name,
@@ -88,6 +94,19 @@ fl_ns_test() {
 	fail=0
 	ok() { echo "ok: $*"; }
 	bad() { echo "FAIL: $*"; fail=1; }
+}
+
+fl_ns_funnel() {
+	for n in "$1" "$2" "$3"; do nsl_ns_add "$n"; done
+	nsl_veth "$1" uc0 "$2" ue1
+	nsl_addr "$1" uc0 198.18.1.1/24
+	nsl_addr "$2" ue1 198.18.1.2/24
+	nsl_veth "$2" ue0 "$3" un0
+	nsl_addr "$2" ue0 198.18.0.1/30
+	nsl_addr "$3" un0 198.18.0.2/30
+	FL_PUB=443 FL_BE=2367
+	fl_certs "$FL_NAME" >/dev/null || exit 2
+	fl_serve_config "$FL_NAME"
 }
 
 fl_free_port() {
