@@ -25,9 +25,7 @@ TMP=$FL_DIR
 . "$FSC_SRC/tests/integration/lib/dns.sh"
 dns_usable || { echo "fdoctor_faults: SKIP: no dnsmasq" >&2; exit 77; }
 scratch_extra_cleanup() { fl_stop; dns_stop; }
-fail=0
-ok() { echo "ok: $*"; }
-bad() { echo "FAIL: $*"; fail=1; }
+fl_verdicts
 
 # zone LISTEN_ADDR RECORD...: dnsmasq answering host records (name,addr[,addr])
 # for example.test and other.test, NXDOMAIN for the rest of them; sets ZONE

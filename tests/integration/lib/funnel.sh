@@ -19,6 +19,8 @@
 #                            198.18.0.1/30 to node NN's un0 198.18.0.2/30;
 #                            FL_PUB=443, FL_BE=2367, certificates and the
 #                            serve config for FL_NAME (exit 2 if openssl fails)
+#   fl_verdicts              fail=0 and ok/bad alone (fl_test and fl_ns_test
+#                            call it)
 #   fl_ports                 free TCP ports: FL_PUB (edge), FL_PEER (node
 #                            PeerAPI), FL_BE (backend)
 #   fl_certs NAME...         a throw-away CA (FL_DIR/ca.crt) and, per name,
@@ -62,6 +64,12 @@ FL_PIDS=""
 FL_NAME=${FL_NAME:-node.example.test}
 FL_SRC=${FSC_SRC:-$(cd "$(dirname "$0")/../.." && pwd)}
 
+fl_verdicts() {
+	fail=0
+	ok() { echo "ok: $*"; }
+	bad() { echo "FAIL: $*"; fail=1; }
+}
+
 fl_test() {
 	fl_test_name=$1
 	shift
@@ -71,9 +79,7 @@ fl_test() {
 	done
 	FL_DIR=$(mktemp -d "/tmp/$fl_test_name.XXXXXX")
 	trap 'fl_stop; rm -rf "$FL_DIR"' EXIT
-	fail=0
-	ok() { echo "ok: $*"; }
-	bad() { echo "FAIL: $*"; fail=1; }
+	fl_verdicts
 }
 
 fl_ns_test() {
@@ -91,9 +97,7 @@ fl_ns_test() {
 	. "$FL_SRC/tests/integration/lib/netns.sh"
 	nsl_init "$fl_test_name"
 	FL_DIR=$NSL_TMP
-	fail=0
-	ok() { echo "ok: $*"; }
-	bad() { echo "FAIL: $*"; fail=1; }
+	fl_verdicts
 }
 
 fl_ns_funnel() {
