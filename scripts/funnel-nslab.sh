@@ -39,11 +39,7 @@ nsl_addr "$NN" un0 198.18.0.2/30
 FL_PUB=443 FL_BE=2367
 fl_certs "$FL_NAME" >/dev/null || nsl_die "openssl failed"
 fl_serve_config "$FL_NAME"
-(umask 077; wg genkey >"$OUT/e.key"; wg genkey >"$OUT/n.key")
-printf '[Interface]\nPrivateKey = %s\nListenPort = 51821\nAddress = 100.64.0.2/24\n\n[Peer]\nPublicKey = %s\nAllowedIPs = 100.64.0.1/32\nEndpoint = 198.18.0.1:51820\n' \
-	"$(cat "$OUT/n.key")" "$(wg pubkey <"$OUT/e.key")" >"$OUT/node.conf"
-printf '[Interface]\nPrivateKey = %s\nListenPort = 51820\nAddress = 100.64.0.1/24\n\n[Peer]\nPublicKey = %s\nAllowedIPs = 100.64.0.2/32\nEndpoint = 198.18.0.2:51821\n' \
-	"$(cat "$OUT/e.key")" "$(wg pubkey <"$OUT/n.key")" >"$OUT/edge.conf"
+fl_wg_pair
 
 cap() {	# NS IF FILE [FILTER]
 	nsl_bg "$1" tcpdump --immediate-mode -s 65535 -B 131072 -U -n -i "$2" -w "$3" ${4:+"$4"}

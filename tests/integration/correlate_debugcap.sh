@@ -33,30 +33,16 @@ set -- ${CORRELATE_DEBUGCAP_LOAD:-12 3 6}
 LA=$1 LK=$2 LP=$3
 
 NC=fdc$$ NE=fde$$ NN=fdn$$
-for n in $NC $NE $NN; do nsl_ns_add "$n"; done
-nsl_veth "$NC" uc0 "$NE" ue1
-nsl_addr "$NC" uc0 198.18.1.1/24
-nsl_addr "$NE" ue1 198.18.1.2/24
+fl_ns_funnel "$NC" "$NE" "$NN"
 ip -n "$NE" addr add 198.18.1.3/24 dev ue1
 for a in $(seq "$LA"); do ip -n "$NC" addr add "198.18.1.$((9 + a))/24" dev uc0; done
-nsl_veth "$NE" ue0 "$NN" un0
-nsl_addr "$NE" ue0 198.18.0.1/30
-nsl_addr "$NN" un0 198.18.0.2/30
-FL_PUB=443 FL_BE=2367
-fl_certs "$FL_NAME" >/dev/null || exit 2
-fl_serve_config "$FL_NAME"
 (umask 077; for k in a b n; do wg genkey >"$D/$k.key"; done)
-pub() { wg pubkey <"$D/$1.key"; }
 # Edge a: public 198.18.1.2, tunnel 100.64.0.1, underlay port 51820; edge
 # b: 198.18.1.3, 100.64.0.3, 51822. The node: 100.64.0.2, port 51821.
-printf '[Interface]\nPrivateKey = %s\nListenPort = 51821\nAddress = 100.64.0.2/24\n\n[Peer]\nPublicKey = %s\nAllowedIPs = 100.64.0.1/32\nEndpoint = 198.18.0.1:51820\n\n[Peer]\nPublicKey = %s\nAllowedIPs = 100.64.0.3/32\nEndpoint = 198.18.0.1:51822\n' \
-	"$(cat "$D/n.key")" "$(pub a)" "$(pub b)" >"$D/node.conf"
-edge_conf() {	# KEY PORT ADDR
-	printf '[Interface]\nPrivateKey = %s\nListenPort = %s\nAddress = %s/24\n\n[Peer]\nPublicKey = %s\nAllowedIPs = 100.64.0.2/32\nEndpoint = 198.18.0.2:51821\n' \
-		"$(cat "$D/$1.key")" "$2" "$3" "$(pub n)"
-}
-edge_conf a 51820 100.64.0.1 >"$D/edge-a.conf"
-edge_conf b 51822 100.64.0.3 >"$D/edge-b.conf"
+fl_wg_conf n 51821 100.64.0.2 a 100.64.0.1 198.18.0.1:51820 \
+	b 100.64.0.3 198.18.0.1:51822 >"$D/node.conf"
+fl_wg_conf a 51820 100.64.0.1 n 100.64.0.2 198.18.0.2:51821 >"$D/edge-a.conf"
+fl_wg_conf b 51822 100.64.0.3 n 100.64.0.2 198.18.0.2:51821 >"$D/edge-b.conf"
 
 CAPS=""
 cap() {	# NS IF FILE FILTER
@@ -80,24 +66,16 @@ nsl_listening "$NE" "$FL_PUB" && nsl_listening "$NN" "$FL_BE" ||
 
 # The load: "ADDR RUN" lines, each a curl of K requests on one connection,
 # odd addresses through edge a, even through edge b.
-runs() {
-	local a j
-	for j in 1 2; do
-		for a in $(seq "$LA"); do echo "$a $j"; done
-	done
-}
 one_run() {	# ADDR RUN
-	local k urls="" ip=198.18.1.$((2 + ($1 + 1) % 2))
-	for k in $(seq "$LK"); do urls="$urls -o /dev/null https://$FL_NAME/echo?r=$1-$2-$k"; done
+	local k paths=""
+	for k in $(seq "$LK"); do paths="$paths echo?r=$1-$2-$k"; done
 	# shellcheck disable=SC2086
-	ip netns exec "$NC" curl -sS --max-time 30 \
-		--interface "198.18.1.$((9 + $1))" --cacert "$D/ca.crt" \
-		--resolve "$FL_NAME:443:$ip" $urls
+	fl_load_curl "$NC" "$1" "198.18.1.$((2 + ($1 + 1) % 2))" $paths
 }
 export -f one_run
-export NC D FL_NAME LK
+export NC LK
 t0=$(date +%s)
-runs | xargs -P "$LP" -L 1 bash -c 'one_run "$0" "$1"' || bad "a curl of the load failed"
+fl_load_runs "$LA" 2 | fl_load "$LP" one_run || bad "a curl of the load failed"
 N=$(grep -c ' request .*target=/echo?r=' "$D/node.log")
 ok "load: $N requests from $LA addresses through two edges in $(( $(date +%s) - t0 )) s"
 sleep 0.5

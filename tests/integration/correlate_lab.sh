@@ -60,28 +60,15 @@ N=8
 SHIFT=3.5
 
 NC=fcc$$ NE=fce$$ NN=fcn$$ TUN=fct$$
-for n in $NC $NE $NN; do nsl_ns_add "$n"; done
-nsl_veth "$NC" uc0 "$NE" ue1
-nsl_addr "$NC" uc0 198.18.1.1/24
-nsl_addr "$NE" ue1 198.18.1.2/24
+fl_ns_funnel "$NC" "$NE" "$NN"
 set -- ${CORRELATE_LAB_LOAD:-8 2 3 4}
 LA=$1 LJ=$2 LK=$3 LP=$4
 for a in $(seq "$LA"); do ip -n "$NC" addr add "198.18.1.$((9 + a))/24" dev uc0; done
 ip -n "$NC" addr add 198.18.1.250/24 dev uc0	# the refusals' client
 BOUND_MS=${CORRELATE_LAB_BOUND_MS:-1}
-nsl_veth "$NE" ue0 "$NN" un0
-nsl_addr "$NE" ue0 198.18.0.1/30
-nsl_addr "$NN" un0 198.18.0.2/30
-FL_PUB=443 FL_BE=2367
-fl_certs "$FL_NAME" >/dev/null || exit 2
-fl_serve_config "$FL_NAME"
 # nocert.example.test: funnel allowed, no Web entry (its TLS is refused)
 sed -i 's/"AllowFunnel": {/"AllowFunnel": { "nocert.example.test:443": true,/' "$D/serve.json"
-(umask 077; wg genkey >"$D/e.key"; wg genkey >"$D/n.key")
-printf '[Interface]\nPrivateKey = %s\nListenPort = 51821\nAddress = 100.64.0.2/24\n\n[Peer]\nPublicKey = %s\nAllowedIPs = 100.64.0.1/32\nEndpoint = 198.18.0.1:51820\n' \
-	"$(cat "$D/n.key")" "$(wg pubkey <"$D/e.key")" >"$D/node.conf"
-printf '[Interface]\nPrivateKey = %s\nListenPort = 51820\nAddress = 100.64.0.1/24\n\n[Peer]\nPublicKey = %s\nAllowedIPs = 100.64.0.2/32\nEndpoint = 198.18.0.2:51821\n' \
-	"$(cat "$D/e.key")" "$(wg pubkey <"$D/n.key")" >"$D/edge.conf"
+fl_wg_pair
 
 CAPS=""
 cap() {	# NS IF FILE [FILTER]
@@ -118,31 +105,20 @@ done
 
 # The mixed load: "ADDR RUN" lines, each a curl of K requests on one
 # connection; the first half of the addresses run twice at once.
-runs() {
-	local a j
-	for j in $(seq "$LJ"); do
-		for a in $(seq "$LA"); do
-			echo "$a $j"
-			[ "$a" -le $((LA / 2)) ] && echo "$a $j-2"
-		done
-	done
-}
 one_run() {	# ADDR RUN: every fifth run's last request has a slow backend
-	local k path urls=""
+	local k path paths=""
 	for k in $(seq "$LK"); do
 		path="echo?r=$1-$2-$k"
 		[ "$k" -eq "$LK" ] && [ $(( (${1} + ${2%-2}) % 5 )) -eq 0 ] && path="slow-head?ms=300&r=$1-$2-$k"
-		urls="$urls -o /dev/null https://$FL_NAME/$path"
+		paths="$paths $path"
 	done
 	# shellcheck disable=SC2086
-	ip netns exec "$NC" curl -sS --max-time 30 \
-		--interface "198.18.1.$((9 + $1))" --cacert "$D/ca.crt" \
-		--resolve "$FL_NAME:443:198.18.1.2" $urls
+	fl_load_curl "$NC" "$1" 198.18.1.2 $paths
 }
 export -f one_run
-export NC D FL_NAME LK
+export NC LK
 t0=$(date +%s)
-runs | xargs -P "$LP" -L 1 bash -c 'one_run "$0" "$1"' || bad "a curl of the load failed"
+fl_load_runs "$LA" "$LJ" twice | fl_load "$LP" one_run || bad "a curl of the load failed"
 LOAD_N=$(grep -cE ' request .* target=/[a-z-]+\?([^ ]*&)?r=' "$D/node.log")
 ok "mixed load: $LOAD_N requests from $LA addresses in $(( $(date +%s) - t0 )) s ($(grep -c 'target=/slow-head' "$D/node.log") slow)"
 
@@ -253,6 +229,10 @@ NODE_STAGES="tunnel ingress tls_done request first_byte last_byte"
 timing "with keys" "$D/keys.json" $(holds edge $NODE_STAGES) &&
 	ok "with keys: every stage within $EACH_MS ms of the logs in every story, its median within $BOUND_MS ms" ||
 	bad "with keys: stage times beyond the bounds"
+# shellcheck disable=SC2046
+timing "with both key logs" "$D/tls.json" $(holds edge $NODE_STAGES) &&
+	ok "with both key logs: every stage within $EACH_MS ms of the logs in every story, its median within $BOUND_MS ms" ||
+	bad "with both key logs: stage times beyond the bounds"
 # shellcheck disable=SC2046
 timing "without keys" "$D/nokeys.json" inner $(holds $NODE_STAGES) &&
 	ok "without keys: every stage within $EACH_MS ms of the logs (the inner side's) in every story, its median within $BOUND_MS ms" ||

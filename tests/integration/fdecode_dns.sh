@@ -18,12 +18,9 @@ set -u
 F="$FSC_BIN/fdecode"
 . "$FSC_SRC/tests/integration/lib/dns.sh"
 dns_usable || { echo "skip: needs dnsmasq and python3"; exit 77; }
-TMP=$(mktemp -d)
-cleanup() {
-	dns_stop
-	rm -rf "$TMP"
-}
-trap cleanup EXIT
+. "$FSC_SRC/tests/integration/lib/scratch.sh"
+scratch_extra_cleanup() { dns_stop; }
+scratch_init TMP
 export TZ=UTC LC_ALL=C
 unset FSC_GEOIP_DB
 pass=0

@@ -19,14 +19,9 @@ FSC_BIN=${FSC_BIN:-$FSC_SRC/build/bin}
 FD="$FSC_BIN/fdecode"
 export TZ=UTC LC_ALL=C
 unset FSC_GEOIP_DB
-T=$(mktemp -d)
-pids=""
-cleanup() {
-	exec 3>&- 4>&- 5>&- 2>/dev/null
-	for p in $pids; do kill "$p" 2>/dev/null; done
-	rm -rf "$T"
-}
-trap cleanup EXIT
+. "$FSC_SRC/tests/integration/lib/scratch.sh"
+scratch_extra_cleanup() { exec 3>&- 4>&- 5>&- 2>/dev/null; }
+scratch_init T
 fail=0
 bad() { echo "FAIL: $*"; fail=$((fail + 1)); }
 
@@ -59,7 +54,7 @@ mkfifo "$T/in1"
 	IFS= read -r line && printf '%s\n' "$line" >"$T/first"
 	cat >/dev/null
 } &
-pids="$pids $!"
+PIDS="$PIDS $!"
 exec 3>"$T/in1"
 cat "$T/part1" >&3
 if wait_for 20 lines "$T/first" 1; then
@@ -74,7 +69,7 @@ exec 3>&-
 mkfifo "$T/in2"
 "$FD" -n --no-geoip -w "$T/out.pcapng" - <"$T/in2" >"$T/events" 2>"$T/err" &
 fpid=$!
-pids="$pids $fpid"
+PIDS="$PIDS $fpid"
 exec 4>"$T/in2"
 cat "$T/part1" >&4
 wait_for 20 lines "$T/events" 1 || bad "-w: the first event never came"
@@ -111,7 +106,7 @@ rotated() {
 	mkfifo "$T/in"
 	"$@" --access-log "$log" <"$T/in" >/dev/null 2>"$T/err" &
 	fpid=$!
-	pids="$pids $fpid"
+	PIDS="$PIDS $fpid"
 	exec 5>"$T/in"
 	cat "$T/h1.pcap" >&5
 	wait_for 20 lines "$log" 1 || bad "$name: no access log line while the input was open"

@@ -8,13 +8,8 @@
 set -u
 : "${FSC_BIN:?}" "${FSC_SRC:?}"
 command -v python3 >/dev/null 2>&1 || { echo "SKIP: python3 not installed"; exit 77; }
-TMP=$(mktemp -d)
-PID=
-cleanup() {
-	[ -n "$PID" ] && kill "$PID" 2>/dev/null
-	rm -rf "$TMP"
-}
-trap cleanup EXIT
+. "$FSC_SRC/tests/integration/lib/scratch.sh"
+scratch_init TMP
 CAP="$FSC_SRC/captures/streams/http-xff.pcap"
 FD="$FSC_BIN/fdecode"
 fail=0
@@ -22,7 +17,7 @@ fail=0
 mkdir -p "$TMP/www/xff"
 printf 'hello\n' >"$TMP/www/xff/single"
 python3 -u -m http.server --bind 127.0.0.1 --directory "$TMP/www" 0 >"$TMP/server.out" 2>"$TMP/server.log" &
-PID=$!
+PIDS="$PIDS $!"
 port=
 i=0
 while [ $i -lt 200 ] && [ -z "$port" ]; do

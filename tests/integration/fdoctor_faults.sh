@@ -18,22 +18,14 @@ set -u
 for t in openssl python3 ss; do
 	command -v $t >/dev/null || { echo "fdoctor_faults: SKIP: no $t" >&2; exit 77; }
 done
-FL_DIR=$(mktemp -d /tmp/fdoctor_faults.XXXXXX)
+. "$FSC_SRC/tests/integration/lib/scratch.sh"
+scratch_init FL_DIR fdoctor_faults
 TMP=$FL_DIR
 . "$FSC_SRC/tests/integration/lib/funnel.sh"
 . "$FSC_SRC/tests/integration/lib/dns.sh"
 dns_usable || { echo "fdoctor_faults: SKIP: no dnsmasq" >&2; exit 77; }
-ZPIDS=""
-cleanup() {
-	fl_stop
-	dns_stop
-	for p in $ZPIDS; do kill "$p" 2>/dev/null; wait "$p" 2>/dev/null; done
-	rm -rf "$FL_DIR"
-}
-trap cleanup EXIT
-fail=0
-ok() { echo "ok: $*"; }
-bad() { echo "FAIL: $*"; fail=1; }
+scratch_extra_cleanup() { fl_stop; dns_stop; }
+fl_verdicts
 
 # zone LISTEN_ADDR RECORD...: dnsmasq answering host records (name,addr[,addr])
 # for example.test and other.test, NXDOMAIN for the rest of them; sets ZONE
@@ -50,7 +42,7 @@ zone() {
 		--no-resolv --no-hosts --local=/example.test/ --local=/other.test/ $_r \
 		--log-facility="$FL_DIR/dnsmasq-$_a.log" --log-queries \
 		</dev/null >/dev/null 2>"$FL_DIR/dnsmasq-$_a.err" &
-	ZPIDS="$ZPIDS $!"
+	PIDS="$PIDS $!"
 	_i=0
 	until grep -q started "$FL_DIR/dnsmasq-$_a.log" 2>/dev/null; do
 		_i=$((_i + 1))
@@ -129,7 +121,7 @@ expect dns 3 'NXDOMAIN' missing.example.test
 TN=$(fl_free_port)
 openssl s_server -quiet -accept "127.0.0.1:$TN" -cert "$FL_DIR/certs/unrouted.other.test.crt" \
 	-key "$FL_DIR/certs/unrouted.other.test.key" -www </dev/null >/dev/null 2>&1 &
-ZPIDS="$ZPIDS $!"
+PIDS="$PIDS $!"
 fl_wait_port "$TN" || exit 1
 expect edge-closes-after-hello 5 "tailnet 127.0.0.1 port $TN: HTTP 200" --tailnet "127.0.0.1:$TN" unrouted.other.test
 
@@ -147,7 +139,7 @@ while True:
     if sys.argv[2] == "close": c.close()
     else: time.sleep(30); c.close()
 ' "$1" "$2" </dev/null >/dev/null 2>&1 &
-	ZPIDS="$ZPIDS $!"
+	PIDS="$PIDS $!"
 	fl_wait_port "$1"
 }
 MUTE=$(fl_free_port)
@@ -191,11 +183,11 @@ ZP=$(free_port)
 	--auth-sec-servers=ns2.example.test --host-record=ns1.example.test,127.0.0.6 \
 	--host-record=ns2.example.test,127.0.0.7 --host-record=node.example.test,127.0.0.1 \
 	--log-facility="$FL_DIR/dnsmasq-ns1.log" </dev/null >/dev/null 2>&1 &
-ZPIDS="$ZPIDS $!"
+PIDS="$PIDS $!"
 "$DNSMASQ" --no-daemon --port="$ZP" --listen-address=127.0.0.7 --bind-interfaces --no-resolv \
 	--no-hosts --local=/example.test/ --host-record=node.example.test,127.0.0.9 \
 	--log-facility="$FL_DIR/dnsmasq-ns2.log" </dev/null >/dev/null 2>&1 &
-ZPIDS="$ZPIDS $!"
+PIDS="$PIDS $!"
 i=0
 until grep -q started "$FL_DIR/dnsmasq-ns1.log" 2>/dev/null && grep -q started "$FL_DIR/dnsmasq-ns2.log" 2>/dev/null; do
 	i=$((i + 1)); [ $i -gt 100 ] && break; sleep 0.05

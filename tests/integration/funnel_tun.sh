@@ -18,11 +18,7 @@ nsl_addr "$NN" un0 198.18.0.2/30
 FL_PUB=8443 FL_PEER=46187 FL_BE=2367
 fl_certs "$FL_NAME" || exit 2
 fl_serve_config "$FL_NAME"
-(umask 077; wg genkey >"$FL_DIR/e.key"; wg genkey >"$FL_DIR/n.key")
-printf '[Interface]\nPrivateKey = %s\nListenPort = 51821\nAddress = 100.64.0.2/24\n\n[Peer]\nPublicKey = %s\nAllowedIPs = 100.64.0.1/32\nEndpoint = 198.18.0.1:51820\n' \
-	"$(cat "$FL_DIR/n.key")" "$(wg pubkey <"$FL_DIR/e.key")" >"$FL_DIR/node.conf"
-printf '[Interface]\nPrivateKey = %s\nListenPort = 51820\nAddress = 100.64.0.1/24\n\n[Peer]\nPublicKey = %s\nAllowedIPs = 100.64.0.2/32\nEndpoint = 198.18.0.2:51821\n' \
-	"$(cat "$FL_DIR/e.key")" "$(wg pubkey <"$FL_DIR/n.key")" >"$FL_DIR/edge.conf"
+fl_wg_pair
 
 nsl_bg "$NN" python3 "$FSC_SRC/tests/integration/lib/funnel_backend.py" "$FL_BE" "$FL_DIR/backend.jsonl"
 nsl_bg "$NN" sh -c "exec '$FSC_BIN/fnode' --serve-config '$FL_DIR/serve.json' --certs '$FL_DIR/certs' \

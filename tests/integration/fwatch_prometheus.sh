@@ -17,15 +17,8 @@ for p in prometheus promtool curl; do
 done
 export LC_ALL=C
 unset FSC_GEOIP_DB
-T=$(mktemp -d)
-PIDS=""
-cleanup() {
-	for p in $PIDS; do kill "$p" 2>/dev/null; done
-	for p in $PIDS; do wait "$p" 2>/dev/null; done
-	rm -rf "$T"
-}
-trap cleanup EXIT
-trap 'exit 1' INT TERM
+. "$FSC_SRC/tests/integration/lib/scratch.sh"
+scratch_init T
 fail=0
 n=0
 ok() { n=$((n + 1)); }

@@ -22,21 +22,8 @@ D=$FL_DIR
 N=${FWATCH_STORY_LIVE_N:-4}
 
 NC=fwc$$ NE=fwe$$ NN=fwn$$ TUN=fwt$$
-for n in $NC $NE $NN; do nsl_ns_add "$n"; done
-nsl_veth "$NC" uc0 "$NE" ue1
-nsl_addr "$NC" uc0 198.18.1.1/24
-nsl_addr "$NE" ue1 198.18.1.2/24
-nsl_veth "$NE" ue0 "$NN" un0
-nsl_addr "$NE" ue0 198.18.0.1/30
-nsl_addr "$NN" un0 198.18.0.2/30
-FL_PUB=443 FL_BE=2367
-fl_certs "$FL_NAME" >/dev/null || exit 2
-fl_serve_config "$FL_NAME"
-(umask 077; wg genkey >"$D/e.key"; wg genkey >"$D/n.key")
-printf '[Interface]\nPrivateKey = %s\nListenPort = 51821\nAddress = 100.64.0.2/24\n\n[Peer]\nPublicKey = %s\nAllowedIPs = 100.64.0.1/32\nEndpoint = 198.18.0.1:51820\n' \
-	"$(cat "$D/n.key")" "$(wg pubkey <"$D/e.key")" >"$D/node.conf"
-printf '[Interface]\nPrivateKey = %s\nListenPort = 51820\nAddress = 100.64.0.1/24\n\n[Peer]\nPublicKey = %s\nAllowedIPs = 100.64.0.2/32\nEndpoint = 198.18.0.2:51821\n' \
-	"$(cat "$D/e.key")" "$(wg pubkey <"$D/n.key")" >"$D/edge.conf"
+fl_ns_funnel "$NC" "$NE" "$NN"
+fl_wg_pair
 nsl_bg "$NN" python3 "$FSC_SRC/tests/integration/lib/funnel_backend.py" "$FL_BE" "$D/backend.jsonl"
 nsl_bg "$NN" sh -c "exec '$FSC_BIN/fnode' --serve-config '$D/serve.json' --certs '$D/certs' \
 	--wg-config '$D/node.conf' --tun $TUN --wg-keylog '$D/node-wg.keys' \

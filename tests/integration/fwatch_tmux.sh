@@ -16,12 +16,12 @@ fail=0
 n=0
 
 command -v python3 >/dev/null 2>&1 || { echo "skip: no python3"; exit 77; }
-TMP=$(mktemp -d)
+. "$FSC_SRC/tests/integration/lib/scratch.sh"
+scratch_init TMP
 mkdir "$TMP/export"
 runs=0
 T() { tmux -L "$SOCK" -f /dev/null "$@"; }
-cleanup() { T kill-server 2>/dev/null; rm -rf "$TMP"; }
-trap cleanup EXIT
+scratch_extra_cleanup() { T kill-server 2>/dev/null; }
 
 screen() { T capture-pane -p -t "$S"; }
 

@@ -17,14 +17,8 @@ DUMP="$FSC_BIN/http_dump"
 STREAMS="$FSC_SRC/tests/tools/pcap_streams.py"
 [ -x "$DUMP" ] || { echo "no $DUMP"; exit 1; }
 
-W=$(mktemp -d)
-PIDS=""
-cleanup() {
-	for p in $PIDS; do kill "$p" 2>/dev/null || true; done
-	for p in $PIDS; do wait "$p" 2>/dev/null || true; done
-	rm -rf "$W"
-}
-trap cleanup EXIT INT TERM
+. "$FSC_SRC/tests/integration/lib/scratch.sh"
+scratch_init W
 cd "$W"
 
 cat >server.py <<'EOF'

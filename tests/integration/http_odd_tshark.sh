@@ -13,8 +13,8 @@ for t in tshark python3; do
 	command -v "$t" >/dev/null 2>&1 || { echo "skip: no $t"; exit 77; }
 done
 export PYTHONDONTWRITEBYTECODE=1 TZ=UTC LC_ALL=C
-D=$(mktemp -d)
-trap 'rm -rf "$D"' EXIT
+. "$FSC_SRC/tests/integration/lib/scratch.sh"
+scratch_init D
 fail=0
 bad() {
 	echo "FAIL: $*"

@@ -14,14 +14,8 @@ for t in tcpdump tshark editcap curl openssl python3 timeout; do
 	command -v "$t" >/dev/null 2>&1 || { echo "skip: no $t"; exit 77; }
 done
 
-W=$(mktemp -d)
-PIDS=""
-cleanup() {
-	for p in $PIDS; do kill "$p" 2>/dev/null || true; done
-	for p in $PIDS; do wait "$p" 2>/dev/null || true; done
-	rm -rf "$W"
-}
-trap cleanup EXIT INT TERM
+. "$FSC_SRC/tests/integration/lib/scratch.sh"
+scratch_init W
 cd "$W"
 fail=0
 ok() { echo "ok: $1"; }

@@ -7,8 +7,8 @@ set -u
 : "${FSC_SRC:=$(cd "$(dirname "$0")/../.." && pwd)}"
 : "${FSC_BIN:=$FSC_SRC/build/bin}"
 U="$FSC_BIN/ula2v4"
-TMP=$(mktemp -d)
-trap 'rm -rf "$TMP"' EXIT
+. "$FSC_SRC/tests/integration/lib/scratch.sh"
+scratch_init TMP
 perl "$FSC_SRC/tests/unit/mkmmdb.pl" "$TMP"
 rc=$?
 [ $rc -eq 77 ] && { echo "skip: no MaxMind::DB::Writer"; exit 77; }

@@ -9,12 +9,9 @@ set -u
 U="$FSC_BIN/ula2v4"
 . "$FSC_SRC/tests/integration/lib/dns.sh"
 dns_usable || { echo "skip: needs dnsmasq and python3"; exit 77; }
-TMP=$(mktemp -d)
-cleanup() {
-	dns_stop
-	rm -rf "$TMP"
-}
-trap cleanup EXIT
+. "$FSC_SRC/tests/integration/lib/scratch.sh"
+scratch_extra_cleanup() { dns_stop; }
+scratch_init TMP
 pass=0
 fail=0
 ok() { pass=$((pass + 1)); }

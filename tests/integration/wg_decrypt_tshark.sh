@@ -20,8 +20,8 @@ fail() { echo "wg_decrypt_tshark: FAIL: $*" >&2; exit 1; }
 for c in tshark editcap python3; do
 	command -v "$c" >/dev/null 2>&1 || skip "missing $c (scripts/deps.sh installs it)"
 done
-TMP=$(mktemp -d)
-trap 'rm -rf "$TMP"' EXIT
+. "$FSC_SRC/tests/integration/lib/scratch.sh"
+scratch_init TMP
 COMPARE="python3 $FSC_SRC/tests/integration/lib/wgd_compare.py"
 FIELDS="-e frame.number -e wg.type -e wg.static -e wg.handshake_ok -e ip.src
 	-e ip.dst -e ip.proto -e tcp.srcport -e tcp.dstport -e udp.srcport -e udp.dstport"

@@ -27,17 +27,9 @@ for b in fwg wgxfer; do
 	[ -x "$FSC_BIN/$b" ] || { echo "wg_engine_lwip: FAIL: $FSC_BIN/$b not built" >&2; exit 1; }
 done
 
-TMP=$(mktemp -d /tmp/wg_engine_lwip.XXXXXX) || exit 1
+. "$FSC_SRC/tests/integration/lib/scratch.sh"
+scratch_init TMP wg_engine_lwip
 chmod 755 "$TMP"
-PIDS=""
-cleanup() {
-	local p
-	for p in $PIDS; do kill "$p" 2>/dev/null; done
-	for p in $PIDS; do wait "$p" 2>/dev/null; done
-	rm -rf "$TMP"
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM HUP
 fail() {
 	echo "wg_engine_lwip: FAIL: $*" >&2
 	for f in "$TMP"/*.log; do [ -f "$f" ] && { echo "--- $f" >&2; tail -5 "$f" >&2; }; done
@@ -153,8 +145,6 @@ grep -q '^LOCAL_EPHEMERAL_PRIVATE_KEY = ' "$TMP/b.keys" 2>/dev/null ||
 	fail "WG_KEYLOGFILE: no key log written"
 [ "$(stat -c %a "$TMP/b.keys")" = 600 ] || fail "the key log is not mode 0600"
 # A clean stop, and no sanitizer report (ASan builds) in the engines' logs.
-for p in $PIDS; do kill "$p" 2>/dev/null; done
-for p in $PIDS; do wait "$p" 2>/dev/null; done
-PIDS=""
+scratch_stop
 ! grep -l 'Sanitizer' "$TMP"/fwg-*.log >/dev/null 2>&1 || fail "sanitizer report in an engine's log"
 echo "wg_engine_lwip: PASS"

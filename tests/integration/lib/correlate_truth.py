@@ -40,6 +40,8 @@ import sys
 
 RELAY = ("198.18.0.1", 51820)  # correlate_lab.sh's one edge, its underlay end
 STAGES = ["edge", "tunnel", "ingress", "tls_done", "request", "first_byte", "last_byte"]
+# the request joins that name one ingress (correlate.h)
+MADE = ("exact", "address+time", "address+data")
 KV = re.compile(r'(\w+)=("(?:[^"\\]|\\.)*"|\S+)')
 
 
@@ -304,7 +306,7 @@ def timing(label, path, node_log, edge_log, bound_ms, holds):
     merged = []
     for s in stories(path):
         t = s.get("request", {}).get("target")
-        if t not in req or s["request"]["join"] != "address+time" or client_of(s) != ep(req[t]["client"]):
+        if t not in req or s["request"]["join"] not in MADE or client_of(s) != ep(req[t]["client"]):
             continue  # only stories joined, and joined right
         log = dict(req[t])
         for k in STAGES:

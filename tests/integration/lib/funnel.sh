@@ -13,6 +13,14 @@
 #                            (with `tun`, /dev/net/tun too) else exit 77;
 #                            FL_DIR the lab's folder (NSL_TMP), cleaned up by
 #                            nsl_cleanup at exit
+#   fl_ns_funnel NC NE NN    after fl_ns_test, the labs' three namespaces:
+#                            client NC's uc0 198.18.1.1/24 to edge NE's public
+#                            ue1 198.18.1.2/24, NE's underlay ue0
+#                            198.18.0.1/30 to node NN's un0 198.18.0.2/30;
+#                            FL_PUB=443, FL_BE=2367, certificates and the
+#                            serve config for FL_NAME (exit 2 if openssl fails)
+#   fl_verdicts              fail=0 and ok/bad alone (fl_test and fl_ns_test
+#                            call it)
 #   fl_ports                 free TCP ports: FL_PUB (edge), FL_PEER (node
 #                            PeerAPI), FL_BE (backend)
 #   fl_certs NAME...         a throw-away CA (FL_DIR/ca.crt) and, per name,
@@ -26,6 +34,25 @@
 #   fl_edge [ARGS]           fedge, log FL_DIR/edge.log
 #   fl_curl ARGS             curl through the edge: --resolve NAME:FL_PUB
 #   fl_wait_port PORT        until something listens on 127.0.0.1:PORT
+#   fl_wg_conf KEY PORT ADDR [PEERKEY ALLOWED ENDPOINT]...
+#                            a WireGuard config on stdout: private key
+#                            FL_DIR/KEY.key, ListenPort PORT, Address ADDR/24,
+#                            one [Peer] per triple (PEERKEY.key's public key,
+#                            AllowedIPs ALLOWED/32)
+#   fl_wg_pair               the namespace labs' one edge and one node: keys
+#                            FL_DIR/{e,n}.key, edge.conf (100.64.0.1, port
+#                            51820 on 198.18.0.1) and node.conf (100.64.0.2,
+#                            port 51821 on 198.18.0.2)
+#   fl_load_runs A J [twice] "ADDR RUN" lines: J runs of each of A client
+#                            addresses; with twice the first half of the
+#                            addresses run twice at once (RUN J-2 beside J)
+#   fl_load_curl NS ADDR PUBIP PATH...
+#                            one connection from client address ADDR
+#                            (198.18.1.(9+ADDR)) in NS to FL_NAME at
+#                            PUBIP:443, a keep-alive GET of each PATH
+#   fl_load P FUNC           the "ADDR RUN" lines on stdin, P at a time, each
+#                            `FUNC ADDR RUN` in a bash of its own (xargs -P);
+#                            export -f FUNC and export the variables it uses
 #   fl_stop                  every process started here, by PID
 #   fl_sanitizers            after fl_stop: 1 (and the report) when a log holds
 #                            an AddressSanitizer, LeakSanitizer or UBSan report
@@ -37,6 +64,12 @@ FL_PIDS=""
 FL_NAME=${FL_NAME:-node.example.test}
 FL_SRC=${FSC_SRC:-$(cd "$(dirname "$0")/../.." && pwd)}
 
+fl_verdicts() {
+	fail=0
+	ok() { echo "ok: $*"; }
+	bad() { echo "FAIL: $*"; fail=1; }
+}
+
 fl_test() {
 	fl_test_name=$1
 	shift
@@ -46,9 +79,7 @@ fl_test() {
 	done
 	FL_DIR=$(mktemp -d "/tmp/$fl_test_name.XXXXXX")
 	trap 'fl_stop; rm -rf "$FL_DIR"' EXIT
-	fail=0
-	ok() { echo "ok: $*"; }
-	bad() { echo "FAIL: $*"; fail=1; }
+	fl_verdicts
 }
 
 fl_ns_test() {
@@ -66,9 +97,20 @@ fl_ns_test() {
 	. "$FL_SRC/tests/integration/lib/netns.sh"
 	nsl_init "$fl_test_name"
 	FL_DIR=$NSL_TMP
-	fail=0
-	ok() { echo "ok: $*"; }
-	bad() { echo "FAIL: $*"; fail=1; }
+	fl_verdicts
+}
+
+fl_ns_funnel() {
+	for n in "$1" "$2" "$3"; do nsl_ns_add "$n"; done
+	nsl_veth "$1" uc0 "$2" ue1
+	nsl_addr "$1" uc0 198.18.1.1/24
+	nsl_addr "$2" ue1 198.18.1.2/24
+	nsl_veth "$2" ue0 "$3" un0
+	nsl_addr "$2" ue0 198.18.0.1/30
+	nsl_addr "$3" un0 198.18.0.2/30
+	FL_PUB=443 FL_BE=2367
+	fl_certs "$FL_NAME" >/dev/null || exit 2
+	fl_serve_config "$FL_NAME"
 }
 
 fl_free_port() {
@@ -154,6 +196,47 @@ fl_edge() {
 
 fl_curl() {
 	curl -sS --max-time 20 --cacert "$FL_DIR/ca.crt" --resolve "$FL_NAME:$FL_PUB:127.0.0.1" "$@"
+}
+
+fl_wg_conf() {
+	printf '[Interface]\nPrivateKey = %s\nListenPort = %s\nAddress = %s/24\n' \
+		"$(cat "$FL_DIR/$1.key")" "$2" "$3"
+	shift 3
+	while [ $# -ge 3 ]; do
+		printf '\n[Peer]\nPublicKey = %s\nAllowedIPs = %s/32\nEndpoint = %s\n' \
+			"$(wg pubkey <"$FL_DIR/$1.key")" "$2" "$3"
+		shift 3
+	done
+}
+
+fl_wg_pair() {
+	(umask 077; wg genkey >"$FL_DIR/e.key"; wg genkey >"$FL_DIR/n.key")
+	fl_wg_conf n 51821 100.64.0.2 e 100.64.0.1 198.18.0.1:51820 >"$FL_DIR/node.conf"
+	fl_wg_conf e 51820 100.64.0.1 n 100.64.0.2 198.18.0.2:51821 >"$FL_DIR/edge.conf"
+}
+
+fl_load_runs() {
+	for j in $(seq "$2"); do
+		for a in $(seq "$1"); do
+			echo "$a $j"
+			if [ "${3:-}" = twice ] && [ "$a" -le $(($1 / 2)) ]; then echo "$a $j-2"; fi
+		done
+	done
+}
+
+fl_load_curl() {
+	ns=$1 addr=$2 pubip=$3
+	shift 3
+	for path in "$@"; do set -- "$@" -o /dev/null "https://$FL_NAME/$path"; shift; done
+	ip netns exec "$ns" curl -sS --max-time 30 \
+		--interface "198.18.1.$((9 + addr))" --cacert "$FL_DIR/ca.crt" \
+		--resolve "$FL_NAME:443:$pubip" "$@"
+}
+
+fl_load() {
+	export -f fl_load_curl
+	export FL_DIR FL_NAME
+	xargs -P "$1" -L 1 bash -c "$2 \"\$0\" \"\$1\""
 }
 
 fl_stop() {
