@@ -162,7 +162,7 @@ static void key_log(void **state)
 	char line[256];
 	for (int i = 0; i < 2; i++) {
 		snprintf(line, sizeof(line), "CLIENT_TRAFFIC_SECRET_0 %02x%s %s\n", i,
-			 CLIENT_RANDOM + 2, C_AP_SECRET);
+			 &CLIENT_RANDOM[2], C_AP_SECRET);
 		fsc_tlskeys_add_text(k, line, strlen(line));
 	}
 	assert_int_equal(fsc_tlskeys_stats(k)->entries, 1);
@@ -189,7 +189,7 @@ static void key_log_file(void **state)
 	fflush(f);
 	assert_true(fsc_tlskeys_add_file(k, path, &off, false, err, sizeof(err)));
 	assert_int_equal(fsc_tlskeys_find(k, r)->len[FSC_TLS_CLIENT_APP], 0);
-	fprintf(f, "%s\n", C_AP_SECRET + 40);
+	fprintf(f, "%s\n", &C_AP_SECRET[40]);
 	fflush(f);
 	assert_true(fsc_tlskeys_add_file(k, path, &off, false, err, sizeof(err)));
 	assert_int_equal(fsc_tlskeys_find(k, r)->len[FSC_TLS_CLIENT_APP], 32);
