@@ -36,6 +36,14 @@ if command -v bash >/dev/null 2>&1; then
 	n=$((n + 1))
 	bash -n "$R/share/bash-completion/completions/fdecode" || bad "bash completion does not parse"
 fi
+# Every long option fdecode --help names is completed, in bash and zsh.
+n=$((n + 1))
+for o in $("$R/bin/fdecode" --help 2>&1 | sed -n 's/^ *\(-[A-Za-z], \)\{0,1\}\(--[a-z][a-z0-9-]*\).*/\2/p' | sort -u); do
+	grep -q -- "$o\([^a-z0-9-]\|$\)" "$R/share/bash-completion/completions/fdecode" ||
+		bad "bash completion lacks $o"
+	grep -q -- "$o\[" "$R/share/zsh/vendor-completions/_fdecode" ||
+		grep -q -- "{[^}]*$o}" "$R/share/zsh/vendor-completions/_fdecode" || bad "zsh completion lacks $o"
+done
 # make demo installs only what building needs: no test daemons.
 n=$((n + 1))
 build_pkgs=$(sh "$FSC_SRC/scripts/deps.sh" build --list)
