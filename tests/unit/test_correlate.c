@@ -259,14 +259,25 @@ static void ingress_rfc8448(struct tcp *c, uint16_t edge_port, const char *src)
 	seg(c, 0, PSH_ACK, b, vec_hex(vec_rfc8448_client_finished, b, sizeof(b)));
 }
 
-/* The client's first request inside it, sealed under its secret. */
-static void ingress_request(struct tcp *c, const char *path)
+/* The client's request in its record number seq, sealed under its secret;
+ * altered: its last byte (the tag) flipped. */
+static void ingress_record(struct tcp *c, const char *path, uint64_t seq, bool altered)
 {
 	char req[256];
 	uint8_t rec[512];
 
 	snprintf(req, sizeof(req), "GET %s HTTP/1.1\r\nHost: example.ts.net\r\n\r\n", path);
-	seg(c, 0, PSH_ACK, rec, vec_tls13_seal(VEC_RFC8448_C_AP, 0, req, rec, sizeof(rec)));
+	size_t n = vec_tls13_seal(VEC_RFC8448_C_AP, seq, req, rec, sizeof(rec));
+	assert_true(n > 0);
+	if (altered)
+		rec[n - 1] ^= 1;
+	seg(c, 0, PSH_ACK, rec, n);
+}
+
+/* The client's first request inside it. */
+static void ingress_request(struct tcp *c, const char *path)
+{
+	ingress_record(c, path, 0, false);
 }
 
 /* The node's backend connection from port lport. */
@@ -622,6 +633,38 @@ static void decrypted_stream_is_exact(void **state)
 	assert_int_equal(n_told, 3);
 	assert_int_not_equal(told[2].request_join.kind, FSC_JOIN_EXACT);
 	assert_true(told[2].request_join.kind != FSC_JOIN_ADDR_TIME || told[2].client_port == 7777);
+	finish();
+	fsc_tlskeys_free(keys);
+}
+
+/* With the TLS key log, b's second record fails its tag: its TLS is read
+ * no further. What it read before still names it (exact); a request it
+ * may have sent after is not a's for certain just because a's stream holds
+ * it: never exact. */
+static void broken_decryption_is_not_exact(void **state)
+{
+	(void)state;
+	struct tcp a, b, lo, lo2;
+	struct fsc_tlskeys *keys = fsc_tlskeys_new(4);
+	char log[1024];
+
+	vec_rfc8448_keylog(log, sizeof(log), false);
+	fsc_tlskeys_add_text(keys, log, strlen(log));
+	setup(NULL);
+	assert_true(fsc_pipeline_set_tlskeys(pl, keys));
+	ingress_rfc8448(&a, 40001, "203.0.113.7:5555");
+	ingress_rfc8448(&b, 40002, "203.0.113.7:6666");
+	ingress_request(&a, "/a");
+	ingress_record(&b, "/b", 0, false);
+	ingress_record(&b, "/a", 1, true);
+	backend_open(&lo, 50001);
+	backend_request(&lo, "203.0.113.7", "/b");
+	backend_open(&lo2, 50002);
+	backend_request(&lo2, "203.0.113.7", "/a");
+	assert_int_equal(n_told, 2);
+	assert_int_equal(told[0].request_join.kind, FSC_JOIN_EXACT);
+	assert_int_equal(told[0].client_port, 6666);
+	assert_int_not_equal(told[1].request_join.kind, FSC_JOIN_EXACT);
 	finish();
 	fsc_tlskeys_free(keys);
 }
@@ -1195,6 +1238,7 @@ int main(void)
 		cmocka_unit_test(connections_that_ended),
 		cmocka_unit_test(pool_carries_two_clients),
 		cmocka_unit_test(pool_decrypted_in_turn),
+		cmocka_unit_test(broken_decryption_is_not_exact),
 		cmocka_unit_test(pool_one_address_in_turn),
 		cmocka_unit_test(pool_two_backends_of_one_client),
 		cmocka_unit_test(per_connection_sees_a_second_backend),
