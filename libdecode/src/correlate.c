@@ -861,6 +861,7 @@ static void on_decrypted_request(struct fsc_corr *c, const struct fsc_event *ev)
 	if (k->dec_n == DECRYPTED_PENDING) { /* never taken: the oldest goes */
 		k->dec_first = (uint8_t)((k->dec_first + 1) % DECRYPTED_PENDING);
 		k->dec_n--;
+		c->st.decrypted_dropped++;
 	}
 	k->dec[(k->dec_first + k->dec_n++) % DECRYPTED_PENDING] =
 		request_hash(h->method, h->method_len, h->target, h->target_len);
@@ -890,11 +891,14 @@ static int decrypted_at(const struct conn *k, uint64_t want)
 	return -1;
 }
 
-/* Taken, with the ones before it (requests the node did not forward). */
+/* Taken, alone: the ones before it may still come, later (an HTTP/2
+ * client's streams, a pooling proxy reorder); all of them are k's. */
 static void decrypted_take(struct conn *k, int at)
 {
-	k->dec_first = (uint8_t)((k->dec_first + at + 1) % DECRYPTED_PENDING);
-	k->dec_n = (uint8_t)(k->dec_n - at - 1);
+	for (unsigned i = (unsigned)at; i + 1 < k->dec_n; i++)
+		k->dec[(k->dec_first + i) % DECRYPTED_PENDING] =
+			k->dec[(k->dec_first + i + 1) % DECRYPTED_PENDING];
+	k->dec_n--;
 }
 
 /*

@@ -669,6 +669,44 @@ static void broken_decryption_is_not_exact(void **state)
 	fsc_tlskeys_free(keys);
 }
 
+/* With the TLS key log, two requests on one connection reach the backend
+ * in the other order (an HTTP/2 client's streams): both exact, the first
+ * kept while the second was taken. Requests never taken are dropped,
+ * oldest first, from a full list: counted. */
+static void decrypted_out_of_order(void **state)
+{
+	(void)state;
+	struct tcp a, lo, lo2;
+	struct fsc_tlskeys *keys = fsc_tlskeys_new(4);
+	char log[1024], path[16];
+
+	vec_rfc8448_keylog(log, sizeof(log), false);
+	fsc_tlskeys_add_text(keys, log, strlen(log));
+	setup(NULL);
+	assert_true(fsc_pipeline_set_tlskeys(pl, keys));
+	ingress_rfc8448(&a, 40001, "203.0.113.7:5555");
+	ingress_record(&a, "/a", 0, false);
+	ingress_record(&a, "/b", 1, false);
+	backend_open(&lo, 50001);
+	backend_request(&lo, "203.0.113.7", "/b");
+	backend_open(&lo2, 50002);
+	backend_request(&lo2, "203.0.113.7", "/a");
+	assert_int_equal(n_told, 2);
+	assert_string_equal(told[0].target, "/b");
+	assert_int_equal(told[0].request_join.kind, FSC_JOIN_EXACT);
+	assert_string_equal(told[1].target, "/a");
+	assert_int_equal(told[1].request_join.kind, FSC_JOIN_EXACT);
+	assert_int_equal(told[1].client_port, 5555);
+	assert_int_equal(fsc_corr_stats(corr)->decrypted_dropped, 0);
+	for (unsigned i = 0; i < 10; i++) {
+		snprintf(path, sizeof(path), "/n%u", i);
+		ingress_record(&a, path, 2 + i, false);
+	}
+	assert_int_equal(fsc_corr_stats(corr)->decrypted_dropped, 2);
+	finish();
+	fsc_tlskeys_free(keys);
+}
+
 /* With the TLS key log, one backend connection carrying a request of
  * each of two connections of one address in turn: each exact to its own.
  * Told per-connection, the second's exact ingress is not the one the
@@ -1239,6 +1277,7 @@ int main(void)
 		cmocka_unit_test(pool_carries_two_clients),
 		cmocka_unit_test(pool_decrypted_in_turn),
 		cmocka_unit_test(broken_decryption_is_not_exact),
+		cmocka_unit_test(decrypted_out_of_order),
 		cmocka_unit_test(pool_one_address_in_turn),
 		cmocka_unit_test(pool_two_backends_of_one_client),
 		cmocka_unit_test(per_connection_sees_a_second_backend),
