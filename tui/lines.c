@@ -326,6 +326,31 @@ size_t tui_sources_text(struct tui_model *m, char *buf, size_t cap)
 	return n;
 }
 
+/* The correlation's joins of loopback requests, and the proxy model in
+ * force: told per-connection, a sign of a pool turns it pooled (a warning:
+ * the joins from then on are the pooled ones), as fdecode --summary says. */
+static void correlation_lines(struct tui_model *m, tui_line_fn fn, void *ctx)
+{
+	const struct fsc_corr_stats *cs = tui_model_corr(m);
+	char when[64];
+
+	if (!cs)
+		return;
+	const uint64_t *j = cs->joins[FSC_SIDE_REQUEST];
+	line(fn, ctx, "stories", TUI_MARK_NONE, "%" PRIu64 "; requests joined exact %" PRIu64
+	     ", address+time %" PRIu64 ", address+data %" PRIu64 ", ambiguous %" PRIu64
+	     ", none %" PRIu64, cs->stories, j[FSC_JOIN_EXACT], j[FSC_JOIN_ADDR_TIME],
+	     j[FSC_JOIN_ADDR_DATA], j[FSC_JOIN_AMBIGUOUS], j[FSC_JOIN_NONE]);
+	if (!cs->pooled_since_ns) {
+		line(fn, ctx, "proxy", TUI_MARK_NONE, "%s", fsc_proxy_model_name(cs->proxy));
+		return;
+	}
+	tui_fmt_time(cs->pooled_since_ns, true, when, sizeof(when));
+	line(fn, ctx, "proxy", TUI_MARK_WARN, "%s since %s (per-connection given up: %" PRIu64
+	     " sign%s of a pool)", fsc_proxy_model_name(cs->proxy), when, cs->proxy_violations,
+	     cs->proxy_violations == 1 ? "" : "s");
+}
+
 void tui_capture_lines(struct tui_model *m, tui_line_fn fn, void *ctx)
 {
 	const struct tui_totals *t = tui_model_totals(m);
@@ -369,6 +394,7 @@ void tui_capture_lines(struct tui_model *m, tui_line_fn fn, void *ctx)
 	line(fn, ctx, "tunnel", TUI_MARK_NONE, "%" PRIu64 " wg, %" PRIu64 " disco, %" PRIu64
 	     " stun, %" PRIu64 " tailscale debug disco; %" PRIu64 " tls hellos, %" PRIu64
 	     " ingress", t->wg, t->disco, t->stun, t->tsdisco, t->tls_hellos, t->ingress);
+	correlation_lines(m, fn, ctx);
 	const struct fsc_clock_offset *co;
 	size_t n_clock = tui_model_clock(m, &co);
 	for (size_t i = 0; i < n_clock; i++) {

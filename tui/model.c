@@ -43,6 +43,7 @@ struct tui_model {
 	struct tui_model_limits lim;
 	struct fsc_enrich *names;
 	const struct fsc_wg_tracker *wg;
+	const struct fsc_corr_stats *corr;	/* borrowed; NULL: none */
 	struct tui_totals tot;
 	int64_t now;
 
@@ -168,6 +169,16 @@ void tui_model_set_wg(struct tui_model *m, const struct fsc_wg_tracker *wg)
 const struct fsc_wg_tracker *tui_model_wg(const struct tui_model *m)
 {
 	return m->wg;
+}
+
+void tui_model_set_corr(struct tui_model *m, const struct fsc_corr_stats *st)
+{
+	m->corr = st;
+}
+
+const struct fsc_corr_stats *tui_model_corr(const struct tui_model *m)
+{
+	return m->corr;
 }
 
 struct fsc_enrich *tui_model_names(const struct tui_model *m)

@@ -202,6 +202,12 @@ uint64_t tui_model_stories(const struct tui_model *m);	/* taken so far */
 void tui_model_set_clock(struct tui_model *m, const struct fsc_clock_offset *o, size_t n);
 size_t tui_model_clock(const struct tui_model *m, const struct fsc_clock_offset **o);
 
+/* The correlation stage's counters (borrowed: the stage outlives the
+ * model's use; NULL: no correlation), for the capture lines: the joins and the proxy
+ * model in force. */
+void tui_model_set_corr(struct tui_model *m, const struct fsc_corr_stats *st);
+const struct fsc_corr_stats *tui_model_corr(const struct tui_model *m);
+
 /* The clock moved (live: wall-clock ns; a replay need not call it): rolls
  * the rate history forward and measures tunnel peer rates. */
 void tui_model_tick(struct tui_model *m, int64_t now_ns);

@@ -83,6 +83,7 @@ struct conn {
 	 * key log has its secrets): method and target hashed, in their order;
 	 * taken by the loopback requests one by one */
 	bool decrypted;
+	bool dec_broken;	/* given up mid-stream: its later requests unread */
 	uint8_t dec_first, dec_n;
 	uint64_t dec[DECRYPTED_PENDING];
 	int64_t last_ns;
@@ -860,10 +861,25 @@ static void on_decrypted_request(struct fsc_corr *c, const struct fsc_event *ev)
 	if (k->dec_n == DECRYPTED_PENDING) { /* never taken: the oldest goes */
 		k->dec_first = (uint8_t)((k->dec_first + 1) % DECRYPTED_PENDING);
 		k->dec_n--;
+		c->st.decrypted_dropped++;
 	}
 	k->dec[(k->dec_first + k->dec_n++) % DECRYPTED_PENDING] =
 		request_hash(h->method, h->method_len, h->target, h->target_len);
 	k->last_ns = ev->ts_ns;
+}
+
+/* The stream layer gave up reading one direction of a connection with the
+ * key log (FSC_EV_TLS_OPEN_END): the client's, and its requests from here
+ * on are not read. What it read before still names it; but it no longer
+ * tells, by lacking a request, that it did not send it. */
+static void on_tls_open_end(struct fsc_corr *c, const struct fsc_event *ev)
+{
+	const struct fsc_stream_event *se = ev->stream;
+	struct conn *k = conn_by_flow(c, se->flow);
+
+	if (k && k->flow_id == se->flow->id && se->sport == k->cp &&
+	    fsc_addr_eq(&se->src, &k->ca))
+		k->dec_broken = true;
 }
 
 /* Where in k's pending decrypted requests this one is, or -1. */
@@ -875,11 +891,14 @@ static int decrypted_at(const struct conn *k, uint64_t want)
 	return -1;
 }
 
-/* Taken, with the ones before it (requests the node did not forward). */
+/* Taken, alone: the ones before it may still come, later (an HTTP/2
+ * client's streams, a pooling proxy reorder); all of them are k's. */
 static void decrypted_take(struct conn *k, int at)
 {
-	k->dec_first = (uint8_t)((k->dec_first + at + 1) % DECRYPTED_PENDING);
-	k->dec_n = (uint8_t)(k->dec_n - at - 1);
+	for (unsigned i = (unsigned)at; i + 1 < k->dec_n; i++)
+		k->dec[(k->dec_first + i) % DECRYPTED_PENDING] =
+			k->dec[(k->dec_first + i + 1) % DECRYPTED_PENDING];
+	k->dec_n--;
 }
 
 /*
@@ -888,8 +907,9 @@ static void decrypted_take(struct conn *k, int at)
  * before the request (one still in its handshake carried no request: no
  * early data, which Funnel nodes do not take), every one decrypted, the one
  * whose pending decrypted requests hold this method and target. NULL when
- * any candidate was not decrypted (then the joins by address and time
- * decide, as without keys) or when none or several hold it (*candidates).
+ * any candidate was not decrypted, or was read only in part (its TLS given
+ * up mid-stream) and does not hold it (then the joins by address and time
+ * decide, as without keys), or when none or several hold it (*candidates).
  */
 static struct conn *find_ingress_decrypted(struct fsc_corr *c, const struct fsc_addr *client,
 					   uint64_t want, int64_t ts, unsigned *candidates, int *at)
@@ -913,6 +933,8 @@ static struct conn *find_ingress_decrypted(struct fsc_corr *c, const struct fsc_
 			(*candidates)++;
 			pick = k;
 			*at = i;
+		} else if (k->dec_broken) {
+			all = false; /* it may have sent it unread */
 		}
 	}
 	if (!all || *candidates == 0)
@@ -1316,6 +1338,9 @@ void fsc_corr_event(struct fsc_corr *c, const struct fsc_event *ev, fsc_story_fn
 		break;
 	case FSC_EV_HTTP_RESPONSE_END:
 		on_response_end(c, ev, fn, ctx);
+		break;
+	case FSC_EV_TLS_OPEN_END:
+		on_tls_open_end(c, ev);
 		break;
 	default:
 		break;

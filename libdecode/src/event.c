@@ -24,6 +24,9 @@ const struct fsc_event_desc fsc_event_descs[FSC_EV_COUNT] = {
 	/* for the request records (fsc/request.h), never a line */
 	[FSC_EV_HTTP_CLOSE] = { .type = FSC_EV_HTTP_CLOSE, .name = "http_close",
 				.json_name = "http_close", .stream = true },
+	/* for the correlation (its exact join), never a line */
+	[FSC_EV_TLS_OPEN_END] = { .type = FSC_EV_TLS_OPEN_END, .name = "tls_open_end",
+				  .json_name = "tls_open_end", .stream = true },
 };
 
 const struct fsc_event_desc fsc_event_desc_unknown = { .type = FSC_EV_COUNT, .name = "unknown",

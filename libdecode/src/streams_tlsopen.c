@@ -152,10 +152,13 @@ bool stream_tls_open_start(struct fsc_streams *s, struct fsc_flow *f, int dir, s
 	return true;
 }
 
+/* The direction read no more: said (FSC_EV_TLS_OPEN_END), for a reader
+ * that counts on having seen all it carried. */
 static size_t give_up(struct fsc_streams *s, struct fsc_flow *f, int dir, struct stream *st,
-		      size_t len)
+		      size_t len, enum fsc_status why_st, const char *why)
 {
 	struct tls_open *to = &stream_tls13(s, st)->to[dir];
+	struct fsc_stream_event ev;
 
 	if (to->epoch == TO_WAIT_KEY)
 		s->st.tls_no_key++; /* it never came */
@@ -164,6 +167,8 @@ static size_t give_up(struct fsc_streams *s, struct fsc_flow *f, int dir, struct
 	OPENSSL_cleanse(to, sizeof(*to));
 	st->d[dir].mode = M_OFF;
 	fsc_flow_stop(f, dir);
+	stream_event_init(&ev, FSC_EV_TLS_OPEN_END, f, dir, f->last_ns);
+	stream_emit(s, &ev, why_st, why);
 	return len;
 }
 
@@ -226,24 +231,25 @@ size_t stream_tls_open_data(struct fsc_streams *s, struct fsc_flow *f, int dir, 
 	bool last = flags & (FSC_DATA_END | FSC_DATA_FULL);
 
 	if (flags & FSC_DATA_RESYNC)
-		return give_up(s, f, dir, st, len); /* a gap: the sequence is lost */
+		return give_up(s, f, dir, st, len, FSC_TRUNCATED, "gap"); /* the sequence is lost */
 	if (to->epoch == TO_WAIT_KEY) {
 		/* more bytes came: the secret may have been logged since */
 		if (keys_for(s, dir, st, to) != K_OK)
-			return last ? give_up(s, f, dir, st, len) : 0;
+			return last ? give_up(s, f, dir, st, len, FSC_TRUNCATED, "secret not logged")
+				    : 0;
 		to->epoch = TO_HANDSHAKE;
 		s->st.tls_opened++;
 		inner_open(s, f, st, ts);
 	}
 	if (len < hl)
-		return last ? give_up(s, f, dir, st, len) : 0;
+		return last ? give_up(s, f, dir, st, len, FSC_TRUNCATED, "record cut") : 0;
 	uint8_t type = hdr[0];
 	size_t n = (size_t)hdr[3] << 8 | hdr[4];
 	if (hdr[1] != 3 || n > FSC_TLS_PLAIN_MAX + 256 + FSC_TLS_AEAD_TAG ||
 	    (type != CT_APPDATA && type != CT_CCS))
-		return give_up(s, f, dir, st, len);
+		return give_up(s, f, dir, st, len, FSC_MALFORMED, "record header");
 	if (len - hl < n)
-		return last ? give_up(s, f, dir, st, len) : 0;
+		return last ? give_up(s, f, dir, st, len, FSC_TRUNCATED, "record cut") : 0;
 	to->hdr_taken = false;
 	if (type == CT_CCS)
 		return hl + n; /* compatibility mode's change_cipher_spec */
@@ -251,7 +257,7 @@ size_t stream_tls_open_data(struct fsc_streams *s, struct fsc_flow *f, int dir, 
 	uint8_t inner;
 	enum fsc_status rc = open_record(s, to, hdr, p + hl, n, &out_len, &inner);
 	if (rc == FSC_MALFORMED)
-		return give_up(s, f, dir, st, len);
+		return give_up(s, f, dir, st, len, FSC_MALFORMED, "record not opened");
 	if (rc == FSC_OK) {
 		s->st.tls_records++;
 		if (inner == CT_APPDATA && out_len) {

@@ -269,6 +269,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (!h.corr || !h.clock || !pl || !enr || !h.model || !h.model_corr)
 		abort();
 	tui_model_set_wg(h.model, fsc_pipeline_wg(pl));
+	tui_model_set_corr(h.model, fsc_corr_stats(h.model_corr)); /* Capture's lines */
 	/* bit 1: TLS 1.3 decrypted with RFC 8448 §3's secrets (its random),
 	 * so requests read inside an ingress reach the exact join */
 	static struct fsc_tlskeys *keys;

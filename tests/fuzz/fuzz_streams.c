@@ -33,7 +33,8 @@
  * sees a pointer that outlived its bytes; kept strings are NUL-terminated
  * within their caps; request and hello indices count up by one per
  * connection (and direction), responses answer requests already seen, in
- * order; the stream statistics agree with the events seen; the table is
+ * order; the stream statistics agree with the events seen (a direction
+ * read with the key log and given up says so, once); the table is
  * empty after the flush.
  */
 #include <stdlib.h>
@@ -65,6 +66,7 @@ struct harness {
 	uint64_t max_id;
 	uint64_t n_hello, n_shello, n_req, n_req_ok, n_resp, n_ingress;
 	uint64_t n_cut_tls, n_cut_http;
+	uint64_t n_open_end;	/* directions read with the key log given up */
 	volatile uint8_t sink;
 };
 
@@ -309,7 +311,7 @@ static void on_event(void *ctx, const struct fsc_stream_event *ev)
 			h->n_cut_tls++;
 		else if (ev->type == FSC_EV_INGRESS)
 			abort();
-		else
+		else if (ev->type != FSC_EV_TLS_OPEN_END) /* an HTTP message cut */
 			h->n_cut_http++;
 	}
 	kept(h, ev->why ? ev->why : "", 256);
@@ -352,6 +354,14 @@ static void on_event(void *ctx, const struct fsc_stream_event *ev)
 		break;
 	case FSC_EV_INGRESS:
 		check_ingress(h, ev);
+		break;
+	case FSC_EV_TLS_OPEN_END:
+		/* Said of the connection's own flow, never its plaintext's,
+		 * always with its reason. */
+		if (ev->status == FSC_OK || (ev->flags & FSC_SF_DECRYPTED) ||
+		    f->id >= FSC_STREAMS_DECRYPTED_ID_BASE)
+			abort();
+		h->n_open_end++;
 		break;
 	case FSC_EV_HTTP_RESPONSE_END:
 		/* Only for a matched final response, with a NUL-terminated Host
@@ -486,6 +496,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	    st->responses != h.n_resp || st->ingress != h.n_ingress ||
 	    st->requests != h.n_req_ok || st->tls_truncated != h.n_cut_tls ||
 	    st->http_truncated != h.n_cut_http)
+		abort();
+	/* each direction given up said so: counted failed, or its secret
+	 * never came (counted no key, as one with none at all) */
+	if (h.n_open_end < st->tls_open_failed ||
+	    h.n_open_end > st->tls_open_failed + st->tls_no_key)
 		abort();
 	if (fs->active != 0 || fs->peak_active > lim.flow.max_flows)
 		abort();

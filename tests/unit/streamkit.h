@@ -97,6 +97,9 @@ static inline void record(void *ctx, const struct fsc_stream_event *e)
 			copy(s->b, e->u.ingress.sni, e->u.ingress.sni_len);
 		s->num = e->u.ingress.status;
 		break;
+	case FSC_EV_TLS_OPEN_END:
+		s->num = e->dir;
+		break;
 	case FSC_EV_HTTP_CLOSE:
 		s->num = (int)e->u.close.unanswered;
 		s->index = e->u.close.requests;

@@ -259,14 +259,25 @@ static void ingress_rfc8448(struct tcp *c, uint16_t edge_port, const char *src)
 	seg(c, 0, PSH_ACK, b, vec_hex(vec_rfc8448_client_finished, b, sizeof(b)));
 }
 
-/* The client's first request inside it, sealed under its secret. */
-static void ingress_request(struct tcp *c, const char *path)
+/* The client's request in its record number seq, sealed under its secret;
+ * altered: its last byte (the tag) flipped. */
+static void ingress_record(struct tcp *c, const char *path, uint64_t seq, bool altered)
 {
 	char req[256];
 	uint8_t rec[512];
 
 	snprintf(req, sizeof(req), "GET %s HTTP/1.1\r\nHost: example.ts.net\r\n\r\n", path);
-	seg(c, 0, PSH_ACK, rec, vec_tls13_seal(VEC_RFC8448_C_AP, 0, req, rec, sizeof(rec)));
+	size_t n = vec_tls13_seal(VEC_RFC8448_C_AP, seq, req, rec, sizeof(rec));
+	assert_true(n > 0);
+	if (altered)
+		rec[n - 1] ^= 1;
+	seg(c, 0, PSH_ACK, rec, n);
+}
+
+/* The client's first request inside it. */
+static void ingress_request(struct tcp *c, const char *path)
+{
+	ingress_record(c, path, 0, false);
 }
 
 /* The node's backend connection from port lport. */
@@ -584,6 +595,39 @@ static void keepalive_follows_its_connection(void **state)
 	assert_int_equal(n_told, 3);
 }
 
+/* setup() with RFC 8448's client secrets in the pipeline's TLS key log;
+ * finish_tls() ends it and frees the log. */
+static struct fsc_tlskeys *setup_tls(const struct fsc_corr_limits *lim)
+{
+	struct fsc_tlskeys *keys = fsc_tlskeys_new(4);
+	char log[1024];
+
+	assert_non_null(keys);
+	vec_rfc8448_keylog(log, sizeof(log), false);
+	fsc_tlskeys_add_text(keys, log, strlen(log));
+	setup(lim);
+	assert_true(fsc_pipeline_set_tlskeys(pl, keys));
+	return keys;
+}
+
+static void finish_tls(struct fsc_tlskeys *keys)
+{
+	finish();
+	fsc_tlskeys_free(keys);
+}
+
+/* The node's requests for first, then second, of 203.0.113.7, each on a
+ * backend connection of its own. */
+static void backend_two(const char *first, const char *second)
+{
+	struct tcp lo, lo2;
+
+	backend_open(&lo, 50001);
+	backend_request(&lo, "203.0.113.7", first);
+	backend_open(&lo2, 50002);
+	backend_request(&lo2, "203.0.113.7", second);
+}
+
 /* With the TLS key log: two connections of one address at once, each
  * request read inside its TLS: each loopback request joins its own
  * (exact); a candidate whose TLS is not read leaves it to address and time
@@ -591,23 +635,15 @@ static void keepalive_follows_its_connection(void **state)
 static void decrypted_stream_is_exact(void **state)
 {
 	(void)state;
-	struct tcp a, b, x, lo, lo2, lo3;
-	struct fsc_tlskeys *keys = fsc_tlskeys_new(4);
-	char log[1024];
+	struct tcp a, b, x, lo3;
+	struct fsc_tlskeys *keys = setup_tls(NULL);
 
-	vec_rfc8448_keylog(log, sizeof(log), false);
-	fsc_tlskeys_add_text(keys, log, strlen(log));
-	setup(NULL);
-	assert_true(fsc_pipeline_set_tlskeys(pl, keys));
 	ingress_rfc8448(&a, 40001, "203.0.113.7:5555");
 	ingress_rfc8448(&b, 40002, "203.0.113.7:6666");
 	ingress_request(&a, "/a");
 	ingress_request(&b, "/b");
 	/* b's request reaches the backend first */
-	backend_open(&lo, 50001);
-	backend_request(&lo, "203.0.113.7", "/b");
-	backend_open(&lo2, 50002);
-	backend_request(&lo2, "203.0.113.7", "/a");
+	backend_two("/b", "/a");
 	assert_int_equal(n_told, 2);
 	assert_int_equal(told[0].request_join.kind, FSC_JOIN_EXACT);
 	assert_int_equal(told[0].client_port, 6666);
@@ -622,8 +658,60 @@ static void decrypted_stream_is_exact(void **state)
 	assert_int_equal(n_told, 3);
 	assert_int_not_equal(told[2].request_join.kind, FSC_JOIN_EXACT);
 	assert_true(told[2].request_join.kind != FSC_JOIN_ADDR_TIME || told[2].client_port == 7777);
-	finish();
-	fsc_tlskeys_free(keys);
+	finish_tls(keys);
+}
+
+/* With the TLS key log, b's second record fails its tag: its TLS is read
+ * no further. What it read before still names it (exact); a request it
+ * may have sent after is not a's for certain just because a's stream holds
+ * it: never exact. */
+static void broken_decryption_is_not_exact(void **state)
+{
+	(void)state;
+	struct tcp a, b;
+	struct fsc_tlskeys *keys = setup_tls(NULL);
+
+	ingress_rfc8448(&a, 40001, "203.0.113.7:5555");
+	ingress_rfc8448(&b, 40002, "203.0.113.7:6666");
+	ingress_request(&a, "/a");
+	ingress_record(&b, "/b", 0, false);
+	ingress_record(&b, "/a", 1, true);
+	backend_two("/b", "/a");
+	assert_int_equal(n_told, 2);
+	assert_int_equal(told[0].request_join.kind, FSC_JOIN_EXACT);
+	assert_int_equal(told[0].client_port, 6666);
+	assert_int_not_equal(told[1].request_join.kind, FSC_JOIN_EXACT);
+	finish_tls(keys);
+}
+
+/* With the TLS key log, two requests on one connection reach the backend
+ * in the other order (an HTTP/2 client's streams): both exact, the first
+ * kept while the second was taken. Requests never taken are dropped,
+ * oldest first, from a full list: counted. */
+static void decrypted_out_of_order(void **state)
+{
+	(void)state;
+	struct tcp a;
+	struct fsc_tlskeys *keys = setup_tls(NULL);
+	char path[16];
+
+	ingress_rfc8448(&a, 40001, "203.0.113.7:5555");
+	ingress_record(&a, "/a", 0, false);
+	ingress_record(&a, "/b", 1, false);
+	backend_two("/b", "/a");
+	assert_int_equal(n_told, 2);
+	assert_string_equal(told[0].target, "/b");
+	assert_int_equal(told[0].request_join.kind, FSC_JOIN_EXACT);
+	assert_string_equal(told[1].target, "/a");
+	assert_int_equal(told[1].request_join.kind, FSC_JOIN_EXACT);
+	assert_int_equal(told[1].client_port, 5555);
+	assert_int_equal(fsc_corr_stats(corr)->decrypted_dropped, 0);
+	for (unsigned i = 0; i < 10; i++) {
+		snprintf(path, sizeof(path), "/n%u", i);
+		ingress_record(&a, path, 2 + i, false);
+	}
+	assert_int_equal(fsc_corr_stats(corr)->decrypted_dropped, 2);
+	finish_tls(keys);
 }
 
 /* With the TLS key log, one backend connection carrying a request of
@@ -634,14 +722,10 @@ static void pool_decrypted_in_turn(void **state)
 {
 	(void)state;
 	struct tcp a, b, lo;
-	struct fsc_tlskeys *keys = fsc_tlskeys_new(4);
-	char log[1024];
 
-	vec_rfc8448_keylog(log, sizeof(log), false);
-	fsc_tlskeys_add_text(keys, log, strlen(log));
 	for (int model = 0; model < 2; model++) {
-		setup(model ? &per_connection : NULL);
-		assert_true(fsc_pipeline_set_tlskeys(pl, keys));
+		struct fsc_tlskeys *keys = setup_tls(model ? &per_connection : NULL);
+
 		ingress_rfc8448(&a, 40001, "203.0.113.7:5555");
 		ingress_rfc8448(&b, 40002, "203.0.113.7:6666");
 		ingress_request(&a, "/a");
@@ -656,9 +740,8 @@ static void pool_decrypted_in_turn(void **state)
 		assert_int_equal(told[1].client_port, 6666);
 		assert_int_equal(fsc_corr_stats(corr)->proxy_violations, model);
 		assert_int_equal(fsc_corr_stats(corr)->proxy, FSC_PROXY_POOLED);
-		finish();
+		finish_tls(keys);
 	}
-	fsc_tlskeys_free(keys);
 }
 
 static void close_both(struct tcp *c)
@@ -1195,6 +1278,8 @@ int main(void)
 		cmocka_unit_test(connections_that_ended),
 		cmocka_unit_test(pool_carries_two_clients),
 		cmocka_unit_test(pool_decrypted_in_turn),
+		cmocka_unit_test(broken_decryption_is_not_exact),
+		cmocka_unit_test(decrypted_out_of_order),
 		cmocka_unit_test(pool_one_address_in_turn),
 		cmocka_unit_test(pool_two_backends_of_one_client),
 		cmocka_unit_test(per_connection_sees_a_second_backend),

@@ -101,6 +101,7 @@ static void decrypted(void **state)
 			/* the Finished, the request, the answer */
 			assert_int_equal(stats.tls_records, hs ? 3 : 2);
 			assert_int_equal(stats.tls_open_failed, 0);
+			assert_null(find(FSC_EV_TLS_OPEN_END));
 			fsc_tlskeys_free(k);
 		}
 }
@@ -126,6 +127,12 @@ static void not_decrypted(void **state)
 	run(k, false, true);
 	assert_null(find(FSC_EV_HTTP_REQUEST));
 	assert_int_equal(stats.tls_open_failed, 1);
+	/* and said so: the client's direction, its record not opened */
+	const struct seen *end = find(FSC_EV_TLS_OPEN_END);
+	assert_non_null(end);
+	assert_int_equal(end->num, 0);
+	assert_int_equal(end->status, FSC_MALFORMED);
+	assert_false(end->flags & FSC_SF_DECRYPTED);
 	fsc_tlskeys_free(k);
 }
 

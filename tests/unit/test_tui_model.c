@@ -791,6 +791,40 @@ static void capture_dump_runs(void **state)
 	fsc_pipeline_free(pl);
 }
 
+/* The correlation's lines in Capture: none without the stage; the joins
+ * and the proxy model; told per-connection and a pool seen, pooled since
+ * the first sign, with their count. */
+static void capture_correlation(void **state)
+{
+	(void)state;
+	struct tui_model *m = tui_model_new(NULL, NULL);
+	struct fsc_corr_stats cs = { .stories = 3, .proxy = FSC_PROXY_PER_CONNECTION };
+	struct lines l = { .n = 0 };
+
+	assert_non_null(m);
+	tui_capture_lines(m, collect, &l);
+	assert_null(find_line(&l, "proxy"));
+	assert_null(find_line(&l, "stories"));
+	cs.joins[FSC_SIDE_REQUEST][FSC_JOIN_EXACT] = 2;
+	cs.joins[FSC_SIDE_REQUEST][FSC_JOIN_AMBIGUOUS] = 1;
+	tui_model_set_corr(m, &cs);
+	l.n = 0;
+	tui_capture_lines(m, collect, &l);
+	assert_string_equal(find_line(&l, "stories"), "3; requests joined exact 2, address+time 0, "
+			    "address+data 0, ambiguous 1, none 0");
+	assert_string_equal(find_line(&l, "proxy"), "per-connection");
+	cs.proxy = FSC_PROXY_POOLED;
+	cs.proxy_violations = 2;
+	cs.pooled_since_ns = 1700000000123456789;
+	l.n = 0;
+	tui_capture_lines(m, collect, &l);
+	const char *p = find_line(&l, "proxy");
+	assert_non_null(p);
+	assert_non_null(strstr(p, "pooled since "));
+	assert_non_null(strstr(p, " (per-connection given up: 2 signs of a pool)"));
+	tui_model_free(m);
+}
+
 /* The stage bar (tui_stage_bar) and its figures: runs in the chain's
  * order, one cell for each stretch that took time, the rest by share;
  * unseen stretches (-1, or negative after a clock stepped back) leave no
@@ -850,6 +884,7 @@ int main(void)
 		cmocka_unit_test(capture_http_xff),
 		cmocka_unit_test(capture_wg_tunnel),
 		cmocka_unit_test(capture_dump_runs),
+		cmocka_unit_test(capture_correlation),
 		cmocka_unit_test(stage_bar),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -47,6 +47,7 @@ struct fw_stories *fw_stories_open(struct tui_model *model, unsigned files,
 		return NULL;
 	}
 	s->model = model;
+	tui_model_set_corr(model, fsc_corr_stats(s->corr));
 	*sink = (struct fsc_sink){ .ops = &stories_sink, .self = s };
 	return s;
 }

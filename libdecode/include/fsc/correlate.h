@@ -282,6 +282,10 @@ struct fsc_corr_stats {
 					 * proxy seen (each one's request
 					 * joined as pooled) */
 	int64_t pooled_since_ns;	/* the first one's time; 0 none */
+	uint64_t decrypted_dropped;	/* requests read decrypted that no
+					 * loopback request took, dropped,
+					 * oldest first, from a connection's
+					 * full pending list */
 };
 
 struct fsc_corr;

@@ -28,6 +28,8 @@ enum fsc_event_type {
 	FSC_EV_HTTP_RESPONSE_END, /* stream->u.resp_end: the body is whole */
 	FSC_EV_HTTP_CLOSE,	/* stream->u.close: an HTTP connection ended
 				 * (only with limits.streams.http_closes) */
+	FSC_EV_TLS_OPEN_END,	/* stream->dir: a direction read with a TLS key
+				 * log was given up (streams.h) */
 	FSC_EV_COUNT
 };
 

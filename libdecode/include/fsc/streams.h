@@ -146,6 +146,14 @@ struct fsc_stream_event {
 			unsigned requests;	/* requests seen on it */
 			unsigned unanswered;	/* of them, still waiting */
 		} close;
+		/* FSC_EV_TLS_OPEN_END: the direction `dir` of a connection
+		 * read with a TLS key log was given up mid-stream (a gap, a
+		 * record no key opens: other keys, altered bytes, a KeyUpdate
+		 * not followed; or its secret never came): nothing of it after
+		 * this point is read, so its plaintext is no longer the whole
+		 * of what it carried. The connection's own flow (not flagged
+		 * tls-decrypted); status MALFORMED or TRUNCATED, why says. No
+		 * fields of its own. */
 		struct {
 			const char *src;	/* Tailscale-Ingress-Src as sent */
 			const char *target;	/* Tailscale-Ingress-Target */
