@@ -39,13 +39,7 @@ void fsc_tunstamp_free(struct fsc_tunstamp *ts)
 
 static uint32_t slot_of(const struct fsc_addr *a, uint16_t port)
 {
-	uint32_t h = 2166136261u ^ a->family;	/* FNV-1a */
-
-	for (size_t i = 0; i < sizeof(a->b); i++)
-		h = (h ^ a->b[i]) * 16777619u;
-	h = (h ^ (port & 0xff)) * 16777619u;
-	h = (h ^ (port >> 8)) * 16777619u;
-	return h & (CONN_SLOTS - 1);
+	return (uint32_t)fsc_addr_hash(a, port) & (CONN_SLOTS - 1);
 }
 
 static bool slot_is(const struct conn_slot *s, const struct fsc_addr *a, uint16_t port)
