@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "fsc/num.h"
+#include "fsc/rxstamp.h"
 
 bool fsc_bq_init(struct fsc_bq *q, size_t cap)
 {
@@ -143,18 +144,10 @@ static ssize_t recv_stamped(int fd, void *buf, size_t n, int flags, int64_t *rx_
 	struct msghdr m = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = ctl.b,
 			    .msg_controllen = sizeof(ctl.b) };
 	ssize_t r = recvmsg(fd, &m, flags);
+	int64_t ns = r > 0 ? fsc_rxstamp_ns(&m) : 0;
 
-	if (r <= 0)
-		return r;
-	for (struct cmsghdr *c = CMSG_FIRSTHDR(&m); c; c = CMSG_NXTHDR(&m, c)) {
-		struct timespec ts;
-		if (c->cmsg_level != SOL_SOCKET || c->cmsg_type != SCM_TIMESTAMPNS ||
-		    c->cmsg_len < CMSG_LEN(sizeof(ts)))
-			continue;
-		memcpy(&ts, CMSG_DATA(c), sizeof(ts));
-		if (ts.tv_sec || ts.tv_nsec)
-			*rx_ns = (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
-	}
+	if (ns)
+		*rx_ns = ns;
 	return r;
 }
 

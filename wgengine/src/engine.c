@@ -23,6 +23,7 @@
 #include <time.h>
 
 #include "fsc/cursor.h"
+#include "fsc/rxstamp.h"
 #include "fsc/wgkeylog.h"
 
 #include "engine_int.h"
@@ -847,15 +848,7 @@ static ssize_t recv_stamped(struct fsc_wgengine *eng, struct sockaddr_storage *s
 	ssize_t n = recvmsg(eng->fd, &m, 0);
 
 	eng->rx_ns = 0;
-	for (struct cmsghdr *c = n >= 0 ? CMSG_FIRSTHDR(&m) : NULL; c; c = CMSG_NXTHDR(&m, c)) {
-		struct timespec ts;
-		if (c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_TIMESTAMPNS &&
-		    c->cmsg_len >= CMSG_LEN(sizeof(ts))) {
-			memcpy(&ts, CMSG_DATA(c), sizeof(ts));
-			eng->rx_ns = (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
-		}
-	}
-	if (n >= 0 && !eng->rx_ns)
+	if (n >= 0 && !(eng->rx_ns = fsc_rxstamp_ns(&m)))
 		eng->rx_ns = (int64_t)eng_unix_ns();
 	return n;
 }
