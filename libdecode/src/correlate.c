@@ -937,9 +937,7 @@ static struct conn *find_ingress_decrypted(struct fsc_corr *c, const struct fsc_
 			all = false; /* it may have sent it unread */
 		}
 	}
-	if (!all || *candidates == 0)
-		return NULL;
-	return *candidates == 1 ? pick : NULL;
+	return all && *candidates == 1 ? pick : NULL;
 }
 
 static bool is_ingress_post(const struct fsc_http_head *h)
