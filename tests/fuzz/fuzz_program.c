@@ -33,6 +33,9 @@
  *     le16        length, cut to what the input has left
  *     bytes
  *
+ * RFC 8448 §3's TLS secrets are loaded as a key log (fuzz_rfc8448.h): its
+ * handshake in a capture is read decrypted (seed: gen/tlsopen_corpus.py).
+ *
  * Oracles beyond "no crash, no leak, no undefined behaviour": text -v and
  * JSON -v print one line an event; every JSON line (events and summary) is
  * one well-formed object; no output (text, summary, dump) holds a control
@@ -47,7 +50,9 @@
 #include "dump.h"
 #include "fsc/enrich.h"
 #include "fsc/prom.h"
+#include "fsc/tlsdecrypt.h"
 #include "fdecode.h"
+#include "fuzz_rfc8448.h"
 #include "sinks.h"
 #include "model.h"
 #include "outcheck.h"
@@ -244,6 +249,16 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	eo.no_geoip = true;
 	struct fsc_enrich *enr = fsc_enrich_new(&eo, err, sizeof(err), &usage);
 	struct fsc_pipeline *pl = fsc_pipeline_new(&lim);
+	/* RFC 8448 §3's secrets, as `--tls-keylog` gives them: a connection
+	 * with its handshake is read decrypted, and what the stream inside
+	 * makes (tls-decrypted events, a direction given up) reaches every
+	 * sink as it does in fdecode and fwatch */
+	struct fsc_tlskeys *keys = fsc_tlskeys_new(4);
+	if (!keys || !pl)
+		abort();
+	fsc_tlskeys_add_text(keys, rfc8448_keylog, sizeof(rfc8448_keylog) - 1);
+	if (!fsc_pipeline_set_tlskeys(pl, keys))
+		abort();
 	struct client_tally *tally = client_tally_new(16);
 	struct fsc_agg_limits al = { .max_hosts = 16, .max_clients = 16 };
 	struct fsc_agg *agg = fsc_agg_new(&al);
@@ -374,6 +389,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	fsc_agg_free(agg);
 	client_tally_free(tally);
 	fsc_pipeline_free(pl);
+	fsc_tlskeys_free(keys);
 	fsc_enrich_free(enr);
 	return 0;
 }

@@ -80,6 +80,24 @@ def correlate_seed():
     return bytes([2]) + b"".join(f)
 
 
+def program_seed():
+    """fuzz_program: raw IPv4 frames (config 3), the handshake and a request
+    and its answer sealed under its secrets; the request's record fed at
+    every truncated length first (record flag 1)."""
+    syn, synack, ack, psh = 0x02, 0x12, 0x10, 0x18
+    c = Tcp((100, 64, 0, 1), 40001, (100, 64, 0, 2), 443)
+
+    def rec(frame, expand=False):
+        return bytes([1 if expand else 0]) + frame[1:]  # fuzz_correlate's header, its input byte replaced
+
+    f = [rec(c.frame(0, syn)), rec(c.frame(1, synack)), rec(c.frame(0, ack)),
+         rec(c.frame(0, psh, CH)), rec(c.frame(1, psh, SH + CCS)), rec(c.frame(0, psh, CCS + FIN)),
+         rec(c.frame(0, psh, seal(C_AP, 0, b"GET /inside?q=1 HTTP/1.1\r\nHost: example.ts.net\r\n\r\n")),
+             expand=True),
+         rec(c.frame(1, psh, seal(S_AP, 0, b"HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\nhello")))]
+    return bytes([3]) + b"".join(f)
+
+
 def main(out):
     syn, synack, ack, psh = 0x02, 0x12, 0x10, 0x18
     req = seal(C_AP, 0, b"GET /secret?x=1 HTTP/1.1\r\nHost: example.test\r\n\r\n")
@@ -103,6 +121,9 @@ def main(out):
     os.makedirs(os.path.join(out, "correlate"), exist_ok=True)
     with open(os.path.join(out, "correlate", "tls13-exact-join.bin"), "wb") as f:
         f.write(correlate_seed())
+    os.makedirs(os.path.join(out, "program"), exist_ok=True)
+    with open(os.path.join(out, "program", "tls13-rfc8448-decrypted.bin"), "wb") as f:
+        f.write(program_seed())
     d = os.path.join(out, "tlsdecrypt")
     os.makedirs(d, exist_ok=True)
     log = ("CLIENT_TRAFFIC_SECRET_0 %s %s\nSERVER_TRAFFIC_SECRET_0 %s %s\n# comment\nCLIENT_RANDOM %s %s\n"
